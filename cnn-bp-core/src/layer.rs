@@ -1,0 +1,466 @@
+//! The settings of one convolutional layer: geometry, kernel, activation and loss.
+
+use core::fmt;
+
+use crate::scalar::{Float, Scalar};
+
+/// Whether the filter is used as given or rotated by 180° first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// Cross-correlation, `z[p,q] = Σ x[p+i, q+j]·w[i,j]`: what deep-learning frameworks
+    /// (PyTorch's `conv2d`, JAX's `conv_general_dilated`) compute under the name convolution.
+    #[default]
+    Correlation,
+    /// True convolution: the filter is rotated by 180° first,
+    /// `z[p,q] = Σ x[p+i, q+j]·w[KH−1−i, KW−1−j]`.
+    Convolution,
+}
+
+impl Kernel {
+    /// The spelling used in `train!`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Correlation => "correlation",
+            Self::Convolution => "convolution",
+        }
+    }
+}
+
+/// The activation `f` in `y = f(z)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// `max(0, z)`; its derivative at exactly `z = 0` is `grad_at_zero` (0 or 1; PyTorch, JAX
+    /// and micrograd use 0).
+    Relu {
+        /// The derivative used where `z` is exactly 0.
+        grad_at_zero: f64,
+    },
+    /// The identity, `f(z) = z`.
+    Linear,
+    /// The logistic function `σ(z) = 1/(1 + e^(−z))`.
+    Sigmoid,
+    /// The hyperbolic tangent.
+    Tanh,
+    /// `z` where `z > 0`, `slope·z` elsewhere; the derivative at exactly 0 is `slope`, as in
+    /// PyTorch.
+    LeakyRelu {
+        /// The slope `α` for `z ≤ 0`.
+        slope: f64,
+    },
+}
+
+impl Default for Activation {
+    fn default() -> Self {
+        Self::Relu { grad_at_zero: 0.0 }
+    }
+}
+
+/// Which branch of `f′` an entry took; a derivation explains each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SlopeCase {
+    /// `z > 0` for a piecewise-linear activation.
+    Positive,
+    /// `z < 0` for a piecewise-linear activation.
+    Negative,
+    /// `z` exactly 0 for a piecewise-linear activation: the derivative is a convention.
+    AtZero,
+    /// A smooth activation (linear, sigmoid, tanh): one formula everywhere.
+    Smooth,
+}
+
+impl Activation {
+    /// The spelling used in `train!`, without arguments (`leaky_relu`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Relu { .. } => "relu",
+            Self::Linear => "linear",
+            Self::Sigmoid => "sigmoid",
+            Self::Tanh => "tanh",
+            Self::LeakyRelu { .. } => "leaky_relu",
+        }
+    }
+
+    /// `f(z)`.
+    ///
+    /// ```
+    /// use cnn_bp_core::Activation;
+    /// assert_eq!(Activation::default().apply(-2.0), 0.0);
+    /// assert_eq!(Activation::LeakyRelu { slope: 0.5 }.apply(-2.0), -1.0);
+    /// ```
+    #[inline]
+    pub fn apply<S: Float>(self, z: S) -> S {
+        match self {
+            // `z < 0` rather than `z > 0`, so that NaN propagates as in PyTorch.
+            Self::Relu { .. } => {
+                if z < S::ZERO {
+                    S::ZERO
+                } else {
+                    z
+                }
+            }
+            Self::Linear => z,
+            Self::Sigmoid => S::ONE / (S::ONE + (-z).exp()),
+            Self::Tanh => z.tanh(),
+            Self::LeakyRelu { slope } => {
+                if z < S::ZERO {
+                    S::from_f64(slope) * z
+                } else {
+                    z
+                }
+            }
+        }
+    }
+
+    /// `f′(z)`, given `z` and `y = f(z)`, and the branch it came from.
+    ///
+    /// Sigmoid and tanh use the output, as PyTorch's backward does:
+    /// `σ′ = y·(1 − y)`, `tanh′ = 1 − y²`.
+    ///
+    /// ```
+    /// use cnn_bp_core::{Activation, SlopeCase};
+    /// let relu = Activation::default();
+    /// assert_eq!(relu.slope(0.0, 0.0), (0.0, SlopeCase::AtZero));
+    /// assert_eq!(relu.slope(-2.0, 0.0), (0.0, SlopeCase::Negative));
+    /// ```
+    #[inline]
+    pub fn slope<S: Float>(self, z: S, y: S) -> (S, SlopeCase) {
+        let piecewise = |negative: S, at_zero: S| {
+            if z > S::ZERO {
+                (S::ONE, SlopeCase::Positive)
+            } else if z < S::ZERO {
+                (negative, SlopeCase::Negative)
+            } else if z == S::ZERO {
+                (at_zero, SlopeCase::AtZero)
+            } else {
+                (z, SlopeCase::Smooth) // NaN: passed on, never mistaken for 0
+            }
+        };
+        match self {
+            Self::Relu { grad_at_zero } => piecewise(S::ZERO, S::from_f64(grad_at_zero)),
+            Self::LeakyRelu { slope } => piecewise(S::from_f64(slope), S::from_f64(slope)),
+            Self::Linear => (S::ONE, SlopeCase::Smooth),
+            Self::Sigmoid => (y * (S::ONE - y), SlopeCase::Smooth),
+            Self::Tanh => (S::ONE - y * y, SlopeCase::Smooth),
+        }
+    }
+
+    /// The open or closed interval of values `f` can produce, as `(low, high, closed_low)`:
+    /// a target outside it can never be reached. `None` when every real is reachable.
+    pub(crate) const fn range(self) -> Option<(f64, f64, bool)> {
+        match self {
+            Self::Relu { .. } => Some((0.0, f64::INFINITY, true)),
+            Self::Sigmoid => Some((0.0, 1.0, false)),
+            Self::Tanh => Some((-1.0, 1.0, false)),
+            Self::Linear | Self::LeakyRelu { .. } => None,
+        }
+    }
+}
+
+/// The loss `L(y, t)` over the `n = OH·OW` outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Loss {
+    /// `½·Σ(y − t)²`, whose gradient is plain `y − t`.
+    #[default]
+    HalfSse,
+    /// `Σ(y − t)²`.
+    Sse,
+    /// `(1/n)·Σ(y − t)²`, PyTorch's `mse_loss` with mean reduction.
+    Mse,
+}
+
+impl Loss {
+    /// The spelling used in `train!`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::HalfSse => "half_sse",
+            Self::Sse => "sse",
+            Self::Mse => "mse",
+        }
+    }
+
+    /// The factor in front of `Σ(y − t)²` for `n` outputs.
+    pub const fn scale(self, n: usize) -> Scale {
+        match self {
+            Self::HalfSse => Scale::new(1, 2),
+            Self::Sse => Scale::ONE,
+            Self::Mse => Scale::new(1, n),
+        }
+    }
+
+    /// The factor in front of `(y − t)` in `∂L/∂y` for `n` outputs.
+    pub const fn grad_scale(self, n: usize) -> Scale {
+        match self {
+            Self::HalfSse => Scale::ONE,
+            Self::Sse => Scale::new(2, 1),
+            Self::Mse => Scale::new(2, n),
+        }
+    }
+}
+
+/// A constant factor `num/den` in front of a sum, such as the `½` of a loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Scale {
+    /// The numerator.
+    pub num: usize,
+    /// The denominator (never 0).
+    pub den: usize,
+}
+
+impl Scale {
+    /// The factor 1.
+    pub const ONE: Self = Self { num: 1, den: 1 };
+
+    /// `num/den`.
+    pub const fn new(num: usize, den: usize) -> Self {
+        Self { num, den }
+    }
+
+    /// Whether this is the factor 1.
+    pub const fn is_one(self) -> bool {
+        self.num == self.den
+    }
+
+    /// `value·num/den`, multiplying before dividing so that `2·(y − t)/n` rounds once per
+    /// operation in the order it is printed.
+    #[inline]
+    pub fn apply<S: Scalar>(self, value: S) -> S {
+        if self.is_one() {
+            return value;
+        }
+        let scaled = if self.num == 1 {
+            value
+        } else {
+            value * S::from_usize(self.num)
+        };
+        if self.den == 1 {
+            scaled
+        } else {
+            scaled / S::from_usize(self.den)
+        }
+    }
+}
+
+/// Everything about a layer except its parameters: how the filter slides, how outputs are
+/// activated and how they are scored.
+///
+/// ```
+/// use cnn_bp_core::{Activation, Layer, Loss};
+/// let layer = Layer { stride: (2, 2), padding: (1, 1), loss: Loss::Mse, ..Layer::default() };
+/// assert_eq!(layer.output_shape((5, 5), (3, 3)), Some((3, 3)));
+/// assert_eq!(layer.activation, Activation::Relu { grad_at_zero: 0.0 });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Layer {
+    /// Rows and columns the filter moves per output entry; each at least 1.
+    pub stride: (usize, usize),
+    /// Zero rows added above and below, zero columns added left and right.
+    pub padding: (usize, usize),
+    /// Cross-correlation or true convolution.
+    pub kernel: Kernel,
+    /// The activation `f`.
+    pub activation: Activation,
+    /// The loss.
+    pub loss: Loss,
+}
+
+impl Default for Layer {
+    /// Stride 1, no padding, cross-correlation, ReLU (`f′(0) = 0`), `½·Σ(y − t)²`.
+    fn default() -> Self {
+        Self {
+            stride: (1, 1),
+            padding: (0, 0),
+            kernel: Kernel::Correlation,
+            activation: Activation::default(),
+            loss: Loss::HalfSse,
+        }
+    }
+}
+
+/// `⌊(input + 2·padding − kernel)/stride⌋ + 1`, as PyTorch computes it, or `None` when the
+/// kernel does not fit in the padded input or the stride is 0.
+///
+/// ```
+/// assert_eq!(cnn_bp_core::output_len(3, 2, 1, 0), Some(2));
+/// assert_eq!(cnn_bp_core::output_len(4, 2, 3, 0), Some(1)); // the floor leaves row 3 unused
+/// assert_eq!(cnn_bp_core::output_len(2, 3, 1, 0), None);
+/// ```
+pub const fn output_len(
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+) -> Option<usize> {
+    let padded = input + 2 * padding;
+    if stride == 0 || kernel == 0 || kernel > padded {
+        None
+    } else {
+        Some((padded - kernel) / stride + 1)
+    }
+}
+
+impl Layer {
+    /// The output shape `(OH, OW)` for an input and a filter shape, or `None` when the filter
+    /// does not fit in the padded input (or a stride is 0).
+    pub const fn output_shape(
+        &self,
+        input: (usize, usize),
+        filter: (usize, usize),
+    ) -> Option<(usize, usize)> {
+        match (
+            output_len(input.0, filter.0, self.stride.0, self.padding.0),
+            output_len(input.1, filter.1, self.stride.1, self.padding.1),
+        ) {
+            (Some(rows), Some(cols)) => Some((rows, cols)),
+            _ => None,
+        }
+    }
+
+    /// The input entry under kernel offset `(i, j)` of output `(p, q)`, or `None` where the
+    /// window lies on zero padding. `h`, `w` are the input's rows and columns.
+    ///
+    /// This is the one place that maps output and kernel positions to input positions; the
+    /// forward pass and the filter gradient both go through it.
+    #[inline]
+    pub(crate) fn source(
+        &self,
+        (p, q): (usize, usize),
+        (i, j): (usize, usize),
+        (h, w): (usize, usize),
+    ) -> Option<(usize, usize)> {
+        let row = (p * self.stride.0 + i).checked_sub(self.padding.0)?;
+        let col = (q * self.stride.1 + j).checked_sub(self.padding.1)?;
+        (row < h && col < w).then_some((row, col))
+    }
+
+    /// The filter entry that kernel offset `(i, j)` multiplies: itself for correlation, the
+    /// entry rotated by 180° for convolution. Being its own inverse, it also maps a filter
+    /// entry back to its kernel offset.
+    #[inline]
+    pub(crate) const fn filter_entry(
+        &self,
+        (i, j): (usize, usize),
+        (kh, kw): (usize, usize),
+    ) -> (usize, usize) {
+        match self.kernel {
+            Kernel::Correlation => (i, j),
+            Kernel::Convolution => (kh - 1 - i, kw - 1 - j),
+        }
+    }
+
+    /// Checks the settings against an input, filter and target shape.
+    ///
+    /// # Errors
+    /// The first [`SpecError`] that applies.
+    pub fn check(
+        &self,
+        input: (usize, usize),
+        filter: (usize, usize),
+        target: (usize, usize),
+    ) -> Result<(), SpecError> {
+        if self.stride.0 == 0 || self.stride.1 == 0 {
+            return Err(SpecError::ZeroStride);
+        }
+        match self.activation {
+            Activation::Relu { grad_at_zero } if grad_at_zero != 0.0 && grad_at_zero != 1.0 => {
+                return Err(SpecError::ReluGradAtZero(grad_at_zero));
+            }
+            Activation::LeakyRelu { slope } if !(slope.is_finite() && slope > 0.0) => {
+                return Err(SpecError::LeakySlope(slope));
+            }
+            _ => {}
+        }
+        if input.0 == 0 || input.1 == 0 || filter.0 == 0 || filter.1 == 0 {
+            return Err(SpecError::Empty);
+        }
+        let output = self
+            .output_shape(input, filter)
+            .ok_or(SpecError::FilterTooLarge {
+                input,
+                filter,
+                padding: self.padding,
+            })?;
+        if output == target {
+            Ok(())
+        } else {
+            Err(SpecError::TargetShape { output, target })
+        }
+    }
+}
+
+/// Why a layer's settings cannot be used with the given shapes or values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// A stride is 0.
+    ZeroStride,
+    /// The learning rate is not a positive finite number.
+    LearningRate(f64),
+    /// No steps were asked for.
+    ZeroSteps,
+    /// `relu_grad_at_zero` is neither 0 nor 1.
+    ReluGradAtZero(f64),
+    /// A leaky ReLU's slope is not a positive finite number.
+    LeakySlope(f64),
+    /// The input or the filter has no entries.
+    Empty,
+    /// The filter is larger than the zero-padded input.
+    FilterTooLarge {
+        /// Input rows and columns.
+        input: (usize, usize),
+        /// Filter rows and columns.
+        filter: (usize, usize),
+        /// Padding rows and columns.
+        padding: (usize, usize),
+    },
+    /// The target's shape is not the output's.
+    TargetShape {
+        /// The output shape the settings give.
+        output: (usize, usize),
+        /// The target's shape.
+        target: (usize, usize),
+    },
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::ZeroStride => f.write_str("the stride must be at least 1"),
+            Self::LearningRate(lr) => {
+                write!(
+                    f,
+                    "the learning rate must be a positive finite number, not {lr}"
+                )
+            }
+            Self::ZeroSteps => f.write_str("at least one step is needed"),
+            Self::ReluGradAtZero(v) => write!(f, "relu_grad_at_zero must be 0 or 1, not {v}"),
+            Self::LeakySlope(v) => {
+                write!(
+                    f,
+                    "a leaky ReLU's slope must be a positive finite number, not {v}"
+                )
+            }
+            Self::Empty => f.write_str("the input and the filter need at least one entry"),
+            Self::FilterTooLarge {
+                input,
+                filter,
+                padding,
+            } => write!(
+                f,
+                "the {}×{} filter does not fit in the {}×{} input padded to {}×{}",
+                filter.0,
+                filter.1,
+                input.0,
+                input.1,
+                input.0 + 2 * padding.0,
+                input.1 + 2 * padding.1
+            ),
+            Self::TargetShape { output, target } => write!(
+                f,
+                "the target is {}×{} but the output is {}×{}",
+                target.0, target.1, output.0, output.1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SpecError {}

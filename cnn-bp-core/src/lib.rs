@@ -1,0 +1,168 @@
+//! Hand-checkable derivations of convolutional backpropagation.
+//!
+//! `cnn-bp` trains one convolutional layer by gradient descent and prints every entry's
+//! arithmetic: the forward sums, the activation, the loss, `∂L/∂y`, `f′(z)`, `δ`, the filter
+//! gradient and the update, with notes where something deserves attention (a dead ReLU, a
+//! target the activation can never reach, a loss that rose).
+//!
+//! ```
+//! let d = cnn_bp_core::train! {
+//!     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+//!     filter: [[1, -1], [1, 1]],
+//!     target: [[1, 0], [0, 1]],
+//!     lr: 0.5,
+//! };
+//! let s = &d.steps()[0];
+//! assert_eq!(s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
+//! assert_eq!(s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
+//! assert_eq!(d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
+//!
+//! let text = d.to_string();
+//! assert!(text.contains("= 1·1 + (−1)·(−1) + 0·1 + 1·1 = 3"));
+//! assert!(text.contains("L: 2 → 1.5 (decreased)"));
+//! ```
+//!
+//! The same computation runs without the macro, and without recording anything, through
+//! [`train`] and the step functions [`forward`], [`loss`], [`backward`], [`update`] and
+//! [`step`]. They are generic over the [`Scalar`] type and over a [`Recorder`]: with
+//! [`NoTrace`] they are plain loops, with [`Trace`] they keep every equation for rendering.
+#![forbid(unsafe_code)]
+
+mod derivation;
+mod layer;
+mod number;
+mod render;
+mod scalar;
+mod step;
+mod trace;
+
+pub use derivation::{Derivation, Step, train};
+pub use layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase, SpecError, output_len};
+pub use number::SIGNIFICANT_DIGITS;
+pub use scalar::{Float, Scalar};
+pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};
+pub use trace::{
+    Equation, Expr, Given, Grid, NoTrace, Operand, Recorder, Section, Sym, Term, Trace,
+};
+
+/// A matrix literal as a `[[f64; C]; R]` expression, usable in `const` items.
+///
+/// Entries are integer or float literals, with an optional minus sign. Rows must all have the
+/// same length; a ragged, empty or non-numeric matrix is a compile error at the offending
+/// tokens.
+///
+/// ```
+/// use cnn_bp_core::matrix;
+///
+/// const X: [[f64; 3]; 2] = matrix![[1, -1, 0], [0.5, 1e-3, -2.25]];
+/// assert_eq!(X[1], [0.5, 0.001, -2.25]);
+/// ```
+pub use cnn_bp_macros::matrix;
+
+/// Trains one convolutional layer and records the derivation.
+///
+/// ```
+/// use cnn_bp_core::{matrix, train};
+///
+/// const X: [[f64; 3]; 3] = matrix![[1, -1, 0], [0, 1, 0], [0, -1, 1]];
+/// let d = train! {
+///     input: X,                        // any `[[f64; W]; H]` expression
+///     filter: [[1, -1], [1, 1]],
+///     target: [[1, 0], [0, 1]],
+///     lr: 0.5,
+///     // optional, defaults shown:
+///     activation: relu,                // relu | linear | sigmoid | tanh | leaky_relu(0.01)
+///     loss: half_sse,                  // half_sse | sse | mse
+///     steps: 1,
+///     stride: 1,                       // or (rows, columns)
+///     padding: 0,                      // or (rows, columns)
+///     kernel: correlation,             // or convolution (the filter rotated by 180°)
+///     relu_grad_at_zero: 0,            // 0 or 1, relu only
+/// };
+/// assert_eq!(d.loss_after(), 1.5);
+/// assert_eq!(d.bias(), None);          // `bias: 0.0` adds a trained bias term
+/// ```
+///
+/// Keys may come in any order. Every malformed spec is a compile error at the offending
+/// tokens, and all of a spec's errors are reported together; shapes of matrices given as
+/// expressions are checked by the type system and by a compile-time assertion.
+///
+/// The value is a [`Derivation`]: `Display` prints the whole derivation, and its accessors give
+/// the numbers of every [`Step`].
+pub use cnn_bp_macros::train;
+
+/// What `train!` expands to. Not public API: no stability guarantee.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::derivation::Derivation;
+    pub use crate::layer::{Activation, Kernel, Layer, Loss};
+    pub use crate::step::Params;
+    pub use core::option::Option::{None, Some};
+
+    /// Stride and padding as const parameters, so that shapes are checked at compile time.
+    pub struct Geometry<const SH: usize, const SW: usize, const PH: usize, const PW: usize>;
+
+    /// The settings `train!` has already checked.
+    #[derive(Clone, Copy)]
+    pub struct Settings {
+        /// The learning rate, positive and finite.
+        pub lr: f64,
+        /// At least 1.
+        pub steps: usize,
+        /// Correlation or convolution.
+        pub kernel: Kernel,
+        /// The activation, with a valid parameter.
+        pub activation: Activation,
+        /// The loss.
+        pub loss: Loss,
+    }
+
+    impl<const SH: usize, const SW: usize, const PH: usize, const PW: usize> Geometry<SH, SW, PH, PW> {
+        /// Runs the derivation; the shape checks fail the build, not the run.
+        #[allow(clippy::too_many_arguments)]
+        pub fn train<
+            const H: usize,
+            const W: usize,
+            const KH: usize,
+            const KW: usize,
+            const OH: usize,
+            const OW: usize,
+        >(
+            self,
+            settings: Settings,
+            input: &[[f64; W]; H],
+            filter: [[f64; KW]; KH],
+            bias: Option<f64>,
+            target: &[[f64; OW]; OH],
+        ) -> Derivation<KH, KW, OH, OW> {
+            const {
+                assert!(SH > 0 && SW > 0, "train!: the stride must be at least 1");
+                assert!(H > 0 && W > 0, "train!: the input has no entries");
+                assert!(KH > 0 && KW > 0, "train!: the filter has no entries");
+                assert!(
+                    KH <= H + 2 * PH && KW <= W + 2 * PW,
+                    "train!: the filter is larger than the zero-padded input"
+                );
+                assert!(
+                    OH == (H + 2 * PH - KH) / SH + 1 && OW == (W + 2 * PW - KW) / SW + 1,
+                    "train!: the target's shape is not the output's: OH = ⌊(H + 2·padding − KH)/stride⌋ + 1, likewise OW"
+                );
+            }
+            let layer = Layer {
+                stride: (SH, SW),
+                padding: (PH, PW),
+                kernel: settings.kernel,
+                activation: settings.activation,
+                loss: settings.loss,
+            };
+            crate::derivation::run(
+                &layer,
+                settings.lr,
+                settings.steps,
+                input,
+                Params { filter, bias },
+                target,
+            )
+        }
+    }
+}

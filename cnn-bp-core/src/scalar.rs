@@ -1,0 +1,105 @@
+//! The number types a derivation can be computed in.
+//!
+//! Every step function is generic over [`Scalar`], so the arithmetic of a derivation is written
+//! once. [`f64`] is the scalar used by [`train!`](crate::train); an exact-rational type only has
+//! to implement [`Scalar`] to reuse the same forward, backward and update code.
+
+use core::fmt::Debug;
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+/// A number a layer can be trained in: a field with an order, printable for a derivation.
+///
+/// The operations are the ones a convolutional layer needs (sums of products, differences,
+/// division by small whole numbers) plus what the derivation needs to print a value.
+///
+/// ```
+/// use cnn_bp_core::Scalar;
+///
+/// let mut text = String::new();
+/// let rounded = (0.1_f64 + 0.2).write_number(&mut text); // 0.30000000000000004
+/// assert_eq!((text.as_str(), rounded), ("0.3", true));
+/// ```
+pub trait Scalar:
+    Copy
+    + PartialOrd
+    + Debug
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    /// The additive identity.
+    const ZERO: Self;
+    /// The multiplicative identity.
+    const ONE: Self;
+
+    /// A whole number such as the `2` of `2·(y − t)` or the `n` of a mean.
+    fn from_usize(n: usize) -> Self;
+
+    /// Converts a setting given as `f64` (a leaky ReLU's slope) into this scalar.
+    fn from_f64(value: f64) -> Self;
+
+    /// The nearest `f64`, for comparisons and summaries.
+    fn to_f64(self) -> f64;
+
+    /// Whether this value is a finite number (neither infinite nor NaN).
+    fn is_finite(self) -> bool;
+
+    /// Appends this value as a person writes it (`3`, `−2`, `0.5`, `0.952574`) and returns
+    /// whether the written text is rounded (then a derivation prints `≈` instead of `=`).
+    fn write_number(self, out: &mut String) -> bool;
+}
+
+/// A [`Scalar`] with the transcendental functions that sigmoid and tanh need.
+///
+/// Exact types cannot implement this; they are limited to the piecewise-linear activations.
+pub trait Float: Scalar {
+    /// `e` raised to this value.
+    #[must_use]
+    fn exp(self) -> Self;
+    /// The hyperbolic tangent of this value.
+    #[must_use]
+    fn tanh(self) -> Self;
+}
+
+impl Scalar for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+
+    #[inline]
+    fn from_usize(n: usize) -> Self {
+        n as f64
+    }
+
+    #[inline]
+    fn from_f64(value: f64) -> Self {
+        value
+    }
+
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self
+    }
+
+    #[inline]
+    fn is_finite(self) -> bool {
+        f64::is_finite(self)
+    }
+
+    fn write_number(self, out: &mut String) -> bool {
+        crate::number::write_f64(self, out)
+    }
+}
+
+impl Float for f64 {
+    #[inline]
+    fn exp(self) -> Self {
+        f64::exp(self)
+    }
+
+    #[inline]
+    fn tanh(self) -> Self {
+        f64::tanh(self)
+    }
+}

@@ -1,0 +1,331 @@
+//! One gradient-descent step of a convolutional layer, written once for every scalar type and
+//! every recorder.
+//!
+//! Shapes are const generics: `H×W` input, `KH×KW` filter, `OH×OW` output. The functions trust
+//! that the shapes agree with the [`Layer`] (see [`Layer::check`]); [`crate::train`] checks
+//! them, and `train!` checks them at compile time.
+//!
+//! ```
+//! use cnn_bp_core::{Layer, NoTrace, Params, step};
+//!
+//! let x = [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]];
+//! let t = [[1.0, 0.0], [0.0, 1.0]];
+//! let start = Params { filter: [[1.0, -1.0], [1.0, 1.0]], bias: None };
+//! let s = step(&Layer::default(), &x, &start, &t, 0.5, &mut NoTrace);
+//! assert_eq!(s.forward.z, [[3.0, 0.0], [-2.0, 1.0]]);
+//! assert_eq!(s.loss, 2.0);
+//! assert_eq!(s.grads.filter, [[2.0, -2.0], [0.0, 2.0]]);
+//! assert_eq!(s.next.filter, [[0.0, 0.0], [1.0, 0.0]]);
+//! ```
+
+// Index loops on purpose: the indices are what the recorded equations name.
+#![allow(clippy::needless_range_loop)]
+
+use crate::layer::{Layer, Scale};
+use crate::scalar::Float;
+use crate::trace::{Expr, Operand, Recorder, Sym, Term};
+
+/// The trainable parameters: a `KH×KW` filter and an optional bias.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Params<const KH: usize, const KW: usize, S = f64> {
+    /// The filter `W`.
+    pub filter: [[S; KW]; KH],
+    /// The bias `b`, added to every output; `None` for a layer without a bias term.
+    pub bias: Option<S>,
+}
+
+/// The outputs of a forward pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Forward<const OH: usize, const OW: usize, S = f64> {
+    /// `z = X ⋆ W + b`, before the activation.
+    pub z: [[S; OW]; OH],
+    /// `y = f(z)`.
+    pub y: [[S; OW]; OH],
+}
+
+/// The gradients of a backward pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gradients<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
+    /// `δ = ∂L/∂z = ∂L/∂y ⊙ f′(z)`.
+    pub delta: [[S; OW]; OH],
+    /// `∂L/∂W`.
+    pub filter: [[S; KW]; KH],
+    /// `∂L/∂b = Σδ`, for a layer with a bias.
+    pub bias: Option<S>,
+}
+
+/// Everything one step computes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepOutcome<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64>
+{
+    /// The forward pass with the step's starting parameters.
+    pub forward: Forward<OH, OW, S>,
+    /// The loss of that forward pass.
+    pub loss: S,
+    /// The gradients at the starting parameters.
+    pub grads: Gradients<KH, KW, OH, OW, S>,
+    /// The parameters after the update.
+    pub next: Params<KH, KW, S>,
+}
+
+/// The forward pass `z = X ⋆ W + b`, `y = f(z)`.
+///
+/// Terms that fall on zero padding are skipped: they are 0 and would only lengthen the
+/// printed sums.
+#[inline]
+pub fn forward<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: &Params<KH, KW, S>,
+    rec: &mut R,
+) -> Forward<OH, OW, S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let mut z = [[S::ZERO; OW]; OH];
+    let mut y = [[S::ZERO; OW]; OH];
+    for p in 0..OH {
+        for q in 0..OW {
+            let mut acc = S::ZERO;
+            for i in 0..KH {
+                for j in 0..KW {
+                    let Some((r, c)) = layer.source((p, q), (i, j), (H, W)) else {
+                        continue;
+                    };
+                    let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
+                    let (x, w) = (input[r][c], params.filter[fi][fj]);
+                    acc = acc + x * w;
+                    rec.term(Term::Product(
+                        Operand::new(Sym::X(r, c), x),
+                        Operand::new(Sym::W(fi, fj), w),
+                    ));
+                }
+            }
+            if let Some(b) = params.bias {
+                acc = acc + b;
+                rec.term(Term::Single(Operand::new(Sym::B, b)));
+            }
+            rec.sum(Sym::Z(p, q), Scale::ONE, acc);
+            z[p][q] = acc;
+        }
+    }
+    for p in 0..OH {
+        for q in 0..OW {
+            let value = layer.activation.apply(z[p][q]);
+            let arg = Operand::new(Sym::Z(p, q), z[p][q]);
+            rec.equation(
+                Sym::Y(p, q),
+                Expr::Activate {
+                    f: layer.activation,
+                    z: arg,
+                },
+                value,
+            );
+            y[p][q] = value;
+        }
+    }
+    Forward { z, y }
+}
+
+/// The loss of the outputs `y` against the target `t`.
+#[inline]
+pub fn loss<S, R, const OH: usize, const OW: usize>(
+    layer: &Layer,
+    y: &[[S; OW]; OH],
+    target: &[[S; OW]; OH],
+    rec: &mut R,
+) -> S
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let mut acc = S::ZERO;
+    for p in 0..OH {
+        for q in 0..OW {
+            let diff = y[p][q] - target[p][q];
+            acc = acc + diff * diff;
+            rec.term(Term::SquaredDiff(
+                Operand::new(Sym::Y(p, q), y[p][q]),
+                Operand::new(Sym::T(p, q), target[p][q]),
+            ));
+        }
+    }
+    let scale = layer.loss.scale(OH * OW);
+    let value = scale.apply(acc);
+    rec.sum(Sym::Loss, scale, value);
+    value
+}
+
+/// The backward pass: `∂L/∂y`, `f′(z)`, `δ`, `∂L/∂W = X ⋆ δ` and `∂L/∂b = Σδ`.
+///
+/// `with_bias` says whether the layer has a bias term (then `∂L/∂b` is computed).
+#[inline]
+pub fn backward<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    forward: &Forward<OH, OW, S>,
+    target: &[[S; OW]; OH],
+    with_bias: bool,
+    rec: &mut R,
+) -> Gradients<KH, KW, OH, OW, S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let grad_scale = layer.loss.grad_scale(OH * OW);
+    let mut delta = [[S::ZERO; OW]; OH];
+    for p in 0..OH {
+        for q in 0..OW {
+            let (z, y, t) = (forward.z[p][q], forward.y[p][q], target[p][q]);
+            let dy = grad_scale.apply(y - t);
+            rec.term(Term::Diff(
+                Operand::new(Sym::Y(p, q), y),
+                Operand::new(Sym::T(p, q), t),
+            ));
+            rec.sum(Sym::Dy(p, q), grad_scale, dy);
+            let (slope, case) = layer.activation.slope(z, y);
+            let (z, y) = (Operand::new(Sym::Z(p, q), z), Operand::new(Sym::Y(p, q), y));
+            rec.equation(
+                Sym::Slope(p, q),
+                Expr::Slope {
+                    f: layer.activation,
+                    z,
+                    y,
+                    case,
+                },
+                slope,
+            );
+            delta[p][q] = dy * slope;
+            rec.term(Term::Product(
+                Operand::new(Sym::Dy(p, q), dy),
+                Operand::new(Sym::Slope(p, q), slope),
+            ));
+            rec.sum(Sym::Delta(p, q), Scale::ONE, delta[p][q]);
+        }
+    }
+
+    let mut filter = [[S::ZERO; KW]; KH];
+    for (fi, row) in filter.iter_mut().enumerate() {
+        for (fj, grad) in row.iter_mut().enumerate() {
+            let offset = layer.filter_entry((fi, fj), (KH, KW));
+            let mut acc = S::ZERO;
+            for p in 0..OH {
+                for q in 0..OW {
+                    let Some((r, c)) = layer.source((p, q), offset, (H, W)) else {
+                        continue;
+                    };
+                    let (d, x) = (delta[p][q], input[r][c]);
+                    acc = acc + d * x;
+                    rec.term(Term::Product(
+                        Operand::new(Sym::Delta(p, q), d),
+                        Operand::new(Sym::X(r, c), x),
+                    ));
+                }
+            }
+            rec.sum(Sym::GradW(fi, fj), Scale::ONE, acc);
+            *grad = acc;
+        }
+    }
+
+    let bias = with_bias.then(|| {
+        let mut acc = S::ZERO;
+        for (p, row) in delta.iter().enumerate() {
+            for (q, &d) in row.iter().enumerate() {
+                acc = acc + d;
+                rec.term(Term::Single(Operand::new(Sym::Delta(p, q), d)));
+            }
+        }
+        rec.sum(Sym::GradB, Scale::ONE, acc);
+        acc
+    });
+    Gradients {
+        delta,
+        filter,
+        bias,
+    }
+}
+
+/// The gradient-descent update `W ← W − η·∂L/∂W`, `b ← b − η·∂L/∂b`.
+#[inline]
+pub fn update<S, R, const KH: usize, const KW: usize, const OH: usize, const OW: usize>(
+    params: &Params<KH, KW, S>,
+    grads: &Gradients<KH, KW, OH, OW, S>,
+    lr: S,
+    rec: &mut R,
+) -> Params<KH, KW, S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let mut descend = |sym: Sym, grad_sym: Sym, value: S, grad: S| {
+        let next = value - lr * grad;
+        let (param, grad) = (Operand::new(sym, value), Operand::new(grad_sym, grad));
+        rec.equation(sym, Expr::Update { param, lr, grad }, next);
+        next
+    };
+    let mut filter = params.filter;
+    for (i, row) in filter.iter_mut().enumerate() {
+        for (j, w) in row.iter_mut().enumerate() {
+            *w = descend(Sym::W(i, j), Sym::GradW(i, j), *w, grads.filter[i][j]);
+        }
+    }
+    let bias = match (params.bias, grads.bias) {
+        (Some(b), Some(g)) => Some(descend(Sym::B, Sym::GradB, b, g)),
+        _ => None,
+    };
+    Params { filter, bias }
+}
+
+/// One whole step: [`forward`], [`loss`], [`backward`] and [`update`].
+#[inline]
+pub fn step<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: &Params<KH, KW, S>,
+    target: &[[S; OW]; OH],
+    lr: S,
+    rec: &mut R,
+) -> StepOutcome<KH, KW, OH, OW, S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let forward = forward(layer, input, params, rec);
+    let loss = loss(layer, &forward.y, target, rec);
+    let grads = backward(layer, input, &forward, target, params.bias.is_some(), rec);
+    let next = update(params, &grads, lr, rec);
+    StepOutcome {
+        forward,
+        loss,
+        grads,
+        next,
+    }
+}

@@ -1,0 +1,320 @@
+//! Recording a computation as the equations a person would write down.
+//!
+//! The step functions in [`crate::step`] report every value they compute to a [`Recorder`],
+//! together with the operands it was computed from. [`NoTrace`] ignores the reports (every
+//! method is an empty inline function, so the numeric path compiles to plain loops);
+//! [`Trace`] keeps them as [`Equation`]s, from which the derivation is rendered. The printed
+//! numbers are therefore the very values of the computation, never a second evaluation.
+
+use crate::layer::{Activation, Layer, Scale, SlopeCase};
+
+/// The name of one quantity in a derivation, with its indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sym {
+    /// An input entry `x[i,j]`.
+    X(usize, usize),
+    /// A filter entry `w[i,j]`.
+    W(usize, usize),
+    /// The bias `b`.
+    B,
+    /// A target entry `t[p,q]`.
+    T(usize, usize),
+    /// A pre-activation output `z[p,q]`.
+    Z(usize, usize),
+    /// An activated output `y[p,q]`.
+    Y(usize, usize),
+    /// `∂L/∂y[p,q]`.
+    Dy(usize, usize),
+    /// `f′(z[p,q])`.
+    Slope(usize, usize),
+    /// `δ[p,q] = ∂L/∂z[p,q]`.
+    Delta(usize, usize),
+    /// `∂L/∂w[i,j]`.
+    GradW(usize, usize),
+    /// `∂L/∂b`.
+    GradB,
+    /// The loss `L`.
+    Loss,
+}
+
+impl Sym {
+    /// The row and column of an indexed symbol.
+    pub const fn index(self) -> Option<(usize, usize)> {
+        match self {
+            Self::X(r, c)
+            | Self::W(r, c)
+            | Self::T(r, c)
+            | Self::Z(r, c)
+            | Self::Y(r, c)
+            | Self::Dy(r, c)
+            | Self::Slope(r, c)
+            | Self::Delta(r, c)
+            | Self::GradW(r, c) => Some((r, c)),
+            Self::B | Self::GradB | Self::Loss => None,
+        }
+    }
+}
+
+/// A value together with the name it has in the derivation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Operand<S> {
+    /// What the value is.
+    pub sym: Sym,
+    /// The value.
+    pub value: S,
+}
+
+impl<S> Operand<S> {
+    /// Names a value.
+    #[inline]
+    pub const fn new(sym: Sym, value: S) -> Self {
+        Self { sym, value }
+    }
+}
+
+/// One term of a sum.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Term<S> {
+    /// `a·b`.
+    Product(Operand<S>, Operand<S>),
+    /// `a` on its own (a bias, or one `δ` of `Σδ`).
+    Single(Operand<S>),
+    /// `a − b`.
+    Diff(Operand<S>, Operand<S>),
+    /// `(a − b)²`.
+    SquaredDiff(Operand<S>, Operand<S>),
+}
+
+/// The right-hand side of an [`Equation`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr<S> {
+    /// `scale·(t₁ + t₂ + …)`; an empty sum is 0.
+    Sum {
+        /// The constant factor in front.
+        scale: Scale,
+        /// The terms, in the order they were added.
+        terms: Vec<Term<S>>,
+    },
+    /// `f(z)`.
+    Activate {
+        /// The activation.
+        f: Activation,
+        /// Its argument.
+        z: Operand<S>,
+    },
+    /// `f′(z)`, computed from `z` and `y = f(z)`.
+    Slope {
+        /// The activation.
+        f: Activation,
+        /// The pre-activation value.
+        z: Operand<S>,
+        /// The activated value (sigmoid and tanh derivatives use it).
+        y: Operand<S>,
+        /// The branch taken.
+        case: SlopeCase,
+    },
+    /// `param − lr·grad`: one gradient-descent update.
+    Update {
+        /// The parameter before the update.
+        param: Operand<S>,
+        /// The learning rate `η`.
+        lr: S,
+        /// The gradient of the loss with respect to the parameter.
+        grad: Operand<S>,
+    },
+}
+
+/// `lhs = expr`, with the value the computation produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Equation<S> {
+    /// What is computed.
+    pub lhs: Sym,
+    /// How.
+    pub expr: Expr<S>,
+    /// The value computed, exactly as the numeric path has it.
+    pub value: S,
+}
+
+/// Receives the values of a computation as it runs.
+///
+/// All methods default to doing nothing, which is what [`NoTrace`] relies on.
+pub trait Recorder<S> {
+    /// One term of the sum that the next [`Recorder::sum`] closes.
+    #[inline]
+    fn term(&mut self, term: Term<S>) {
+        let _ = term;
+    }
+
+    /// Closes the sum of the terms given since the last equation: `lhs = scale·Σ terms`.
+    #[inline]
+    fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
+        let _ = (lhs, scale, value);
+    }
+
+    /// An equation that is not a sum.
+    #[inline]
+    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        let _ = (lhs, expr, value);
+    }
+}
+
+/// A [`Recorder`] that records nothing: the numeric path.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoTrace;
+
+impl<S> Recorder<S> for NoTrace {}
+
+/// A matrix of any size, row-major; how a trace keeps the given matrices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid<S> {
+    rows: usize,
+    cols: usize,
+    data: Vec<S>,
+}
+
+impl<S: Copy> Grid<S> {
+    /// Copies a fixed-size matrix.
+    pub fn from_array<const C: usize, const R: usize>(matrix: &[[S; C]; R]) -> Self {
+        Self {
+            rows: R,
+            cols: C,
+            data: matrix.iter().flatten().copied().collect(),
+        }
+    }
+
+    /// Builds a grid from its rows and columns and an entry function.
+    pub fn from_fn(rows: usize, cols: usize, mut entry: impl FnMut(usize, usize) -> S) -> Self {
+        let data = (0..rows * cols)
+            .map(|k| entry(k / cols, k % cols))
+            .collect();
+        Self { rows, cols, data }
+    }
+
+    /// Rows and columns.
+    pub const fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// The entry at `(row, col)`.
+    ///
+    /// # Panics
+    /// If the position is outside the grid.
+    pub fn get(&self, row: usize, col: usize) -> S {
+        assert!(
+            row < self.rows && col < self.cols,
+            "({row}, {col}) is outside the grid"
+        );
+        self.data[row * self.cols + col]
+    }
+
+    /// The entries with their positions, row by row.
+    pub fn entries(&self) -> impl Iterator<Item = ((usize, usize), S)> + '_ {
+        self.data
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| ((k / self.cols, k % self.cols), v))
+    }
+}
+
+/// What a derivation starts from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Given<S> {
+    /// The input `X`.
+    pub input: Grid<S>,
+    /// The starting filter `W`.
+    pub filter: Grid<S>,
+    /// The starting bias, if the layer has one.
+    pub bias: Option<S>,
+    /// The target `t`.
+    pub target: Grid<S>,
+    /// The learning rate `η`.
+    pub lr: S,
+    /// The number of steps asked for.
+    pub steps: usize,
+    /// The layer's settings.
+    pub layer: Layer,
+}
+
+/// The equations of one gradient-descent step, or of the final forward pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section<S> {
+    /// In the order they were computed.
+    pub equations: Vec<Equation<S>>,
+}
+
+impl<S> Section<S> {
+    /// The equations whose left-hand side `keep` accepts, in order.
+    pub fn select(&self, keep: impl Fn(Sym) -> bool) -> impl Iterator<Item = &Equation<S>> {
+        self.equations.iter().filter(move |e| keep(e.lhs))
+    }
+}
+
+/// A recorded training run: the [`Recorder`] behind every printed derivation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace<S> {
+    /// What was given.
+    pub given: Given<S>,
+    /// One section per step that was taken.
+    pub steps: Vec<Section<S>>,
+    /// The forward pass and loss of the final parameters.
+    pub after: Section<S>,
+    /// Whether training stopped before the steps asked for because a value was not finite.
+    pub stopped_early: bool,
+    pending: Vec<Term<S>>,
+    recording_after: bool,
+}
+
+impl<S> Trace<S> {
+    /// An empty trace of a run from `given`.
+    pub const fn new(given: Given<S>) -> Self {
+        Self {
+            given,
+            steps: Vec::new(),
+            after: Section {
+                equations: Vec::new(),
+            },
+            stopped_early: false,
+            pending: Vec::new(),
+            recording_after: false,
+        }
+    }
+
+    /// From now on, equations belong to a new step.
+    pub fn begin_step(&mut self) {
+        self.steps.push(Section {
+            equations: Vec::new(),
+        });
+    }
+
+    /// From now on, equations belong to the final forward pass.
+    pub const fn begin_after(&mut self) {
+        self.recording_after = true;
+    }
+
+    fn push(&mut self, equation: Equation<S>) {
+        let section = match self.steps.last_mut() {
+            Some(step) if !self.recording_after => step,
+            _ => &mut self.after,
+        };
+        section.equations.push(equation);
+    }
+}
+
+impl<S> Recorder<S> for Trace<S> {
+    fn term(&mut self, term: Term<S>) {
+        self.pending.push(term);
+    }
+
+    fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
+        let terms = core::mem::take(&mut self.pending);
+        self.push(Equation {
+            lhs,
+            expr: Expr::Sum { scale, terms },
+            value,
+        });
+    }
+
+    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        self.push(Equation { lhs, expr, value });
+    }
+}

@@ -1,0 +1,97 @@
+//! Syntax only: the token trees of `matrix!` and `train!` as syn expressions, nothing checked.
+//!
+//! A syntax error in one entry of a spec does not hide the others: the parser records it and
+//! resumes after the next top-level comma.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::ext::IdentExt as _;
+use syn::parse::{ParseStream, Parser as _};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, Token};
+
+use crate::errors::Errors;
+
+/// The rows of `matrix![[…], […]]`, without the outer brackets.
+pub(crate) fn matrix_rows(tokens: TokenStream) -> syn::Result<Punctuated<Expr, Token![,]>> {
+    Punctuated::parse_terminated.parse2(tokens)
+}
+
+/// `key: value` of a `train!` spec.
+pub(crate) struct Entry {
+    pub key: Ident,
+    pub value: Expr,
+}
+
+/// Parses `key: value, …`, recording syntax errors and skipping the entries they are in.
+pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Vec<Entry> {
+    let parser = |input: ParseStream| {
+        let mut entries = Vec::new();
+        while !input.is_empty() {
+            match entry(input) {
+                Ok(entry) => entries.push(entry),
+                Err(error) => {
+                    errors.push(error);
+                    skip_past_comma(input);
+                    continue;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            if let Err(error) = input.parse::<Token![,]>() {
+                errors.push(syn::Error::new(
+                    error.span(),
+                    "expected `,` between entries, like `lr: 0.5, steps: 2`",
+                ));
+                skip_past_comma(input);
+            }
+        }
+        Ok(entries)
+    };
+    // The parser above never fails: every error is recorded and skipped.
+    parser.parse2(tokens).unwrap_or_default()
+}
+
+fn entry(input: ParseStream) -> syn::Result<Entry> {
+    let key = input.call(Ident::parse_any).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected a key such as `input`, `filter`, `target` or `lr`",
+        )
+    })?;
+    if input.peek(Token![=]) {
+        let eq: Token![=] = input.parse()?;
+        return Err(syn::Error::new(
+            eq.span,
+            format!("write `{key}: …` with a colon, not `=`"),
+        ));
+    }
+    input.parse::<Token![:]>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected `:` after `{key}`, like `{key}: …`"),
+        )
+    })?;
+    if input.is_empty() || input.peek(Token![,]) {
+        return Err(syn::Error::new(
+            input.span(),
+            format!("expected a value after `{key}:`"),
+        ));
+    }
+    let value = input.parse()?;
+    Ok(Entry { key, value })
+}
+
+/// Skips to just after the next top-level comma (or to the end).
+fn skip_past_comma(input: ParseStream) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            rest = next;
+            if matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+        }
+        Ok(((), rest))
+    });
+}
