@@ -131,7 +131,7 @@ pub mod __private {
             self,
             settings: Settings,
             input: &[[f64; W]; H],
-            filter: [[f64; KW]; KH],
+            filter: &[[f64; KW]; KH],
             bias: Option<f64>,
             target: &[[f64; OW]; OH],
         ) -> Derivation<KH, KW, OH, OW> {
@@ -141,11 +141,11 @@ pub mod __private {
                 assert!(KH > 0 && KW > 0, "train!: the filter has no entries");
                 assert!(
                     KH <= H + 2 * PH && KW <= W + 2 * PW,
-                    "train!: the filter is larger than the zero-padded input"
+                    "train!: the filter (KH×KW in `train::<H, W, KH, KW, OH, OW>` of the note below) is larger than the zero-padded input"
                 );
                 assert!(
                     OH == (H + 2 * PH - KH) / SH + 1 && OW == (W + 2 * PW - KW) / SW + 1,
-                    "train!: the target's shape is not the output's: OH = ⌊(H + 2·padding − KH)/stride⌋ + 1, likewise OW"
+                    "train!: the target's shape (OH×OW in `train::<H, W, KH, KW, OH, OW>` of the note below) is not the output's, ⌊(H + 2·padding − KH)/stride⌋ + 1 by ⌊(W + 2·padding − KW)/stride⌋ + 1"
                 );
             }
             let layer = Layer {
@@ -160,7 +160,10 @@ pub mod __private {
                 settings.lr,
                 settings.steps,
                 input,
-                Params { filter, bias },
+                Params {
+                    filter: *filter,
+                    bias,
+                },
                 target,
             )
         }

@@ -13,7 +13,12 @@ use crate::errors::Errors;
 
 /// The rows of `matrix![[…], […]]`, without the outer brackets.
 pub(crate) fn matrix_rows(tokens: TokenStream) -> syn::Result<Punctuated<Expr, Token![,]>> {
-    Punctuated::parse_terminated.parse2(tokens)
+    Punctuated::parse_terminated.parse2(tokens).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("{e}: a matrix is rows of comma-separated numbers, like `[[1, 2], [3, 4]]`"),
+        )
+    })
 }
 
 /// `key: value` of a `train!` spec.
@@ -22,13 +27,34 @@ pub(crate) struct Entry {
     pub value: Expr,
 }
 
+/// The entries of a spec that parsed, and the keys of those that did not: those are
+/// malformed, not missing, and have been reported already.
+#[derive(Default)]
+pub(crate) struct Spec {
+    pub entries: Vec<Entry>,
+    pub malformed: Vec<String>,
+}
+
 /// Parses `key: value, …`, recording syntax errors and skipping the entries they are in.
-pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Vec<Entry> {
+pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
     let parser = |input: ParseStream| {
-        let mut entries = Vec::new();
+        let mut spec = Spec::default();
         while !input.is_empty() {
-            match entry(input) {
-                Ok(entry) => entries.push(entry),
+            let key = input.call(Ident::parse_any).map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "expected a key such as `input`, `filter`, `target` or `lr`",
+                )
+            });
+            let parsed = key.and_then(|key| match value(input, &key) {
+                Ok(value) => Ok(Entry { key, value }),
+                Err(error) => {
+                    spec.malformed.push(key.to_string());
+                    Err(error)
+                }
+            });
+            match parsed {
+                Ok(entry) => spec.entries.push(entry),
                 Err(error) => {
                     errors.push(error);
                     skip_past_comma(input);
@@ -46,19 +72,14 @@ pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Vec<Entry> {
                 skip_past_comma(input);
             }
         }
-        Ok(entries)
+        Ok(spec)
     };
     // The parser above never fails: every error is recorded and skipped.
     parser.parse2(tokens).unwrap_or_default()
 }
 
-fn entry(input: ParseStream) -> syn::Result<Entry> {
-    let key = input.call(Ident::parse_any).map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected a key such as `input`, `filter`, `target` or `lr`",
-        )
-    })?;
+/// `: value` after `key`.
+fn value(input: ParseStream, key: &Ident) -> syn::Result<Expr> {
     if input.peek(Token![=]) {
         let eq: Token![=] = input.parse()?;
         return Err(syn::Error::new(
@@ -78,8 +99,7 @@ fn entry(input: ParseStream) -> syn::Result<Entry> {
             format!("expected a value after `{key}:`"),
         ));
     }
-    let value = input.parse()?;
-    Ok(Entry { key, value })
+    input.parse()
 }
 
 /// Skips to just after the next top-level comma (or to the end).

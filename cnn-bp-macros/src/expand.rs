@@ -3,6 +3,7 @@
 
 use proc_macro2::{Literal as Lit, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
 
 use crate::ast;
 use crate::errors::Errors;
@@ -22,8 +23,8 @@ pub(crate) fn matrix(tokens: TokenStream) -> TokenStream {
 /// `train! { … }` → a call into `__private` that builds the derivation.
 pub(crate) fn train(tokens: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let entries = ast::spec(tokens, &mut errors);
-    let spec = valid::spec(&entries, &mut errors);
+    let parsed = ast::spec(tokens, &mut errors);
+    let spec = valid::spec(&parsed, &mut errors);
     errors.finish(|| spec.map(|s| train_tokens(&s)).unwrap_or_default())
 }
 
@@ -47,9 +48,13 @@ fn literal_tokens(literal: &Literal) -> TokenStream {
 
 fn matrix_tokens(matrix: &Matrix) -> TokenStream {
     match matrix {
-        Matrix::Literal(literal) => literal_tokens(literal),
-        // Any other expression: its type must be `[[f64; C]; R]`, which the call checks.
-        Matrix::Expr(expr) => quote!(#expr),
+        Matrix::Literal(literal) => {
+            let literal = literal_tokens(literal);
+            quote!(&#literal)
+        }
+        // Any other expression: its type must be `[[f64; C]; R]`, which the call checks; the
+        // span makes a type mismatch point at the expression, not at the whole macro.
+        Matrix::Expr(expr) => quote_spanned!(expr.span()=> &(#expr)),
     }
 }
 
@@ -106,10 +111,10 @@ fn train_tokens(spec: &Spec) -> TokenStream {
                 activation: #activation,
                 loss: #loss,
             },
-            &(#input),
+            #input,
             #filter,
             #bias,
-            &(#target),
+            #target,
         )
     }
 }

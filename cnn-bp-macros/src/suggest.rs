@@ -39,13 +39,28 @@ const ALIASES: &[(&str, &str)] = &[
     ("conv", "kernel"),
     ("grad_at_zero", "relu_grad_at_zero"),
     ("relu_grad", "relu_grad_at_zero"),
+    // Values.
+    ("conv", "convolution"),
+    ("corr", "correlation"),
+    ("cross_correlation", "correlation"),
+    ("xcorr", "correlation"),
+    ("identity", "linear"),
+    ("none", "linear"),
+    ("logistic", "sigmoid"),
+    ("leaky", "leaky_relu"),
+    ("leakyrelu", "leaky_relu"),
+    ("mean_squared_error", "mse"),
+    ("l2", "half_sse"),
 ];
 
 /// The valid word closest to `word`, if any is close enough to be a plausible typo or synonym.
 pub(crate) fn nearest<'a>(word: &str, valid: &[&'a str]) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
-    let alias = ALIASES.iter().find(|(alias, _)| *alias == lower);
-    if let Some(found) = alias.and_then(|&(_, key)| valid.iter().find(|v| **v == key)) {
+    let alias = ALIASES
+        .iter()
+        .filter(|(alias, _)| *alias == lower)
+        .find_map(|&(_, to)| valid.iter().find(|v| **v == to));
+    if let Some(found) = alias {
         return Some(found);
     }
     valid
@@ -70,6 +85,17 @@ fn distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// "unknown activation `rellu`: did you mean `relu`? It must be one of …".
+pub(crate) fn unknown(what: &str, name: &str, valid: &[&str]) -> String {
+    let choices = list(valid);
+    match nearest(name, valid) {
+        Some(near) => {
+            format!("unknown {what} `{name}`: did you mean `{near}`? It must be one of {choices}")
+        }
+        None => format!("unknown {what} `{name}`; it must be one of {choices}"),
+    }
 }
 
 /// `a, b, c or d`, each in backticks.

@@ -6,7 +6,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, Lit, UnOp};
 
-use crate::ast::Entry;
+use crate::ast::{self, Entry};
 use crate::errors::Errors;
 use crate::suggest;
 
@@ -101,7 +101,11 @@ pub(crate) const MAX_STEPS: usize = 100_000;
 
 /// What the source said, for messages: `` `foo` ``.
 fn shown(tokens: &impl ToTokens) -> String {
-    let text = tokens.to_token_stream().to_string();
+    let mut text = tokens.to_token_stream().to_string();
+    // The token printer spaces a minus sign from its number: `- 0.5`.
+    if let Some(rest) = text.strip_prefix("- ") {
+        text = format!("-{rest}");
+    }
     if text.chars().count() > 40 {
         let short: String = text.chars().take(37).collect();
         format!("`{short}…`")
@@ -138,10 +142,7 @@ pub(crate) fn number(expr: &Expr) -> Result<Number, syn::Error> {
     if !matches!(suffix, "" | "f64") {
         return Err(syn::Error::new_spanned(
             inner,
-            format!(
-                "remove the suffix `{suffix}`: entries are f64, so write {}",
-                shown(&digits)
-            ),
+            format!("remove the suffix `{suffix}`: entries are f64, so write `{digits}`"),
         ));
     }
     let magnitude: f64 = digits.parse().map_err(|_| {
@@ -375,16 +376,7 @@ fn choice<'a>(value: &Expr, key: &str, valid: &[&'a str], errors: &mut Errors) -
     if let Some(found) = valid.iter().find(|v| **v == name) {
         return Some(found);
     }
-    let hint = suggest::nearest(&name, valid)
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
-    errors.at(
-        value,
-        format!(
-            "unknown {key} `{name}`{hint} Valid: {}",
-            suggest::list(valid)
-        ),
-    );
+    errors.at(value, suggest::unknown(key, &name, valid));
     None
 }
 
@@ -434,9 +426,11 @@ fn activation(value: &Expr, errors: &mut Errors) -> Option<Activation> {
 // ---------------------------------------------------------------------------------------------
 // The whole spec
 
-/// The first value given for each key, in [`KEYS`] order.
+/// The first value given for each key, in [`KEYS`] order, and the keys that unknown keys
+/// were taken to mean (those are reported as misspelt, not also as missing).
 struct Given<'a> {
     values: [Option<&'a Entry>; KEYS.len()],
+    meant: Vec<&'static str>,
 }
 
 impl<'a> Given<'a> {
@@ -446,9 +440,10 @@ impl<'a> Given<'a> {
     }
 }
 
-fn sort_keys<'a>(entries: &'a [Entry], errors: &mut Errors) -> Given<'a> {
+fn sort_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
     let mut values = [None; KEYS.len()];
-    for entry in entries {
+    let mut meant = Vec::new();
+    for entry in &spec.entries {
         let key = entry.key.to_string();
         match KEYS.iter().position(|k| *k == key) {
             Some(index) if values[index].is_some() => {
@@ -456,20 +451,12 @@ fn sort_keys<'a>(entries: &'a [Entry], errors: &mut Errors) -> Given<'a> {
             }
             Some(index) => values[index] = Some(entry),
             None => {
-                let hint = suggest::nearest(&key, KEYS)
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
-                errors.at(
-                    &entry.key,
-                    format!(
-                        "unknown key `{key}`; {hint}Valid keys: {}",
-                        suggest::list(KEYS)
-                    ),
-                );
+                errors.at(&entry.key, suggest::unknown("key", &key, KEYS));
+                meant.extend(suggest::nearest(&key, KEYS));
             }
         }
     }
-    Given { values }
+    Given { values, meant }
 }
 
 const fn output_len(input: usize, filter: usize, stride: usize, padding: usize) -> Option<usize> {
@@ -482,12 +469,15 @@ const fn output_len(input: usize, filter: usize, stride: usize, padding: usize) 
 }
 
 /// Checks a parsed spec; `None` when anything was wrong (and then `errors` says what).
-pub(crate) fn spec(entries: &[Entry], errors: &mut Errors) -> Option<Spec> {
-    let given = sort_keys(entries, errors);
+pub(crate) fn spec(parsed: &ast::Spec, errors: &mut Errors) -> Option<Spec> {
+    let given = sort_keys(parsed, errors);
+    // A key whose entry was malformed or misspelt has been reported already.
+    let reported =
+        |key: &&str| given.meant.contains(key) || parsed.malformed.iter().any(|m| m == key);
     let missing: Vec<&str> = REQUIRED
         .iter()
         .copied()
-        .filter(|k| given.get(k).is_none())
+        .filter(|k| given.get(k).is_none() && !reported(k))
         .collect();
 
     let input = given
@@ -625,6 +615,14 @@ impl Shapes<'_> {
         }
     }
 
+    fn settings_padding(&self) -> String {
+        match self.padding {
+            Some((a, b)) if a != b => format!("({a}, {b})"),
+            Some((a, _)) => a.to_string(),
+            None => String::new(),
+        }
+    }
+
     /// The settings as words: `stride 1, padding 0`.
     fn settings(&self) -> Option<String> {
         let (stride, padding) = (self.stride?, self.padding?);
@@ -676,10 +674,11 @@ impl Shapes<'_> {
         let settings = self.settings().unwrap_or_default();
         if kh > h + 2 * ph || kw > w + 2 * pw {
             let padded = if (ph, pw) == (0, 0) {
-                format!("the {h}×{w} input")
+                format!("the input is only {h}×{w}")
             } else {
                 format!(
-                    "the {h}×{w} input, padded to {}×{},",
+                    "the {h}×{w} input padded by {} is only {}×{}",
+                    self.settings_padding(),
                     h + 2 * ph,
                     w + 2 * pw
                 )
@@ -687,7 +686,7 @@ impl Shapes<'_> {
             let filter = given.get("filter").map(|e| &e.value);
             errors.at(
                 filter,
-                format!("the filter is {kh}×{kw}, but {padded} is smaller: the filter must fit inside the zero-padded input (use a smaller filter or more padding)"),
+                format!("the filter is {kh}×{kw}, but {padded}: a filter must fit inside the zero-padded input (use a smaller filter or add padding)"),
             );
             return;
         }
@@ -709,17 +708,21 @@ impl Shapes<'_> {
 fn missing_message(missing: &[&str], shapes: &Shapes) -> String {
     let what = |key: &str| -> String {
         match key {
-            "input" => "`input: [[…], …]`, the input matrix X".to_owned(),
-            "filter" => "`filter: [[…], …]`, the starting filter W".to_owned(),
+            "input" => "`input` (the input matrix X, like `[[1, 2], [3, 4]]`)".to_owned(),
+            "filter" => "`filter` (the starting filter W, like `[[1, -1], [1, 1]]`)".to_owned(),
             "target" => match shapes.output() {
                 Some(((oh, ow), _)) => {
-                    format!("`target: [[…], …]`, the wanted output ({oh}×{ow} here)")
+                    format!("`target` (the wanted output: a {oh}×{ow} matrix here)")
                 }
-                None => "`target: [[…], …]`, the wanted output".to_owned(),
+                None => "`target` (the wanted output matrix)".to_owned(),
             },
-            _ => "`lr: …`, the learning rate η > 0, like `lr: 0.1`".to_owned(),
+            _ => "`lr` (the learning rate η > 0, like `lr: 0.1`)".to_owned(),
         }
     };
     let list: Vec<String> = missing.iter().map(|k| what(k)).collect();
-    format!("train! is missing {}", list.join("; and "))
+    let list = match list.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+        _ => list.concat(),
+    };
+    format!("train! is missing {list}")
 }

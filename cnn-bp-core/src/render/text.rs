@@ -196,11 +196,8 @@ fn equation<S: Scalar>(eq: &Equation<S>) -> Vec<String> {
         }
         Expr::Activate { f, z } => format!("{lhs} = {}{result}", activation(*f, z.value)),
         Expr::Slope { f, z, y, case } => {
-            format!(
-                "{lhs}{}{}",
-                slope(*f, *case, y.value),
-                slope_reason(*f, *case, z)
-            )
+            let formula = slope_formula(*f, *case, y.value);
+            format!("{lhs}{formula}{result}{}", slope_reason(*f, *case, z))
         }
         Expr::Update { param, lr, grad } => format!(
             "{lhs} ← {} − {}·{}{result}",
@@ -225,8 +222,8 @@ fn activation<S: Scalar>(f: Activation, z: S) -> String {
     }
 }
 
-/// ` = …` for `f′`: the formula with numbers where the activation is smooth.
-fn slope<S: Scalar>(f: Activation, case: SlopeCase, y: S) -> String {
+/// ` = y·(1 − y) = …` for the smooth activations whose derivative has a formula in `y`.
+fn slope_formula<S: Scalar>(f: Activation, case: SlopeCase, y: S) -> String {
     match (f, case) {
         (Activation::Sigmoid, SlopeCase::Smooth) => {
             format!(" = y·(1 − y) = {}·(1 − {})", factor(y), factor(y))
@@ -236,24 +233,21 @@ fn slope<S: Scalar>(f: Activation, case: SlopeCase, y: S) -> String {
     }
 }
 
+/// Why a piecewise-linear derivative has its value: `   (z[0,0] = 3 > 0)`.
 fn slope_reason<S: Scalar>(f: Activation, case: SlopeCase, z: &Operand<S>) -> String {
     let z_is = format!("{} = {}", name(z.sym), val(z.value));
     match (f, case) {
-        (_, SlopeCase::Positive) => format!(" = 1   ({z_is} > 0)"),
-        (Activation::LeakyRelu { slope }, SlopeCase::Negative) => {
-            format!(" = {}   ({z_is} < 0: the slope α)", val(slope))
+        (_, SlopeCase::Positive) => format!("   ({z_is} > 0)"),
+        (Activation::LeakyRelu { .. }, SlopeCase::Negative) => {
+            format!("   ({z_is} < 0: the slope α)")
         }
-        (_, SlopeCase::Negative) => format!(" = 0   ({z_is} < 0)"),
-        (Activation::LeakyRelu { slope }, SlopeCase::AtZero) => {
-            format!(
-                " = {}   ({z_is}: leaky_relu takes its slope α at 0)",
-                val(slope)
-            )
+        (_, SlopeCase::Negative) => format!("   ({z_is} < 0)"),
+        (Activation::LeakyRelu { .. }, SlopeCase::AtZero) => {
+            format!("   ({z_is}: leaky_relu takes its slope α at 0)")
         }
         (Activation::Relu { grad_at_zero }, SlopeCase::AtZero) => {
             format!(
-                " = {}   ({z_is}: the convention relu_grad_at_zero = {})",
-                val(grad_at_zero),
+                "   ({z_is}: the convention relu_grad_at_zero = {})",
                 val(grad_at_zero)
             )
         }
@@ -700,11 +694,7 @@ fn backward_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, first: bool, secti
 /// ∂L/∂W and ∂L/∂b.
 fn gradient_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Section<S>) {
     let g = &trace.given;
-    let (flip, spacing) = gradient_words(&g.layer);
-    out.line(
-        1,
-        &format!("Filter gradient: ∂L/∂W = the input correlated with δ{flip}{spacing}"),
-    );
+    out.lines(1, &gradient_words(&g.layer));
     out.line(
         2,
         &format!(
@@ -734,23 +724,23 @@ fn update_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Section<S>
     }
 }
 
-fn gradient_words(layer: &Layer) -> (&'static str, String) {
-    let flip = match layer.kernel {
-        Kernel::Correlation => "",
-        Kernel::Convolution => {
-            ", rotated by 180° (the forward pass rotated W, so w[i,j] met the inputs of kernel offset (KH−1−i, KW−1−j))"
-        }
-    };
-    let spacing = if layer.stride == (1, 1) {
-        String::new()
-    } else {
-        format!(
-            "; with stride {}, δ's entries lie {} apart over the input",
+/// What the filter gradient is, in words, and how the kernel and the stride enter it.
+fn gradient_words(layer: &Layer) -> Vec<String> {
+    let mut words = vec![match layer.kernel {
+        Kernel::Correlation => "Filter gradient: ∂L/∂W = X ⋆ δ, the input correlated with δ".to_owned(),
+        Kernel::Convolution => "Filter gradient: ∂L/∂W = rot180(X ⋆ δ), the input correlated with δ, then rotated by 180°".to_owned(),
+    }];
+    if layer.kernel == Kernel::Convolution {
+        words.push("  (the forward pass used W rotated, so w[i,j] met the inputs of kernel offset (KH−1−i, KW−1−j))".to_owned());
+    }
+    if layer.stride != (1, 1) {
+        words.push(format!(
+            "  (with stride {}, the entries of δ are spread {} apart over the input)",
             pair(layer.stride),
             pair(layer.stride)
-        )
-    };
-    (flip, spacing)
+        ));
+    }
+    words
 }
 
 fn forward_sums<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Section<S>) {

@@ -1,0 +1,17 @@
+use cnn_bp_core::train;
+
+fn main() {
+    let _ = train! {
+        input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+        filter: [[1, -1], [1, 1], [0, 1], [2, 2]],
+        target: [[1, 0], [0, 1]],
+        lr: 0.5,
+    };
+    let _ = train! {
+        input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+        filter: [[1, 1, 1, 1, 1, 1]],
+        target: [[1]],
+        lr: 0.5,
+        padding: 1,
+    };
+}

@@ -1,0 +1,6 @@
+use cnn_bp_core::matrix;
+
+fn main() {
+    let _ = matrix![];
+    let _ = matrix![[1, 2], []];
+}
