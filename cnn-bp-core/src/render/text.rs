@@ -10,9 +10,9 @@ use crate::trace::{Equation, Expr, Grid, Operand, Section, Sym, Term, Trace};
 pub(crate) fn text<S: Scalar>(trace: &Trace<S>) -> String {
     let mut out = Out::default();
     let first_non_finite = first_non_finite(trace);
-    given(&mut out, trace, first_non_finite);
+    given(&mut out, trace, first_non_finite.as_ref());
     for (k, section) in trace.steps.iter().enumerate() {
-        step(&mut out, trace, k, section, first_non_finite);
+        step(&mut out, trace, k, section, first_non_finite.as_ref());
     }
     result(&mut out, trace);
     out.0
@@ -24,6 +24,13 @@ enum Origin {
     Given,
     Step(usize),
     After,
+}
+
+/// The first value that is not a finite number: where, which, and as printed.
+struct NonFinite {
+    origin: Origin,
+    sym: Sym,
+    value: String,
 }
 
 #[derive(Default)]
@@ -310,7 +317,7 @@ fn assembled<S: Scalar>(
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-fn given<S: Scalar>(out: &mut Out, trace: &Trace<S>, first_non_finite: Option<(Origin, Sym)>) {
+fn given<S: Scalar>(out: &mut Out, trace: &Trace<S>, first_non_finite: Option<&NonFinite>) {
     let g = &trace.given;
     let layer = &g.layer;
     let (h, w) = g.input.shape();
@@ -349,12 +356,13 @@ fn given<S: Scalar>(out: &mut Out, trace: &Trace<S>, first_non_finite: Option<(O
         ),
     );
     unreachable_targets(out, trace);
-    if let Some((Origin::Given, sym)) = first_non_finite {
+    if let Some(bad) = first_non_finite.filter(|b| b.origin == Origin::Given) {
+        let what = name(bad.sym);
         out.note(
             1,
             &format!(
-                "{} is not a finite number, so no step can be computed.",
-                name(sym)
+                "{what} = {} is not a finite number, so no step can be computed.",
+                bad.value
             ),
         );
     }
@@ -608,7 +616,7 @@ fn step<S: Scalar>(
     trace: &Trace<S>,
     k: usize,
     section: &Section<S>,
-    first_non_finite: Option<(Origin, Sym)>,
+    first_non_finite: Option<&NonFinite>,
 ) {
     out.line(0, &format!("Step {}", k + 1));
     forward_sums(out, trace, section);
@@ -617,16 +625,9 @@ fn step<S: Scalar>(
     backward_stage(out, trace, k == 0, section);
     gradient_stage(out, trace, section);
     update_stage(out, trace, section);
-    if let Some((Origin::Step(at), sym)) = first_non_finite
-        && at == k
-    {
-        out.note(
-            1,
-            &format!(
-                "{} is not a finite number (its first appearance): training stops after this step.",
-                name(sym)
-            ),
-        );
+    if let Some(bad) = first_non_finite.filter(|b| b.origin == Origin::Step(k)) {
+        let what = name(bad.sym);
+        out.note(1, &format!("{what} = {} is the first value that is not a finite number; everything computed from it is meaningless, so training stops after this step.", bad.value));
     }
     out.blank();
 }
@@ -896,7 +897,9 @@ fn result<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
     }
     let before = trace.steps.first().and_then(loss_value);
     if let (Some(before), Some(after)) = (before, loss_value(&trace.after)) {
-        let trend = if after < before {
+        let trend = if !(before.is_finite() && after.is_finite()) {
+            "not finite"
+        } else if after < before {
             "decreased"
         } else if after > before {
             "increased"
@@ -984,40 +987,37 @@ fn summary<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
     }
 }
 
-fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<(Origin, Sym)> {
+/// The first value, in the order of the derivation, that is not a finite number.
+fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<NonFinite> {
     let g = &trace.given;
-    let given = g
-        .input
-        .entries()
-        .find(|(_, v)| !v.is_finite())
-        .map(|((r, c), _)| Sym::X(r, c))
-        .or_else(|| {
-            g.filter
-                .entries()
-                .find(|(_, v)| !v.is_finite())
-                .map(|((r, c), _)| Sym::W(r, c))
+    let bad = |(_, v): &(_, S)| !v.is_finite();
+    let found = |origin, sym, value: S| {
+        Some(NonFinite {
+            origin,
+            sym,
+            value: val(value),
         })
-        .or_else(|| g.bias.filter(|b| !b.is_finite()).map(|_| Sym::B))
-        .or_else(|| {
-            g.target
-                .entries()
-                .find(|(_, v)| !v.is_finite())
-                .map(|((r, c), _)| Sym::T(r, c))
-        });
-    if let Some(sym) = given {
-        return Some((Origin::Given, sym));
-    }
-    let in_section = |section: &Section<S>| {
-        section
-            .equations
-            .iter()
-            .find(|eq| !eq.value.is_finite())
-            .map(|eq| eq.lhs)
     };
-    trace
+    let given = [
+        (&g.input, Sym::X as fn(usize, usize) -> Sym),
+        (&g.filter, Sym::W),
+        (&g.target, Sym::T),
+    ]
+    .into_iter()
+    .find_map(|(grid, kind)| grid.entries().find(bad).map(|((r, c), v)| (kind(r, c), v)))
+    .or_else(|| g.bias.filter(|b| !b.is_finite()).map(|b| (Sym::B, b)));
+    if let Some((sym, value)) = given {
+        return found(Origin::Given, sym, value);
+    }
+    let sections = trace
         .steps
         .iter()
         .enumerate()
-        .find_map(|(k, s)| in_section(s).map(|sym| (Origin::Step(k), sym)))
-        .or_else(|| in_section(&trace.after).map(|sym| (Origin::After, sym)))
+        .map(|(k, s)| (Origin::Step(k), s));
+    sections
+        .chain([(Origin::After, &trace.after)])
+        .find_map(|(origin, section)| {
+            let eq = section.equations.iter().find(|eq| !eq.value.is_finite())?;
+            found(origin, eq.lhs, eq.value)
+        })
 }
