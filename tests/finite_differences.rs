@@ -207,8 +207,8 @@ fn check<
     }
 
     let grad = s.filter_grad();
-    for i in 0..KH {
-        for j in 0..KW {
+    for (i, row) in grad.iter().enumerate() {
+        for (j, &g) in row.iter().enumerate() {
             let mut up = start;
             let mut down = start;
             up.filter[i][j] += H_STEP;
@@ -216,9 +216,8 @@ fn check<
             let fd =
                 (loss_at(&layer, &x, &up, &t) - loss_at(&layer, &x, &down, &t)) / (2.0 * H_STEP);
             assert!(
-                close(grad[i][j], fd, 1e-5),
-                "∂L/∂w[{i},{j}] = {}, finite difference {fd}; {spec}",
-                grad[i][j]
+                close(g, fd, 1e-5),
+                "∂L/∂w[{i},{j}] = {g}, finite difference {fd}; {spec}"
             );
         }
     }
