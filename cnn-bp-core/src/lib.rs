@@ -23,7 +23,7 @@
 //! ```
 //!
 //! The same computation runs without the macro, and without recording anything, through
-//! [`train`] and the step functions [`forward`], [`loss`], [`backward`], [`update`] and
+//! [`train()`] and the step functions [`forward`], [`loss`], [`backward`], [`update`] and
 //! [`step`]. They are generic over the [`Scalar`] type and over a [`Recorder`]: with
 //! [`NoTrace`] they are plain loops, with [`Trace`] they keep every equation for rendering.
 #![forbid(unsafe_code)]

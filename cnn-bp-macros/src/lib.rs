@@ -1,8 +1,8 @@
 //! The `matrix!` and `train!` macros of cnn-bp. Depend on `cnn-bp-core`, which re-exports
 //! them with their documentation and examples; this crate alone is not usable.
 //!
-//! The work is split the way thiserror's is: [`ast`] parses syntax only, [`valid`] checks
-//! values and shapes and reports every problem as a spanned error, [`expand`] generates code.
+//! The work is split the way thiserror's is: `ast` parses syntax only, `valid` checks
+//! values and shapes and reports every problem as a spanned error, `expand` generates code.
 #![forbid(unsafe_code)]
 
 mod ast;
