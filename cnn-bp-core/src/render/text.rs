@@ -86,8 +86,49 @@ fn factor<S: Scalar>(value: S) -> String {
 
 /// ` = v`, or ` ≈ v` when `v` is rounded.
 fn equals<S: Scalar>(value: S) -> String {
+    outcome(value, true)
+}
+
+/// ` = v`, or ` ≈ v` unless `exact` and `v` is printed unrounded.
+fn outcome<S: Scalar>(value: S, exact: bool) -> String {
     let (text, rounded) = num(value);
-    format!(" {} {text}", if rounded { '≈' } else { '=' })
+    format!(" {} {text}", if exact && !rounded { '=' } else { '≈' })
+}
+
+fn printed_exactly<S: Scalar>(value: S) -> bool {
+    !num(value).1
+}
+
+/// Whether exact arithmetic on the printed operands can give the printed result: no operand
+/// was rounded for printing and no irrational function (σ, tanh away from 0) was applied.
+/// Otherwise the equation says `≈`, even when the result happens to print short.
+fn operands_exact<S: Scalar>(expr: &Expr<S>) -> bool {
+    let slope_exact = |f: Activation| match f {
+        Activation::LeakyRelu { slope } => printed_exactly(slope),
+        _ => true,
+    };
+    match expr {
+        Expr::Sum { terms, .. } => terms.iter().all(|t| match t {
+            Term::Single(a) => printed_exactly(a.value),
+            Term::Product(a, b) | Term::Diff(a, b) | Term::SquaredDiff(a, b) => {
+                printed_exactly(a.value) && printed_exactly(b.value)
+            }
+        }),
+        Expr::Activate {
+            f: Activation::Sigmoid | Activation::Tanh,
+            z,
+        } => z.value == S::ZERO,
+        Expr::Activate { f, z } => printed_exactly(z.value) && slope_exact(*f),
+        Expr::Slope {
+            f: f @ (Activation::Sigmoid | Activation::Tanh),
+            y,
+            ..
+        } => printed_exactly(y.value) && slope_exact(*f),
+        Expr::Slope { f, .. } => slope_exact(*f),
+        Expr::Update { param, lr, grad } => {
+            printed_exactly(param.value) && printed_exactly(*lr) && printed_exactly(grad.value)
+        }
+    }
 }
 
 fn name(sym: Sym) -> String {
@@ -184,7 +225,7 @@ fn sum<S: Scalar>(scale: Scale, terms: &[Term<S>], style: Style) -> String {
 /// the operands' names first, so that every number can be traced to where it came from.
 fn equation<S: Scalar>(eq: &Equation<S>) -> Vec<String> {
     let lhs = name(eq.lhs);
-    let result = equals(eq.value);
+    let result = outcome(eq.value, operands_exact(&eq.expr));
     let line = match &eq.expr {
         Expr::Sum { scale, terms } => {
             let named = matches!(eq.lhs, Sym::Z(..) | Sym::GradW(..) | Sym::GradB);
@@ -266,10 +307,11 @@ fn slope_reason<S: Scalar>(f: Activation, case: SlopeCase, z: &Operand<S>) -> St
 // Matrices
 
 /// A column-aligned matrix, the label on its first row: `z = [ 3  0 ]`, then `    [ −2  1 ]`.
-fn matrix<S: Scalar>(label: &str, grid: &Grid<S>) -> Vec<String> {
+/// The label says `≈` when an entry is rounded or `approx` says an entry's equation was.
+fn matrix<S: Scalar>(label: &str, grid: &Grid<S>, approx: bool) -> Vec<String> {
     let (rows, cols) = grid.shape();
     let cells: Vec<(String, bool)> = grid.entries().map(|(_, v)| num(v)).collect();
-    let rounded = cells.iter().any(|(_, r)| *r);
+    let rounded = approx || cells.iter().any(|(_, r)| *r);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
             (0..rows)
@@ -299,19 +341,25 @@ fn matrix<S: Scalar>(label: &str, grid: &Grid<S>) -> Vec<String> {
         .collect()
 }
 
-/// The matrix of the values of the equations that compute entries of kind `kind`.
+/// The matrix of the values of the equations that compute entries of kind `kind`, and
+/// whether any of those equations is approximate.
 fn assembled<S: Scalar>(
     section: &Section<S>,
     shape: (usize, usize),
     kind: fn(usize, usize) -> Sym,
-) -> Grid<S> {
+) -> (Grid<S>, bool) {
     let mut values = vec![S::ZERO; shape.0 * shape.1];
+    let mut approx = false;
     for eq in section.select(|s| is(kind, s)) {
         if let Some((r, c)) = eq.lhs.index() {
             values[r * shape.1 + c] = eq.value;
+            approx |= !operands_exact(&eq.expr);
         }
     }
-    Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c])
+    (
+        Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c]),
+        approx,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,14 +381,20 @@ fn given<S: Scalar>(out: &mut Out, trace: &Trace<S>, first_non_finite: Option<&N
     );
     out.blank();
     out.line(0, "Given");
-    out.lines(1, &matrix(&format!("X (input, {h}×{w})"), &g.input));
-    out.lines(1, &matrix(&format!("W (filter, {kh}×{kw})"), &g.filter));
+    out.lines(1, &matrix(&format!("X (input, {h}×{w})"), &g.input, false));
+    out.lines(
+        1,
+        &matrix(&format!("W (filter, {kh}×{kw})"), &g.filter, false),
+    );
     match g.bias {
-        Some(b) => out.line(1, &format!("b (bias) = {}", val(b))),
+        Some(b) => out.line(1, &format!("b (bias){}", equals(b))),
         None => out.line(1, "no bias term"),
     }
-    out.lines(1, &matrix(&format!("t (target, {oh}×{ow})"), &g.target));
-    out.line(1, &format!("η (learning rate) = {}", val(g.lr)));
+    out.lines(
+        1,
+        &matrix(&format!("t (target, {oh}×{ow})"), &g.target, false),
+    );
+    out.line(1, &format!("η (learning rate){}", equals(g.lr)));
     out.line(
         1,
         &format!("activation: {}", describe_activation(layer.activation)),
@@ -648,7 +702,8 @@ fn entries<S: Scalar>(
     for eq in section.select(|s| is(kind, s)) {
         out.lines(2, &equation(eq));
     }
-    out.lines(2, &matrix(label, &assembled(section, shape, kind)));
+    let (grid, approx) = assembled(section, shape, kind);
+    out.lines(2, &matrix(label, &grid, approx));
 }
 
 /// ∂L/∂y, f′(z) and δ.
@@ -890,10 +945,10 @@ fn result<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
     for eq in trace.after.select(|s| s == Sym::Loss) {
         out.lines(2, &equation(eq));
     }
-    let final_filter = final_params(trace);
-    out.lines(1, &matrix("final W", &final_filter.0));
-    if let Some(b) = final_filter.1 {
-        out.line(1, &format!("final b = {}", val(b)));
+    let last = final_params(trace);
+    out.lines(1, &matrix("final W", &last.filter, last.filter_approx));
+    if let Some((b, exact)) = last.bias {
+        out.line(1, &format!("final b{}", outcome(b, exact)));
     }
     let before = trace.steps.first().and_then(loss_value);
     if let (Some(before), Some(after)) = (before, loss_value(&trace.after)) {
@@ -922,15 +977,34 @@ fn result<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
 }
 
 /// The filter and bias as they stand after the last update (or as given, with no step).
-fn final_params<S: Scalar>(trace: &Trace<S>) -> (Grid<S>, Option<S>) {
+struct Final<S> {
+    filter: Grid<S>,
+    /// Whether an update of the filter was approximate.
+    filter_approx: bool,
+    /// The bias, and whether its update was exact.
+    bias: Option<(S, bool)>,
+}
+
+fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
     let g = &trace.given;
     match trace.steps.last() {
         Some(last) => {
-            let filter = assembled(last, g.filter.shape(), Sym::W);
-            let bias = last.select(|s| s == Sym::B).next().map(|eq| eq.value);
-            (filter, bias)
+            let (filter, filter_approx) = assembled(last, g.filter.shape(), Sym::W);
+            let bias = last
+                .select(|s| s == Sym::B)
+                .next()
+                .map(|eq| (eq.value, operands_exact(&eq.expr)));
+            Final {
+                filter,
+                filter_approx,
+                bias,
+            }
         }
-        None => (g.filter.clone(), g.bias),
+        None => Final {
+            filter: g.filter.clone(),
+            filter_approx: false,
+            bias: g.bias.map(|b| (b, true)),
+        },
     }
 }
 
@@ -956,7 +1030,8 @@ fn summary<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
         }
         rows.push(row);
     }
-    let (filter, bias) = final_params(trace);
+    let Final { filter, bias, .. } = final_params(trace);
+    let bias = bias.map(|(b, _)| b);
     let mut last = vec![
         "final".to_owned(),
         loss_value(&trace.after).map(val).unwrap_or_default(),

@@ -1,0 +1,1775 @@
+#!/usr/bin/env python3
+"""Independent checker for cnn-bp derivations (the plain text that `Display` prints).
+
+Usage:
+    python3 scripts/check_derivation.py [--quiet] [--pedantic] FILE [FILE ...]
+    cargo run -q --example seed_question | python3 scripts/check_derivation.py -
+
+FILE is a plain derivation text (one or more derivations one after another), or an
+insta snapshot `*.snap`, whose header between its first two `---` lines is skipped. `-` reads
+standard input.
+
+It re-derives nothing from the Rust code. It reads the printed text and checks that every
+printed number follows from numbers printed before it:
+
+1. arithmetic: each equation line is re-evaluated from its printed operands in exact rational
+   arithmetic (fractions.Fraction; sigmoid and tanh in float). A result after ` = ` must be the
+   exact value; a result after ` ≈ ` must lie within the rounding tolerance described at
+   `tolerance()` below;
+2. provenance: each operand must be the value printed earlier for the symbol it stands for
+   (named in the symbolic line above, or implied by the line form: y and t in the loss, the
+   current w, this step's ∂L/∂w, η from Given, ...), and the terms of every sum must be the
+   ones the convolution's definition (stride, padding, kernel) calls for;
+3. matrices: every printed matrix lists exactly the values its entries' equations printed, with
+   `≈` exactly when one of them is rounded, right-aligned in columns;
+4. the result: the last forward pass uses the last updated W and b; `L: a → b` shows the first
+   and the final L; each `Summary` row matches what its step printed (and is aligned);
+5. notes: notes that quote values (`z[1,0] < 0`, `t[1,0] = 0`, `the loss rose from a to b`,
+   `… is not a finite number`) quote them truly, and the ones the values call for are there.
+
+A line the checker does not recognise is a failure if it holds digits (its numbers would go
+unchecked), a note otherwise. Lines after the end of a derivation (an example's own output)
+are skipped with a note.
+
+Every failure is printed as `file:line: message (expected …, printed …)`; then one summary line
+per file with the counts of what was checked. Exit status: 0 if everything checks, 1 on any
+failure, 2 on a usage error.
+
+--quiet      print only failures and the summary lines
+--pedantic   also list (as notes, not failures) ` ≈ ` lines whose printed operands give the
+             printed result exactly, where ` = ` would have been true
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from fractions import Fraction
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+
+NUM = r"(?:−?(?:\d+(?:\.\d+)?(?:e−?\d+)?|∞)|NaN)"
+FAC = rf"(?:\({NUM}\)|{NUM})"  # an operand inside a product: negatives in parentheses
+NUM_RE = re.compile(NUM)
+SIGN = r"(=|≈)"
+
+# Values are rounded to this many significant digits when they are printed after `≈`.
+SIGNIFICANT = 6
+
+
+def half_unit(v) -> float:
+    """The largest rounding error of `v` printed with SIGNIFICANT significant digits: half a
+    unit in its last place, 0.5·10^(e − 5) for |v| = m·10^e, 1 ≤ m < 10 (≤ 5e-6·|v|)."""
+    if not finite(v) or v == 0:
+        return 0.0
+    a = abs(v)
+    e = math.floor(math.log10(a))
+    # log10 of a Fraction goes through float; fix the exponent if it landed one off
+    if Fraction(10) ** e > a:
+        e -= 1
+    elif Fraction(10) ** (e + 1) <= a:
+        e += 1
+    return 0.5 * 10.0 ** (e - (SIGNIFICANT - 1))
+
+
+def parse_value(text: str):
+    """The value of a printed number: a Fraction, or a float for NaN and ±∞."""
+    t = text.strip()
+    if t.startswith("(") and t.endswith(")"):
+        t = t[1:-1]
+    if t == "NaN":
+        return math.nan
+    neg = t.startswith("−")
+    if neg:
+        t = t[1:]
+    if t == "∞":
+        v = math.inf
+    else:
+        if not re.fullmatch(r"\d+(?:\.\d+)?(?:e−?\d+)?", t):
+            raise ValueError(f"not a number: {text!r}")
+        v = Fraction(t.replace("e−", "e-"))
+    return -v if neg else v
+
+
+def finite(v) -> bool:
+    return not (isinstance(v, float) and (math.isnan(v) or math.isinf(v)))
+
+
+def same(a, b) -> bool:
+    if not finite(a) or not finite(b):
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        return a == b
+    return a == b
+
+
+def sig_digits(text: str) -> int:
+    t = text.strip("()").lstrip("−").split("e")[0].replace(".", "").lstrip("0")
+    return len(t)
+
+
+def show(v) -> str:
+    """A value for a message: exact when it is a short decimal, else 12 significant digits."""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        s = f"{v:.12g}"
+    else:
+        d = v.denominator
+        while d % 2 == 0:
+            d //= 2
+        while d % 5 == 0:
+            d //= 5
+        s = None
+        if d == 1:
+            # terminating decimal: print it exactly if it is not too long
+            for places in range(0, 25):
+                scaled = v * 10**places
+                if scaled.denominator == 1:
+                    n = abs(scaled.numerator)
+                    digits = str(n).rjust(places + 1, "0")
+                    s = digits if places == 0 else digits[:-places] + "." + digits[-places:]
+                    if v < 0:
+                        s = "-" + s
+                    break
+        if s is None:
+            s = "≈" + f"{float(v):.12g}"
+    return s.replace("-", "−")
+
+
+# Roundedness of a printed value: False (exact), True (printed after `≈`), or MAYBE (printed
+# after a `=` that the renderer writes whatever the value, as in `b (bias) = …`). MAYBE counts
+# as rounded for tolerances and as exact for --pedantic.
+MAYBE = "maybe"
+
+
+class Val:
+    """A printed value: its text, its value, whether it was printed rounded, and where."""
+
+    __slots__ = ("text", "value", "rounded", "line")
+
+    def __init__(self, text: str, rounded: bool, line: int):
+        self.text = text.strip("()")
+        self.value = parse_value(self.text)
+        self.rounded = rounded
+        self.line = line
+
+
+# ---------------------------------------------------------------------------------------------
+# Arithmetic expressions as printed: numbers, + − · / ², ( ), [ ], ⌊ ⌋ and ½
+
+
+class ExprError(Exception):
+    pass
+
+
+def tokenize(s: str):
+    toks = []
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch == " ":
+            i += 1
+            continue
+        m = NUM_RE.match(s, i)
+        if m and (ch != "−" or (i + 1 < len(s) and (s[i + 1].isdigit() or s[i + 1] == "∞"))):
+            toks.append(("num", m.group(0)))
+            i = m.end()
+            continue
+        if ch in "+−·/²()[]⌊⌋½":
+            toks.append((ch, ch))
+            i += 1
+            continue
+        raise ExprError(f"unexpected character {ch!r} in {s!r}")
+    return toks
+
+
+class Parser:
+    """expr := term ((+|−) term)* ; term := power ((·|/|juxtaposed [) power)* ;
+    power := atom ²* ; atom := number | ( expr ) | [ expr ] | ⌊ expr ⌋ | ½"""
+
+    def __init__(self, text: str):
+        self.toks = tokenize(text)
+        self.pos = 0
+        self.leaves: list[str] = []
+
+    def peek(self):
+        return self.toks[self.pos][0] if self.pos < len(self.toks) else None
+
+    def take(self, kind):
+        if self.peek() != kind:
+            raise ExprError(f"expected {kind!r} at token {self.pos}")
+        tok = self.toks[self.pos]
+        self.pos += 1
+        return tok
+
+    def parse(self):
+        node = self.expr()
+        if self.pos != len(self.toks):
+            raise ExprError(f"unexpected {self.toks[self.pos][1]!r}")
+        return node
+
+    def expr(self):
+        node = self.term()
+        while self.peek() in ("+", "−"):
+            op = self.take(self.peek())[0]
+            node = ("add" if op == "+" else "sub", node, self.term())
+        return node
+
+    def term(self):
+        node = self.power()
+        while self.peek() in ("·", "/", "["):
+            if self.peek() == "[":
+                node = ("mul", node, self.power())
+                continue
+            op = self.take(self.peek())[0]
+            node = ("mul" if op == "·" else "div", node, self.power())
+        return node
+
+    def power(self):
+        node = self.atom()
+        while self.peek() == "²":
+            self.take("²")
+            node = ("sq", node)
+        return node
+
+    def atom(self):
+        kind = self.peek()
+        if kind == "num":
+            text = self.take("num")[1]
+            self.leaves.append(text)
+            return ("num", len(self.leaves) - 1)
+        if kind == "½":
+            self.take("½")
+            return ("const", Fraction(1, 2))
+        for open_, close in (("(", ")"), ("[", "]"), ("⌊", "⌋")):
+            if kind == open_:
+                self.take(open_)
+                node = self.expr()
+                self.take(close)
+                return ("floor", node) if open_ == "⌊" else node
+        raise ExprError(f"expected a number, got {kind!r}")
+
+
+def to_float(v) -> float:
+    """`float(v)`, but ±∞ where an exact value is beyond f64's range (as f64 arithmetic gives)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
+def evaluate(node, leaves, rounded):
+    """(value, E, A): the exact value; E, the first-order bound on how far the value can move
+    when each rounded leaf moves by up to half a unit in its last printed place; A, the value
+    with every leaf and operation replaced by its absolute value (Σ|monomials|)."""
+    kind = node[0]
+    if kind == "num":
+        v = parse_value(leaves[node[1]])
+        a = abs(v)
+        return v, (half_unit(v) if rounded[node[1]] and finite(v) else 0.0), a
+    if kind == "const":
+        return node[1], 0.0, abs(node[1])
+    if kind == "sq":
+        v, e, a = evaluate(node[1], leaves, rounded)
+        return v * v, 2 * float(abs(v)) * e if finite(v) else 0.0, a * a
+    if kind == "floor":
+        v, e, a = evaluate(node[1], leaves, rounded)
+        return (Fraction(math.floor(v)) if finite(v) else v), e, a
+    x, ex, ax = evaluate(node[1], leaves, rounded)
+    y, ey, ay = evaluate(node[2], leaves, rounded)
+    if not (finite(x) and finite(y)):
+        x, y = to_float(x), to_float(y)
+    if not (finite(ax) and finite(ay)):
+        ax, ay = to_float(ax), to_float(ay)
+    if kind == "add":
+        return x + y, ex + ey, ax + ay
+    if kind == "sub":
+        return x - y, ex + ey, ax + ay
+    if kind == "mul":
+        e = float(abs(x)) * ey + float(abs(y)) * ex if finite(x) and finite(y) else 0.0
+        return x * y, e, ax * ay
+    if kind == "div":
+        if y == 0:
+            return math.nan, 0.0, math.inf
+        e = ex / float(abs(y)) + float(abs(x)) * ey / float(y) ** 2 if finite(x) else 0.0
+        return x / y, e, ax / abs(y)
+    raise ExprError(kind)
+
+
+def tolerance(E: float, A, printed) -> float:
+    """How far a result printed after ` ≈ ` may lie from the exact value of its printed
+    operands: E + h(printed) + 1e-10·(1 + Σ|monomials|).
+
+    Two roundings separate them, and both are known exactly from the text:
+    (a) every operand that was itself printed rounded (its own line showed ` ≈ `) is off from
+        the value the program used by at most h = half a unit in its 6th significant digit
+        (≤ 5e-6 of itself). E propagates these bounds through the printed expression to first
+        order (|a|·h(b) + |b|·h(a) for a product, the sum for a sum, 2|a|·h(a) for a square,
+        f′(z)·h(z) for σ and tanh), so it scales with Σ|terms|, not with a small result, and
+        stays honest under cancellation;
+    (b) the result itself is printed rounded: at most h(printed).
+    The last term absorbs what the first order leaves out (products of two roundings, ≤ 2.5e-11
+    of a term), the f64 arithmetic of the program, and the gap (≤ 1.1e-16 relative) between a
+    short decimal such as `0.1` and the double it stands for; it is what lets
+    `0.1·3 − 0.3 ≈ 5.55112e−17` pass.
+    This is tighter than the rule of thumb 1e-5·(Σ|terms| + |printed|): h ≤ 5e-6·|v|, and
+    E ≤ 1e-5·Σ|terms| when every term has two rounded factors. Being tight matters: it catches
+    a changed last digit of a rounded result (σ(3.1) ≈ 0.956896 instead of 0.956893), which the
+    rule of thumb lets through. Being rigorous matters too: on the 63 golden cases the worst
+    line uses 0.9999 of the bound (dyadic values such as 1.71328125 sit exactly halfway between
+    two 6-digit numbers, so their rounding error is exactly h), hence the 0.1 % margin.
+    """
+    return (E + half_unit(printed)) * 1.001 + 1e-10 * (1.0 + float(A))
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+# ---------------------------------------------------------------------------------------------
+# Line forms
+
+IDX = r"\[(\d+),(\d+)\]"
+SYMNAME = r"(?:x\[\d+,\d+\]|w\[\d+,\d+\]|b|δ\[\d+,\d+\])"
+NAMED_SUM = re.compile(
+    rf"^(z{IDX}|∂L/∂w{IDX}|∂L/∂b) = ({SYMNAME}(?:·{SYMNAME})?(?: \+ {SYMNAME}(?:·{SYMNAME})?)*)$"
+)
+EMPTY_SUM = re.compile(rf"^(z{IDX}|∂L/∂w{IDX}) = 0   \(the window lies entirely on zero padding\)$")
+CONT = re.compile(rf"^= (.*) {SIGN} ({NUM})$")
+MAT_HEAD = re.compile(r"^(X \(input, (\d+)×(\d+)\)|W \(filter, (\d+)×(\d+)\)|t \(target, (\d+)×(\d+)\)|z|y|δ|∂L/∂W|W|final W) (=|≈) \[(.*) \]$")
+MAT_ROW = re.compile(r"^\[(.*) \]$")
+Y_LINE = re.compile(rf"^y{IDX} = (.*) {SIGN} ({NUM})$")
+L_LINE = re.compile(rf"^L = (.*) {SIGN} ({NUM})$")
+DY_LINE = re.compile(rf"^∂L/∂y{IDX} = (.*) {SIGN} ({NUM})$")
+FP_LINE = re.compile(rf"^f′\(z{IDX}\) (=|≈) (.*)$")
+DELTA_LINE = re.compile(rf"^δ{IDX} = ({FAC})·({FAC}) {SIGN} ({NUM})$")
+UPD_LINE = re.compile(rf"^(w{IDX}|b) ← ({NUM}) − ({FAC})·({FAC}) {SIGN} ({NUM})$")
+OUT_LINE = re.compile(rf"^(OH|OW) = (.*) = (\d+)$")
+
+SIGN_PROSE = (
+    'Sign: this is output minus target. The "error" e = t − y is its negative. Descent',
+    "subtracts η·∂L/∂W, built from y − t; building it from t − y and still subtracting",
+    "moves W uphill and increases the loss.",
+)
+
+
+def scale_text(s: Fraction) -> str:
+    if s == Fraction(1, 2):
+        return "½"
+    if s.denominator == 1:
+        return str(s.numerator)
+    return f"({s.numerator}/{s.denominator})"
+
+
+def parse_scale(text: str) -> Fraction:
+    if text == "½":
+        return Fraction(1, 2)
+    m = re.fullmatch(r"\((\d+)/(\d+)\)", text)
+    if m:
+        return Fraction(int(m.group(1)), int(m.group(2)))
+    return Fraction(int(text))
+
+
+def split_scale(rhs: str):
+    """`(2/4)·(…)` → ((2/4) as text, 2/4, `(…)`); no prefix → (None, 1, rhs)."""
+    m = re.match(r"^(½|\(\d+/\d+\)|\d+)(?=[\[·])", rhs)
+    if not m:
+        return None, Fraction(1), rhs
+    body = rhs[m.end():]
+    if body.startswith("·"):
+        body = body[1:]
+    elif body.startswith("[") and body.endswith("]"):
+        body = body[1:-1]
+    return m.group(1), parse_scale(m.group(1)), body
+
+
+def names_of(lst: str) -> list[str]:
+    """`z[1,0], z[1,1] and z[0,0]` → the names."""
+    parts = re.split(r", | and ", lst.strip())
+    return [p for p in parts if p]
+
+
+# ---------------------------------------------------------------------------------------------
+# The checker of one derivation
+
+
+class Checker:
+    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool):
+        self.fname = fname
+        self.lines = lines
+        self.report = report  # callable(kind, line, message)
+        self.pedantic = pedantic
+        self.count = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
+        self.failures = 0
+        # Given
+        self.X: dict[tuple[int, int], Val] = {}
+        self.T: dict[tuple[int, int], Val] = {}
+        self.W0: dict[tuple[int, int], Val] = {}
+        self.xshape = self.wshape = self.tshape = None
+        self.bias: Val | None = None
+        self.has_bias = None
+        self.eta: Val | None = None
+        self.act = None  # 'relu' | 'linear' | 'sigmoid' | 'tanh' | 'leaky_relu'
+        self.alpha: Val | None = None
+        self.g0: Val | None = None
+        self.loss = None
+        self.lscale = self.gscale = None
+        self.kernel = None
+        self.stride = self.padding = None
+        self.nsteps = None
+        # state
+        self.ctx = "given"
+        self.step = 0
+        self.cur_w: dict[tuple[int, int], Val] = {}
+        self.cur_b: Val | None = None
+        self.sv: dict[str, Val] = {}
+        self.new_w: dict[tuple[int, int], Val] = {}
+        self.new_b: Val | None = None
+        self.history: list[dict] = []  # per step: L, w (start), b (start), new_w, new_b
+        self.after_L: Val | None = None
+        self.first_nonfinite = None  # (symbol, text, line) of the first value printed that is not finite
+        self.noted: set[str] = set()  # kinds of notes seen in the current section
+        self.deferred: list = []
+        self.unused_note = None
+        self.x_used_after: set = set()
+        self.final_w_seen = False
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def fail(self, line: int, msg: str, expected=None, printed=None):
+        self.failures += 1
+        extra = ""
+        if expected is not None or printed is not None:
+            extra = f" (expected {expected}, printed {printed})"
+        self.report("fail", line, msg + extra)
+
+    def note(self, line: int, msg: str):
+        self.report("note", line, msg)
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def lookup(self, sym: str) -> Val | None:
+        m = re.fullmatch(r"([xwt])\[(\d+),(\d+)\]", sym)
+        if m:
+            key = (int(m.group(2)), int(m.group(3)))
+            table = {"x": self.X, "w": self.cur_w, "t": self.T}[m.group(1)]
+            return table.get(key)
+        if sym == "b":
+            return self.cur_b
+        if sym == "η":
+            return self.eta
+        return self.sv.get(sym)
+
+    def operand(self, line: int, sym: str, text: str, what: str) -> bool:
+        """Checks that `text` is the value printed earlier for `sym`; returns its roundedness."""
+        self.count["operands"] += 1
+        rec = self.lookup(sym)
+        text = text.strip("()")
+        if rec is None:
+            self.fail(line, f"{what}: operand {sym} has no value printed before this line",
+                      "an earlier value", text)
+            return sig_digits(text) >= 6
+        try:
+            v = parse_value(text)
+        except ValueError:
+            self.fail(line, f"{what}: operand {text!r} is not a number")
+            return True
+        if rec.text != text and not same(rec.value, v):
+            self.fail(line, f"{what}: operand {sym} differs from its value printed on line {rec.line}",
+                      rec.text, text)
+            return sig_digits(text) >= 6
+        return rec.rounded
+
+    def judge(self, line: int, what: str, expr: str, leaves_rounded, sign: str, result: str,
+              scale: Fraction = Fraction(1)):
+        """Evaluates the printed expression `expr` (times `scale`) and compares it with the
+        printed result under `sign`."""
+        self.count["equations"] += 1
+        try:
+            p = Parser(expr)
+            node = p.parse()
+        except ExprError as e:
+            self.fail(line, f"{what}: cannot parse the expression {expr!r}: {e}")
+            return None
+        rounded = leaves_rounded(p.leaves) if callable(leaves_rounded) else leaves_rounded
+        if len(rounded) != len(p.leaves):
+            rounded = [sig_digits(t) >= 6 for t in p.leaves]
+        try:
+            value, E, A = evaluate(node, p.leaves, rounded)
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            self.fail(line, f"{what}: cannot evaluate {expr!r}: {e}")
+            return None
+        if scale != 1:
+            value = value * scale if finite(value) else float(value) * float(scale)
+            E, A = E * float(scale), A * scale
+        self.compare(line, what, value, E, A, sign, result, all(r is not True for r in rounded))
+        return value
+
+    def compare(self, line, what, exact, E, A, sign, result, operands_exact=False):
+        why = " (some operands are printed rounded)" if E > 0 else ""
+        printed = parse_value(result)
+        F64_MAX = 1.7976931348623157e308
+        if finite(exact) and not finite(printed) and not math.isnan(printed) and abs(exact) > F64_MAX \
+                and (exact > 0) == (printed > 0):
+            self.note(line, f"{what}: {show(exact)[:12]}… overflows f64; printed {result}")
+            return
+        if finite(exact) and finite(printed) and printed == 0 and exact != 0 and abs(exact) < 2.3e-308:
+            self.note(line, f"{what}: {float(exact):.3g} underflows f64 to 0")
+            return
+        if not finite(exact) or not finite(printed):
+            if not same(exact, printed):
+                self.fail(line, f"{what}: wrong result", show(exact), result)
+            return
+        if sign == "=":
+            if exact != printed:
+                self.fail(line, f"{what}: result after `=` is not the exact value of the printed expression{why}",
+                          show(exact), result)
+        else:
+            tol = tolerance(E, A, printed)
+            if abs(float(exact - printed)) > tol:
+                self.fail(line, f"{what}: rounded result too far from the printed expression's value "
+                                f"(tolerance {tol:.3g})", show(exact), result)
+            elif self.pedantic and exact == printed and operands_exact:
+                self.note(line, f"{what}: printed `≈`, but its operands are all exact and give exactly {result}")
+
+    def store(self, key: str, line: int, text: str, sign: str):
+        if key in self.sv:
+            self.fail(line, f"{key} printed twice in this section (first on line {self.sv[key].line})")
+        self.sv[key] = Val(text, sign == "≈", line)
+        self.saw_value(key, self.sv[key])
+
+    def saw_value(self, key: str, v: Val):
+        if self.first_nonfinite is None and not finite(v.value):
+            self.first_nonfinite = (key, v.text, v.line)
+
+    # -- expected structure -----------------------------------------------------------------
+
+    def z_terms(self, p: int, q: int) -> list[str]:
+        (H, Wd), (KH, KW) = self.xshape, self.wshape
+        (sh, sw), (ph, pw) = self.stride, self.padding
+        out = []
+        for i in range(KH):
+            for j in range(KW):
+                r, c = p * sh + i - ph, q * sw + j - pw
+                if 0 <= r < H and 0 <= c < Wd:
+                    wi, wj = (i, j) if self.kernel == "correlation" else (KH - 1 - i, KW - 1 - j)
+                    out.append(f"x[{r},{c}]·w[{wi},{wj}]")
+        if self.has_bias:
+            out.append("b")
+        return out
+
+    def gw_terms(self, fi: int, fj: int) -> list[str]:
+        (H, Wd), (KH, KW) = self.xshape, self.wshape
+        (sh, sw), (ph, pw) = self.stride, self.padding
+        (OH, OW) = self.tshape
+        oi, oj = (fi, fj) if self.kernel == "correlation" else (KH - 1 - fi, KW - 1 - fj)
+        out = []
+        for p in range(OH):
+            for q in range(OW):
+                r, c = p * sh + oi - ph, q * sw + oj - pw
+                if 0 <= r < H and 0 <= c < Wd:
+                    out.append(f"δ[{p},{q}]·x[{r},{c}]")
+        return out
+
+    def gb_terms(self) -> list[str]:
+        OH, OW = self.tshape
+        return [f"δ[{p},{q}]" for p in range(OH) for q in range(OW)]
+
+    # -- main loop --------------------------------------------------------------------------
+
+    def run(self):
+        i = 0
+        n = len(self.lines)
+        while i < n:
+            ln, raw = self.lines[i]
+            text = raw.strip()
+            if self.ctx == "after" and text == "" and self.after_L is not None:
+                # the result section has no blank line inside: what follows is not derivation
+                # text (an example may print more after it)
+                rest = [t for _, t in self.lines[i:] if t.strip()]
+                if rest:
+                    self.note(ln, f"{len(rest)} line(s) after the end of the derivation are not checked")
+                break
+            try:
+                i = self.dispatch(i, ln, raw, text)
+            except (ValueError, ExprError, KeyError, IndexError, TypeError, ZeroDivisionError) as e:
+                self.fail(ln, f"could not check this line ({type(e).__name__}: {e}): {text!r}")
+                i += 1
+        self.finish()
+
+    def dispatch(self, i, ln, raw, text) -> int:
+        if text == "":
+            return i + 1
+        m = re.fullmatch(r"Training one convolutional layer: (\d+) steps? of gradient descent", text)
+        if m:
+            self.nsteps = int(m.group(1))
+            return i + 1
+        if text == "Given":
+            return i + 1
+        m = MAT_HEAD.match(text)
+        if m:
+            return self.matrix(i, m)
+        if text.startswith("Note: "):
+            self.check_note(ln, text[6:])
+            return i + 1
+        if self.ctx == "given":
+            r = self.given_line(ln, text)
+            if r:
+                return i + 1
+        m = re.fullmatch(r"Step (\d+)", text)
+        if m:
+            self.begin_step(ln, int(m.group(1)))
+            return i + 1
+        m = re.fullmatch(r"Result after (\d+) steps?", text)
+        if m:
+            self.begin_after(ln, int(m.group(1)))
+            return i + 1
+        if self.ctx in ("step", "after"):
+            r = self.step_line(i, ln, raw, text)
+            if r is not None:
+                return r
+        if self.ctx == "after":
+            r = self.after_line(i, ln, text)
+            if r is not None:
+                return r
+        if re.search(r"\d", text):
+            self.fail(ln, f"line not understood, its numbers are unchecked: {text!r}")
+        else:
+            self.note(ln, f"line not understood (no numbers in it): {text!r}")
+        return i + 1
+
+    # -- Given ------------------------------------------------------------------------------
+
+    def given_line(self, ln, text) -> bool:
+        m = re.fullmatch(rf"b \(bias\) ([=≈]) ({NUM})", text)
+        if m:
+            self.bias = Val(m.group(2), m.group(1) == "≈", ln)
+            self.saw_value("b", self.bias)
+            self.has_bias = True
+            return True
+        if text == "no bias term":
+            self.has_bias = False
+            return True
+        m = re.fullmatch(rf"η \(learning rate\) ([=≈]) ({NUM})", text)
+        if m:
+            self.eta = Val(m.group(2), m.group(1) == "≈", ln)
+            return True
+        if text.startswith("activation: "):
+            self.given_activation(ln, text[len("activation: "):])
+            return True
+        if text.startswith("loss: "):
+            self.given_loss(ln, text[len("loss: "):])
+            return True
+        m = re.fullmatch(r"kernel: (correlation|convolution) \((.*)\)", text)
+        if m:
+            self.kernel = m.group(1)
+            want = ("z = X ⋆ W: W slides over X as given, not flipped" if self.kernel == "correlation"
+                    else "z = X ∗ W: W is rotated by 180° before it slides over X")
+            if m.group(2) != want:
+                self.fail(ln, "kernel description does not match the kernel", want, m.group(2))
+            return True
+        m = re.fullmatch(r"stride: (\d+|\((\d+), (\d+)\) \(rows, columns\)), padding: (\d+|\((\d+), (\d+)\) \(rows, columns\))", text)
+        if m:
+            def pair(whole, a, b):
+                if a is not None:
+                    if a == b:
+                        self.fail(ln, "a pair with equal entries should be written as one number", a, whole)
+                    return int(a), int(b)
+                return int(whole), int(whole)
+            self.stride = pair(m.group(1), m.group(2), m.group(3))
+            self.padding = pair(m.group(4), m.group(5), m.group(6))
+            return True
+        if text == "Output size: ⌊(input + 2·padding − filter)/stride⌋ + 1":
+            return True
+        m = OUT_LINE.match(text)
+        if m:
+            self.output_size(ln, m)
+            return True
+        return False
+
+    def given_activation(self, ln, s):
+        m = re.fullmatch(rf"relu, y = max\(0, z\); f′ = 1 where z > 0, 0 where z < 0, and ({NUM}) at z = 0 \(relu_grad_at_zero\)", s)
+        if m:
+            self.act = "relu"
+            self.g0 = Val(m.group(1), False, ln)
+            if self.g0.value not in (0, 1):
+                self.fail(ln, "relu_grad_at_zero must be 0 or 1", "0 or 1", m.group(1))
+            return
+        if s == "linear, y = z":
+            self.act = "linear"
+            return
+        if s == "sigmoid, y = σ(z) = 1/(1 + e^(−z)); f′ = y·(1 − y)":
+            self.act = "sigmoid"
+            return
+        if s == "tanh, y = tanh(z); f′ = 1 − y²":
+            self.act = "tanh"
+            return
+        m = re.fullmatch(rf"leaky_relu\(({NUM})\), y = z where z > 0, ({NUM})·z elsewhere; f′ = 1 where z > 0, ({NUM}) elsewhere", s)
+        if m:
+            self.act = "leaky_relu"
+            self.alpha = Val(m.group(1), MAYBE, ln)  # see b above
+            for k in (2, 3):
+                if m.group(k) != m.group(1):
+                    self.fail(ln, "the leaky_relu slope is quoted inconsistently", m.group(1), m.group(k))
+            return
+        self.fail(ln, f"activation line not understood: {s!r}")
+
+    def given_loss(self, ln, s):
+        m = re.fullmatch(r"(half_sse|sse|mse), L = (?:(½|\(\d+/\d+\)|\d+)·)?Σ\(y − t\)², so ∂L/∂y = (?:(½|\(\d+/\d+\)|\d+)·\(y − t\)|y − t)", s)
+        if not m:
+            self.fail(ln, f"loss line not understood: {s!r}")
+            return
+        self.loss = m.group(1)
+        self.lscale = parse_scale(m.group(2)) if m.group(2) else Fraction(1)
+        self.gscale = parse_scale(m.group(3)) if m.group(3) else Fraction(1)
+        self.lscale_text, self.gscale_text = m.group(2), m.group(3)
+        n = self.tshape[0] * self.tshape[1] if self.tshape else None
+        want = {"half_sse": (Fraction(1, 2), Fraction(1)), "sse": (Fraction(1), Fraction(2))}.get(self.loss)
+        if self.loss == "mse" and n:
+            want = (Fraction(1, n), Fraction(2, n))
+        self.count["equations"] += 1
+        if want and (self.lscale, self.gscale) != want:
+            self.fail(ln, f"{self.loss}: scales of L and ∂L/∂y are wrong",
+                      f"{show(want[0])} and {show(want[1])}", f"{show(self.lscale)} and {show(self.gscale)}")
+        if self.gscale != 2 * self.lscale:
+            self.fail(ln, "∂L/∂y's factor must be twice L's factor (d/dy of s·(y − t)² is 2s·(y − t))",
+                      show(2 * self.lscale), show(self.gscale))
+
+    def output_size(self, ln, m):
+        which, expr, out = m.group(1), m.group(2), m.group(3)
+        k = 0 if which == "OH" else 1
+        if not (self.xshape and self.wshape and self.stride and self.padding):
+            self.fail(ln, "output size printed before the shapes, stride and padding")
+            return
+        inp, flt = self.xshape[k], self.wshape[k]
+        s, pad = self.stride[k], self.padding[k]
+        plain = re.fullmatch(r"\((\d+) \+ 2·(\d+) − (\d+)\)/(\d+) \+ 1", expr)
+        floor = re.fullmatch(r"⌊\((\d+) \+ 2·(\d+) − (\d+)\)/(\d+)⌋ \+ 1 = ⌊(\d+)/(\d+)⌋ \+ 1", expr)
+        mm = plain or floor
+        if not mm:
+            self.fail(ln, f"output-size line not understood: {expr!r}")
+            return
+        for got, want, name in zip(mm.groups()[:4], (inp, pad, flt, s), ("input", "padding", "filter", "stride")):
+            self.count["operands"] += 1
+            if int(got) != want:
+                self.fail(ln, f"{which}: the {name} operand differs from Given", want, got)
+        if floor:
+            self.count["operands"] += 2
+            span, s2 = int(floor.group(5)), int(floor.group(6))
+            self.count["equations"] += 1
+            a, p2, f = (int(floor.group(j)) for j in (1, 2, 3))
+            if span != a + 2 * p2 - f:
+                self.fail(ln, f"{which}: input + 2·padding − filter", a + 2 * p2 - f, span)
+            if s2 != int(floor.group(4)):
+                self.fail(ln, f"{which}: the stride is quoted inconsistently", floor.group(4), s2)
+            self.judge(ln, which, f"⌊{span}/{s2}⌋ + 1", [False, False, False], "=", out)
+            self.judge(ln, which, f"⌊({floor.group(1)} + 2·{floor.group(2)} − {floor.group(3)})/{floor.group(4)}⌋ + 1",
+                       [False] * 6, "=", out)
+        else:
+            self.judge(ln, which, expr, [False] * 6, "=", out)
+        self.count["structure"] += 1
+        if self.tshape and int(out) != self.tshape[k]:
+            self.fail(ln, f"{which} differs from the target's shape", self.tshape[k], out)
+
+    # -- matrices ---------------------------------------------------------------------------
+
+    def matrix(self, i, m) -> int:
+        ln, raw = self.lines[i]
+        label, sign, first = m.group(1), m.group(8), m.group(9)
+        indent = raw[: len(raw) - len(raw.lstrip(" "))]
+        head = f"{label} {sign} "
+        rows = [(ln, raw, first)]
+        j = i + 1
+        while j < len(self.lines):
+            ln2, raw2 = self.lines[j]
+            mm = MAT_ROW.match(raw2.strip())
+            if not mm:
+                break
+            rows.append((ln2, raw2, mm.group(1)))
+            j += 1
+        self.count["matrices"] += 1
+        cells = [r[2].split() for r in rows]
+        ncols = len(cells[0])
+        if any(len(c) != ncols for c in cells):
+            self.fail(ln, f"matrix {label}: rows have different numbers of entries",
+                      ncols, [len(c) for c in cells])
+            return j
+        try:
+            vals = [[parse_value(c) for c in row] for row in cells]
+        except ValueError as e:
+            self.fail(ln, f"matrix {label}: {e}")
+            return j
+        # alignment: right-aligned columns, one space after `[`, two between columns
+        widths = [max(len(cells[r][c]) for r in range(len(cells))) for c in range(ncols)]
+        for r, (ln2, raw2, _) in enumerate(rows):
+            want = indent + (head if r == 0 else " " * len(head)) + "["
+            for c in range(ncols):
+                gap = 1 if c == 0 else 2
+                want += " " * (gap + widths[c] - len(cells[r][c])) + cells[r][c]
+            want += " ]"
+            if raw2.rstrip("\n") != want:
+                self.fail(ln2, f"matrix {label}: row {r} is not column-aligned", repr(want.strip() if r else want.lstrip()), repr(raw2.strip() if r else raw2.lstrip()))
+        shape = (len(cells), ncols)
+        given = re.match(r"^(X|W|t) \(\w+, (\d+)×(\d+)\)$", label)
+        if given:
+            name = given.group(1)
+            declared = (int(given.group(2)), int(given.group(3)))
+            self.count["structure"] += 1
+            if declared != shape:
+                self.fail(ln, f"matrix {name}: declared shape differs from its rows", f"{declared[0]}×{declared[1]}",
+                          f"{shape[0]}×{shape[1]}")
+            # which entries of a Given matrix marked `≈` are rounded cannot be told from the
+            # text (−0.6221601977 prints as −0.62216): treat them all as rounded, which only
+            # widens the tolerance of the lines that use them
+            table = {}
+            for r in range(shape[0]):
+                for c in range(shape[1]):
+                    table[(r, c)] = Val(cells[r][c], sign == "≈", rows[r][0])
+            for (r, c), v in table.items():
+                self.saw_value(f"{name.lower()}[{r},{c}]", v)
+            if name == "X":
+                self.X, self.xshape = table, shape
+            elif name == "W":
+                self.W0, self.wshape = table, shape
+                self.cur_w = dict(table)
+            else:
+                self.T, self.tshape = table, shape
+            return j
+        # computed matrices: compare with the values their equations printed
+        kinds = {"z": "z", "y": "y", "δ": "δ", "∂L/∂W": "∂L/∂w"}
+        if label in kinds:
+            expect_shape = self.wshape if label == "∂L/∂W" else self.tshape
+            get = lambda r, c: self.sv.get(f"{kinds[label]}[{r},{c}]")
+        elif label == "W":
+            expect_shape = self.wshape
+            get = lambda r, c: self.new_w.get((r, c))
+        else:  # final W
+            expect_shape = self.wshape
+            last = self.history[-1]["new_w"] if self.history else self.W0
+            get = lambda r, c: last.get((r, c))
+            self.final_w_seen = True
+        if shape != expect_shape:
+            self.fail(ln, f"matrix {label}: wrong shape", expect_shape, shape)
+            return j
+        any_rounded = False
+        for r in range(shape[0]):
+            for c in range(shape[1]):
+                rec = get(r, c)
+                self.count["operands"] += 1
+                sym = f"{kinds.get(label, 'w')}[{r},{c}]"
+                if rec is None:
+                    self.fail(rows[r][0], f"matrix {label}: no equation for {sym} was printed before it",
+                              "an equation", cells[r][c])
+                    continue
+                any_rounded |= rec.rounded is True
+                if rec.text != cells[r][c]:
+                    self.fail(rows[r][0], f"matrix {label}: entry {sym} differs from its equation on line {rec.line}",
+                              rec.text, cells[r][c])
+        want_sign = "≈" if any_rounded else "="
+        if sign != want_sign:
+            self.fail(ln, f"matrix {label}: sign should be `{want_sign}` "
+                          f"({'an entry is' if any_rounded else 'no entry is'} rounded)", want_sign, sign)
+        return j
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def missing_notes(self, ln):
+        """Notes the renderer owes: a rise of the loss, and (in a step) ReLU outputs that are off
+        or exactly at the kink."""
+        L = self.sv.get("L")
+        prev = None
+        if self.ctx == "step" and self.step > 1:
+            prev = self.history[-2].get("L")
+        elif self.ctx == "after" and self.history:
+            prev = self.history[-1].get("L")
+        if L and prev and finite(L.value) and finite(prev.value) and L.value > prev.value \
+                and "rose" not in self.noted:
+            self.fail(ln, f"the loss rose from {prev.text} to {L.text} but no note says so")
+        if self.ctx != "step":
+            return
+        zs = {k: v for k, v in self.sv.items() if k.startswith("z[")}
+        if self.act == "relu" and "negative" not in self.noted and any(
+                finite(v.value) and v.value < 0 for v in zs.values()):
+            self.fail(ln, f"step {self.step}: some z < 0 (the ReLU is off there) but no note says so")
+        if self.act in ("relu", "leaky_relu") and "zero" not in self.noted and any(
+                same(v.value, Fraction(0)) for v in zs.values()):
+            self.fail(ln, f"step {self.step}: some z = 0 exactly (the kink) but no note says so")
+
+    def close_step(self, ln):
+        """Ends the current step: its updated W and b become the current parameters."""
+        if self.ctx == "given" and self.act and self.tshape and "unreachable" not in self.noted:
+            rng = {"relu": (0, math.inf, True), "sigmoid": (0, 1, False), "tanh": (-1, 1, False)}.get(self.act)
+            if rng and any(finite(v.value) and (v.value < rng[0] or v.value >= rng[1] or
+                                                (not rng[2] and v.value == rng[0])) for v in self.T.values()):
+                self.fail(ln, "a target lies outside the activation's range but no note says so")
+            self.noted = set()
+        if self.ctx != "step":
+            return
+        self.missing_notes(ln)
+        rec = self.history[-1]
+        if "L" not in self.sv:
+            self.fail(ln, f"step {self.step}: no loss line")
+        rec["L"] = self.sv.get("L")
+        KH, KW = self.wshape
+        for i in range(KH):
+            for j in range(KW):
+                if (i, j) not in self.new_w:
+                    self.fail(ln, f"step {self.step}: no update printed for w[{i},{j}]")
+                    self.new_w[(i, j)] = self.cur_w[(i, j)]
+        if self.has_bias and self.new_b is None:
+            self.fail(ln, f"step {self.step}: no update printed for b")
+            self.new_b = self.cur_b
+        rec["new_w"], rec["new_b"] = dict(self.new_w), self.new_b
+        for check in self.deferred:
+            check()
+        self.deferred = []
+        self.cur_w, self.cur_b = dict(self.new_w), self.new_b
+
+    def begin_step(self, ln, k):
+        if self.ctx == "given":
+            self.setup(ln)
+        self.close_step(ln)
+        self.count["structure"] += 1
+        if k != self.step + 1:
+            self.fail(ln, "steps are not numbered consecutively", self.step + 1, k)
+        self.ctx, self.step = "step", k
+        self.sv, self.new_w, self.new_b = {}, {}, None
+        self.noted = set()
+        self.history.append({"w": dict(self.cur_w), "b": self.cur_b, "line": ln})
+
+    def setup(self, ln):
+        missing = [n for n, v in (("X", self.xshape), ("W", self.wshape), ("t", self.tshape),
+                                  ("η", self.eta), ("activation", self.act), ("loss", self.loss),
+                                  ("kernel", self.kernel), ("stride", self.stride),
+                                  ("bias", self.has_bias)) if v is None]
+        if missing:
+            raise ValueError(f"Given section lacks {', '.join(missing)}")
+        self.cur_b = self.bias
+        self.cur_w = dict(self.W0)
+
+    def begin_after(self, ln, k):
+        if self.ctx == "given":
+            self.setup(ln)
+        self.close_step(ln)
+        self.count["structure"] += 1
+        if k != self.step:
+            self.fail(ln, "`Result after N steps` does not match the number of steps printed", self.step, k)
+        if self.nsteps is not None and k != self.nsteps and not self.stopped_note_expected():
+            self.fail(ln, "fewer steps than announced in the title, and no non-finite value explains it",
+                      self.nsteps, k)
+        self.ctx = "after"
+        self.sv, self.new_w, self.new_b = {}, {}, None
+        self.noted = set()
+
+    def stopped_note_expected(self) -> bool:
+        return getattr(self, "saw_nonfinite_note", False)
+
+    def step_line(self, i, ln, raw, text):
+        m = re.fullmatch(r"Forward: z = X ([⋆∗]) W( \+ b)?", text)
+        if m:
+            self.count["structure"] += 1
+            want_op = "⋆" if self.kernel == "correlation" else "∗"
+            if m.group(1) != want_op or bool(m.group(2)) != self.has_bias:
+                self.fail(ln, "forward header does not match the kernel or the bias",
+                          f"X {want_op} W{' + b' if self.has_bias else ''}", text[len('Forward: z = '):])
+            return i + 1
+        if text.startswith("z[p,q] = Σ "):
+            self.index_formula(ln, text, forward=True)
+            return i + 1
+        if text.startswith("∂L/∂w[i,j] = Σ "):
+            self.index_formula(ln, text, forward=False)
+            return i + 1
+        m = NAMED_SUM.match(text)
+        if m:
+            return self.named_sum(i, ln, raw, m)
+        m = EMPTY_SUM.match(text)
+        if m:
+            lhs = m.group(1)
+            self.count["structure"] += 1
+            want = self.expected_terms(lhs)
+            if want:
+                self.fail(ln, f"{lhs}: printed as an empty sum, but its sum has terms", " + ".join(want), "0")
+            self.count["equations"] += 1
+            self.store(lhs, ln, "0", "=")
+            return i + 1
+        m = re.fullmatch(r"Activation: (linear, y = z|y = (.*))", text)
+        if m:
+            want = {"relu": "max(0, z)", "sigmoid": "σ(z)", "tanh": "tanh(z)",
+                    "leaky_relu": f"z where z > 0, {self.alpha.text if self.alpha else '?'}·z elsewhere"}.get(self.act)
+            self.count["structure"] += 1
+            if m.group(1).startswith("linear"):
+                if self.act != "linear":
+                    self.fail(ln, "activation header says linear but Given does not", self.act, "linear")
+                for key, v in list(self.sv.items()):
+                    if key.startswith("z["):
+                        self.sv["y" + key[1:]] = v
+            elif m.group(2) != want:
+                self.fail(ln, "activation header does not match Given", want, m.group(2))
+            return i + 1
+        m = Y_LINE.match(text)
+        if m:
+            self.y_line(ln, m)
+            return i + 1
+        m = re.fullmatch(r"Loss: L = (?:(.+)·)?Σ\(y − t\)²", text)
+        if m:
+            self.count["structure"] += 1
+            if (parse_scale(m.group(1)) if m.group(1) else 1) != self.lscale:
+                self.fail(ln, "loss header's factor differs from Given", scale_text(self.lscale), m.group(1) or "1")
+            return i + 1
+        m = L_LINE.match(text)
+        if m:
+            self.loss_line(ln, m)
+            return i + 1
+        if self.ctx == "after":
+            return None
+        m = re.fullmatch(r"Gradient of the loss: ∂L/∂y = (?:(.+)·\(y − t\)|y − t)", text)
+        if m:
+            self.count["structure"] += 1
+            if (parse_scale(m.group(1)) if m.group(1) else 1) != self.gscale:
+                self.fail(ln, "∂L/∂y header's factor differs from Given", scale_text(self.gscale), m.group(1) or "1")
+            return i + 1
+        if text in SIGN_PROSE:
+            return i + 1
+        m = DY_LINE.match(text)
+        if m:
+            self.dy_line(ln, m)
+            return i + 1
+        if text == "Activation derivative f′(z)":
+            if self.act == "linear":
+                self.fail(ln, "linear activation should not list f′ values")
+            return i + 1
+        if text == "Activation derivative: f′(z) = 1 everywhere (linear), so δ = ∂L/∂y":
+            self.count["structure"] += 1
+            if self.act != "linear":
+                self.fail(ln, "says f′ = 1 everywhere, but the activation is not linear", self.act, "linear")
+            OH, OW = self.tshape
+            for p in range(OH):
+                for q in range(OW):
+                    self.sv[f"f′(z[{p},{q}])"] = Val("1", False, ln)
+            return i + 1
+        m = FP_LINE.match(text)
+        if m:
+            self.fp_line(ln, m)
+            return i + 1
+        if text == "δ = ∂L/∂z = ∂L/∂y ⊙ f′(z)":
+            return i + 1
+        m = DELTA_LINE.match(text)
+        if m:
+            self.delta_line(ln, m)
+            return i + 1
+        if text.startswith("Filter gradient: "):
+            want = ("∂L/∂W = X ⋆ δ, the input correlated with δ" if self.kernel == "correlation" else
+                    "∂L/∂W = rot180(X ⋆ δ), the input correlated with δ, then rotated by 180°")
+            self.count["structure"] += 1
+            if text[len("Filter gradient: "):] != want:
+                self.fail(ln, "filter-gradient header does not match the kernel", want, text[len('Filter gradient: '):])
+            return i + 1
+        if text == "(the forward pass used W rotated, so w[i,j] met the inputs of kernel offset (KH−1−i, KW−1−j))":
+            if self.kernel != "convolution":
+                self.fail(ln, "rotation remark printed for a correlation kernel")
+            return i + 1
+        m = re.fullmatch(r"\(with stride (.+), the entries of δ are spread (.+) apart over the input\)", text)
+        if m:
+            self.count["structure"] += 1
+            sh, sw = self.stride
+            want = str(sh) if sh == sw else f"({sh}, {sw}) (rows, columns)"
+            if m.group(1) != want or m.group(2) != want or self.stride == (1, 1):
+                self.fail(ln, "stride remark does not match Given", want, f"{m.group(1)} / {m.group(2)}")
+            return i + 1
+        if text == "Bias gradient: ∂L/∂b = Σ δ":
+            if not self.has_bias:
+                self.fail(ln, "bias gradient printed for a layer without bias")
+            return i + 1
+        m = re.fullmatch(r"Update: W ← W − η·∂L/∂W(, b ← b − η·∂L/∂b)?", text)
+        if m:
+            if bool(m.group(1)) != self.has_bias:
+                self.fail(ln, "update header does not match the bias")
+            return i + 1
+        m = UPD_LINE.match(text)
+        if m:
+            self.update_line(ln, m)
+            return i + 1
+        return None
+
+    def index_formula(self, ln, text, forward: bool):
+        """Checks `z[p,q] = Σ x[3p + i − 1, …]·w[2 − i, 2 − j]` (and the ∂L/∂w one) against the
+        definition, for every output and filter position."""
+        self.count["structure"] += 1
+        (H, Wd), (KH, KW), (OH, OW) = self.xshape, self.wshape, self.tshape
+        (sh, sw), (ph, pw) = self.stride, self.padding
+        if forward:
+            pad_note = "" if (ph, pw) == (0, 0) else " (terms on zero padding are 0 and left out)"
+            m = re.fullmatch(r"z\[p,q\] = Σ x\[([^],]+), ([^],]+)\]·w\[([^],]+), ?([^],]+)\]( \+ b)?, over all filter entries \(i,j\)(.*)", text)
+        else:
+            pad_note = ""
+            m = re.fullmatch(r"∂L/∂w\[i,j\] = Σ δ\[p,q\]·x\[([^],]+), ([^],]+)\], over all outputs \(p,q\)()()()()", text)
+        if not m:
+            self.fail(ln, f"index formula not understood: {text!r}")
+            return
+        if forward and (bool(m.group(5)) != self.has_bias or m.group(6) != pad_note):
+            self.fail(ln, "index formula: bias or padding remark does not match Given")
+
+        def ev(expr, env):
+            e = expr.replace("−", "-")
+            e = re.sub(r"(\d)([pqij])", r"\1*\2", e)
+            if not re.fullmatch(r"[0-9pqij+\-* ]+", e):
+                raise ValueError(expr)
+            return eval(e, {"__builtins__": {}}, env)  # noqa: S307 (digits, p q i j, + - * only)
+
+        conv = self.kernel == "convolution"
+        # a general formula: test it beyond the actual ranges too, so that a 1-wide output or
+        # filter (p = 0 only) still pins down its coefficients
+        for p in range(max(OH, 2)):
+            for q in range(max(OW, 2)):
+                for i in range(max(KH, 2)):
+                    for j in range(max(KW, 2)):
+                        env = {"p": p, "q": q, "i": i, "j": j}
+                        if forward:
+                            # z[p,q] = Σ_(i,j) xpad[s·p + i, s·q + j]·w'[i,j], w' = W or rot180(W)
+                            want = (p * sh + i - ph, q * sw + j - pw,
+                                    (KH - 1 - i) if conv else i, (KW - 1 - j) if conv else j)
+                            got = tuple(ev(m.group(k), env) for k in (1, 2, 3, 4))
+                        else:
+                            # ∂L/∂w[i,j] = Σ_(p,q) δ[p,q]·xpad[s·p + o_i, s·q + o_j], o = the
+                            # kernel offset at which w[i,j] met the input
+                            oi, oj = ((KH - 1 - i), (KW - 1 - j)) if conv else (i, j)
+                            want = (p * sh + oi - ph, q * sw + oj - pw)
+                            got = tuple(ev(m.group(k), env) for k in (1, 2))
+                        if got != want:
+                            self.fail(ln, f"index formula wrong at p={p}, q={q}, i={i}, j={j}",
+                                      want, got)
+                            return
+
+    def expected_terms(self, lhs: str) -> list[str]:
+        m = re.fullmatch(r"(z|∂L/∂w)\[(\d+),(\d+)\]", lhs)
+        if m:
+            a, b = int(m.group(2)), int(m.group(3))
+            return self.z_terms(a, b) if m.group(1) == "z" else self.gw_terms(a, b)
+        return self.gb_terms()
+
+    def named_sum(self, i, ln, raw, m) -> int:
+        lhs, names = m.group(1), m.group(m.lastindex)
+        if i + 1 >= len(self.lines):
+            self.fail(ln, f"{lhs}: the line with the numbers is missing")
+            return i + 1
+        ln2, raw2 = self.lines[i + 1]
+        c = CONT.match(raw2.strip())
+        if not c:
+            self.fail(ln2, f"{lhs}: expected the line with the numbers (`= … = result`)", "= …", raw2.strip())
+            return i + 1
+        lead = raw[: len(raw) - len(raw.lstrip(" "))]
+        want_lead = lead + " " * len(lhs) + " = "
+        if not raw2.startswith(want_lead):
+            self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
+        if not lhs.startswith("z[") and self.ctx == "after":
+            self.fail(ln, f"{lhs} printed in the final forward pass")
+        body, sign, result = c.group(1), c.group(2), c.group(3)
+        terms = names.split(" + ")
+        # structure: the terms the definition calls for
+        self.count["structure"] += 1
+        want = self.expected_terms(lhs)
+        if sorted(terms) != sorted(want):
+            missing = [t for t in want if t not in terms]
+            extra = [t for t in terms if t not in want]
+            self.fail(ln, f"{lhs}: the terms differ from the definition (missing {missing or 'none'}, unexpected {extra or 'none'})",
+                      " + ".join(want), names)
+        elif terms != want:
+            self.note(ln, f"{lhs}: terms in an unusual order")
+        nterms = body.split(" + ")
+        if len(nterms) != len(terms):
+            self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
+                      len(terms), len(nterms))
+            return i + 2
+        rounded = []
+        alone = len(terms) == 1
+        for k, (sym_t, num_t) in enumerate(zip(terms, nterms)):
+            syms = sym_t.split("·")
+            nums = num_t.split("·")
+            if len(syms) != len(nums):
+                self.fail(ln2, f"{lhs}: term {k + 1} is `{num_t}`, the names say `{sym_t}`")
+                return i + 2
+            for s, t in zip(syms, nums):
+                is_product = len(syms) > 1 or not alone
+                if not re.fullmatch(FAC if is_product else NUM, t):
+                    self.fail(ln2, f"{lhs}: operand {t!r} of {s} is not a number in the printed form "
+                                   f"(negatives in parentheses inside sums and products)")
+                rounded.append(self.operand(ln2, s, t, lhs))
+        value_text = result
+        self.judge(ln2, lhs, body, rounded, sign, value_text)
+        self.store(lhs, ln2, value_text, sign)
+        if lhs.startswith("z[") and self.ctx == "after":
+            for t in terms:
+                mx = re.match(r"x\[(\d+),(\d+)\]", t)
+                if mx:
+                    self.x_used_after.add((int(mx.group(1)), int(mx.group(2))))
+        return i + 2
+
+    def y_line(self, ln, m):
+        p, q, rhs, sign, result = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5)
+        key = f"y[{p},{q}]"
+        zsym = f"z[{p},{q}]"
+        self.count["equations"] += 1
+        forms = {
+            "relu": rf"max\(0, ({NUM})\)",
+            "sigmoid": rf"σ\(({NUM})\)",
+            "tanh": rf"tanh\(({NUM})\)",
+            "leaky_relu": rf"leaky_relu\(({NUM})\)(?: = ({NUM})·({FAC}))?",
+        }
+        form = forms.get(self.act)
+        mm = re.fullmatch(form, rhs) if form else None
+        if not mm:
+            self.fail(ln, f"{key}: not the form of the {self.act} activation: {rhs!r}")
+            self.store(key, ln, result, sign)
+            return
+        z_text = mm.group(1)
+        z_rounded = self.operand(ln, zsym, z_text, key)
+        z = parse_value(z_text)
+        printed = parse_value(result)
+        if self.act == "relu":
+            exact = z if not finite(z) else max(Fraction(0), z)
+            if isinstance(z, float) and math.isnan(z):
+                exact = z
+            E = half_unit(z) if z_rounded and finite(z) else 0.0
+            self.compare(ln, key, exact, E, abs(z) if finite(z) else 0, sign, result)
+        elif self.act in ("sigmoid", "tanh"):
+            if not finite(z):
+                exact = {math.inf: 1.0, -math.inf: 0.0 if self.act == "sigmoid" else -1.0}.get(z, math.nan)
+                self.compare(ln, key, exact, 0.0, 0, sign, result)
+            else:
+                zf = float(z)
+                f = sigmoid(zf) if self.act == "sigmoid" else math.tanh(zf)
+                slope = f * (1 - f) if self.act == "sigmoid" else 1 - f * f
+                if sign == "=":
+                    # σ(z) and tanh(z) are irrational for every rational z ≠ 0
+                    zero = Fraction(1, 2) if self.act == "sigmoid" else Fraction(0)
+                    if not (z == 0 and printed == zero):
+                        self.fail(ln, f"{key}: {self.act}({z_text}) is irrational; it cannot equal {result} exactly "
+                                      f"(`≈` expected)", f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
+                else:
+                    E = half_unit(z) * slope if z_rounded else 0.0
+                    tol = tolerance(E, 0, printed)
+                    if abs(f - float(printed)) > tol:
+                        self.fail(ln, f"{key}: {self.act}({z_text}) is not {result} to 6 significant digits "
+                                      f"(tolerance {tol:.3g})", f"{f:.12g}".replace("-", "−"), result)
+        else:  # leaky_relu
+            a_text, z2_text = mm.group(2), mm.group(3)
+            negative = finite(z) and z < 0 or z == -math.inf
+            if negative and a_text is None:
+                self.fail(ln, f"{key}: z < 0, so the line should show α·z", f"leaky_relu({z_text}) = α·({z_text})", rhs)
+            if not negative and a_text is not None:
+                self.fail(ln, f"{key}: z ≥ 0, so leaky_relu(z) = z and no α·z", f"leaky_relu({z_text})", rhs)
+            if a_text is not None:
+                self.count["operands"] += 2
+                if z2_text.strip("()") != z_text:
+                    self.fail(ln, f"{key}: the z in α·z differs from the argument", z_text, z2_text)
+                if self.alpha is None or a_text != self.alpha.text:
+                    self.fail(ln, f"{key}: α differs from Given", self.alpha.text if self.alpha else None, a_text)
+                a_rounded = self.alpha.rounded if self.alpha else True
+                self.judge(ln, key, f"{a_text}·{z2_text}", [a_rounded, z_rounded], sign, result)
+                self.count["equations"] -= 1
+            else:
+                E = half_unit(z) if z_rounded and finite(z) else 0.0
+                self.compare(ln, key, z, E, abs(z) if finite(z) else 0, sign, result)
+        self.store(key, ln, result, sign)
+
+    def loss_line(self, ln, m):
+        rhs, sign, result = m.group(1), m.group(2), m.group(3)
+        stext, scale, body = split_scale(rhs)
+        self.count["structure"] += 1
+        if scale != self.lscale:
+            self.fail(ln, "L: the factor differs from Given's loss", scale_text(self.lscale), stext or "1")
+        OH, OW = self.tshape
+        terms = body.split(" + ")
+        syms = [(f"y[{p},{q}]", f"t[{p},{q}]") for p in range(OH) for q in range(OW)]
+        if len(terms) != len(syms):
+            self.fail(ln, "L: the number of (y − t)² terms differs from the number of outputs", len(syms), len(terms))
+            return
+        rounded = []
+        for (ys, ts), term in zip(syms, terms):
+            mm = re.fullmatch(rf"\(({NUM}) − ({FAC})\)²", term)
+            if not mm:
+                self.fail(ln, f"L: term {term!r} is not of the form (y − t)²")
+                return
+            rounded.append(self.operand(ln, ys, mm.group(1), "L"))
+            rounded.append(self.operand(ln, ts, mm.group(2), "L"))
+        self.judge(ln, "L", body, rounded, sign, result, scale)
+        self.store("L", ln, result, sign)
+        if self.ctx == "after":
+            self.after_L = self.sv["L"]
+
+    def dy_line(self, ln, m):
+        p, q, rhs, sign, result = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5)
+        key = f"∂L/∂y[{p},{q}]"
+        stext, scale, body = split_scale(rhs)
+        self.count["structure"] += 1
+        if scale != self.gscale:
+            self.fail(ln, f"{key}: the factor differs from Given's ∂L/∂y", scale_text(self.gscale), stext or "1")
+        form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
+        mm = re.fullmatch(form, body)
+        if not mm:
+            self.fail(ln, f"{key}: not of the form {'s·(y − t)' if stext else 'y − t'}: {rhs!r}")
+            self.store(key, ln, result, sign)
+            return
+        rounded = [self.operand(ln, f"y[{p},{q}]", mm.group(1), key),
+                   self.operand(ln, f"t[{p},{q}]", mm.group(2), key)]
+        self.judge(ln, key, body, rounded, sign, result, scale)
+        self.store(key, ln, result, sign)
+
+    def fp_line(self, ln, m):
+        p, q, fsign, rest = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+        key = f"f′(z[{p},{q}])"
+        if self.act in ("sigmoid", "tanh") and fsign != "=":
+            self.fail(ln, f"{key}: expected `= formula = numbers ≈ result`")
+            return
+        zsym, ysym = f"z[{p},{q}]", f"y[{p},{q}]"
+        self.count["equations"] += 1
+        if self.act == "sigmoid":
+            mm = re.fullmatch(rf"y·\(1 − y\) = ({FAC})·\(1 − ({FAC})\) {SIGN} ({NUM})", rest)
+            if not mm:
+                self.fail(ln, f"{key}: not of the form y·(1 − y) = …: {rest!r}")
+                return
+            r1 = self.operand(ln, ysym, mm.group(1), key)
+            r2 = self.operand(ln, ysym, mm.group(2), key)
+            self.judge(ln, key, f"{mm.group(1)}·(1 − {mm.group(2)})", [r1, False, r2], mm.group(3), mm.group(4))
+            self.count["equations"] -= 1
+            self.store(key, ln, mm.group(4), mm.group(3))
+            return
+        if self.act == "tanh":
+            mm = re.fullmatch(rf"1 − y² = 1 − ({FAC})² {SIGN} ({NUM})", rest)
+            if not mm:
+                self.fail(ln, f"{key}: not of the form 1 − y² = …: {rest!r}")
+                return
+            r1 = self.operand(ln, ysym, mm.group(1), key)
+            self.judge(ln, key, f"1 − {mm.group(1)}²", [False, r1], mm.group(2), mm.group(3))
+            self.count["equations"] -= 1
+            self.store(key, ln, mm.group(3), mm.group(2))
+            return
+        mm = re.fullmatch(rf"({NUM})(?:   \(z{IDX} = ({NUM})(?: (> 0|< 0|< 0: the slope α)|: (leaky_relu takes its slope α at 0|the convention relu_grad_at_zero = ({NUM})))\))?", rest)
+        if not mm:
+            self.fail(ln, f"{key}: not of the form `value   (z = … reason)`: {rest!r}")
+            return
+        value_t = mm.group(1)
+        self.store(key, ln, value_t, fsign)
+        if mm.group(2) is None:
+            # no reason: only for a z that is not a number (NaN passes through)
+            zrec = self.lookup(zsym)
+            if not (zrec and not finite(zrec.value) and not finite(parse_value(value_t))):
+                self.fail(ln, f"{key}: no reason given for a piecewise derivative", f"{value_t}   (z = … )", rest)
+            return
+        if (int(mm.group(2)), int(mm.group(3))) != (p, q):
+            self.fail(ln, f"{key}: the reason quotes another z", zsym, f"z[{mm.group(2)},{mm.group(3)}]")
+        z_t = mm.group(4)
+        self.operand(ln, zsym, z_t, key)
+        z = parse_value(z_t)
+        v = parse_value(value_t)
+        case, zero_reason, conv = mm.group(5), mm.group(6), mm.group(7)
+        alpha = self.alpha.value if self.alpha else None
+        if case == "> 0":
+            ok_case, want = (finite(z) and z > 0) or z == math.inf, Fraction(1)
+        elif case == "< 0":
+            ok_case, want = (finite(z) and z < 0) or z == -math.inf, Fraction(0)
+            if self.act != "relu":
+                self.fail(ln, f"{key}: reason form `z < 0` belongs to relu, the activation is {self.act}")
+        elif case is not None:  # < 0: the slope α
+            ok_case, want = (finite(z) and z < 0) or z == -math.inf, alpha
+            if self.act != "leaky_relu":
+                self.fail(ln, f"{key}: reason names the slope α, but the activation is {self.act}")
+        elif zero_reason.startswith("leaky"):
+            ok_case, want = finite(z) and z == 0, alpha
+            if self.act != "leaky_relu":
+                self.fail(ln, f"{key}: reason names leaky_relu, but the activation is {self.act}")
+        else:
+            ok_case = finite(z) and z == 0
+            want = self.g0.value if self.g0 else None
+            self.count["operands"] += 1
+            if self.act != "relu" or self.g0 is None or conv != self.g0.text:
+                self.fail(ln, f"{key}: the quoted relu_grad_at_zero differs from Given",
+                          self.g0.text if self.g0 else None, conv)
+        if not ok_case:
+            self.fail(ln, f"{key}: the stated case does not hold for z = {z_t}")
+        elif want is not None and not same(v, want):
+            if fsign == "≈" and finite(want) and abs(float(want - v)) <= half_unit(v) * 1.001:
+                pass  # α itself printed rounded
+            else:
+                self.fail(ln, f"{key}: wrong derivative for this case", show(want), value_t)
+        elif fsign == "≈" and want is not None and not (self.alpha and want == self.alpha.value):
+            self.fail(ln, f"{key}: an exact derivative printed with `≈`", f"= {value_t}", f"≈ {value_t}")
+
+    def delta_line(self, ln, m):
+        p, q = int(m.group(1)), int(m.group(2))
+        a, b, sign, result = m.group(3), m.group(4), m.group(5), m.group(6)
+        key = f"δ[{p},{q}]"
+        rounded = [self.operand(ln, f"∂L/∂y[{p},{q}]", a, key),
+                   self.operand(ln, f"f′(z[{p},{q}])", b, key)]
+        self.judge(ln, key, f"{a}·{b}", rounded, sign, result)
+        self.store(key, ln, result, sign)
+
+    def update_line(self, ln, m):
+        lhs = m.group(1)
+        w_t, lr_t, g_t, sign, result = m.group(4), m.group(5), m.group(6), m.group(7), m.group(8)
+        if lhs == "b":
+            psym, gsym = "b", "∂L/∂b"
+            if not self.has_bias:
+                self.fail(ln, "b updated in a layer without bias")
+        else:
+            psym, gsym = lhs, f"∂L/∂w[{m.group(2)},{m.group(3)}]"
+        rounded = [self.operand(ln, psym, w_t, f"{lhs} ←"),
+                   self.operand(ln, "η", lr_t, f"{lhs} ←"),
+                   self.operand(ln, gsym, g_t, f"{lhs} ←")]
+        self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", rounded, sign, result)
+        v = Val(result, sign == "≈", ln)
+        self.saw_value(lhs, v)
+        if lhs == "b":
+            if self.new_b is not None:
+                self.fail(ln, "b updated twice in this step")
+            self.new_b = v
+        else:
+            key = (int(m.group(2)), int(m.group(3)))
+            if key in self.new_w:
+                self.fail(ln, f"{lhs} updated twice in this step")
+            self.new_w[key] = v
+
+    # -- result -----------------------------------------------------------------------------
+
+    def after_line(self, i, ln, text):
+        if text == "A last forward pass, with the final parameters:":
+            return i + 1
+        m = re.fullmatch(rf"final b ([=≈]) ({NUM})", text)
+        if m:
+            self.count["operands"] += 1
+            sign, shown = m.group(1), m.group(2)
+            want = self.history[-1]["new_b"] if self.history else self.bias
+            if want is None:
+                self.fail(ln, "final b printed for a layer without bias")
+            elif want.text != shown:
+                self.fail(ln, f"final b differs from the last update (line {want.line})", want.text, shown)
+            elif (want.rounded is True) != (sign == "≈"):
+                self.fail(ln, f"final b says `{sign}`, but its update on line {want.line} says the other",
+                          f"final b {'≈' if want.rounded is True else '='} {want.text}", f"final b {sign} {shown}")
+            self.final_b_seen = True
+            return i + 1
+        m = re.fullmatch(rf"L: ({NUM}) → ({NUM}) \((decreased|increased|unchanged|not finite)\)", text)
+        if m:
+            self.count["operands"] += 2
+            self.count["equations"] += 1
+            first = self.history[0].get("L") if self.history else None
+            if first is None or first.text != m.group(1):
+                self.fail(ln, "L: the first value is not step 1's loss", first.text if first else None, m.group(1))
+            if self.after_L is None or self.after_L.text != m.group(2):
+                self.fail(ln, "L: the second value is not the final loss",
+                          self.after_L.text if self.after_L else None, m.group(2))
+            a, b = parse_value(m.group(1)), parse_value(m.group(2))
+            if (m.group(3) == "not finite") == (finite(a) and finite(b)):
+                self.fail(ln, "L: `not finite` must be said exactly when a loss is not finite",
+                          "not finite" if m.group(3) != "not finite" else "a trend", m.group(3))
+            elif finite(a) and finite(b) and a != b:
+                # rounding to 6 digits is monotone, so distinct printed values keep the order
+                want = "decreased" if b < a else "increased"
+                if m.group(3) != want:
+                    self.fail(ln, "L: the trend word contradicts the values", want, m.group(3))
+            elif finite(a) and finite(b) and m.group(3) != "unchanged" and not (self.history[0]["L"].rounded or self.after_L.rounded):
+                self.fail(ln, "L: equal exact values but the trend is not `unchanged`", "unchanged", m.group(3))
+            self.trend_line = ln
+            return i + 1
+        if text == "Summary: the loss and the parameters each step started from":
+            return self.summary(i, ln)
+        return None
+
+    def summary(self, i, ln) -> int:
+        j = i + 1
+        rows = []
+        while j < len(self.lines) and self.lines[j][1].strip() and not self.lines[j][1].startswith("Training"):
+            rows.append(self.lines[j])
+            j += 1
+        self.count["matrices"] += 1
+        if not rows:
+            self.fail(ln, "summary table is empty")
+            return j
+        cells = [r[1].split() for r in rows]
+        KH, KW = self.wshape
+        header = ["step", "L"] + [f"w[{a},{b}]" for a in range(KH) for b in range(KW)] + (["b"] if self.has_bias else [])
+        if cells[0] != header:
+            self.fail(rows[0][0], "summary header", " ".join(header), " ".join(cells[0]))
+        ncol = len(header)
+        # what each row must say: step k's L and the parameters it started from; then the final row
+        want_rows = []
+        for k, h in enumerate(self.history):
+            row = [str(k + 1), h["L"].text if h.get("L") else ""]
+            row += [h["w"][(a, b)].text for a in range(KH) for b in range(KW)]
+            if self.has_bias:
+                row.append(h["b"].text if h["b"] else "")
+            want_rows.append(row)
+        last = self.history[-1] if self.history else {"new_w": self.W0, "new_b": self.bias}
+        row = ["final", self.after_L.text if self.after_L else ""]
+        row += [last["new_w"][(a, b)].text for a in range(KH) for b in range(KW)]
+        if self.has_bias:
+            row.append(last["new_b"].text if last["new_b"] else "")
+        want_rows.append(row)
+        if len(cells) - 1 != len(want_rows):
+            self.fail(ln, "summary has the wrong number of rows", len(want_rows), len(cells) - 1)
+        for (lnr, raw), got, want in zip(rows[1:], cells[1:], want_rows):
+            for c, (g, w) in enumerate(zip(got, want)):
+                self.count["operands"] += 1
+                if g != w:
+                    what = header[c] if c < len(header) else f"column {c}"
+                    self.fail(lnr, f"summary row {got[0]}: {what} differs from what the step printed", w, g)
+            if len(got) != ncol:
+                self.fail(lnr, f"summary row {got[0]}: wrong number of columns", ncol, len(got))
+        # alignment: right-aligned columns, two spaces apart, indented by 4
+        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
+        for (lnr, raw), got in zip(rows, cells):
+            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
+            if raw.rstrip() != want.rstrip():
+                self.fail(lnr, "summary table is not column-aligned", repr(want.strip()), repr(raw.strip()))
+        return j
+
+    # -- notes ------------------------------------------------------------------------------
+
+    def check_note(self, ln, s):
+        self.count["notes"] += 1
+        m = re.fullmatch(r"(.+): (relu never outputs a negative number|sigmoid outputs only numbers strictly between 0 and 1|tanh outputs only numbers strictly between −1 and 1), so y can never reach this target and L can never reach 0\.", s)
+        if m:
+            rng = {"relu": (0, math.inf, True), "sigmoid": (0, 1, False), "tanh": (-1, 1, False)}.get(self.act)
+            if rng is None or not m.group(2).startswith(self.act):
+                self.fail(ln, "note names another activation than Given", self.act, m.group(2).split()[0])
+                return
+            listed = set()
+            for part in m.group(1).split(", "):
+                mm = re.fullmatch(rf"t\[(\d+),(\d+)\] = ({NUM})", part)
+                if not mm:
+                    self.fail(ln, f"note: cannot read {part!r}")
+                    continue
+                key = (int(mm.group(1)), int(mm.group(2)))
+                listed.add(key)
+                self.operand(ln, f"t[{key[0]},{key[1]}]", mm.group(3), "note")
+            low, high, closed = rng
+            outside = {k for k, v in self.T.items()
+                       if finite(v.value) and (v.value < low or v.value >= high or (not closed and v.value == low))}
+            self.noted.add("unreachable")
+            if listed != outside:
+                self.fail(ln, "note: the unreachable targets listed are not the ones outside the activation's range",
+                          sorted(outside), sorted(listed))
+            return
+        m = re.fullmatch(r"(.+) < 0: the ReLU is off there and f′ = 0 blocks the gradient, so (.+) = 0 whatever the target; (that output sends|those outputs send) nothing back to W\.", s)
+        if m:
+            zs, ds = names_of(m.group(1)), names_of(m.group(2))
+            if [d.replace("δ", "z") for d in ds] != zs:
+                self.fail(ln, "note: the δ's named do not match the z's", ", ".join(z.replace("z", "δ") for z in zs), m.group(2))
+            if (len(zs) == 1) != (m.group(3) == "that output sends"):
+                self.fail(ln, "note: singular/plural mismatch")
+            for z in zs:
+                self.count["operands"] += 1
+                rec = self.lookup(z)
+                if rec is None or not (finite(rec.value) and rec.value < 0 or rec.value == -math.inf):
+                    self.fail(ln, f"note: {z} < 0 is not what was printed", "< 0", rec.text if rec else None)
+            negatives = sorted(k for k, v in self.sv.items() if k.startswith("z[") and
+                               (finite(v.value) and v.value < 0 or v.value == -math.inf))
+            if self.act == "relu" and sorted(zs) != negatives:
+                self.fail(ln, "note: the z's listed are not all the negative z's", ", ".join(negatives), m.group(1))
+
+            def later(ds=ds, ln=ln):
+                for d in ds:
+                    rec = self.sv.get(d)
+                    if rec is None or not same(rec.value, Fraction(0)):
+                        self.fail(ln, f"note: says {d} = 0", "0", rec.text if rec else None)
+            self.deferred.append(later)
+            self.noted.add("negative")
+            return
+        m = re.fullmatch(r"(.+) = 0 exactly, where the ReLU has no derivative; this derivation uses relu_grad_at_zero = (\d+) \(PyTorch, JAX and micrograd use 0; set relu_grad_at_zero: (\d+) for the other convention\)\.", s)
+        if m:
+            self.zero_note(ln, names_of(m.group(1)))
+            self.noted.add("zero")
+            if self.g0 is None or m.group(2) != self.g0.text or int(m.group(3)) != 1 - int(m.group(2)):
+                self.fail(ln, "note: relu_grad_at_zero quoted wrongly", self.g0.text if self.g0 else None,
+                          f"{m.group(2)} (other: {m.group(3)})")
+            return
+        m = re.fullmatch(rf"(.+) = 0 exactly: leaky_relu uses its slope ({NUM}) there, as PyTorch does\.", s)
+        if m:
+            self.zero_note(ln, names_of(m.group(1)))
+            self.noted.add("zero")
+            if self.alpha is None or m.group(2) != self.alpha.text:
+                self.fail(ln, "note: α quoted wrongly", self.alpha.text if self.alpha else None, m.group(2))
+            return
+        m = re.fullmatch(rf"the loss rose from ({NUM}) to ({NUM}) with step (\d+)'s update: the step overshot \(η may be too large\)\.", s)
+        if m:
+            k = int(m.group(3))
+            self.noted.add("rose")
+            before = self.history[k - 1].get("L") if 0 < k <= len(self.history) else None
+            after = self.sv.get("L")
+            self.count["operands"] += 2
+            if self.ctx == "step" and k != self.step - 1 or self.ctx == "after" and k != self.step:
+                self.fail(ln, "note: wrong step number", self.step - 1 if self.ctx == "step" else self.step, k)
+            if before is None or before.text != m.group(1):
+                self.fail(ln, f"note: the loss before is not step {k}'s L", before.text if before else None, m.group(1))
+            if after is None or after.text != m.group(2):
+                self.fail(ln, "note: the loss after is not this L", after.text if after else None, m.group(2))
+            a, b = parse_value(m.group(1)), parse_value(m.group(2))
+            if finite(a) and finite(b) and b < a:
+                self.fail(ln, "note: says the loss rose, but it fell", f"{m.group(2)} ≥ {m.group(1)}", "smaller")
+            return
+        m = (re.fullmatch(rf"(.+?)(?: = ({NUM}))? is not a finite number, so no step can be computed\.", s)
+             or re.fullmatch(rf"(.+?)(?: = ({NUM}))? is not a finite number \(its first appearance\): training stops after this step\.", s)
+             or re.fullmatch(rf"(.+?)(?: = ({NUM}))? is the first value that is not a finite number; everything computed from it is meaningless, so training stops after this step\.", s))
+        if m:
+            self.saw_nonfinite_note = True
+            sym, quoted = m.group(1), m.group(2)
+            rec = self.lookup(sym) if self.ctx != "given" or sym[0] in "xwtb" else None
+            if self.ctx == "given" and sym.startswith("w["):
+                rec = self.W0.get(tuple(int(k) for k in re.findall(r"\d+", sym)))
+            self.count["operands"] += 1
+            if rec is None or finite(rec.value):
+                self.fail(ln, f"note: {sym} is said not to be finite", "NaN or ∞", rec.text if rec else None)
+            elif quoted is not None and quoted != rec.text:
+                self.fail(ln, f"note: quotes {sym} wrongly (line {rec.line})", rec.text, quoted)
+            first = self.first_nonfinite
+            if first is not None and rec is not None and first[0] != sym:
+                self.fail(ln, f"note: {sym} is not the first value that is not finite: {first[0]} = {first[1]} "
+                              f"came before it, on line {first[2]}", first[0], sym)
+            return
+        m = re.fullmatch(r"training stopped after step (\d+) of (\d+) because a value stopped being finite \(see that step\)\.", s)
+        if m:
+            self.saw_nonfinite_note = True
+            if int(m.group(1)) != self.step or (self.nsteps and int(m.group(2)) != self.nsteps):
+                self.fail(ln, "note: step counts", f"{self.step} of {self.nsteps}", f"{m.group(1)} of {m.group(2)}")
+            return
+        m = re.fullmatch(r"input (.+) never falls? under the filter at this stride and padding, so they affect neither z nor ∂L/∂W\.", s)
+        if m:
+            self.unused_note = (ln, m.group(1))
+            return
+        if re.search(r"\d", s):
+            self.fail(ln, f"note not understood, its numbers are unchecked: {s!r}")
+        else:
+            self.note(ln, f"note not understood (no numbers in it): {s!r}")
+
+    def zero_note(self, ln, zs):
+        for z in zs:
+            self.count["operands"] += 1
+            rec = self.lookup(z)
+            if rec is None or not same(rec.value, Fraction(0)):
+                self.fail(ln, f"note: says {z} = 0 exactly", "0", rec.text if rec else None)
+        zeros = sorted(k for k, v in self.sv.items() if k.startswith("z[") and same(v.value, Fraction(0)))
+        if sorted(zs) != zeros:
+            self.fail(ln, "note: the z's listed are not all the zero z's", ", ".join(zeros), ", ".join(zs))
+
+    # -- end --------------------------------------------------------------------------------
+
+    def finish(self):
+        last_ln = self.lines[-1][0] if self.lines else 0
+        if self.ctx != "after":
+            self.fail(last_ln, "derivation ends without a `Result after N steps` section")
+            return
+        for check in self.deferred:
+            check()
+        self.missing_notes(last_ln)
+        # the final forward pass: one z and y per output, and the final W printed
+        OH, OW = self.tshape
+        for p in range(OH):
+            for q in range(OW):
+                if f"z[{p},{q}]" not in self.sv:
+                    self.fail(last_ln, f"final forward pass: no z[{p},{q}]")
+        if self.after_L is None:
+            self.fail(last_ln, "final forward pass: no loss")
+        if not self.final_w_seen:
+            self.fail(last_ln, "no `final W` matrix")
+        if self.has_bias and not getattr(self, "final_b_seen", False):
+            self.fail(last_ln, "no `final b` line")
+        if self.history and self.history[0].get("L") and self.after_L and not hasattr(self, "trend_line"):
+            self.fail(last_ln, "no `L: first → final` line")
+        if len(self.history) > 1 and not any(t.strip().startswith("Summary:") for _, t in self.lines):
+            self.fail(last_ln, "more than one step but no Summary table")
+        # unused input rows/columns (judged from the final forward pass)
+        H, Wd = self.xshape
+        rows = [r for r in range(H) if not any(x[0] == r for x in self.x_used_after)]
+        cols = [c for c in range(Wd) if not any(x[1] == c for x in self.x_used_after)]
+        parts = []
+        if rows:
+            parts.append(f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))}")
+        if cols:
+            parts.append(f"column{'s' if len(cols) > 1 else ''} {', '.join(map(str, cols))}")
+        want = " and ".join(parts)
+        if self.unused_note is not None:
+            self.count["structure"] += 1
+            if self.unused_note[1] != want:
+                self.fail(self.unused_note[0], "note: the unused input rows/columns", want or "none", self.unused_note[1])
+        elif want:
+            self.fail(last_ln, f"input {want} never fall under the filter, but no note says so")
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def read_lines(path: str) -> list[tuple[int, str]]:
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    start = 0
+    if path.endswith(".snap") and lines and lines[0].strip() == "---":
+        for k in range(1, len(lines)):
+            if lines[k].strip() == "---":
+                start = k + 1
+                break
+    return [(k + 1, lines[k]) for k in range(start, len(lines))]
+
+
+def check_file(path: str, quiet: bool, pedantic: bool) -> int:
+    name = "<stdin>" if path == "-" else path
+    try:
+        lines = read_lines(path)
+    except OSError as e:
+        print(f"{name}: cannot read: {e}")
+        return 1
+    failures = 0
+
+    def report(kind, line, msg):
+        nonlocal failures
+        if kind == "fail":
+            failures += 1
+            print(f"{name}:{line}: {msg}")
+        elif not quiet:
+            print(f"{name}:{line}: note: {msg}")
+
+    # one file may hold several derivations, each starting with its title line
+    starts = [k for k, (_, t) in enumerate(lines) if t.startswith("Training one convolutional layer:")]
+    if not starts:
+        report("fail", lines[0][0] if lines else 1, "no derivation found (no `Training one convolutional layer:` line)")
+    elif any(t.strip() for _, t in lines[: starts[0]]):
+        report("note", lines[0][0], "text before the first derivation is ignored")
+    totals = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
+    for n, s in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        c = Checker(name, lines[s:end], report, pedantic)
+        c.run()
+        for k in totals:
+            totals[k] += c.count[k]
+    status = "OK" if failures == 0 else f"FAILED ({failures} failure{'s' if failures != 1 else ''})"
+    print(f"{name}: {status}: {len(starts)} derivation{'s' if len(starts) != 1 else ''}, "
+          f"{totals['equations']} equations, {totals['operands']} operands, {totals['matrices']} matrices/tables, "
+          f"{totals['structure']} structure checks, {totals['notes']} notes checked")
+    return failures
+
+
+def main(argv: list[str]) -> int:
+    args = [a for a in argv if not a.startswith("--")]
+    flags = {a for a in argv if a.startswith("--")}
+    unknown = flags - {"--quiet", "--pedantic", "--help"}
+    if "--help" in flags or not args or unknown:
+        print(__doc__)
+        return 2 if (unknown or not args) and "--help" not in flags else 0
+    bad = 0
+    for path in args:
+        bad += check_file(path, "--quiet" in flags, "--pedantic" in flags)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
