@@ -14,8 +14,5 @@ fn main() {
     };
     print!("{d}");
     let losses: Vec<f64> = d.steps().iter().map(cnn_bp_core::Step::loss).collect();
-    println!(
-        "\nlosses per step: {losses:?}, after the last update: {}",
-        d.loss_after()
-    );
+    println!("\nlosses per step: {losses:?}, after the last update: {}", d.loss_after());
 }

@@ -5,10 +5,7 @@ use cnn_bp_core::{Activation, Kernel, Layer, Loss, Params, SpecError, matrix, tr
 
 const X: [[f64; 3]; 3] = matrix![[1, -1, 0], [0, 1, 0], [0, -1, 1]];
 const T: [[f64; 2]; 2] = matrix![[1, 0], [0, 1]];
-const START: Params<2, 2> = Params {
-    filter: matrix![[1, -1], [1, 1]],
-    bias: None,
-};
+const START: Params<2, 2> = Params { filter: matrix![[1, -1], [1, 1]], bias: None };
 
 #[test]
 fn the_function_api_gives_the_macros_numbers() {
@@ -27,66 +24,25 @@ fn invalid_runtime_values_are_typed_errors() {
     assert_eq!(err(&layer, 0.0, 1), SpecError::LearningRate(0.0));
     assert_eq!(err(&layer, -0.5, 1), SpecError::LearningRate(-0.5));
     assert!(matches!(err(&layer, f64::NAN, 1), SpecError::LearningRate(lr) if lr.is_nan()));
-    assert_eq!(
-        err(&layer, f64::INFINITY, 1),
-        SpecError::LearningRate(f64::INFINITY)
-    );
+    assert_eq!(err(&layer, f64::INFINITY, 1), SpecError::LearningRate(f64::INFINITY));
     assert_eq!(err(&layer, 0.5, 0), SpecError::ZeroSteps);
-    assert_eq!(
-        err(
-            &Layer {
-                stride: (0, 1),
-                ..layer
-            },
-            0.5,
-            1
-        ),
-        SpecError::ZeroStride
-    );
-    let relu_half = Layer {
-        activation: Activation::Relu { grad_at_zero: 0.5 },
-        ..layer
-    };
+    assert_eq!(err(&Layer { stride: (0, 1), ..layer }, 0.5, 1), SpecError::ZeroStride);
+    let relu_half = Layer { activation: Activation::Relu { grad_at_zero: 0.5 }, ..layer };
     assert_eq!(err(&relu_half, 0.5, 1), SpecError::ReluGradAtZero(0.5));
-    let leaky = Layer {
-        activation: Activation::LeakyRelu { slope: -1.0 },
-        ..layer
-    };
+    let leaky = Layer { activation: Activation::LeakyRelu { slope: -1.0 }, ..layer };
     assert_eq!(err(&leaky, 0.5, 1), SpecError::LeakySlope(-1.0));
     // Stride 2 gives a 1×1 output, not the 2×2 target.
-    let stride = Layer {
-        stride: (2, 2),
-        ..layer
-    };
-    assert_eq!(
-        err(&stride, 0.5, 1),
-        SpecError::TargetShape {
-            output: (1, 1),
-            target: (2, 2)
-        }
-    );
-    assert_eq!(
-        err(&stride, 0.5, 1).to_string(),
-        "the target is 2×2 but the output is 1×1"
-    );
+    let stride = Layer { stride: (2, 2), ..layer };
+    assert_eq!(err(&stride, 0.5, 1), SpecError::TargetShape { output: (1, 1), target: (2, 2) });
+    assert_eq!(err(&stride, 0.5, 1).to_string(), "the target is 2×2 but the output is 1×1");
 
-    let big = Params {
-        filter: [[1.0; 4]; 4],
-        bias: None,
-    };
+    let big = Params { filter: [[1.0; 4]; 4], bias: None };
     let too_large = train(&layer, 0.5, 1, &X, big, &[[0.0; 0]; 0]).unwrap_err();
     assert_eq!(
         too_large,
-        SpecError::FilterTooLarge {
-            input: (3, 3),
-            filter: (4, 4),
-            padding: (0, 0)
-        }
+        SpecError::FilterTooLarge { input: (3, 3), filter: (4, 4), padding: (0, 0) }
     );
-    assert_eq!(
-        too_large.to_string(),
-        "the 4×4 filter does not fit in the 3×3 input padded to 3×3"
-    );
+    assert_eq!(too_large.to_string(), "the 4×4 filter does not fit in the 3×3 input padded to 3×3");
 }
 
 #[test]
@@ -108,10 +64,7 @@ fn a_value_that_is_not_finite_stops_training_and_is_named() {
     let mut x = X;
     x[1][1] = f64::NAN;
     let d = train(&Layer::default(), 0.5, 3, &x, START, &T).expect("valid settings");
-    assert!(
-        d.steps().is_empty(),
-        "no step can be taken from a NaN input"
-    );
+    assert!(d.steps().is_empty(), "no step can be taken from a NaN input");
     let text = d.to_string();
     assert!(
         text.contains("Note: x[1,1] = NaN is not a finite number, so no step can be computed."),
@@ -119,15 +72,9 @@ fn a_value_that_is_not_finite_stops_training_and_is_named() {
     );
 
     // Overflow during training: the first infinity is named and training stops there.
-    let huge = Params {
-        filter: [[1e200, 0.0], [0.0, 1e200]],
-        bias: None,
-    };
+    let huge = Params { filter: [[1e200, 0.0], [0.0, 1e200]], bias: None };
     let d = train(
-        &Layer {
-            activation: Activation::Linear,
-            ..Layer::default()
-        },
+        &Layer { activation: Activation::Linear, ..Layer::default() },
         0.5,
         5,
         &[[1e200, 1.0, 0.0]; 3],
@@ -137,12 +84,6 @@ fn a_value_that_is_not_finite_stops_training_and_is_named() {
     .expect("valid settings");
     assert_eq!(d.steps().len(), 1);
     let text = d.to_string();
-    assert!(
-        text.contains("z[0,0] = ∞ is the first value that is not a finite number"),
-        "{text}"
-    );
-    assert!(
-        text.contains("training stopped after step 1 of 5"),
-        "{text}"
-    );
+    assert!(text.contains("z[0,0] = ∞ is the first value that is not a finite number"), "{text}");
+    assert!(text.contains("training stopped after step 1 of 5"), "{text}");
 }

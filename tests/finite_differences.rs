@@ -75,29 +75,15 @@ fn matrix<const C: usize, const R: usize>(
 
 fn random_layer(rng: &mut fastrand::Rng, stride: (usize, usize), padding: (usize, usize)) -> Layer {
     let activation = match rng.usize(0..5) {
-        0 => Activation::Relu {
-            grad_at_zero: if rng.bool() { 1.0 } else { 0.0 },
-        },
+        0 => Activation::Relu { grad_at_zero: if rng.bool() { 1.0 } else { 0.0 } },
         1 => Activation::Linear,
         2 => Activation::Sigmoid,
         3 => Activation::Tanh,
-        _ => Activation::LeakyRelu {
-            slope: uniform(rng, 0.01, 0.5),
-        },
+        _ => Activation::LeakyRelu { slope: uniform(rng, 0.01, 0.5) },
     };
     let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
-    let kernel = if rng.bool() {
-        Kernel::Correlation
-    } else {
-        Kernel::Convolution
-    };
-    Layer {
-        stride,
-        padding,
-        kernel,
-        activation,
-        loss,
-    }
+    let kernel = if rng.bool() { Kernel::Correlation } else { Kernel::Convolution };
+    Layer { stride, padding, kernel, activation, loss }
 }
 
 /// `z` by the definition: pad, rotate, slide. Shares no code with the library.
@@ -190,18 +176,12 @@ fn check<
     for (p, row) in z.iter().enumerate() {
         for (q, &want) in row.iter().enumerate() {
             let got = s.output()[p][q];
-            assert!(
-                close(got, want, 1e-12),
-                "z[{p},{q}] = {got}, reference {want}; {spec}"
-            );
+            assert!(close(got, want, 1e-12), "z[{p},{q}] = {got}, reference {want}; {spec}");
         }
     }
 
     // Near a kink the loss is not differentiable along the finite-difference path.
-    let kinked = matches!(
-        layer.activation,
-        Activation::Relu { .. } | Activation::LeakyRelu { .. }
-    );
+    let kinked = matches!(layer.activation, Activation::Relu { .. } | Activation::LeakyRelu { .. });
     if kinked && s.output().iter().flatten().any(|z| z.abs() < 1e-4) {
         return false;
     }
@@ -215,28 +195,16 @@ fn check<
             down.filter[i][j] -= H_STEP;
             let fd =
                 (loss_at(&layer, &x, &up, &t) - loss_at(&layer, &x, &down, &t)) / (2.0 * H_STEP);
-            assert!(
-                close(g, fd, 1e-5),
-                "∂L/∂w[{i},{j}] = {g}, finite difference {fd}; {spec}"
-            );
+            assert!(close(g, fd, 1e-5), "∂L/∂w[{i},{j}] = {g}, finite difference {fd}; {spec}");
         }
     }
     match (start.bias, s.bias_grad()) {
         (Some(b), Some(g)) => {
-            let up = Params {
-                bias: Some(b + H_STEP),
-                ..start
-            };
-            let down = Params {
-                bias: Some(b - H_STEP),
-                ..start
-            };
+            let up = Params { bias: Some(b + H_STEP), ..start };
+            let down = Params { bias: Some(b - H_STEP), ..start };
             let fd =
                 (loss_at(&layer, &x, &up, &t) - loss_at(&layer, &x, &down, &t)) / (2.0 * H_STEP);
-            assert!(
-                close(g, fd, 1e-5),
-                "∂L/∂b = {g}, finite difference {fd}; {spec}"
-            );
+            assert!(close(g, fd, 1e-5), "∂L/∂b = {g}, finite difference {fd}; {spec}");
         }
         (None, None) => {}
         other => panic!("bias and its gradient disagree: {other:?}; {spec}"),
@@ -262,10 +230,7 @@ fn gradients_match_finite_differences_on_random_specs() {
             checked += 1;
         } else {
             near_kink += 1;
-            assert!(
-                near_kink < SPECS,
-                "too many specs near a kink to be a fair test"
-            );
+            assert!(near_kink < SPECS, "too many specs near a kink to be a fair test");
         }
     }
     println!("{checked} random specs checked, {near_kink} redrawn near a kink");

@@ -20,10 +20,7 @@ mod common {
 }
 
 fn assert_scalar(what: &str, got: f64, want: f64) {
-    assert!(
-        common::close(got, want),
-        "{what}: got {got:?}, want {want:?}"
-    );
+    assert!(common::close(got, want), "{what}: got {got:?}, want {want:?}");
 }
 
 fn assert_option(what: &str, got: Option<f64>, want: Option<f64>) {
@@ -67,11 +64,7 @@ fn case_00_seed_question() {
     assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
     assert_scalar("step 0 loss", s.loss(), 2.0);
     assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.0, -2.0], [0.0, 2.0]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
     assert_option("final bias", d.bias(), None);
@@ -92,18 +85,10 @@ fn case_01_seed_with_bias() {
     let s = &steps[0];
     assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
     assert_matrix("step 0 output", s.output(), [[3.25, 0.25], [-1.75, 1.25]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[3.25, 0.25], [0.0, 1.25]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[3.25, 0.25], [0.0, 1.25]]);
     assert_scalar("step 0 loss", s.loss(), 2.59375);
     assert_matrix("step 0 delta", s.delta(), [[2.25, 0.25], [0.0, 0.25]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.25, -2.25], [0.0, 2.5]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.25, -2.25], [0.0, 2.5]]);
     assert_option("step 0 bias_grad", s.bias_grad(), Some(2.75));
     assert_matrix("final filter", d.filter(), [[-0.125, 0.125], [1.0, -0.25]]);
     assert_option("final bias", d.bias(), Some(-1.125));
@@ -128,11 +113,7 @@ fn case_02_seed_convolution_3_steps() {
     assert_matrix("step 0 activated", s.activated(), [[1.0, 0.0], [0.0, 3.0]]);
     assert_scalar("step 0 loss", s.loss(), 2.0);
     assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.0, 2.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.0, -2.0], [0.0, 2.0]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
     assert_matrix("step 1 filter", s.filter(), [[0.5, -0.5], [1.0, 0.5]]);
@@ -140,33 +121,17 @@ fn case_02_seed_convolution_3_steps() {
     assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.5, 1.5]]);
     assert_scalar("step 1 loss", s.loss(), 0.75);
     assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.5, 0.5]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.0, -0.5], [0.5, 0.5]],
-    );
+    assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.0, -0.5], [0.5, 0.5]]);
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     let s = &steps[2];
     assert_matrix("step 2 filter", s.filter(), [[0.5, -0.375], [0.875, 0.375]]);
     assert_matrix("step 2 output", s.output(), [[0.0, -0.75], [0.375, 1.25]]);
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [[0.0, 0.0], [0.375, 1.25]],
-    );
+    assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.375, 1.25]]);
     assert_scalar("step 2 loss", s.loss(), 0.6015625);
     assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.375, 0.25]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[-0.125, -0.25], [0.375, 0.25]],
-    );
+    assert_matrix("step 2 filter_grad", s.filter_grad(), [[-0.125, -0.25], [0.375, 0.25]]);
     assert_option("step 2 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.53125, -0.3125], [0.78125, 0.3125]],
-    );
+    assert_matrix("final filter", d.filter(), [[0.53125, -0.3125], [0.78125, 0.3125]]);
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 0.48291015625);
 }
@@ -193,11 +158,7 @@ fn case_03_seed_all_keys_explicit() {
     assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
     assert_scalar("step 0 loss", s.loss(), 2.0);
     assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.0, -2.0], [0.0, 2.0]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
     assert_option("final bias", d.bias(), None);
@@ -222,11 +183,7 @@ fn case_04_seed_explicit_unit_tuples() {
     assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
     assert_scalar("step 0 loss", s.loss(), 2.0);
     assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.0, -2.0], [0.0, 2.0]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
     assert_option("final bias", d.bias(), None);
@@ -258,46 +215,24 @@ fn case_05_floor_unused_rows_and_col() {
     assert_matrix("step 0 activated", s.activated(), [[1.8125, 0.3125]]);
     assert_scalar("step 0 loss", s.loss(), 2.0390625);
     assert_matrix("step 0 delta", s.delta(), [[2.625, 1.125]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[3.0, -2.34375], [2.0625, 0.5625]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[3.0, -2.34375], [2.0625, 0.5625]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.7, -0.265625], [0.04374999999999998, 0.69375]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[1.1796875, 0.09453124999999987]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[1.1796875, 0.09453124999999987]],
-    );
+    assert_matrix("step 1 filter", s.filter(), [[0.7, -0.265625], [0.04374999999999998, 0.69375]]);
+    assert_matrix("step 1 output", s.output(), [[1.1796875, 0.09453124999999987]]);
+    assert_matrix("step 1 activated", s.activated(), [[1.1796875, 0.09453124999999987]]);
     assert_scalar("step 1 loss", s.loss(), 0.5806768798828124);
     assert_matrix("step 1 delta", s.delta(), [[1.359375, 0.6890624999999997]]);
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [1.7132812499999996, -1.1871093750000001],
-            [1.0148437500000003, 0.1582031250000004],
-        ],
+        [[1.7132812499999996, -1.1871093750000001], [1.0148437500000003, 0.1582031250000004]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.528671875, -0.1469140625],
-            [-0.057734375000000046, 0.6779296874999999],
-        ],
+        [[0.528671875, -0.1469140625], [-0.057734375000000046, 0.6779296874999999]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 0.16626132974624627);
@@ -333,43 +268,25 @@ fn case_06_floor_unused_padded_edges() {
         s.filter(),
         [[0.5, -0.25, 0.75], [1.0, 0.0, -0.5], [-0.75, 0.25, 0.5]],
     );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[0.5625, 0.0], [1.0625, -0.4375]],
-    );
+    assert_matrix("step 0 output", s.output(), [[0.5625, 0.0], [1.0625, -0.4375]]);
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [0.5098299737352566, 0.0],
-            [0.7866188121086978, -0.4115700556740225],
-        ],
+        [[0.5098299737352566, 0.0], [0.7866188121086978, -0.4115700556740225]],
     );
     assert_scalar("step 0 loss", s.loss(), 0.11625451761426425);
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [
-            [0.0036374510316667065, 0.25],
-            [-0.04067374522335378, -0.17092712034264013],
-        ],
+        [[0.0036374510316667065, 0.25], [-0.04067374522335378, -0.17092712034264013]],
     );
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
         [
             [-0.017268074277347098, -0.06981380610943813, 0.0],
-            [
-                -0.04879551337660171,
-                0.07657273402036702,
-                -0.059304659743019905,
-            ],
-            [
-                -0.15059024773096324,
-                0.022394907473983143,
-                -0.1281953402569801,
-            ],
+            [-0.04879551337660171, 0.07657273402036702, -0.059304659743019905],
+            [-0.15059024773096324, 0.022394907473983143, -0.1281953402569801],
         ],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(0.04203658546567279));
@@ -379,71 +296,42 @@ fn case_06_floor_unused_padded_edges() {
         s.filter(),
         [
             [0.5008634037138674, -0.24650930969452808, 0.75],
-            [
-                1.0024397756688301,
-                -0.003828636701018351,
-                -0.497034767012849,
-            ],
+            [1.0024397756688301, -0.003828636701018351, -0.497034767012849],
             [-0.7424704876134518, 0.24888025462630084, 0.506409767012849],
         ],
     );
     assert_matrix(
         "step 1 output",
         s.output(),
-        [
-            [0.5648274824824416, -0.01073479957557616],
-            [1.0605028536023178, -0.4356180255859664],
-        ],
+        [[0.5648274824824416, -0.01073479957557616], [1.0605028536023178, -0.4356180255859664]],
     );
     assert_matrix(
         "step 1 activated",
         s.activated(),
-        [
-            [0.5115504369612179, -0.010734387249740114],
-            [0.7858562413215942, -0.41000565885896795],
-        ],
+        [[0.5115504369612179, -0.010734387249740114], [0.7858562413215942, -0.41000565885896795]],
     );
     assert_scalar("step 1 loss", s.loss(), 0.11336911052279351);
     assert_matrix(
         "step 1 delta",
         s.delta(),
-        [
-            [0.004263937076580805, 0.24460461805371658],
-            [-0.04094749538681042, -0.17054090252850118],
-        ],
+        [[0.004263937076580805, 0.24460461805371658], [-0.04094749538681042, -0.17054090252850118]],
     );
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
         [
             [-0.01816762942892576, -0.064892825947658, 0.0],
-            [
-                -0.04620274734016511,
-                0.07371541607283733,
-                -0.05554778664391155,
-            ],
-            [
-                -0.15006715483509597,
-                0.022161477938720087,
-                -0.12790567689637589,
-            ],
+            [-0.04620274734016511, 0.07371541607283733, -0.05554778664391155],
+            [-0.15006715483509597, 0.022161477938720087, -0.12790567689637589],
         ],
     );
-    assert_option(
-        "step 1 bias_grad",
-        s.bias_grad(),
-        Some(0.037380157214985776),
-    );
+    assert_option("step 1 bias_grad", s.bias_grad(), Some(0.037380157214985776));
     assert_matrix(
         "final filter",
         d.filter(),
         [
             [0.5017717851853137, -0.2432646683971452, 0.75],
-            [
-                1.0047499130358384,
-                -0.007514407504660217,
-                -0.4942573776806534,
-            ],
+            [1.0047499130358384, -0.007514407504660217, -0.4942573776806534],
             [-0.734967129871697, 0.24777218072936483, 0.5128050508576678],
         ],
     );
@@ -485,18 +373,10 @@ fn case_07_relu_exact_zeros_in_z() {
         s.delta(),
         [[2.0, 0.0, 0.0], [0.0, 0.0, 0.75], [0.625, 0.0, -0.5]],
     );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.0625, 2.9375], [1.375, -3.03125]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0625, 2.9375], [1.375, -3.03125]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.484375, 0.265625], [0.15625, 0.2578125]],
-    );
+    assert_matrix("step 1 filter", s.filter(), [[0.484375, 0.265625], [0.15625, 0.2578125]]);
     assert_matrix(
         "step 1 output",
         s.output(),
@@ -535,10 +415,7 @@ fn case_07_relu_exact_zeros_in_z() {
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [
-            [0.407470703125, 0.373779296875],
-            [0.25341796875, -0.3243408203125],
-        ],
+        [[0.407470703125, 0.373779296875], [0.25341796875, -0.3243408203125]],
     );
     assert_matrix(
         "step 2 output",
@@ -571,19 +448,13 @@ fn case_07_relu_exact_zeros_in_z() {
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
-        [
-            [-0.0554656982421875, 0.8580780029296875],
-            [-1.129425048828125, -1.2654800415039062],
-        ],
+        [[-0.0554656982421875, 0.8580780029296875], [-1.129425048828125, -1.2654800415039062]],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), None);
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.4213371276855469, 0.15925979614257812],
-            [0.5357742309570312, -0.007970809936523438],
-        ],
+        [[0.4213371276855469, 0.15925979614257812], [0.5357742309570312, -0.007970809936523438]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 1.214565510908983);
@@ -605,11 +476,7 @@ fn case_08_seed_relu_zero_z_nonzero_target() {
     assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
     assert_scalar("step 0 loss", s.loss(), 2.5);
     assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.0, -2.0], [0.0, 2.0]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
     assert_option("final bias", d.bias(), None);
@@ -634,37 +501,17 @@ fn case_09_relu_exact_zero_with_bias() {
     assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [1.0, 0.0]]);
     assert_scalar("step 0 loss", s.loss(), 0.28125);
     assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.5, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.25, 0.0], [-0.5, 0.5]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[0.25, 0.0], [-0.5, 0.5]]);
     assert_option("step 0 bias_grad", s.bias_grad(), Some(0.5));
     let s = &steps[1];
     assert_matrix("step 1 filter", s.filter(), [[0.875, 0.5], [-0.25, 0.0]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-0.25, -1.125], [0.1875, -1.0]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.0, 0.0], [0.1875, 0.0]],
-    );
+    assert_matrix("step 1 output", s.output(), [[-0.25, -1.125], [0.1875, -1.0]]);
+    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.1875, 0.0]]);
     assert_scalar("step 1 loss", s.loss(), 0.205078125);
     assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [-0.3125, 0.0]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[-0.15625, 0.0], [0.3125, -0.3125]],
-    );
+    assert_matrix("step 1 filter_grad", s.filter_grad(), [[-0.15625, 0.0], [0.3125, -0.3125]]);
     assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.3125));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.953125, 0.5], [-0.40625, 0.15625]],
-    );
+    assert_matrix("final filter", d.filter(), [[0.953125, 0.5], [-0.40625, 0.15625]]);
     assert_option("final bias", d.bias(), Some(-0.34375));
     assert_scalar("loss_after", d.loss_after(), 0.175323486328125);
 }
@@ -685,17 +532,9 @@ fn case_10_leaky_exact_zero_in_z() {
     let s = &steps[0];
     assert_matrix("step 0 filter", s.filter(), [[0.75, 0.5], [-0.5, 0.25]]);
     assert_matrix("step 0 output", s.output(), [[0.0, -0.625], [1.125, -0.5]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.0, -0.15625], [1.125, -0.125]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[0.0, -0.15625], [1.125, -0.125]]);
     assert_scalar("step 0 loss", s.loss(), 0.6806640625);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-0.25, -0.078125], [1.25, 0.0625]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[-0.25, -0.078125], [1.25, 0.0625]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
@@ -722,27 +561,18 @@ fn case_10_leaky_exact_zero_in_z() {
     assert_matrix(
         "step 1 delta",
         s.delta(),
-        [
-            [-0.80859375, -0.045654296875],
-            [-0.1953125, 0.0640869140625],
-        ],
+        [[-0.80859375, -0.045654296875], [-0.1953125, 0.0640869140625]],
     );
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [-0.860595703125, 0.75372314453125],
-            [-0.1448974609375, -0.1083984375],
-        ],
+        [[-0.860595703125, 0.75372314453125], [-0.1448974609375, -0.1083984375]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.85186767578125, 0.2666473388671875],
-            [-0.135650634765625, -0.060791015625],
-        ],
+        [[0.85186767578125, 0.2666473388671875], [-0.135650634765625, -0.060791015625]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 0.05797589643771062);
@@ -765,17 +595,9 @@ fn case_11_leaky_0_1_exact_zero_first_step_conv() {
     let s = &steps[0];
     assert_matrix("step 0 filter", s.filter(), [[0.25, -0.5], [0.5, 0.75]]);
     assert_matrix("step 0 output", s.output(), [[0.0, -0.625], [1.125, -0.5]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.0, -0.0625], [1.125, -0.05]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[0.0, -0.0625], [1.125, -0.05]]);
     assert_scalar("step 0 loss", s.loss(), 0.1711328125);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-0.025, -0.003125], [0.3125, 0.010000000000000002]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[-0.025, -0.003125], [0.3125, 0.010000000000000002]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
@@ -783,52 +605,33 @@ fn case_11_leaky_0_1_exact_zero_first_step_conv() {
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.21759375, -0.4685], [0.49815625, 0.7365625]],
-    );
+    assert_matrix("step 1 filter", s.filter(), [[0.21759375, -0.4685], [0.49815625, 0.7365625]]);
     assert_matrix(
         "step 1 output",
         s.output(),
-        [
-            [0.0041562499999999725, -0.59628125],
-            [1.054375, -0.49998437500000004],
-        ],
+        [[0.0041562499999999725, -0.59628125], [1.054375, -0.49998437500000004]],
     );
     assert_matrix(
         "step 1 activated",
         s.activated(),
-        [
-            [0.0041562499999999725, -0.059628125000000004],
-            [1.054375, -0.049998437500000006],
-        ],
+        [[0.0041562499999999725, -0.059628125000000004], [1.054375, -0.049998437500000006]],
     );
     assert_scalar("step 1 loss", s.loss(), 0.14918720083312992);
     assert_matrix(
         "step 1 delta",
         s.delta(),
-        [
-            [-0.247921875, -0.0029814062500000005],
-            [0.27718750000000003, 0.010000078125],
-        ],
+        [[-0.247921875, -0.0029814062500000005], [0.27718750000000003, 0.010000078125]],
     );
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [0.28867828125, -0.3911483593750001],
-            [0.24143113281250003, -0.10634671874999999],
-        ],
+        [[0.28867828125, -0.3911483593750001], [0.24143113281250003, -0.10634671874999999]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.188725921875, -0.42938516406250005],
-            [0.47401313671875, 0.747197171875],
-        ],
+        [[0.188725921875, -0.42938516406250005], [0.47401313671875, 0.747197171875]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 0.12031535106008362);
@@ -870,11 +673,7 @@ fn case_12_one_by_one_linear_bias() {
     assert_matrix("step 2 activated", s.activated(), [[1.69375]]);
     assert_scalar("step 2 loss", s.loss(), 0.09378906249999995);
     assert_matrix("step 2 delta", s.delta(), [[-0.6124999999999998]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[-0.9187499999999997]],
-    );
+    assert_matrix("step 2 filter_grad", s.filter_grad(), [[-0.9187499999999997]]);
     assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.6124999999999998));
     let s = &steps[3];
     assert_matrix("step 3 filter", s.filter(), [[0.6043749999999999]]);
@@ -882,16 +681,8 @@ fn case_12_one_by_one_linear_bias() {
     assert_matrix("step 3 activated", s.activated(), [[1.8928124999999998]]);
     assert_scalar("step 3 loss", s.loss(), 0.011489160156250046);
     assert_matrix("step 3 delta", s.delta(), [[-0.21437500000000043]]);
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[-0.32156250000000064]],
-    );
-    assert_option(
-        "step 3 bias_grad",
-        s.bias_grad(),
-        Some(-0.21437500000000043),
-    );
+    assert_matrix("step 3 filter_grad", s.filter_grad(), [[-0.32156250000000064]]);
+    assert_option("step 3 bias_grad", s.bias_grad(), Some(-0.21437500000000043));
     assert_matrix("final filter", d.filter(), [[0.63653125]]);
     assert_option("final bias", d.bias(), Some(1.0076875));
     assert_scalar("loss_after", d.loss_after(), 0.0014074221191406205);
@@ -916,12 +707,7 @@ fn case_13_filter_bigger_than_input_padded() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [0.5, -1.0, 0.25],
-            [1.0, 0.75, -0.5],
-            [0.25, 0.5, -0.75],
-            [-1.0, 0.5, 1.5],
-        ],
+        [[0.5, -1.0, 0.25], [1.0, 0.75, -0.5], [0.25, 0.5, -0.75], [-1.0, 0.5, 1.5]],
     );
     assert_matrix("step 0 output", s.output(), [[0.625]]);
     assert_matrix("step 0 activated", s.activated(), [[0.6513548646660542]]);
@@ -937,11 +723,7 @@ fn case_13_filter_bigger_than_input_padded() {
             [0.0, 0.0, 0.0],
         ],
     );
-    assert_option(
-        "step 0 bias_grad",
-        s.bias_grad(),
-        Some(-0.02240149196721223),
-    );
+    assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.02240149196721223));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
@@ -967,11 +749,7 @@ fn case_13_filter_bigger_than_input_padded() {
             [0.0, 0.0, 0.0],
         ],
     );
-    assert_option(
-        "step 1 bias_grad",
-        s.bias_grad(),
-        Some(-0.021669307636763824),
-    );
+    assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.021669307636763824));
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
@@ -997,11 +775,7 @@ fn case_13_filter_bigger_than_input_padded() {
             [0.0, 0.0, 0.0],
         ],
     );
-    assert_option(
-        "step 2 bias_grad",
-        s.bias_grad(),
-        Some(-0.02096703666180302),
-    );
+    assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.02096703666180302));
     assert_matrix(
         "final filter",
         d.filter(),
@@ -1109,11 +883,7 @@ fn case_14_padding_only_outputs_relu() {
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.18499999999999997]],
-    );
+    assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.18499999999999997]]);
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     assert_matrix("final filter", d.filter(), [[1.8074999999999999]]);
     assert_option("final bias", d.bias(), None);
@@ -1135,37 +905,17 @@ fn case_15_sigmoid_large_z_no_overflow() {
     let steps = d.steps();
     assert_eq!(steps.len(), 2, "number of steps");
     let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]],
-    );
+    assert_matrix("step 0 filter", s.filter(), [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]);
     assert_matrix("step 0 output", s.output(), [[26.0], [2.0]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.999999999994891], [0.8807970779778823]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[0.999999999994891], [0.8807970779778823]]);
     assert_scalar("step 0 loss", s.loss(), 0.7758034925743758);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-5.2204258896534545e-23], [0.18495608645965972]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[-5.2204258896534545e-23], [0.18495608645965972]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.36991217291931944,
-                0.36991217291931944,
-                0.36991217291931944,
-            ],
-            [
-                -0.36991217291931944,
-                -0.36991217291931944,
-                -0.36991217291931944,
-            ],
+            [0.36991217291931944, 0.36991217291931944, 0.36991217291931944],
+            [-0.36991217291931944, -0.36991217291931944, -0.36991217291931944],
         ],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(0.18495608645965972));
@@ -1178,22 +928,10 @@ fn case_15_sigmoid_large_z_no_overflow() {
             [2.1849560864596596, 2.1849560864596596, 2.1849560864596596],
         ],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[25.90752195677017], [-0.3119510807457462]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.9999999999943958], [0.42263857377003616]],
-    );
+    assert_matrix("step 1 output", s.output(), [[25.90752195677017], [-0.3119510807457462]]);
+    assert_matrix("step 1 activated", s.activated(), [[0.9999999999943958], [0.42263857377003616]]);
     assert_scalar("step 1 loss", s.loss(), 0.1786233640383703);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[-6.28137517626843e-23], [0.206260480438375]],
-    );
+    assert_matrix("step 1 delta", s.delta(), [[-6.28137517626843e-23], [0.206260480438375]]);
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
@@ -1242,19 +980,12 @@ fn case_16_tanh_saturated() {
             [0.039366568693922716, 0.039366568693922716],
         ],
     );
-    assert_option(
-        "step 0 bias_grad",
-        s.bias_grad(),
-        Some(0.019683284346961358),
-    );
+    assert_option("step 0 bias_grad", s.bias_grad(), Some(0.019683284346961358));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [1.9803167156530386, 1.5196832843469614],
-            [-1.5196832843469614, 1.9803167156530386],
-        ],
+        [[1.9803167156530386, 1.5196832843469614], [-1.5196832843469614, 1.9803167156530386]],
     );
     assert_matrix("step 1 output", s.output(), [[2.8326920830508278]]);
     assert_matrix("step 1 activated", s.activated(), [[0.9930962795509725]]);
@@ -1268,19 +999,12 @@ fn case_16_tanh_saturated() {
             [0.054849130825270376, 0.054849130825270376],
         ],
     );
-    assert_option(
-        "step 1 bias_grad",
-        s.bias_grad(),
-        Some(0.027424565412635188),
-    );
+    assert_option("step 1 bias_grad", s.bias_grad(), Some(0.027424565412635188));
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [
-            [1.9528921502404033, 1.5471078497595967],
-            [-1.5471078497595967, 1.9528921502404033],
-        ],
+        [[1.9528921502404033, 1.5471078497595967], [-1.5471078497595967, 1.9528921502404033]],
     );
     assert_matrix("step 2 output", s.output(), [[2.599583277043428]]);
     assert_matrix("step 2 activated", s.activated(), [[0.989018303557394]]);
@@ -1289,20 +1013,14 @@ fn case_16_tanh_saturated() {
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
-        [
-            [0.08689143902050442, -0.08689143902050442],
-            [0.08689143902050442, 0.08689143902050442],
-        ],
+        [[0.08689143902050442, -0.08689143902050442], [0.08689143902050442, 0.08689143902050442]],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), Some(0.04344571951025221));
     let s = &steps[3];
     assert_matrix(
         "step 3 filter",
         s.filter(),
-        [
-            [1.909446430730151, 1.590553569269849],
-            [-1.590553569269849, 1.909446430730151],
-        ],
+        [[1.909446430730151, 1.590553569269849], [-1.590553569269849, 1.909446430730151]],
     );
     assert_matrix("step 3 output", s.output(), [[2.230294661206284]]);
     assert_matrix("step 3 activated", s.activated(), [[0.9771529080735011]]);
@@ -1311,19 +1029,13 @@ fn case_16_tanh_saturated() {
     assert_matrix(
         "step 3 filter_grad",
         s.filter_grad(),
-        [
-            [0.17862467042519398, -0.17862467042519398],
-            [0.17862467042519398, 0.17862467042519398],
-        ],
+        [[0.17862467042519398, -0.17862467042519398], [0.17862467042519398, 0.17862467042519398]],
     );
     assert_option("step 3 bias_grad", s.bias_grad(), Some(0.08931233521259699));
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [1.820134095517554, 1.679865904482446],
-            [-1.679865904482446, 1.820134095517554],
-        ],
+        [[1.820134095517554, 1.679865904482446], [-1.679865904482446, 1.820134095517554]],
     );
     assert_option("final bias", d.bias(), Some(0.910067047758777));
     assert_scalar("loss_after", d.loss_after(), 1.8046098784841282);
@@ -1356,21 +1068,13 @@ fn case_17_asymmetric_filter_conv_vs_corr_stride_2x1() {
         [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]],
     );
     assert_matrix("step 0 output", s.output(), [[2.25, -0.5], [-0.5, -0.5]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[2.25, -0.5], [-0.5, -0.5]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[2.25, -0.5], [-0.5, -0.5]]);
     assert_scalar("step 0 loss", s.loss(), 2.78125);
     assert_matrix("step 0 delta", s.delta(), [[1.75, 0.0], [-0.5, -1.5]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [2.625, 1.4375, -2.5],
-            [-2.4375, 2.5625, 1.375],
-            [1.4375, -2.5, -2.3125],
-        ],
+        [[2.625, 1.4375, -2.5], [-2.4375, 2.5625, 1.375], [1.4375, -2.5, -2.3125]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
@@ -1386,27 +1090,18 @@ fn case_17_asymmetric_filter_conv_vs_corr_stride_2x1() {
     assert_matrix(
         "step 1 output",
         s.output(),
-        [
-            [1.52734375, -0.49765625],
-            [-0.49765625, 0.09843750000000004],
-        ],
+        [[1.52734375, -0.49765625], [-0.49765625, 0.09843750000000004]],
     );
     assert_matrix(
         "step 1 activated",
         s.activated(),
-        [
-            [1.52734375, -0.49765625],
-            [-0.49765625, 0.09843750000000004],
-        ],
+        [[1.52734375, -0.49765625], [-0.49765625, 0.09843750000000004]],
     );
     assert_scalar("step 1 loss", s.loss(), 1.0579586791992188);
     assert_matrix(
         "step 1 delta",
         s.delta(),
-        [
-            [1.02734375, 0.002343749999999978],
-            [-0.49765625, -0.9015624999999999],
-        ],
+        [[1.02734375, 0.002343749999999978], [-0.49765625, -0.9015624999999999]],
     );
     assert_matrix(
         "step 1 filter_grad",
@@ -1452,16 +1147,8 @@ fn case_18_per_axis_padding_1x0_stride_1x3() {
     let steps = d.steps();
     assert_eq!(steps.len(), 3, "number of steps");
     let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[0.5, -1.0], [0.75, 0.25], [-0.5, 1.0]],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-0.25, 0.875], [0.5, -2.5], [-1.25, 0.0625]],
-    );
+    assert_matrix("step 0 filter", s.filter(), [[0.5, -1.0], [0.75, 0.25], [-0.5, 1.0]]);
+    assert_matrix("step 0 output", s.output(), [[-0.25, 0.875], [0.5, -2.5], [-1.25, 0.0625]]);
     assert_matrix(
         "step 0 activated",
         s.activated(),
@@ -1471,20 +1158,12 @@ fn case_18_per_axis_padding_1x0_stride_1x3() {
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [
-            [-0.020000000000000004, -0.25],
-            [-1.0, -0.2],
-            [-0.30000000000000004, 1.125],
-        ],
+        [[-0.020000000000000004, -0.25], [-1.0, -0.2], [-0.30000000000000004, 1.125]],
     );
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [0.26249999999999996, 0.07499999999999996],
-            [0.81375, -2.04],
-            [0.72, 0.435],
-        ],
+        [[0.26249999999999996, 0.07499999999999996], [0.81375, -2.04], [0.72, 0.435]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.645));
     let s = &steps[1];
@@ -1578,11 +1257,7 @@ fn case_18_per_axis_padding_1x0_stride_1x3() {
             [-0.0898443731250001, 0.24945514593750004],
         ],
     );
-    assert_option(
-        "step 2 bias_grad",
-        s.bias_grad(),
-        Some(-0.25216653499999986),
-    );
+    assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.25216653499999986));
     assert_matrix(
         "final filter",
         d.filter(),
@@ -1723,48 +1398,12 @@ fn case_19_relu_half_sse_corr_in4x4_k3x2_p2x1_bias_4steps_floats() {
         "step 0 activated",
         s.activated(),
         [
-            [
-                0.9230186777111914,
-                3.26336565325044,
-                0.35126149929516437,
-                0.7736501420292841,
-                0.0,
-            ],
-            [
-                1.3754748628714948,
-                2.5099571879980433,
-                1.5619341715755615,
-                0.0,
-                2.266364672806981,
-            ],
-            [
-                0.11646840223194554,
-                3.4074256199298976,
-                0.0,
-                4.855400616161724,
-                0.5181003902580498,
-            ],
-            [
-                0.1552350323236048,
-                0.12733178367700249,
-                5.100712557284594,
-                0.0,
-                3.6506834642171806,
-            ],
-            [
-                0.10080838845161799,
-                3.100054829602798,
-                0.0,
-                3.120458517207976,
-                0.6506508626735902,
-            ],
-            [
-                1.8684654431353387,
-                0.0,
-                3.222541866586962,
-                0.0,
-                2.0475410479295033,
-            ],
+            [0.9230186777111914, 3.26336565325044, 0.35126149929516437, 0.7736501420292841, 0.0],
+            [1.3754748628714948, 2.5099571879980433, 1.5619341715755615, 0.0, 2.266364672806981],
+            [0.11646840223194554, 3.4074256199298976, 0.0, 4.855400616161724, 0.5181003902580498],
+            [0.1552350323236048, 0.12733178367700249, 5.100712557284594, 0.0, 3.6506834642171806],
+            [0.10080838845161799, 3.100054829602798, 0.0, 3.120458517207976, 0.6506508626735902],
+            [1.8684654431353387, 0.0, 3.222541866586962, 0.0, 2.0475410479295033],
         ],
     );
     assert_scalar("step 0 loss", s.loss(), 81.04446817941412);
@@ -1772,48 +1411,12 @@ fn case_19_relu_half_sse_corr_in4x4_k3x2_p2x1_bias_4steps_floats() {
         "step 0 delta",
         s.delta(),
         [
-            [
-                0.5853947290000611,
-                3.3572466564228565,
-                1.1269710924425218,
-                2.422220194838202,
-                0.0,
-            ],
-            [
-                0.8283964963333892,
-                2.1203032268815836,
-                1.9403239192695387,
-                0.0,
-                1.7117340663005507,
-            ],
-            [
-                0.9525949936164249,
-                2.8732683651671658,
-                0.0,
-                5.601282309770191,
-                -0.5682701082169844,
-            ],
-            [
-                1.8959065117950047,
-                1.217620083652381,
-                4.6772625815942055,
-                0.0,
-                3.5067810373663693,
-            ],
-            [
-                -1.6422065527203895,
-                4.728112969187601,
-                0.0,
-                1.874181684749161,
-                0.4963098006197414,
-            ],
-            [
-                2.8839393517502936,
-                0.0,
-                2.206175003787419,
-                0.0,
-                0.6879319977392924,
-            ],
+            [0.5853947290000611, 3.3572466564228565, 1.1269710924425218, 2.422220194838202, 0.0],
+            [0.8283964963333892, 2.1203032268815836, 1.9403239192695387, 0.0, 1.7117340663005507],
+            [0.9525949936164249, 2.8732683651671658, 0.0, 5.601282309770191, -0.5682701082169844],
+            [1.8959065117950047, 1.217620083652381, 4.6772625815942055, 0.0, 3.5067810373663693],
+            [-1.6422065527203895, 4.728112969187601, 0.0, 1.874181684749161, 0.4963098006197414],
+            [2.8839393517502936, 0.0, 2.206175003787419, 0.0, 0.6879319977392924],
         ],
     );
     assert_matrix(
@@ -2002,11 +1605,7 @@ fn case_19_relu_half_sse_corr_in4x4_k3x2_p2x1_bias_4steps_floats() {
             [0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 2 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
     let s = &steps[3];
     assert_matrix(
@@ -2091,11 +1690,7 @@ fn case_19_relu_half_sse_corr_in4x4_k3x2_p2x1_bias_4steps_floats() {
             [0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 3 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_option("step 3 bias_grad", s.bias_grad(), Some(0.0));
     assert_matrix(
         "final filter",
@@ -2177,20 +1772,13 @@ fn case_20_linear_sse_conv_in3x5_k2x2_s1x3_p2_bias_2steps() {
             [-3.5, -5.5, -7.0],
         ],
     );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[-31.9375, 19.4375], [13.75, -8.53125]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[-31.9375, 19.4375], [13.75, -8.53125]]);
     assert_option("step 0 bias_grad", s.bias_grad(), Some(-68.625));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [0.34687500000000004, -0.22187500000000004],
-            [-0.1875, -1.3234375],
-        ],
+        [[0.34687500000000004, -0.22187500000000004], [-0.1875, -1.3234375]],
     );
     assert_matrix(
         "step 1 output",
@@ -2232,19 +1820,13 @@ fn case_20_linear_sse_conv_in3x5_k2x2_s1x3_p2_bias_2steps() {
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [8.618554687500001, -5.664453125000001],
-            [0.8003906249999986, -2.665625],
-        ],
+        [[8.618554687500001, -5.664453125000001], [0.8003906249999986, -2.665625]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(57.3546875));
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [-0.08405273437500005, 0.06134765625000005],
-            [-0.22751953124999993, -1.19015625],
-        ],
+        [[-0.08405273437500005, 0.06134765625000005], [-0.22751953124999993, -1.19015625]],
     );
     assert_option("final bias", d.bias(), Some(-1.4364843749999996));
     assert_scalar("loss_after", d.loss_after(), 48.34214550507662);
@@ -2411,21 +1993,13 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
     assert_matrix(
         "step 0 output",
         s.output(),
-        [
-            [-0.125, -3.0625, 0.1875],
-            [-1.0, 0.75, 2.8125],
-            [1.0625, 2.6875, 4.125],
-        ],
+        [[-0.125, -3.0625, 0.1875], [-1.0, 0.75, 2.8125], [1.0625, 2.6875, 4.125]],
     );
     assert_matrix(
         "step 0 activated",
         s.activated(),
         [
-            [
-                -0.1243530017715962,
-                -0.9956345671093096,
-                0.18533319990813948,
-            ],
+            [-0.1243530017715962, -0.9956345671093096, 0.18533319990813948],
             [-0.7615941559557649, 0.6351489523872874, 0.9928127948371598],
             [0.7866188121086978, 0.9907808556412516, 0.9994776193618085],
         ],
@@ -2436,93 +2010,37 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
         s.delta(),
         [
             [0.61597220010592, -0.008673777960484852, 0.6617931044591743],
-            [
-                -0.42484358962811886,
-                -0.8142507654236519,
-                0.028542568240830755,
-            ],
-            [
-                -0.46257833488340877,
-                -0.013934173757248699,
-                0.0026106753666155407,
-            ],
+            [-0.42484358962811886, -0.8142507654236519, 0.028542568240830755],
+            [-0.46257833488340877, -0.013934173757248699, 0.0026106753666155407],
         ],
     );
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.30798610005296,
-                0.14965616104623758,
-                0.3287281077394659,
-                0.16544827611479357,
-            ],
-            [
-                0.2495573552653806,
-                0.4041166865696607,
-                0.29404275416815584,
-                0.9998252987489691,
-            ],
-            [
-                -0.5499218596627935,
-                -1.3705651291093939,
-                -1.2021474277108593,
-                0.04346652120290002,
-            ],
-            [
-                -0.3469337511625566,
-                -0.7043181326430497,
-                -0.01894325411091139,
-                0.0039160130499233115,
-            ],
+            [0.30798610005296, 0.14965616104623758, 0.3287281077394659, 0.16544827611479357],
+            [0.2495573552653806, 0.4041166865696607, 0.29404275416815584, 0.9998252987489691],
+            [-0.5499218596627935, -1.3705651291093939, -1.2021474277108593, 0.04346652120290002],
+            [-0.3469337511625566, -0.7043181326430497, -0.01894325411091139, 0.0039160130499233115],
         ],
     );
-    assert_option(
-        "step 0 bias_grad",
-        s.bias_grad(),
-        Some(-0.41536209348037256),
-    );
+    assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.41536209348037256));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
         [
-            [
-                1.719201389994704,
-                1.4850343838953763,
-                -0.0328728107739466,
-                0.23345517238852065,
-            ],
-            [
-                -0.02495573552653806,
-                -0.7904116686569661,
-                -2.0294042754168156,
-                1.1500174701251031,
-            ],
-            [
-                -1.6950078140337206,
-                0.6370565129109393,
-                1.120214742771086,
-                1.99565334787971,
-            ],
-            [
-                0.28469337511625564,
-                1.320431813264305,
-                1.0018943254110912,
-                1.7496083986950077,
-            ],
+            [1.719201389994704, 1.4850343838953763, -0.0328728107739466, 0.23345517238852065],
+            [-0.02495573552653806, -0.7904116686569661, -2.0294042754168156, 1.1500174701251031],
+            [-1.6950078140337206, 0.6370565129109393, 1.120214742771086, 1.99565334787971],
+            [0.28469337511625564, 1.320431813264305, 1.0018943254110912, 1.7496083986950077],
         ],
     );
     assert_matrix(
         "step 1 output",
         s.output(),
         [
-            [
-                -0.18193880431111925,
-                -3.111079966015709,
-                0.036436595683237094,
-            ],
+            [-0.18193880431111925, -3.111079966015709, 0.036436595683237094],
             [-0.7342156667383547, 1.0470938050051837, 2.897979518068785],
             [1.2974641817925607, 2.883283499561144, 4.226390259804338],
         ],
@@ -2531,11 +2049,7 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
         "step 1 activated",
         s.activated(),
         [
-            [
-                -0.17995753722600255,
-                -0.9960379580286032,
-                0.03642047952375812,
-            ],
+            [-0.17995753722600255, -0.9960379580286032, 0.03642047952375812],
             [-0.6256376787038725, 0.7806739207494, 0.9939387974526012],
             [0.8610689273179521, 0.9937585666212244, 0.9995734780055772],
         ],
@@ -2545,98 +2059,38 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
         "step 1 delta",
         s.delta(),
         [
-            [
-                0.5515817999626194,
-                -0.007877052808294094,
-                0.5357089438659302,
-            ],
-            [
-                -0.5328933850209848,
-                -0.4762056413878709,
-                0.02409808016184087,
-            ],
-            [
-                -0.29448236257398147,
-                -0.009410601293341042,
-                0.002131791405154718,
-            ],
+            [0.5515817999626194, -0.007877052808294094, 0.5357089438659302],
+            [-0.5328933850209848, -0.4762056413878709, 0.02409808016184087],
+            [-0.29448236257398147, -0.009410601293341042, 0.002131791405154718],
         ],
     );
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.2757908999813097,
-                0.1339569235865078,
-                0.26588520873089155,
-                0.13392723596648254,
-            ],
-            [
-                0.1472396574614721,
-                0.45013874338852683,
-                0.28296375842095917,
-                0.8095879358393554,
-            ],
-            [
-                -0.5469112200527293,
-                -1.2348201998625463,
-                -0.6975216565811836,
-                0.036680068094049986,
-            ],
-            [
-                -0.22086177193048612,
-                -0.448781494830978,
-                -0.012517058386145525,
-                0.003197687107732077,
-            ],
+            [0.2757908999813097, 0.1339569235865078, 0.26588520873089155, 0.13392723596648254],
+            [0.1472396574614721, 0.45013874338852683, 0.28296375842095917, 0.8095879358393554],
+            [-0.5469112200527293, -1.2348201998625463, -0.6975216565811836, 0.036680068094049986],
+            [-0.22086177193048612, -0.448781494830978, -0.012517058386145525, 0.003197687107732077],
         ],
     );
-    assert_option(
-        "step 1 bias_grad",
-        s.bias_grad(),
-        Some(-0.20734842768892725),
-    );
+    assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.20734842768892725));
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
         s.filter(),
         [
-            [
-                1.691622299996573,
-                1.4716386915367257,
-                -0.05946133164703575,
-                0.2200624487918724,
-            ],
-            [
-                -0.039679701272685275,
-                -0.8354255429958188,
-                -2.0577006512589113,
-                1.0690586765411676,
-            ],
-            [
-                -1.6403166920284478,
-                0.760538532897194,
-                1.1899669084292044,
-                1.991985341070305,
-            ],
-            [
-                0.30677955230930426,
-                1.3653099627474028,
-                1.0031460312497058,
-                1.7492886299842345,
-            ],
+            [1.691622299996573, 1.4716386915367257, -0.05946133164703575, 0.2200624487918724],
+            [-0.039679701272685275, -0.8354255429958188, -2.0577006512589113, 1.0690586765411676],
+            [-1.6403166920284478, 0.760538532897194, 1.1899669084292044, 1.991985341070305],
+            [0.30677955230930426, 1.3653099627474028, 1.0031460312497058, 1.7492886299842345],
         ],
     );
     assert_matrix(
         "step 2 output",
         s.output(),
         [
-            [
-                -0.2569062154488443,
-                -3.1798950691616974,
-                -0.10213147514105189,
-            ],
+            [-0.2569062154488443, -3.1798950691616974, -0.10213147514105189],
             [-0.5058549039439123, 1.235487380120995, 2.931138588550127],
             [1.460296947680087, 3.0187335646079387, 4.28154331001274],
         ],
@@ -2645,11 +2099,7 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
         "step 2 activated",
         s.activated(),
         [
-            [
-                -0.2513995422821798,
-                -0.9965465142413289,
-                -0.10177784490046177,
-            ],
+            [-0.2513995422821798, -0.9965465142413289, -0.10177784490046177],
             [-0.4667092561018973, 0.8441636544454265, 0.9943266228209964],
             [0.8977102559180095, 0.995236176617844, 0.9996180154709213],
         ],
@@ -2659,45 +2109,18 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
         "step 2 delta",
         s.delta(),
         [
-            [
-                0.46708804628122097,
-                -0.006871233013904687,
-                0.39409707942930006,
-            ],
-            [
-                -0.5605974164023058,
-                -0.33217317725874634,
-                0.022564942491728357,
-            ],
-            [
-                -0.2139724027025289,
-                -0.007173994479483636,
-                0.0019092660963175043,
-            ],
+            [0.46708804628122097, -0.006871233013904687, 0.39409707942930006],
+            [-0.5605974164023058, -0.33217317725874634, 0.022564942491728357],
+            [-0.2139724027025289, -0.007173994479483636, 0.0019092660963175043],
         ],
     );
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.23354402314061048,
-                0.1133363950633529,
-                0.19533073146117386,
-                0.09852426985732501,
-            ],
-            [
-                0.07001732650976285,
-                0.3892427019314534,
-                0.21350513698229562,
-                0.5967868547668822,
-            ],
-            [
-                -0.5274342636529937,
-                -1.1471061054628924,
-                -0.4821749245910354,
-                0.03432473026167191,
-            ],
+            [0.23354402314061048, 0.1133363950633529, 0.19533073146117386, 0.09852426985732501],
+            [0.07001732650976285, 0.3892427019314534, 0.21350513698229562, 0.5967868547668822],
+            [-0.5274342636529937, -1.1471061054628924, -0.4821749245910354, 0.03432473026167191],
             [
                 -0.16047930202689667,
                 -0.3263390999134061,
@@ -2711,30 +2134,10 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
         "final filter",
         d.filter(),
         [
-            [
-                1.668267897682512,
-                1.4603050520303904,
-                -0.07899440479315314,
-                0.2102100218061399,
-            ],
-            [
-                -0.04668143392366156,
-                -0.8743498131889642,
-                -2.079051164957141,
-                1.0093799910644794,
-            ],
-            [
-                -1.5875732656631485,
-                0.8752491434434833,
-                1.2381844008883078,
-                1.9885528680441378,
-            ],
-            [
-                0.32282748251199395,
-                1.3979438727387434,
-                1.0040789354644046,
-                1.7490022400697869,
-            ],
+            [1.668267897682512, 1.4603050520303904, -0.07899440479315314, 0.2102100218061399],
+            [-0.04668143392366156, -0.8743498131889642, -2.079051164957141, 1.0093799910644794],
+            [-1.5875732656631485, 0.8752491434434833, 1.2381844008883078, 1.9885528680441378],
+            [0.32282748251199395, 1.3979438727387434, 1.0040789354644046, 1.7490022400697869],
         ],
     );
     assert_option("final bias", d.bias(), Some(-0.16421605892722976));
@@ -2773,76 +2176,34 @@ fn case_23_leaky_sse_corr_in7x4_k3x4_s2_bias_3steps_floats() {
         "step 0 filter",
         s.filter(),
         [
-            [
-                0.3341471202477999,
-                -1.390361630544549,
-                1.4047123577660163,
-                -1.0429205522242322,
-            ],
-            [
-                -1.0505049380708482,
-                -1.7510631203291673,
-                1.6152084375856512,
-                -0.04300333460457928,
-            ],
-            [
-                1.1054490248609774,
-                0.0728386065550004,
-                1.263993475609145,
-                -0.19067014569014473,
-            ],
+            [0.3341471202477999, -1.390361630544549, 1.4047123577660163, -1.0429205522242322],
+            [-1.0505049380708482, -1.7510631203291673, 1.6152084375856512, -0.04300333460457928],
+            [1.1054490248609774, 0.0728386065550004, 1.263993475609145, -0.19067014569014473],
         ],
     );
     assert_matrix(
         "step 0 output",
         s.output(),
-        [
-            [-2.177710009530976],
-            [-5.718006579598676],
-            [-0.0004836136193834273],
-        ],
+        [[-2.177710009530976], [-5.718006579598676], [-0.0004836136193834273]],
     );
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [-0.4355420019061952],
-            [-1.1436013159197351],
-            [-9.672272387668547e-05],
-        ],
+        [[-0.4355420019061952], [-1.1436013159197351], [-9.672272387668547e-05]],
     );
     assert_scalar("step 0 loss", s.loss(), 1.5462690065626845);
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [
-            [0.3827924204482501],
-            [0.13488121400110345],
-            [0.2875414092039409],
-        ],
+        [[0.3827924204482501], [0.13488121400110345], [0.2875414092039409]],
     );
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.011347690773186658,
-                1.2738720990703518,
-                0.38611684294912185,
-                0.6739715734789532,
-            ],
-            [
-                -0.9093636014109441,
-                -0.6309675406840082,
-                -0.025365076064567567,
-                0.6403945758530543,
-            ],
-            [
-                -0.8549127916532171,
-                0.7518265774913887,
-                -0.8945274970362769,
-                0.27134038623878043,
-            ],
+            [0.011347690773186658, 1.2738720990703518, 0.38611684294912185, 0.6739715734789532],
+            [-0.9093636014109441, -0.6309675406840082, -0.025365076064567567, 0.6403945758530543],
+            [-0.8549127916532171, 0.7518265774913887, -0.8945274970362769, 0.27134038623878043],
         ],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(0.8052150436532944));
@@ -2851,76 +2212,34 @@ fn case_23_leaky_sse_corr_in7x4_k3x4_s2_bias_3steps_floats() {
         "step 1 filter",
         s.filter(),
         [
-            [
-                0.33131019755450325,
-                -1.708829655312137,
-                1.308183147028736,
-                -1.2114134455939705,
-            ],
-            [
-                -0.8231640377181122,
-                -1.5933212351581654,
-                1.6215497066017932,
-                -0.20310197856784284,
-            ],
-            [
-                1.3191772227742817,
-                -0.11511803781784677,
-                1.4876253498682144,
-                -0.25850524224983984,
-            ],
+            [0.33131019755450325, -1.708829655312137, 1.308183147028736, -1.2114134455939705],
+            [-0.8231640377181122, -1.5933212351581654, 1.6215497066017932, -0.20310197856784284],
+            [1.3191772227742817, -0.11511803781784677, 1.4876253498682144, -0.25850524224983984],
         ],
     );
     assert_matrix(
         "step 1 output",
         s.output(),
-        [
-            [-4.999924083304744],
-            [-7.497152886997016],
-            [-1.2169403249208548],
-        ],
+        [[-4.999924083304744], [-7.497152886997016], [-1.2169403249208548]],
     );
     assert_matrix(
         "step 1 activated",
         s.activated(),
-        [
-            [-0.9999848166609487],
-            [-1.4994305773994032],
-            [-0.24338806498417098],
-        ],
+        [[-0.9999848166609487], [-1.4994305773994032], [-0.24338806498417098]],
     );
     assert_scalar("step 1 loss", s.loss(), 0.3805925910812733);
     assert_matrix(
         "step 1 delta",
         s.delta(),
-        [
-            [0.1570152945463487],
-            [-0.007450490590763793],
-            [0.19022487229982318],
-        ],
+        [[0.1570152945463487], [-0.007450490590763793], [0.19022487229982318]],
     );
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.026788698288967995,
-                0.5166383401289671,
-                0.18576472224008866,
-                0.10289613026908426,
-            ],
-            [
-                -0.3452016269119768,
-                -0.4504855800095755,
-                -0.11703180785337937,
-                0.2700576107109311,
-            ],
-            [
-                -0.2646643935244665,
-                0.1924131914588488,
-                -0.45067529198600703,
-                0.08790499046320915,
-            ],
+            [0.026788698288967995, 0.5166383401289671, 0.18576472224008866, 0.10289613026908426],
+            [-0.3452016269119768, -0.4504855800095755, -0.11703180785337937, 0.2700576107109311],
+            [-0.2646643935244665, 0.1924131914588488, -0.45067529198600703, 0.08790499046320915],
         ],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(0.33978967625540807));
@@ -2929,70 +2248,33 @@ fn case_23_leaky_sse_corr_in7x4_k3x4_s2_bias_3steps_floats() {
         "step 2 filter",
         s.filter(),
         [
-            [
-                0.32461302298226125,
-                -1.8379892403443787,
-                1.2617419664687137,
-                -1.2371374781612414,
-            ],
-            [
-                -0.736863630990118,
-                -1.4806998401557716,
-                1.6508076585651381,
-                -0.27061638124557563,
-            ],
-            [
-                1.3853433211553983,
-                -0.16322133568255898,
-                1.6002941728647162,
-                -0.28048148986564214,
-            ],
+            [0.32461302298226125, -1.8379892403443787, 1.2617419664687137, -1.2371374781612414],
+            [-0.736863630990118, -1.4806998401557716, 1.6508076585651381, -0.27061638124557563],
+            [1.3853433211553983, -0.16322133568255898, 1.6002941728647162, -0.28048148986564214],
         ],
     );
     assert_matrix(
         "step 2 output",
         s.output(),
-        [
-            [-6.075194597528904],
-            [-7.96569600811741],
-            [-1.8654469750076175],
-        ],
+        [[-6.075194597528904], [-7.96569600811741], [-1.8654469750076175]],
     );
     assert_matrix(
         "step 2 activated",
         s.activated(),
-        [
-            [-1.215038919505781],
-            [-1.5931392016234822],
-            [-0.3730893950015235],
-        ],
+        [[-1.215038919505781], [-1.5931392016234822], [-0.3730893950015235]],
     );
     assert_scalar("step 2 loss", s.loss(), 0.16373946440293244);
     assert_matrix(
         "step 2 delta",
         s.delta(),
-        [
-            [0.07099365340841582],
-            [-0.04493394028039539],
-            [0.13834434029288217],
-        ],
+        [[0.07099365340841582], [-0.04493394028039539], [0.13834434029288217]],
     );
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.0210057604224853,
-                0.23608673198237565,
-                0.09998573060845398,
-                -0.07215427975731224,
-            ],
-            [
-                -0.14036785083613695,
-                -0.3376595883219661,
-                -0.12326422318002908,
-                0.131760136391729,
-            ],
+            [0.0210057604224853, 0.23608673198237565, 0.09998573060845398, -0.07215427975731224],
+            [-0.14036785083613695, -0.3376595883219661, -0.12326422318002908, 0.131760136391729],
             [
                 -0.062396546285140464,
                 0.008573548050636504,
@@ -3006,24 +2288,9 @@ fn case_23_leaky_sse_corr_in7x4_k3x4_s2_bias_3steps_floats() {
         "final filter",
         d.filter(),
         [
-            [
-                0.3193615828766399,
-                -1.8970109233399726,
-                1.2367455338166002,
-                -1.2190989082219135,
-            ],
-            [
-                -0.7017716682810837,
-                -1.3962849430752802,
-                1.6816237143601453,
-                -0.30355641534350786,
-            ],
-            [
-                1.4009424577266834,
-                -0.1653647226952181,
-                1.666862158246519,
-                -0.28536583163603146,
-            ],
+            [0.3193615828766399, -1.8970109233399726, 1.2367455338166002, -1.2190989082219135],
+            [-0.7017716682810837, -1.3962849430752802, 1.6816237143601453, -0.30355641534350786],
+            [1.4009424577266834, -0.1653647226952181, 1.666862158246519, -0.28536583163603146],
         ],
     );
     assert_option("final bias", d.bias(), Some(0.17429413103849029));
@@ -3061,11 +2328,7 @@ fn case_24_relu_mse_conv_in3x1_k4x2_s2x1_p1_4steps_floats() {
             [-0.4608216902573017, -1.646503645366674],
         ],
     );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-2.64958635255217, -0.7843970151490242]],
-    );
+    assert_matrix("step 0 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
     assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0]]);
     assert_scalar("step 0 loss", s.loss(), 1.4540489219337176);
     assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0]]);
@@ -3086,11 +2349,7 @@ fn case_24_relu_mse_conv_in3x1_k4x2_s2x1_p1_4steps_floats() {
             [-0.4608216902573017, -1.646503645366674],
         ],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-2.64958635255217, -0.7843970151490242]],
-    );
+    assert_matrix("step 1 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
     assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0]]);
     assert_scalar("step 1 loss", s.loss(), 1.4540489219337176);
     assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0]]);
@@ -3111,11 +2370,7 @@ fn case_24_relu_mse_conv_in3x1_k4x2_s2x1_p1_4steps_floats() {
             [-0.4608216902573017, -1.646503645366674],
         ],
     );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[-2.64958635255217, -0.7843970151490242]],
-    );
+    assert_matrix("step 2 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
     assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0]]);
     assert_scalar("step 2 loss", s.loss(), 1.4540489219337176);
     assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0]]);
@@ -3136,11 +2391,7 @@ fn case_24_relu_mse_conv_in3x1_k4x2_s2x1_p1_4steps_floats() {
             [-0.4608216902573017, -1.646503645366674],
         ],
     );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [[-2.64958635255217, -0.7843970151490242]],
-    );
+    assert_matrix("step 3 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
     assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0]]);
     assert_scalar("step 3 loss", s.loss(), 1.4540489219337176);
     assert_matrix("step 3 delta", s.delta(), [[0.0, 0.0]]);
@@ -3187,30 +2438,18 @@ fn case_25_linear_half_sse_corr_in2x7_k1x1_s2_p2x0_bias_3steps() {
     assert_matrix(
         "step 0 output",
         s.output(),
-        [
-            [1.0, 1.0, 1.0, 1.0],
-            [1.3125, 1.0625, 0.875, 1.375],
-            [1.0, 1.0, 1.0, 1.0],
-        ],
+        [[1.0, 1.0, 1.0, 1.0], [1.3125, 1.0625, 0.875, 1.375], [1.0, 1.0, 1.0, 1.0]],
     );
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [1.0, 1.0, 1.0, 1.0],
-            [1.3125, 1.0625, 0.875, 1.375],
-            [1.0, 1.0, 1.0, 1.0],
-        ],
+        [[1.0, 1.0, 1.0, 1.0], [1.3125, 1.0625, 0.875, 1.375], [1.0, 1.0, 1.0, 1.0]],
     );
     assert_scalar("step 0 loss", s.loss(), 14.73828125);
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [
-            [0.0, -0.5, -1.0, 3.0],
-            [2.5625, -0.4375, 0.625, 1.875],
-            [-0.5, 1.5, 1.0, 2.25],
-        ],
+        [[0.0, -0.5, -1.0, 3.0], [2.5625, -0.4375, 0.625, 1.875], [-0.5, 1.5, 1.0, 2.25]],
     );
     assert_matrix("step 0 filter_grad", s.filter_grad(), [[-5.59375]]);
     assert_option("step 0 bias_grad", s.bias_grad(), Some(10.375));
@@ -3253,12 +2492,7 @@ fn case_25_linear_half_sse_corr_in2x7_k1x1_s2_p2x0_bias_3steps() {
         s.output(),
         [
             [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
-            [
-                5.11322021484375,
-                4.59686279296875,
-                4.2095947265625,
-                5.2423095703125,
-            ],
+            [5.11322021484375, 4.59686279296875, 4.2095947265625, 5.2423095703125],
             [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
         ],
     );
@@ -3267,12 +2501,7 @@ fn case_25_linear_half_sse_corr_in2x7_k1x1_s2_p2x0_bias_3steps() {
         s.activated(),
         [
             [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
-            [
-                5.11322021484375,
-                4.59686279296875,
-                4.2095947265625,
-                5.2423095703125,
-            ],
+            [5.11322021484375, 4.59686279296875, 4.2095947265625, 5.2423095703125],
             [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
         ],
     );
@@ -3282,20 +2511,11 @@ fn case_25_linear_half_sse_corr_in2x7_k1x1_s2_p2x0_bias_3steps() {
         s.delta(),
         [
             [3.4677734375, 2.9677734375, 2.4677734375, 6.4677734375],
-            [
-                6.36322021484375,
-                3.09686279296875,
-                3.9595947265625,
-                5.7423095703125,
-            ],
+            [6.36322021484375, 3.09686279296875, 3.9595947265625, 5.7423095703125],
             [2.9677734375, 4.9677734375, 4.4677734375, 5.7177734375],
         ],
     );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[-15.361907958984375]],
-    );
+    assert_matrix("step 2 filter_grad", s.filter_grad(), [[-15.361907958984375]]);
     assert_option("step 2 bias_grad", s.bias_grad(), Some(52.6541748046875));
     assert_matrix("final filter", d.filter(), [[3.3241195678710938]]);
     assert_option("final bias", d.bias(), Some(-8.695770263671875));
@@ -3357,17 +2577,9 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
             [0.8080672135527632, 0.9740426428022031, 0.00433150202056399],
             [0.7549149868676283, 0.9669140216112958, 0.9890130573694068],
             [0.22270013882530884, 0.43782349911420193, 0.9919380084717284],
-            [
-                0.01691491326672651,
-                0.060086650174007626,
-                0.1732882059293266,
-            ],
+            [0.01691491326672651, 0.060086650174007626, 0.1732882059293266],
             [0.3775406687981454, 0.6224593312018546, 0.7310585786300049],
-            [
-                0.45326184801538616,
-                0.0031726828424851893,
-                0.40733340004593027,
-            ],
+            [0.45326184801538616, 0.0031726828424851893, 0.40733340004593027],
         ],
     );
     assert_scalar("step 0 loss", s.loss(), 29.498131812485262);
@@ -3375,32 +2587,12 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
         "step 0 delta",
         s.delta(),
         [
-            [
-                0.09555911754831956,
-                -0.051879735071282886,
-                0.01728832172824764,
-            ],
-            [
-                0.4643645991915256,
-                0.06186566616139223,
-                -0.005671888146250492,
-            ],
-            [
-                -0.3556610472921333,
-                -0.5228756775019155,
-                0.003869554485315881,
-            ],
-            [
-                -0.0077518501031382655,
-                0.20445379296729563,
-                -0.3084981789678652,
-            ],
+            [0.09555911754831956, -0.051879735071282886, 0.01728832172824764],
+            [0.4643645991915256, 0.06186566616139223, -0.005671888146250492],
+            [-0.3556610472921333, -0.5228756775019155, 0.003869554485315881],
+            [-0.0077518501031382655, 0.20445379296729563, -0.3084981789678652],
             [-0.6450660753563069, 0.29256050705391523, 0.7789995140181348],
-            [
-                1.2159128445186622,
-                0.006345301813049746,
-                -0.6482740786206983,
-            ],
+            [1.2159128445186622, 0.006345301813049746, -0.6482740786206983],
         ],
     );
     assert_matrix(
@@ -3444,17 +2636,9 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
             [0.810383068398956, 0.9737845956807729, 0.004350864175119986],
             [0.7537011861864391, 0.9681323669322665, 0.9889269218427937],
             [0.2183632852246441, 0.4443546975029911, 0.9919942894295009],
-            [
-                0.016685931271477338,
-                0.0567008410741546,
-                0.18036283647291715,
-            ],
+            [0.016685931271477338, 0.0567008410741546, 0.18036283647291715],
             [0.3854712688284879, 0.6146760034903781, 0.7247355970703241],
-            [
-                0.4487381726526825,
-                0.0032016616032086703,
-                0.4044608971737657,
-            ],
+            [0.4487381726526825, 0.0032016616032086703, 0.4044608971737657],
         ],
     );
     assert_scalar("step 1 loss", s.loss(), 29.39658740077236);
@@ -3462,32 +2646,12 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
         "step 1 delta",
         s.delta(),
         [
-            [
-                0.09538838390921518,
-                -0.05239477570029905,
-                0.01736543193845564,
-            ],
-            [
-                0.46546341495624777,
-                0.05973780808307094,
-                -0.005717743260426335,
-            ],
-            [
-                -0.35216107888095943,
-                -0.5212852516737357,
-                0.003843652975327823,
-            ],
-            [
-                -0.00765620628380825,
-                0.19326588094176028,
-                -0.31625338135799047,
-            ],
+            [0.09538838390921518, -0.05239477570029905, 0.01736543193845564],
+            [0.46546341495624777, 0.05973780808307094, -0.005717743260426335],
+            [-0.35216107888095943, -0.5212852516737357, 0.003843652975327823],
+            [-0.00765620628380825, 0.19326588094176028, -0.31625338135799047],
             [-0.6464677820721646, 0.2911713027278452, 0.7878954565180493],
-            [
-                1.2114996207022803,
-                0.0064032575682754205,
-                -0.6482061425994525,
-            ],
+            [1.2114996207022803, 0.0064032575682754205, -0.6482061425994525],
         ],
     );
     assert_matrix(
@@ -3520,16 +2684,8 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
             [1.1122443098980175, 3.452842409987726, 4.484636396206577],
             [-1.3001651776825023, -0.19693988920449285, 4.826884611466043],
             [-4.090035804518856, -2.8720825073975527, -1.4645250054364927],
-            [
-                -0.43300914307462024,
-                0.43381206585306886,
-                0.9357031292129634,
-            ],
-            [
-                -0.22384438195724754,
-                -5.731540276988223,
-                -0.39880049933980605,
-            ],
+            [-0.43300914307462024, 0.43381206585306886, 0.9357031292129634],
+            [-0.22384438195724754, -5.731540276988223, -0.39880049933980605],
         ],
     );
     assert_matrix(
@@ -3539,17 +2695,9 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
             [0.8126664338088471, 0.9735252491234576, 0.004368950286644421],
             [0.7525472833782262, 0.9693157944181862, 0.9888448525061884],
             [0.2141372191364571, 0.4509235457560554, 0.9920522318964891],
-            [
-                0.016463065005686273,
-                0.053551005484872315,
-                0.18777621286245466,
-            ],
+            [0.016463065005686273, 0.053551005484872315, 0.18777621286245466],
             [0.3934080053803127, 0.6067835862157791, 0.7182308929848569],
-            [
-                0.4442714065855429,
-                0.0032316025720123126,
-                0.4016005668952605,
-            ],
+            [0.4442714065855429, 0.0032316025720123126, 0.4016005668952605],
         ],
     );
     assert_scalar("step 2 loss", s.loss(), 29.294951310421702);
@@ -3557,26 +2705,10 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
         "step 2 delta",
         s.delta(),
         [
-            [
-                0.09520048889743284,
-                -0.05291238878893325,
-                0.017437458906706078,
-            ],
-            [
-                0.4664983837030467,
-                0.05766010889033576,
-                -0.005761453487100158,
-            ],
-            [
-                -0.348635095760575,
-                -0.5194848292804204,
-                0.003816970580806469,
-            ],
-            [
-                -0.007562875281030709,
-                0.1828198163863314,
-                -0.32401289790284926,
-            ],
+            [0.09520048889743284, -0.05291238878893325, 0.017437458906706078],
+            [0.4664983837030467, 0.05766010889033576, -0.005761453487100158],
+            [-0.348635095760575, -0.5194848292804204, 0.003816970580806469],
+            [-0.007562875281030709, 0.1828198163863314, -0.32401289790284926],
             [-0.6474691988020637, 0.28955380910352907, 0.7966425457016135],
             [1.20695347259698, 0.006463137647124003, -0.648088100589829],
         ],
@@ -3612,11 +2744,7 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
             [-1.3248231103156785, -0.1703588027248082, 4.834497686032709],
             [-4.103508151781828, -2.9315603146220317, -1.4144186814458282],
             [-0.3998510876478646, 0.4004240888221881, 0.9028723677910717],
-            [
-                -0.24173523871685684,
-                -5.721966622404888,
-                -0.4106928115489603,
-            ],
+            [-0.24173523871685684, -5.721966622404888, -0.4106928115489603],
         ],
     );
     assert_matrix(
@@ -3626,11 +2754,7 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
             [0.8149163793383319, 0.9732659242705457, 0.004385695527172043],
             [0.7514441171791996, 0.9704653484078769, 0.988766945198664],
             [0.21001697280813122, 0.45751300487867447, 0.9921120336444843],
-            [
-                0.016246335457196878,
-                0.050615293935380716,
-                0.19553804964874827,
-            ],
+            [0.016246335457196878, 0.050615293935380716, 0.19553804964874827],
             [0.4013481182060475, 0.5987895477433693, 0.7115394172395272],
             [0.43985877284064534, 0.00326258796509792, 0.398746009579058],
         ],
@@ -3640,28 +2764,12 @@ fn case_26_sigmoid_sse_conv_in7x2_k4x2_p1_4steps() {
         "step 3 delta",
         s.delta(),
         [
-            [
-                0.09499621001559501,
-                -0.05342993719333176,
-                0.01750414474638556,
-            ],
+            [0.09499621001559501, -0.05342993719333176, 0.01750414474638556],
             [0.467479092284366, 0.05563164650147499, -0.00580296487306074],
-            [
-                -0.3450868434846345,
-                -0.5174798176990334,
-                0.0037894147234354084,
-            ],
-            [
-                -0.007471885415678221,
-                0.17305132335268214,
-                -0.33173988930078374,
-            ],
+            [-0.3450868434846345, -0.5174798176990334, 0.0037894147234354084],
+            [-0.007471885415678221, 0.17305132335268214, -0.33173988930078374],
             [-0.648075257982202, 0.28770715069404007, 0.8052161479059592],
-            [
-                1.2022796080916727,
-                0.006525106473089653,
-                -0.6479198819058386,
-            ],
+            [1.2022796080916727, 0.006525106473089653, -0.6479198819058386],
         ],
     );
     assert_matrix(
@@ -3715,32 +2823,16 @@ fn case_27_tanh_mse_corr_in3x6_k3x3_s3_p1x0_3steps() {
         [[0.25, -2.0, 1.5], [0.75, -1.5, -1.5], [-0.5, 1.25, -1.25]],
     );
     assert_matrix("step 0 output", s.output(), [[2.875, -2.9375]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.9936546343150297, -0.994398146065758]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[0.9936546343150297, -0.994398146065758]]);
     assert_scalar("step 0 loss", s.loss(), 7.591995090326073);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[0.037871131269124635, -0.027868232007932647]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[0.037871131269124635, -0.027868232007932647]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
         [
             [0.0, 0.0, 0.0],
-            [
-                0.044838189271107796,
-                0.01786533274674066,
-                -0.00893266637337033,
-            ],
-            [
-                0.044838189271107796,
-                0.05823718883116329,
-                -0.09610832010028793,
-            ],
+            [0.044838189271107796, 0.01786533274674066, -0.00893266637337033],
+            [0.044838189271107796, 0.05823718883116329, -0.09610832010028793],
         ],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
@@ -3754,37 +2846,17 @@ fn case_27_tanh_mse_corr_in3x6_k3x3_s3_p1x0_3steps() {
             [-0.5044838189271108, 1.2441762811168837, -1.2403891679899712],
         ],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[2.854796059005806, -2.9037812932867553]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.9933938449564363, -0.9940085129710317]],
-    );
+    assert_matrix("step 1 output", s.output(), [[2.854796059005806, -2.9037812932867553]]);
+    assert_matrix("step 1 activated", s.activated(), [[0.9933938449564363, -0.9940085129710317]]);
     assert_scalar("step 1 loss", s.loss(), 7.590242586897529);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[0.03941901214017537, -0.029796109601062604]],
-    );
+    assert_matrix("step 1 delta", s.delta(), [[0.03941901214017537, -0.029796109601062604]]);
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
         [
             [0.0, 0.0, 0.0],
-            [
-                0.04686803954044102,
-                0.02017320706194984,
-                -0.01008660353097492,
-            ],
-            [
-                0.04686803954044102,
-                0.0619979448369034,
-                -0.10141695697707877,
-            ],
+            [0.04686803954044102, 0.02017320706194984, -0.01008660353097492],
+            [0.04686803954044102, 0.0619979448369034, -0.10141695697707877],
         ],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
@@ -3798,37 +2870,17 @@ fn case_27_tanh_mse_corr_in3x6_k3x3_s3_p1x0_3steps() {
             [-0.5091706228811549, 1.2379764866331935, -1.2302474722922634],
         ],
     );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[2.8337170337374045, -2.867796981726799]],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [[0.9931103683009452, -0.9935628574767085]],
-    );
+    assert_matrix("step 2 output", s.output(), [[2.8337170337374045, -2.867796981726799]]);
+    assert_matrix("step 2 activated", s.activated(), [[0.9931103683009452, -0.9935628574767085]]);
     assert_scalar("step 2 loss", s.loss(), 7.588282700509014);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [[0.04110078209990524, -0.03199951373367682]],
-    );
+    assert_matrix("step 2 delta", s.delta(), [[0.04110078209990524, -0.03199951373367682]]);
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
         [
             [0.0, 0.0, 0.0],
-            [
-                0.049100660533324444,
-                0.022898245367448403,
-                -0.011449122683724201,
-            ],
-            [
-                0.049100660533324444,
-                0.06627434455891075,
-                -0.10737512665881599,
-            ],
+            [0.049100660533324444, 0.022898245367448403, -0.011449122683724201],
+            [0.049100660533324444, 0.06627434455891075, -0.10737512665881599],
         ],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), None);
@@ -4162,16 +3214,8 @@ fn case_28_leaky_half_sse_conv_in2x4_k1x1_p0x1_bias_4steps_floats() {
             ],
         ],
     );
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[1.3638517950517757]],
-    );
-    assert_option(
-        "step 3 bias_grad",
-        s.bias_grad(),
-        Some(-0.37342305951973376),
-    );
+    assert_matrix("step 3 filter_grad", s.filter_grad(), [[1.3638517950517757]]);
+    assert_option("step 3 bias_grad", s.bias_grad(), Some(-0.37342305951973376));
     assert_matrix("final filter", d.filter(), [[0.6568604292042698]]);
     assert_option("final bias", d.bias(), Some(-1.2645066347017182));
     assert_scalar("loss_after", d.loss_after(), 6.834753522390004);
@@ -4198,26 +3242,14 @@ fn case_29_relu_sse_corr_in2x7_k3x3_s2_p1_bias_4steps() {
         s.filter(),
         [[1.75, -1.75, -1.0], [2.0, 0.75, -1.25], [-1.75, -1.5, 2.0]],
     );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[4.4375, 6.0625, -2.0625, 4.1875]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[4.4375, 6.0625, 0.0, 4.1875]],
-    );
+    assert_matrix("step 0 output", s.output(), [[4.4375, 6.0625, -2.0625, 4.1875]]);
+    assert_matrix("step 0 activated", s.activated(), [[4.4375, 6.0625, 0.0, 4.1875]]);
     assert_scalar("step 0 loss", s.loss(), 113.23046875);
     assert_matrix("step 0 delta", s.delta(), [[8.875, 15.125, 0.0, 11.375]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [0.0, 0.0, 0.0],
-            [27.4375, 28.5, 30.0],
-            [6.59375, -25.25, 39.125],
-        ],
+        [[0.0, 0.0, 0.0], [27.4375, 28.5, 30.0], [6.59375, -25.25, 39.125]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(35.375));
     let s = &steps[1];
@@ -4334,33 +3366,17 @@ fn case_30_linear_mse_conv_in2x3_k3x3_s2_p1_3steps() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [-0.25, -2.1875, 1.59375],
-            [0.625, -0.203125, -3.984375],
-            [0.0, 0.0, 0.0],
-        ],
+        [[-0.25, -2.1875, 1.59375], [0.625, -0.203125, -3.984375], [0.0, 0.0, 0.0]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [-0.7375, -0.890625, -1.0796875],
-            [0.46875, -0.23984375, -0.80078125],
-            [1.0, -1.75, 0.5],
-        ],
+        [[-0.7375, -0.890625, -1.0796875], [0.46875, -0.23984375, -0.80078125], [1.0, -1.75, 0.5]],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[0.3468750000000001, 1.2917968750000002]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.3468750000000001, 1.2917968750000002]],
-    );
+    assert_matrix("step 1 output", s.output(), [[0.3468750000000001, 1.2917968750000002]]);
+    assert_matrix("step 1 activated", s.activated(), [[0.3468750000000001, 1.2917968750000002]]);
     assert_scalar("step 1 loss", s.loss(), 4.110351028442383);
     assert_matrix("step 1 delta", s.delta(), [[-0.653125, 2.791796875]]);
     assert_matrix(
@@ -4383,22 +3399,10 @@ fn case_30_linear_mse_conv_in2x3_k3x3_s2_p1_3steps() {
             [1.0, -1.75, 0.5],
         ],
     );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[0.3183398437499999, 0.97211669921875]],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [[0.3183398437499999, 0.97211669921875]],
-    );
+    assert_matrix("step 2 output", s.output(), [[0.3183398437499999, 0.97211669921875]]);
+    assert_matrix("step 2 activated", s.activated(), [[0.3183398437499999, 0.97211669921875]]);
     assert_scalar("step 2 loss", s.loss(), 3.2880107715874916);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [[-0.6816601562500001, 2.47211669921875]],
-    );
+    assert_matrix("step 2 delta", s.delta(), [[-0.6816601562500001, 2.47211669921875]]);
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
@@ -4414,11 +3418,7 @@ fn case_30_linear_mse_conv_in2x3_k3x3_s2_p1_3steps() {
         d.filter(),
         [
             [-0.70413037109375, -0.7609078369140625, -1.2112853393554688],
-            [
-                0.38532592773437496,
-                -0.17216415405273436,
-                -0.47178665161132816,
-            ],
+            [0.38532592773437496, -0.17216415405273436, -0.47178665161132816],
             [1.0, -1.75, 0.5],
         ],
     );
@@ -4448,10 +3448,7 @@ fn case_31_sigmoid_half_sse_corr_in2x2_k2x2_s2_p0x2_bias_4steps_floats() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [0.20142845348438732, -0.46581029522066064],
-            [0.8258599561217816, -1.4460543683817337],
-        ],
+        [[0.20142845348438732, -0.46581029522066064], [0.8258599561217816, -1.4460543683817337]],
     );
     assert_matrix(
         "step 0 output",
@@ -4461,67 +3458,41 @@ fn case_31_sigmoid_half_sse_corr_in2x2_k2x2_s2_p0x2_bias_4steps_floats() {
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [[
-            0.21852538079473474,
-            0.027861349637482612,
-            0.21852538079473474,
-        ]],
+        [[0.21852538079473474, 0.027861349637482612, 0.21852538079473474]],
     );
     assert_scalar("step 0 loss", s.loss(), 0.3684165948857794);
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [[
-            0.08708288585773158,
-            -0.007504411350566659,
-            0.10800995611358347,
-        ]],
+        [[0.08708288585773158, -0.007504411350566659, 0.10800995611358347]],
     );
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [-0.01057221693471603, 0.01475385597500164],
-            [0.00857329667715334, -0.013150668252980993],
-        ],
+        [[-0.01057221693471603, 0.01475385597500164], [0.00857329667715334, -0.013150668252980993]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(0.18758843062074837));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [0.20248567517785893, -0.4672856808181608],
-            [0.8250026264540663, -1.4447393015564356],
-        ],
+        [[0.20248567517785893, -0.4672856808181608], [0.8250026264540663, -1.4447393015564356]],
     );
     assert_matrix(
         "step 1 output",
         s.output(),
-        [[
-            -1.2930393483382843,
-            -3.5633428576765067,
-            -1.2930393483382843,
-        ]],
+        [[-1.2930393483382843, -3.5633428576765067, -1.2930393483382843]],
     );
     assert_matrix(
         "step 1 activated",
         s.activated(),
-        [[
-            0.21533881387827103,
-            0.027562682130804775,
-            0.21533881387827103,
-        ]],
+        [[0.21533881387827103, 0.027562682130804775, 0.21533881387827103]],
     );
     assert_scalar("step 1 loss", s.loss(), 0.36486915738162484);
     assert_matrix(
         "step 1 delta",
         s.delta(),
-        [[
-            0.08562451754014765,
-            -0.007434251744618691,
-            0.10633051498433928,
-        ]],
+        [[0.08562451754014765, -0.007434251744618691, 0.10633051498433928]],
     );
     assert_matrix(
         "step 1 filter_grad",
@@ -4536,10 +3507,7 @@ fn case_31_sigmoid_half_sse_corr_in2x2_k2x2_s2_p0x2_bias_4steps_floats() {
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [
-            [0.2035330127839653, -0.4687472728657999],
-            [0.8241533120601472, -1.4434365294423344],
-        ],
+        [[0.2035330127839653, -0.4687472728657999], [0.8241533120601472, -1.4434365294423344]],
     );
     assert_matrix(
         "step 2 output",
@@ -4555,11 +3523,7 @@ fn case_31_sigmoid_half_sse_corr_in2x2_k2x2_s2_p0x2_bias_4steps_floats() {
     assert_matrix(
         "step 2 delta",
         s.delta(),
-        [[
-            0.08420633063611445,
-            -0.007366079699920442,
-            0.10469477177890923,
-        ]],
+        [[0.08420633063611445, -0.007366079699920442, 0.10469477177890923]],
     );
     assert_matrix(
         "step 2 filter_grad",
@@ -4574,10 +3538,7 @@ fn case_31_sigmoid_half_sse_corr_in2x2_k2x2_s2_p0x2_bias_4steps_floats() {
     assert_matrix(
         "step 3 filter",
         s.filter(),
-        [
-            [0.2045707463103942, -0.47019546212297336],
-            [0.8233117858742165, -1.442145703740844],
-        ],
+        [[0.2045707463103942, -0.47019546212297336], [0.8233117858742165, -1.442145703740844]],
     );
     assert_matrix(
         "step 3 output",
@@ -4593,11 +3554,7 @@ fn case_31_sigmoid_half_sse_corr_in2x2_k2x2_s2_p0x2_bias_4steps_floats() {
     assert_matrix(
         "step 3 delta",
         s.delta(),
-        [[
-            0.08282703741111944,
-            -0.007299824231431831,
-            0.10310142056037382,
-        ]],
+        [[0.08282703741111944, -0.007299824231431831, 0.10310142056037382]],
     );
     assert_matrix(
         "step 3 filter_grad",
@@ -4611,10 +3568,7 @@ fn case_31_sigmoid_half_sse_corr_in2x2_k2x2_s2_p0x2_bias_4steps_floats() {
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.20559914576445887, -0.47163062539324424],
-            [0.8224778289400405, -1.440866488592738],
-        ],
+        [[0.20559914576445887, -0.47163062539324424], [0.8224778289400405, -1.440866488592738]],
     );
     assert_option("final bias", d.bias(), Some(-1.3475077920617875));
     assert_scalar("loss_after", d.loss_after(), 0.35489164657198435);
@@ -4744,22 +3698,14 @@ fn case_32_tanh_sse_conv_in4x6_k3x1_s2x1_p2_2steps() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [-2.860756279050985],
-            [-7.4112845143733805],
-            [-0.6150450505161923],
-        ],
+        [[-2.860756279050985], [-7.4112845143733805], [-0.6150450505161923]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [-0.3569621860474508],
-            [0.37056422571866904],
-            [-1.9692477474741903],
-        ],
+        [[-0.3569621860474508], [0.37056422571866904], [-1.9692477474741903]],
     );
     assert_matrix(
         "step 1 output",
@@ -4891,21 +3837,13 @@ fn case_32_tanh_sse_conv_in4x6_k3x1_s2x1_p2_2steps() {
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [-3.0153293424355345],
-            [-7.618477351496176],
-            [-0.933914118259643],
-        ],
+        [[-3.0153293424355345], [-7.618477351496176], [-0.933914118259643]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [-0.20619571892567404],
-            [0.7514880932934778],
-            [-1.922552041561208],
-        ],
+        [[-0.20619571892567404], [0.7514880932934778], [-1.922552041561208]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 38.400261422641634);
@@ -4942,28 +3880,14 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
     let steps = d.steps();
     assert_eq!(steps.len(), 2, "number of steps");
     let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[-0.7537247581680107], [1.3953363052676786]],
-    );
+    assert_matrix("step 0 filter", s.filter(), [[-0.7537247581680107], [1.3953363052676786]]);
     assert_matrix(
         "step 0 output",
         s.output(),
         [
             [0.0, 0.0, 0.0, 0.0],
-            [
-                -1.4617680493096947,
-                -2.0563552249185464,
-                -1.8307925193886374,
-                -0.47685239744490765,
-            ],
-            [
-                0.789609476442536,
-                1.1107901648928442,
-                0.9889469970232616,
-                0.2575833916089853,
-            ],
+            [-1.4617680493096947, -2.0563552249185464, -1.8307925193886374, -0.47685239744490765],
+            [0.789609476442536, 1.1107901648928442, 0.9889469970232616, 0.2575833916089853],
             [0.0, 0.0, 0.0, 0.0],
         ],
     );
@@ -4978,12 +3902,7 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
                 -0.18307925193886376,
                 -0.047685239744490765,
             ],
-            [
-                0.789609476442536,
-                1.1107901648928442,
-                0.9889469970232616,
-                0.2575833916089853,
-            ],
+            [0.789609476442536, 1.1107901648928442, 0.9889469970232616, 0.2575833916089853],
             [0.0, 0.0, 0.0, 0.0],
         ],
     );
@@ -5004,12 +3923,7 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
                 -0.008024406829571463,
                 -0.01623683220737686,
             ],
-            [
-                0.1956411749694189,
-                -0.04839905633389793,
-                0.10171186458033649,
-                -0.11783609271254206,
-            ],
+            [0.1956411749694189, -0.04839905633389793, 0.10171186458033649, -0.11783609271254206],
             [
                 0.008168451384820757,
                 0.008026873786809352,
@@ -5025,28 +3939,14 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[-0.7423841493619893], [1.393804654192604]],
-    );
+    assert_matrix("step 1 filter", s.filter(), [[-0.7423841493619893], [1.393804654192604]]);
     assert_matrix(
         "step 1 output",
         s.output(),
         [
             [0.0, 0.0, 0.0, 0.0],
-            [
-                -1.460163476565631,
-                -2.0540979779171664,
-                -1.8287828710192988,
-                -0.476328959844638,
-            ],
-            [
-                0.7777289430186013,
-                1.0940771186659377,
-                0.9740672137846295,
-                0.25370776931117756,
-            ],
+            [-1.460163476565631, -2.0540979779171664, -1.8287828710192988, -0.476328959844638],
+            [0.7777289430186013, 1.0940771186659377, 0.9740672137846295, 0.25370776931117756],
             [0.0, 0.0, 0.0, 0.0],
         ],
     );
@@ -5061,12 +3961,7 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
                 -0.18287828710192988,
                 -0.047632895984463804,
             ],
-            [
-                0.7777289430186013,
-                1.0940771186659377,
-                0.9740672137846295,
-                0.25370776931117756,
-            ],
+            [0.7777289430186013, 1.0940771186659377, 0.9740672137846295, 0.25370776931117756],
             [0.0, 0.0, 0.0, 0.0],
         ],
     );
@@ -5087,12 +3982,7 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
                 -0.00802189476910979,
                 -0.016236177910376525,
             ],
-            [
-                0.19415610829142704,
-                -0.050488187112261246,
-                0.09985189167550747,
-                -0.11832054549976803,
-            ],
+            [0.19415610829142704, -0.050488187112261246, 0.09985189167550747, -0.11832054549976803],
             [
                 0.008168451384820757,
                 0.008026873786809352,
@@ -5107,11 +3997,7 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
         [[-0.21957158836539617], [0.030623242437414273]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[-0.7314055699437194], [1.3922734920707331]],
-    );
+    assert_matrix("final filter", d.filter(), [[-0.7314055699437194], [1.3922734920707331]]);
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 0.9930667078965733);
 }
@@ -5206,10 +4092,7 @@ fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [0.17255977124895905, -1.3821508055124108],
-            [-1.1041537844300109, 0.9026038377375447],
-        ],
+        [[0.17255977124895905, -1.3821508055124108], [-1.1041537844300109, 0.9026038377375447]],
     );
     assert_matrix(
         "step 0 output",
@@ -5249,13 +4132,7 @@ fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
         "step 0 activated",
         s.activated(),
         [
-            [
-                0.8700070389865964,
-                0.0,
-                1.539571999847166,
-                0.6219770263985354,
-                0.0,
-            ],
+            [0.8700070389865964, 0.0, 1.539571999847166, 0.6219770263985354, 0.0],
             [0.0, 0.0, 0.0, 1.306120223129613, 0.0],
             [0.0, 0.0, 2.438449776405518, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.0, 0.0],
@@ -5266,13 +4143,7 @@ fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
         "step 0 delta",
         s.delta(),
         [
-            [
-                2.066344080864921,
-                0.0,
-                0.01237053686757994,
-                -0.7063448865979753,
-                0.0,
-            ],
+            [2.066344080864921, 0.0, 0.01237053686757994, -0.7063448865979753, 0.0],
             [0.0, 0.0, 0.0, 0.6693684297916138, 0.0],
             [0.0, 0.0, 3.4747141328196522, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.0, 0.0],
@@ -5281,20 +4152,14 @@ fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [-1.579828031339845, -4.261574527706156],
-            [-6.007116632658518, 4.452493855369091],
-        ],
+        [[-1.579828031339845, -4.261574527706156], [-6.007116632658518, 4.452493855369091]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(5.516452293745791));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [0.5675167790839203, -0.31675717358587185],
-            [0.3976253737346187, -0.21051962610472796],
-        ],
+        [[0.5675167790839203, -0.31675717358587185], [0.3976253737346187, -0.21051962610472796]],
     );
     assert_matrix(
         "step 1 output",
@@ -5351,20 +4216,13 @@ fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
             [0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0]]);
     assert_option("step 1 bias_grad", s.bias_grad(), Some(0.0));
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [
-            [0.5675167790839203, -0.31675717358587185],
-            [0.3976253737346187, -0.21051962610472796],
-        ],
+        [[0.5675167790839203, -0.31675717358587185], [0.3976253737346187, -0.21051962610472796]],
     );
     assert_matrix(
         "step 2 output",
@@ -5421,19 +4279,12 @@ fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
             [0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 2 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0]]);
     assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.5675167790839203, -0.31675717358587185],
-            [0.3976253737346187, -0.21051962610472796],
-        ],
+        [[0.5675167790839203, -0.31675717358587185], [0.3976253737346187, -0.21051962610472796]],
     );
     assert_option("final bias", d.bias(), Some(-2.3841978151602587));
     assert_scalar("loss_after", d.loss_after(), 16.595453285803398);
@@ -5457,11 +4308,7 @@ fn case_35_linear_sse_corr_in1x2_k3x4_p1_bias_1step() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [-1.75, 1.25, -1.5, 1.5],
-            [-1.75, 1.5, 0.75, 1.75],
-            [0.5, 1.75, 1.5, 0.25],
-        ],
+        [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.5, 0.75, 1.75], [0.5, 1.75, 1.5, 0.25]],
     );
     assert_matrix("step 0 output", s.output(), [[1.3125]]);
     assert_matrix("step 0 activated", s.activated(), [[1.3125]]);
@@ -5470,21 +4317,13 @@ fn case_35_linear_sse_corr_in1x2_k3x4_p1_bias_1step() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [0.0, 0.0, 0.0, 0.0],
-            [0.0, 1.28125, -3.84375, 0.0],
-            [0.0, 0.0, 0.0, 0.0],
-        ],
+        [[0.0, 0.0, 0.0, 0.0], [0.0, 1.28125, -3.84375, 0.0], [0.0, 0.0, 0.0, 0.0]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(5.125));
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [-1.75, 1.25, -1.5, 1.5],
-            [-1.75, 1.1796875, 1.7109375, 1.75],
-            [0.5, 1.75, 1.5, 0.25],
-        ],
+        [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.1796875, 1.7109375, 1.75], [0.5, 1.75, 1.5, 0.25]],
     );
     assert_option("final bias", d.bias(), Some(0.21875));
     assert_scalar("loss_after", d.loss_after(), 0.2308502197265625);
@@ -5580,11 +4419,7 @@ fn case_36_sigmoid_mse_conv_in2x5_k1x1_s2x1_p0x2_1step_floats() {
             0.13818709447565297,
         ]],
     );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[-0.15405981400083857]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[-0.15405981400083857]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     assert_matrix("final filter", d.filter(), [[0.3707279876412476]]);
     assert_option("final bias", d.bias(), None);
@@ -5618,12 +4453,7 @@ fn case_37_tanh_half_sse_corr_in5x5_k4x3_s3x1_p1x2_3steps() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [-0.75, 0.25, 0.75],
-            [-1.0, -1.75, 1.0],
-            [0.75, 2.0, 1.25],
-            [-1.5, 1.0, -2.0],
-        ],
+        [[-0.75, 0.25, 0.75], [-1.0, -1.75, 1.0], [0.75, 2.0, 1.25], [-1.5, 1.0, -2.0]],
     );
     assert_matrix(
         "step 0 output",
@@ -5686,21 +4516,9 @@ fn case_37_tanh_half_sse_corr_in5x5_k4x3_s3x1_p1x2_3steps() {
         "step 0 filter_grad",
         s.filter_grad(),
         [
-            [
-                -1.3441645338817725,
-                -0.048159308578475536,
-                0.023787489631985043,
-            ],
-            [
-                0.07390598982740348,
-                -0.25850074260898037,
-                0.9339162035556269,
-            ],
-            [
-                -0.16742591318122058,
-                -0.6544975461149564,
-                0.3848596024986563,
-            ],
+            [-1.3441645338817725, -0.048159308578475536, 0.023787489631985043],
+            [0.07390598982740348, -0.25850074260898037, 0.9339162035556269],
+            [-0.16742591318122058, -0.6544975461149564, 0.3848596024986563],
             [0.4567620310158878, 0.3924827851205511, 0.7970419130639977],
         ],
     );
@@ -5793,11 +4611,7 @@ fn case_37_tanh_half_sse_corr_in5x5_k4x3_s3x1_p1x2_3steps() {
         "step 1 filter_grad",
         s.filter_grad(),
         [
-            [
-                -1.276480816421215,
-                -0.04974664185133025,
-                0.02753761523167421,
-            ],
+            [-1.276480816421215, -0.04974664185133025, 0.02753761523167421],
             [0.11350165974721182, -0.2504677371727655, 0.8572445339375324],
             [-0.169486218734676, -0.6127527522489349, 0.3592312040236751],
             [0.41705229476848316, 0.3611826207543253, 0.7182514602703001],
@@ -5892,17 +4706,9 @@ fn case_37_tanh_half_sse_corr_in5x5_k4x3_s3x1_p1x2_3steps() {
         "step 2 filter_grad",
         s.filter_grad(),
         [
-            [
-                -1.210163708827987,
-                -0.05150783531560411,
-                0.03069612739424778,
-            ],
+            [-1.210163708827987, -0.05150783531560411, 0.03069612739424778],
             [0.14138567520606643, -0.2453753883846399, 0.7945989808237953],
-            [
-                -0.16703473385464684,
-                -0.5794119128976034,
-                0.33867587260648035,
-            ],
+            [-0.16703473385464684, -0.5794119128976034, 0.33867587260648035],
             [0.38430178823898475, 0.335304897387618, 0.6532842232147349],
         ],
     );
@@ -6000,12 +4806,7 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [-1.224753751921431],
-            [-0.2657181138232212],
-            [0.8799079841255777],
-            [1.0463869767900187],
-        ],
+        [[-1.224753751921431], [-0.2657181138232212], [0.8799079841255777], [1.0463869767900187]],
     );
     assert_matrix(
         "step 0 output",
@@ -6020,11 +4821,7 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
         s.activated(),
         [
             [1.7182856196668852, 4.224696005842727, 1.7182856196668852],
-            [
-                1.7182856196668852,
-                -0.028343800038212116,
-                1.7182856196668852,
-            ],
+            [1.7182856196668852, -0.028343800038212116, 1.7182856196668852],
         ],
     );
     assert_scalar("step 0 loss", s.loss(), 19.888656506833215);
@@ -6039,24 +4836,14 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [-10.66864306821033],
-            [-8.678389230474306],
-            [-1.7959009185228225],
-            [0.071162367063228],
-        ],
+        [[-10.66864306821033], [-8.678389230474306], [-1.7959009185228225], [0.071162367063228]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(12.590335848100821));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [4.109567782183733],
-            [4.073476501413932],
-            [1.777858443386989],
-            [1.0108057932584047],
-        ],
+        [[4.109567782183733], [4.073476501413932], [1.777858443386989], [1.0108057932584047]],
     );
     assert_matrix(
         "step 1 output",
@@ -6070,16 +4857,8 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
         "step 1 activated",
         s.activated(),
         [
-            [
-                -0.04576882304383526,
-                -0.1965047682529086,
-                -0.04576882304383526,
-            ],
-            [
-                -0.04576882304383526,
-                -0.06719938288111518,
-                -0.04576882304383526,
-            ],
+            [-0.04576882304383526, -0.1965047682529086, -0.04576882304383526],
+            [-0.04576882304383526, -0.06719938288111518, -0.04576882304383526],
         ],
     );
     assert_scalar("step 1 loss", s.loss(), 15.227966030895454);
@@ -6087,16 +4866,8 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
         "step 1 delta",
         s.delta(),
         [
-            [
-                -0.025191744306459384,
-                -0.03376288504280089,
-                -0.034755535519022246,
-            ],
-            [
-                -0.03368040119963057,
-                -0.037322548717679496,
-                0.024111008020759158,
-            ],
+            [-0.025191744306459384, -0.03376288504280089, -0.034755535519022246],
+            [-0.03368040119963057, -0.037322548717679496, 0.024111008020759158],
         ],
     );
     assert_matrix(
@@ -6109,21 +4880,12 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
             [0.07267558210242457],
         ],
     );
-    assert_option(
-        "step 1 bias_grad",
-        s.bias_grad(),
-        Some(-0.14060210676483342),
-    );
+    assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.14060210676483342));
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [
-            [4.089392302339799],
-            [4.048414452504054],
-            [1.7369532990727055],
-            [0.9744680022071924],
-        ],
+        [[4.089392302339799], [4.048414452504054], [1.7369532990727055], [0.9744680022071924]],
     );
     assert_matrix(
         "step 2 output",
@@ -6137,16 +4899,8 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
         "step 2 activated",
         s.activated(),
         [
-            [
-                -0.04506581251001109,
-                -0.19487160187623923,
-                -0.04506581251001109,
-            ],
-            [
-                -0.04506581251001109,
-                -0.06517889269109067,
-                -0.04506581251001109,
-            ],
+            [-0.04506581251001109, -0.19487160187623923, -0.04506581251001109],
+            [-0.04506581251001109, -0.06517889269109067, -0.04506581251001109],
         ],
     );
     assert_scalar("step 2 loss", s.loss(), 15.210032636845668);
@@ -6154,16 +4908,8 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
         "step 2 delta",
         s.delta(),
         [
-            [
-                -0.0251776840957829,
-                -0.0337302217152675,
-                -0.03474147530834576,
-            ],
-            [
-                -0.03366634098895408,
-                -0.03728213891387901,
-                0.02412506823143564,
-            ],
+            [-0.0251776840957829, -0.0337302217152675, -0.03474147530834576],
+            [-0.03366634098895408, -0.03728213891387901, 0.02412506823143564],
         ],
     );
     assert_matrix(
@@ -6180,12 +4926,7 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [4.069234877192365],
-            [4.023376450041019],
-            [1.6960917795762749],
-            [0.9381695547447053],
-        ],
+        [[4.069234877192365], [4.023376450041019], [1.6960917795762749], [0.9381695547447053]],
     );
     assert_option("final bias", d.bias(), Some(-4.4363448546057125));
     assert_scalar("loss_after", d.loss_after(), 15.192134114694221);
@@ -6212,22 +4953,10 @@ fn case_39_relu_mse_corr_in7x1_k4x2_s3_p2_bias_3steps() {
         s.filter(),
         [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
     );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 0 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
+    assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_scalar("step 0 loss", s.loss(), 0.8541666666666666);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
@@ -6240,22 +4969,10 @@ fn case_39_relu_mse_corr_in7x1_k4x2_s3_p2_bias_3steps() {
         s.filter(),
         [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 1 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
+    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_scalar("step 1 loss", s.loss(), 0.8541666666666666);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
@@ -6268,22 +4985,10 @@ fn case_39_relu_mse_corr_in7x1_k4x2_s3_p2_bias_3steps() {
         s.filter(),
         [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
     );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 2 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
+    assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_scalar("step 2 loss", s.loss(), 0.8541666666666666);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
+    assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
@@ -6327,30 +5032,18 @@ fn case_40_linear_half_sse_conv_in7x7_k2x2_s2_bias_2steps() {
     assert_matrix(
         "step 0 output",
         s.output(),
-        [
-            [-5.5625, -4.6875, -0.125],
-            [-8.5625, -4.1875, -1.875],
-            [-1.5, -1.0625, -2.625],
-        ],
+        [[-5.5625, -4.6875, -0.125], [-8.5625, -4.1875, -1.875], [-1.5, -1.0625, -2.625]],
     );
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [-5.5625, -4.6875, -0.125],
-            [-8.5625, -4.1875, -1.875],
-            [-1.5, -1.0625, -2.625],
-        ],
+        [[-5.5625, -4.6875, -0.125], [-8.5625, -4.1875, -1.875], [-1.5, -1.0625, -2.625]],
     );
     assert_scalar("step 0 loss", s.loss(), 102.798828125);
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [
-            [-6.3125, -6.4375, 0.875],
-            [-9.3125, -4.9375, -1.125],
-            [-1.5, -0.8125, -2.875],
-        ],
+        [[-6.3125, -6.4375, 0.875], [-9.3125, -4.9375, -1.125], [-1.5, -0.8125, -2.875]],
     );
     assert_matrix(
         "step 0 filter_grad",
@@ -6362,10 +5055,7 @@ fn case_40_linear_half_sse_conv_in7x7_k2x2_s2_bias_2steps() {
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [-2.075, -1.2921875000000003],
-            [1.4234375000000001, -0.7093750000000001],
-        ],
+        [[-2.075, -1.2921875000000003], [1.4234375000000001, -0.7093750000000001]],
     );
     assert_matrix(
         "step 1 output",
@@ -6398,19 +5088,13 @@ fn case_40_linear_half_sse_conv_in7x7_k2x2_s2_bias_2steps() {
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [-36.8017578125, -24.806835937500008],
-            [24.7201171875, -10.089843750000004],
-        ],
+        [[-36.8017578125, -24.806835937500008], [24.7201171875, -10.089843750000004]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(23.106250000000006));
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [1.6051757812499998, 1.1884960937500009],
-            [-1.04857421875, 0.2996093750000004],
-        ],
+        [[1.6051757812499998, 1.1884960937500009], [-1.04857421875, 0.2996093750000004]],
     );
     assert_option("final bias", d.bias(), Some(-0.8168750000000005));
     assert_scalar("loss_after", d.loss_after(), 83.65122515810731);
@@ -6432,17 +5116,9 @@ fn case_41_sigmoid_sse_corr_in2x1_k2x4_s3_p2_2steps() {
     let steps = d.steps();
     assert_eq!(steps.len(), 2, "number of steps");
     let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[0.0, 1.75, -1.5, -1.5], [1.0, 0.75, 1.5, -1.5]],
-    );
+    assert_matrix("step 0 filter", s.filter(), [[0.0, 1.75, -1.5, -1.5], [1.0, 0.75, 1.5, -1.5]]);
     assert_matrix("step 0 output", s.output(), [[0.0], [1.5]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.5], [0.8175744761936437]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[0.5], [0.8175744761936437]]);
     assert_scalar("step 0 loss", s.loss(), 4.668428024123311);
     assert_matrix("step 0 delta", s.delta(), [[1.0], [0.24387666485508555]]);
     assert_matrix(
@@ -6455,17 +5131,10 @@ fn case_41_sigmoid_sse_corr_in2x1_k2x4_s3_p2_2steps() {
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [0.0, 1.75, -1.4756123335144915, -1.5],
-            [1.0, 0.75, 1.5, -1.5],
-        ],
+        [[0.0, 1.75, -1.4756123335144915, -1.5], [1.0, 0.75, 1.5, -1.5]],
     );
     assert_matrix("step 1 output", s.output(), [[0.0], [1.4756123335144915]]);
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.5], [0.8139089346832381]],
-    );
+    assert_matrix("step 1 activated", s.activated(), [[0.5], [0.8139089346832381]]);
     assert_scalar("step 1 loss", s.loss(), 4.662447753957204);
     assert_matrix("step 1 delta", s.delta(), [[1.0], [0.2465512165011844]]);
     assert_matrix(
@@ -6477,10 +5146,7 @@ fn case_41_sigmoid_sse_corr_in2x1_k2x4_s3_p2_2steps() {
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.0, 1.75, -1.450957211864373, -1.5],
-            [1.0, 0.75, 1.5, -1.5],
-        ],
+        [[0.0, 1.75, -1.450957211864373, -1.5], [1.0, 0.75, 1.5, -1.5]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 4.656336065125359);
@@ -6579,12 +5245,7 @@ fn case_42_tanh_mse_conv_in4x7_k4x2_s3_p2_4steps_floats() {
         "step 0 delta",
         s.delta(),
         [
-            [
-                0.4203577240297657,
-                0.002179663722446365,
-                0.25576383926022006,
-                -0.26574660355053714,
-            ],
+            [0.4203577240297657, 0.002179663722446365, 0.25576383926022006, -0.26574660355053714],
             [
                 0.09803578110255462,
                 1.3012795628635508e-05,
@@ -6636,12 +5297,7 @@ fn case_42_tanh_mse_conv_in4x7_k4x2_s3_p2_4steps_floats() {
         "step 1 delta",
         s.delta(),
         [
-            [
-                0.4203577240297657,
-                0.00215934743436956,
-                0.25567608823474347,
-                -0.26574660355053714,
-            ],
+            [0.4203577240297657, 0.00215934743436956, 0.25567608823474347, -0.26574660355053714],
             [
                 0.09803578110255462,
                 1.2996696070121864e-05,
@@ -6693,12 +5349,7 @@ fn case_42_tanh_mse_conv_in4x7_k4x2_s3_p2_4steps_floats() {
         "step 2 delta",
         s.delta(),
         [
-            [
-                0.4203577240297657,
-                0.00213923609233814,
-                0.2555741474166868,
-                -0.26574660355053714,
-            ],
+            [0.4203577240297657, 0.00213923609233814, 0.2555741474166868, -0.26574660355053714],
             [
                 0.09803578110255462,
                 1.2980682819970875e-05,
@@ -6750,18 +5401,8 @@ fn case_42_tanh_mse_conv_in4x7_k4x2_s3_p2_4steps_floats() {
         "step 3 delta",
         s.delta(),
         [
-            [
-                0.4203577240297657,
-                0.0021193282867293106,
-                0.2554580035729887,
-                -0.26574660355053714,
-            ],
-            [
-                0.09803578110255462,
-                1.2964757934765243e-05,
-                0.02048976618619029,
-                -0.4312811127271733,
-            ],
+            [0.4203577240297657, 0.0021193282867293106, 0.2554580035729887, -0.26574660355053714],
+            [0.09803578110255462, 1.2964757934765243e-05, 0.02048976618619029, -0.4312811127271733],
         ],
     );
     assert_matrix(
@@ -6805,11 +5446,7 @@ fn case_43_leaky_half_sse_corr_in7x1_k3x2_s1x3_p1_bias_2steps() {
     let steps = d.steps();
     assert_eq!(steps.len(), 2, "number of steps");
     let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[0.75, 1.25], [-1.0, 0.25], [0.25, 1.0]],
-    );
+    assert_matrix("step 0 filter", s.filter(), [[0.75, 1.25], [-1.0, 0.25], [0.25, 1.0]]);
     assert_matrix(
         "step 0 output",
         s.output(),
@@ -6824,15 +5461,7 @@ fn case_43_leaky_half_sse_corr_in7x1_k3x2_s1x3_p1_bias_2steps() {
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [
-            [0.25],
-            [0.6875],
-            [2.3125],
-            [1.875],
-            [4.25],
-            [-0.125],
-            [1.25],
-        ],
+        [[0.25], [0.6875], [2.3125], [1.875], [4.25], [-0.125], [1.25]],
     );
     assert_matrix(
         "step 0 filter_grad",
@@ -6889,21 +5518,13 @@ fn case_43_leaky_half_sse_corr_in7x1_k3x2_s1x3_p1_bias_2steps() {
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [0.0, 6.872685546875],
-            [0.0, 2.8677636718749993],
-            [0.0, 9.609804687499999],
-        ],
+        [[0.0, 6.872685546875], [0.0, 2.8677636718749993], [0.0, 9.609804687499999]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(8.890078125));
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.75, 1.09955439453125],
-            [-1.0, 0.18210361328125002],
-            [0.25, 0.797964453125],
-        ],
+        [[0.75, 1.09955439453125], [-1.0, 0.18210361328125002], [0.25, 0.797964453125]],
     );
     assert_option("final bias", d.bias(), Some(0.05609921875000001));
     assert_scalar("loss_after", d.loss_after(), 9.56699895449443);
@@ -6940,9 +5561,7 @@ fn case_44_relu_sse_conv_in3x7_k1x3_s2x1_p2_2steps() {
         s.output(),
         [
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [
-                -0.5, 2.75, 3.0625, 0.625, -1.5625, -1.25, -2.3125, 1.875, 1.3125,
-            ],
+            [-0.5, 2.75, 3.0625, 0.625, -1.5625, -1.25, -2.3125, 1.875, 1.3125],
             [-0.5, 3.0, 1.125, 2.25, 1.3125, -1.375, 1.4375, -2.25, -1.5],
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         ],
@@ -6968,11 +5587,7 @@ fn case_44_relu_sse_conv_in3x7_k1x3_s2x1_p2_2steps() {
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[14.5, -29.25, -31.875]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[14.5, -29.25, -31.875]]);
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
     assert_matrix(
@@ -7015,20 +5630,8 @@ fn case_44_relu_sse_conv_in3x7_k1x3_s2x1_p2_2steps() {
         s.activated(),
         [
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [
-                0.0,
-                2.31,
-                2.09625,
-                0.23437499999999997,
-                0.0,
-                0.0,
-                0.0,
-                1.681875,
-                0.7546875,
-            ],
-            [
-                0.0, 2.415, 0.705, 1.81125, 0.725625, 0.0, 1.0940625, 0.0, 0.0,
-            ],
+            [0.0, 2.31, 2.09625, 0.23437499999999997, 0.0, 0.0, 0.0, 1.681875, 0.7546875],
+            [0.0, 2.415, 0.705, 1.81125, 0.725625, 0.0, 1.0940625, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
@@ -7039,17 +5642,7 @@ fn case_44_relu_sse_conv_in3x7_k1x3_s2x1_p2_2steps() {
         [
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             [0.0, 1.62, 5.6925, 2.96875, 0.0, 0.0, 0.0, 2.86375, 5.009375],
-            [
-                0.0,
-                2.33,
-                -1.09,
-                0.12250000000000005,
-                4.45125,
-                0.0,
-                2.688125,
-                0.0,
-                0.0,
-            ],
+            [0.0, 2.33, -1.09, 0.12250000000000005, 4.45125, 0.0, 2.688125, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         ],
     );
@@ -7059,11 +5652,7 @@ fn case_44_relu_sse_conv_in3x7_k1x3_s2x1_p2_2steps() {
         [[13.1215625, -20.73375, -22.737187499999997]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[-0.026215624999999992, -1.0001625, -0.203878125]],
-    );
+    assert_matrix("final filter", d.filter(), [[-0.026215624999999992, -1.0001625, -0.203878125]]);
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 55.86068892081543);
 }
@@ -7092,29 +5681,17 @@ fn case_45_linear_mse_corr_in4x4_k3x4_s2_p2_bias_1step() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [1.0, -2.0, -0.25, 0.25],
-            [-1.0, -1.75, -1.0, 0.25],
-            [-1.75, 1.75, 2.0, -0.25],
-        ],
+        [[1.0, -2.0, -0.25, 0.25], [-1.0, -1.75, -1.0, 0.25], [-1.75, 1.75, 2.0, -0.25]],
     );
     assert_matrix(
         "step 0 output",
         s.output(),
-        [
-            [-2.25, 4.5, -2.875],
-            [0.9375, -3.125, -4.0625],
-            [-1.8125, -1.125, 3.1875],
-        ],
+        [[-2.25, 4.5, -2.875], [0.9375, -3.125, -4.0625], [-1.8125, -1.125, 3.1875]],
     );
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [-2.25, 4.5, -2.875],
-            [0.9375, -3.125, -4.0625],
-            [-1.8125, -1.125, 3.1875],
-        ],
+        [[-2.25, 4.5, -2.875], [0.9375, -3.125, -4.0625], [-1.8125, -1.125, 3.1875]],
     );
     assert_scalar("step 0 loss", s.loss(), 12.3125);
     assert_matrix(
@@ -7130,24 +5707,9 @@ fn case_45_linear_mse_corr_in4x4_k3x4_s2_p2_bias_1step() {
         "step 0 filter_grad",
         s.filter_grad(),
         [
-            [
-                1.6944444444444444,
-                -1.9375,
-                -1.8090277777777777,
-                3.826388888888889,
-            ],
-            [
-                -2.326388888888889,
-                0.49305555555555547,
-                1.1944444444444444,
-                -3.2743055555555554,
-            ],
-            [
-                -2.392361111111111,
-                5.350694444444444,
-                -0.9097222222222222,
-                -1.6111111111111112,
-            ],
+            [1.6944444444444444, -1.9375, -1.8090277777777777, 3.826388888888889],
+            [-2.326388888888889, 0.49305555555555547, 1.1944444444444444, -3.2743055555555554],
+            [-2.392361111111111, 5.350694444444444, -0.9097222222222222, -1.6111111111111112],
         ],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(-2.25));
@@ -7155,24 +5717,9 @@ fn case_45_linear_mse_corr_in4x4_k3x4_s2_p2_bias_1step() {
         "final filter",
         d.filter(),
         [
-            [
-                0.8305555555555555,
-                -1.80625,
-                -0.06909722222222223,
-                -0.13263888888888892,
-            ],
-            [
-                -0.7673611111111112,
-                -1.7993055555555555,
-                -1.1194444444444445,
-                0.5774305555555556,
-            ],
-            [
-                -1.5107638888888888,
-                1.2149305555555556,
-                2.0909722222222222,
-                -0.08888888888888888,
-            ],
+            [0.8305555555555555, -1.80625, -0.06909722222222223, -0.13263888888888892],
+            [-0.7673611111111112, -1.7993055555555555, -1.1194444444444445, 0.5774305555555556],
+            [-1.5107638888888888, 1.2149305555555556, 2.0909722222222222, -0.08888888888888888],
         ],
     );
     assert_option("final bias", d.bias(), Some(-0.024999999999999994));
@@ -7195,149 +5742,69 @@ fn case_46_sigmoid_half_sse_conv_in2x1_k3x2_s1x3_p1_4steps() {
     let steps = d.steps();
     assert_eq!(steps.len(), 4, "number of steps");
     let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[-2.0, -0.5], [-0.75, 0.25], [0.0, 1.75]],
-    );
+    assert_matrix("step 0 filter", s.filter(), [[-2.0, -0.5], [-0.75, 0.25], [0.0, 1.75]]);
     assert_matrix("step 0 output", s.output(), [[0.6875], [0.1875]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.665410558746814], [0.5467381519846138]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[0.665410558746814], [0.5467381519846138]]);
     assert_scalar("step 0 loss", s.loss(), 1.438394867762328);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-0.2971321217871958], [0.25939798576239]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[-0.2971321217871958], [0.25939798576239]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [0.07428303044679894, 0.0],
-            [0.00943353400620145, 0.0],
-            [-0.0648494964405975, 0.0],
-        ],
+        [[0.07428303044679894, 0.0], [0.00943353400620145, 0.0], [-0.0648494964405975, 0.0]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [-2.0185707576116996, -0.5],
-            [-0.7523583835015504, 0.25],
-            [0.016212374110149374, 1.75],
-        ],
+        [[-2.0185707576116996, -0.5], [-0.7523583835015504, 0.25], [0.016212374110149374, 1.75]],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[0.6927322852783124], [0.18403650234785024]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.6665744613405896], [0.5458797053207887]],
-    );
+    assert_matrix("step 1 output", s.output(), [[0.6927322852783124], [0.18403650234785024]]);
+    assert_matrix("step 1 activated", s.activated(), [[0.6665744613405896], [0.5458797053207887]]);
     assert_scalar("step 1 loss", s.loss(), 1.4359440125755194);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[-0.29635775801107495], [0.2592684046052674]],
-    );
+    assert_matrix("step 1 delta", s.delta(), [[-0.29635775801107495], [0.2592684046052674]]);
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [0.07408943950276874, 0.0],
-            [0.009272338351451886, 0.0],
-            [-0.06481710115131685, 0.0],
-        ],
+        [[0.07408943950276874, 0.0], [0.009272338351451886, 0.0], [-0.06481710115131685, 0.0]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [
-            [-2.037093117487392, -0.5],
-            [-0.7546764680894134, 0.25],
-            [0.032416649397978586, 1.75],
-        ],
+        [[-2.037093117487392, -0.5], [-0.7546764680894134, 0.25], [0.032416649397978586, 1.75]],
     );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[0.6979423963942013], [0.18056495467285869]],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [[0.667731417193712], [0.5450189896022977]],
-    );
+    assert_matrix("step 2 output", s.output(), [[0.6979423963942013], [0.18056495467285869]]);
+    assert_matrix("step 2 activated", s.activated(), [[0.667731417193712], [0.5450189896022977]]);
     assert_scalar("step 2 loss", s.loss(), 1.4335021326810413);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [[-0.29558533012501553], [0.25913679756524016]],
-    );
+    assert_matrix("step 2 delta", s.delta(), [[-0.29558533012501553], [0.25913679756524016]]);
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
-        [
-            [0.07389633253125388, 0.0],
-            [0.009112133139943843, 0.0],
-            [-0.06478419939131004, 0.0],
-        ],
+        [[0.07389633253125388, 0.0], [0.009112133139943843, 0.0], [-0.06478419939131004, 0.0]],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), None);
     let s = &steps[3];
     assert_matrix(
         "step 3 filter",
         s.filter(),
-        [
-            [-2.0555672006202053, -0.5],
-            [-0.7569545013743993, 0.25],
-            [0.04861269924580609, 1.75],
-        ],
+        [[-2.0555672006202053, -0.5], [-0.7569545013743993, 0.25], [0.04861269924580609, 1.75]],
     );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [[0.7031304254986511], [0.1770854505321483]],
-    );
-    assert_matrix(
-        "step 3 activated",
-        s.activated(),
-        [[0.6688814620064063], [0.5441560312045562]],
-    );
+    assert_matrix("step 3 output", s.output(), [[0.7031304254986511], [0.1770854505321483]]);
+    assert_matrix("step 3 activated", s.activated(), [[0.6688814620064063], [0.5441560312045562]]);
     assert_scalar("step 3 loss", s.loss(), 1.4310691898455263);
-    assert_matrix(
-        "step 3 delta",
-        s.delta(),
-        [[-0.2948148716156826], [0.2590031592627293]],
-    );
+    assert_matrix("step 3 delta", s.delta(), [[-0.2948148716156826], [0.2590031592627293]]);
     assert_matrix(
         "step 3 filter_grad",
         s.filter_grad(),
-        [
-            [0.07370371790392065, 0.0],
-            [0.008952928088238318, 0.0],
-            [-0.06475078981568233, 0.0],
-        ],
+        [[0.07370371790392065, 0.0], [0.008952928088238318, 0.0], [-0.06475078981568233, 0.0]],
     );
     assert_option("step 3 bias_grad", s.bias_grad(), None);
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [-2.0739931300961856, -0.5],
-            [-0.7591927333964589, 0.25],
-            [0.06480039669972668, 1.75],
-        ],
+        [[-2.0739931300961856, -0.5], [-0.7591927333964589, 0.25], [0.06480039669972668, 1.75]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 1.428645145883934);
@@ -7365,35 +5832,19 @@ fn case_47_tanh_sse_corr_in1x3_k3x3_s2_p1_bias_1step() {
         [[0.25, 1.25, 0.5], [-1.0, 2.0, -2.0], [1.25, 1.75, 0.5]],
     );
     assert_matrix("step 0 output", s.output(), [[-4.5, -4.5]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[-0.9997532108480275, -0.9997532108480275]],
-    );
+    assert_matrix("step 0 activated", s.activated(), [[-0.9997532108480275, -0.9997532108480275]]);
     assert_scalar("step 0 loss", s.loss(), 2.3118831489298404);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-0.0014803086076975447, 0.0002470022890106449]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[-0.0014803086076975447, 0.0002470022890106449]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
         [
             [0.0, 0.0, 0.0],
-            [
-                0.0003705034335159674,
-                0.001356381181600641,
-                -0.002220462911546317,
-            ],
+            [0.0003705034335159674, 0.001356381181600641, -0.002220462911546317],
             [0.0, 0.0, 0.0],
         ],
     );
-    assert_option(
-        "step 0 bias_grad",
-        s.bias_grad(),
-        Some(-0.0012333063186868998),
-    );
+    assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.0012333063186868998));
     assert_matrix(
         "final filter",
         d.filter(),
@@ -7493,64 +5944,28 @@ fn case_48_leaky_mse_conv_in6x5_k3x3_p2x0_bias_2steps_floats() {
         "step 0 output",
         s.output(),
         [
-            [
-                0.21098629932736918,
-                -2.2792227679650767,
-                -0.17504404020042008,
-            ],
+            [0.21098629932736918, -2.2792227679650767, -0.17504404020042008],
             [-1.6126211096597003, 2.5482928897725916, -5.1466023889806625],
             [2.372920246381235, -6.709254491541933, -0.33736805321700936],
             [0.1661716995487696, -4.194646665577634, 1.9229234410607026],
             [-3.222856835585661, -1.3782400205707062, 2.900754994537386],
             [-9.118451957851288, 6.191914348809174, -6.065943321071455],
             [4.074585296309399, -3.2087762313691632, 2.485180485698807],
-            [
-                -1.4454222325288033,
-                -1.2784835096618399,
-                -0.7156206659033253,
-            ],
+            [-1.4454222325288033, -1.2784835096618399, -0.7156206659033253],
         ],
     );
     assert_matrix(
         "step 0 activated",
         s.activated(),
         [
-            [
-                0.21098629932736918,
-                -0.022792227679650768,
-                -0.0017504404020042008,
-            ],
-            [
-                -0.016126211096597003,
-                2.5482928897725916,
-                -0.051466023889806624,
-            ],
-            [
-                2.372920246381235,
-                -0.06709254491541933,
-                -0.0033736805321700936,
-            ],
-            [
-                0.1661716995487696,
-                -0.041946466655776345,
-                1.9229234410607026,
-            ],
-            [
-                -0.03222856835585661,
-                -0.013782400205707063,
-                2.900754994537386,
-            ],
-            [
-                -0.09118451957851288,
-                6.191914348809174,
-                -0.06065943321071455,
-            ],
+            [0.21098629932736918, -0.022792227679650768, -0.0017504404020042008],
+            [-0.016126211096597003, 2.5482928897725916, -0.051466023889806624],
+            [2.372920246381235, -0.06709254491541933, -0.0033736805321700936],
+            [0.1661716995487696, -0.041946466655776345, 1.9229234410607026],
+            [-0.03222856835585661, -0.013782400205707063, 2.900754994537386],
+            [-0.09118451957851288, 6.191914348809174, -0.06065943321071455],
             [4.074585296309399, -0.032087762313691634, 2.485180485698807],
-            [
-                -0.014454222325288034,
-                -0.012784835096618399,
-                -0.007156206659033253,
-            ],
+            [-0.014454222325288034, -0.012784835096618399, -0.007156206659033253],
         ],
     );
     assert_scalar("step 0 loss", s.loss(), 5.476346671444131);
@@ -7558,57 +5973,21 @@ fn case_48_leaky_mse_conv_in6x5_k3x3_p2x0_bias_2steps_floats() {
         "step 0 delta",
         s.delta(),
         [
-            [
-                0.02632401244745807,
-                0.00020228826082739813,
-                -0.00041630396277408287,
-            ],
-            [
-                2.85422145019953e-05,
-                0.1930763714552381,
-                0.0013886469225972227,
-            ],
-            [
-                0.08395247571459999,
-                -0.0013590223070176282,
-                -0.0002823582677327752,
-            ],
-            [
-                0.12192802441272256,
-                -0.0008939406540720597,
-                0.15833847037042031,
-            ],
-            [
-                0.00031791976627318873,
-                0.0013313735617593578,
-                0.2193922191454271,
-            ],
-            [
-                0.0009895396089772237,
-                0.5851249970365535,
-                0.001444243173734198,
-            ],
-            [
-                0.45598113881891067,
-                -0.001470918222701823,
-                0.2608134506478488,
-            ],
-            [
-                -0.0012045479352816519,
-                0.0016108006724565988,
-                -0.00033915842540512095,
-            ],
+            [0.02632401244745807, 0.00020228826082739813, -0.00041630396277408287],
+            [2.85422145019953e-05, 0.1930763714552381, 0.0013886469225972227],
+            [0.08395247571459999, -0.0013590223070176282, -0.0002823582677327752],
+            [0.12192802441272256, -0.0008939406540720597, 0.15833847037042031],
+            [0.00031791976627318873, 0.0013313735617593578, 0.2193922191454271],
+            [0.0009895396089772237, 0.5851249970365535, 0.001444243173734198],
+            [0.45598113881891067, -0.001470918222701823, 0.2608134506478488],
+            [-0.0012045479352816519, 0.0016108006724565988, -0.00033915842540512095],
         ],
     );
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
         [
-            [
-                -0.6578573215572162,
-                -0.25856321853699515,
-                0.3291245537711073,
-            ],
+            [-0.6578573215572162, -0.25856321853699515, 0.3291245537711073],
             [-0.9280951670329971, 1.124193259142411, -2.2614094061507695],
             [1.4534141660425444, -1.173449959680621, 0.12164826867756327],
         ],
@@ -7628,64 +6007,28 @@ fn case_48_leaky_mse_conv_in6x5_k3x3_p2x0_bias_2steps_floats() {
         "step 1 output",
         s.output(),
         [
-            [
-                -0.06540228097672862,
-                -2.519801019613897,
-                -0.35692817292509205,
-            ],
+            [-0.06540228097672862, -2.519801019613897, -0.35692817292509205],
             [-1.4028586409200303, 1.8149531507689902, -5.036867842505117],
             [1.9400735555713569, -6.264218844032309, -0.6938500701667671],
             [-0.06433204884538168, -4.284723774959184, 1.0199921406464643],
             [-3.1415821539161355, -1.7955203370151933, 2.3204220756478464],
             [-8.824740383938865, 5.178647611949992, -5.639286258139114],
             [3.1395061669151727, -3.2556673399628475, 2.192843475615412],
-            [
-                -1.7179497020837817,
-                -1.4369559321027956,
-                -0.8908889365313695,
-            ],
+            [-1.7179497020837817, -1.4369559321027956, -0.8908889365313695],
         ],
     );
     assert_matrix(
         "step 1 activated",
         s.activated(),
         [
-            [
-                -0.0006540228097672862,
-                -0.02519801019613897,
-                -0.0035692817292509206,
-            ],
-            [
-                -0.014028586409200303,
-                1.8149531507689902,
-                -0.050368678425051175,
-            ],
-            [
-                1.9400735555713569,
-                -0.0626421884403231,
-                -0.006938500701667671,
-            ],
-            [
-                -0.0006433204884538168,
-                -0.04284723774959184,
-                1.0199921406464643,
-            ],
-            [
-                -0.03141582153916136,
-                -0.017955203370151933,
-                2.3204220756478464,
-            ],
-            [
-                -0.08824740383938866,
-                5.178647611949992,
-                -0.05639286258139114,
-            ],
+            [-0.0006540228097672862, -0.02519801019613897, -0.0035692817292509206],
+            [-0.014028586409200303, 1.8149531507689902, -0.050368678425051175],
+            [1.9400735555713569, -0.0626421884403231, -0.006938500701667671],
+            [-0.0006433204884538168, -0.04284723774959184, 1.0199921406464643],
+            [-0.03141582153916136, -0.017955203370151933, 2.3204220756478464],
+            [-0.08824740383938866, 5.178647611949992, -0.05639286258139114],
             [3.1395061669151727, -0.03255667339962848, 2.192843475615412],
-            [
-                -0.017179497020837816,
-                -0.014369559321027956,
-                -0.008908889365313696,
-            ],
+            [-0.017179497020837816, -0.014369559321027956, -0.008908889365313696],
         ],
     );
     assert_scalar("step 1 loss", s.loss(), 4.071066498115756);
@@ -7693,63 +6036,23 @@ fn case_48_leaky_mse_conv_in6x5_k3x3_p2x0_bias_2steps_floats() {
         "step 1 delta",
         s.delta(),
         [
-            [
-                8.687318936030034e-05,
-                0.000200283442063658,
-                -0.0004178196638801218,
-            ],
-            [
-                3.0290235074825887e-05,
-                0.13196472653827132,
-                0.0013895613771511856,
-            ],
-            [
-                0.04788191814711014,
-                -0.0013553136766217147,
-                -0.00028532895120735654,
-            ],
-            [
-                0.0010802677274295393,
-                -0.0008946912966502394,
-                0.08309419533590047,
-            ],
-            [
-                0.0003185970552871015,
-                0.001327896225788987,
-                0.1710311425712988,
-            ],
-            [
-                0.0009919872054264941,
-                0.5006861022982884,
-                0.0014477986492586342,
-            ],
-            [
-                0.37805787803605845,
-                -0.0014713089819401038,
-                0.2364520331408992,
-            ],
-            [
-                -0.0012068189975279434,
-                0.0016094800689362577,
-                -0.0003406189943270213,
-            ],
+            [8.687318936030034e-05, 0.000200283442063658, -0.0004178196638801218],
+            [3.0290235074825887e-05, 0.13196472653827132, 0.0013895613771511856],
+            [0.04788191814711014, -0.0013553136766217147, -0.00028532895120735654],
+            [0.0010802677274295393, -0.0008946912966502394, 0.08309419533590047],
+            [0.0003185970552871015, 0.001327896225788987, 0.1710311425712988],
+            [0.0009919872054264941, 0.5006861022982884, 0.0014477986492586342],
+            [0.37805787803605845, -0.0014713089819401038, 0.2364520331408992],
+            [-0.0012068189975279434, 0.0016094800689362577, -0.0003406189943270213],
         ],
     );
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
         [
-            [
-                -0.37259235793005874,
-                -0.13221625938328135,
-                0.1760729328730135,
-            ],
+            [-0.37259235793005874, -0.13221625938328135, 0.1760729328730135],
             [-0.5833019277823251, 0.9575047977233226, -1.7094259966669816],
-            [
-                1.2536015441472836,
-                -1.1121276450606765,
-                0.005774744476345617,
-            ],
+            [1.2536015441472836, -1.1121276450606765, 0.005774744476345617],
         ],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(1.5516791306814492));
@@ -7784,45 +6087,26 @@ fn case_49_relu_half_sse_corr_in2x2_k3x3_p1_4steps() {
         s.filter(),
         [[0.0, 0.25, -1.75], [2.0, 0.5, 0.0], [1.75, 0.0, -0.75]],
     );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-0.3125, -3.75], [0.4375, -0.5]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.0, 0.0], [0.4375, 0.0]],
-    );
+    assert_matrix("step 0 output", s.output(), [[-0.3125, -3.75], [0.4375, -0.5]]);
+    assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [0.4375, 0.0]]);
     assert_scalar("step 0 loss", s.loss(), 7.470703125);
     assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [2.4375, 0.0]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [0.0, -4.265625, -1.21875],
-            [0.0, 0.0, -1.828125],
-            [0.0, 0.0, 0.0],
-        ],
+        [[0.0, -4.265625, -1.21875], [0.0, 0.0, -1.828125], [0.0, 0.0, 0.0]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [0.0, 0.46328125, -1.6890625],
-            [2.0, 0.5, 0.09140625000000001],
-            [1.75, 0.0, -0.75],
-        ],
+        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
     );
     assert_matrix(
         "step 1 output",
         s.output(),
-        [
-            [-0.35820312499999996, -3.75],
-            [-0.03476562500000005, -0.606640625],
-        ],
+        [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
     );
     assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
     assert_scalar("step 1 loss", s.loss(), 6.5);
@@ -7837,19 +6121,12 @@ fn case_49_relu_half_sse_corr_in2x2_k3x3_p1_4steps() {
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [
-            [0.0, 0.46328125, -1.6890625],
-            [2.0, 0.5, 0.09140625000000001],
-            [1.75, 0.0, -0.75],
-        ],
+        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
     );
     assert_matrix(
         "step 2 output",
         s.output(),
-        [
-            [-0.35820312499999996, -3.75],
-            [-0.03476562500000005, -0.606640625],
-        ],
+        [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
     );
     assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
     assert_scalar("step 2 loss", s.loss(), 6.5);
@@ -7864,19 +6141,12 @@ fn case_49_relu_half_sse_corr_in2x2_k3x3_p1_4steps() {
     assert_matrix(
         "step 3 filter",
         s.filter(),
-        [
-            [0.0, 0.46328125, -1.6890625],
-            [2.0, 0.5, 0.09140625000000001],
-            [1.75, 0.0, -0.75],
-        ],
+        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
     );
     assert_matrix(
         "step 3 output",
         s.output(),
-        [
-            [-0.35820312499999996, -3.75],
-            [-0.03476562500000005, -0.606640625],
-        ],
+        [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
     );
     assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
     assert_scalar("step 3 loss", s.loss(), 6.5);
@@ -7890,11 +6160,7 @@ fn case_49_relu_half_sse_corr_in2x2_k3x3_p1_4steps() {
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [0.0, 0.46328125, -1.6890625],
-            [2.0, 0.5, 0.09140625000000001],
-            [1.75, 0.0, -0.75],
-        ],
+        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 6.5);
@@ -7922,58 +6188,23 @@ fn case_50_linear_sse_conv_in6x2_k3x1_s1x2_p2x0_bias_3steps() {
     assert_matrix(
         "step 0 output",
         s.output(),
-        [
-            [0.125],
-            [-0.0625],
-            [-2.8125],
-            [1.6875],
-            [0.0],
-            [0.0625],
-            [-1.75],
-            [-0.5],
-        ],
+        [[0.125], [-0.0625], [-2.8125], [1.6875], [0.0], [0.0625], [-1.75], [-0.5]],
     );
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [0.125],
-            [-0.0625],
-            [-2.8125],
-            [1.6875],
-            [0.0],
-            [0.0625],
-            [-1.75],
-            [-0.5],
-        ],
+        [[0.125], [-0.0625], [-2.8125], [1.6875], [0.0], [0.0625], [-1.75], [-0.5]],
     );
     assert_scalar("step 0 loss", s.loss(), 25.25);
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [
-            [-0.75],
-            [-0.625],
-            [-5.625],
-            [7.375],
-            [-0.5],
-            [1.125],
-            [-2.5],
-            [2.5],
-        ],
+        [[-0.75], [-0.625], [-5.625], [7.375], [-0.5], [1.125], [-2.5], [2.5]],
     );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[12.625], [-16.125], [4.8125]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[12.625], [-16.125], [4.8125]]);
     assert_option("step 0 bias_grad", s.bias_grad(), Some(1.0));
     let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[-1.90625], [3.03125], [-1.203125]],
-    );
+    assert_matrix("step 1 filter", s.filter(), [[-1.90625], [3.03125], [-1.203125]]);
     assert_matrix(
         "step 1 output",
         s.output(),
@@ -8024,11 +6255,7 @@ fn case_50_linear_sse_conv_in6x2_k3x1_s1x2_p2x0_bias_3steps() {
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(-4.96875));
     let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[2.7587890625], [-2.55859375], [-0.322265625]],
-    );
+    assert_matrix("step 2 filter", s.filter(), [[2.7587890625], [-2.55859375], [-0.322265625]]);
     assert_matrix(
         "step 2 output",
         s.output(),
@@ -8114,11 +6341,7 @@ fn case_51_sigmoid_mse_corr_in2x4_k1x3_s2_p2_3steps() {
         s.activated(),
         [
             [0.5, 0.5, 0.5],
-            [
-                0.5926665999540697,
-                0.020332353342658753,
-                0.18242552380635635,
-            ],
+            [0.5926665999540697, 0.020332353342658753, 0.18242552380635635],
             [0.5, 0.5, 0.5],
         ],
     );
@@ -8135,11 +6358,7 @@ fn case_51_sigmoid_mse_corr_in2x4_k1x3_s2_p2_3steps() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [[
-            0.06304992033168297,
-            0.015620479587310854,
-            0.01010385579608157,
-        ]],
+        [[0.06304992033168297, 0.015620479587310854, 0.01010385579608157]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     let s = &steps[1];
@@ -8172,22 +6391,14 @@ fn case_51_sigmoid_mse_corr_in2x4_k1x3_s2_p2_3steps() {
         s.delta(),
         [
             [-0.05555555555555555, -0.027777777777777776, 0.125],
-            [
-                0.0720305031924696,
-                0.004511680257251521,
-                -0.03548336336072414,
-            ],
+            [0.0720305031924696, 0.004511680257251521, -0.03548336336072414],
             [0.1388888888888889, 0.06944444444444445, 0.125],
         ],
     );
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [[
-            0.06322380594558014,
-            0.015638361226058318,
-            0.01011218534792724,
-        ]],
+        [[0.06322380594558014, 0.015638361226058318, 0.01011218534792724]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     let s = &steps[2];
@@ -8220,22 +6431,14 @@ fn case_51_sigmoid_mse_corr_in2x4_k1x3_s2_p2_3steps() {
         s.delta(),
         [
             [-0.05555555555555555, -0.027777777777777776, 0.125],
-            [
-                0.07203055261515375,
-                0.0045069202563817546,
-                -0.03558348433280533,
-            ],
+            [0.07203055261515375, 0.0045069202563817546, -0.03558348433280533],
             [0.1388888888888889, 0.06944444444444445, 0.125],
         ],
     );
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
-        [[
-            0.06339782764650477,
-            0.015656251467773965,
-            0.010120527705120366,
-        ]],
+        [[0.06339782764650477, 0.015656251467773965, 0.010120527705120366]],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), None);
     assert_matrix(
@@ -8284,21 +6487,9 @@ fn case_52_tanh_half_sse_conv_in6x3_k1x1_bias_2steps_floats() {
             [1.652857983338815, 0.8455027020736259, 0.999106289586805],
             [0.5397633443737433, 1.724426441007391, 0.8233076794088873],
             [0.5645060231262399, 1.618382464912297, 0.40631602690184665],
-            [
-                1.6315090107100316,
-                -0.15592986401036146,
-                0.28567372877609837,
-            ],
-            [
-                -0.012531279673240303,
-                0.016243957248683105,
-                0.5710162913669413,
-            ],
-            [
-                -0.3188852905539271,
-                -0.29402723600132363,
-                0.34005943477308526,
-            ],
+            [1.6315090107100316, -0.15592986401036146, 0.28567372877609837],
+            [-0.012531279673240303, 0.016243957248683105, 0.5710162913669413],
+            [-0.3188852905539271, -0.29402723600132363, 0.34005943477308526],
         ],
     );
     assert_matrix(
@@ -8309,11 +6500,7 @@ fn case_52_tanh_half_sse_conv_in6x3_k1x1_bias_2steps_floats() {
             [0.49280880625551204, 0.938393825427302, 0.6768661632740562],
             [0.5113130592999816, 0.9243892118061795, 0.3853401904610456],
             [0.926276179492392, -0.15467826923616876, 0.2781480715519135],
-            [
-                -0.012530623773083416,
-                0.016242528655994876,
-                0.5161052563134659,
-            ],
+            [-0.012530623773083416, 0.016242528655994876, 0.5161052563134659],
             [-0.3084986473915852, -0.2858372536572257, 0.327530454678099],
         ],
     );
@@ -8330,11 +6517,7 @@ fn case_52_tanh_half_sse_conv_in6x3_k1x1_bias_2steps_floats() {
             [-1.6527523119395067, -0.5432082504930129, 0.9787410717608671],
         ],
     );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[-5.235322567887342]],
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[-5.235322567887342]]);
     assert_option("step 0 bias_grad", s.bias_grad(), Some(2.8417399225335824));
     let s = &steps[1];
     assert_matrix("step 1 filter", s.filter(), [[0.686670444225508]]);
@@ -8342,21 +6525,9 @@ fn case_52_tanh_half_sse_conv_in6x3_k1x1_bias_2steps_floats() {
         "step 1 output",
         s.output(),
         [
-            [
-                -1.2486518817912768,
-                -0.35758393555756907,
-                -0.5271142977606998,
-            ],
-            [
-                -0.02014322281271526,
-                -1.3276410951768831,
-                -0.333087566088744,
-            ],
-            [
-                -0.04745140850484011,
-                -1.210601682439736,
-                0.12714091574365646,
-            ],
+            [-1.2486518817912768, -0.35758393555756907, -0.5271142977606998],
+            [-0.02014322281271526, -1.3276410951768831, -0.333087566088744],
+            [-0.04745140850484011, -1.210601682439736, 0.12714091574365646],
             [-1.225089287186435, 0.7476846873882506, 0.26029231428453614],
             [0.5894174598080189, 0.5576585900001374, -0.05463671029859514],
             [0.9275365575962045, 0.9001010330736637, 0.2002674894375832],
@@ -8366,16 +6537,8 @@ fn case_52_tanh_half_sse_conv_in6x3_k1x1_bias_2steps_floats() {
         "step 1 activated",
         s.activated(),
         [
-            [
-                -0.8479051749922243,
-                -0.3430841263618644,
-                -0.48317215697176796,
-            ],
-            [
-                -0.02014049888778026,
-                -0.8686716200922523,
-                -0.32129235794599026,
-            ],
+            [-0.8479051749922243, -0.3430841263618644, -0.48317215697176796],
+            [-0.02014049888778026, -0.8686716200922523, -0.32129235794599026],
             [-0.047415826116046, -0.8368598833784432, 0.1264602468728105],
             [-0.841149017267732, 0.63376563795475, 0.2545689237216044],
             [0.5294765090980484, 0.506238137334216, -0.05458240851282899],
@@ -8387,22 +6550,10 @@ fn case_52_tanh_half_sse_conv_in6x3_k1x1_bias_2steps_floats() {
         "step 1 delta",
         s.delta(),
         [
-            [
-                -0.0031652301770471736,
-                -0.8734435774093029,
-                -1.4470117618087013,
-            ],
+            [-0.0031652301770471736, -0.8734435774093029, -1.4470117618087013],
             [1.7261424357411737, 0.1315370165142491, 0.8585366255153685],
-            [
-                1.5397870361665227,
-                -0.48900707636798435,
-                -1.4045340561675008,
-            ],
-            [
-                -0.18432952399769775,
-                0.38659161953930227,
-                0.8221483554539228,
-            ],
+            [1.5397870361665227, -0.48900707636798435, -1.4045340561675008],
+            [-0.18432952399769775, 0.38659161953930227, 0.8221483554539228],
             [0.255895406739317, -0.5101347408628363, 0.737741473668684],
             [-0.3690190341942917, 0.1999215402481037, 0.9287072913827669],
         ],
@@ -8439,12 +6590,7 @@ fn case_53_leaky_sse_corr_in3x2_k1x4_s2_p2_4steps() {
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [0.0, 0.0],
-            [2.3125, -0.0125],
-            [2.8125, -0.15000000000000002],
-            [0.0, 0.0],
-        ],
+        [[0.0, 0.0], [2.3125, -0.0125], [2.8125, -0.15000000000000002], [0.0, 0.0]],
     );
     assert_scalar("step 0 loss", s.loss(), 23.461718750000003);
     assert_matrix(
@@ -8467,12 +6613,7 @@ fn case_53_leaky_sse_corr_in3x2_k1x4_s2_p2_4steps() {
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [[
-            -0.7847500000000001,
-            -0.267625,
-            0.42812499999999987,
-            -0.26249999999999996,
-        ]],
+        [[-0.7847500000000001, -0.267625, 0.42812499999999987, -0.26249999999999996]],
     );
     assert_matrix(
         "step 1 output",
@@ -8508,24 +6649,14 @@ fn case_53_leaky_sse_corr_in3x2_k1x4_s2_p2_4steps() {
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [[
-            0.344664375,
-            0.17759749999999996,
-            3.747265624999999,
-            -2.328515624999999,
-        ]],
+        [[0.344664375, 0.17759749999999996, 3.747265624999999, -2.328515624999999]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), None);
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [[
-            -0.8192164375000001,
-            -0.28538475,
-            0.05339843749999995,
-            -0.029648437500000013,
-        ]],
+        [[-0.8192164375000001, -0.28538475, 0.05339843749999995, -0.029648437500000013]],
     );
     assert_matrix(
         "step 2 output",
@@ -8561,24 +6692,14 @@ fn case_53_leaky_sse_corr_in3x2_k1x4_s2_p2_4steps() {
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
-        [[
-            0.34188671031250006,
-            0.17888664718750003,
-            1.6612207031249997,
-            -0.16787597656249975,
-        ]],
+        [[0.34188671031250006, 0.17888664718750003, 1.6612207031249997, -0.16787597656249975]],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), None);
     let s = &steps[3];
     assert_matrix(
         "step 3 filter",
         s.filter(),
-        [[
-            -0.8534051085312501,
-            -0.30327341471875,
-            -0.11272363281250003,
-            -0.012860839843750037,
-        ]],
+        [[-0.8534051085312501, -0.30327341471875, -0.11272363281250003, -0.012860839843750037]],
     );
     assert_matrix(
         "step 3 output",
@@ -8614,23 +6735,13 @@ fn case_53_leaky_sse_corr_in3x2_k1x4_s2_p2_4steps() {
     assert_matrix(
         "step 3 filter_grad",
         s.filter_grad(),
-        [[
-            0.3391654361028126,
-            0.18011915806421874,
-            0.26026267822265625,
-            0.03690411132812504,
-        ]],
+        [[0.3391654361028126, 0.18011915806421874, 0.26026267822265625, 0.03690411132812504]],
     );
     assert_option("step 3 bias_grad", s.bias_grad(), None);
     assert_matrix(
         "final filter",
         d.filter(),
-        [[
-            -0.8873216521415314,
-            -0.3212853305251719,
-            -0.13874990063476567,
-            -0.016551250976562543,
-        ]],
+        [[-0.8873216521415314, -0.3212853305251719, -0.13874990063476567, -0.016551250976562543]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 8.200510351447726);
@@ -8679,11 +6790,7 @@ fn case_54_relu_mse_conv_in6x7_k3x3_s3x2_p2_1step() {
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [
-            [2.625, 0.0, 2.375, 0.0, 0.0],
-            [0.0, 3.9375, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
+        [[2.625, 0.0, 2.375, 0.0, 0.0], [0.0, 3.9375, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]],
     );
     assert_scalar("step 0 loss", s.loss(), 4.18359375);
     assert_matrix(
@@ -8698,11 +6805,7 @@ fn case_54_relu_mse_conv_in6x7_k3x3_s3x2_p2_1step() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [2.28125, -1.275, -0.7375],
-            [0.3125, 1.09375, -0.15625],
-            [-0.46875, -1.25, 0.3125],
-        ],
+        [[2.28125, -1.275, -0.7375], [0.3125, 1.09375, -0.15625], [-0.46875, -1.25, 0.3125]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), None);
     assert_matrix(
@@ -8744,11 +6847,7 @@ fn case_55_linear_half_sse_corr_in3x3_k3x1_s2_p1_bias_2steps_floats() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [
-            [-1.2086842263531463],
-            [-1.9652941690496148],
-            [-1.668480457290873],
-        ],
+        [[-1.2086842263531463], [-1.9652941690496148], [-1.668480457290873]],
     );
     assert_matrix(
         "step 0 output",
@@ -8778,22 +6877,14 @@ fn case_55_linear_half_sse_corr_in3x3_k3x1_s2_p1_bias_2steps_floats() {
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [
-            [2.360828496014644],
-            [-4.354145546125858],
-            [1.5140383841910154],
-        ],
+        [[2.360828496014644], [-4.354145546125858], [1.5140383841910154]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(10.611258608446068));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [
-            [-1.4447670759546107],
-            [-1.529879614437029],
-            [-1.8198842957099743],
-        ],
+        [[-1.4447670759546107], [-1.529879614437029], [-1.8198842957099743]],
     );
     assert_matrix(
         "step 1 output",
@@ -8823,21 +6914,13 @@ fn case_55_linear_half_sse_corr_in3x3_k3x1_s2_p1_bias_2steps_floats() {
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [
-            [0.8629413611262908],
-            [-1.1948287863033582],
-            [0.15248473352572092],
-        ],
+        [[0.8629413611262908], [-1.1948287863033582], [0.15248473352572092]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(3.0758012823014997));
     assert_matrix(
         "final filter",
         d.filter(),
-        [
-            [-1.5310612120672398],
-            [-1.4103967358066931],
-            [-1.8351327690625465],
-        ],
+        [[-1.5310612120672398], [-1.4103967358066931], [-1.8351327690625465]],
     );
     assert_option("final bias", d.bias(), Some(0.2467225232574417));
     assert_scalar("loss_after", d.loss_after(), 4.805661681724505);
@@ -8870,28 +6953,12 @@ fn case_56_sigmoid_sse_conv_in6x3_k1x3_s3_p0x1_2steps_floats() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [[
-            -0.31787942533172187,
-            1.5275798185068914,
-            -0.2579110205770525,
-        ]],
+        [[-0.31787942533172187, 1.5275798185068914, -0.2579110205770525]],
     );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-3.1507001876629355], [0.5197019853807582]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.0410636977198315], [0.6270780778878519]],
-    );
+    assert_matrix("step 0 output", s.output(), [[-3.1507001876629355], [0.5197019853807582]]);
+    assert_matrix("step 0 activated", s.activated(), [[0.0410636977198315], [0.6270780778878519]]);
     assert_scalar("step 0 loss", s.loss(), 2.0509400722168114);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-0.03716543098683245], [-0.6323914464457411]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[-0.03716543098683245], [-0.6323914464457411]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
@@ -8902,28 +6969,12 @@ fn case_56_sigmoid_sse_conv_in6x3_k1x3_s3_p0x1_2steps_floats() {
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [[
-            -0.24542283795753647,
-            1.5565067876955012,
-            -0.2579110205770525,
-        ]],
+        [[-0.24542283795753647, 1.5565067876955012, -0.2579110205770525]],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-3.0994816893221664], [0.6129412421252649]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.043128639812073266], [0.648611446871357]],
-    );
+    assert_matrix("step 1 output", s.output(), [[-3.0994816893221664], [0.6129412421252649]]);
+    assert_matrix("step 1 activated", s.activated(), [[0.043128639812073266], [0.648611446871357]]);
     assert_scalar("step 1 loss", s.loss(), 1.991227517113742);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[-0.03877985395108824], [-0.6065220749075632]],
-    );
+    assert_matrix("step 1 delta", s.delta(), [[-0.03877985395108824], [-0.6065220749075632]]);
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
@@ -8933,11 +6984,7 @@ fn case_56_sigmoid_sse_conv_in6x3_k1x3_s3_p0x1_2steps_floats() {
     assert_matrix(
         "final filter",
         d.filter(),
-        [[
-            -0.17548732679042534,
-            1.5836960467675583,
-            -0.2579110205770525,
-        ]],
+        [[-0.17548732679042534, 1.5836960467675583, -0.2579110205770525]],
     );
     assert_option("final bias", d.bias(), None);
     assert_scalar("loss_after", d.loss_after(), 1.9360382561740623);
@@ -8964,14 +7011,7 @@ fn case_57_tanh_mse_corr_in7x1_k2x1_s1x3_p0x2_bias_2steps() {
     assert_matrix(
         "step 0 output",
         s.output(),
-        [
-            [-2.0, -2.0],
-            [-2.0, -2.0],
-            [-2.0, -2.0],
-            [-2.0, -2.0],
-            [-2.0, -2.0],
-            [-2.0, -2.0],
-        ],
+        [[-2.0, -2.0], [-2.0, -2.0], [-2.0, -2.0], [-2.0, -2.0], [-2.0, -2.0], [-2.0, -2.0]],
     );
     assert_matrix(
         "step 0 activated",
@@ -8999,11 +7039,7 @@ fn case_57_tanh_mse_corr_in7x1_k2x1_s1x3_p0x2_bias_2steps() {
         ],
     );
     assert_matrix("step 0 filter_grad", s.filter_grad(), [[0.0], [0.0]]);
-    assert_option(
-        "step 0 bias_grad",
-        s.bias_grad(),
-        Some(-0.10678084373829444),
-    );
+    assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.10678084373829444));
     let s = &steps[1];
     assert_matrix("step 1 filter", s.filter(), [[0.0], [-1.5]]);
     assert_matrix(
@@ -9044,11 +7080,7 @@ fn case_57_tanh_mse_corr_in7x1_k2x1_s1x3_p0x2_bias_2steps() {
         ],
     );
     assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.0], [0.0]]);
-    assert_option(
-        "step 1 bias_grad",
-        s.bias_grad(),
-        Some(-0.10889119879812312),
-    );
+    assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.10889119879812312));
     assert_matrix("final filter", d.filter(), [[0.0], [-1.5]]);
     assert_option("final bias", d.bias(), Some(-1.9784327957463583));
     assert_scalar("loss_after", d.loss_after(), 1.7128219470295933);
@@ -9097,163 +7129,70 @@ fn case_58_leaky_half_sse_conv_in3x5_k1x4_s2_bias_4steps_floats() {
     assert_matrix(
         "step 0 filter",
         s.filter(),
-        [[
-            1.8297625188996318,
-            -0.09541181758455242,
-            -1.1648114968036007,
-            1.4022583609721475,
-        ]],
+        [[1.8297625188996318, -0.09541181758455242, -1.1648114968036007, 1.4022583609721475]],
     );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[2.527196634546069], [0.625314621653079]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[2.527196634546069], [0.625314621653079]],
-    );
+    assert_matrix("step 0 output", s.output(), [[2.527196634546069], [0.625314621653079]]);
+    assert_matrix("step 0 activated", s.activated(), [[2.527196634546069], [0.625314621653079]]);
     assert_scalar("step 0 loss", s.loss(), 1.4003149802120614);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[1.6720606539010876], [0.06959260089973707]],
-    );
+    assert_matrix("step 0 delta", s.delta(), [[1.6720606539010876], [0.06959260089973707]]);
     assert_matrix(
         "step 0 filter_grad",
         s.filter_grad(),
-        [[
-            3.2018165105974123,
-            0.7500566879980162,
-            -1.425757667011502,
-            -3.178135311114895,
-        ]],
+        [[3.2018165105974123, 0.7500566879980162, -1.425757667011502, -3.178135311114895]],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(1.7416532548008248));
     let s = &steps[1];
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [[
-            0.22885426360092564,
-            -0.4704401615835605,
-            -0.45193266329784976,
-            2.991326016529595,
-        ]],
+        [[0.22885426360092564, -0.4704401615835605, -0.45193266329784976, 2.991326016529595]],
     );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-5.37774953472056], [3.8885916963782217]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[-2.68887476736028], [3.8885916963782217]],
-    );
+    assert_matrix("step 1 output", s.output(), [[-5.37774953472056], [3.8885916963782217]]);
+    assert_matrix("step 1 activated", s.activated(), [[-2.68887476736028], [3.8885916963782217]]);
     assert_scalar("step 1 loss", s.loss(), 11.834016228338353);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[-1.7720053740026307], [3.3328696756248797]],
-    );
+    assert_matrix("step 1 delta", s.delta(), [[-1.7720053740026307], [3.3328696756248797]]);
     assert_matrix(
         "step 1 filter_grad",
         s.filter_grad(),
-        [[
-            -9.707855946102052,
-            -1.2363889094277867,
-            -2.8270323533193835,
-            7.710930599539973,
-        ]],
+        [[-9.707855946102052, -1.2363889094277867, -2.8270323533193835, 7.710930599539973]],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(1.560864301622249));
     let s = &steps[2];
     assert_matrix(
         "step 2 filter",
         s.filter(),
-        [[
-            5.082782236651951,
-            0.14775429313033284,
-            0.961583513361842,
-            -0.8641392832403914,
-        ]],
+        [[5.082782236651951, 0.14775429313033284, 0.961583513361842, -0.8641392832403914]],
     );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[10.194079140110409], [-12.684402025755597]],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [[10.194079140110409], [-6.342201012877799]],
-    );
+    assert_matrix("step 2 output", s.output(), [[10.194079140110409], [-12.684402025755597]]);
+    assert_matrix("step 2 activated", s.activated(), [[10.194079140110409], [-6.342201012877799]]);
     assert_scalar("step 2 loss", s.loss(), 67.39860075681258);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [[9.338943159465428], [-3.4489615168155705]],
-    );
+    assert_matrix("step 2 delta", s.delta(), [[9.338943159465428], [-3.4489615168155705]]);
     assert_matrix(
         "step 2 filter_grad",
         s.filter_grad(),
-        [[
-            24.996711887716483,
-            4.686644812947047,
-            -3.076375664925693,
-            -22.64312464782355,
-        ]],
+        [[24.996711887716483, 4.686644812947047, -3.076375664925693, -22.64312464782355]],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), Some(5.8899816426498575));
     let s = &steps[3];
     assert_matrix(
         "step 3 filter",
         s.filter(),
-        [[
-            -7.41557370720629,
-            -2.1955681133431906,
-            2.4997713458246884,
-            10.457423040671385,
-        ]],
+        [[-7.41557370720629, -2.1955681133431906, 2.4997713458246884, 10.457423040671385]],
     );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [[-42.06200519085206], [20.315981696066483]],
-    );
-    assert_matrix(
-        "step 3 activated",
-        s.activated(),
-        [[-21.03100259542603], [20.315981696066483]],
-    );
+    assert_matrix("step 3 output", s.output(), [[-42.06200519085206], [20.315981696066483]]);
+    assert_matrix("step 3 activated", s.activated(), [[-21.03100259542603], [20.315981696066483]]);
     assert_scalar("step 3 loss", s.loss(), 434.7354621033951);
-    assert_matrix(
-        "step 3 delta",
-        s.delta(),
-        [[-10.943069288035506], [19.76025967531314]],
-    );
+    assert_matrix("step 3 delta", s.delta(), [[-10.943069288035506], [19.76025967531314]]);
     assert_matrix(
         "step 3 filter_grad",
         s.filter_grad(),
-        [[
-            -58.42749886963676,
-            -7.528827055450305,
-            -16.411715264737225,
-            46.57120517232892,
-        ]],
+        [[-58.42749886963676, -7.528827055450305, -16.411715264737225, 46.57120517232892]],
     );
     assert_option("step 3 bias_grad", s.bias_grad(), Some(8.817190387277634));
     assert_matrix(
         "final filter",
         d.filter(),
-        [[
-            21.79817572761209,
-            1.5688454143819621,
-            10.705628978193301,
-            -12.828179545493077,
-        ]],
+        [[21.79817572761209, 1.5688454143819621, 10.705628978193301, -12.828179545493077]],
     );
     assert_option("final bias", d.bias(), Some(-8.271075517802304));
     assert_scalar("loss_after", d.loss_after(), 2126.2643972478236);
@@ -9377,20 +7316,8 @@ fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
                 -15.094531250000001,
                 -3.1476562500000007,
             ],
-            [
-                -29.28203125,
-                -45.1953125,
-                2.2226562500000018,
-                13.685937499999998,
-                -23.07734375,
-            ],
-            [
-                -9.685937500000001,
-                -41.61640625,
-                -26.878125,
-                -26.99296875,
-                13.392187500000002,
-            ],
+            [-29.28203125, -45.1953125, 2.2226562500000018, 13.685937499999998, -23.07734375],
+            [-9.685937500000001, -41.61640625, -26.878125, -26.99296875, 13.392187500000002],
             [
                 8.96796875,
                 -16.76796875,
@@ -9405,20 +7332,8 @@ fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
                 -20.870312499999997,
                 3.599999999999998,
             ],
-            [
-                -11.56796875,
-                -9.70234375,
-                -32.272656250000004,
-                -15.000000000000004,
-                -13.08359375,
-            ],
-            [
-                -12.98359375,
-                -10.821093750000001,
-                -11.055468750000001,
-                -29.95,
-                -17.834375,
-            ],
+            [-11.56796875, -9.70234375, -32.272656250000004, -15.000000000000004, -13.08359375],
+            [-12.98359375, -10.821093750000001, -11.055468750000001, -29.95, -17.834375],
         ],
     );
     assert_matrix(
@@ -9452,30 +7367,10 @@ fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
         "step 1 filter_grad",
         s.filter_grad(),
         [
-            [
-                41.593750000000014,
-                13.571093749999996,
-                -35.871875,
-                -26.903906250000002,
-            ],
-            [
-                55.875390625,
-                28.064453124999996,
-                21.57656250000001,
-                -21.68359375,
-            ],
-            [
-                -106.42070312499999,
-                82.94257812499998,
-                26.5296875,
-                -19.195703125,
-            ],
-            [
-                -40.89843749999998,
-                -122.833203125,
-                72.01171874999999,
-                -10.486328124999991,
-            ],
+            [41.593750000000014, 13.571093749999996, -35.871875, -26.903906250000002],
+            [55.875390625, 28.064453124999996, 21.57656250000001, -21.68359375],
+            [-106.42070312499999, 82.94257812499998, 26.5296875, -19.195703125],
+            [-40.89843749999998, -122.833203125, 72.01171874999999, -10.486328124999991],
         ],
     );
     assert_option("step 1 bias_grad", s.bias_grad(), Some(94.58281249999999));
@@ -9484,30 +7379,10 @@ fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
         "step 2 filter",
         s.filter(),
         [
-            [
-                -3.3937500000000016,
-                -0.4352343749999996,
-                0.38406250000000064,
-                2.6122656250000005,
-            ],
-            [
-                -2.8469140625000002,
-                0.7654296875000006,
-                1.014218749999999,
-                -0.6316406249999997,
-            ],
-            [
-                9.0389453125,
-                -3.1255078124999978,
-                2.75953125,
-                3.4414453125000004,
-            ],
-            [
-                8.108593749999999,
-                7.142695312500001,
-                -3.1792968749999995,
-                3.9236328124999993,
-            ],
+            [-3.3937500000000016, -0.4352343749999996, 0.38406250000000064, 2.6122656250000005],
+            [-2.8469140625000002, 0.7654296875000006, 1.014218749999999, -0.6316406249999997],
+            [9.0389453125, -3.1255078124999978, 2.75953125, 3.4414453125000004],
+            [8.108593749999999, 7.142695312500001, -3.1792968749999995, 3.9236328124999993],
         ],
     );
     assert_matrix(
@@ -9596,30 +7471,10 @@ fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
         "step 2 filter_grad",
         s.filter_grad(),
         [
-            [
-                -31.143994140625004,
-                -39.839794921875,
-                27.095458984375,
-                -16.257275390624997,
-            ],
-            [
-                -6.254052734374991,
-                -14.886718750000005,
-                -37.933642578124996,
-                27.095458984375,
-            ],
-            [
-                33.04208007812498,
-                -40.86872070312499,
-                21.6763671875,
-                -32.514550781249994,
-            ],
-            [
-                29.575439453124996,
-                11.483212890624992,
-                -16.257275390624997,
-                43.352734375,
-            ],
+            [-31.143994140625004, -39.839794921875, 27.095458984375, -16.257275390624997],
+            [-6.254052734374991, -14.886718750000005, -37.933642578124996, 27.095458984375],
+            [33.04208007812498, -40.86872070312499, 21.6763671875, -32.514550781249994],
+            [29.575439453124996, 11.483212890624992, -16.257275390624997, 43.352734375],
         ],
     );
     assert_option("step 2 bias_grad", s.bias_grad(), Some(34.95226562499999));
@@ -9627,30 +7482,10 @@ fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
         "final filter",
         d.filter(),
         [
-            [
-                -0.2793505859375012,
-                3.5487451171875,
-                -2.3254833984374996,
-                4.2379931640625,
-            ],
-            [
-                -2.221508789062501,
-                2.254101562500001,
-                4.807583007812498,
-                -3.3411865234375,
-            ],
-            [
-                5.734737304687501,
-                0.9613642578125017,
-                0.5918945312500004,
-                6.692900390625001,
-            ],
-            [
-                5.151049804687499,
-                5.994374023437501,
-                -1.5535693359374996,
-                -0.4116406250000004,
-            ],
+            [-0.2793505859375012, 3.5487451171875, -2.3254833984374996, 4.2379931640625],
+            [-2.221508789062501, 2.254101562500001, 4.807583007812498, -3.3411865234375],
+            [5.734737304687501, 0.9613642578125017, 0.5918945312500004, 6.692900390625001],
+            [5.151049804687499, 5.994374023437501, -1.5535693359374996, -0.4116406250000004],
         ],
     );
     assert_option("final bias", d.bias(), Some(-23.066007812499997));
@@ -9717,11 +7552,7 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         [
             [-0.6527230443705904, 4.997916347200027, 4.613756118463335],
             [-1.6145840716137456, 3.5533842092011527, 2.0948263608812554],
-            [
-                -0.2066398562236548,
-                -0.4535352747854798,
-                -1.4752332885409354,
-            ],
+            [-0.2066398562236548, -0.4535352747854798, -1.4752332885409354],
             [3.059014596597334, 4.282939007400652, 0.9391141930002506],
         ],
     );
@@ -9731,11 +7562,7 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         [
             [-0.6527230443705904, 4.997916347200027, 4.613756118463335],
             [-1.6145840716137456, 3.5533842092011527, 2.0948263608812554],
-            [
-                -0.2066398562236548,
-                -0.4535352747854798,
-                -1.4752332885409354,
-            ],
+            [-0.2066398562236548, -0.4535352747854798, -1.4752332885409354],
             [3.059014596597334, 4.282939007400652, 0.9391141930002506],
         ],
     );
@@ -9745,16 +7572,8 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         s.delta(),
         [
             [0.10882951079000397, 0.6020735317595932, 0.6877833710434136],
-            [
-                -0.07845857350286159,
-                0.5108221892370315,
-                0.20313119803647575,
-            ],
-            [
-                -0.3052957245342943,
-                -0.19045889234429203,
-                -0.47691753057955083,
-            ],
+            [-0.07845857350286159, 0.5108221892370315, 0.20313119803647575],
+            [-0.3052957245342943, -0.19045889234429203, -0.47691753057955083],
             [0.7829570647962674, 0.4755793979379652, -0.11995154534656255],
         ],
     );
@@ -9768,31 +7587,15 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
     assert_matrix(
         "step 1 filter",
         s.filter(),
-        [[
-            -0.618803121936623,
-            -0.38842247955738207,
-            -0.6458979592070531,
-        ]],
+        [[-0.618803121936623, -0.38842247955738207, -0.6458979592070531]],
     );
     assert_matrix(
         "step 1 output",
         s.output(),
         [
-            [
-                -0.6601794184100007,
-                -2.0880992623850387,
-                -1.2998419844179603,
-            ],
-            [
-                -0.40696160122318886,
-                -0.7564482405851946,
-                -2.261475257413609,
-            ],
-            [
-                1.0792894752578022,
-                -0.28399735513928676,
-                -0.1804156516160263,
-            ],
+            [-0.6601794184100007, -2.0880992623850387, -1.2998419844179603],
+            [-0.40696160122318886, -0.7564482405851946, -2.261475257413609],
+            [1.0792894752578022, -0.28399735513928676, -0.1804156516160263],
             [-2.285961721482632, -0.5115497536664533, -1.6095719040436596],
         ],
     );
@@ -9800,21 +7603,9 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         "step 1 activated",
         s.activated(),
         [
-            [
-                -0.6601794184100007,
-                -2.0880992623850387,
-                -1.2998419844179603,
-            ],
-            [
-                -0.40696160122318886,
-                -0.7564482405851946,
-                -2.261475257413609,
-            ],
-            [
-                1.0792894752578022,
-                -0.28399735513928676,
-                -0.1804156516160263,
-            ],
+            [-0.6601794184100007, -2.0880992623850387, -1.2998419844179603],
+            [-0.40696160122318886, -0.7564482405851946, -2.261475257413609],
+            [1.0792894752578022, -0.28399735513928676, -0.1804156516160263],
             [-2.285961721482632, -0.5115497536664533, -1.6095719040436596],
         ],
     );
@@ -9823,26 +7614,10 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         "step 1 delta",
         s.delta(),
         [
-            [
-                0.10758678178343557,
-                -0.5789290698379177,
-                -0.2978163127701355,
-            ],
-            [
-                0.12281183822889785,
-                -0.20748321906069306,
-                -0.5229190716793349,
-            ],
-            [
-                -0.0909741692873848,
-                -0.16220257240325986,
-                -0.261114591092066,
-            ],
-            [
-                -0.10787232155039361,
-                -0.3235020622398857,
-                -0.5447325615205476,
-            ],
+            [0.10758678178343557, -0.5789290698379177, -0.2978163127701355],
+            [0.12281183822889785, -0.20748321906069306, -0.5229190716793349],
+            [-0.0909741692873848, -0.16220257240325986, -0.261114591092066],
+            [-0.10787232155039361, -0.3235020622398857, -0.5447325615205476],
         ],
     );
     assert_matrix(
@@ -9884,16 +7659,8 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         [
             [0.06542000150337385, 0.1714840828640877, 0.3456779769356281],
             [0.03412049233688097, 0.08746273513531613, 0.2871952448273157],
-            [
-                -0.5025370964967193,
-                0.007607572884923271,
-                -0.3773795690401265,
-            ],
-            [
-                0.6755907837938322,
-                -0.032644961743411915,
-                0.09209560450764487,
-            ],
+            [-0.5025370964967193, 0.007607572884923271, -0.3773795690401265],
+            [0.6755907837938322, -0.032644961743411915, 0.09209560450764487],
         ],
     );
     assert_matrix(
@@ -9906,21 +7673,13 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
     assert_matrix(
         "step 3 filter",
         s.filter(),
-        [[
-            -0.810742245390948,
-            0.07193430738477874,
-            -0.45564457395799307,
-        ]],
+        [[-0.810742245390948, 0.07193430738477874, -0.45564457395799307]],
     );
     assert_matrix(
         "step 3 output",
         s.output(),
         [
-            [
-                -0.7818964877377854,
-                -1.1429978916603052,
-                -0.41280752268889875,
-            ],
+            [-0.7818964877377854, -1.1429978916603052, -0.41280752268889875],
             [-0.8302964636561084, 0.17708840165672066, -2.419165425691916],
             [1.471367082859121, -0.6514696394937537, -0.5355121458019568],
             [-2.0614132949284616, 0.6677868956171799, -2.0000817298892914],
@@ -9930,11 +7689,7 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         "step 3 activated",
         s.activated(),
         [
-            [
-                -0.7818964877377854,
-                -1.1429978916603052,
-                -0.41280752268889875,
-            ],
+            [-0.7818964877377854, -1.1429978916603052, -0.41280752268889875],
             [-0.8302964636561084, 0.17708840165672066, -2.419165425691916],
             [1.471367082859121, -0.6514696394937537, -0.5355121458019568],
             [-2.0614132949284616, 0.6677868956171799, -2.0000817298892914],
@@ -9945,26 +7700,10 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         "step 3 delta",
         s.delta(),
         [
-            [
-                0.08730060356213812,
-                -0.4214121747171287,
-                -0.1499772358152919,
-            ],
-            [
-                0.052256027823411266,
-                -0.051893778687040516,
-                -0.5492007663923861,
-            ],
-            [
-                -0.025627901353831674,
-                -0.22344795312900434,
-                -0.32029734012305444,
-            ],
-            [
-                -0.07044758379136518,
-                -0.12694595402594686,
-                -0.6098175324948195,
-            ],
+            [0.08730060356213812, -0.4214121747171287, -0.1499772358152919],
+            [0.052256027823411266, -0.051893778687040516, -0.5492007663923861],
+            [-0.025627901353831674, -0.22344795312900434, -0.32029734012305444],
+            [-0.07044758379136518, -0.12694595402594686, -0.6098175324948195],
         ],
     );
     assert_matrix(
@@ -10073,30 +7812,10 @@ fn case_61_sigmoid_half_sse_corr_in3x5_k4x4_s2x1_p2_bias_1step() {
         "step 0 filter_grad",
         s.filter_grad(),
         [
-            [
-                0.3891323707412625,
-                0.1531444221629195,
-                0.0994801754400494,
-                0.16059323934564718,
-            ],
-            [
-                -0.3827871362066457,
-                -0.1559433976764179,
-                -0.05718192536273571,
-                0.002696018921633493,
-            ],
-            [
-                -1.111796090231277,
-                -1.610919024455412,
-                0.0670441917562664,
-                1.0294826308936635,
-            ],
-            [
-                1.582835021143219,
-                0.7145473080031626,
-                -0.7808723289556109,
-                -1.091873256192494,
-            ],
+            [0.3891323707412625, 0.1531444221629195, 0.0994801754400494, 0.16059323934564718],
+            [-0.3827871362066457, -0.1559433976764179, -0.05718192536273571, 0.002696018921633493],
+            [-1.111796090231277, -1.610919024455412, 0.0670441917562664, 1.0294826308936635],
+            [1.582835021143219, 0.7145473080031626, -0.7808723289556109, -1.091873256192494],
         ],
     );
     assert_option("step 0 bias_grad", s.bias_grad(), Some(0.9991383547379681));
@@ -10104,30 +7823,10 @@ fn case_61_sigmoid_half_sse_corr_in3x5_k4x4_s2x1_p2_bias_1step() {
         "final filter",
         d.filter(),
         [
-            [
-                -0.7694566185370632,
-                -1.257657221108146,
-                1.2450259912279975,
-                -0.5080296619672824,
-            ],
-            [
-                0.019139356810332284,
-                1.0077971698838208,
-                2.002859096268137,
-                1.4998651990539182,
-            ],
-            [
-                0.055589804511563846,
-                -0.6694540487772294,
-                1.7466477904121867,
-                -1.0514741315446832,
-            ],
-            [
-                0.6708582489428391,
-                0.21427263459984186,
-                0.039043616447780545,
-                -0.6954063371903753,
-            ],
+            [-0.7694566185370632, -1.257657221108146, 1.2450259912279975, -0.5080296619672824],
+            [0.019139356810332284, 1.0077971698838208, 2.002859096268137, 1.4998651990539182],
+            [0.055589804511563846, -0.6694540487772294, 1.7466477904121867, -1.0514741315446832],
+            [0.6708582489428391, 0.21427263459984186, 0.039043616447780545, -0.6954063371903753],
         ],
     );
     assert_option("final bias", d.bias(), Some(-2.0499569177368984));
@@ -10155,80 +7854,39 @@ fn case_62_tanh_sse_conv_in2x7_k1x1_s2_bias_2steps() {
     assert_eq!(steps.len(), 2, "number of steps");
     let s = &steps[0];
     assert_matrix("step 0 filter", s.filter(), [[1.75]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-1.25, 3.125, -1.6875, -2.5625]],
-    );
+    assert_matrix("step 0 output", s.output(), [[-1.25, 3.125, -1.6875, -2.5625]]);
     assert_matrix(
         "step 0 activated",
         s.activated(),
-        [[
-            -0.8482836399575129,
-            0.9961465306733451,
-            -0.9338280432225918,
-            -0.9881778622875123,
-        ]],
+        [[-0.8482836399575129, 0.9961465306733451, -0.9338280432225918, -0.9881778622875123]],
     );
     assert_scalar("step 0 loss", s.loss(), 3.937128378450919);
     assert_matrix(
         "step 0 delta",
         s.delta(),
-        [[
-            -0.47574268676347264,
-            0.02686303053477074,
-            0.08091800631865698,
-            0.012308003409363666,
-        ]],
+        [[-0.47574268676347264, 0.02686303053477074, 0.08091800631865698, 0.012308003409363666]],
     );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.3933507187009211]],
-    );
-    assert_option(
-        "step 0 bias_grad",
-        s.bias_grad(),
-        Some(-0.35565364650068126),
-    );
+    assert_matrix("step 0 filter_grad", s.filter_grad(), [[0.3933507187009211]]);
+    assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.35565364650068126));
     let s = &steps[1];
     assert_matrix("step 1 filter", s.filter(), [[1.730332464064954]]);
     assert_matrix(
         "step 1 output",
         s.output(),
-        [[
-            -1.21254978173992,
-            3.113281378422465,
-            -1.6451328977561581,
-            -2.5102991297886352,
-        ]],
+        [[-1.21254978173992, 3.113281378422465, -1.6451328977561581, -2.5102991297886352]],
     );
     assert_matrix(
         "step 1 activated",
         s.activated(),
-        [[
-            -0.8374427106860355,
-            0.9960553295296427,
-            -0.9281867127806821,
-            -0.9868854105140927,
-        ]],
+        [[-0.8374427106860355, 0.9960553295296427, -0.9281867127806821, -0.9868854105140927]],
     );
     assert_scalar("step 1 loss", s.loss(), 3.9228125864912853);
     assert_matrix(
         "step 1 delta",
         s.delta(),
-        [[
-            -0.5002710346273056,
-            0.027496112865602183,
-            0.08912260246078318,
-            0.013712051865804264,
-        ]],
+        [[-0.5002710346273056, 0.027496112865602183, 0.08912260246078318, 0.013712051865804264]],
     );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.4061158600845724]],
-    );
+    assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.4061158600845724]]);
     assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.369940267435116));
     assert_matrix("final filter", d.filter(), [[1.7100266710607255]]);
     assert_option("final bias", d.bias(), Some(0.5362796956967899));

@@ -52,10 +52,7 @@ fn the_askers_recipe_climbs_the_loss() {
 
     let after_asker = train! { input: x, filter: asker, target: t, lr: 0.5 };
     assert!(after_asker.steps()[0].loss() > d.loss_after());
-    assert!(
-        after_asker.steps()[0].loss() > s.loss(),
-        "the asker's step made things worse"
-    );
+    assert!(after_asker.steps()[0].loss() > s.loss(), "the asker's step made things worse");
 }
 
 #[test]

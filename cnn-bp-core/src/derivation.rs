@@ -236,13 +236,7 @@ where
     trace.begin_after();
     let after = forward(layer, input, &params, &mut trace);
     let loss_after = loss(layer, &after.y, target, &mut trace);
-    Derivation {
-        steps: taken,
-        filter: params.filter,
-        bias: params.bias,
-        loss_after,
-        trace,
-    }
+    Derivation { steps: taken, filter: params.filter, bias: params.bias, loss_after, trace }
 }
 
 fn all_finite<S: Float, const C: usize, const R: usize>(matrix: &[[S; C]; R]) -> bool {

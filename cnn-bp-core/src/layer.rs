@@ -227,16 +227,8 @@ impl Scale {
         if self.is_one() {
             return value;
         }
-        let scaled = if self.num == 1 {
-            value
-        } else {
-            value * S::from_usize(self.num)
-        };
-        if self.den == 1 {
-            scaled
-        } else {
-            scaled / S::from_usize(self.den)
-        }
+        let scaled = if self.num == 1 { value } else { value * S::from_usize(self.num) };
+        if self.den == 1 { scaled } else { scaled / S::from_usize(self.den) }
     }
 }
 
@@ -372,18 +364,12 @@ impl Layer {
         if input.0 == 0 || input.1 == 0 || filter.0 == 0 || filter.1 == 0 {
             return Err(SpecError::Empty);
         }
-        let output = self
-            .output_shape(input, filter)
-            .ok_or(SpecError::FilterTooLarge {
-                input,
-                filter,
-                padding: self.padding,
-            })?;
-        if output == target {
-            Ok(())
-        } else {
-            Err(SpecError::TargetShape { output, target })
-        }
+        let output = self.output_shape(input, filter).ok_or(SpecError::FilterTooLarge {
+            input,
+            filter,
+            padding: self.padding,
+        })?;
+        if output == target { Ok(()) } else { Err(SpecError::TargetShape { output, target }) }
     }
 }
 
@@ -426,25 +412,15 @@ impl fmt::Display for SpecError {
         match *self {
             Self::ZeroStride => f.write_str("the stride must be at least 1"),
             Self::LearningRate(lr) => {
-                write!(
-                    f,
-                    "the learning rate must be a positive finite number, not {lr}"
-                )
+                write!(f, "the learning rate must be a positive finite number, not {lr}")
             }
             Self::ZeroSteps => f.write_str("at least one step is needed"),
             Self::ReluGradAtZero(v) => write!(f, "relu_grad_at_zero must be 0 or 1, not {v}"),
             Self::LeakySlope(v) => {
-                write!(
-                    f,
-                    "a leaky ReLU's slope must be a positive finite number, not {v}"
-                )
+                write!(f, "a leaky ReLU's slope must be a positive finite number, not {v}")
             }
             Self::Empty => f.write_str("the input and the filter need at least one entry"),
-            Self::FilterTooLarge {
-                input,
-                filter,
-                padding,
-            } => write!(
+            Self::FilterTooLarge { input, filter, padding } => write!(
                 f,
                 "the {}×{} filter does not fit in the {}×{} input padded to {}×{}",
                 filter.0,

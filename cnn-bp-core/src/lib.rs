@@ -160,10 +160,7 @@ pub mod __private {
                 settings.lr,
                 settings.steps,
                 input,
-                Params {
-                    filter: *filter,
-                    bias,
-                },
+                Params { filter: *filter, bias },
                 target,
             )
         }

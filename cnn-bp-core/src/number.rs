@@ -37,11 +37,7 @@ pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
     let (digits, exponent) = shortest_digits(magnitude);
     let whole = magnitude.fract() == 0.0 && magnitude < 1e15;
     let rounded = !(digits <= EXACT_DIGITS || whole);
-    let shown = if rounded {
-        round_significant(magnitude)
-    } else {
-        magnitude
-    };
+    let shown = if rounded { round_significant(magnitude) } else { magnitude };
     if PLAIN_EXPONENTS.contains(&exponent) || whole {
         let _ = write!(out, "{shown}");
     } else {
@@ -54,14 +50,10 @@ pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
 /// The number of significant digits of the shortest round-trip decimal, and its exponent.
 fn shortest_digits(magnitude: f64) -> (usize, i32) {
     let scientific = format!("{magnitude:e}");
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .expect("`{:e}` always writes an exponent");
+    let (mantissa, exponent) =
+        scientific.split_once('e').expect("`{:e}` always writes an exponent");
     let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
-    (
-        digits,
-        exponent.parse().expect("`{:e}` writes a whole exponent"),
-    )
+    (digits, exponent.parse().expect("`{:e}` writes a whole exponent"))
 }
 
 /// The double nearest to `magnitude` rounded to [`SIGNIFICANT_DIGITS`] significant digits.

@@ -123,14 +123,7 @@ where
         for q in 0..OW {
             let value = layer.activation.apply(z[p][q]);
             let arg = Operand::new(Sym::Z(p, q), z[p][q]);
-            rec.equation(
-                Sym::Y(p, q),
-                Expr::Activate {
-                    f: layer.activation,
-                    z: arg,
-                },
-                value,
-            );
+            rec.equation(Sym::Y(p, q), Expr::Activate { f: layer.activation, z: arg }, value);
             y[p][q] = value;
         }
     }
@@ -197,23 +190,11 @@ where
         for q in 0..OW {
             let (z, y, t) = (forward.z[p][q], forward.y[p][q], target[p][q]);
             let dy = grad_scale.apply(y - t);
-            rec.term(Term::Diff(
-                Operand::new(Sym::Y(p, q), y),
-                Operand::new(Sym::T(p, q), t),
-            ));
+            rec.term(Term::Diff(Operand::new(Sym::Y(p, q), y), Operand::new(Sym::T(p, q), t)));
             rec.sum(Sym::Dy(p, q), grad_scale, dy);
             let (slope, case) = layer.activation.slope(z, y);
             let (z, y) = (Operand::new(Sym::Z(p, q), z), Operand::new(Sym::Y(p, q), y));
-            rec.equation(
-                Sym::Slope(p, q),
-                Expr::Slope {
-                    f: layer.activation,
-                    z,
-                    y,
-                    case,
-                },
-                slope,
-            );
+            rec.equation(Sym::Slope(p, q), Expr::Slope { f: layer.activation, z, y, case }, slope);
             delta[p][q] = dy * slope;
             rec.term(Term::Product(
                 Operand::new(Sym::Dy(p, q), dy),
@@ -257,11 +238,7 @@ where
         rec.sum(Sym::GradB, Scale::ONE, acc);
         acc
     });
-    Gradients {
-        delta,
-        filter,
-        bias,
-    }
+    Gradients { delta, filter, bias }
 }
 
 /// The gradient-descent update `W ← W − η·∂L/∂W`, `b ← b − η·∂L/∂b`.
@@ -322,10 +299,5 @@ where
     let loss = loss(layer, &forward.y, target, rec);
     let grads = backward(layer, input, &forward, target, params.bias.is_some(), rec);
     let next = update(params, &grads, lr, rec);
-    StepOutcome {
-        forward,
-        loss,
-        grads,
-        next,
-    }
+    StepOutcome { forward, loss, grads, next }
 }

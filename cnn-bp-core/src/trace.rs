@@ -175,18 +175,12 @@ pub struct Grid<S> {
 impl<S: Copy> Grid<S> {
     /// Copies a fixed-size matrix.
     pub fn from_array<const C: usize, const R: usize>(matrix: &[[S; C]; R]) -> Self {
-        Self {
-            rows: R,
-            cols: C,
-            data: matrix.iter().flatten().copied().collect(),
-        }
+        Self { rows: R, cols: C, data: matrix.iter().flatten().copied().collect() }
     }
 
     /// Builds a grid from its rows and columns and an entry function.
     pub fn from_fn(rows: usize, cols: usize, mut entry: impl FnMut(usize, usize) -> S) -> Self {
-        let data = (0..rows * cols)
-            .map(|k| entry(k / cols, k % cols))
-            .collect();
+        let data = (0..rows * cols).map(|k| entry(k / cols, k % cols)).collect();
         Self { rows, cols, data }
     }
 
@@ -200,19 +194,13 @@ impl<S: Copy> Grid<S> {
     /// # Panics
     /// If the position is outside the grid.
     pub fn get(&self, row: usize, col: usize) -> S {
-        assert!(
-            row < self.rows && col < self.cols,
-            "({row}, {col}) is outside the grid"
-        );
+        assert!(row < self.rows && col < self.cols, "({row}, {col}) is outside the grid");
         self.data[row * self.cols + col]
     }
 
     /// The entries with their positions, row by row.
     pub fn entries(&self) -> impl Iterator<Item = ((usize, usize), S)> + '_ {
-        self.data
-            .iter()
-            .enumerate()
-            .map(|(k, &v)| ((k / self.cols, k % self.cols), v))
+        self.data.iter().enumerate().map(|(k, &v)| ((k / self.cols, k % self.cols), v))
     }
 }
 
@@ -270,9 +258,7 @@ impl<S> Trace<S> {
         Self {
             given,
             steps: Vec::new(),
-            after: Section {
-                equations: Vec::new(),
-            },
+            after: Section { equations: Vec::new() },
             stopped_early: false,
             pending: Vec::new(),
             recording_after: false,
@@ -281,9 +267,7 @@ impl<S> Trace<S> {
 
     /// From now on, equations belong to a new step.
     pub fn begin_step(&mut self) {
-        self.steps.push(Section {
-            equations: Vec::new(),
-        });
+        self.steps.push(Section { equations: Vec::new() });
     }
 
     /// From now on, equations belong to the final forward pass.
@@ -307,11 +291,7 @@ impl<S> Recorder<S> for Trace<S> {
 
     fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
         let terms = core::mem::take(&mut self.pending);
-        self.push(Equation {
-            lhs,
-            expr: Expr::Sum { scale, terms },
-            value,
-        });
+        self.push(Equation { lhs, expr: Expr::Sum { scale, terms }, value });
     }
 
     fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {

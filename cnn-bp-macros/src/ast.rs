@@ -82,22 +82,13 @@ pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
 fn value(input: ParseStream, key: &Ident) -> syn::Result<Expr> {
     if input.peek(Token![=]) {
         let eq: Token![=] = input.parse()?;
-        return Err(syn::Error::new(
-            eq.span,
-            format!("write `{key}: …` with a colon, not `=`"),
-        ));
+        return Err(syn::Error::new(eq.span, format!("write `{key}: …` with a colon, not `=`")));
     }
     input.parse::<Token![:]>().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("expected `:` after `{key}`, like `{key}: …`"),
-        )
+        syn::Error::new(e.span(), format!("expected `:` after `{key}`, like `{key}: …`"))
     })?;
     if input.is_empty() || input.peek(Token![,]) {
-        return Err(syn::Error::new(
-            input.span(),
-            format!("expected a value after `{key}:`"),
-        ));
+        return Err(syn::Error::new(input.span(), format!("expected a value after `{key}:`")));
     }
     input.parse()
 }

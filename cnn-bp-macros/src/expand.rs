@@ -31,11 +31,7 @@ pub(crate) fn train(tokens: TokenStream) -> TokenStream {
 fn number_tokens(n: Number) -> TokenStream {
     let mut lit = Lit::f64_suffixed(n.value.abs());
     lit.set_span(n.span);
-    if n.value.is_sign_negative() {
-        quote_spanned!(n.span=> -#lit)
-    } else {
-        quote!(#lit)
-    }
+    if n.value.is_sign_negative() { quote_spanned!(n.span=> -#lit) } else { quote!(#lit) }
 }
 
 fn literal_tokens(literal: &Literal) -> TokenStream {

@@ -112,15 +112,7 @@ pub(crate) fn list(words: &[&str]) -> String {
 mod tests {
     use super::{distance, nearest};
 
-    const KEYS: &[&str] = &[
-        "input",
-        "filter",
-        "target",
-        "lr",
-        "bias",
-        "activation",
-        "steps",
-    ];
+    const KEYS: &[&str] = &["input", "filter", "target", "lr", "bias", "activation", "steps"];
 
     #[test]
     fn typos_and_synonyms_find_their_key() {

@@ -122,20 +122,14 @@ pub(crate) fn number(expr: &Expr) -> Result<Number, syn::Error> {
     };
     let inner = ungroup(inner);
     let (digits, suffix) = match inner {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => (int.base10_digits(), int.suffix()),
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(float),
-            ..
-        }) => (float.base10_digits(), float.suffix()),
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => (int.base10_digits(), int.suffix()),
+        Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) => {
+            (float.base10_digits(), float.suffix())
+        }
         _ => {
             return Err(syn::Error::new_spanned(
                 expr,
-                format!(
-                    "expected a number such as `2`, `-0.5` or `1e-3`, found {}",
-                    shown(expr)
-                ),
+                format!("expected a number such as `2`, `-0.5` or `1e-3`, found {}", shown(expr)),
             ));
         }
     };
@@ -146,10 +140,7 @@ pub(crate) fn number(expr: &Expr) -> Result<Number, syn::Error> {
         ));
     }
     let magnitude: f64 = digits.parse().map_err(|_| {
-        syn::Error::new_spanned(
-            inner,
-            format!("{} is not a number cnn-bp can read", shown(expr)),
-        )
+        syn::Error::new_spanned(inner, format!("{} is not a number cnn-bp can read", shown(expr)))
     })?;
     if !magnitude.is_finite() {
         return Err(syn::Error::new_spanned(
@@ -160,10 +151,7 @@ pub(crate) fn number(expr: &Expr) -> Result<Number, syn::Error> {
             ),
         ));
     }
-    Ok(Number {
-        value: if negative { -magnitude } else { magnitude },
-        span: expr.span(),
-    })
+    Ok(Number { value: if negative { -magnitude } else { magnitude }, span: expr.span() })
 }
 
 /// `(expr)` produced by `macro_rules!` substitution is an invisible group; see through it.
@@ -248,10 +236,8 @@ pub(crate) fn literal<'a>(
         out.push(numbers);
     }
     if out.is_empty() && ok {
-        errors.at(
-            whole,
-            format!("{what} is empty; write at least one row, like `[[1, 2], [3, 4]]`"),
-        );
+        errors
+            .at(whole, format!("{what} is empty; write at least one row, like `[[1, 2], [3, 4]]`"));
         return None;
     }
     ok.then_some(Literal { rows: out })
@@ -261,10 +247,7 @@ pub(crate) fn literal<'a>(
 fn matrix(value: &Expr, key: &str, errors: &mut Errors) -> Option<Matrix> {
     match ungroup(value) {
         Expr::Array(outer)
-            if outer
-                .elems
-                .iter()
-                .any(|e| matches!(ungroup(e), Expr::Array(_)))
+            if outer.elems.iter().any(|e| matches!(ungroup(e), Expr::Array(_)))
                 || outer.elems.is_empty() =>
         {
             literal(&outer.elems, value, &format!("`{key}`"), errors).map(Matrix::Literal)
@@ -298,34 +281,16 @@ fn whole_number(value: &Expr, key: &str, min: usize, errors: &mut Errors) -> Opt
             return None;
         }
     };
-    let is_int = matches!(
-        ungroup(value),
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(_),
-            ..
-        })
-    );
+    let is_int = matches!(ungroup(value), Expr::Lit(ExprLit { lit: Lit::Int(_), .. }));
     let what = if min == 0 { "0 or more" } else { "1 or more" };
     if n.value < 0.0 {
-        errors.at(
-            value,
-            format!("`{key}` cannot be negative: write a whole number, {what}"),
-        );
+        errors.at(value, format!("`{key}` cannot be negative: write a whole number, {what}"));
         None
     } else if !is_int || n.value.fract() != 0.0 {
-        errors.at(
-            value,
-            format!(
-                "`{key}` must be a whole number ({what}), not {}",
-                shown(value)
-            ),
-        );
+        errors.at(value, format!("`{key}` must be a whole number ({what}), not {}", shown(value)));
         None
     } else if n.value < min as f64 {
-        errors.at(
-            value,
-            format!("`{key}` must be at least {min}, not {}", shown(value)),
-        );
+        errors.at(value, format!("`{key}` must be at least {min}, not {}", shown(value)));
         None
     } else if n.value > 1e9 {
         errors.at(value, format!("`{key}` is too large"));
@@ -365,11 +330,7 @@ fn choice<'a>(value: &Expr, key: &str, valid: &[&'a str], errors: &mut Errors) -
     let Some(name) = bare_name(value) else {
         errors.at(
             value,
-            format!(
-                "`{key}` must be one of {}, found {}",
-                suggest::list(valid),
-                shown(value)
-            ),
+            format!("`{key}` must be one of {}, found {}", suggest::list(valid), shown(value)),
         );
         return None;
     };
@@ -414,10 +375,7 @@ fn activation(value: &Expr, errors: &mut Errors) -> Option<Activation> {
         "sigmoid" => Some(Activation::Sigmoid),
         "tanh" => Some(Activation::Tanh),
         _ => {
-            errors.at(
-                value,
-                "`leaky_relu` needs its slope for z < 0, like `leaky_relu(0.01)`",
-            );
+            errors.at(value, "`leaky_relu` needs its slope for z < 0, like `leaky_relu(0.01)`");
             None
         }
     }
@@ -461,11 +419,7 @@ fn sort_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
 
 const fn output_len(input: usize, filter: usize, stride: usize, padding: usize) -> Option<usize> {
     let padded = input + 2 * padding;
-    if filter > padded {
-        None
-    } else {
-        Some((padded - filter) / stride + 1)
-    }
+    if filter > padded { None } else { Some((padded - filter) / stride + 1) }
 }
 
 /// Checks a parsed spec; `None` when anything was wrong (and then `errors` says what).
@@ -474,34 +428,19 @@ pub(crate) fn spec(parsed: &ast::Spec, errors: &mut Errors) -> Option<Spec> {
     // A key whose entry was malformed or misspelt has been reported already.
     let reported =
         |key: &&str| given.meant.contains(key) || parsed.malformed.iter().any(|m| m == key);
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|k| given.get(k).is_none() && !reported(k))
-        .collect();
+    let missing: Vec<&str> =
+        REQUIRED.iter().copied().filter(|k| given.get(k).is_none() && !reported(k)).collect();
 
-    let input = given
-        .get("input")
-        .and_then(|e| matrix(&e.value, "input", errors));
-    let filter = given
-        .get("filter")
-        .and_then(|e| matrix(&e.value, "filter", errors));
-    let target = given
-        .get("target")
-        .and_then(|e| matrix(&e.value, "target", errors));
-    let lr = given
-        .get("lr")
-        .and_then(|e| learning_rate(&e.value, errors));
+    let input = given.get("input").and_then(|e| matrix(&e.value, "input", errors));
+    let filter = given.get("filter").and_then(|e| matrix(&e.value, "filter", errors));
+    let target = given.get("target").and_then(|e| matrix(&e.value, "target", errors));
+    let lr = given.get("lr").and_then(|e| learning_rate(&e.value, errors));
     let bias = match given.get("bias") {
         None => Some(None),
-        Some(e) => number(&e.value)
-            .map_err(|error| errors.push(error))
-            .ok()
-            .map(Some),
+        Some(e) => number(&e.value).map_err(|error| errors.push(error)).ok().map(Some),
     };
-    let activation = given
-        .get("activation")
-        .map_or(Some(Activation::Relu), |e| activation(&e.value, errors));
+    let activation =
+        given.get("activation").map_or(Some(Activation::Relu), |e| activation(&e.value, errors));
     let loss = given.get("loss").map_or(Some(Loss::HalfSse), |e| {
         choice(&e.value, "loss", LOSSES, errors).map(|name| match name {
             "sse" => Loss::Sse,
@@ -526,23 +465,14 @@ pub(crate) fn spec(parsed: &ast::Spec, errors: &mut Errors) -> Option<Spec> {
         }
         Some(steps)
     });
-    let stride = given
-        .get("stride")
-        .map_or(Some((1, 1)), |e| pair(&e.value, "stride", 1, errors));
-    let padding = given
-        .get("padding")
-        .map_or(Some((0, 0)), |e| pair(&e.value, "padding", 0, errors));
+    let stride = given.get("stride").map_or(Some((1, 1)), |e| pair(&e.value, "stride", 1, errors));
+    let padding =
+        given.get("padding").map_or(Some((0, 0)), |e| pair(&e.value, "padding", 0, errors));
     let relu_grad_at_zero = given
         .get("relu_grad_at_zero")
         .map_or(Some(0.0), |e| relu_grad_at_zero(e, activation, errors));
 
-    let shapes = Shapes {
-        input: &input,
-        filter: &filter,
-        target: &target,
-        stride,
-        padding,
-    };
+    let shapes = Shapes { input: &input, filter: &filter, target: &target, stride, padding };
     shapes.check(&given, errors);
     if !missing.is_empty() {
         errors.at_span(Span::call_site(), missing_message(&missing, &shapes));
@@ -579,9 +509,7 @@ fn relu_grad_at_zero(
     activation: Option<Activation>,
     errors: &mut Errors,
 ) -> Option<f64> {
-    let n = number(&entry.value)
-        .map_err(|error| errors.push(error))
-        .ok()?;
+    let n = number(&entry.value).map_err(|error| errors.push(error)).ok()?;
     if n.value != 0.0 && n.value != 1.0 {
         errors.at(&entry.value, format!("`relu_grad_at_zero` is the derivative used where z = 0 exactly: 0 (as PyTorch, JAX and micrograd) or 1, not {}", shown(&entry.value)));
         return None;
@@ -627,17 +555,9 @@ impl Shapes<'_> {
     fn settings(&self) -> Option<String> {
         let (stride, padding) = (self.stride?, self.padding?);
         let pair = |(a, b): (usize, usize)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("({a}, {b})")
-            }
+            if a == b { a.to_string() } else { format!("({a}, {b})") }
         };
-        Some(format!(
-            "stride {}, padding {}",
-            pair(stride),
-            pair(padding)
-        ))
+        Some(format!("stride {}, padding {}", pair(stride), pair(padding)))
     }
 
     /// `(OH, OW)` and the arithmetic behind it, when the input and filter are known.
@@ -654,11 +574,8 @@ impl Shapes<'_> {
                 format!("{label} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
             }
         };
-        let arithmetic = format!(
-            "{}, {}",
-            formula("OH", h, ph, kh, sh, oh),
-            formula("OW", w, pw, kw, sw, ow)
-        );
+        let arithmetic =
+            format!("{}, {}", formula("OH", h, ph, kh, sh, oh), formula("OW", w, pw, kw, sw, ow));
         Some(((oh, ow), arithmetic))
     }
 

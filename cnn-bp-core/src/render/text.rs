@@ -36,6 +36,20 @@ struct NonFinite {
 #[derive(Default)]
 struct Out(String);
 
+/// `say!(out, indent, "format", args…)`: one formatted line.
+macro_rules! say {
+    ($out:expr, $indent:expr, $($format:tt)*) => {
+        $out.line($indent, &format!($($format)*))
+    };
+}
+
+/// `note!(out, indent, "format", args…)`: one formatted `Note:` line.
+macro_rules! note {
+    ($out:expr, $indent:expr, $($format:tt)*) => {
+        $out.note($indent, &format!($($format)*))
+    };
+}
+
 impl Out {
     fn line(&mut self, indent: usize, text: &str) {
         for _ in 0..indent {
@@ -77,11 +91,7 @@ fn val<S: Scalar>(value: S) -> String {
 /// A value inside a product or after a minus sign: negative values get parentheses.
 fn factor<S: Scalar>(value: S) -> String {
     let text = val(value);
-    if value < S::ZERO {
-        format!("({text})")
-    } else {
-        text
-    }
+    if value < S::ZERO { format!("({text})") } else { text }
 }
 
 /// ` = v`, or ` ≈ v` when `v` is rounded.
@@ -114,16 +124,11 @@ fn operands_exact<S: Scalar>(expr: &Expr<S>) -> bool {
                 printed_exactly(a.value) && printed_exactly(b.value)
             }
         }),
-        Expr::Activate {
-            f: Activation::Sigmoid | Activation::Tanh,
-            z,
-        } => z.value == S::ZERO,
+        Expr::Activate { f: Activation::Sigmoid | Activation::Tanh, z } => z.value == S::ZERO,
         Expr::Activate { f, z } => printed_exactly(z.value) && slope_exact(*f),
-        Expr::Slope {
-            f: f @ (Activation::Sigmoid | Activation::Tanh),
-            y,
-            ..
-        } => printed_exactly(y.value) && slope_exact(*f),
+        Expr::Slope { f: f @ (Activation::Sigmoid | Activation::Tanh), y, .. } => {
+            printed_exactly(y.value) && slope_exact(*f)
+        }
         Expr::Slope { f, .. } => slope_exact(*f),
         Expr::Update { param, lr, grad } => {
             printed_exactly(param.value) && printed_exactly(*lr) && printed_exactly(grad.value)
@@ -190,17 +195,9 @@ fn term<S: Scalar>(term: &Term<S>, style: Style, alone: bool) -> String {
         Term::Diff(a, b) if alone => {
             format!("{} − {}", operand(a, style, false), operand(b, style, true))
         }
-        Term::Diff(a, b) => format!(
-            "({} − {})",
-            operand(a, style, false),
-            operand(b, style, true)
-        ),
+        Term::Diff(a, b) => format!("({} − {})", operand(a, style, false), operand(b, style, true)),
         Term::SquaredDiff(a, b) => {
-            format!(
-                "({} − {})²",
-                operand(a, style, false),
-                operand(b, style, true)
-            )
+            format!("({} − {})²", operand(a, style, false), operand(b, style, true))
         }
     }
 }
@@ -247,12 +244,9 @@ fn equation<S: Scalar>(eq: &Equation<S>) -> Vec<String> {
             let formula = slope_formula(*f, *case, y.value);
             format!("{lhs}{formula}{result}{}", slope_reason(*f, *case, z))
         }
-        Expr::Update { param, lr, grad } => format!(
-            "{lhs} ← {} − {}·{}{result}",
-            val(param.value),
-            factor(*lr),
-            factor(grad.value)
-        ),
+        Expr::Update { param, lr, grad } => {
+            format!("{lhs} ← {} − {}·{}{result}", val(param.value), factor(*lr), factor(grad.value))
+        }
     };
     vec![line]
 }
@@ -294,10 +288,7 @@ fn slope_reason<S: Scalar>(f: Activation, case: SlopeCase, z: &Operand<S>) -> St
             format!("   ({z_is}: leaky_relu takes its slope α at 0)")
         }
         (Activation::Relu { grad_at_zero }, SlopeCase::AtZero) => {
-            format!(
-                "   ({z_is}: the convention relu_grad_at_zero = {})",
-                val(grad_at_zero)
-            )
+            format!("   ({z_is}: the convention relu_grad_at_zero = {})", val(grad_at_zero))
         }
         (_, SlopeCase::AtZero | SlopeCase::Smooth) => String::new(),
     }
@@ -313,12 +304,7 @@ fn matrix<S: Scalar>(label: &str, grid: &Grid<S>, approx: bool) -> Vec<String> {
     let cells: Vec<(String, bool)> = grid.entries().map(|(_, v)| num(v)).collect();
     let rounded = approx || cells.iter().any(|(_, r)| *r);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            (0..rows)
-                .map(|r| cells[r * cols + c].0.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|c| (0..rows).map(|r| cells[r * cols + c].0.chars().count()).max().unwrap_or(0))
         .collect();
     let head = format!("{label} {} ", if rounded { '≈' } else { '=' });
     let pad = " ".repeat(head.chars().count());
@@ -329,11 +315,7 @@ fn matrix<S: Scalar>(label: &str, grid: &Grid<S>, approx: bool) -> Vec<String> {
             for (c, width) in widths.iter().enumerate() {
                 let cell = &cells[r * cols + c].0;
                 let gap = if c == 0 { 1 } else { 2 };
-                let _ = write!(
-                    line,
-                    "{}{cell}",
-                    " ".repeat(gap + width - cell.chars().count())
-                );
+                let _ = write!(line, "{}{cell}", " ".repeat(gap + width - cell.chars().count()));
             }
             line.push_str(" ]");
             line
@@ -356,10 +338,7 @@ fn assembled<S: Scalar>(
             approx |= !operands_exact(&eq.expr);
         }
     }
-    (
-        Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c]),
-        approx,
-    )
+    (Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c]), approx)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,65 +351,31 @@ fn given<S: Scalar>(out: &mut Out, trace: &Trace<S>, first_non_finite: Option<&N
     let (kh, kw) = g.filter.shape();
     let (oh, ow) = g.target.shape();
     let plural = if g.steps == 1 { "" } else { "s" };
-    out.line(
-        0,
-        &format!(
-            "Training one convolutional layer: {} step{plural} of gradient descent",
-            g.steps
-        ),
-    );
+    say!(out, 0, "Training one convolutional layer: {} step{plural} of gradient descent", g.steps);
     out.blank();
     out.line(0, "Given");
     out.lines(1, &matrix(&format!("X (input, {h}×{w})"), &g.input, false));
-    out.lines(
-        1,
-        &matrix(&format!("W (filter, {kh}×{kw})"), &g.filter, false),
-    );
+    out.lines(1, &matrix(&format!("W (filter, {kh}×{kw})"), &g.filter, false));
     match g.bias {
-        Some(b) => out.line(1, &format!("b (bias){}", equals(b))),
+        Some(b) => say!(out, 1, "b (bias){}", equals(b)),
         None => out.line(1, "no bias term"),
     }
-    out.lines(
-        1,
-        &matrix(&format!("t (target, {oh}×{ow})"), &g.target, false),
-    );
-    out.line(1, &format!("η (learning rate){}", equals(g.lr)));
-    out.line(
-        1,
-        &format!("activation: {}", describe_activation(layer.activation)),
-    );
-    out.line(1, &format!("loss: {}", describe_loss(layer.loss, oh * ow)));
-    out.line(1, &format!("kernel: {}", describe_kernel(layer.kernel)));
-    out.line(
-        1,
-        &format!(
-            "stride: {}, padding: {}",
-            pair(layer.stride),
-            pair(layer.padding)
-        ),
-    );
+    out.lines(1, &matrix(&format!("t (target, {oh}×{ow})"), &g.target, false));
+    say!(out, 1, "η (learning rate){}", equals(g.lr));
+    say!(out, 1, "activation: {}", describe_activation(layer.activation));
+    say!(out, 1, "loss: {}", describe_loss(layer.loss, oh * ow));
+    say!(out, 1, "kernel: {}", describe_kernel(layer.kernel));
+    say!(out, 1, "stride: {}, padding: {}", pair(layer.stride), pair(layer.padding));
     unreachable_targets(out, trace);
     if let Some(bad) = first_non_finite.filter(|b| b.origin == Origin::Given) {
         let what = name(bad.sym);
-        out.note(
-            1,
-            &format!(
-                "{what} = {} is not a finite number, so no step can be computed.",
-                bad.value
-            ),
-        );
+        note!(out, 1, "{what} = {} is not a finite number, so no step can be computed.", bad.value);
     }
     out.blank();
 
     out.line(0, "Output size: ⌊(input + 2·padding − filter)/stride⌋ + 1");
-    out.line(
-        1,
-        &output_len("OH", h, layer.padding.0, kh, layer.stride.0, oh),
-    );
-    out.line(
-        1,
-        &output_len("OW", w, layer.padding.1, kw, layer.stride.1, ow),
-    );
+    out.line(1, &output_len("OH", h, layer.padding.0, kh, layer.stride.0, oh));
+    out.line(1, &output_len("OW", w, layer.padding.1, kw, layer.stride.1, ow));
     unused_input(out, trace);
     out.blank();
 }
@@ -483,22 +428,13 @@ fn describe_activation(f: Activation) -> String {
 }
 
 fn describe_loss(loss: Loss, n: usize) -> String {
-    format!(
-        "{}, {}, so {}",
-        loss.name(),
-        loss_formula(loss, n),
-        loss_grad_formula(loss, n)
-    )
+    format!("{}, {}, so {}", loss.name(), loss_formula(loss, n), loss_grad_formula(loss, n))
 }
 
 /// `L = ½·Σ(y − t)²`.
 fn loss_formula(loss: Loss, n: usize) -> String {
     let scale = loss.scale(n);
-    let prefix = if scale.is_one() {
-        String::new()
-    } else {
-        format!("{}·", scale_prefix(scale))
-    };
+    let prefix = if scale.is_one() { String::new() } else { format!("{}·", scale_prefix(scale)) };
     format!("L = {prefix}Σ(y − t)²")
 }
 
@@ -551,10 +487,7 @@ fn unreachable_targets<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
         Activation::Sigmoid => "sigmoid outputs only numbers strictly between 0 and 1",
         _ => "tanh outputs only numbers strictly between −1 and 1",
     };
-    out.note(
-        1,
-        &format!("{values}: {range}, so y can never reach this target and L can never reach 0."),
-    );
+    note!(out, 1, "{values}: {range}, so y can never reach this target and L can never reach 0.");
 }
 
 /// Input rows and columns that no window covers, read off the final forward pass.
@@ -564,13 +497,7 @@ fn unused_input<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
     for eq in trace.after.select(|s| matches!(s, Sym::Z(..))) {
         if let Expr::Sum { terms, .. } = &eq.expr {
             for t in terms {
-                if let Term::Product(
-                    Operand {
-                        sym: Sym::X(r, c), ..
-                    },
-                    _,
-                ) = t
-                {
+                if let Term::Product(Operand { sym: Sym::X(r, c), .. }, _) = t {
                     rows[*r] = true;
                     cols[*c] = true;
                 }
@@ -578,36 +505,23 @@ fn unused_input<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
         }
     }
     let unused = |used: &[bool]| -> Vec<String> {
-        used.iter()
-            .enumerate()
-            .filter(|(_, u)| !**u)
-            .map(|(k, _)| k.to_string())
-            .collect()
+        used.iter().enumerate().filter(|(_, u)| !**u).map(|(k, _)| k.to_string()).collect()
     };
     let (rows, cols) = (unused(&rows), unused(&cols));
     let mut parts = Vec::new();
     if !rows.is_empty() {
-        parts.push(format!(
-            "row{} {}",
-            if rows.len() == 1 { "" } else { "s" },
-            rows.join(", ")
-        ));
+        parts.push(format!("row{} {}", if rows.len() == 1 { "" } else { "s" }, rows.join(", ")));
     }
     if !cols.is_empty() {
-        parts.push(format!(
-            "column{} {}",
-            if cols.len() == 1 { "" } else { "s" },
-            cols.join(", ")
-        ));
+        parts.push(format!("column{} {}", if cols.len() == 1 { "" } else { "s" }, cols.join(", ")));
     }
     if !parts.is_empty() {
-        out.note(
+        note!(
+            out,
             1,
-            &format!(
-                "input {} never fall{} under the filter at this stride and padding, so they affect neither z nor ∂L/∂W.",
-                parts.join(" and "),
-                if parts.len() == 1 && (rows.len() + cols.len()) == 1 { "s" } else { "" }
-            ),
+            "input {} never fall{} under the filter at this stride and padding, so they affect neither z nor ∂L/∂W.",
+            parts.join(" and "),
+            if parts.len() == 1 && (rows.len() + cols.len()) == 1 { "s" } else { "" }
         );
     }
 }
@@ -619,11 +533,7 @@ fn index_formula(
     offset_var: char,
     constant: isize,
 ) -> String {
-    let mut s = if stride == 1 {
-        out_var.to_string()
-    } else {
-        format!("{stride}{out_var}")
-    };
+    let mut s = if stride == 1 { out_var.to_string() } else { format!("{stride}{out_var}") };
     let _ = write!(s, " {offset_sign} {offset_var}");
     match constant {
         0 => {}
@@ -672,7 +582,7 @@ fn step<S: Scalar>(
     section: &Section<S>,
     first_non_finite: Option<&NonFinite>,
 ) {
-    out.line(0, &format!("Step {}", k + 1));
+    say!(out, 0, "Step {}", k + 1);
     forward_sums(out, trace, section);
     activation_stage(out, trace, section);
     loss_stage(out, trace, k, section);
@@ -681,7 +591,12 @@ fn step<S: Scalar>(
     update_stage(out, trace, section);
     if let Some(bad) = first_non_finite.filter(|b| b.origin == Origin::Step(k)) {
         let what = name(bad.sym);
-        out.note(1, &format!("{what} = {} is the first value that is not a finite number; everything computed from it is meaningless, so training stops after this step.", bad.value));
+        note!(
+            out,
+            1,
+            "{what} = {} is the first value that is not a finite number; everything computed from it is meaningless, so training stops after this step.",
+            bad.value
+        );
     }
     out.blank();
 }
@@ -710,13 +625,7 @@ fn entries<S: Scalar>(
 fn backward_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, first: bool, section: &Section<S>) {
     let g = &trace.given;
     let shape = g.target.shape();
-    out.line(
-        1,
-        &format!(
-            "Gradient of the loss: {}",
-            loss_grad_formula(g.layer.loss, shape.0 * shape.1)
-        ),
-    );
+    say!(out, 1, "Gradient of the loss: {}", loss_grad_formula(g.layer.loss, shape.0 * shape.1));
     if first {
         out.line(
             2,
@@ -732,10 +641,7 @@ fn backward_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, first: bool, secti
         out.lines(2, &equation(eq));
     }
     if g.layer.activation == Activation::Linear {
-        out.line(
-            1,
-            "Activation derivative: f′(z) = 1 everywhere (linear), so δ = ∂L/∂y",
-        );
+        out.line(1, "Activation derivative: f′(z) = 1 everywhere (linear), so δ = ∂L/∂y");
     } else {
         out.line(1, "Activation derivative f′(z)");
         for eq in section.select(|s| is(Sym::Slope, s)) {
@@ -751,12 +657,11 @@ fn backward_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, first: bool, secti
 fn gradient_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Section<S>) {
     let g = &trace.given;
     out.lines(1, &gradient_words(&g.layer));
-    out.line(
+    say!(
+        out,
         2,
-        &format!(
-            "∂L/∂w[i,j] = Σ {}, over all outputs (p,q)",
-            gradient_formula(&g.layer, g.filter.shape())
-        ),
+        "∂L/∂w[i,j] = Σ {}, over all outputs (p,q)",
+        gradient_formula(&g.layer, g.filter.shape())
     );
     entries(out, section, Sym::GradW, "∂L/∂W", g.filter.shape());
     for eq in section.select(|s| s == Sym::GradB) {
@@ -768,12 +673,8 @@ fn gradient_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Section<
 /// W ← W − η·∂L/∂W and b ← b − η·∂L/∂b.
 fn update_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Section<S>) {
     let g = &trace.given;
-    let bias = if g.bias.is_some() {
-        ", b ← b − η·∂L/∂b"
-    } else {
-        ""
-    };
-    out.line(1, &format!("Update: W ← W − η·∂L/∂W{bias}"));
+    let bias = if g.bias.is_some() { ", b ← b − η·∂L/∂b" } else { "" };
+    say!(out, 1, "Update: W ← W − η·∂L/∂W{bias}");
     entries(out, section, Sym::W, "W", g.filter.shape());
     for eq in section.select(|s| s == Sym::B) {
         out.lines(2, &equation(eq));
@@ -806,17 +707,11 @@ fn forward_sums<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Section<S>
         Kernel::Convolution => "X ∗ W",
     };
     let bias = if g.bias.is_some() { " + b" } else { "" };
-    out.line(1, &format!("Forward: z = {op}{bias}"));
-    let padding = if g.layer.padding == (0, 0) {
-        ""
-    } else {
-        " (terms on zero padding are 0 and left out)"
-    };
+    say!(out, 1, "Forward: z = {op}{bias}");
+    let padding =
+        if g.layer.padding == (0, 0) { "" } else { " (terms on zero padding are 0 and left out)" };
     let formula = forward_formula(&g.layer, g.filter.shape());
-    out.line(
-        2,
-        &format!("z[p,q] = Σ {formula}{bias}, over all filter entries (i,j){padding}"),
-    );
+    say!(out, 2, "z[p,q] = Σ {formula}{bias}, over all filter entries (i,j){padding}");
     entries(out, section, Sym::Z, "z", g.target.shape());
 }
 
@@ -832,7 +727,7 @@ fn activation_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, section: &Sectio
         Activation::Tanh => "tanh(z)".to_owned(),
         Activation::LeakyRelu { slope } => format!("z where z > 0, {}·z elsewhere", val(slope)),
     };
-    out.line(1, &format!("Activation: y = {formula}"));
+    say!(out, 1, "Activation: y = {formula}");
     entries(out, section, Sym::Y, "y", trace.given.target.shape());
 }
 
@@ -842,10 +737,7 @@ fn loss_value<S: Copy>(section: &Section<S>) -> Option<S> {
 
 fn loss_stage<S: Scalar>(out: &mut Out, trace: &Trace<S>, k: usize, section: &Section<S>) {
     let n = trace.given.target.shape();
-    out.line(
-        1,
-        &format!("Loss: {}", loss_formula(trace.given.layer.loss, n.0 * n.1)),
-    );
+    say!(out, 1, "Loss: {}", loss_formula(trace.given.layer.loss, n.0 * n.1));
     for eq in section.select(|s| s == Sym::Loss) {
         out.lines(2, &equation(eq));
     }
@@ -859,7 +751,11 @@ fn rise_note<S: Scalar>(out: &mut Out, before: Option<S>, after: Option<S>, step
         && after > before
     {
         let (before, after) = (val(before), val(after));
-        out.note(2, &format!("the loss rose from {before} to {after} with step {step}'s update: the step overshot (η may be too large)."));
+        note!(
+            out,
+            2,
+            "the loss rose from {before} to {after} with step {step}'s update: the step overshot (η may be too large)."
+        );
     }
 }
 
@@ -877,43 +773,36 @@ fn slope_notes<S: Scalar>(out: &mut Out, f: Activation, section: &Section<S>) {
     if let Activation::Relu { grad_at_zero } = f {
         let dead = with_case(SlopeCase::Negative);
         if !dead.is_empty() {
-            let one = if dead.len() == 1 {
-                "that output sends"
-            } else {
-                "those outputs send"
-            };
-            out.note(
+            let one = if dead.len() == 1 { "that output sends" } else { "those outputs send" };
+            note!(
+                out,
                 2,
-                &format!(
-                    "{} < 0: the ReLU is off there and f′ = 0 blocks the gradient, so {} = 0 whatever the target; {one} nothing back to W.",
-                    names(dead.iter().copied()),
-                    names(dead.iter().map(|s| delta_of(*s))),
-                ),
+                "{} < 0: the ReLU is off there and f′ = 0 blocks the gradient, so {} = 0 whatever the target; {one} nothing back to W.",
+                names(dead.iter().copied()),
+                names(dead.iter().map(|s| delta_of(*s)))
             );
         }
         let zero = with_case(SlopeCase::AtZero);
         if !zero.is_empty() {
-            out.note(
+            note!(
+                out,
                 2,
-                &format!(
-                    "{} = 0 exactly, where the ReLU has no derivative; this derivation uses relu_grad_at_zero = {} (PyTorch, JAX and micrograd use 0; set relu_grad_at_zero: {} for the other convention).",
-                    names(zero.iter().copied()),
-                    val(grad_at_zero),
-                    u8::from(grad_at_zero == 0.0)
-                ),
+                "{} = 0 exactly, where the ReLU has no derivative; this derivation uses relu_grad_at_zero = {} (PyTorch, JAX and micrograd use 0; set relu_grad_at_zero: {} for the other convention).",
+                names(zero.iter().copied()),
+                val(grad_at_zero),
+                u8::from(grad_at_zero == 0.0)
             );
         }
     }
     if let Activation::LeakyRelu { slope } = f {
         let zero = with_case(SlopeCase::AtZero);
         if !zero.is_empty() {
-            out.note(
+            note!(
+                out,
                 2,
-                &format!(
-                    "{} = 0 exactly: leaky_relu uses its slope {} there, as PyTorch does.",
-                    names(zero.iter().copied()),
-                    val(slope)
-                ),
+                "{} = 0 exactly: leaky_relu uses its slope {} there, as PyTorch does.",
+                names(zero.iter().copied()),
+                val(slope)
             );
         }
     }
@@ -930,25 +819,27 @@ fn result<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
     let g = &trace.given;
     let taken = trace.steps.len();
     let plural = if taken == 1 { "" } else { "s" };
-    out.line(0, &format!("Result after {taken} step{plural}"));
+    say!(out, 0, "Result after {taken} step{plural}");
     if trace.stopped_early && taken > 0 {
-        out.note(1, &format!("training stopped after step {taken} of {} because a value stopped being finite (see that step).", g.steps));
+        note!(
+            out,
+            1,
+            "training stopped after step {taken} of {} because a value stopped being finite (see that step).",
+            g.steps
+        );
     }
     out.line(1, "A last forward pass, with the final parameters:");
     forward_sums(out, trace, &trace.after);
     activation_stage(out, trace, &trace.after);
     let n = g.target.shape();
-    out.line(
-        1,
-        &format!("Loss: {}", loss_formula(g.layer.loss, n.0 * n.1)),
-    );
+    say!(out, 1, "Loss: {}", loss_formula(g.layer.loss, n.0 * n.1));
     for eq in trace.after.select(|s| s == Sym::Loss) {
         out.lines(2, &equation(eq));
     }
     let last = final_params(trace);
     out.lines(1, &matrix("final W", &last.filter, last.filter_approx));
     if let Some((b, exact)) = last.bias {
-        out.line(1, &format!("final b{}", outcome(b, exact)));
+        say!(out, 1, "final b{}", outcome(b, exact));
     }
     let before = trace.steps.first().and_then(loss_value);
     if let (Some(before), Some(after)) = (before, loss_value(&trace.after)) {
@@ -961,14 +852,9 @@ fn result<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
         } else {
             "unchanged"
         };
-        out.line(1, &format!("L: {} → {} ({trend})", val(before), val(after)));
+        say!(out, 1, "L: {} → {} ({trend})", val(before), val(after));
         if taken > 0 {
-            rise_note(
-                out,
-                trace.steps.last().and_then(loss_value),
-                Some(after),
-                taken,
-            );
+            rise_note(out, trace.steps.last().and_then(loss_value), Some(after), taken);
         }
     }
     if taken > 1 {
@@ -990,15 +876,9 @@ fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
     match trace.steps.last() {
         Some(last) => {
             let (filter, filter_approx) = assembled(last, g.filter.shape(), Sym::W);
-            let bias = last
-                .select(|s| s == Sym::B)
-                .next()
-                .map(|eq| (eq.value, operands_exact(&eq.expr)));
-            Final {
-                filter,
-                filter_approx,
-                bias,
-            }
+            let bias =
+                last.select(|s| s == Sym::B).next().map(|eq| (eq.value, operands_exact(&eq.expr)));
+            Final { filter, filter_approx, bias }
         }
         None => Final {
             filter: g.filter.clone(),
@@ -1019,10 +899,7 @@ fn summary<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
     }
     let mut rows = vec![header];
     for (k, section) in trace.steps.iter().enumerate() {
-        let mut row = vec![
-            (k + 1).to_string(),
-            loss_value(section).map(val).unwrap_or_default(),
-        ];
+        let mut row = vec![(k + 1).to_string(), loss_value(section).map(val).unwrap_or_default()];
         for eq in &section.equations {
             if let Expr::Update { param, .. } = &eq.expr {
                 row.push(val(param.value));
@@ -1032,26 +909,15 @@ fn summary<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
     }
     let Final { filter, bias, .. } = final_params(trace);
     let bias = bias.map(|(b, _)| b);
-    let mut last = vec![
-        "final".to_owned(),
-        loss_value(&trace.after).map(val).unwrap_or_default(),
-    ];
+    let mut last = vec!["final".to_owned(), loss_value(&trace.after).map(val).unwrap_or_default()];
     last.extend(filter.entries().map(|(_, v)| val(v)));
     last.extend(bias.map(val));
     rows.push(last);
     let columns = rows[0].len();
     let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
         .collect();
-    out.line(
-        1,
-        "Summary: the loss and the parameters each step started from",
-    );
+    out.line(1, "Summary: the loss and the parameters each step started from");
     for row in &rows {
         let cells: Vec<String> = row
             .iter()
@@ -1066,33 +932,18 @@ fn summary<S: Scalar>(out: &mut Out, trace: &Trace<S>) {
 fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<NonFinite> {
     let g = &trace.given;
     let bad = |(_, v): &(_, S)| !v.is_finite();
-    let found = |origin, sym, value: S| {
-        Some(NonFinite {
-            origin,
-            sym,
-            value: val(value),
-        })
-    };
-    let given = [
-        (&g.input, Sym::X as fn(usize, usize) -> Sym),
-        (&g.filter, Sym::W),
-        (&g.target, Sym::T),
-    ]
-    .into_iter()
-    .find_map(|(grid, kind)| grid.entries().find(bad).map(|((r, c), v)| (kind(r, c), v)))
-    .or_else(|| g.bias.filter(|b| !b.is_finite()).map(|b| (Sym::B, b)));
+    let found = |origin, sym, value: S| Some(NonFinite { origin, sym, value: val(value) });
+    let given =
+        [(&g.input, Sym::X as fn(usize, usize) -> Sym), (&g.filter, Sym::W), (&g.target, Sym::T)]
+            .into_iter()
+            .find_map(|(grid, kind)| grid.entries().find(bad).map(|((r, c), v)| (kind(r, c), v)))
+            .or_else(|| g.bias.filter(|b| !b.is_finite()).map(|b| (Sym::B, b)));
     if let Some((sym, value)) = given {
         return found(Origin::Given, sym, value);
     }
-    let sections = trace
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(k, s)| (Origin::Step(k), s));
-    sections
-        .chain([(Origin::After, &trace.after)])
-        .find_map(|(origin, section)| {
-            let eq = section.equations.iter().find(|eq| !eq.value.is_finite())?;
-            found(origin, eq.lhs, eq.value)
-        })
+    let sections = trace.steps.iter().enumerate().map(|(k, s)| (Origin::Step(k), s));
+    sections.chain([(Origin::After, &trace.after)]).find_map(|(origin, section)| {
+        let eq = section.equations.iter().find(|eq| !eq.value.is_finite())?;
+        found(origin, eq.lhs, eq.value)
+    })
 }
