@@ -24,3 +24,6 @@ pub fn matrix(tokens: TokenStream) -> TokenStream {
 pub fn train(tokens: TokenStream) -> TokenStream {
     expand::train(tokens.into()).into()
 }
+
+#[cfg(test)]
+mod tests;
