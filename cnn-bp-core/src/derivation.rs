@@ -119,7 +119,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy
     }
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> fmt::Display
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> fmt::Display
     for Derivation<KH, KW, OH, OW, S>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -239,10 +239,10 @@ where
     Derivation { steps: taken, filter: params.filter, bias: params.bias, loss_after, trace }
 }
 
-fn all_finite<S: Float, const C: usize, const R: usize>(matrix: &[[S; C]; R]) -> bool {
+fn all_finite<S: Scalar, const C: usize, const R: usize>(matrix: &[[S; C]; R]) -> bool {
     matrix.iter().flatten().all(|v| v.is_finite())
 }
 
-fn params_finite<S: Float, const KH: usize, const KW: usize>(params: &Params<KH, KW, S>) -> bool {
+fn params_finite<S: Scalar, const KH: usize, const KW: usize>(params: &Params<KH, KW, S>) -> bool {
     all_finite(&params.filter) && params.bias.is_none_or(Scalar::is_finite)
 }

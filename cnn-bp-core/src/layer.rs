@@ -6,6 +6,7 @@ use crate::scalar::{Float, Scalar};
 
 /// Whether the filter is used as given or rotated by 180° first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Kernel {
     /// Cross-correlation, `z[p,q] = Σ x[p+i, q+j]·w[i,j]`: what deep-learning frameworks
     /// (PyTorch's `conv2d`, JAX's `conv_general_dilated`) compute under the name convolution.
@@ -28,6 +29,7 @@ impl Kernel {
 
 /// The activation `f` in `y = f(z)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Activation {
     /// `max(0, z)`; its derivative at exactly `z = 0` is `grad_at_zero` (0 or 1; PyTorch, JAX
     /// and micrograd use 0).
@@ -57,6 +59,7 @@ impl Default for Activation {
 
 /// Which branch of `f′` an entry took; a derivation explains each one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SlopeCase {
     /// `z > 0` for a piecewise-linear activation.
     Positive,
@@ -158,6 +161,7 @@ impl Activation {
 
 /// The loss `L(y, t)` over the `n = OH·OW` outputs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Loss {
     /// `½·Σ(y − t)²`, whose gradient is plain `y − t`.
     #[default]

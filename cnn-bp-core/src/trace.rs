@@ -10,6 +10,7 @@ use crate::layer::{Activation, Layer, Scale, SlopeCase};
 
 /// The name of one quantity in a derivation, with its indices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Sym {
     /// An input entry `x[i,j]`.
     X(usize, usize),
@@ -74,6 +75,7 @@ impl<S> Operand<S> {
 
 /// One term of a sum.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Term<S> {
     /// `a·b`.
     Product(Operand<S>, Operand<S>),
@@ -87,6 +89,7 @@ pub enum Term<S> {
 
 /// The right-hand side of an [`Equation`].
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Expr<S> {
     /// `scale·(t₁ + t₂ + …)`; an empty sum is 0.
     Sum {
