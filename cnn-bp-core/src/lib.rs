@@ -89,7 +89,15 @@ pub use cnn_bp_macros::matrix;
 ///
 /// The value is a [`Derivation`]: `Display` prints the whole derivation, and its accessors give
 /// the numbers of every [`Step`].
-pub use cnn_bp_macros::train;
+///
+/// The macro names this library through `$crate`, so it keeps working when the dependency is
+/// renamed or re-exported by another crate.
+#[macro_export]
+macro_rules! train {
+    ($($spec:tt)*) => {
+        $crate::__private::train! { ($crate) $($spec)* }
+    };
+}
 
 /// What `train!` expands to. Not public API: no stability guarantee.
 #[doc(hidden)]
@@ -97,6 +105,7 @@ pub mod __private {
     pub use crate::derivation::Derivation;
     pub use crate::layer::{Activation, Kernel, Layer, Loss};
     pub use crate::step::Params;
+    pub use cnn_bp_macros::train;
     pub use core::option::Option::{None, Some};
 
     /// Stride and padding as const parameters, so that shapes are checked at compile time.

@@ -3,7 +3,7 @@
 //! A syntax error in one entry of a spec does not hide the others: the parser records it and
 //! resumes after the next top-level comma.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::punctuated::Punctuated;
@@ -19,6 +19,20 @@ pub(crate) fn matrix_rows(tokens: TokenStream) -> syn::Result<Punctuated<Expr, T
             format!("{e}: a matrix is rows of comma-separated numbers, like `[[1, 2], [3, 4]]`"),
         )
     })
+}
+
+/// Splits the library's path, passed as a leading `($crate)` by `cnn_bp_core::train!`, from
+/// the spec; a spec on its own (it starts with a key, never a group) gets `::cnn_bp_core`.
+pub(crate) fn crate_path(tokens: TokenStream) -> (TokenStream, TokenStream) {
+    let mut trees = tokens.into_iter().peekable();
+    match trees.peek() {
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
+            let path = group.stream();
+            trees.next();
+            (path, trees.collect())
+        }
+        _ => (quote::quote!(::cnn_bp_core), trees.collect()),
+    }
 }
 
 /// `key: value` of a `train!` spec.

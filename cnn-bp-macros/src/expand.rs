@@ -21,11 +21,16 @@ pub(crate) fn matrix(tokens: TokenStream) -> TokenStream {
 }
 
 /// `train! { … }` → a call into `__private` that builds the derivation.
+///
+/// `cnn_bp_core::train!` is a `macro_rules!` that calls this with `($crate)` in front of the
+/// spec, so the generated code names the library by `$crate` and works however the library
+/// is named or re-exported; without it, the path is `::cnn_bp_core`.
 pub(crate) fn train(tokens: TokenStream) -> TokenStream {
+    let (krate, spec) = ast::crate_path(tokens);
     let mut errors = Errors::default();
-    let parsed = ast::spec(tokens, &mut errors);
+    let parsed = ast::spec(spec, &mut errors);
     let spec = valid::spec(&parsed, &mut errors);
-    errors.finish(|| spec.map(|s| train_tokens(&s)).unwrap_or_default())
+    errors.finish(|| spec.map(|s| train_tokens(&krate, &s)).unwrap_or_default())
 }
 
 fn number_tokens(n: Number) -> TokenStream {
@@ -54,8 +59,8 @@ fn matrix_tokens(matrix: &Matrix) -> TokenStream {
     }
 }
 
-fn train_tokens(spec: &Spec) -> TokenStream {
-    let private = quote!(::cnn_bp_core::__private);
+fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
+    let private = quote!(#krate::__private);
     let (sh, sw) = spec.stride;
     let (ph, pw) = spec.padding;
     let input = matrix_tokens(&spec.input);

@@ -26,6 +26,15 @@ fn a_valid_spec_expands_to_an_expression() {
     assert_eq!(matrix.to_string(), "[[1f64 , - 2.5f64] , [1000f64 , 16f64]]");
 }
 
+#[test]
+fn generated_code_names_the_library_by_the_path_it_is_given() {
+    let expansion = expand::train(tokens(&format!("(renamed::lib) {SEED}"))).to_string();
+    assert!(expansion.contains("renamed :: lib :: __private :: Geometry"), "{expansion}");
+    assert!(!expansion.contains("cnn_bp_core"), "{expansion}");
+    let default = expand::train(tokens(SEED)).to_string();
+    assert!(default.starts_with(":: cnn_bp_core :: __private ::"), "{default}");
+}
+
 /// A tiny deterministic generator (xorshift), so that the test needs no dependency.
 struct Rng(u64);
 
