@@ -2,6 +2,7 @@
 
 use core::fmt::Write as _;
 
+use super::exact;
 use crate::layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase};
 use crate::scalar::Scalar;
 use crate::trace::{Equation, Expr, Grid, Operand, Section, Sym, Term, Trace};
@@ -105,37 +106,6 @@ fn outcome<S: Scalar>(value: S, exact: bool) -> String {
     format!(" {} {text}", if exact && !rounded { '=' } else { '≈' })
 }
 
-fn printed_exactly<S: Scalar>(value: S) -> bool {
-    !num(value).1
-}
-
-/// Whether exact arithmetic on the printed operands can give the printed result: no operand
-/// was rounded for printing and no irrational function (σ, tanh away from 0) was applied.
-/// Otherwise the equation says `≈`, even when the result happens to print short.
-fn operands_exact<S: Scalar>(expr: &Expr<S>) -> bool {
-    let slope_exact = |f: Activation| match f {
-        Activation::LeakyRelu { slope } => printed_exactly(slope),
-        _ => true,
-    };
-    match expr {
-        Expr::Sum { terms, .. } => terms.iter().all(|t| match t {
-            Term::Single(a) => printed_exactly(a.value),
-            Term::Product(a, b) | Term::Diff(a, b) | Term::SquaredDiff(a, b) => {
-                printed_exactly(a.value) && printed_exactly(b.value)
-            }
-        }),
-        Expr::Activate { f: Activation::Sigmoid | Activation::Tanh, z } => z.value == S::ZERO,
-        Expr::Activate { f, z } => printed_exactly(z.value) && slope_exact(*f),
-        Expr::Slope { f: f @ (Activation::Sigmoid | Activation::Tanh), y, .. } => {
-            printed_exactly(y.value) && slope_exact(*f)
-        }
-        Expr::Slope { f, .. } => slope_exact(*f),
-        Expr::Update { param, lr, grad } => {
-            printed_exactly(param.value) && printed_exactly(*lr) && printed_exactly(grad.value)
-        }
-    }
-}
-
 fn name(sym: Sym) -> String {
     match sym {
         Sym::X(r, c) => format!("x[{r},{c}]"),
@@ -222,7 +192,7 @@ fn sum<S: Scalar>(scale: Scale, terms: &[Term<S>], style: Style) -> String {
 /// the operands' names first, so that every number can be traced to where it came from.
 fn equation<S: Scalar>(eq: &Equation<S>) -> Vec<String> {
     let lhs = name(eq.lhs);
-    let result = outcome(eq.value, operands_exact(&eq.expr));
+    let result = outcome(eq.value, exact::holds(eq));
     let line = match &eq.expr {
         Expr::Sum { scale, terms } => {
             let named = matches!(eq.lhs, Sym::Z(..) | Sym::GradW(..) | Sym::GradB);
@@ -335,7 +305,7 @@ fn assembled<S: Scalar>(
     for eq in section.select(|s| is(kind, s)) {
         if let Some((r, c)) = eq.lhs.index() {
             values[r * shape.1 + c] = eq.value;
-            approx |= !operands_exact(&eq.expr);
+            approx |= !exact::holds(eq);
         }
     }
     (Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c]), approx)
@@ -876,8 +846,7 @@ fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
     match trace.steps.last() {
         Some(last) => {
             let (filter, filter_approx) = assembled(last, g.filter.shape(), Sym::W);
-            let bias =
-                last.select(|s| s == Sym::B).next().map(|eq| (eq.value, operands_exact(&eq.expr)));
+            let bias = last.select(|s| s == Sym::B).next().map(|eq| (eq.value, exact::holds(eq)));
             Final { filter, filter_approx, bias }
         }
         None => Final {
