@@ -140,7 +140,29 @@ pub struct Equation<S> {
 
 /// Receives the values of a computation as it runs.
 ///
-/// All methods default to doing nothing, which is what [`NoTrace`] relies on.
+/// All methods default to doing nothing, which is what [`NoTrace`] relies on. A recorder of
+/// your own sees every operand of every equation, for instance to count the products a step
+/// takes:
+///
+/// ```
+/// use cnn_bp_core::{Layer, Params, Recorder, Term, step};
+///
+/// #[derive(Default)]
+/// struct Products(usize);
+///
+/// impl Recorder<f64> for Products {
+///     fn term(&mut self, term: Term<f64>) {
+///         self.0 += usize::from(matches!(term, Term::Product(..)));
+///     }
+/// }
+///
+/// let x = [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]];
+/// let start = Params { filter: [[1.0, -1.0], [1.0, 1.0]], bias: None };
+/// let mut count = Products::default();
+/// step(&Layer::default(), &x, &start, &[[1.0, 0.0], [0.0, 1.0]], 0.5, &mut count);
+/// // 16 for z, 16 for ∂L/∂W, and one δ = ∂L/∂y·f′(z) per output.
+/// assert_eq!(count.0, 16 + 16 + 4);
+/// ```
 pub trait Recorder<S> {
     /// One term of the sum that the next [`Recorder::sum`] closes.
     #[inline]
