@@ -38,7 +38,8 @@ pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
     let whole = magnitude.fract() == 0.0 && magnitude < 1e15;
     let rounded = !(digits <= EXACT_DIGITS || whole);
     let shown = if rounded { round_significant(magnitude) } else { magnitude };
-    if PLAIN_EXPONENTS.contains(&exponent) || whole {
+    // A whole number below 1e15 always has a plain exponent.
+    if PLAIN_EXPONENTS.contains(&exponent) {
         let _ = write!(out, "{shown}");
     } else {
         let scientific = format!("{shown:e}");

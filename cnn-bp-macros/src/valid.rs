@@ -526,6 +526,11 @@ fn relu_grad_at_zero(
     }
 }
 
+/// `2` for both axes, `(2, 1)` for rows and columns.
+fn pair_text((a, b): (usize, usize)) -> String {
+    if a == b { a.to_string() } else { format!("({a}, {b})") }
+}
+
 /// The shape checks that literal matrices allow.
 struct Shapes<'a> {
     input: &'a Option<Matrix>,
@@ -543,21 +548,9 @@ impl Shapes<'_> {
         }
     }
 
-    fn settings_padding(&self) -> String {
-        match self.padding {
-            Some((a, b)) if a != b => format!("({a}, {b})"),
-            Some((a, _)) => a.to_string(),
-            None => String::new(),
-        }
-    }
-
     /// The settings as words: `stride 1, padding 0`.
     fn settings(&self) -> Option<String> {
-        let (stride, padding) = (self.stride?, self.padding?);
-        let pair = |(a, b): (usize, usize)| {
-            if a == b { a.to_string() } else { format!("({a}, {b})") }
-        };
-        Some(format!("stride {}, padding {}", pair(stride), pair(padding)))
+        Some(format!("stride {}, padding {}", pair_text(self.stride?), pair_text(self.padding?)))
     }
 
     /// `(OH, OW)` and the arithmetic behind it, when the input and filter are known.
@@ -595,7 +588,7 @@ impl Shapes<'_> {
             } else {
                 format!(
                     "the {h}×{w} input padded by {} is only {}×{}",
-                    self.settings_padding(),
+                    pair_text((ph, pw)),
                     h + 2 * ph,
                     w + 2 * pw
                 )
