@@ -123,7 +123,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scal
     for Derivation<KH, KW, OH, OW, S>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::render::text(&self.trace))
+        f.write_str(&crate::render::text(&self.trace, crate::render::Form::Numeric))
     }
 }
 

@@ -1,0 +1,1176 @@
+//! The derivation as a document: headings, prose, equations, matrices and tables, built once
+//! from a [`Trace`] and written out by each renderer (text, LaTeX, Markdown).
+//!
+//! Formulas are kept in the derivation's own notation (`z[0,0] = x[0,0]·w[0,0] + …`,
+//! `∂L/∂y`, `−2`); the plain-text renderer prints them as they are and the others translate
+//! them (see `math`). Every number here is a value stored in the trace, printed once.
+
+use super::exact;
+use crate::layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase};
+use crate::scalar::Scalar;
+use crate::trace::{Equation, Expr, Grid, Operand, Section, Sym, Term, Trace};
+
+/// How equations are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Form {
+    /// The numbers of every equation; sums over positions (`z`, `∂L/∂w`, `∂L/∂b`) show the
+    /// names of their operands on a line of their own first.
+    #[default]
+    Numeric,
+    /// Each stage's formulas with symbols only, for every entry, before the same formulas
+    /// with the numbers substituted.
+    Symbolic,
+}
+
+/// One piece of running text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Words.
+    Text(String),
+    /// A formula in the derivation's notation.
+    Math(String),
+    /// A name from `train!`'s spec (`relu_grad_at_zero`), written as code.
+    Code(String),
+}
+
+/// Running text: words, formulas and code names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Rich(pub(crate) Vec<Piece>);
+
+impl Rich {
+    pub(crate) fn t(mut self, text: impl Into<String>) -> Self {
+        self.0.push(Piece::Text(text.into()));
+        self
+    }
+
+    pub(crate) fn m(mut self, math: impl Into<String>) -> Self {
+        self.0.push(Piece::Math(math.into()));
+        self
+    }
+
+    pub(crate) fn c(mut self, code: impl Into<String>) -> Self {
+        self.0.push(Piece::Code(code.into()));
+        self
+    }
+
+    /// This text followed by `other`.
+    pub(crate) fn and(mut self, other: Self) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
+    fn text(text: impl Into<String>) -> Self {
+        Self::default().t(text)
+    }
+
+    fn math(math: impl Into<String>) -> Self {
+        Self::default().m(math)
+    }
+
+    /// Everything as one line of plain text.
+    pub(crate) fn plain(&self) -> String {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Text(s) | Piece::Math(s) | Piece::Code(s) => s.as_str(),
+            })
+            .collect()
+    }
+}
+
+/// One equation as printed: `lhs = named`, then `= chain₁ = chain₂ = result   (reason)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Eq {
+    pub(crate) lhs: String,
+    /// `←` (an update) rather than `=`.
+    pub(crate) assign: bool,
+    /// The right-hand side with the operands' names, shown before the numbers.
+    pub(crate) named: Option<String>,
+    /// The right-hand sides with numbers, in order.
+    pub(crate) chain: Vec<String>,
+    /// The value, and whether the printed arithmetic gives it exactly (`=`) or not (`≈`).
+    pub(crate) result: Option<(bool, String)>,
+    /// Why, in brackets after the equation.
+    pub(crate) reason: Option<Rich>,
+}
+
+/// One block of the document. `depth` is the indentation of the plain-text form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Block {
+    /// The first line.
+    Title(Rich),
+    /// Given, Output size, Step k, Result …
+    Section(Rich),
+    /// A stage of a step: Forward, Activation, Loss …
+    Stage(Rich),
+    /// Prose or a general formula; one entry per plain-text line.
+    Para { depth: usize, lines: Vec<Rich> },
+    /// A remark about particular entries.
+    Note { depth: usize, text: Rich },
+    /// One computed entry.
+    Equation { depth: usize, eq: Eq },
+    /// `label = [ … ]`; `approx` when an entry is rounded or its equation approximate.
+    Matrix { depth: usize, label: Rich, cells: Vec<Vec<String>>, approx: bool },
+    /// A table of numbers under a caption; the header cells are formulas.
+    Table { depth: usize, caption: Rich, header: Vec<String>, rows: Vec<Vec<String>> },
+}
+
+/// The document of a whole trace.
+pub(crate) fn document<S: Scalar>(trace: &Trace<S>, form: Form) -> Vec<Block> {
+    let mut doc = Doc { blocks: Vec::new(), form };
+    let first_non_finite = first_non_finite(trace);
+    doc.given(trace, first_non_finite.as_ref());
+    for (k, section) in trace.steps.iter().enumerate() {
+        doc.step(trace, k, section, first_non_finite.as_ref());
+    }
+    doc.result(trace);
+    doc.blocks
+}
+
+/// Where the first value that is not a finite number appeared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Given,
+    Step(usize),
+    After,
+}
+
+/// The first value that is not a finite number: where, which, and as printed.
+struct NonFinite {
+    origin: Origin,
+    sym: Sym,
+    value: String,
+}
+
+struct Doc {
+    blocks: Vec<Block>,
+    form: Form,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and names
+
+/// A value as printed, and whether printing rounded it.
+pub(crate) fn num<S: Scalar>(value: S) -> (String, bool) {
+    let mut text = String::new();
+    let rounded = value.write_number(&mut text);
+    (text, rounded)
+}
+
+pub(crate) fn val<S: Scalar>(value: S) -> String {
+    num(value).0
+}
+
+/// A value inside a product or after a minus sign: negative values get parentheses.
+fn factor<S: Scalar>(value: S) -> String {
+    let text = val(value);
+    if value < S::ZERO { format!("({text})") } else { text }
+}
+
+/// The printed result: exact (`=`) only if `exact` and the value is printed unrounded.
+fn outcome<S: Scalar>(value: S, exact: bool) -> (bool, String) {
+    let (text, rounded) = num(value);
+    (exact && !rounded, text)
+}
+
+pub(crate) fn name(sym: Sym) -> String {
+    match sym {
+        Sym::X(r, c) => format!("x[{r},{c}]"),
+        Sym::W(r, c) => format!("w[{r},{c}]"),
+        Sym::B => "b".to_owned(),
+        Sym::T(r, c) => format!("t[{r},{c}]"),
+        Sym::Z(r, c) => format!("z[{r},{c}]"),
+        Sym::Y(r, c) => format!("y[{r},{c}]"),
+        Sym::Dy(r, c) => format!("∂L/∂y[{r},{c}]"),
+        Sym::Slope(r, c) => format!("f′(z[{r},{c}])"),
+        Sym::Delta(r, c) => format!("δ[{r},{c}]"),
+        Sym::GradW(r, c) => format!("∂L/∂w[{r},{c}]"),
+        Sym::GradB => "∂L/∂b".to_owned(),
+        Sym::Loss => "L".to_owned(),
+    }
+}
+
+fn names(syms: impl IntoIterator<Item = Sym>) -> String {
+    let all: Vec<String> = syms.into_iter().map(name).collect();
+    match all.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn scale_prefix(scale: Scale) -> String {
+    match (scale.num, scale.den) {
+        (1, 2) => "½".to_owned(),
+        (n, 1) => n.to_string(),
+        (n, d) => format!("({n}/{d})"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equations
+
+/// How a term is written: with numbers, or with the names of its operands.
+#[derive(Clone, Copy)]
+enum Style {
+    Numbers,
+    Names,
+}
+
+fn operand<S: Scalar>(op: &Operand<S>, style: Style, in_product: bool) -> String {
+    match style {
+        Style::Names => name(op.sym),
+        Style::Numbers if in_product => factor(op.value),
+        Style::Numbers => val(op.value),
+    }
+}
+
+fn term<S: Scalar>(term: &Term<S>, style: Style, alone: bool) -> String {
+    match term {
+        Term::Product(a, b) => format!("{}·{}", operand(a, style, true), operand(b, style, true)),
+        Term::Single(a) => operand(a, style, !alone),
+        Term::Diff(a, b) if alone => {
+            format!("{} − {}", operand(a, style, false), operand(b, style, true))
+        }
+        Term::Diff(a, b) => format!("({} − {})", operand(a, style, false), operand(b, style, true)),
+        Term::SquaredDiff(a, b) => {
+            format!("({} − {})²", operand(a, style, false), operand(b, style, true))
+        }
+    }
+}
+
+fn sum<S: Scalar>(scale: Scale, terms: &[Term<S>], style: Style) -> String {
+    if terms.is_empty() {
+        return "0".to_owned();
+    }
+    let alone = terms.len() == 1 && scale.is_one();
+    let body: Vec<String> = terms.iter().map(|t| term(t, style, alone)).collect();
+    let body = body.join(" + ");
+    if scale.is_one() {
+        body
+    } else if terms.len() == 1 {
+        format!("{}·{body}", scale_prefix(scale))
+    } else {
+        format!("{}[{body}]", scale_prefix(scale))
+    }
+}
+
+/// The right-hand side of an equation with symbols only.
+fn symbolic<S: Scalar>(eq: &Equation<S>) -> String {
+    match &eq.expr {
+        Expr::Sum { scale, terms } => sum(*scale, terms, Style::Names),
+        Expr::Activate { f, z } => activation(*f, &name(z.sym)),
+        Expr::Slope { f, z, y, .. } => match f {
+            Activation::Sigmoid => format!("{0}·(1 − {0})", name(y.sym)),
+            Activation::Tanh => format!("1 − {}²", name(y.sym)),
+            Activation::LeakyRelu { .. } => format!("leaky_relu′({})", name(z.sym)),
+            Activation::Linear => "1".to_owned(),
+            Activation::Relu { .. } => format!("relu′({})", name(z.sym)),
+        },
+        Expr::Update { param, grad, .. } => format!("{} − η·{}", name(param.sym), name(grad.sym)),
+    }
+}
+
+/// One equation, as printed. Sums over positions (`z`, `∂L/∂w`, `∂L/∂b`) show the operands'
+/// names first (in the numeric form), so that every number can be traced to where it came
+/// from.
+pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
+    let result = Some(outcome(eq.value, exact::holds(eq)));
+    let mut out = Eq {
+        lhs: name(eq.lhs),
+        assign: false,
+        named: None,
+        chain: Vec::new(),
+        result,
+        reason: None,
+    };
+    match &eq.expr {
+        Expr::Sum { scale, terms } => {
+            if terms.is_empty() {
+                out.chain.push("0".to_owned());
+                out.result = None;
+                out.reason = Some(Rich::text("the window lies entirely on zero padding"));
+                return out;
+            }
+            let named = matches!(eq.lhs, Sym::Z(..) | Sym::GradW(..) | Sym::GradB);
+            if named && form == Form::Numeric {
+                out.named = Some(sum(*scale, terms, Style::Names));
+            }
+            out.chain.push(sum(*scale, terms, Style::Numbers));
+        }
+        Expr::Activate { f, z } => {
+            out.chain.push(activation(*f, &val(z.value)));
+            if let Activation::LeakyRelu { slope } = f
+                && z.value < S::ZERO
+            {
+                out.chain.push(format!("{}·{}", val(*slope), factor(z.value)));
+            }
+        }
+        Expr::Slope { f, z, y, case } => {
+            if *case == SlopeCase::Smooth {
+                match f {
+                    Activation::Sigmoid => {
+                        out.chain.push("y·(1 − y)".to_owned());
+                        out.chain.push(format!("{0}·(1 − {0})", factor(y.value)));
+                    }
+                    Activation::Tanh => {
+                        out.chain.push("1 − y²".to_owned());
+                        out.chain.push(format!("1 − {}²", factor(y.value)));
+                    }
+                    _ => {}
+                }
+            }
+            out.reason = slope_reason(*f, *case, z);
+        }
+        Expr::Update { param, lr, grad } => {
+            out.assign = true;
+            out.chain.push(format!(
+                "{} − {}·{}",
+                val(param.value),
+                factor(*lr),
+                factor(grad.value)
+            ));
+        }
+    }
+    out
+}
+
+/// `lhs = symbolic`: the symbols-only form of an equation.
+fn symbolic_equation<S: Scalar>(eq: &Equation<S>) -> Eq {
+    Eq {
+        lhs: name(eq.lhs),
+        assign: matches!(eq.expr, Expr::Update { .. }),
+        named: None,
+        chain: vec![symbolic(eq)],
+        result: None,
+        reason: None,
+    }
+}
+
+/// `max(0, a)`, `σ(a)` … for an argument written `a`.
+fn activation(f: Activation, a: &str) -> String {
+    match f {
+        Activation::Relu { .. } => format!("max(0, {a})"),
+        Activation::Linear => a.to_owned(),
+        Activation::Sigmoid => format!("σ({a})"),
+        Activation::Tanh => format!("tanh({a})"),
+        Activation::LeakyRelu { .. } => format!("leaky_relu({a})"),
+    }
+}
+
+/// Why a piecewise-linear derivative has its value: `(z[0,0] = 3 > 0)`.
+fn slope_reason<S: Scalar>(f: Activation, case: SlopeCase, z: &Operand<S>) -> Option<Rich> {
+    let z_is = format!("{} = {}", name(z.sym), val(z.value));
+    let reason = match (f, case) {
+        (_, SlopeCase::Positive) => Rich::math(format!("{z_is} > 0")),
+        (Activation::LeakyRelu { .. }, SlopeCase::Negative) => {
+            Rich::math(format!("{z_is} < 0")).t(": the slope ").m("α")
+        }
+        (_, SlopeCase::Negative) => Rich::math(format!("{z_is} < 0")),
+        (Activation::LeakyRelu { .. }, SlopeCase::AtZero) => {
+            Rich::math(z_is).t(": ").c("leaky_relu").t(" takes its slope ").m("α").t(" at 0")
+        }
+        (Activation::Relu { grad_at_zero }, SlopeCase::AtZero) => Rich::math(z_is)
+            .t(": the convention ")
+            .c("relu_grad_at_zero")
+            .m(format!(" = {}", val(grad_at_zero))),
+        (_, SlopeCase::AtZero | SlopeCase::Smooth) => return None,
+    };
+    Some(reason)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrices
+
+fn matrix<S: Scalar>(depth: usize, label: Rich, grid: &Grid<S>, approx: bool) -> Block {
+    let (rows, cols) = grid.shape();
+    let mut rounded = approx;
+    let cells = (0..rows)
+        .map(|r| {
+            (0..cols)
+                .map(|c| {
+                    let (text, r) = num(grid.get(r, c));
+                    rounded |= r;
+                    text
+                })
+                .collect()
+        })
+        .collect();
+    Block::Matrix { depth, label, cells, approx: rounded }
+}
+
+/// The matrix of the values of the equations that compute entries of kind `kind`, and
+/// whether any of those equations is approximate.
+fn assembled<S: Scalar>(
+    section: &Section<S>,
+    shape: (usize, usize),
+    kind: fn(usize, usize) -> Sym,
+) -> (Grid<S>, bool) {
+    let mut values = vec![S::ZERO; shape.0 * shape.1];
+    let mut approx = false;
+    for eq in section.select(|s| is(kind, s)) {
+        if let Some((r, c)) = eq.lhs.index() {
+            values[r * shape.1 + c] = eq.value;
+            approx |= !exact::holds(eq);
+        }
+    }
+    (Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c]), approx)
+}
+
+/// Whether `sym` is an entry of the matrix whose entries `kind` names (`Sym::Z`, `Sym::W`…).
+fn is(kind: fn(usize, usize) -> Sym, sym: Sym) -> bool {
+    sym.index().is_some_and(|(r, c)| kind(r, c) == sym)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Descriptions
+
+fn pair(value: (usize, usize)) -> String {
+    if value.0 == value.1 {
+        value.0.to_string()
+    } else {
+        format!("({}, {}) (rows, columns)", value.0, value.1)
+    }
+}
+
+fn output_len(
+    label: &str,
+    input: usize,
+    padding: usize,
+    filter: usize,
+    stride: usize,
+    out: usize,
+) -> String {
+    let span = input + 2 * padding - filter;
+    let exact = format!("({input} + 2·{padding} − {filter})/{stride} + 1");
+    if span.is_multiple_of(stride) {
+        format!("{label} = {exact} = {out}")
+    } else {
+        format!(
+            "{label} = ⌊({input} + 2·{padding} − {filter})/{stride}⌋ + 1 = ⌊{span}/{stride}⌋ + 1 = {out}"
+        )
+    }
+}
+
+fn describe_activation(f: Activation) -> Rich {
+    match f {
+        Activation::Relu { grad_at_zero } => Rich::default()
+            .c("relu")
+            .t(", ")
+            .m("y = max(0, z)")
+            .t("; ")
+            .m("f′ = 1")
+            .t(" where ")
+            .m("z > 0")
+            .t(", 0 where ")
+            .m("z < 0")
+            .t(", and ")
+            .m(val(grad_at_zero))
+            .t(" at ")
+            .m("z = 0")
+            .t(" (")
+            .c("relu_grad_at_zero")
+            .t(")"),
+        Activation::Linear => Rich::default().c("linear").t(", ").m("y = z"),
+        Activation::Sigmoid => Rich::default()
+            .c("sigmoid")
+            .t(", ")
+            .m("y = σ(z) = 1/(1 + e^(−z))")
+            .t("; ")
+            .m("f′ = y·(1 − y)"),
+        Activation::Tanh => {
+            Rich::default().c("tanh").t(", ").m("y = tanh(z)").t("; ").m("f′ = 1 − y²")
+        }
+        Activation::LeakyRelu { slope } => {
+            let a = val(slope);
+            Rich::default()
+                .c(format!("leaky_relu({a})"))
+                .t(", ")
+                .m("y = z")
+                .t(" where ")
+                .m("z > 0")
+                .t(", ")
+                .m(format!("{a}·z"))
+                .t(" elsewhere; ")
+                .m("f′ = 1")
+                .t(" where ")
+                .m("z > 0")
+                .t(", ")
+                .m(a)
+                .t(" elsewhere")
+        }
+    }
+}
+
+/// `L = ½·Σ(y − t)²`.
+fn loss_formula(loss: Loss, n: usize) -> String {
+    let scale = loss.scale(n);
+    let prefix = if scale.is_one() { String::new() } else { format!("{}·", scale_prefix(scale)) };
+    format!("L = {prefix}Σ(y − t)²")
+}
+
+/// `∂L/∂y = y − t`, or `∂L/∂y = 2·(y − t)`.
+fn loss_grad_formula(loss: Loss, n: usize) -> String {
+    let scale = loss.grad_scale(n);
+    if scale.is_one() {
+        "∂L/∂y = y − t".to_owned()
+    } else {
+        format!("∂L/∂y = {}·(y − t)", scale_prefix(scale))
+    }
+}
+
+fn describe_kernel(kernel: Kernel) -> Rich {
+    match kernel {
+        Kernel::Correlation => Rich::default()
+            .c("correlation")
+            .t(" (")
+            .m("z = X ⋆ W")
+            .t(": ")
+            .m("W")
+            .t(" slides over ")
+            .m("X")
+            .t(" as given, not flipped)"),
+        Kernel::Convolution => Rich::default()
+            .c("convolution")
+            .t(" (")
+            .m("z = X ∗ W")
+            .t(": ")
+            .m("W")
+            .t(" is rotated by 180° before it slides over ")
+            .m("X")
+            .t(")"),
+    }
+}
+
+fn index_formula(
+    out_var: char,
+    stride: usize,
+    offset_sign: char,
+    offset_var: char,
+    constant: isize,
+) -> String {
+    use core::fmt::Write as _;
+    let mut s = if stride == 1 { out_var.to_string() } else { format!("{stride}{out_var}") };
+    let _ = write!(s, " {offset_sign} {offset_var}");
+    match constant {
+        0 => {}
+        c if c > 0 => {
+            let _ = write!(s, " + {c}");
+        }
+        c => {
+            let _ = write!(s, " − {}", -c);
+        }
+    }
+    s
+}
+
+#[allow(clippy::cast_possible_wrap)]
+fn forward_formula(layer: &Layer, filter: (usize, usize)) -> String {
+    let (ph, pw) = (layer.padding.0 as isize, layer.padding.1 as isize);
+    let row = index_formula('p', layer.stride.0, '+', 'i', -ph);
+    let col = index_formula('q', layer.stride.1, '+', 'j', -pw);
+    let w = match layer.kernel {
+        Kernel::Correlation => "w[i,j]".to_owned(),
+        Kernel::Convolution => format!("w[{} − i, {} − j]", filter.0 - 1, filter.1 - 1),
+    };
+    format!("x[{row}, {col}]·{w}")
+}
+
+#[allow(clippy::cast_possible_wrap)]
+fn gradient_formula(layer: &Layer, filter: (usize, usize)) -> String {
+    let (ph, pw) = (layer.padding.0 as isize, layer.padding.1 as isize);
+    let (row, col) = match layer.kernel {
+        Kernel::Correlation => (
+            index_formula('p', layer.stride.0, '+', 'i', -ph),
+            index_formula('q', layer.stride.1, '+', 'j', -pw),
+        ),
+        Kernel::Convolution => (
+            index_formula('p', layer.stride.0, '−', 'i', filter.0 as isize - 1 - ph),
+            index_formula('q', layer.stride.1, '−', 'j', filter.1 as isize - 1 - pw),
+        ),
+    };
+    format!("δ[p,q]·x[{row}, {col}]")
+}
+
+fn loss_value<S: Copy>(section: &Section<S>) -> Option<S> {
+    section.select(|s| s == Sym::Loss).next().map(|eq| eq.value)
+}
+
+fn delta_of(z: Sym) -> Sym {
+    match z {
+        Sym::Z(r, c) => Sym::Delta(r, c),
+        other => other,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+impl Doc {
+    fn push(&mut self, block: Block) {
+        self.blocks.push(block);
+    }
+
+    fn para(&mut self, depth: usize, line: Rich) {
+        self.push(Block::Para { depth, lines: vec![line] });
+    }
+
+    fn note(&mut self, depth: usize, text: Rich) {
+        self.push(Block::Note { depth, text });
+    }
+
+    fn stage(&mut self, heading: Rich) {
+        self.push(Block::Stage(heading));
+    }
+
+    /// The equations `keep` selects, with their symbols-only forms first in the symbolic form.
+    fn equations<S: Scalar>(&mut self, section: &Section<S>, keep: impl Fn(Sym) -> bool + Copy) {
+        if self.form == Form::Symbolic {
+            for eq in section.select(keep) {
+                if !matches!(&eq.expr, Expr::Sum { terms, .. } if terms.is_empty()) {
+                    self.push(Block::Equation { depth: 2, eq: symbolic_equation(eq) });
+                }
+            }
+        }
+        for eq in section.select(keep) {
+            let eq = equation(eq, self.form);
+            self.push(Block::Equation { depth: 2, eq });
+        }
+    }
+
+    /// The equations of the entries of one matrix, then the matrix of their values.
+    fn entries<S: Scalar>(
+        &mut self,
+        section: &Section<S>,
+        kind: fn(usize, usize) -> Sym,
+        label: &str,
+        shape: (usize, usize),
+    ) {
+        self.equations(section, |s| is(kind, s));
+        let (grid, approx) = assembled(section, shape, kind);
+        self.push(matrix(2, Rich::math(label), &grid, approx));
+    }
+
+    fn given<S: Scalar>(&mut self, trace: &Trace<S>, first_non_finite: Option<&NonFinite>) {
+        let g = &trace.given;
+        let layer = &g.layer;
+        let (h, w) = g.input.shape();
+        let (kh, kw) = g.filter.shape();
+        let (oh, ow) = g.target.shape();
+        let plural = if g.steps == 1 { "" } else { "s" };
+        self.push(Block::Title(Rich::text(format!(
+            "Training one convolutional layer: {} step{plural} of gradient descent",
+            g.steps
+        ))));
+        self.push(Block::Section(Rich::text("Given")));
+        let label = |name: &str, what: &str, (r, c): (usize, usize)| {
+            Rich::math(name).t(format!(" ({what}, ")).m(format!("{r}×{c}")).t(")")
+        };
+        self.push(matrix(1, label("X", "input", (h, w)), &g.input, false));
+        self.push(matrix(1, label("W", "filter", (kh, kw)), &g.filter, false));
+        match g.bias {
+            Some(b) => {
+                let (exact, b) = outcome(b, true);
+                let rel = if exact { '=' } else { '≈' };
+                self.para(1, Rich::math("b").t(" (bias) ").m(format!("{rel} {b}")));
+            }
+            None => self.para(1, Rich::text("no bias term")),
+        }
+        self.push(matrix(1, label("t", "target", (oh, ow)), &g.target, false));
+        let (exact, lr) = outcome(g.lr, true);
+        let rel = if exact { '=' } else { '≈' };
+        self.para(1, Rich::math("η").t(" (learning rate) ").m(format!("{rel} {lr}")));
+        self.para(1, Rich::text("activation: ").and(describe_activation(layer.activation)));
+        let loss = layer.loss;
+        self.para(
+            1,
+            Rich::text("loss: ")
+                .c(loss.name())
+                .t(", ")
+                .m(loss_formula(loss, oh * ow))
+                .t(", so ")
+                .m(loss_grad_formula(loss, oh * ow)),
+        );
+        self.para(1, Rich::text("kernel: ").and(describe_kernel(layer.kernel)));
+        self.para(
+            1,
+            Rich::text("stride: ").t(pair(layer.stride)).t(", padding: ").t(pair(layer.padding)),
+        );
+        self.unreachable_targets(trace);
+        if let Some(bad) = first_non_finite.filter(|b| b.origin == Origin::Given) {
+            let what = format!("{} = {}", name(bad.sym), bad.value);
+            self.note(
+                1,
+                Rich::math(what).t(" is not a finite number, so no step can be computed."),
+            );
+        }
+
+        self.push(Block::Section(
+            Rich::text("Output size: ").m("⌊(input + 2·padding − filter)/stride⌋ + 1"),
+        ));
+        let lines = vec![
+            Rich::math(output_len("OH", h, layer.padding.0, kh, layer.stride.0, oh)),
+            Rich::math(output_len("OW", w, layer.padding.1, kw, layer.stride.1, ow)),
+        ];
+        self.push(Block::Para { depth: 1, lines });
+        self.unused_input(trace);
+    }
+
+    fn unreachable_targets<S: Scalar>(&mut self, trace: &Trace<S>) {
+        let g = &trace.given;
+        let Some((low, high, closed_low)) = g.layer.activation.range() else {
+            return;
+        };
+        let outside: Vec<String> = g
+            .target
+            .entries()
+            .filter(|&(_, t)| {
+                let t = t.to_f64();
+                t < low || t > high || (!closed_low && t == low) || t == high
+            })
+            .map(|((r, c), t)| format!("{} = {}", name(Sym::T(r, c)), val(t)))
+            .collect();
+        if outside.is_empty() {
+            return;
+        }
+        let range = match g.layer.activation {
+            Activation::Relu { .. } => {
+                Rich::default().c("relu").t(" never outputs a negative number")
+            }
+            Activation::Sigmoid => {
+                Rich::default().c("sigmoid").t(" outputs only numbers strictly between 0 and 1")
+            }
+            _ => Rich::default().c("tanh").t(" outputs only numbers strictly between −1 and 1"),
+        };
+        let text = Rich::math(outside.join(", "))
+            .t(": ")
+            .and(range)
+            .t(", so ")
+            .m("y")
+            .t(" can never reach this target and ")
+            .m("L")
+            .t(" can never reach 0.");
+        self.note(1, text);
+    }
+
+    /// Input rows and columns that no window covers, read off the final forward pass.
+    fn unused_input<S: Scalar>(&mut self, trace: &Trace<S>) {
+        let (h, w) = trace.given.input.shape();
+        let (mut rows, mut cols) = (vec![false; h], vec![false; w]);
+        for eq in trace.after.select(|s| matches!(s, Sym::Z(..))) {
+            if let Expr::Sum { terms, .. } = &eq.expr {
+                for t in terms {
+                    if let Term::Product(Operand { sym: Sym::X(r, c), .. }, _) = t {
+                        rows[*r] = true;
+                        cols[*c] = true;
+                    }
+                }
+            }
+        }
+        let unused = |used: &[bool]| -> Vec<String> {
+            used.iter().enumerate().filter(|(_, u)| !**u).map(|(k, _)| k.to_string()).collect()
+        };
+        let (rows, cols) = (unused(&rows), unused(&cols));
+        let mut parts = Vec::new();
+        if !rows.is_empty() {
+            parts.push(format!(
+                "row{} {}",
+                if rows.len() == 1 { "" } else { "s" },
+                rows.join(", ")
+            ));
+        }
+        if !cols.is_empty() {
+            parts.push(format!(
+                "column{} {}",
+                if cols.len() == 1 { "" } else { "s" },
+                cols.join(", ")
+            ));
+        }
+        if !parts.is_empty() {
+            let one = parts.len() == 1 && (rows.len() + cols.len()) == 1;
+            let text = format!(
+                "input {} never fall{} under the filter at this stride and padding, so {} neither ",
+                parts.join(" and "),
+                if one { "s" } else { "" },
+                if one { "it affects" } else { "they affect" },
+            );
+            let text = Rich::text(text).m("z").t(" nor ").m("∂L/∂W").t(".");
+            self.note(1, text);
+        }
+    }
+
+    fn step<S: Scalar>(
+        &mut self,
+        trace: &Trace<S>,
+        k: usize,
+        section: &Section<S>,
+        first_non_finite: Option<&NonFinite>,
+    ) {
+        self.push(Block::Section(Rich::text(format!("Step {}", k + 1))));
+        self.forward_sums(trace, section);
+        self.activation_stage(trace, section);
+        self.loss_stage(trace, k, section);
+        self.backward_stage(trace, k == 0, section);
+        self.gradient_stage(trace, section);
+        self.update_stage(trace, section);
+        if let Some(bad) = first_non_finite.filter(|b| b.origin == Origin::Step(k)) {
+            let what = format!("{} = {}", name(bad.sym), bad.value);
+            self.note(
+                1,
+                Rich::math(what).t(" is the first value that is not a finite number; everything computed from it is meaningless, so training stops after this step."),
+            );
+        }
+    }
+
+    fn forward_sums<S: Scalar>(&mut self, trace: &Trace<S>, section: &Section<S>) {
+        let g = &trace.given;
+        let op = match g.layer.kernel {
+            Kernel::Correlation => "X ⋆ W",
+            Kernel::Convolution => "X ∗ W",
+        };
+        let bias = if g.bias.is_some() { " + b" } else { "" };
+        self.stage(Rich::text("Forward: ").m(format!("z = {op}{bias}")));
+        let formula = forward_formula(&g.layer, g.filter.shape());
+        let mut line = Rich::math(format!("z[p,q] = Σ {formula}{bias}"))
+            .t(", over all filter entries ")
+            .m("(i,j)");
+        if g.layer.padding != (0, 0) {
+            line = line.t(" (terms on zero padding are 0 and left out)");
+        }
+        self.para(2, line);
+        self.entries(section, Sym::Z, "z", g.target.shape());
+    }
+
+    fn activation_stage<S: Scalar>(&mut self, trace: &Trace<S>, section: &Section<S>) {
+        let f = trace.given.layer.activation;
+        let formula = match f {
+            Activation::Linear => {
+                self.stage(Rich::text("Activation: linear, ").m("y = z"));
+                return;
+            }
+            Activation::LeakyRelu { slope } => Rich::math("y = z")
+                .t(" where ")
+                .m("z > 0")
+                .t(", ")
+                .m(format!("{}·z", val(slope)))
+                .t(" elsewhere"),
+            _ => Rich::math(format!("y = {}", activation(f, "z"))),
+        };
+        self.stage(Rich::text("Activation: ").and(formula));
+        self.entries(section, Sym::Y, "y", trace.given.target.shape());
+    }
+
+    fn loss_stage<S: Scalar>(&mut self, trace: &Trace<S>, k: usize, section: &Section<S>) {
+        let n = trace.given.target.shape();
+        self.stage(Rich::text("Loss: ").m(loss_formula(trace.given.layer.loss, n.0 * n.1)));
+        self.equations(section, |s| s == Sym::Loss);
+        if k > 0 {
+            self.rise_note(loss_value(&trace.steps[k - 1]), loss_value(section), k);
+        }
+    }
+
+    fn rise_note<S: Scalar>(&mut self, before: Option<S>, after: Option<S>, step: usize) {
+        if let (Some(before), Some(after)) = (before, after)
+            && after > before
+        {
+            let (before, after) = (val(before), val(after));
+            self.note(
+                2,
+                Rich::text("the loss rose from ")
+                    .m(before)
+                    .t(" to ")
+                    .m(after)
+                    .t(format!(" with step {step}'s update: the step overshot ("))
+                    .m("η")
+                    .t(" may be too large)."),
+            );
+        }
+    }
+
+    /// ∂L/∂y, f′(z) and δ.
+    fn backward_stage<S: Scalar>(&mut self, trace: &Trace<S>, first: bool, section: &Section<S>) {
+        let g = &trace.given;
+        let shape = g.target.shape();
+        self.stage(
+            Rich::text("Gradient of the loss: ")
+                .m(loss_grad_formula(g.layer.loss, shape.0 * shape.1)),
+        );
+        if first {
+            let lines = vec![
+                Rich::text("Sign: this is output minus target. The \"error\" ")
+                    .m("e = t − y")
+                    .t(" is its negative. Descent"),
+                Rich::text("subtracts ")
+                    .m("η·∂L/∂W")
+                    .t(", built from ")
+                    .m("y − t")
+                    .t("; building it from ")
+                    .m("t − y")
+                    .t(" and still subtracting"),
+                Rich::text("moves ").m("W").t(" uphill and increases the loss."),
+            ];
+            self.push(Block::Para { depth: 2, lines });
+        }
+        self.equations(section, |s| is(Sym::Dy, s));
+        if g.layer.activation == Activation::Linear {
+            self.stage(
+                Rich::text("Activation derivative: ")
+                    .m("f′(z) = 1")
+                    .t(" everywhere (linear), so ")
+                    .m("δ = ∂L/∂y"),
+            );
+        } else {
+            self.stage(Rich::text("Activation derivative ").m("f′(z)"));
+            self.equations(section, |s| is(Sym::Slope, s));
+            self.slope_notes(g.layer.activation, section);
+        }
+        self.stage(Rich::math("δ = ∂L/∂z = ∂L/∂y ⊙ f′(z)"));
+        self.entries(section, Sym::Delta, "δ", shape);
+    }
+
+    fn slope_notes<S: Scalar>(&mut self, f: Activation, section: &Section<S>) {
+        let with_case = |case: SlopeCase| -> Vec<Sym> {
+            section
+                .equations
+                .iter()
+                .filter_map(|eq| match &eq.expr {
+                    Expr::Slope { z, case: c, .. } if *c == case => Some(z.sym),
+                    _ => None,
+                })
+                .collect()
+        };
+        if let Activation::Relu { grad_at_zero } = f {
+            let dead = with_case(SlopeCase::Negative);
+            if !dead.is_empty() {
+                let one = if dead.len() == 1 { "that output sends" } else { "those outputs send" };
+                self.note(
+                    2,
+                    Rich::math(format!("{} < 0", names(dead.iter().copied())))
+                        .t(": the ReLU is off there and ")
+                        .m("f′ = 0")
+                        .t(" blocks the gradient, so ")
+                        .m(format!("{} = 0", names(dead.iter().map(|s| delta_of(*s)))))
+                        .t(format!(" whatever the target; {one} nothing back to "))
+                        .m("W")
+                        .t("."),
+                );
+            }
+            let zero = with_case(SlopeCase::AtZero);
+            if !zero.is_empty() {
+                self.note(
+                    2,
+                    Rich::math(format!("{} = 0", names(zero.iter().copied())))
+                        .t(" exactly, where the ReLU has no derivative; this derivation uses ")
+                        .c("relu_grad_at_zero")
+                        .m(format!(" = {}", val(grad_at_zero)))
+                        .t(" (PyTorch, JAX and micrograd use 0; set ")
+                        .c(format!("relu_grad_at_zero: {}", u8::from(grad_at_zero == 0.0)))
+                        .t(" for the other convention)."),
+                );
+            }
+        }
+        if let Activation::LeakyRelu { slope } = f {
+            let zero = with_case(SlopeCase::AtZero);
+            if !zero.is_empty() {
+                self.note(
+                    2,
+                    Rich::math(format!("{} = 0", names(zero.iter().copied())))
+                        .t(" exactly: ")
+                        .c("leaky_relu")
+                        .t(" uses its slope ")
+                        .m(val(slope))
+                        .t(" there, as PyTorch does."),
+                );
+            }
+        }
+    }
+
+    /// ∂L/∂W and ∂L/∂b.
+    fn gradient_stage<S: Scalar>(&mut self, trace: &Trace<S>, section: &Section<S>) {
+        let g = &trace.given;
+        let layer = &g.layer;
+        match layer.kernel {
+            Kernel::Correlation => self.stage(
+                Rich::text("Filter gradient: ")
+                    .m("∂L/∂W = X ⋆ δ")
+                    .t(", the input correlated with ")
+                    .m("δ"),
+            ),
+            Kernel::Convolution => {
+                self.stage(
+                    Rich::text("Filter gradient: ")
+                        .m("∂L/∂W = rot180(X ⋆ δ)")
+                        .t(", the input correlated with ")
+                        .m("δ")
+                        .t(", then rotated by 180°"),
+                );
+                self.para(
+                    2,
+                    Rich::text("(the forward pass used ")
+                        .m("W")
+                        .t(" rotated, so ")
+                        .m("w[i,j]")
+                        .t(" met the inputs of kernel offset ")
+                        .m("(KH−1−i, KW−1−j)")
+                        .t(")"),
+                );
+            }
+        }
+        if layer.stride != (1, 1) {
+            self.para(
+                2,
+                Rich::text(format!("(with stride {}, the entries of ", pair(layer.stride)))
+                    .m("δ")
+                    .t(format!(" are spread {} apart over the input)", pair(layer.stride))),
+            );
+        }
+        self.para(
+            2,
+            Rich::math(format!("∂L/∂w[i,j] = Σ {}", gradient_formula(layer, g.filter.shape())))
+                .t(", over all outputs ")
+                .m("(p,q)"),
+        );
+        self.entries(section, Sym::GradW, "∂L/∂W", g.filter.shape());
+        if section.select(|s| s == Sym::GradB).next().is_some() {
+            self.stage(Rich::text("Bias gradient: ").m("∂L/∂b = Σ δ"));
+            self.equations(section, |s| s == Sym::GradB);
+        }
+    }
+
+    /// W ← W − η·∂L/∂W and b ← b − η·∂L/∂b.
+    fn update_stage<S: Scalar>(&mut self, trace: &Trace<S>, section: &Section<S>) {
+        let g = &trace.given;
+        let bias = if g.bias.is_some() { ", b ← b − η·∂L/∂b" } else { "" };
+        self.stage(Rich::text("Update: ").m(format!("W ← W − η·∂L/∂W{bias}")));
+        self.entries(section, Sym::W, "W", g.filter.shape());
+        self.equations(section, |s| s == Sym::B);
+    }
+
+    fn result<S: Scalar>(&mut self, trace: &Trace<S>) {
+        let g = &trace.given;
+        let taken = trace.steps.len();
+        let plural = if taken == 1 { "" } else { "s" };
+        self.push(Block::Section(Rich::text(format!("Result after {taken} step{plural}"))));
+        if trace.stopped_early && taken > 0 {
+            self.note(
+                1,
+                Rich::text(format!(
+                    "training stopped after step {taken} of {} because a value stopped being finite (see that step).",
+                    g.steps
+                )),
+            );
+        }
+        self.para(1, Rich::text("A last forward pass, with the final parameters:"));
+        self.forward_sums(trace, &trace.after);
+        self.activation_stage(trace, &trace.after);
+        let n = g.target.shape();
+        self.stage(Rich::text("Loss: ").m(loss_formula(g.layer.loss, n.0 * n.1)));
+        self.equations(&trace.after, |s| s == Sym::Loss);
+        let last = final_params(trace);
+        self.push(matrix(1, Rich::text("final ").m("W"), &last.filter, last.filter_approx));
+        if let Some((b, exact)) = last.bias {
+            let (exact, b) = outcome(b, exact);
+            let rel = if exact { '=' } else { '≈' };
+            self.para(1, Rich::text("final ").m(format!("b {rel} {b}")));
+        }
+        let before = trace.steps.first().and_then(loss_value);
+        if let (Some(before), Some(after)) = (before, loss_value(&trace.after)) {
+            let trend = if !(before.is_finite() && after.is_finite()) {
+                "not finite"
+            } else if after < before {
+                "decreased"
+            } else if after > before {
+                "increased"
+            } else {
+                "unchanged"
+            };
+            self.para(
+                1,
+                Rich::math(format!("L: {} → {}", val(before), val(after))).t(format!(" ({trend})")),
+            );
+            if taken > 0 {
+                self.rise_note(trace.steps.last().and_then(loss_value), Some(after), taken);
+            }
+        }
+        if taken > 1 {
+            self.summary(trace);
+        }
+    }
+
+    /// One row per step: the loss and the parameters that step used; then the final row.
+    fn summary<S: Scalar>(&mut self, trace: &Trace<S>) {
+        let g = &trace.given;
+        let (kh, kw) = g.filter.shape();
+        let mut header = vec!["step".to_owned(), "L".to_owned()];
+        header.extend((0..kh * kw).map(|k| name(Sym::W(k / kw, k % kw))));
+        if g.bias.is_some() {
+            header.push("b".to_owned());
+        }
+        let mut rows = Vec::new();
+        for (k, section) in trace.steps.iter().enumerate() {
+            let mut row =
+                vec![(k + 1).to_string(), loss_value(section).map(val).unwrap_or_default()];
+            for eq in &section.equations {
+                if let Expr::Update { param, .. } = &eq.expr {
+                    row.push(val(param.value));
+                }
+            }
+            rows.push(row);
+        }
+        let Final { filter, bias, .. } = final_params(trace);
+        let bias = bias.map(|(b, _)| b);
+        let mut last =
+            vec!["final".to_owned(), loss_value(&trace.after).map(val).unwrap_or_default()];
+        last.extend(filter.entries().map(|(_, v)| val(v)));
+        last.extend(bias.map(val));
+        rows.push(last);
+        let caption = Rich::text("Summary: the loss and the parameters each step started from");
+        self.push(Block::Table { depth: 1, caption, header, rows });
+    }
+}
+
+/// The filter and bias as they stand after the last update (or as given, with no step).
+struct Final<S> {
+    filter: Grid<S>,
+    /// Whether an update of the filter was approximate.
+    filter_approx: bool,
+    /// The bias, and whether its update was exact.
+    bias: Option<(S, bool)>,
+}
+
+fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
+    let g = &trace.given;
+    match trace.steps.last() {
+        Some(last) => {
+            let (filter, filter_approx) = assembled(last, g.filter.shape(), Sym::W);
+            let bias = last.select(|s| s == Sym::B).next().map(|eq| (eq.value, exact::holds(eq)));
+            Final { filter, filter_approx, bias }
+        }
+        None => Final {
+            filter: g.filter.clone(),
+            filter_approx: false,
+            bias: g.bias.map(|b| (b, true)),
+        },
+    }
+}
+
+/// The first value, in the order of the derivation, that is not a finite number.
+fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<NonFinite> {
+    let g = &trace.given;
+    let bad = |(_, v): &(_, S)| !v.is_finite();
+    let found = |origin, sym, value: S| Some(NonFinite { origin, sym, value: val(value) });
+    let given =
+        [(&g.input, Sym::X as fn(usize, usize) -> Sym), (&g.filter, Sym::W), (&g.target, Sym::T)]
+            .into_iter()
+            .find_map(|(grid, kind)| grid.entries().find(bad).map(|((r, c), v)| (kind(r, c), v)))
+            .or_else(|| g.bias.filter(|b| !b.is_finite()).map(|b| (Sym::B, b)));
+    if let Some((sym, value)) = given {
+        return found(Origin::Given, sym, value);
+    }
+    let sections = trace.steps.iter().enumerate().map(|(k, s)| (Origin::Step(k), s));
+    sections.chain([(Origin::After, &trace.after)]).find_map(|(origin, section)| {
+        let eq = section.equations.iter().find(|eq| !eq.value.is_finite())?;
+        found(origin, eq.lhs, eq.value)
+    })
+}
