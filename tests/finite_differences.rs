@@ -8,7 +8,10 @@
 //! learning rate) is drawn per spec. Specs within reach of a ReLU kink are redrawn, since a
 //! finite difference across a kink measures neither one-sided derivative.
 
-use cnn_bp_core::{Activation, Kernel, Layer, Loss, NoTrace, Params, forward, loss, step, train};
+use cnn_bp_core::{
+    Activation, Extras, Kernel, Layer, Loss, NoTrace, Params, Recipe, Sym, forward, loss, step,
+    train_with,
+};
 
 const SPECS: usize = 1_200;
 const H_STEP: f64 = 1e-6;
@@ -168,8 +171,20 @@ fn check<
     let lr = uniform(rng, 0.01, 0.5);
     let spec = format!("{layer:?}, x = {x:?}, start = {start:?}, t = {t:?}, lr = {lr}");
 
-    let d = train(&layer, lr, 1, &x, start, &t).expect("a valid random spec");
+    let extras = Extras::default().finite_differences(rng.bool()).mistakes(rng.bool());
+    let d = train_with(&layer, lr, 1, &x, start, &t, extras).expect("a valid random spec");
     let s = &d.steps()[0];
+
+    // Every printed equation follows from its printed operands, in every renderer's document.
+    d.verify().unwrap_or_else(|e| panic!("{e}; {spec}"));
+    // Rendering is the slow part in a debug build: one spec in eight is enough to catch a
+    // symbol without a LaTeX form (KaTeX checks the snapshots and a corpus in `.ci/run`).
+    if rng.usize(0..8) == 0 {
+        for page in [d.to_latex(), d.to_markdown()] {
+            assert!(!page.contains("\\square"), "a symbol without a LaTeX form; {spec}");
+        }
+    }
+    mistakes_are_the_recipes(&d, &layer, &spec);
 
     // The forward pass against the definition.
     let z: [[f64; OW]; OH] = reference_z(&layer, &x, &start);
@@ -187,6 +202,12 @@ fn check<
     }
 
     let grad = s.filter_grad();
+    // The derivation's own finite-difference section agrees wherever it compares.
+    for check in &d.trace().checks {
+        for e in check.entries.iter().filter(|e| e.kink.is_none()) {
+            assert!(close(e.grad.value, e.central, 1e-5), "{:?}: {e:?}; {spec}", e.grad.sym);
+        }
+    }
     for (i, row) in grad.iter().enumerate() {
         for (j, &g) in row.iter().enumerate() {
             let mut up = start;
@@ -218,6 +239,37 @@ fn check<
     assert_eq!(plain.next.filter, d.filter(), "{spec}");
     assert_eq!(plain.next.bias, d.bias(), "{spec}");
     true
+}
+
+/// The recipes of the mistakes section, against what each one is by definition: the sign
+/// flip is `−∂L/∂W`, the flipped kernel `rot180(∂L/∂W)`, and without an activation derivative
+/// a linear layer's gradient is the correct one.
+fn mistakes_are_the_recipes<const KH: usize, const KW: usize, const OH: usize, const OW: usize>(
+    d: &cnn_bp_core::Derivation<KH, KW, OH, OW>,
+    layer: &Layer,
+    spec: &str,
+) {
+    let grad = d.steps()[0].filter_grad();
+    for mistake in &d.trace().mistakes {
+        let mut g = [[f64::NAN; KW]; KH];
+        for eq in &mistake.section.equations {
+            if let Sym::G(i, j) = eq.lhs {
+                g[i][j] = eq.value;
+            }
+        }
+        for i in 0..KH {
+            for j in 0..KW {
+                let (got, want) = match mistake.recipe {
+                    Recipe::SignFlip => (g[i][j], -grad[i][j]),
+                    Recipe::FlippedKernel => (g[i][j], grad[KH - 1 - i][KW - 1 - j]),
+                    _ if layer.activation == Activation::Linear => (g[i][j], grad[i][j]),
+                    _ => continue,
+                };
+                // Equal as numbers (the sign flip of 0 is −0).
+                assert_eq!(got, want, "{:?} g[{i},{j}]; {spec}", mistake.recipe);
+            }
+        }
+    }
 }
 
 #[test]

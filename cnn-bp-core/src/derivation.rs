@@ -2,7 +2,9 @@
 
 use core::fmt;
 
+use crate::extras::{self, Extras};
 use crate::layer::{Layer, SpecError};
+use crate::render::{self, Form};
 use crate::scalar::{Float, Scalar};
 use crate::step::{Params, forward, loss, step};
 use crate::trace::{Given, Grid, Trace};
@@ -88,6 +90,7 @@ pub struct Derivation<const KH: usize, const KW: usize, const OH: usize, const O
     bias: Option<S>,
     loss_after: S,
     trace: Trace<S>,
+    form: Form,
 }
 
 impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy>
@@ -117,13 +120,116 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy
     pub const fn trace(&self) -> &Trace<S> {
         &self.trace
     }
+
+    /// How the renderers write equations: [`Form::Numeric`] unless changed by
+    /// [`with_form`](Self::with_form) or `show: symbolic` in `train!`.
+    pub const fn form(&self) -> Form {
+        self.form
+    }
+
+    /// The same derivation, rendered in another form.
+    ///
+    /// ```
+    /// use cnn_bp_core::Form;
+    ///
+    /// let d = cnn_bp_core::train! {
+    ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     filter: [[1, -1], [1, 1]],
+    ///     target: [[1, 0], [0, 1]],
+    ///     lr: 0.5,
+    /// }
+    /// .with_form(Form::Symbolic);
+    /// let text = d.to_string();
+    /// // Symbols first, for every entry of a stage …
+    /// assert!(text.contains("y[0,0] = max(0, z[0,0])"));
+    /// assert!(text.contains("δ[0,0] = ∂L/∂y[0,0]·f′(z[0,0])"));
+    /// assert!(text.contains("w[0,0] ← w[0,0] − η·∂L/∂w[0,0]"));
+    /// // … then the numbers.
+    /// assert!(text.contains("y[0,0] = max(0, 3) = 3"));
+    /// ```
+    #[must_use]
+    pub const fn with_form(mut self, form: Form) -> Self {
+        self.form = form;
+        self
+    }
+}
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar>
+    Derivation<KH, KW, OH, OW, S>
+{
+    /// The derivation in LaTeX for MathJax or KaTeX pages (or a LaTeX document with amsmath):
+    /// prose as paragraphs with inline math in `\( \)`, each run of equations as an
+    /// `aligned` block in `\[ \]`, matrices as `bmatrix`, the summary as an `array`.
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     filter: [[1, -1], [1, 1]],
+    ///     target: [[1, 0], [0, 1]],
+    ///     lr: 0.5,
+    /// };
+    /// let latex = d.to_latex();
+    /// assert!(latex.contains(r"z_{0,0} &= x_{0,0}\cdot w_{0,0}"));
+    /// assert!(latex.contains(r"\begin{bmatrix} 3 & 0 \\ -2 & 1 \end{bmatrix}"));
+    /// ```
+    pub fn to_latex(&self) -> String {
+        render::latex(&self.trace, self.form)
+    }
+
+    /// The derivation as GitHub-flavoured Markdown: a heading per step and stage, math in
+    /// `$…$` and `$$…$$`, notes as quotes, the per-step summary as a table.
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     filter: [[1, -1], [1, 1]],
+    ///     target: [[1, 0], [0, 1]],
+    ///     lr: 0.5,
+    ///     steps: 2,
+    /// };
+    /// let md = d.to_markdown();
+    /// assert!(md.contains("## Step 1"));
+    /// assert!(md.contains("| step | $L$ | $w_{0,0}$ |"));
+    /// ```
+    pub fn to_markdown(&self) -> String {
+        render::markdown(&self.trace, self.form)
+    }
+
+    /// Re-evaluates every printed equation from its printed operands, at the printed
+    /// precision, and reports each one whose printed result does not follow.
+    ///
+    /// An operand printed unrounded counts as exactly that decimal, a rounded one as anything
+    /// within half a unit of its last digit. An equation printed with `=` must hold exactly
+    /// on the printed decimals; one printed with `≈` must hold within the printed precision.
+    /// This guards the promise that each number can be checked by hand from what is printed.
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     filter: [[1, -1], [1, 1]],
+    ///     target: [[1, 0], [0, 1]],
+    ///     lr: 0.5,
+    ///     activation: sigmoid,
+    ///     mistakes: true,
+    /// };
+    /// let checked = d.verify()?;
+    /// assert!(checked.equations > 50);
+    /// # Ok::<(), cnn_bp_core::VerifyError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [`VerifyError`] listing each mismatch: where, which entry, what the printed operands
+    /// give and what is printed.
+    pub fn verify(&self) -> Result<render::Verified, render::VerifyError> {
+        render::verify(&self.trace)
+    }
 }
 
 impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> fmt::Display
     for Derivation<KH, KW, OH, OW, S>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::render::text(&self.trace, crate::render::Form::Numeric))
+        f.write_str(&render::text(&self.trace, self.form))
     }
 }
 
@@ -167,6 +273,34 @@ pub fn train<
 where
     S: Float,
 {
+    train_with(layer, lr, steps, input, start, target, Extras::default())
+}
+
+/// [`train`], with optional sections appended: a finite-difference check of every step's
+/// gradient, and the learner's common mistakes applied to the first step (see [`Extras`]).
+///
+/// # Errors
+/// As [`train`].
+pub fn train_with<
+    S,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    lr: S,
+    steps: usize,
+    input: &[[S; W]; H],
+    start: Params<KH, KW, S>,
+    target: &[[S; OW]; OH],
+    extras: Extras,
+) -> Result<Derivation<KH, KW, OH, OW, S>, SpecError>
+where
+    S: Float,
+{
     if !(lr.is_finite() && lr > S::ZERO) {
         return Err(SpecError::LearningRate(lr.to_f64()));
     }
@@ -174,11 +308,12 @@ where
         return Err(SpecError::ZeroSteps);
     }
     layer.check((H, W), (KH, KW), (OH, OW))?;
-    Ok(run(layer, lr, steps, input, start, target))
+    Ok(run(layer, lr, steps, input, start, target, extras))
 }
 
-/// [`train`] without the checks, for callers that have made them already (`train!` makes
+/// [`train_with`] without the checks, for callers that have made them already (`train!` makes
 /// them at compile time).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run<
     S,
     const H: usize,
@@ -194,6 +329,7 @@ pub(crate) fn run<
     input: &[[S; W]; H],
     start: Params<KH, KW, S>,
     target: &[[S; OW]; OH],
+    extras: Extras,
 ) -> Derivation<KH, KW, OH, OW, S>
 where
     S: Float,
@@ -213,6 +349,18 @@ where
     while finite && taken.len() < steps {
         trace.begin_step();
         let s = step(layer, input, &params, target, lr, &mut trace);
+        if extras.finite_differences {
+            let k = taken.len();
+            let check =
+                extras::check_gradient(k, layer, input, &params, target, &s.forward.z, &s.grads);
+            trace.checks.push(check);
+        }
+        if extras.mistakes && taken.is_empty() {
+            let first = &trace.steps[0];
+            let mistakes =
+                extras::mistakes(layer, input, &params, target, lr, &s.forward, &s.grads, first);
+            trace.mistakes = mistakes;
+        }
         taken.push(Step {
             filter: params.filter,
             bias: params.bias,
@@ -236,7 +384,14 @@ where
     trace.begin_after();
     let after = forward(layer, input, &params, &mut trace);
     let loss_after = loss(layer, &after.y, target, &mut trace);
-    Derivation { steps: taken, filter: params.filter, bias: params.bias, loss_after, trace }
+    Derivation {
+        steps: taken,
+        filter: params.filter,
+        bias: params.bias,
+        loss_after,
+        trace,
+        form: Form::Numeric,
+    }
 }
 
 fn all_finite<S: Scalar, const C: usize, const R: usize>(matrix: &[[S; C]; R]) -> bool {

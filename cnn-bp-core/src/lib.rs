@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 mod derivation;
+mod extras;
 mod layer;
 mod number;
 mod render;
@@ -36,13 +37,16 @@ mod scalar;
 mod step;
 mod trace;
 
-pub use derivation::{Derivation, Step, train};
+pub use derivation::{Derivation, Step, train, train_with};
+pub use extras::Extras;
 pub use layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase, SpecError, output_len};
 pub use number::SIGNIFICANT_DIGITS;
+pub use render::{Form, Mismatch, Verified, VerifyError};
 pub use scalar::{Float, Scalar};
 pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};
 pub use trace::{
-    Equation, Expr, Given, Grid, NoTrace, Operand, Recorder, Section, Sym, Term, Trace,
+    CheckedEntry, Equation, Expr, Given, GradientCheck, Grid, Mistake, NoTrace, Operand, Recipe,
+    Recorder, Section, Sym, Term, Trace,
 };
 
 /// A matrix literal as a `[[f64; C]; R]` expression, usable in `const` items.
@@ -103,7 +107,9 @@ macro_rules! train {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::derivation::Derivation;
+    pub use crate::extras::Extras;
     pub use crate::layer::{Activation, Kernel, Layer, Loss};
+    pub use crate::render::Form;
     pub use crate::step::Params;
     pub use cnn_bp_macros::train;
     pub use core::option::Option::{None, Some};
@@ -124,6 +130,10 @@ pub mod __private {
         pub activation: Activation,
         /// The loss.
         pub loss: Loss,
+        /// How equations are written.
+        pub form: Form,
+        /// Optional sections.
+        pub extras: Extras,
     }
 
     impl<const SH: usize, const SW: usize, const PH: usize, const PW: usize> Geometry<SH, SW, PH, PW> {
@@ -171,7 +181,9 @@ pub mod __private {
                 input,
                 Params { filter: *filter, bias },
                 target,
+                settings.extras,
             )
+            .with_form(settings.form)
         }
     }
 }

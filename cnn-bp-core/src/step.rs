@@ -204,6 +204,36 @@ where
         }
     }
 
+    let filter = correlate_input(layer, input, &delta, Sym::Delta, Sym::GradW, rec);
+    let bias = with_bias.then(|| sum_all(&delta, Sym::Delta, Sym::GradB, rec));
+    Gradients { delta, filter, bias }
+}
+
+/// `lhs(i,j) = Σ signal[p,q]·x[…]` over all outputs, where `x[…]` is the input entry that
+/// filter entry `(i,j)` met at output `(p,q)` in the forward pass: `∂L/∂W` when the signal is
+/// `δ`. The learner's recipes in [`crate::mistakes`] use it with other signals and kernels.
+#[inline]
+pub(crate) fn correlate_input<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    signal: &[[S; OW]; OH],
+    signal_sym: fn(usize, usize) -> Sym,
+    lhs: fn(usize, usize) -> Sym,
+    rec: &mut R,
+) -> [[S; KW]; KH]
+where
+    S: Float,
+    R: Recorder<S>,
+{
     let mut filter = [[S::ZERO; KW]; KH];
     for (fi, row) in filter.iter_mut().enumerate() {
         for (fj, grad) in row.iter_mut().enumerate() {
@@ -214,31 +244,42 @@ where
                     let Some((r, c)) = layer.source((p, q), offset, (H, W)) else {
                         continue;
                     };
-                    let (d, x) = (delta[p][q], input[r][c]);
+                    let (d, x) = (signal[p][q], input[r][c]);
                     acc = acc + d * x;
                     rec.term(Term::Product(
-                        Operand::new(Sym::Delta(p, q), d),
+                        Operand::new(signal_sym(p, q), d),
                         Operand::new(Sym::X(r, c), x),
                     ));
                 }
             }
-            rec.sum(Sym::GradW(fi, fj), Scale::ONE, acc);
+            rec.sum(lhs(fi, fj), Scale::ONE, acc);
             *grad = acc;
         }
     }
+    filter
+}
 
-    let bias = with_bias.then(|| {
-        let mut acc = S::ZERO;
-        for (p, row) in delta.iter().enumerate() {
-            for (q, &d) in row.iter().enumerate() {
-                acc = acc + d;
-                rec.term(Term::Single(Operand::new(Sym::Delta(p, q), d)));
-            }
+/// `lhs = Σ signal[p,q]`: `∂L/∂b` when the signal is `δ`.
+#[inline]
+pub(crate) fn sum_all<S, R, const OH: usize, const OW: usize>(
+    signal: &[[S; OW]; OH],
+    signal_sym: fn(usize, usize) -> Sym,
+    lhs: Sym,
+    rec: &mut R,
+) -> S
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let mut acc = S::ZERO;
+    for (p, row) in signal.iter().enumerate() {
+        for (q, &d) in row.iter().enumerate() {
+            acc = acc + d;
+            rec.term(Term::Single(Operand::new(signal_sym(p, q), d)));
         }
-        rec.sum(Sym::GradB, Scale::ONE, acc);
-        acc
-    });
-    Gradients { delta, filter, bias }
+    }
+    rec.sum(lhs, Scale::ONE, acc);
+    acc
 }
 
 /// The gradient-descent update `W ← W − η·∂L/∂W`, `b ← b − η·∂L/∂b`.
@@ -246,6 +287,24 @@ where
 pub fn update<S, R, const KH: usize, const KW: usize, const OH: usize, const OW: usize>(
     params: &Params<KH, KW, S>,
     grads: &Gradients<KH, KW, OH, OW, S>,
+    lr: S,
+    rec: &mut R,
+) -> Params<KH, KW, S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    descend(params, &grads.filter, grads.bias, (Sym::GradW, Sym::GradB), lr, rec)
+}
+
+/// `w ← w − η·g` for every parameter, with gradients named by `grad_syms` (`∂L/∂w`, `∂L/∂b`
+/// for the real update).
+#[inline]
+pub(crate) fn descend<S, R, const KH: usize, const KW: usize>(
+    params: &Params<KH, KW, S>,
+    filter_grad: &[[S; KW]; KH],
+    bias_grad: Option<S>,
+    grad_syms: (fn(usize, usize) -> Sym, Sym),
     lr: S,
     rec: &mut R,
 ) -> Params<KH, KW, S>
@@ -262,11 +321,11 @@ where
     let mut filter = params.filter;
     for (i, row) in filter.iter_mut().enumerate() {
         for (j, w) in row.iter_mut().enumerate() {
-            *w = descend(Sym::W(i, j), Sym::GradW(i, j), *w, grads.filter[i][j]);
+            *w = descend(Sym::W(i, j), grad_syms.0(i, j), *w, filter_grad[i][j]);
         }
     }
-    let bias = match (params.bias, grads.bias) {
-        (Some(b), Some(g)) => Some(descend(Sym::B, Sym::GradB, b, g)),
+    let bias = match (params.bias, bias_grad) {
+        (Some(b), Some(g)) => Some(descend(Sym::B, grad_syms.1, b, g)),
         _ => None,
     };
     Params { filter, bias }

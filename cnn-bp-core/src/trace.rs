@@ -36,6 +36,14 @@ pub enum Sym {
     GradB,
     /// The loss `L`.
     Loss,
+    /// The "error" `e[p,q] = t[p,q] − y[p,q]` of a learner's recipe.
+    Error(usize, usize),
+    /// `δ̃[p,q]`: what a learner's recipe sends back in place of `δ[p,q]`.
+    Signal(usize, usize),
+    /// `g[i,j]`: what a learner's recipe uses in place of `∂L/∂w[i,j]`.
+    G(usize, usize),
+    /// `g_b`: what a learner's recipe uses in place of `∂L/∂b`.
+    GB,
 }
 
 impl Sym {
@@ -50,8 +58,11 @@ impl Sym {
             | Self::Dy(r, c)
             | Self::Slope(r, c)
             | Self::Delta(r, c)
-            | Self::GradW(r, c) => Some((r, c)),
-            Self::B | Self::GradB | Self::Loss => None,
+            | Self::GradW(r, c)
+            | Self::Error(r, c)
+            | Self::Signal(r, c)
+            | Self::G(r, c) => Some((r, c)),
+            Self::B | Self::GradB | Self::Loss | Self::GB => None,
         }
     }
 }
@@ -273,6 +284,10 @@ pub struct Trace<S> {
     pub after: Section<S>,
     /// Whether training stopped before the steps asked for because a value was not finite.
     pub stopped_early: bool,
+    /// Finite-difference checks of each step's gradient, when asked for.
+    pub checks: Vec<GradientCheck<S>>,
+    /// The common wrong recipes applied to the first step, when asked for.
+    pub mistakes: Vec<Mistake<S>>,
     pending: Vec<Term<S>>,
     recording_after: bool,
 }
@@ -285,6 +300,8 @@ impl<S> Trace<S> {
             steps: Vec::new(),
             after: Section { equations: Vec::new() },
             stopped_early: false,
+            checks: Vec::new(),
+            mistakes: Vec::new(),
             pending: Vec::new(),
             recording_after: false,
         }
@@ -322,4 +339,66 @@ impl<S> Recorder<S> for Trace<S> {
     fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
         self.push(Equation { lhs, expr, value });
     }
+}
+
+/// A finite-difference check of one step's gradient: each `∂L/∂w[i,j]` (and `∂L/∂b`) next to
+/// the central difference `(L(w + h) − L(w − h))/(2h)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradientCheck<S> {
+    /// The step checked, from 0.
+    pub step: usize,
+    /// The step `h` of the central difference.
+    pub h: S,
+    /// One entry per filter entry, row by row, then the bias.
+    pub entries: Vec<CheckedEntry<S>>,
+}
+
+/// One gradient entry and its central difference.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CheckedEntry<S> {
+    /// The gradient entry (`∂L/∂w[i,j]` or `∂L/∂b`) as backpropagation computed it.
+    pub grad: Operand<S>,
+    /// `L` with the parameter raised by `h`.
+    pub loss_plus: S,
+    /// `L` with the parameter lowered by `h`.
+    pub loss_minus: S,
+    /// `(loss_plus − loss_minus)/(2h)`.
+    pub central: S,
+    /// `|grad − central|`.
+    pub difference: S,
+    /// An output that the parameter moves across an activation kink within `±h`; the
+    /// central difference then straddles the kink and is not compared.
+    pub kink: Option<Operand<S>>,
+}
+
+/// A common wrong recipe for the filter update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Recipe {
+    /// The "error" `e = t − y` is used where `∂L/∂y = y − t` belongs, and the result is still
+    /// subtracted: every gradient has the wrong sign.
+    SignFlip,
+    /// `∂L/∂y` is sent back without multiplying by `f′(z)`: outputs the activation blocks
+    /// still move the filter.
+    NoActivationDerivative,
+    /// The filter gradient is taken with the other kernel orientation: a true convolution
+    /// (rotated) where the layer correlates, or a correlation where it convolves.
+    FlippedKernel,
+}
+
+impl Recipe {
+    /// All recipes, in the order a derivation shows them.
+    pub const ALL: [Self; 3] = [Self::SignFlip, Self::NoActivationDerivative, Self::FlippedKernel];
+}
+
+/// One wrong recipe applied to the first step's numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mistake<S> {
+    /// Which recipe.
+    pub recipe: Recipe,
+    /// Its equations: the recipe's gradient, its update, and a forward pass and loss with
+    /// the parameters it gives.
+    pub section: Section<S>,
+    /// The loss with the parameters the recipe gives.
+    pub loss_after: S,
 }

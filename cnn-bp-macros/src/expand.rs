@@ -97,6 +97,12 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
         Loss::Sse => quote!(#private::Loss::Sse),
         Loss::Mse => quote!(#private::Loss::Mse),
     };
+    let form = if spec.symbolic {
+        quote!(#private::Form::Symbolic)
+    } else {
+        quote!(#private::Form::Numeric)
+    };
+    let (fd, mistakes) = (spec.finite_differences, spec.mistakes);
     let (sh, sw, ph, pw) = (
         Lit::usize_unsuffixed(sh),
         Lit::usize_unsuffixed(sw),
@@ -111,6 +117,8 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
                 kernel: #kernel,
                 activation: #activation,
                 loss: #loss,
+                form: #form,
+                extras: #private::Extras::default().finite_differences(#fd).mistakes(#mistakes),
             },
             #input,
             #filter,

@@ -70,6 +70,12 @@ pub(crate) struct Spec {
     pub stride: (usize, usize),
     pub padding: (usize, usize),
     pub kernel: Kernel,
+    /// `show: symbolic`.
+    pub symbolic: bool,
+    /// `check: finite_differences`.
+    pub finite_differences: bool,
+    /// `mistakes: true`.
+    pub mistakes: bool,
 }
 
 /// Every key `train!` knows, in the order the documentation lists them.
@@ -86,12 +92,17 @@ pub(crate) const KEYS: &[&str] = &[
     "padding",
     "kernel",
     "relu_grad_at_zero",
+    "show",
+    "check",
+    "mistakes",
 ];
 
 const REQUIRED: &[&str] = &["input", "filter", "target", "lr"];
 const ACTIVATIONS: &[&str] = &["relu", "linear", "sigmoid", "tanh", "leaky_relu"];
 const LOSSES: &[&str] = &["half_sse", "sse", "mse"];
 const KERNELS: &[&str] = &["correlation", "convolution"];
+const SHOW: &[&str] = &["numeric", "symbolic"];
+const CHECKS: &[&str] = &["finite_differences", "none"];
 
 /// More steps than anyone can read; also keeps a typo like `steps: 10000000` from hanging a build's tests.
 pub(crate) const MAX_STEPS: usize = 100_000;
@@ -471,6 +482,14 @@ pub(crate) fn spec(parsed: &ast::Spec, errors: &mut Errors) -> Option<Spec> {
     let relu_grad_at_zero = given
         .get("relu_grad_at_zero")
         .map_or(Some(0.0), |e| relu_grad_at_zero(e, activation, errors));
+    let symbolic = given
+        .get("show")
+        .map_or(Some(false), |e| choice(&e.value, "show", SHOW, errors).map(|s| s == "symbolic"));
+    let finite_differences = given.get("check").map_or(Some(false), |e| {
+        choice(&e.value, "check", CHECKS, errors).map(|s| s == "finite_differences")
+    });
+    let mistakes =
+        given.get("mistakes").map_or(Some(false), |e| boolean(&e.value, "mistakes", errors));
 
     let shapes = Shapes { input: &input, filter: &filter, target: &target, stride, padding };
     shapes.check(&given, errors);
@@ -491,7 +510,19 @@ pub(crate) fn spec(parsed: &ast::Spec, errors: &mut Errors) -> Option<Spec> {
         stride: stride?,
         padding: padding?,
         kernel: kernel?,
+        symbolic: symbolic?,
+        finite_differences: finite_differences?,
+        mistakes: mistakes?,
     })
+}
+
+/// `true` or `false`.
+fn boolean(value: &Expr, key: &str, errors: &mut Errors) -> Option<bool> {
+    if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) = ungroup(value) {
+        return Some(b.value);
+    }
+    errors.at(value, format!("`{key}` is `true` or `false`, not {}", shown(value)));
+    None
 }
 
 fn learning_rate(value: &Expr, errors: &mut Errors) -> Option<f64> {

@@ -8,7 +8,9 @@
 use super::exact;
 use crate::layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase};
 use crate::scalar::Scalar;
-use crate::trace::{Equation, Expr, Grid, Operand, Section, Sym, Term, Trace};
+use crate::trace::{
+    Equation, Expr, GradientCheck, Grid, Mistake, Operand, Recipe, Section, Sym, Term, Trace,
+};
 
 /// How equations are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -112,8 +114,8 @@ pub(crate) enum Block {
     Equation { depth: usize, eq: Eq },
     /// `label = [ … ]`; `approx` when an entry is rounded or its equation approximate.
     Matrix { depth: usize, label: Rich, cells: Vec<Vec<String>>, approx: bool },
-    /// A table of numbers under a caption; the header cells are formulas.
-    Table { depth: usize, caption: Rich, header: Vec<String>, rows: Vec<Vec<String>> },
+    /// A table under a caption.
+    Table { depth: usize, caption: Rich, header: Vec<Rich>, rows: Vec<Vec<Rich>> },
 }
 
 /// The document of a whole trace.
@@ -125,6 +127,12 @@ pub(crate) fn document<S: Scalar>(trace: &Trace<S>, form: Form) -> Vec<Block> {
         doc.step(trace, k, section, first_non_finite.as_ref());
     }
     doc.result(trace);
+    if !trace.checks.is_empty() {
+        doc.checks(trace);
+    }
+    if !trace.mistakes.is_empty() {
+        doc.mistakes(trace);
+    }
     doc.blocks
 }
 
@@ -188,6 +196,10 @@ pub(crate) fn name(sym: Sym) -> String {
         Sym::GradW(r, c) => format!("∂L/∂w[{r},{c}]"),
         Sym::GradB => "∂L/∂b".to_owned(),
         Sym::Loss => "L".to_owned(),
+        Sym::Error(r, c) => format!("e[{r},{c}]"),
+        Sym::Signal(r, c) => format!("δ̃[{r},{c}]"),
+        Sym::G(r, c) => format!("g[{r},{c}]"),
+        Sym::GB => "g_b".to_owned(),
     }
 }
 
@@ -374,7 +386,8 @@ fn slope_reason<S: Scalar>(f: Activation, case: SlopeCase, z: &Operand<S>) -> Op
         (Activation::Relu { grad_at_zero }, SlopeCase::AtZero) => Rich::math(z_is)
             .t(": the convention ")
             .c("relu_grad_at_zero")
-            .m(format!(" = {}", val(grad_at_zero))),
+            .t(" ")
+            .m(format!("= {}", val(grad_at_zero))),
         (_, SlopeCase::AtZero | SlopeCase::Smooth) => return None,
     };
     Some(reason)
@@ -963,7 +976,8 @@ impl Doc {
                     Rich::math(format!("{} = 0", names(zero.iter().copied())))
                         .t(" exactly, where the ReLU has no derivative; this derivation uses ")
                         .c("relu_grad_at_zero")
-                        .m(format!(" = {}", val(grad_at_zero)))
+                        .t(" ")
+                        .m(format!("= {}", val(grad_at_zero)))
                         .t(" (PyTorch, JAX and micrograd use 0; set ")
                         .c(format!("relu_grad_at_zero: {}", u8::from(grad_at_zero == 0.0)))
                         .t(" for the other convention)."),
@@ -1102,31 +1116,275 @@ impl Doc {
     fn summary<S: Scalar>(&mut self, trace: &Trace<S>) {
         let g = &trace.given;
         let (kh, kw) = g.filter.shape();
-        let mut header = vec!["step".to_owned(), "L".to_owned()];
-        header.extend((0..kh * kw).map(|k| name(Sym::W(k / kw, k % kw))));
+        let mut header = vec![Rich::text("step"), Rich::math("L")];
+        header.extend((0..kh * kw).map(|k| Rich::math(name(Sym::W(k / kw, k % kw)))));
         if g.bias.is_some() {
-            header.push("b".to_owned());
+            header.push(Rich::math("b"));
         }
+        let number = |v: Option<S>| Rich::math(v.map(val).unwrap_or_default());
         let mut rows = Vec::new();
         for (k, section) in trace.steps.iter().enumerate() {
-            let mut row =
-                vec![(k + 1).to_string(), loss_value(section).map(val).unwrap_or_default()];
+            let mut row = vec![Rich::math((k + 1).to_string()), number(loss_value(section))];
             for eq in &section.equations {
                 if let Expr::Update { param, .. } = &eq.expr {
-                    row.push(val(param.value));
+                    row.push(number(Some(param.value)));
                 }
             }
             rows.push(row);
         }
         let Final { filter, bias, .. } = final_params(trace);
-        let bias = bias.map(|(b, _)| b);
-        let mut last =
-            vec!["final".to_owned(), loss_value(&trace.after).map(val).unwrap_or_default()];
-        last.extend(filter.entries().map(|(_, v)| val(v)));
-        last.extend(bias.map(val));
+        let mut last = vec![Rich::text("final"), number(loss_value(&trace.after))];
+        last.extend(filter.entries().map(|(_, v)| number(Some(v))));
+        last.extend(bias.map(|(b, _)| number(Some(b))));
         rows.push(last);
         let caption = Rich::text("Summary: the loss and the parameters each step started from");
         self.push(Block::Table { depth: 1, caption, header, rows });
+    }
+}
+
+impl Doc {
+    /// Backpropagation's gradient next to central differences, step by step.
+    fn checks<S: Scalar>(&mut self, trace: &Trace<S>) {
+        self.push(Block::Section(Rich::text("Check: finite differences")));
+        self.para(
+            1,
+            Rich::text("Each gradient entry next to the central difference ")
+                .m("(L(w + h) − L(w − h))/(2h)")
+                .t(", with ")
+                .m("L")
+                .t(" computed by the same forward pass at the nudged parameter."),
+        );
+        let mut largest: Option<(S, Sym, usize)> = None;
+        for check in &trace.checks {
+            self.check(trace, check);
+            for entry in check.entries.iter().filter(|e| e.kink.is_none()) {
+                if largest
+                    .is_none_or(|(d, ..)| entry.difference > d || !entry.difference.is_finite())
+                {
+                    largest = Some((entry.difference, entry.grad.sym, check.step));
+                }
+            }
+        }
+        match largest {
+            Some((d, sym, step)) => self.para(
+                1,
+                Rich::text("Largest difference: ")
+                    .m(val(d))
+                    .t(", at ")
+                    .m(name(sym))
+                    .t(format!(" of step {}.", step + 1)),
+            ),
+            None => self.para(1, Rich::text("No entry could be compared.")),
+        }
+    }
+
+    fn check<S: Scalar>(&mut self, trace: &Trace<S>, check: &GradientCheck<S>) {
+        self.stage(
+            Rich::text(format!("Step {}, ", check.step + 1)).m(format!("h = {}", val(check.h))),
+        );
+        let header = vec![
+            Rich::text("entry"),
+            Rich::text("backpropagation"),
+            Rich::text("central difference"),
+            Rich::text("difference"),
+        ];
+        let rows = check
+            .entries
+            .iter()
+            .map(|e| {
+                let difference = if e.kink.is_some() {
+                    Rich::text("not compared")
+                } else {
+                    Rich::math(val(e.difference))
+                };
+                vec![
+                    Rich::math(name(e.grad.sym)),
+                    Rich::math(val(e.grad.value)),
+                    Rich::math(val(e.central)),
+                    difference,
+                ]
+            })
+            .collect();
+        self.push(Block::Table { depth: 2, caption: Rich::default(), header, rows });
+        let kinked: Vec<_> =
+            check.entries.iter().filter_map(|e| Some((e.grad.sym, e.kink?))).collect();
+        if !kinked.is_empty() {
+            let f = describe_kink(trace.given.layer.activation);
+            for (sym, z) in kinked {
+                self.note(
+                    3,
+                    Rich::math(name(sym))
+                        .t(": ")
+                        .m(format!("{} = {}", name(z.sym), val(z.value)))
+                        .t(format!(" is within reach of {f} when the parameter moves by "))
+                        .m("±h")
+                        .t(", so the central difference straddles the kink and is not compared."),
+                );
+            }
+        }
+    }
+
+    /// The learner's recipes on the first step's numbers, each with the loss it leads to.
+    fn mistakes<S: Scalar>(&mut self, trace: &Trace<S>) {
+        let g = &trace.given;
+        self.push(Block::Section(Rich::text("Common mistakes, applied to step 1's numbers")));
+        self.para(
+            1,
+            Rich::text("Each recipe below replaces one part of the correct step; everything else is as in step 1."),
+        );
+        for (k, mistake) in trace.mistakes.iter().enumerate() {
+            self.mistake(trace, k + 1, mistake);
+        }
+        // The comparison: the correct update next to each recipe's.
+        let (kh, kw) = g.filter.shape();
+        let mut header = vec![Rich::text("update")];
+        header.extend((0..kh * kw).map(|k| Rich::math(name(Sym::W(k / kw, k % kw)))));
+        if g.bias.is_some() {
+            header.push(Rich::math("b"));
+        }
+        header.push(Rich::text("loss after"));
+        let params = |section: &Section<S>| -> Vec<Rich> {
+            section
+                .equations
+                .iter()
+                .filter(|eq| matches!(eq.expr, Expr::Update { .. }))
+                .map(|eq| Rich::math(val(eq.value)))
+                .collect()
+        };
+        let mut rows = Vec::new();
+        if let Some(first) = trace.steps.first() {
+            let correct_after =
+                trace.steps.get(1).map_or_else(|| loss_value(&trace.after), loss_value);
+            let mut row = vec![Rich::text("correct (step 1)")];
+            row.extend(params(first));
+            row.push(Rich::math(correct_after.map(val).unwrap_or_default()));
+            rows.push(row);
+        }
+        for (k, mistake) in trace.mistakes.iter().enumerate() {
+            let mut row =
+                vec![Rich::text(format!("mistake {}: {}", k + 1, recipe_name(mistake.recipe)))];
+            row.extend(params(&mistake.section));
+            row.push(Rich::math(val(mistake.loss_after)));
+            rows.push(row);
+        }
+        self.push(Block::Section(Rich::text("Mistakes compared")));
+        let caption = Rich::text("The parameters after one step, and the loss they give");
+        self.push(Block::Table { depth: 1, caption, header, rows });
+        let before = trace.steps.first().and_then(loss_value);
+        let worse: Vec<String> = trace
+            .mistakes
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| before.is_some_and(|b| m.loss_after > b))
+            .map(|(k, _)| (k + 1).to_string())
+            .collect();
+        if let (Some(before), false) = (before, worse.is_empty()) {
+            let which = match worse.as_slice() {
+                [one] => format!("mistake {one} leaves"),
+                [init @ .., last] => format!("mistakes {} and {last} leave", init.join(", ")),
+                [] => String::new(),
+            };
+            self.note(
+                1,
+                Rich::text(format!("{which} the loss higher than the "))
+                    .m(format!("L = {}", val(before)))
+                    .t(" it started from."),
+            );
+        }
+    }
+
+    fn mistake<S: Scalar>(&mut self, trace: &Trace<S>, k: usize, mistake: &Mistake<S>) {
+        let g = &trace.given;
+        let layer = g.layer;
+        let out = g.target.shape();
+        let section = &mistake.section;
+        let bias = g.bias.is_some();
+        match mistake.recipe {
+            Recipe::SignFlip => {
+                self.push(Block::Section(Rich::text(format!("Mistake {k}: the sign"))));
+                self.para(
+                    1,
+                    Rich::text("The \"error\" ")
+                        .m("e = t − y")
+                        .t(" is sent back where ")
+                        .m("∂L/∂y = y − t")
+                        .t(" belongs, and the result is still subtracted."),
+                );
+                let scale = layer.loss.grad_scale(out.0 * out.1);
+                let e = if scale.is_one() {
+                    "e = t − y".to_owned()
+                } else {
+                    format!("e = {}·(t − y)", scale_prefix(scale))
+                };
+                self.stage(Rich::math(e));
+                self.entries(section, Sym::Error, "e", out);
+                self.stage(Rich::math("δ̃ = e ⊙ f′(z)"));
+                self.entries(section, Sym::Signal, "δ̃", out);
+                self.stage(Rich::math("g = X ⋆ δ̃").t(" in place of ").m("∂L/∂W"));
+            }
+            Recipe::NoActivationDerivative => {
+                self.push(Block::Section(Rich::text(format!(
+                    "Mistake {k}: no activation derivative"
+                ))));
+                self.para(
+                    1,
+                    Rich::math("∂L/∂y")
+                        .t(" is sent back as it is, without multiplying by ")
+                        .m("f′(z)")
+                        .t(", so outputs the activation blocks still move the filter."),
+                );
+                self.stage(
+                    Rich::math("g = X ⋆ ∂L/∂y").t(" in place of ").m("∂L/∂W = X ⋆ (∂L/∂y ⊙ f′(z))"),
+                );
+            }
+            Recipe::FlippedKernel => {
+                self.push(Block::Section(Rich::text(format!(
+                    "Mistake {k}: the filter gradient flipped"
+                ))));
+                let words = match layer.kernel {
+                    Kernel::Correlation => Rich::text("The layer correlates, but the filter gradient is taken as a true convolution: ")
+                        .m("g = rot180(X ⋆ δ)").t(" in place of ").m("∂L/∂W = X ⋆ δ"),
+                    Kernel::Convolution => Rich::text("The layer convolves, but the filter gradient is taken without the rotation: ")
+                        .m("g = X ⋆ δ").t(" in place of ").m("∂L/∂W = rot180(X ⋆ δ)"),
+                };
+                self.para(1, words.t("."));
+                self.stage(Rich::math("g").t(", entry by entry"));
+            }
+        }
+        self.entries(section, Sym::G, "g", g.filter.shape());
+        if bias && section.select(|s| s == Sym::GB).next().is_some() {
+            self.stage(Rich::math("g_b").t(" in place of ").m("∂L/∂b"));
+            self.equations(section, |s| s == Sym::GB);
+        }
+        let b = if bias { ", b ← b − η·g_b" } else { "" };
+        let b = if bias && mistake.recipe == Recipe::FlippedKernel {
+            ", b ← b − η·∂L/∂b"
+        } else {
+            b
+        };
+        self.stage(Rich::text("Update: ").m(format!("W ← W − η·g{b}")));
+        self.entries(section, Sym::W, "W", g.filter.shape());
+        self.equations(section, |s| s == Sym::B);
+        self.para(1, Rich::text("A forward pass with these parameters:"));
+        self.forward_sums(trace, section);
+        self.activation_stage(trace, section);
+        self.stage(Rich::text("Loss: ").m(loss_formula(layer.loss, out.0 * out.1)));
+        self.equations(section, |s| s == Sym::Loss);
+    }
+}
+
+fn recipe_name(recipe: Recipe) -> &'static str {
+    match recipe {
+        Recipe::SignFlip => "the sign",
+        Recipe::NoActivationDerivative => "no activation derivative",
+        _ => "the filter gradient flipped",
+    }
+}
+
+fn describe_kink(f: Activation) -> &'static str {
+    match f {
+        Activation::LeakyRelu { .. } => "leaky_relu's kink at 0",
+        _ => "relu's kink at 0",
     }
 }
 

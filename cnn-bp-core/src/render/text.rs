@@ -1,6 +1,6 @@
 //! The plain-text derivation: what `Display` prints and snapshots hold.
 
-use super::doc::{Block, Eq};
+use super::doc::{Block, Eq, Rich};
 
 /// Writes a document as indented plain text.
 pub(crate) fn text(blocks: &[Block]) -> String {
@@ -32,9 +32,16 @@ pub(crate) fn text(blocks: &[Block]) -> String {
                 }
             }
             Block::Table { depth, caption, header, rows } => {
-                out.line(*depth, &caption.plain());
-                for line in table(header, rows) {
-                    out.line(depth + 1, &line);
+                let depth = if caption.0.is_empty() {
+                    *depth
+                } else {
+                    out.line(*depth, &caption.plain());
+                    depth + 1
+                };
+                let plain = |row: &[Rich]| row.iter().map(Rich::plain).collect::<Vec<_>>();
+                let rows: Vec<Vec<String>> = rows.iter().map(|r| plain(r)).collect();
+                for line in table(&plain(header), &rows) {
+                    out.line(depth, &line);
                 }
             }
         }

@@ -1,0 +1,283 @@
+//! The derivation's notation (`∂L/∂w[0,1] = δ[0,0]·x[0,1] + …`, `−2`, `1.5e−9`) in LaTeX
+//! that KaTeX and MathJax accept with nothing beyond amsmath, and the pieces the LaTeX and
+//! Markdown renderers share.
+//!
+//! Only the formulas the document builder writes need translating, so this is a small
+//! tokenizer rather than a parser: names with `[…]` indices become subscripts, Greek letters
+//! and operators become control words, numbers keep their digits.
+
+use super::doc::{Eq, Piece, Rich};
+
+/// A formula in LaTeX, for math mode.
+pub(crate) fn latex(notation: &str) -> String {
+    let chars: Vec<char> = notation.chars().collect();
+    let mut out = String::new();
+    convert(&chars, &mut out);
+    out
+}
+
+fn convert(chars: &[char], out: &mut String) {
+    let mut k = 0;
+    while k < chars.len() {
+        let c = chars[k];
+        k += 1;
+        if c.is_ascii_digit() {
+            k = number(chars, k - 1, out);
+            continue;
+        }
+        if c.is_ascii_alphabetic() {
+            let start = k - 1;
+            while k < chars.len() && (chars[k].is_ascii_alphanumeric() || chars[k] == '_') {
+                k += 1;
+            }
+            let word: String = chars[start..k].iter().collect();
+            out.push_str(&identifier(&word));
+            k = subscript(chars, k, out);
+            continue;
+        }
+        match c {
+            '^' if chars.get(k) == Some(&'(') => {
+                let end = closing(chars, k, '(', ')');
+                out.push_str("^{");
+                convert(&chars[k + 1..end], out);
+                out.push('}');
+                k = end + 1;
+            }
+            '{' => out.push_str("\\{"),
+            '}' => out.push_str("\\}"),
+            '%' | '&' | '#' | '$' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\\' => out.push_str("\\backslash "),
+            '~' => out.push_str("\\sim "),
+            c if c.is_ascii() => out.push(c),
+            'δ' if chars.get(k) == Some(&'\u{303}') => {
+                out.push_str("\\tilde{\\delta}");
+                k = subscript(chars, k + 1, out);
+            }
+            c => {
+                out.push_str(symbol(c));
+                if matches!(c, 'δ' | 'η' | 'σ' | 'α') {
+                    k = subscript(chars, k, out);
+                }
+            }
+        }
+    }
+}
+
+/// Digits, a decimal point and an exponent (`1.5e−9` is `1.5\times10^{-9}`).
+fn number(chars: &[char], mut k: usize, out: &mut String) -> usize {
+    while k < chars.len() && (chars[k].is_ascii_digit() || chars[k] == '.') {
+        out.push(chars[k]);
+        k += 1;
+    }
+    let exponent_follows = chars.get(k) == Some(&'e')
+        && chars.get(k + 1).is_some_and(|c| c.is_ascii_digit() || *c == '−');
+    if exponent_follows {
+        out.push_str("\\times 10^{");
+        k += 1;
+        if chars[k] == '−' {
+            out.push('-');
+            k += 1;
+        }
+        while k < chars.len() && chars[k].is_ascii_digit() {
+            out.push(chars[k]);
+            k += 1;
+        }
+        out.push('}');
+    }
+    k
+}
+
+/// `[…]` right after a name: its indices, as a subscript.
+fn subscript(chars: &[char], k: usize, out: &mut String) -> usize {
+    if chars.get(k) != Some(&'[') {
+        return k;
+    }
+    let end = closing(chars, k, '[', ']');
+    out.push_str("_{");
+    convert(&chars[k + 1..end], out);
+    out.push('}');
+    end + 1
+}
+
+/// The index of the bracket that closes the one at `open`, or the end if it is not closed.
+fn closing(chars: &[char], open: usize, left: char, right: char) -> usize {
+    let mut depth = 0;
+    for (k, &c) in chars.iter().enumerate().skip(open) {
+        if c == left {
+            depth += 1;
+        } else if c == right {
+            depth -= 1;
+            if depth == 0 {
+                return k;
+            }
+        }
+    }
+    chars.len()
+}
+
+fn identifier(word: &str) -> String {
+    match word {
+        "max" => "\\max ".to_owned(),
+        "tanh" => "\\tanh ".to_owned(),
+        "NaN" => "\\text{NaN}".to_owned(),
+        "g_b" => "g_b".to_owned(),
+        w if w.chars().count() == 1 => w.to_owned(),
+        w if w.chars().all(|c| c.is_ascii_uppercase()) => format!("\\mathit{{{w}}}"),
+        w => format!("\\operatorname{{{}}}", w.replace('_', "\\_")),
+    }
+}
+
+/// The control word of a non-ASCII symbol of the notation.
+fn symbol(c: char) -> &'static str {
+    match c {
+        '−' => "-",
+        '·' => "\\cdot ",
+        '×' => "\\times ",
+        '⋆' => "\\star ",
+        '∗' => "\\ast ",
+        '⊙' => "\\odot ",
+        '←' => "\\leftarrow ",
+        '→' => "\\to ",
+        '≈' => "\\approx ",
+        '∞' => "\\infty ",
+        '⌊' => "\\lfloor ",
+        '⌋' => "\\rfloor ",
+        '½' => "\\tfrac{1}{2}",
+        '²' => "^{2}",
+        '′' => "'",
+        '°' => "^{\\circ}",
+        '±' => "\\pm ",
+        'Σ' => "\\sum ",
+        '∂' => "\\partial ",
+        'δ' => "\\delta ",
+        'η' => "\\eta ",
+        'σ' => "\\sigma ",
+        'α' => "\\alpha ",
+        _ => "\\square ",
+    }
+}
+
+/// Words inside math mode: `\text{…}`, with the notation's symbols as math.
+pub(crate) fn text_in_math(words: &str) -> String {
+    let mut out = String::from("\\text{");
+    for c in words.chars() {
+        match c {
+            '{' | '}' | '%' | '&' | '#' | '$' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\\' | '~' | '^' => out.push('?'),
+            c if c.is_ascii() => out.push(c),
+            c => {
+                out.push('$');
+                out.push_str(symbol(c).trim_end());
+                out.push('$');
+            }
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// A code name inside math mode.
+pub(crate) fn code_in_math(code: &str) -> String {
+    format!("\\texttt{{{}}}", code.replace('_', "\\_"))
+}
+
+/// Running text as one formula: words in `\text{}`, formulas translated.
+pub(crate) fn rich_in_math(rich: &Rich) -> String {
+    rich.0
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(words) => text_in_math(words),
+            Piece::Math(notation) => latex(notation),
+            Piece::Code(code) => code_in_math(code),
+        })
+        .collect()
+}
+
+/// Whether a line is a formula and nothing else.
+pub(crate) fn only_math(rich: &Rich) -> Option<&str> {
+    match rich.0.as_slice() {
+        [Piece::Math(notation)] => Some(notation),
+        _ => None,
+    }
+}
+
+/// One row of an `aligned` block: `lhs &= named \\ &= chain = result \quad \text{(reason)}`.
+pub(crate) fn equation_rows(eq: &Eq) -> String {
+    let rel = if eq.assign { "\\leftarrow" } else { "=" };
+    let result = eq.result.as_ref().map(|(exact, value)| {
+        format!(" {} {}", if *exact { "=" } else { "\\approx" }, latex(value))
+    });
+    let result = result.unwrap_or_default();
+    let chain: Vec<String> = eq.chain.iter().map(|c| latex(c)).collect();
+    let chain = chain.join(" = ");
+    let lhs = latex(&eq.lhs);
+    let mut row = match &eq.named {
+        Some(named) => format!("{lhs} &{rel} {} \\\\\n  &= {chain}{result}", latex(named)),
+        None if chain.is_empty() => format!("{lhs} &{}", result.trim_start()),
+        None => format!("{lhs} &{rel} {chain}{result}"),
+    };
+    if let Some(reason) = &eq.reason {
+        row.push_str(" \\quad ");
+        row.push_str(&rich_in_math(&Rich::default().t("(").and(reason.clone()).t(")")));
+    }
+    row
+}
+
+/// `label = \begin{bmatrix} … \end{bmatrix}`.
+pub(crate) fn matrix(label: &Rich, cells: &[Vec<String>], approx: bool) -> String {
+    let rows: Vec<String> = cells
+        .iter()
+        .map(|row| row.iter().map(|c| latex(c)).collect::<Vec<_>>().join(" & "))
+        .collect();
+    format!(
+        "{} {} \\begin{{bmatrix}} {} \\end{{bmatrix}}",
+        rich_in_math(label),
+        if approx { "\\approx" } else { "=" },
+        rows.join(" \\\\ ")
+    )
+}
+
+/// A table as an `array`: the header over a rule, then the rows.
+pub(crate) fn array(header: &[Rich], rows: &[Vec<Rich>]) -> String {
+    let row = |cells: &[Rich]| cells.iter().map(rich_in_math).collect::<Vec<_>>().join(" & ");
+    let body: Vec<String> = rows.iter().map(|r| row(r)).collect();
+    format!(
+        "\\begin{{array}}{{{}}}\n{} \\\\ \\hline\n{}\n\\end{{array}}",
+        "r".repeat(header.len()),
+        row(header),
+        body.join(" \\\\\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latex;
+
+    #[test]
+    fn names_indices_and_numbers() {
+        assert_eq!(latex("z[0,1]"), "z_{0,1}");
+        assert_eq!(latex("∂L/∂w[1,0]"), "\\partial L/\\partial w_{1,0}");
+        assert_eq!(latex("f′(z[0,0])"), "f'(z_{0,0})");
+        assert_eq!(latex("δ[0,0]·x[2p + i − 1, q]"), "\\delta _{0,0}\\cdot x_{2p + i - 1, q}");
+        assert_eq!(latex("−1.5e−9"), "-1.5\\times 10^{-9}");
+        assert_eq!(latex("1e200"), "1\\times 10^{200}");
+        assert_eq!(latex("y = σ(z) = 1/(1 + e^(−z))"), "y = \\sigma (z) = 1/(1 + e^{-z})");
+        assert_eq!(latex("½[(3 − 1)²]"), "\\tfrac{1}{2}[(3 - 1)^{2}]");
+        assert_eq!(latex("leaky_relu′(z[0,0])"), "\\operatorname{leaky\\_relu}'(z_{0,0})");
+        assert_eq!(latex("OH = ⌊3/2⌋ + 1"), "\\mathit{OH} = \\lfloor 3/2\\rfloor  + 1");
+        assert_eq!(latex("max(0, ∞)"), "\\max (0, \\infty )");
+        assert_eq!(latex("δ̃[0,1]·g_b ± h"), "\\tilde{\\delta}_{0,1}\\cdot g_b \\pm  h");
+    }
+
+    #[test]
+    fn every_character_of_the_output_is_ascii() {
+        let notation = "∂L/∂W = rot180(X ⋆ δ) ∗ ⊙ ← → ≈ × ° α η Σ NaN";
+        assert!(latex(notation).is_ascii(), "{}", latex(notation));
+    }
+}

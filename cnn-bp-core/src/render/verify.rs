@@ -1,0 +1,319 @@
+//! Self-verification: every printed equation re-evaluated from its printed operands, at the
+//! printed precision.
+//!
+//! An operand printed unrounded (`0.5`) is taken as exactly that decimal; one printed rounded
+//! (`0.731059`) as anything within half a unit of its last printed digit. The right-hand side
+//! is evaluated over those ranges (interval arithmetic in `f64`, with a margin for `f64`'s
+//! own rounding), and the printed result must lie in the range, widened by half a unit of its
+//! own last digit when it is printed with `≈`. An equation printed with `=` must hold exactly:
+//! every operand unrounded and the printed decimals giving the printed result exactly.
+//!
+//! This is deliberately a second, separate evaluation: it never feeds a printed number.
+
+use core::fmt;
+
+use super::doc::{self, Form};
+use super::exact;
+use crate::layer::{Activation, Scale, SlopeCase};
+use crate::scalar::Scalar;
+use crate::trace::{Equation, Expr, Operand, Section, Term, Trace};
+
+/// What [`Derivation::verify`](crate::Derivation::verify) found when every printed equation
+/// followed from its printed operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// The number of equations re-evaluated.
+    pub equations: usize,
+}
+
+/// A printed equation whose printed result does not follow from its printed operands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Where: `step 1`, `the final forward pass`, `mistake 2`.
+    pub place: String,
+    /// The entry, as the derivation names it (`z[0,1]`).
+    pub entry: String,
+    /// What the printed operands give: a number, or a range at the printed precision.
+    pub expected: String,
+    /// The printed result, with its `=` or `≈`.
+    pub printed: String,
+}
+
+/// The equations whose printed results do not follow from their printed operands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyError {
+    /// Every mismatch, in the order of the derivation.
+    pub mismatches: Vec<Mismatch>,
+    /// The number of equations re-evaluated.
+    pub equations: usize,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} of {} printed equations do not follow from their printed operands:",
+            self.mismatches.len(),
+            self.equations
+        )?;
+        for m in &self.mismatches {
+            write!(
+                f,
+                "\n  {}, {}: printed {}, expected {}",
+                m.place, m.entry, m.printed, m.expected
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+/// Re-evaluates every equation of the trace.
+pub(crate) fn verify<S: Scalar>(trace: &Trace<S>) -> Result<Verified, VerifyError> {
+    let mut places: Vec<(String, &Section<S>)> =
+        trace.steps.iter().enumerate().map(|(k, s)| (format!("step {}", k + 1), s)).collect();
+    places.push(("the final forward pass".to_owned(), &trace.after));
+    for (k, m) in trace.mistakes.iter().enumerate() {
+        places.push((format!("mistake {}", k + 1), &m.section));
+    }
+    let mut mismatches = Vec::new();
+    let mut equations = 0;
+    for (place, section) in places {
+        for eq in &section.equations {
+            equations += 1;
+            if let Some((expected, printed)) = check(eq) {
+                let entry = doc::name(eq.lhs);
+                mismatches.push(Mismatch { place: place.clone(), entry, expected, printed });
+            }
+        }
+    }
+    if mismatches.is_empty() {
+        Ok(Verified { equations })
+    } else {
+        Err(VerifyError { mismatches, equations })
+    }
+}
+
+/// A printed number: its decimal value as `f64`, the half-width of its uncertainty (0 when
+/// printed unrounded), and its text.
+#[derive(Clone, Copy, Debug)]
+struct Printed {
+    value: f64,
+    half_unit: f64,
+}
+
+fn printed<S: Scalar>(value: S) -> Printed {
+    let (text, rounded) = doc::num(value);
+    let value = parse(&text);
+    Printed { value, half_unit: if rounded { half_unit(&text) } else { 0.0 } }
+}
+
+/// The value of a printed number (`−1.5e−9`, `∞`, `NaN`).
+fn parse(text: &str) -> f64 {
+    let ascii = text.replace('−', "-").replace('∞', "inf");
+    ascii.parse().unwrap_or(f64::NAN)
+}
+
+/// Half a unit of the last printed digit of `text`.
+fn half_unit(text: &str) -> f64 {
+    let ascii = text.replace('−', "-");
+    let (digits, exponent) = ascii.split_once('e').unwrap_or((&ascii, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len());
+    let decimals = i32::try_from(decimals).unwrap_or(i32::MAX);
+    0.5 * 10_f64.powi(exponent.saturating_sub(decimals))
+}
+
+/// A closed range of reals, and the sum of the magnitudes that went into it (for the margin of
+/// `f64`'s own rounding).
+#[derive(Clone, Copy, Debug)]
+struct Range {
+    lo: f64,
+    hi: f64,
+    magnitude: f64,
+}
+
+impl Range {
+    fn of(p: Printed) -> Self {
+        Self { lo: p.value - p.half_unit, hi: p.value + p.half_unit, magnitude: p.value.abs() }
+    }
+
+    const fn exactly(v: f64) -> Self {
+        Self { lo: v, hi: v, magnitude: v.abs() }
+    }
+
+    fn add(self, o: Self) -> Self {
+        Self { lo: self.lo + o.lo, hi: self.hi + o.hi, magnitude: self.magnitude + o.magnitude }
+    }
+
+    fn neg(self) -> Self {
+        Self { lo: -self.hi, hi: -self.lo, magnitude: self.magnitude }
+    }
+
+    fn mul(self, o: Self) -> Self {
+        let products = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
+        let lo = products.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = products.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let magnitude = self.magnitude * o.magnitude;
+        if products.iter().any(|p| p.is_nan()) {
+            return Self { lo: f64::NAN, hi: f64::NAN, magnitude };
+        }
+        Self { lo, hi, magnitude }
+    }
+
+    fn scale(self, s: Scale) -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        let (n, d) = (s.num as f64, s.den as f64);
+        Self { lo: self.lo * n / d, hi: self.hi * n / d, magnitude: self.magnitude * n / d }
+    }
+
+    /// A non-decreasing function applied to both ends.
+    fn monotone(self, f: impl Fn(f64) -> f64) -> Self {
+        Self { lo: f(self.lo), hi: f(self.hi), magnitude: f(self.magnitude.abs()).abs().max(1.0) }
+    }
+
+    fn is_nan(self) -> bool {
+        self.lo.is_nan() || self.hi.is_nan()
+    }
+}
+
+fn operand<S: Scalar>(op: &Operand<S>) -> Range {
+    Range::of(printed(op.value))
+}
+
+fn term<S: Scalar>(t: &Term<S>) -> Range {
+    match t {
+        Term::Product(a, b) => operand(a).mul(operand(b)),
+        Term::Single(a) => operand(a),
+        Term::Diff(a, b) => operand(a).add(operand(b).neg()),
+        Term::SquaredDiff(a, b) => {
+            let d = operand(a).add(operand(b).neg());
+            // The square of a range that contains 0 starts at 0.
+            let sq = d.mul(d);
+            let lo = if d.lo <= 0.0 && d.hi >= 0.0 { 0.0 } else { sq.lo.max(0.0) };
+            Range { lo, ..sq }
+        }
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The range the printed operands allow for the right-hand side, and the number of
+/// operations in it; `None` for a piecewise-constant slope, checked on its own.
+fn evaluate<S: Scalar>(expr: &Expr<S>) -> Option<(Range, usize)> {
+    Some(match expr {
+        Expr::Sum { scale, terms } => {
+            let sum = terms.iter().fold(Range::exactly(0.0), |acc, t| acc.add(term(t)));
+            (sum.scale(*scale), 2 * terms.len() + 2)
+        }
+        Expr::Activate { f, z } => {
+            let z = operand(z);
+            let range = match f {
+                Activation::Relu { .. } => z.monotone(|v| if v > 0.0 { v } else { 0.0 }),
+                Activation::Linear => z,
+                Activation::Sigmoid => z.monotone(sigmoid),
+                Activation::Tanh => z.monotone(f64::tanh),
+                Activation::LeakyRelu { slope } => {
+                    z.monotone(|v| if v > 0.0 { v } else { slope * v })
+                }
+            };
+            (range, 8)
+        }
+        Expr::Slope { f: Activation::Sigmoid, y, .. } => {
+            let y = operand(y);
+            (y.mul(Range::exactly(1.0).add(y.neg())), 4)
+        }
+        Expr::Slope { f: Activation::Tanh, y, .. } => {
+            let y = operand(y);
+            let sq = y.mul(y);
+            let lo = if y.lo <= 0.0 && y.hi >= 0.0 { 0.0 } else { sq.lo.max(0.0) };
+            (Range::exactly(1.0).add(Range { lo, ..sq }.neg()), 4)
+        }
+        Expr::Slope { .. } => return None,
+        Expr::Update { param, lr, grad } => {
+            let step = Range::of(printed(*lr)).mul(operand(grad));
+            (operand(param).add(step.neg()), 4)
+        }
+    })
+}
+
+/// The constant a piecewise-linear derivative must have, from the sign of the printed `z`.
+fn constant_slope<S: Scalar>(f: Activation, z: &Operand<S>, case: SlopeCase) -> Option<f64> {
+    if f == Activation::Linear {
+        return Some(1.0);
+    }
+    let z = printed(z.value).value;
+    let expected_case = if z > 0.0 {
+        SlopeCase::Positive
+    } else if z < 0.0 {
+        SlopeCase::Negative
+    } else {
+        SlopeCase::AtZero
+    };
+    if z.is_nan() || case != expected_case {
+        return None;
+    }
+    Some(match (f, case) {
+        (_, SlopeCase::Positive) => 1.0,
+        (Activation::Relu { .. }, SlopeCase::Negative) => 0.0,
+        (Activation::Relu { grad_at_zero }, _) => grad_at_zero,
+        (Activation::LeakyRelu { slope }, _) => slope,
+        _ => return None,
+    })
+}
+
+/// `None` when the equation follows; otherwise what was expected and what is printed.
+fn check<S: Scalar>(eq: &Equation<S>) -> Option<(String, String)> {
+    let shown = doc::equation(eq, Form::Numeric);
+    let (exact_claim, text) = shown.result?;
+    let printed_text = format!("{} {text}", if exact_claim { '=' } else { '≈' });
+    let result = printed(eq.value);
+    if let Expr::Slope { f, z, case, .. } = &eq.expr
+        && !matches!(f, Activation::Sigmoid | Activation::Tanh)
+    {
+        return match constant_slope(*f, z, *case) {
+            Some(c) if doc::val(c) == text => None,
+            Some(c) => Some((doc::val(c), printed_text)),
+            None => Some((
+                format!("a branch that matches the sign of {}", doc::name(z.sym)),
+                printed_text,
+            )),
+        };
+    }
+    let (range, operations) = evaluate(&eq.expr)?;
+    // `=` also needs the printed decimals to give the printed result exactly (decided in
+    // exact decimal arithmetic), besides the range check below.
+    if exact_claim && !(exact::holds(eq) && result.half_unit == 0.0) {
+        return Some((describe(range), printed_text));
+    }
+    if range.is_nan() || !result.value.is_finite() {
+        // Not-a-number and infinities: they follow when the operands carry them or overflow.
+        let overflow = !range.lo.is_finite() || !range.hi.is_finite();
+        return if (range.is_nan() && result.value.is_nan())
+            || (!result.value.is_finite() && overflow)
+        {
+            None
+        } else {
+            Some((describe(range), printed_text))
+        };
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let margin = result.half_unit
+        + (operations as f64 + 4.0) * 4.0 * f64::EPSILON * range.magnitude.max(result.value.abs());
+    if range.lo - margin <= result.value && result.value <= range.hi + margin {
+        None
+    } else {
+        Some((describe(range), printed_text))
+    }
+}
+
+fn describe(range: Range) -> String {
+    if range.lo == range.hi {
+        doc::val(range.lo)
+    } else {
+        format!("a value in [{}, {}]", doc::val(range.lo), doc::val(range.hi))
+    }
+}
