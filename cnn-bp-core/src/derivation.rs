@@ -218,7 +218,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scal
     /// ```
     ///
     /// # Errors
-    /// A [`VerifyError`] listing each mismatch: where, which entry, what the printed operands
+    /// A [`VerifyError`](crate::VerifyError) listing each mismatch: where, which entry, what the printed operands
     /// give and what is printed.
     pub fn verify(&self) -> Result<render::Verified, render::VerifyError> {
         render::verify(&self.trace)
