@@ -338,13 +338,19 @@ def sigmoid(z: float) -> float:
 # Line forms
 
 IDX = r"\[(\d+),(\d+)\]"
-SYMNAME = r"(?:x\[\d+,\d+\]|w\[\d+,\d+\]|b|δ\[\d+,\d+\])"
+SYMNAME = r"(?:x\[\d+,\d+\]|w\[\d+,\d+\]|b|δ̃?\[\d+,\d+\]|∂L/∂y\[\d+,\d+\])"
 NAMED_SUM = re.compile(
-    rf"^(z{IDX}|∂L/∂w{IDX}|∂L/∂b) = ({SYMNAME}(?:·{SYMNAME})?(?: \+ {SYMNAME}(?:·{SYMNAME})?)*)$"
+    rf"^(z{IDX}|∂L/∂w{IDX}|∂L/∂b|g{IDX}|g_b) = ({SYMNAME}(?:·{SYMNAME})?(?: \+ {SYMNAME}(?:·{SYMNAME})?)*)$"
 )
-EMPTY_SUM = re.compile(rf"^(z{IDX}|∂L/∂w{IDX}) = 0   \(the window lies entirely on zero padding\)$")
+EMPTY_SUM = re.compile(rf"^(z{IDX}|∂L/∂w{IDX}|g{IDX}) = 0   \(the window lies entirely on zero padding\)$")
+# a sum printed with numbers only (symbolic form, and the g lines of the mistakes): no `[`
+NUM_SUM = re.compile(rf"^(z{IDX}|∂L/∂w{IDX}|∂L/∂b|g{IDX}|g_b) = ([^\[\]]*) {SIGN} ({NUM})$")
+# a line of the symbolic form: symbols only, no result
+SYM_LINE = re.compile(r"^(y\[\d+,\d+\]|L|∂L/∂y\[\d+,\d+\]|f′\(z\[\d+,\d+\]\)|δ̃?\[\d+,\d+\]|e\[\d+,\d+\]|w\[\d+,\d+\]|b) (=|←) (.*)$")
+E_LINE = re.compile(rf"^e{IDX} = (.*) {SIGN} ({NUM})$")
+DTILDE_LINE = re.compile(rf"^δ̃{IDX} = ({FAC})·({FAC}) {SIGN} ({NUM})$")
 CONT = re.compile(rf"^= (.*) {SIGN} ({NUM})$")
-MAT_HEAD = re.compile(r"^(X \(input, (\d+)×(\d+)\)|W \(filter, (\d+)×(\d+)\)|t \(target, (\d+)×(\d+)\)|z|y|δ|∂L/∂W|W|final W) (=|≈) \[(.*) \]$")
+MAT_HEAD = re.compile(r"^(X \(input, (\d+)×(\d+)\)|W \(filter, (\d+)×(\d+)\)|t \(target, (\d+)×(\d+)\)|z|y|δ|δ̃|e|g|∂L/∂W|W|final W) (=|≈) \[(.*) \]$")
 MAT_ROW = re.compile(r"^\[(.*) \]$")
 Y_LINE = re.compile(rf"^y{IDX} = (.*) {SIGN} ({NUM})$")
 L_LINE = re.compile(rf"^L = (.*) {SIGN} ({NUM})$")
@@ -397,12 +403,20 @@ def names_of(lst: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def sym_kind(key: str) -> str:
+    """`z[0,1]` → `z`, `f′(z[0,1])` → `f′(z`, `w[0,1] ←` → `w ←`, `L` → `L`."""
+    if key.endswith(" ←"):
+        return key[0] + " ←"
+    return key.split("[")[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # The checker of one derivation
 
 
 class Checker:
-    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool):
+    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
+                 allow_trailing: bool = False):
         self.fname = fname
         self.lines = lines
         self.report = report  # callable(kind, line, message)
@@ -441,6 +455,27 @@ class Checker:
         self.unused_note = None
         self.x_used_after: set = set()
         self.final_w_seen = False
+        self.allow_trailing = allow_trailing
+        self.after_ended = False
+        # symbolic form: the entries whose symbolic line was printed and whose numbers line is
+        # still to come (key → (line, terms of a sum or None)); kinds seen in this section
+        self.symbolic = False
+        self.pending: dict[str, tuple] = {}
+        self.sym_kinds: set[str] = set()
+        # the sections after the result
+        self.fd_seen = False
+        self.fd_steps: dict[int, dict] = {}
+        self.fd_cur = None
+        self.fd_largest = None
+        self.mistakes_seen = False
+        self.mistake = None  # number of the mistake section being read
+        self.mistake_kind = None  # 'sign' | 'noact' | 'flip'
+        self.mstate = None  # 'grad' (before `A forward pass …`) | 'forward'
+        self.mistakes: dict[int, dict] = {}
+        self.base_sv: dict[str, Val] = {}
+        self.compared_seen = False
+        self.compared_rows = None
+        self.compared_note = None
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -466,7 +501,11 @@ class Checker:
             return self.cur_b
         if sym == "η":
             return self.eta
-        return self.sv.get(sym)
+        rec = self.sv.get(sym)
+        if rec is None and self.ctx == "mistake":
+            # a mistake section refers to step 1's values where it prints none of its own
+            rec = self.base_sv.get(sym)
+        return rec
 
     def operand(self, line: int, sym: str, text: str, what: str) -> bool:
         """Checks that `text` is the value printed earlier for `sym`; returns its roundedness."""
@@ -592,11 +631,16 @@ class Checker:
             ln, raw = self.lines[i]
             text = raw.strip()
             if self.ctx == "after" and text == "" and self.after_L is not None:
-                # the result section has no blank line inside: what follows is not derivation
-                # text (an example may print more after it)
+                # the result section has no blank line inside: it ends here; what follows must
+                # be one of the sections known to come after it
+                self.end_after(ln)
+                self.ctx = "tail"
+                i += 1
+                continue
+            if self.ctx == "tail" and text and self.allow_trailing and text not in (
+                    "Check: finite differences", "Common mistakes, applied to step 1's numbers"):
                 rest = [t for _, t in self.lines[i:] if t.strip()]
-                if rest:
-                    self.note(ln, f"{len(rest)} line(s) after the end of the derivation are not checked")
+                self.note(ln, f"{len(rest)} line(s) after the end of the derivation are not checked")
                 break
             try:
                 i = self.dispatch(i, ln, raw, text)
@@ -605,14 +649,57 @@ class Checker:
                 i += 1
         self.finish()
 
+    POST = ("fd", "mistakes_intro", "mistake", "compared")
+
     def dispatch(self, i, ln, raw, text) -> int:
         if text == "":
+            if self.ctx in self.POST:
+                # the sections after the result have no blank line inside
+                self.end_post(ln)
+                self.ctx = "tail"
             return i + 1
         m = re.fullmatch(r"Training one convolutional layer: (\d+) steps? of gradient descent", text)
-        if m:
+        if m and i == 0:
             self.nsteps = int(m.group(1))
             return i + 1
-        if text == "Given":
+        if text == "Given" and self.ctx == "given":
+            return i + 1
+        # the sections after the result, each after a blank line
+        if text == "Check: finite differences":
+            self.count["structure"] += 1
+            if self.ctx != "tail" or self.fd_seen or self.mistakes_seen:
+                self.fail(ln, "finite-difference check out of place (it comes once, after the result and before the mistakes)")
+            self.fd_seen = True
+            self.ctx = "fd"
+            return i + 1
+        if text == "Common mistakes, applied to step 1's numbers":
+            self.count["structure"] += 1
+            if self.ctx != "tail" or self.mistakes_seen or not self.history:
+                self.fail(ln, "mistakes section out of place (it comes once, after the result)")
+            self.mistakes_seen = True
+            self.ctx = "mistakes_intro"
+            return i + 1
+        m = re.fullmatch(r"Mistake (\d+): (.+)", text)
+        if m:
+            self.begin_mistake(ln, int(m.group(1)), m.group(2))
+            return i + 1
+        if text == "Mistakes compared":
+            self.count["structure"] += 1
+            if self.ctx != "tail" or not self.mistakes or self.compared_seen:
+                self.fail(ln, "`Mistakes compared` out of place (it comes once, after the mistakes)")
+            self.compared_seen = True
+            self.ctx = "compared"
+            return i + 1
+        if self.ctx == "fd":
+            return self.fd_line(i, ln, raw, text)
+        if self.ctx == "compared":
+            return self.compared_line(i, ln, raw, text)
+        if self.ctx == "mistakes_intro":
+            if text != "Each recipe below replaces one part of the correct step; everything else is as in step 1.":
+                self.fail(ln, f"line not understood in the mistakes introduction: {text!r}")
+            return i + 1
+        if self.ctx == "tail":
+            self.fail(ln, f"line not understood after the end of the derivation (an unknown section is not checked): {text!r}")
             return i + 1
         m = MAT_HEAD.match(text)
         if m:
@@ -625,14 +712,18 @@ class Checker:
             if r:
                 return i + 1
         m = re.fullmatch(r"Step (\d+)", text)
-        if m:
+        if m and self.ctx in ("given", "step"):
             self.begin_step(ln, int(m.group(1)))
             return i + 1
         m = re.fullmatch(r"Result after (\d+) steps?", text)
-        if m:
+        if m and self.ctx in ("given", "step"):
             self.begin_after(ln, int(m.group(1)))
             return i + 1
-        if self.ctx in ("step", "after"):
+        if self.ctx == "mistake":
+            r = self.mistake_line(i, ln, raw, text)
+            if r is not None:
+                return r
+        if self.ctx in ("step", "after", "mistake"):
             r = self.step_line(i, ln, raw, text)
             if r is not None:
                 return r
@@ -640,10 +731,11 @@ class Checker:
             r = self.after_line(i, ln, text)
             if r is not None:
                 return r
+        # nothing may pass unchecked: a line of prose that is not known is a failure too
         if re.search(r"\d", text):
             self.fail(ln, f"line not understood, its numbers are unchecked: {text!r}")
         else:
-            self.note(ln, f"line not understood (no numbers in it): {text!r}")
+            self.fail(ln, f"line not understood (in section {self.ctx}): {text!r}")
         return i + 1
 
     # -- Given ------------------------------------------------------------------------------
@@ -844,9 +936,9 @@ class Checker:
                 self.T, self.tshape = table, shape
             return j
         # computed matrices: compare with the values their equations printed
-        kinds = {"z": "z", "y": "y", "δ": "δ", "∂L/∂W": "∂L/∂w"}
+        kinds = {"z": "z", "y": "y", "δ": "δ", "∂L/∂W": "∂L/∂w", "e": "e", "δ̃": "δ̃", "g": "g"}
         if label in kinds:
-            expect_shape = self.wshape if label == "∂L/∂W" else self.tshape
+            expect_shape = self.wshape if label in ("∂L/∂W", "g") else self.tshape
             get = lambda r, c: self.sv.get(f"{kinds[label]}[{r},{c}]")
         elif label == "W":
             expect_shape = self.wshape
@@ -913,8 +1005,10 @@ class Checker:
             self.noted = set()
         if self.ctx != "step":
             return
+        self.flush_pending(ln)
         self.missing_notes(ln)
         rec = self.history[-1]
+        rec["sv"] = dict(self.sv)
         if "L" not in self.sv:
             self.fail(ln, f"step {self.step}: no loss line")
         rec["L"] = self.sv.get("L")
@@ -973,6 +1067,8 @@ class Checker:
         return getattr(self, "saw_nonfinite_note", False)
 
     def step_line(self, i, ln, raw, text):
+        if self.symbolic_line(ln, text):
+            return i + 1
         m = re.fullmatch(r"Forward: z = X ([⋆∗]) W( \+ b)?", text)
         if m:
             self.count["structure"] += 1
@@ -998,7 +1094,13 @@ class Checker:
             if want:
                 self.fail(ln, f"{lhs}: printed as an empty sum, but its sum has terms", " + ".join(want), "0")
             self.count["equations"] += 1
+            self.check_place(ln, lhs)
+            self.pending.pop(lhs, None)
             self.store(lhs, ln, "0", "=")
+            return i + 1
+        m = NUM_SUM.match(text)
+        if m:
+            self.num_sum(ln, m)
             return i + 1
         m = re.fullmatch(r"Activation: (linear, y = z|y = (.*))", text)
         if m:
@@ -1028,7 +1130,7 @@ class Checker:
         if m:
             self.loss_line(ln, m)
             return i + 1
-        if self.ctx == "after":
+        if self.ctx in ("after", "mistake"):
             return None
         m = re.fullmatch(r"Gradient of the loss: ∂L/∂y = (?:(.+)·\(y − t\)|y − t)", text)
         if m:
@@ -1149,30 +1251,47 @@ class Checker:
                             return
 
     def expected_terms(self, lhs: str) -> list[str]:
-        m = re.fullmatch(r"(z|∂L/∂w)\[(\d+),(\d+)\]", lhs)
+        m = re.fullmatch(r"(z|∂L/∂w|g)\[(\d+),(\d+)\]", lhs)
         if m:
             a, b = int(m.group(2)), int(m.group(3))
-            return self.z_terms(a, b) if m.group(1) == "z" else self.gw_terms(a, b)
+            if m.group(1) == "z":
+                return self.z_terms(a, b)
+            if m.group(1) == "∂L/∂w":
+                return self.gw_terms(a, b)
+            KH, KW = self.wshape
+            if self.mistake_kind == "flip":
+                # the other kernel orientation: the terms of ∂L/∂w[KH−1−i, KW−1−j]
+                return self.gw_terms(KH - 1 - a, KW - 1 - b)
+            terms = self.gw_terms(a, b)
+            return [t.replace("δ[", "δ̃[" if self.mistake_kind == "sign" else "∂L/∂y[") for t in terms]
+        if lhs == "g_b":
+            return [t.replace("δ[", "δ̃[" if self.mistake_kind == "sign" else "∂L/∂y[") for t in self.gb_terms()]
         return self.gb_terms()
 
-    def named_sum(self, i, ln, raw, m) -> int:
-        lhs, names = m.group(1), m.group(m.lastindex)
-        if i + 1 >= len(self.lines):
-            self.fail(ln, f"{lhs}: the line with the numbers is missing")
-            return i + 1
-        ln2, raw2 = self.lines[i + 1]
-        c = CONT.match(raw2.strip())
-        if not c:
-            self.fail(ln2, f"{lhs}: expected the line with the numbers (`= … = result`)", "= …", raw2.strip())
-            return i + 1
-        lead = raw[: len(raw) - len(raw.lstrip(" "))]
-        want_lead = lead + " " * len(lhs) + " = "
-        if not raw2.startswith(want_lead):
-            self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
-        if not lhs.startswith("z[") and self.ctx == "after":
-            self.fail(ln, f"{lhs} printed in the final forward pass")
-        body, sign, result = c.group(1), c.group(2), c.group(3)
-        terms = names.split(" + ")
+    def check_place(self, ln, key: str) -> bool:
+        """Is an equation for `key` in its place: the forward pass (z, y, L) in a step, in the
+        result and in a mistake's forward pass; the backward pass in a step; e, δ̃, g, g_b and
+        the updates of a mistake before its forward pass."""
+        kind = sym_kind(key)
+        forward = kind in ("z", "y", "L")
+        if self.ctx == "step":
+            ok = kind not in ("e", "δ̃", "g", "g_b")
+        elif self.ctx == "after":
+            ok = forward
+        elif self.ctx == "mistake":
+            if self.mstate == "forward":
+                ok = forward
+            else:
+                allowed = {"sign": ("e", "δ̃", "g", "g_b"), "noact": ("g", "g_b"), "flip": ("g",)}[self.mistake_kind]
+                ok = kind in allowed or kind in ("w ←", "b ←")
+        else:
+            ok = False
+        if not ok:
+            where = {"after": "the final forward pass", "mistake": f"mistake {self.mistake} ({self.mstate} part)"}.get(self.ctx, self.ctx)
+            self.fail(ln, f"{key} printed in {where}, where it does not belong")
+        return ok
+
+    def check_terms(self, ln, lhs, terms, names):
         # structure: the terms the definition calls for
         self.count["structure"] += 1
         want = self.expected_terms(lhs)
@@ -1183,11 +1302,50 @@ class Checker:
                       " + ".join(want), names)
         elif terms != want:
             self.note(ln, f"{lhs}: terms in an unusual order")
+
+    def named_sum(self, i, ln, raw, m) -> int:
+        lhs, names = m.group(1), m.group(m.lastindex)
+        self.check_place(ln, lhs)
+        terms = names.split(" + ")
+        self.check_terms(ln, lhs, terms, names)
+        c = CONT.match(self.lines[i + 1][1].strip()) if i + 1 < len(self.lines) else None
+        if not c:
+            # the symbolic form: the numbers come on their own line further down
+            self.mark_symbolic(ln, lhs, terms)
+            return i + 1
+        ln2, raw2 = self.lines[i + 1]
+        lead = raw[: len(raw) - len(raw.lstrip(" "))]
+        want_lead = lead + " " * len(lhs) + " = "
+        if not raw2.startswith(want_lead):
+            self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
+        self.sum_numbers(ln2, lhs, terms, c.group(1), c.group(2), c.group(3))
+        return i + 2
+
+    def num_sum(self, ln, m):
+        """A sum printed with numbers only: its terms are those of its symbolic line (symbolic
+        form) or, for g and g_b in a mistake, those the mistake's recipe calls for."""
+        lhs, body, sign, result = m.group(1), m.group(8), m.group(9), m.group(10)
+        self.check_place(ln, lhs)
+        pend = self.pending.pop(lhs, None)
+        if pend is not None:
+            terms = pend[1]
+        else:
+            terms = self.expected_terms(lhs)
+            if not (self.ctx == "mistake" and sym_kind(lhs) in ("g", "g_b")) or sym_kind(lhs) in self.sym_kinds:
+                self.fail(ln, f"{lhs}: a numbers line without its symbolic line before it "
+                              f"(or without the names line above it)")
+            else:
+                self.count["structure"] += 1  # the terms are implied by the recipe
+        self.sum_numbers(ln, lhs, terms, body, sign, result)
+
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result):
+        """Checks the numbers of a sum against its terms, operand by operand, and its result."""
         nterms = body.split(" + ")
         if len(nterms) != len(terms):
             self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
                       len(terms), len(nterms))
-            return i + 2
+            self.store(lhs, ln2, result, sign)
+            return
         rounded = []
         alone = len(terms) == 1
         for k, (sym_t, num_t) in enumerate(zip(terms, nterms)):
@@ -1195,28 +1353,122 @@ class Checker:
             nums = num_t.split("·")
             if len(syms) != len(nums):
                 self.fail(ln2, f"{lhs}: term {k + 1} is `{num_t}`, the names say `{sym_t}`")
-                return i + 2
+                self.store(lhs, ln2, result, sign)
+                return
             for s, t in zip(syms, nums):
                 is_product = len(syms) > 1 or not alone
                 if not re.fullmatch(FAC if is_product else NUM, t):
                     self.fail(ln2, f"{lhs}: operand {t!r} of {s} is not a number in the printed form "
                                    f"(negatives in parentheses inside sums and products)")
-                rounded.append(self.operand(ln2, s, t, lhs))
-        value_text = result
-        self.judge(ln2, lhs, body, rounded, sign, value_text)
-        self.store(lhs, ln2, value_text, sign)
+                rounded.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})"))
+        self.judge(ln2, lhs, body, rounded, sign, result)
+        self.store(lhs, ln2, result, sign)
         if lhs.startswith("z[") and self.ctx == "after":
             for t in terms:
                 mx = re.match(r"x\[(\d+),(\d+)\]", t)
                 if mx:
                     self.x_used_after.add((int(mx.group(1)), int(mx.group(2))))
-        return i + 2
+
+    # -- the symbolic form ------------------------------------------------------------------
+
+    def mark_symbolic(self, ln, key, terms=None):
+        self.count["structure"] += 1
+        if key in self.pending:
+            self.fail(ln, f"{key}: symbolic line printed twice (first on line {self.pending[key][0]})")
+        if key in self.sv or (key.endswith(" ←") and self.update_done(key)):
+            self.fail(ln, f"{key}: symbolic line after the numbers it stands for")
+        self.pending[key] = (ln, terms)
+        self.sym_kinds.add(sym_kind(key))
+        if self.ctx in ("step", "after"):
+            self.symbolic = True
+
+    def update_done(self, key) -> bool:
+        if key == "b ←":
+            return self.new_b is not None
+        m = re.match(r"w\[(\d+),(\d+)\]", key)
+        return bool(m) and (int(m.group(1)), int(m.group(2))) in self.new_w
+
+    def numeric_done(self, ln, key):
+        """A numbers line for `key`: in the symbolic form its symbolic line must come first."""
+        if self.pending.pop(key, None) is not None:
+            return
+        if (self.symbolic and self.ctx in ("step", "after")) or sym_kind(key) in self.sym_kinds:
+            self.fail(ln, f"{key}: a numbers line without its symbolic line before it")
+
+    def flush_pending(self, ln):
+        for key, (lns, _) in sorted(self.pending.items(), key=lambda kv: kv[1][0]):
+            self.fail(lns, f"{key}: symbolic line without the numbers line after it")
+        self.pending = {}
+        self.sym_kinds = set()
+
+    def symbolic_line(self, ln, text) -> bool:
+        """`y[0,0] = max(0, z[0,0])`, `δ[0,0] = ∂L/∂y[0,0]·f′(z[0,0])`, `w[0,0] ← w[0,0] − η·∂L/∂w[0,0]`,
+        …: checks that it is the right formula for its entry."""
+        m = SYM_LINE.match(text)
+        if not m:
+            return False
+        lhs, op, rhs = m.groups()
+        if re.search(rf" [=≈] {NUM}$", rhs) or "   (z[" in rhs:
+            return False
+        if not (re.search(r"\[\d+,\d+\]", rhs) or "η" in rhs):
+            return False
+        if (op == "←") != (lhs.startswith("w[") or lhs == "b"):
+            return False
+        key = f"{lhs} ←" if op == "←" else lhs
+        self.count["equations"] += 1
+        self.check_place(ln, key)
+        idx = re.search(IDX, lhs)
+        p, q = (int(idx.group(1)), int(idx.group(2))) if idx else (None, None)
+        want = None
+        scale_of = None  # (Given's factor, its text) for the forms with a loss factor
+        kind = sym_kind(key)
+        if kind == "y":
+            want = {"relu": f"max(0, z[{p},{q}])", "sigmoid": f"σ(z[{p},{q}])", "tanh": f"tanh(z[{p},{q}])",
+                    "leaky_relu": f"leaky_relu(z[{p},{q}])"}.get(self.act)
+        elif kind == "L":
+            OH, OW = self.tshape
+            body = " + ".join(f"(y[{a},{b}] − t[{a},{b}])²" for a in range(OH) for b in range(OW))
+            want = f"{self.lscale_text}[{body}]" if self.lscale_text else body
+            scale_of = (self.lscale, body)
+        elif kind in ("∂L/∂y", "e"):
+            diff = f"y[{p},{q}] − t[{p},{q}]" if kind == "∂L/∂y" else f"t[{p},{q}] − y[{p},{q}]"
+            want = f"{self.gscale_text}·({diff})" if self.gscale_text else diff
+            scale_of = (self.gscale, f"({diff})" if self.gscale_text else diff)
+        elif kind == "f′(z":
+            want = {"relu": f"relu′(z[{p},{q}])", "leaky_relu": f"leaky_relu′(z[{p},{q}])",
+                    "sigmoid": f"y[{p},{q}]·(1 − y[{p},{q}])", "tanh": f"1 − y[{p},{q}]²"}.get(self.act)
+        elif kind == "δ":
+            want = f"∂L/∂y[{p},{q}]·f′(z[{p},{q}])"
+        elif kind == "δ̃":
+            want = f"e[{p},{q}]·f′(z[{p},{q}])"
+        elif kind == "w ←":
+            g = "g" if self.ctx == "mistake" else "∂L/∂w"
+            want = f"w[{p},{q}] − η·{g}[{p},{q}]"
+        elif kind == "b ←":
+            if not self.has_bias:
+                self.fail(ln, "b updated in a layer without bias")
+            g = "∂L/∂b" if self.ctx != "mistake" or self.mistake_kind == "flip" else "g_b"
+            want = f"b − η·{g}"
+        if want is None:
+            self.fail(ln, f"{key}: no symbolic line of this kind belongs to the {self.act} activation: {rhs!r}")
+        elif rhs != want:
+            ok = False
+            if scale_of is not None:
+                # a factor written differently (as (2/4) for (1/2)) is still the same factor
+                stext, scale, body = split_scale(rhs)
+                ok = stext is not None and scale == scale_of[0] and body in (scale_of[1], scale_of[1].strip("[]"))
+            if not ok:
+                self.fail(ln, f"{key}: the symbolic line is not the formula for this entry", want, rhs)
+        self.mark_symbolic(ln, key)
+        return True
 
     def y_line(self, ln, m):
         p, q, rhs, sign, result = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5)
         key = f"y[{p},{q}]"
         zsym = f"z[{p},{q}]"
         self.count["equations"] += 1
+        self.check_place(ln, key)
+        self.numeric_done(ln, key)
         forms = {
             "relu": rf"max\(0, ({NUM})\)",
             "sigmoid": rf"σ\(({NUM})\)",
@@ -1282,6 +1534,8 @@ class Checker:
 
     def loss_line(self, ln, m):
         rhs, sign, result = m.group(1), m.group(2), m.group(3)
+        self.check_place(ln, "L")
+        self.numeric_done(ln, "L")
         stext, scale, body = split_scale(rhs)
         self.count["structure"] += 1
         if scale != self.lscale:
@@ -1308,6 +1562,8 @@ class Checker:
     def dy_line(self, ln, m):
         p, q, rhs, sign, result = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5)
         key = f"∂L/∂y[{p},{q}]"
+        self.check_place(ln, key)
+        self.numeric_done(ln, key)
         stext, scale, body = split_scale(rhs)
         self.count["structure"] += 1
         if scale != self.gscale:
@@ -1326,6 +1582,11 @@ class Checker:
     def fp_line(self, ln, m):
         p, q, fsign, rest = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
         key = f"f′(z[{p},{q}])"
+        self.check_place(ln, key)
+        if self.act in ("sigmoid", "tanh") and key in self.pending and not rest.startswith(("y·", "1 − y² =")):
+            # in the symbolic form the formula is on the symbolic line: `= 0.9·(1 − 0.9) ≈ …`
+            rest = ("y·(1 − y) = " if self.act == "sigmoid" else "1 − y² = ") + rest
+        self.numeric_done(ln, key)
         if self.act in ("sigmoid", "tanh") and fsign != "=":
             self.fail(ln, f"{key}: expected `= formula = numbers ≈ result`")
             return
@@ -1407,6 +1668,8 @@ class Checker:
         p, q = int(m.group(1)), int(m.group(2))
         a, b, sign, result = m.group(3), m.group(4), m.group(5), m.group(6)
         key = f"δ[{p},{q}]"
+        self.check_place(ln, key)
+        self.numeric_done(ln, key)
         rounded = [self.operand(ln, f"∂L/∂y[{p},{q}]", a, key),
                    self.operand(ln, f"f′(z[{p},{q}])", b, key)]
         self.judge(ln, key, f"{a}·{b}", rounded, sign, result)
@@ -1415,12 +1678,15 @@ class Checker:
     def update_line(self, ln, m):
         lhs = m.group(1)
         w_t, lr_t, g_t, sign, result = m.group(4), m.group(5), m.group(6), m.group(7), m.group(8)
+        self.check_place(ln, f"{lhs} ←")
+        self.numeric_done(ln, f"{lhs} ←")
+        mistake = self.ctx == "mistake"
         if lhs == "b":
-            psym, gsym = "b", "∂L/∂b"
+            psym, gsym = "b", ("g_b" if mistake and self.mistake_kind != "flip" else "∂L/∂b")
             if not self.has_bias:
                 self.fail(ln, "b updated in a layer without bias")
         else:
-            psym, gsym = lhs, f"∂L/∂w[{m.group(2)},{m.group(3)}]"
+            psym, gsym = lhs, f"{'g' if mistake else '∂L/∂w'}[{m.group(2)},{m.group(3)}]"
         rounded = [self.operand(ln, psym, w_t, f"{lhs} ←"),
                    self.operand(ln, "η", lr_t, f"{lhs} ←"),
                    self.operand(ln, gsym, g_t, f"{lhs} ←")]
@@ -1530,6 +1796,502 @@ class Checker:
             if raw.rstrip() != want.rstrip():
                 self.fail(lnr, "summary table is not column-aligned", repr(want.strip()), repr(raw.strip()))
         return j
+
+    # -- the sections after the result -------------------------------------------------------
+
+    def end_post(self, ln):
+        if self.ctx == "fd":
+            self.end_fd(ln)
+        elif self.ctx == "mistake":
+            self.end_mistake(ln)
+        elif self.ctx == "compared":
+            self.end_compared(ln)
+
+    def table_cells(self, rows):
+        """Cells of a table whose columns are right-aligned and at least two spaces apart."""
+        return [re.split(r"\s{2,}", raw.strip()) for _, raw in rows]
+
+    def check_aligned(self, rows, cells, what):
+        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
+        for (lnr, raw), got in zip(rows, cells):
+            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
+            if raw.rstrip() != want.rstrip():
+                self.fail(lnr, f"{what} is not column-aligned", repr(want.strip()), repr(raw.strip()))
+
+    # finite differences
+
+    def fd_line(self, i, ln, raw, text):
+        if text == ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), "
+                    "with L computed by the same forward pass at the nudged parameter."):
+            return i + 1
+        m = re.fullmatch(rf"Step (\d+), h = ({NUM})", text)
+        if m:
+            self.fd_end_step(ln)
+            k = int(m.group(1))
+            self.count["structure"] += 1
+            want = max(self.fd_steps) + 1 if self.fd_steps else 1
+            if k != want:
+                self.fail(ln, "finite-difference steps are not numbered consecutively from 1", want, k)
+            if not 1 <= k <= len(self.history) or "sv" not in self.history[k - 1]:
+                self.fail(ln, f"finite differences for step {k}, which was not printed")
+                self.fd_cur = None
+                return i + 1
+            h = Val(m.group(2), MAYBE, ln)
+            if not (finite(h.value) and h.value > 0):
+                self.fail(ln, "h must be a positive number", "> 0", m.group(2))
+            self.fd_cur = {"k": k, "h": h, "line": ln, "rows": {}, "flagged": {}, "table": False}
+            self.fd_steps[k] = self.fd_cur
+            return i + 1
+        if text.startswith("entry"):
+            return self.fd_table(i, ln)
+        if text.startswith("Note: "):
+            self.fd_note(ln, text[6:])
+            return i + 1
+        m = re.fullmatch(rf"Largest difference: ({NUM}), at (∂L/∂w{IDX}|∂L/∂b) of step (\d+)\.", text)
+        if m:
+            self.fd_end_step(ln)
+            self.fd_largest = (ln, m.group(1), m.group(2), int(m.group(5)))
+            return i + 1
+        self.fail(ln, f"line not understood in the finite-difference check: {text!r}")
+        return i + 1
+
+    def fd_entries(self):
+        KH, KW = self.wshape
+        return [f"∂L/∂w[{a},{b}]" for a in range(KH) for b in range(KW)] + (["∂L/∂b"] if self.has_bias else [])
+
+    def fd_table(self, i, ln):
+        j = i + 1
+        while j < len(self.lines) and self.lines[j][1].strip().startswith("∂L/∂"):
+            j += 1
+        rows = self.lines[i:j]
+        self.count["matrices"] += 1
+        cur = self.fd_cur
+        if cur is None or cur["table"]:
+            self.fail(ln, "finite-difference table without its `Step k, h = …` line")
+            return j
+        cur["table"] = True
+        cells = self.table_cells(rows)
+        header = ["entry", "backpropagation", "central difference", "difference"]
+        if cells[0] != header:
+            self.fail(ln, "finite-difference table header", "  ".join(header), "  ".join(cells[0]))
+        entries = self.fd_entries()
+        got_entries = [c[0] for c in cells[1:]]
+        if got_entries != entries:
+            self.fail(ln, "finite-difference table: the entries are not every ∂L/∂w[i,j] (and ∂L/∂b) in order",
+                      ", ".join(entries), ", ".join(got_entries))
+        sv = self.history[cur["k"] - 1]["sv"]
+        for (lnr, _), row in zip(rows[1:], cells[1:]):
+            if len(row) != 4:
+                self.fail(lnr, "finite-difference row: expected 4 cells", 4, len(row))
+                continue
+            entry, bp_t, cd_t, diff_t = row
+            self.count["operands"] += 1
+            rec = sv.get(entry)
+            if rec is None:
+                self.fail(lnr, f"{entry}: step {cur['k']} printed no such value")
+                continue
+            if bp_t != rec.text:
+                self.fail(lnr, f"{entry}: the backpropagation value is not the one step {cur['k']} printed "
+                               f"on line {rec.line}", rec.text, bp_t)
+            try:
+                bp, cd = parse_value(bp_t), parse_value(cd_t)
+            except ValueError as e:
+                self.fail(lnr, f"{entry}: {e}")
+                continue
+            if entry in cur["rows"]:
+                self.fail(lnr, f"{entry} listed twice")
+            cur["rows"][entry] = {"line": lnr, "bp": bp, "cd": cd, "diff": diff_t}
+            if diff_t == "not compared":
+                continue
+            if not re.fullmatch(NUM, diff_t):
+                self.fail(lnr, f"{entry}: the difference is neither a number nor `not compared`", "a number", diff_t)
+                continue
+            d = parse_value(diff_t)
+            cur["rows"][entry]["d"] = d
+            self.count["equations"] += 1
+            if not (finite(bp) and finite(cd) and finite(d)):
+                if finite(bp) and finite(cd) or not math.isnan(d) and finite(d):
+                    self.fail(lnr, f"{entry}: a difference of numbers that are not finite", "NaN", diff_t)
+                continue
+            if d < 0:
+                self.fail(lnr, f"{entry}: the difference is an absolute value, it cannot be negative", "≥ 0", diff_t)
+            exact = abs(bp - cd)
+            # all three printed to 6 significant digits: each may be off by half a unit in its
+            # last place
+            tol = (half_unit(bp) + half_unit(cd) + half_unit(d)) * 1.001 + 1e-300
+            if abs(float(exact - d)) > tol:
+                self.fail(lnr, f"{entry}: the difference is not |backpropagation − central difference| "
+                               f"(tolerance {tol:.3g})", show(exact), diff_t)
+        self.check_aligned(rows, cells, "finite-difference table")
+        return j
+
+    def fd_note(self, ln, s):
+        self.count["notes"] += 1
+        m = re.fullmatch(rf"(∂L/∂w{IDX}|∂L/∂b): (.+) (is|are) within reach of (relu|leaky_relu)'s kink at 0 when the "
+                         r"parameter moves by ±h, so the central difference straddles the kink and is not compared\.", s)
+        cur = self.fd_cur
+        if not m or cur is None:
+            self.fail(ln, f"note not understood in the finite-difference check: {s!r}")
+            return
+        entry, zs, verb, act = m.group(1), names_of(m.group(4)), m.group(5), m.group(6)
+        if act != self.act:
+            self.fail(ln, "note: names another activation than Given", self.act, act)
+        if (verb == "is") != (len(zs) == 1):
+            self.fail(ln, "note: singular/plural mismatch")
+        row = cur["rows"].get(entry)
+        if row is None:
+            self.fail(ln, f"note: {entry} is not in the table above")
+        elif row["diff"] != "not compared":
+            self.fail(ln, f"note: says {entry} is not compared, but the table compares it", "not compared", row["diff"])
+        if entry in cur["flagged"]:
+            self.fail(ln, f"note: {entry} flagged twice")
+        cur["flagged"][entry] = ln
+        sv = self.history[cur["k"] - 1]["sv"]
+        h = cur["h"].value
+        xmax = max((abs(v.value) for v in self.X.values() if finite(v.value)), default=Fraction(0))
+        reach = h * (max(xmax, Fraction(1)) if entry == "∂L/∂b" else xmax) if finite(h) else None
+        for part in zs:
+            mm = re.fullmatch(rf"(z{IDX}) = ({NUM})", part)
+            if not mm:
+                self.fail(ln, f"note: cannot read {part!r}")
+                continue
+            self.count["operands"] += 1
+            rec = sv.get(mm.group(1))
+            if rec is None or rec.text != mm.group(4):
+                self.fail(ln, f"note: {mm.group(1)} is not the value step {cur['k']} printed",
+                          rec.text if rec else None, mm.group(4))
+            z = parse_value(mm.group(4))
+            if reach is not None and finite(z) and abs(z) > reach * Fraction(1001, 1000):
+                self.fail(ln, f"note: {mm.group(1)} = {mm.group(4)} is not within reach of the kink: a move by ±h "
+                              f"changes z by at most h·max|x|", f"|z| ≤ {show(reach)}", mm.group(4))
+
+    def fd_end_step(self, ln):
+        cur, self.fd_cur = self.fd_cur, None
+        if cur is None:
+            return
+        if not cur["table"]:
+            self.fail(cur["line"], f"finite differences of step {cur['k']}: no table")
+            return
+        for entry, row in cur["rows"].items():
+            if row["diff"] == "not compared" and entry not in cur["flagged"]:
+                self.fail(row["line"], f"{entry} is not compared, but no note says why")
+        if self.act not in ("relu", "leaky_relu"):
+            return
+        # a compared entry whose central difference straddles the kink: the renderer owes a note
+        sv = self.history[cur["k"] - 1]["sv"]
+        h = cur["h"].value
+        OH, OW = self.tshape
+        for entry, row in cur["rows"].items():
+            if row["diff"] == "not compared" or not finite(h):
+                continue
+            for p in range(OH):
+                for q in range(OW):
+                    if entry == "∂L/∂b":
+                        coef = Fraction(1)
+                    else:
+                        w = entry[len("∂L/∂"):]
+                        coef = Fraction(0)
+                        for t in self.z_terms(p, q):
+                            if t.endswith("·" + w):
+                                coef = self.X[tuple(int(k) for k in re.findall(r"\d+", t.split("·")[0]))].value
+                    zrec = sv.get(f"z[{p},{q}]")
+                    if zrec is None or not finite(zrec.value) or not finite(coef) or coef == 0:
+                        continue
+                    if abs(zrec.value) < h * abs(coef) * Fraction(999, 1000):
+                        self.fail(row["line"], f"{entry}: z[{p},{q}] = {zrec.text} is within reach of the kink "
+                                               f"(a move by ±h changes it by {show(h * abs(coef))}), but the "
+                                               f"central difference is compared and no note says so")
+
+    def end_fd(self, ln):
+        self.fd_end_step(ln)
+        missing = [k for k in range(1, len(self.history) + 1) if k not in self.fd_steps]
+        if missing:
+            self.note(ln, f"finite differences: no table for step(s) {', '.join(map(str, missing))}")
+        compared = [(row["d"], k, e, row) for k, st in self.fd_steps.items() for e, row in st["rows"].items()
+                    if "d" in row and finite(row["d"])]
+        if self.fd_largest is None:
+            if compared:
+                self.fail(ln, "finite differences: no `Largest difference` line")
+            return
+        lnl, v_t, entry, k = self.fd_largest
+        self.count["operands"] += 1
+        self.count["structure"] += 1
+        if not compared:
+            self.fail(lnl, "`Largest difference` but nothing was compared")
+            return
+        top = max(compared, key=lambda c: c[0])
+        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
+            self.fail(lnl, "the largest difference is not the largest compared difference",
+                      f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
+        row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
+        if row is None or "d" not in row or row["d"] != top[0]:
+            self.fail(lnl, "the largest difference is not at the entry named",
+                      f"{top[2]} of step {top[1]}", f"{entry} of step {k}")
+
+    # mistakes
+
+    MISTAKES = {"the sign": "sign", "no activation derivative": "noact", "the filter gradient flipped": "flip"}
+
+    def begin_mistake(self, ln, k, title):
+        self.count["structure"] += 1
+        if self.ctx != "tail" or not self.mistakes_seen or self.compared_seen:
+            self.fail(ln, "mistake section out of place (after `Common mistakes, …` and before `Mistakes compared`)")
+        if k != len(self.mistakes) + 1:
+            self.fail(ln, "mistakes are not numbered consecutively", len(self.mistakes) + 1, k)
+        kind = self.MISTAKES.get(title)
+        if kind is None:
+            self.fail(ln, f"unknown mistake {title!r}: its lines cannot be checked")
+        elif any(mm["kind"] == kind for mm in self.mistakes.values()):
+            self.fail(ln, f"mistake {title!r} shown twice")
+        if not self.history or "sv" not in self.history[0]:
+            raise ValueError("mistakes without a step 1")
+        self.ctx = "mistake" if kind else "tail"
+        self.mistake, self.mistake_kind, self.mstate = k, kind, "grad"
+        self.sv, self.new_w, self.new_b = {}, {}, None
+        self.noted = set()
+        self.pending, self.sym_kinds = {}, set()
+        self.base_sv = self.history[0]["sv"]
+        self.cur_w, self.cur_b = dict(self.history[0]["w"]), self.history[0]["b"]
+        self.mistakes[k] = {"kind": kind, "title": title, "line": ln, "seen": set()}
+
+    def mistake_texts(self):
+        """The fixed lines (prose and headers) a mistake section prints: id → text."""
+        kind, conv = self.mistake_kind, self.kernel == "convolution"
+        rot = (lambda e: f"rot180({e})") if conv else (lambda e: e)
+        out = {}
+        if kind == "sign":
+            out["prose"] = 'The "error" e = t − y is sent back where ∂L/∂y = y − t belongs, and the result is still subtracted.'
+            out["e"] = f"e = {self.gscale_text}·(t − y)" if self.gscale_text else "e = t − y"
+            out["δ̃"] = "δ̃ = e ⊙ f′(z)"
+            out["g"] = f"g = {rot('X ⋆ δ̃')} in place of ∂L/∂W"
+        elif kind == "noact":
+            out["prose"] = ("∂L/∂y is sent back as it is, without multiplying by f′(z), so outputs the activation "
+                            "blocks still move the filter.")
+            out["g"] = f"g = {rot('X ⋆ ∂L/∂y')} in place of ∂L/∂W = {rot('X ⋆ (∂L/∂y ⊙ f′(z))')}"
+        else:
+            out["prose"] = ("The layer convolves, but the filter gradient is taken without the rotation: "
+                            "g = X ⋆ δ in place of ∂L/∂W = rot180(X ⋆ δ)." if conv else
+                            "The layer correlates, but the filter gradient is taken as a true convolution: "
+                            "g = rot180(X ⋆ δ) in place of ∂L/∂W = X ⋆ δ.")
+            out["g"] = "g, entry by entry"
+        if self.has_bias and kind != "flip":
+            out["g_b"] = "g_b in place of ∂L/∂b"
+        out["update"] = "Update: W ← W − η·g" + (
+            (", b ← b − η·∂L/∂b" if kind == "flip" else ", b ← b − η·g_b") if self.has_bias else "")
+        out["forward"] = "A forward pass with these parameters:"
+        return out
+
+    def mistake_line(self, i, ln, raw, text):
+        texts = self.mistake_texts()
+        seen = self.mistakes[self.mistake]["seen"]
+        # which fixed line this is meant to be, told by its beginning
+        which = None
+        for key, pat in (("prose", r"The \"error\"|∂L/∂y is sent back|The layer (correlates|convolves)"),
+                         ("e", r"e = "), ("δ̃", r"δ̃ = "), ("g", r"g(, entry by entry| = .* in place of)"),
+                         ("g_b", r"g_b in place of"), ("update", r"Update: "), ("forward", r"A forward pass")):
+            if re.match(pat, text) and not re.match(r"(e|δ̃)\[", text):
+                which = key
+                break
+        if which is not None:
+            self.count["structure"] += 1
+            if which not in texts:
+                self.fail(ln, f"mistake {self.mistake}: a line this recipe does not have: {text!r}")
+            elif text != texts[which]:
+                self.fail(ln, f"mistake {self.mistake}: the line does not match the layer and the recipe",
+                          repr(texts[which]), repr(text))
+            if which in seen:
+                self.fail(ln, f"mistake {self.mistake}: line printed twice: {text!r}")
+            seen.add(which)
+            if which == "forward":
+                self.mistake_forward(ln)
+            return i + 1
+        if self.mstate == "grad" and re.match(r"(Forward:|z\[|Activation:|y\[|Loss:|L = )", text):
+            self.fail(ln, f"mistake {self.mistake}: a forward-pass line before `A forward pass with these parameters:`")
+            return i + 1
+        if self.mstate == "forward":
+            return None
+        m = E_LINE.match(text)
+        if m:
+            self.e_line(ln, m)
+            return i + 1
+        m = DTILDE_LINE.match(text)
+        if m:
+            p, q = int(m.group(1)), int(m.group(2))
+            a, b, sign, result = m.group(3), m.group(4), m.group(5), m.group(6)
+            key = f"δ̃[{p},{q}]"
+            self.check_place(ln, key)
+            self.numeric_done(ln, key)
+            rounded = [self.operand(ln, f"e[{p},{q}]", a, key), self.operand(ln, f"f′(z[{p},{q}])", b, key)]
+            self.judge(ln, key, f"{a}·{b}", rounded, sign, result)
+            self.store(key, ln, result, sign)
+            return i + 1
+        m = UPD_LINE.match(text)
+        if m:
+            self.update_line(ln, m)
+            return i + 1
+        return None
+
+    def e_line(self, ln, m):
+        p, q, rhs, sign, result = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5)
+        key = f"e[{p},{q}]"
+        self.check_place(ln, key)
+        self.numeric_done(ln, key)
+        stext, scale, body = split_scale(rhs)
+        self.count["structure"] += 1
+        if scale != self.gscale:
+            self.fail(ln, f"{key}: the factor differs from Given's ∂L/∂y", scale_text(self.gscale), stext or "1")
+        form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
+        mm = re.fullmatch(form, body)
+        if not mm:
+            self.fail(ln, f"{key}: not of the form {'s·(t − y)' if stext else 't − y'}: {rhs!r}")
+            self.store(key, ln, result, sign)
+            return
+        rounded = [self.operand(ln, f"t[{p},{q}]", mm.group(1), key),
+                   self.operand(ln, f"y[{p},{q}]", mm.group(2), key)]
+        self.judge(ln, key, body, rounded, sign, result, scale)
+        self.store(key, ln, result, sign)
+
+    def mistake_forward(self, ln):
+        """`A forward pass with these parameters:` the mistake's updated W and b replace step 1's."""
+        KH, KW = self.wshape
+        for a in range(KH):
+            for b in range(KW):
+                if (a, b) not in self.new_w:
+                    self.fail(ln, f"mistake {self.mistake}: no update printed for w[{a},{b}]")
+                    self.new_w[(a, b)] = self.cur_w[(a, b)]
+        if self.has_bias and self.new_b is None:
+            self.fail(ln, f"mistake {self.mistake}: no update printed for b")
+            self.new_b = self.cur_b
+        self.cur_w, self.cur_b = dict(self.new_w), self.new_b
+        self.mstate = "forward"
+
+    def end_mistake(self, ln):
+        self.flush_pending(ln)
+        rec = self.mistakes[self.mistake]
+        OH, OW = self.tshape
+        KH, KW = self.wshape
+        texts = self.mistake_texts()
+        for key in texts:
+            if key not in rec["seen"]:
+                self.fail(ln, f"mistake {self.mistake}: missing the line {texts[key]!r}")
+        need = []
+        if self.mistake_kind == "sign":
+            need += [f"{s}[{p},{q}]" for s in ("e", "δ̃") for p in range(OH) for q in range(OW)]
+        need += [f"g[{a},{b}]" for a in range(KH) for b in range(KW)]
+        if self.has_bias and self.mistake_kind != "flip":
+            need.append("g_b")
+        need += [f"z[{p},{q}]" for p in range(OH) for q in range(OW)]
+        if self.act != "linear":
+            need += [f"y[{p},{q}]" for p in range(OH) for q in range(OW)]
+        need.append("L")
+        missing = [k for k in need if k not in self.sv]
+        if missing:
+            self.fail(ln, f"mistake {self.mistake}: no equation printed for {', '.join(missing)}")
+        if self.mstate != "forward":
+            self.mistake_forward(ln)
+        rec.update(new_w=dict(self.new_w), new_b=self.new_b, L=self.sv.get("L"))
+
+    # the comparison of the mistakes
+
+    def compared_line(self, i, ln, raw, text):
+        if text == "The parameters after one step, and the loss they give":
+            return i + 1
+        if text.startswith("update  ") or text == "update":
+            return self.compared_table(i, ln)
+        if text.startswith("Note: "):
+            self.compared_note_line(ln, text[6:])
+            return i + 1
+        self.fail(ln, f"line not understood in `Mistakes compared`: {text!r}")
+        return i + 1
+
+    def compared_table(self, i, ln):
+        j = i + 1
+        while j < len(self.lines) and self.lines[j][1].strip() and not self.lines[j][1].strip().startswith("Note:"):
+            j += 1
+        rows = self.lines[i:j]
+        self.count["matrices"] += 1
+        if self.compared_rows is not None:
+            self.fail(ln, "a second comparison table")
+        cells = self.table_cells(rows)
+        KH, KW = self.wshape
+        header = ["update"] + [f"w[{a},{b}]" for a in range(KH) for b in range(KW)] + \
+                 (["b"] if self.has_bias else []) + ["loss after"]
+        if cells[0] != header:
+            self.fail(ln, "comparison table header", "  ".join(header), "  ".join(cells[0]))
+        first = self.history[0]
+        after = self.history[1].get("L") if len(self.history) > 1 else self.after_L
+
+        def row(name, w, b, L):
+            r = [name] + [w[(a, c)].text if (a, c) in w else "?" for a in range(KH) for c in range(KW)]
+            if self.has_bias:
+                r.append(b.text if b else "?")
+            return r + [L.text if L else "?"]
+        want = [row("correct (step 1)", first["new_w"], first["new_b"], after)]
+        for k in sorted(self.mistakes):
+            mm = self.mistakes[k]
+            want.append(row(f"mistake {k}: {mm['title']}", mm.get("new_w", {}), mm.get("new_b"), mm.get("L")))
+        if len(cells) - 1 != len(want):
+            self.fail(ln, "comparison table: wrong number of rows", len(want), len(cells) - 1)
+        what = ["update"] + header[1:]
+        for (lnr, _), got, exp in zip(rows[1:], cells[1:], want):
+            if len(got) != len(exp):
+                self.fail(lnr, f"comparison row {got[0]!r}: wrong number of columns", len(exp), len(got))
+                continue
+            for c, (g, w) in enumerate(zip(got, exp)):
+                self.count["operands"] += 1
+                if g != w:
+                    self.fail(lnr, f"comparison row {exp[0]!r}: {what[c] if c < len(what) else c} is not what "
+                                   f"{'step 1 and the loss after it' if exp[0].startswith('correct') else 'the mistake'} printed",
+                              w, g)
+        self.check_aligned(rows, cells, "comparison table")
+        self.compared_rows = True
+        return j
+
+    def compared_note_line(self, ln, s):
+        self.count["notes"] += 1
+        m = re.fullmatch(rf"(mistakes?) (.+) (leaves?) the loss higher than the L = ({NUM}) it started from\.", s)
+        if not m:
+            self.fail(ln, f"note not understood in `Mistakes compared`: {s!r}")
+            return
+        if self.compared_note is not None:
+            self.fail(ln, "a second note on the mistakes")
+        nums = names_of(m.group(2))
+        plural = len(nums) > 1
+        if (m.group(1) == "mistakes") != plural or (m.group(3) == "leave") != plural:
+            self.fail(ln, "note: singular/plural mismatch")
+        L0 = self.history[0].get("L")
+        self.count["operands"] += 1
+        if L0 is None or L0.text != m.group(4):
+            self.fail(ln, "note: the L it started from is not step 1's L", L0.text if L0 else None, m.group(4))
+        try:
+            listed = [int(n) for n in nums]
+        except ValueError:
+            self.fail(ln, f"note: cannot read the mistakes {m.group(2)!r}")
+            return
+        if listed != sorted(set(listed)):
+            self.fail(ln, "note: the mistakes are not listed once each, in order")
+        self.compared_note = (ln, set(listed))
+
+    def end_compared(self, ln):
+        L0 = self.history[0].get("L")
+        if L0 is None or not finite(L0.value):
+            return
+        higher, unsure = set(), set()
+        for k, mm in self.mistakes.items():
+            L = mm.get("L")
+            if L is None or not finite(L.value):
+                unsure.add(k)
+            elif L.value > L0.value:
+                higher.add(k)
+            elif L.value == L0.value and (L.rounded or L0.rounded):
+                unsure.add(k)  # equal when rounded: cannot tell
+        noted = self.compared_note[1] if self.compared_note else set()
+        self.count["structure"] += 1
+        if noted - unsure != higher - unsure or not noted <= higher | unsure:
+            where = self.compared_note[0] if self.compared_note else ln
+            self.fail(where, f"the mistakes that leave the loss higher than step 1's L = {L0.text}",
+                      ", ".join(map(str, sorted(higher))) or "none (no note)",
+                      ", ".join(map(str, sorted(noted))) or "none (no note)")
 
     # -- notes ------------------------------------------------------------------------------
 
@@ -1647,7 +2409,7 @@ class Checker:
         if re.search(r"\d", s):
             self.fail(ln, f"note not understood, its numbers are unchecked: {s!r}")
         else:
-            self.note(ln, f"note not understood (no numbers in it): {s!r}")
+            self.fail(ln, f"note not understood: {s!r}")
 
     def zero_note(self, ln, zs):
         for z in zs:
@@ -1663,11 +2425,25 @@ class Checker:
 
     def finish(self):
         last_ln = self.lines[-1][0] if self.lines else 0
-        if self.ctx != "after":
+        if self.ctx == "after":
+            self.end_after(last_ln)
+        elif self.ctx in self.POST:
+            self.end_post(last_ln)
+        if not self.after_ended:
             self.fail(last_ln, "derivation ends without a `Result after N steps` section")
             return
+        if self.mistakes and not self.compared_seen:
+            self.fail(last_ln, "mistake sections but no `Mistakes compared` table")
+        if self.mistakes_seen and not self.mistakes:
+            self.fail(last_ln, "a mistakes introduction but no mistake section")
+
+    def end_after(self, last_ln):
+        """Ends the result section: the checks that need all of it."""
+        self.after_ended = True
+        self.flush_pending(last_ln)
         for check in self.deferred:
             check()
+        self.deferred = []
         self.missing_notes(last_ln)
         # the final forward pass: one z and y per output, and the final W printed
         OH, OW = self.tshape

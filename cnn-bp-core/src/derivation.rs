@@ -6,7 +6,7 @@ use crate::extras::{self, Extras};
 use crate::layer::{Layer, SpecError};
 use crate::render::{self, Form};
 use crate::scalar::{Float, Scalar};
-use crate::step::{Params, forward, loss, step};
+use crate::step::{Gradients, Params, forward, loss, step};
 use crate::trace::{Given, Grid, Trace};
 
 /// The numbers of one gradient-descent step.
@@ -349,8 +349,8 @@ where
     while finite && taken.len() < steps {
         trace.begin_step();
         let s = step(layer, input, &params, target, lr, &mut trace);
-        if extras.finite_differences {
-            let k = taken.len();
+        let k = taken.len();
+        if extras.finite_differences && trace.keeps(k) {
             let check =
                 extras::check_gradient(k, layer, input, &params, target, &s.forward.z, &s.grads);
             trace.checks.push(check);
@@ -371,6 +371,9 @@ where
             filter_grad: s.grads.filter,
             bias_grad: s.grads.bias,
         });
+        let mut row: Vec<S> = params.filter.iter().flatten().copied().collect();
+        row.extend(params.bias);
+        trace.summarise(s.loss, row);
         finite = s.loss.is_finite()
             && all_finite(&s.forward.z)
             && all_finite(&s.forward.y)
@@ -381,6 +384,24 @@ where
         params = s.next;
     }
     trace.stopped_early = taken.len() < steps;
+    trace.end_steps();
+    // A long run keeps its last step in full: check that one too.
+    if let Some(last) = taken.last().filter(|_| extras.finite_differences)
+        && trace.checks.last().is_none_or(|c| c.step + 1 < taken.len())
+    {
+        let params = Params { filter: last.filter, bias: last.bias };
+        let grads = Gradients { delta: last.delta, filter: last.filter_grad, bias: last.bias_grad };
+        let k = taken.len() - 1;
+        trace.checks.push(extras::check_gradient(
+            k,
+            layer,
+            input,
+            &params,
+            target,
+            &last.output,
+            &grads,
+        ));
+    }
     trace.begin_after();
     let after = forward(layer, input, &params, &mut trace);
     let loss_after = loss(layer, &after.y, target, &mut trace);

@@ -261,7 +261,11 @@ pub(crate) fn mistakes<
             let next = descend(params, &g, gb, (Sym::G, bias_sym), lr, &mut rec);
             let after = forward(layer, input, &next, &mut rec);
             let loss_after = loss(layer, &after.y, target, &mut rec);
-            Mistake { recipe, section: Section { equations: rec.equations }, loss_after }
+            Mistake {
+                recipe,
+                section: Section { step: None, equations: rec.equations },
+                loss_after,
+            }
         })
         .collect()
 }

@@ -45,8 +45,8 @@ pub use render::{Form, Mismatch, Verified, VerifyError};
 pub use scalar::{Float, Scalar};
 pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};
 pub use trace::{
-    CheckedEntry, Equation, Expr, Given, GradientCheck, Grid, Mistake, NoTrace, Operand, Recipe,
-    Recorder, Section, Sym, Term, Trace,
+    CheckedEntry, Equation, Expr, FULL_STEPS, Given, GradientCheck, Grid, HEAD_STEPS, Mistake,
+    NoTrace, Operand, Recipe, Recorder, Rise, Row, SUMMARY_STEPS, Section, Sym, Term, Trace,
 };
 
 /// A matrix literal as a `[[f64; C]; R]` expression, usable in `const` items.

@@ -262,8 +262,45 @@ pub struct Given<S> {
 /// The equations of one gradient-descent step, or of the final forward pass.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Section<S> {
+    /// The step these equations belong to, from 0; `None` for the final forward pass and the
+    /// mistakes.
+    pub step: Option<usize>,
     /// In the order they were computed.
     pub equations: Vec<Equation<S>>,
+}
+
+/// A run of at most this many steps is recorded in full.
+pub const FULL_STEPS: usize = 20;
+
+/// A longer run records its first `HEAD_STEPS` steps and its last one in full; the steps
+/// between are computed exactly the same way but only summarised, so that the trace and the
+/// printed text stay the same size however many steps are taken.
+pub const HEAD_STEPS: usize = 5;
+
+/// A run of at most this many steps has every step in its summary table; a longer one has the
+/// first and last ten and every `⌈steps/20⌉`-th step.
+pub const SUMMARY_STEPS: usize = 50;
+
+/// One row of the summary: the loss at a step's starting parameters, and those parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row<S> {
+    /// The step, from 0.
+    pub step: usize,
+    /// Its loss.
+    pub loss: S,
+    /// The filter's entries row by row, then the bias if there is one.
+    pub params: Vec<S>,
+}
+
+/// The first step whose loss is higher than the step before's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rise<S> {
+    /// The step, from 0 (its loss is at the parameters the step before left).
+    pub step: usize,
+    /// The loss of the step before.
+    pub before: S,
+    /// The loss of this step.
+    pub after: S,
 }
 
 impl<S> Section<S> {
@@ -284,12 +321,22 @@ pub struct Trace<S> {
     pub after: Section<S>,
     /// Whether training stopped before the steps asked for because a value was not finite.
     pub stopped_early: bool,
+    /// The number of steps taken (every one of them, recorded in full or not).
+    pub taken: usize,
+    /// The summary rows, in order of step (see [`SUMMARY_STEPS`]).
+    pub summary: Vec<Row<S>>,
+    /// The first step whose loss rose, if any did.
+    pub first_rise: Option<Rise<S>>,
     /// Finite-difference checks of each step's gradient, when asked for.
     pub checks: Vec<GradientCheck<S>>,
     /// The common wrong recipes applied to the first step, when asked for.
     pub mistakes: Vec<Mistake<S>>,
     pending: Vec<Term<S>>,
     recording_after: bool,
+    /// Whether the last section of `steps` is kept only if no other step follows it.
+    provisional: bool,
+    /// The last summary rows, kept until the run ends.
+    tail: Vec<Row<S>>,
 }
 
 impl<S> Trace<S> {
@@ -298,18 +345,73 @@ impl<S> Trace<S> {
         Self {
             given,
             steps: Vec::new(),
-            after: Section { equations: Vec::new() },
+            after: Section { step: None, equations: Vec::new() },
             stopped_early: false,
+            taken: 0,
+            summary: Vec::new(),
+            first_rise: None,
             checks: Vec::new(),
             mistakes: Vec::new(),
             pending: Vec::new(),
             recording_after: false,
+            provisional: false,
+            tail: Vec::new(),
         }
     }
 
-    /// From now on, equations belong to a new step.
+    /// From now on, equations belong to a new step. Past the first [`HEAD_STEPS`] of a run
+    /// longer than [`FULL_STEPS`], the section of the step before is dropped unless it was one
+    /// of those: only the last step of such a run is kept in full.
     pub fn begin_step(&mut self) {
-        self.steps.push(Section { equations: Vec::new() });
+        if self.provisional {
+            self.steps.pop();
+        }
+        let step = self.taken;
+        self.provisional = self.given.steps > FULL_STEPS && step >= HEAD_STEPS;
+        self.steps.push(Section { step: Some(step), equations: Vec::new() });
+        self.taken += 1;
+    }
+
+    /// Whether the step about to be taken will be kept in full whatever follows it.
+    pub(crate) const fn keeps(&self, step: usize) -> bool {
+        self.given.steps <= FULL_STEPS || step < HEAD_STEPS
+    }
+
+    /// The loss and starting parameters of the step just taken, for the summary and the
+    /// first rise.
+    pub(crate) fn summarise(&mut self, loss: S, params: Vec<S>)
+    where
+        S: Copy + PartialOrd,
+    {
+        let step = self.taken - 1;
+        let previous = self.tail.last().map(|row| row.loss);
+        if let Some(before) = previous
+            && self.first_rise.is_none()
+            && loss > before
+        {
+            self.first_rise = Some(Rise { step, before, after: loss });
+        }
+        let n = self.given.steps;
+        let sampled = n <= SUMMARY_STEPS || step < 10 || step.is_multiple_of(n.div_ceil(20));
+        let row = Row { step, loss, params };
+        if sampled {
+            self.summary.push(row.clone());
+        }
+        // The last ten rows, whether sampled or not: the end of the run is always shown.
+        self.tail.push(row);
+        if self.tail.len() > 10 {
+            self.tail.remove(0);
+        }
+    }
+
+    /// Ends the steps: the last rows join the summary.
+    pub(crate) fn end_steps(&mut self) {
+        self.provisional = false;
+        for row in core::mem::take(&mut self.tail) {
+            if self.summary.last().is_none_or(|last| last.step < row.step) {
+                self.summary.push(row);
+            }
+        }
     }
 
     /// From now on, equations belong to the final forward pass.

@@ -123,8 +123,14 @@ pub(crate) fn document<S: Scalar>(trace: &Trace<S>, form: Form) -> Vec<Block> {
     let mut doc = Doc { blocks: Vec::new(), form };
     let first_non_finite = first_non_finite(trace);
     doc.given(trace, first_non_finite.as_ref());
-    for (k, section) in trace.steps.iter().enumerate() {
+    let mut next = 0;
+    for section in &trace.steps {
+        let k = section.step.unwrap_or(next);
+        if k > next {
+            doc.skipped(next, k);
+        }
         doc.step(trace, k, section, first_non_finite.as_ref());
+        next = k + 1;
     }
     doc.result(trace);
     if !trace.checks.is_empty() {
@@ -813,6 +819,18 @@ impl Doc {
         }
     }
 
+    /// Steps `from` to `to − 1` (from 0), taken but not written out.
+    fn skipped(&mut self, from: usize, to: usize) {
+        self.push(Block::Section(Rich::text(format!("Steps {} to {}", from + 1, to))));
+        self.para(
+            1,
+            Rich::text(format!(
+                "Not written out: each of these {} steps repeats the computation above with the parameters the step before left. The summary at the end gives the loss and the parameters of some of them.",
+                to - from
+            )),
+        );
+    }
+
     fn step<S: Scalar>(
         &mut self,
         trace: &Trace<S>,
@@ -878,8 +896,9 @@ impl Doc {
         let n = trace.given.target.shape();
         self.stage(Rich::text("Loss: ").m(loss_formula(trace.given.layer.loss, n.0 * n.1)));
         self.equations(section, |s| s == Sym::Loss);
-        if k > 0 {
-            self.rise_note(loss_value(&trace.steps[k - 1]), loss_value(section), k);
+        let previous = trace.steps.iter().find(|s| k > 0 && s.step == Some(k - 1));
+        if let Some(previous) = previous {
+            self.rise_note(loss_value(previous), loss_value(section), k);
         }
     }
 
@@ -984,6 +1003,9 @@ impl Doc {
                 );
             }
         }
+        if matches!(f, Activation::Sigmoid | Activation::Tanh) {
+            self.saturation_note(f, section);
+        }
         if let Activation::LeakyRelu { slope } = f {
             let zero = with_case(SlopeCase::AtZero);
             if !zero.is_empty() {
@@ -998,6 +1020,45 @@ impl Doc {
                 );
             }
         }
+    }
+
+    /// Sigmoid and tanh outputs so close to their bounds that `f′`, computed from `y`, is 0.
+    fn saturation_note<S: Scalar>(&mut self, f: Activation, section: &Section<S>) {
+        let saturated: Vec<(Sym, Sym, S)> = section
+            .equations
+            .iter()
+            .filter_map(|eq| match &eq.expr {
+                Expr::Slope { z, y, .. } if eq.value == S::ZERO && z.value.is_finite() => {
+                    Some((z.sym, y.sym, y.value))
+                }
+                _ => None,
+            })
+            .collect();
+        if saturated.is_empty() {
+            return;
+        }
+        let (name_f, formula) = match f {
+            Activation::Sigmoid => ("sigmoid", "y·(1 − y)"),
+            _ => ("tanh", "1 − y²"),
+        };
+        let ys: Vec<String> =
+            saturated.iter().map(|(_, y, v)| format!("{} = {}", name(*y), val(*v))).collect();
+        let deltas = names(saturated.iter().map(|(z, ..)| delta_of(*z)));
+        self.note(
+            2,
+            Rich::math(ys.join(", "))
+                .t(" exactly: ")
+                .c(name_f)
+                .t(" is saturated there. Its true derivative is positive but too small to survive next to 1 in ")
+                .c("f64")
+                .t(", so ")
+                .m(format!("f′ = {formula} = 0"))
+                .t(", ")
+                .m(format!("{deltas} = 0"))
+                .t(", and the gradient vanishes: these outputs no longer move ")
+                .m("W")
+                .t("."),
+        );
     }
 
     /// ∂L/∂W and ∂L/∂b.
@@ -1063,7 +1124,7 @@ impl Doc {
 
     fn result<S: Scalar>(&mut self, trace: &Trace<S>) {
         let g = &trace.given;
-        let taken = trace.steps.len();
+        let taken = trace.taken;
         let plural = if taken == 1 { "" } else { "s" };
         self.push(Block::Section(Rich::text(format!("Result after {taken} step{plural}"))));
         if trace.stopped_early && taken > 0 {
@@ -1073,6 +1134,21 @@ impl Doc {
                     "training stopped after step {taken} of {} because a value stopped being finite (see that step).",
                     g.steps
                 )),
+            );
+        }
+        // Where a long run's loss first went up, which the steps written out may not show.
+        if let Some(rise) = trace.first_rise
+            && !trace.steps.iter().any(|s| s.step == Some(rise.step))
+        {
+            self.note(
+                1,
+                Rich::text(format!("the loss first rose at step {}, from ", rise.step + 1))
+                    .m(val(rise.before))
+                    .t(" to ")
+                    .m(val(rise.after))
+                    .t(format!(", after step {}'s update (", rise.step))
+                    .m("η")
+                    .t(" may be too large)."),
             );
         }
         self.para(1, Rich::text("A last forward pass, with the final parameters:"));
@@ -1112,7 +1188,8 @@ impl Doc {
         }
     }
 
-    /// One row per step: the loss and the parameters that step used; then the final row.
+    /// One row per step (or per sampled step of a long run): the loss and the parameters that
+    /// step used; then the final row.
     fn summary<S: Scalar>(&mut self, trace: &Trace<S>) {
         let g = &trace.given;
         let (kh, kw) = g.filter.shape();
@@ -1123,13 +1200,10 @@ impl Doc {
         }
         let number = |v: Option<S>| Rich::math(v.map(val).unwrap_or_default());
         let mut rows = Vec::new();
-        for (k, section) in trace.steps.iter().enumerate() {
-            let mut row = vec![Rich::math((k + 1).to_string()), number(loss_value(section))];
-            for eq in &section.equations {
-                if let Expr::Update { param, .. } = &eq.expr {
-                    row.push(number(Some(param.value)));
-                }
-            }
+        for summary in &trace.summary {
+            let mut row =
+                vec![Rich::math((summary.step + 1).to_string()), number(Some(summary.loss))];
+            row.extend(summary.params.iter().map(|&p| number(Some(p))));
             rows.push(row);
         }
         let Final { filter, bias, .. } = final_params(trace);
@@ -1137,7 +1211,13 @@ impl Doc {
         last.extend(filter.entries().map(|(_, v)| number(Some(v))));
         last.extend(bias.map(|(b, _)| number(Some(b))));
         rows.push(last);
-        let caption = Rich::text("Summary: the loss and the parameters each step started from");
+        let mut caption = Rich::text("Summary: the loss and the parameters each step started from");
+        if trace.summary.len() < trace.taken {
+            caption = caption.t(format!(
+                " (the first and last ten steps, and one step in every {})",
+                trace.given.steps.div_ceil(20)
+            ));
+        }
         self.push(Block::Table { depth: 1, caption, header, rows });
     }
 }
@@ -1253,8 +1333,8 @@ impl Doc {
         };
         let mut rows = Vec::new();
         if let Some(first) = trace.steps.first() {
-            let correct_after =
-                trace.steps.get(1).map_or_else(|| loss_value(&trace.after), loss_value);
+            let second = trace.steps.iter().find(|s| s.step == Some(1));
+            let correct_after = second.map_or_else(|| loss_value(&trace.after), loss_value);
             let mut row = vec![Rich::text("correct (step 1)")];
             row.extend(params(first));
             row.push(Rich::math(correct_after.map(val).unwrap_or_default()));
@@ -1426,7 +1506,7 @@ fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<NonFinite> {
     if let Some((sym, value)) = given {
         return found(Origin::Given, sym, value);
     }
-    let sections = trace.steps.iter().enumerate().map(|(k, s)| (Origin::Step(k), s));
+    let sections = trace.steps.iter().map(|s| (Origin::Step(s.step.unwrap_or_default()), s));
     sections.chain([(Origin::After, &trace.after)]).find_map(|(origin, section)| {
         let eq = section.equations.iter().find(|eq| !eq.value.is_finite())?;
         found(origin, eq.lhs, eq.value)

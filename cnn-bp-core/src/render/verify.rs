@@ -71,8 +71,11 @@ impl std::error::Error for VerifyError {}
 
 /// Re-evaluates every equation of the trace.
 pub(crate) fn verify<S: Scalar>(trace: &Trace<S>) -> Result<Verified, VerifyError> {
-    let mut places: Vec<(String, &Section<S>)> =
-        trace.steps.iter().enumerate().map(|(k, s)| (format!("step {}", k + 1), s)).collect();
+    let mut places: Vec<(String, &Section<S>)> = trace
+        .steps
+        .iter()
+        .map(|s| (format!("step {}", s.step.unwrap_or_default() + 1), s))
+        .collect();
     places.push(("the final forward pass".to_owned(), &trace.after));
     for (k, m) in trace.mistakes.iter().enumerate() {
         places.push((format!("mistake {}", k + 1), &m.section));
@@ -135,8 +138,15 @@ struct Range {
 }
 
 impl Range {
+    /// A printed number's range. A finite value's range stays within the finite numbers (the
+    /// value was one), so that only a printed `∞` is infinite and `0·∞` is IEEE's NaN.
     fn of(p: Printed) -> Self {
-        Self { lo: p.value - p.half_unit, hi: p.value + p.half_unit, magnitude: p.value.abs() }
+        let (lo, hi) = if p.value.is_finite() {
+            ((p.value - p.half_unit).max(f64::MIN), (p.value + p.half_unit).min(f64::MAX))
+        } else {
+            (p.value, p.value)
+        };
+        Self { lo, hi, magnitude: p.value.abs() }
     }
 
     const fn exactly(v: f64) -> Self {
@@ -168,8 +178,11 @@ impl Range {
         Self { lo: self.lo * n / d, hi: self.hi * n / d, magnitude: self.magnitude * n / d }
     }
 
-    /// A non-decreasing function applied to both ends.
+    /// A non-decreasing function applied to both ends; NaN stays NaN, as in the activations.
     fn monotone(self, f: impl Fn(f64) -> f64) -> Self {
+        if self.is_nan() {
+            return self;
+        }
         Self { lo: f(self.lo), hi: f(self.hi), magnitude: f(self.magnitude.abs()).abs().max(1.0) }
     }
 
