@@ -59,7 +59,7 @@ fn a_diverging_learning_rate_says_where_the_loss_first_rose_and_where_it_stopped
     let (losses, stop) = reference(lr, steps);
     let stop = stop.expect("η = 0.6 diverges on the seed");
     assert_eq!(d.steps().len(), stop + 1, "training stops after the step that overflowed");
-    let ours: Vec<f64> = d.steps().iter().map(|s| s.loss()).collect();
+    let ours: Vec<f64> = d.steps().iter().map(cnn_bp_core::Step::loss).collect();
     assert_eq!(ours, losses, "the same losses as the independent loop");
 
     let rise = d.trace().first_rise.expect("the loss rose");
