@@ -25,11 +25,34 @@ printed number follows from numbers printed before it:
 4. the result: the last forward pass uses the last updated W and b; `L: a → b` shows the first
    and the final L; each `Summary` row matches what its step printed (and is aligned);
 5. notes: notes that quote values (`z[1,0] < 0`, `t[1,0] = 0`, `the loss rose from a to b`,
-   `… is not a finite number`) quote them truly, and the ones the values call for are there.
+   `… is not a finite number`) quote them truly, and the ones the values call for are there;
+6. the symbolic form: a line written with symbols only (`z[0,0] = x[0,0]·w[0,0] + …`,
+   `y[0,0] = max(0, z[0,0])`, `L = ½[(y[0,0] − t[0,0])² + …]`, `∂L/∂y[0,0] = y[0,0] − t[0,0]`,
+   `f′(z[0,0]) = relu′(z[0,0])`, `δ[0,0] = ∂L/∂y[0,0]·f′(z[0,0])`, `w[0,0] ← w[0,0] − η·∂L/∂w[0,0]`,
+   …) must be the formula of its entry (the terms of a sum: by the definition); the numbers line
+   for the same entry must come after it and substitute the printed values of exactly those
+   operands, in that order; in a symbolic derivation every numbers line needs its symbolic line
+   and every symbolic line its numbers line;
+7. `Check: finite differences`: per step, h is positive; each backpropagation value is the one
+   that step printed; each difference is |backpropagation − central difference| within half a
+   unit in the 6th significant digit of each of the three printed numbers; an entry is
+   `not compared` exactly when a note flags it, the note quotes that step's z truly and
+   |z| ≤ h·max|x|; a compared entry whose z is within reach of the relu/leaky_relu kink
+   (|z| < h·|its x|) needs a note; `Largest difference` names the largest compared difference;
+8. the mistakes (`Common mistakes, applied to step 1's numbers`): each mistake's fixed lines
+   match the layer and its recipe (for a convolving layer, ∂L/∂W = rot180(X ⋆ δ)); every
+   equation is checked as in a step, its operands being step 1's values or the ones printed
+   before in the same mistake section (e, δ̃, g, the new w and b, then z and y of its forward
+   pass, which uses the new w and b); the terms of g[i,j] follow the index maps of the layer
+   (mistake 1: δ̃; mistake 2: ∂L/∂y; mistake 3: the terms of ∂L/∂w[KH−1−i, KW−1−j]); g_b sums
+   δ̃ or ∂L/∂y, mistake 3 updates b with step 1's ∂L/∂b; `Mistakes compared` lists step 1's
+   update with the loss it gives (step 2's L, or the final L) and each mistake's update and
+   last L; its note lists exactly the mistakes whose loss ends above step 1's L.
 
-A line the checker does not recognise is a failure if it holds digits (its numbers would go
-unchecked), a note otherwise. Lines after the end of a derivation (an example's own output)
-are skipped with a note.
+Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
+without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
+section after the result that it does not know. --allow-trailing instead skips, with a note,
+unknown text after a blank line following the last known section (an example's own output).
 
 Every failure is printed as `file:line: message (expected …, printed …)`; then one summary line
 per file with the counts of what was checked. Exit status: 0 if everything checks, 1 on any
@@ -38,6 +61,8 @@ failure, 2 on a usage error.
 --quiet      print only failures and the summary lines
 --pedantic   also list (as notes, not failures) ` ≈ ` lines whose printed operands give the
              printed result exactly, where ` = ` would have been true
+--allow-trailing
+             skip (with a note) unknown text after the derivation's last known section
 """
 
 from __future__ import annotations
@@ -2497,7 +2522,7 @@ def read_lines(path: str) -> list[tuple[int, str]]:
     return [(k + 1, lines[k]) for k in range(start, len(lines))]
 
 
-def check_file(path: str, quiet: bool, pedantic: bool) -> int:
+def check_file(path: str, quiet: bool, pedantic: bool, allow_trailing: bool = False) -> int:
     name = "<stdin>" if path == "-" else path
     try:
         lines = read_lines(path)
@@ -2523,7 +2548,7 @@ def check_file(path: str, quiet: bool, pedantic: bool) -> int:
     totals = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
     for n, s in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        c = Checker(name, lines[s:end], report, pedantic)
+        c = Checker(name, lines[s:end], report, pedantic, allow_trailing)
         c.run()
         for k in totals:
             totals[k] += c.count[k]
@@ -2537,13 +2562,13 @@ def check_file(path: str, quiet: bool, pedantic: bool) -> int:
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     flags = {a for a in argv if a.startswith("--")}
-    unknown = flags - {"--quiet", "--pedantic", "--help"}
+    unknown = flags - {"--quiet", "--pedantic", "--help", "--allow-trailing"}
     if "--help" in flags or not args or unknown:
         print(__doc__)
         return 2 if (unknown or not args) and "--help" not in flags else 0
     bad = 0
     for path in args:
-        bad += check_file(path, "--quiet" in flags, "--pedantic" in flags)
+        bad += check_file(path, "--quiet" in flags, "--pedantic" in flags, "--allow-trailing" in flags)
     return 1 if bad else 0
 
 

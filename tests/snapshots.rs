@@ -294,3 +294,23 @@ fn mistakes_and_check_convolution_bias() {
     };
     every_renderer("mistakes_and_check_convolution_bias", &d);
 }
+
+/// Everything at once in the symbolic form: sigmoid, a bias, the mean squared error, the
+/// check and the mistakes, over two steps.
+#[test]
+fn symbolic_sigmoid_bias_mse_with_sections() {
+    let d = train! {
+        input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+        filter: [[1, -1], [1, 1]],
+        bias: -0.5,
+        target: [[0.9, 0.1], [0.1, 0.9]],
+        lr: 0.5,
+        activation: sigmoid,
+        loss: mse,
+        steps: 2,
+        show: symbolic,
+        check: finite_differences,
+        mistakes: true,
+    };
+    every_renderer("symbolic_sigmoid_bias_mse_with_sections", &d);
+}

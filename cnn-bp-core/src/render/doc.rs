@@ -1400,7 +1400,11 @@ impl Doc {
                 self.entries(section, Sym::Error, "e", out);
                 self.stage(Rich::math("δ̃ = e ⊙ f′(z)"));
                 self.entries(section, Sym::Signal, "δ̃", out);
-                self.stage(Rich::math("g = X ⋆ δ̃").t(" in place of ").m("∂L/∂W"));
+                let g = match layer.kernel {
+                    Kernel::Correlation => "g = X ⋆ δ̃",
+                    Kernel::Convolution => "g = rot180(X ⋆ δ̃)",
+                };
+                self.stage(Rich::math(g).t(" in place of ").m("∂L/∂W"));
             }
             Recipe::NoActivationDerivative => {
                 self.push(Block::Section(Rich::text(format!(
@@ -1413,9 +1417,13 @@ impl Doc {
                         .m("f′(z)")
                         .t(", so outputs the activation blocks still move the filter."),
                 );
-                self.stage(
-                    Rich::math("g = X ⋆ ∂L/∂y").t(" in place of ").m("∂L/∂W = X ⋆ (∂L/∂y ⊙ f′(z))"),
-                );
+                let (g, right) = match layer.kernel {
+                    Kernel::Correlation => ("g = X ⋆ ∂L/∂y", "∂L/∂W = X ⋆ (∂L/∂y ⊙ f′(z))"),
+                    Kernel::Convolution => {
+                        ("g = rot180(X ⋆ ∂L/∂y)", "∂L/∂W = rot180(X ⋆ (∂L/∂y ⊙ f′(z)))")
+                    }
+                };
+                self.stage(Rich::math(g).t(" in place of ").m(right));
             }
             Recipe::FlippedKernel => {
                 self.push(Block::Section(Rich::text(format!(
