@@ -5,6 +5,7 @@
 //! A long one (`0.30000000000000004`, `1/3`, `σ(3)`) is rounded to [`SIGNIFICANT_DIGITS`]
 //! significant digits, and the caller is told so that it can print `≈`.
 
+use core::cell::RefCell;
 use core::fmt::Write;
 
 /// Significant digits kept when a value has to be rounded.
@@ -16,8 +17,42 @@ const EXACT_DIGITS: usize = 10;
 /// Decimal exponents written in plain positional notation; outside them, `1.5e−9`.
 const PLAIN_EXPONENTS: core::ops::RangeInclusive<i32> = -6..=15;
 
+/// Entries of the cache of written numbers: a derivation prints the same few values (an
+/// input entry, a weight, a `δ`) many times over, and writing a double is the costly part of
+/// rendering one.
+const CACHE_ENTRIES: usize = 1024;
+
+std::thread_local! {
+    /// Recently written numbers by their bits, direct-mapped: bounded, and never stale, since
+    /// the text of a value never changes.
+    static WRITTEN: RefCell<Vec<Option<(u64, Box<str>, bool)>>> =
+        RefCell::new(vec![None; CACHE_ENTRIES]);
+}
+
 /// Appends `value` to `out` with a real minus sign (`−`); returns whether it was rounded.
 pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
+    let bits = value.to_bits();
+    // Fibonacci hashing of the bits onto the cache's slots.
+    #[allow(clippy::cast_possible_truncation)]
+    let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % CACHE_ENTRIES;
+    let hit = WRITTEN.with_borrow(|cache| match &cache[slot] {
+        Some((b, text, rounded)) if *b == bits => {
+            out.push_str(text);
+            Some(*rounded)
+        }
+        _ => None,
+    });
+    if let Some(rounded) = hit {
+        return rounded;
+    }
+    let mut text = String::new();
+    let rounded = write_uncached(value, &mut text);
+    out.push_str(&text);
+    WRITTEN.with_borrow_mut(|cache| cache[slot] = Some((bits, text.into_boxed_str(), rounded)));
+    rounded
+}
+
+fn write_uncached(value: f64, out: &mut String) -> bool {
     if value.is_nan() {
         out.push_str("NaN");
         return false;

@@ -189,24 +189,49 @@ fn outcome<S: Scalar>(value: S, exact: bool) -> (bool, String) {
 }
 
 pub(crate) fn name(sym: Sym) -> String {
-    match sym {
-        Sym::X(r, c) => format!("x[{r},{c}]"),
-        Sym::W(r, c) => format!("w[{r},{c}]"),
-        Sym::B => "b".to_owned(),
-        Sym::T(r, c) => format!("t[{r},{c}]"),
-        Sym::Z(r, c) => format!("z[{r},{c}]"),
-        Sym::Y(r, c) => format!("y[{r},{c}]"),
-        Sym::Dy(r, c) => format!("∂L/∂y[{r},{c}]"),
-        Sym::Slope(r, c) => format!("f′(z[{r},{c}])"),
-        Sym::Delta(r, c) => format!("δ[{r},{c}]"),
-        Sym::GradW(r, c) => format!("∂L/∂w[{r},{c}]"),
-        Sym::GradB => "∂L/∂b".to_owned(),
-        Sym::Loss => "L".to_owned(),
-        Sym::Error(r, c) => format!("e[{r},{c}]"),
-        Sym::Signal(r, c) => format!("δ̃[{r},{c}]"),
-        Sym::G(r, c) => format!("g[{r},{c}]"),
-        Sym::GB => "g_b".to_owned(),
+    let mut out = String::new();
+    write_name(&mut out, sym);
+    out
+}
+
+fn write_name(out: &mut String, sym: Sym) {
+    let (head, index) = match sym {
+        Sym::X(r, c) => ("x", Some((r, c))),
+        Sym::W(r, c) => ("w", Some((r, c))),
+        Sym::B => ("b", None),
+        Sym::T(r, c) => ("t", Some((r, c))),
+        Sym::Z(r, c) => ("z", Some((r, c))),
+        Sym::Y(r, c) => ("y", Some((r, c))),
+        Sym::Dy(r, c) => ("∂L/∂y", Some((r, c))),
+        Sym::Slope(r, c) => ("f′(z", Some((r, c))),
+        Sym::Delta(r, c) => ("δ", Some((r, c))),
+        Sym::GradW(r, c) => ("∂L/∂w", Some((r, c))),
+        Sym::GradB => ("∂L/∂b", None),
+        Sym::Loss => ("L", None),
+        Sym::Error(r, c) => ("e", Some((r, c))),
+        Sym::Signal(r, c) => ("δ̃", Some((r, c))),
+        Sym::G(r, c) => ("g", Some((r, c))),
+        Sym::GB => ("g_b", None),
+    };
+    out.push_str(head);
+    if let Some((r, c)) = index {
+        out.push('[');
+        push_index(out, r);
+        out.push(',');
+        push_index(out, c);
+        out.push(']');
     }
+    if matches!(sym, Sym::Slope(..)) {
+        out.push(')');
+    }
+}
+
+/// Appends a whole number: names are written very often, and `fmt` is slow at it.
+fn push_index(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_index(out, n / 10);
+    }
+    out.push(char::from(b'0' + u8::try_from(n % 10).unwrap_or(0)));
 }
 
 fn names(syms: impl IntoIterator<Item = Sym>) -> String {
@@ -236,24 +261,44 @@ enum Style {
     Names,
 }
 
-fn operand<S: Scalar>(op: &Operand<S>, style: Style, in_product: bool) -> String {
+/// Appends an operand: its name, or its value (in brackets when negative inside a product
+/// or after a minus sign).
+fn operand<S: Scalar>(out: &mut String, op: &Operand<S>, style: Style, in_product: bool) {
     match style {
-        Style::Names => name(op.sym),
-        Style::Numbers if in_product => factor(op.value),
-        Style::Numbers => val(op.value),
+        Style::Names => write_name(out, op.sym),
+        Style::Numbers if in_product && op.value < S::ZERO => {
+            out.push('(');
+            op.value.write_number(out);
+            out.push(')');
+        }
+        Style::Numbers => {
+            op.value.write_number(out);
+        }
     }
 }
 
-fn term<S: Scalar>(term: &Term<S>, style: Style, alone: bool) -> String {
+fn term<S: Scalar>(out: &mut String, term: &Term<S>, style: Style, alone: bool) {
     match term {
-        Term::Product(a, b) => format!("{}·{}", operand(a, style, true), operand(b, style, true)),
-        Term::Single(a) => operand(a, style, !alone),
-        Term::Diff(a, b) if alone => {
-            format!("{} − {}", operand(a, style, false), operand(b, style, true))
+        Term::Product(a, b) => {
+            operand(out, a, style, true);
+            out.push('·');
+            operand(out, b, style, true);
         }
-        Term::Diff(a, b) => format!("({} − {})", operand(a, style, false), operand(b, style, true)),
-        Term::SquaredDiff(a, b) => {
-            format!("({} − {})²", operand(a, style, false), operand(b, style, true))
+        Term::Single(a) => operand(out, a, style, !alone),
+        Term::Diff(a, b) | Term::SquaredDiff(a, b) => {
+            let bracketed = !alone || matches!(term, Term::SquaredDiff(..));
+            if bracketed {
+                out.push('(');
+            }
+            operand(out, a, style, false);
+            out.push_str(" − ");
+            operand(out, b, style, true);
+            if bracketed {
+                out.push(')');
+            }
+            if matches!(term, Term::SquaredDiff(..)) {
+                out.push('²');
+            }
         }
     }
 }
@@ -263,15 +308,22 @@ fn sum<S: Scalar>(scale: Scale, terms: &[Term<S>], style: Style) -> String {
         return "0".to_owned();
     }
     let alone = terms.len() == 1 && scale.is_one();
-    let body: Vec<String> = terms.iter().map(|t| term(t, style, alone)).collect();
-    let body = body.join(" + ");
-    if scale.is_one() {
-        body
-    } else if terms.len() == 1 {
-        format!("{}·{body}", scale_prefix(scale))
-    } else {
-        format!("{}[{body}]", scale_prefix(scale))
+    let mut out = String::with_capacity(terms.len() * 16);
+    let bracket = !scale.is_one() && terms.len() > 1;
+    if !scale.is_one() {
+        out.push_str(&scale_prefix(scale));
+        out.push_str(if bracket { "[" } else { "·" });
     }
+    for (k, t) in terms.iter().enumerate() {
+        if k > 0 {
+            out.push_str(" + ");
+        }
+        term(&mut out, t, style, alone);
+    }
+    if bracket {
+        out.push(']');
+    }
+    out
 }
 
 /// The right-hand side of an equation with symbols only.
@@ -426,15 +478,23 @@ fn assembled<S: Scalar>(
     shape: (usize, usize),
     kind: fn(usize, usize) -> Sym,
 ) -> (Grid<S>, bool) {
+    let approx = section.select(|s| is(kind, s)).any(|eq| !exact::holds(eq));
+    (values(section, shape, kind), approx)
+}
+
+/// The matrix of the values of the equations that compute entries of kind `kind`.
+fn values<S: Scalar>(
+    section: &Section<S>,
+    shape: (usize, usize),
+    kind: fn(usize, usize) -> Sym,
+) -> Grid<S> {
     let mut values = vec![S::ZERO; shape.0 * shape.1];
-    let mut approx = false;
     for eq in section.select(|s| is(kind, s)) {
         if let Some((r, c)) = eq.lhs.index() {
             values[r * shape.1 + c] = eq.value;
-            approx |= !exact::holds(eq);
         }
     }
-    (Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c]), approx)
+    Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c])
 }
 
 /// Whether `sym` is an entry of the matrix whose entries `kind` names (`Sym::Z`, `Sym::W`…).
@@ -644,7 +704,12 @@ impl Doc {
     }
 
     /// The equations `keep` selects, with their symbols-only forms first in the symbolic form.
-    fn equations<S: Scalar>(&mut self, section: &Section<S>, keep: impl Fn(Sym) -> bool + Copy) {
+    /// Returns whether every one is printed exact (`=`).
+    fn equations<S: Scalar>(
+        &mut self,
+        section: &Section<S>,
+        keep: impl Fn(Sym) -> bool + Copy,
+    ) -> bool {
         if self.form == Form::Symbolic {
             for eq in section.select(keep) {
                 if !matches!(&eq.expr, Expr::Sum { terms, .. } if terms.is_empty()) {
@@ -652,10 +717,13 @@ impl Doc {
                 }
             }
         }
+        let mut all_exact = true;
         for eq in section.select(keep) {
             let eq = equation(eq, self.form);
+            all_exact &= eq.result.as_ref().is_none_or(|(exact, _)| *exact);
             self.push(Block::Equation { depth: 2, eq });
         }
+        all_exact
     }
 
     /// The equations of the entries of one matrix, then the matrix of their values.
@@ -666,9 +734,9 @@ impl Doc {
         label: &str,
         shape: (usize, usize),
     ) {
-        self.equations(section, |s| is(kind, s));
-        let (grid, approx) = assembled(section, shape, kind);
-        self.push(matrix(2, Rich::math(label), &grid, approx));
+        let exact = self.equations(section, |s| is(kind, s));
+        let grid = values(section, shape, kind);
+        self.push(matrix(2, Rich::math(label), &grid, !exact));
     }
 
     fn given<S: Scalar>(&mut self, trace: &Trace<S>, first_non_finite: Option<&NonFinite>) {

@@ -32,16 +32,36 @@ impl Decimal {
             Some(rest) => (true, rest),
             None => (false, text),
         };
-        let (digits, exponent) = match text.split_once('e') {
-            Some((digits, exponent)) => (digits, exponent.replace('−', "-").parse::<i32>().ok()?),
-            None => (text, 0),
-        };
-        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-        if whole.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        let bytes = text.as_bytes();
+        let (mut mantissa, mut exponent, mut k) = (0_i128, 0_i32, 0);
+        let mut digits = 0;
+        let mut seen_point = false;
+        while let Some(&b) = bytes.get(k) {
+            match b {
+                b'0'..=b'9' => {
+                    mantissa = mantissa.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+                    exponent -= i32::from(seen_point);
+                    digits += 1;
+                }
+                b'.' if !seen_point && digits > 0 => seen_point = true,
+                _ => break,
+            }
+            k += 1;
+        }
+        if digits == 0 {
             return None;
         }
-        let mantissa: i128 = format!("{whole}{fraction}").parse().ok()?;
-        let exponent = exponent.checked_sub(i32::try_from(fraction.len()).ok()?)?;
+        if let Some(rest) = text.get(k..).filter(|r| !r.is_empty()) {
+            let rest = rest.strip_prefix('e')?;
+            let (sign, rest) = match rest.strip_prefix('−') {
+                Some(rest) => (-1, rest),
+                None => (1, rest),
+            };
+            if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            exponent = exponent.checked_add(sign * rest.parse::<i32>().ok()?)?;
+        }
         Some(Self { mantissa: if negative { -mantissa } else { mantissa }, exponent })
     }
 

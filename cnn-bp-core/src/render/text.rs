@@ -73,19 +73,35 @@ fn result(eq: &Eq) -> String {
 /// One line, or two when the operands' names come first: `z[0,0] = x[0,0]·w[0,0] + …`, then
 /// `       = 1·1 + … = 3` under it.
 fn equation(eq: &Eq) -> Vec<String> {
-    let rel = if eq.assign { '←' } else { '=' };
-    let chain = eq.chain.join(" = ");
+    let rel = if eq.assign { " ← " } else { " = " };
+    let mut chain = String::new();
+    for (k, link) in eq.chain.iter().enumerate() {
+        if k > 0 {
+            chain.push_str(" = ");
+        }
+        chain.push_str(link);
+    }
     if let Some(named) = &eq.named {
-        let pad = " ".repeat(eq.lhs.chars().count());
-        return vec![format!("{} {rel} {named}", eq.lhs), format!("{pad} = {chain}{}", result(eq))];
+        let mut first = String::with_capacity(eq.lhs.len() + named.len() + 3);
+        first.push_str(&eq.lhs);
+        first.push_str(rel);
+        first.push_str(named);
+        let mut second: String = " ".repeat(eq.lhs.chars().count());
+        second.push_str(" = ");
+        second.push_str(&chain);
+        second.push_str(&result(eq));
+        return vec![first, second];
     }
     let mut line = eq.lhs.clone();
     if !chain.is_empty() {
-        line = format!("{line} {rel} {chain}");
+        line.push_str(rel);
+        line.push_str(&chain);
     }
     line.push_str(&result(eq));
     if let Some(reason) = &eq.reason {
-        line = format!("{line}   ({})", reason.plain());
+        line.push_str("   (");
+        line.push_str(&reason.plain());
+        line.push(')');
     }
     vec![line]
 }
