@@ -22,10 +22,13 @@ const PLAIN_EXPONENTS: core::ops::RangeInclusive<i32> = -6..=15;
 /// rendering one.
 const CACHE_ENTRIES: usize = 1024;
 
+/// A cached number: the bits of the value, its text, and whether the text is rounded.
+type Written = Option<(u64, Box<str>, bool)>;
+
 std::thread_local! {
     /// Recently written numbers by their bits, direct-mapped: bounded, and never stale, since
     /// the text of a value never changes.
-    static WRITTEN: RefCell<Vec<Option<(u64, Box<str>, bool)>>> =
+    static WRITTEN: RefCell<Vec<Written>> =
         RefCell::new(vec![None; CACHE_ENTRIES]);
 }
 
