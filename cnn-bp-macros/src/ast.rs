@@ -3,7 +3,7 @@
 //! A syntax error in one entry of a spec does not hide the others: the parser records it and
 //! resumes after the next top-level comma.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::punctuated::Punctuated;
@@ -13,7 +13,7 @@ use crate::errors::Errors;
 
 /// The rows of `matrix![[…], […]]`, without the outer brackets.
 pub(crate) fn matrix_rows(tokens: TokenStream) -> syn::Result<Punctuated<Expr, Token![,]>> {
-    Punctuated::parse_terminated.parse2(tokens).map_err(|e| {
+    parse_to_last_token(tokens, Punctuated::parse_terminated).map_err(|e| {
         syn::Error::new(
             e.span(),
             format!("{e}: a matrix is rows of comma-separated numbers, like `[[1, 2], [3, 4]]`"),
@@ -89,7 +89,31 @@ pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
         Ok(spec)
     };
     // The parser above never fails: every error is recorded and skipped.
-    parser.parse2(tokens).unwrap_or_default()
+    parse_to_last_token(tokens, parser).unwrap_or_default()
+}
+
+/// Parses all of `tokens` with `parser`, so that an error at their end ("unexpected end of
+/// input", a key without its value) points at their last token. syn reports the end of the
+/// tokens it is given at the whole macro call, which in a long spec says nothing; the end of
+/// a group's contents it reports at the closing delimiter. So the tokens are parsed as the
+/// contents of a group whose delimiters have the last token's span.
+fn parse_to_last_token<T>(
+    tokens: TokenStream,
+    parser: impl FnOnce(ParseStream) -> syn::Result<T>,
+) -> syn::Result<T> {
+    let end = match tokens.clone().into_iter().last() {
+        None => return parser.parse2(tokens),
+        Some(TokenTree::Group(group)) => group.span_close(),
+        Some(last) => last.span(),
+    };
+    let mut group = Group::new(Delimiter::Parenthesis, tokens);
+    group.set_span(end);
+    let in_group = |input: ParseStream| {
+        let content;
+        syn::parenthesized!(content in input);
+        parser(&content)
+    };
+    in_group.parse2(TokenTree::Group(group).into())
 }
 
 /// `: value` after `key`.
