@@ -145,9 +145,10 @@ fn skip_to_entry(input: ParseStream) {
     let _ = input.step(|cursor| {
         let mut rest = *cursor;
         while let Some((tree, next)) = rest.token_tree() {
-            let starts_entry = rest.ident().and_then(|(_, after)| after.punct()).is_some_and(
-                |(colon, _)| colon.as_char() == ':' && colon.spacing() == Spacing::Alone,
-            );
+            let starts_entry =
+                rest.ident().and_then(|(_, after)| after.punct()).is_some_and(|(colon, _)| {
+                    colon.as_char() == ':' && colon.spacing() == Spacing::Alone
+                });
             if starts_entry {
                 break;
             }
