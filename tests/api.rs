@@ -87,3 +87,54 @@ fn a_value_that_is_not_finite_stops_training_and_is_named() {
     assert!(text.contains("z[0,0] = ∞ is the first value that is not a finite number"), "{text}");
     assert!(text.contains("training stopped after step 1 of 5"), "{text}");
 }
+
+#[test]
+fn output_sizes_are_none_rather_than_a_division_by_zero_or_an_overflow() {
+    use cnn_bp_core::output_len;
+    assert_eq!(output_len(3, 2, 0, 0), None, "stride 0");
+    assert_eq!(output_len(3, 0, 1, 0), None, "kernel 0");
+    assert_eq!(output_len(2, 3, 1, 0), None, "kernel larger than the input");
+    // 1 + 2·(2⁶³ − 1) = usize::MAX still fits; one more row of padding does not.
+    assert_eq!(output_len(1, 1, usize::MAX, usize::MAX / 2), Some(1));
+    assert_eq!(output_len(1, 1, 1, usize::MAX / 2), Some(usize::MAX));
+    assert_eq!(output_len(2, 1, 1, usize::MAX / 2), None);
+    assert_eq!(output_len(1, 1, 1, usize::MAX), None);
+
+    let zero = Layer { stride: (0, 1), ..Layer::default() };
+    assert_eq!(zero.output_shape((3, 3), (2, 2)), None);
+    let huge = Layer { padding: (usize::MAX, 0), ..Layer::default() };
+    assert_eq!(huge.output_shape((3, 3), (2, 2)), None);
+}
+
+#[test]
+fn padding_too_large_to_count_is_a_typed_error() {
+    let err = |padding| {
+        let layer = Layer { padding, ..Layer::default() };
+        train(&layer, 0.5, 1, &X, START, &T).unwrap_err()
+    };
+    for padding in [(usize::MAX / 2, 0), (0, usize::MAX), (usize::MAX, usize::MAX)] {
+        assert_eq!(err(padding), SpecError::PaddingTooLarge { input: (3, 3), padding });
+        assert!(err(padding).to_string().starts_with("the padding ("), "{}", err(padding));
+    }
+    // Errors built by hand print without overflowing either.
+    let by_hand =
+        SpecError::FilterTooLarge { input: (3, 3), filter: (4, 4), padding: (usize::MAX, 0) };
+    assert!(by_hand.to_string().contains(&format!("padded to {}×3", usize::MAX)));
+}
+
+#[test]
+fn a_vast_padding_with_a_vast_stride_trains_and_prints() {
+    // 1 + 2·2⁶² − 1 = 2⁶³ rows padded, every 2⁶²th one sampled: a 3×3 output, of which only
+    // the middle entry sees the input.
+    let layer = Layer {
+        stride: (1 << 62, 1 << 62),
+        padding: (1 << 62, 1 << 62),
+        activation: Activation::Linear,
+        ..Layer::default()
+    };
+    assert_eq!(layer.output_shape((1, 1), (1, 1)), Some((3, 3)));
+    let start = Params { filter: [[2.0]], bias: None };
+    let d = train(&layer, 0.5, 1, &[[3.0]], start, &[[0.0; 3]; 3]).expect("valid");
+    assert_eq!(d.steps()[0].output(), [[0.0, 0.0, 0.0], [0.0, 6.0, 0.0], [0.0, 0.0, 0.0]]);
+    assert!(!d.to_string().is_empty());
+}

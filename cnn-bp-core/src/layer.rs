@@ -273,12 +273,15 @@ impl Default for Layer {
 }
 
 /// `⌊(input + 2·padding − kernel)/stride⌋ + 1`, as PyTorch computes it, or `None` when the
-/// kernel does not fit in the padded input or the stride is 0.
+/// kernel does not fit in the padded input, the stride or the kernel is 0, or the padded
+/// length `input + 2·padding` does not fit in `usize`.
 ///
 /// ```
 /// assert_eq!(cnn_bp_core::output_len(3, 2, 1, 0), Some(2));
 /// assert_eq!(cnn_bp_core::output_len(4, 2, 3, 0), Some(1)); // the floor leaves row 3 unused
 /// assert_eq!(cnn_bp_core::output_len(2, 3, 1, 0), None);
+/// assert_eq!(cnn_bp_core::output_len(3, 2, 0, 0), None); // stride 0
+/// assert_eq!(cnn_bp_core::output_len(3, 2, 1, usize::MAX / 2), None); // 3 + 2·padding overflows
 /// ```
 pub const fn output_len(
     input: usize,
@@ -286,11 +289,21 @@ pub const fn output_len(
     stride: usize,
     padding: usize,
 ) -> Option<usize> {
-    let padded = input + 2 * padding;
+    let Some(padded) = padded_len(input, padding) else {
+        return None;
+    };
     if stride == 0 || kernel == 0 || kernel > padded {
         None
     } else {
         Some((padded - kernel) / stride + 1)
+    }
+}
+
+/// `input + 2·padding`, or `None` when it does not fit in `usize`.
+const fn padded_len(input: usize, padding: usize) -> Option<usize> {
+    match padding.checked_mul(2) {
+        Some(both_sides) => input.checked_add(both_sides),
+        None => None,
     }
 }
 
@@ -368,6 +381,11 @@ impl Layer {
         if input.0 == 0 || input.1 == 0 || filter.0 == 0 || filter.1 == 0 {
             return Err(SpecError::Empty);
         }
+        if padded_len(input.0, self.padding.0).is_none()
+            || padded_len(input.1, self.padding.1).is_none()
+        {
+            return Err(SpecError::PaddingTooLarge { input, padding: self.padding });
+        }
         let output = self.output_shape(input, filter).ok_or(SpecError::FilterTooLarge {
             input,
             filter,
@@ -393,6 +411,13 @@ pub enum SpecError {
     LeakySlope(f64),
     /// The input or the filter has no entries.
     Empty,
+    /// The zero-padded input's rows or columns, `input + 2·padding`, do not fit in `usize`.
+    PaddingTooLarge {
+        /// Input rows and columns.
+        input: (usize, usize),
+        /// Padding rows and columns.
+        padding: (usize, usize),
+    },
     /// The filter is larger than the zero-padded input.
     FilterTooLarge {
         /// Input rows and columns.
@@ -424,6 +449,12 @@ impl fmt::Display for SpecError {
                 write!(f, "a leaky ReLU's slope must be a positive finite number, not {v}")
             }
             Self::Empty => f.write_str("the input and the filter need at least one entry"),
+            Self::PaddingTooLarge { input, padding } => write!(
+                f,
+                "the padding ({}, {}) is too large: the {}×{} input padded by it has more rows or columns than usize can count",
+                padding.0, padding.1, input.0, input.1
+            ),
+            // Saturating: the fields are public, so any values can reach here.
             Self::FilterTooLarge { input, filter, padding } => write!(
                 f,
                 "the {}×{} filter does not fit in the {}×{} input padded to {}×{}",
@@ -431,8 +462,8 @@ impl fmt::Display for SpecError {
                 filter.1,
                 input.0,
                 input.1,
-                input.0 + 2 * padding.0,
-                input.1 + 2 * padding.1
+                input.0.saturating_add(padding.0.saturating_mul(2)),
+                input.1.saturating_add(padding.1.saturating_mul(2))
             ),
             Self::TargetShape { output, target } => write!(
                 f,
