@@ -182,23 +182,36 @@ impl Loss {
         }
     }
 
-    /// The factor in front of `Σ(y − t)²` for `n` outputs.
+    /// The factor in front of `Σ(y − t)²` for `n` outputs. For no outputs (`n = 0`, an empty
+    /// sum) the mean divides by 1, never by 0.
+    ///
+    /// ```
+    /// use cnn_bp_core::{Loss, Scale};
+    /// assert_eq!(Loss::Mse.scale(4), Scale::new(1, 4));
+    /// assert_eq!(Loss::Mse.scale(0), Scale::ONE);
+    /// ```
     pub const fn scale(self, n: usize) -> Scale {
         match self {
             Self::HalfSse => Scale::new(1, 2),
             Self::Sse => Scale::ONE,
-            Self::Mse => Scale::new(1, n),
+            Self::Mse => Scale::new(1, at_least_one(n)),
         }
     }
 
-    /// The factor in front of `(y − t)` in `∂L/∂y` for `n` outputs.
+    /// The factor in front of `(y − t)` in `∂L/∂y` for `n` outputs (`n = 0` as in
+    /// [`Loss::scale`]).
     pub const fn grad_scale(self, n: usize) -> Scale {
         match self {
             Self::HalfSse => Scale::ONE,
             Self::Sse => Scale::new(2, 1),
-            Self::Mse => Scale::new(2, n),
+            Self::Mse => Scale::new(2, at_least_one(n)),
         }
     }
+}
+
+/// The count a mean divides by: `n`, or 1 for an empty sum.
+const fn at_least_one(n: usize) -> usize {
+    if n == 0 { 1 } else { n }
 }
 
 /// A constant factor `num/den` in front of a sum, such as the `½` of a loss.
@@ -206,7 +219,7 @@ impl Loss {
 pub struct Scale {
     /// The numerator.
     pub num: usize,
-    /// The denominator (never 0).
+    /// The denominator; never 0 in the factors [`Loss`] gives.
     pub den: usize,
 }
 
@@ -225,7 +238,8 @@ impl Scale {
     }
 
     /// `value·num/den`, multiplying before dividing so that `2·(y − t)/n` rounds once per
-    /// operation in the order it is printed.
+    /// operation in the order it is printed. A `den` of 0, possible only in a `Scale` built by
+    /// hand, divides by zero in `S`: for `f64` that gives ∞ or NaN, not a panic.
     #[inline]
     pub fn apply<S: Scalar>(self, value: S) -> S {
         if self.is_one() {
@@ -309,7 +323,8 @@ const fn padded_len(input: usize, padding: usize) -> Option<usize> {
 
 impl Layer {
     /// The output shape `(OH, OW)` for an input and a filter shape, or `None` when the filter
-    /// does not fit in the padded input (or a stride is 0).
+    /// does not fit in the padded input (or a stride is 0, or the padded input's size does
+    /// not fit in `usize`; see [`output_len`]).
     pub const fn output_shape(
         &self,
         input: (usize, usize),
@@ -329,6 +344,10 @@ impl Layer {
     ///
     /// This is the one place that maps output and kernel positions to input positions; the
     /// forward pass and the filter gradient both go through it.
+    ///
+    /// Checked arithmetic: for settings that [`Layer::check`] accepts nothing overflows, and
+    /// for a layer that does not fit the shapes (the step functions do not check) a position
+    /// past `usize` is off the input, like padding, rather than a panic.
     #[inline]
     pub(crate) fn source(
         &self,
@@ -336,8 +355,8 @@ impl Layer {
         (i, j): (usize, usize),
         (h, w): (usize, usize),
     ) -> Option<(usize, usize)> {
-        let row = (p * self.stride.0 + i).checked_sub(self.padding.0)?;
-        let col = (q * self.stride.1 + j).checked_sub(self.padding.1)?;
+        let row = p.checked_mul(self.stride.0)?.checked_add(i)?.checked_sub(self.padding.0)?;
+        let col = q.checked_mul(self.stride.1)?.checked_add(j)?.checked_sub(self.padding.1)?;
         (row < h && col < w).then_some((row, col))
     }
 
