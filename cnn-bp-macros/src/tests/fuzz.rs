@@ -783,7 +783,7 @@ pub(super) struct Report {
     pub(super) expanded: usize,
     pub(super) rejected: usize,
     pub(super) failures: Vec<Found>,
-    /// Failures beyond the first few of each kind are only counted.
+    /// Failures beyond the first two with the same [`signature`] are only counted.
     pub(super) more_failures: usize,
 }
 
