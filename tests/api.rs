@@ -87,3 +87,120 @@ fn a_value_that_is_not_finite_stops_training_and_is_named() {
     assert!(text.contains("z[0,0] = ∞ is the first value that is not a finite number"), "{text}");
     assert!(text.contains("training stopped after step 1 of 5"), "{text}");
 }
+
+#[test]
+fn output_sizes_are_none_rather_than_a_division_by_zero_or_an_overflow() {
+    use cnn_bp_core::output_len;
+    assert_eq!(output_len(3, 2, 0, 0), None, "stride 0");
+    assert_eq!(output_len(3, 0, 1, 0), None, "kernel 0");
+    assert_eq!(output_len(2, 3, 1, 0), None, "kernel larger than the input");
+    // 1 + 2·(2⁶³ − 1) = usize::MAX still fits; one more row of padding does not.
+    assert_eq!(output_len(1, 1, usize::MAX, usize::MAX / 2), Some(1));
+    assert_eq!(output_len(1, 1, 1, usize::MAX / 2), Some(usize::MAX));
+    assert_eq!(output_len(2, 1, 1, usize::MAX / 2), None);
+    assert_eq!(output_len(1, 1, 1, usize::MAX), None);
+
+    let zero = Layer { stride: (0, 1), ..Layer::default() };
+    assert_eq!(zero.output_shape((3, 3), (2, 2)), None);
+    let huge = Layer { padding: (usize::MAX, 0), ..Layer::default() };
+    assert_eq!(huge.output_shape((3, 3), (2, 2)), None);
+}
+
+#[test]
+fn padding_too_large_to_count_is_a_typed_error() {
+    let err = |padding| {
+        let layer = Layer { padding, ..Layer::default() };
+        train(&layer, 0.5, 1, &X, START, &T).unwrap_err()
+    };
+    for padding in [(usize::MAX / 2, 0), (0, usize::MAX), (usize::MAX, usize::MAX)] {
+        assert_eq!(err(padding), SpecError::PaddingTooLarge { input: (3, 3), padding });
+        assert!(err(padding).to_string().starts_with("the padding ("), "{}", err(padding));
+    }
+    // Errors built by hand print without overflowing either.
+    let by_hand =
+        SpecError::FilterTooLarge { input: (3, 3), filter: (4, 4), padding: (usize::MAX, 0) };
+    assert!(by_hand.to_string().contains(&format!("padded to {}×3", usize::MAX)));
+}
+
+#[test]
+fn a_vast_padding_with_a_vast_stride_trains_and_prints() {
+    // 1 + 2·2⁶² − 1 = 2⁶³ rows padded, every 2⁶²th one sampled: a 3×3 output, of which only
+    // the middle entry sees the input.
+    let layer = Layer {
+        stride: (1 << 62, 1 << 62),
+        padding: (1 << 62, 1 << 62),
+        activation: Activation::Linear,
+        ..Layer::default()
+    };
+    assert_eq!(layer.output_shape((1, 1), (1, 1)), Some((3, 3)));
+    let start = Params { filter: [[2.0]], bias: None };
+    let d = train(&layer, 0.5, 1, &[[3.0]], start, &[[0.0; 3]; 3]).expect("valid");
+    assert_eq!(d.steps()[0].output(), [[0.0, 0.0, 0.0], [0.0, 6.0, 0.0], [0.0, 0.0, 0.0]]);
+    assert!(!d.to_string().is_empty());
+}
+
+#[test]
+fn the_step_functions_do_not_panic_on_a_layer_that_does_not_fit_the_shapes() {
+    use cnn_bp_core::{NoTrace, Trace, backward, forward, loss, step, update};
+    // The shapes of X, START and T go with stride 1 and no padding; these layers do not.
+    let layers = [
+        Layer { stride: (0, 0), ..Layer::default() },
+        Layer { stride: (3, 2), ..Layer::default() },
+        Layer { stride: (usize::MAX, usize::MAX), ..Layer::default() },
+        Layer { padding: (usize::MAX, usize::MAX), ..Layer::default() },
+        Layer { stride: (usize::MAX, 1), padding: (1, usize::MAX / 2), ..Layer::default() },
+        Layer { kernel: Kernel::Convolution, padding: (5, 0), ..Layer::default() },
+    ];
+    for layer in &layers {
+        let s = step(layer, &X, &START, &T, 0.5, &mut NoTrace);
+        let mut trace = Trace::new(cnn_bp_core::Given {
+            input: cnn_bp_core::Grid::from_array(&X),
+            filter: cnn_bp_core::Grid::from_array(&START.filter),
+            bias: None,
+            target: cnn_bp_core::Grid::from_array(&T),
+            lr: 0.5,
+            steps: 1,
+            layer: *layer,
+        });
+        let traced = step(layer, &X, &START, &T, 0.5, &mut trace);
+        assert_eq!(s, traced, "{layer:?}");
+        let f = forward(layer, &X, &START, &mut NoTrace);
+        let l = loss(layer, &f.y, &T, &mut NoTrace);
+        let g = backward::<f64, _, 3, 3, 2, 2, 2, 2>(layer, &X, &f, &T, true, &mut NoTrace);
+        let _ = update(&START, &g, 0.5, &mut NoTrace);
+        assert!(l.is_finite(), "{layer:?}");
+    }
+    // An output of another shape than the settings give: entries off the input are skipped.
+    let wide = forward::<f64, _, 3, 3, 2, 2, 1, 5>(&Layer::default(), &X, &START, &mut NoTrace);
+    assert_eq!(wide.z[0][3..], [0.0, 0.0]);
+}
+
+#[test]
+fn the_mean_of_no_outputs_divides_by_one() {
+    use cnn_bp_core::{NoTrace, Scale, loss};
+    assert_eq!(Loss::Mse.scale(0), Scale::ONE);
+    assert_eq!(Loss::Mse.grad_scale(0), Scale::new(2, 1));
+    assert_eq!(Loss::Mse.scale(4), Scale::new(1, 4));
+    let mse = Layer { loss: Loss::Mse, ..Layer::default() };
+    let empty: [[f64; 0]; 0] = [];
+    assert_eq!(loss(&mse, &empty, &empty, &mut NoTrace), 0.0);
+    // A scale built by hand with a zero denominator divides by zero as f64 does.
+    assert_eq!(Scale::new(1, 0).apply(2.0), f64::INFINITY);
+}
+
+#[test]
+fn activations_pass_values_that_are_not_finite_on() {
+    for f in [
+        Activation::default(),
+        Activation::Linear,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::LeakyRelu { slope: f64::NAN },
+    ] {
+        for z in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, f64::MIN_POSITIVE] {
+            let y = f.apply(z);
+            let _ = f.slope(z, y);
+        }
+        assert!(f.apply(f64::NAN).is_nan(), "{f:?}");
+    }
+}

@@ -182,23 +182,36 @@ impl Loss {
         }
     }
 
-    /// The factor in front of `Σ(y − t)²` for `n` outputs.
+    /// The factor in front of `Σ(y − t)²` for `n` outputs. For no outputs (`n = 0`, an empty
+    /// sum) the mean divides by 1, never by 0.
+    ///
+    /// ```
+    /// use cnn_bp_core::{Loss, Scale};
+    /// assert_eq!(Loss::Mse.scale(4), Scale::new(1, 4));
+    /// assert_eq!(Loss::Mse.scale(0), Scale::ONE);
+    /// ```
     pub const fn scale(self, n: usize) -> Scale {
         match self {
             Self::HalfSse => Scale::new(1, 2),
             Self::Sse => Scale::ONE,
-            Self::Mse => Scale::new(1, n),
+            Self::Mse => Scale::new(1, at_least_one(n)),
         }
     }
 
-    /// The factor in front of `(y − t)` in `∂L/∂y` for `n` outputs.
+    /// The factor in front of `(y − t)` in `∂L/∂y` for `n` outputs (`n = 0` as in
+    /// [`Loss::scale`]).
     pub const fn grad_scale(self, n: usize) -> Scale {
         match self {
             Self::HalfSse => Scale::ONE,
             Self::Sse => Scale::new(2, 1),
-            Self::Mse => Scale::new(2, n),
+            Self::Mse => Scale::new(2, at_least_one(n)),
         }
     }
+}
+
+/// The count a mean divides by: `n`, or 1 for an empty sum.
+const fn at_least_one(n: usize) -> usize {
+    if n == 0 { 1 } else { n }
 }
 
 /// A constant factor `num/den` in front of a sum, such as the `½` of a loss.
@@ -206,7 +219,7 @@ impl Loss {
 pub struct Scale {
     /// The numerator.
     pub num: usize,
-    /// The denominator (never 0).
+    /// The denominator; never 0 in the factors [`Loss`] gives.
     pub den: usize,
 }
 
@@ -225,7 +238,8 @@ impl Scale {
     }
 
     /// `value·num/den`, multiplying before dividing so that `2·(y − t)/n` rounds once per
-    /// operation in the order it is printed.
+    /// operation in the order it is printed. A `den` of 0, possible only in a `Scale` built by
+    /// hand, divides by zero in `S`: for `f64` that gives ∞ or NaN, not a panic.
     #[inline]
     pub fn apply<S: Scalar>(self, value: S) -> S {
         if self.is_one() {
@@ -273,12 +287,15 @@ impl Default for Layer {
 }
 
 /// `⌊(input + 2·padding − kernel)/stride⌋ + 1`, as PyTorch computes it, or `None` when the
-/// kernel does not fit in the padded input or the stride is 0.
+/// kernel does not fit in the padded input, the stride or the kernel is 0, or the padded
+/// length `input + 2·padding` does not fit in `usize`.
 ///
 /// ```
 /// assert_eq!(cnn_bp_core::output_len(3, 2, 1, 0), Some(2));
 /// assert_eq!(cnn_bp_core::output_len(4, 2, 3, 0), Some(1)); // the floor leaves row 3 unused
 /// assert_eq!(cnn_bp_core::output_len(2, 3, 1, 0), None);
+/// assert_eq!(cnn_bp_core::output_len(3, 2, 0, 0), None); // stride 0
+/// assert_eq!(cnn_bp_core::output_len(3, 2, 1, usize::MAX / 2), None); // 3 + 2·padding overflows
 /// ```
 pub const fn output_len(
     input: usize,
@@ -286,7 +303,9 @@ pub const fn output_len(
     stride: usize,
     padding: usize,
 ) -> Option<usize> {
-    let padded = input + 2 * padding;
+    let Some(padded) = padded_len(input, padding) else {
+        return None;
+    };
     if stride == 0 || kernel == 0 || kernel > padded {
         None
     } else {
@@ -294,9 +313,18 @@ pub const fn output_len(
     }
 }
 
+/// `input + 2·padding`, or `None` when it does not fit in `usize`.
+const fn padded_len(input: usize, padding: usize) -> Option<usize> {
+    match padding.checked_mul(2) {
+        Some(both_sides) => input.checked_add(both_sides),
+        None => None,
+    }
+}
+
 impl Layer {
     /// The output shape `(OH, OW)` for an input and a filter shape, or `None` when the filter
-    /// does not fit in the padded input (or a stride is 0).
+    /// does not fit in the padded input (or a stride is 0, or the padded input's size does
+    /// not fit in `usize`; see [`output_len`]).
     pub const fn output_shape(
         &self,
         input: (usize, usize),
@@ -316,6 +344,10 @@ impl Layer {
     ///
     /// This is the one place that maps output and kernel positions to input positions; the
     /// forward pass and the filter gradient both go through it.
+    ///
+    /// Checked arithmetic: for settings that [`Layer::check`] accepts nothing overflows, and
+    /// for a layer that does not fit the shapes (the step functions do not check) a position
+    /// past `usize` is off the input, like padding, rather than a panic.
     #[inline]
     pub(crate) fn source(
         &self,
@@ -323,8 +355,8 @@ impl Layer {
         (i, j): (usize, usize),
         (h, w): (usize, usize),
     ) -> Option<(usize, usize)> {
-        let row = (p * self.stride.0 + i).checked_sub(self.padding.0)?;
-        let col = (q * self.stride.1 + j).checked_sub(self.padding.1)?;
+        let row = p.checked_mul(self.stride.0)?.checked_add(i)?.checked_sub(self.padding.0)?;
+        let col = q.checked_mul(self.stride.1)?.checked_add(j)?.checked_sub(self.padding.1)?;
         (row < h && col < w).then_some((row, col))
     }
 
@@ -368,6 +400,11 @@ impl Layer {
         if input.0 == 0 || input.1 == 0 || filter.0 == 0 || filter.1 == 0 {
             return Err(SpecError::Empty);
         }
+        if padded_len(input.0, self.padding.0).is_none()
+            || padded_len(input.1, self.padding.1).is_none()
+        {
+            return Err(SpecError::PaddingTooLarge { input, padding: self.padding });
+        }
         let output = self.output_shape(input, filter).ok_or(SpecError::FilterTooLarge {
             input,
             filter,
@@ -393,6 +430,13 @@ pub enum SpecError {
     LeakySlope(f64),
     /// The input or the filter has no entries.
     Empty,
+    /// The zero-padded input's rows or columns, `input + 2·padding`, do not fit in `usize`.
+    PaddingTooLarge {
+        /// Input rows and columns.
+        input: (usize, usize),
+        /// Padding rows and columns.
+        padding: (usize, usize),
+    },
     /// The filter is larger than the zero-padded input.
     FilterTooLarge {
         /// Input rows and columns.
@@ -424,6 +468,12 @@ impl fmt::Display for SpecError {
                 write!(f, "a leaky ReLU's slope must be a positive finite number, not {v}")
             }
             Self::Empty => f.write_str("the input and the filter need at least one entry"),
+            Self::PaddingTooLarge { input, padding } => write!(
+                f,
+                "the padding ({}, {}) is too large: the {}×{} input padded by it has more rows or columns than usize can count",
+                padding.0, padding.1, input.0, input.1
+            ),
+            // Saturating: the fields are public, so any values can reach here.
             Self::FilterTooLarge { input, filter, padding } => write!(
                 f,
                 "the {}×{} filter does not fit in the {}×{} input padded to {}×{}",
@@ -431,8 +481,8 @@ impl fmt::Display for SpecError {
                 filter.1,
                 input.0,
                 input.1,
-                input.0 + 2 * padding.0,
-                input.1 + 2 * padding.1
+                input.0.saturating_add(padding.0.saturating_mul(2)),
+                input.1.saturating_add(padding.1.saturating_mul(2))
             ),
             Self::TargetShape { output, target } => write!(
                 f,

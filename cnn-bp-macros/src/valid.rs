@@ -31,7 +31,8 @@ impl Literal {
 /// A matrix given as a literal, or as any other expression whose type the compiler checks.
 pub(crate) enum Matrix {
     Literal(Literal),
-    Expr(Expr),
+    // Boxed: an `Expr` is large, and larger still with proc-macro2's `span-locations`.
+    Expr(Box<Expr>),
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -277,7 +278,7 @@ fn matrix(value: &Expr, key: &str, errors: &mut Errors) -> Option<Matrix> {
             );
             None
         }
-        _ => Some(Matrix::Expr(value.clone())),
+        _ => Some(Matrix::Expr(Box::new(value.clone()))),
     }
 }
 
