@@ -26,6 +26,11 @@ fn invalid_runtime_values_are_typed_errors() {
     assert!(matches!(err(&layer, f64::NAN, 1), SpecError::LearningRate(lr) if lr.is_nan()));
     assert_eq!(err(&layer, f64::INFINITY, 1), SpecError::LearningRate(f64::INFINITY));
     assert_eq!(err(&layer, 0.5, 0), SpecError::ZeroSteps);
+    assert_eq!(err(&layer, 0.5, usize::MAX), SpecError::TooManySteps(usize::MAX));
+    assert_eq!(
+        err(&layer, 0.5, cnn_bp_core::MAX_STEPS + 1).to_string(),
+        "at most 1000000 steps, not 1000001"
+    );
     assert_eq!(err(&Layer { stride: (0, 1), ..layer }, 0.5, 1), SpecError::ZeroStride);
     let relu_half = Layer { activation: Activation::Relu { grad_at_zero: 0.5 }, ..layer };
     assert_eq!(err(&relu_half, 0.5, 1), SpecError::ReluGradAtZero(0.5));

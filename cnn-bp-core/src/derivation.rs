@@ -9,6 +9,11 @@ use crate::scalar::{Float, Scalar};
 use crate::step::{Gradients, Params, forward, loss, step};
 use crate::trace::{Given, Grid, Trace};
 
+/// The most steps [`train`] takes: every step's numbers are kept in [`Derivation::steps`]
+/// (about a hundred bytes each for small shapes), while the recorded equations and the text
+/// stay the same size however many steps are taken. `train!` allows at most 100,000.
+pub const MAX_STEPS: usize = 1_000_000;
+
 /// The numbers of one gradient-descent step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
@@ -252,7 +257,8 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scal
 /// ```
 ///
 /// # Errors
-/// A [`SpecError`] when the learning rate is not positive and finite, `steps` is 0, or the
+/// A [`SpecError`] when the learning rate is not positive and finite, `steps` is 0 or more
+/// than [`MAX_STEPS`], or the
 /// layer's settings do not fit the shapes.
 pub fn train<
     S,
@@ -306,6 +312,9 @@ where
     }
     if steps == 0 {
         return Err(SpecError::ZeroSteps);
+    }
+    if steps > MAX_STEPS {
+        return Err(SpecError::TooManySteps(steps));
     }
     layer.check((H, W), (KH, KW), (OH, OW))?;
     Ok(run(layer, lr, steps, input, start, target, extras))

@@ -424,6 +424,8 @@ pub enum SpecError {
     LearningRate(f64),
     /// No steps were asked for.
     ZeroSteps,
+    /// More than [`MAX_STEPS`](crate::MAX_STEPS) steps were asked for.
+    TooManySteps(usize),
     /// `relu_grad_at_zero` is neither 0 nor 1.
     ReluGradAtZero(f64),
     /// A leaky ReLU's slope is not a positive finite number.
@@ -463,6 +465,9 @@ impl fmt::Display for SpecError {
                 write!(f, "the learning rate must be a positive finite number, not {lr}")
             }
             Self::ZeroSteps => f.write_str("at least one step is needed"),
+            Self::TooManySteps(n) => {
+                write!(f, "at most {} steps, not {n}", crate::MAX_STEPS)
+            }
             Self::ReluGradAtZero(v) => write!(f, "relu_grad_at_zero must be 0 or 1, not {v}"),
             Self::LeakySlope(v) => {
                 write!(f, "a leaky ReLU's slope must be a positive finite number, not {v}")

@@ -37,7 +37,7 @@ mod scalar;
 mod step;
 mod trace;
 
-pub use derivation::{Derivation, Step, train, train_with};
+pub use derivation::{Derivation, MAX_STEPS, Step, train, train_with};
 pub use extras::Extras;
 pub use layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase, SpecError, output_len};
 pub use number::SIGNIFICANT_DIGITS;

@@ -215,7 +215,11 @@ impl<S: Copy> Grid<S> {
     }
 
     /// Builds a grid from its rows and columns and an entry function.
+    ///
+    /// # Panics
+    /// If `rows·cols` overflows `usize` (no such matrix fits in memory).
     pub fn from_fn(rows: usize, cols: usize, mut entry: impl FnMut(usize, usize) -> S) -> Self {
+        assert!(rows.checked_mul(cols).is_some(), "a {rows}×{cols} grid does not fit in memory");
         let data = (0..rows * cols).map(|k| entry(k / cols, k % cols)).collect();
         Self { rows, cols, data }
     }

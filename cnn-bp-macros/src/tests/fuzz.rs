@@ -92,6 +92,12 @@ pub(super) const TRAIN_SEEDS: &[&str] = &[
     // leaky_relu with an exponent, mse on a single row.
     "input: [[-1, 0, 1, 2]], filter: [[1, -1]], target: [[0.5, 0.5, 0.5]], lr: 0.05, \
      activation: leaky_relu(1e-2), loss: mse, steps: 4, padding: (0, 0), stride: (1, 1)",
+    // The rendering and checking keys.
+    "input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]], filter: [[1, -1], [1, 1]], \
+     target: [[1, 0], [0, 1]], lr: 0.5, show: symbolic, check: finite_differences, \
+     mistakes: true,",
+    "mistakes: false, check: none, show: numeric, input: [[1, 2], [3, 4]], filter: [[1]], \
+     target: [[1, 2], [3, 4]], lr: 0.1, activation: tanh",
 ];
 
 /// Valid `matrix!` inputs (what is inside its brackets).
