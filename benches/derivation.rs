@@ -107,6 +107,18 @@ fn bench<
     case: &Case<H, W, KH, KW, OH, OW>,
     csv: &mut String,
 ) {
+    if let Ok(only) = std::env::var("DERIVATION_CALLGRIND") {
+        // Instruction counts instead of times, for `valgrind --tool=callgrind`: one case's
+        // `train` and `to_string`, `iters` times (BENCHMARKS.md).
+        let (name, iters) = only.split_once(':').expect("DERIVATION_CALLGRIND=<case>:<iterations>");
+        if name == case.name {
+            for _ in 0..iters.parse::<u32>().expect("DERIVATION_CALLGRIND=<case>:<iterations>") {
+                let d = train(&case.layer, case.lr, 1, &case.x, case.params, &case.t);
+                black_box(d.expect("valid").to_string());
+            }
+        }
+        return;
+    }
     let s = sizes(case);
     println!(
         "{:<16} {:>7} equations {:>8} terms {:>10} trace bytes {:>10} text bytes {:>7} lines",

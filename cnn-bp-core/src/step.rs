@@ -136,8 +136,8 @@ where
     R: Recorder<S>,
 {
     let layer = &geometry::<DENSE>(layer);
-    let mut z = [[S::ZERO; OW]; OH];
-    let mut y = [[S::ZERO; OW]; OH];
+    // Filled in place and returned as is, so that it is not copied on the way out.
+    let mut out = Forward { z: [[S::ZERO; OW]; OH], y: [[S::ZERO; OW]; OH] };
     // The filter as the kernel offsets see it (rotated for convolution), so that the
     // innermost loop walks a row of it and a row of the input side by side.
     let mut kernel = params.filter;
@@ -186,18 +186,18 @@ where
                 rec.term(Term::Single(Operand::new(Sym::B, b)));
             }
             rec.sum(Sym::Z(p, q), Scale::ONE, acc);
-            z[p][q] = acc;
+            out.z[p][q] = acc;
         }
     }
     for p in 0..OH {
         for q in 0..OW {
-            let value = layer.activation.apply(z[p][q]);
-            let arg = Operand::new(Sym::Z(p, q), z[p][q]);
+            let value = layer.activation.apply(out.z[p][q]);
+            let arg = Operand::new(Sym::Z(p, q), out.z[p][q]);
             rec.equation(Sym::Y(p, q), Expr::Activate { f: layer.activation, z: arg }, value);
-            y[p][q] = value;
+            out.y[p][q] = value;
         }
     }
-    Forward { z, y }
+    out
 }
 
 /// The loss of the outputs `y` against the target `t`.
