@@ -92,7 +92,7 @@ where
     S: Float,
     R: Recorder<S>,
 {
-    if is_dense(layer) {
+    if const { size_of::<R>() == 0 } && is_dense(layer) {
         forward_in::<true, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec)
     } else {
         forward_in::<false, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec)
@@ -100,6 +100,13 @@ where
 }
 
 /// Stride 1 and no padding, the most common geometry.
+///
+/// [`forward`] and [`backward`] run a copy of their loops compiled for these values when the
+/// layer has them and the recorder keeps nothing (is zero-sized, as [`NoTrace`](crate::NoTrace)
+/// on the numeric path). Both copies make the same calls to the recorder with the same values.
+/// A recorder that keeps something pays far more for recording than for index arithmetic, so
+/// it gets the general copy alone: the test on its size is a constant, and the compiler does
+/// not even generate the other copy, which keeps every `train!` as quick to compile.
 #[inline]
 fn is_dense(layer: &Layer) -> bool {
     layer.stride == (1, 1) && layer.padding == (0, 0)
@@ -164,9 +171,10 @@ where
             // The offsets on the input, in order; those on the padding are skipped.
             let (rows, cols) = layer.window((p, q), (KH, KW), (H, W));
             let c0 = (q * sw + cols.start).saturating_sub(pw);
-            if rows.len() == KH && cols.len() == KW {
+            if const { size_of::<R>() == 0 } && rows.len() == KH && cols.len() == KW {
                 // The whole window is on the input: loops of fixed length, which the
-                // compiler unrolls as it would a hand-written loop.
+                // compiler unrolls as it would a hand-written loop (for a recorder that keeps
+                // nothing; see `is_dense`).
                 for i in 0..KH {
                     let xs = input[p * sh + i - ph][c0..].first_chunk::<KW>().expect("inside");
                     for j in 0..KW {
@@ -254,7 +262,7 @@ where
     S: Float,
     R: Recorder<S>,
 {
-    if is_dense(layer) {
+    if const { size_of::<R>() == 0 } && is_dense(layer) {
         backward_in::<true, S, R, H, W, KH, KW, OH, OW>(
             layer, input, forward, target, with_bias, rec,
         )
@@ -327,9 +335,10 @@ where
             };
             // The outputs whose window puts this entry on the input, in order.
             let (ps, qs) = layer.reach((i, j), (OH, OW), (H, W));
-            if sw == 1 && qs.len() == OW {
+            if const { size_of::<R>() == 0 } && sw == 1 && qs.len() == OW {
                 // Every column of outputs, and their inputs side by side: an inner loop of
-                // fixed length over two rows, as a hand-written loop would have it.
+                // fixed length over two rows, as a hand-written loop would have it (for a
+                // recorder that keeps nothing; see `is_dense`).
                 for p in ps {
                     let xs = input[p * sh + i - ph][j - pw..].first_chunk::<OW>().expect("inside");
                     for q in 0..OW {
