@@ -132,7 +132,7 @@ fn bench<
     .unwrap();
 
     let mut group = c.benchmark_group("derivation");
-    if s.terms > 5_000 {
+    if s.terms > 1_000 {
         // Milliseconds per iteration: equal-sized samples, fewer of them.
         group.sampling_mode(SamplingMode::Flat).sample_size(20);
     }
