@@ -1,6 +1,7 @@
 //! The settings of one convolutional layer: geometry, kernel, activation and loss.
 
 use core::fmt;
+use core::ops::Range;
 
 use crate::scalar::{Float, Scalar};
 
@@ -342,8 +343,9 @@ impl Layer {
     /// The input entry under kernel offset `(i, j)` of output `(p, q)`, or `None` where the
     /// window lies on zero padding. `h`, `w` are the input's rows and columns.
     ///
-    /// This is the one place that maps output and kernel positions to input positions; the
-    /// forward pass and the filter gradient both go through it.
+    /// This is the one place that maps output and kernel positions to input positions;
+    /// [`Layer::window`] and [`Layer::reach`] give the same map as ranges, and the forward
+    /// pass and the filter gradient check every position they use against it in debug builds.
     ///
     /// Checked arithmetic: for settings that [`Layer::check`] accepts nothing overflows, and
     /// for a layer that does not fit the shapes (the step functions do not check) a position
@@ -358,6 +360,59 @@ impl Layer {
         let row = p.checked_mul(self.stride.0)?.checked_add(i)?.checked_sub(self.padding.0)?;
         let col = q.checked_mul(self.stride.1)?.checked_add(j)?.checked_sub(self.padding.1)?;
         (row < h && col < w).then_some((row, col))
+    }
+
+    /// The kernel offsets of output `(p, q)` that [`Layer::source`] maps into the input, as
+    /// a range of rows and one of columns: along each axis, the offsets outside it fall on
+    /// the zero padding. Both are empty when either is. `kernel` is `(KH, KW)`, `input` is
+    /// `(H, W)`.
+    ///
+    /// Iterating the ranges visits the same offsets in the same order as testing every
+    /// offset with [`Layer::source`], without a test per term.
+    #[inline]
+    pub(crate) fn window(
+        &self,
+        (p, q): (usize, usize),
+        kernel: (usize, usize),
+        input: (usize, usize),
+    ) -> (Range<usize>, Range<usize>) {
+        // Offset i is inside when 0 ≤ start + i − padding < len. Saturating, so that a layer
+        // that does not fit the shapes gives an empty window rather than an overflow.
+        let span = |start: usize, padding: usize, kernel: usize, len: usize| {
+            let low = padding.saturating_sub(start);
+            low..len.saturating_add(padding).saturating_sub(start).min(kernel).max(low)
+        };
+        both_or_neither(
+            span(p.saturating_mul(self.stride.0), self.padding.0, kernel.0, input.0),
+            span(q.saturating_mul(self.stride.1), self.padding.1, kernel.1, input.1),
+        )
+    }
+
+    /// The outputs `(p, q)` whose window puts kernel offset `(i, j)` inside the input (where
+    /// [`Layer::source`] gives `Some`), as a range of rows and one of columns; both are empty
+    /// when either is. `output` is `(OH, OW)`, `input` is `(H, W)`.
+    #[inline]
+    pub(crate) fn reach(
+        &self,
+        (i, j): (usize, usize),
+        output: (usize, usize),
+        input: (usize, usize),
+    ) -> (Range<usize>, Range<usize>) {
+        // Output p is inside when 0 ≤ p·stride + i − padding < len. Saturating, and stride 0
+        // (which `check` refuses) puts every output at the same place, so that a layer that
+        // does not fit the shapes gives a range of valid outputs rather than a panic.
+        let span = |i: usize, stride: usize, padding: usize, out: usize, len: usize| {
+            if stride == 0 {
+                let inside = i >= padding && i - padding < len;
+                return if inside { 0..out } else { 0..0 };
+            }
+            let low = padding.saturating_sub(i).div_ceil(stride);
+            low..len.saturating_add(padding).saturating_sub(i).div_ceil(stride).min(out).max(low)
+        };
+        both_or_neither(
+            span(i, self.stride.0, self.padding.0, output.0, input.0),
+            span(j, self.stride.1, self.padding.1, output.1, input.1),
+        )
     }
 
     /// The filter entry that kernel offset `(i, j)` multiplies: itself for correlation, the
@@ -412,6 +467,12 @@ impl Layer {
         })?;
         if output == target { Ok(()) } else { Err(SpecError::TargetShape { output, target }) }
     }
+}
+
+/// Two ranges, or two empty ones when either is empty.
+#[inline]
+fn both_or_neither(rows: Range<usize>, cols: Range<usize>) -> (Range<usize>, Range<usize>) {
+    if rows.is_empty() || cols.is_empty() { (0..0, 0..0) } else { (rows, cols) }
 }
 
 /// Why a layer's settings cannot be used with the given shapes or values.

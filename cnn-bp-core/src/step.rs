@@ -92,23 +92,101 @@ where
     S: Float,
     R: Recorder<S>,
 {
-    let mut z = [[S::ZERO; OW]; OH];
-    let mut y = [[S::ZERO; OW]; OH];
+    if const { size_of::<R>() == 0 } && is_dense(layer) {
+        forward_in::<true, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec)
+    } else {
+        forward_in::<false, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec)
+    }
+}
+
+/// Stride 1 and no padding, the most common geometry.
+///
+/// [`forward`] and [`backward`] run a copy of their loops compiled for these values when the
+/// layer has them and the recorder keeps nothing (is zero-sized, as [`NoTrace`](crate::NoTrace)
+/// on the numeric path). Both copies make the same calls to the recorder with the same values.
+/// A recorder that keeps something pays far more for recording than for index arithmetic, so
+/// it gets the general copy alone: the test on its size is a constant, and the compiler does
+/// not even generate the other copy, which keeps every `train!` as quick to compile.
+#[inline]
+fn is_dense(layer: &Layer) -> bool {
+    layer.stride == (1, 1) && layer.padding == (0, 0)
+}
+
+/// The layer, with stride 1 and no padding as constants when `DENSE` (the caller has checked
+/// that they are its values): then the compiler drops the index arithmetic and the tests for
+/// padding from the loops, as it would from a loop written for one geometry by hand.
+#[inline]
+fn geometry<const DENSE: bool>(layer: &Layer) -> Layer {
+    if DENSE { Layer { stride: (1, 1), padding: (0, 0), ..*layer } } else { *layer }
+}
+
+/// [`forward`] for one geometry; see [`geometry`].
+#[inline]
+fn forward_in<
+    const DENSE: bool,
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: &Params<KH, KW, S>,
+    rec: &mut R,
+) -> Forward<OH, OW, S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let layer = &geometry::<DENSE>(layer);
+    // Filled in place and returned as is, so that it is not copied on the way out.
+    let mut out = Forward { z: [[S::ZERO; OW]; OH], y: [[S::ZERO; OW]; OH] };
+    // The filter as the kernel offsets see it (rotated for convolution), so that the
+    // innermost loop walks a row of it and a row of the input side by side.
+    let mut kernel = params.filter;
+    for (i, row) in kernel.iter_mut().enumerate() {
+        for (j, w) in row.iter_mut().enumerate() {
+            let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
+            *w = params.filter[fi][fj];
+        }
+    }
+    let ((sh, sw), (ph, pw)) = (layer.stride, layer.padding);
     for p in 0..OH {
         for q in 0..OW {
             let mut acc = S::ZERO;
-            for i in 0..KH {
-                for j in 0..KW {
-                    let Some((r, c)) = layer.source((p, q), (i, j), (H, W)) else {
-                        continue;
-                    };
-                    let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
-                    let (x, w) = (input[r][c], params.filter[fi][fj]);
-                    acc = acc + x * w;
-                    rec.term(Term::Product(
-                        Operand::new(Sym::X(r, c), x),
-                        Operand::new(Sym::W(fi, fj), w),
-                    ));
+            let mut term = |i: usize, j: usize, x: S, w: S| {
+                let (r, c) = (p * sh + i - ph, q * sw + j - pw);
+                debug_assert_eq!(layer.source((p, q), (i, j), (H, W)), Some((r, c)));
+                let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
+                rec.term(Term::Product(
+                    Operand::new(Sym::X(r, c), x),
+                    Operand::new(Sym::W(fi, fj), w),
+                ));
+                x * w
+            };
+            // The offsets on the input, in order; those on the padding are skipped.
+            let (rows, cols) = layer.window((p, q), (KH, KW), (H, W));
+            let c0 = q.saturating_mul(sw).saturating_add(cols.start).saturating_sub(pw);
+            if const { size_of::<R>() == 0 } && rows.len() == KH && cols.len() == KW {
+                // The whole window is on the input: loops of fixed length, which the
+                // compiler unrolls as it would a hand-written loop (for a recorder that keeps
+                // nothing; see `is_dense`).
+                for i in 0..KH {
+                    let xs = input[p * sh + i - ph][c0..].first_chunk::<KW>().expect("inside");
+                    for j in 0..KW {
+                        acc = acc + term(i, j, xs[j], kernel[i][j]);
+                    }
+                }
+            } else {
+                for i in rows {
+                    let xs = &input[p * sh + i - ph][c0..c0 + cols.len()];
+                    for ((j, &x), &w) in cols.clone().zip(xs).zip(&kernel[i][cols.clone()]) {
+                        acc = acc + term(i, j, x, w);
+                    }
                 }
             }
             if let Some(b) = params.bias {
@@ -116,18 +194,18 @@ where
                 rec.term(Term::Single(Operand::new(Sym::B, b)));
             }
             rec.sum(Sym::Z(p, q), Scale::ONE, acc);
-            z[p][q] = acc;
+            out.z[p][q] = acc;
         }
     }
     for p in 0..OH {
         for q in 0..OW {
-            let value = layer.activation.apply(z[p][q]);
-            let arg = Operand::new(Sym::Z(p, q), z[p][q]);
+            let value = layer.activation.apply(out.z[p][q]);
+            let arg = Operand::new(Sym::Z(p, q), out.z[p][q]);
             rec.equation(Sym::Y(p, q), Expr::Activate { f: layer.activation, z: arg }, value);
-            y[p][q] = value;
+            out.y[p][q] = value;
         }
     }
-    Forward { z, y }
+    out
 }
 
 /// The loss of the outputs `y` against the target `t`.
@@ -184,6 +262,42 @@ where
     S: Float,
     R: Recorder<S>,
 {
+    if const { size_of::<R>() == 0 } && is_dense(layer) {
+        backward_in::<true, S, R, H, W, KH, KW, OH, OW>(
+            layer, input, forward, target, with_bias, rec,
+        )
+    } else {
+        backward_in::<false, S, R, H, W, KH, KW, OH, OW>(
+            layer, input, forward, target, with_bias, rec,
+        )
+    }
+}
+
+/// [`backward`] for one geometry; see [`geometry`].
+#[inline]
+fn backward_in<
+    const DENSE: bool,
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    forward: &Forward<OH, OW, S>,
+    target: &[[S; OW]; OH],
+    with_bias: bool,
+    rec: &mut R,
+) -> Gradients<KH, KW, OH, OW, S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
+    let layer = &geometry::<DENSE>(layer);
     let grad_scale = layer.loss.grad_scale(OH * OW);
     let mut delta = [[S::ZERO; OW]; OH];
     for p in 0..OH {
@@ -234,22 +348,39 @@ where
     S: Float,
     R: Recorder<S>,
 {
+    let ((sh, sw), (ph, pw)) = (layer.stride, layer.padding);
     let mut filter = [[S::ZERO; KW]; KH];
     for (fi, row) in filter.iter_mut().enumerate() {
         for (fj, grad) in row.iter_mut().enumerate() {
-            let offset = layer.filter_entry((fi, fj), (KH, KW));
+            let (i, j) = layer.filter_entry((fi, fj), (KH, KW));
             let mut acc = S::ZERO;
-            for p in 0..OH {
-                for q in 0..OW {
-                    let Some((r, c)) = layer.source((p, q), offset, (H, W)) else {
-                        continue;
-                    };
-                    let (d, x) = (signal[p][q], input[r][c]);
-                    acc = acc + d * x;
-                    rec.term(Term::Product(
-                        Operand::new(signal_sym(p, q), d),
-                        Operand::new(Sym::X(r, c), x),
-                    ));
+            let mut term = |p: usize, q: usize, d: S, x: S| {
+                let (r, c) = (p * sh + i - ph, q * sw + j - pw);
+                debug_assert_eq!(layer.source((p, q), (i, j), (H, W)), Some((r, c)));
+                rec.term(Term::Product(
+                    Operand::new(signal_sym(p, q), d),
+                    Operand::new(Sym::X(r, c), x),
+                ));
+                d * x
+            };
+            // The outputs whose window puts this entry on the input, in order.
+            let (ps, qs) = layer.reach((i, j), (OH, OW), (H, W));
+            if const { size_of::<R>() == 0 } && sw == 1 && qs.len() == OW {
+                // Every column of outputs, and their inputs side by side: an inner loop of
+                // fixed length over two rows, as a hand-written loop would have it (for a
+                // recorder that keeps nothing; see `is_dense`).
+                for p in ps {
+                    let xs = input[p * sh + i - ph][j - pw..].first_chunk::<OW>().expect("inside");
+                    for q in 0..OW {
+                        acc = acc + term(p, q, signal[p][q], xs[q]);
+                    }
+                }
+            } else {
+                for p in ps {
+                    let xs = &input[p * sh + i - ph];
+                    for q in qs.clone() {
+                        acc = acc + term(p, q, signal[p][q], xs[q * sw + j - pw]);
+                    }
                 }
             }
             rec.sum(lhs(fi, fj), Scale::ONE, acc);

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Tables of the last `cargo bench` run, for BENCHMARKS.md.
+
+Reads criterion's medians (`<target>/criterion/<group>/<function>/<size>/new/estimates.json`)
+and the figures the benchmarks write beside them (`numeric_paired.csv`,
+`derivation_sizes.csv`), and prints Markdown tables: the numeric path against the
+hand-written step (criterion medians, their ratio, and the paired ratio), and the derivation's
+time and memory per printed term.
+
+Usage: cargo bench && python3 scripts/bench_report.py
+Needs only python3 (standard library).
+"""
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CRITERION = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "criterion"
+SIZES = ["3x3_2x2", "8x8_3x3", "16x16_4x4", "28x28_5x5_s2p2", "28x28_5x5"]
+LABEL = {
+    "3x3_2x2": "3×3 / 2×2 (seed)",
+    "8x8_3x3": "8×8 / 3×3",
+    "16x16_4x4": "16×16 / 4×4",
+    "28x28_5x5": "28×28 / 5×5",
+    "28x28_5x5_s2p2": "28×28 / 5×5, stride 2, padding 2",
+}
+
+
+def median_ns(group, function, size):
+    path = CRITERION / group / function / size / "new" / "estimates.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())["median"]["point_estimate"]
+
+
+def show(ns):
+    if ns is None:
+        return "–"
+    if ns < 1e3:
+        return f"{ns:.1f} ns"
+    if ns < 1e6:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns / 1e6:.2f} ms"
+
+
+def numeric():
+    paired = {}
+    path = CRITERION / "numeric_paired.csv"
+    if path.exists():
+        for name, median, q1, q3 in csv.reader(path.open()):
+            paired[name] = (float(median), float(q1), float(q3))
+    print("Numeric path (forward, loss, backward, update; NoTrace) against the hand-written step\n")
+    print("| size | core (median) | hand-written (median) | ratio of medians | paired ratio (quartiles) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for size in SIZES:
+        core, hand = median_ns("numeric", "core", size), median_ns("numeric", "hand", size)
+        if core is None or hand is None:
+            continue
+        p = paired.get(size)
+        pr = f"{p[0]:.3f} ({p[1]:.3f}–{p[2]:.3f})" if p else "–"
+        print(f"| {LABEL[size]} | {show(core)} | {show(hand)} | {core / hand:.3f} | {pr} |")
+
+
+def derivation():
+    path = CRITERION / "derivation_sizes.csv"
+    if not path.exists():
+        return
+    rows = list(csv.DictReader(path.open()))
+    print("\nWhole derivation, one step (train + to_string), and what it holds\n")
+    print("| size | printed terms | trace (median) | trace + text (median) | per term | "
+          "trace bytes | per term | text bytes | per term |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        size, terms = r["size"], int(r["terms"])
+        trace, total = median_ns("derivation", "trace", size), median_ns("derivation", "total", size)
+        tb, xb = int(r["trace_bytes"]), int(r["text_bytes"])
+        per = f"{total / terms / 1e3:.2f} µs" if total else "–"
+        print(f"| {LABEL.get(size, size)} | {terms} | {show(trace)} | {show(total)} | {per} | "
+              f"{tb:,} | {tb / terms:.0f} | {xb:,} | {xb / terms:.0f} |")
+
+
+def main():
+    if not CRITERION.exists():
+        sys.exit(f"no {CRITERION}: run `cargo bench` first")
+    numeric()
+    derivation()
+
+
+if __name__ == "__main__":
+    main()
