@@ -438,7 +438,7 @@ where
     descend(params, &grads.filter, grads.bias, (Sym::GradW, Sym::GradB), lr, rec)
 }
 
-/// `w ← w − η·g` for every parameter, with gradients named by `grad_syms` (`∂L/∂w`, `∂L/∂b`
+/// `w ← w − η·g` for every parameter, with gradients named by `grad_sym` and `bias_grad_sym` (`∂L/∂w`, `∂L/∂b`
 /// for the real update).
 #[allow(clippy::inline_always)] // as `correlate_input`
 #[inline(always)]
@@ -446,7 +446,7 @@ pub(crate) fn descend<S, R, G, const KH: usize, const KW: usize>(
     params: &Params<KH, KW, S>,
     filter_grad: &[[S; KW]; KH],
     bias_grad: Option<S>,
-    grad_syms: (G, Sym),
+    (grad_sym, bias_grad_sym): (G, Sym),
     lr: S,
     rec: &mut R,
 ) -> Params<KH, KW, S>
@@ -464,11 +464,11 @@ where
     let mut filter = params.filter;
     for (i, row) in filter.iter_mut().enumerate() {
         for (j, w) in row.iter_mut().enumerate() {
-            *w = descend(Sym::W(i, j), grad_syms.0(i, j), *w, filter_grad[i][j]);
+            *w = descend(Sym::W(i, j), grad_sym(i, j), *w, filter_grad[i][j]);
         }
     }
     let bias = match (params.bias, bias_grad) {
-        (Some(b), Some(g)) => Some(descend(Sym::B, grad_syms.1, b, g)),
+        (Some(b), Some(g)) => Some(descend(Sym::B, bias_grad_sym, b, g)),
         _ => None,
     };
     Params { filter, bias }
