@@ -5,6 +5,8 @@
 //! `∂L/∂y`, `−2`); the plain-text renderer prints them as they are and the others translate
 //! them (see `math`). Every number here is a value stored in the trace, printed once.
 
+use std::borrow::Cow;
+
 use super::exact;
 use crate::layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase};
 use crate::scalar::Scalar;
@@ -29,11 +31,11 @@ pub enum Form {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Piece {
     /// Words.
-    Text(String),
+    Text(Cow<'static, str>),
     /// A formula in the derivation's notation.
-    Math(String),
+    Math(Cow<'static, str>),
     /// A name from `train!`'s spec (`relu_grad_at_zero`), written as code.
-    Code(String),
+    Code(Cow<'static, str>),
 }
 
 /// Running text: words, formulas and code names.
@@ -41,17 +43,17 @@ pub(crate) enum Piece {
 pub(crate) struct Rich(pub(crate) Vec<Piece>);
 
 impl Rich {
-    pub(crate) fn t(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn t(mut self, text: impl Into<Cow<'static, str>>) -> Self {
         self.0.push(Piece::Text(text.into()));
         self
     }
 
-    pub(crate) fn m(mut self, math: impl Into<String>) -> Self {
+    pub(crate) fn m(mut self, math: impl Into<Cow<'static, str>>) -> Self {
         self.0.push(Piece::Math(math.into()));
         self
     }
 
-    pub(crate) fn c(mut self, code: impl Into<String>) -> Self {
+    pub(crate) fn c(mut self, code: impl Into<Cow<'static, str>>) -> Self {
         self.0.push(Piece::Code(code.into()));
         self
     }
@@ -62,22 +64,28 @@ impl Rich {
         self
     }
 
-    fn text(text: impl Into<String>) -> Self {
+    fn text(text: impl Into<Cow<'static, str>>) -> Self {
         Self::default().t(text)
     }
 
-    fn math(math: impl Into<String>) -> Self {
+    fn math(math: impl Into<Cow<'static, str>>) -> Self {
         Self::default().m(math)
     }
 
     /// Everything as one line of plain text.
     pub(crate) fn plain(&self) -> String {
-        self.0
-            .iter()
-            .map(|p| match p {
-                Piece::Text(s) | Piece::Math(s) | Piece::Code(s) => s.as_str(),
-            })
-            .collect()
+        let mut out = String::new();
+        self.write_plain(&mut out);
+        out
+    }
+
+    /// Appends everything as plain text.
+    pub(crate) fn write_plain(&self, out: &mut String) {
+        for piece in &self.0 {
+            match piece {
+                Piece::Text(s) | Piece::Math(s) | Piece::Code(s) => out.push_str(s),
+            }
+        }
     }
 }
 
@@ -731,7 +739,7 @@ impl Doc {
         &mut self,
         section: &Section<S>,
         kind: fn(usize, usize) -> Sym,
-        label: &str,
+        label: &'static str,
         shape: (usize, usize),
     ) {
         let exact = self.equations(section, |s| is(kind, s));
@@ -751,7 +759,7 @@ impl Doc {
             g.steps
         ))));
         self.push(Block::Section(Rich::text("Given")));
-        let label = |name: &str, what: &str, (r, c): (usize, usize)| {
+        let label = |name: &'static str, what: &str, (r, c): (usize, usize)| {
             Rich::math(name).t(format!(" ({what}, ")).m(format!("{r}×{c}")).t(")")
         };
         self.push(matrix(1, label("X", "input", (h, w)), &g.input, false));

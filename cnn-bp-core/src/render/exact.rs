@@ -117,9 +117,15 @@ impl Decimal {
 
 /// The printed text of a value, as a decimal; `None` for `∞` and `NaN`.
 fn printed<S: Scalar>(value: S) -> Option<Decimal> {
-    let mut text = String::new();
-    value.write_number(&mut text);
-    Decimal::parse(&text)
+    // Most printed numbers are short: written on the stack's worth of a small buffer, reused.
+    std::thread_local! {
+        static TEXT: core::cell::RefCell<String> = const { core::cell::RefCell::new(String::new()) };
+    }
+    TEXT.with_borrow_mut(|text| {
+        text.clear();
+        value.write_number(text);
+        Decimal::parse(text)
+    })
 }
 
 fn operand<S: Scalar>(op: &Operand<S>) -> Option<Decimal> {

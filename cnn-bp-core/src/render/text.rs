@@ -4,28 +4,24 @@ use super::doc::{Block, Eq, Rich};
 
 /// Writes a document as indented plain text.
 pub(crate) fn text(blocks: &[Block]) -> String {
-    let mut out = Out::default();
+    let mut out = Out(String::with_capacity(blocks.len() * 48));
     for (k, block) in blocks.iter().enumerate() {
         match block {
-            Block::Title(text) => out.line(0, &text.plain()),
+            Block::Title(text) => out.rich(0, "", text),
             Block::Section(text) => {
                 if k > 0 {
                     out.0.push('\n');
                 }
-                out.line(0, &text.plain());
+                out.rich(0, "", text);
             }
-            Block::Stage(text) => out.line(1, &text.plain()),
+            Block::Stage(text) => out.rich(1, "", text),
             Block::Para { depth, lines } => {
                 for line in lines {
-                    out.line(*depth, &line.plain());
+                    out.rich(*depth, "", line);
                 }
             }
-            Block::Note { depth, text } => out.line(*depth, &format!("Note: {}", text.plain())),
-            Block::Equation { depth, eq } => {
-                for line in equation(eq) {
-                    out.line(*depth, &line);
-                }
-            }
+            Block::Note { depth, text } => out.rich(*depth, "Note: ", text),
+            Block::Equation { depth, eq } => equation(&mut out, *depth, eq),
             Block::Matrix { depth, label, cells, approx } => {
                 for line in matrix(&label.plain(), cells, *approx) {
                     out.line(*depth, &line);
@@ -35,7 +31,7 @@ pub(crate) fn text(blocks: &[Block]) -> String {
                 let depth = if caption.0.is_empty() {
                     *depth
                 } else {
-                    out.line(*depth, &caption.plain());
+                    out.rich(*depth, "", caption);
                     depth + 1
                 };
                 let plain = |row: &[Rich]| row.iter().map(Rich::plain).collect::<Vec<_>>();
@@ -49,61 +45,74 @@ pub(crate) fn text(blocks: &[Block]) -> String {
     out.0
 }
 
-#[derive(Default)]
 struct Out(String);
 
 impl Out {
-    fn line(&mut self, indent: usize, text: &str) {
+    fn indent(&mut self, indent: usize) {
         for _ in 0..indent {
             self.0.push_str("  ");
         }
+    }
+
+    fn line(&mut self, indent: usize, text: &str) {
+        self.indent(indent);
         self.0.push_str(text);
+        self.0.push('\n');
+    }
+
+    /// `prefix` and the running text as one line.
+    fn rich(&mut self, indent: usize, prefix: &str, text: &Rich) {
+        self.indent(indent);
+        self.0.push_str(prefix);
+        text.write_plain(&mut self.0);
         self.0.push('\n');
     }
 }
 
-/// ` = v` or ` ≈ v`.
-fn result(eq: &Eq) -> String {
-    eq.result
-        .as_ref()
-        .map(|(exact, value)| format!(" {} {value}", if *exact { '=' } else { '≈' }))
-        .unwrap_or_default()
+/// Appends ` = v` or ` ≈ v`.
+fn push_result(out: &mut String, eq: &Eq) {
+    if let Some((exact, value)) = &eq.result {
+        out.push_str(if *exact { " = " } else { " ≈ " });
+        out.push_str(value);
+    }
+}
+
+/// Appends the chain of right-hand sides, ` = ` between them.
+fn push_chain(out: &mut String, eq: &Eq) {
+    for (k, link) in eq.chain.iter().enumerate() {
+        if k > 0 {
+            out.push_str(" = ");
+        }
+        out.push_str(link);
+    }
 }
 
 /// One line, or two when the operands' names come first: `z[0,0] = x[0,0]·w[0,0] + …`, then
 /// `       = 1·1 + … = 3` under it.
-fn equation(eq: &Eq) -> Vec<String> {
+fn equation(out: &mut Out, depth: usize, eq: &Eq) {
     let rel = if eq.assign { " ← " } else { " = " };
-    let mut chain = String::new();
-    for (k, link) in eq.chain.iter().enumerate() {
-        if k > 0 {
-            chain.push_str(" = ");
-        }
-        chain.push_str(link);
-    }
+    out.indent(depth);
+    out.0.push_str(&eq.lhs);
     if let Some(named) = &eq.named {
-        let mut first = String::with_capacity(eq.lhs.len() + named.len() + 3);
-        first.push_str(&eq.lhs);
-        first.push_str(rel);
-        first.push_str(named);
-        let mut second: String = " ".repeat(eq.lhs.chars().count());
-        second.push_str(" = ");
-        second.push_str(&chain);
-        second.push_str(&result(eq));
-        return vec![first, second];
+        out.0.push_str(rel);
+        out.0.push_str(named);
+        out.0.push('\n');
+        out.indent(depth);
+        for _ in 0..eq.lhs.chars().count() {
+            out.0.push(' ');
+        }
+        out.0.push_str(" = ");
+    } else if !eq.chain.is_empty() {
+        out.0.push_str(rel);
     }
-    let mut line = eq.lhs.clone();
-    if !chain.is_empty() {
-        line.push_str(rel);
-        line.push_str(&chain);
+    push_chain(&mut out.0, eq);
+    push_result(&mut out.0, eq);
+    if let Some(reason) = eq.reason.as_ref().filter(|_| eq.named.is_none()) {
+        out.0.push_str("   (");
+        reason.write_plain(&mut out.0);
+        out.0.push(')');
     }
-    line.push_str(&result(eq));
-    if let Some(reason) = &eq.reason {
-        line.push_str("   (");
-        line.push_str(&reason.plain());
-        line.push(')');
-    }
-    vec![line]
+    out.0.push('\n');
 }
 
 /// A column-aligned matrix, the label on its first row: `z = [ 3  0 ]`, then `    [ −2  1 ]`.
