@@ -11,7 +11,6 @@
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::mem::size_of;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use cnn_bp_core::{Equation, Expr, Grid, Section, Term, Trace, train};
@@ -166,9 +165,7 @@ fn main() {
     bench::<28, 28, 5, 5, 24, 24>(&mut c, &common::generated("28x28_5x5", 1, 0), &mut csv);
     c.final_summary();
 
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from("target"), PathBuf::from)
-        .join("criterion");
+    let dir = common::criterion_dir();
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(dir.join("derivation_sizes.csv"), csv))
         .expect("write derivation_sizes.csv");

@@ -232,9 +232,7 @@ fn paired_ratio<A, B>(name: &str, core: &impl Fn() -> A, hand: &impl Fn() -> B) 
 
 /// Where criterion keeps its results.
 fn criterion_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| std::path::PathBuf::from("target"), std::path::PathBuf::from)
-        .join("criterion")
+    common::criterion_dir()
 }
 
 #[inline(never)]

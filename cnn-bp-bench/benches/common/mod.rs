@@ -70,3 +70,14 @@ pub fn generated<
     }
     Case { name, layer, lr: 0.125, x: grid(1), params: Params { filter, bias: None }, t: grid(3) }
 }
+
+/// Where criterion writes its results, `<target>/criterion`, whatever directory the
+/// benchmark runs in (cargo runs it in this package's directory, not the workspace's).
+pub fn criterion_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            std::path::PathBuf::from,
+        )
+        .join("criterion")
+}
