@@ -2,11 +2,11 @@
 
 use core::fmt;
 
-use crate::extras::{self, Extras};
+use crate::extras::{Extras, Sections};
 use crate::layer::{Layer, SpecError};
 use crate::render::{self, Form};
 use crate::scalar::{Float, Scalar};
-use crate::step::{Gradients, Params, forward, loss, step};
+use crate::step::{Params, forward, loss, step};
 use crate::trace::{Given, Grid, Trace};
 
 /// The most steps [`train`] takes: every step's numbers are kept in [`Derivation::steps`]
@@ -279,7 +279,8 @@ pub fn train<
 where
     S: Float,
 {
-    train_with(layer, lr, steps, input, start, target, Extras::default())
+    settings_fit(layer, lr, steps, (H, W), (KH, KW), (OH, OW))?;
+    Ok(run(layer, lr, steps, input, start, target, &()))
 }
 
 /// [`train`], with optional sections appended: a finite-difference check of every step's
@@ -307,6 +308,19 @@ pub fn train_with<
 where
     S: Float,
 {
+    settings_fit(layer, lr, steps, (H, W), (KH, KW), (OH, OW))?;
+    Ok(run(layer, lr, steps, input, start, target, &extras))
+}
+
+/// The run-time checks of [`train`] and [`train_with`].
+fn settings_fit<S: Scalar>(
+    layer: &Layer,
+    lr: S,
+    steps: usize,
+    input: (usize, usize),
+    filter: (usize, usize),
+    output: (usize, usize),
+) -> Result<(), SpecError> {
     if !(lr.is_finite() && lr > S::ZERO) {
         return Err(SpecError::LearningRate(lr.to_f64()));
     }
@@ -316,8 +330,7 @@ where
     if steps > MAX_STEPS {
         return Err(SpecError::TooManySteps(steps));
     }
-    layer.check((H, W), (KH, KW), (OH, OW))?;
-    Ok(run(layer, lr, steps, input, start, target, extras))
+    layer.check(input, filter, output)
 }
 
 /// [`train_with`] without the checks, for callers that have made them already (`train!` makes
@@ -338,7 +351,7 @@ pub(crate) fn run<
     input: &[[S; W]; H],
     start: Params<KH, KW, S>,
     target: &[[S; OW]; OH],
-    extras: Extras,
+    sections: &impl Sections<S, H, W, KH, KW, OH, OW>,
 ) -> Derivation<KH, KW, OH, OW, S>
 where
     S: Float,
@@ -358,18 +371,7 @@ where
     while finite && taken.len() < steps {
         trace.begin_step();
         let s = step(layer, input, &params, target, lr, &mut trace);
-        let k = taken.len();
-        if extras.finite_differences && trace.keeps(k) {
-            let check =
-                extras::check_gradient(k, layer, input, &params, target, &s.forward.z, &s.grads);
-            trace.checks.push(check);
-        }
-        if extras.mistakes && taken.is_empty() {
-            let first = &trace.steps[0];
-            let mistakes =
-                extras::mistakes(layer, input, &params, target, lr, &s.forward, &s.grads, first);
-            trace.mistakes = mistakes;
-        }
+        sections.after_step(&mut trace, layer, input, &params, target, lr, &s);
         taken.push(Step {
             filter: params.filter,
             bias: params.bias,
@@ -380,7 +382,12 @@ where
             filter_grad: s.grads.filter,
             bias_grad: s.grads.bias,
         });
-        let mut row: Vec<S> = params.filter.iter().flatten().copied().collect();
+        // Plain loops and slices: iterator adapters over the const-generic arrays would be
+        // compiled again for every shape (every `train!`).
+        let mut row = Vec::with_capacity(KH * KW + 1);
+        for filter_row in &params.filter {
+            row.extend_from_slice(filter_row);
+        }
         row.extend(params.bias);
         trace.summarise(s.loss, row);
         finite = s.loss.is_finite()
@@ -394,22 +401,8 @@ where
     }
     trace.stopped_early = taken.len() < steps;
     trace.end_steps();
-    // A long run keeps its last step in full: check that one too.
-    if let Some(last) = taken.last().filter(|_| extras.finite_differences)
-        && trace.checks.last().is_none_or(|c| c.step + 1 < taken.len())
-    {
-        let params = Params { filter: last.filter, bias: last.bias };
-        let grads = Gradients { delta: last.delta, filter: last.filter_grad, bias: last.bias_grad };
-        let k = taken.len() - 1;
-        trace.checks.push(extras::check_gradient(
-            k,
-            layer,
-            input,
-            &params,
-            target,
-            &last.output,
-            &grads,
-        ));
+    if let Some(last) = taken.last() {
+        sections.after_run(&mut trace, layer, input, target, last);
     }
     trace.begin_after();
     let after = forward(layer, input, &params, &mut trace);

@@ -5,12 +5,15 @@
 //! parameters, and each recipe is the same gradient, update and forward code fed with what
 //! the learner used instead.
 
+use crate::derivation::Step;
 use crate::layer::{Activation, Kernel, Layer};
 use crate::scalar::{Float, Scalar};
-use crate::step::{Forward, Gradients, Params, correlate_input, descend, forward, loss, sum_all};
+use crate::step::{
+    Forward, Gradients, Params, StepOutcome, correlate_input, descend, forward, loss, sum_all,
+};
 use crate::trace::{
     CheckedEntry, Equation, GradientCheck, Mistake, NoTrace, Operand, Recipe, Recorder, Section,
-    Sym, Term,
+    Sym, Term, Trace,
 };
 use crate::{Expr, Scale};
 
@@ -50,6 +53,139 @@ impl Extras {
     pub const fn mistakes(mut self, on: bool) -> Self {
         self.mistakes = on;
         self
+    }
+}
+
+/// What a run does besides its steps. [`Extras`] appends the sections it asks for; `()` does
+/// nothing, so that a `train!` without them does not compile their code (it is generic over
+/// the shapes, so every spec would compile it again). Not public API: `train!` names it.
+#[doc(hidden)]
+pub trait Sections<
+    S,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>
+{
+    /// After step `trace.taken − 1`, taken from `params`.
+    #[allow(clippy::too_many_arguments)]
+    fn after_step(
+        &self,
+        trace: &mut Trace<S>,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        params: &Params<KH, KW, S>,
+        target: &[[S; OW]; OH],
+        lr: S,
+        outcome: &StepOutcome<KH, KW, OH, OW, S>,
+    );
+
+    /// After the last step.
+    fn after_run(
+        &self,
+        trace: &mut Trace<S>,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        target: &[[S; OW]; OH],
+        last: &Step<KH, KW, OH, OW, S>,
+    );
+}
+
+impl<
+    S,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> Sections<S, H, W, KH, KW, OH, OW> for ()
+{
+    fn after_step(
+        &self,
+        _: &mut Trace<S>,
+        _: &Layer,
+        _: &[[S; W]; H],
+        _: &Params<KH, KW, S>,
+        _: &[[S; OW]; OH],
+        _: S,
+        _: &StepOutcome<KH, KW, OH, OW, S>,
+    ) {
+    }
+
+    fn after_run(
+        &self,
+        _: &mut Trace<S>,
+        _: &Layer,
+        _: &[[S; W]; H],
+        _: &[[S; OW]; OH],
+        _: &Step<KH, KW, OH, OW, S>,
+    ) {
+    }
+}
+
+impl<
+    S: Float,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> Sections<S, H, W, KH, KW, OH, OW> for Extras
+{
+    fn after_step(
+        &self,
+        trace: &mut Trace<S>,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        params: &Params<KH, KW, S>,
+        target: &[[S; OW]; OH],
+        lr: S,
+        s: &StepOutcome<KH, KW, OH, OW, S>,
+    ) {
+        let k = trace.taken - 1;
+        if self.finite_differences && trace.keeps(k) {
+            let check = check_gradient(k, layer, input, params, target, &s.forward.z, &s.grads);
+            trace.checks.push(check);
+        }
+        if self.mistakes && k == 0 {
+            let first = &trace.steps[0];
+            trace.mistakes =
+                mistakes(layer, input, params, target, lr, &s.forward, &s.grads, first);
+        }
+    }
+
+    fn after_run(
+        &self,
+        trace: &mut Trace<S>,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        target: &[[S; OW]; OH],
+        last: &Step<KH, KW, OH, OW, S>,
+    ) {
+        // A long run keeps its last step in full: check that one too.
+        let k = trace.taken - 1;
+        if self.finite_differences && trace.checks.last().is_none_or(|c| c.step < k) {
+            let params = Params { filter: last.filter(), bias: last.bias() };
+            let grads = Gradients {
+                delta: last.delta(),
+                filter: last.filter_grad(),
+                bias: last.bias_grad(),
+            };
+            trace.checks.push(check_gradient(
+                k,
+                layer,
+                input,
+                &params,
+                target,
+                &last.output(),
+                &grads,
+            ));
+        }
     }
 }
 
@@ -102,7 +238,7 @@ fn loss_at<
 
 /// Central differences for every parameter of one step.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn check_gradient<
+fn check_gradient<
     S: Float,
     const H: usize,
     const W: usize,
@@ -192,7 +328,7 @@ fn recorded<S: Scalar, const OH: usize, const OW: usize>(
 /// and the forward pass and loss with the parameters it gives. `first` is the first step's
 /// recorded section, from which `∂L/∂y` and `f′(z)` are read.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn mistakes<
+fn mistakes<
     S: Float,
     const H: usize,
     const W: usize,

@@ -107,7 +107,7 @@ macro_rules! train {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::derivation::Derivation;
-    pub use crate::extras::Extras;
+    pub use crate::extras::{Extras, Sections};
     pub use crate::layer::{Activation, Kernel, Layer, Loss};
     pub use crate::render::Form;
     pub use crate::step::Params;
@@ -132,8 +132,6 @@ pub mod __private {
         pub loss: Loss,
         /// How equations are written.
         pub form: Form,
-        /// Optional sections.
-        pub extras: Extras,
     }
 
     impl<const SH: usize, const SW: usize, const PH: usize, const PW: usize> Geometry<SH, SW, PH, PW> {
@@ -149,6 +147,7 @@ pub mod __private {
         >(
             self,
             settings: Settings,
+            sections: &impl Sections<f64, H, W, KH, KW, OH, OW>,
             input: &[[f64; W]; H],
             filter: &[[f64; KW]; KH],
             bias: Option<f64>,
@@ -181,7 +180,7 @@ pub mod __private {
                 input,
                 Params { filter: *filter, bias },
                 target,
-                settings.extras,
+                sections,
             )
             .with_form(settings.form)
         }

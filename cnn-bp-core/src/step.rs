@@ -326,11 +326,13 @@ where
 /// `lhs(i,j) = Σ signal[p,q]·x[…]` over all outputs, where `x[…]` is the input entry that
 /// filter entry `(i,j)` met at output `(p,q)` in the forward pass: `∂L/∂W` when the signal is
 /// `δ`. The learner's recipes in [`crate::mistakes`] use it with other signals and kernels.
-// Always inlined, measured: called through a function of its own, the numeric step at 3×3 took
-// 7.4 times the hand-written loop's time instead of 2.1 (BENCHMARKS.md), as the geometry and
-// the symbol functions then are not constants in its loops.
+// Always inlined in optimized builds, measured: called through a function of its own, the
+// numeric step at 3×3 took 7.4 times the hand-written loop's time instead of 2.1
+// (BENCHMARKS.md), as the geometry and the symbol functions then are not constants in its
+// loops. Not in debug builds, where it would only multiply the code every `train!` compiles.
 #[allow(clippy::inline_always)]
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 pub(crate) fn correlate_input<
     S,
     R,
@@ -400,7 +402,8 @@ where
 
 /// `lhs = Σ signal[p,q]`: `∂L/∂b` when the signal is `δ`.
 #[allow(clippy::inline_always)] // as `correlate_input`
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 pub(crate) fn sum_all<S, R, N, const OH: usize, const OW: usize>(
     signal: &[[S; OW]; OH],
     signal_sym: N,
@@ -441,7 +444,8 @@ where
 /// `w ← w − η·g` for every parameter, with gradients named by `grad_sym` and `bias_grad_sym` (`∂L/∂w`, `∂L/∂b`
 /// for the real update).
 #[allow(clippy::inline_always)] // as `correlate_input`
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 pub(crate) fn descend<S, R, G, const KH: usize, const KW: usize>(
     params: &Params<KH, KW, S>,
     filter_grad: &[[S; KW]; KH],

@@ -102,7 +102,13 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
     } else {
         quote!(#private::Form::Numeric)
     };
-    let (fd, mistakes) = (spec.finite_differences, spec.mistakes);
+    // Without optional sections, `()`: then their code is not compiled for this spec at all.
+    let sections = if spec.finite_differences || spec.mistakes {
+        let (fd, mistakes) = (spec.finite_differences, spec.mistakes);
+        quote!(&#private::Extras::default().finite_differences(#fd).mistakes(#mistakes))
+    } else {
+        quote!(&())
+    };
     let (sh, sw, ph, pw) = (
         Lit::usize_unsuffixed(sh),
         Lit::usize_unsuffixed(sw),
@@ -118,8 +124,8 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
                 activation: #activation,
                 loss: #loss,
                 form: #form,
-                extras: #private::Extras::default().finite_differences(#fd).mistakes(#mistakes),
             },
+            #sections,
             #input,
             #filter,
             #bias,
