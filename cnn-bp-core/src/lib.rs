@@ -26,6 +26,10 @@
 //! [`train()`] and the step functions [`forward`], [`loss`], [`backward`], [`update`] and
 //! [`step`]. They are generic over the [`Scalar`] type and over a [`Recorder`]: with
 //! [`NoTrace`] they are plain loops, with [`Trace`] they keep every equation for rendering.
+//!
+//! A [`Derivation`] renders as text (`Display`), LaTeX ([`Derivation::to_latex`]) and Markdown
+//! ([`Derivation::to_markdown`]), in the numeric or the symbolic [`Form`], and re-checks every
+//! printed equation from its printed operands with [`Derivation::verify`].
 #![forbid(unsafe_code)]
 
 mod derivation;
@@ -82,9 +86,40 @@ pub use cnn_bp_macros::matrix;
 ///     padding: 0,                      // or (rows, columns)
 ///     kernel: correlation,             // or convolution (the filter rotated by 180°)
 ///     relu_grad_at_zero: 0,            // 0 or 1, relu only
+///     show: numeric,                   // or symbolic: each stage's formulas with symbols first
+///     check: none,                     // or finite_differences: ∂L/∂W against central differences
+///     mistakes: false,                 // or true: the learner's wrong recipes on step 1
 /// };
 /// assert_eq!(d.loss_after(), 1.5);
 /// assert_eq!(d.bias(), None);          // `bias: 0.0` adds a trained bias term
+/// ```
+///
+/// The optional sections, on the seed question: the sign mistake reproduces the asker's
+/// filter and a higher loss than the correct update's.
+///
+/// ```
+/// use cnn_bp_core::{Recipe, Sym};
+///
+/// let d = cnn_bp_core::train! {
+///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+///     filter: [[1, -1], [1, 1]],
+///     target: [[1, 0], [0, 1]],
+///     lr: 0.5,
+///     check: finite_differences,
+///     mistakes: true,
+/// };
+/// let sign = &d.trace().mistakes[0];
+/// assert_eq!(sign.recipe, Recipe::SignFlip);
+/// let w: Vec<f64> = sign.section.equations.iter()
+///     .filter(|eq| matches!(eq.lhs, Sym::W(..)))
+///     .map(|eq| eq.value)
+///     .collect();
+/// assert_eq!(w, [2.0, -2.0, 1.0, 2.0]);
+/// assert_eq!(sign.loss_after, 14.5);
+/// assert_eq!(d.loss_after(), 1.5);
+/// assert!(d.to_string().contains("Largest difference: "));
+/// d.verify()?;
+/// # Ok::<(), cnn_bp_core::VerifyError>(())
 /// ```
 ///
 /// Keys may come in any order. Every malformed spec is a compile error at the offending
