@@ -1455,9 +1455,10 @@ impl Doc {
         let out = g.target.shape();
         let section = &mistake.section;
         let bias = g.bias.is_some();
+        let name = recipe_name(mistake.recipe);
         match mistake.recipe {
             Recipe::SignFlip => {
-                self.push(Block::Section(Rich::text(format!("Mistake {k}: the sign"))));
+                self.push(Block::Section(Rich::text(format!("Mistake {k}: {name}"))));
                 self.para(
                     1,
                     Rich::text("The \"error\" ")
@@ -1483,9 +1484,7 @@ impl Doc {
                 self.stage(Rich::math(g).t(" in place of ").m("∂L/∂W"));
             }
             Recipe::NoActivationDerivative => {
-                self.push(Block::Section(Rich::text(format!(
-                    "Mistake {k}: no activation derivative"
-                ))));
+                self.push(Block::Section(Rich::text(format!("Mistake {k}: {name}"))));
                 self.para(
                     1,
                     Rich::math("∂L/∂y")
@@ -1502,9 +1501,7 @@ impl Doc {
                 self.stage(Rich::math(g).t(" in place of ").m(right));
             }
             Recipe::FlippedKernel => {
-                self.push(Block::Section(Rich::text(format!(
-                    "Mistake {k}: the filter gradient flipped"
-                ))));
+                self.push(Block::Section(Rich::text(format!("Mistake {k}: {name}"))));
                 let words = match layer.kernel {
                     Kernel::Correlation => Rich::text("The layer correlates, but the filter gradient is taken as a true convolution: ")
                         .m("g = rot180(X ⋆ δ)").t(" in place of ").m("∂L/∂W = X ⋆ δ"),
@@ -1537,11 +1534,12 @@ impl Doc {
     }
 }
 
+/// A recipe's name, in its section's heading and in the comparison table.
 fn recipe_name(recipe: Recipe) -> &'static str {
     match recipe {
         Recipe::SignFlip => "the sign",
         Recipe::NoActivationDerivative => "no activation derivative",
-        _ => "the filter gradient flipped",
+        Recipe::FlippedKernel => "the filter gradient flipped",
     }
 }
 
