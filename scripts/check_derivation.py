@@ -1585,8 +1585,14 @@ class Checker:
             self.after_L = self.sv["L"]
 
     def dy_line(self, ln, m):
+        self.scaled_difference(ln, m, "∂L/∂y", ("y", "t"))
+
+    def scaled_difference(self, ln, m, name, operands):
+        """`name[p,q] = a − b`, or `s·(a − b)` with Given's factor of ∂L/∂y: the lines of
+        ∂L/∂y (`y − t`) and of a mistake's error e (`t − y`)."""
         p, q, rhs, sign, result = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5)
-        key = f"∂L/∂y[{p},{q}]"
+        key = f"{name}[{p},{q}]"
+        first, second = operands
         self.check_place(ln, key)
         self.numeric_done(ln, key)
         stext, scale, body = split_scale(rhs)
@@ -1596,11 +1602,12 @@ class Checker:
         form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
         mm = re.fullmatch(form, body)
         if not mm:
-            self.fail(ln, f"{key}: not of the form {'s·(y − t)' if stext else 'y − t'}: {rhs!r}")
+            shape = f"s·({first} − {second})" if stext else f"{first} − {second}"
+            self.fail(ln, f"{key}: not of the form {shape}: {rhs!r}")
             self.store(key, ln, result, sign)
             return
-        rounded = [self.operand(ln, f"y[{p},{q}]", mm.group(1), key),
-                   self.operand(ln, f"t[{p},{q}]", mm.group(2), key)]
+        rounded = [self.operand(ln, f"{first}[{p},{q}]", mm.group(1), key),
+                   self.operand(ln, f"{second}[{p},{q}]", mm.group(2), key)]
         self.judge(ln, key, body, rounded, sign, result, scale)
         self.store(key, ln, result, sign)
 
@@ -2157,24 +2164,7 @@ class Checker:
         return None
 
     def e_line(self, ln, m):
-        p, q, rhs, sign, result = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5)
-        key = f"e[{p},{q}]"
-        self.check_place(ln, key)
-        self.numeric_done(ln, key)
-        stext, scale, body = split_scale(rhs)
-        self.count["structure"] += 1
-        if scale != self.gscale:
-            self.fail(ln, f"{key}: the factor differs from Given's ∂L/∂y", scale_text(self.gscale), stext or "1")
-        form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
-        mm = re.fullmatch(form, body)
-        if not mm:
-            self.fail(ln, f"{key}: not of the form {'s·(t − y)' if stext else 't − y'}: {rhs!r}")
-            self.store(key, ln, result, sign)
-            return
-        rounded = [self.operand(ln, f"t[{p},{q}]", mm.group(1), key),
-                   self.operand(ln, f"y[{p},{q}]", mm.group(2), key)]
-        self.judge(ln, key, body, rounded, sign, result, scale)
-        self.store(key, ln, result, sign)
+        self.scaled_difference(ln, m, "e", ("t", "y"))
 
     def mistake_forward(self, ln):
         """`A forward pass with these parameters:` the mistake's updated W and b replace step 1's."""

@@ -196,6 +196,12 @@ fn outcome<S: Scalar>(value: S, exact: bool) -> (bool, String) {
     (exact && !rounded, text)
 }
 
+/// `= v`, or `≈ v` unless `exact` and `v` is printed unrounded: a value given on its own.
+fn is_value<S: Scalar>(value: S, exact: bool) -> String {
+    let (exact, text) = outcome(value, exact);
+    format!("{} {text}", if exact { '=' } else { '≈' })
+}
+
 pub(crate) fn name(sym: Sym) -> String {
     let mut out = String::new();
     write_name(&mut out, sym);
@@ -765,17 +771,11 @@ impl Doc {
         self.push(matrix(1, label("X", "input", (h, w)), &g.input, false));
         self.push(matrix(1, label("W", "filter", (kh, kw)), &g.filter, false));
         match g.bias {
-            Some(b) => {
-                let (exact, b) = outcome(b, true);
-                let rel = if exact { '=' } else { '≈' };
-                self.para(1, Rich::math("b").t(" (bias) ").m(format!("{rel} {b}")));
-            }
+            Some(b) => self.para(1, Rich::math("b").t(" (bias) ").m(is_value(b, true))),
             None => self.para(1, Rich::text("no bias term")),
         }
         self.push(matrix(1, label("t", "target", (oh, ow)), &g.target, false));
-        let (exact, lr) = outcome(g.lr, true);
-        let rel = if exact { '=' } else { '≈' };
-        self.para(1, Rich::math("η").t(" (learning rate) ").m(format!("{rel} {lr}")));
+        self.para(1, Rich::math("η").t(" (learning rate) ").m(is_value(g.lr, true)));
         self.para(1, Rich::text("activation: ").and(describe_activation(layer.activation)));
         let loss = layer.loss;
         self.para(
@@ -1236,9 +1236,7 @@ impl Doc {
         let last = final_params(trace);
         self.push(matrix(1, Rich::text("final ").m("W"), &last.filter, last.filter_approx));
         if let Some((b, exact)) = last.bias {
-            let (exact, b) = outcome(b, exact);
-            let rel = if exact { '=' } else { '≈' };
-            self.para(1, Rich::text("final ").m(format!("b {rel} {b}")));
+            self.para(1, Rich::text("final ").m(format!("b {}", is_value(b, exact))));
         }
         let before = trace.steps.first().and_then(loss_value);
         if let (Some(before), Some(after)) = (before, loss_value(&trace.after)) {
