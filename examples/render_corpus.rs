@@ -1,6 +1,6 @@
 //! Writes the LaTeX and Markdown derivations of random specs, for KaTeX to check
-//! (`.ci/run`): every activation, loss, kernel, form and optional section, values from tiny
-//! to huge, and a few geometries.
+//! (`.ci/run`), and their plain text, for the independent checker: every activation, loss,
+//! kernel, form and optional section, values from tiny to huge, and a few geometries.
 //!
 //! `cargo run --example render_corpus -- DIR [COUNT]`
 
@@ -48,6 +48,7 @@ fn write<
     let d =
         train_with(&layer, lr, steps, &x, start, &t, extras).expect("a valid spec").with_form(form);
     fs::write(dir.join(format!("{k:04}.tex")), d.to_latex()).expect("writable");
+    fs::write(dir.join(format!("{k:04}.txt")), d.to_string()).expect("writable");
     fs::write(dir.join(format!("{k:04}.md")), d.to_markdown()).expect("writable");
 }
 

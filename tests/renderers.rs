@@ -38,9 +38,37 @@ fn names() -> Vec<String> {
 }
 
 /// The runs of digits, in order, with the notation's spellings made alike: `½` is `1/2`,
-/// `²` a `2`, and LaTeX's `\times 10^{` the `e` of an exponent.
+/// `²` a `2`, and the text's `·10⁻⁹` and LaTeX's `\times 10^{-9}` the `e−9` of an exponent.
 fn numbers(text: &str) -> Vec<String> {
-    let text = text.replace('½', "{1}{2}").replace('²', "^{2}").replace("\\times 10^{", "e");
+    const SUPERSCRIPTS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `·10` followed by superscript digits is a power of ten.
+        if c == '·' {
+            let rest: String = chars.clone().take(3).collect();
+            let mut three = rest.chars();
+            if three.next() == Some('1')
+                && three.next() == Some('0')
+                && three.next().is_some_and(|s| s == '⁻' || SUPERSCRIPTS.contains(&s))
+            {
+                chars.next();
+                chars.next();
+                plain.push('e');
+                while let Some(&s) = chars.peek() {
+                    match SUPERSCRIPTS.iter().position(|&d| d == s) {
+                        Some(d) => plain.push(char::from(b'0' + u8::try_from(d).unwrap_or(0))),
+                        None if s == '⁻' => plain.push('−'),
+                        None => break,
+                    }
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        plain.push(c);
+    }
+    let text = plain.replace('½', "{1}{2}").replace('²', "^{2}").replace("\\times 10^{", "e");
     let mut runs = Vec::new();
     let mut run = String::new();
     for c in text.chars() {

@@ -3,19 +3,38 @@
 //! A value whose shortest round-trip decimal is short (what a user types, and what exact
 //! arithmetic on such values usually gives) is written exactly: `3`, `−2`, `0.5`, `0.125`.
 //! A long one (`0.30000000000000004`, `1/3`, `σ(3)`) is rounded to [`SIGNIFICANT_DIGITS`]
-//! significant digits, and the caller is told so that it can print `≈`.
+//! significant digits, or to more when a caller asks for them, and the caller is told that it
+//! was rounded so that it can print `≈`.
+//!
+//! Every digit shown is significant: a rounded value too large to show its digits before the
+//! decimal point is written in scientific notation (`1.23442·10⁷`, never `12344200`), as are
+//! values far from 1 (`3.33333·10⁻¹⁰`, `1·10²⁰⁰`).
 
 use core::cell::RefCell;
-use core::fmt::Write;
 
 /// Significant digits kept when a value has to be rounded.
 pub const SIGNIFICANT_DIGITS: usize = 6;
 
+/// The significant digits that write any `f64` so that it reads back as itself: its shortest
+/// round-trip decimal never has more.
+pub(crate) const ROUND_TRIP_DIGITS: usize = 17;
+
+/// The most significant digits an operand is ever written with. Past [`ROUND_TRIP_DIGITS`] a
+/// value is written as the decimal expansion of its binary value, rounded: what it takes to
+/// show a cancellation such as `y − t` with `y = 1.0000000000000015543…` exactly enough.
+pub(crate) const MAX_DIGITS: usize = 40;
+
 /// A value whose shortest decimal has at most this many significant digits is written exactly.
 const EXACT_DIGITS: usize = 10;
 
-/// Decimal exponents written in plain positional notation; outside them, `1.5e−9`.
-const PLAIN_EXPONENTS: core::ops::RangeInclusive<i32> = -6..=15;
+/// The smallest decimal exponent written in plain positional notation (`0.000001`); below it,
+/// `1.5·10⁻⁹`.
+const PLAIN_LOW: i32 = -6;
+
+/// The largest decimal exponent of an exactly written value in plain notation
+/// (`123456789012345`); above it, `1·10²⁰`. A rounded value is plain only while its digits
+/// reach the decimal point.
+const PLAIN_HIGH: i32 = 15;
 
 /// Entries of the cache of written numbers: a derivation prints the same few values (an
 /// input entry, a weight, a `δ`) many times over, and writing a double is the costly part of
@@ -26,13 +45,14 @@ const CACHE_ENTRIES: usize = 1024;
 type Written = Option<(u64, Box<str>, bool)>;
 
 std::thread_local! {
-    /// Recently written numbers by their bits, direct-mapped: bounded, and never stale, since
-    /// the text of a value never changes.
+    /// Recently written numbers at the default precision, by their bits, direct-mapped:
+    /// bounded, and never stale, since the text of a value never changes.
     static WRITTEN: RefCell<Vec<Written>> =
         RefCell::new(vec![None; CACHE_ENTRIES]);
 }
 
-/// Appends `value` to `out` with a real minus sign (`−`); returns whether it was rounded.
+/// Appends `value` to `out` with a real minus sign (`−`), rounded to [`SIGNIFICANT_DIGITS`]
+/// if its shortest decimal is long; returns whether it was rounded.
 pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
     let bits = value.to_bits();
     // Fibonacci hashing of the bits onto the cache's slots.
@@ -49,13 +69,26 @@ pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
         return rounded;
     }
     let mut text = String::new();
-    let rounded = write_uncached(value, &mut text);
+    let rounded = write_uncached(value, SIGNIFICANT_DIGITS, &mut text);
     out.push_str(&text);
     WRITTEN.with_borrow_mut(|cache| cache[slot] = Some((bits, text.into_boxed_str(), rounded)));
     rounded
 }
 
-fn write_uncached(value: f64, out: &mut String) -> bool {
+/// [`write_f64`] with `digits` significant digits (at least [`SIGNIFICANT_DIGITS`], at most
+/// [`MAX_DIGITS`]) where it has to round: what an equation uses when six digits of its
+/// operands cannot show how its result follows from them. At [`ROUND_TRIP_DIGITS`] a value is
+/// its shortest round-trip decimal, which counts as exact; with more digits than that, a value
+/// whose shortest decimal is long is written from the decimal expansion of its binary value,
+/// and counts as rounded.
+pub(crate) fn write_f64_digits(value: f64, digits: usize, out: &mut String) -> bool {
+    if digits <= SIGNIFICANT_DIGITS {
+        return write_f64(value, out);
+    }
+    write_uncached(value, digits.min(MAX_DIGITS), out)
+}
+
+fn write_uncached(value: f64, digits: usize, out: &mut String) -> bool {
     if value.is_nan() {
         out.push_str("NaN");
         return false;
@@ -72,43 +105,100 @@ fn write_uncached(value: f64, out: &mut String) -> bool {
         out.push('0');
         return false;
     }
-    let (digits, exponent) = shortest_digits(magnitude);
-    let whole = magnitude.fract() == 0.0 && magnitude < 1e15;
-    let rounded = !(digits <= EXACT_DIGITS || whole);
-    let shown = if rounded { round_significant(magnitude) } else { magnitude };
-    // A whole number below 1e15 always has a plain exponent.
-    if PLAIN_EXPONENTS.contains(&exponent) {
-        let _ = write!(out, "{shown}");
-    } else {
-        let scientific = format!("{shown:e}");
-        out.push_str(&scientific.replace('-', "−"));
+    let (shortest, exponent) = decimal_digits(&format!("{magnitude:e}"));
+    let whole = magnitude.fract() == 0.0 && exponent <= PLAIN_HIGH;
+    let exact_up_to = if digits > ROUND_TRIP_DIGITS { EXACT_DIGITS } else { digits };
+    if shortest.len() <= EXACT_DIGITS.max(exact_up_to) || whole {
+        let plain = (PLAIN_LOW..=PLAIN_HIGH).contains(&exponent);
+        layout(&shortest, exponent, plain, out);
+        return false;
     }
-    rounded
+    let (rounded, exponent) = decimal_digits(&format!("{magnitude:.prec$e}", prec = digits - 1));
+    // Plain only while every digit shown is one of the significant ones: `216900`, not
+    // `12344200` for 1.23442·10⁷.
+    let plain = exponent >= PLAIN_LOW && exponent < i32::try_from(digits).unwrap_or(i32::MAX);
+    layout(&rounded, exponent, plain, out);
+    true
 }
 
-/// The number of significant digits of the shortest round-trip decimal, and its exponent.
-fn shortest_digits(magnitude: f64) -> (usize, i32) {
-    let scientific = format!("{magnitude:e}");
+/// The significant digits (trailing zeros dropped) and the decimal exponent of a number
+/// written by `{:e}`: `1.2500e3` is `("125", 3)`.
+fn decimal_digits(scientific: &str) -> (String, i32) {
     let (mantissa, exponent) =
         scientific.split_once('e').expect("`{:e}` always writes an exponent");
-    let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
     (digits, exponent.parse().expect("`{:e}` writes a whole exponent"))
 }
 
-/// The double nearest to `magnitude` rounded to [`SIGNIFICANT_DIGITS`] significant digits.
-fn round_significant(magnitude: f64) -> f64 {
-    format!("{magnitude:.prec$e}", prec = SIGNIFICANT_DIGITS - 1)
-        .parse()
-        .expect("`{:e}` output parses back")
+/// Writes `0.d₁d₂… × 10^(exponent + 1)` in plain notation or as `d₁.d₂…·10ⁿ`.
+fn layout(digits: &str, exponent: i32, plain: bool, out: &mut String) {
+    if !plain {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str("·10");
+        push_superscript(exponent, out);
+        return;
+    }
+    if let Ok(point) = usize::try_from(exponent) {
+        // `point + 1` digits before the decimal point, zeros where `digits` runs out.
+        for k in 0..=point {
+            out.push(char::from(*digits.as_bytes().get(k).unwrap_or(&b'0')));
+        }
+        if digits.len() > point + 1 {
+            out.push('.');
+            out.push_str(&digits[point + 1..]);
+        }
+    } else {
+        out.push_str("0.");
+        for _ in 1..exponent.unsigned_abs() {
+            out.push('0');
+        }
+        out.push_str(digits);
+    }
+}
+
+/// Superscript digits for an exponent: `⁻¹⁰`.
+fn push_superscript(exponent: i32, out: &mut String) {
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    if exponent < 0 {
+        out.push('⁻');
+    }
+    for digit in exponent.unsigned_abs().to_string().bytes() {
+        out.push(DIGITS[usize::from(digit - b'0')]);
+    }
+}
+
+/// The value of a superscript digit (`⁷` is 7), or `None` for any other character.
+pub(crate) fn superscript_digit(c: char) -> Option<u32> {
+    match c {
+        '⁰' => Some(0),
+        '¹' => Some(1),
+        '²' => Some(2),
+        '³' => Some(3),
+        c @ '⁴'..='⁹' => Some(u32::from(c) - u32::from('⁴') + 4),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::write_f64;
+    use super::{MAX_DIGITS, superscript_digit, write_f64, write_f64_digits};
 
     fn show(value: f64) -> (String, bool) {
         let mut out = String::new();
         let rounded = write_f64(value, &mut out);
+        (out, rounded)
+    }
+
+    fn show_digits(value: f64, digits: usize) -> (String, bool) {
+        let mut out = String::new();
+        let rounded = write_f64_digits(value, digits, &mut out);
         (out, rounded)
     }
 
@@ -123,6 +213,12 @@ mod tests {
             (1e-6, "0.000001"),
             (123_456_789_012.0, "123456789012"),
             (0.123_456_789, "0.123456789"),
+            (4968.75, "4968.75"),
+            (1e15, "1000000000000000"),
+            (1e20, "1·10²⁰"),
+            (-1.5e-9, "−1.5·10⁻⁹"),
+            (1e200, "1·10²⁰⁰"),
+            (5e-324, "5·10⁻³²⁴"),
         ] {
             assert_eq!(show(value), (text.to_owned(), false), "{value:?}");
         }
@@ -136,11 +232,45 @@ mod tests {
             (-2.0 / 3.0, "−0.666667"),
             (1.0 / (1.0 + (-3.0_f64).exp()), "0.952574"),
             (2.999_999_999_999_999_6, "3"),
-            (1.0 / 3.0e9, "3.33333e−10"),
-            (1e20 / 3.0, "3.33333e19"),
+            (1.0 / 3.0e9, "3.33333·10⁻¹⁰"),
+            (1e20 / 3.0, "3.33333·10¹⁹"),
+            (216_900.402_123_456_7, "216900"),
+            (216_900.871_123_456_7, "216901"),
         ] {
             assert_eq!(show(value), (text.to_owned(), true), "{value:?}");
         }
+    }
+
+    #[test]
+    fn rounded_values_never_show_digits_that_are_not_significant() {
+        // 12344238.28125 has 13 significant digits; six of them are 1.23442·10⁷, and
+        // `12344200` would pass its last two zeros off as exact.
+        assert_eq!(show(12_344_238.281_25), ("1.23442·10⁷".to_owned(), true));
+        assert_eq!(show(-999_990_000.123_456_7), ("−9.9999·10⁸".to_owned(), true));
+        // Rounding up to the next power of ten.
+        assert_eq!(show(999_999.712_345_678), ("1·10⁶".to_owned(), true));
+        assert_eq!(show(99_999.971_234_567_8), ("100000".to_owned(), true));
+    }
+
+    #[test]
+    fn more_digits_where_asked_up_to_the_round_trip_form() {
+        let y = 1.0 / (1.0 + (-17.0_f64).exp());
+        assert_eq!(show(y), ("1".to_owned(), true));
+        assert_eq!(show_digits(y, 9), ("0.999999959".to_owned(), true));
+        assert_eq!(show_digits(y, 17), (format!("{y}"), false));
+        assert_eq!(show_digits(12_344_238.281_25, 8), ("12344238".to_owned(), true));
+        assert_eq!(show_digits(12_344_238.281_25, 9), ("12344238.3".to_owned(), true));
+        assert_eq!(show_digits(0.5, 12), ("0.5".to_owned(), false));
+        // Past the round-trip form: the binary value's own digits.
+        let y = 1.000_000_000_000_001_6;
+        assert_eq!(show_digits(y, 17), ("1.0000000000000016".to_owned(), false));
+        assert_eq!(show_digits(y, 22), ("1.000000000000001554312".to_owned(), true));
+        assert_eq!(
+            show_digits(y, MAX_DIGITS),
+            ("1.000000000000001554312234475219156593084".to_owned(), true)
+        );
+        // A short decimal is what the user wrote: it stays as it is.
+        assert_eq!(show_digits(0.1, MAX_DIGITS), ("0.1".to_owned(), false));
     }
 
     #[test]
@@ -148,5 +278,13 @@ mod tests {
         assert_eq!(show(f64::NAN).0, "NaN");
         assert_eq!(show(f64::INFINITY).0, "∞");
         assert_eq!(show(f64::NEG_INFINITY).0, "−∞");
+    }
+
+    #[test]
+    fn superscripts_read_back() {
+        let digits: Vec<Option<u32>> = "⁰¹²³⁴⁵⁶⁷⁸⁹x".chars().map(superscript_digit).collect();
+        let mut expected: Vec<Option<u32>> = (0..10).map(Some).collect();
+        expected.push(None);
+        assert_eq!(digits, expected);
     }
 }

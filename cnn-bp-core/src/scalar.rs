@@ -46,9 +46,29 @@ pub trait Scalar:
     /// Whether this value is a finite number (neither infinite nor NaN).
     fn is_finite(self) -> bool;
 
-    /// Appends this value as a person writes it (`3`, `−2`, `0.5`, `0.952574`) and returns
-    /// whether the written text is rounded (then a derivation prints `≈` instead of `=`).
+    /// Appends this value as a person writes it (`3`, `−2`, `0.5`, `0.952574`, `1.23442·10⁷`)
+    /// and returns whether the written text is rounded (then a derivation prints `≈` instead of
+    /// `=`).
     fn write_number(self, out: &mut String) -> bool;
+
+    /// [`write_number`](Scalar::write_number) with at least `digits` significant digits where
+    /// the value has to be rounded: what an equation prints when six digits of its operands
+    /// cannot show how its result follows from them. A type whose values are always written
+    /// exactly keeps the default, which ignores `digits`.
+    ///
+    /// ```
+    /// use cnn_bp_core::Scalar;
+    ///
+    /// let y = 1.0 / (1.0 + (-17.0_f64).exp()); // σ(17) = 0.999999958600624…
+    /// let (mut six, mut nine) = (String::new(), String::new());
+    /// assert!(y.write_number(&mut six));
+    /// assert!(y.write_number_digits(9, &mut nine));
+    /// assert_eq!((six.as_str(), nine.as_str()), ("1", "0.999999959"));
+    /// ```
+    fn write_number_digits(self, digits: usize, out: &mut String) -> bool {
+        let _ = digits;
+        self.write_number(out)
+    }
 }
 
 /// A [`Scalar`] with the transcendental functions that sigmoid and tanh need.
@@ -89,6 +109,10 @@ impl Scalar for f64 {
 
     fn write_number(self, out: &mut String) -> bool {
         crate::number::write_f64(self, out)
+    }
+
+    fn write_number_digits(self, digits: usize, out: &mut String) -> bool {
+        crate::number::write_f64_digits(self, digits, out)
     }
 }
 

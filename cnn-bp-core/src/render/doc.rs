@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use super::exact;
 use crate::layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase};
+use crate::number::SIGNIFICANT_DIGITS;
 use crate::scalar::Scalar;
 use crate::trace::{
     Equation, Expr, GradientCheck, Grid, Mistake, Operand, Recipe, Section, Sym, Term, Trace,
@@ -103,6 +104,11 @@ pub(crate) struct Eq {
     pub(crate) result: Option<(bool, String)>,
     /// Why, in brackets after the equation.
     pub(crate) reason: Option<Rich>,
+    /// The significant digits of its operands where they are rounded: six, or more where six
+    /// cannot show how the result follows from them.
+    pub(crate) digits: usize,
+    /// The significant digits of its result where it is rounded.
+    pub(crate) result_digits: usize,
 }
 
 /// One block of the document. `depth` is the indentation of the plain-text form.
@@ -140,7 +146,7 @@ pub(crate) fn document<S: Scalar>(trace: &Trace<S>, form: Form) -> Vec<Block> {
         doc.step(trace, k, section, first_non_finite.as_ref());
         next = k + 1;
     }
-    doc.result(trace);
+    doc.result(trace, first_non_finite.as_ref());
     if !trace.checks.is_empty() {
         doc.checks(trace);
     }
@@ -175,8 +181,13 @@ struct Doc {
 
 /// A value as printed, and whether printing rounded it.
 pub(crate) fn num<S: Scalar>(value: S) -> (String, bool) {
+    num_at(value, SIGNIFICANT_DIGITS)
+}
+
+/// A value as printed with `digits` significant digits where it is rounded.
+pub(crate) fn num_at<S: Scalar>(value: S, digits: usize) -> (String, bool) {
     let mut text = String::new();
-    let rounded = value.write_number(&mut text);
+    let rounded = value.write_number_digits(digits, &mut text);
     (text, rounded)
 }
 
@@ -184,22 +195,48 @@ pub(crate) fn val<S: Scalar>(value: S) -> String {
     num(value).0
 }
 
-/// A value inside a product or after a minus sign: negative values get parentheses.
-fn factor<S: Scalar>(value: S) -> String {
-    let text = val(value);
-    if value < S::ZERO { format!("({text})") } else { text }
+/// A value on its own, outside an equation (a table cell, `L: a → b`): `≈` in front when it
+/// is rounded, so that no rounded number passes for an exact one.
+fn approx_at<S: Scalar>(value: S, digits: usize) -> String {
+    match num_at(value, digits) {
+        (text, true) => format!("≈{text}"),
+        (text, false) => text,
+    }
 }
 
-/// The printed result: exact (`=`) only if `exact` and the value is printed unrounded.
-fn outcome<S: Scalar>(value: S, exact: bool) -> (bool, String) {
-    let (text, rounded) = num(value);
-    (exact && !rounded, text)
+fn approx<S: Scalar>(value: S) -> String {
+    approx_at(value, SIGNIFICANT_DIGITS)
+}
+
+/// Two values whose difference is the point (the loss before and after), each marked `≈`
+/// where rounded, with as many digits as show that difference.
+fn compared<S: Scalar>(a: S, b: S) -> (String, String) {
+    let digits = exact::resolving_digits(a, b);
+    (approx_at(a, digits), approx_at(b, digits))
+}
+
+/// A value inside a product or squared: in parentheses when negative or written with a power
+/// of ten (`2·(−1)`, `2·(1.5·10⁷)`, `(1.5·10⁻⁸)²`).
+fn factor_at<S: Scalar>(value: S, digits: usize) -> String {
+    let text = num_at(value, digits).0;
+    if value < S::ZERO || text.contains('·') { format!("({text})") } else { text }
+}
+
+/// A value after a plus or minus sign: in parentheses when negative (`1 − (−2)`).
+fn signed_at<S: Scalar>(value: S, digits: usize) -> String {
+    let text = num_at(value, digits).0;
+    if value < S::ZERO { format!("({text})") } else { text }
 }
 
 /// `= v`, or `≈ v` unless `exact` and `v` is printed unrounded: a value given on its own.
 fn is_value<S: Scalar>(value: S, exact: bool) -> String {
-    let (exact, text) = outcome(value, exact);
-    format!("{} {text}", if exact { '=' } else { '≈' })
+    let (text, rounded) = num(value);
+    format!("{} {text}", if exact && !rounded { '=' } else { '≈' })
+}
+
+/// `sym = v`, or `sym ≈ v` when `v` is rounded: a value quoted in a note.
+fn quoted<S: Scalar>(sym: Sym, value: S) -> String {
+    format!("{} {}", name(sym), is_value(value, true))
 }
 
 pub(crate) fn name(sym: Sym) -> String {
@@ -268,25 +305,33 @@ fn scale_prefix(scale: Scale) -> String {
 // ---------------------------------------------------------------------------------------------
 // Equations
 
-/// How a term is written: with numbers, or with the names of its operands.
+/// How a term is written: with numbers (with so many significant digits where they are
+/// rounded), or with the names of its operands.
 #[derive(Clone, Copy)]
 enum Style {
-    Numbers,
+    Numbers(usize),
     Names,
 }
 
-/// Appends an operand: its name, or its value (in brackets when negative inside a product
-/// or after a minus sign).
-fn operand<S: Scalar>(out: &mut String, op: &Operand<S>, style: Style, in_product: bool) {
-    match style {
-        Style::Names => write_name(out, op.sym),
-        Style::Numbers if in_product && op.value < S::ZERO => {
-            out.push('(');
-            op.value.write_number(out);
-            out.push(')');
-        }
-        Style::Numbers => {
-            op.value.write_number(out);
+/// Where an operand stands, which decides its brackets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// First, or on its own.
+    Alone,
+    /// After a `+` or `−`: negative values in brackets.
+    Signed,
+    /// A factor of a product: negative values and powers of ten in brackets.
+    Factor,
+}
+
+/// Appends an operand: its name, or its value with the brackets its place needs.
+fn operand<S: Scalar>(out: &mut String, op: &Operand<S>, style: Style, place: Place) {
+    match (style, place) {
+        (Style::Names, _) => write_name(out, op.sym),
+        (Style::Numbers(digits), Place::Factor) => out.push_str(&factor_at(op.value, digits)),
+        (Style::Numbers(digits), Place::Signed) => out.push_str(&signed_at(op.value, digits)),
+        (Style::Numbers(digits), Place::Alone) => {
+            op.value.write_number_digits(digits, out);
         }
     }
 }
@@ -294,19 +339,19 @@ fn operand<S: Scalar>(out: &mut String, op: &Operand<S>, style: Style, in_produc
 fn term<S: Scalar>(out: &mut String, term: &Term<S>, style: Style, alone: bool) {
     match term {
         Term::Product(a, b) => {
-            operand(out, a, style, true);
+            operand(out, a, style, Place::Factor);
             out.push('·');
-            operand(out, b, style, true);
+            operand(out, b, style, Place::Factor);
         }
-        Term::Single(a) => operand(out, a, style, !alone),
+        Term::Single(a) => operand(out, a, style, if alone { Place::Alone } else { Place::Signed }),
         Term::Diff(a, b) | Term::SquaredDiff(a, b) => {
             let bracketed = !alone || matches!(term, Term::SquaredDiff(..));
             if bracketed {
                 out.push('(');
             }
-            operand(out, a, style, false);
+            operand(out, a, style, Place::Alone);
             out.push_str(" − ");
-            operand(out, b, style, true);
+            operand(out, b, style, Place::Signed);
             if bracketed {
                 out.push(')');
             }
@@ -360,15 +405,20 @@ fn symbolic<S: Scalar>(eq: &Equation<S>) -> String {
 /// names first (in the numeric form), so that every number can be traced to where it came
 /// from.
 pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
-    let result = Some(outcome(eq.value, exact::holds(eq)));
+    let layout = exact::layout(eq);
+    let (text, rounded) = num_at(eq.value, layout.result);
+    let digits = layout.operands;
     let mut out = Eq {
         lhs: name(eq.lhs),
         assign: false,
         named: None,
         chain: Vec::new(),
-        result,
+        result: Some((layout.exact && !rounded, text)),
         reason: None,
+        digits,
+        result_digits: layout.result,
     };
+    let numbers = Style::Numbers(digits);
     match &eq.expr {
         Expr::Sum { scale, terms } => {
             if terms.is_empty() {
@@ -381,14 +431,15 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
             if named && form == Form::Numeric {
                 out.named = Some(sum(*scale, terms, Style::Names));
             }
-            out.chain.push(sum(*scale, terms, Style::Numbers));
+            out.chain.push(sum(*scale, terms, numbers));
         }
         Expr::Activate { f, z } => {
-            out.chain.push(activation(*f, &val(z.value)));
+            out.chain.push(activation(*f, &num_at(z.value, digits).0));
             if let Activation::LeakyRelu { slope } = f
                 && z.value < S::ZERO
             {
-                out.chain.push(format!("{}·{}", val(*slope), factor(z.value)));
+                let (slope, z) = (factor_at(*slope, digits), factor_at(z.value, digits));
+                out.chain.push(format!("{slope}·{z}"));
             }
         }
         Expr::Slope { f, z, y, case } => {
@@ -396,11 +447,13 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
                 match f {
                     Activation::Sigmoid => {
                         out.chain.push("y·(1 − y)".to_owned());
-                        out.chain.push(format!("{0}·(1 − {0})", factor(y.value)));
+                        let (factor, signed) =
+                            (factor_at(y.value, digits), signed_at(y.value, digits));
+                        out.chain.push(format!("{factor}·(1 − {signed})"));
                     }
                     Activation::Tanh => {
                         out.chain.push("1 − y²".to_owned());
-                        out.chain.push(format!("1 − {}²", factor(y.value)));
+                        out.chain.push(format!("1 − {}²", factor_at(y.value, digits)));
                     }
                     _ => {}
                 }
@@ -411,11 +464,16 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
             out.assign = true;
             out.chain.push(format!(
                 "{} − {}·{}",
-                val(param.value),
-                factor(*lr),
-                factor(grad.value)
+                num_at(param.value, digits).0,
+                factor_at(*lr, digits),
+                factor_at(grad.value, digits)
             ));
         }
+    }
+    if layout.rounding_in_f64 {
+        let exact = exact::exact_value(eq, digits)
+            .map_or_else(String::new, |v| format!(": exactly, these numbers give {}", approx(v)));
+        out.reason = Some(Rich::text(format!("f64 rounding{exact}")));
     }
     out
 }
@@ -429,6 +487,8 @@ fn symbolic_equation<S: Scalar>(eq: &Equation<S>) -> Eq {
         chain: vec![symbolic(eq)],
         result: None,
         reason: None,
+        digits: SIGNIFICANT_DIGITS,
+        result_digits: SIGNIFICANT_DIGITS,
     }
 }
 
@@ -445,7 +505,7 @@ fn activation(f: Activation, a: &str) -> String {
 
 /// Why a piecewise-linear derivative has its value: `(z[0,0] = 3 > 0)`.
 fn slope_reason<S: Scalar>(f: Activation, case: SlopeCase, z: &Operand<S>) -> Option<Rich> {
-    let z_is = format!("{} = {}", name(z.sym), val(z.value));
+    let z_is = quoted(z.sym, z.value);
     let reason = match (f, case) {
         (_, SlopeCase::Positive) => Rich::math(format!("{z_is} > 0")),
         (Activation::LeakyRelu { .. }, SlopeCase::Negative) => {
@@ -576,7 +636,7 @@ fn describe_activation(f: Activation) -> Rich {
             Rich::default().c("tanh").t(", ").m("y = tanh(z)").t("; ").m("f′ = 1 − y²")
         }
         Activation::LeakyRelu { slope } => {
-            let a = val(slope);
+            let a = approx(slope);
             Rich::default()
                 .c(format!("leaky_relu({a})"))
                 .t(", ")
@@ -760,10 +820,18 @@ impl Doc {
         let (kh, kw) = g.filter.shape();
         let (oh, ow) = g.target.shape();
         let plural = if g.steps == 1 { "" } else { "s" };
-        self.push(Block::Title(Rich::text(format!(
-            "Training one convolutional layer: {} step{plural} of gradient descent",
-            g.steps
-        ))));
+        let title = match trace.taken {
+            taken if taken == g.steps => format!("{taken} step{plural} of gradient descent"),
+            0 => format!(
+                "no step of gradient descent ({} asked for; a given value is not finite)",
+                g.steps
+            ),
+            taken => format!(
+                "{taken} of {} steps of gradient descent (then a value stopped being finite)",
+                g.steps
+            ),
+        };
+        self.push(Block::Title(Rich::text(format!("Training one convolutional layer: {title}"))));
         self.push(Block::Section(Rich::text("Given")));
         let label = |name: &'static str, what: &str, (r, c): (usize, usize)| {
             Rich::math(name).t(format!(" ({what}, ")).m(format!("{r}×{c}")).t(")")
@@ -824,7 +892,7 @@ impl Doc {
                 let t = t.to_f64();
                 t < low || t > high || (!closed_low && t == low) || t == high
             })
-            .map(|((r, c), t)| format!("{} = {}", name(Sym::T(r, c)), val(t)))
+            .map(|((r, c), t)| quoted(Sym::T(r, c), t))
             .collect();
         if outside.is_empty() {
             return;
@@ -960,7 +1028,7 @@ impl Doc {
                 .t(" where ")
                 .m("z > 0")
                 .t(", ")
-                .m(format!("{}·z", val(slope)))
+                .m(format!("{}·z", approx(slope)))
                 .t(" elsewhere"),
             _ => Rich::math(format!("y = {}", activation(f, "z"))),
         };
@@ -982,7 +1050,7 @@ impl Doc {
         if let (Some(before), Some(after)) = (before, after)
             && after > before
         {
-            let (before, after) = (val(before), val(after));
+            let (before, after) = compared(before, after);
             self.note(
                 2,
                 Rich::text("the loss rose from ")
@@ -1091,7 +1159,7 @@ impl Doc {
                         .t(" exactly: ")
                         .c("leaky_relu")
                         .t(" uses its slope ")
-                        .m(val(slope))
+                        .m(approx(slope))
                         .t(" there, as PyTorch does."),
                 );
             }
@@ -1117,8 +1185,7 @@ impl Doc {
             Activation::Sigmoid => ("sigmoid", "y·(1 − y)"),
             _ => ("tanh", "1 − y²"),
         };
-        let ys: Vec<String> =
-            saturated.iter().map(|(_, y, v)| format!("{} = {}", name(*y), val(*v))).collect();
+        let ys: Vec<String> = saturated.iter().map(|(_, y, v)| quoted(*y, *v)).collect();
         let deltas = names(saturated.iter().map(|(z, ..)| delta_of(*z)));
         self.note(
             2,
@@ -1198,11 +1265,14 @@ impl Doc {
         self.equations(section, |s| s == Sym::B);
     }
 
-    fn result<S: Scalar>(&mut self, trace: &Trace<S>) {
+    fn result<S: Scalar>(&mut self, trace: &Trace<S>, first_non_finite: Option<&NonFinite>) {
         let g = &trace.given;
         let taken = trace.taken;
         let plural = if taken == 1 { "" } else { "s" };
-        self.push(Block::Section(Rich::text(format!("Result after {taken} step{plural}"))));
+        self.push(Block::Section(Rich::text(match taken {
+            0 => "Result: no step taken".to_owned(),
+            _ => format!("Result after {taken} step{plural}"),
+        })));
         if trace.stopped_early && taken > 0 {
             self.note(
                 1,
@@ -1216,12 +1286,13 @@ impl Doc {
         if let Some(rise) = trace.first_rise
             && !trace.steps.iter().any(|s| s.step == Some(rise.step))
         {
+            let (before, after) = compared(rise.before, rise.after);
             self.note(
                 1,
                 Rich::text(format!("the loss first rose at step {}, from ", rise.step + 1))
-                    .m(val(rise.before))
+                    .m(before)
                     .t(" to ")
-                    .m(val(rise.after))
+                    .m(after)
                     .t(format!(", after step {}'s update (", rise.step))
                     .m("η")
                     .t(" may be too large)."),
@@ -1233,6 +1304,7 @@ impl Doc {
         let n = g.target.shape();
         self.stage(Rich::text("Loss: ").m(loss_formula(g.layer.loss, n.0 * n.1)));
         self.equations(&trace.after, |s| s == Sym::Loss);
+        self.after_not_finite(trace, first_non_finite);
         let last = final_params(trace);
         self.push(matrix(1, Rich::text("final ").m("W"), &last.filter, last.filter_approx));
         if let Some((b, exact)) = last.bias {
@@ -1249,9 +1321,10 @@ impl Doc {
             } else {
                 "unchanged"
             };
+            let (shown_before, shown_after) = compared(before, after);
             self.para(
                 1,
-                Rich::math(format!("L: {} → {}", val(before), val(after))).t(format!(" ({trend})")),
+                Rich::math(format!("L: {shown_before} → {shown_after}")).t(format!(" ({trend})")),
             );
             if taken > 0 {
                 self.rise_note(trace.steps.last().and_then(loss_value), Some(after), taken);
@@ -1260,6 +1333,33 @@ impl Doc {
         if taken > 1 {
             self.summary(trace);
         }
+    }
+
+    /// A note on the last forward pass when it holds a value that is not a finite number: the
+    /// first one, if it appeared there, or else what carried it there.
+    fn after_not_finite<S: Scalar>(&mut self, trace: &Trace<S>, first: Option<&NonFinite>) {
+        let Some(eq) = trace.after.equations.iter().find(|eq| !eq.value.is_finite()) else {
+            return;
+        };
+        let what = quoted(eq.lhs, eq.value);
+        let text = match first {
+            Some(bad) if bad.origin == Origin::After => Rich::math(what).t(
+                " is the first value that is not a finite number: the final parameters overflow the forward pass, so the final loss is meaningless.",
+            ),
+            Some(bad) => {
+                let place = match bad.origin {
+                    Origin::Given => "given".to_owned(),
+                    Origin::Step(k) => format!("in step {}", k + 1),
+                    Origin::After => String::new(),
+                };
+                Rich::math(what)
+                    .t(" is not a finite number either (the first was ")
+                    .m(format!("{} = {}", name(bad.sym), bad.value))
+                    .t(format!(", {place}), so the final loss is meaningless."))
+            }
+            None => return,
+        };
+        self.note(1, text);
     }
 
     /// One row per step (or per sampled step of a long run): the loss and the parameters that
@@ -1272,19 +1372,39 @@ impl Doc {
         if g.bias.is_some() {
             header.push(Rich::math("b"));
         }
-        let number = |v: Option<S>| Rich::math(v.map(val).unwrap_or_default());
-        let mut rows = Vec::new();
-        for summary in &trace.summary {
-            let mut row =
-                vec![Rich::math((summary.step + 1).to_string()), number(Some(summary.loss))];
-            row.extend(summary.params.iter().map(|&p| number(Some(p))));
-            rows.push(row);
-        }
+        // The loss and the parameters of each row, then of the final parameters.
+        let mut values: Vec<Vec<Option<S>>> = trace
+            .summary
+            .iter()
+            .map(|row| core::iter::once(row.loss).chain(row.params.iter().copied()).map(Some))
+            .map(Iterator::collect)
+            .collect();
         let Final { filter, bias, .. } = final_params(trace);
-        let mut last = vec![Rich::text("final"), number(loss_value(&trace.after))];
-        last.extend(filter.entries().map(|(_, v)| number(Some(v))));
-        last.extend(bias.map(|(b, _)| number(Some(b))));
-        rows.push(last);
+        let mut last = vec![loss_value(&trace.after)];
+        last.extend(filter.entries().map(|(_, v)| Some(v)));
+        last.extend(bias.map(|(b, _)| Some(b)));
+        values.push(last);
+        // A value that changed from one row to the next never prints as the one above it.
+        let digits = |r: usize, c: usize| {
+            let at = |r: usize| values.get(r).and_then(|row| row.get(c).copied().flatten());
+            let differs = |other: Option<S>| {
+                at(r)
+                    .zip(other)
+                    .map_or(SIGNIFICANT_DIGITS, |(a, b)| exact::distinguishing_digits(a, b))
+            };
+            differs(r.checked_sub(1).and_then(at)).max(differs(at(r + 1)))
+        };
+        let mut rows = Vec::with_capacity(values.len());
+        for (r, row) in values.iter().enumerate() {
+            let label = trace.summary.get(r).map_or_else(
+                || Rich::text("final"),
+                |summary| Rich::math((summary.step + 1).to_string()),
+            );
+            let cells = row.iter().enumerate().map(|(c, v)| {
+                Rich::math(v.map(|v| approx_at(v, digits(r, c))).unwrap_or_default())
+            });
+            rows.push(core::iter::once(label).chain(cells).collect());
+        }
         let mut caption = Rich::text("Summary: the loss and the parameters each step started from");
         if trace.summary.len() < trace.taken {
             caption = caption.t(format!(
@@ -1311,10 +1431,8 @@ impl Doc {
         let mut largest: Option<(S, Sym, usize)> = None;
         for check in &trace.checks {
             self.check(trace, check);
-            for entry in check.entries.iter().filter(|e| e.kink.is_none()) {
-                if largest
-                    .is_none_or(|(d, ..)| entry.difference > d || !entry.difference.is_finite())
-                {
+            for entry in check.entries.iter().filter(|e| e.kink.is_none() && compared_finite(e)) {
+                if largest.is_none_or(|(d, ..)| entry.difference > d) {
                     largest = Some((entry.difference, entry.grad.sym, check.step));
                 }
             }
@@ -1323,7 +1441,7 @@ impl Doc {
             Some((d, sym, step)) => self.para(
                 1,
                 Rich::text("Largest difference: ")
-                    .m(val(d))
+                    .m(approx(d))
                     .t(", at ")
                     .m(name(sym))
                     .t(format!(" of step {}.", step + 1)),
@@ -1334,7 +1452,8 @@ impl Doc {
 
     fn check<S: Scalar>(&mut self, trace: &Trace<S>, check: &GradientCheck<S>) {
         self.stage(
-            Rich::text(format!("Step {}, ", check.step + 1)).m(format!("h = {}", val(check.h))),
+            Rich::text(format!("Step {}, ", check.step + 1))
+                .m(format!("h {}", is_value(check.h, true))),
         );
         let header = vec![
             Rich::text("entry"),
@@ -1346,15 +1465,15 @@ impl Doc {
             .entries
             .iter()
             .map(|e| {
-                let difference = if e.kink.is_some() {
+                let difference = if e.kink.is_some() || !compared_finite(e) {
                     Rich::text("not compared")
                 } else {
-                    Rich::math(val(e.difference))
+                    Rich::math(approx(e.difference))
                 };
                 vec![
                     Rich::math(name(e.grad.sym)),
-                    Rich::math(val(e.grad.value)),
-                    Rich::math(val(e.central)),
+                    Rich::math(approx(e.grad.value)),
+                    Rich::math(approx(e.central)),
                     difference,
                 ]
             })
@@ -1362,6 +1481,25 @@ impl Doc {
         self.push(Block::Table { depth: 2, caption: Rich::default(), header, rows });
         let kinked: Vec<_> =
             check.entries.iter().filter_map(|e| Some((e.grad.sym, e.kink?))).collect();
+        for e in check.entries.iter().filter(|e| e.kink.is_none() && !compared_finite(e)) {
+            let values = [
+                ("backpropagation gives ", "", e.grad.value),
+                ("", "L(w + h) = ", e.loss_plus),
+                ("", "L(w − h) = ", e.loss_minus),
+                ("the central difference is ", "", e.central),
+            ];
+            let mut text = Rich::math(name(e.grad.sym))
+                .t(" is not compared, as these are not finite numbers: ");
+            for (k, (words, formula, v)) in
+                values.iter().filter(|(.., v)| !v.is_finite()).enumerate()
+            {
+                if k > 0 {
+                    text = text.t(", ");
+                }
+                text = text.t(*words).m(format!("{formula}{}", val(*v)));
+            }
+            self.note(3, text.t("."));
+        }
         if !kinked.is_empty() {
             let f = describe_kink(trace.given.layer.activation);
             for (sym, z) in kinked {
@@ -1369,7 +1507,7 @@ impl Doc {
                     3,
                     Rich::math(name(sym))
                         .t(": ")
-                        .m(format!("{} = {}", name(z.sym), val(z.value)))
+                        .m(quoted(z.sym, z.value))
                         .t(format!(" is within reach of {f} when the parameter moves by "))
                         .m("±h")
                         .t(", so the central difference straddles the kink and is not compared."),
@@ -1402,7 +1540,7 @@ impl Doc {
                 .equations
                 .iter()
                 .filter(|eq| matches!(eq.expr, Expr::Update { .. }))
-                .map(|eq| Rich::math(val(eq.value)))
+                .map(|eq| Rich::math(approx(eq.value)))
                 .collect()
         };
         let mut rows = Vec::new();
@@ -1418,7 +1556,7 @@ impl Doc {
             let mut row =
                 vec![Rich::text(format!("mistake {}: {}", k + 1, recipe_name(mistake.recipe)))];
             row.extend(params(&mistake.section));
-            row.push(Rich::math(val(mistake.loss_after)));
+            row.push(Rich::math(approx(mistake.loss_after)));
             rows.push(row);
         }
         self.push(Block::Section(Rich::text("Mistakes compared")));
@@ -1441,7 +1579,7 @@ impl Doc {
             self.note(
                 1,
                 Rich::text(format!("{which} the loss higher than the "))
-                    .m(format!("L = {}", val(before)))
+                    .m(format!("L {}", is_value(before, true)))
                     .t(" it started from."),
             );
         }
@@ -1529,7 +1667,21 @@ impl Doc {
         self.activation_stage(trace, section);
         self.stage(Rich::text("Loss: ").m(loss_formula(layer.loss, out.0 * out.1)));
         self.equations(section, |s| s == Sym::Loss);
+        if let Some(eq) = section.equations.iter().find(|eq| !eq.value.is_finite()) {
+            self.note(
+                1,
+                Rich::math(quoted(eq.lhs, eq.value)).t(
+                    " is the first value of this recipe that is not a finite number: everything computed from it, the loss included, is meaningless.",
+                ),
+            );
+        }
     }
+}
+
+/// Whether backpropagation and the central difference of an entry are numbers that can be
+/// compared: neither they nor the losses the difference comes from are `∞` or `NaN`.
+fn compared_finite<S: Scalar>(e: &crate::trace::CheckedEntry<S>) -> bool {
+    [e.grad.value, e.loss_plus, e.loss_minus, e.central, e.difference].iter().all(|v| v.is_finite())
 }
 
 /// A recipe's name, in its section's heading and in the comparison table.

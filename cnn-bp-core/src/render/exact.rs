@@ -1,244 +1,597 @@
-//! Whether a printed equation holds exactly, as printed.
+//! How an equation is printed so that it can be checked from its own printed numbers.
 //!
-//! A derivation writes `=` only where a reader who redoes the arithmetic on the printed
-//! decimals gets exactly the printed result, and `≈` elsewhere. That is decided here, on the
-//! printed text of each operand and of the result, in exact decimal arithmetic: it is what the
-//! reader will do, so it is what must hold. The printed values themselves are always the
-//! computation's own; nothing computed here is ever printed.
+//! A reader redoes an equation's arithmetic on the printed operands and compares with the
+//! printed result. So every equation is laid out such that this works: the exact value of the
+//! printed right-hand side (exact decimal arithmetic, at any magnitude) must round to the
+//! printed result at the result's precision. Six significant digits are enough almost always;
+//! where they are not, the operands are printed with more (cancellation: `y·(1 − y)` with
+//! `y = 0.99999996`), or the result is (a value on a rounding boundary), up to the shortest
+//! round-trip form. An equation says `=` only when the printed arithmetic gives exactly the
+//! printed, unrounded result.
+//!
+//! Everything here decides how a value is written; nothing computed here is ever printed as a
+//! value of the derivation (those are always the computation's own).
+
+use core::cmp::Ordering;
+
+use num_bigint::BigInt;
+use num_traits::{Signed, Zero};
 
 use crate::layer::{Activation, Scale};
+use crate::number::{MAX_DIGITS, ROUND_TRIP_DIGITS, SIGNIFICANT_DIGITS, superscript_digit};
 use crate::scalar::Scalar;
 use crate::trace::{Equation, Expr, Operand, Term};
 
+// ---------------------------------------------------------------------------------------------
+// Exact decimals
+
+/// A whole number: machine-sized while it fits, arbitrary precision beyond.
+#[derive(Clone, Debug)]
+enum Int {
+    Small(i128),
+    Big(BigInt),
+}
+
+impl Int {
+    fn big(&self) -> BigInt {
+        match self {
+            Self::Small(v) => BigInt::from(*v),
+            Self::Big(v) => v.clone(),
+        }
+    }
+
+    fn add(&self, other: &Self) -> Self {
+        if let (Self::Small(a), Self::Small(b)) = (self, other)
+            && let Some(sum) = a.checked_add(*b)
+        {
+            return Self::Small(sum);
+        }
+        Self::Big(self.big() + other.big())
+    }
+
+    fn mul(&self, other: &Self) -> Self {
+        if let (Self::Small(a), Self::Small(b)) = (self, other)
+            && let Some(product) = a.checked_mul(*b)
+        {
+            return Self::Small(product);
+        }
+        Self::Big(self.big() * other.big())
+    }
+
+    fn neg(&self) -> Self {
+        match self {
+            Self::Small(v) if *v != i128::MIN => Self::Small(-v),
+            other => Self::Big(-other.big()),
+        }
+    }
+
+    /// `self·10^shift`.
+    fn shifted(&self, shift: u32) -> Self {
+        if let Self::Small(v) = self
+            && let Some(product) = 10_i128.checked_pow(shift).and_then(|p| v.checked_mul(p))
+        {
+            return Self::Small(product);
+        }
+        Self::Big(self.big() * num_traits::pow(BigInt::from(10), shift as usize))
+    }
+
+    fn signum(&self) -> Ordering {
+        match self {
+            Self::Small(v) => v.cmp(&0),
+            Self::Big(v) => {
+                if v.is_zero() {
+                    Ordering::Equal
+                } else if v.is_positive() {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+        }
+    }
+
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Self::Small(a), Self::Small(b)) => a.cmp(b),
+            _ => self.big().cmp(&other.big()),
+        }
+    }
+}
+
 /// A decimal `mantissa·10^exponent`, exactly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Decimal {
-    mantissa: i128,
+#[derive(Clone, Debug)]
+pub(crate) struct Decimal {
+    mantissa: Int,
     exponent: i32,
 }
 
 impl Decimal {
-    const ZERO: Self = Self { mantissa: 0, exponent: 0 };
-    const ONE: Self = Self { mantissa: 1, exponent: 0 };
+    const ZERO: Self = Self { mantissa: Int::Small(0), exponent: 0 };
+    const ONE: Self = Self { mantissa: Int::Small(1), exponent: 0 };
+    const HALF: Self = Self { mantissa: Int::Small(5), exponent: -1 };
 
-    fn whole(n: usize) -> Option<Self> {
-        Some(Self { mantissa: i128::try_from(n).ok()?, exponent: 0 })
+    fn whole(n: usize) -> Self {
+        let mantissa = i128::try_from(n).map_or_else(|_| Int::Big(BigInt::from(n)), Int::Small);
+        Self { mantissa, exponent: 0 }
     }
 
-    /// Reads what [`Scalar::write_number`] writes: `−12.5`, `0.001`, `3.33333e−10`; `None`
-    /// for `∞` and `NaN`.
-    fn parse(text: &str) -> Option<Self> {
+    /// Reads what [`Scalar::write_number`] writes: `−12.5`, `0.001`, `3.33333·10⁻¹⁰`; `None`
+    /// for `∞`, `NaN` and anything else.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let (negative, text) = match text.strip_prefix('−') {
             Some(rest) => (true, rest),
             None => (false, text),
         };
-        let bytes = text.as_bytes();
-        let (mut mantissa, mut exponent, mut k) = (0_i128, 0_i32, 0);
-        let mut digits = 0;
-        let mut seen_point = false;
-        while let Some(&b) = bytes.get(k) {
+        let (digits, power) = match text.split_once("·10") {
+            Some((digits, power)) => (digits, Some(power)),
+            None => (text, None),
+        };
+        let mut mantissa = Int::Small(0);
+        let (mut exponent, mut count, mut seen_point) = (0_i32, 0, false);
+        for b in digits.bytes() {
             match b {
                 b'0'..=b'9' => {
-                    mantissa = mantissa.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+                    mantissa = mantissa.mul(&Int::Small(10)).add(&Int::Small(i128::from(b - b'0')));
                     exponent -= i32::from(seen_point);
-                    digits += 1;
+                    count += 1;
                 }
-                b'.' if !seen_point && digits > 0 => seen_point = true,
-                _ => break,
+                b'.' if !seen_point && count > 0 => seen_point = true,
+                _ => return None,
             }
-            k += 1;
         }
-        if digits == 0 {
+        if count == 0 {
             return None;
         }
-        if let Some(rest) = text.get(k..).filter(|r| !r.is_empty()) {
-            let rest = rest.strip_prefix('e')?;
-            let (sign, rest) = match rest.strip_prefix('−') {
+        if let Some(power) = power {
+            let (sign, power) = match power.strip_prefix('⁻') {
                 Some(rest) => (-1, rest),
-                None => (1, rest),
+                None => (1, power),
             };
-            if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+            let mut value = 0_i32;
+            for c in power.chars() {
+                let digit = i32::try_from(superscript_digit(c)?).ok()?;
+                value = value.checked_mul(10)?.checked_add(digit)?;
+            }
+            if power.is_empty() {
                 return None;
             }
-            exponent = exponent.checked_add(sign * rest.parse::<i32>().ok()?)?;
+            exponent = exponent.checked_add(sign * value)?;
         }
-        Some(Self { mantissa: if negative { -mantissa } else { mantissa }, exponent })
+        let mantissa = if negative { mantissa.neg() } else { mantissa };
+        Some(Self { mantissa, exponent })
     }
 
-    fn neg(self) -> Self {
-        Self { mantissa: -self.mantissa, ..self }
+    fn neg(&self) -> Self {
+        Self { mantissa: self.mantissa.neg(), exponent: self.exponent }
     }
 
-    fn mul(self, other: Self) -> Option<Self> {
-        Some(Self {
-            mantissa: self.mantissa.checked_mul(other.mantissa)?,
-            exponent: self.exponent.checked_add(other.exponent)?,
-        })
+    fn is_zero(&self) -> bool {
+        self.mantissa.signum() == Ordering::Equal
+    }
+
+    fn is_negative(&self) -> bool {
+        self.mantissa.signum() == Ordering::Less
+    }
+
+    fn abs(&self) -> Self {
+        if self.is_negative() { self.neg() } else { self.clone() }
+    }
+
+    fn mul(&self, other: &Self) -> Self {
+        Self {
+            mantissa: self.mantissa.mul(&other.mantissa),
+            exponent: self.exponent.saturating_add(other.exponent),
+        }
     }
 
     /// Both mantissas at the smaller exponent.
-    fn aligned(self, other: Self) -> Option<(i128, i128, i32)> {
+    fn aligned(&self, other: &Self) -> (Int, Int) {
         let exponent = self.exponent.min(other.exponent);
-        let scale = |d: Self| {
-            let shift = u32::try_from(d.exponent - exponent).ok()?;
-            d.mantissa.checked_mul(10_i128.checked_pow(shift)?)
+        let at = |d: &Self| d.mantissa.shifted(d.exponent.abs_diff(exponent));
+        (at(self), at(other))
+    }
+
+    fn add(&self, other: &Self) -> Self {
+        if self.is_zero() {
+            return other.clone();
+        }
+        if other.is_zero() {
+            return self.clone();
+        }
+        let (a, b) = self.aligned(other);
+        Self { mantissa: a.add(&b), exponent: self.exponent.min(other.exponent) }
+    }
+
+    fn sub(&self, other: &Self) -> Self {
+        self.add(&other.neg())
+    }
+
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self.is_zero(), other.is_zero()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => other.mantissa.signum().reverse(),
+            (false, true) => self.mantissa.signum(),
+            (false, false) => {
+                let (a, b) = self.aligned(other);
+                a.cmp(&b)
+            }
+        }
+    }
+
+    /// The decimal exponent of the leading digit: 2 for 345, −3 for 0.00125.
+    fn leading_exponent(&self) -> i32 {
+        let digits = match &self.mantissa {
+            Int::Small(v) => v.unsigned_abs().checked_ilog10().map_or(1, |l| l + 1),
+            Int::Big(v) => u32::try_from(v.abs().to_string().len()).unwrap_or(u32::MAX),
         };
-        Some((scale(self)?, scale(other)?, exponent))
+        self.exponent.saturating_add_unsigned(digits).saturating_sub(1)
     }
 
-    fn add(self, other: Self) -> Option<Self> {
-        if self.mantissa == 0 {
-            return Some(other);
+    /// Half a unit in the `digits`-th significant digit of this value (0 for 0).
+    fn half_unit(&self, digits: usize) -> Self {
+        if self.is_zero() {
+            return Self::ZERO;
         }
-        if other.mantissa == 0 {
-            return Some(self);
-        }
-        let (a, b, exponent) = self.aligned(other)?;
-        Some(Self { mantissa: a.checked_add(b)?, exponent })
+        let digits = i32::try_from(digits).unwrap_or(i32::MAX);
+        Self { mantissa: Int::Small(5), exponent: self.leading_exponent().saturating_sub(digits) }
     }
 
-    fn sub(self, other: Self) -> Option<Self> {
-        self.add(other.neg())
-    }
-
-    /// Whether the two are the same number; `None` if that cannot be decided in range.
-    fn equals(self, other: Self) -> Option<bool> {
-        if self.mantissa == 0 || other.mantissa == 0 {
-            return Some(self.mantissa == other.mantissa);
-        }
-        let (a, b, _) = self.aligned(other)?;
-        Some(a == b)
-    }
-
-    fn is_negative(self) -> bool {
-        self.mantissa < 0
+    /// The nearest `f64`, for a note.
+    pub(crate) fn to_f64(&self) -> f64 {
+        let mantissa = match &self.mantissa {
+            Int::Small(v) => v.to_string(),
+            Int::Big(v) => v.to_string(),
+        };
+        format!("{mantissa}e{}", self.exponent).parse().unwrap_or(f64::NAN)
     }
 }
 
-/// The printed text of a value, as a decimal; `None` for `∞` and `NaN`.
-fn printed<S: Scalar>(value: S) -> Option<Decimal> {
-    // Most printed numbers are short: written on the stack's worth of a small buffer, reused.
+// ---------------------------------------------------------------------------------------------
+// Printed values
+
+/// A value as this equation prints it: its decimal (`None` for `∞` and `NaN`) and whether the
+/// printed text is rounded.
+struct Shown {
+    decimal: Option<Decimal>,
+    rounded: bool,
+}
+
+fn shown<S: Scalar>(value: S, digits: usize) -> Shown {
+    // Most printed numbers are short: written into one small buffer, reused.
     std::thread_local! {
         static TEXT: core::cell::RefCell<String> = const { core::cell::RefCell::new(String::new()) };
     }
     TEXT.with_borrow_mut(|text| {
         text.clear();
-        value.write_number(text);
-        Decimal::parse(text)
+        let rounded = value.write_number_digits(digits, text);
+        Shown { decimal: Decimal::parse(text), rounded }
     })
 }
 
-fn operand<S: Scalar>(op: &Operand<S>) -> Option<Decimal> {
-    printed(op.value)
+/// The decimal a value prints as with `digits` significant digits.
+pub(crate) fn printed<S: Scalar>(value: S, digits: usize) -> Option<Decimal> {
+    shown(value, digits).decimal
 }
 
-/// `scale·sum = result`, checked as `num·sum = den·result` so that nothing is divided.
-fn scaled_equals(scale: Scale, sum: Decimal, result: Decimal) -> Option<bool> {
-    let left = sum.mul(Decimal::whole(scale.num)?)?;
-    let right = result.mul(Decimal::whole(scale.den)?)?;
-    left.equals(right)
-}
-
-/// The printed value of a term.
-fn term<S: Scalar>(term: &Term<S>) -> Option<Decimal> {
-    match term {
-        Term::Product(a, b) => operand(a)?.mul(operand(b)?),
-        Term::Single(a) => operand(a),
-        Term::Diff(a, b) => operand(a)?.sub(operand(b)?),
-        Term::SquaredDiff(a, b) => {
-            let d = operand(a)?.sub(operand(b)?)?;
-            d.mul(d)
-        }
-    }
-}
-
-/// The value of a printed `f(z)`, when it is a decimal at all (`None` for irrational values
-/// such as σ(1), and out of range).
-fn activated(f: Activation, z: Decimal) -> Option<Decimal> {
-    match f {
-        Activation::Relu { .. } if z.is_negative() => Some(Decimal::ZERO),
-        Activation::LeakyRelu { slope } if z.is_negative() => printed(slope)?.mul(z),
-        Activation::Relu { .. } | Activation::Linear | Activation::LeakyRelu { .. } => Some(z),
-        // σ(0) = 1/2 and tanh(0) = 0 are the only decimal values of either.
-        Activation::Sigmoid if z.mantissa == 0 => Some(Decimal { mantissa: 5, exponent: -1 }),
-        Activation::Tanh if z.mantissa == 0 => Some(Decimal::ZERO),
-        Activation::Sigmoid | Activation::Tanh => None,
-    }
-}
-
-/// Whether `eq`, as printed, holds exactly: the printed right-hand side evaluates to the
-/// printed result. A result that is not a finite number holds exactly only when some operand
-/// already was not (IEEE arithmetic carries ∞ and NaN along); from finite operands it is an
-/// overflow, which is not exact.
-pub(crate) fn holds<S: Scalar>(eq: &Equation<S>) -> bool {
-    let Some(result) = printed(eq.value) else {
-        return !operands_finite(&eq.expr);
+/// The least number of significant digits (at least [`SIGNIFICANT_DIGITS`]) with which the
+/// printed `a` and `b` show their difference: its sign, and its size within a half. For the
+/// pairs where the difference is the point (a parameter and its update, the loss before and
+/// after), so that `1 − 0.1·2.48396·10⁻⁷` does not print as `1`. Values that are equal, or
+/// not finite, need nothing more.
+pub(crate) fn resolving_digits<S: Scalar>(a: S, b: S) -> usize {
+    let (Some(exact_a), Some(exact_b)) =
+        (printed(a, ROUND_TRIP_DIGITS), printed(b, ROUND_TRIP_DIGITS))
+    else {
+        return SIGNIFICANT_DIGITS;
     };
-    let value = match &eq.expr {
+    let difference = exact_a.sub(&exact_b);
+    if difference.is_zero() {
+        return SIGNIFICANT_DIGITS;
+    }
+    let two = Decimal::whole(2);
+    (SIGNIFICANT_DIGITS..ROUND_TRIP_DIGITS)
+        .find(|&digits| {
+            let (Some(a), Some(b)) = (printed(a, digits), printed(b, digits)) else {
+                return true;
+            };
+            let shown = a.sub(&b);
+            shown.is_negative() == difference.is_negative()
+                && !shown.is_zero()
+                && shown.sub(&difference).abs().mul(&two).cmp(&difference.abs()).is_le()
+        })
+        .unwrap_or(ROUND_TRIP_DIGITS)
+}
+
+/// The least number of significant digits (at least [`SIGNIFICANT_DIGITS`]) with which `a`
+/// prints differently from `b`, when the two differ.
+pub(crate) fn distinguishing_digits<S: Scalar>(a: S, b: S) -> usize {
+    let text = |value: S, digits: usize| {
+        let mut out = String::new();
+        value.write_number_digits(digits, &mut out);
+        out
+    };
+    if text(a, ROUND_TRIP_DIGITS) == text(b, ROUND_TRIP_DIGITS) {
+        return SIGNIFICANT_DIGITS;
+    }
+    (SIGNIFICANT_DIGITS..ROUND_TRIP_DIGITS)
+        .find(|&digits| text(a, digits) != text(b, digits))
+        .unwrap_or(ROUND_TRIP_DIGITS)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The value of a printed right-hand side
+
+/// What the printed right-hand side of an equation is worth.
+enum Value {
+    /// `numerator/denominator`, exactly.
+    Exact(Decimal, usize),
+    /// Not a decimal (`σ(1)`): the `f64` nearest to the function of the printed argument.
+    Approximate(f64),
+    /// A constant printed as it is: the slope of a piecewise-linear activation.
+    Constant,
+    /// Some operand is `∞` or `NaN`.
+    NotFinite,
+}
+
+/// The operands of an equation as printed with `digits` significant digits, and whether all
+/// of them are finite.
+struct Operands {
+    digits: usize,
+    finite: bool,
+}
+
+impl Operands {
+    fn get<S: Scalar>(&mut self, op: &Operand<S>) -> Option<Decimal> {
+        self.number(op.value)
+    }
+
+    fn number<S: Scalar>(&mut self, value: S) -> Option<Decimal> {
+        let shown = shown(value, self.digits);
+        self.finite &= shown.decimal.is_some();
+        shown.decimal
+    }
+
+    fn term<S: Scalar>(&mut self, term: &Term<S>) -> Option<Decimal> {
+        Some(match term {
+            Term::Product(a, b) => self.get(a)?.mul(&self.get(b)?),
+            Term::Single(a) => self.get(a)?,
+            Term::Diff(a, b) => self.get(a)?.sub(&self.get(b)?),
+            Term::SquaredDiff(a, b) => {
+                let d = self.get(a)?.sub(&self.get(b)?);
+                d.mul(&d)
+            }
+        })
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The value of `expr` with its operands printed as `ops` says.
+fn evaluate<S: Scalar>(expr: &Expr<S>, ops: &mut Operands) -> Value {
+    let value = match expr {
         Expr::Sum { scale, terms } => {
-            let sum = terms.iter().try_fold(Decimal::ZERO, |sum, t| sum.add(term(t)?));
-            return sum.and_then(|sum| scaled_equals(*scale, sum, result)) == Some(true);
+            let mut sum = Some(Decimal::ZERO);
+            for t in terms {
+                // Every operand is printed (and so counted) even after one that is not finite.
+                let term = ops.term(t);
+                sum = sum.zip(term).map(|(s, t)| s.add(&t));
+            }
+            sum.map(|s| scaled(*scale, &s))
         }
-        Expr::Activate { f, z } => operand(z).and_then(|z| activated(*f, z)),
+        Expr::Activate { f, z } => {
+            let Some(z) = ops.get(z) else {
+                return Value::NotFinite;
+            };
+            match f {
+                Activation::Relu { .. } if z.is_negative() => Some((Decimal::ZERO, 1)),
+                Activation::LeakyRelu { slope } if z.is_negative() => {
+                    ops.number(*slope).map(|a| (a.mul(&z), 1))
+                }
+                Activation::Relu { .. } | Activation::Linear | Activation::LeakyRelu { .. } => {
+                    Some((z, 1))
+                }
+                // σ(0) = 1/2 and tanh(0) = 0 are the only decimal values of either.
+                Activation::Sigmoid if z.is_zero() => Some((Decimal::HALF, 1)),
+                Activation::Tanh if z.is_zero() => Some((Decimal::ZERO, 1)),
+                Activation::Sigmoid => return Value::Approximate(sigmoid(z.to_f64())),
+                Activation::Tanh => return Value::Approximate(z.to_f64().tanh()),
+            }
+        }
         Expr::Slope { f: Activation::Sigmoid, y, .. } => {
-            operand(y).and_then(|y| y.mul(Decimal::ONE.sub(y)?))
+            ops.get(y).map(|y| (y.mul(&Decimal::ONE.sub(&y)), 1))
         }
         Expr::Slope { f: Activation::Tanh, y, .. } => {
-            operand(y).and_then(|y| Decimal::ONE.sub(y.mul(y)?))
+            ops.get(y).map(|y| (Decimal::ONE.sub(&y.mul(&y)), 1))
         }
         // The constant slopes of the piecewise-linear activations: printed as they are.
-        Expr::Slope { .. } => Some(result),
+        Expr::Slope { .. } => return Value::Constant,
         Expr::Update { param, lr, grad } => {
-            let step = printed(*lr).and_then(|lr| lr.mul(operand(grad)?));
-            operand(param).zip(step).and_then(|(p, step)| p.sub(step))
+            let param = ops.get(param);
+            let lr = ops.number(*lr);
+            let grad = ops.get(grad);
+            param.zip(lr).zip(grad).map(|((p, lr), g)| (p.sub(&lr.mul(&g)), 1))
         }
     };
-    value.and_then(|v| v.equals(result)) == Some(true)
+    match value {
+        Some((numerator, denominator)) if ops.finite => Value::Exact(numerator, denominator),
+        _ => Value::NotFinite,
+    }
 }
 
-fn operands_finite<S: Scalar>(expr: &Expr<S>) -> bool {
-    let finite = |op: &Operand<S>| op.value.is_finite();
-    match expr {
-        Expr::Sum { terms, .. } => terms.iter().all(|t| match t {
-            Term::Single(a) => finite(a),
-            Term::Product(a, b) | Term::Diff(a, b) | Term::SquaredDiff(a, b) => {
-                finite(a) && finite(b)
+/// `scale·sum` as a numerator over the scale's denominator.
+fn scaled(scale: Scale, sum: &Decimal) -> (Decimal, usize) {
+    (sum.mul(&Decimal::whole(scale.num)), scale.den.max(1))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Laying an equation out
+
+/// How one equation is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Significant digits of its operands (where they are rounded).
+    pub(crate) operands: usize,
+    /// Significant digits of its result (where it is rounded).
+    pub(crate) result: usize,
+    /// Whether the printed arithmetic gives the printed, unrounded result exactly (`=`).
+    pub(crate) exact: bool,
+    /// Whether `f64`'s own rounding moved the result further from the exact value of its
+    /// printed operands than the result's precision: no number of digits can show it, and the
+    /// derivation says so.
+    pub(crate) rounding_in_f64: bool,
+}
+
+/// Whether the printed right-hand side gives the printed result, at the result's precision.
+enum Check {
+    Holds { exact: bool },
+    Fails,
+}
+
+fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Check {
+    let result = shown(eq.value, result_digits);
+    match (value, result.decimal) {
+        (Value::Constant, _) => Check::Holds { exact: !result.rounded },
+        (Value::Exact(numerator, denominator), Some(r)) => {
+            // |numerator/denominator − r| ≤ half a unit of r's last digit, multiplied out.
+            let den = Decimal::whole(*denominator);
+            let off = numerator.sub(&r.mul(&den)).abs();
+            let exact = off.is_zero() && !result.rounded;
+            if off.cmp(&r.half_unit(result_digits).mul(&den)).is_le() {
+                Check::Holds { exact }
+            } else {
+                Check::Fails
             }
-        }),
-        Expr::Activate { z, .. } => finite(z),
-        Expr::Slope { z, y, .. } => finite(z) && finite(y),
-        Expr::Update { param, lr, grad } => finite(param) && lr.is_finite() && finite(grad),
+        }
+        (Value::Approximate(v), Some(r)) => {
+            let r_value = r.to_f64();
+            let unit = r.half_unit(result_digits).to_f64();
+            let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
+            if (v - r_value).abs() <= unit + margin {
+                Check::Holds { exact: false }
+            } else {
+                Check::Fails
+            }
+        }
+        // A result that is not finite from finite operands is an overflow: not exact, and
+        // no digits change it.
+        (Value::Exact(..) | Value::Approximate(_), None) => Check::Holds { exact: false },
+        // ∞ and NaN carried along by IEEE arithmetic are exact when the result is not finite
+        // either.
+        (Value::NotFinite, result) => Check::Holds { exact: result.is_none() },
     }
+}
+
+/// How `eq` is printed: as few digits as make the printed arithmetic give the printed result
+/// (see the module's documentation), starting from [`SIGNIFICANT_DIGITS`], or from more for an
+/// update, whose new value must show how far it moved.
+///
+/// The operands widen first (cancellation), up to [`MAX_DIGITS`]; then the result, up to its
+/// round-trip form (a value on a rounding boundary). Six digits almost always do, and then
+/// this is one evaluation; otherwise a scan up to the round-trip form and a binary search
+/// beyond keep it to a few.
+pub(crate) fn layout<S: Scalar>(eq: &Equation<S>) -> Layout {
+    let start = match &eq.expr {
+        Expr::Update { param, .. } => resolving_digits(param.value, eq.value),
+        _ => SIGNIFICANT_DIGITS,
+    };
+    let holds = |operands: usize, result: usize| -> Option<bool> {
+        let mut ops = Operands { digits: operands, finite: true };
+        match check(eq, &evaluate(&eq.expr, &mut ops), result) {
+            Check::Holds { exact } => Some(exact),
+            Check::Fails => None,
+        }
+    };
+    let found =
+        |operands, result, exact| Layout { operands, result, exact, rounding_in_f64: false };
+    if let Some(exact) = holds(start, start) {
+        return found(start, start, exact);
+    }
+    for result in start..=ROUND_TRIP_DIGITS.max(start) {
+        if holds(MAX_DIGITS, result).is_none() {
+            continue;
+        }
+        // The fewest operand digits that do: a scan to the round-trip form, where it almost
+        // always ends, then a binary search (more digits only bring the operands closer to
+        // their binary values, so past that form the test is monotone).
+        let scanned = (start..=ROUND_TRIP_DIGITS).find_map(|d| Some((d, holds(d, result)?)));
+        let (operands, exact) = scanned.unwrap_or_else(|| {
+            let (mut low, mut high) = (ROUND_TRIP_DIGITS + 1, MAX_DIGITS);
+            while low < high {
+                let mid = usize::midpoint(low, high);
+                if holds(mid, result).is_some() { high = mid } else { low = mid + 1 }
+            }
+            (high, holds(high, result).unwrap_or(false))
+        });
+        return found(operands, result, exact);
+    }
+    Layout { operands: start, result: start, exact: false, rounding_in_f64: true }
+}
+
+/// What the printed operands of `eq`, at `digits` significant digits, give exactly, for a note
+/// when `f64` rounded the result beyond its printed precision.
+pub(crate) fn exact_value<S: Scalar>(eq: &Equation<S>, digits: usize) -> Option<f64> {
+    let mut ops = Operands { digits, finite: true };
+    match evaluate(&eq.expr, &mut ops) {
+        #[allow(clippy::cast_precision_loss)]
+        Value::Exact(numerator, denominator) => Some(numerator.to_f64() / denominator as f64),
+        _ => None,
+    }
+}
+
+/// Whether `eq`, printed as [`layout`] lays it out, says `=`.
+pub(crate) fn holds<S: Scalar>(eq: &Equation<S>) -> bool {
+    layout(eq).exact
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Decimal;
+    use super::{Decimal, distinguishing_digits, resolving_digits};
 
     fn d(text: &str) -> Decimal {
         Decimal::parse(text).unwrap_or_else(|| panic!("{text} parses"))
     }
 
-    #[test]
-    fn printed_numbers_parse_exactly() {
-        assert_eq!(d("3"), Decimal { mantissa: 3, exponent: 0 });
-        assert_eq!(d("−0.25"), Decimal { mantissa: -25, exponent: -2 });
-        assert_eq!(d("3.33333e−10"), Decimal { mantissa: 333_333, exponent: -15 });
-        assert_eq!(d("1e200"), Decimal { mantissa: 1, exponent: 200 });
-        assert_eq!(Decimal::parse("∞"), None);
-        assert_eq!(Decimal::parse("NaN"), None);
+    fn same(a: &Decimal, b: &Decimal) -> bool {
+        a.cmp(b).is_eq()
     }
 
     #[test]
-    fn arithmetic_is_exact_or_undecided() {
-        assert_eq!(d("0.1").add(d("0.2")).and_then(|s| s.equals(d("0.3"))), Some(true));
-        assert_eq!(
-            d("1").sub(d("0.5").mul(d("0.1")).expect("in range")).map(|v| v.equals(d("0.95"))),
-            Some(Some(true))
-        );
-        // 1e200 − 1 is not 1e200 …
-        assert_eq!(d("1e200").sub(d("1")), None, "out of i128 range: undecided, so `≈`");
-        // … and exponents far apart are not silently rounded.
-        assert_eq!(d("1e20").add(d("1")).and_then(|s| s.equals(d("1e20"))), Some(false));
+    fn printed_numbers_parse_exactly() {
+        assert!(same(&d("3"), &Decimal::whole(3)));
+        assert!(same(&d("−0.25"), &d("0.5").mul(&d("−0.5"))));
+        assert!(same(&d("3.33333·10⁻¹⁰"), &d("0.000000000333333")));
+        assert!(same(&d("1·10²⁰⁰").mul(&d("1·10⁻²⁰⁰")), &Decimal::ONE));
+        assert!(Decimal::parse("∞").is_none());
+        assert!(Decimal::parse("NaN").is_none());
+        assert!(Decimal::parse("1e5").is_none(), "only the notation numbers are printed in");
+        assert!(Decimal::parse("1·10").is_none());
+    }
+
+    #[test]
+    fn arithmetic_is_exact_at_any_magnitude() {
+        assert!(same(&d("0.1").add(&d("0.2")), &d("0.3")));
+        assert!(same(&Decimal::ONE.sub(&d("0.5").mul(&d("0.1"))), &d("0.95")));
+        // 1e200 − 1 is not 1e200, and exponents far apart are not rounded.
+        let big = d("1·10²⁰⁰");
+        assert!(big.sub(&Decimal::ONE).cmp(&big).is_lt());
+        assert!(d("1·10⁻³⁰⁰").add(&big).cmp(&big).is_gt());
+        assert_eq!(d("345").leading_exponent(), 2);
+        assert_eq!(d("0.00125").leading_exponent(), -3);
+        assert!(same(&d("1.23442·10⁷").half_unit(6), &d("50")));
+    }
+
+    #[test]
+    fn differences_are_shown_where_they_are_the_point() {
+        // A tiny update: six digits print both as 1.
+        assert_eq!(resolving_digits(1.0, 1.0 - 0.1 * 2.48396e-7), 8);
+        assert_eq!(resolving_digits(1.0, 0.998_561_08), 6);
+        assert_eq!(resolving_digits(216_900.871_234_567, 216_900.402_345_678), 7);
+        // Short decimals print exactly: nothing to resolve.
+        assert_eq!(resolving_digits(216_900.871, 216_900.402), 6);
+        assert_eq!(resolving_digits(2.0, 2.0), 6);
+        assert_eq!(distinguishing_digits(0.1 + 0.2, 0.3), 17);
+        assert_eq!(distinguishing_digits(1.0, 1.0), 6);
     }
 }

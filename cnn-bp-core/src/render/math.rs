@@ -1,4 +1,4 @@
-//! The derivation's notation (`∂L/∂w[0,1] = δ[0,0]·x[0,1] + …`, `−2`, `1.5e−9`) in LaTeX
+//! The derivation's notation (`∂L/∂w[0,1] = δ[0,0]·x[0,1] + …`, `−2`, `1.5·10⁻⁹`) in LaTeX
 //! that KaTeX and MathJax accept with nothing beyond amsmath, and the pieces the LaTeX and
 //! Markdown renderers share.
 //!
@@ -7,6 +7,8 @@
 //! and operators become control words, numbers keep their digits.
 
 use super::doc::{Eq, Piece, Rich};
+use super::text::breaks;
+use crate::number::superscript_digit;
 
 /// A formula in LaTeX, for math mode.
 pub(crate) fn latex(notation: &str) -> String {
@@ -66,23 +68,24 @@ fn convert(chars: &[char], out: &mut String) {
     }
 }
 
-/// Digits, a decimal point and an exponent (`1.5e−9` is `1.5\times10^{-9}`).
+/// Digits, a decimal point and a power of ten (`1.5·10⁻⁹` is `1.5\times 10^{-9}`).
 fn number(chars: &[char], mut k: usize, out: &mut String) -> usize {
     while k < chars.len() && (chars[k].is_ascii_digit() || chars[k] == '.') {
         out.push(chars[k]);
         k += 1;
     }
-    let exponent_follows = chars.get(k) == Some(&'e')
-        && chars.get(k + 1).is_some_and(|c| c.is_ascii_digit() || *c == '−');
-    if exponent_follows {
+    let power = chars.get(k..k + 4).is_some_and(|four| {
+        four[..3] == ['·', '1', '0'] && (four[3] == '⁻' || superscript_digit(four[3]).is_some())
+    });
+    if power {
         out.push_str("\\times 10^{");
-        k += 1;
-        if chars[k] == '−' {
+        k += 3;
+        if chars[k] == '⁻' {
             out.push('-');
             k += 1;
         }
-        while k < chars.len() && chars[k].is_ascii_digit() {
-            out.push(chars[k]);
+        while let Some(digit) = chars.get(k).and_then(|&c| superscript_digit(c)) {
+            out.push(char::from_digit(digit, 10).unwrap_or('?'));
             k += 1;
         }
         out.push('}');
@@ -208,18 +211,28 @@ pub(crate) fn only_math(rich: &Rich) -> Option<&str> {
 }
 
 /// One row of an `aligned` block: `lhs &= named \\ &= chain = result \quad \text{(reason)}`.
+/// A long sum continues on rows of its own, `&\quad + …`, broken where the plain text breaks
+/// it (the text writes equations two levels deep).
 pub(crate) fn equation_rows(eq: &Eq) -> String {
     let rel = if eq.assign { "\\leftarrow" } else { "=" };
     let result = eq.result.as_ref().map(|(exact, value)| {
         format!(" {} {}", if *exact { "=" } else { "\\approx" }, latex(value))
     });
     let result = result.unwrap_or_default();
-    let chain: Vec<String> = eq.chain.iter().map(|c| latex(c)).collect();
-    let chain = chain.join(" = ");
     let lhs = latex(&eq.lhs);
+    // Where the text's lines start: two levels of indentation, the name, ` = ` or ` + `.
+    let width = 4 + eq.lhs.chars().count() + 3;
+    let rows = |body: &str| -> String {
+        breaks(width, width, body)
+            .iter()
+            .map(|line| latex(line))
+            .collect::<Vec<_>>()
+            .join(" \\\\\n  &\\quad + ")
+    };
+    let chain = rows(&eq.chain.join(" = "));
     let mut row = match &eq.named {
-        Some(named) => format!("{lhs} &{rel} {} \\\\\n  &= {chain}{result}", latex(named)),
-        None if chain.is_empty() => format!("{lhs} &{}", result.trim_start()),
+        Some(named) => format!("{lhs} &{rel} {} \\\\\n  &= {chain}{result}", rows(named)),
+        None if eq.chain.is_empty() => format!("{lhs} &{}", result.trim_start()),
         None => format!("{lhs} &{rel} {chain}{result}"),
     };
     if let Some(reason) = &eq.reason {
@@ -265,8 +278,10 @@ mod tests {
         assert_eq!(latex("∂L/∂w[1,0]"), "\\partial L/\\partial w_{1,0}");
         assert_eq!(latex("f′(z[0,0])"), "f'(z_{0,0})");
         assert_eq!(latex("δ[0,0]·x[2p + i − 1, q]"), "\\delta _{0,0}\\cdot x_{2p + i - 1, q}");
-        assert_eq!(latex("−1.5e−9"), "-1.5\\times 10^{-9}");
-        assert_eq!(latex("1e200"), "1\\times 10^{200}");
+        assert_eq!(latex("−1.5·10⁻⁹"), "-1.5\\times 10^{-9}");
+        assert_eq!(latex("1·10²⁰⁰"), "1\\times 10^{200}");
+        assert_eq!(latex("2·1.23442·10⁷"), "2\\cdot 1.23442\\times 10^{7}");
+        assert_eq!(latex("1 − 0.5²"), "1 - 0.5^{2}");
         assert_eq!(latex("y = σ(z) = 1/(1 + e^(−z))"), "y = \\sigma (z) = 1/(1 + e^{-z})");
         assert_eq!(latex("½[(3 − 1)²]"), "\\tfrac{1}{2}[(3 - 1)^{2}]");
         assert_eq!(latex("leaky_relu′(z[0,0])"), "\\operatorname{leaky\\_relu}'(z_{0,0})");

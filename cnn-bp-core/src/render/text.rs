@@ -69,6 +69,9 @@ impl Out {
     }
 }
 
+/// The longest line of a printed sum; longer sums continue on the next line.
+pub(crate) const WIDTH: usize = 120;
+
 /// Appends ` = v` or ` ≈ v`.
 fn push_result(out: &mut String, eq: &Eq) {
     if let Some((exact, value)) = &eq.result {
@@ -88,31 +91,68 @@ fn push_chain(out: &mut String, eq: &Eq) {
 }
 
 /// One line, or two when the operands' names come first: `z[0,0] = x[0,0]·w[0,0] + …`, then
-/// `       = 1·1 + … = 3` under it.
+/// `       = 1·1 + … = 3` under it. A sum longer than [`WIDTH`] continues on the lines below,
+/// each starting with `+` under the `=`.
 fn equation(out: &mut Out, depth: usize, eq: &Eq) {
     let rel = if eq.assign { " ← " } else { " = " };
-    out.indent(depth);
-    out.0.push_str(&eq.lhs);
+    let indent = "  ".repeat(depth);
+    let pad = " ".repeat(eq.lhs.chars().count());
+    let continued = format!("{indent}{pad} + ");
+    let mut numbers = String::new();
+    push_chain(&mut numbers, eq);
+    push_result(&mut numbers, eq);
+    if let Some(reason) = &eq.reason {
+        numbers.push_str("   (");
+        reason.write_plain(&mut numbers);
+        numbers.push(')');
+    }
     if let Some(named) = &eq.named {
-        out.0.push_str(rel);
-        out.0.push_str(named);
-        out.0.push('\n');
-        out.indent(depth);
-        for _ in 0..eq.lhs.chars().count() {
-            out.0.push(' ');
+        wrapped(&mut out.0, &format!("{indent}{}{rel}", eq.lhs), &continued, named);
+        wrapped(&mut out.0, &format!("{indent}{pad} = "), &continued, &numbers);
+    } else {
+        let first = if eq.chain.is_empty() {
+            format!("{indent}{}", eq.lhs)
+        } else {
+            format!("{indent}{}{rel}", eq.lhs)
+        };
+        wrapped(&mut out.0, &first, &continued, &numbers);
+    }
+}
+
+/// `first` and `body`, broken before a ` + ` wherever a line would pass [`WIDTH`]; the
+/// lines after the first start with `continued`.
+fn wrapped(out: &mut String, first: &str, continued: &str, body: &str) {
+    let lines = breaks(first.chars().count(), continued.chars().count(), body);
+    for (k, line) in lines.iter().enumerate() {
+        out.push_str(if k == 0 { first } else { continued });
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+/// A printed sum cut into lines of at most [`WIDTH`] characters, before its ` + `s (none of
+/// which is inside a term): each line's terms, joined by ` + `, without the `+` that starts a
+/// continued line. `first` and `continued` are the widths of what comes before the first line
+/// and before each of the others. A single term longer than a line stays whole.
+pub(crate) fn breaks(first: usize, continued: usize, body: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let (mut line, mut width) = (String::new(), first);
+    for (k, part) in body.split(" + ").enumerate() {
+        let part_width = part.chars().count();
+        if k > 0 {
+            if width + 3 + part_width > WIDTH {
+                lines.push(core::mem::take(&mut line));
+                width = continued;
+            } else {
+                line.push_str(" + ");
+                width += 3;
+            }
         }
-        out.0.push_str(" = ");
-    } else if !eq.chain.is_empty() {
-        out.0.push_str(rel);
+        line.push_str(part);
+        width += part_width;
     }
-    push_chain(&mut out.0, eq);
-    push_result(&mut out.0, eq);
-    if let Some(reason) = eq.reason.as_ref().filter(|_| eq.named.is_none()) {
-        out.0.push_str("   (");
-        reason.write_plain(&mut out.0);
-        out.0.push(')');
-    }
-    out.0.push('\n');
+    lines.push(line);
+    lines
 }
 
 /// A column-aligned matrix, the label on its first row: `z = [ 3  0 ]`, then `    [ −2  1 ]`.

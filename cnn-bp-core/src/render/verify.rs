@@ -15,6 +15,7 @@ use core::fmt;
 use super::doc::{self, Form};
 use super::exact;
 use crate::layer::{Activation, Scale, SlopeCase};
+use crate::number::SIGNIFICANT_DIGITS;
 use crate::scalar::Scalar;
 use crate::trace::{Equation, Expr, Operand, Section, Term, Trace};
 
@@ -106,21 +107,37 @@ struct Printed {
     half_unit: f64,
 }
 
-fn printed<S: Scalar>(value: S) -> Printed {
-    let (text, rounded) = doc::num(value);
+/// A value as printed with `digits` significant digits where it is rounded.
+fn printed<S: Scalar>(value: S, digits: usize) -> Printed {
+    let (text, rounded) = doc::num_at(value, digits);
     let value = parse(&text);
     Printed { value, half_unit: if rounded { half_unit(&text) } else { 0.0 } }
 }
 
-/// The value of a printed number (`−1.5e−9`, `∞`, `NaN`).
+/// A printed number in Rust's syntax: `−1.5·10⁻⁹` is `-1.5e-9`, `∞` is `inf`.
+fn ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.replace("·10", "e").chars() {
+        match c {
+            '−' | '⁻' => out.push('-'),
+            '∞' => out.push_str("inf"),
+            c => match crate::number::superscript_digit(c) {
+                Some(d) => out.push(char::from_digit(d, 10).unwrap_or('?')),
+                None => out.push(c),
+            },
+        }
+    }
+    out
+}
+
+/// The value of a printed number (`−1.5·10⁻⁹`, `∞`, `NaN`).
 fn parse(text: &str) -> f64 {
-    let ascii = text.replace('−', "-").replace('∞', "inf");
-    ascii.parse().unwrap_or(f64::NAN)
+    ascii(text).parse().unwrap_or(f64::NAN)
 }
 
 /// Half a unit of the last printed digit of `text`.
 fn half_unit(text: &str) -> f64 {
-    let ascii = text.replace('−', "-");
+    let ascii = ascii(text);
     let (digits, exponent) = ascii.split_once('e').unwrap_or((&ascii, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len());
@@ -191,11 +208,12 @@ impl Range {
     }
 }
 
-fn operand<S: Scalar>(op: &Operand<S>) -> Range {
-    Range::of(printed(op.value))
+fn operand<S: Scalar>(op: &Operand<S>, digits: usize) -> Range {
+    Range::of(printed(op.value, digits))
 }
 
-fn term<S: Scalar>(t: &Term<S>) -> Range {
+fn term<S: Scalar>(t: &Term<S>, digits: usize) -> Range {
+    let operand = |op| operand(op, digits);
     match t {
         Term::Product(a, b) => operand(a).mul(operand(b)),
         Term::Single(a) => operand(a),
@@ -214,12 +232,14 @@ fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-/// The range the printed operands allow for the right-hand side, and the number of
-/// operations in it; `None` for a piecewise-constant slope, checked on its own.
-fn evaluate<S: Scalar>(expr: &Expr<S>) -> Option<(Range, usize)> {
+/// The range the printed operands (with `digits` significant digits where rounded) allow for
+/// the right-hand side, and the number of operations in it; `None` for a piecewise-constant
+/// slope, checked on its own.
+fn evaluate<S: Scalar>(expr: &Expr<S>, digits: usize) -> Option<(Range, usize)> {
+    let operand = |op| operand(op, digits);
     Some(match expr {
         Expr::Sum { scale, terms } => {
-            let sum = terms.iter().fold(Range::exactly(0.0), |acc, t| acc.add(term(t)));
+            let sum = terms.iter().fold(Range::exactly(0.0), |acc, t| acc.add(term(t, digits)));
             (sum.scale(*scale), 2 * terms.len() + 2)
         }
         Expr::Activate { f, z } => {
@@ -247,7 +267,7 @@ fn evaluate<S: Scalar>(expr: &Expr<S>) -> Option<(Range, usize)> {
         }
         Expr::Slope { .. } => return None,
         Expr::Update { param, lr, grad } => {
-            let step = Range::of(printed(*lr)).mul(operand(grad));
+            let step = Range::of(printed(*lr, digits)).mul(operand(grad));
             (operand(param).add(step.neg()), 4)
         }
     })
@@ -258,7 +278,7 @@ fn constant_slope<S: Scalar>(f: Activation, z: &Operand<S>, case: SlopeCase) -> 
     if f == Activation::Linear {
         return Some(1.0);
     }
-    let z = printed(z.value).value;
+    let z = printed(z.value, SIGNIFICANT_DIGITS).value;
     let expected_case = if z > 0.0 {
         SlopeCase::Positive
     } else if z < 0.0 {
@@ -283,7 +303,7 @@ fn check<S: Scalar>(eq: &Equation<S>) -> Option<(String, String)> {
     let shown = doc::equation(eq, Form::Numeric);
     let (exact_claim, text) = shown.result?;
     let printed_text = format!("{} {text}", if exact_claim { '=' } else { '≈' });
-    let result = printed(eq.value);
+    let result = printed(eq.value, shown.result_digits);
     if let Expr::Slope { f, z, case, .. } = &eq.expr
         && !matches!(f, Activation::Sigmoid | Activation::Tanh)
     {
@@ -296,7 +316,7 @@ fn check<S: Scalar>(eq: &Equation<S>) -> Option<(String, String)> {
             )),
         };
     }
-    let (range, operations) = evaluate(&eq.expr)?;
+    let (range, operations) = evaluate(&eq.expr, shown.digits)?;
     // `=` also needs the printed decimals to give the printed result exactly (decided in
     // exact decimal arithmetic), besides the range check below.
     if exact_claim && !(exact::holds(eq) && result.half_unit == 0.0) {
