@@ -1562,6 +1562,7 @@ impl Doc {
         self.push(Block::Section(Rich::text("Mistakes compared")));
         let caption = Rich::text("The parameters after one step, and the loss they give");
         self.push(Block::Table { depth: 1, caption, header, rows });
+        self.comparison_not_finite(trace);
         let before = trace.steps.first().and_then(loss_value);
         let worse: Vec<String> = trace
             .mistakes
@@ -1583,6 +1584,43 @@ impl Doc {
                     .t(" it started from."),
             );
         }
+    }
+
+    /// A note on the rows of the comparison that hold a value that is not a finite number.
+    fn comparison_not_finite<S: Scalar>(&mut self, trace: &Trace<S>) {
+        let not_finite = |section: &Section<S>, loss: Option<S>| {
+            section
+                .equations
+                .iter()
+                .filter(|eq| matches!(eq.expr, Expr::Update { .. }))
+                .map(|eq| eq.value)
+                .chain(loss)
+                .any(|v| !v.is_finite())
+        };
+        let mut rows = Vec::new();
+        if let Some(first) = trace.steps.first() {
+            let second = trace.steps.iter().find(|s| s.step == Some(1));
+            let after = second.map_or_else(|| loss_value(&trace.after), loss_value);
+            if not_finite(first, after) {
+                rows.push("the correct update (see step 1)".to_owned());
+            }
+        }
+        for (k, m) in trace.mistakes.iter().enumerate() {
+            if not_finite(&m.section, Some(m.loss_after)) {
+                rows.push(format!("mistake {} (see its section)", k + 1));
+            }
+        }
+        let list = match rows.as_slice() {
+            [] => return,
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        };
+        self.note(
+            1,
+            Rich::text(format!(
+                "the row of {list} holds values that are not finite numbers: its loss is meaningless."
+            )),
+        );
     }
 
     fn mistake<S: Scalar>(&mut self, trace: &Trace<S>, k: usize, mistake: &Mistake<S>) {
