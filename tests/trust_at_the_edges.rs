@@ -121,6 +121,9 @@ fn values_that_differ_never_print_alike_in_the_summary() {
     d.verify().expect("every printed equation follows");
 }
 
+/// A target no activation reaches, and no loss of which is finite.
+const INFINITE: [[f64; 1]; 1] = [[f64::INFINITY]];
+
 #[test]
 fn non_finite_values_always_come_with_a_note() {
     // A recipe that overflows (mistake 2 sends ∂L/∂y = −10¹⁵⁰ back through x = 10²⁰⁰).
@@ -147,8 +150,7 @@ fn non_finite_values_always_come_with_a_note() {
     no_silent_non_finite(&text);
 
     // An infinite target: no step at all, and the title says so.
-    const T: [[f64; 1]; 1] = [[f64::INFINITY]];
-    let d = cnn_bp_core::train! { input: [[1]], filter: [[1]], target: T, lr: 0.5 };
+    let d = cnn_bp_core::train! { input: [[1]], filter: [[1]], target: INFINITE, lr: 0.5 };
     let text = d.to_string();
     assert!(text.starts_with(
         "Training one convolutional layer: no step of gradient descent (1 asked for; a given value is not finite)\n"

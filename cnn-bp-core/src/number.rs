@@ -32,7 +32,7 @@ const EXACT_DIGITS: usize = 10;
 const PLAIN_LOW: i32 = -6;
 
 /// The largest decimal exponent of an exactly written value in plain notation
-/// (`123456789012345`); above it, `1·10²⁰`. A rounded value is plain only while its digits
+/// (`1000000000000000`); above it, `1·10²⁰`. A rounded value is plain only while its digits
 /// reach the decimal point.
 const PLAIN_HIGH: i32 = 15;
 
@@ -77,10 +77,10 @@ pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
 
 /// [`write_f64`] with `digits` significant digits (at least [`SIGNIFICANT_DIGITS`], at most
 /// [`MAX_DIGITS`]) where it has to round: what an equation uses when six digits of its
-/// operands cannot show how its result follows from them. At [`ROUND_TRIP_DIGITS`] a value is
-/// its shortest round-trip decimal, which counts as exact; with more digits than that, a value
-/// whose shortest decimal is long is written from the decimal expansion of its binary value,
-/// and counts as rounded.
+/// operands cannot show how its result follows from them. Up to [`ROUND_TRIP_DIGITS`] a value
+/// is at most its shortest round-trip decimal, which counts as exact; with more digits than
+/// that, every value is written from the decimal expansion of its binary value (exact for
+/// `0.5`, rounded for `0.1`).
 pub(crate) fn write_f64_digits(value: f64, digits: usize, out: &mut String) -> bool {
     if digits <= SIGNIFICANT_DIGITS {
         return write_f64(value, out);
@@ -105,20 +105,39 @@ fn write_uncached(value: f64, digits: usize, out: &mut String) -> bool {
         out.push('0');
         return false;
     }
+    if digits > ROUND_TRIP_DIGITS {
+        // The binary value's own decimal expansion: `0.2` is 0.2000000000000000111…, which is
+        // what a cancellation such as `y − t` with `t = 0.2` needs to be shown.
+        let (expansion, exponent) =
+            decimal_digits(&format!("{magnitude:.prec$e}", prec = digits - 1));
+        let rounded = expansion.len() >= digits;
+        write_digits(&expansion, exponent, rounded, digits, out);
+        return rounded;
+    }
     let (shortest, exponent) = decimal_digits(&format!("{magnitude:e}"));
-    let whole = magnitude.fract() == 0.0 && exponent <= PLAIN_HIGH;
-    let exact_up_to = if digits > ROUND_TRIP_DIGITS { EXACT_DIGITS } else { digits };
-    if shortest.len() <= EXACT_DIGITS.max(exact_up_to) || whole {
-        let plain = (PLAIN_LOW..=PLAIN_HIGH).contains(&exponent);
-        layout(&shortest, exponent, plain, out);
+    if shortest.len() <= EXACT_DIGITS.max(digits) {
+        write_digits(&shortest, exponent, false, digits, out);
         return false;
     }
     let (rounded, exponent) = decimal_digits(&format!("{magnitude:.prec$e}", prec = digits - 1));
-    // Plain only while every digit shown is one of the significant ones: `216900`, not
-    // `12344200` for 1.23442·10⁷.
-    let plain = exponent >= PLAIN_LOW && exponent < i32::try_from(digits).unwrap_or(i32::MAX);
-    layout(&rounded, exponent, plain, out);
+    write_digits(&rounded, exponent, true, digits, out);
     true
+}
+
+/// Writes the significant digits `digits` of a magnitude whose leading digit has the decimal
+/// exponent `exponent`, in plain notation where that shows only significant digits (`216900`
+/// rounded to six digits, `123456789012345` exactly) and as `d.ddd·10ⁿ` otherwise
+/// (`1.23442·10⁷`, not `12344200`). `rounded` says whether the digits are a rounding to
+/// `precision` significant digits.
+pub(crate) fn write_digits(
+    digits: &str,
+    exponent: i32,
+    rounded: bool,
+    precision: usize,
+    out: &mut String,
+) {
+    let high = if rounded { i32::try_from(precision).unwrap_or(i32::MAX) - 1 } else { PLAIN_HIGH };
+    layout(digits, exponent, (PLAIN_LOW..=high).contains(&exponent), out);
 }
 
 /// The significant digits (trailing zeros dropped) and the decimal exponent of a number
@@ -211,7 +230,7 @@ mod tests {
             (-0.0, "0"),
             (0.125, "0.125"),
             (1e-6, "0.000001"),
-            (123_456_789_012.0, "123456789012"),
+            (9_999_899_999.0, "9999899999"),
             (0.123_456_789, "0.123456789"),
             (4968.75, "4968.75"),
             (1e15, "1000000000000000"),
@@ -236,6 +255,8 @@ mod tests {
             (1e20 / 3.0, "3.33333·10¹⁹"),
             (216_900.402_123_456_7, "216900"),
             (216_900.871_123_456_7, "216901"),
+            // A whole number is no exception: twelve digits are long.
+            (123_456_789_012.0, "1.23457·10¹¹"),
         ] {
             assert_eq!(show(value), (text.to_owned(), true), "{value:?}");
         }
@@ -269,8 +290,11 @@ mod tests {
             show_digits(y, MAX_DIGITS),
             ("1.000000000000001554312234475219156593084".to_owned(), true)
         );
-        // A short decimal is what the user wrote: it stays as it is.
-        assert_eq!(show_digits(0.1, MAX_DIGITS), ("0.1".to_owned(), false));
+        // Up to the round-trip form a short decimal is what the user wrote; past it, it is the
+        // binary value f64 holds for it.
+        assert_eq!(show_digits(0.1, 17), ("0.1".to_owned(), false));
+        assert_eq!(show_digits(0.1, 22), ("0.1000000000000000055511".to_owned(), true));
+        assert_eq!(show_digits(0.5, MAX_DIGITS), ("0.5".to_owned(), false));
     }
 
     #[test]

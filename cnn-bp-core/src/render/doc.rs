@@ -472,7 +472,7 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
     }
     if layout.rounding_in_f64 {
         let exact = exact::exact_value(eq, digits)
-            .map_or_else(String::new, |v| format!(": exactly, these numbers give {}", approx(v)));
+            .map_or_else(String::new, |v| format!(": exactly, these numbers give {v}"));
         out.reason = Some(Rich::text(format!("f64 rounding{exact}")));
     }
     out

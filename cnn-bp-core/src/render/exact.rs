@@ -218,6 +218,15 @@ impl Decimal {
         }
     }
 
+    /// The digits of the mantissa as written: 6 for `216900` and `1.23442·10⁷`, 3 for
+    /// `0.00125`.
+    fn digits(&self) -> usize {
+        match &self.mantissa {
+            Int::Small(v) => v.unsigned_abs().checked_ilog10().map_or(1, |l| l as usize + 1),
+            Int::Big(v) => v.abs().to_string().len(),
+        }
+    }
+
     /// The decimal exponent of the leading digit: 2 for 345, −3 for 0.00125.
     fn leading_exponent(&self) -> i32 {
         let digits = match &self.mantissa {
@@ -234,6 +243,57 @@ impl Decimal {
         }
         let digits = i32::try_from(digits).unwrap_or(i32::MAX);
         Self { mantissa: Int::Small(5), exponent: self.leading_exponent().saturating_sub(digits) }
+    }
+
+    /// `self/denominator`, rounded to [`MAX_DIGITS`] significant digits: exact for the
+    /// denominators a derivation has (1, 2, a count of outputs) whenever the quotient
+    /// terminates within them, and far finer than anything it is shown at otherwise.
+    fn divided(&self, denominator: usize) -> Self {
+        if denominator <= 1 || self.is_zero() {
+            return self.clone();
+        }
+        let places = u32::try_from(MAX_DIGITS).unwrap_or(40);
+        let scaled = self.mantissa.shifted(places).big() / BigInt::from(denominator);
+        Self {
+            mantissa: Int::Big(scaled),
+            exponent: self.exponent.saturating_sub(i32::try_from(places).unwrap_or(40)),
+        }
+    }
+
+    /// This value as the derivation writes numbers, rounded to `digits` significant digits
+    /// (half away from zero), with `≈` in front when that rounds it: `≈2.13283·10⁻³⁸⁵`, `0`.
+    fn written(&self, digits: usize) -> String {
+        if self.is_zero() {
+            return "0".to_owned();
+        }
+        let magnitude = self.mantissa.big().abs();
+        let length = self.digits();
+        let mut lead =
+            self.exponent.saturating_add_unsigned(u32::try_from(length).unwrap_or(0)) - 1;
+        let (kept, rounded) = if length <= digits {
+            (magnitude, false)
+        } else {
+            let unit = num_traits::pow(BigInt::from(10), length - digits);
+            let (kept, rest) = (&magnitude / &unit, &magnitude % &unit);
+            let up = rest.clone() * 2 >= unit;
+            (if up { kept + 1 } else { kept }, !rest.is_zero())
+        };
+        let mut text = kept.to_string();
+        if text.len() > digits {
+            // 99…9 rounded up to 100…0: one more in the exponent.
+            lead += 1;
+            text.truncate(digits);
+        }
+        let text = text.trim_end_matches('0');
+        let mut out = String::new();
+        if rounded {
+            out.push('≈');
+        }
+        if self.is_negative() {
+            out.push('−');
+        }
+        crate::number::write_digits(text, lead, rounded, digits, &mut out);
+        out
     }
 
     /// The nearest `f64`, for a note.
@@ -454,11 +514,14 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
     match (value, result.decimal) {
         (Value::Constant, _) => Check::Holds { exact: !result.rounded },
         (Value::Exact(numerator, denominator), Some(r)) => {
-            // |numerator/denominator − r| ≤ half a unit of r's last digit, multiplied out.
+            // |numerator/denominator − r| ≤ half a unit in r's last significant digit, multiplied
+            // out: at the precision it is rounded to, or at the digits it shows, if more (a
+            // reader takes `−0.3955078125` for ten digits).
             let den = Decimal::whole(*denominator);
             let off = numerator.sub(&r.mul(&den)).abs();
             let exact = off.is_zero() && !result.rounded;
-            if off.cmp(&r.half_unit(result_digits).mul(&den)).is_le() {
+            let digits = result_digits.max(r.digits());
+            if off.cmp(&r.half_unit(digits).mul(&den)).is_le() {
                 Check::Holds { exact }
             } else {
                 Check::Fails
@@ -466,7 +529,7 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
         }
         (Value::Approximate(v), Some(r)) => {
             let r_value = r.to_f64();
-            let unit = r.half_unit(result_digits).to_f64();
+            let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
             let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
             if (v - r_value).abs() <= unit + margin {
                 Check::Holds { exact: false }
@@ -530,12 +593,15 @@ pub(crate) fn layout<S: Scalar>(eq: &Equation<S>) -> Layout {
 }
 
 /// What the printed operands of `eq`, at `digits` significant digits, give exactly, for a note
-/// when `f64` rounded the result beyond its printed precision.
-pub(crate) fn exact_value<S: Scalar>(eq: &Equation<S>, digits: usize) -> Option<f64> {
+/// when `f64` rounded the result beyond its printed precision: written to six significant
+/// digits (`≈` in front when rounded), at any magnitude, since it may be one that `f64`
+/// cannot hold (an underflow).
+pub(crate) fn exact_value<S: Scalar>(eq: &Equation<S>, digits: usize) -> Option<String> {
     let mut ops = Operands { digits, finite: true };
     match evaluate(&eq.expr, &mut ops) {
-        #[allow(clippy::cast_precision_loss)]
-        Value::Exact(numerator, denominator) => Some(numerator.to_f64() / denominator as f64),
+        Value::Exact(numerator, denominator) => {
+            Some(numerator.divided(denominator).written(SIGNIFICANT_DIGITS))
+        }
         _ => None,
     }
 }
@@ -580,6 +646,19 @@ mod tests {
         assert_eq!(d("345").leading_exponent(), 2);
         assert_eq!(d("0.00125").leading_exponent(), -3);
         assert!(same(&d("1.23442·10⁷").half_unit(6), &d("50")));
+    }
+
+    #[test]
+    fn exact_values_are_written_at_any_magnitude() {
+        let w = |text: &str| d(text).written(6);
+        assert_eq!(w("2.5"), "2.5");
+        assert_eq!(w("−0.9999999"), "≈−1");
+        assert_eq!(w("123456789"), "≈1.23457·10⁸");
+        assert_eq!(w("2169000"), "2169000");
+        let product = d("4.61826·10⁻¹⁹³").mul(&d("4.61826·10⁻¹⁹³"));
+        assert_eq!(product.written(6), "≈2.13283·10⁻³⁸⁵", "beyond what f64 holds");
+        assert_eq!(d("1").divided(3).written(6), "≈0.333333");
+        assert_eq!(d("3").divided(4).written(6), "0.75");
     }
 
     #[test]

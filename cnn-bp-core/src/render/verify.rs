@@ -142,7 +142,9 @@ fn half_unit(text: &str) -> f64 {
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len());
     let decimals = i32::try_from(decimals).unwrap_or(i32::MAX);
-    0.5 * 10_f64.powi(exponent.saturating_sub(decimals))
+    // Read as a decimal rather than `0.5·10_f64.powi(…)`, whose `10^309` would overflow to ∞
+    // and make half a unit of a number near the subnormals 0.
+    format!("5e{}", exponent.saturating_sub(decimals).saturating_sub(1)).parse().unwrap_or(0.0)
 }
 
 /// A closed range of reals, and the sum of the magnitudes that went into it (for the margin of
