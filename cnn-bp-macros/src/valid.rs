@@ -608,6 +608,71 @@ fn pair_text((a, b): (usize, usize)) -> String {
     if a == b { a.to_string() } else { format!("({a}, {b})") }
 }
 
+/// `padding: same` (or `"same"`, as PyTorch writes it), and `valid`: what to write instead.
+fn padding_word(value: &Expr) -> Option<String> {
+    match ungroup(value) {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+        _ => bare_name(value),
+    }
+    .filter(|word| matches!(word.as_str(), "same" | "valid"))
+}
+
+/// Why `padding: same` is not taken, with the number that does what it means when the filter's
+/// shape and the stride are known.
+fn same_padding(filter: (Option<usize>, Option<usize>), stride: Option<(usize, usize)>) -> String {
+    let head = "`padding: same` is not supported: write the padding as a number";
+    if let Some(stride) = stride.filter(|&s| s != (1, 1)) {
+        return format!(
+            "{head}; \"same\" is defined for stride 1 (as in PyTorch, which rejects it for strided convolutions), and at stride {} the output has ⌊(H + 2·padding − KH)/stride⌋ + 1 rows and ⌊(W + 2·padding − KW)/stride⌋ + 1 columns: choose the padding from that",
+            pair_text(stride)
+        );
+    }
+    let (Some(kh), Some(kw)) = filter else {
+        return format!(
+            "{head}: at stride 1, a filter with an odd number KH of rows keeps the rows with padding (KH − 1)/2 (and likewise the columns): `padding: 1` for a 3×3 filter, `padding: 2` for 5×5"
+        );
+    };
+    let fewer = ((kh - 1) / 2, (kw - 1) / 2);
+    let more = (kh / 2, kw / 2);
+    if fewer == more {
+        return format!(
+            "{head}: for this {kh}×{kw} filter at stride 1, `padding: {}` keeps the output the input's size ((KH − 1)/2 = {}{})",
+            pair_text(fewer),
+            fewer.0,
+            if kh == kw { String::new() } else { format!(", (KW − 1)/2 = {}", fewer.1) },
+        );
+    }
+    let (even, unit) = match (kh % 2 == 0, kw % 2 == 0) {
+        (true, true) => ("rows and of columns", "one row and one column"),
+        (true, false) => ("rows", "one row"),
+        _ => ("columns", "one column"),
+    };
+    format!(
+        "{head}: with this {kh}×{kw} filter no padding keeps the size, since padding is added on both sides and the filter has an even number of {even}: `padding: {}` gives an output {unit} smaller than the input, `padding: {}` {unit} larger",
+        pair_text(fewer),
+        pair_text(more),
+    )
+}
+
+fn padding(
+    value: &Expr,
+    filter: (Option<usize>, Option<usize>),
+    stride: Option<(usize, usize)>,
+    errors: &mut Errors,
+) -> Option<(usize, usize)> {
+    match padding_word(value).as_deref() {
+        Some("same") => {
+            errors.at(value, same_padding(filter, stride));
+            None
+        }
+        Some(_) => {
+            errors.at(value, "`padding: valid` (no padding) is written `padding: 0`, the default");
+            None
+        }
+        None => pair(value, "padding", 0, errors),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shapes
 
@@ -909,8 +974,10 @@ pub(crate) fn spec(
     let steps =
         given.get("steps").map_or(Some(Setting::Literal(1)), |e| self::steps(&e.value, errors));
     let stride = given.get("stride").map_or(Some((1, 1)), |e| pair(&e.value, "stride", 1, errors));
-    let padding =
-        given.get("padding").map_or(Some((0, 0)), |e| pair(&e.value, "padding", 0, errors));
+    let filter_shape = filter.as_ref().map_or((None, None), |(_, m)| (m.rows, m.cols));
+    let padding = given
+        .get("padding")
+        .map_or(Some((0, 0)), |e| self::padding(&e.value, filter_shape, stride, errors));
     let relu_grad_at_zero = given
         .get("relu_grad_at_zero")
         .map_or(Some(0.0), |e| relu_grad_at_zero(e, activation, errors));
