@@ -1,8 +1,8 @@
 //! Values and shapes: turns parsed syntax into a checked spec, or into spanned errors that say
 //! what is wrong and what would be right.
 //!
-//! What the macro can read it checks itself: number literals (`1` is read as `1f64`; a suffix
-//! or an overflow is an error), the rows of a bracketed matrix, the shapes they
+//! What the macro can read it checks itself: number literals (`1` is read as `1f64`; a suffix,
+//! an overflow or an underflow is an error), the rows of a bracketed matrix, the shapes they
 //! give. Anything else is an expression, left for the compiler to type and to evaluate:
 //! a matrix given as a `const` or a call, an entry or a row of a bracketed matrix that is a
 //! `const`, an `lr` given as a `const` (then a `const` block checks its value).
@@ -16,7 +16,8 @@ use crate::ast;
 use crate::errors::Errors;
 use crate::suggest;
 
-/// A number literal that is finite as `f64`, with where it was written.
+/// A number literal that is finite and, unless it is 0, not 0 as `f64`, with where it was
+/// written.
 #[derive(Clone, Copy)]
 pub(crate) struct Number {
     pub value: f64,
@@ -177,7 +178,7 @@ fn not_a_number(expr: &Expr) -> syn::Error {
 
 /// A literal, optionally negated, read as a number: `None` when `expr` is not a literal at
 /// all (then it is an expression), an error for a literal that is not a number `cnn-bp` can
-/// use (a string, a suffix other than `f64`, a value that is infinite).
+/// use (a string, a suffix other than `f64`, a value that is infinite or underflows to 0).
 fn literal_number(expr: &Expr) -> Option<Result<Number, syn::Error>> {
     let (negative, inner) = match ungroup(expr) {
         Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => (true, ungroup(&unary.expr)),
@@ -208,6 +209,17 @@ fn literal_number(expr: &Expr) -> Option<Result<Number, syn::Error>> {
             expr,
             format!(
                 "{} is not finite as f64 (it rounds to infinity); the largest f64 is about 1.8e308",
+                shown(expr)
+            ),
+        )));
+    }
+    // The digits before the exponent: a literal with a nonzero one is not 0.
+    let mantissa = digits.split(['e', 'E']).next().unwrap_or_default();
+    if magnitude == 0.0 && mantissa.chars().any(|c| matches!(c, '1'..='9')) {
+        return Some(Err(syn::Error::new_spanned(
+            expr,
+            format!(
+                "{} underflows to 0 in f64 (the smallest positive f64 is about 4.9e-324); write `0` if 0 is meant",
                 shown(expr)
             ),
         )));
