@@ -812,35 +812,38 @@ impl Shapes {
         let (rows, cols) = (self.rows, self.cols);
         let value = |key: &str| given.get(key).map(|e| &e.value);
         if !rows.fits() || !cols.fits() {
-            let message = if let (Some(h), Some(w), Some(kh), Some(kw)) =
-                (rows.n, cols.n, rows.k, cols.k)
-            {
-                let (ph, pw) = (rows.p, cols.p);
-                let padded = if (ph, pw) == (0, 0) {
-                    format!("the input is only {h}×{w}")
+            let message =
+                if let (Some(h), Some(w), Some(kh), Some(kw)) = (rows.n, cols.n, rows.k, cols.k) {
+                    let (ph, pw) = (rows.p, cols.p);
+                    let padded = if (ph, pw) == (0, 0) {
+                        format!("the input is only {h}×{w}")
+                    } else {
+                        format!(
+                            "the {h}×{w} input padded by {} is only {}×{}",
+                            pair_text((ph, pw)),
+                            rows.padded().unwrap_or_default(),
+                            cols.padded().unwrap_or_default(),
+                        )
+                    };
+                    format!("the filter is {kh}×{kw}, but {padded}")
                 } else {
+                    let (axis, unit) = if rows.fits() { (cols, "column") } else { (rows, "row") };
+                    let (n, k) = (axis.n.unwrap_or_default(), axis.k.unwrap_or_default());
+                    let padded = if axis.p == 0 {
+                        String::new()
+                    } else {
+                        format!(
+                            ", {} with its padding of {}",
+                            axis.padded().unwrap_or_default(),
+                            axis.p
+                        )
+                    };
                     format!(
-                        "the {h}×{w} input padded by {} is only {}×{}",
-                        pair_text((ph, pw)),
-                        rows.padded().unwrap_or_default(),
-                        cols.padded().unwrap_or_default(),
+                        "the filter has {}, but the input has only {}{padded}",
+                        count_of(k, unit),
+                        count_of(n, unit)
                     )
                 };
-                format!("the filter is {kh}×{kw}, but {padded}")
-            } else {
-                let (axis, unit) = if rows.fits() { (cols, "column") } else { (rows, "row") };
-                let (n, k) = (axis.n.unwrap_or_default(), axis.k.unwrap_or_default());
-                let padded = if axis.p == 0 {
-                    String::new()
-                } else {
-                    format!(
-                        ", {} with its padding of {}",
-                        axis.padded().unwrap_or_default(),
-                        axis.p
-                    )
-                };
-                format!("the filter has {}, but the input has only {n}{padded}", count_of(k, unit))
-            };
             errors.at(
                 value("filter"),
                 format!("{message}: a filter must fit inside the zero-padded input (use a smaller filter or add padding)"),
