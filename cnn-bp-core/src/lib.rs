@@ -141,7 +141,7 @@ pub use cnn_bp_macros::matrix;
 /// assert_eq!(d.steps()[0].output(), [[2.0, 0.0], [2.0, 0.0]]);
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0080
 /// const LR: f64 = -0.5; // "train!: `lr` must be a finite number greater than 0 …"
 /// let d = cnn_bp_core::train! { input: [[1, 2]], filter: [[1]], target: [[1, 2]], lr: LR };
 /// ```

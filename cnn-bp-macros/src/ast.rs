@@ -222,7 +222,9 @@ fn skip_to_entry(input: ParseStream, past_one: bool) {
         let mut generics = 0_usize;
         let mut before: [Option<char>; 2] = [None; 2];
         while let Some((tree, next)) = rest.token_tree() {
-            if generics == 0 && starts_entry(rest) {
+            // Inside `<…>` too: no expression has `key:` there, and an unclosed `<` must
+            // not swallow the entries after it.
+            if starts_entry(rest) {
                 break;
             }
             rest = next;
