@@ -89,6 +89,15 @@ fn main() {
     let input = train! { input: zeros(), filter: [[1, 1]], target: [[0, 0, 0]], lr: 0.5 };
     assert_eq!(input.steps()[0].output(), [[0.0, 0.0, 0.0]]);
 
+    // The names the expansion binds are its own: variables called `input`, `filter`,
+    // `target` and `value` are the user's. A reference to a matrix is taken too.
+    let input = [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]];
+    let filter = [[1.0, -1.0], [1.0, 1.0]];
+    let target = [[1.0, 0.0], [0.0, 1.0]];
+    let value = &filter;
+    let named = train! { input: input, filter: *value, target: &target, lr: 0.5 };
+    assert_eq!(named.loss_after(), 1.5);
+
     // Through a `macro_rules!`.
     let x = matrix![[1, -1, 0], [0, 1, 0], [0, -1, 1]];
     let f = forwarded!(x, [1, -1], -1, 0, 0.5, relu, (1, 1), true);
