@@ -56,9 +56,9 @@ pub use trace::{
 /// A matrix literal as a `[[f64; C]; R]` expression, usable in `const` items.
 ///
 /// Entries are integer or float literals, with an optional minus sign, which the macro reads
-/// as `f64`; any other entry (a row) is an `f64` (`[f64; C]`) expression, typed by the compiler.
-/// Rows must all have the same length; a ragged or empty matrix, a string or a suffixed number
-/// is a compile error at the offending tokens.
+/// as `f64`; any other entry is an `f64` expression, and a row that is not in brackets a
+/// `[f64; C]` one, typed by the compiler. Rows must all have the same length; a ragged or empty
+/// matrix, a string or a suffixed number is a compile error at the offending tokens.
 ///
 /// ```
 /// use cnn_bp_core::matrix;
@@ -153,7 +153,8 @@ pub use cnn_bp_macros::matrix;
 /// renamed or re-exported by another crate.
 #[macro_export]
 macro_rules! train {
-    // An empty spec has no tokens for the proc macro to point an error at.
+    // An empty spec has no tokens for the proc macro to point an error at. (The words are
+    // those of the proc macro's missing-keys error.)
     () => {
         ::core::compile_error!(
             "train! is missing `input` (the input matrix X, like `[[1, 2], [3, 4]]`), `filter` (the starting filter W, like `[[1, -1], [1, 1]]`), `target` (the wanted output matrix) and `lr` (the learning rate η > 0, like `lr: 0.1`)"
