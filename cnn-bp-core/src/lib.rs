@@ -55,9 +55,10 @@ pub use trace::{
 
 /// A matrix literal as a `[[f64; C]; R]` expression, usable in `const` items.
 ///
-/// Entries are integer or float literals, with an optional minus sign. Rows must all have the
-/// same length; a ragged, empty or non-numeric matrix is a compile error at the offending
-/// tokens.
+/// Entries are integer or float literals, with an optional minus sign, which the macro reads
+/// as `f64`; any other entry is an `f64` expression, and a row that is not in brackets a
+/// `[f64; C]` one, typed by the compiler. Rows must all have the same length; a ragged or empty
+/// matrix, a string or a suffixed number is a compile error at the offending tokens.
 ///
 /// ```
 /// use cnn_bp_core::matrix;
@@ -123,8 +124,27 @@ pub use cnn_bp_macros::matrix;
 /// ```
 ///
 /// Keys may come in any order. Every malformed spec is a compile error at the offending
-/// tokens, and all of a spec's errors are reported together; shapes of matrices given as
-/// expressions are checked by the type system and by a compile-time assertion.
+/// tokens, and all of a spec's errors are reported together. A matrix is any `[[f64; C]; R]`
+/// expression: the shapes the macro can count or derive from the others are the types the
+/// expressions must have, and those only the types know are checked by a compile-time
+/// assertion. `lr`, `bias` and `steps` may be constants, checked when the code is compiled:
+///
+/// ```
+/// use cnn_bp_core::train;
+///
+/// const LR: f64 = 0.5;
+/// const ROW: [f64; 3] = [1.0, 0.0, -1.0];
+/// fn zeros<const R: usize, const C: usize>() -> [[f64; C]; R] {
+///     [[0.0; C]; R]
+/// }
+/// let d = train! { input: [ROW, ROW, ROW], filter: [[1, -1], [1, 1]], target: zeros(), lr: LR };
+/// assert_eq!(d.steps()[0].output(), [[2.0, 0.0], [2.0, 0.0]]);
+/// ```
+///
+/// ```compile_fail,E0080
+/// const LR: f64 = -0.5; // "train!: `lr` must be a finite number greater than 0 …"
+/// let d = cnn_bp_core::train! { input: [[1, 2]], filter: [[1]], target: [[1, 2]], lr: LR };
+/// ```
 ///
 /// The value is a [`Derivation`]: `Display` prints the whole derivation, and its accessors give
 /// the numbers of every [`Step`].
@@ -133,6 +153,13 @@ pub use cnn_bp_macros::matrix;
 /// renamed or re-exported by another crate.
 #[macro_export]
 macro_rules! train {
+    // An empty spec has no tokens for the proc macro to point an error at. (The words are
+    // those of the proc macro's missing-keys error.)
+    () => {
+        ::core::compile_error!(
+            "train! is missing `input` (the input matrix X, like `[[1, 2], [3, 4]]`), `filter` (the starting filter W, like `[[1, -1], [1, 1]]`), `target` (the wanted output matrix) and `lr` (the learning rate η > 0, like `lr: 0.1`)"
+        )
+    };
     ($($spec:tt)*) => {
         $crate::__private::train! { ($crate) $($spec)* }
     };
@@ -148,6 +175,8 @@ pub mod __private {
     pub use crate::step::Params;
     pub use cnn_bp_macros::train;
     pub use core::option::Option::{None, Some};
+    // The types the generated code writes, by a path no `type f64 = …;` of the user's shadows.
+    pub use core::primitive::{f64, usize};
 
     /// Stride and padding as const parameters, so that shapes are checked at compile time.
     pub struct Geometry<const SH: usize, const SW: usize, const PH: usize, const PW: usize>;
@@ -188,17 +217,26 @@ pub mod __private {
             bias: Option<f64>,
             target: &[[f64; OW]; OH],
         ) -> Derivation<KH, KW, OH, OW> {
+            // What `train!` could not check itself, because a matrix given as an expression
+            // has a shape only its type knows (the macro passes the shapes it knows, so a
+            // matrix whose type contradicts them is a type error at its own tokens instead).
             const {
-                assert!(SH > 0 && SW > 0, "train!: the stride must be at least 1");
-                assert!(H > 0 && W > 0, "train!: the input has no entries");
-                assert!(KH > 0 && KW > 0, "train!: the filter has no entries");
+                assert!(SH > 0 && SW > 0, "train!: `stride` must be at least 1");
+                assert!(
+                    H > 0 && W > 0,
+                    "train!: `input` has no entries: give it at least one row and one column"
+                );
+                assert!(
+                    KH > 0 && KW > 0,
+                    "train!: `filter` has no entries: give it at least one row and one column"
+                );
                 assert!(
                     KH <= H + 2 * PH && KW <= W + 2 * PW,
-                    "train!: the filter (KH×KW in `train::<H, W, KH, KW, OH, OW>` of the note below) is larger than the zero-padded input"
+                    "train!: `filter` is larger than `input` with its `padding` (KH×KW against H×W in `train::<H, W, KH, KW, OH, OW>` of the note below): use a smaller `filter`, a larger `input` or more `padding`"
                 );
                 assert!(
                     OH == (H + 2 * PH - KH) / SH + 1 && OW == (W + 2 * PW - KW) / SW + 1,
-                    "train!: the target's shape (OH×OW in `train::<H, W, KH, KW, OH, OW>` of the note below) is not the output's, ⌊(H + 2·padding − KH)/stride⌋ + 1 by ⌊(W + 2·padding − KW)/stride⌋ + 1"
+                    "train!: `target` does not have the output's shape: with `input` H×W, `filter` KH×KW, `stride` and `padding`, the output is ⌊(H + 2·padding − KH)/stride⌋ + 1 by ⌊(W + 2·padding − KW)/stride⌋ + 1 (OH×OW in `train::<H, W, KH, KW, OH, OW>` of the note below is the target's): change `target`, or `input`, `filter`, `stride` or `padding`"
                 );
             }
             let layer = Layer {

@@ -1,13 +1,18 @@
 //! Syntax only: the token trees of `matrix!` and `train!` as syn expressions, nothing checked.
 //!
 //! A syntax error in one entry of a spec does not hide the others: the parser records it and
-//! resumes at the next entry.
+//! resumes at the next entry. Each value is parsed speculatively, in a fork of the input, so
+//! that an error deep inside a bracketed value stays that value's error: syn's nested groups
+//! share one "unexpected token" cell with the stream they are in, and a failed parse left in
+//! the spec's own stream would fail the whole spec (and every key would look missing).
 
 use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
+use syn::buffer::Cursor;
 use syn::ext::IdentExt as _;
+use syn::parse::discouraged::Speculative as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::punctuated::Punctuated;
-use syn::{Expr, Ident, Token};
+use syn::{Expr, Ident, LitStr, Token};
 
 use crate::errors::Errors;
 
@@ -56,29 +61,23 @@ pub(crate) struct Spec {
 
 /// Parses `key: value, …`, recording syntax errors and skipping the entries they are in.
 pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
+    let mut spec = Spec::default();
     let parser = |input: ParseStream| {
-        let mut spec = Spec::default();
         while !input.is_empty() {
-            let key = input.call(Ident::parse_any).map_err(|e| {
-                let message = "expected a key such as `input`, `filter`, `target` or `lr`";
-                // The whole token, `(2)` rather than its `(`.
-                match input.cursor().token_tree() {
-                    Some((tree, _)) => syn::Error::new_spanned(tree, message),
-                    None => syn::Error::new(e.span(), message),
-                }
-            });
-            let parsed = key.and_then(|key| match value(input, &key) {
-                Ok(value) => Ok(Entry { key, value }),
-                Err(error) => {
-                    spec.malformed.push(key.to_string());
-                    Err(error)
-                }
-            });
-            match parsed {
-                Ok(entry) => spec.entries.push(entry),
+            let key = match key(input, errors) {
+                Ok(key) => key,
                 Err(error) => {
                     errors.push(error);
-                    skip_to_entry(input);
+                    skip_to_entry(input, true);
+                    continue;
+                }
+            };
+            match value(input, &key) {
+                Ok(value) => spec.entries.push(Entry { key, value }),
+                Err(error) => {
+                    spec.malformed.push(key.to_string());
+                    errors.push(error);
+                    skip_to_entry(input, false);
                     continue;
                 }
             }
@@ -90,13 +89,20 @@ pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
                     error.span(),
                     "expected `,` between entries, like `lr: 0.5, steps: 2`",
                 ));
-                skip_to_entry(input);
+                skip_to_entry(input, false);
             }
         }
-        Ok(spec)
+        Ok(())
     };
-    // The parser above never fails: every error is recorded and skipped.
-    parse_to_last_token(tokens, parser).unwrap_or_default()
+    // The parser above records every error it meets and skips on. Should syn still find
+    // something left unparsed, that is reported too, unless an error already covers it: a
+    // spec with an error never expands, so nothing is accepted silently.
+    if let Err(error) = parse_to_last_token(tokens, parser)
+        && errors.is_empty()
+    {
+        errors.push(error);
+    }
+    spec
 }
 
 /// Parses all of `tokens` with `parser`, so that an error at their end ("unexpected end of
@@ -123,7 +129,36 @@ fn parse_to_last_token<T>(
     in_group.parse2(TokenTree::Group(group).into())
 }
 
-/// `: value` after `key`.
+/// A key. One written in quotes (`"input"`, as in JSON or Python) is reported, and read as
+/// the key it names, so that it is neither also reported missing nor its value unchecked.
+fn key(input: ParseStream, errors: &mut Errors) -> syn::Result<Ident> {
+    let message = "expected a key such as `input`, `filter`, `target` or `lr`";
+    if input.peek(LitStr) {
+        let string: LitStr = input.parse()?;
+        // Only a string that is an identifier can stand for a key.
+        return match syn::parse_str::<Ident>(&string.value()) {
+            Ok(mut key) => {
+                errors.at(&string, format!("write the key without quotes: `{key}: …`"));
+                key.set_span(string.span());
+                Ok(key)
+            }
+            Err(_) => {
+                Err(syn::Error::new(string.span(), format!("{message}, written without quotes")))
+            }
+        };
+    }
+    let key = input.call(Ident::parse_any).map_err(|e| {
+        // The whole token, `(2)` rather than its `(`.
+        match input.cursor().token_tree() {
+            Some((tree, _)) => syn::Error::new_spanned(tree, message),
+            None => syn::Error::new(e.span(), message),
+        }
+    })?;
+    Ok(key)
+}
+
+/// `: value` after `key`. The value is parsed in a fork, which only an expression that
+/// parsed moves the input past; a failed parse leaves its errors in the fork.
 fn value(input: ParseStream, key: &Ident) -> syn::Result<Expr> {
     if input.peek(Token![=]) {
         let eq: Token![=] = input.parse()?;
@@ -135,27 +170,75 @@ fn value(input: ParseStream, key: &Ident) -> syn::Result<Expr> {
     if input.is_empty() || input.peek(Token![,]) {
         return Err(syn::Error::new(input.span(), format!("expected a value after `{key}:`")));
     }
-    input.parse()
+    // A bracketed matrix gets the hint that `matrix!` gives.
+    let bracketed =
+        ["input", "filter", "target"].iter().any(|k| key == k) && input.peek(syn::token::Bracket);
+    let fork = input.fork();
+    let value = fork.parse().map_err(|e| {
+        if bracketed {
+            syn::Error::new(
+                e.span(),
+                format!(
+                    "{e}: a matrix is rows of comma-separated numbers, like `[[1, 2], [3, 4]]`"
+                ),
+            )
+        } else {
+            e
+        }
+    })?;
+    input.advance_to(&fork);
+    Ok(value)
 }
 
-/// Skips to the next entry: to just after the next top-level comma, or to just before a
-/// `key:`, so that an entry after a stray token or a missing comma is still read (and a key
-/// given there is not reported missing).
-fn skip_to_entry(input: ParseStream) {
+/// Whether `cursor` is at `key:` (or `"key":`): an identifier or a string, then a lone `:`
+/// (not the first of a path's `::`).
+fn starts_entry(cursor: Cursor) -> bool {
+    let after_key = match cursor.ident() {
+        Some((_, after)) => Some(after),
+        None => cursor
+            .literal()
+            .filter(|(lit, _)| {
+                syn::parse2::<LitStr>(TokenTree::Literal(lit.clone()).into()).is_ok()
+            })
+            .map(|(_, after)| after),
+    };
+    after_key
+        .and_then(Cursor::punct)
+        .is_some_and(|(colon, _)| colon.as_char() == ':' && colon.spacing() == Spacing::Alone)
+}
+
+/// Skips to the next entry: to just before a `key:`, or to just after the next top-level
+/// comma, so that an entry after a stray token or a missing comma is still read (and a key
+/// given there is not reported missing). A comma between the generic arguments of a
+/// turbofish, `f::<2, 3>()`, ends no entry. With `past_one`, the token at the cursor is
+/// skipped whatever it is: it is the one that could not start an entry.
+fn skip_to_entry(input: ParseStream, past_one: bool) {
     let _ = input.step(|cursor| {
         let mut rest = *cursor;
+        if past_one && let Some((_, next)) = rest.token_tree() {
+            rest = next;
+        }
+        // How deep in a turbofish's `<…>` the cursor is, and the last two punctuation marks.
+        let mut generics = 0_usize;
+        let mut before: [Option<char>; 2] = [None; 2];
         while let Some((tree, next)) = rest.token_tree() {
-            let starts_entry =
-                rest.ident().and_then(|(_, after)| after.punct()).is_some_and(|(colon, _)| {
-                    colon.as_char() == ':' && colon.spacing() == Spacing::Alone
-                });
-            if starts_entry {
+            // Inside `<…>` too: no expression has `key:` there, and an unclosed `<` must
+            // not swallow the entries after it.
+            if starts_entry(rest) {
                 break;
             }
             rest = next;
-            if matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',') {
-                break;
+            let TokenTree::Punct(punct) = &tree else {
+                before = [None; 2];
+                continue;
+            };
+            match punct.as_char() {
+                '<' if generics > 0 || before == [Some(':'), Some(':')] => generics += 1,
+                '>' if generics > 0 && before[1] != Some('-') => generics -= 1,
+                ',' if generics == 0 => break,
+                _ => {}
             }
+            before = [before[1], Some(punct.as_char())];
         }
         Ok(((), rest))
     });

@@ -18,6 +18,11 @@ impl Errors {
         }
     }
 
+    /// Whether no error has been found.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
     /// An error spanning all of `tokens` (the whole row, the whole key and value…).
     pub(crate) fn at(&mut self, tokens: impl ToTokens, message: impl Display) {
         self.push(syn::Error::new_spanned(tokens, message));

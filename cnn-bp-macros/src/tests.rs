@@ -34,5 +34,5 @@ fn generated_code_names_the_library_by_the_path_it_is_given() {
     assert!(expansion.contains("renamed :: lib :: __private :: Geometry"), "{expansion}");
     assert!(!expansion.contains("cnn_bp_core"), "{expansion}");
     let default = expand::train(tokens(SEED)).to_string();
-    assert!(default.starts_with(":: cnn_bp_core :: __private ::"), "{default}");
+    assert!(default.contains(":: cnn_bp_core :: __private :: Geometry"), "{default}");
 }

@@ -4,5 +4,4 @@ fn main() {
     let _ = train! { input: [[1, 2]], filter: [[1]], target: [[1, 2]], lr: 0 };
     let _ = train! { input: [[1, 2]], filter: [[1]], target: [[1, 2]], lr: -0.5 };
     let _ = train! { input: [[1, 2]], filter: [[1]], target: [[1, 2]], lr: 1e999 };
-    let _ = train! { input: [[1, 2]], filter: [[1]], target: [[1, 2]], lr: 1.0 / 3.0 };
 }

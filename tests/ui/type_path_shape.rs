@@ -1,5 +1,5 @@
-// Matrices given as expressions are checked by the type system and by a compile-time
-// assertion in cnn-bp-core, not by the macro.
+// With the input and the target both given as expressions, only their types know the shapes:
+// a compile-time assertion in cnn-bp-core checks them, and its message names the keys.
 use cnn_bp_core::{matrix, train};
 
 const X: [[f64; 3]; 3] = matrix![[1, -1, 0], [0, 1, 0], [0, -1, 1]];
