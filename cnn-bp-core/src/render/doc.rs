@@ -889,8 +889,9 @@ impl Doc {
             .target
             .entries()
             .filter(|&(_, t)| {
+                // A target that is not a finite number has a note of its own.
                 let t = t.to_f64();
-                t < low || t > high || (!closed_low && t == low) || t == high
+                t.is_finite() && (t < low || t > high || (!closed_low && t == low) || t == high)
             })
             .map(|((r, c), t)| quoted(Sym::T(r, c), t))
             .collect();
@@ -1192,7 +1193,9 @@ impl Doc {
             Rich::math(ys.join(", "))
                 .t(" exactly: ")
                 .c(name_f)
-                .t(" is saturated there. Its true derivative is positive but too small to survive next to 1 in ")
+                .t(" is saturated there. Its true derivative is positive, but ")
+                .m("y")
+                .t(" has rounded to the bound in ")
                 .c("f64")
                 .t(", so ")
                 .m(format!("f′ = {formula} = 0"))
@@ -1307,8 +1310,9 @@ impl Doc {
         self.after_not_finite(trace, first_non_finite);
         let last = final_params(trace);
         self.push(matrix(1, Rich::text("final ").m("W"), &last.filter, last.filter_approx));
-        if let Some((b, exact)) = last.bias {
-            self.para(1, Rich::text("final ").m(format!("b {}", is_value(b, exact))));
+        if let Some(b) = last.bias {
+            // A value on its own, as in the summary's last row: `≈` where it is rounded.
+            self.para(1, Rich::text("final ").m(format!("b {}", is_value(b, true))));
         }
         let before = trace.steps.first().and_then(loss_value);
         if let (Some(before), Some(after)) = (before, loss_value(&trace.after)) {
@@ -1382,7 +1386,7 @@ impl Doc {
         let Final { filter, bias, .. } = final_params(trace);
         let mut last = vec![loss_value(&trace.after)];
         last.extend(filter.entries().map(|(_, v)| Some(v)));
-        last.extend(bias.map(|(b, _)| Some(b)));
+        last.extend(bias.map(Some));
         values.push(last);
         // A value that changed from one row to the next never prints as the one above it.
         let digits = |r: usize, c: usize| {
@@ -1549,7 +1553,7 @@ impl Doc {
             let correct_after = second.map_or_else(|| loss_value(&trace.after), loss_value);
             let mut row = vec![Rich::text("correct (step 1)")];
             row.extend(params(first));
-            row.push(Rich::math(correct_after.map(val).unwrap_or_default()));
+            row.push(Rich::math(correct_after.map(approx).unwrap_or_default()));
             rows.push(row);
         }
         for (k, mistake) in trace.mistakes.iter().enumerate() {
@@ -1743,8 +1747,8 @@ struct Final<S> {
     filter: Grid<S>,
     /// Whether an update of the filter was approximate.
     filter_approx: bool,
-    /// The bias, and whether its update was exact.
-    bias: Option<(S, bool)>,
+    /// The bias, if the layer has one.
+    bias: Option<S>,
 }
 
 fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
@@ -1752,13 +1756,13 @@ fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
     match trace.steps.last() {
         Some(last) => {
             let (filter, filter_approx) = assembled(last, g.filter.shape(), Sym::W);
-            let bias = last.select(|s| s == Sym::B).next().map(|eq| (eq.value, exact::holds(eq)));
+            let bias = last.select(|s| s == Sym::B).next().map(|eq| eq.value);
             Final { filter, filter_approx, bias }
         }
         None => Final {
             filter: g.filter.clone(),
             filter_approx: false,
-            bias: g.bias.map(|b| (b, true)),
+            bias: g.bias,
         },
     }
 }
