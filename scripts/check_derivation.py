@@ -10,22 +10,64 @@ insta snapshot `*.snap`, whose header between its first two `---` lines is skipp
 standard input.
 
 It re-derives nothing from the Rust code. It reads the printed text and checks that every
-printed number follows from numbers printed before it:
+printed number follows from numbers printed before it.
 
-1. arithmetic: each equation line is re-evaluated from its printed operands in exact rational
-   arithmetic (fractions.Fraction; sigmoid and tanh in float). A result after ` = ` must be the
-   exact value; a result after ` ≈ ` must lie within the rounding tolerance described at
-   `tolerance()` below;
-2. provenance: each operand must be the value printed earlier for the symbol it stands for
-   (named in the symbolic line above, or implied by the line form: y and t in the loss, the
-   current w, this step's ∂L/∂w, η from Given, ...), and the terms of every sum must be the
-   ones the convolution's definition (stride, padding, kernel) calls for;
-3. matrices: every printed matrix lists exactly the values its entries' equations printed, with
-   `≈` exactly when one of them is rounded, right-aligned in columns;
-4. the result: the last forward pass uses the last updated W and b; `L: a → b` shows the first
-   and the final L; each `Summary` row matches what its step printed (and is aligned);
+Numbers are `[−]D[.DDD]`, or `m·10ⁿ` (1 ≤ m < 10, superscript exponent: `1.23442·10⁷`,
+`−1.5·10⁻⁹`), `∞`, `−∞`, `NaN`; each is the exact decimal it is written as. A number is exact
+(the double's own shortest round-trip decimal, or a short decimal) or rounded: to p = max(6,
+digits shown) significant digits, trailing zeros dropped (so `2.5·10⁷³` may stand for more
+digits; the checker takes the 6, the looser reading); past 17 digits it is the rounded decimal
+expansion of a double. Plain notation is for exponents −6..15 when exact, and when rounded only
+while its digits before the point are all significant: a plain integer's digits all count
+(`216900` is 6 digits, `12344200` 8, and must be right to 8; to 6 it is `1.23442·10⁷`); no
+trailing zeros after the point, no leading zeros. Inside a product (and squared) a negative
+number or one with a power of ten is in parentheses, after `+`/`−` only a negative one, never
+the first operand of a difference or an update. Two printings of one value agree when they
+can be of one double: an exact printing stands for the double nearest to it, a rounded one
+for any double within half a unit in its p-th digit; two roundings to the same p are the same
+text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
+
+1. arithmetic: each equation line `lhs = … = rhs ≈ v` is re-evaluated from the printed
+   operands of its last right-hand side in exact rational arithmetic (fractions.Fraction).
+   After ` = ` the value E must be v exactly; after ` ≈ ` |E − v| ≤ half a unit in the p-th
+   significant digit of v, or v = ±∞ where E overflows f64. σ and tanh are evaluated in float
+   (a few units in the last place of margin); σ(0) = 0.5 and tanh(0) = 0 are exact. The one
+   exception, an equation ending `(f64 rounding: exactly, these numbers give X)`: E must be X
+   (exactly, or to X's precision after `≈`), and v may be off from E by floating-point error
+   only, ≤ 2·(operands + 1)·2⁻⁵²·Σ|terms|. An update `w ← p − η·g ≈ v` also shows the change:
+   v − p has the sign of E − p and lies within half of it (or v = p where f64 cannot hold the
+   change, |E − p| ≤ ulp(p)/2);
+2. provenance: each operand must be a printing of the value printed earlier for the symbol it
+   stands for (and of every other printing of it), named in the symbolic line above or implied
+   by the line form (y and t in the loss, the current w, this step's ∂L/∂w, η from Given, …),
+   in the printed form above; the terms of every sum must be the ones the convolution's
+   definition (stride, padding, kernel) calls for. A sum longer than 120 characters continues
+   on lines starting `+ ` exactly under the `=` of its first line, each line filled (the next
+   term would not fit) and at most 120 characters (a single longer term aside); the lines are
+   joined before the sum is read;
+3. matrices: every printed matrix lists the values its entries' equations printed (as printed,
+   or rounded to 6 digits where the equation showed more), with `≈` exactly when one of those
+   equations says `≈`, right-aligned in columns;
+4. the result: the last forward pass uses the last updated W and b; `L: a → b` quotes the first
+   and the final L and its word (decreased, increased, unchanged, not finite) is what the
+   printed values show; each `Summary` row quotes what its step printed (and is aligned). A
+   standalone number (table cell, note, result line) carries `≈` exactly when it is a rounding:
+   the digits its equation showed to be rounded are not quoted bare, a decimal known to be the
+   double's own (an exact printing, or an earlier bare quote) never gets `≈`, and a bare quote
+   is a shortest round-trip decimal agreeing with every printing of the value; ∞ and NaN are
+   exact. A rounded cell has more than 6 digits only where a neighbouring row would print alike
+   at 6, and neighbouring rows printing alike are of one value. A run of more than 20 steps
+   writes out steps 1–5 and the last (`Steps 6 to N − 1` in between), its summary lists the
+   first and last ten steps and one in every ⌈N/20⌉ (steps 1, 1 + n, …), and a step after a
+   step not written out starts from parameters known only from their first printing there.
+   The title says how many steps were taken (`N steps`, `K of N steps … (then a value stopped
+   being finite)`, `no step … (N asked for; a given value is not finite)`), as the result
+   heading does (`Result after K steps`, `Result: no step taken`);
 5. notes: notes that quote values (`z[1,0] < 0`, `t[1,0] = 0`, `the loss rose from a to b`,
-   `… is not a finite number`) quote them truly, and the ones the values call for are there;
+   `y[0,0] = 1 exactly: sigmoid is saturated there`, `… is not a finite number`, `the loss first
+   rose at step k`, the first value that is not finite in the last forward pass or in a mistake's
+   recipe) quote them truly, with `=` or `≈` as above, and the ones the values call for are
+   there;
 6. the symbolic form: a line written with symbols only (`z[0,0] = x[0,0]·w[0,0] + …`,
    `y[0,0] = max(0, z[0,0])`, `L = ½[(y[0,0] − t[0,0])² + …]`, `∂L/∂y[0,0] = y[0,0] − t[0,0]`,
    `f′(z[0,0]) = relu′(z[0,0])`, `δ[0,0] = ∂L/∂y[0,0]·f′(z[0,0])`, `w[0,0] ← w[0,0] − η·∂L/∂w[0,0]`,
@@ -33,21 +75,26 @@ printed number follows from numbers printed before it:
    for the same entry must come after it and substitute the printed values of exactly those
    operands, in that order; in a symbolic derivation every numbers line needs its symbolic line
    and every symbolic line its numbers line;
-7. `Check: finite differences`: per step, h is positive; each backpropagation value is the one
-   that step printed; each difference is |backpropagation − central difference| within half a
-   unit in the 6th significant digit of each of the three printed numbers; an entry is
-   `not compared` exactly when a note flags it, the note quotes that step's z truly and
-   |z| ≤ h·max|x|; a compared entry whose z is within reach of the relu/leaky_relu kink
-   (|z| < h·|its x|) needs a note; `Largest difference` names the largest compared difference;
+7. `Check: finite differences`: per step, h = 10⁻⁶·max(1, largest |parameter|) (to its
+   rounding); each backpropagation value quotes the one that step printed; each difference is
+   |backpropagation − central difference| within the rounding of the three printed numbers
+   (and of the f64 subtraction); an entry with a value that is not finite is `not compared`,
+   with a note listing exactly those of backpropagation, L(w + h), L(w − h) and the central
+   difference that are not finite (consistent with the central difference shown); an entry is
+   otherwise `not compared` exactly when a kink note flags it, the note quotes that step's z
+   truly and |z| ≤ h·max|x|; a compared entry whose z is within reach of the relu/leaky_relu
+   kink (|z| < h·|its x|) needs a note; `Largest difference` names the largest compared
+   difference, `No entry could be compared.` says there is none;
 8. the mistakes (`Common mistakes, applied to step 1's numbers`): each mistake's fixed lines
    match the layer and its recipe (for a convolving layer, ∂L/∂W = rot180(X ⋆ δ)); every
    equation is checked as in a step, its operands being step 1's values or the ones printed
    before in the same mistake section (e, δ̃, g, the new w and b, then z and y of its forward
    pass, which uses the new w and b); the terms of g[i,j] follow the index maps of the layer
    (mistake 1: δ̃; mistake 2: ∂L/∂y; mistake 3: the terms of ∂L/∂w[KH−1−i, KW−1−j]); g_b sums
-   δ̃ or ∂L/∂y, mistake 3 updates b with step 1's ∂L/∂b; `Mistakes compared` lists step 1's
-   update with the loss it gives (step 2's L, or the final L) and each mistake's update and
-   last L; its note lists exactly the mistakes whose loss ends above step 1's L.
+   δ̃ or ∂L/∂y, mistake 3 updates b with step 1's ∂L/∂b; a recipe with a value that is not
+   finite notes its first one after its loss; `Mistakes compared` quotes step 1's update with
+   the loss it gives (step 2's L, or the final L) and each mistake's update and last L; its note
+   lists exactly the mistakes whose loss ends above step 1's L.
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
@@ -59,8 +106,9 @@ per file with the counts of what was checked. Exit status: 0 if everything check
 failure, 2 on a usage error.
 
 --quiet      print only failures and the summary lines
---pedantic   also list (as notes, not failures) ` ≈ ` lines whose printed operands give the
-             printed result exactly, where ` = ` would have been true
+--pedantic   also list (as notes, not failures) ` ≈ ` lines whose printed operands, all printed
+             exactly, give the printed result exactly (` = ` would hold if it is the double
+             itself), and f64-rounding reasons on lines that would pass without one
 --allow-trailing
              skip (with a note) unknown text after the derivation's last known section
 """
@@ -75,47 +123,43 @@ from fractions import Fraction
 # ---------------------------------------------------------------------------------------------
 # Numbers
 
-NUM = r"(?:−?(?:\d+(?:\.\d+)?(?:e−?\d+)?|∞)|NaN)"
-FAC = rf"(?:\({NUM}\)|{NUM})"  # an operand inside a product: negatives in parentheses
+SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+# a power of ten: `·10⁷`, `·10⁻¹²`
+POW = r"·10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
+NUM = rf"(?:−?(?:\d+(?:\.\d+)?(?:{POW})?|∞)|NaN)"
+FAC = rf"(?:\({NUM}\)|{NUM})"  # an operand inside a product (its form is checked by form_error)
 NUM_RE = re.compile(NUM)
+NUM_PARTS = re.compile(r"(−?)(\d+)(?:\.(\d+))?(?:·10(⁻?)([⁰¹²³⁴⁵⁶⁷⁸⁹]+))?")
 SIGN = r"(=|≈)"
+# a standalone number: `≈` in front when it is rounded (tables, notes, the result line)
+MNUM = rf"(≈?{NUM})"
 
-# Values are rounded to this many significant digits when they are printed after `≈`.
+# Rounded numbers show at least this many significant digits (trailing zeros dropped).
 SIGNIFICANT = 6
-
-
-def half_unit(v) -> float:
-    """The largest rounding error of `v` printed with SIGNIFICANT significant digits: half a
-    unit in its last place, 0.5·10^(e − 5) for |v| = m·10^e, 1 ≤ m < 10 (≤ 5e-6·|v|)."""
-    if not finite(v) or v == 0:
-        return 0.0
-    a = abs(v)
-    e = math.floor(math.log10(a))
-    # log10 of a Fraction goes through float; fix the exponent if it landed one off
-    if Fraction(10) ** e > a:
-        e -= 1
-    elif Fraction(10) ** (e + 1) <= a:
-        e += 1
-    return 0.5 * 10.0 ** (e - (SIGNIFICANT - 1))
+F64_OVERFLOW = Fraction(2) ** 1024 - Fraction(2) ** 970  # from here on, f64 rounds to ∞
+EPS = Fraction(1, 2 ** 52)
 
 
 def parse_value(text: str):
-    """The value of a printed number: a Fraction, or a float for NaN and ±∞."""
+    """The value of a printed number: a Fraction (the exact decimal it is written as), or a
+    float for NaN and ±∞. `1.5·10⁻⁹` is 15/10¹⁰ exactly."""
     t = text.strip()
+    if t.startswith("≈"):
+        t = t[1:]
     if t.startswith("(") and t.endswith(")"):
         t = t[1:-1]
     if t == "NaN":
         return math.nan
-    neg = t.startswith("−")
-    if neg:
-        t = t[1:]
-    if t == "∞":
-        v = math.inf
-    else:
-        if not re.fullmatch(r"\d+(?:\.\d+)?(?:e−?\d+)?", t):
-            raise ValueError(f"not a number: {text!r}")
-        v = Fraction(t.replace("e−", "e-"))
-    return -v if neg else v
+    if t in ("∞", "−∞"):
+        return math.inf if t == "∞" else -math.inf
+    m = NUM_PARTS.fullmatch(t)
+    if not m:
+        raise ValueError(f"not a number: {text!r}")
+    v = Fraction(m.group(2) + ("." + m.group(3) if m.group(3) else ""))
+    if m.group(5):
+        e = int("".join(str(SUP.index(c)) for c in m.group(5)))
+        v *= Fraction(10) ** (-e if m.group(4) else e)
+    return -v if m.group(1) else v
 
 
 def finite(v) -> bool:
@@ -131,8 +175,133 @@ def same(a, b) -> bool:
 
 
 def sig_digits(text: str) -> int:
-    t = text.strip("()").lstrip("−").split("e")[0].replace(".", "").lstrip("0")
+    """Significant digits shown: those of the mantissa without leading zeros. In a plain
+    integer like `216900` the trailing zeros count (its digits before the point are all
+    significant, or it would have been written with a power of ten)."""
+    t = text.strip("()≈").lstrip("−").split("·")[0].replace(".", "").lstrip("0")
     return len(t)
+
+
+def exp10(v: Fraction) -> int:
+    """e with 10^e ≤ |v| < 10^(e+1), for v ≠ 0, exactly."""
+    a = abs(v)
+    e = len(str(a.numerator)) - len(str(a.denominator))
+    while Fraction(10) ** e > a:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= a:
+        e += 1
+    return e
+
+
+def half_unit(v, p: int) -> Fraction:
+    """Half a unit in the p-th significant digit of v (0 for 0 and for non-finite values)."""
+    if not finite(v) or v == 0:
+        return Fraction(0)
+    return Fraction(1, 2) * Fraction(10) ** (exp10(v) - p + 1)
+
+
+def precision(text: str) -> int:
+    """The precision p of a number printed rounded: max(6, significant digits shown)."""
+    return max(SIGNIFICANT, sig_digits(text))
+
+
+def to_float(v) -> float:
+    """`float(v)`, but ±∞ where an exact value is beyond f64's range (as f64 arithmetic gives)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
+def as_double(v):
+    """The double nearest to an exact value (a Fraction), as a Fraction; ±∞ past the range."""
+    if not finite(v):
+        return v
+    f = to_float(v)
+    return Fraction(f) if finite(f) else f
+
+
+def notation_error(text: str, exact) -> str | None:
+    """Whether a number is written in the printed form: plain `[−]D[.DDD]` for exponents
+    −6..15 when the value is exact, and for a rounded value only while all its digits before
+    the point are significant; otherwise `m·10ⁿ` with 1 ≤ m < 10; no trailing zeros after the
+    point. `exact` is True (printed exactly), False (printed rounded) or None (not known)."""
+    t = text.strip()
+    if t.startswith("≈"):
+        t = t[1:]
+    if t.startswith("(") and t.endswith(")"):
+        t = t[1:-1]
+    if t in ("∞", "−∞", "NaN"):
+        return None
+    m = NUM_PARTS.fullmatch(t)
+    if not m:
+        return "not a number"
+    ip, fp, sci = m.group(2), m.group(3), m.group(5)
+    if fp is not None and fp.endswith("0"):
+        return "a trailing zero after the point"
+    if len(ip) > 1 and ip.startswith("0"):
+        return "a leading zero"
+    v = parse_value(t)
+    if sci:
+        if len(ip) != 1 or ip == "0":
+            return "the mantissa of a power of ten is not between 1 and 10"
+        if sci.startswith("⁰"):
+            return "a leading zero in the exponent"
+    if v == 0:
+        return None if not sci and fp is None and m.group(1) == "" else "zero written other than `0`"
+    e = exp10(v)
+    if sci:
+        if -6 <= e <= 15:
+            # only a rounded value whose digits before the point would not all be significant
+            if e < 0 or exact is True or e + 1 <= precision(t):
+                return f"exponent {e} is written plainly (exactly, or rounded while its digits before the point are significant)"
+        return None
+    if e > 15 or e < -6:
+        return f"exponent {e} is written with a power of ten"
+    # a rounded value written plainly has all its digits before the point significant: its
+    # precision counts them all (`12344200` reads as 8 significant digits, and the arithmetic is
+    # checked to them; at 6 it would be `1.23442·10⁷`)
+    return None
+
+
+def round_sig(v: Fraction, p: int) -> Fraction:
+    """v rounded to p significant digits (half to even), exactly."""
+    if v == 0:
+        return v
+    q = Fraction(10) ** (exp10(v) - p + 1)
+    return round(v / q) * q
+
+
+def collide6(a_text, a, a_rounded, b_text, b, b_rounded) -> bool:
+    """Whether two printed values could print alike with 6 significant digits (each stands for
+    any double within its rounding)."""
+    def span(t, v, r):
+        rad = radius(t, v, r)
+        return round_sig(v - rad, SIGNIFICANT), round_sig(v + rad, SIGNIFICANT)
+    lo_a, hi_a = span(a_text, a, a_rounded)
+    lo_b, hi_b = span(b_text, b, b_rounded)
+    return lo_a <= hi_b and lo_b <= hi_a
+
+
+def fmt_sig(v: Fraction, p: int) -> str:
+    """v rounded to p significant digits, in the printed form (trailing zeros dropped)."""
+    r = round_sig(v, p)
+    if r == 0:
+        return "0"
+    e = exp10(r)
+    neg = "−" if r < 0 else ""
+    r = abs(r)
+    digits = str(round(r / Fraction(10) ** (e - p + 1))).rstrip("0") or "0"
+    if e > 15 or e < -6 or e + 1 > p:
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        ex = "".join(SUP[int(c)] for c in str(abs(e)))
+        return f"{neg}{m}·10{'⁻' if e < 0 else ''}{ex}"
+    if e >= 0:
+        ip = digits[: e + 1].ljust(e + 1, "0")
+        fp = digits[e + 1:]
+    else:
+        ip, fp = "0", "0" * (-e - 1) + digits
+    return neg + ip + ("." + fp if fp else "")
 
 
 def show(v) -> str:
@@ -142,7 +311,7 @@ def show(v) -> str:
             return "NaN"
         if math.isinf(v):
             return "∞" if v > 0 else "−∞"
-        s = f"{v:.12g}"
+        return show(Fraction(v))
     else:
         d = v.denominator
         while d % 2 == 0:
@@ -161,27 +330,97 @@ def show(v) -> str:
                     if v < 0:
                         s = "-" + s
                     break
+            if s is not None and len(s) > 45:
+                s = None
         if s is None:
-            s = "≈" + f"{float(v):.12g}"
+            for p in (12, 17, 40):
+                if round_sig(v, p) == v:
+                    return fmt_sig(v, p)
+            return "≈" + fmt_sig(v, 12)
     return s.replace("-", "−")
 
 
-# Roundedness of a printed value: False (exact), True (printed after `≈`), or MAYBE (printed
-# after a `=` that the renderer writes whatever the value, as in `b (bias) = …`). MAYBE counts
-# as rounded for tolerances and as exact for --pedantic.
+# Roundedness of a printed value: False (exact: the decimal is the double's own), True
+# (rounded), or MAYBE (not known from the text: an entry of a Given matrix marked `≈`, or the
+# result of a `≈` equation whose printed operands give it up to f64 rounding error only, which
+# may be the double itself: σ(40) ≈ 1, ½[(1 − 10²²)² + …] ≈ 5·10⁴³). A result its printed
+# operands give exactly but marked `≈` is rounded (else it would say `=`). MAYBE counts as
+# rounded for provenance (its interval holds the exact double too); the first standalone
+# quote of it (with or without `≈`) settles it, and the others must agree.
 MAYBE = "maybe"
+
+
+def is_shortest(v) -> bool:
+    """Whether a decimal is the shortest round-trip decimal of the double nearest to it (the
+    form an exact value is printed in)."""
+    if not finite(v):
+        return True
+    f = to_float(v)
+    return finite(f) and Fraction(repr(f)) == v
 
 
 class Val:
     """A printed value: its text, its value, whether it was printed rounded, and where."""
 
-    __slots__ = ("text", "value", "rounded", "line")
+    __slots__ = ("text", "value", "rounded", "line", "pending", "approx", "prints")
 
-    def __init__(self, text: str, rounded: bool, line: int):
-        self.text = text.strip("()")
+    def __init__(self, text: str, rounded, line: int, approx=None):
+        self.text = text.strip("()≈") if text is not None else None
+        self.value = parse_value(self.text) if text is not None else None
+        self.rounded = rounded
+        self.line = line
+        self.pending = text is None  # a value not printed yet (a step that is not written out)
+        self.approx = (rounded is not False) if approx is None else approx  # its equation said `≈`
+        self.prints = [self]  # the other printings of this value seen so far
+
+    def fill(self, text: str, rounded, line: int):
+        """A placeholder takes the first printing of its value as its own."""
+        self.text = text.strip("()≈")
         self.value = parse_value(self.text)
         self.rounded = rounded
         self.line = line
+        self.pending = False
+
+    def exact(self) -> bool:
+        """Printed exactly: the text is the double's own decimal (non-finite values are too)."""
+        return self.rounded is False or not finite(self.value)
+
+    def marked(self) -> str:
+        """The value as a standalone number: `≈` in front when it is rounded."""
+        return ("≈" if self.rounded is True and finite(self.value) else "") + self.text
+
+
+def radius(text: str, value, rounded) -> Fraction:
+    """How far the double a printing stands for may lie from the printed decimal."""
+    if rounded is False or not finite(value):
+        return Fraction(0)
+    return half_unit(value, precision(text))
+
+
+def agree(a_text: str, a_val, a_rounded, b_text: str, b_val, b_rounded) -> bool:
+    """Whether two printings can be of one double. An exact printing stands for the double
+    nearest to it; a rounded one (p = max(6, digits shown) significant digits) for any double
+    within half a unit in its p-th digit. Two roundings to the same precision of one double are
+    the same text; otherwise the intervals must meet: |a − b| ≤ r(a) + r(b)."""
+    if not finite(a_val) or not finite(b_val):
+        return same(a_val, b_val)
+    a_exact, b_exact = a_rounded is False, b_rounded is False
+    if a_exact and b_exact:
+        return as_double(a_val) == as_double(b_val)
+    if a_exact or b_exact:
+        (x, xv), (y, yv, yr) = ((a_text, a_val), (b_text, b_val, b_rounded)) if a_exact else \
+            ((b_text, b_val), (a_text, a_val, a_rounded))
+        d = as_double(xv)
+        if not finite(d):
+            return False
+        return abs(d - yv) <= radius(y, yv, yr)
+    if a_rounded is True and b_rounded is True and precision(a_text) == precision(b_text):
+        return a_val == b_val
+    return abs(a_val - b_val) <= radius(a_text, a_val, True) + radius(b_text, b_val, True)
+
+
+def agree_vals(a: Val, b: Val) -> bool:
+    return agree(a.text, a.value, a.rounded, b.text, b.value, b.rounded)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,76 +519,40 @@ class Parser:
         raise ExprError(f"expected a number, got {kind!r}")
 
 
-def to_float(v) -> float:
-    """`float(v)`, but ±∞ where an exact value is beyond f64's range (as f64 arithmetic gives)."""
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf if v > 0 else -math.inf
-
-
-def evaluate(node, leaves, rounded):
-    """(value, E, A): the exact value; E, the first-order bound on how far the value can move
-    when each rounded leaf moves by up to half a unit in its last printed place; A, the value
-    with every leaf and operation replaced by its absolute value (Σ|monomials|)."""
+def evaluate(node, leaves):
+    """(value, A): the exact value of the printed expression, its operands taken as the exact
+    decimals they are printed as (a Fraction; a float once ±∞ or NaN is involved), and A, the
+    value with every operand and operation replaced by its absolute value (Σ|monomials|), the
+    scale of the floating-point error of computing it."""
     kind = node[0]
     if kind == "num":
         v = parse_value(leaves[node[1]])
-        a = abs(v)
-        return v, (half_unit(v) if rounded[node[1]] and finite(v) else 0.0), a
+        return v, abs(v)
     if kind == "const":
-        return node[1], 0.0, abs(node[1])
+        return node[1], abs(node[1])
     if kind == "sq":
-        v, e, a = evaluate(node[1], leaves, rounded)
-        return v * v, 2 * float(abs(v)) * e if finite(v) else 0.0, a * a
+        v, a = evaluate(node[1], leaves)
+        return v * v, a * a
     if kind == "floor":
-        v, e, a = evaluate(node[1], leaves, rounded)
-        return (Fraction(math.floor(v)) if finite(v) else v), e, a
-    x, ex, ax = evaluate(node[1], leaves, rounded)
-    y, ey, ay = evaluate(node[2], leaves, rounded)
+        v, a = evaluate(node[1], leaves)
+        return (Fraction(math.floor(v)) if finite(v) else v), a
+    x, ax = evaluate(node[1], leaves)
+    y, ay = evaluate(node[2], leaves)
     if not (finite(x) and finite(y)):
         x, y = to_float(x), to_float(y)
     if not (finite(ax) and finite(ay)):
         ax, ay = to_float(ax), to_float(ay)
     if kind == "add":
-        return x + y, ex + ey, ax + ay
+        return x + y, ax + ay
     if kind == "sub":
-        return x - y, ex + ey, ax + ay
+        return x - y, ax + ay
     if kind == "mul":
-        e = float(abs(x)) * ey + float(abs(y)) * ex if finite(x) and finite(y) else 0.0
-        return x * y, e, ax * ay
+        return x * y, ax * ay
     if kind == "div":
         if y == 0:
-            return math.nan, 0.0, math.inf
-        e = ex / float(abs(y)) + float(abs(x)) * ey / float(y) ** 2 if finite(x) else 0.0
-        return x / y, e, ax / abs(y)
+            return math.nan, math.inf
+        return x / y, ax / abs(y)
     raise ExprError(kind)
-
-
-def tolerance(E: float, A, printed) -> float:
-    """How far a result printed after ` ≈ ` may lie from the exact value of its printed
-    operands: E + h(printed) + 1e-10·(1 + Σ|monomials|).
-
-    Two roundings separate them, and both are known exactly from the text:
-    (a) every operand that was itself printed rounded (its own line showed ` ≈ `) is off from
-        the value the program used by at most h = half a unit in its 6th significant digit
-        (≤ 5e-6 of itself). E propagates these bounds through the printed expression to first
-        order (|a|·h(b) + |b|·h(a) for a product, the sum for a sum, 2|a|·h(a) for a square,
-        f′(z)·h(z) for σ and tanh), so it scales with Σ|terms|, not with a small result, and
-        stays honest under cancellation;
-    (b) the result itself is printed rounded: at most h(printed).
-    The last term absorbs what the first order leaves out (products of two roundings, ≤ 2.5e-11
-    of a term), the f64 arithmetic of the program, and the gap (≤ 1.1e-16 relative) between a
-    short decimal such as `0.1` and the double it stands for; it is what lets
-    `0.1·3 − 0.3 ≈ 5.55112e−17` pass.
-    This is tighter than the rule of thumb 1e-5·(Σ|terms| + |printed|): h ≤ 5e-6·|v|, and
-    E ≤ 1e-5·Σ|terms| when every term has two rounded factors. Being tight matters: it catches
-    a changed last digit of a rounded result (σ(3.1) ≈ 0.956896 instead of 0.956893), which the
-    rule of thumb lets through. Being rigorous matters too: on the 63 golden cases the worst
-    line uses 0.9999 of the bound (dyadic values such as 1.71328125 sit exactly halfway between
-    two 6-digit numbers, so their rounding error is exactly h), hence the 0.1 % margin.
-    """
-    return (E + half_unit(printed)) * 1.001 + 1e-10 * (1.0 + float(A))
 
 
 def sigmoid(z: float) -> float:
@@ -411,7 +614,7 @@ def parse_scale(text: str) -> Fraction:
 
 def split_scale(rhs: str):
     """`(2/4)·(…)` → ((2/4) as text, 2/4, `(…)`); no prefix → (None, 1, rhs)."""
-    m = re.match(r"^(½|\(\d+/\d+\)|\d+)(?=[\[·])", rhs)
+    m = re.match(r"^(½|\(\d+/\d+\)|\d+)(?=\[|·\()", rhs)
     if not m:
         return None, Fraction(1), rhs
     body = rhs[m.end():]
@@ -426,6 +629,46 @@ def names_of(lst: str) -> list[str]:
     """`z[1,0], z[1,1] and z[0,0]` → the names."""
     parts = re.split(r", | and ", lst.strip())
     return [p for p in parts if p]
+
+
+FACTOR_RE = re.compile(rf"\({NUM}\)|{NUM}")
+# the reason at the end of an equation whose printed result is the f64 value, not the exact one
+REASON = re.compile(rf"^(.*\S)   \(f64 rounding: exactly, these numbers give (≈?)({NUM})\)$")
+WIDTH = 120  # no line of a printed sum is longer (a single term longer than a line aside)
+
+
+def split_factors(term: str):
+    """`(1·10²⁰⁰)·(−1)` → ['(1·10²⁰⁰)', '(−1)']: the factors of a printed product (a number
+    with a power of ten is one factor), or None if it is not a product of numbers."""
+    out, i = [], 0
+    while True:
+        m = FACTOR_RE.match(term, i)
+        if not m:
+            return None
+        out.append(m.group(0))
+        i = m.end()
+        if i == len(term):
+            return out
+        if term[i] != "·":
+            return None
+        i += 1
+
+
+def form_error(text: str, ctx: str) -> str | None:
+    """The printed form of an operand: inside a product (and squared) a negative number or one
+    with a power of ten is in parentheses (`2·(1.5·10⁷)`, `(−1)·3`); after `+`/`−` (and as
+    the first term of a sum) only a negative one is (`0 − 1·10¹⁵⁰`, `+ (−0.5)`); the first
+    operand of a difference or an update, and a lone number, never are."""
+    paren = text.startswith("(") and text.endswith(")")
+    inner = text[1:-1] if paren else text
+    neg, sci = inner.startswith("−"), "·10" in inner
+    want = {"factor": neg or sci, "term": neg, "lead": False}[ctx]
+    if paren == want:
+        return None
+    what = {"factor": "inside a product a negative number or one with a power of ten is in parentheses, no other",
+            "term": "after + or − only a negative number is in parentheses",
+            "lead": "the first operand is not in parentheses"}[ctx]
+    return f"operand {text!r} is not in the printed form ({what})"
 
 
 def sym_kind(key: str) -> str:
@@ -501,6 +744,19 @@ class Checker:
         self.compared_seen = False
         self.compared_rows = None
         self.compared_note = None
+        self.compared_nonfinite = None
+        self.compared_nonfinite_noted = False
+        # the new format
+        self.reasons: dict[int, tuple] = {}  # line → (mark, X) of an f64-rounding reason
+        self.verdicts: dict[int, object] = {}  # line → roundedness of the result its arithmetic shows
+        self.marked_at: dict[int, int] = {}  # id(Val) → line of the quote that said it is rounded
+        self.after_first_nonfinite = None
+        self.mistake_first_nonfinite = None
+        self.title = None  # ('all', n) | ('stopped', taken, asked) | ('none', asked)
+        self.skipped: list[tuple[int, int, int]] = []  # (first, last, line) of steps not written out
+        self.first_rose = None  # (line, step, a, b) of `the loss first rose at step …`
+        self.final_b_seen = False
+        self.saw_nonfinite_note = False
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -513,6 +769,59 @@ class Checker:
 
     def note(self, line: int, msg: str):
         self.report("note", line, msg)
+
+    # -- wrapped sums -----------------------------------------------------------------------
+
+    def join_wrapped(self, lines):
+        """Joins the continuation lines of a long sum (`+ …` exactly under the `=` of its first
+        line) into one logical line, checking the alignment, the 120-character limit and that
+        each line is filled (the next term would not have fit); takes off an f64-rounding reason
+        at the end of a line (kept in self.reasons for the equation it belongs to)."""
+        out = []
+        i = 0
+        while i < len(lines):
+            ln, raw = lines[i]
+            group = [(ln, raw)]
+            j = i + 1
+            while j < len(lines) and lines[j][1].lstrip().startswith("+ "):
+                group.append(lines[j])
+                j += 1
+            if len(group) > 1:
+                self.check_wrap(group)
+            elif len(raw) > WIDTH and " + " in raw and "=" in raw and "Σ" not in raw \
+                    and not raw.lstrip().startswith(("Note:", "L: ")):
+                self.count["structure"] += 1
+                self.fail(ln, f"a sum line of {len(raw)} characters: longer sums continue on the next line "
+                              f"(at most {WIDTH} characters a line)")
+            text = raw + "".join(" + " + r.strip()[2:] for _, r in group[1:])
+            m = REASON.match(text)
+            if m:
+                self.reasons[ln] = (m.group(2), m.group(3))
+                text = m.group(1)
+            out.append((ln, text))
+            i = j
+        return out
+
+    def check_wrap(self, group):
+        ln0, raw0 = group[0]
+        self.count["structure"] += 1
+        if "=" not in raw0:
+            self.fail(group[1][0], "a continuation line `+ …` after a line that is not an equation")
+            return
+        col = raw0.index("=")
+        for k, (lnk, rawk) in enumerate(group):
+            if k > 0 and (rawk[:col].strip() or rawk[col:col + 2] != "+ "):
+                self.fail(lnk, "continuation of a sum: its `+` is not exactly under the `=` of the first line",
+                          f"`+` in column {col + 1}", f"column {len(rawk) - len(rawk.lstrip()) + 1}")
+            body = rawk[col + 2:] if k > 0 else rawk[col + 1:]
+            if len(rawk) > WIDTH and " + " in body.strip():
+                self.fail(lnk, f"a line of a sum is longer than {WIDTH} characters", f"≤ {WIDTH}", len(rawk))
+            if k + 1 < len(group):
+                nxt = group[k + 1][1].strip()[2:]
+                chunk = nxt.split(" + ")[0]
+                if len(rawk) + 3 + len(chunk) <= WIDTH:
+                    self.fail(group[k + 1][0], f"a sum wrapped early: its next term would have fit on the line before "
+                                               f"({len(rawk) + 3 + len(chunk)} ≤ {WIDTH} characters)")
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -532,87 +841,253 @@ class Checker:
             rec = self.base_sv.get(sym)
         return rec
 
-    def operand(self, line: int, sym: str, text: str, what: str) -> bool:
-        """Checks that `text` is the value printed earlier for `sym`; returns its roundedness."""
+    def number(self, line: int, what: str, text: str, exact) -> bool:
+        """Checks the printed form of a number (see notation_error)."""
+        err = notation_error(text, exact)
+        if err:
+            self.fail(line, f"{what}: {text.strip('()')} is not in the printed form of numbers ({err})")
+            return False
+        return True
+
+    def operand(self, line: int, sym: str, text: str, what: str, ctx: str | None = None) -> bool:
+        """Checks that `text` is a printing of the value printed earlier for `sym` (and of every
+        other printing of it in this section), and its form (`ctx`: factor, term or lead);
+        returns whether it stands for a value printed exactly."""
         self.count["operands"] += 1
+        if ctx is not None:
+            err = form_error(text, ctx)
+            if err:
+                self.fail(line, f"{what}: {err}")
         rec = self.lookup(sym)
         text = text.strip("()")
-        if rec is None:
-            self.fail(line, f"{what}: operand {sym} has no value printed before this line",
-                      "an earlier value", text)
-            return sig_digits(text) >= 6
         try:
             v = parse_value(text)
         except ValueError:
             self.fail(line, f"{what}: operand {text!r} is not a number")
-            return True
-        if rec.text != text and not same(rec.value, v):
-            self.fail(line, f"{what}: operand {sym} differs from its value printed on line {rec.line}",
-                      rec.text, text)
-            return sig_digits(text) >= 6
-        return rec.rounded
+            return False
+        if rec is None:
+            self.fail(line, f"{what}: operand {sym} has no value printed before this line",
+                      "an earlier value", text)
+            return False
+        if rec.pending:
+            # a parameter left by a step that is not written out: its first printing stands
+            rec.fill(text, MAYBE, line)
+            self.number(line, what, text, None)
+            return False
+        self.number(line, what, text, True if rec.rounded is False else None)
+        prints = rec.prints
+        for other in prints:
+            # an operand may be printed with fewer digits than its value has, even an exact one
+            if text != other.text and not agree(text, v, True, other.text, other.value, other.rounded):
+                where = "its value printed" if other is rec else "another printing of it"
+                self.fail(line, f"{what}: operand {sym} is not a printing of {where} on line {other.line} "
+                                f"(two printings of one value lie within half a unit of their last digits)",
+                          other.text, text)
+                return rec.exact()
+        if text != rec.text and len(prints) < 8:
+            prints.append(Val(text, True, line))
+        return rec.exact()
 
-    def judge(self, line: int, what: str, expr: str, leaves_rounded, sign: str, result: str,
-              scale: Fraction = Fraction(1)):
-        """Evaluates the printed expression `expr` (times `scale`) and compares it with the
-        printed result under `sign`."""
+    def quote(self, line: int, what: str, sym: str, rec, mark: str, text: str) -> bool:
+        """A standalone number (in a note, a table, the result line) quoting the value printed
+        for `sym`, with as many digits as it needs. Without `≈` it says its decimal is the
+        double itself (the shortest round-trip decimal); with `≈` that it is a rounding of it.
+        So: a printing its equation showed to be rounded is not quoted bare with the same
+        digits; a decimal known to be the double's own is not quoted with `≈`; a bare quote is
+        a shortest decimal within the rounding of every printing of the value, and then it is
+        the value's exact decimal for every later quote and operand. ∞ and NaN are exact."""
+        self.count["operands"] += 1
+        try:
+            v = parse_value(text)
+        except ValueError:
+            self.fail(line, f"{what}: {text!r} is not a number")
+            return False
+        rq = mark == "≈"
+        if rec is None:
+            self.fail(line, f"{what}: {sym} has no value printed before", "an earlier value", mark + text)
+            return False
+        if rec.pending:
+            rec.fill(text, rq, line)
+            self.number(line, what, text, not rq)
+            return True
+        if not finite(rec.value) or not finite(v):
+            if not same(rec.value, v):
+                self.fail(line, f"{what}: {sym} is not the value printed on line {rec.line}", rec.text, mark + text)
+            elif rq:
+                self.fail(line, f"{what}: {sym} = {text} is exact (not a finite number), so no `≈`",
+                          text, mark + text)
+            return True
+        self.number(line, what, text, not rq)
+        prints = rec.prints
+        for other in prints:
+            if not agree(text, v, rq, other.text, other.value, other.rounded):
+                self.fail(line, f"{what}: {sym} is not a printing of its value {other.marked()} "
+                                f"(line {other.line})", other.marked(), mark + text)
+                return False
+        known = rec.text if rec.rounded is False else next(
+            (o.text for o in prints if o.rounded is False), None)
+        if rq:
+            if known is not None and v == parse_value(known):
+                self.fail(line, f"{what}: {sym} = {known} is its exact value (line {rec.line}), so no `≈`",
+                          text, "≈" + text)
+                return False
+            if rec.rounded is MAYBE and v == rec.value and precision(text) == precision(rec.text):
+                rec.rounded = True  # this very decimal is said to be a rounding
+                self.marked_at[id(rec)] = line
+            return True
+        if known is not None:
+            if as_double(v) != as_double(parse_value(known)):
+                self.fail(line, f"{what}: {sym}'s exact value is {known}", known, text)
+                return False
+            return True
+        if rec.rounded is True and v == rec.value:
+            at = self.marked_at.get(id(rec))
+            if at:
+                self.fail(line, f"{what}: {sym} ≈ {text} is quoted with `≈` on line {at}; the same decimal "
+                                f"cannot be exact here and rounded there", "≈" + text, text)
+            else:
+                self.fail(line, f"{what}: {sym} ≈ {text} on line {rec.line} is a rounding (its printed operands "
+                                f"show it), so it is quoted with `≈`", "≈" + text, text)
+            return False
+        if not is_shortest(v):
+            self.fail(line, f"{what}: {text} (without `≈`) is not the shortest decimal of a double, so it is "
+                            f"not exact", "≈" + text, text)
+            return False
+        if rec.rounded is MAYBE and v == rec.value:
+            rec.rounded = False
+        else:
+            prints.append(Val(text, False, line))
+        return True
+
+    def judge(self, line: int, what: str, expr: str, leaves_exact, sign: str, result: str,
+              scale: Fraction = Fraction(1), lhs_old=None):
+        """Evaluates the printed expression `expr` (times `scale`) exactly, its operands taken
+        as the decimals they are printed as, and compares it with the printed result under
+        `sign`. Returns the exact value."""
         self.count["equations"] += 1
         try:
             p = Parser(expr)
             node = p.parse()
         except ExprError as e:
             self.fail(line, f"{what}: cannot parse the expression {expr!r}: {e}")
+            self.reasons.pop(line, None)
             return None
-        rounded = leaves_rounded(p.leaves) if callable(leaves_rounded) else leaves_rounded
-        if len(rounded) != len(p.leaves):
-            rounded = [sig_digits(t) >= 6 for t in p.leaves]
         try:
-            value, E, A = evaluate(node, p.leaves, rounded)
+            value, A = evaluate(node, p.leaves)
         except (ValueError, ZeroDivisionError, OverflowError) as e:
             self.fail(line, f"{what}: cannot evaluate {expr!r}: {e}")
+            self.reasons.pop(line, None)
             return None
         if scale != 1:
             value = value * scale if finite(value) else float(value) * float(scale)
-            E, A = E * float(scale), A * scale
-        self.compare(line, what, value, E, A, sign, result, all(r is not True for r in rounded))
+            A = A * scale if finite(A) else A
+        exact_ops = all(leaves_exact) if isinstance(leaves_exact, (list, tuple)) else bool(leaves_exact)
+        self.compare(line, what, value, A, sign, result, exact_ops, len(p.leaves))
         return value
 
-    def compare(self, line, what, exact, E, A, sign, result, operands_exact=False):
-        why = " (some operands are printed rounded)" if E > 0 else ""
+    def compare(self, line, what, exact, A, sign, result, operands_exact=False, nleaves=2):
+        """The arithmetic rule: `= v` says the printed operands give v exactly; `≈ v` that they
+        give v to v's precision (half a unit in its p-th significant digit, p = max(6, digits
+        shown)); `≈ ∞` an overflow. With `(f64 rounding: exactly, these numbers give X)` the
+        operands give X (exactly, or to X's precision after `≈`) and v is the f64 result, off
+        from it by floating-point error only (≤ 2·(number of operands + 1)·2⁻⁵²·Σ|terms|)."""
         printed = parse_value(result)
-        F64_MAX = 1.7976931348623157e308
-        if finite(exact) and not finite(printed) and not math.isnan(printed) and abs(exact) > F64_MAX \
-                and (exact > 0) == (printed > 0):
-            self.note(line, f"{what}: {show(exact)[:12]}… overflows f64; printed {result}")
-            return
-        if finite(exact) and finite(printed) and printed == 0 and exact != 0 and abs(exact) < 2.3e-308:
-            self.note(line, f"{what}: {float(exact):.3g} underflows f64 to 0")
+        self.number(line, what, result, True if sign == "=" else None)
+        reason = self.reasons.pop(line, None)
+        bound = 2 * (nleaves + 1) * EPS * (A if finite(A) else Fraction(0))
+        if not finite(printed):
+            self.verdicts[line] = False
+        elif sign == "≈" and finite(exact):
+            self.verdicts[line] = True if exact == printed or abs(exact - printed) > bound else MAYBE
+        if reason is not None:
+            self.verdicts[line] = MAYBE
+            self.f64_reason(line, what, exact, A, sign, result, printed, reason, nleaves)
             return
         if not finite(exact) or not finite(printed):
+            if finite(exact) and not math.isnan(printed) and abs(exact) >= F64_OVERFLOW \
+                    and (exact > 0) == (printed > 0):
+                if sign != "≈":
+                    self.fail(line, f"{what}: the exact value {show(exact)[:14]}… overflows f64 to {result}: "
+                                    f"`≈` expected", f"≈ {result}", f"= {result}")
+                return
             if not same(exact, printed):
                 self.fail(line, f"{what}: wrong result", show(exact), result)
+            elif sign == "≈":
+                self.fail(line, f"{what}: the printed operands give {result} exactly (no overflow): `=` expected",
+                          f"= {result}", f"≈ {result}")
             return
         if sign == "=":
             if exact != printed:
-                self.fail(line, f"{what}: result after `=` is not the exact value of the printed expression{why}",
+                self.fail(line, f"{what}: result after `=` is not the exact value of the printed expression",
                           show(exact), result)
+            return
+        tol = half_unit(printed, precision(result))
+        if abs(exact - printed) > tol:
+            if printed == 0 and abs(exact) < Fraction(2) ** -1075:
+                return  # underflow to 0
+            self.fail(line, f"{what}: the printed operands do not give the rounded result to its "
+                            f"{precision(result)} significant digits (at most {show(tol)} off)",
+                      show(exact), result)
+            self.verdicts[line] = MAYBE  # (its roundedness is not told by arithmetic that fails)
+        elif self.pedantic and exact == printed and operands_exact:
+            self.note(line, f"{what}: printed `≈`, but its operands are all exact and give exactly {result}")
+
+    def f64_reason(self, line, what, exact, A, sign, result, printed, reason, nleaves):
+        mark, xtext = reason
+        self.count["structure"] += 1
+        if sign != "≈":
+            self.fail(line, f"{what}: an f64-rounding reason on an `=` equation")
+        try:
+            X = parse_value(xtext)
+        except ValueError:
+            self.fail(line, f"{what}: the reason's value {xtext!r} is not a number")
+            return
+        self.number(line, f"{what} (the reason)", xtext, None if mark else True)
+        if not (finite(exact) and finite(printed) and finite(X)):
+            self.fail(line, f"{what}: an f64-rounding reason with values that are not finite")
+            return
+        if mark == "":
+            if exact != X:
+                self.fail(line, f"{what}: the reason says the printed operands give exactly {xtext}",
+                          show(exact), xtext)
         else:
-            tol = tolerance(E, A, printed)
-            if abs(float(exact - printed)) > tol:
-                self.fail(line, f"{what}: rounded result too far from the printed expression's value "
-                                f"(tolerance {tol:.3g})", show(exact), result)
-            elif self.pedantic and exact == printed and operands_exact:
-                self.note(line, f"{what}: printed `≈`, but its operands are all exact and give exactly {result}")
+            if exact == X:
+                self.fail(line, f"{what}: the reason says `≈{xtext}`, but the printed operands give it exactly",
+                          xtext, "≈" + xtext)
+            elif abs(exact - X) > half_unit(X, precision(xtext)):
+                self.fail(line, f"{what}: the reason's value is not what the printed operands give, to its "
+                                f"{precision(xtext)} significant digits", show(exact), "≈" + xtext)
+        if abs(exact - printed) <= half_unit(printed, precision(result)) and self.pedantic:
+            self.note(line, f"{what}: an f64-rounding reason, but the printed operands give the printed result "
+                            f"to its precision (the reason is not needed)")
+        bound = 2 * (nleaves + 1) * EPS * (A if finite(A) else Fraction(0))
+        if abs(exact - printed) > bound:
+            self.fail(line, f"{what}: the printed result is off from what its operands give by more than "
+                            f"f64 rounding can explain (≤ {show(bound)})", show(exact), result)
+
+    def result_val(self, line: int, text: str, sign: str) -> Val:
+        """The value an equation printed, with what its arithmetic tells of its roundedness."""
+        rounded = self.verdicts.pop(line, sign == "≈")
+        if sign == "=":
+            rounded = False
+        return Val(text, rounded, line, approx=sign == "≈")
 
     def store(self, key: str, line: int, text: str, sign: str):
         if key in self.sv:
             self.fail(line, f"{key} printed twice in this section (first on line {self.sv[key].line})")
-        self.sv[key] = Val(text, sign == "≈", line)
+        self.sv[key] = self.result_val(line, text, sign)
         self.saw_value(key, self.sv[key])
 
     def saw_value(self, key: str, v: Val):
-        if self.first_nonfinite is None and not finite(v.value):
-            self.first_nonfinite = (key, v.text, v.line)
+        if not finite(v.value):
+            where = {"given": "given", "step": self.step, "after": "after"}.get(self.ctx, self.ctx)
+            if self.first_nonfinite is None:
+                self.first_nonfinite = (key, v.text, v.line, where)
+            if self.ctx == "after" and self.after_first_nonfinite is None:
+                self.after_first_nonfinite = (key, v.text, v.line)
+            if self.ctx == "mistake" and self.mistake_first_nonfinite is None:
+                self.mistake_first_nonfinite = (key, v.text, v.line)
+
 
     # -- expected structure -----------------------------------------------------------------
 
@@ -650,6 +1125,7 @@ class Checker:
     # -- main loop --------------------------------------------------------------------------
 
     def run(self):
+        self.lines = self.join_wrapped(self.lines)
         i = 0
         n = len(self.lines)
         while i < n:
@@ -672,6 +1148,10 @@ class Checker:
             except (ValueError, ExprError, KeyError, IndexError, TypeError, ZeroDivisionError) as e:
                 self.fail(ln, f"could not check this line ({type(e).__name__}: {e}): {text!r}")
                 i += 1
+            upto = self.lines[i][0] if i < n else math.inf
+            for rl in [r for r in self.reasons if r < upto]:
+                self.fail(rl, "an f64-rounding reason on a line whose equation it does not belong to")
+                del self.reasons[rl]
         self.finish()
 
     POST = ("fd", "mistakes_intro", "mistake", "compared")
@@ -683,9 +1163,8 @@ class Checker:
                 self.end_post(ln)
                 self.ctx = "tail"
             return i + 1
-        m = re.fullmatch(r"Training one convolutional layer: (\d+) steps? of gradient descent", text)
-        if m and i == 0:
-            self.nsteps = int(m.group(1))
+        if i == 0 and text.startswith("Training one convolutional layer: "):
+            self.title_line(ln, text)
             return i + 1
         if text == "Given" and self.ctx == "given":
             return i + 1
@@ -737,13 +1216,31 @@ class Checker:
             if r:
                 return i + 1
         m = re.fullmatch(r"Step (\d+)", text)
-        if m and self.ctx in ("given", "step"):
+        if m and self.ctx in ("given", "step", "skipped"):
             self.begin_step(ln, int(m.group(1)))
             return i + 1
-        m = re.fullmatch(r"Result after (\d+) steps?", text)
+        m = re.fullmatch(r"Result after (\d+) (steps?)|Result: no step taken", text)
         if m and self.ctx in ("given", "step"):
-            self.begin_after(ln, int(m.group(1)))
+            k = int(m.group(1)) if m.group(1) else 0
+            if m.group(1) and (k == 0 or (m.group(2) == "step") != (k == 1)):
+                self.fail(ln, "result heading: the count of steps is not written as the format says",
+                          "Result after 1 step / Result after N steps / Result: no step taken", text)
+            self.begin_after(ln, k)
             return i + 1
+        m = re.fullmatch(r"Steps (\d+) to (\d+)", text)
+        if m and self.ctx in ("step", "skipped"):
+            self.begin_skip(ln, int(m.group(1)), int(m.group(2)))
+            return i + 1
+        if self.ctx == "skipped":
+            m = re.fullmatch(r"Not written out: each of these (\d+) steps repeats the computation above with the "
+                             r"parameters the step before left\. The summary at the end gives the loss and the "
+                             r"parameters of some of them\.", text)
+            if m:
+                a, b, _ = self.skipped[-1]
+                self.count["structure"] += 1
+                if int(m.group(1)) != b - a + 1:
+                    self.fail(ln, "the count of steps not written out", b - a + 1, m.group(1))
+                return i + 1
         if self.ctx == "mistake":
             r = self.mistake_line(i, ln, raw, text)
             if r is not None:
@@ -769,6 +1266,7 @@ class Checker:
         m = re.fullmatch(rf"b \(bias\) ([=≈]) ({NUM})", text)
         if m:
             self.bias = Val(m.group(2), m.group(1) == "≈", ln)
+            self.number(ln, "b (bias)", m.group(2), m.group(1) == "=")
             self.saw_value("b", self.bias)
             self.has_bias = True
             return True
@@ -778,6 +1276,7 @@ class Checker:
         m = re.fullmatch(rf"η \(learning rate\) ([=≈]) ({NUM})", text)
         if m:
             self.eta = Val(m.group(2), m.group(1) == "≈", ln)
+            self.number(ln, "η (learning rate)", m.group(2), m.group(1) == "=")
             return True
         if text.startswith("activation: "):
             self.given_activation(ln, text[len("activation: "):])
@@ -832,7 +1331,8 @@ class Checker:
         m = re.fullmatch(rf"leaky_relu\(({NUM})\), y = z where z > 0, ({NUM})·z elsewhere; f′ = 1 where z > 0, ({NUM}) elsewhere", s)
         if m:
             self.act = "leaky_relu"
-            self.alpha = Val(m.group(1), MAYBE, ln)  # see b above
+            self.alpha = Val(m.group(1), MAYBE, ln)  # written without `=`/`≈`: either
+            self.number(ln, "leaky_relu's slope", m.group(1), None)
             for k in (2, 3):
                 if m.group(k) != m.group(1):
                     self.fail(ln, "the leaky_relu slope is quoted inconsistently", m.group(1), m.group(k))
@@ -944,12 +1444,13 @@ class Checker:
                 self.fail(ln, f"matrix {name}: declared shape differs from its rows", f"{declared[0]}×{declared[1]}",
                           f"{shape[0]}×{shape[1]}")
             # which entries of a Given matrix marked `≈` are rounded cannot be told from the
-            # text (−0.6221601977 prints as −0.62216): treat them all as rounded, which only
-            # widens the tolerance of the lines that use them
+            # text (−0.6221601977 prints as −0.62216; 1.000000248396 as 1): a note quoting one
+            # tells, else any printing of it within its rounding is one of it
             table = {}
             for r in range(shape[0]):
                 for c in range(shape[1]):
-                    table[(r, c)] = Val(cells[r][c], sign == "≈", rows[r][0])
+                    table[(r, c)] = Val(cells[r][c], MAYBE if sign == "≈" else False, rows[r][0])
+                    self.number(rows[r][0], f"matrix {name}", cells[r][c], None if sign == "≈" else True)
             for (r, c), v in table.items():
                 self.saw_value(f"{name.lower()}[{r},{c}]", v)
             if name == "X":
@@ -986,10 +1487,17 @@ class Checker:
                     self.fail(rows[r][0], f"matrix {label}: no equation for {sym} was printed before it",
                               "an equation", cells[r][c])
                     continue
-                any_rounded |= rec.rounded is True
-                if rec.text != cells[r][c]:
-                    self.fail(rows[r][0], f"matrix {label}: entry {sym} differs from its equation on line {rec.line}",
-                              rec.text, cells[r][c])
+                any_rounded |= rec.approx
+                cell = cells[r][c]
+                if rec.text != cell:
+                    # a value its equation printed with more digits than 6 is listed with 6
+                    ok = rec.rounded is not False and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
+                        and agree(cell, vals[r][c], True, rec.text, rec.value, rec.rounded) \
+                        and self.number(rows[r][0], f"matrix {label}", cell, False)
+                    if not ok:
+                        self.fail(rows[r][0], f"matrix {label}: entry {sym} is not the value its equation on line "
+                                              f"{rec.line} printed (as printed, or rounded to {SIGNIFICANT} digits)",
+                                  rec.text, cell)
         want_sign = "≈" if any_rounded else "="
         if sign != want_sign:
             self.fail(ln, f"matrix {label}: sign should be `{want_sign}` "
@@ -998,27 +1506,51 @@ class Checker:
 
     # -- steps ------------------------------------------------------------------------------
 
+    def rec_of(self, k: int):
+        """The record of step k if it was written out."""
+        for rec in self.history:
+            if rec["k"] == k:
+                return rec
+        return None
+
     def missing_notes(self, ln):
-        """Notes the renderer owes: a rise of the loss, and (in a step) ReLU outputs that are off
-        or exactly at the kink."""
+        """Notes the renderer owes: a rise of the loss (against the step before, when it was
+        written out), and (in a step) ReLU outputs that are off or exactly at the kink, and
+        sigmoid or tanh outputs saturated to exactly 0 or ±1."""
         L = self.sv.get("L")
         prev = None
         if self.ctx == "step" and self.step > 1:
-            prev = self.history[-2].get("L")
-        elif self.ctx == "after" and self.history:
+            r = self.rec_of(self.step - 1)
+            prev = r.get("L") if r else None
+        elif self.ctx == "after" and self.history and self.history[-1]["k"] == self.step:
             prev = self.history[-1].get("L")
         if L and prev and finite(L.value) and finite(prev.value) and L.value > prev.value \
-                and "rose" not in self.noted:
+                and not agree_vals(L, prev) and "rose" not in self.noted:
             self.fail(ln, f"the loss rose from {prev.text} to {L.text} but no note says so")
         if self.ctx != "step":
             return
         zs = {k: v for k, v in self.sv.items() if k.startswith("z[")}
         if self.act == "relu" and "negative" not in self.noted and any(
-                finite(v.value) and v.value < 0 for v in zs.values()):
+                finite(v.value) and v.value < 0 or v.value == -math.inf for v in zs.values()):
             self.fail(ln, f"step {self.step}: some z < 0 (the ReLU is off there) but no note says so")
         if self.act in ("relu", "leaky_relu") and "zero" not in self.noted and any(
                 same(v.value, Fraction(0)) for v in zs.values()):
             self.fail(ln, f"step {self.step}: some z = 0 exactly (the kink) but no note says so")
+        if self.act in ("sigmoid", "tanh") and "saturated" not in self.noted and self.saturated_ys():
+            self.fail(ln, f"step {self.step}: {', '.join(self.saturated_ys())} saturated (f′ = 0 exactly) "
+                          f"but no note says so")
+
+    def saturated_ys(self) -> list[str]:
+        """The outputs whose derivative f′ = y·(1 − y) or 1 − y² is exactly 0: y is exactly 0 or
+        ±1 in f64 (σ and tanh of a finite z never are, mathematically)."""
+        out = []
+        for key, f in self.sv.items():
+            m = re.fullmatch(r"f′\(z\[(\d+),(\d+)\]\)", key)
+            if m and same(f.value, Fraction(0)) and not f.rounded:
+                y = self.sv.get(f"y[{m.group(1)},{m.group(2)}]")
+                if y is not None and finite(y.value):
+                    out.append(f"y[{m.group(1)},{m.group(2)}]")
+        return out
 
     def close_step(self, ln):
         """Ends the current step: its updated W and b become the current parameters."""
@@ -1062,7 +1594,24 @@ class Checker:
         self.ctx, self.step = "step", k
         self.sv, self.new_w, self.new_b = {}, {}, None
         self.noted = set()
-        self.history.append({"w": dict(self.cur_w), "b": self.cur_b, "line": ln})
+        self.history.append({"k": k, "w": dict(self.cur_w), "b": self.cur_b, "line": ln})
+
+    def begin_skip(self, ln, a, b):
+        """`Steps a to b`: a long run leaves these out; the parameters the next step starts from
+        are known only from their printing in that step."""
+        self.close_step(ln)
+        self.count["structure"] += 1
+        if a != self.step + 1 or b < a:
+            self.fail(ln, "steps not written out: not the ones after the last step printed", self.step + 1, a)
+        if self.step != 5 or (self.nsteps is not None and self.nsteps <= 20):
+            self.fail(ln, "a run of more than 20 steps writes out its first 5 steps and its last; "
+                          "a shorter one is written out in full", "steps 6 to N − 1 of N > 20", f"steps {a} to {b}")
+        self.skipped.append((a, b, ln))
+        self.ctx, self.step = "skipped", b
+        self.sv, self.new_w, self.new_b = {}, {}, None
+        self.noted = set()
+        self.cur_w = {key: Val(None, MAYBE, ln) for key in self.cur_w}
+        self.cur_b = Val(None, MAYBE, ln) if self.has_bias else None
 
     def setup(self, ln):
         missing = [n for n, v in (("X", self.xshape), ("W", self.wshape), ("t", self.tshape),
@@ -1074,22 +1623,60 @@ class Checker:
         self.cur_b = self.bias
         self.cur_w = dict(self.W0)
 
+    def title_line(self, ln, text):
+        s = text[len("Training one convolutional layer: "):]
+        self.count["structure"] += 1
+        m = re.fullmatch(r"(\d+) (steps?) of gradient descent", s)
+        if m:
+            n = int(m.group(1))
+            if (m.group(2) == "step") != (n == 1):
+                self.fail(ln, "title: singular/plural mismatch", f"{n} step{'s' if n != 1 else ''}", m.group(0))
+            self.title = ("all", n)
+            self.nsteps = n
+            return
+        m = re.fullmatch(r"(\d+) of (\d+) steps of gradient descent \(then a value stopped being finite\)", s)
+        if m:
+            k, n = int(m.group(1)), int(m.group(2))
+            if not 1 <= k < n:
+                self.fail(ln, "title: the steps taken must be fewer than the ones asked for", f"< {n}", k)
+            self.title = ("stopped", k, n)
+            self.nsteps = n
+            return
+        m = re.fullmatch(r"no step of gradient descent \((\d+) asked for; a given value is not finite\)", s)
+        if m:
+            self.title = ("none", int(m.group(1)))
+            self.nsteps = int(m.group(1))
+            return
+        self.fail(ln, f"title not understood: {text!r}")
+
     def begin_after(self, ln, k):
         if self.ctx == "given":
             self.setup(ln)
+        if self.ctx == "skipped" or (self.skipped and self.history[-1]["k"] != self.skipped[-1][1] + 1):
+            self.fail(ln, "a long run writes out its last step right after the ones it leaves out")
         self.close_step(ln)
         self.count["structure"] += 1
         if k != self.step:
             self.fail(ln, "`Result after N steps` does not match the number of steps printed", self.step, k)
-        if self.nsteps is not None and k != self.nsteps and not self.stopped_note_expected():
-            self.fail(ln, "fewer steps than announced in the title, and no non-finite value explains it",
-                      self.nsteps, k)
+        kind = self.title[0] if self.title else None
+        if kind == "all" and k != self.title[1]:
+            self.fail(ln, "the title says every step was taken, but the result says otherwise", self.title[1], k)
+        if kind == "stopped":
+            if k != self.title[1]:
+                self.fail(ln, "the title's count of steps taken differs from the result", self.title[1], k)
+            if not self.saw_nonfinite_note:
+                self.fail(ln, "the title says a value stopped being finite, but no step's note says which")
+        if kind == "none":
+            if k != 0:
+                self.fail(ln, "the title says no step was taken", "Result: no step taken", f"Result after {k}")
+            if not self.saw_nonfinite_note:
+                self.fail(ln, "the title says a given value is not finite, but no note in Given says which")
+        if kind in ("all", None) and self.saw_nonfinite_note and k < (self.nsteps or 0):
+            self.fail(ln, "training stopped early, but the title does not say so")
         self.ctx = "after"
         self.sv, self.new_w, self.new_b = {}, {}, None
         self.noted = set()
 
-    def stopped_note_expected(self) -> bool:
-        return getattr(self, "saw_nonfinite_note", False)
 
     def step_line(self, i, ln, raw, text):
         if self.symbolic_line(ln, text):
@@ -1371,22 +1958,20 @@ class Checker:
                       len(terms), len(nterms))
             self.store(lhs, ln2, result, sign)
             return
-        rounded = []
+        exact = []
         alone = len(terms) == 1
         for k, (sym_t, num_t) in enumerate(zip(terms, nterms)):
             syms = sym_t.split("·")
-            nums = num_t.split("·")
-            if len(syms) != len(nums):
+            nums = split_factors(num_t)
+            if nums is None or len(syms) != len(nums):
                 self.fail(ln2, f"{lhs}: term {k + 1} is `{num_t}`, the names say `{sym_t}`")
+                self.reasons.pop(ln2, None)
                 self.store(lhs, ln2, result, sign)
                 return
             for s, t in zip(syms, nums):
-                is_product = len(syms) > 1 or not alone
-                if not re.fullmatch(FAC if is_product else NUM, t):
-                    self.fail(ln2, f"{lhs}: operand {t!r} of {s} is not a number in the printed form "
-                                   f"(negatives in parentheses inside sums and products)")
-                rounded.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})"))
-        self.judge(ln2, lhs, body, rounded, sign, result)
+                ctx = "factor" if len(syms) > 1 else ("lead" if alone else "term")
+                exact.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})", ctx))
+        self.judge(ln2, lhs, body, exact, sign, result)
         self.store(lhs, ln2, result, sign)
         if lhs.startswith("z[") and self.ctx == "after":
             for t in terms:
@@ -1507,35 +2092,37 @@ class Checker:
             self.store(key, ln, result, sign)
             return
         z_text = mm.group(1)
-        z_rounded = self.operand(ln, zsym, z_text, key)
+        z_exact = self.operand(ln, zsym, z_text, key, "lead")
         z = parse_value(z_text)
         printed = parse_value(result)
         if self.act == "relu":
             exact = z if not finite(z) else max(Fraction(0), z)
-            if isinstance(z, float) and math.isnan(z):
-                exact = z
-            E = half_unit(z) if z_rounded and finite(z) else 0.0
-            self.compare(ln, key, exact, E, abs(z) if finite(z) else 0, sign, result)
+            self.compare(ln, key, exact, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
         elif self.act in ("sigmoid", "tanh"):
+            self.number(ln, key, result, True if sign == "=" else None)
+            self.reasons.pop(ln, None) and self.fail(ln, f"{key}: an f64-rounding reason on an activation")
             if not finite(z):
                 exact = {math.inf: 1.0, -math.inf: 0.0 if self.act == "sigmoid" else -1.0}.get(z, math.nan)
-                self.compare(ln, key, exact, 0.0, 0, sign, result)
+                if not same(exact, printed):
+                    self.fail(ln, f"{key}: wrong result", show(exact), result)
             else:
-                zf = float(z)
+                zf = to_float(z)
                 f = sigmoid(zf) if self.act == "sigmoid" else math.tanh(zf)
-                slope = f * (1 - f) if self.act == "sigmoid" else 1 - f * f
-                if sign == "=":
+                zero = Fraction(1, 2) if self.act == "sigmoid" else Fraction(0)
+                if z == 0:
+                    if sign != "=" or printed != zero:
+                        self.fail(ln, f"{key}: {self.act}(0) = {show(zero)} exactly", f"= {show(zero)}", f"{sign} {result}")
+                elif sign == "=":
                     # σ(z) and tanh(z) are irrational for every rational z ≠ 0
-                    zero = Fraction(1, 2) if self.act == "sigmoid" else Fraction(0)
-                    if not (z == 0 and printed == zero):
-                        self.fail(ln, f"{key}: {self.act}({z_text}) is irrational; it cannot equal {result} exactly "
-                                      f"(`≈` expected)", f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
+                    self.fail(ln, f"{key}: {self.act}({z_text}) is irrational; it cannot equal {result} exactly "
+                                  f"(`≈` expected)", f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
                 else:
-                    E = half_unit(z) * slope if z_rounded else 0.0
-                    tol = tolerance(E, 0, printed)
-                    if abs(f - float(printed)) > tol:
-                        self.fail(ln, f"{key}: {self.act}({z_text}) is not {result} to 6 significant digits "
-                                      f"(tolerance {tol:.3g})", f"{f:.12g}".replace("-", "−"), result)
+                    # evaluated in float: a margin of a few units in its last place
+                    tol = float(half_unit(printed, precision(result))) + 8 * 2.0 ** -53 * abs(f) + 1e-300
+                    if abs(f - to_float(printed)) > tol:
+                        self.fail(ln, f"{key}: {self.act}({z_text}) is not {result} to its {precision(result)} "
+                                      f"significant digits", f"{f:.17g}".replace("-", "−"), result)
+                    self.verdicts[ln] = MAYBE if f == to_float(printed) else True
         else:  # leaky_relu
             a_text, z2_text = mm.group(2), mm.group(3)
             negative = finite(z) and z < 0 or z == -math.inf
@@ -1544,17 +2131,19 @@ class Checker:
             if not negative and a_text is not None:
                 self.fail(ln, f"{key}: z ≥ 0, so leaky_relu(z) = z and no α·z", f"leaky_relu({z_text})", rhs)
             if a_text is not None:
-                self.count["operands"] += 2
-                if z2_text.strip("()") != z_text:
-                    self.fail(ln, f"{key}: the z in α·z differs from the argument", z_text, z2_text)
-                if self.alpha is None or a_text != self.alpha.text:
+                self.count["operands"] += 1
+                if self.alpha is None or not agree(a_text, parse_value(a_text), True, self.alpha.text,
+                                                   self.alpha.value, self.alpha.rounded):
                     self.fail(ln, f"{key}: α differs from Given", self.alpha.text if self.alpha else None, a_text)
-                a_rounded = self.alpha.rounded if self.alpha else True
-                self.judge(ln, key, f"{a_text}·{z2_text}", [a_rounded, z_rounded], sign, result)
+                err = form_error(a_text, "factor")
+                if err:
+                    self.fail(ln, f"{key}: {err}")
+                z2_exact = self.operand(ln, zsym, z2_text, key, "factor")
+                a_exact = self.alpha.rounded is False if self.alpha else False
+                self.judge(ln, key, f"{a_text}·{z2_text}", [a_exact, z2_exact], sign, result)
                 self.count["equations"] -= 1
             else:
-                E = half_unit(z) if z_rounded and finite(z) else 0.0
-                self.compare(ln, key, z, E, abs(z) if finite(z) else 0, sign, result)
+                self.compare(ln, key, z, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
         self.store(key, ln, result, sign)
 
     def loss_line(self, ln, m):
@@ -1571,15 +2160,18 @@ class Checker:
         if len(terms) != len(syms):
             self.fail(ln, "L: the number of (y − t)² terms differs from the number of outputs", len(syms), len(terms))
             return
-        rounded = []
+        exact = []
         for (ys, ts), term in zip(syms, terms):
             mm = re.fullmatch(rf"\(({NUM}) − ({FAC})\)²", term)
             if not mm:
                 self.fail(ln, f"L: term {term!r} is not of the form (y − t)²")
+                self.reasons.pop(ln, None)
                 return
-            rounded.append(self.operand(ln, ys, mm.group(1), "L"))
-            rounded.append(self.operand(ln, ts, mm.group(2), "L"))
-        self.judge(ln, "L", body, rounded, sign, result, scale)
+            exact.append(self.operand(ln, ys, mm.group(1), "L", "lead"))
+            exact.append(self.operand(ln, ts, mm.group(2), "L", "term"))
+        if len(terms) == 1 and stext and not body.startswith("("):
+            self.fail(ln, "L: a single (y − t)² after the loss's factor is written `s·(y − t)²`")
+        self.judge(ln, "L", body, exact, sign, result, scale)
         self.store("L", ln, result, sign)
         if self.ctx == "after":
             self.after_L = self.sv["L"]
@@ -1606,9 +2198,9 @@ class Checker:
             self.fail(ln, f"{key}: not of the form {shape}: {rhs!r}")
             self.store(key, ln, result, sign)
             return
-        rounded = [self.operand(ln, f"{first}[{p},{q}]", mm.group(1), key),
-                   self.operand(ln, f"{second}[{p},{q}]", mm.group(2), key)]
-        self.judge(ln, key, body, rounded, sign, result, scale)
+        exact = [self.operand(ln, f"{first}[{p},{q}]", mm.group(1), key, "lead"),
+                 self.operand(ln, f"{second}[{p},{q}]", mm.group(2), key, "term")]
+        self.judge(ln, key, body, exact, sign, result, scale)
         self.store(key, ln, result, sign)
 
     def fp_line(self, ln, m):
@@ -1629,9 +2221,9 @@ class Checker:
             if not mm:
                 self.fail(ln, f"{key}: not of the form y·(1 − y) = …: {rest!r}")
                 return
-            r1 = self.operand(ln, ysym, mm.group(1), key)
-            r2 = self.operand(ln, ysym, mm.group(2), key)
-            self.judge(ln, key, f"{mm.group(1)}·(1 − {mm.group(2)})", [r1, False, r2], mm.group(3), mm.group(4))
+            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
+            r2 = self.operand(ln, ysym, mm.group(2), key, "term")
+            self.judge(ln, key, f"{mm.group(1)}·(1 − {mm.group(2)})", [r1, True, r2], mm.group(3), mm.group(4))
             self.count["equations"] -= 1
             self.store(key, ln, mm.group(4), mm.group(3))
             return
@@ -1640,12 +2232,12 @@ class Checker:
             if not mm:
                 self.fail(ln, f"{key}: not of the form 1 − y² = …: {rest!r}")
                 return
-            r1 = self.operand(ln, ysym, mm.group(1), key)
-            self.judge(ln, key, f"1 − {mm.group(1)}²", [False, r1], mm.group(2), mm.group(3))
+            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
+            self.judge(ln, key, f"1 − {mm.group(1)}²", [True, r1], mm.group(2), mm.group(3))
             self.count["equations"] -= 1
             self.store(key, ln, mm.group(3), mm.group(2))
             return
-        mm = re.fullmatch(rf"({NUM})(?:   \(z{IDX} = ({NUM})(?: (> 0|< 0|< 0: the slope α)|: (leaky_relu takes its slope α at 0|the convention relu_grad_at_zero = ({NUM})))\))?", rest)
+        mm = re.fullmatch(rf"({NUM})(?:   \(z{IDX} ([=≈]) ({NUM})(?: (> 0|< 0|< 0: the slope α)|: (leaky_relu takes its slope α at 0|the convention relu_grad_at_zero = ({NUM})))\))?", rest)
         if not mm:
             self.fail(ln, f"{key}: not of the form `value   (z = … reason)`: {rest!r}")
             return
@@ -1659,11 +2251,12 @@ class Checker:
             return
         if (int(mm.group(2)), int(mm.group(3))) != (p, q):
             self.fail(ln, f"{key}: the reason quotes another z", zsym, f"z[{mm.group(2)},{mm.group(3)}]")
-        z_t = mm.group(4)
-        self.operand(ln, zsym, z_t, key)
+        z_t = mm.group(5)
+        self.quote(ln, key, zsym, self.lookup(zsym), "" if mm.group(4) == "=" else "≈", z_t)
         z = parse_value(z_t)
         v = parse_value(value_t)
-        case, zero_reason, conv = mm.group(5), mm.group(6), mm.group(7)
+        self.number(ln, key, value_t, fsign == "=")
+        case, zero_reason, conv = mm.group(6), mm.group(7), mm.group(8)
         alpha = self.alpha.value if self.alpha else None
         if case == "> 0":
             ok_case, want = (finite(z) and z > 0) or z == math.inf, Fraction(1)
@@ -1689,7 +2282,7 @@ class Checker:
         if not ok_case:
             self.fail(ln, f"{key}: the stated case does not hold for z = {z_t}")
         elif want is not None and not same(v, want):
-            if fsign == "≈" and finite(want) and abs(float(want - v)) <= half_unit(v) * 1.001:
+            if fsign == "≈" and finite(want) and abs(want - v) <= half_unit(v, precision(value_t)):
                 pass  # α itself printed rounded
             else:
                 self.fail(ln, f"{key}: wrong derivative for this case", show(want), value_t)
@@ -1702,9 +2295,9 @@ class Checker:
         key = f"δ[{p},{q}]"
         self.check_place(ln, key)
         self.numeric_done(ln, key)
-        rounded = [self.operand(ln, f"∂L/∂y[{p},{q}]", a, key),
-                   self.operand(ln, f"f′(z[{p},{q}])", b, key)]
-        self.judge(ln, key, f"{a}·{b}", rounded, sign, result)
+        exact = [self.operand(ln, f"∂L/∂y[{p},{q}]", a, key, "factor"),
+                 self.operand(ln, f"f′(z[{p},{q}])", b, key, "factor")]
+        self.judge(ln, key, f"{a}·{b}", exact, sign, result)
         self.store(key, ln, result, sign)
 
     def update_line(self, ln, m):
@@ -1719,11 +2312,14 @@ class Checker:
                 self.fail(ln, "b updated in a layer without bias")
         else:
             psym, gsym = lhs, f"{'g' if mistake else '∂L/∂w'}[{m.group(2)},{m.group(3)}]"
-        rounded = [self.operand(ln, psym, w_t, f"{lhs} ←"),
-                   self.operand(ln, "η", lr_t, f"{lhs} ←"),
-                   self.operand(ln, gsym, g_t, f"{lhs} ←")]
-        self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", rounded, sign, result)
-        v = Val(result, sign == "≈", ln)
+        exact = [self.operand(ln, psym, w_t, f"{lhs} ←", "lead"),
+                 self.operand(ln, "η", lr_t, f"{lhs} ←", "factor"),
+                 self.operand(ln, gsym, g_t, f"{lhs} ←", "factor")]
+        f64 = ln in self.reasons
+        E = self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", exact, sign, result)
+        if E is not None and not f64 and sign == "≈":
+            self.update_digits(ln, lhs, w_t, result, E)
+        v = self.result_val(ln, result, sign)
         self.saw_value(lhs, v)
         if lhs == "b":
             if self.new_b is not None:
@@ -1735,6 +2331,30 @@ class Checker:
                 self.fail(ln, f"{lhs} updated twice in this step")
             self.new_w[key] = v
 
+    def update_digits(self, ln, lhs, p_t, v_t, E):
+        """An update prints the old and the new value with as many digits as make the printed
+        change v − p have the sign of the true change c = E − p and be within half of it, or
+        shows no change where f64 could not represent one (|c| under half a unit in the last
+        place of p)."""
+        p, v = parse_value(p_t), parse_value(v_t)
+        if not (finite(p) and finite(v) and finite(E)):
+            return
+        self.count["structure"] += 1
+        c, d = E - p, v - p
+        if c == 0 and d == 0:
+            return
+        if d == 0:
+            fp = to_float(p)
+            if finite(fp) and abs(c) <= Fraction(math.ulp(fp)) / 2:
+                return  # f64 keeps p: the update is below its resolution
+            self.fail(ln, f"{lhs} ←: the printed old and new values are equal, but the update changes it by "
+                          f"{show(c)}: both need more digits", f"a change of {show(c)}", "none")
+            return
+        if (d > 0) != (c > 0) or abs(d - c) > abs(c) / 2:
+            self.fail(ln, f"{lhs} ←: the printed change v − p = {show(d)} does not show the true change "
+                          f"{show(c)} (same sign, within half of it): the old and new values need more digits",
+                      show(c), show(d))
+
     # -- result -----------------------------------------------------------------------------
 
     def after_line(self, i, ln, text):
@@ -1742,46 +2362,70 @@ class Checker:
             return i + 1
         m = re.fullmatch(rf"final b ([=≈]) ({NUM})", text)
         if m:
-            self.count["operands"] += 1
             sign, shown = m.group(1), m.group(2)
             want = self.history[-1]["new_b"] if self.history else self.bias
             if want is None:
+                self.count["operands"] += 1
                 self.fail(ln, "final b printed for a layer without bias")
-            elif want.text != shown:
-                self.fail(ln, f"final b differs from the last update (line {want.line})", want.text, shown)
-            elif (want.rounded is True) != (sign == "≈"):
-                self.fail(ln, f"final b says `{sign}`, but its update on line {want.line} says the other",
-                          f"final b {'≈' if want.rounded is True else '='} {want.text}", f"final b {sign} {shown}")
+            else:
+                # a standalone number: `≈` exactly when it is a rounding (not the update's sign)
+                self.quote(ln, "final b", "b", want, "≈" if sign == "≈" else "", shown)
             self.final_b_seen = True
             return i + 1
-        m = re.fullmatch(rf"L: ({NUM}) → ({NUM}) \((decreased|increased|unchanged|not finite)\)", text)
+        m = re.fullmatch(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)\)", text)
         if m:
-            self.count["operands"] += 2
             self.count["equations"] += 1
             first = self.history[0].get("L") if self.history else None
-            if first is None or first.text != m.group(1):
-                self.fail(ln, "L: the first value is not step 1's loss", first.text if first else None, m.group(1))
-            if self.after_L is None or self.after_L.text != m.group(2):
-                self.fail(ln, "L: the second value is not the final loss",
-                          self.after_L.text if self.after_L else None, m.group(2))
-            a, b = parse_value(m.group(1)), parse_value(m.group(2))
-            if (m.group(3) == "not finite") == (finite(a) and finite(b)):
+            ta, tb = m.group(1), m.group(2)
+            qa = self.quote(ln, "L: the first value (step 1's loss)", "L", first, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
+            qb = self.quote(ln, "L: the second value (the final loss)", "L", self.after_L, "≈" if tb[0] == "≈" else "",
+                            tb.lstrip("≈"))
+            a, b = parse_value(ta), parse_value(tb)
+            trend = m.group(3)
+            if (trend == "not finite") == (finite(a) and finite(b)):
                 self.fail(ln, "L: `not finite` must be said exactly when a loss is not finite",
-                          "not finite" if m.group(3) != "not finite" else "a trend", m.group(3))
-            elif finite(a) and finite(b) and a != b:
-                # rounding to 6 digits is monotone, so distinct printed values keep the order
-                want = "decreased" if b < a else "increased"
-                if m.group(3) != want:
-                    self.fail(ln, "L: the trend word contradicts the values", want, m.group(3))
-            elif finite(a) and finite(b) and m.group(3) != "unchanged" and not (self.history[0]["L"].rounded or self.after_L.rounded):
-                self.fail(ln, "L: equal exact values but the trend is not `unchanged`", "unchanged", m.group(3))
+                          "not finite" if trend != "not finite" else "a trend", trend)
+            elif finite(a) and finite(b):
+                self.trend(ln, "L", ta, tb, trend)
+                if qa and qb and trend == "unchanged" and first is not None and self.after_L is not None \
+                        and not agree_vals(first, self.after_L):
+                    self.fail(ln, f"L: `unchanged`, but step 1's loss (line {first.line}) and the final loss "
+                                  f"(line {self.after_L.line}) are printed as different values",
+                              "decreased or increased, with the digits to show it", trend)
             self.trend_line = ln
             return i + 1
-        if text == "Summary: the loss and the parameters each step started from":
-            return self.summary(i, ln)
+        m = re.fullmatch(r"Summary: the loss and the parameters each step started from"
+                         r"(?: \(the first and last ten steps, and one step in every (\d+)\))?", text)
+        if m:
+            return self.summary(i, ln, int(m.group(1)) if m.group(1) else None)
         return None
 
-    def summary(self, i, ln) -> int:
+    def trend(self, ln, what, ta, tb, word):
+        """`a → b (word)`, `rose from a to b`: the printed values show the direction of the change
+        (distinct, in that order). Their precision cannot be told apart (trailing zeros are
+        dropped: `2.5·10⁷³` may stand for 2.50000000·10⁷³ next to 2.49999998·10⁷³), so distinct
+        printings are taken as roundings to the same precision, which keep the order."""
+        a, b = parse_value(ta), parse_value(tb)
+        if word == "unchanged":
+            if a != b:
+                self.fail(ln, f"{what}: `unchanged`, but the printed values differ", "equal values", f"{ta} → {tb}")
+            return
+        want = "decreased" if b < a else "increased" if b > a else "unchanged"
+        if word != want:
+            self.fail(ln, f"{what}: the trend contradicts the printed values"
+                          f"{' (equal: they need more digits to show the change)' if a == b else ''}", want, word)
+
+    def summary_rows(self, every):
+        """The steps the summary lists: all of them, or for a long run the first and last ten
+        and one in every ⌈steps/20⌉ (steps 1, 1 + n, 1 + 2n, …)."""
+        S = self.step
+        if every is None:
+            return list(range(1, S + 1))
+        sel = set(range(1, min(10, S) + 1)) | set(range(max(1, S - 9), S + 1))
+        sel |= {k for k in range(1, S + 1) if (k - 1) % every == 0}
+        return sorted(sel)
+
+    def summary(self, i, ln, every) -> int:
         j = i + 1
         rows = []
         while j < len(self.lines) and self.lines[j][1].strip() and not self.lines[j][1].startswith("Training"):
@@ -1793,34 +2437,109 @@ class Checker:
             return j
         cells = [r[1].split() for r in rows]
         KH, KW = self.wshape
-        header = ["step", "L"] + [f"w[{a},{b}]" for a in range(KH) for b in range(KW)] + (["b"] if self.has_bias else [])
+        params = [(a, b) for a in range(KH) for b in range(KW)]
+        header = ["step", "L"] + [f"w[{a},{b}]" for a, b in params] + (["b"] if self.has_bias else [])
         if cells[0] != header:
             self.fail(rows[0][0], "summary header", " ".join(header), " ".join(cells[0]))
         ncol = len(header)
+        S = self.step
+        self.count["structure"] += 1
+        long_run = S > 20
+        if long_run != (every is not None) or (every is not None and every != -(-S // 20)):
+            self.fail(ln, "summary heading: a run of more than 20 steps lists the first and last ten steps and "
+                          "one in every ⌈steps/20⌉, a shorter one every step",
+                      f"one step in every {-(-S // 20)}" if long_run else "every step",
+                      f"one step in every {every}" if every else "every step")
+        steps = self.summary_rows(every)
+        want_names = [str(k) for k in steps] + ["final"]
+        got_names = [c[0] if c else "" for c in cells[1:]]
+        if got_names != want_names:
+            missing = [n for n in want_names if n not in got_names]
+            extra = [n for n in got_names if n not in want_names]
+            self.fail(ln, f"summary: the rows are not the steps its heading says (missing {', '.join(missing) or 'none'}; "
+                          f"unexpected {', '.join(extra) or 'none'})", ", ".join(want_names), ", ".join(got_names))
         # what each row must say: step k's L and the parameters it started from; then the final row
-        want_rows = []
-        for k, h in enumerate(self.history):
-            row = [str(k + 1), h["L"].text if h.get("L") else ""]
-            row += [h["w"][(a, b)].text for a in range(KH) for b in range(KW)]
-            if self.has_bias:
-                row.append(h["b"].text if h["b"] else "")
-            want_rows.append(row)
+        skipped_first = {a for a, _, _ in self.skipped}
         last = self.history[-1] if self.history else {"new_w": self.W0, "new_b": self.bias}
-        row = ["final", self.after_L.text if self.after_L else ""]
-        row += [last["new_w"][(a, b)].text for a in range(KH) for b in range(KW)]
-        if self.has_bias:
-            row.append(last["new_b"].text if last["new_b"] else "")
-        want_rows.append(row)
-        if len(cells) - 1 != len(want_rows):
-            self.fail(ln, "summary has the wrong number of rows", len(want_rows), len(cells) - 1)
-        for (lnr, raw), got, want in zip(rows[1:], cells[1:], want_rows):
-            for c, (g, w) in enumerate(zip(got, want)):
-                self.count["operands"] += 1
-                if g != w:
-                    what = header[c] if c < len(header) else f"column {c}"
-                    self.fail(lnr, f"summary row {got[0]}: {what} differs from what the step printed", w, g)
+        sources = []  # per row: [L, w…, b] as Val or None (not printed in the derivation)
+        for name in got_names:
+            if name == "final":
+                src = [self.after_L] + [last["new_w"].get(p) for p in params]
+                src += [last["new_b"]] if self.has_bias else []
+            elif name.isdigit() and self.rec_of(int(name)):
+                h = self.rec_of(int(name))
+                src = [h.get("L")] + [h["w"].get(p) for p in params] + ([h["b"]] if self.has_bias else [])
+            elif name.isdigit() and int(name) in skipped_first and self.rec_of(int(name) - 1):
+                h = self.rec_of(int(name) - 1)
+                src = [None] + [h["new_w"].get(p) for p in params] + ([h["new_b"]] if self.has_bias else [])
+            else:
+                src = [None] * (ncol - 1)
+            sources.append(src)
+        values = []  # per row: the cells' (text, value, rounded)
+        for (lnr, raw), got, src in zip(rows[1:], cells[1:], sources):
             if len(got) != ncol:
-                self.fail(lnr, f"summary row {got[0]}: wrong number of columns", ncol, len(got))
+                self.fail(lnr, f"summary row {got[0] if got else '?'}: wrong number of columns", ncol, len(got))
+            row = []
+            for c, g in enumerate(got[1:], start=1):
+                what = f"summary row {got[0]}, {header[c] if c < len(header) else f'column {c}'}"
+                mark, t = ("≈", g[1:]) if g.startswith("≈") else ("", g)
+                try:
+                    v = parse_value(t)
+                except ValueError:
+                    self.fail(lnr, f"{what}: not a number", "a number", g)
+                    row.append(None)
+                    continue
+                rec = src[c - 1] if c - 1 < len(src) else None
+                sym = "L" if c == 1 else header[c] if c < len(header) else "?"
+                if rec is not None:
+                    self.quote(lnr, what, sym, rec, mark, t)
+                else:
+                    self.count["operands"] += 1
+                    self.number(lnr, what, t, mark == "")
+                row.append((t, v, mark == "≈", rec))
+            values.append(row)
+        # a cell has more digits than 6 only where it would otherwise print as its neighbour does,
+        # and neighbours that print alike are of the same value
+        for r, row in enumerate(values):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                t, v, rq, rec = cell
+                neigh = [values[r2][c] for r2 in (r - 1, r + 1)
+                         if 0 <= r2 < len(values) and c < len(values[r2]) and values[r2][c] is not None]
+                if rq and finite(v) and sig_digits(t) > SIGNIFICANT and not any(
+                        finite(n[1]) and collide6(n[0], n[1], n[2], t, v, rq) for n in neigh):
+                    self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: more than "
+                                              f"{SIGNIFICANT} digits, though its neighbours differ at {SIGNIFICANT}", 
+                              f"≈{fmt_sig(v, SIGNIFICANT)}", "≈" + t)
+                if r > 0 and c < len(values[r - 1]) and values[r - 1][c] is not None:
+                    up = values[r - 1][c]
+                    if up[0] == t and up[2] == rq and rec is not None and up[3] is not None \
+                            and not agree_vals(rec, up[3]):
+                        self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: prints as the row "
+                                                  f"above, but the steps printed different values (lines "
+                                                  f"{up[3].line} and {rec.line}): it needs more digits",
+                                  f"{up[3].marked()} and {rec.marked()}", t)
+        if self.first_rose is not None:
+            flr, k, ta, tb = self.first_rose
+            for name, want_t, what in ((str(k - 1), ta, "the loss before"), (str(k), tb, "the loss after")):
+                if name in got_names:
+                    cell = values[got_names.index(name)][0] if values[got_names.index(name)] else None
+                    if cell is not None and not agree(cell[0], cell[1], cell[2], want_t.lstrip("≈"),
+                                                      parse_value(want_t), want_t.startswith("≈")):
+                        self.fail(flr, f"note: {what} differs from step {name}'s L in the summary", cell[0], want_t)
+        # the first rise of the loss, where two listed steps follow each other
+        if self.first_rose is None:
+            for r in range(1, len(values)):
+                a_name, b_name = got_names[r - 1], got_names[r]
+                if a_name.isdigit() and b_name.isdigit() and int(b_name) == int(a_name) + 1 \
+                        and not self.rec_of(int(b_name)) and values[r][0] and values[r - 1][0]:
+                    (ta, va, ra_, _), (tb, vb, rb_, _) = values[r - 1][0], values[r][0]
+                    if finite(va) and finite(vb) and vb > va and not agree(ta, va, ra_, tb, vb, rb_) \
+                            and not self.rose_noted_before(int(b_name)):
+                        self.fail(ln, f"summary: the loss rose from step {a_name} to step {b_name}, among the steps "
+                                      f"not written out, but no note says where it first rose")
+                        break
         # alignment: right-aligned columns, two spaces apart, indented by 4
         widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
         for (lnr, raw), got in zip(rows, cells):
@@ -1828,6 +2547,10 @@ class Checker:
             if raw.rstrip() != want.rstrip():
                 self.fail(lnr, "summary table is not column-aligned", repr(want.strip()), repr(raw.strip()))
         return j
+
+    def rose_noted_before(self, k) -> bool:
+        return any(r.get("rose") and r["k"] < k for r in self.history)
+
 
     # -- the sections after the result -------------------------------------------------------
 
@@ -1856,21 +2579,36 @@ class Checker:
         if text == ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), "
                     "with L computed by the same forward pass at the nudged parameter."):
             return i + 1
-        m = re.fullmatch(rf"Step (\d+), h = ({NUM})", text)
+        m = re.fullmatch(rf"Step (\d+), h ([=≈]) ({NUM})", text)
         if m:
             self.fd_end_step(ln)
             k = int(m.group(1))
             self.count["structure"] += 1
-            want = max(self.fd_steps) + 1 if self.fd_steps else 1
+            written = [r["k"] for r in self.history]
+            later = [x for x in written if x > max(self.fd_steps, default=0)]
+            want = later[0] if later else None
             if k != want:
-                self.fail(ln, "finite-difference steps are not numbered consecutively from 1", want, k)
-            if not 1 <= k <= len(self.history) or "sv" not in self.history[k - 1]:
+                self.fail(ln, "finite-difference steps are not the steps written out, in order", want, k)
+            if self.rec_of(k) is None or "sv" not in self.rec_of(k):
                 self.fail(ln, f"finite differences for step {k}, which was not printed")
                 self.fd_cur = None
                 return i + 1
-            h = Val(m.group(2), MAYBE, ln)
+            h = Val(m.group(3), m.group(2) == "≈", ln)
+            self.number(ln, "h", m.group(3), m.group(2) == "=")
             if not (finite(h.value) and h.value > 0):
-                self.fail(ln, "h must be a positive number", "> 0", m.group(2))
+                self.fail(ln, "h must be a positive number", "> 0", m.group(3))
+            else:
+                # h = 10⁻⁶·max(1, the largest |parameter| the step started from)
+                r = self.rec_of(k)
+                ps = list(r["w"].values()) + ([r["b"]] if r.get("b") is not None else [])
+                if all(not p.pending and finite(p.value) for p in ps):
+                    big = max([Fraction(1)] + [abs(p.value) for p in ps])
+                    rb = max([Fraction(0)] + [radius(p.text, p.value, p.rounded) for p in ps if abs(p.value) == big])
+                    want = big / 10**6
+                    tol = radius(h.text, h.value, h.rounded) + rb / 10**6 + 4 * EPS * want
+                    self.count["structure"] += 1
+                    if abs(h.value - want) > tol:
+                        self.fail(ln, "h is not 10⁻⁶·max(1, the largest |parameter| of the step)", show(want), h.text)
             self.fd_cur = {"k": k, "h": h, "line": ln, "rows": {}, "flagged": {}, "table": False}
             self.fd_steps[k] = self.fd_cur
             return i + 1
@@ -1879,10 +2617,18 @@ class Checker:
         if text.startswith("Note: "):
             self.fd_note(ln, text[6:])
             return i + 1
-        m = re.fullmatch(rf"Largest difference: ({NUM}), at (∂L/∂w{IDX}|∂L/∂b) of step (\d+)\.", text)
+        m = re.fullmatch(rf"Largest difference: {MNUM}, at (∂L/∂w{IDX}|∂L/∂b) of step (\d+)\.", text)
         if m:
             self.fd_end_step(ln)
+            if self.fd_largest is not None or getattr(self, "fd_none", None):
+                self.fail(ln, "a second conclusion of the finite-difference check")
             self.fd_largest = (ln, m.group(1), m.group(2), int(m.group(5)))
+            return i + 1
+        if text == "No entry could be compared.":
+            self.fd_end_step(ln)
+            if self.fd_largest is not None or getattr(self, "fd_none", None):
+                self.fail(ln, "a second conclusion of the finite-difference check")
+            self.fd_none = ln
             return i + 1
         self.fail(ln, f"line not understood in the finite-difference check: {text!r}")
         return i + 1
@@ -1911,57 +2657,72 @@ class Checker:
         if got_entries != entries:
             self.fail(ln, "finite-difference table: the entries are not every ∂L/∂w[i,j] (and ∂L/∂b) in order",
                       ", ".join(entries), ", ".join(got_entries))
-        sv = self.history[cur["k"] - 1]["sv"]
+        sv = self.rec_of(cur["k"])["sv"]
         for (lnr, _), row in zip(rows[1:], cells[1:]):
             if len(row) != 4:
                 self.fail(lnr, "finite-difference row: expected 4 cells", 4, len(row))
                 continue
             entry, bp_t, cd_t, diff_t = row
-            self.count["operands"] += 1
             rec = sv.get(entry)
             if rec is None:
                 self.fail(lnr, f"{entry}: step {cur['k']} printed no such value")
                 continue
-            if bp_t != rec.text:
-                self.fail(lnr, f"{entry}: the backpropagation value is not the one step {cur['k']} printed "
-                               f"on line {rec.line}", rec.text, bp_t)
+            bp_m, bp_s = ("≈", bp_t[1:]) if bp_t.startswith("≈") else ("", bp_t)
+            cd_m, cd_s = ("≈", cd_t[1:]) if cd_t.startswith("≈") else ("", cd_t)
+            self.quote(lnr, f"{entry}: the backpropagation value (step {cur['k']})", entry, rec, bp_m, bp_s)
             try:
-                bp, cd = parse_value(bp_t), parse_value(cd_t)
+                bp, cd = parse_value(bp_s), parse_value(cd_s)
             except ValueError as e:
                 self.fail(lnr, f"{entry}: {e}")
                 continue
+            self.number(lnr, f"{entry}: the central difference", cd_s, cd_m == "")
+            if cd_m and not finite(cd):
+                self.fail(lnr, f"{entry}: `≈` on a value that is not a finite number", cd_s, cd_t)
             if entry in cur["rows"]:
                 self.fail(lnr, f"{entry} listed twice")
-            cur["rows"][entry] = {"line": lnr, "bp": bp, "cd": cd, "diff": diff_t}
+            cur["rows"][entry] = {"line": lnr, "bp": bp, "cd": cd, "diff": diff_t, "bp_t": bp_t, "cd_t": cd_t}
+            if not (finite(bp) and finite(cd)):
+                self.count["structure"] += 1
+                if diff_t != "not compared":
+                    self.fail(lnr, f"{entry}: values that are not finite numbers are not compared", "not compared", diff_t)
+                continue
             if diff_t == "not compared":
                 continue
-            if not re.fullmatch(NUM, diff_t):
+            d_m, d_s = ("≈", diff_t[1:]) if diff_t.startswith("≈") else ("", diff_t)
+            if not re.fullmatch(NUM, d_s):
                 self.fail(lnr, f"{entry}: the difference is neither a number nor `not compared`", "a number", diff_t)
                 continue
-            d = parse_value(diff_t)
+            d = parse_value(d_s)
+            self.number(lnr, f"{entry}: the difference", d_s, d_m == "")
             cur["rows"][entry]["d"] = d
             self.count["equations"] += 1
-            if not (finite(bp) and finite(cd) and finite(d)):
-                if finite(bp) and finite(cd) or not math.isnan(d) and finite(d):
-                    self.fail(lnr, f"{entry}: a difference of numbers that are not finite", "NaN", diff_t)
+            if not finite(d):
+                self.fail(lnr, f"{entry}: the difference of two finite numbers is printed as not finite", "a number", diff_t)
                 continue
             if d < 0:
                 self.fail(lnr, f"{entry}: the difference is an absolute value, it cannot be negative", "≥ 0", diff_t)
-            exact = abs(bp - cd)
-            # all three printed to 6 significant digits: each may be off by half a unit in its
-            # last place
-            tol = (half_unit(bp) + half_unit(cd) + half_unit(d)) * 1.001 + 1e-300
-            if abs(float(exact - d)) > tol:
+            # each printed number stands for a double within its rounding (an exact one for
+            # itself); the subtraction itself is rounded too
+            b2 = bp if bp_m else as_double(bp)
+            c2 = cd if cd_m else as_double(cd)
+            exact = abs(b2 - c2)
+            tol = radius(bp_s, bp, bool(bp_m)) + radius(cd_s, cd, bool(cd_m)) + radius(d_s, d, bool(d_m)) \
+                + EPS * (abs(b2) + abs(c2))
+            if abs(exact - d) > tol:
                 self.fail(lnr, f"{entry}: the difference is not |backpropagation − central difference| "
-                               f"(tolerance {tol:.3g})", show(exact), diff_t)
+                               f"(at most {show(tol)} off)", show(exact), diff_t)
         self.check_aligned(rows, cells, "finite-difference table")
         return j
 
     def fd_note(self, ln, s):
         self.count["notes"] += 1
+        cur = self.fd_cur
+        m = re.fullmatch(rf"(∂L/∂w{IDX}|∂L/∂b) is not compared, as these are not finite numbers: (.+)\.", s)
+        if m and cur is not None:
+            self.fd_nonfinite_note(ln, cur, m.group(1), m.group(4))
+            return
         m = re.fullmatch(rf"(∂L/∂w{IDX}|∂L/∂b): (.+) (is|are) within reach of (relu|leaky_relu)'s kink at 0 when the "
                          r"parameter moves by ±h, so the central difference straddles the kink and is not compared\.", s)
-        cur = self.fd_cur
         if not m or cur is None:
             self.fail(ln, f"note not understood in the finite-difference check: {s!r}")
             return
@@ -1970,6 +2731,28 @@ class Checker:
             self.fail(ln, "note: names another activation than Given", self.act, act)
         if (verb == "is") != (len(zs) == 1):
             self.fail(ln, "note: singular/plural mismatch")
+        row = self.fd_flag(ln, cur, entry)
+        if row is not None and not (finite(row["bp"]) and finite(row["cd"])):
+            self.fail(ln, f"note: {entry} has values that are not finite: the note says so, not the kink")
+        sv = self.rec_of(cur["k"])["sv"]
+        h = cur["h"].value
+        xmax = max((abs(v.value) for v in self.X.values() if finite(v.value)), default=Fraction(0))
+        reach = h * (max(xmax, Fraction(1)) if entry == "∂L/∂b" else xmax) if finite(h) else None
+        for part in zs:
+            mm = re.fullmatch(rf"(z{IDX}) ([=≈]) ({NUM})", part)
+            if not mm:
+                self.fail(ln, f"note: cannot read {part!r}")
+                continue
+            rec = sv.get(mm.group(1))
+            self.quote(ln, f"note: {mm.group(1)} (step {cur['k']})", mm.group(1), rec,
+                       "≈" if mm.group(4) == "≈" else "", mm.group(5))
+            z = parse_value(mm.group(5))
+            zr = radius(mm.group(5), z, mm.group(4) == "≈")
+            if reach is not None and finite(z) and abs(z) - zr > reach * Fraction(1001, 1000):
+                self.fail(ln, f"note: {mm.group(1)} = {mm.group(5)} is not within reach of the kink: a move by ±h "
+                              f"changes z by at most h·max|x|", f"|z| ≤ {show(reach)}", mm.group(5))
+
+    def fd_flag(self, ln, cur, entry):
         row = cur["rows"].get(entry)
         if row is None:
             self.fail(ln, f"note: {entry} is not in the table above")
@@ -1978,24 +2761,53 @@ class Checker:
         if entry in cur["flagged"]:
             self.fail(ln, f"note: {entry} flagged twice")
         cur["flagged"][entry] = ln
-        sv = self.history[cur["k"] - 1]["sv"]
-        h = cur["h"].value
-        xmax = max((abs(v.value) for v in self.X.values() if finite(v.value)), default=Fraction(0))
-        reach = h * (max(xmax, Fraction(1)) if entry == "∂L/∂b" else xmax) if finite(h) else None
-        for part in zs:
-            mm = re.fullmatch(rf"(z{IDX}) = ({NUM})", part)
-            if not mm:
-                self.fail(ln, f"note: cannot read {part!r}")
-                continue
-            self.count["operands"] += 1
-            rec = sv.get(mm.group(1))
-            if rec is None or rec.text != mm.group(4):
-                self.fail(ln, f"note: {mm.group(1)} is not the value step {cur['k']} printed",
-                          rec.text if rec else None, mm.group(4))
-            z = parse_value(mm.group(4))
-            if reach is not None and finite(z) and abs(z) > reach * Fraction(1001, 1000):
-                self.fail(ln, f"note: {mm.group(1)} = {mm.group(4)} is not within reach of the kink: a move by ±h "
-                              f"changes z by at most h·max|x|", f"|z| ≤ {show(reach)}", mm.group(4))
+        return row
+
+    def fd_nonfinite_note(self, ln, cur, entry, lst):
+        """`… is not compared, as these are not finite numbers: backpropagation gives ∞,
+        L(w + h) = ∞, L(w − h) = ∞, the central difference is NaN.`: the ones of the four that
+        are not finite, in that order; L(w ± h) are printed only here, so they are checked against
+        the central difference they give."""
+        row = self.fd_flag(ln, cur, entry)
+        forms = [("bp", rf"backpropagation gives ({NUM})"), ("plus", rf"L\(w \+ h\) = ({NUM})"),
+                 ("minus", rf"L\(w − h\) = ({NUM})"), ("cd", rf"the central difference is ({NUM})")]
+        parts = lst.split(", ")
+        got = {}
+        k = 0
+        for part in parts:
+            while k < len(forms) and not re.fullmatch(forms[k][1], part):
+                k += 1
+            if k == len(forms):
+                self.fail(ln, f"note: cannot read {part!r} (the order is backpropagation, L(w + h), L(w − h), "
+                              f"the central difference)")
+                return
+            got[forms[k][0]] = parse_value(re.fullmatch(forms[k][1], part).group(1))
+            k += 1
+        if row is None:
+            return
+        self.count["operands"] += len(got)
+        for key, v in got.items():
+            if finite(v):
+                self.fail(ln, f"note: lists a finite number as not finite", "∞ or NaN", part)
+        for key, name in (("bp", "backpropagation"), ("cd", "the central difference")):
+            val = row[key]
+            if finite(val) != (key not in got) or (key in got and not same(val, got[key])):
+                self.fail(ln, f"note: {name} is {row[key + '_t']} in the table", row[key + "_t"],
+                          show(got[key]) if key in got else "not listed")
+        # the central difference (L(w + h) − L(w − h))/(2h) from what the note says of L(w ± h)
+        plus, minus = got.get("plus"), got.get("minus")
+        if plus is None and minus is None:
+            ok = not (isinstance(row["cd"], float) and math.isnan(row["cd"]))
+        else:
+            a = plus if plus is not None else 0.0
+            b = minus if minus is not None else 0.0
+            want = a - b
+            ok = same(want, row["cd"]) or (finite(row["cd"]) is False and not math.isnan(want) and
+                                           math.isinf(row["cd"]) and (want > 0) == (row["cd"] > 0))
+        if not ok:
+            self.fail(ln, "note: the central difference in the table cannot come from the L(w ± h) the note lists",
+                      "consistent values", lst)
+
 
     def fd_end_step(self, ln):
         cur, self.fd_cur = self.fd_cur, None
@@ -2010,7 +2822,7 @@ class Checker:
         if self.act not in ("relu", "leaky_relu"):
             return
         # a compared entry whose central difference straddles the kink: the renderer owes a note
-        sv = self.history[cur["k"] - 1]["sv"]
+        sv = self.rec_of(cur["k"])["sv"]
         h = cur["h"].value
         OH, OW = self.tshape
         for entry, row in cur["rows"].items():
@@ -2036,14 +2848,20 @@ class Checker:
 
     def end_fd(self, ln):
         self.fd_end_step(ln)
-        missing = [k for k in range(1, len(self.history) + 1) if k not in self.fd_steps]
+        missing = [r["k"] for r in self.history if r["k"] not in self.fd_steps]
         if missing:
             self.note(ln, f"finite differences: no table for step(s) {', '.join(map(str, missing))}")
         compared = [(row["d"], k, e, row) for k, st in self.fd_steps.items() for e, row in st["rows"].items()
                     if "d" in row and finite(row["d"])]
-        if self.fd_largest is None:
+        none = getattr(self, "fd_none", None)
+        if none is not None:
+            self.count["structure"] += 1
             if compared:
-                self.fail(ln, "finite differences: no `Largest difference` line")
+                self.fail(none, "`No entry could be compared.`, but the tables compare some")
+            return
+        if self.fd_largest is None:
+            self.fail(ln, "finite differences: no `Largest difference` line" if compared else
+                      "finite differences: no entry was compared, but no line says so")
             return
         lnl, v_t, entry, k = self.fd_largest
         self.count["operands"] += 1
@@ -2085,6 +2903,7 @@ class Checker:
         self.base_sv = self.history[0]["sv"]
         self.cur_w, self.cur_b = dict(self.history[0]["w"]), self.history[0]["b"]
         self.mistakes[k] = {"kind": kind, "title": title, "line": ln, "seen": set()}
+        self.mistake_first_nonfinite = None
 
     def mistake_texts(self):
         """The fixed lines (prose and headers) a mistake section prints: id → text."""
@@ -2153,8 +2972,9 @@ class Checker:
             key = f"δ̃[{p},{q}]"
             self.check_place(ln, key)
             self.numeric_done(ln, key)
-            rounded = [self.operand(ln, f"e[{p},{q}]", a, key), self.operand(ln, f"f′(z[{p},{q}])", b, key)]
-            self.judge(ln, key, f"{a}·{b}", rounded, sign, result)
+            exact = [self.operand(ln, f"e[{p},{q}]", a, key, "factor"),
+                     self.operand(ln, f"f′(z[{p},{q}])", b, key, "factor")]
+            self.judge(ln, key, f"{a}·{b}", exact, sign, result)
             self.store(key, ln, result, sign)
             return i + 1
         m = UPD_LINE.match(text)
@@ -2204,6 +3024,10 @@ class Checker:
             self.fail(ln, f"mistake {self.mistake}: no equation printed for {', '.join(missing)}")
         if self.mstate != "forward":
             self.mistake_forward(ln)
+        f = self.mistake_first_nonfinite
+        if f is not None and "nonfinite" not in self.noted:
+            self.fail(ln, f"mistake {self.mistake}: {f[0]} = {f[1]} (line {f[2]}) is not a finite number, "
+                          f"but no note says everything computed from it is meaningless")
         rec.update(new_w=dict(self.new_w), new_b=self.new_b, L=self.sv.get("L"))
 
     # the comparison of the mistakes
@@ -2234,13 +3058,12 @@ class Checker:
         if cells[0] != header:
             self.fail(ln, "comparison table header", "  ".join(header), "  ".join(cells[0]))
         first = self.history[0]
-        after = self.history[1].get("L") if len(self.history) > 1 else self.after_L
+        after = self.rec_of(2).get("L") if self.rec_of(2) else self.after_L
+
+        params = [(a, c) for a in range(KH) for c in range(KW)]
 
         def row(name, w, b, L):
-            r = [name] + [w[(a, c)].text if (a, c) in w else "?" for a in range(KH) for c in range(KW)]
-            if self.has_bias:
-                r.append(b.text if b else "?")
-            return r + [L.text if L else "?"]
+            return [name] + [w.get(p) for p in params] + ([b] if self.has_bias else []) + [L]
         want = [row("correct (step 1)", first["new_w"], first["new_b"], after)]
         for k in sorted(self.mistakes):
             mm = self.mistakes[k]
@@ -2252,19 +3075,50 @@ class Checker:
             if len(got) != len(exp):
                 self.fail(lnr, f"comparison row {got[0]!r}: wrong number of columns", len(exp), len(got))
                 continue
-            for c, (g, w) in enumerate(zip(got, exp)):
-                self.count["operands"] += 1
-                if g != w:
-                    self.fail(lnr, f"comparison row {exp[0]!r}: {what[c] if c < len(what) else c} is not what "
-                                   f"{'step 1 and the loss after it' if exp[0].startswith('correct') else 'the mistake'} printed",
-                              w, g)
+            if got[0] != exp[0]:
+                self.fail(lnr, "comparison row: not the row expected here", exp[0], got[0])
+            whose = "step 1 and the loss after it" if exp[0].startswith("correct") else "the mistake"
+            for c in range(1, len(exp)):
+                g, rec = got[c], exp[c]
+                mark, t = ("≈", g[1:]) if g.startswith("≈") else ("", g)
+                sym = "L" if c == len(exp) - 1 else what[c]
+                if rec is None:
+                    self.fail(lnr, f"comparison row {exp[0]!r}: {what[c]}: {whose} printed no such value")
+                    continue
+                self.quote(lnr, f"comparison row {exp[0]!r}, {what[c]} ({whose})", sym, rec, mark, t)
         self.check_aligned(rows, cells, "comparison table")
         self.compared_rows = True
+        # The rows holding ∞ or NaN: the note after the table must name exactly these.
+        self.compared_nonfinite = [
+            " ".join(got[0].split(":")[0].split()[:2]) if got[0].startswith("mistake") else got[0]
+            for got in cells[1:] if any(("∞" in c or "NaN" in c) for c in got[1:])]
         return j
 
     def compared_note_line(self, ln, s):
         self.count["notes"] += 1
-        m = re.fullmatch(rf"(mistakes?) (.+) (leaves?) the loss higher than the L = ({NUM}) it started from\.", s)
+        nf = re.fullmatch(r"the (rows?) of (.+) (holds?) values that are not finite numbers: "
+                          r"(its loss is|their losses are) meaningless\.", s)
+        if nf:
+            plural = nf.group(1) == "rows"
+            if (nf.group(3) == "hold") != plural or (nf.group(4) == "their losses are") != plural:
+                self.fail(ln, "note: singular/plural mismatch")
+            named = []
+            for part in names_of(nf.group(2)):
+                if part == "the correct update (see step 1)":
+                    named.append("correct (step 1)")
+                elif (mm := re.fullmatch(r"mistake (\d+) \(see its section\)", part)):
+                    named.append(f"mistake {mm.group(1)}")
+                else:
+                    self.fail(ln, f"note: cannot read the row {part!r}")
+            if len(named) != 1 and not plural or named != sorted(set(named), key=named.index):
+                self.fail(ln, "note: the rows are not listed once each")
+            want = sorted(self.compared_nonfinite or [], key=lambda r: (r != "correct (step 1)", r))
+            if named != want:
+                self.fail(ln, "note: the rows holding values that are not finite",
+                          ", ".join(want) or "none", ", ".join(named) or "none")
+            self.compared_nonfinite_noted = True
+            return
+        m = re.fullmatch(rf"(mistakes?) (.+) (leaves?) the loss higher than the L ([=≈]) ({NUM}) it started from\.", s)
         if not m:
             self.fail(ln, f"note not understood in `Mistakes compared`: {s!r}")
             return
@@ -2275,9 +3129,7 @@ class Checker:
         if (m.group(1) == "mistakes") != plural or (m.group(3) == "leave") != plural:
             self.fail(ln, "note: singular/plural mismatch")
         L0 = self.history[0].get("L")
-        self.count["operands"] += 1
-        if L0 is None or L0.text != m.group(4):
-            self.fail(ln, "note: the L it started from is not step 1's L", L0.text if L0 else None, m.group(4))
+        self.quote(ln, "note: the L it started from (step 1's L)", "L", L0, "≈" if m.group(4) == "≈" else "", m.group(5))
         try:
             listed = [int(n) for n in nums]
         except ValueError:
@@ -2288,23 +3140,29 @@ class Checker:
         self.compared_note = (ln, set(listed))
 
     def end_compared(self, ln):
+        if self.compared_nonfinite and not self.compared_nonfinite_noted:
+            self.fail(ln, "rows of the comparison hold values that are not finite, but no note says so",
+                      ", ".join(self.compared_nonfinite), "no note")
         L0 = self.history[0].get("L")
         if L0 is None or not finite(L0.value):
             return
         higher, unsure = set(), set()
         for k, mm in self.mistakes.items():
             L = mm.get("L")
-            if L is None or not finite(L.value):
+            if L is None or (isinstance(L.value, float) and math.isnan(L.value)):
                 unsure.add(k)
+            elif not finite(L.value):
+                if L.value > 0:
+                    higher.add(k)
+            elif agree_vals(L, L0):
+                unsure.add(k)  # equal at their precision: cannot tell
             elif L.value > L0.value:
                 higher.add(k)
-            elif L.value == L0.value and (L.rounded or L0.rounded):
-                unsure.add(k)  # equal when rounded: cannot tell
         noted = self.compared_note[1] if self.compared_note else set()
         self.count["structure"] += 1
         if noted - unsure != higher - unsure or not noted <= higher | unsure:
             where = self.compared_note[0] if self.compared_note else ln
-            self.fail(where, f"the mistakes that leave the loss higher than step 1's L = {L0.text}",
+            self.fail(where, f"the mistakes that leave the loss higher than step 1's L {L0.marked()}",
                       ", ".join(map(str, sorted(higher))) or "none (no note)",
                       ", ".join(map(str, sorted(noted))) or "none (no note)")
 
@@ -2320,16 +3178,18 @@ class Checker:
                 return
             listed = set()
             for part in m.group(1).split(", "):
-                mm = re.fullmatch(rf"t\[(\d+),(\d+)\] = ({NUM})", part)
+                mm = re.fullmatch(rf"t\[(\d+),(\d+)\] ([=≈]) ({NUM})", part)
                 if not mm:
                     self.fail(ln, f"note: cannot read {part!r}")
                     continue
                 key = (int(mm.group(1)), int(mm.group(2)))
                 listed.add(key)
-                self.operand(ln, f"t[{key[0]},{key[1]}]", mm.group(3), "note")
+                self.quote(ln, "note", f"t[{key[0]},{key[1]}]", self.T.get(key), "≈" if mm.group(3) == "≈" else "",
+                           mm.group(4))
             low, high, closed = rng
             outside = {k for k, v in self.T.items()
-                       if finite(v.value) and (v.value < low or v.value >= high or (not closed and v.value == low))}
+                       if finite(v.value) and (v.value < low or v.value >= high or (not closed and v.value == low))
+                       or (not finite(v.value) and self.act != "relu" and not math.isnan(v.value))}
             self.noted.add("unreachable")
             if listed != outside:
                 self.fail(ln, "note: the unreachable targets listed are not the ones outside the activation's range",
@@ -2375,56 +3235,191 @@ class Checker:
             if self.alpha is None or m.group(2) != self.alpha.text:
                 self.fail(ln, "note: α quoted wrongly", self.alpha.text if self.alpha else None, m.group(2))
             return
-        m = re.fullmatch(rf"the loss rose from ({NUM}) to ({NUM}) with step (\d+)'s update: the step overshot \(η may be too large\)\.", s)
+        m = re.fullmatch(r"(.+) exactly: (sigmoid|tanh) is saturated there\. Its true derivative is positive, but y "
+                         r"has rounded to the bound in f64, so f′ = (y·\(1 − y\)|1 − y²) = 0, (.+) = 0, and the "
+                         r"gradient vanishes: these outputs no longer move W\.", s)
+        if m:
+            self.saturated_note(ln, m)
+            return
+        m = re.fullmatch(rf"the loss rose from {MNUM} to {MNUM} with step (\d+)'s update: the step overshot \(η may be too large\)\.", s)
         if m:
             k = int(m.group(3))
             self.noted.add("rose")
-            before = self.history[k - 1].get("L") if 0 < k <= len(self.history) else None
+            before = self.rec_of(k).get("L") if self.rec_of(k) else None
             after = self.sv.get("L")
-            self.count["operands"] += 2
-            if self.ctx == "step" and k != self.step - 1 or self.ctx == "after" and k != self.step:
+            if self.ctx == "step" and k != self.step - 1 or self.ctx == "after" and k != self.step \
+                    or self.ctx not in ("step", "after"):
                 self.fail(ln, "note: wrong step number", self.step - 1 if self.ctx == "step" else self.step, k)
-            if before is None or before.text != m.group(1):
-                self.fail(ln, f"note: the loss before is not step {k}'s L", before.text if before else None, m.group(1))
-            if after is None or after.text != m.group(2):
-                self.fail(ln, "note: the loss after is not this L", after.text if after else None, m.group(2))
-            a, b = parse_value(m.group(1)), parse_value(m.group(2))
-            if finite(a) and finite(b) and b < a:
-                self.fail(ln, "note: says the loss rose, but it fell", f"{m.group(2)} ≥ {m.group(1)}", "smaller")
+            ta, tb = m.group(1), m.group(2)
+            self.quote(ln, f"note: the loss before (step {k}'s L)", "L", before, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
+            self.quote(ln, "note: the loss after (this L)", "L", after, "≈" if tb[0] == "≈" else "", tb.lstrip("≈"))
+            a, b = parse_value(ta), parse_value(tb)
+            if finite(a) and finite(b):
+                self.trend(ln, "note: the loss rose", ta, tb, "increased")
+            elif not (finite(a) and b == math.inf):
+                self.fail(ln, "note: says the loss rose, but the values do not show it", f"{tb} > {ta}", "no rise")
+            if self.ctx == "step" and self.history:
+                self.history[-1]["rose"] = True
             return
-        m = (re.fullmatch(rf"(.+?)(?: = ({NUM}))? is not a finite number, so no step can be computed\.", s)
-             or re.fullmatch(rf"(.+?)(?: = ({NUM}))? is not a finite number \(its first appearance\): training stops after this step\.", s)
-             or re.fullmatch(rf"(.+?)(?: = ({NUM}))? is the first value that is not a finite number; everything computed from it is meaningless, so training stops after this step\.", s))
+        m = re.fullmatch(rf"the loss first rose at step (\d+), from {MNUM} to {MNUM}, after step (\d+)'s update \(η may be too large\)\.", s)
+        if m:
+            self.first_rose_note(ln, int(m.group(1)), m.group(2), m.group(3), int(m.group(4)))
+            return
+        m = (re.fullmatch(rf"(.+?)(?: ([=≈]) ({NUM}))? is not a finite number, so no step can be computed\.", s)
+             or re.fullmatch(rf"(.+?)(?: ([=≈]) ({NUM}))? is not a finite number \(its first appearance\): training stops after this step\.", s)
+             or re.fullmatch(rf"(.+?)(?: ([=≈]) ({NUM}))? is the first value that is not a finite number; everything computed from it is meaningless, so training stops after this step\.", s))
         if m:
             self.saw_nonfinite_note = True
-            sym, quoted = m.group(1), m.group(2)
+            sym, mark, quoted = m.group(1), m.group(2), m.group(3)
+            given = s.endswith("no step can be computed.")
+            if given != (self.ctx == "given"):
+                self.fail(ln, "note: `no step can be computed` belongs to Given, `training stops after this step` to a step")
             rec = self.lookup(sym) if self.ctx != "given" or sym[0] in "xwtb" else None
             if self.ctx == "given" and sym.startswith("w["):
                 rec = self.W0.get(tuple(int(k) for k in re.findall(r"\d+", sym)))
-            self.count["operands"] += 1
             if rec is None or finite(rec.value):
                 self.fail(ln, f"note: {sym} is said not to be finite", "NaN or ∞", rec.text if rec else None)
-            elif quoted is not None and quoted != rec.text:
-                self.fail(ln, f"note: quotes {sym} wrongly (line {rec.line})", rec.text, quoted)
+            elif quoted is not None:
+                self.quote(ln, "note", sym, rec, "≈" if mark == "≈" else "", quoted)
+            else:
+                self.count["operands"] += 1
             first = self.first_nonfinite
             if first is not None and rec is not None and first[0] != sym:
                 self.fail(ln, f"note: {sym} is not the first value that is not finite: {first[0]} = {first[1]} "
                               f"came before it, on line {first[2]}", first[0], sym)
+            self.noted.add("nonfinite")
+            return
+        m = (re.fullmatch(rf"(.+?) ([=≈]) ({NUM}) is not a finite number either \(the first was (.+?) ([=≈]) ({NUM}), (in step (\d+)|given)\), so the final loss is meaningless\.", s)
+             or re.fullmatch(rf"(.+?) ([=≈]) ({NUM}) is the first value that is not a finite number: the final parameters overflow the forward pass, so the final loss is meaningless\.()()()()()", s))
+        if m and self.ctx == "after":
+            self.final_nonfinite_note(ln, m)
+            return
+        m = re.fullmatch(rf"(.+?) ([=≈]) ({NUM}) is the first value of this recipe that is not a finite number: everything computed from it, the loss included, is meaningless\.", s)
+        if m and self.ctx == "mistake":
+            self.count["operands"] += 1
+            sym, mark, quoted = m.groups()
+            first = self.mistake_first_nonfinite
+            self.noted.add("nonfinite")
+            if first is None:
+                self.fail(ln, "note: this recipe's values are all finite numbers")
+            elif first[0] != sym:
+                self.fail(ln, f"note: {sym} is not the first value of this recipe that is not finite "
+                              f"({first[0]} = {first[1]}, line {first[2]})", first[0], sym)
+            else:
+                self.quote(ln, "note", sym, self.sv.get(sym), "≈" if mark == "≈" else "", quoted)
+            if "L" not in self.sv:
+                self.fail(ln, "note: comes after the mistake's loss")
             return
         m = re.fullmatch(r"training stopped after step (\d+) of (\d+) because a value stopped being finite \(see that step\)\.", s)
         if m:
-            self.saw_nonfinite_note = True
-            if int(m.group(1)) != self.step or (self.nsteps and int(m.group(2)) != self.nsteps):
+            if self.ctx != "after" or int(m.group(1)) != self.step or (self.nsteps and int(m.group(2)) != self.nsteps):
                 self.fail(ln, "note: step counts", f"{self.step} of {self.nsteps}", f"{m.group(1)} of {m.group(2)}")
+            if not (self.title and self.title[0] == "stopped"):
+                self.fail(ln, "note: training stopped early, but the title does not say so")
+            self.stopped_note = True
             return
-        m = re.fullmatch(r"input (.+) never falls? under the filter at this stride and padding, so they affect neither z nor ∂L/∂W\.", s)
+        m = re.fullmatch(r"input (.+) never (falls|fall) under the filter at this stride and padding, so (it affects|they affect) neither z nor ∂L/∂W\.", s)
         if m:
+            one = not (" and " in m.group(1) or "," in m.group(1))
+            if (m.group(2) == "falls") != one or (m.group(3) == "it affects") != one:
+                self.fail(ln, "note: singular/plural mismatch")
             self.unused_note = (ln, m.group(1))
             return
         if re.search(r"\d", s):
             self.fail(ln, f"note not understood, its numbers are unchecked: {s!r}")
         else:
             self.fail(ln, f"note not understood: {s!r}")
+
+    def saturated_note(self, ln, m):
+        """`y[0,0] = 1, y[1,0] = −1 exactly: tanh is saturated there. … so f′ = 1 − y² = 0,
+        δ[0,0] and δ[1,0] = 0, …`: the outputs listed are exactly those whose f′ is 0, each
+        quoted as its printed value, which is exactly 0 or 1 (sigmoid) or ±1 (tanh)."""
+        act, formula = m.group(2), m.group(3)
+        self.noted.add("saturated")
+        if act != self.act or formula != {"sigmoid": "y·(1 − y)", "tanh": "1 − y²"}.get(act):
+            self.fail(ln, "note: names another activation (or its derivative) than Given", self.act, act)
+            return
+        allowed = {"sigmoid": (Fraction(0), Fraction(1)), "tanh": (Fraction(-1), Fraction(1))}[act]
+        ys = []
+        for part in m.group(1).split(", "):
+            mm = re.fullmatch(rf"(y{IDX}) = ({NUM})", part)
+            if not mm:
+                self.fail(ln, f"note: cannot read {part!r}")
+                continue
+            self.count["operands"] += 1
+            ys.append(mm.group(1))
+            rec = self.sv.get(mm.group(1))
+            v = parse_value(mm.group(4))
+            if rec is None or rec.text != mm.group(4) or v not in allowed:
+                self.fail(ln, f"note: {mm.group(1)} is not printed as exactly {' or '.join(show(a) for a in allowed)}",
+                          rec.text if rec else None, mm.group(4))
+        want = self.saturated_ys()
+        if ys != want:
+            self.fail(ln, "note: the outputs listed are not those whose f′ is exactly 0", ", ".join(want), ", ".join(ys))
+        ds = names_of(m.group(4))
+        if ds != [y.replace("y", "δ") for y in ys]:
+            self.fail(ln, "note: the δ's named do not match the y's", ", ".join(y.replace("y", "δ") for y in ys), m.group(4))
+
+        def later(ds=ds, ln=ln):
+            for d in ds:
+                rec = self.sv.get(d)
+                if rec is None or not same(rec.value, Fraction(0)):
+                    self.fail(ln, f"note: says {d} = 0", "0", rec.text if rec else None)
+        self.deferred.append(later)
+
+    def first_rose_note(self, ln, k, ta, tb, k0):
+        """`the loss first rose at step k, from a to b, after step k − 1's update`: in a long run,
+        where the first rise is among the steps not written out."""
+        self.count["operands"] += 2
+        self.noted.add("first rose")
+        if self.ctx != "after" or self.first_rose is not None:
+            self.fail(ln, "note: `the loss first rose` belongs once to the result of a long run")
+        if k0 != k - 1:
+            self.fail(ln, "note: the update before step k is step k − 1's", k - 1, k0)
+        if not any(a <= k <= b + 1 for a, b, _ in self.skipped):
+            self.fail(ln, "note: the first rise is noted so only where it is among the steps not written out",
+                      "a step not written out", k)
+        if self.rose_noted_before(k + 1):
+            self.fail(ln, "note: the loss rose earlier, in a step written out (its note says so)")
+        for kk, t, what in ((k - 1, ta, "before"), (k, tb, "after")):
+            r = self.rec_of(kk)
+            if r is not None:
+                self.quote(ln, f"note: the loss {what}", "L", r.get("L"), "≈" if t[0] == "≈" else "", t.lstrip("≈"))
+            else:
+                self.number(ln, "note", t.lstrip("≈"), not t.startswith("≈"))
+        self.trend(ln, "note: the loss first rose", ta, tb, "increased")
+        self.first_rose = (ln, k, ta, tb)
+
+    def final_nonfinite_note(self, ln, m):
+        """In the last forward pass: its first value that is not finite, and the first one of the
+        derivation if it came before (`given`, or `in step k`)."""
+        self.count["operands"] += 1
+        self.noted.add("nonfinite")
+        sym, mark, quoted = m.group(1), m.group(2), m.group(3)
+        first_here = self.after_first_nonfinite
+        if first_here is None:
+            self.fail(ln, "note: the last forward pass has no value that is not finite (so far)")
+            return
+        if first_here[0] != sym:
+            self.fail(ln, f"note: {sym} is not the first value of the last forward pass that is not finite",
+                      first_here[0], sym)
+        else:
+            self.quote(ln, "note", sym, self.sv.get(sym), "≈" if mark == "≈" else "", quoted)
+        before = self.first_nonfinite if self.first_nonfinite and self.first_nonfinite[3] != "after" else None
+        if not m.group(4):
+            if before is not None:
+                self.fail(ln, f"note: says the final parameters first overflow, but {before[0]} = {before[1]} "
+                              f"(line {before[2]}) was not finite before", f"the first was {before[0]}", "none before")
+            return
+        self.count["operands"] += 1
+        where = "given" if m.group(7) == "given" else int(m.group(8))
+        if before is None:
+            self.fail(ln, "note: no value before the last forward pass was not finite", "none", m.group(4))
+        elif before[0] != m.group(4) or before[3] != where or before[1] != m.group(6) or m.group(5) != "=":
+            self.fail(ln, "note: the first value that is not finite is quoted wrongly",
+                      f"{before[0]} = {before[1]}, {'given' if before[3] == 'given' else f'in step {before[3]}'}",
+                      f"{m.group(4)} {m.group(5)} {m.group(6)}, {m.group(7)}")
+
 
     def zero_note(self, ln, zs):
         for z in zs:
@@ -2468,9 +3463,15 @@ class Checker:
                     self.fail(last_ln, f"final forward pass: no z[{p},{q}]")
         if self.after_L is None:
             self.fail(last_ln, "final forward pass: no loss")
+        if self.after_first_nonfinite is not None and "nonfinite" not in self.noted:
+            f = self.after_first_nonfinite
+            self.fail(last_ln, f"the last forward pass has {f[0]} = {f[1]} (line {f[2]}), not a finite number, "
+                               f"but no note says the final loss is meaningless")
+        if self.title and self.title[0] == "stopped" and not getattr(self, "stopped_note", False):
+            self.fail(last_ln, "training stopped early, but the result has no note `training stopped after step …`")
         if not self.final_w_seen:
             self.fail(last_ln, "no `final W` matrix")
-        if self.has_bias and not getattr(self, "final_b_seen", False):
+        if self.has_bias and not self.final_b_seen:
             self.fail(last_ln, "no `final b` line")
         if self.history and self.history[0].get("L") and self.after_L and not hasattr(self, "trend_line"):
             self.fail(last_ln, "no `L: first → final` line")

@@ -1614,17 +1614,17 @@ impl Doc {
                 rows.push(format!("mistake {} (see its section)", k + 1));
             }
         }
-        let list = match rows.as_slice() {
+        let text = match rows.as_slice() {
             [] => return,
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+            [one] => format!(
+                "the row of {one} holds values that are not finite numbers: its loss is meaningless."
+            ),
+            [init @ .., last] => format!(
+                "the rows of {} and {last} hold values that are not finite numbers: their losses are meaningless.",
+                init.join(", ")
+            ),
         };
-        self.note(
-            1,
-            Rich::text(format!(
-                "the row of {list} holds values that are not finite numbers: its loss is meaningless."
-            )),
-        );
+        self.note(1, Rich::text(text));
     }
 
     fn mistake<S: Scalar>(&mut self, trace: &Trace<S>, k: usize, mistake: &Mistake<S>) {
