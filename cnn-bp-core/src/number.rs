@@ -31,9 +31,8 @@ const EXACT_DIGITS: usize = 10;
 /// `1.5·10⁻⁹`.
 const PLAIN_LOW: i32 = -6;
 
-/// The largest decimal exponent of an exactly written value in plain notation
-/// (`1000000000000000`); above it, `1·10²⁰`. A rounded value is plain only while its digits
-/// reach the decimal point.
+/// The largest decimal exponent written in plain notation (`1000000000000000`); above it,
+/// `1·10²⁰`. A rounded value is plain only while, besides, its digits reach the decimal point.
 const PLAIN_HIGH: i32 = 15;
 
 /// Entries of the cache of written numbers: a derivation prints the same few values (an
@@ -136,7 +135,8 @@ pub(crate) fn write_digits(
     precision: usize,
     out: &mut String,
 ) {
-    let high = if rounded { i32::try_from(precision).unwrap_or(i32::MAX) - 1 } else { PLAIN_HIGH };
+    let significant = i32::try_from(precision).unwrap_or(i32::MAX) - 1;
+    let high = if rounded { significant.min(PLAIN_HIGH) } else { PLAIN_HIGH };
     layout(digits, exponent, (PLAIN_LOW..=high).contains(&exponent), out);
 }
 

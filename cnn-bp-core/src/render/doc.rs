@@ -471,9 +471,11 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
         }
     }
     if layout.rounding_in_f64 {
-        let exact = exact::exact_value(eq, digits)
-            .map_or_else(String::new, |v| format!(": exactly, these numbers give {v}"));
-        out.reason = Some(Rich::text(format!("f64 rounding{exact}")));
+        let reason = Rich::text("f64 rounding");
+        out.reason = Some(match exact::exact_value(eq, digits, layout.result) {
+            Some(v) => reason.t(": exactly, these numbers give ").m(v),
+            None => reason,
+        });
     }
     out
 }

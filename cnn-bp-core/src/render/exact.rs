@@ -593,14 +593,18 @@ pub(crate) fn layout<S: Scalar>(eq: &Equation<S>) -> Layout {
 }
 
 /// What the printed operands of `eq`, at `digits` significant digits, give exactly, for a note
-/// when `f64` rounded the result beyond its printed precision: written to six significant
-/// digits (`≈` in front when rounded), at any magnitude, since it may be one that `f64`
-/// cannot hold (an underflow).
-pub(crate) fn exact_value<S: Scalar>(eq: &Equation<S>, digits: usize) -> Option<String> {
+/// when `f64` rounded the result beyond its printed precision: written to the result's
+/// `result_digits` (`≈` in front when rounded), at any magnitude, since it may be one that
+/// `f64` cannot hold (an underflow).
+pub(crate) fn exact_value<S: Scalar>(
+    eq: &Equation<S>,
+    digits: usize,
+    result_digits: usize,
+) -> Option<String> {
     let mut ops = Operands { digits, finite: true };
     match evaluate(&eq.expr, &mut ops) {
         Value::Exact(numerator, denominator) => {
-            Some(numerator.divided(denominator).written(SIGNIFICANT_DIGITS))
+            Some(numerator.divided(denominator).written(result_digits))
         }
         _ => None,
     }
