@@ -21,8 +21,8 @@
 // Index loops on purpose: the indices are what the recorded equations name.
 #![allow(clippy::needless_range_loop)]
 
-use crate::layer::{Layer, Scale};
-use crate::scalar::Float;
+use crate::layer::{Kernel, Layer, Scale};
+use crate::scalar::{Float, Scalar};
 use crate::trace::{Expr, Operand, Recorder, Sym, Term};
 
 /// The trainable parameters: a `KH×KW` filter and an optional bias.
@@ -92,10 +92,48 @@ where
     S: Float,
     R: Recorder<S>,
 {
+    // Filled in place and returned as is, so that it is not copied on the way out.
+    let mut out = Forward { z: [[S::ZERO; OW]; OH], y: [[S::ZERO; OW]; OH] };
+    let mut kernel = [[S::ZERO; KW]; KH];
+    forward_into(
+        layer,
+        input,
+        (&params.filter, params.bias),
+        rec,
+        &mut kernel,
+        (&mut out.z, &mut out.y),
+    );
+    out
+}
+
+/// [`forward`] into buffers of the caller's: the training run keeps them on the heap, so that
+/// no matrix of the size of the output (or of the filter) is ever on the stack. `kernel` is
+/// scratch space for the filter as a convolution orients it.
+#[inline]
+pub(crate) fn forward_into<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: (&[[S; KW]; KH], Option<S>),
+    rec: &mut R,
+    kernel: &mut [[S; KW]; KH],
+    out: (&mut [[S; OW]; OH], &mut [[S; OW]; OH]),
+) where
+    S: Float,
+    R: Recorder<S>,
+{
     if const { size_of::<R>() == 0 } && is_dense(layer) {
-        forward_in::<true, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec)
+        forward_in::<true, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, kernel, out);
     } else {
-        forward_in::<false, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec)
+        forward_in::<false, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, kernel, out);
     }
 }
 
@@ -135,25 +173,29 @@ fn forward_in<
 >(
     layer: &Layer,
     input: &[[S; W]; H],
-    params: &Params<KH, KW, S>,
+    (filter, bias): (&[[S; KW]; KH], Option<S>),
     rec: &mut R,
-) -> Forward<OH, OW, S>
-where
+    scratch: &mut [[S; KW]; KH],
+    (z, y): (&mut [[S; OW]; OH], &mut [[S; OW]; OH]),
+) where
     S: Float,
     R: Recorder<S>,
 {
     let layer = &geometry::<DENSE>(layer);
-    // Filled in place and returned as is, so that it is not copied on the way out.
-    let mut out = Forward { z: [[S::ZERO; OW]; OH], y: [[S::ZERO; OW]; OH] };
     // The filter as the kernel offsets see it (rotated for convolution), so that the
     // innermost loop walks a row of it and a row of the input side by side.
-    let mut kernel = params.filter;
-    for (i, row) in kernel.iter_mut().enumerate() {
-        for (j, w) in row.iter_mut().enumerate() {
-            let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
-            *w = params.filter[fi][fj];
+    let kernel: &[[S; KW]; KH] = match layer.kernel {
+        Kernel::Correlation => filter,
+        Kernel::Convolution => {
+            for (i, row) in scratch.iter_mut().enumerate() {
+                for (j, w) in row.iter_mut().enumerate() {
+                    let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
+                    *w = filter[fi][fj];
+                }
+            }
+            scratch
         }
-    }
+    };
     let ((sh, sw), (ph, pw)) = (layer.stride, layer.padding);
     for p in 0..OH {
         for q in 0..OW {
@@ -189,23 +231,22 @@ where
                     }
                 }
             }
-            if let Some(b) = params.bias {
+            if let Some(b) = bias {
                 acc = acc + b;
                 rec.term(Term::Single(Operand::new(Sym::B, b)));
             }
             rec.sum(Sym::Z(p, q), Scale::ONE, acc);
-            out.z[p][q] = acc;
+            z[p][q] = acc;
         }
     }
     for p in 0..OH {
         for q in 0..OW {
-            let value = layer.activation.apply(out.z[p][q]);
-            let arg = Operand::new(Sym::Z(p, q), out.z[p][q]);
+            let value = layer.activation.apply(z[p][q]);
+            let arg = Operand::new(Sym::Z(p, q), z[p][q]);
             rec.equation(Sym::Y(p, q), Expr::Activate { f: layer.activation, z: arg }, value);
-            out.y[p][q] = value;
+            y[p][q] = value;
         }
     }
-    out
 }
 
 /// The loss of the outputs `y` against the target `t`.
@@ -262,13 +303,52 @@ where
     S: Float,
     R: Recorder<S>,
 {
+    let mut grads =
+        Gradients { delta: [[S::ZERO; OW]; OH], filter: [[S::ZERO; KW]; KH], bias: None };
+    grads.bias = backward_into(
+        layer,
+        input,
+        (&forward.z, &forward.y),
+        target,
+        with_bias,
+        rec,
+        (&mut grads.delta, &mut grads.filter),
+    );
+    grads
+}
+
+/// [`backward`] into buffers of the caller's, as [`forward_into`]: writes `δ` and `∂L/∂W`,
+/// returns `∂L/∂b`.
+#[inline]
+pub(crate) fn backward_into<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    forward: (&[[S; OW]; OH], &[[S; OW]; OH]),
+    target: &[[S; OW]; OH],
+    with_bias: bool,
+    rec: &mut R,
+    out: (&mut [[S; OW]; OH], &mut [[S; KW]; KH]),
+) -> Option<S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
     if const { size_of::<R>() == 0 } && is_dense(layer) {
         backward_in::<true, S, R, H, W, KH, KW, OH, OW>(
-            layer, input, forward, target, with_bias, rec,
+            layer, input, forward, target, with_bias, rec, out,
         )
     } else {
         backward_in::<false, S, R, H, W, KH, KW, OH, OW>(
-            layer, input, forward, target, with_bias, rec,
+            layer, input, forward, target, with_bias, rec, out,
         )
     }
 }
@@ -288,21 +368,21 @@ fn backward_in<
 >(
     layer: &Layer,
     input: &[[S; W]; H],
-    forward: &Forward<OH, OW, S>,
+    (z, y): (&[[S; OW]; OH], &[[S; OW]; OH]),
     target: &[[S; OW]; OH],
     with_bias: bool,
     rec: &mut R,
-) -> Gradients<KH, KW, OH, OW, S>
+    (delta, filter): (&mut [[S; OW]; OH], &mut [[S; KW]; KH]),
+) -> Option<S>
 where
     S: Float,
     R: Recorder<S>,
 {
     let layer = &geometry::<DENSE>(layer);
     let grad_scale = layer.loss.grad_scale(OH * OW);
-    let mut delta = [[S::ZERO; OW]; OH];
     for p in 0..OH {
         for q in 0..OW {
-            let (z, y, t) = (forward.z[p][q], forward.y[p][q], target[p][q]);
+            let (z, y, t) = (z[p][q], y[p][q], target[p][q]);
             let dy = grad_scale.apply(y - t);
             rec.term(Term::Diff(Operand::new(Sym::Y(p, q), y), Operand::new(Sym::T(p, q), t)));
             rec.sum(Sym::Dy(p, q), grad_scale, dy);
@@ -318,14 +398,14 @@ where
         }
     }
 
-    let filter = correlate_input(layer, input, &delta, Sym::Delta, Sym::GradW, rec);
-    let bias = with_bias.then(|| sum_all(&delta, Sym::Delta, Sym::GradB, rec));
-    Gradients { delta, filter, bias }
+    correlate_input(layer, input, delta, Sym::Delta, Sym::GradW, rec, filter);
+    with_bias.then(|| sum_all(delta, Sym::Delta, Sym::GradB, rec))
 }
 
 /// `lhs(i,j) = Σ signal[p,q]·x[…]` over all outputs, where `x[…]` is the input entry that
-/// filter entry `(i,j)` met at output `(p,q)` in the forward pass: `∂L/∂W` when the signal is
-/// `δ`. The learner's recipes in [`crate::mistakes`] use it with other signals and kernels.
+/// filter entry `(i,j)` met at output `(p,q)` in the forward pass, written into `out`: `∂L/∂W`
+/// when the signal is `δ`. The learner's recipes in `extras` use it with other signals and
+/// kernels.
 // Always inlined in optimized builds, measured: called through a function of its own, the
 // numeric step at 3×3 took 7.4 times the hand-written loop's time instead of 2.1
 // (BENCHMARKS.md), as the geometry and the symbol functions then are not constants in its
@@ -351,16 +431,15 @@ pub(crate) fn correlate_input<
     signal_sym: N,
     lhs: L,
     rec: &mut R,
-) -> [[S; KW]; KH]
-where
+    out: &mut [[S; KW]; KH],
+) where
     S: Float,
     R: Recorder<S>,
     N: Fn(usize, usize) -> Sym,
     L: Fn(usize, usize) -> Sym,
 {
     let ((sh, sw), (ph, pw)) = (layer.stride, layer.padding);
-    let mut filter = [[S::ZERO; KW]; KH];
-    for (fi, row) in filter.iter_mut().enumerate() {
+    for (fi, row) in out.iter_mut().enumerate() {
         for (fj, grad) in row.iter_mut().enumerate() {
             let (i, j) = layer.filter_entry((fi, fj), (KH, KW));
             let mut acc = S::ZERO;
@@ -397,7 +476,6 @@ where
             *grad = acc;
         }
     }
-    filter
 }
 
 /// `lhs = Σ signal[p,q]`: `∂L/∂b` when the signal is `δ`.
@@ -438,22 +516,32 @@ where
     S: Float,
     R: Recorder<S>,
 {
-    descend(params, &grads.filter, grads.bias, (Sym::GradW, Sym::GradB), lr, rec)
+    let mut next = Params { filter: [[S::ZERO; KW]; KH], bias: None };
+    next.bias = descend(
+        (&params.filter, params.bias),
+        (&grads.filter, grads.bias),
+        (Sym::GradW, Sym::GradB),
+        lr,
+        rec,
+        &mut next.filter,
+    );
+    next
 }
 
-/// `w ← w − η·g` for every parameter, with gradients named by `grad_sym` and `bias_grad_sym` (`∂L/∂w`, `∂L/∂b`
-/// for the real update).
+/// `w ← w − η·g` for every parameter, with gradients named by `grad_sym` and `bias_grad_sym`
+/// (`∂L/∂w`, `∂L/∂b` for the real update): writes the next filter into `next` and returns
+/// the next bias.
 #[allow(clippy::inline_always)] // as `correlate_input`
 #[cfg_attr(not(debug_assertions), inline(always))]
 #[cfg_attr(debug_assertions, inline)]
 pub(crate) fn descend<S, R, G, const KH: usize, const KW: usize>(
-    params: &Params<KH, KW, S>,
-    filter_grad: &[[S; KW]; KH],
-    bias_grad: Option<S>,
+    (filter, bias): (&[[S; KW]; KH], Option<S>),
+    (filter_grad, bias_grad): (&[[S; KW]; KH], Option<S>),
     (grad_sym, bias_grad_sym): (G, Sym),
     lr: S,
     rec: &mut R,
-) -> Params<KH, KW, S>
+    next: &mut [[S; KW]; KH],
+) -> Option<S>
 where
     S: Float,
     R: Recorder<S>,
@@ -465,17 +553,15 @@ where
         rec.equation(sym, Expr::Update { param, lr, grad }, next);
         next
     };
-    let mut filter = params.filter;
-    for (i, row) in filter.iter_mut().enumerate() {
+    for (i, row) in next.iter_mut().enumerate() {
         for (j, w) in row.iter_mut().enumerate() {
-            *w = descend(Sym::W(i, j), grad_sym(i, j), *w, filter_grad[i][j]);
+            *w = descend(Sym::W(i, j), grad_sym(i, j), filter[i][j], filter_grad[i][j]);
         }
     }
-    let bias = match (params.bias, bias_grad) {
+    match (bias, bias_grad) {
         (Some(b), Some(g)) => Some(descend(Sym::B, bias_grad_sym, b, g)),
         _ => None,
-    };
-    Params { filter, bias }
+    }
 }
 
 /// One whole step: [`forward`], [`loss`], [`backward`] and [`update`].
@@ -506,4 +592,184 @@ where
     let grads = backward(layer, input, &forward, target, params.bias.is_some(), rec);
     let next = update(params, &grads, lr, rec);
     StepOutcome { forward, loss, grads, next }
+}
+
+/// An `R×C` matrix of zeros on the heap, allocated a row at a time: not even a debug build
+/// ever has the whole matrix on the stack.
+#[allow(clippy::unnecessary_box_returns)] // on the heap is the point
+pub(crate) fn zeros<S: Scalar, const R: usize, const C: usize>() -> Box<[[S; C]; R]> {
+    rows_to_box(vec![[S::ZERO; C]; R])
+}
+
+/// A copy of `matrix` on the heap, made without a copy on the stack.
+pub(crate) fn boxed<S: Copy, const R: usize, const C: usize>(
+    matrix: &[[S; C]; R],
+) -> Box<[[S; C]; R]> {
+    rows_to_box(matrix.to_vec())
+}
+
+fn rows_to_box<T, const R: usize>(rows: Vec<T>) -> Box<[T; R]> {
+    match rows.into_boxed_slice().try_into() {
+        Ok(matrix) => matrix,
+        Err(_) => unreachable!("{R} rows were allocated"),
+    }
+}
+
+/// Whether every entry is a finite number. Over a slice, so that it is compiled once per
+/// scalar type rather than once per shape; without an early exit, so that it vectorizes.
+#[inline]
+pub(crate) fn all_finite<S: Scalar>(values: &[S]) -> bool {
+    values.iter().fold(true, |all, v| all & v.is_finite())
+}
+
+/// Everything one step computes, in buffers on the heap that a training run allocates once
+/// and fills in place at every step: the run keeps no matrix of the output's or the filter's
+/// size on the stack, however large the spec. Not public API.
+#[doc(hidden)]
+pub struct Buffers<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
+    /// `z`.
+    pub(crate) z: Box<[[S; OW]; OH]>,
+    /// `y = f(z)`.
+    pub(crate) y: Box<[[S; OW]; OH]>,
+    /// The loss.
+    pub(crate) loss: S,
+    /// `δ`.
+    pub(crate) delta: Box<[[S; OW]; OH]>,
+    /// `∂L/∂W`.
+    pub(crate) filter_grad: Box<[[S; KW]; KH]>,
+    /// `∂L/∂b`.
+    pub(crate) bias_grad: Option<S>,
+    /// The filter after the update.
+    pub(crate) next: Box<[[S; KW]; KH]>,
+    /// The bias after the update.
+    pub(crate) next_bias: Option<S>,
+    /// Scratch space for the filter as a convolution orients it.
+    kernel: Box<[[S; KW]; KH]>,
+}
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar>
+    Buffers<KH, KW, OH, OW, S>
+{
+    /// Buffers of zeros.
+    pub(crate) fn new() -> Self {
+        Self {
+            z: zeros(),
+            y: zeros(),
+            loss: S::ZERO,
+            delta: zeros(),
+            filter_grad: zeros(),
+            bias_grad: None,
+            next: zeros(),
+            next_bias: None,
+            kernel: zeros(),
+        }
+    }
+
+    /// Whether every value of the step is a finite number: the loss, `z`, `y`, `δ`, the
+    /// gradients and the updated parameters.
+    pub(crate) fn all_finite(&self) -> bool {
+        self.loss.is_finite()
+            && all_finite(self.z.as_flattened())
+            && all_finite(self.y.as_flattened())
+            && all_finite(self.delta.as_flattened())
+            && all_finite(self.filter_grad.as_flattened())
+            && self.bias_grad.is_none_or(Scalar::is_finite)
+            && all_finite(self.next.as_flattened())
+            && self.next_bias.is_none_or(Scalar::is_finite)
+    }
+}
+
+/// [`step`] into heap buffers, from the parameters `(filter, bias)`: the same calls in the same
+/// order, so the values are the same bits, recorded or not.
+#[inline]
+pub(crate) fn step_into<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: (&[[S; KW]; KH], Option<S>),
+    target: &[[S; OW]; OH],
+    lr: S,
+    rec: &mut R,
+    b: &mut Buffers<KH, KW, OH, OW, S>,
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    forward_half(layer, input, params, rec, b);
+    b.loss = loss(layer, &b.y, target, rec);
+    backward_half(layer, input, target, params.1.is_some(), rec, b);
+    b.next_bias = descend(
+        params,
+        (&b.filter_grad, b.bias_grad),
+        (Sym::GradW, Sym::GradB),
+        lr,
+        rec,
+        &mut b.next,
+    );
+}
+
+/// The forward pass of [`step_into`]: `z` and `y`.
+#[inline]
+pub(crate) fn forward_half<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: (&[[S; KW]; KH], Option<S>),
+    rec: &mut R,
+    b: &mut Buffers<KH, KW, OH, OW, S>,
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    forward_into(layer, input, params, rec, &mut b.kernel, (&mut b.z, &mut b.y));
+}
+
+/// The backward pass of [`step_into`], from its forward pass: `δ`, `∂L/∂W` and `∂L/∂b`.
+#[inline]
+pub(crate) fn backward_half<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    target: &[[S; OW]; OH],
+    with_bias: bool,
+    rec: &mut R,
+    b: &mut Buffers<KH, KW, OH, OW, S>,
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    let forward = (&*b.z, &*b.y);
+    b.bias_grad = backward_into(
+        layer,
+        input,
+        forward,
+        target,
+        with_bias,
+        rec,
+        (&mut b.delta, &mut b.filter_grad),
+    );
 }
