@@ -8,9 +8,9 @@ use crate::layer::{Layer, SpecError};
 use crate::render::{self, Form};
 use crate::scalar::{Float, Scalar};
 use crate::step::{
-    Buffers, Params, all_finite, backward_half, boxed, forward_half, loss, step_into,
+    Buffers, Params, all_finite, backward_half, forward_half, loss, matrix, step_into,
 };
-use crate::trace::{Given, Grid, NoTrace, Trace};
+use crate::trace::{Given, Grid, Switch, Trace, untraced};
 
 /// The most steps [`train`] takes. A run keeps, for each step, only its starting parameters
 /// and its loss (`8·(KH·KW + 2)` bytes in `f64`, 16 more for its [`Step`] handle), and the
@@ -21,15 +21,21 @@ pub const MAX_STEPS: usize = 1_000_000;
 /// What a run keeps to give back the numbers of every step: the problem (the layer, the
 /// input, the target), and each step's starting parameters and loss. Everything else a step
 /// computed is computed again, with the same code, when it is asked for.
-struct Run<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S> {
+///
+/// Flat and generic over the scalar only: its code is compiled once, not for every shape.
+struct Run<S> {
     layer: Layer,
     /// The input, row by row, and its rows and columns.
     input: Vec<S>,
     input_shape: (usize, usize),
-    target: Box<[[S; OW]; OH]>,
-    /// The step functions for the input's shape, which the type of a derivation does not
-    /// carry: see [`replay`].
-    replay: Replay<KH, KW, OH, OW, S>,
+    /// The target, row by row (its shape is the derivation's type's).
+    target: Vec<S>,
+    /// Computes a step again from its parameters: the step functions for the run's shapes,
+    /// which a derivation's type does not all carry (see [`replay`]).
+    replay: Replay<S>,
+    /// `KH·KW` and `OH·OW`.
+    filter_len: usize,
+    outputs: usize,
     /// Whether the layer has a bias term: then each parameter set ends with it.
     with_bias: bool,
     /// The starting parameters of every step, then the final ones: the filter's entries row
@@ -39,10 +45,9 @@ struct Run<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S
     losses: Vec<S>,
 }
 
-/// Recomputes a step from its parameters into buffers: the forward pass, and the backward
-/// pass too when asked.
-type Replay<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S> =
-    fn(&Run<KH, KW, OH, OW, S>, (&[[S; KW]; KH], Option<S>), &mut Buffers<KH, KW, OH, OW, S>, bool);
+/// Computes a step again from its parameters (the filter's entries, the bias) into buffers:
+/// the forward pass, and the backward pass too when asked.
+type Replay<S> = fn(&Run<S>, (&[S], Option<S>), &mut Buffers<S>, bool);
 
 /// The [`Replay`] of an `H×W` input: the same step functions as the training run, without
 /// recording anything, so the values are the bits the run produced (and printed).
@@ -55,33 +60,46 @@ fn replay<
     const OH: usize,
     const OW: usize,
 >(
-    run: &Run<KH, KW, OH, OW, S>,
-    params: (&[[S; KW]; KH], Option<S>),
-    b: &mut Buffers<KH, KW, OH, OW, S>,
+    run: &Run<S>,
+    (filter, bias): (&[S], Option<S>),
+    b: &mut Buffers<S>,
     backward: bool,
 ) {
-    let rows: &[[S; W]] = run.input.as_chunks::<W>().0;
-    let input: &[[S; W]; H] = rows.try_into().expect("the run's input has H rows of W");
-    forward_half(&run.layer, input, params, &mut NoTrace, b);
+    let input: &[[S; W]; H] = matrix(&run.input);
+    let params = (matrix::<S, KH, KW>(filter), bias);
+    forward_half::<S, _, H, W, KH, KW, OH, OW>(&run.layer, input, params, &mut untraced::<S>(), b);
     if backward {
-        backward_half(&run.layer, input, &run.target, params.1.is_some(), &mut NoTrace, b);
+        let target: &[[S; OW]; OH] = matrix(&run.target);
+        backward_half::<S, _, H, W, KH, KW, OH, OW>(
+            &run.layer,
+            input,
+            target,
+            bias.is_some(),
+            &mut untraced::<S>(),
+            b,
+        );
     }
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar>
-    Run<KH, KW, OH, OW, S>
-{
+impl<S: Scalar> Run<S> {
     /// Entries per parameter set.
     fn stride(&self) -> usize {
-        KH * KW + usize::from(self.with_bias)
+        self.filter_len + usize::from(self.with_bias)
     }
 
-    /// Parameter set `k`: step `k`'s starting parameters, or the final ones after the last step.
-    fn params(&self, k: usize) -> (Box<[[S; KW]; KH]>, Option<S>) {
+    /// Parameter set `k`: step `k`'s starting parameters, or the final ones after the last
+    /// step, as the filter's entries and the bias.
+    fn params(&self, k: usize) -> (&[S], Option<S>) {
         let set = &self.params[k * self.stride()..(k + 1) * self.stride()];
-        let mut filter: Box<[[S; KW]; KH]> = crate::step::zeros();
-        filter.as_flattened_mut().copy_from_slice(&set[..KH * KW]);
-        (filter, self.with_bias.then(|| set[KH * KW]))
+        let (filter, bias) = set.split_at(self.filter_len);
+        (filter, bias.first().copied())
+    }
+
+    /// Step `k` computed again, the backward pass too when asked.
+    fn step(&self, k: usize, backward: bool) -> Buffers<S> {
+        let mut b = Buffers::new(self.outputs, self.filter_len);
+        (self.replay)(self, self.params(k), &mut b, backward);
+        b
     }
 
     /// Whether `other` is the same problem: then the same parameters give the same numbers.
@@ -90,6 +108,14 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scal
             && self.input_shape == other.input_shape
             && self.input == other.input
             && self.target == other.target
+    }
+
+    /// Whether `other` is the same problem with the same steps.
+    fn same_steps(&self, other: &Self) -> bool {
+        self.same_problem(other)
+            && self.with_bias == other.with_bias
+            && self.params == other.params
+            && self.losses == other.losses
     }
 }
 
@@ -120,7 +146,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scal
 /// ```
 #[derive(Clone)]
 pub struct Step<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
-    run: Arc<Run<KH, KW, OH, OW, S>>,
+    run: Arc<Run<S>>,
     /// The step, from 0.
     index: usize,
 }
@@ -130,22 +156,22 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
 {
     /// The filter this step used (before its update).
     pub fn filter(&self) -> [[S; KW]; KH] {
-        *self.run.params(self.index).0
+        *matrix(self.run.params(self.index).0)
     }
 
     /// The bias this step used (before its update); `None` without a bias term.
     pub fn bias(&self) -> Option<S> {
-        self.run.with_bias.then(|| self.run.params[(self.index + 1) * self.run.stride() - 1])
+        self.run.params(self.index).1
     }
 
     /// `z = X ⋆ W + b`, before the activation.
     pub fn output(&self) -> [[S; OW]; OH] {
-        *self.replay(false).z
+        *matrix(&self.run.step(self.index, false).z)
     }
 
     /// `y = f(z)`.
     pub fn activated(&self) -> [[S; OW]; OH] {
-        *self.replay(false).y
+        *matrix(&self.run.step(self.index, false).y)
     }
 
     /// The loss at this step's parameters, before its update.
@@ -155,25 +181,17 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
 
     /// `δ = ∂L/∂z`.
     pub fn delta(&self) -> [[S; OW]; OH] {
-        *self.replay(true).delta
+        *matrix(&self.run.step(self.index, true).delta)
     }
 
     /// `∂L/∂W`.
     pub fn filter_grad(&self) -> [[S; KW]; KH] {
-        *self.replay(true).filter_grad
+        *matrix(&self.run.step(self.index, true).filter_grad)
     }
 
     /// `∂L/∂b`; `None` without a bias term.
     pub fn bias_grad(&self) -> Option<S> {
-        self.replay(true).bias_grad
-    }
-
-    /// The step computed again from its parameters, on the heap.
-    fn replay(&self, backward: bool) -> Buffers<KH, KW, OH, OW, S> {
-        let (filter, bias) = self.run.params(self.index);
-        let mut b = Buffers::new();
-        (self.run.replay)(&self.run, (&filter, bias), &mut b, backward);
-        b
+        self.run.step(self.index, true).bias_grad
     }
 }
 
@@ -197,13 +215,16 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     /// Two steps are equal when all their numbers are: the parameters, the loss, `z`, `y`,
     /// `δ` and the gradients. Of the same problem, equal parameters give equal numbers.
     fn eq(&self, other: &Self) -> bool {
-        let numbers = |s: &Self| (s.output(), s.activated(), s.delta(), s.filter_grad());
-        self.filter() == other.filter()
-            && self.bias() == other.bias()
+        let (a, b) = (self.run.params(self.index), other.run.params(other.index));
+        let numbers = |s: &Self| {
+            let (fwd, bwd) = (s.run.step(s.index, false), s.run.step(s.index, true));
+            (fwd.z, fwd.y, bwd.delta, bwd.filter_grad, bwd.bias_grad)
+        };
+        a == b
             && self.loss() == other.loss()
             && (Arc::ptr_eq(&self.run, &other.run)
                 || self.run.same_problem(&other.run)
-                || (numbers(self) == numbers(other) && self.bias_grad() == other.bias_grad()))
+                || numbers(self) == numbers(other))
     }
 }
 
@@ -226,7 +247,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
 /// ```
 #[derive(Clone)]
 pub struct Derivation<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
-    run: Arc<Run<KH, KW, OH, OW, S>>,
+    run: Arc<Run<S>>,
     steps: Vec<Step<KH, KW, OH, OW, S>>,
     loss_after: S,
     trace: Trace<S>,
@@ -246,7 +267,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
 
     /// The filter after the last update.
     pub fn filter(&self) -> [[S; KW]; KH] {
-        *self.run.params(self.steps.len()).0
+        *matrix(self.run.params(self.steps.len()).0)
     }
 
     /// The bias after the last update; `None` without a bias term.
@@ -322,12 +343,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     /// Equal when every step's numbers, the final parameters and loss, the recorded
     /// derivation and the form are.
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&self.run, &other.run);
-        (Arc::ptr_eq(a, b)
-            || (a.same_problem(b)
-                && a.with_bias == b.with_bias
-                && a.params == b.params
-                && a.losses == b.losses))
+        (Arc::ptr_eq(&self.run, &other.run) || self.run.same_steps(&other.run))
             && self.loss_after == other.loss_after
             && self.form == other.form
             && self.trace == other.trace
@@ -554,36 +570,36 @@ where
     let reserve = steps.saturating_add(1).min(1 << 20);
     let mut params = Vec::with_capacity(reserve.saturating_mul(stride).min(1 << 24));
     let mut losses = Vec::with_capacity(reserve);
-    let mut filter = boxed(&start.filter);
+    let mut filter = start.filter.as_flattened().to_vec();
     let mut bias = start.bias;
-    let mut b = Buffers::new();
+    let mut b = Buffers::new(OH * OW, KH * KW);
     let mut finite = all_finite(input.as_flattened())
         && all_finite(target.as_flattened())
-        && all_finite(filter.as_flattened())
+        && all_finite(&filter)
         && bias.is_none_or(Scalar::is_finite);
     while finite && trace.taken < steps {
         let k = trace.taken;
-        let from = (&*filter, bias);
+        let from = (matrix::<S, KH, KW>(&filter), bias);
         let written = trace.keeps(k) || k + 1 == steps;
         if written {
             trace.begin_step();
-            step_into(layer, input, from, target, lr, &mut trace, &mut b);
+            step_into(layer, input, from, target, lr, &mut Switch(Some(&mut trace)), &mut b);
             finite = b.all_finite();
         } else {
-            step_into(layer, input, from, target, lr, &mut NoTrace, &mut b);
+            step_into(layer, input, from, target, lr, &mut untraced::<S>(), &mut b);
             finite = b.all_finite();
             if finite {
                 trace.skip_step();
             } else {
                 // The step that stops training is written out: taken again, recorded.
                 trace.begin_step();
-                step_into(layer, input, from, target, lr, &mut trace, &mut b);
+                step_into(layer, input, from, target, lr, &mut Switch(Some(&mut trace)), &mut b);
             }
         }
         if written || !finite {
             sections.after_step(&mut trace, layer, input, from, target, lr, &b);
         }
-        params.extend_from_slice(filter.as_flattened());
+        params.extend_from_slice(&filter);
         params.extend(bias);
         losses.push(b.loss);
         trace.summarise(b.loss, &params[params.len() - stride..]);
@@ -593,20 +609,63 @@ where
     trace.stopped_early = trace.taken < steps;
     trace.end_steps();
     trace.begin_after();
-    forward_half(layer, input, (&filter, bias), &mut trace, &mut b);
-    let loss_after = loss(layer, &b.y, target, &mut trace);
-    params.extend_from_slice(filter.as_flattened());
+    let mut rec = Switch(Some(&mut trace));
+    let to = (matrix::<S, KH, KW>(&filter), bias);
+    forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, to, &mut rec, &mut b);
+    let loss_after = loss(layer, matrix::<S, OH, OW>(&b.y), target, &mut rec);
+    params.extend_from_slice(&filter);
     params.extend(bias);
     let run = Arc::new(Run {
         layer: *layer,
         input: input.as_flattened().to_vec(),
         input_shape: (H, W),
-        target: boxed(target),
+        target: target.as_flattened().to_vec(),
         replay: replay::<S, H, W, KH, KW, OH, OW>,
+        filter_len: KH * KW,
+        outputs: OH * OW,
         with_bias,
         params,
         losses,
     });
-    let steps = (0..trace.taken).map(|index| Step { run: Arc::clone(&run), index }).collect();
-    Derivation { run, steps, loss_after, trace, form: Form::Numeric }
+    let mut handles = Vec::with_capacity(trace.taken);
+    for index in 0..trace.taken {
+        handles.push(Step { run: Arc::clone(&run), index });
+    }
+    Derivation { run, steps: handles, loss_after, trace, form: Form::Numeric }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::Activation;
+
+    /// What a run keeps for `steps` steps, in bytes: its parameter sets, losses and step
+    /// handles (the trace is the same size however many steps are taken).
+    fn kept_bytes(d: &Derivation<2, 2, 2, 2>) -> usize {
+        (d.run.params.capacity() + d.run.losses.capacity()) * size_of::<f64>()
+            + d.steps.capacity() * size_of::<Step<2, 2, 2, 2>>()
+    }
+
+    #[test]
+    fn a_run_keeps_of_each_step_its_parameters_and_its_loss() {
+        let x = [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]];
+        let t = [[1.0, 0.0], [0.0, 1.0]];
+        let layer = Layer { activation: Activation::Linear, ..Layer::default() };
+        for bias in [None, Some(0.5)] {
+            let stride = 4 + usize::from(bias.is_some());
+            let run = |steps| {
+                let start = Params { filter: [[1.0, -1.0], [1.0, 1.0]], bias };
+                train(&layer, 0.05, steps, &x, start, &t).expect("valid")
+            };
+            let (short, long) = (run(1_000), run(2_000));
+            // The starting parameters of every step and the final ones; every loss.
+            assert_eq!(long.run.params.len(), 2_001 * stride);
+            assert_eq!(long.run.losses.len(), 2_000);
+            // A step is a handle: the run and its number.
+            assert_eq!(size_of::<Step<2, 2, 2, 2>>(), 2 * size_of::<usize>());
+            // Each step more costs its parameters, its loss and its handle, nothing else.
+            let per_step = (stride + 1) * size_of::<f64>() + size_of::<Step<2, 2, 2, 2>>();
+            assert_eq!(kept_bytes(&long) - kept_bytes(&short), 1_000 * per_step);
+        }
+    }
 }

@@ -7,10 +7,13 @@
 
 use crate::layer::{Activation, Kernel, Layer};
 use crate::scalar::{Float, Scalar};
-use crate::step::{Buffers, boxed, correlate_input, descend, forward_half, loss, sum_all, zeros};
+use crate::step::{
+    Buffers, correlate_input, descend, forward_half, loss, matrix, matrix_mut, sum_all,
+};
+use crate::trace::untraced;
 use crate::trace::{
-    CheckedEntry, Equation, GradientCheck, Mistake, NoTrace, Operand, Recipe, Recorder, Section,
-    Sym, Term, Trace,
+    CheckedEntry, Equation, GradientCheck, Mistake, Operand, Recipe, Recorder, Section, Sym, Term,
+    Trace,
 };
 use crate::{Expr, Scale};
 
@@ -78,7 +81,7 @@ pub trait Sections<
         params: (&[[S; KW]; KH], Option<S>),
         target: &[[S; OW]; OH],
         lr: S,
-        outcome: &Buffers<KH, KW, OH, OW, S>,
+        outcome: &Buffers<S>,
     );
 }
 
@@ -100,7 +103,7 @@ impl<
         _: (&[[S; KW]; KH], Option<S>),
         _: &[[S; OW]; OH],
         _: S,
-        _: &Buffers<KH, KW, OH, OW, S>,
+        _: &Buffers<S>,
     ) {
     }
 }
@@ -123,7 +126,7 @@ impl<
         params: (&[[S; KW]; KH], Option<S>),
         target: &[[S; OW]; OH],
         lr: S,
-        s: &Buffers<KH, KW, OH, OW, S>,
+        s: &Buffers<S>,
     ) {
         // Every step written out is checked: the first ones and, in a long run, the last.
         let k = trace.taken - 1;
@@ -179,10 +182,10 @@ fn loss_at<
     input: &[[S; W]; H],
     params: (&[[S; KW]; KH], Option<S>),
     target: &[[S; OW]; OH],
-    scratch: &mut Buffers<KH, KW, OH, OW, S>,
+    scratch: &mut Buffers<S>,
 ) -> S {
-    forward_half(layer, input, params, &mut NoTrace, scratch);
-    loss(layer, &scratch.y, target, &mut NoTrace)
+    forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, params, &mut untraced::<S>(), scratch);
+    loss(layer, matrix(&scratch.y), target, &mut untraced::<S>())
 }
 
 /// Central differences for every parameter of one step, taken from `(filter, bias)` with the
@@ -201,7 +204,7 @@ fn check_gradient<
     input: &[[S; W]; H],
     (filter, bias): (&[[S; KW]; KH], Option<S>),
     target: &[[S; OW]; OH],
-    s: &Buffers<KH, KW, OH, OW, S>,
+    s: &Buffers<S>,
 ) -> GradientCheck<S> {
     let largest = filter
         .as_flattened()
@@ -210,19 +213,21 @@ fn check_gradient<
         .fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
     let h = S::from_f64(RELATIVE_H) * largest;
     let kinked = matches!(layer.activation, Activation::Relu { .. } | Activation::LeakyRelu { .. });
-    let z = &*s.z;
+    let z: &[[S; OW]; OH] = matrix(&s.z);
+    let grads: &[[S; KW]; KH] = matrix(&s.filter_grad);
     // One parameter at a time is moved by ±h in a copy of them, and put back.
-    let mut probe = boxed(filter);
-    let mut scratch = Buffers::new();
+    let mut probe = filter.as_flattened().to_vec();
+    let probe: &mut [[S; KW]; KH] = matrix_mut(&mut probe);
+    let mut scratch = Buffers::new(OH * OW, KH * KW);
     let mut entries = Vec::with_capacity(KH * KW + 1);
     let difference = |plus: S, minus: S| (plus - minus) / (S::from_usize(2) * h);
     for i in 0..KH {
         for j in 0..KW {
             let w = filter[i][j];
             probe[i][j] = w + h;
-            let loss_plus = loss_at(layer, input, (&probe, bias), target, &mut scratch);
+            let loss_plus = loss_at(layer, input, (probe, bias), target, &mut scratch);
             probe[i][j] = w - h;
-            let loss_minus = loss_at(layer, input, (&probe, bias), target, &mut scratch);
+            let loss_minus = loss_at(layer, input, (probe, bias), target, &mut scratch);
             probe[i][j] = w;
             let central = difference(loss_plus, loss_minus);
             // w[i,j] moves z[p,q] by h·x at each output it reaches.
@@ -233,7 +238,7 @@ fn check_gradient<
                 (x != S::ZERO && abs(z[p][q]) <= h * abs(x))
                     .then(|| Operand::new(Sym::Z(p, q), z[p][q]))
             });
-            let grad = Operand::new(Sym::GradW(i, j), s.filter_grad[i][j]);
+            let grad = Operand::new(Sym::GradW(i, j), grads[i][j]);
             let difference = abs(grad.value - central);
             entries.push(CheckedEntry { grad, loss_plus, loss_minus, central, difference, kink });
         }
@@ -257,18 +262,21 @@ fn outputs(oh: usize, ow: usize) -> impl Iterator<Item = (usize, usize)> {
     (0..oh).flat_map(move |p| (0..ow).map(move |q| (p, q)))
 }
 
-/// The value an equation of `section` recorded for each entry of kind `kind`, on the heap.
-#[allow(clippy::unnecessary_box_returns)] // on the heap is the point
-fn recorded<S: Scalar, const OH: usize, const OW: usize>(
+/// The value an equation of `section` recorded for each entry of kind `kind`, `rows × cols`
+/// of them, flat.
+fn recorded<S: Scalar>(
     section: &Section<S>,
     kind: fn(usize, usize) -> Sym,
-) -> Box<[[S; OW]; OH]> {
-    let mut values = zeros();
+    (rows, cols): (usize, usize),
+) -> Vec<S> {
+    let mut values = vec![S::ZERO; rows * cols];
     for eq in &section.equations {
         if let Some((p, q)) = eq.lhs.index()
             && kind(p, q) == eq.lhs
+            && p < rows
+            && q < cols
         {
-            values[p][q] = eq.value;
+            values[p * cols + q] = eq.value;
         }
     }
     values
@@ -292,16 +300,20 @@ fn mistakes<
     params: (&[[S; KW]; KH], Option<S>),
     target: &[[S; OW]; OH],
     lr: S,
-    s: &Buffers<KH, KW, OH, OW, S>,
+    s: &Buffers<S>,
     first: &Section<S>,
 ) -> Vec<Mistake<S>> {
-    let dy: Box<[[S; OW]; OH]> = recorded(first, Sym::Dy);
-    let slope: Box<[[S; OW]; OH]> = recorded(first, Sym::Slope);
+    let dy = recorded(first, Sym::Dy, (OH, OW));
+    let slope = recorded(first, Sym::Slope, (OH, OW));
+    let (dy, slope): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&dy), matrix(&slope));
+    let (y, delta): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&s.y), matrix(&s.delta));
     let with_bias = params.1.is_some();
-    let mut signal: Box<[[S; OW]; OH]> = zeros();
-    let mut g: Box<[[S; KW]; KH]> = zeros();
-    let mut next: Box<[[S; KW]; KH]> = zeros();
-    let mut after = Buffers::new();
+    let (mut signal, mut g, mut next) = (vec![S::ZERO; OH * OW], vec![S::ZERO; KH * KW], vec![]);
+    next.resize(KH * KW, S::ZERO);
+    let signal: &mut [[S; OW]; OH] = matrix_mut(&mut signal);
+    let g: &mut [[S; KW]; KH] = matrix_mut(&mut g);
+    let next: &mut [[S; KW]; KH] = matrix_mut(&mut next);
+    let mut after = Buffers::new(OH * OW, KH * KW);
     Recipe::ALL
         .into_iter()
         .map(|recipe| {
@@ -311,7 +323,7 @@ fn mistakes<
                     let scale = layer.loss.grad_scale(OH * OW);
                     for p in 0..OH {
                         for q in 0..OW {
-                            let (t, y) = (target[p][q], s.y[p][q]);
+                            let (t, y) = (target[p][q], y[p][q]);
                             let e = scale.apply(t - y);
                             rec.term(Term::Diff(
                                 Operand::new(Sym::T(p, q), t),
@@ -326,13 +338,13 @@ fn mistakes<
                             rec.sum(Sym::Signal(p, q), Scale::ONE, signal[p][q]);
                         }
                     }
-                    correlate_input(layer, input, &signal, Sym::Signal, Sym::G, &mut rec, &mut g);
-                    let gb = with_bias.then(|| sum_all(&signal, Sym::Signal, Sym::GB, &mut rec));
+                    correlate_input(layer, input, signal, Sym::Signal, Sym::G, &mut rec, g);
+                    let gb = with_bias.then(|| sum_all(signal, Sym::Signal, Sym::GB, &mut rec));
                     (gb, Sym::GB)
                 }
                 Recipe::NoActivationDerivative => {
-                    correlate_input(layer, input, &dy, Sym::Dy, Sym::G, &mut rec, &mut g);
-                    let gb = with_bias.then(|| sum_all(&dy, Sym::Dy, Sym::GB, &mut rec));
+                    correlate_input(layer, input, dy, Sym::Dy, Sym::G, &mut rec, g);
+                    let gb = with_bias.then(|| sum_all(dy, Sym::Dy, Sym::GB, &mut rec));
                     (gb, Sym::GB)
                 }
                 Recipe::FlippedKernel => {
@@ -341,14 +353,20 @@ fn mistakes<
                         Kernel::Convolution => Kernel::Correlation,
                     };
                     let other = Layer { kernel, ..*layer };
-                    correlate_input(&other, input, &s.delta, Sym::Delta, Sym::G, &mut rec, &mut g);
+                    correlate_input(&other, input, delta, Sym::Delta, Sym::G, &mut rec, g);
                     // The bias gradient does not depend on the orientation.
                     (s.bias_grad, Sym::GradB)
                 }
             };
-            let next_bias = descend(params, (&g, gb), (Sym::G, bias_sym), lr, &mut rec, &mut next);
-            forward_half(layer, input, (&next, next_bias), &mut rec, &mut after);
-            let loss_after = loss(layer, &after.y, target, &mut rec);
+            let next_bias = descend(params, (g, gb), (Sym::G, bias_sym), lr, &mut rec, next);
+            forward_half::<S, _, H, W, KH, KW, OH, OW>(
+                layer,
+                input,
+                (next, next_bias),
+                &mut rec,
+                &mut after,
+            );
+            let loss_after = loss(layer, matrix(&after.y), target, &mut rec);
             Mistake {
                 recipe,
                 section: Section { step: None, equations: rec.equations },

@@ -594,25 +594,20 @@ where
     StepOutcome { forward, loss, grads, next }
 }
 
-/// An `R×C` matrix of zeros on the heap, allocated a row at a time: not even a debug build
-/// ever has the whole matrix on the stack.
-#[allow(clippy::unnecessary_box_returns)] // on the heap is the point
-pub(crate) fn zeros<S: Scalar, const R: usize, const C: usize>() -> Box<[[S; C]; R]> {
-    rows_to_box(vec![[S::ZERO; C]; R])
+/// `values`, `R` rows of `C`, as a matrix: how the buffers on the heap are read.
+///
+/// # Panics
+/// If there are not `R·C` values, or `C` is 0 (no buffer is made for an empty shape: the
+/// run's settings are checked first).
+#[inline]
+pub(crate) fn matrix<S, const R: usize, const C: usize>(values: &[S]) -> &[[S; C]; R] {
+    values.as_chunks::<C>().0.try_into().expect("R rows of C values")
 }
 
-/// A copy of `matrix` on the heap, made without a copy on the stack.
-pub(crate) fn boxed<S: Copy, const R: usize, const C: usize>(
-    matrix: &[[S; C]; R],
-) -> Box<[[S; C]; R]> {
-    rows_to_box(matrix.to_vec())
-}
-
-fn rows_to_box<T, const R: usize>(rows: Vec<T>) -> Box<[T; R]> {
-    match rows.into_boxed_slice().try_into() {
-        Ok(matrix) => matrix,
-        Err(_) => unreachable!("{R} rows were allocated"),
-    }
+/// [`matrix`], to write in.
+#[inline]
+pub(crate) fn matrix_mut<S, const R: usize, const C: usize>(values: &mut [S]) -> &mut [[S; C]; R] {
+    values.as_chunks_mut::<C>().0.try_into().expect("R rows of C values")
 }
 
 /// Whether every entry is a finite number. Over a slice, so that it is compiled once per
@@ -624,44 +619,44 @@ pub(crate) fn all_finite<S: Scalar>(values: &[S]) -> bool {
 
 /// Everything one step computes, in buffers on the heap that a training run allocates once
 /// and fills in place at every step: the run keeps no matrix of the output's or the filter's
-/// size on the stack, however large the spec. Not public API.
+/// size on the stack, however large the spec. The buffers are flat, and generic over the
+/// scalar only, so that their code is compiled once rather than for every shape (every
+/// `train!`); [`matrix`] reads them as matrices. Not public API.
 #[doc(hidden)]
-pub struct Buffers<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
-    /// `z`.
-    pub(crate) z: Box<[[S; OW]; OH]>,
+pub struct Buffers<S = f64> {
+    /// `z`, `OH·OW` values.
+    pub(crate) z: Vec<S>,
     /// `y = f(z)`.
-    pub(crate) y: Box<[[S; OW]; OH]>,
+    pub(crate) y: Vec<S>,
     /// The loss.
     pub(crate) loss: S,
     /// `δ`.
-    pub(crate) delta: Box<[[S; OW]; OH]>,
-    /// `∂L/∂W`.
-    pub(crate) filter_grad: Box<[[S; KW]; KH]>,
+    pub(crate) delta: Vec<S>,
+    /// `∂L/∂W`, `KH·KW` values.
+    pub(crate) filter_grad: Vec<S>,
     /// `∂L/∂b`.
     pub(crate) bias_grad: Option<S>,
     /// The filter after the update.
-    pub(crate) next: Box<[[S; KW]; KH]>,
+    pub(crate) next: Vec<S>,
     /// The bias after the update.
     pub(crate) next_bias: Option<S>,
     /// Scratch space for the filter as a convolution orients it.
-    kernel: Box<[[S; KW]; KH]>,
+    kernel: Vec<S>,
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar>
-    Buffers<KH, KW, OH, OW, S>
-{
-    /// Buffers of zeros.
-    pub(crate) fn new() -> Self {
+impl<S: Scalar> Buffers<S> {
+    /// Buffers of zeros for `outputs` outputs and a filter of `filter` entries.
+    pub(crate) fn new(outputs: usize, filter: usize) -> Self {
         Self {
-            z: zeros(),
-            y: zeros(),
+            z: vec![S::ZERO; outputs],
+            y: vec![S::ZERO; outputs],
             loss: S::ZERO,
-            delta: zeros(),
-            filter_grad: zeros(),
+            delta: vec![S::ZERO; outputs],
+            filter_grad: vec![S::ZERO; filter],
             bias_grad: None,
-            next: zeros(),
+            next: vec![S::ZERO; filter],
             next_bias: None,
-            kernel: zeros(),
+            kernel: vec![S::ZERO; filter],
         }
     }
 
@@ -669,12 +664,12 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scal
     /// gradients and the updated parameters.
     pub(crate) fn all_finite(&self) -> bool {
         self.loss.is_finite()
-            && all_finite(self.z.as_flattened())
-            && all_finite(self.y.as_flattened())
-            && all_finite(self.delta.as_flattened())
-            && all_finite(self.filter_grad.as_flattened())
+            && all_finite(&self.z)
+            && all_finite(&self.y)
+            && all_finite(&self.delta)
+            && all_finite(&self.filter_grad)
             && self.bias_grad.is_none_or(Scalar::is_finite)
-            && all_finite(self.next.as_flattened())
+            && all_finite(&self.next)
             && self.next_bias.is_none_or(Scalar::is_finite)
     }
 }
@@ -698,21 +693,21 @@ pub(crate) fn step_into<
     target: &[[S; OW]; OH],
     lr: S,
     rec: &mut R,
-    b: &mut Buffers<KH, KW, OH, OW, S>,
+    b: &mut Buffers<S>,
 ) where
     S: Float,
     R: Recorder<S>,
 {
-    forward_half(layer, input, params, rec, b);
-    b.loss = loss(layer, &b.y, target, rec);
-    backward_half(layer, input, target, params.1.is_some(), rec, b);
+    forward_half::<S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, b);
+    b.loss = loss(layer, matrix(&b.y), target, rec);
+    backward_half::<S, R, H, W, KH, KW, OH, OW>(layer, input, target, params.1.is_some(), rec, b);
     b.next_bias = descend(
         params,
-        (&b.filter_grad, b.bias_grad),
+        (matrix(&b.filter_grad), b.bias_grad),
         (Sym::GradW, Sym::GradB),
         lr,
         rec,
-        &mut b.next,
+        matrix_mut(&mut b.next),
     );
 }
 
@@ -732,12 +727,13 @@ pub(crate) fn forward_half<
     input: &[[S; W]; H],
     params: (&[[S; KW]; KH], Option<S>),
     rec: &mut R,
-    b: &mut Buffers<KH, KW, OH, OW, S>,
+    b: &mut Buffers<S>,
 ) where
     S: Float,
     R: Recorder<S>,
 {
-    forward_into(layer, input, params, rec, &mut b.kernel, (&mut b.z, &mut b.y));
+    let out = (matrix_mut::<S, OH, OW>(&mut b.z), matrix_mut::<S, OH, OW>(&mut b.y));
+    forward_into(layer, input, params, rec, matrix_mut(&mut b.kernel), out);
 }
 
 /// The backward pass of [`step_into`], from its forward pass: `δ`, `∂L/∂W` and `∂L/∂b`.
@@ -757,19 +753,12 @@ pub(crate) fn backward_half<
     target: &[[S; OW]; OH],
     with_bias: bool,
     rec: &mut R,
-    b: &mut Buffers<KH, KW, OH, OW, S>,
+    b: &mut Buffers<S>,
 ) where
     S: Float,
     R: Recorder<S>,
 {
-    let forward = (&*b.z, &*b.y);
-    b.bias_grad = backward_into(
-        layer,
-        input,
-        forward,
-        target,
-        with_bias,
-        rec,
-        (&mut b.delta, &mut b.filter_grad),
-    );
+    let forward = (matrix(&b.z), matrix(&b.y));
+    let out = (matrix_mut(&mut b.delta), matrix_mut::<S, KH, KW>(&mut b.filter_grad));
+    b.bias_grad = backward_into(layer, input, forward, target, with_bias, rec, out);
 }

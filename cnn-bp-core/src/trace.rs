@@ -202,6 +202,52 @@ pub struct NoTrace;
 
 impl<S> Recorder<S> for NoTrace {}
 
+/// The recorder of a training run's steps: on (the trace) for a step written out, off for
+/// the others.
+pub(crate) struct Switch<'a, S>(pub(crate) Option<&'a mut Trace<S>>);
+
+impl<S> Recorder<S> for Switch<'_, S> {
+    #[inline]
+    fn term(&mut self, term: Term<S>) {
+        if let Some(trace) = self.0.as_deref_mut() {
+            trace.term(term);
+        }
+    }
+
+    #[inline]
+    fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
+        if let Some(trace) = self.0.as_deref_mut() {
+            trace.sum(lhs, scale, value);
+        }
+    }
+
+    #[inline]
+    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        if let Some(trace) = self.0.as_deref_mut() {
+            trace.equation(lhs, expr, value);
+        }
+    }
+}
+
+/// What a run's steps that are not written out, and the steps its accessors compute again,
+/// are recorded with: nothing. In optimized builds [`NoTrace`], for which the step functions
+/// run loops specialised for a recorder that keeps nothing (BENCHMARKS.md, part 1).
+#[cfg(not(debug_assertions))]
+#[inline]
+pub(crate) const fn untraced<S>() -> NoTrace {
+    NoTrace
+}
+
+/// What a run's steps that are not written out, and the steps its accessors compute again,
+/// are recorded with: nothing. In debug builds a [`Switch`] that is off, the recorder of the
+/// steps written out, so that every `train!` compiles the step functions once rather than
+/// twice (they are generic over the shapes); the values are the same bits either way.
+#[cfg(debug_assertions)]
+#[inline]
+pub(crate) const fn untraced<'a, S>() -> Switch<'a, S> {
+    Switch(None)
+}
+
 /// A matrix of any size, row-major; how a trace keeps the given matrices.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grid<S> {
