@@ -587,11 +587,30 @@ where
     S: Float,
     R: Recorder<S>,
 {
-    let forward = forward(layer, input, params, rec);
-    let loss = loss(layer, &forward.y, target, rec);
-    let grads = backward(layer, input, &forward, target, params.bias.is_some(), rec);
-    let next = update(params, &grads, lr, rec);
-    StepOutcome { forward, loss, grads, next }
+    // Every matrix is written in place, into the outcome returned: a matrix built apart
+    // and then moved in would be copied on the way.
+    let mut s = StepOutcome {
+        forward: Forward { z: [[S::ZERO; OW]; OH], y: [[S::ZERO; OW]; OH] },
+        loss: S::ZERO,
+        grads: Gradients { delta: [[S::ZERO; OW]; OH], filter: [[S::ZERO; KW]; KH], bias: None },
+        next: Params { filter: [[S::ZERO; KW]; KH], bias: None },
+    };
+    let mut kernel = [[S::ZERO; KW]; KH];
+    let from = (&params.filter, params.bias);
+    forward_into(layer, input, from, rec, &mut kernel, (&mut s.forward.z, &mut s.forward.y));
+    s.loss = loss(layer, &s.forward.y, target, rec);
+    s.grads.bias = backward_into(
+        layer,
+        input,
+        (&s.forward.z, &s.forward.y),
+        target,
+        params.bias.is_some(),
+        rec,
+        (&mut s.grads.delta, &mut s.grads.filter),
+    );
+    let grads = (&s.grads.filter, s.grads.bias);
+    s.next.bias = descend(from, grads, (Sym::GradW, Sym::GradB), lr, rec, &mut s.next.filter);
+    s
 }
 
 /// `values`, `R` rows of `C`, as a matrix: how the buffers on the heap are read.
