@@ -128,6 +128,10 @@ impl<S: Scalar> Run<S> {
 /// every step's matrices. Each such accessor costs one forward pass (and a backward pass for
 /// `δ` and the gradients): keep the matrix rather than asking again in a loop.
 ///
+/// A step is a handle, two words: the run it belongs to (shared) and its number. It can be
+/// cloned and kept after its [`Derivation`] is dropped; two steps are equal when all their
+/// numbers are; `Debug` shows what it keeps.
+///
 /// ```
 /// let d = cnn_bp_core::train! {
 ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
@@ -529,8 +533,9 @@ fn settings_fit<S: Scalar>(
 ///
 /// Only the steps that are written out are recorded: every step of a run of at most
 /// [`FULL_STEPS`](crate::FULL_STEPS), else the first [`HEAD_STEPS`](crate::HEAD_STEPS) and the
-/// last. The others run the numeric path, plain loops with [`NoTrace`], and keep only their
-/// starting parameters and loss; one that produces a value that is not finite stops the run
+/// last. The others run the numeric path (plain loops with [`NoTrace`](crate::NoTrace) in
+/// optimized builds; see `trace::untraced` for debug builds) and keep only their starting
+/// parameters and loss; one that produces a value that is not finite stops the run
 /// and is run again, recorded, from the same parameters (the two give the same bits), so
 /// that the derivation names that value. Every matrix of a step lives in buffers on the heap,
 /// allocated once, so that no spec, however large, overflows the stack.
