@@ -184,12 +184,15 @@ fn trace_size(t: &Trace<f64>) -> [usize; 5] {
 
 #[test]
 fn a_hundred_thousand_steps_keep_the_trace_of_ten_thousand() {
+    // The seed question, linear, with a bias: small, so that 110,000 steps are quick in a
+    // debug build.
+    let x = [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]];
     let layer = Layer { activation: Activation::Linear, ..Layer::default() };
-    let t = [[0.25; 3]; 4];
     let extras = Extras::default().finite_differences(true).mistakes(true);
     let run = |steps| {
-        let start = Params { filter: W, bias: Some(0.5) };
-        train_with(&layer, 0.02, steps, &X, start, &t, extras).expect("valid")
+        let start = Params { filter: [[1.0, -1.0], [1.0, 1.0]], bias: Some(0.5) };
+        train_with(&layer, 0.05, steps, &x, start, &[[1.0, 0.0], [0.0, 1.0]], extras)
+            .expect("valid")
     };
     let (short, long) = (run(10_000), run(100_000));
     assert_eq!(long.steps().len(), 100_000, "every step is there");
@@ -261,10 +264,10 @@ fn at<const R: usize, const C: usize>(
     matrix()[r][c]
 }
 
-#[test]
-fn a_250_by_250_input_through_the_macro_keeps_off_the_stack() {
-    // A 1×1 filter: the output, δ and every matrix of a step are 250×250 too.
-    let d = cnn_bp_core::train! {
+/// A 250×250 input with a 1×1 filter: the output, δ and every matrix of a step are 250×250
+/// too.
+fn train_250() -> Derivation<1, 1, 250, 250> {
+    cnn_bp_core::train! {
         input: X250,
         filter: [[0.5]],
         target: T250,
@@ -272,7 +275,12 @@ fn a_250_by_250_input_through_the_macro_keeps_off_the_stack() {
         bias: 0.25,
         activation: linear,
         check: finite_differences,
-    };
+    }
+}
+
+#[test]
+fn a_250_by_250_input_through_the_macro_keeps_off_the_stack() {
+    let d = train_250();
     let s = &d.steps()[0];
     // z = 0.5·x + 0.25.
     assert_eq!(at(|| s.output(), 249, 249), 0.5 * X250[249][249] + 0.25);
@@ -283,7 +291,13 @@ fn a_250_by_250_input_through_the_macro_keeps_off_the_stack() {
     let text = d.to_string();
     assert!(text.contains("z[249,249] = x[249,249]·w[0,0] + b"), "every output is written out");
     assert!(text.contains("Largest difference: "));
-    d.verify().expect("every printed equation follows");
+}
+
+#[test]
+fn a_250_by_250_input_verifies() {
+    // Apart from the test above, so that the two can run side by side: each takes seconds in
+    // a debug build.
+    train_250().verify().expect("every printed equation follows");
 }
 
 #[test]
@@ -343,12 +357,6 @@ fn a_400_by_400_input_trains_in_a_debug_build() {
     assert_eq!(at(|| s.output(), 399, 399), 0.5 * X400[399][399] + 0.25);
     assert!(at(|| s.delta(), 0, 399).is_finite());
     assert!(d.loss_after() < s.loss());
-    let loss_after = d.loss_after();
-    drop(d);
-    let by_macro = cnn_bp_core::train! {
-        input: X400, filter: [[0.5]], target: T400, lr: 0.000001, bias: 0.25,
-    };
-    assert_eq!(by_macro.loss_after(), loss_after);
 }
 
 #[test]
@@ -358,4 +366,10 @@ fn a_400_by_400_input_renders_and_verifies() {
     assert!(d.to_string().contains("z[399,399] = x[399,399]·w[0,0] + b"));
     assert!(d.to_latex().len() > 1_000_000);
     d.verify().expect("every printed equation follows");
+    let loss_after = d.loss_after();
+    drop(d);
+    let by_macro = cnn_bp_core::train! {
+        input: X400, filter: [[0.5]], target: T400, lr: 0.000001, bias: 0.25,
+    };
+    assert_eq!(by_macro.loss_after(), loss_after);
 }
