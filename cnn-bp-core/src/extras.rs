@@ -10,10 +10,9 @@ use crate::scalar::{Float, Scalar};
 use crate::step::{
     Buffers, correlate_input, descend, forward_half, loss, matrix, matrix_mut, sum_all,
 };
-use crate::trace::untraced;
 use crate::trace::{
     CheckedEntry, Equation, GradientCheck, Mistake, Operand, Recipe, Recorder, Section, Sym, Term,
-    Trace,
+    Trace, untraced,
 };
 use crate::{Expr, Scale};
 
@@ -308,8 +307,8 @@ fn mistakes<
     let (dy, slope): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&dy), matrix(&slope));
     let (y, delta): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&s.y), matrix(&s.delta));
     let with_bias = params.1.is_some();
-    let (mut signal, mut g, mut next) = (vec![S::ZERO; OH * OW], vec![S::ZERO; KH * KW], vec![]);
-    next.resize(KH * KW, S::ZERO);
+    let (mut signal, mut g) = (vec![S::ZERO; OH * OW], vec![S::ZERO; KH * KW]);
+    let mut next = g.clone();
     let signal: &mut [[S; OW]; OH] = matrix_mut(&mut signal);
     let g: &mut [[S; KW]; KH] = matrix_mut(&mut g);
     let next: &mut [[S; KW]; KH] = matrix_mut(&mut next);
