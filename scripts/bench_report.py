@@ -3,9 +3,10 @@
 
 Reads criterion's medians (`<target>/criterion/<group>/<function>/<size>/new/estimates.json`)
 and the figures the benchmarks write beside them (`numeric_paired.csv`,
-`derivation_sizes.csv`), and prints Markdown tables: the numeric path against the
-hand-written step (criterion medians, their ratio, and the paired ratio), and the derivation's
-time and memory per printed term.
+`derivation_sizes.csv`, `long_run.csv`), and prints Markdown tables: the numeric path against
+the hand-written step (criterion medians, their ratio, and the paired ratio), the derivation's
+time and memory per printed term, and a long run through `train()` against the numeric path
+with its peak memory.
 
 Usage: cargo bench && python3 scripts/bench_report.py
 Needs only python3 (standard library).
@@ -43,7 +44,9 @@ def show(ns):
         return f"{ns:.1f} ns"
     if ns < 1e6:
         return f"{ns / 1e3:.2f} µs"
-    return f"{ns / 1e6:.2f} ms"
+    if ns < 1e9:
+        return f"{ns / 1e6:.2f} ms"
+    return f"{ns / 1e9:.2f} s"
 
 
 def numeric():
@@ -82,11 +85,35 @@ def derivation():
               f"{tb:,} | {tb / terms:.0f} | {xb:,} | {xb / terms:.0f} |")
 
 
+def long_run():
+    path = CRITERION / "long_run.csv"
+    if not path.exists():
+        return
+    rows = list(csv.reader(path.open()))
+    print("\nLong run: train() against the numeric path (step with NoTrace) for the same steps\n")
+    print("| size | steps | train() (median) | numeric path (median) | ratio of medians | "
+          "paired ratio (range) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for kind, size, steps, median, low, high in (r for r in rows if r[0] == "paired"):
+        train = median_ns("long_run", "train", size)
+        plain = median_ns("long_run", "numeric", size)
+        ratio = f"{train / plain:.3f}" if train and plain else "–"
+        print(f"| {LABEL.get(size, size)} | {int(steps):,} | {show(train)} | {show(plain)} | "
+              f"{ratio} | {float(median):.3f} ({float(low):.3f}–{float(high):.3f}) |")
+    print("\nPeak memory (VmHWM of a process doing one run)\n")
+    print("| size | steps | train() | train() + text | numeric loop (the process alone) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    mb = lambda kb: f"{int(kb) / 1024:.1f} MiB"
+    for kind, size, steps, train, text, plain in (r for r in rows if r[0] == "memory"):
+        print(f"| {LABEL.get(size, size)} | {int(steps):,} | {mb(train)} | {mb(text)} | {mb(plain)} |")
+
+
 def main():
     if not CRITERION.exists():
         sys.exit(f"no {CRITERION}: run `cargo bench` first")
     numeric()
     derivation()
+    long_run()
 
 
 if __name__ == "__main__":

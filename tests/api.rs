@@ -209,3 +209,14 @@ fn activations_pass_values_that_are_not_finite_on() {
         assert!(f.apply(f64::NAN).is_nan(), "{f:?}");
     }
 }
+
+#[test]
+fn derivations_and_their_steps_can_be_sent_and_shared_across_threads() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let d = train(&Layer::default(), 0.5, 30, &X, START, &T).expect("valid");
+    send_sync(&d);
+    send_sync(&d.steps()[0]);
+    let s = d.steps()[12].clone();
+    let z = std::thread::spawn(move || s.output()).join().expect("the thread");
+    assert_eq!(z, d.steps()[12].output());
+}

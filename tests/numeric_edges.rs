@@ -161,7 +161,7 @@ fn ten_thousand_steps_keep_the_trace_and_the_text_the_same_size() {
         train(&linear(), 0.05, steps, &X, Params { filter: W, bias: Some(0.5) }, &T).expect("valid")
     };
     let (short, long) = (run(1_000), run(10_000));
-    assert_eq!(long.steps().len(), 10_000, "every step's numbers are kept (they are small)");
+    assert_eq!(long.steps().len(), 10_000, "every step's numbers are there");
     // Recorded in full: the first HEAD_STEPS steps and the last one.
     let recorded: Vec<Option<usize>> = long.trace().steps.iter().map(|s| s.step).collect();
     let mut expected: Vec<Option<usize>> = (0..HEAD_STEPS).map(Some).collect();

@@ -1,73 +1,234 @@
 //! A whole training run with its recorded derivation.
 
 use core::fmt;
+use std::sync::Arc;
 
 use crate::extras::{Extras, Sections};
 use crate::layer::{Layer, SpecError};
 use crate::render::{self, Form};
 use crate::scalar::{Float, Scalar};
-use crate::step::{Params, forward, loss, step};
-use crate::trace::{Given, Grid, Trace};
+use crate::step::{
+    Buffers, Params, all_finite, backward_half, forward_half, loss, matrix, step_into,
+};
+use crate::trace::{Given, Grid, Switch, Trace, untraced};
 
-/// The most steps [`train`] takes: every step's numbers are kept in [`Derivation::steps`]
-/// (about a hundred bytes each for small shapes), while the recorded equations and the text
-/// stay the same size however many steps are taken. `train!` allows at most 100,000.
+/// The most steps [`train`] takes. A run keeps, for each step, only its starting parameters
+/// and its loss (`8·(KH·KW + 2)` bytes in `f64`, 16 more for its [`Step`] handle), and the
+/// recorded equations and the text stay the same size however many steps are taken.
+/// `train!` allows at most 100,000.
 pub const MAX_STEPS: usize = 1_000_000;
 
-/// The numbers of one gradient-descent step.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Step<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
-    filter: [[S; KW]; KH],
-    bias: Option<S>,
-    output: [[S; OW]; OH],
-    activated: [[S; OW]; OH],
-    loss: S,
-    delta: [[S; OW]; OH],
-    filter_grad: [[S; KW]; KH],
-    bias_grad: Option<S>,
+/// What a run keeps to give back the numbers of every step: the problem (the layer, the
+/// input, the target), and each step's starting parameters and loss. Everything else a step
+/// computed is computed again, with the same code, when it is asked for.
+///
+/// Flat and generic over the scalar only: its code is compiled once, not for every shape.
+struct Run<S> {
+    layer: Layer,
+    /// The input, row by row, and its rows and columns.
+    input: Vec<S>,
+    input_shape: (usize, usize),
+    /// The target, row by row (its shape is the derivation's type's).
+    target: Vec<S>,
+    /// Computes a step again from its parameters: the step functions for the run's shapes,
+    /// which a derivation's type does not all carry (see [`replay`]).
+    replay: Replay<S>,
+    /// `KH·KW` and `OH·OW`.
+    filter_len: usize,
+    outputs: usize,
+    /// Whether the layer has a bias term: then each parameter set ends with it.
+    with_bias: bool,
+    /// The starting parameters of every step, then the final ones: the filter's entries row
+    /// by row, then the bias if there is one.
+    params: Vec<S>,
+    /// The loss of every step, at its starting parameters.
+    losses: Vec<S>,
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy>
+/// Computes a step again from its parameters (the filter's entries, the bias) into buffers:
+/// the forward pass, and the backward pass too when asked.
+type Replay<S> = fn(&Run<S>, (&[S], Option<S>), &mut Buffers<S>, bool);
+
+/// The [`Replay`] of an `H×W` input: the same step functions as the training run, without
+/// recording anything, so the values are the bits the run produced (and printed).
+fn replay<
+    S: Float,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    run: &Run<S>,
+    (filter, bias): (&[S], Option<S>),
+    b: &mut Buffers<S>,
+    backward: bool,
+) {
+    let input: &[[S; W]; H] = matrix(&run.input);
+    let params = (matrix::<S, KH, KW>(filter), bias);
+    forward_half::<S, _, H, W, KH, KW, OH, OW>(&run.layer, input, params, &mut untraced::<S>(), b);
+    if backward {
+        let target: &[[S; OW]; OH] = matrix(&run.target);
+        backward_half::<S, _, H, W, KH, KW, OH, OW>(
+            &run.layer,
+            input,
+            target,
+            bias.is_some(),
+            &mut untraced::<S>(),
+            b,
+        );
+    }
+}
+
+impl<S: Scalar> Run<S> {
+    /// Entries per parameter set.
+    fn stride(&self) -> usize {
+        self.filter_len + usize::from(self.with_bias)
+    }
+
+    /// Parameter set `k`: step `k`'s starting parameters, or the final ones after the last
+    /// step, as the filter's entries and the bias.
+    fn params(&self, k: usize) -> (&[S], Option<S>) {
+        let set = &self.params[k * self.stride()..(k + 1) * self.stride()];
+        let (filter, bias) = set.split_at(self.filter_len);
+        (filter, bias.first().copied())
+    }
+
+    /// Step `k` computed again, the backward pass too when asked.
+    fn step(&self, k: usize, backward: bool) -> Buffers<S> {
+        let mut b = Buffers::new(self.outputs, self.filter_len);
+        (self.replay)(self, self.params(k), &mut b, backward);
+        b
+    }
+
+    /// Whether `other` is the same problem: then the same parameters give the same numbers.
+    fn same_problem(&self, other: &Self) -> bool {
+        self.layer == other.layer
+            && self.input_shape == other.input_shape
+            && self.input == other.input
+            && self.target == other.target
+    }
+
+    /// Whether `other` is the same problem with the same steps.
+    fn same_steps(&self, other: &Self) -> bool {
+        self.same_problem(other)
+            && self.with_bias == other.with_bias
+            && self.params == other.params
+            && self.losses == other.losses
+    }
+}
+
+/// The numbers of one gradient-descent step.
+///
+/// A step keeps only what it started from, its filter and bias, and its loss; the accessors
+/// that give the rest (`z`, `y`, `δ`, the gradients) compute it again from those parameters,
+/// with the same step functions the run used, so they return the very values the derivation
+/// printed, bit for bit. So a run of a million steps keeps a few hundred bytes a step, not
+/// every step's matrices. Each such accessor costs one forward pass (and a backward pass for
+/// `δ` and the gradients): keep the matrix rather than asking again in a loop.
+///
+/// A step is a handle, two words: the run it belongs to (shared) and its number. It can be
+/// cloned and kept after its [`Derivation`] is dropped; two steps are equal when all their
+/// numbers are; `Debug` shows what it keeps.
+///
+/// ```
+/// let d = cnn_bp_core::train! {
+///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+///     filter: [[1, -1], [1, 1]],
+///     target: [[1, 0], [0, 1]],
+///     lr: 0.1,
+///     activation: linear,
+///     steps: 30,
+/// };
+/// assert!(d.to_string().contains("Steps 6 to 29\n")); // not written out …
+/// let steps = d.steps();
+/// let (s, next) = (&steps[11], &steps[12]); // … but every step has all its numbers
+/// let (w, g) = (s.filter(), s.filter_grad());
+/// assert_eq!(next.filter()[1][0], w[1][0] - 0.1 * g[1][0]);
+/// assert_eq!(s.output(), s.activated()); // linear
+/// ```
+#[derive(Clone)]
+pub struct Step<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
+    run: Arc<Run<S>>,
+    /// The step, from 0.
+    index: usize,
+}
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float>
     Step<KH, KW, OH, OW, S>
 {
     /// The filter this step used (before its update).
-    pub const fn filter(&self) -> [[S; KW]; KH] {
-        self.filter
+    pub fn filter(&self) -> [[S; KW]; KH] {
+        *matrix(self.run.params(self.index).0)
     }
 
     /// The bias this step used (before its update); `None` without a bias term.
-    pub const fn bias(&self) -> Option<S> {
-        self.bias
+    pub fn bias(&self) -> Option<S> {
+        self.run.params(self.index).1
     }
 
     /// `z = X ⋆ W + b`, before the activation.
-    pub const fn output(&self) -> [[S; OW]; OH] {
-        self.output
+    pub fn output(&self) -> [[S; OW]; OH] {
+        *matrix(&self.run.step(self.index, false).z)
     }
 
     /// `y = f(z)`.
-    pub const fn activated(&self) -> [[S; OW]; OH] {
-        self.activated
+    pub fn activated(&self) -> [[S; OW]; OH] {
+        *matrix(&self.run.step(self.index, false).y)
     }
 
     /// The loss at this step's parameters, before its update.
-    pub const fn loss(&self) -> S {
-        self.loss
+    pub fn loss(&self) -> S {
+        self.run.losses[self.index]
     }
 
     /// `δ = ∂L/∂z`.
-    pub const fn delta(&self) -> [[S; OW]; OH] {
-        self.delta
+    pub fn delta(&self) -> [[S; OW]; OH] {
+        *matrix(&self.run.step(self.index, true).delta)
     }
 
     /// `∂L/∂W`.
-    pub const fn filter_grad(&self) -> [[S; KW]; KH] {
-        self.filter_grad
+    pub fn filter_grad(&self) -> [[S; KW]; KH] {
+        *matrix(&self.run.step(self.index, true).filter_grad)
     }
 
     /// `∂L/∂b`; `None` without a bias term.
-    pub const fn bias_grad(&self) -> Option<S> {
-        self.bias_grad
+    pub fn bias_grad(&self) -> Option<S> {
+        self.run.step(self.index, true).bias_grad
+    }
+}
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> fmt::Debug
+    for Step<KH, KW, OH, OW, S>
+{
+    /// What the step keeps: its number (from 0), parameters and loss.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Step")
+            .field("step", &self.index)
+            .field("filter", &self.filter())
+            .field("bias", &self.bias())
+            .field("loss", &self.loss())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> PartialEq
+    for Step<KH, KW, OH, OW, S>
+{
+    /// Two steps are equal when all their numbers are: the parameters, the loss, `z`, `y`,
+    /// `δ` and the gradients. Of the same problem, equal parameters give equal numbers.
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.run.params(self.index), other.run.params(other.index));
+        let numbers = |s: &Self| {
+            let (fwd, bwd) = (s.run.step(s.index, false), s.run.step(s.index, true));
+            (fwd.z, fwd.y, bwd.delta, bwd.filter_grad, bwd.bias_grad)
+        };
+        a == b
+            && self.loss() == other.loss()
+            && (Arc::ptr_eq(&self.run, &other.run)
+                || self.run.same_problem(&other.run)
+                || numbers(self) == numbers(other))
     }
 }
 
@@ -88,34 +249,40 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy
 /// assert_eq!(d.loss_after(), 1.5);
 /// assert!(d.to_string().contains("z[0,0] = x[0,0]·w[0,0] + x[0,1]·w[0,1] + x[1,0]·w[1,0] + x[1,1]·w[1,1]"));
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct Derivation<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64> {
+    run: Arc<Run<S>>,
     steps: Vec<Step<KH, KW, OH, OW, S>>,
-    filter: [[S; KW]; KH],
-    bias: Option<S>,
     loss_after: S,
     trace: Trace<S>,
     form: Form,
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy>
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float>
     Derivation<KH, KW, OH, OW, S>
 {
     /// The steps taken, in order. Fewer than asked for only if a value stopped being finite.
+    ///
+    /// Every step has all its numbers, written out in the derivation or not; each keeps its
+    /// starting parameters and loss and computes the rest when asked (see [`Step`]).
     pub fn steps(&self) -> &[Step<KH, KW, OH, OW, S>] {
         &self.steps
     }
 
     /// The filter after the last update.
-    pub const fn filter(&self) -> [[S; KW]; KH] {
-        self.filter
+    pub fn filter(&self) -> [[S; KW]; KH] {
+        *matrix(self.run.params(self.steps.len()).0)
     }
 
     /// The bias after the last update; `None` without a bias term.
-    pub const fn bias(&self) -> Option<S> {
-        self.bias
+    pub fn bias(&self) -> Option<S> {
+        self.run.params(self.steps.len()).1
     }
+}
 
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy>
+    Derivation<KH, KW, OH, OW, S>
+{
     /// The loss of the final parameters (one more forward pass after the last update).
     pub const fn loss_after(&self) -> S {
         self.loss_after
@@ -156,6 +323,34 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy
     pub const fn with_form(mut self, form: Form) -> Self {
         self.form = form;
         self
+    }
+}
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> fmt::Debug
+    for Derivation<KH, KW, OH, OW, S>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Derivation")
+            .field("steps", &self.steps)
+            .field("filter", &self.filter())
+            .field("bias", &self.bias())
+            .field("loss_after", &self.loss_after)
+            .field("trace", &self.trace)
+            .field("form", &self.form)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> PartialEq
+    for Derivation<KH, KW, OH, OW, S>
+{
+    /// Equal when every step's numbers, the final parameters and loss, the recorded
+    /// derivation and the form are.
+    fn eq(&self, other: &Self) -> bool {
+        (Arc::ptr_eq(&self.run, &other.run) || self.run.same_steps(&other.run))
+            && self.loss_after == other.loss_after
+            && self.form == other.form
+            && self.trace == other.trace
     }
 }
 
@@ -335,6 +530,15 @@ fn settings_fit<S: Scalar>(
 
 /// [`train_with`] without the checks, for callers that have made them already (`train!` makes
 /// them at compile time).
+///
+/// Only the steps that are written out are recorded: every step of a run of at most
+/// [`FULL_STEPS`](crate::FULL_STEPS), else the first [`HEAD_STEPS`](crate::HEAD_STEPS) and the
+/// last. The others run the numeric path (plain loops with [`NoTrace`](crate::NoTrace) in
+/// optimized builds; see `trace::untraced` for debug builds) and keep only their starting
+/// parameters and loss; one that produces a value that is not finite stops the run
+/// and is run again, recorded, from the same parameters (the two give the same bits), so
+/// that the derivation names that value. Every matrix of a step lives in buffers on the heap,
+/// allocated once, so that no spec, however large, overflows the stack.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run<
     S,
@@ -365,62 +569,108 @@ where
         steps,
         layer: *layer,
     });
-    let mut params = start;
-    let mut taken = Vec::with_capacity(steps.min(1024));
-    let mut finite = all_finite(input) && all_finite(target) && params_finite(&params);
-    while finite && taken.len() < steps {
-        trace.begin_step();
-        let s = step(layer, input, &params, target, lr, &mut trace);
-        sections.after_step(&mut trace, layer, input, &params, target, lr, &s);
-        taken.push(Step {
-            filter: params.filter,
-            bias: params.bias,
-            output: s.forward.z,
-            activated: s.forward.y,
-            loss: s.loss,
-            delta: s.grads.delta,
-            filter_grad: s.grads.filter,
-            bias_grad: s.grads.bias,
-        });
-        // Plain loops and slices: iterator adapters over the const-generic arrays would be
-        // compiled again for every shape (every `train!`).
-        let mut row = Vec::with_capacity(KH * KW + 1);
-        for filter_row in &params.filter {
-            row.extend_from_slice(filter_row);
+    let with_bias = start.bias.is_some();
+    let stride = KH * KW + usize::from(with_bias);
+    // Reserved, not touched: only the sets written use memory.
+    let reserve = steps.saturating_add(1).min(1 << 20);
+    let mut params = Vec::with_capacity(reserve.saturating_mul(stride).min(1 << 24));
+    let mut losses = Vec::with_capacity(reserve);
+    let mut filter = start.filter.as_flattened().to_vec();
+    let mut bias = start.bias;
+    let mut b = Buffers::new(OH * OW, KH * KW);
+    let mut finite = all_finite(input.as_flattened())
+        && all_finite(target.as_flattened())
+        && all_finite(&filter)
+        && bias.is_none_or(Scalar::is_finite);
+    while finite && trace.taken < steps {
+        let k = trace.taken;
+        let from = (matrix::<S, KH, KW>(&filter), bias);
+        let written = trace.keeps(k) || k + 1 == steps;
+        if written {
+            trace.begin_step();
+            step_into(layer, input, from, target, lr, &mut Switch(Some(&mut trace)), &mut b);
+            finite = b.all_finite();
+        } else {
+            step_into(layer, input, from, target, lr, &mut untraced::<S>(), &mut b);
+            finite = b.all_finite();
+            if finite {
+                trace.skip_step();
+            } else {
+                // The step that stops training is written out: taken again, recorded.
+                trace.begin_step();
+                step_into(layer, input, from, target, lr, &mut Switch(Some(&mut trace)), &mut b);
+            }
         }
-        row.extend(params.bias);
-        trace.summarise(s.loss, row);
-        finite = s.loss.is_finite()
-            && all_finite(&s.forward.z)
-            && all_finite(&s.forward.y)
-            && all_finite(&s.grads.delta)
-            && all_finite(&s.grads.filter)
-            && s.grads.bias.is_none_or(Scalar::is_finite)
-            && params_finite(&s.next);
-        params = s.next;
+        if written || !finite {
+            sections.after_step(&mut trace, layer, input, from, target, lr, &b);
+        }
+        params.extend_from_slice(&filter);
+        params.extend(bias);
+        losses.push(b.loss);
+        trace.summarise(b.loss, &params[params.len() - stride..]);
+        core::mem::swap(&mut filter, &mut b.next);
+        bias = b.next_bias;
     }
-    trace.stopped_early = taken.len() < steps;
+    trace.stopped_early = trace.taken < steps;
     trace.end_steps();
-    if let Some(last) = taken.last() {
-        sections.after_run(&mut trace, layer, input, target, last);
-    }
     trace.begin_after();
-    let after = forward(layer, input, &params, &mut trace);
-    let loss_after = loss(layer, &after.y, target, &mut trace);
-    Derivation {
-        steps: taken,
-        filter: params.filter,
-        bias: params.bias,
-        loss_after,
-        trace,
-        form: Form::Numeric,
+    let mut rec = Switch(Some(&mut trace));
+    let to = (matrix::<S, KH, KW>(&filter), bias);
+    forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, to, &mut rec, &mut b);
+    let loss_after = loss(layer, matrix::<S, OH, OW>(&b.y), target, &mut rec);
+    params.extend_from_slice(&filter);
+    params.extend(bias);
+    let run = Arc::new(Run {
+        layer: *layer,
+        input: input.as_flattened().to_vec(),
+        input_shape: (H, W),
+        target: target.as_flattened().to_vec(),
+        replay: replay::<S, H, W, KH, KW, OH, OW>,
+        filter_len: KH * KW,
+        outputs: OH * OW,
+        with_bias,
+        params,
+        losses,
+    });
+    let mut handles = Vec::with_capacity(trace.taken);
+    for index in 0..trace.taken {
+        handles.push(Step { run: Arc::clone(&run), index });
     }
+    Derivation { run, steps: handles, loss_after, trace, form: Form::Numeric }
 }
 
-fn all_finite<S: Scalar, const C: usize, const R: usize>(matrix: &[[S; C]; R]) -> bool {
-    matrix.iter().flatten().all(|v| v.is_finite())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::Activation;
 
-fn params_finite<S: Scalar, const KH: usize, const KW: usize>(params: &Params<KH, KW, S>) -> bool {
-    all_finite(&params.filter) && params.bias.is_none_or(Scalar::is_finite)
+    /// What a run keeps for `steps` steps, in bytes: its parameter sets, losses and step
+    /// handles (the trace is the same size however many steps are taken).
+    fn kept_bytes(d: &Derivation<2, 2, 2, 2>) -> usize {
+        (d.run.params.capacity() + d.run.losses.capacity()) * size_of::<f64>()
+            + d.steps.capacity() * size_of::<Step<2, 2, 2, 2>>()
+    }
+
+    #[test]
+    fn a_run_keeps_of_each_step_its_parameters_and_its_loss() {
+        let x = [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]];
+        let t = [[1.0, 0.0], [0.0, 1.0]];
+        let layer = Layer { activation: Activation::Linear, ..Layer::default() };
+        for bias in [None, Some(0.5)] {
+            let stride = 4 + usize::from(bias.is_some());
+            let run = |steps| {
+                let start = Params { filter: [[1.0, -1.0], [1.0, 1.0]], bias };
+                train(&layer, 0.05, steps, &x, start, &t).expect("valid")
+            };
+            let (short, long) = (run(1_000), run(2_000));
+            // The starting parameters of every step and the final ones; every loss.
+            assert_eq!(long.run.params.len(), 2_001 * stride);
+            assert_eq!(long.run.losses.len(), 2_000);
+            // A step is a handle: the run and its number.
+            assert_eq!(size_of::<Step<2, 2, 2, 2>>(), 2 * size_of::<usize>());
+            // Each step more costs its parameters, its loss and its handle, nothing else.
+            let per_step = (stride + 1) * size_of::<f64>() + size_of::<Step<2, 2, 2, 2>>();
+            assert_eq!(kept_bytes(&long) - kept_bytes(&short), 1_000 * per_step);
+        }
+    }
 }

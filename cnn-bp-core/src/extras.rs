@@ -5,15 +5,14 @@
 //! parameters, and each recipe is the same gradient, update and forward code fed with what
 //! the learner used instead.
 
-use crate::derivation::Step;
 use crate::layer::{Activation, Kernel, Layer};
 use crate::scalar::{Float, Scalar};
 use crate::step::{
-    Forward, Gradients, Params, StepOutcome, correlate_input, descend, forward, loss, sum_all,
+    Buffers, correlate_input, descend, forward_half, loss, matrix, matrix_mut, sum_all,
 };
 use crate::trace::{
-    CheckedEntry, Equation, GradientCheck, Mistake, NoTrace, Operand, Recipe, Recorder, Section,
-    Sym, Term, Trace,
+    CheckedEntry, Equation, GradientCheck, Mistake, Operand, Recipe, Recorder, Section, Sym, Term,
+    Trace, untraced,
 };
 use crate::{Expr, Scale};
 
@@ -70,27 +69,18 @@ pub trait Sections<
     const OW: usize,
 >
 {
-    /// After step `trace.taken − 1`, taken from `params`.
+    /// After step `trace.taken − 1`, taken from `params` (its filter and bias) and written out
+    /// in full: its outcome is in `outcome`.
     #[allow(clippy::too_many_arguments)]
     fn after_step(
         &self,
         trace: &mut Trace<S>,
         layer: &Layer,
         input: &[[S; W]; H],
-        params: &Params<KH, KW, S>,
+        params: (&[[S; KW]; KH], Option<S>),
         target: &[[S; OW]; OH],
         lr: S,
-        outcome: &StepOutcome<KH, KW, OH, OW, S>,
-    );
-
-    /// After the last step.
-    fn after_run(
-        &self,
-        trace: &mut Trace<S>,
-        layer: &Layer,
-        input: &[[S; W]; H],
-        target: &[[S; OW]; OH],
-        last: &Step<KH, KW, OH, OW, S>,
+        outcome: &Buffers<S>,
     );
 }
 
@@ -109,20 +99,10 @@ impl<
         _: &mut Trace<S>,
         _: &Layer,
         _: &[[S; W]; H],
-        _: &Params<KH, KW, S>,
+        _: (&[[S; KW]; KH], Option<S>),
         _: &[[S; OW]; OH],
         _: S,
-        _: &StepOutcome<KH, KW, OH, OW, S>,
-    ) {
-    }
-
-    fn after_run(
-        &self,
-        _: &mut Trace<S>,
-        _: &Layer,
-        _: &[[S; W]; H],
-        _: &[[S; OW]; OH],
-        _: &Step<KH, KW, OH, OW, S>,
+        _: &Buffers<S>,
     ) {
     }
 }
@@ -142,49 +122,19 @@ impl<
         trace: &mut Trace<S>,
         layer: &Layer,
         input: &[[S; W]; H],
-        params: &Params<KH, KW, S>,
+        params: (&[[S; KW]; KH], Option<S>),
         target: &[[S; OW]; OH],
         lr: S,
-        s: &StepOutcome<KH, KW, OH, OW, S>,
+        s: &Buffers<S>,
     ) {
+        // Every step written out is checked: the first ones and, in a long run, the last.
         let k = trace.taken - 1;
-        if self.finite_differences && trace.keeps(k) {
-            let check = check_gradient(k, layer, input, params, target, &s.forward.z, &s.grads);
-            trace.checks.push(check);
+        if self.finite_differences {
+            trace.checks.push(check_gradient(k, layer, input, params, target, s));
         }
         if self.mistakes && k == 0 {
             let first = &trace.steps[0];
-            trace.mistakes =
-                mistakes(layer, input, params, target, lr, &s.forward, &s.grads, first);
-        }
-    }
-
-    fn after_run(
-        &self,
-        trace: &mut Trace<S>,
-        layer: &Layer,
-        input: &[[S; W]; H],
-        target: &[[S; OW]; OH],
-        last: &Step<KH, KW, OH, OW, S>,
-    ) {
-        // A long run keeps its last step in full: check that one too.
-        let k = trace.taken - 1;
-        if self.finite_differences && trace.checks.last().is_none_or(|c| c.step < k) {
-            let params = Params { filter: last.filter(), bias: last.bias() };
-            let grads = Gradients {
-                delta: last.delta(),
-                filter: last.filter_grad(),
-                bias: last.bias_grad(),
-            };
-            trace.checks.push(check_gradient(
-                k,
-                layer,
-                input,
-                &params,
-                target,
-                &last.output(),
-                &grads,
-            ));
+            trace.mistakes = mistakes(layer, input, params, target, lr, s, first);
         }
     }
 }
@@ -217,7 +167,7 @@ fn abs<S: Scalar>(v: S) -> S {
     if v < S::ZERO { -v } else { v }
 }
 
-/// The loss at other parameters, untraced.
+/// The loss at other parameters, untraced; `scratch` holds the forward pass.
 fn loss_at<
     S: Float,
     const H: usize,
@@ -229,15 +179,16 @@ fn loss_at<
 >(
     layer: &Layer,
     input: &[[S; W]; H],
-    params: &Params<KH, KW, S>,
+    params: (&[[S; KW]; KH], Option<S>),
     target: &[[S; OW]; OH],
+    scratch: &mut Buffers<S>,
 ) -> S {
-    let f: Forward<OH, OW, S> = forward(layer, input, params, &mut NoTrace);
-    loss(layer, &f.y, target, &mut NoTrace)
+    forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, params, &mut untraced::<S>(), scratch);
+    loss(layer, matrix(&scratch.y), target, &mut untraced::<S>())
 }
 
-/// Central differences for every parameter of one step.
-#[allow(clippy::too_many_arguments)]
+/// Central differences for every parameter of one step, taken from `(filter, bias)` with the
+/// outcome `s`.
 fn check_gradient<
     S: Float,
     const H: usize,
@@ -250,31 +201,34 @@ fn check_gradient<
     step: usize,
     layer: &Layer,
     input: &[[S; W]; H],
-    params: &Params<KH, KW, S>,
+    (filter, bias): (&[[S; KW]; KH], Option<S>),
     target: &[[S; OW]; OH],
-    z: &[[S; OW]; OH],
-    grads: &Gradients<KH, KW, OH, OW, S>,
+    s: &Buffers<S>,
 ) -> GradientCheck<S> {
-    let largest = params
-        .filter
+    let largest = filter
+        .as_flattened()
         .iter()
-        .flatten()
-        .chain(&params.bias)
+        .chain(&bias)
         .fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
     let h = S::from_f64(RELATIVE_H) * largest;
     let kinked = matches!(layer.activation, Activation::Relu { .. } | Activation::LeakyRelu { .. });
-    let central = |lower: Params<KH, KW, S>, upper: Params<KH, KW, S>| {
-        let plus = loss_at(layer, input, &upper, target);
-        let minus = loss_at(layer, input, &lower, target);
-        (plus, minus, (plus - minus) / (S::from_usize(2) * h))
-    };
+    let z: &[[S; OW]; OH] = matrix(&s.z);
+    let grads: &[[S; KW]; KH] = matrix(&s.filter_grad);
+    // One parameter at a time is moved by ±h in a copy of them, and put back.
+    let mut probe = filter.as_flattened().to_vec();
+    let probe: &mut [[S; KW]; KH] = matrix_mut(&mut probe);
+    let mut scratch = Buffers::new(OH * OW, KH * KW);
     let mut entries = Vec::with_capacity(KH * KW + 1);
+    let difference = |plus: S, minus: S| (plus - minus) / (S::from_usize(2) * h);
     for i in 0..KH {
         for j in 0..KW {
-            let (mut lower, mut upper) = (*params, *params);
-            lower.filter[i][j] = params.filter[i][j] - h;
-            upper.filter[i][j] = params.filter[i][j] + h;
-            let (loss_plus, loss_minus, central) = central(lower, upper);
+            let w = filter[i][j];
+            probe[i][j] = w + h;
+            let loss_plus = loss_at(layer, input, (probe, bias), target, &mut scratch);
+            probe[i][j] = w - h;
+            let loss_minus = loss_at(layer, input, (probe, bias), target, &mut scratch);
+            probe[i][j] = w;
+            let central = difference(loss_plus, loss_minus);
             // w[i,j] moves z[p,q] by h·x at each output it reaches.
             let offset = layer.filter_entry((i, j), (KH, KW));
             let kink = kinked.then(|| outputs(OH, OW)).into_iter().flatten().find_map(|(p, q)| {
@@ -283,16 +237,15 @@ fn check_gradient<
                 (x != S::ZERO && abs(z[p][q]) <= h * abs(x))
                     .then(|| Operand::new(Sym::Z(p, q), z[p][q]))
             });
-            let grad = Operand::new(Sym::GradW(i, j), grads.filter[i][j]);
+            let grad = Operand::new(Sym::GradW(i, j), grads[i][j]);
             let difference = abs(grad.value - central);
             entries.push(CheckedEntry { grad, loss_plus, loss_minus, central, difference, kink });
         }
     }
-    if let (Some(b), Some(g)) = (params.bias, grads.bias) {
-        let (mut lower, mut upper) = (*params, *params);
-        lower.bias = Some(b - h);
-        upper.bias = Some(b + h);
-        let (loss_plus, loss_minus, central) = central(lower, upper);
+    if let (Some(b), Some(g)) = (bias, s.bias_grad) {
+        let loss_plus = loss_at(layer, input, (filter, Some(b + h)), target, &mut scratch);
+        let loss_minus = loss_at(layer, input, (filter, Some(b - h)), target, &mut scratch);
+        let central = difference(loss_plus, loss_minus);
         let kink =
             kinked.then(|| outputs(OH, OW)).into_iter().flatten().find_map(|(p, q)| {
                 (abs(z[p][q]) <= h).then(|| Operand::new(Sym::Z(p, q), z[p][q]))
@@ -308,26 +261,30 @@ fn outputs(oh: usize, ow: usize) -> impl Iterator<Item = (usize, usize)> {
     (0..oh).flat_map(move |p| (0..ow).map(move |q| (p, q)))
 }
 
-/// The value an equation of `section` recorded for each entry of kind `kind`.
-fn recorded<S: Scalar, const OH: usize, const OW: usize>(
+/// The value an equation of `section` recorded for each entry of kind `kind`, `rows × cols`
+/// of them, flat.
+fn recorded<S: Scalar>(
     section: &Section<S>,
     kind: fn(usize, usize) -> Sym,
-) -> [[S; OW]; OH] {
-    let mut values = [[S::ZERO; OW]; OH];
+    (rows, cols): (usize, usize),
+) -> Vec<S> {
+    let mut values = vec![S::ZERO; rows * cols];
     for eq in &section.equations {
         if let Some((p, q)) = eq.lhs.index()
             && kind(p, q) == eq.lhs
+            && p < rows
+            && q < cols
         {
-            values[p][q] = eq.value;
+            values[p * cols + q] = eq.value;
         }
     }
     values
 }
 
 /// Each wrong recipe applied to the first step: the learner's gradient, the update it gives,
-/// and the forward pass and loss with the parameters it gives. `first` is the first step's
-/// recorded section, from which `∂L/∂y` and `f′(z)` are read.
-#[allow(clippy::too_many_arguments)]
+/// and the forward pass and loss with the parameters it gives. The step was taken from
+/// `params` with the outcome `s`; `first` is its recorded section, from which `∂L/∂y` and
+/// `f′(z)` are read. Every matrix is on the heap, as in the training run.
 fn mistakes<
     S: Float,
     const H: usize,
@@ -339,26 +296,33 @@ fn mistakes<
 >(
     layer: &Layer,
     input: &[[S; W]; H],
-    params: &Params<KH, KW, S>,
+    params: (&[[S; KW]; KH], Option<S>),
     target: &[[S; OW]; OH],
     lr: S,
-    fwd: &Forward<OH, OW, S>,
-    grads: &Gradients<KH, KW, OH, OW, S>,
+    s: &Buffers<S>,
     first: &Section<S>,
 ) -> Vec<Mistake<S>> {
-    let dy: [[S; OW]; OH] = recorded(first, Sym::Dy);
-    let slope: [[S; OW]; OH] = recorded(first, Sym::Slope);
+    let dy = recorded(first, Sym::Dy, (OH, OW));
+    let slope = recorded(first, Sym::Slope, (OH, OW));
+    let (dy, slope): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&dy), matrix(&slope));
+    let (y, delta): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&s.y), matrix(&s.delta));
+    let with_bias = params.1.is_some();
+    let (mut signal, mut g) = (vec![S::ZERO; OH * OW], vec![S::ZERO; KH * KW]);
+    let mut next = g.clone();
+    let signal: &mut [[S; OW]; OH] = matrix_mut(&mut signal);
+    let g: &mut [[S; KW]; KH] = matrix_mut(&mut g);
+    let next: &mut [[S; KW]; KH] = matrix_mut(&mut next);
+    let mut after = Buffers::new(OH * OW, KH * KW);
     Recipe::ALL
         .into_iter()
         .map(|recipe| {
             let mut rec = Collector { equations: Vec::new(), pending: Vec::new() };
-            let (g, gb, bias_sym) = match recipe {
+            let (gb, bias_sym) = match recipe {
                 Recipe::SignFlip => {
                     let scale = layer.loss.grad_scale(OH * OW);
-                    let mut signal = [[S::ZERO; OW]; OH];
                     for p in 0..OH {
                         for q in 0..OW {
-                            let (t, y) = (target[p][q], fwd.y[p][q]);
+                            let (t, y) = (target[p][q], y[p][q]);
                             let e = scale.apply(t - y);
                             rec.term(Term::Diff(
                                 Operand::new(Sym::T(p, q), t),
@@ -373,14 +337,14 @@ fn mistakes<
                             rec.sum(Sym::Signal(p, q), Scale::ONE, signal[p][q]);
                         }
                     }
-                    let g = correlate_input(layer, input, &signal, Sym::Signal, Sym::G, &mut rec);
-                    let gb = params.bias.map(|_| sum_all(&signal, Sym::Signal, Sym::GB, &mut rec));
-                    (g, gb, Sym::GB)
+                    correlate_input(layer, input, signal, Sym::Signal, Sym::G, &mut rec, g);
+                    let gb = with_bias.then(|| sum_all(signal, Sym::Signal, Sym::GB, &mut rec));
+                    (gb, Sym::GB)
                 }
                 Recipe::NoActivationDerivative => {
-                    let g = correlate_input(layer, input, &dy, Sym::Dy, Sym::G, &mut rec);
-                    let gb = params.bias.map(|_| sum_all(&dy, Sym::Dy, Sym::GB, &mut rec));
-                    (g, gb, Sym::GB)
+                    correlate_input(layer, input, dy, Sym::Dy, Sym::G, &mut rec, g);
+                    let gb = with_bias.then(|| sum_all(dy, Sym::Dy, Sym::GB, &mut rec));
+                    (gb, Sym::GB)
                 }
                 Recipe::FlippedKernel => {
                     let kernel = match layer.kernel {
@@ -388,15 +352,20 @@ fn mistakes<
                         Kernel::Convolution => Kernel::Correlation,
                     };
                     let other = Layer { kernel, ..*layer };
-                    let g =
-                        correlate_input(&other, input, &grads.delta, Sym::Delta, Sym::G, &mut rec);
+                    correlate_input(&other, input, delta, Sym::Delta, Sym::G, &mut rec, g);
                     // The bias gradient does not depend on the orientation.
-                    (g, grads.bias, Sym::GradB)
+                    (s.bias_grad, Sym::GradB)
                 }
             };
-            let next = descend(params, &g, gb, (Sym::G, bias_sym), lr, &mut rec);
-            let after = forward(layer, input, &next, &mut rec);
-            let loss_after = loss(layer, &after.y, target, &mut rec);
+            let next_bias = descend(params, (g, gb), (Sym::G, bias_sym), lr, &mut rec, next);
+            forward_half::<S, _, H, W, KH, KW, OH, OW>(
+                layer,
+                input,
+                (next, next_bias),
+                &mut rec,
+                &mut after,
+            );
+            let loss_after = loss(layer, matrix(&after.y), target, &mut rec);
             Mistake {
                 recipe,
                 section: Section { step: None, equations: rec.equations },

@@ -22,7 +22,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::layer::{Layer, Scale};
-use crate::scalar::Float;
+use crate::scalar::{Float, Scalar};
 use crate::trace::{Expr, Operand, Recorder, Sym, Term};
 
 /// The trainable parameters: a `KH×KW` filter and an optional bias.
@@ -99,6 +99,37 @@ where
     }
 }
 
+/// [`forward`] into buffers of the caller's: the training run keeps them on the heap, so that
+/// no matrix of the size of the output (or of the filter) is ever on the stack. `kernel` is
+/// scratch space for the filter as the kernel offsets see it.
+#[inline]
+pub(crate) fn forward_into<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: (&[[S; KW]; KH], Option<S>),
+    rec: &mut R,
+    kernel: &mut [[S; KW]; KH],
+    out: (&mut [[S; OW]; OH], &mut [[S; OW]; OH]),
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    if const { size_of::<R>() == 0 } && is_dense(layer) {
+        forward_to::<true, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, kernel, out);
+    } else {
+        forward_to::<false, S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, kernel, out);
+    }
+}
+
 /// Stride 1 and no padding, the most common geometry.
 ///
 /// [`forward`] and [`backward`] run a copy of their loops compiled for these values when the
@@ -118,6 +149,77 @@ fn is_dense(layer: &Layer) -> bool {
 #[inline]
 fn geometry<const DENSE: bool>(layer: &Layer) -> Layer {
     if DENSE { Layer { stride: (1, 1), padding: (0, 0), ..*layer } } else { *layer }
+}
+
+/// The loops of the forward pass, written once for the two places its results go: the arrays
+/// [`forward`] returns, named directly so that they are built in the place it returns them
+/// from (through a reference the compiler copied them on the way out, measured: 9 KB a step
+/// at 28×28, and a third more time at 3×3), and the buffers on the heap of a training run.
+/// `$kernel` receives the filter as the kernel offsets see it (rotated for convolution), so
+/// that the innermost loop walks a row of it and a row of the input side by side.
+macro_rules! forward_loops {
+    (
+        $layer:ident, $input:ident, $filter:expr, $bias:expr, $rec:ident, $kernel:ident,
+        $z:expr, $y:expr
+    ) => {{
+        for (i, row) in $kernel.iter_mut().enumerate() {
+            for (j, w) in row.iter_mut().enumerate() {
+                let (fi, fj) = $layer.filter_entry((i, j), (KH, KW));
+                *w = $filter[fi][fj];
+            }
+        }
+        let ((sh, sw), (ph, pw)) = ($layer.stride, $layer.padding);
+        for p in 0..OH {
+            for q in 0..OW {
+                let mut acc = S::ZERO;
+                let mut term = |i: usize, j: usize, x: S, w: S| {
+                    let (r, c) = (p * sh + i - ph, q * sw + j - pw);
+                    debug_assert_eq!($layer.source((p, q), (i, j), (H, W)), Some((r, c)));
+                    let (fi, fj) = $layer.filter_entry((i, j), (KH, KW));
+                    $rec.term(Term::Product(
+                        Operand::new(Sym::X(r, c), x),
+                        Operand::new(Sym::W(fi, fj), w),
+                    ));
+                    x * w
+                };
+                // The offsets on the input, in order; those on the padding are skipped.
+                let (rows, cols) = $layer.window((p, q), (KH, KW), (H, W));
+                let c0 = q.saturating_mul(sw).saturating_add(cols.start).saturating_sub(pw);
+                if const { size_of::<R>() == 0 } && rows.len() == KH && cols.len() == KW {
+                    // The whole window is on the input: loops of fixed length, which the
+                    // compiler unrolls as it would a hand-written loop (for a recorder that keeps
+                    // nothing; see `is_dense`).
+                    for i in 0..KH {
+                        let xs = $input[p * sh + i - ph][c0..].first_chunk::<KW>().expect("inside");
+                        for j in 0..KW {
+                            acc = acc + term(i, j, xs[j], $kernel[i][j]);
+                        }
+                    }
+                } else {
+                    for i in rows {
+                        let xs = &$input[p * sh + i - ph][c0..c0 + cols.len()];
+                        for ((j, &x), &w) in cols.clone().zip(xs).zip(&$kernel[i][cols.clone()]) {
+                            acc = acc + term(i, j, x, w);
+                        }
+                    }
+                }
+                if let Some(b) = $bias {
+                    acc = acc + b;
+                    $rec.term(Term::Single(Operand::new(Sym::B, b)));
+                }
+                $rec.sum(Sym::Z(p, q), Scale::ONE, acc);
+                $z[p][q] = acc;
+            }
+        }
+        for p in 0..OH {
+            for q in 0..OW {
+                let value = $layer.activation.apply($z[p][q]);
+                let arg = Operand::new(Sym::Z(p, q), $z[p][q]);
+                $rec.equation(Sym::Y(p, q), Expr::Activate { f: $layer.activation, z: arg }, value);
+                $y[p][q] = value;
+            }
+        }
+    }};
 }
 
 /// [`forward`] for one geometry; see [`geometry`].
@@ -145,67 +247,36 @@ where
     let layer = &geometry::<DENSE>(layer);
     // Filled in place and returned as is, so that it is not copied on the way out.
     let mut out = Forward { z: [[S::ZERO; OW]; OH], y: [[S::ZERO; OW]; OH] };
-    // The filter as the kernel offsets see it (rotated for convolution), so that the
-    // innermost loop walks a row of it and a row of the input side by side.
     let mut kernel = params.filter;
-    for (i, row) in kernel.iter_mut().enumerate() {
-        for (j, w) in row.iter_mut().enumerate() {
-            let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
-            *w = params.filter[fi][fj];
-        }
-    }
-    let ((sh, sw), (ph, pw)) = (layer.stride, layer.padding);
-    for p in 0..OH {
-        for q in 0..OW {
-            let mut acc = S::ZERO;
-            let mut term = |i: usize, j: usize, x: S, w: S| {
-                let (r, c) = (p * sh + i - ph, q * sw + j - pw);
-                debug_assert_eq!(layer.source((p, q), (i, j), (H, W)), Some((r, c)));
-                let (fi, fj) = layer.filter_entry((i, j), (KH, KW));
-                rec.term(Term::Product(
-                    Operand::new(Sym::X(r, c), x),
-                    Operand::new(Sym::W(fi, fj), w),
-                ));
-                x * w
-            };
-            // The offsets on the input, in order; those on the padding are skipped.
-            let (rows, cols) = layer.window((p, q), (KH, KW), (H, W));
-            let c0 = q.saturating_mul(sw).saturating_add(cols.start).saturating_sub(pw);
-            if const { size_of::<R>() == 0 } && rows.len() == KH && cols.len() == KW {
-                // The whole window is on the input: loops of fixed length, which the
-                // compiler unrolls as it would a hand-written loop (for a recorder that keeps
-                // nothing; see `is_dense`).
-                for i in 0..KH {
-                    let xs = input[p * sh + i - ph][c0..].first_chunk::<KW>().expect("inside");
-                    for j in 0..KW {
-                        acc = acc + term(i, j, xs[j], kernel[i][j]);
-                    }
-                }
-            } else {
-                for i in rows {
-                    let xs = &input[p * sh + i - ph][c0..c0 + cols.len()];
-                    for ((j, &x), &w) in cols.clone().zip(xs).zip(&kernel[i][cols.clone()]) {
-                        acc = acc + term(i, j, x, w);
-                    }
-                }
-            }
-            if let Some(b) = params.bias {
-                acc = acc + b;
-                rec.term(Term::Single(Operand::new(Sym::B, b)));
-            }
-            rec.sum(Sym::Z(p, q), Scale::ONE, acc);
-            out.z[p][q] = acc;
-        }
-    }
-    for p in 0..OH {
-        for q in 0..OW {
-            let value = layer.activation.apply(out.z[p][q]);
-            let arg = Operand::new(Sym::Z(p, q), out.z[p][q]);
-            rec.equation(Sym::Y(p, q), Expr::Activate { f: layer.activation, z: arg }, value);
-            out.y[p][q] = value;
-        }
-    }
+    forward_loops!(layer, input, params.filter, params.bias, rec, kernel, out.z, out.y);
     out
+}
+
+/// [`forward_into`] for one geometry; see [`geometry`].
+#[inline]
+fn forward_to<
+    const DENSE: bool,
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    (filter, bias): (&[[S; KW]; KH], Option<S>),
+    rec: &mut R,
+    kernel: &mut [[S; KW]; KH],
+    (z, y): (&mut [[S; OW]; OH], &mut [[S; OW]; OH]),
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    let layer = &geometry::<DENSE>(layer);
+    forward_loops!(layer, input, filter, bias, rec, kernel, z, y);
 }
 
 /// The loss of the outputs `y` against the target `t`.
@@ -262,20 +333,59 @@ where
     S: Float,
     R: Recorder<S>,
 {
+    let mut grads =
+        Gradients { delta: [[S::ZERO; OW]; OH], filter: [[S::ZERO; KW]; KH], bias: None };
+    grads.bias = backward_into(
+        layer,
+        input,
+        (&forward.z, &forward.y),
+        target,
+        with_bias,
+        rec,
+        (&mut grads.delta, &mut grads.filter),
+    );
+    grads
+}
+
+/// [`backward`] into buffers of the caller's, as [`forward_into`]: writes `δ` and `∂L/∂W`,
+/// returns `∂L/∂b`.
+#[inline]
+pub(crate) fn backward_into<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    forward: (&[[S; OW]; OH], &[[S; OW]; OH]),
+    target: &[[S; OW]; OH],
+    with_bias: bool,
+    rec: &mut R,
+    out: (&mut [[S; OW]; OH], &mut [[S; KW]; KH]),
+) -> Option<S>
+where
+    S: Float,
+    R: Recorder<S>,
+{
     if const { size_of::<R>() == 0 } && is_dense(layer) {
-        backward_in::<true, S, R, H, W, KH, KW, OH, OW>(
-            layer, input, forward, target, with_bias, rec,
+        backward_to::<true, S, R, H, W, KH, KW, OH, OW>(
+            layer, input, forward, target, with_bias, rec, out,
         )
     } else {
-        backward_in::<false, S, R, H, W, KH, KW, OH, OW>(
-            layer, input, forward, target, with_bias, rec,
+        backward_to::<false, S, R, H, W, KH, KW, OH, OW>(
+            layer, input, forward, target, with_bias, rec, out,
         )
     }
 }
 
 /// [`backward`] for one geometry; see [`geometry`].
 #[inline]
-fn backward_in<
+fn backward_to<
     const DENSE: bool,
     S,
     R,
@@ -288,21 +398,40 @@ fn backward_in<
 >(
     layer: &Layer,
     input: &[[S; W]; H],
-    forward: &Forward<OH, OW, S>,
+    forward: (&[[S; OW]; OH], &[[S; OW]; OH]),
     target: &[[S; OW]; OH],
     with_bias: bool,
     rec: &mut R,
-) -> Gradients<KH, KW, OH, OW, S>
+    (delta, filter): (&mut [[S; OW]; OH], &mut [[S; KW]; KH]),
+) -> Option<S>
 where
     S: Float,
     R: Recorder<S>,
 {
     let layer = &geometry::<DENSE>(layer);
+    delta_into(layer, forward, target, rec, delta);
+    correlate_input(layer, input, delta, Sym::Delta, Sym::GradW, rec, filter);
+    with_bias.then(|| sum_all(delta, Sym::Delta, Sym::GradB, rec))
+}
+
+/// `∂L/∂y`, `f′(z)` and `δ = ∂L/∂y ⊙ f′(z)` for every output, `δ` written into `delta`.
+#[allow(clippy::inline_always)] // as `correlate_input`
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
+fn delta_into<S, R, const OH: usize, const OW: usize>(
+    layer: &Layer,
+    (z, y): (&[[S; OW]; OH], &[[S; OW]; OH]),
+    target: &[[S; OW]; OH],
+    rec: &mut R,
+    delta: &mut [[S; OW]; OH],
+) where
+    S: Float,
+    R: Recorder<S>,
+{
     let grad_scale = layer.loss.grad_scale(OH * OW);
-    let mut delta = [[S::ZERO; OW]; OH];
     for p in 0..OH {
         for q in 0..OW {
-            let (z, y, t) = (forward.z[p][q], forward.y[p][q], target[p][q]);
+            let (z, y, t) = (z[p][q], y[p][q], target[p][q]);
             let dy = grad_scale.apply(y - t);
             rec.term(Term::Diff(Operand::new(Sym::Y(p, q), y), Operand::new(Sym::T(p, q), t)));
             rec.sum(Sym::Dy(p, q), grad_scale, dy);
@@ -317,15 +446,12 @@ where
             rec.sum(Sym::Delta(p, q), Scale::ONE, delta[p][q]);
         }
     }
-
-    let filter = correlate_input(layer, input, &delta, Sym::Delta, Sym::GradW, rec);
-    let bias = with_bias.then(|| sum_all(&delta, Sym::Delta, Sym::GradB, rec));
-    Gradients { delta, filter, bias }
 }
 
 /// `lhs(i,j) = Σ signal[p,q]·x[…]` over all outputs, where `x[…]` is the input entry that
-/// filter entry `(i,j)` met at output `(p,q)` in the forward pass: `∂L/∂W` when the signal is
-/// `δ`. The learner's recipes in [`crate::mistakes`] use it with other signals and kernels.
+/// filter entry `(i,j)` met at output `(p,q)` in the forward pass, written into `out`: `∂L/∂W`
+/// when the signal is `δ`. The learner's recipes in `extras` use it with other signals and
+/// kernels.
 // Always inlined in optimized builds, measured: called through a function of its own, the
 // numeric step at 3×3 took 7.4 times the hand-written loop's time instead of 2.1
 // (BENCHMARKS.md), as the geometry and the symbol functions then are not constants in its
@@ -351,16 +477,15 @@ pub(crate) fn correlate_input<
     signal_sym: N,
     lhs: L,
     rec: &mut R,
-) -> [[S; KW]; KH]
-where
+    out: &mut [[S; KW]; KH],
+) where
     S: Float,
     R: Recorder<S>,
     N: Fn(usize, usize) -> Sym,
     L: Fn(usize, usize) -> Sym,
 {
     let ((sh, sw), (ph, pw)) = (layer.stride, layer.padding);
-    let mut filter = [[S::ZERO; KW]; KH];
-    for (fi, row) in filter.iter_mut().enumerate() {
+    for (fi, row) in out.iter_mut().enumerate() {
         for (fj, grad) in row.iter_mut().enumerate() {
             let (i, j) = layer.filter_entry((fi, fj), (KH, KW));
             let mut acc = S::ZERO;
@@ -397,7 +522,6 @@ where
             *grad = acc;
         }
     }
-    filter
 }
 
 /// `lhs = Σ signal[p,q]`: `∂L/∂b` when the signal is `δ`.
@@ -438,22 +562,32 @@ where
     S: Float,
     R: Recorder<S>,
 {
-    descend(params, &grads.filter, grads.bias, (Sym::GradW, Sym::GradB), lr, rec)
+    let mut next = Params { filter: params.filter, bias: None };
+    next.bias = descend(
+        (&params.filter, params.bias),
+        (&grads.filter, grads.bias),
+        (Sym::GradW, Sym::GradB),
+        lr,
+        rec,
+        &mut next.filter,
+    );
+    next
 }
 
-/// `w ← w − η·g` for every parameter, with gradients named by `grad_sym` and `bias_grad_sym` (`∂L/∂w`, `∂L/∂b`
-/// for the real update).
+/// `w ← w − η·g` for every parameter, with gradients named by `grad_sym` and `bias_grad_sym`
+/// (`∂L/∂w`, `∂L/∂b` for the real update): writes the next filter into `next` and returns
+/// the next bias.
 #[allow(clippy::inline_always)] // as `correlate_input`
 #[cfg_attr(not(debug_assertions), inline(always))]
 #[cfg_attr(debug_assertions, inline)]
 pub(crate) fn descend<S, R, G, const KH: usize, const KW: usize>(
-    params: &Params<KH, KW, S>,
-    filter_grad: &[[S; KW]; KH],
-    bias_grad: Option<S>,
+    (filter, bias): (&[[S; KW]; KH], Option<S>),
+    (filter_grad, bias_grad): (&[[S; KW]; KH], Option<S>),
     (grad_sym, bias_grad_sym): (G, Sym),
     lr: S,
     rec: &mut R,
-) -> Params<KH, KW, S>
+    next: &mut [[S; KW]; KH],
+) -> Option<S>
 where
     S: Float,
     R: Recorder<S>,
@@ -465,17 +599,15 @@ where
         rec.equation(sym, Expr::Update { param, lr, grad }, next);
         next
     };
-    let mut filter = params.filter;
-    for (i, row) in filter.iter_mut().enumerate() {
+    for (i, row) in next.iter_mut().enumerate() {
         for (j, w) in row.iter_mut().enumerate() {
-            *w = descend(Sym::W(i, j), grad_sym(i, j), *w, filter_grad[i][j]);
+            *w = descend(Sym::W(i, j), grad_sym(i, j), filter[i][j], filter_grad[i][j]);
         }
     }
-    let bias = match (params.bias, bias_grad) {
+    match (bias, bias_grad) {
         (Some(b), Some(g)) => Some(descend(Sym::B, bias_grad_sym, b, g)),
         _ => None,
-    };
-    Params { filter, bias }
+    }
 }
 
 /// One whole step: [`forward`], [`loss`], [`backward`] and [`update`].
@@ -506,4 +638,173 @@ where
     let grads = backward(layer, input, &forward, target, params.bias.is_some(), rec);
     let next = update(params, &grads, lr, rec);
     StepOutcome { forward, loss, grads, next }
+}
+
+/// `values`, `R` rows of `C`, as a matrix: how the buffers on the heap are read.
+///
+/// # Panics
+/// If there are not `R·C` values, or `C` is 0 (no buffer is made for an empty shape: the
+/// run's settings are checked first).
+#[inline]
+pub(crate) fn matrix<S, const R: usize, const C: usize>(values: &[S]) -> &[[S; C]; R] {
+    values.as_chunks::<C>().0.try_into().expect("R rows of C values")
+}
+
+/// [`matrix`], to write in.
+#[inline]
+pub(crate) fn matrix_mut<S, const R: usize, const C: usize>(values: &mut [S]) -> &mut [[S; C]; R] {
+    values.as_chunks_mut::<C>().0.try_into().expect("R rows of C values")
+}
+
+/// Whether every entry is a finite number. Over a slice, so that it is compiled once per
+/// scalar type rather than once per shape; without an early exit, so that it vectorizes.
+#[inline]
+pub(crate) fn all_finite<S: Scalar>(values: &[S]) -> bool {
+    values.iter().fold(true, |all, v| all & v.is_finite())
+}
+
+/// Everything one step computes, in buffers on the heap that a training run allocates once
+/// and fills in place at every step: the run keeps no matrix of the output's or the filter's
+/// size on the stack, however large the spec. The buffers are flat, and generic over the
+/// scalar only, so that their code is compiled once rather than for every shape (every
+/// `train!`); [`matrix`] reads them as matrices. Not public API.
+#[doc(hidden)]
+pub struct Buffers<S = f64> {
+    /// `z`, `OH·OW` values.
+    pub(crate) z: Vec<S>,
+    /// `y = f(z)`.
+    pub(crate) y: Vec<S>,
+    /// The loss.
+    pub(crate) loss: S,
+    /// `δ`.
+    pub(crate) delta: Vec<S>,
+    /// `∂L/∂W`, `KH·KW` values.
+    pub(crate) filter_grad: Vec<S>,
+    /// `∂L/∂b`.
+    pub(crate) bias_grad: Option<S>,
+    /// The filter after the update.
+    pub(crate) next: Vec<S>,
+    /// The bias after the update.
+    pub(crate) next_bias: Option<S>,
+    /// Scratch space for the filter as a convolution orients it.
+    kernel: Vec<S>,
+}
+
+impl<S: Scalar> Buffers<S> {
+    /// Buffers of zeros for `outputs` outputs and a filter of `filter` entries.
+    pub(crate) fn new(outputs: usize, filter: usize) -> Self {
+        Self {
+            z: vec![S::ZERO; outputs],
+            y: vec![S::ZERO; outputs],
+            loss: S::ZERO,
+            delta: vec![S::ZERO; outputs],
+            filter_grad: vec![S::ZERO; filter],
+            bias_grad: None,
+            next: vec![S::ZERO; filter],
+            next_bias: None,
+            kernel: vec![S::ZERO; filter],
+        }
+    }
+
+    /// Whether every value of the step is a finite number: the loss, `z`, `y`, `δ`, the
+    /// gradients and the updated parameters.
+    pub(crate) fn all_finite(&self) -> bool {
+        self.loss.is_finite()
+            && all_finite(&self.z)
+            && all_finite(&self.y)
+            && all_finite(&self.delta)
+            && all_finite(&self.filter_grad)
+            && self.bias_grad.is_none_or(Scalar::is_finite)
+            && all_finite(&self.next)
+            && self.next_bias.is_none_or(Scalar::is_finite)
+    }
+}
+
+/// [`step`] into heap buffers, from the parameters `(filter, bias)`: the same calls in the same
+/// order, so the values are the same bits, recorded or not.
+#[inline]
+pub(crate) fn step_into<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: (&[[S; KW]; KH], Option<S>),
+    target: &[[S; OW]; OH],
+    lr: S,
+    rec: &mut R,
+    b: &mut Buffers<S>,
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    forward_half::<S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, b);
+    b.loss = loss(layer, matrix(&b.y), target, rec);
+    backward_half::<S, R, H, W, KH, KW, OH, OW>(layer, input, target, params.1.is_some(), rec, b);
+    b.next_bias = descend(
+        params,
+        (matrix(&b.filter_grad), b.bias_grad),
+        (Sym::GradW, Sym::GradB),
+        lr,
+        rec,
+        matrix_mut(&mut b.next),
+    );
+}
+
+/// The forward pass of [`step_into`]: `z` and `y`.
+#[inline]
+pub(crate) fn forward_half<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    params: (&[[S; KW]; KH], Option<S>),
+    rec: &mut R,
+    b: &mut Buffers<S>,
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    let out = (matrix_mut::<S, OH, OW>(&mut b.z), matrix_mut::<S, OH, OW>(&mut b.y));
+    forward_into(layer, input, params, rec, matrix_mut(&mut b.kernel), out);
+}
+
+/// The backward pass of [`step_into`], from its forward pass: `δ`, `∂L/∂W` and `∂L/∂b`.
+#[inline]
+pub(crate) fn backward_half<
+    S,
+    R,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    layer: &Layer,
+    input: &[[S; W]; H],
+    target: &[[S; OW]; OH],
+    with_bias: bool,
+    rec: &mut R,
+    b: &mut Buffers<S>,
+) where
+    S: Float,
+    R: Recorder<S>,
+{
+    let forward = (matrix(&b.z), matrix(&b.y));
+    let out = (matrix_mut(&mut b.delta), matrix_mut::<S, KH, KW>(&mut b.filter_grad));
+    b.bias_grad = backward_into(layer, input, forward, target, with_bias, rec, out);
 }

@@ -6,6 +6,8 @@
 //! [`Trace`] keeps them as [`Equation`]s, from which the derivation is rendered. The printed
 //! numbers are therefore the very values of the computation, never a second evaluation.
 
+use std::collections::VecDeque;
+
 use crate::layer::{Activation, Layer, Scale, SlopeCase};
 
 /// The name of one quantity in a derivation, with its indices.
@@ -200,6 +202,52 @@ pub struct NoTrace;
 
 impl<S> Recorder<S> for NoTrace {}
 
+/// The recorder of a training run's steps: on (the trace) for a step written out, off for
+/// the others.
+pub(crate) struct Switch<'a, S>(pub(crate) Option<&'a mut Trace<S>>);
+
+impl<S> Recorder<S> for Switch<'_, S> {
+    #[inline]
+    fn term(&mut self, term: Term<S>) {
+        if let Some(trace) = self.0.as_deref_mut() {
+            trace.term(term);
+        }
+    }
+
+    #[inline]
+    fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
+        if let Some(trace) = self.0.as_deref_mut() {
+            trace.sum(lhs, scale, value);
+        }
+    }
+
+    #[inline]
+    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        if let Some(trace) = self.0.as_deref_mut() {
+            trace.equation(lhs, expr, value);
+        }
+    }
+}
+
+/// What a run's steps that are not written out, and the steps its accessors compute again,
+/// are recorded with: nothing. In optimized builds [`NoTrace`], for which the step functions
+/// run loops specialised for a recorder that keeps nothing (BENCHMARKS.md, part 1).
+#[cfg(not(debug_assertions))]
+#[inline]
+pub(crate) const fn untraced<S>() -> NoTrace {
+    NoTrace
+}
+
+/// What a run's steps that are not written out, and the steps its accessors compute again,
+/// are recorded with: nothing. In debug builds a [`Switch`] that is off, the recorder of the
+/// steps written out, so that every `train!` compiles the step functions once rather than
+/// twice (they are generic over the shapes); the values are the same bits either way.
+#[cfg(debug_assertions)]
+#[inline]
+pub(crate) const fn untraced<'a, S>() -> Switch<'a, S> {
+    Switch(None)
+}
+
 /// A matrix of any size, row-major; how a trace keeps the given matrices.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grid<S> {
@@ -339,8 +387,8 @@ pub struct Trace<S> {
     recording_after: bool,
     /// Whether the last section of `steps` is kept only if no other step follows it.
     provisional: bool,
-    /// The last summary rows, kept until the run ends.
-    tail: Vec<Row<S>>,
+    /// The last summary rows, kept until the run ends (their vectors are reused).
+    tail: VecDeque<Row<S>>,
 }
 
 impl<S> Trace<S> {
@@ -359,7 +407,7 @@ impl<S> Trace<S> {
             pending: Vec::new(),
             recording_after: false,
             provisional: false,
-            tail: Vec::new(),
+            tail: VecDeque::new(),
         }
     }
 
@@ -376,19 +424,30 @@ impl<S> Trace<S> {
         self.taken += 1;
     }
 
-    /// Whether the step about to be taken will be kept in full whatever follows it.
+    /// A step that is computed but not written out: it counts as taken, and has no section.
+    /// As with [`Trace::begin_step`], a provisional section before it is dropped.
+    pub(crate) fn skip_step(&mut self) {
+        if core::mem::take(&mut self.provisional) {
+            self.steps.pop();
+        }
+        self.taken += 1;
+    }
+
+    /// Whether step `step` (from 0) is written out whatever follows it: every step of a run
+    /// of at most [`FULL_STEPS`], the first [`HEAD_STEPS`] of a longer one. The last step
+    /// taken is written out too.
     pub(crate) const fn keeps(&self, step: usize) -> bool {
         self.given.steps <= FULL_STEPS || step < HEAD_STEPS
     }
 
     /// The loss and starting parameters of the step just taken, for the summary and the
-    /// first rise.
-    pub(crate) fn summarise(&mut self, loss: S, params: Vec<S>)
+    /// first rise. Only a row the summary keeps is copied.
+    pub(crate) fn summarise(&mut self, loss: S, params: &[S])
     where
         S: Copy + PartialOrd,
     {
         let step = self.taken - 1;
-        let previous = self.tail.last().map(|row| row.loss);
+        let previous = self.tail.back().map(|row| row.loss);
         if let Some(before) = previous
             && self.first_rise.is_none()
             && loss > before
@@ -397,15 +456,19 @@ impl<S> Trace<S> {
         }
         let n = self.given.steps;
         let sampled = n <= SUMMARY_STEPS || step < 10 || step.is_multiple_of(n.div_ceil(20));
-        let row = Row { step, loss, params };
         if sampled {
-            self.summary.push(row.clone());
+            self.summary.push(Row { step, loss, params: params.to_vec() });
         }
         // The last ten rows, whether sampled or not: the end of the run is always shown.
-        self.tail.push(row);
-        if self.tail.len() > 10 {
-            self.tail.remove(0);
-        }
+        let row = if self.tail.len() == 10 {
+            let mut row = self.tail.pop_front().expect("ten rows");
+            row.params.clear();
+            row.params.extend_from_slice(params);
+            Row { step, loss, params: row.params }
+        } else {
+            Row { step, loss, params: params.to_vec() }
+        };
+        self.tail.push_back(row);
     }
 
     /// Ends the steps: the last rows join the summary.
