@@ -209,6 +209,24 @@ fn a_hundred_thousand_steps_keep_the_trace_of_ten_thousand() {
 }
 
 #[test]
+fn a_sampled_summary_keeps_the_first_and_last_ten_steps_and_one_in_every_few() {
+    // 60 steps: every third step (⌈60/20⌉ = 3) besides the first and last ten. The last ten
+    // (50 to 59, from 0) include steps that are not multiples of 3: each one is a row.
+    let x = [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]];
+    let layer = Layer { activation: Activation::Linear, ..Layer::default() };
+    let start = Params { filter: [[1.0, -1.0], [1.0, 1.0]], bias: None };
+    let d = train(&layer, 0.05, 60, &x, start, &[[1.0, 0.0], [0.0, 1.0]]).expect("valid");
+    let rows: Vec<usize> = d.trace().summary.iter().map(|row| row.step).collect();
+    let mut expected: Vec<usize> = (0..10).collect();
+    expected.extend((10..50).filter(|k| k % 3 == 0));
+    expected.extend(50..60);
+    assert_eq!(rows, expected);
+    for row in &d.trace().summary {
+        assert_eq!(row.loss, d.steps()[row.step].loss(), "row {} is its step's", row.step);
+    }
+}
+
+#[test]
 fn a_value_that_stops_being_finite_between_the_steps_written_out_is_written_out() {
     // η = 0.6 diverges on this linear layer: some step far past the first five overflows.
     let layer = Layer { activation: Activation::Linear, ..Layer::default() };

@@ -471,14 +471,13 @@ impl<S> Trace<S> {
         self.tail.push_back(row);
     }
 
-    /// Ends the steps: the last rows join the summary.
+    /// Ends the steps: the last rows join the summary, in place of the sampled rows among them.
     pub(crate) fn end_steps(&mut self) {
         self.provisional = false;
-        for row in core::mem::take(&mut self.tail) {
-            if self.summary.last().is_none_or(|last| last.step < row.step) {
-                self.summary.push(row);
-            }
+        if let Some(first) = self.tail.front().map(|row| row.step) {
+            self.summary.retain(|row| row.step < first);
         }
+        self.summary.extend(core::mem::take(&mut self.tail));
     }
 
     /// From now on, equations belong to the final forward pass.

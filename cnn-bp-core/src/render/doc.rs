@@ -1761,11 +1761,7 @@ fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
             let bias = last.select(|s| s == Sym::B).next().map(|eq| eq.value);
             Final { filter, filter_approx, bias }
         }
-        None => Final {
-            filter: g.filter.clone(),
-            filter_approx: false,
-            bias: g.bias,
-        },
+        None => Final { filter: g.filter.clone(), filter_approx: false, bias: g.bias },
     }
 }
 
