@@ -40,38 +40,63 @@ const PLAIN_HIGH: i32 = 15;
 /// rendering one.
 const CACHE_ENTRIES: usize = 1024;
 
-/// A cached number: the bits of the value, its text, and whether the text is rounded.
-type Written = Option<(u64, Box<str>, bool)>;
+/// A cached number: the bits of the value, its text, and what [`written`] gives for it.
+type Written = Option<(u64, Box<str>, Decimal)>;
+
+/// The decimal a text stands for, as `mantissa·10^exponent` (the digits written, as a whole
+/// number, and the power of ten of the last one), and whether the text is rounded; no
+/// mantissa for `∞`, `NaN` and the rare one of more digits than an `i128` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Decimal {
+    pub(crate) value: Option<(i128, i32)>,
+    pub(crate) rounded: bool,
+}
 
 std::thread_local! {
     /// Recently written numbers at the default precision, by their bits, direct-mapped:
-    /// bounded, and never stale, since the text of a value never changes.
-    static WRITTEN: RefCell<Vec<Written>> =
-        RefCell::new(vec![None; CACHE_ENTRIES]);
+    /// bounded, and never stale, since the text of a value never changes. Initialized as a
+    /// constant (empty until first used), so that a use costs no check of its initialization.
+    static WRITTEN: RefCell<Vec<Written>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Appends `value` to `out` with a real minus sign (`−`), rounded to [`SIGNIFICANT_DIGITS`]
 /// if its shortest decimal is long; returns whether it was rounded.
 pub(crate) fn write_f64(value: f64, out: &mut String) -> bool {
+    cached(value, |text, _| out.push_str(text)).rounded
+}
+
+/// The decimal that [`write_f64_digits`] writes for `value`, without writing it: what an
+/// equation's exact check reads, for every operand of every equation.
+pub(crate) fn written(value: f64, digits: usize) -> Decimal {
+    if digits <= SIGNIFICANT_DIGITS {
+        return cached(value, |_, _| {});
+    }
+    write_uncached(value, digits.min(MAX_DIGITS), &mut String::new())
+}
+
+/// Looks `value` up in the cache of numbers written at the default precision (writing and
+/// caching it if it is not there), and hands its text to `with`.
+fn cached(value: f64, with: impl FnOnce(&str, Decimal)) -> Decimal {
     let bits = value.to_bits();
     // Fibonacci hashing of the bits onto the cache's slots.
     #[allow(clippy::cast_possible_truncation)]
     let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % CACHE_ENTRIES;
-    let hit = WRITTEN.with_borrow(|cache| match &cache[slot] {
-        Some((b, text, rounded)) if *b == bits => {
-            out.push_str(text);
-            Some(*rounded)
+    WRITTEN.with_borrow_mut(|cache| {
+        if cache.is_empty() {
+            cache.resize(CACHE_ENTRIES, None);
         }
-        _ => None,
-    });
-    if let Some(rounded) = hit {
-        return rounded;
-    }
-    let mut text = String::new();
-    let rounded = write_uncached(value, SIGNIFICANT_DIGITS, &mut text);
-    out.push_str(&text);
-    WRITTEN.with_borrow_mut(|cache| cache[slot] = Some((bits, text.into_boxed_str(), rounded)));
-    rounded
+        if let Some((b, text, decimal)) = &cache[slot]
+            && *b == bits
+        {
+            with(text, *decimal);
+            return *decimal;
+        }
+        let mut text = String::new();
+        let decimal = write_uncached(value, SIGNIFICANT_DIGITS, &mut text);
+        with(&text, decimal);
+        cache[slot] = Some((bits, text.into_boxed_str(), decimal));
+        decimal
+    })
 }
 
 /// [`write_f64`] with `digits` significant digits (at least [`SIGNIFICANT_DIGITS`], at most
@@ -84,13 +109,15 @@ pub(crate) fn write_f64_digits(value: f64, digits: usize, out: &mut String) -> b
     if digits <= SIGNIFICANT_DIGITS {
         return write_f64(value, out);
     }
-    write_uncached(value, digits.min(MAX_DIGITS), out)
+    write_uncached(value, digits.min(MAX_DIGITS), out).rounded
 }
 
-fn write_uncached(value: f64, digits: usize, out: &mut String) -> bool {
+/// Writes `value` and says what decimal the text stands for.
+fn write_uncached(value: f64, digits: usize, out: &mut String) -> Decimal {
+    let not_finite = Decimal { value: None, rounded: false };
     if value.is_nan() {
         out.push_str("NaN");
-        return false;
+        return not_finite;
     }
     if value < 0.0 {
         out.push('−');
@@ -98,29 +125,33 @@ fn write_uncached(value: f64, digits: usize, out: &mut String) -> bool {
     let magnitude = value.abs();
     if magnitude.is_infinite() {
         out.push('∞');
-        return false;
+        return not_finite;
     }
     if magnitude == 0.0 {
         out.push('0');
-        return false;
+        return Decimal { value: Some((0, 0)), rounded: false };
     }
-    if digits > ROUND_TRIP_DIGITS {
+    let (text, exponent, rounded) = if digits > ROUND_TRIP_DIGITS {
         // The binary value's own decimal expansion: `0.2` is 0.2000000000000000111…, which is
         // what a cancellation such as `y − t` with `t = 0.2` needs to be shown.
         let (expansion, exponent) =
             decimal_digits(&format!("{magnitude:.prec$e}", prec = digits - 1));
         let rounded = expansion.len() >= digits;
-        write_digits(&expansion, exponent, rounded, digits, out);
-        return rounded;
-    }
-    let (shortest, exponent) = decimal_digits(&format!("{magnitude:e}"));
-    if shortest.len() <= EXACT_DIGITS.max(digits) {
-        write_digits(&shortest, exponent, false, digits, out);
-        return false;
-    }
-    let (rounded, exponent) = decimal_digits(&format!("{magnitude:.prec$e}", prec = digits - 1));
-    write_digits(&rounded, exponent, true, digits, out);
-    true
+        (expansion, exponent, rounded)
+    } else {
+        let (shortest, exponent) = decimal_digits(&format!("{magnitude:e}"));
+        if shortest.len() <= EXACT_DIGITS.max(digits) {
+            (shortest, exponent, false)
+        } else {
+            let (rounded, exponent) =
+                decimal_digits(&format!("{magnitude:.prec$e}", prec = digits - 1));
+            (rounded, exponent, true)
+        }
+    };
+    write_digits(&text, exponent, rounded, digits, out);
+    let last = exponent.saturating_sub(i32::try_from(text.len()).unwrap_or(i32::MAX) - 1);
+    let mantissa = text.parse::<i128>().ok().map(|m| if value < 0.0 { -m } else { m });
+    Decimal { value: mantissa.map(|m| (m, last)), rounded }
 }
 
 /// Writes the significant digits `digits` of a magnitude whose leading digit has the decimal

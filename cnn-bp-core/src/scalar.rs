@@ -69,6 +69,16 @@ pub trait Scalar:
         let _ = digits;
         self.write_number(out)
     }
+
+    /// The decimal [`write_number_digits`](Scalar::write_number_digits) writes, as
+    /// `(mantissa, exponent)` for `mantissa·10^exponent`, with whether it is rounded, when the
+    /// type can give it without writing: a shortcut for the check of every printed equation.
+    /// `None`, the default, means "read it from the text". Not public API.
+    #[doc(hidden)]
+    fn written_decimal(self, digits: usize) -> Option<((i128, i32), bool)> {
+        let _ = digits;
+        None
+    }
 }
 
 /// A [`Scalar`] with the transcendental functions that sigmoid and tanh need.
@@ -113,6 +123,11 @@ impl Scalar for f64 {
 
     fn write_number_digits(self, digits: usize, out: &mut String) -> bool {
         crate::number::write_f64_digits(self, digits, out)
+    }
+
+    fn written_decimal(self, digits: usize) -> Option<((i128, i32), bool)> {
+        let written = crate::number::written(self, digits);
+        written.value.map(|value| (value, written.rounded))
     }
 }
 

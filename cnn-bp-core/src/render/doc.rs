@@ -218,14 +218,36 @@ fn compared<S: Scalar>(a: S, b: S) -> (String, String) {
 /// A value inside a product or squared: in parentheses when negative or written with a power
 /// of ten (`2·(−1)`, `2·(1.5·10⁷)`, `(1.5·10⁻⁸)²`).
 fn factor_at<S: Scalar>(value: S, digits: usize) -> String {
-    let text = num_at(value, digits).0;
-    if value < S::ZERO || text.contains('·') { format!("({text})") } else { text }
+    let mut out = String::new();
+    push_number(&mut out, value, digits, Place::Factor);
+    out
 }
 
 /// A value after a plus or minus sign: in parentheses when negative (`1 − (−2)`).
 fn signed_at<S: Scalar>(value: S, digits: usize) -> String {
-    let text = num_at(value, digits).0;
-    if value < S::ZERO { format!("({text})") } else { text }
+    let mut out = String::new();
+    push_number(&mut out, value, digits, Place::Signed);
+    out
+}
+
+/// Appends a value with the brackets its place needs (see [`Place`]): written in place, since
+/// this runs for every operand of every equation.
+fn push_number<S: Scalar>(out: &mut String, value: S, digits: usize, place: Place) {
+    let start = out.len();
+    value.write_number_digits(digits, out);
+    let bracket = match place {
+        Place::Alone => false,
+        Place::Signed => value < S::ZERO,
+        // Between 10⁻⁶ and 10⁶ no number has a power of ten: no need to look.
+        Place::Factor => {
+            let plain = (1e-6..1e6).contains(&value.to_f64().abs());
+            value < S::ZERO || (!plain && out[start..].contains('·'))
+        }
+    };
+    if bracket {
+        out.insert(start, '(');
+        out.push(')');
+    }
 }
 
 /// `= v`, or `≈ v` unless `exact` and `v` is printed unrounded: a value given on its own.
@@ -326,13 +348,9 @@ enum Place {
 
 /// Appends an operand: its name, or its value with the brackets its place needs.
 fn operand<S: Scalar>(out: &mut String, op: &Operand<S>, style: Style, place: Place) {
-    match (style, place) {
-        (Style::Names, _) => write_name(out, op.sym),
-        (Style::Numbers(digits), Place::Factor) => out.push_str(&factor_at(op.value, digits)),
-        (Style::Numbers(digits), Place::Signed) => out.push_str(&signed_at(op.value, digits)),
-        (Style::Numbers(digits), Place::Alone) => {
-            op.value.write_number_digits(digits, out);
-        }
+    match style {
+        Style::Names => write_name(out, op.sym),
+        Style::Numbers(digits) => push_number(out, op.value, digits, place),
     }
 }
 

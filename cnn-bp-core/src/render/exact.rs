@@ -67,8 +67,21 @@ impl Int {
 
     /// `self·10^shift`.
     fn shifted(&self, shift: u32) -> Self {
+        /// `10^k` for every `k` an `i128` holds.
+        const POWERS: [i128; 39] = {
+            let mut powers = [1_i128; 39];
+            let mut k = 1;
+            while k < 39 {
+                powers[k] = powers[k - 1] * 10;
+                k += 1;
+            }
+            powers
+        };
+        if shift == 0 {
+            return self.clone();
+        }
         if let Self::Small(v) = self
-            && let Some(product) = 10_i128.checked_pow(shift).and_then(|p| v.checked_mul(p))
+            && let Some(product) = POWERS.get(shift as usize).and_then(|p| v.checked_mul(*p))
         {
             return Self::Small(product);
         }
@@ -122,16 +135,18 @@ impl Decimal {
             Some(rest) => (true, rest),
             None => (false, text),
         };
-        let (digits, power) = match text.split_once("·10") {
-            Some((digits, power)) => (digits, Some(power)),
+        // `·` only ever starts the power of ten of a number (a char search, not a substring
+        // one: this runs for every operand of every equation).
+        let (digits, power) = match text.find('·') {
+            Some(at) => (&text[..at], Some(text[at..].strip_prefix("·10")?)),
             None => (text, None),
         };
-        let mut mantissa = Int::Small(0);
-        let (mut exponent, mut count, mut seen_point) = (0_i32, 0, false);
+        // Up to 38 digits in a machine integer; the rare longer mantissa (an operand written
+        // with up to 40 digits) goes on in arbitrary precision.
+        let (mut exponent, mut count, mut seen_point) = (0_i32, 0_usize, false);
         for b in digits.bytes() {
             match b {
                 b'0'..=b'9' => {
-                    mantissa = mantissa.mul(&Int::Small(10)).add(&Int::Small(i128::from(b - b'0')));
                     exponent -= i32::from(seen_point);
                     count += 1;
                 }
@@ -142,6 +157,15 @@ impl Decimal {
         if count == 0 {
             return None;
         }
+        let digit = |b: &u8| b.is_ascii_digit().then(|| u64::from(b - b'0'));
+        let mantissa = if count <= 19 {
+            // Every number written with at most 19 digits (all but some widened operands).
+            let value = digits.as_bytes().iter().filter_map(digit).fold(0_u64, |v, d| v * 10 + d);
+            Int::Small(i128::from(value))
+        } else {
+            let text: String = digits.chars().filter(char::is_ascii_digit).collect();
+            Int::Big(BigInt::parse_bytes(text.as_bytes(), 10)?)
+        };
         if let Some(power) = power {
             let (sign, power) = match power.strip_prefix('⁻') {
                 Some(rest) => (-1, rest),
@@ -317,7 +341,14 @@ struct Shown {
 }
 
 fn shown<S: Scalar>(value: S, digits: usize) -> Shown {
-    // Most printed numbers are short: written into one small buffer, reused.
+    if let Some(((mantissa, exponent), rounded)) = value.written_decimal(digits) {
+        return Shown {
+            decimal: Some(Decimal { mantissa: Int::Small(mantissa), exponent }),
+            rounded,
+        };
+    }
+    // Otherwise from the text (∞, NaN, a mantissa of more than 38 digits, a scalar of another
+    // kind), written into one small buffer, reused.
     std::thread_local! {
         static TEXT: core::cell::RefCell<String> = const { core::cell::RefCell::new(String::new()) };
     }
@@ -650,6 +681,29 @@ mod tests {
         assert_eq!(d("345").leading_exponent(), 2);
         assert_eq!(d("0.00125").leading_exponent(), -3);
         assert!(same(&d("1.23442·10⁷").half_unit(6), &d("50")));
+    }
+
+    #[test]
+    fn the_decimal_of_a_number_is_the_one_its_text_says() {
+        use crate::scalar::Scalar;
+        let mut values = vec![0.0, -0.0, 3.0, -2.5, 0.1, 1.0 / 3.0, 1e-7, 123_456_789_012.0];
+        values.extend([4968.75_f64.powi(2) / 2.0, 1e200, -5e-324, f64::MAX, 0.999_999_958_6]);
+        for value in values {
+            for digits in [6, 7, 12, 17, 18, 25, 38, 40] {
+                let mut text = String::new();
+                let rounded = value.write_number_digits(digits, &mut text);
+                let fast = value.written_decimal(digits);
+                match (fast, Decimal::parse(&text)) {
+                    (Some(((m, e), r)), Some(parsed)) => {
+                        let fast = Decimal { mantissa: super::Int::Small(m), exponent: e };
+                        assert!(same(&fast, &parsed), "{value:e} at {digits}: {text}");
+                        assert_eq!(r, rounded, "{value:e} at {digits}");
+                    }
+                    (None, parsed) => assert!(digits > 38 || parsed.is_none(), "{value:e} {text}"),
+                    (Some(_), None) => panic!("{value:e} at {digits}: {text} does not parse"),
+                }
+            }
+        }
     }
 
     #[test]

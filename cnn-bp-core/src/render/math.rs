@@ -7,7 +7,7 @@
 //! and operators become control words, numbers keep their digits.
 
 use super::doc::{Eq, Piece, Rich};
-use super::text::breaks;
+use super::text::for_each_line;
 use crate::number::superscript_digit;
 
 /// A formula in LaTeX, for math mode.
@@ -223,11 +223,14 @@ pub(crate) fn equation_rows(eq: &Eq) -> String {
     // Where the text's lines start: two levels of indentation, the name, ` = ` or ` + `.
     let width = 4 + eq.lhs.chars().count() + 3;
     let rows = |body: &str| -> String {
-        breaks(width, width, body)
-            .iter()
-            .map(|line| latex(line))
-            .collect::<Vec<_>>()
-            .join(" \\\\\n  &\\quad + ")
+        let mut rows = String::with_capacity(body.len() + body.len() / 2);
+        for_each_line(width, width, body, |k, line| {
+            if k > 0 {
+                rows.push_str(" \\\\\n  &\\quad + ");
+            }
+            rows.push_str(&latex(line));
+        });
+        rows
     };
     let chain = rows(&eq.chain.join(" = "));
     let mut row = match &eq.named {

@@ -4,7 +4,7 @@ use super::doc::{Block, Eq, Rich};
 
 /// Writes a document as indented plain text.
 pub(crate) fn text(blocks: &[Block]) -> String {
-    let mut out = Out(String::with_capacity(blocks.len() * 48));
+    let mut out = Out(String::with_capacity(blocks.len() * 48), String::new());
     for (k, block) in blocks.iter().enumerate() {
         match block {
             Block::Title(text) => out.rich(0, "", text),
@@ -45,7 +45,8 @@ pub(crate) fn text(blocks: &[Block]) -> String {
     out.0
 }
 
-struct Out(String);
+/// The text, and a buffer reused for each equation's line of numbers.
+struct Out(String, String);
 
 impl Out {
     fn indent(&mut self, indent: usize) {
@@ -95,10 +96,16 @@ fn push_chain(out: &mut String, eq: &Eq) {
 /// each starting with `+` under the `=`.
 fn equation(out: &mut Out, depth: usize, eq: &Eq) {
     let rel = if eq.assign { " ← " } else { " = " };
-    let indent = "  ".repeat(depth);
-    let pad = " ".repeat(eq.lhs.chars().count());
-    let continued = format!("{indent}{pad} + ");
-    let mut numbers = String::new();
+    let lhs = eq.lhs.chars().count();
+    // The lines of a sum continue with `+` under the `=`.
+    let continued = |out: &mut String| {
+        for _ in 0..2 * depth + lhs {
+            out.push(' ');
+        }
+        out.push_str(" + ");
+    };
+    let mut numbers = core::mem::take(&mut out.1);
+    numbers.clear();
     push_chain(&mut numbers, eq);
     push_result(&mut numbers, eq);
     if let Some(reason) = &eq.reason {
@@ -106,53 +113,95 @@ fn equation(out: &mut Out, depth: usize, eq: &Eq) {
         reason.write_plain(&mut numbers);
         numbers.push(')');
     }
+    out.indent(depth);
+    out.0.push_str(&eq.lhs);
+    let width = 2 * depth + lhs + 3;
     if let Some(named) = &eq.named {
-        wrapped(&mut out.0, &format!("{indent}{}{rel}", eq.lhs), &continued, named);
-        wrapped(&mut out.0, &format!("{indent}{pad} = "), &continued, &numbers);
-    } else {
-        let first = if eq.chain.is_empty() {
-            format!("{indent}{}", eq.lhs)
-        } else {
-            format!("{indent}{}{rel}", eq.lhs)
-        };
-        wrapped(&mut out.0, &first, &continued, &numbers);
+        out.0.push_str(rel);
+        wrapped(&mut out.0, width, named, continued);
+        out.indent(depth);
+        for _ in 0..lhs {
+            out.0.push(' ');
+        }
+        out.0.push_str(" = ");
+    } else if !eq.chain.is_empty() {
+        out.0.push_str(rel);
     }
+    wrapped(&mut out.0, width, &numbers, continued);
+    out.1 = numbers;
 }
 
-/// `first` and `body`, broken before a ` + ` wherever a line would pass [`WIDTH`]; the
-/// lines after the first start with `continued`.
-fn wrapped(out: &mut String, first: &str, continued: &str, body: &str) {
-    let lines = breaks(first.chars().count(), continued.chars().count(), body);
-    for (k, line) in lines.iter().enumerate() {
-        out.push_str(if k == 0 { first } else { continued });
+/// `body` after a first line's start of `first` characters, broken before a ` + ` wherever a
+/// line would pass [`WIDTH`]; `continued` starts each line after the first.
+fn wrapped(out: &mut String, first: usize, body: &str, continued: impl Fn(&mut String)) {
+    for_each_line(first, first, body, |k, line| {
+        if k > 0 {
+            continued(out);
+        }
         out.push_str(line);
         out.push('\n');
-    }
+    });
 }
 
 /// A printed sum cut into lines of at most [`WIDTH`] characters, before its ` + `s (none of
-/// which is inside a term): each line's terms, joined by ` + `, without the `+` that starts a
-/// continued line. `first` and `continued` are the widths of what comes before the first line
-/// and before each of the others. A single term longer than a line stays whole.
-pub(crate) fn breaks(first: usize, continued: usize, body: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let (mut line, mut width) = (String::new(), first);
-    for (k, part) in body.split(" + ").enumerate() {
-        let part_width = part.chars().count();
-        if k > 0 {
-            if width + 3 + part_width > WIDTH {
-                lines.push(core::mem::take(&mut line));
-                width = continued;
+/// which is inside a term): `line(k, text)` gets each line's terms, joined by ` + `, without
+/// the `+` that starts a continued line. `first` and `continued` are the widths of what comes
+/// before the first line and before each of the others. A single term longer than a line
+/// stays whole.
+pub(crate) fn for_each_line(
+    first: usize,
+    continued: usize,
+    body: &str,
+    mut line: impl FnMut(usize, &str),
+) {
+    // A char is at least a byte: a body whose bytes fit fits.
+    if first + body.len() <= WIDTH {
+        line(0, body);
+        return;
+    }
+    // A term ends at a ` + ` (no term holds a `+`). A line's bytes bound its width from above
+    // (a char is at least a byte), so its chars are counted only when its bytes do not fit:
+    // about once a line.
+    let bytes = body.as_bytes();
+    let separator_from = |from: usize| {
+        let mut at = from;
+        while let Some(plus) = bytes[at..].iter().position(|&b| b == b'+') {
+            let i = at + plus;
+            if i > 0 && bytes[i - 1] == b' ' && bytes.get(i + 1) == Some(&b' ') {
+                return i - 1;
+            }
+            at = i + 1;
+        }
+        bytes.len()
+    };
+    let (mut start, mut before, mut k) = (0, first, 0);
+    // The chars of the line so far, once its bytes stop telling.
+    let mut chars: Option<usize> = None;
+    let mut term = 0;
+    loop {
+        let end = separator_from(term);
+        if term > start {
+            let fits = if before + end - start <= WIDTH {
+                true
             } else {
-                line.push_str(" + ");
-                width += 3;
+                let so_far = *chars.get_or_insert_with(|| body[start..term - 3].chars().count());
+                let with = so_far + 3 + body[term..end].chars().count();
+                chars = Some(with);
+                before + with <= WIDTH
+            };
+            if !fits {
+                // `term − 3` is where the ` + ` before this term starts.
+                line(k, &body[start..term - 3]);
+                k += 1;
+                (start, before, chars) = (term, continued, None);
             }
         }
-        line.push_str(part);
-        width += part_width;
+        if end == bytes.len() {
+            break;
+        }
+        term = end + 3;
     }
-    lines.push(line);
-    lines
+    line(k, &body[start..]);
 }
 
 /// A column-aligned matrix, the label on its first row: `z = [ 3  0 ]`, then `    [ −2  1 ]`.
