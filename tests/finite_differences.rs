@@ -9,7 +9,7 @@
 //! finite difference across a kink measures neither one-sided derivative.
 
 use cnn_bp_core::{
-    Activation, Extras, Kernel, Layer, Loss, NoTrace, Params, Recipe, Sym, forward, loss, step,
+    Activation, Extras, Kernel, Layer, Loss, Name, NoTrace, Params, Recipe, forward, loss, step,
     train_with,
 };
 
@@ -253,7 +253,7 @@ fn mistakes_are_the_recipes<const KH: usize, const KW: usize, const OH: usize, c
     for mistake in &d.trace().mistakes {
         let mut g = [[f64::NAN; KW]; KH];
         for eq in &mistake.section.equations {
-            if let Sym::G(i, j) = eq.lhs {
+            if let (Name::G, Some((i, j))) = (eq.lhs.name, eq.lhs.index()) {
                 g[i][j] = eq.value;
             }
         }

@@ -10,8 +10,8 @@
 #![allow(clippy::large_const_arrays)]
 
 use cnn_bp_core::{
-    Activation, Derivation, Expr, Extras, HEAD_STEPS, Kernel, Layer, Loss, NoTrace, Params, Step,
-    Sym, Trace, step, train, train_with,
+    Activation, Derivation, Expr, Extras, HEAD_STEPS, Kernel, Layer, Loss, Name, NoTrace, Params,
+    Step, Sym, Trace, step, train, train_with,
 };
 
 const X: [[f64; 4]; 5] = [
@@ -91,15 +91,16 @@ impl<const OH: usize, const OW: usize> Checked for Run<OH, OW> {
                 steps.get(k + 1).map_or((d.filter(), d.bias()), |n| (n.filter(), n.bias()));
             let mut seen = 0;
             for eq in &section.equations {
-                let (want, what) = match eq.lhs {
-                    Sym::Z(p, q) => (z[p][q], "z"),
-                    Sym::Y(p, q) => (y[p][q], "y"),
-                    Sym::Delta(p, q) => (delta[p][q], "δ"),
-                    Sym::GradW(i, j) => (grad[i][j], "∂L/∂W"),
-                    Sym::GradB => (s.bias_grad().expect("a bias"), "∂L/∂b"),
-                    Sym::Loss => (s.loss(), "L"),
-                    Sym::W(i, j) if matches!(eq.expr, Expr::Update { .. }) => (next_w[i][j], "w"),
-                    Sym::B if matches!(eq.expr, Expr::Update { .. }) => (next_b.expect("b"), "b"),
+                let update = matches!(eq.expr, Expr::Update { .. });
+                let (want, what) = match (eq.lhs.name, eq.lhs.index()) {
+                    (Name::Z, Some((p, q))) => (z[p][q], "z"),
+                    (Name::Y, Some((p, q))) => (y[p][q], "y"),
+                    (Name::Delta, Some((p, q))) => (delta[p][q], "δ"),
+                    (Name::GradW, Some((i, j))) => (grad[i][j], "∂L/∂W"),
+                    (Name::GradB, _) => (s.bias_grad().expect("a bias"), "∂L/∂b"),
+                    (Name::Loss, _) => (s.loss(), "L"),
+                    (Name::W, Some((i, j))) if update => (next_w[i][j], "w"),
+                    (Name::B, _) if update => (next_b.expect("b"), "b"),
                     _ => continue,
                 };
                 assert_eq!(eq.value.to_bits(), want.to_bits(), "step {k}: {what} {:?}", self.layer);
@@ -204,7 +205,7 @@ fn a_hundred_thousand_steps_keep_the_trace_of_ten_thousand() {
     assert!(b < a + a / 10, "the text does not grow with the steps: {a} and {b} bytes");
     // The last step's numbers, recomputed, are the ones written out.
     let last = long.trace().steps.last().expect("the last step is written out");
-    let loss = last.equations.iter().find(|e| e.lhs == Sym::Loss).map(|e| e.value);
+    let loss = last.equations.iter().find(|e| e.lhs == Sym::loss()).map(|e| e.value);
     assert_eq!(loss, Some(long.steps()[99_999].loss()));
     long.verify().expect("every printed equation follows");
 }
@@ -244,8 +245,8 @@ fn a_value_that_stops_being_finite_between_the_steps_written_out_is_written_out(
     // Recorded when it was taken again: the same bits as the step the accessors recompute.
     let section = d.trace().steps.last().expect("a section");
     let z = d.steps()[last].output();
-    for eq in section.select(|s| matches!(s, Sym::Z(..))) {
-        let Sym::Z(p, q) = eq.lhs else { unreachable!() };
+    for eq in section.select(|s| s.name == Name::Z) {
+        let (p, q) = eq.lhs.index().expect("z[p,q]");
         assert_eq!(eq.value.to_bits(), z[p][q].to_bits());
     }
     assert!(d.trace().stopped_early);
@@ -342,7 +343,7 @@ fn the_mistakes_on_a_250_by_250_filter_keep_off_the_stack() {
     let d = train_with(&layer, 1e-6, 1, &X250, start, &[[0.5]], extras).expect("valid");
     assert_eq!(d.trace().mistakes.len(), 3);
     // The sign flip's gradient is −∂L/∂W.
-    let g = d.trace().mistakes[0].section.select(|s| s == Sym::G(249, 249)).next().expect("g");
+    let g = d.trace().mistakes[0].section.select(|s| s == Sym::g(249, 249)).next().expect("g");
     assert_eq!(g.value, -at(|| d.steps()[0].filter_grad(), 249, 249));
 }
 

@@ -185,6 +185,7 @@ fn ten_thousand_steps_keep_the_trace_and_the_text_the_same_size() {
     assert_eq!(last.params[..4], long.steps()[9_999].filter().concat()[..]);
     // Converged: the last written step's W is the last summary row's.
     long.verify().expect("every printed equation follows");
-    let z = long.trace().steps.last().and_then(|s| s.equations.iter().find(|e| e.lhs == Sym::Loss));
+    let z =
+        long.trace().steps.last().and_then(|s| s.equations.iter().find(|e| e.lhs == Sym::loss()));
     assert_eq!(z.map(|e| e.value), Some(long.steps()[9_999].loss()));
 }

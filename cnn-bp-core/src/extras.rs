@@ -235,9 +235,9 @@ fn check_gradient<
                 let (r, c) = layer.source((p, q), offset, (H, W))?;
                 let x = input[r][c];
                 (x != S::ZERO && abs(z[p][q]) <= h * abs(x))
-                    .then(|| Operand::new(Sym::Z(p, q), z[p][q]))
+                    .then(|| Operand::new(Sym::z(p, q), z[p][q]))
             });
-            let grad = Operand::new(Sym::GradW(i, j), grads[i][j]);
+            let grad = Operand::new(Sym::grad_w(i, j), grads[i][j]);
             let difference = abs(grad.value - central);
             entries.push(CheckedEntry { grad, loss_plus, loss_minus, central, difference, kink });
         }
@@ -248,9 +248,9 @@ fn check_gradient<
         let central = difference(loss_plus, loss_minus);
         let kink =
             kinked.then(|| outputs(OH, OW)).into_iter().flatten().find_map(|(p, q)| {
-                (abs(z[p][q]) <= h).then(|| Operand::new(Sym::Z(p, q), z[p][q]))
+                (abs(z[p][q]) <= h).then(|| Operand::new(Sym::z(p, q), z[p][q]))
             });
-        let grad = Operand::new(Sym::GradB, g);
+        let grad = Operand::new(Sym::grad_b(), g);
         let difference = abs(g - central);
         entries.push(CheckedEntry { grad, loss_plus, loss_minus, central, difference, kink });
     }
@@ -302,8 +302,8 @@ fn mistakes<
     s: &Buffers<S>,
     first: &Section<S>,
 ) -> Vec<Mistake<S>> {
-    let dy = recorded(first, Sym::Dy, (OH, OW));
-    let slope = recorded(first, Sym::Slope, (OH, OW));
+    let dy = recorded(first, Sym::dy, (OH, OW));
+    let slope = recorded(first, Sym::slope, (OH, OW));
     let (dy, slope): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&dy), matrix(&slope));
     let (y, delta): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&s.y), matrix(&s.delta));
     let with_bias = params.1.is_some();
@@ -325,26 +325,26 @@ fn mistakes<
                             let (t, y) = (target[p][q], y[p][q]);
                             let e = scale.apply(t - y);
                             rec.term(Term::Diff(
-                                Operand::new(Sym::T(p, q), t),
-                                Operand::new(Sym::Y(p, q), y),
+                                Operand::new(Sym::t(p, q), t),
+                                Operand::new(Sym::y(p, q), y),
                             ));
-                            rec.sum(Sym::Error(p, q), scale, e);
+                            rec.sum(Sym::error(p, q), scale, e);
                             signal[p][q] = e * slope[p][q];
                             rec.term(Term::Product(
-                                Operand::new(Sym::Error(p, q), e),
-                                Operand::new(Sym::Slope(p, q), slope[p][q]),
+                                Operand::new(Sym::error(p, q), e),
+                                Operand::new(Sym::slope(p, q), slope[p][q]),
                             ));
-                            rec.sum(Sym::Signal(p, q), Scale::ONE, signal[p][q]);
+                            rec.sum(Sym::signal(p, q), Scale::ONE, signal[p][q]);
                         }
                     }
-                    correlate_input(layer, input, signal, Sym::Signal, Sym::G, &mut rec, g);
-                    let gb = with_bias.then(|| sum_all(signal, Sym::Signal, Sym::GB, &mut rec));
-                    (gb, Sym::GB)
+                    correlate_input(layer, input, signal, Sym::signal, Sym::g, &mut rec, g);
+                    let gb = with_bias.then(|| sum_all(signal, Sym::signal, Sym::gb(), &mut rec));
+                    (gb, Sym::gb())
                 }
                 Recipe::NoActivationDerivative => {
-                    correlate_input(layer, input, dy, Sym::Dy, Sym::G, &mut rec, g);
-                    let gb = with_bias.then(|| sum_all(dy, Sym::Dy, Sym::GB, &mut rec));
-                    (gb, Sym::GB)
+                    correlate_input(layer, input, dy, Sym::dy, Sym::g, &mut rec, g);
+                    let gb = with_bias.then(|| sum_all(dy, Sym::dy, Sym::gb(), &mut rec));
+                    (gb, Sym::gb())
                 }
                 Recipe::FlippedKernel => {
                     let kernel = match layer.kernel {
@@ -352,12 +352,12 @@ fn mistakes<
                         Kernel::Convolution => Kernel::Correlation,
                     };
                     let other = Layer { kernel, ..*layer };
-                    correlate_input(&other, input, delta, Sym::Delta, Sym::G, &mut rec, g);
+                    correlate_input(&other, input, delta, Sym::delta, Sym::g, &mut rec, g);
                     // The bias gradient does not depend on the orientation.
-                    (s.bias_grad, Sym::GradB)
+                    (s.bias_grad, Sym::grad_b())
                 }
             };
-            let next_bias = descend(params, (g, gb), (Sym::G, bias_sym), lr, &mut rec, next);
+            let next_bias = descend(params, (g, gb), (Sym::g, bias_sym), lr, &mut rec, next);
             forward_half::<S, _, H, W, KH, KW, OH, OW>(
                 layer,
                 input,

@@ -50,7 +50,7 @@ pub use scalar::{Float, Scalar};
 pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};
 pub use trace::{
     CheckedEntry, Equation, Expr, FULL_STEPS, Given, GradientCheck, Grid, HEAD_STEPS, Mistake,
-    NoTrace, Operand, Recipe, Recorder, Rise, Row, SUMMARY_STEPS, Section, Sym, Term, Trace,
+    Name, NoTrace, Operand, Recipe, Recorder, Rise, Row, SUMMARY_STEPS, Section, Sym, Term, Trace,
 };
 
 /// A matrix literal as a `[[f64; C]; R]` expression, usable in `const` items.
@@ -99,7 +99,7 @@ pub use cnn_bp_macros::matrix;
 /// filter and a higher loss than the correct update's.
 ///
 /// ```
-/// use cnn_bp_core::{Recipe, Sym};
+/// use cnn_bp_core::{Name, Recipe};
 ///
 /// let d = cnn_bp_core::train! {
 ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
@@ -112,7 +112,7 @@ pub use cnn_bp_macros::matrix;
 /// let sign = &d.trace().mistakes[0];
 /// assert_eq!(sign.recipe, Recipe::SignFlip);
 /// let w: Vec<f64> = sign.section.equations.iter()
-///     .filter(|eq| matches!(eq.lhs, Sym::W(..)))
+///     .filter(|eq| eq.lhs.name == Name::W)
 ///     .map(|eq| eq.value)
 ///     .collect();
 /// assert_eq!(w, [2.0, -2.0, 1.0, 2.0]);

@@ -177,8 +177,8 @@ macro_rules! forward_loops {
                     debug_assert_eq!($layer.source((p, q), (i, j), (H, W)), Some((r, c)));
                     let (fi, fj) = $layer.filter_entry((i, j), (KH, KW));
                     $rec.term(Term::Product(
-                        Operand::new(Sym::X(r, c), x),
-                        Operand::new(Sym::W(fi, fj), w),
+                        Operand::new(Sym::x(r, c), x),
+                        Operand::new(Sym::w(fi, fj), w),
                     ));
                     x * w
                 };
@@ -205,17 +205,17 @@ macro_rules! forward_loops {
                 }
                 if let Some(b) = $bias {
                     acc = acc + b;
-                    $rec.term(Term::Single(Operand::new(Sym::B, b)));
+                    $rec.term(Term::Single(Operand::new(Sym::b(), b)));
                 }
-                $rec.sum(Sym::Z(p, q), Scale::ONE, acc);
+                $rec.sum(Sym::z(p, q), Scale::ONE, acc);
                 $z[p][q] = acc;
             }
         }
         for p in 0..OH {
             for q in 0..OW {
                 let value = $layer.activation.apply($z[p][q]);
-                let arg = Operand::new(Sym::Z(p, q), $z[p][q]);
-                $rec.equation(Sym::Y(p, q), Expr::Activate { f: $layer.activation, z: arg }, value);
+                let arg = Operand::new(Sym::z(p, q), $z[p][q]);
+                $rec.equation(Sym::y(p, q), Expr::Activate { f: $layer.activation, z: arg }, value);
                 $y[p][q] = value;
             }
         }
@@ -297,14 +297,14 @@ where
             let diff = y[p][q] - target[p][q];
             acc = acc + diff * diff;
             rec.term(Term::SquaredDiff(
-                Operand::new(Sym::Y(p, q), y[p][q]),
-                Operand::new(Sym::T(p, q), target[p][q]),
+                Operand::new(Sym::y(p, q), y[p][q]),
+                Operand::new(Sym::t(p, q), target[p][q]),
             ));
         }
     }
     let scale = layer.loss.scale(OH * OW);
     let value = scale.apply(acc);
-    rec.sum(Sym::Loss, scale, value);
+    rec.sum(Sym::loss(), scale, value);
     value
 }
 
@@ -410,8 +410,8 @@ where
 {
     let layer = &geometry::<DENSE>(layer);
     delta_into(layer, forward, target, rec, delta);
-    correlate_input(layer, input, delta, Sym::Delta, Sym::GradW, rec, filter);
-    with_bias.then(|| sum_all(delta, Sym::Delta, Sym::GradB, rec))
+    correlate_input(layer, input, delta, Sym::delta, Sym::grad_w, rec, filter);
+    with_bias.then(|| sum_all(delta, Sym::delta, Sym::grad_b(), rec))
 }
 
 /// `∂L/∂y`, `f′(z)` and `δ = ∂L/∂y ⊙ f′(z)` for every output, `δ` written into `delta`.
@@ -433,17 +433,17 @@ fn delta_into<S, R, const OH: usize, const OW: usize>(
         for q in 0..OW {
             let (z, y, t) = (z[p][q], y[p][q], target[p][q]);
             let dy = grad_scale.apply(y - t);
-            rec.term(Term::Diff(Operand::new(Sym::Y(p, q), y), Operand::new(Sym::T(p, q), t)));
-            rec.sum(Sym::Dy(p, q), grad_scale, dy);
+            rec.term(Term::Diff(Operand::new(Sym::y(p, q), y), Operand::new(Sym::t(p, q), t)));
+            rec.sum(Sym::dy(p, q), grad_scale, dy);
             let (slope, case) = layer.activation.slope(z, y);
-            let (z, y) = (Operand::new(Sym::Z(p, q), z), Operand::new(Sym::Y(p, q), y));
-            rec.equation(Sym::Slope(p, q), Expr::Slope { f: layer.activation, z, y, case }, slope);
+            let (z, y) = (Operand::new(Sym::z(p, q), z), Operand::new(Sym::y(p, q), y));
+            rec.equation(Sym::slope(p, q), Expr::Slope { f: layer.activation, z, y, case }, slope);
             delta[p][q] = dy * slope;
             rec.term(Term::Product(
-                Operand::new(Sym::Dy(p, q), dy),
-                Operand::new(Sym::Slope(p, q), slope),
+                Operand::new(Sym::dy(p, q), dy),
+                Operand::new(Sym::slope(p, q), slope),
             ));
-            rec.sum(Sym::Delta(p, q), Scale::ONE, delta[p][q]);
+            rec.sum(Sym::delta(p, q), Scale::ONE, delta[p][q]);
         }
     }
 }
@@ -494,7 +494,7 @@ pub(crate) fn correlate_input<
                 debug_assert_eq!(layer.source((p, q), (i, j), (H, W)), Some((r, c)));
                 rec.term(Term::Product(
                     Operand::new(signal_sym(p, q), d),
-                    Operand::new(Sym::X(r, c), x),
+                    Operand::new(Sym::x(r, c), x),
                 ));
                 d * x
             };
@@ -566,7 +566,7 @@ where
     next.bias = descend(
         (&params.filter, params.bias),
         (&grads.filter, grads.bias),
-        (Sym::GradW, Sym::GradB),
+        (Sym::grad_w, Sym::grad_b()),
         lr,
         rec,
         &mut next.filter,
@@ -601,11 +601,11 @@ where
     };
     for (i, row) in next.iter_mut().enumerate() {
         for (j, w) in row.iter_mut().enumerate() {
-            *w = descend(Sym::W(i, j), grad_sym(i, j), filter[i][j], filter_grad[i][j]);
+            *w = descend(Sym::w(i, j), grad_sym(i, j), filter[i][j], filter_grad[i][j]);
         }
     }
     match (bias, bias_grad) {
-        (Some(b), Some(g)) => Some(descend(Sym::B, bias_grad_sym, b, g)),
+        (Some(b), Some(g)) => Some(descend(Sym::b(), bias_grad_sym, b, g)),
         _ => None,
     }
 }
@@ -750,7 +750,7 @@ pub(crate) fn step_into<
     b.next_bias = descend(
         params,
         (matrix(&b.filter_grad), b.bias_grad),
-        (Sym::GradW, Sym::GradB),
+        (Sym::grad_w, Sym::grad_b()),
         lr,
         rec,
         matrix_mut(&mut b.next),

@@ -10,62 +10,184 @@ use std::collections::VecDeque;
 
 use crate::layer::{Activation, Layer, Scale, SlopeCase};
 
-/// The name of one quantity in a derivation, with its indices.
+/// What a quantity of a derivation is, whatever its layer and indices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Sym {
-    /// An input entry `x[i,j]`.
-    X(usize, usize),
-    /// A filter entry `w[i,j]`.
-    W(usize, usize),
-    /// The bias `b`.
+pub enum Name {
+    /// An input entry `x`.
+    X,
+    /// A filter entry `w`.
+    W,
+    /// A bias `b`.
     B,
-    /// A target entry `t[p,q]`.
-    T(usize, usize),
-    /// A pre-activation output `z[p,q]`.
-    Z(usize, usize),
-    /// An activated output `y[p,q]`.
-    Y(usize, usize),
-    /// `∂L/∂y[p,q]`.
-    Dy(usize, usize),
-    /// `f′(z[p,q])`.
-    Slope(usize, usize),
-    /// `δ[p,q] = ∂L/∂z[p,q]`.
-    Delta(usize, usize),
-    /// `∂L/∂w[i,j]`.
-    GradW(usize, usize),
+    /// A target entry `t`.
+    T,
+    /// A convolution's output `z`, before any activation.
+    Z,
+    /// An activation's output `y`.
+    Y,
+    /// `∂L/∂y`.
+    Dy,
+    /// `f′(z)`.
+    Slope,
+    /// `δ = ∂L/∂z`.
+    Delta,
+    /// `∂L/∂w`.
+    GradW,
     /// `∂L/∂b`.
     GradB,
     /// The loss `L`.
     Loss,
-    /// The "error" `e[p,q] = t[p,q] − y[p,q]` of a learner's recipe.
-    Error(usize, usize),
-    /// `δ̃[p,q]`: what a learner's recipe sends back in place of `δ[p,q]`.
-    Signal(usize, usize),
-    /// `g[i,j]`: what a learner's recipe uses in place of `∂L/∂w[i,j]`.
-    G(usize, usize),
+    /// The "error" `e = t − y` of a learner's recipe.
+    Error,
+    /// `δ̃`: what a learner's recipe sends back in place of `δ`.
+    Signal,
+    /// `g`: what a learner's recipe uses in place of `∂L/∂w`.
+    G,
     /// `g_b`: what a learner's recipe uses in place of `∂L/∂b`.
     GB,
 }
 
+/// The name of one quantity in a derivation: what it is, the layer it belongs to, and its
+/// indices, up to four (a network's filter entry is `w[f,c,i,j]`).
+///
+/// ```
+/// use cnn_bp_core::{Name, Sym};
+///
+/// let z = Sym::z(0, 1);
+/// assert_eq!((z.name, z.layer, z.index()), (Name::Z, 0, Some((0, 1))));
+/// assert_eq!(Sym::new(Name::W, 2, &[1, 0, 2, 2]).indices().collect::<Vec<_>>(), [1, 0, 2, 2]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Sym {
+    /// What the quantity is.
+    pub name: Name,
+    /// The layer it belongs to, counted as PyTorch's `nn.Sequential` counts them, from 0.
+    pub layer: u16,
+    /// How many of `at` are indices.
+    rank: u8,
+    at: [u32; 4],
+}
+
 impl Sym {
-    /// The row and column of an indexed symbol.
-    pub const fn index(self) -> Option<(usize, usize)> {
-        match self {
-            Self::X(r, c)
-            | Self::W(r, c)
-            | Self::T(r, c)
-            | Self::Z(r, c)
-            | Self::Y(r, c)
-            | Self::Dy(r, c)
-            | Self::Slope(r, c)
-            | Self::Delta(r, c)
-            | Self::GradW(r, c)
-            | Self::Error(r, c)
-            | Self::Signal(r, c)
-            | Self::G(r, c) => Some((r, c)),
-            Self::B | Self::GradB | Self::Loss | Self::GB => None,
+    /// `name` of `layer`, at `index` (at most four indices; more are dropped).
+    #[allow(clippy::cast_possible_truncation)] // indices and layers of matrices in memory
+    pub const fn new(name: Name, layer: usize, index: &[usize]) -> Self {
+        let mut at = [0; 4];
+        let mut k = 0;
+        while k < index.len() && k < 4 {
+            at[k] = index[k] as u32;
+            k += 1;
         }
+        Self { name, layer: layer as u16, rank: k as u8, at }
+    }
+
+    /// The same quantity of another layer.
+    #[allow(clippy::cast_possible_truncation)]
+    #[must_use]
+    pub const fn of_layer(self, layer: usize) -> Self {
+        Self { layer: layer as u16, ..self }
+    }
+
+    /// Another quantity at the same layer and indices: `δ[p,q]` for `z[p,q]`.
+    #[must_use]
+    pub const fn renamed(self, name: Name) -> Self {
+        Self { name, ..self }
+    }
+
+    /// Its indices, in order.
+    pub fn indices(self) -> impl Iterator<Item = usize> {
+        self.at.into_iter().take(usize::from(self.rank)).map(|i| i as usize)
+    }
+
+    /// The row and column of a symbol with two indices.
+    pub const fn index(self) -> Option<(usize, usize)> {
+        if self.rank == 2 { Some((self.at[0] as usize, self.at[1] as usize)) } else { None }
+    }
+
+    /// A symbol of a single layer with two indices.
+    const fn at2(name: Name, r: usize, c: usize) -> Self {
+        Self::new(name, 0, &[r, c])
+    }
+
+    /// An input entry `x[r,c]`.
+    pub const fn x(r: usize, c: usize) -> Self {
+        Self::at2(Name::X, r, c)
+    }
+
+    /// A filter entry `w[i,j]`.
+    pub const fn w(i: usize, j: usize) -> Self {
+        Self::at2(Name::W, i, j)
+    }
+
+    /// The bias `b`.
+    pub const fn b() -> Self {
+        Self::new(Name::B, 0, &[])
+    }
+
+    /// A target entry `t[p,q]`.
+    pub const fn t(p: usize, q: usize) -> Self {
+        Self::at2(Name::T, p, q)
+    }
+
+    /// A pre-activation output `z[p,q]`.
+    pub const fn z(p: usize, q: usize) -> Self {
+        Self::at2(Name::Z, p, q)
+    }
+
+    /// An activated output `y[p,q]`.
+    pub const fn y(p: usize, q: usize) -> Self {
+        Self::at2(Name::Y, p, q)
+    }
+
+    /// `∂L/∂y[p,q]`.
+    pub const fn dy(p: usize, q: usize) -> Self {
+        Self::at2(Name::Dy, p, q)
+    }
+
+    /// `f′(z[p,q])`.
+    pub const fn slope(p: usize, q: usize) -> Self {
+        Self::at2(Name::Slope, p, q)
+    }
+
+    /// `δ[p,q] = ∂L/∂z[p,q]`.
+    pub const fn delta(p: usize, q: usize) -> Self {
+        Self::at2(Name::Delta, p, q)
+    }
+
+    /// `∂L/∂w[i,j]`.
+    pub const fn grad_w(i: usize, j: usize) -> Self {
+        Self::at2(Name::GradW, i, j)
+    }
+
+    /// `∂L/∂b`.
+    pub const fn grad_b() -> Self {
+        Self::new(Name::GradB, 0, &[])
+    }
+
+    /// The loss `L`.
+    pub const fn loss() -> Self {
+        Self::new(Name::Loss, 0, &[])
+    }
+
+    /// The "error" `e[p,q] = t[p,q] − y[p,q]` of a learner's recipe.
+    pub const fn error(p: usize, q: usize) -> Self {
+        Self::at2(Name::Error, p, q)
+    }
+
+    /// `δ̃[p,q]`: what a learner's recipe sends back in place of `δ[p,q]`.
+    pub const fn signal(p: usize, q: usize) -> Self {
+        Self::at2(Name::Signal, p, q)
+    }
+
+    /// `g[i,j]`: what a learner's recipe uses in place of `∂L/∂w[i,j]`.
+    pub const fn g(i: usize, j: usize) -> Self {
+        Self::at2(Name::G, i, j)
+    }
+
+    /// `g_b`: what a learner's recipe uses in place of `∂L/∂b`.
+    pub const fn gb() -> Self {
+        Self::new(Name::GB, 0, &[])
     }
 }
 

@@ -12,7 +12,7 @@ use crate::layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase};
 use crate::number::SIGNIFICANT_DIGITS;
 use crate::scalar::Scalar;
 use crate::trace::{
-    Equation, Expr, GradientCheck, Grid, Mistake, Operand, Recipe, Section, Sym, Term, Trace,
+    Equation, Expr, GradientCheck, Grid, Mistake, Name, Operand, Recipe, Section, Sym, Term, Trace,
 };
 
 /// How equations are written.
@@ -268,33 +268,32 @@ pub(crate) fn name(sym: Sym) -> String {
 }
 
 fn write_name(out: &mut String, sym: Sym) {
-    let (head, index) = match sym {
-        Sym::X(r, c) => ("x", Some((r, c))),
-        Sym::W(r, c) => ("w", Some((r, c))),
-        Sym::B => ("b", None),
-        Sym::T(r, c) => ("t", Some((r, c))),
-        Sym::Z(r, c) => ("z", Some((r, c))),
-        Sym::Y(r, c) => ("y", Some((r, c))),
-        Sym::Dy(r, c) => ("∂L/∂y", Some((r, c))),
-        Sym::Slope(r, c) => ("f′(z", Some((r, c))),
-        Sym::Delta(r, c) => ("δ", Some((r, c))),
-        Sym::GradW(r, c) => ("∂L/∂w", Some((r, c))),
-        Sym::GradB => ("∂L/∂b", None),
-        Sym::Loss => ("L", None),
-        Sym::Error(r, c) => ("e", Some((r, c))),
-        Sym::Signal(r, c) => ("δ̃", Some((r, c))),
-        Sym::G(r, c) => ("g", Some((r, c))),
-        Sym::GB => ("g_b", None),
-    };
-    out.push_str(head);
-    if let Some((r, c)) = index {
-        out.push('[');
-        push_index(out, r);
-        out.push(',');
-        push_index(out, c);
+    out.push_str(match sym.name {
+        Name::X => "x",
+        Name::W => "w",
+        Name::B => "b",
+        Name::T => "t",
+        Name::Z => "z",
+        Name::Y => "y",
+        Name::Dy => "∂L/∂y",
+        Name::Slope => "f′(z",
+        Name::Delta => "δ",
+        Name::GradW => "∂L/∂w",
+        Name::GradB => "∂L/∂b",
+        Name::Loss => "L",
+        Name::Error => "e",
+        Name::Signal => "δ̃",
+        Name::G => "g",
+        Name::GB => "g_b",
+    });
+    for (k, i) in sym.indices().enumerate() {
+        out.push(if k == 0 { '[' } else { ',' });
+        push_index(out, i);
+    }
+    if sym.indices().next().is_some() {
         out.push(']');
     }
-    if matches!(sym, Sym::Slope(..)) {
+    if sym.name == Name::Slope {
         out.push(')');
     }
 }
@@ -445,7 +444,7 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
                 out.reason = Some(Rich::text("the window lies entirely on zero padding"));
                 return out;
             }
-            let named = matches!(eq.lhs, Sym::Z(..) | Sym::GradW(..) | Sym::GradB);
+            let named = matches!(eq.lhs.name, Name::Z | Name::GradW | Name::GradB);
             if named && form == Form::Numeric {
                 out.named = Some(sum(*scale, terms, Style::Names));
             }
@@ -591,7 +590,7 @@ fn values<S: Scalar>(
     Grid::from_fn(shape.0, shape.1, |r, c| values[r * shape.1 + c])
 }
 
-/// Whether `sym` is an entry of the matrix whose entries `kind` names (`Sym::Z`, `Sym::W`…).
+/// Whether `sym` is an entry of the matrix whose entries `kind` names (`Sym::z`, `Sym::w`…).
 fn is(kind: fn(usize, usize) -> Sym, sym: Sym) -> bool {
     sym.index().is_some_and(|(r, c)| kind(r, c) == sym)
 }
@@ -767,14 +766,11 @@ fn gradient_formula(layer: &Layer, filter: (usize, usize)) -> String {
 }
 
 fn loss_value<S: Copy>(section: &Section<S>) -> Option<S> {
-    section.select(|s| s == Sym::Loss).next().map(|eq| eq.value)
+    section.select(|s| s == Sym::loss()).next().map(|eq| eq.value)
 }
 
 fn delta_of(z: Sym) -> Sym {
-    match z {
-        Sym::Z(r, c) => Sym::Delta(r, c),
-        other => other,
-    }
+    if z.name == Name::Z { z.renamed(Name::Delta) } else { z }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -913,7 +909,7 @@ impl Doc {
                 let t = t.to_f64();
                 t.is_finite() && (t < low || t > high || (!closed_low && t == low) || t == high)
             })
-            .map(|((r, c), t)| quoted(Sym::T(r, c), t))
+            .map(|((r, c), t)| quoted(Sym::t(r, c), t))
             .collect();
         if outside.is_empty() {
             return;
@@ -942,12 +938,15 @@ impl Doc {
     fn unused_input<S: Scalar>(&mut self, trace: &Trace<S>) {
         let (h, w) = trace.given.input.shape();
         let (mut rows, mut cols) = (vec![false; h], vec![false; w]);
-        for eq in trace.after.select(|s| matches!(s, Sym::Z(..))) {
+        for eq in trace.after.select(|s| s.name == Name::Z) {
             if let Expr::Sum { terms, .. } = &eq.expr {
                 for t in terms {
-                    if let Term::Product(Operand { sym: Sym::X(r, c), .. }, _) = t {
-                        rows[*r] = true;
-                        cols[*c] = true;
+                    if let Term::Product(Operand { sym, .. }, _) = t
+                        && sym.name == Name::X
+                        && let Some((r, c)) = sym.index()
+                    {
+                        rows[r] = true;
+                        cols[c] = true;
                     }
                 }
             }
@@ -1035,7 +1034,7 @@ impl Doc {
             line = line.t(" (terms on zero padding are 0 and left out)");
         }
         self.para(2, line);
-        self.entries(section, Sym::Z, "z", g.target.shape());
+        self.entries(section, Sym::z, "z", g.target.shape());
     }
 
     fn activation_stage<S: Scalar>(&mut self, trace: &Trace<S>, section: &Section<S>) {
@@ -1054,13 +1053,13 @@ impl Doc {
             _ => Rich::math(format!("y = {}", activation(f, "z"))),
         };
         self.stage(Rich::text("Activation: ").and(formula));
-        self.entries(section, Sym::Y, "y", trace.given.target.shape());
+        self.entries(section, Sym::y, "y", trace.given.target.shape());
     }
 
     fn loss_stage<S: Scalar>(&mut self, trace: &Trace<S>, k: usize, section: &Section<S>) {
         let n = trace.given.target.shape();
         self.stage(Rich::text("Loss: ").m(loss_formula(trace.given.layer.loss, n.0 * n.1)));
-        self.equations(section, |s| s == Sym::Loss);
+        self.equations(section, |s| s == Sym::loss());
         let previous = trace.steps.iter().find(|s| k > 0 && s.step == Some(k - 1));
         if let Some(previous) = previous {
             self.rise_note(loss_value(previous), loss_value(section), k);
@@ -1109,7 +1108,7 @@ impl Doc {
             ];
             self.push(Block::Para { depth: 2, lines });
         }
-        self.equations(section, |s| is(Sym::Dy, s));
+        self.equations(section, |s| is(Sym::dy, s));
         if g.layer.activation == Activation::Linear {
             self.stage(
                 Rich::text("Activation derivative: ")
@@ -1119,11 +1118,11 @@ impl Doc {
             );
         } else {
             self.stage(Rich::text("Activation derivative ").m("f′(z)"));
-            self.equations(section, |s| is(Sym::Slope, s));
+            self.equations(section, |s| is(Sym::slope, s));
             self.slope_notes(g.layer.activation, section);
         }
         self.stage(Rich::math("δ = ∂L/∂z = ∂L/∂y ⊙ f′(z)"));
-        self.entries(section, Sym::Delta, "δ", shape);
+        self.entries(section, Sym::delta, "δ", shape);
     }
 
     fn slope_notes<S: Scalar>(&mut self, f: Activation, section: &Section<S>) {
@@ -1272,10 +1271,10 @@ impl Doc {
                 .t(", over all outputs ")
                 .m("(p,q)"),
         );
-        self.entries(section, Sym::GradW, "∂L/∂W", g.filter.shape());
-        if section.select(|s| s == Sym::GradB).next().is_some() {
+        self.entries(section, Sym::grad_w, "∂L/∂W", g.filter.shape());
+        if section.select(|s| s == Sym::grad_b()).next().is_some() {
             self.stage(Rich::text("Bias gradient: ").m("∂L/∂b = Σ δ"));
-            self.equations(section, |s| s == Sym::GradB);
+            self.equations(section, |s| s == Sym::grad_b());
         }
     }
 
@@ -1284,8 +1283,8 @@ impl Doc {
         let g = &trace.given;
         let bias = if g.bias.is_some() { ", b ← b − η·∂L/∂b" } else { "" };
         self.stage(Rich::text("Update: ").m(format!("W ← W − η·∂L/∂W{bias}")));
-        self.entries(section, Sym::W, "W", g.filter.shape());
-        self.equations(section, |s| s == Sym::B);
+        self.entries(section, Sym::w, "W", g.filter.shape());
+        self.equations(section, |s| s == Sym::b());
     }
 
     fn result<S: Scalar>(&mut self, trace: &Trace<S>, first_non_finite: Option<&NonFinite>) {
@@ -1326,7 +1325,7 @@ impl Doc {
         self.activation_stage(trace, &trace.after);
         let n = g.target.shape();
         self.stage(Rich::text("Loss: ").m(loss_formula(g.layer.loss, n.0 * n.1)));
-        self.equations(&trace.after, |s| s == Sym::Loss);
+        self.equations(&trace.after, |s| s == Sym::loss());
         self.after_not_finite(trace, first_non_finite);
         let last = final_params(trace);
         self.push(matrix(1, Rich::text("final ").m("W"), &last.filter, last.filter_approx));
@@ -1392,7 +1391,7 @@ impl Doc {
         let g = &trace.given;
         let (kh, kw) = g.filter.shape();
         let mut header = vec![Rich::text("step"), Rich::math("L")];
-        header.extend((0..kh * kw).map(|k| Rich::math(name(Sym::W(k / kw, k % kw)))));
+        header.extend((0..kh * kw).map(|k| Rich::math(name(Sym::w(k / kw, k % kw)))));
         if g.bias.is_some() {
             header.push(Rich::math("b"));
         }
@@ -1554,7 +1553,7 @@ impl Doc {
         // The comparison: the correct update next to each recipe's.
         let (kh, kw) = g.filter.shape();
         let mut header = vec![Rich::text("update")];
-        header.extend((0..kh * kw).map(|k| Rich::math(name(Sym::W(k / kw, k % kw)))));
+        header.extend((0..kh * kw).map(|k| Rich::math(name(Sym::w(k / kw, k % kw)))));
         if g.bias.is_some() {
             header.push(Rich::math("b"));
         }
@@ -1672,9 +1671,9 @@ impl Doc {
                     format!("e = {}·(t − y)", scale_prefix(scale))
                 };
                 self.stage(Rich::math(e));
-                self.entries(section, Sym::Error, "e", out);
+                self.entries(section, Sym::error, "e", out);
                 self.stage(Rich::math("δ̃ = e ⊙ f′(z)"));
-                self.entries(section, Sym::Signal, "δ̃", out);
+                self.entries(section, Sym::signal, "δ̃", out);
                 let g = match layer.kernel {
                     Kernel::Correlation => "g = X ⋆ δ̃",
                     Kernel::Convolution => "g = rot180(X ⋆ δ̃)",
@@ -1710,10 +1709,10 @@ impl Doc {
                 self.stage(Rich::math("g").t(", entry by entry"));
             }
         }
-        self.entries(section, Sym::G, "g", g.filter.shape());
-        if bias && section.select(|s| s == Sym::GB).next().is_some() {
+        self.entries(section, Sym::g, "g", g.filter.shape());
+        if bias && section.select(|s| s == Sym::gb()).next().is_some() {
             self.stage(Rich::math("g_b").t(" in place of ").m("∂L/∂b"));
-            self.equations(section, |s| s == Sym::GB);
+            self.equations(section, |s| s == Sym::gb());
         }
         let b = if bias { ", b ← b − η·g_b" } else { "" };
         let b = if bias && mistake.recipe == Recipe::FlippedKernel {
@@ -1722,13 +1721,13 @@ impl Doc {
             b
         };
         self.stage(Rich::text("Update: ").m(format!("W ← W − η·g{b}")));
-        self.entries(section, Sym::W, "W", g.filter.shape());
-        self.equations(section, |s| s == Sym::B);
+        self.entries(section, Sym::w, "W", g.filter.shape());
+        self.equations(section, |s| s == Sym::b());
         self.para(1, Rich::text("A forward pass with these parameters:"));
         self.forward_sums(trace, section);
         self.activation_stage(trace, section);
         self.stage(Rich::text("Loss: ").m(loss_formula(layer.loss, out.0 * out.1)));
-        self.equations(section, |s| s == Sym::Loss);
+        self.equations(section, |s| s == Sym::loss());
         if let Some(eq) = section.equations.iter().find(|eq| !eq.value.is_finite()) {
             self.note(
                 1,
@@ -1775,8 +1774,8 @@ fn final_params<S: Scalar>(trace: &Trace<S>) -> Final<S> {
     let g = &trace.given;
     match trace.steps.last() {
         Some(last) => {
-            let (filter, filter_approx) = assembled(last, g.filter.shape(), Sym::W);
-            let bias = last.select(|s| s == Sym::B).next().map(|eq| eq.value);
+            let (filter, filter_approx) = assembled(last, g.filter.shape(), Sym::w);
+            let bias = last.select(|s| s == Sym::b()).next().map(|eq| eq.value);
             Final { filter, filter_approx, bias }
         }
         None => Final { filter: g.filter.clone(), filter_approx: false, bias: g.bias },
@@ -1789,10 +1788,10 @@ fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<NonFinite> {
     let bad = |(_, v): &(_, S)| !v.is_finite();
     let found = |origin, sym, value: S| Some(NonFinite { origin, sym, value: val(value) });
     let given =
-        [(&g.input, Sym::X as fn(usize, usize) -> Sym), (&g.filter, Sym::W), (&g.target, Sym::T)]
+        [(&g.input, Sym::x as fn(usize, usize) -> Sym), (&g.filter, Sym::w), (&g.target, Sym::t)]
             .into_iter()
             .find_map(|(grid, kind)| grid.entries().find(bad).map(|((r, c), v)| (kind(r, c), v)))
-            .or_else(|| g.bias.filter(|b| !b.is_finite()).map(|b| (Sym::B, b)));
+            .or_else(|| g.bias.filter(|b| !b.is_finite()).map(|b| (Sym::b(), b)));
     if let Some((sym, value)) = given {
         return found(Origin::Given, sym, value);
     }
