@@ -5,16 +5,16 @@
 //! parameters, and each recipe is the same gradient, update and forward code fed with what
 //! the learner used instead.
 
+use crate::Scale;
 use crate::layer::{Activation, Kernel, Layer};
 use crate::scalar::{Float, Scalar};
 use crate::step::{
     Buffers, correlate_input, descend, forward_half, loss, matrix, matrix_mut, sum_all,
 };
 use crate::trace::{
-    CheckedEntry, Equation, GradientCheck, Mistake, Operand, Recipe, Recorder, Section, Sym, Term,
+    CheckedEntry, Collector, GradientCheck, Mistake, Operand, Recipe, Recorder, Section, Sym, Term,
     Trace, untraced,
 };
-use crate::{Expr, Scale};
 
 /// Which optional sections a derivation appends.
 ///
@@ -141,27 +141,6 @@ impl<
 
 /// The relative step of the central differences: `h = 10⁻⁶·max(1, |largest parameter|)`.
 const RELATIVE_H: f64 = 1e-6;
-
-/// Records equations into a section of its own.
-struct Collector<S> {
-    equations: Vec<Equation<S>>,
-    pending: Vec<Term<S>>,
-}
-
-impl<S> Recorder<S> for Collector<S> {
-    fn term(&mut self, term: Term<S>) {
-        self.pending.push(term);
-    }
-
-    fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
-        let terms = core::mem::take(&mut self.pending);
-        self.equations.push(Equation { lhs, expr: Expr::Sum { scale, terms }, value });
-    }
-
-    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
-        self.equations.push(Equation { lhs, expr, value });
-    }
-}
 
 fn abs<S: Scalar>(v: S) -> S {
     if v < S::ZERO { -v } else { v }
@@ -316,7 +295,7 @@ fn mistakes<
     Recipe::ALL
         .into_iter()
         .map(|recipe| {
-            let mut rec = Collector { equations: Vec::new(), pending: Vec::new() };
+            let mut rec = Collector::default();
             let (gb, bias_sym) = match recipe {
                 Recipe::SignFlip => {
                     let scale = layer.loss.grad_scale(OH * OW);

@@ -509,6 +509,22 @@ pub enum SpecError {
         /// Padding rows and columns.
         padding: (usize, usize),
     },
+    /// A network was given a number of parameters it does not train.
+    ParamsLen {
+        /// What the network trains.
+        expected: usize,
+        /// What was given.
+        found: usize,
+    },
+    /// A network's target or upstream gradient does not have its output's number of entries.
+    ObjectiveLen {
+        /// The output's entries.
+        expected: usize,
+        /// The target's or upstream gradient's.
+        found: usize,
+    },
+    /// More than one step without a learning rate.
+    StepsWithoutLr(usize),
     /// The target's shape is not the output's.
     TargetShape {
         /// The output shape the settings give.
@@ -554,6 +570,17 @@ impl fmt::Display for SpecError {
                 f,
                 "the target is {}×{} but the output is {}×{}",
                 target.0, target.1, output.0, output.1
+            ),
+            Self::ParamsLen { expected, found } => {
+                write!(f, "the network trains {expected} parameters, but {found} were given")
+            }
+            Self::ObjectiveLen { expected, found } => write!(
+                f,
+                "the network's output has {expected} entries, but the target or upstream gradient has {found}"
+            ),
+            Self::StepsWithoutLr(steps) => write!(
+                f,
+                "{steps} steps need a learning rate: without one a derivation computes one pass's gradients"
             ),
         }
     }

@@ -35,7 +35,9 @@
 mod derivation;
 mod extras;
 mod layer;
+pub mod network;
 mod number;
+pub mod ops;
 mod render;
 mod scalar;
 mod step;

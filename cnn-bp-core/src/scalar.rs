@@ -21,6 +21,7 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// ```
 pub trait Scalar:
     Copy
+    + 'static
     + PartialOrd
     + Debug
     + Add<Output = Self>

@@ -46,6 +46,10 @@ pub enum Name {
     G,
     /// `g_b`: what a learner's recipe uses in place of `∂L/∂b`.
     GB,
+    /// `∂L/∂x`: the gradient at a network's input.
+    Dx,
+    /// `g`: an upstream gradient given for a network's output (PyTorch's `out.backward(g)`).
+    Upstream,
 }
 
 /// The name of one quantity in a derivation: what it is, the layer it belongs to, and its
@@ -315,6 +319,36 @@ pub trait Recorder<S> {
     #[inline]
     fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
         let _ = (lhs, expr, value);
+    }
+}
+
+/// A [`Recorder`] that keeps every equation, in order: a section of a derivation.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Collector<S> {
+    /// The equations so far.
+    pub(crate) equations: Vec<Equation<S>>,
+    /// The terms of the sum being recorded.
+    pending: Vec<Term<S>>,
+}
+
+impl<S> Default for Collector<S> {
+    fn default() -> Self {
+        Self { equations: Vec::new(), pending: Vec::new() }
+    }
+}
+
+impl<S> Recorder<S> for Collector<S> {
+    fn term(&mut self, term: Term<S>) {
+        self.pending.push(term);
+    }
+
+    fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
+        let terms = core::mem::take(&mut self.pending);
+        self.equations.push(Equation { lhs, expr: Expr::Sum { scale, terms }, value });
+    }
+
+    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        self.equations.push(Equation { lhs, expr, value });
     }
 }
 

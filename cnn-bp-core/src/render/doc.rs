@@ -283,8 +283,10 @@ fn write_name(out: &mut String, sym: Sym) {
         Name::Loss => "L",
         Name::Error => "e",
         Name::Signal => "δ̃",
-        Name::G => "g",
+        // A recipe's filter gradient, or an upstream gradient: `g` either way.
+        Name::G | Name::Upstream => "g",
         Name::GB => "g_b",
+        Name::Dx => "∂L/∂x",
     });
     for (k, i) in sym.indices().enumerate() {
         out.push(if k == 0 { '[' } else { ',' });

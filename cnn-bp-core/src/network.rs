@@ -1,0 +1,487 @@
+//! Training a network of [ops](crate::ops): the forward pass of every layer, the loss (or an
+//! upstream gradient), the backward pass of every layer in reverse, and the update of every
+//! parameter, step after step, each step written out recorded.
+//!
+//! ```
+//! use cnn_bp_core::network::{Objective, train_network};
+//! use cnn_bp_core::ops::{Activate, Chain, Conv, Correlate, Geometry, Relu};
+//! use cnn_bp_core::Loss;
+//!
+//! // The seed question as a network: conv (2×2), then relu.
+//! type Net = Chain<Conv<1, 3, 3, 1, 2, 2, 2, 2, Geometry<1, 1, 0, 0, 1, 1>, Correlate>,
+//!                  Activate<Relu, [[[f64; 2]; 2]; 1]>>;
+//! let net: Net = Chain(Conv::new(false), Activate::new(Relu::default()));
+//! let x = [[[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]]];
+//! let target = Objective::Loss { loss: Loss::HalfSse, target: vec![1.0, 0.0, 0.0, 1.0] };
+//! let d = train_network(net, &[1.0, -1.0, 1.0, 1.0], &x, target, Some(0.5), 1)?;
+//!
+//! let s = &d.steps()[0];
+//! assert_eq!(s.loss(), 2.0);
+//! assert_eq!(s.layer_outputs()[0], (vec![1, 2, 2], vec![3.0, 0.0, -2.0, 1.0]));
+//! assert_eq!(s.named_grads(), [("0.weight".to_owned(), vec![1, 1, 2, 2], vec![2.0, -2.0, 0.0, 2.0])]);
+//! assert_eq!(d.named_parameters()[0].2, [0.0, 0.0, 1.0, 0.0]);
+//! assert_eq!(d.loss_after(), 1.5);
+//! # Ok::<(), cnn_bp_core::SpecError>(())
+//! ```
+
+use core::fmt;
+use std::sync::Arc;
+
+use crate::derivation::MAX_STEPS;
+use crate::layer::{Loss, Scale, SpecError};
+use crate::ops::{At, Named, Op, Tensor, gradient_of};
+use crate::scalar::Scalar;
+use crate::trace::{
+    Collector, Expr, FULL_STEPS, HEAD_STEPS, Name, NoTrace, Operand, Recorder, Section, Sym, Term,
+};
+
+/// What a network is trained against.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Objective<S> {
+    /// A loss of the last layer's output against a target of its shape, flat, row-major.
+    Loss {
+        /// The loss.
+        loss: Loss,
+        /// The target.
+        target: Vec<S>,
+    },
+    /// An upstream gradient `g` of the last layer's output, as PyTorch's `out.backward(g)`:
+    /// the loss is `Σ g ⊙ y`, whose gradient it is.
+    GradOutput(Vec<S>),
+}
+
+impl<S> Objective<S> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Loss { target, .. } => target.len(),
+            Self::GradOutput(g) => g.len(),
+        }
+    }
+}
+
+/// The loss of `y` against the objective, recorded.
+fn loss<S: Scalar, R: Recorder<S>>(
+    objective: &Objective<S>,
+    y: &[S],
+    y_sym: impl Fn(usize) -> Sym,
+    t_sym: impl Fn(usize) -> Sym,
+    rec: &mut R,
+) -> S {
+    let mut acc = S::ZERO;
+    let scale = match objective {
+        Objective::Loss { loss, target } => {
+            for (k, (&y, &t)) in y.iter().zip(target).enumerate() {
+                let diff = y - t;
+                acc = acc + diff * diff;
+                rec.term(Term::SquaredDiff(Operand::new(y_sym(k), y), Operand::new(t_sym(k), t)));
+            }
+            loss.scale(y.len())
+        }
+        Objective::GradOutput(g) => {
+            for (k, (&y, &g)) in y.iter().zip(g).enumerate() {
+                acc = acc + g * y;
+                rec.term(Term::Product(Operand::new(t_sym(k), g), Operand::new(y_sym(k), y)));
+            }
+            Scale::ONE
+        }
+    };
+    let value = scale.apply(acc);
+    rec.sum(Sym::loss(), scale, value);
+    value
+}
+
+/// `∂L/∂y` of the objective, recorded, into `dy`.
+fn loss_grad<S: Scalar, R: Recorder<S>>(
+    objective: &Objective<S>,
+    y: &[S],
+    dy: &mut [S],
+    (y_sym, t_sym, dy_sym): (impl Fn(usize) -> Sym, impl Fn(usize) -> Sym, impl Fn(usize) -> Sym),
+    rec: &mut R,
+) {
+    match objective {
+        Objective::Loss { loss, target } => {
+            let scale = loss.grad_scale(y.len());
+            for k in 0..y.len() {
+                let (yv, t) = (y[k], target[k]);
+                dy[k] = scale.apply(yv - t);
+                rec.term(Term::Diff(Operand::new(y_sym(k), yv), Operand::new(t_sym(k), t)));
+                rec.sum(dy_sym(k), scale, dy[k]);
+            }
+        }
+        Objective::GradOutput(g) => {
+            for k in 0..y.len() {
+                dy[k] = g[k];
+                rec.term(Term::Single(Operand::new(t_sym(k), g[k])));
+                rec.sum(dy_sym(k), Scale::ONE, dy[k]);
+            }
+        }
+    }
+}
+
+/// Everything one pass of a network computes, in buffers allocated once.
+struct Pass<S> {
+    /// The last layer's output, and `∂L/∂` it.
+    y: Vec<S>,
+    dy: Vec<S>,
+    /// `∂L/∂x` of the network's input.
+    dx: Vec<S>,
+    /// The junctions between layers, values and gradients (see [`Op::workspace_len`]).
+    workspace: Vec<S>,
+    /// `∂L/∂` every parameter.
+    grads: Vec<S>,
+}
+
+impl<S: Scalar> Pass<S> {
+    fn new<N: Op<S>>(net: &N) -> Self {
+        Self {
+            y: vec![S::ZERO; <N::Out as Tensor<S>>::LEN],
+            dy: vec![S::ZERO; <N::Out as Tensor<S>>::LEN],
+            dx: vec![S::ZERO; <N::In as Tensor<S>>::LEN],
+            workspace: vec![S::ZERO; net.workspace_len()],
+            grads: vec![S::ZERO; net.params_len()],
+        }
+    }
+
+    /// Forward, loss, backward at `params`; returns the loss. `input_grad`: whether `∂L/∂x`
+    /// of the network's input is computed (and recorded).
+    fn run<N: Op<S>, R: Recorder<S>>(
+        &mut self,
+        net: &N,
+        params: &[S],
+        x: &N::In,
+        objective: &Objective<S>,
+        input_grad: bool,
+        rec: &mut R,
+    ) -> S {
+        let out_layer = N::LAYERS - 1;
+        let name = net.output_name();
+        let y_sym = |k| <N::Out as Tensor<S>>::sym(name, out_layer, k);
+        let t_sym = |k| <N::Out as Tensor<S>>::sym(objective_name(objective), 0, k);
+        let dy_sym = |k| <N::Out as Tensor<S>>::sym(gradient_of(name), out_layer, k);
+        let y = <N::Out as Tensor<S>>::view_mut(&mut self.y);
+        net.forward(At::FIRST, params, x, y, &mut self.workspace, rec);
+        let value = loss(objective, &self.y, y_sym, t_sym, rec);
+        loss_grad(objective, &self.y, &mut self.dy, (y_sym, t_sym, dy_sym), rec);
+        let (y, dy) = (<N::Out as Tensor<S>>::view(&self.y), <N::Out as Tensor<S>>::view(&self.dy));
+        let dx = input_grad.then(|| <N::In as Tensor<S>>::view_mut(&mut self.dx));
+        net.backward(At::FIRST, params, x, y, dy, dx, &mut self.grads, &mut self.workspace, rec);
+        value
+    }
+
+    /// Only the forward pass and the loss.
+    fn loss<N: Op<S>, R: Recorder<S>>(
+        &mut self,
+        net: &N,
+        params: &[S],
+        x: &N::In,
+        objective: &Objective<S>,
+        rec: &mut R,
+    ) -> S {
+        let out_layer = N::LAYERS - 1;
+        let name = net.output_name();
+        let y = <N::Out as Tensor<S>>::view_mut(&mut self.y);
+        net.forward(At::FIRST, params, x, y, &mut self.workspace, rec);
+        let y_sym = |k| <N::Out as Tensor<S>>::sym(name, out_layer, k);
+        let t_sym = |k| <N::Out as Tensor<S>>::sym(objective_name(objective), 0, k);
+        loss(objective, &self.y, y_sym, t_sym, rec)
+    }
+}
+
+/// What the objective's entries are called: `t` for a target, `g` for an upstream gradient.
+const fn objective_name<S>(objective: &Objective<S>) -> Name {
+    match objective {
+        Objective::Loss { .. } => Name::T,
+        Objective::GradOutput(_) => Name::Upstream,
+    }
+}
+
+/// `p ← p − η·∂L/∂p` for every parameter, recorded.
+fn update<S: Scalar, N: Op<S>, R: Recorder<S>>(
+    net: &N,
+    params: &mut [S],
+    grads: &[S],
+    lr: S,
+    rec: &mut R,
+) {
+    for (k, (p, &g)) in params.iter_mut().zip(grads).enumerate() {
+        let next = *p - lr * g;
+        let sym = net.param_sym(0, k);
+        let grad_name = if sym.name == Name::B { Name::GradB } else { Name::GradW };
+        let (param, grad) = (Operand::new(sym, *p), Operand::new(sym.renamed(grad_name), g));
+        rec.equation(sym, Expr::Update { param, lr, grad }, next);
+        *p = next;
+    }
+}
+
+/// The numbers of one pass at some parameters, computed again.
+struct Replayed<S> {
+    grads: Vec<S>,
+    outputs: Vec<(Vec<usize>, Vec<S>)>,
+    input_grads: Vec<(Vec<usize>, Vec<S>)>,
+}
+
+/// Computes a step again from its parameters.
+type Replay<S> = dyn Fn(&[S]) -> Replayed<S> + Send + Sync;
+
+/// Names a network's parameters.
+type Naming<S> = dyn Fn(&[S]) -> Vec<Named<S>> + Send + Sync;
+
+/// What a network's run keeps to give back every step's numbers: each step's starting
+/// parameters and loss, the final parameters, and the network itself (in [`Replay`]).
+struct Run<S> {
+    params_len: usize,
+    /// The starting parameters of every step, then the final ones.
+    params: Vec<S>,
+    losses: Vec<S>,
+    replay: Box<Replay<S>>,
+    named: Box<Naming<S>>,
+}
+
+impl<S: Copy> Run<S> {
+    fn params(&self, k: usize) -> &[S] {
+        &self.params[k * self.params_len..(k + 1) * self.params_len]
+    }
+}
+
+/// One step of a network's training run: a handle to the run (two words), whose accessors
+/// compute the step again from its starting parameters, with the same code, so that they give
+/// the very values the derivation printed.
+#[derive(Clone)]
+pub struct NetStep<S = f64> {
+    run: Arc<Run<S>>,
+    index: usize,
+}
+
+impl<S: Scalar> NetStep<S> {
+    /// The loss at the step's parameters, before its update.
+    pub fn loss(&self) -> S {
+        self.run.losses[self.index]
+    }
+
+    /// The parameters the step started from, named as PyTorch's `nn.Sequential` names them by
+    /// layer position (`"0.weight"`, `"0.bias"`, `"2.weight"`; activations count as layers),
+    /// with PyTorch's shapes (a convolution's weight `[F, C, KH, KW]`, its bias `[F]`), values
+    /// row-major.
+    pub fn named_parameters(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        (self.run.named)(self.run.params(self.index))
+    }
+
+    /// `∂L/∂` each of [`named_parameters`](Self::named_parameters): the same names, shapes and
+    /// order.
+    pub fn named_grads(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        let replayed = (self.run.replay)(self.run.params(self.index));
+        let mut named = self.named_parameters();
+        let slots = named.iter_mut().flat_map(|(_, _, values)| values.iter_mut());
+        for (slot, grad) in slots.zip(replayed.grads) {
+            *slot = grad;
+        }
+        named
+    }
+
+    /// Every layer's output, in order, with its shape (`[C, H, W]` for a map, one channel
+    /// included).
+    pub fn layer_outputs(&self) -> Vec<(Vec<usize>, Vec<S>)> {
+        (self.run.replay)(self.run.params(self.index)).outputs
+    }
+
+    /// `∂L/∂` each layer's input, in order: entry 0 is `∂L/∂x` of the network's input.
+    pub fn input_grads(&self) -> Vec<(Vec<usize>, Vec<S>)> {
+        (self.run.replay)(self.run.params(self.index)).input_grads
+    }
+}
+
+impl<S: Scalar> fmt::Debug for NetStep<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NetStep")
+            .field("index", &self.index)
+            .field("loss", &self.loss())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A network's training run: the numbers of every step, and the equations of the steps
+/// written out (the first five and the last of a run of more than 20 steps, all of a shorter
+/// one).
+#[derive(Clone)]
+pub struct NetDerivation<S = f64> {
+    run: Arc<Run<S>>,
+    steps: Vec<NetStep<S>>,
+    loss_after: S,
+    /// The recorded steps, then the final forward pass.
+    sections: Vec<Section<S>>,
+    after: Section<S>,
+    lr: Option<S>,
+}
+
+impl<S: Scalar> NetDerivation<S> {
+    /// The steps taken, in order.
+    pub fn steps(&self) -> &[NetStep<S>] {
+        &self.steps
+    }
+
+    /// The parameters after the last update (the starting ones without a learning rate),
+    /// named as [`NetStep::named_parameters`] names them.
+    pub fn named_parameters(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        (self.run.named)(self.run.params(self.steps.len()))
+    }
+
+    /// The loss of the final parameters.
+    pub const fn loss_after(&self) -> S {
+        self.loss_after
+    }
+
+    /// The learning rate, if there is one.
+    pub const fn lr(&self) -> Option<S> {
+        self.lr
+    }
+
+    /// The equations of every step written out, in order.
+    pub fn sections(&self) -> &[Section<S>] {
+        &self.sections
+    }
+
+    /// The equations of the last forward pass, at the final parameters.
+    pub const fn after(&self) -> &Section<S> {
+        &self.after
+    }
+}
+
+impl<S: Scalar> fmt::Debug for NetDerivation<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NetDerivation")
+            .field("steps", &self.steps.len())
+            .field("loss_after", &self.loss_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Trains `net` from `start` (its parameters, flat, in [`Op::params_len`] order: each layer's
+/// weight row-major, then its bias) on one input, for `steps` steps of gradient descent with
+/// learning rate `lr`; without `lr`, computes one pass's gradients and updates nothing.
+///
+/// # Errors
+/// A [`SpecError`] when the parameters or the objective do not have the network's sizes, the
+/// learning rate is not positive and finite, `steps` is 0 or more than [`MAX_STEPS`], or more
+/// than one step is asked for without a learning rate.
+pub fn train_network<S, N>(
+    net: N,
+    start: &[S],
+    input: &N::In,
+    objective: Objective<S>,
+    lr: Option<S>,
+    steps: usize,
+) -> Result<NetDerivation<S>, SpecError>
+where
+    S: Scalar + Send + Sync,
+    N: Op<S> + Send + Sync + 'static,
+{
+    if start.len() != net.params_len() {
+        return Err(SpecError::ParamsLen { expected: net.params_len(), found: start.len() });
+    }
+    let outputs = <N::Out as Tensor<S>>::LEN;
+    if objective.len() != outputs {
+        return Err(SpecError::ObjectiveLen { expected: outputs, found: objective.len() });
+    }
+    if let Some(lr) = lr
+        && !(lr.is_finite() && lr > S::ZERO)
+    {
+        return Err(SpecError::LearningRate(lr.to_f64()));
+    }
+    match steps {
+        0 => return Err(SpecError::ZeroSteps),
+        n if n > MAX_STEPS => return Err(SpecError::TooManySteps(n)),
+        n if n > 1 && lr.is_none() => return Err(SpecError::StepsWithoutLr(n)),
+        _ => {}
+    }
+    Ok(run(net, start, input, objective, lr, steps))
+}
+
+/// [`train_network`] without the checks.
+fn run<S, N>(
+    net: N,
+    start: &[S],
+    input: &N::In,
+    objective: Objective<S>,
+    lr: Option<S>,
+    steps: usize,
+) -> NetDerivation<S>
+where
+    S: Scalar + Send + Sync,
+    N: Op<S> + Send + Sync + 'static,
+{
+    let x: Vec<S> = input.flat().to_vec();
+    let mut pass = Pass::new(&net);
+    let mut params = start.to_vec();
+    let (mut kept, mut losses) = (Vec::new(), Vec::new());
+    let mut sections = Vec::new();
+    let keeps = |k: usize| steps <= FULL_STEPS || k < HEAD_STEPS || k + 1 == steps;
+    for k in 0..steps {
+        kept.extend_from_slice(&params);
+        let xv = <N::In as Tensor<S>>::view(&x);
+        let value = if keeps(k) {
+            let mut rec = Collector::default();
+            let value = pass.run(&net, &params, xv, &objective, true, &mut rec);
+            if let Some(lr) = lr {
+                update(&net, &mut params, &pass.grads, lr, &mut rec);
+            }
+            sections.push(Section { step: Some(k), equations: rec.equations });
+            value
+        } else {
+            let value = pass.run(&net, &params, xv, &objective, false, &mut NoTrace);
+            if let Some(lr) = lr {
+                update(&net, &mut params, &pass.grads, lr, &mut NoTrace);
+            }
+            value
+        };
+        losses.push(value);
+        let finite = value.is_finite()
+            && pass.grads.iter().chain(&params).chain(&pass.y).all(|v| v.is_finite());
+        if !finite {
+            break;
+        }
+    }
+    kept.extend_from_slice(&params);
+    let mut rec = Collector::default();
+    let xv = <N::In as Tensor<S>>::view(&x);
+    let loss_after = pass.loss(&net, &params, xv, &objective, &mut rec);
+    let after = Section { step: None, equations: rec.equations };
+    let taken = losses.len();
+    let net = Arc::new(net);
+    let (replay_net, named_net) = (Arc::clone(&net), net);
+    let replay = move |params: &[S]| replay(&*replay_net, params, &x, &objective);
+    let named = move |params: &[S]| {
+        let mut out = Vec::new();
+        named_net.named(0, params, &mut out);
+        out
+    };
+    let run = Arc::new(Run {
+        params_len: start.len(),
+        params: kept,
+        losses,
+        replay: Box::new(replay),
+        named: Box::new(named),
+    });
+    let steps = (0..taken).map(|index| NetStep { run: Arc::clone(&run), index }).collect();
+    NetDerivation { run, steps, loss_after, sections, after, lr }
+}
+
+/// One pass at `params`, its every junction kept.
+fn replay<S: Scalar, N: Op<S>>(
+    net: &N,
+    params: &[S],
+    x: &[S],
+    objective: &Objective<S>,
+) -> Replayed<S> {
+    let mut pass = Pass::new(net);
+    let xv = <N::In as Tensor<S>>::view(x);
+    pass.run(net, params, xv, objective, true, &mut NoTrace);
+    let mut junctions = Vec::new();
+    net.junctions(&pass.workspace, &mut junctions);
+    let mut outputs: Vec<(Vec<usize>, Vec<S>)> =
+        junctions.iter().map(|(shape, value, _)| (shape.clone(), value.to_vec())).collect();
+    outputs.push((<N::Out as Tensor<S>>::shape(), pass.y.clone()));
+    let mut input_grads = vec![(<N::In as Tensor<S>>::shape(), pass.dx.clone())];
+    input_grads.extend(junctions.iter().map(|(shape, _, grad)| (shape.clone(), grad.to_vec())));
+    Replayed { grads: pass.grads, outputs, input_grads }
+}

@@ -1,0 +1,214 @@
+//! Networks of ops (issue 10): a single layer as a network computes the very bits of the
+//! single-layer core (which `tests/golden_jax.rs` checks against JAX), and over random networks
+//! of up to four layers, with channels, filters, stride, padding, dilation, both kernel
+//! orientations, every activation and every objective, every parameter gradient and `∂L/∂X`
+//! agree with central finite differences of the loss.
+
+use cnn_bp_core::network::{NetDerivation, Objective, train_network};
+use cnn_bp_core::ops::{
+    Activate, Chain, Conv, Convolve, Correlate, Elementwise, Geometry, LeakyRelu, Op, Orientation,
+    Relu, Sigmoid, Tanh, Tensor,
+};
+use cnn_bp_core::{Activation, Kernel, Layer, Loss, Params, train};
+
+type Map<const C: usize, const H: usize, const W: usize> = [[[f64; W]; H]; C];
+
+fn value(rng: &mut fastrand::Rng) -> f64 {
+    // Halves and quarters mostly (exact arithmetic, as the golden cases), some long ones.
+    if rng.u8(0..4) == 0 { rng.f64() * 4.0 - 2.0 } else { f64::from(rng.i32(-8..=8)) / 4.0 }
+}
+
+fn values(rng: &mut fastrand::Rng, n: usize) -> Vec<f64> {
+    (0..n).map(|_| value(rng)).collect()
+}
+
+/// A single layer as a network: a 2×2 filter on a 4×4 input, then an activation.
+type Single<A, K> =
+    Chain<Conv<1, 4, 4, 1, 2, 2, 3, 3, Geometry<1, 1, 0, 0, 1, 1>, K>, Activate<A, Map<1, 3, 3>>>;
+
+/// The single-layer core's numbers and the network's, for one spec: they must be the same bits.
+fn same_as_single_layer<
+    A: Elementwise<f64> + Send + Sync + 'static,
+    K: Orientation + Send + Sync + 'static,
+>(
+    rng: &mut fastrand::Rng,
+    f: A,
+    activation: Activation,
+    kernel: Kernel,
+) {
+    const X: usize = 4;
+    let x: [[f64; X]; X] = std::array::from_fn(|_| std::array::from_fn(|_| value(rng)));
+    let w: [[f64; 2]; 2] = std::array::from_fn(|_| std::array::from_fn(|_| value(rng)));
+    let t: [[f64; 3]; 3] = std::array::from_fn(|_| std::array::from_fn(|_| value(rng)));
+    let bias = rng.bool().then(|| value(rng));
+    let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
+    let layer = Layer { activation, loss, kernel, ..Layer::default() };
+    let single = train(&layer, 0.125, 3, &x, Params { filter: w, bias }, &t).expect("valid");
+
+    let net: Single<A, K> = Chain(Conv::new(bias.is_some()), Activate::new(f));
+    let mut start: Vec<f64> = w.iter().flatten().copied().collect();
+    start.extend(bias);
+    let target = Objective::Loss { loss, target: t.iter().flatten().copied().collect() };
+    let d = train_network(net, &start, &[x], target, Some(0.125), 3).expect("valid");
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for (k, (a, b)) in single.steps().iter().zip(d.steps()).enumerate() {
+        assert_eq!(a.loss().to_bits(), b.loss().to_bits(), "step {k}: loss");
+        let outputs = b.layer_outputs();
+        assert_eq!(bits(&a.output().concat()), bits(&outputs[0].1), "step {k}: z");
+        assert_eq!(bits(&a.activated().concat()), bits(&outputs[1].1), "step {k}: y");
+        let grads = b.named_grads();
+        assert_eq!(bits(&a.filter_grad().concat()), bits(&grads[0].2), "step {k}: ∂L/∂W");
+        if let Some(g) = a.bias_grad() {
+            assert_eq!(bits(&[g]), bits(&grads[1].2), "step {k}: ∂L/∂b");
+        }
+        assert_eq!(bits(&a.delta().concat()), bits(&b.input_grads()[1].1), "step {k}: δ");
+    }
+    let after = d.named_parameters();
+    assert_eq!(bits(&single.filter().concat()), bits(&after[0].2), "the final filter");
+    assert_eq!(single.loss_after().to_bits(), d.loss_after().to_bits(), "the final loss");
+}
+
+#[test]
+fn a_single_layer_as_a_network_computes_the_same_bits() {
+    let mut rng = fastrand::Rng::with_seed(10);
+    let (c, v) = (Kernel::Correlation, Kernel::Convolution);
+    for _ in 0..50 {
+        same_as_single_layer::<_, Correlate>(&mut rng, Relu::default(), Activation::default(), c);
+        same_as_single_layer::<_, Convolve>(&mut rng, Relu::default(), Activation::default(), v);
+        let leaky = Activation::LeakyRelu { slope: 0.1 };
+        same_as_single_layer::<_, Correlate>(&mut rng, LeakyRelu { slope: 0.1 }, leaky, c);
+        same_as_single_layer::<_, Convolve>(&mut rng, Sigmoid, Activation::Sigmoid, v);
+        same_as_single_layer::<_, Correlate>(&mut rng, Tanh, Activation::Tanh, c);
+    }
+}
+
+/// The loss at `params`, one pass without an update.
+fn loss_at<N: Op<f64> + Clone + Send + Sync + 'static>(
+    net: &N,
+    params: &[f64],
+    x: &N::In,
+    objective: &Objective<f64>,
+) -> f64 {
+    let d: NetDerivation =
+        train_network(net.clone(), params, x, objective.clone(), None, 1).expect("valid");
+    d.steps()[0].loss()
+}
+
+/// Every parameter gradient and `∂L/∂X` of one random spec against central differences.
+/// Returns whether it was compared (a spec near a relu kink is not).
+fn check<N>(rng: &mut fastrand::Rng, net: &N, kinked: bool, what: &str) -> bool
+where
+    N: Op<f64> + Clone + Send + Sync + 'static,
+    N::In: Clone,
+{
+    let params = values(rng, net.params_len());
+    let xs = values(rng, <N::In as Tensor<f64>>::LEN);
+    let x: &N::In = <N::In as Tensor<f64>>::view(&xs);
+    let outputs = <N::Out as Tensor<f64>>::LEN;
+    let objective = if rng.u8(0..4) == 0 {
+        Objective::GradOutput(values(rng, outputs))
+    } else {
+        let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
+        Objective::Loss { loss, target: values(rng, outputs) }
+    };
+    let d = train_network(net.clone(), &params, x, objective.clone(), None, 1).expect("valid");
+    let s = &d.steps()[0];
+    // Within reach of a kink, a central difference measures neither side's derivative.
+    let h = 1e-6;
+    if kinked && s.layer_outputs().iter().any(|(_, v)| v.iter().any(|z| z.abs() < 1e-3)) {
+        return false;
+    }
+    let grads: Vec<f64> = s.named_grads().into_iter().flat_map(|(_, _, g)| g).collect();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * (1.0 + a.abs().max(b.abs()));
+    for k in 0..params.len() {
+        let (mut up, mut down) = (params.clone(), params.clone());
+        up[k] += h;
+        down[k] -= h;
+        let central =
+            (loss_at(net, &up, x, &objective) - loss_at(net, &down, x, &objective)) / (2.0 * h);
+        assert!(close(grads[k], central), "{what}: parameter {k}: {} vs {central}", grads[k]);
+    }
+    let dx = &s.input_grads()[0].1;
+    for k in 0..xs.len() {
+        let (mut up, mut down) = (xs.clone(), xs.clone());
+        up[k] += h;
+        down[k] -= h;
+        let (xu, xd) = (<N::In as Tensor<f64>>::view(&up), <N::In as Tensor<f64>>::view(&down));
+        let central = (loss_at(net, &params, xu, &objective)
+            - loss_at(net, &params, xd, &objective))
+            / (2.0 * h);
+        assert!(close(dx[k], central), "{what}: ∂L/∂x[{k}]: {} vs {central}", dx[k]);
+    }
+    true
+}
+
+type G<const S: usize, const P: usize, const D: usize> = Geometry<S, S, P, P, D, D>;
+
+// Networks of every kind: channels and filters, stride, padding, dilation, orientations.
+type Net1 = Chain<
+    Chain<Conv<1, 5, 5, 2, 3, 3, 5, 5, G<1, 1, 1>, Correlate>, Activate<Relu, Map<2, 5, 5>>>,
+    Conv<2, 5, 5, 1, 2, 2, 4, 4, G<1, 0, 1>, Correlate>,
+>;
+type Net2 = Chain<
+    Conv<2, 5, 4, 3, 2, 2, 2, 3, Geometry<2, 2, 0, 1, 1, 1>, Convolve>,
+    Activate<Tanh, Map<3, 2, 3>>,
+>;
+type Net3 = Chain<
+    Chain<Conv<1, 7, 7, 1, 3, 3, 3, 3, G<1, 0, 2>, Correlate>, Activate<Sigmoid, Map<1, 3, 3>>>,
+    Conv<1, 3, 3, 2, 1, 1, 3, 3, G<1, 0, 1>, Convolve>,
+>;
+type Net4 = Chain<
+    Chain<Conv<3, 4, 4, 2, 2, 2, 3, 3, G<1, 0, 1>, Convolve>, Activate<LeakyRelu, Map<2, 3, 3>>>,
+    Chain<Conv<2, 3, 3, 2, 2, 2, 2, 2, G<2, 1, 1>, Correlate>, Activate<Relu, Map<2, 2, 2>>>,
+>;
+type Net5 = Conv<2, 6, 5, 2, 3, 2, 2, 2, Geometry<2, 3, 1, 0, 2, 1>, Correlate>;
+
+#[test]
+fn every_gradient_of_random_networks_against_finite_differences() {
+    let mut rng = fastrand::Rng::with_seed(1010);
+    let (mut compared, mut specs) = (0, 0);
+    while compared < 1_000 {
+        specs += 1;
+        let bias = rng.bool();
+        let ok = match specs % 5 {
+            0 => {
+                let net: Net1 =
+                    Chain(Chain(Conv::new(bias), Activate::new(Relu::default())), Conv::new(bias));
+                check(&mut rng, &net, true, "conv 3×3 padding 1, relu, conv 2×2")
+            }
+            1 => {
+                let net: Net2 = Chain(Conv::new(bias), Activate::new(Tanh));
+                check(
+                    &mut rng,
+                    &net,
+                    false,
+                    "2 channels, 3 filters, stride 2, true convolution, tanh",
+                )
+            }
+            2 => {
+                let net: Net3 =
+                    Chain(Chain(Conv::new(bias), Activate::new(Sigmoid)), Conv::new(bias));
+                check(&mut rng, &net, false, "dilation 2, sigmoid, 1×1 true convolution")
+            }
+            3 => {
+                let net: Net4 = Chain(
+                    Chain(Conv::new(bias), Activate::new(LeakyRelu { slope: 0.1 })),
+                    Chain(Conv::new(bias), Activate::new(Relu::default())),
+                );
+                check(
+                    &mut rng,
+                    &net,
+                    true,
+                    "four layers: 3 channels, leaky relu, stride 2 padding 1, relu",
+                )
+            }
+            _ => {
+                let net: Net5 = Conv::new(bias);
+                check(&mut rng, &net, false, "one conv, stride (2, 3), dilation (2, 1)")
+            }
+        };
+        compared += usize::from(ok);
+        assert!(specs < 3 * 1_000, "too many specs near a kink: {specs}");
+    }
+    assert_eq!(compared, 1_000);
+}
