@@ -214,7 +214,7 @@ fn layout(digits: &str, exponent: i32, plain: bool, out: &mut String) {
 }
 
 /// Superscript digits for an exponent: `⁻¹⁰`.
-fn push_superscript(exponent: i32, out: &mut String) {
+pub(crate) fn push_superscript(exponent: i32, out: &mut String) {
     const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
     if exponent < 0 {
         out.push('⁻');

@@ -70,6 +70,9 @@ pub struct Sym {
     pub layer: u16,
     /// How many of `at` are indices.
     rank: u8,
+    /// Whether its name shows its layer (`z⁽⁰⁾[f,p,q]`): in a network of more than one layer,
+    /// not in a single layer's derivation.
+    shows_layer: bool,
     at: [u32; 4],
 }
 
@@ -83,7 +86,21 @@ impl Sym {
             at[k] = index[k] as u32;
             k += 1;
         }
-        Self { name, layer: layer as u16, rank: k as u8, at }
+        Self { name, layer: layer as u16, rank: k as u8, shows_layer: false, at }
+    }
+
+    /// The same symbol, its name showing its layer when `shown` (and the quantity has one: a
+    /// network's input `x`, its target `t`, an upstream gradient `g` and the loss do not).
+    #[must_use]
+    pub const fn showing_layer(self, shown: bool) -> Self {
+        let layered =
+            !matches!(self.name, Name::X | Name::T | Name::Upstream | Name::Loss | Name::Dx);
+        Self { shows_layer: shown && layered, ..self }
+    }
+
+    /// Whether its name shows its layer.
+    pub const fn shows_layer(self) -> bool {
+        self.shows_layer
     }
 
     /// The same quantity of another layer.
@@ -226,6 +243,20 @@ pub enum Term<S> {
     SquaredDiff(Operand<S>, Operand<S>),
 }
 
+impl<S> Term<S> {
+    /// The same term with every operand's name passed through `f`.
+    #[must_use]
+    pub fn map_syms(self, f: impl Fn(Sym) -> Sym) -> Self {
+        let op = |o: Operand<S>| Operand { sym: f(o.sym), value: o.value };
+        match self {
+            Self::Product(a, b) => Self::Product(op(a), op(b)),
+            Self::Single(a) => Self::Single(op(a)),
+            Self::Diff(a, b) => Self::Diff(op(a), op(b)),
+            Self::SquaredDiff(a, b) => Self::SquaredDiff(op(a), op(b)),
+        }
+    }
+}
+
 /// The right-hand side of an [`Equation`].
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -264,6 +295,24 @@ pub enum Expr<S> {
         /// The gradient of the loss with respect to the parameter.
         grad: Operand<S>,
     },
+}
+
+impl<S> Expr<S> {
+    /// The same right-hand side with every operand's name passed through `f`.
+    #[must_use]
+    pub fn map_syms(self, f: impl Fn(Sym) -> Sym + Copy) -> Self {
+        let op = |o: Operand<S>| Operand { sym: f(o.sym), value: o.value };
+        match self {
+            Self::Sum { scale, terms } => {
+                Self::Sum { scale, terms: terms.into_iter().map(|t| t.map_syms(f)).collect() }
+            }
+            Self::Activate { f: g, z } => Self::Activate { f: g, z: op(z) },
+            Self::Slope { f: g, z, y, case } => Self::Slope { f: g, z: op(z), y: op(y), case },
+            Self::Update { param, lr, grad } => {
+                Self::Update { param: op(param), lr, grad: op(grad) }
+            }
+        }
+    }
 }
 
 /// `lhs = expr`, with the value the computation produced.
@@ -329,25 +378,38 @@ pub(crate) struct Collector<S> {
     pub(crate) equations: Vec<Equation<S>>,
     /// The terms of the sum being recorded.
     pending: Vec<Term<S>>,
+    /// Whether every name shows its layer (see [`Sym::showing_layer`]).
+    layers: bool,
 }
 
 impl<S> Default for Collector<S> {
     fn default() -> Self {
-        Self { equations: Vec::new(), pending: Vec::new() }
+        Self::showing_layers(false)
+    }
+}
+
+impl<S> Collector<S> {
+    /// A collector whose names show their layers, or not.
+    pub(crate) const fn showing_layers(layers: bool) -> Self {
+        Self { equations: Vec::new(), pending: Vec::new(), layers }
     }
 }
 
 impl<S> Recorder<S> for Collector<S> {
     fn term(&mut self, term: Term<S>) {
-        self.pending.push(term);
+        let layers = self.layers;
+        self.pending.push(if layers { term.map_syms(|s| s.showing_layer(true)) } else { term });
     }
 
     fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
         let terms = core::mem::take(&mut self.pending);
+        let lhs = lhs.showing_layer(self.layers);
         self.equations.push(Equation { lhs, expr: Expr::Sum { scale, terms }, value });
     }
 
     fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        let (lhs, layers) = (lhs.showing_layer(self.layers), self.layers);
+        let expr = if layers { expr.map_syms(|s| s.showing_layer(true)) } else { expr };
         self.equations.push(Equation { lhs, expr, value });
     }
 }

@@ -226,13 +226,18 @@ def jax_train(spec):
                 p["bias"] = jnp.asarray(l["bias"], dtype=jnp.float64)
         params.append(p)
 
+    @jax.jit
+    def one_pass(params, x):
+        """Forward, loss, ∂L/∂(every parameter, X), ∂L/∂(each layer's input)."""
+        outs = run_from(params, x, 0)
+        gp, gx = grad_all(params, x)
+        ins = [x] + outs[:-1]
+        in_grads = [suffix_grads[k](ins[k], params) for k in range(len(layers))]
+        return outs, loss_of_y(outs[-1]), gp, gx, in_grads
+
     steps = []
     for _ in range(n_steps(spec)):
-        outs = run_from(params, X, 0)
-        L = loss(params, X)
-        gp, gx = grad_all(params, X)
-        ins = [X] + outs[:-1]
-        in_grads = [suffix_grads[k](ins[k], params) for k in range(len(layers))]
+        outs, L, gp, gx, in_grads = one_pass(params, X)
         # the chained suffix gradients and jax.grad's own ∂L/∂X must agree
         assert jnp.allclose(in_grads[0], gx, rtol=1e-13, atol=1e-13), spec["name"]
         steps.append(dict(loss=float(L), params=named_jax(spec, params),
@@ -243,7 +248,8 @@ def jax_train(spec):
             break
         lr = spec["lr"]
         params = [{k: v - lr * g[k] for k, v in p.items()} for p, g in zip(params, gp)]
-    return dict(steps=steps, params=named_jax(spec, params), loss_after=float(loss(params, X)))
+    return dict(steps=steps, params=named_jax(spec, params),
+                loss_after=float(jax.jit(loss)(params, X)))
 
 
 def named_jax(spec, params):
@@ -383,10 +389,10 @@ def finite_differences(spec, ref, step=0):
             vals.append(L)
             pats.append(pat)
         fd = (vals[0] - vals[1]) / (2 * h)
+        if pats[0] != pat0 or pats[1] != pat0:
+            skipped += 1  # the ±h move crosses a relu/leaky kink
+            continue
         if exact:
-            if pats[0] != pat0 or pats[1] != pat0:
-                skipped += 1
-                continue
             assert fd == Fraction(g), (spec["name"], kind, pi, i, float(fd), float(g))
         else:
             err = abs(float(fd) - float(g)) / max(1.0, abs(float(g)))

@@ -184,7 +184,8 @@ impl<S: Scalar, A: Elementwise<S>, T: Tensor<S>> Op<S> for Activate<A, T> {
             let (slope, case) = self.f.slope(z, y);
             let zo = Operand::new(at.input_sym::<S, T>(k), z);
             let yo = Operand::new(T::sym(Name::Y, at.layer, k), y);
-            let slope_sym = T::sym(Name::Slope, at.layer, k);
+            // `f′(z⁽ˡ⁾[…])`: named after its argument, the layer before's output.
+            let slope_sym = T::sym(Name::Slope, at.input_layer, k);
             rec.equation(slope_sym, Expr::Slope { f, z: zo, y: yo, case }, slope);
             *dx = d * slope;
             rec.term(Term::Product(

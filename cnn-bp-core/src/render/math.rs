@@ -34,6 +34,7 @@ fn convert(chars: &[char], out: &mut String) {
             }
             let word: String = chars[start..k].iter().collect();
             out.push_str(&identifier(&word));
+            k = layer_mark(chars, k, out);
             k = subscript(chars, k, out);
             continue;
         }
@@ -61,6 +62,7 @@ fn convert(chars: &[char], out: &mut String) {
             c => {
                 out.push_str(symbol(c));
                 if matches!(c, 'δ' | 'η' | 'σ' | 'α') {
+                    k = layer_mark(chars, k, out);
                     k = subscript(chars, k, out);
                 }
             }
@@ -91,6 +93,21 @@ fn number(chars: &[char], mut k: usize, out: &mut String) -> usize {
         out.push('}');
     }
     k
+}
+
+/// `⁽ᵏ⁾` right after a name: its layer, as a superscript (`z⁽⁰⁾` is `z^{(0)}`).
+fn layer_mark(chars: &[char], mut k: usize, out: &mut String) -> usize {
+    if chars.get(k) != Some(&'⁽') {
+        return k;
+    }
+    out.push_str("^{(");
+    k += 1;
+    while let Some(digit) = chars.get(k).and_then(|&c| superscript_digit(c)) {
+        out.push(char::from_digit(digit, 10).unwrap_or('?'));
+        k += 1;
+    }
+    out.push_str(")}");
+    if chars.get(k) == Some(&'⁾') { k + 1 } else { k }
 }
 
 /// `[…]` right after a name: its indices, as a subscript.
@@ -285,6 +302,12 @@ mod tests {
         assert_eq!(latex("1·10²⁰⁰"), "1\\times 10^{200}");
         assert_eq!(latex("2·1.23442·10⁷"), "2\\cdot 1.23442\\times 10^{7}");
         assert_eq!(latex("1 − 0.5²"), "1 - 0.5^{2}");
+        assert_eq!(latex("z⁽¹²⁾[0,1,2]"), "z^{(12)}_{0,1,2}");
+        assert_eq!(
+            latex("∂L/∂y⁽¹⁾[0,0]·f′(z⁽⁰⁾[0,0])"),
+            "\\partial L/\\partial y^{(1)}_{0,0}\\cdot f'(z^{(0)}_{0,0})"
+        );
+        assert_eq!(latex("δ⁽²⁾[1,0]"), "\\delta ^{(2)}_{1,0}");
         assert_eq!(latex("y = σ(z) = 1/(1 + e^(−z))"), "y = \\sigma (z) = 1/(1 + e^{-z})");
         assert_eq!(latex("½[(3 − 1)²]"), "\\tfrac{1}{2}[(3 - 1)^{2}]");
         assert_eq!(latex("leaky_relu′(z[0,0])"), "\\operatorname{leaky\\_relu}'(z_{0,0})");

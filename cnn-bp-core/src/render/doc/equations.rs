@@ -1,0 +1,225 @@
+//! One equation as printed: its operands' names first where they help, its numbers, its result
+//! with `=` or `≈`, and why.
+
+use super::Eq;
+
+use crate::layer::{Activation, Scale, SlopeCase};
+use crate::number::SIGNIFICANT_DIGITS;
+use crate::render::exact;
+use crate::scalar::Scalar;
+use crate::trace::{Equation, Expr, Name, Operand, Term};
+
+use super::names::{name, scale_prefix, write_name};
+use super::numbers::{Place, factor_at, num_at, push_number, quoted, signed_at, val};
+use super::{Form, Rich};
+
+/// How a term is written: with numbers (with so many significant digits where they are
+/// rounded), or with the names of its operands.
+#[derive(Clone, Copy)]
+pub(super) enum Style {
+    Numbers(usize),
+    Names,
+}
+
+/// Appends an operand: its name, or its value with the brackets its place needs.
+pub(super) fn operand<S: Scalar>(out: &mut String, op: &Operand<S>, style: Style, place: Place) {
+    match style {
+        Style::Names => write_name(out, op.sym),
+        Style::Numbers(digits) => push_number(out, op.value, digits, place),
+    }
+}
+
+pub(super) fn term<S: Scalar>(out: &mut String, term: &Term<S>, style: Style, alone: bool) {
+    match term {
+        Term::Product(a, b) => {
+            operand(out, a, style, Place::Factor);
+            out.push('·');
+            operand(out, b, style, Place::Factor);
+        }
+        Term::Single(a) => operand(out, a, style, if alone { Place::Alone } else { Place::Signed }),
+        Term::Diff(a, b) | Term::SquaredDiff(a, b) => {
+            let bracketed = !alone || matches!(term, Term::SquaredDiff(..));
+            if bracketed {
+                out.push('(');
+            }
+            operand(out, a, style, Place::Alone);
+            out.push_str(" − ");
+            operand(out, b, style, Place::Signed);
+            if bracketed {
+                out.push(')');
+            }
+            if matches!(term, Term::SquaredDiff(..)) {
+                out.push('²');
+            }
+        }
+    }
+}
+
+pub(super) fn sum<S: Scalar>(scale: Scale, terms: &[Term<S>], style: Style) -> String {
+    if terms.is_empty() {
+        return "0".to_owned();
+    }
+    let alone = terms.len() == 1 && scale.is_one();
+    let mut out = String::with_capacity(terms.len() * 16);
+    let bracket = !scale.is_one() && terms.len() > 1;
+    if !scale.is_one() {
+        out.push_str(&scale_prefix(scale));
+        out.push_str(if bracket { "[" } else { "·" });
+    }
+    for (k, t) in terms.iter().enumerate() {
+        if k > 0 {
+            out.push_str(" + ");
+        }
+        term(&mut out, t, style, alone);
+    }
+    if bracket {
+        out.push(']');
+    }
+    out
+}
+
+/// The right-hand side of an equation with symbols only.
+pub(super) fn symbolic<S: Scalar>(eq: &Equation<S>) -> String {
+    match &eq.expr {
+        Expr::Sum { scale, terms } => sum(*scale, terms, Style::Names),
+        Expr::Activate { f, z } => activation(*f, &name(z.sym)),
+        Expr::Slope { f, z, y, .. } => match f {
+            Activation::Sigmoid => format!("{0}·(1 − {0})", name(y.sym)),
+            Activation::Tanh => format!("1 − {}²", name(y.sym)),
+            Activation::LeakyRelu { .. } => format!("leaky_relu′({})", name(z.sym)),
+            Activation::Linear => "1".to_owned(),
+            Activation::Relu { .. } => format!("relu′({})", name(z.sym)),
+        },
+        Expr::Update { param, grad, .. } => format!("{} − η·{}", name(param.sym), name(grad.sym)),
+    }
+}
+
+/// One equation, as printed. Sums over positions (`z`, `∂L/∂w`, `∂L/∂b`) show the operands'
+/// names first (in the numeric form), so that every number can be traced to where it came
+/// from.
+pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
+    let layout = exact::layout(eq);
+    let (text, rounded) = num_at(eq.value, layout.result);
+    let digits = layout.operands;
+    let mut out = Eq {
+        lhs: name(eq.lhs),
+        assign: false,
+        named: None,
+        chain: Vec::new(),
+        result: Some((layout.exact && !rounded, text)),
+        reason: None,
+        digits,
+        result_digits: layout.result,
+    };
+    let numbers = Style::Numbers(digits);
+    match &eq.expr {
+        Expr::Sum { scale, terms } => {
+            if terms.is_empty() {
+                out.chain.push("0".to_owned());
+                out.result = None;
+                out.reason = Some(Rich::text("the window lies entirely on zero padding"));
+                return out;
+            }
+            let named = matches!(eq.lhs.name, Name::Z | Name::GradW | Name::GradB);
+            if named && form == Form::Numeric {
+                out.named = Some(sum(*scale, terms, Style::Names));
+            }
+            out.chain.push(sum(*scale, terms, numbers));
+        }
+        Expr::Activate { f, z } => {
+            out.chain.push(activation(*f, &num_at(z.value, digits).0));
+            if let Activation::LeakyRelu { slope } = f
+                && z.value < S::ZERO
+            {
+                let (slope, z) = (factor_at(*slope, digits), factor_at(z.value, digits));
+                out.chain.push(format!("{slope}·{z}"));
+            }
+        }
+        Expr::Slope { f, z, y, case } => {
+            if *case == SlopeCase::Smooth {
+                match f {
+                    Activation::Sigmoid => {
+                        out.chain.push("y·(1 − y)".to_owned());
+                        let (factor, signed) =
+                            (factor_at(y.value, digits), signed_at(y.value, digits));
+                        out.chain.push(format!("{factor}·(1 − {signed})"));
+                    }
+                    Activation::Tanh => {
+                        out.chain.push("1 − y²".to_owned());
+                        out.chain.push(format!("1 − {}²", factor_at(y.value, digits)));
+                    }
+                    _ => {}
+                }
+            }
+            out.reason = slope_reason(*f, *case, z);
+        }
+        Expr::Update { param, lr, grad } => {
+            out.assign = true;
+            out.chain.push(format!(
+                "{} − {}·{}",
+                num_at(param.value, digits).0,
+                factor_at(*lr, digits),
+                factor_at(grad.value, digits)
+            ));
+        }
+    }
+    if layout.rounding_in_f64 {
+        let reason = Rich::text("f64 rounding");
+        out.reason = Some(match exact::exact_value(eq, digits, layout.result) {
+            Some(v) => reason.t(": exactly, these numbers give ").m(v),
+            None => reason,
+        });
+    }
+    out
+}
+
+/// `lhs = symbolic`: the symbols-only form of an equation.
+pub(super) fn symbolic_equation<S: Scalar>(eq: &Equation<S>) -> Eq {
+    Eq {
+        lhs: name(eq.lhs),
+        assign: matches!(eq.expr, Expr::Update { .. }),
+        named: None,
+        chain: vec![symbolic(eq)],
+        result: None,
+        reason: None,
+        digits: SIGNIFICANT_DIGITS,
+        result_digits: SIGNIFICANT_DIGITS,
+    }
+}
+
+/// `max(0, a)`, `σ(a)` … for an argument written `a`.
+pub(super) fn activation(f: Activation, a: &str) -> String {
+    match f {
+        Activation::Relu { .. } => format!("max(0, {a})"),
+        Activation::Linear => a.to_owned(),
+        Activation::Sigmoid => format!("σ({a})"),
+        Activation::Tanh => format!("tanh({a})"),
+        Activation::LeakyRelu { .. } => format!("leaky_relu({a})"),
+    }
+}
+
+/// Why a piecewise-linear derivative has its value: `(z[0,0] = 3 > 0)`.
+pub(super) fn slope_reason<S: Scalar>(
+    f: Activation,
+    case: SlopeCase,
+    z: &Operand<S>,
+) -> Option<Rich> {
+    let z_is = quoted(z.sym, z.value);
+    let reason = match (f, case) {
+        (_, SlopeCase::Positive) => Rich::math(format!("{z_is} > 0")),
+        (Activation::LeakyRelu { .. }, SlopeCase::Negative) => {
+            Rich::math(format!("{z_is} < 0")).t(": the slope ").m("α")
+        }
+        (_, SlopeCase::Negative) => Rich::math(format!("{z_is} < 0")),
+        (Activation::LeakyRelu { .. }, SlopeCase::AtZero) => {
+            Rich::math(z_is).t(": ").c("leaky_relu").t(" takes its slope ").m("α").t(" at 0")
+        }
+        (Activation::Relu { grad_at_zero }, SlopeCase::AtZero) => Rich::math(z_is)
+            .t(": the convention ")
+            .c("relu_grad_at_zero")
+            .t(" ")
+            .m(format!("= {}", val(grad_at_zero))),
+        (_, SlopeCase::AtZero | SlopeCase::Smooth) => return None,
+    };
+    Some(reason)
+}

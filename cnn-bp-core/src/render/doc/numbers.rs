@@ -1,0 +1,102 @@
+//! How values are written: rounded or not, marked `≈` where they stand alone, in the brackets
+//! their place needs.
+
+use crate::number::SIGNIFICANT_DIGITS;
+use crate::render::exact;
+use crate::scalar::Scalar;
+use crate::trace::Sym;
+
+use super::names::name;
+
+/// A value as printed, and whether printing rounded it.
+pub(crate) fn num<S: Scalar>(value: S) -> (String, bool) {
+    num_at(value, SIGNIFICANT_DIGITS)
+}
+
+/// A value as printed with `digits` significant digits where it is rounded.
+pub(crate) fn num_at<S: Scalar>(value: S, digits: usize) -> (String, bool) {
+    let mut text = String::new();
+    let rounded = value.write_number_digits(digits, &mut text);
+    (text, rounded)
+}
+
+pub(crate) fn val<S: Scalar>(value: S) -> String {
+    num(value).0
+}
+
+/// A value on its own, outside an equation (a table cell, `L: a → b`): `≈` in front when it
+/// is rounded, so that no rounded number passes for an exact one.
+pub(super) fn approx_at<S: Scalar>(value: S, digits: usize) -> String {
+    match num_at(value, digits) {
+        (text, true) => format!("≈{text}"),
+        (text, false) => text,
+    }
+}
+
+pub(super) fn approx<S: Scalar>(value: S) -> String {
+    approx_at(value, SIGNIFICANT_DIGITS)
+}
+
+/// Two values whose difference is the point (the loss before and after), each marked `≈`
+/// where rounded, with as many digits as show that difference.
+pub(super) fn compared<S: Scalar>(a: S, b: S) -> (String, String) {
+    let digits = exact::resolving_digits(a, b);
+    (approx_at(a, digits), approx_at(b, digits))
+}
+
+/// A value inside a product or squared: in parentheses when negative or written with a power
+/// of ten (`2·(−1)`, `2·(1.5·10⁷)`, `(1.5·10⁻⁸)²`).
+pub(super) fn factor_at<S: Scalar>(value: S, digits: usize) -> String {
+    let mut out = String::new();
+    push_number(&mut out, value, digits, Place::Factor);
+    out
+}
+
+/// A value after a plus or minus sign: in parentheses when negative (`1 − (−2)`).
+pub(super) fn signed_at<S: Scalar>(value: S, digits: usize) -> String {
+    let mut out = String::new();
+    push_number(&mut out, value, digits, Place::Signed);
+    out
+}
+
+/// Appends a value with the brackets its place needs (see [`Place`]): written in place, since
+/// this runs for every operand of every equation.
+pub(super) fn push_number<S: Scalar>(out: &mut String, value: S, digits: usize, place: Place) {
+    let start = out.len();
+    value.write_number_digits(digits, out);
+    let bracket = match place {
+        Place::Alone => false,
+        Place::Signed => value < S::ZERO,
+        // Between 10⁻⁶ and 10⁶ no number has a power of ten: no need to look.
+        Place::Factor => {
+            let plain = (1e-6..1e6).contains(&value.to_f64().abs());
+            value < S::ZERO || (!plain && out[start..].contains('·'))
+        }
+    };
+    if bracket {
+        out.insert(start, '(');
+        out.push(')');
+    }
+}
+
+/// `= v`, or `≈ v` unless `exact` and `v` is printed unrounded: a value given on its own.
+pub(super) fn is_value<S: Scalar>(value: S, exact: bool) -> String {
+    let (text, rounded) = num(value);
+    format!("{} {text}", if exact && !rounded { '=' } else { '≈' })
+}
+
+/// `sym = v`, or `sym ≈ v` when `v` is rounded: a value quoted in a note.
+pub(super) fn quoted<S: Scalar>(sym: Sym, value: S) -> String {
+    format!("{} {}", name(sym), is_value(value, true))
+}
+
+/// Where an operand stands, which decides its brackets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    /// First, or on its own.
+    Alone,
+    /// After a `+` or `−`: negative values in brackets.
+    Signed,
+    /// A factor of a product: negative values and powers of ten in brackets.
+    Factor,
+}
