@@ -37,6 +37,9 @@ pub struct Extras {
     pub finite_differences: bool,
     /// Apply the common wrong recipes to the first step (`mistakes: true` in `train!`).
     pub mistakes: bool,
+    /// Print `∂L/∂x` of a network's input (`input_grad: true` in `train!`); the layers
+    /// after the first always print theirs, and an upstream gradient prints it anyway.
+    pub input_grad: bool,
 }
 
 impl Extras {
@@ -51,6 +54,13 @@ impl Extras {
     #[must_use]
     pub const fn mistakes(mut self, on: bool) -> Self {
         self.mistakes = on;
+        self
+    }
+
+    /// With or without `∂L/∂x` of a network's input.
+    #[must_use]
+    pub const fn input_grad(mut self, on: bool) -> Self {
+        self.input_grad = on;
         self
     }
 }

@@ -28,8 +28,10 @@ use core::fmt;
 use std::sync::Arc;
 
 use crate::derivation::MAX_STEPS;
+use crate::extras::Extras;
 use crate::layer::{Loss, Scale, SpecError};
 use crate::ops::{At, Named, Op, Tensor, gradient_of};
+use crate::render::{self, Form, LayerDoc, Verified, VerifyError};
 use crate::scalar::Scalar;
 use crate::trace::{
     Collector, Expr, FULL_STEPS, HEAD_STEPS, Name, NoTrace, Operand, Recorder, Section, Sym, Term,
@@ -221,19 +223,28 @@ struct Replayed<S> {
     input_grads: Vec<(Vec<usize>, Vec<S>)>,
 }
 
-/// Computes a step again from its parameters.
-type Replay<S> = dyn Fn(&[S]) -> Replayed<S> + Send + Sync;
+/// Computes a step again from its parameters, the input and the objective.
+type Replay<S> = dyn Fn(&[S], &[S], &Objective<S>) -> Replayed<S> + Send + Sync;
 
 /// Names a network's parameters.
 type Naming<S> = dyn Fn(&[S]) -> Vec<Named<S>> + Send + Sync;
 
-/// What a network's run keeps to give back every step's numbers: each step's starting
-/// parameters and loss, the final parameters, and the network itself (in [`Replay`]).
+/// What a network's run keeps to give back every step's numbers and to write its derivation:
+/// what it was given, each step's starting parameters and loss, the final parameters, and
+/// the network itself (in [`Replay`], [`Naming`] and its layers' [`LayerDoc`]s).
 struct Run<S> {
     params_len: usize,
     /// The starting parameters of every step, then the final ones.
     params: Vec<S>,
     losses: Vec<S>,
+    /// The input, flat, and its shape.
+    input: Vec<S>,
+    input_shape: Vec<usize>,
+    objective: Objective<S>,
+    lr: Option<S>,
+    /// The steps asked for.
+    steps: usize,
+    layers: Vec<Arc<dyn LayerDoc<S>>>,
     replay: Box<Replay<S>>,
     named: Box<Naming<S>>,
 }
@@ -241,6 +252,10 @@ struct Run<S> {
 impl<S: Copy> Run<S> {
     fn params(&self, k: usize) -> &[S] {
         &self.params[k * self.params_len..(k + 1) * self.params_len]
+    }
+
+    fn replay(&self, k: usize) -> Replayed<S> {
+        (self.replay)(self.params(k), &self.input, &self.objective)
     }
 }
 
@@ -270,7 +285,7 @@ impl<S: Scalar> NetStep<S> {
     /// `∂L/∂` each of [`named_parameters`](Self::named_parameters): the same names, shapes and
     /// order.
     pub fn named_grads(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
-        let replayed = (self.run.replay)(self.run.params(self.index));
+        let replayed = self.run.replay(self.index);
         let mut named = self.named_parameters();
         let slots = named.iter_mut().flat_map(|(_, _, values)| values.iter_mut());
         for (slot, grad) in slots.zip(replayed.grads) {
@@ -282,12 +297,12 @@ impl<S: Scalar> NetStep<S> {
     /// Every layer's output, in order, with its shape (`[C, H, W]` for a map, one channel
     /// included).
     pub fn layer_outputs(&self) -> Vec<(Vec<usize>, Vec<S>)> {
-        (self.run.replay)(self.run.params(self.index)).outputs
+        self.run.replay(self.index).outputs
     }
 
     /// `∂L/∂` each layer's input, in order: entry 0 is `∂L/∂x` of the network's input.
     pub fn input_grads(&self) -> Vec<(Vec<usize>, Vec<S>)> {
-        (self.run.replay)(self.run.params(self.index)).input_grads
+        self.run.replay(self.index).input_grads
     }
 }
 
@@ -311,7 +326,7 @@ pub struct NetDerivation<S = f64> {
     /// The recorded steps, then the final forward pass.
     sections: Vec<Section<S>>,
     after: Section<S>,
-    lr: Option<S>,
+    form: Form,
 }
 
 impl<S: Scalar> NetDerivation<S> {
@@ -332,8 +347,8 @@ impl<S: Scalar> NetDerivation<S> {
     }
 
     /// The learning rate, if there is one.
-    pub const fn lr(&self) -> Option<S> {
-        self.lr
+    pub fn lr(&self) -> Option<S> {
+        self.run.lr
     }
 
     /// The equations of every step written out, in order.
@@ -344,6 +359,63 @@ impl<S: Scalar> NetDerivation<S> {
     /// The equations of the last forward pass, at the final parameters.
     pub const fn after(&self) -> &Section<S> {
         &self.after
+    }
+
+    /// The same derivation, its equations written in `form`.
+    #[must_use]
+    pub fn with_form(mut self, form: Form) -> Self {
+        self.form = form;
+        self
+    }
+
+    /// The derivation for MathJax, KaTeX or a LaTeX document: one `align*` environment per
+    /// stage, matrices as `bmatrix`.
+    pub fn to_latex(&self) -> String {
+        render::net_latex(&self.view(), self.form)
+    }
+
+    /// The derivation as GitHub-flavoured Markdown with math.
+    pub fn to_markdown(&self) -> String {
+        render::net_markdown(&self.view(), self.form)
+    }
+
+    /// Re-evaluates every printed equation from its printed operands, at the printed
+    /// precision, as [`Derivation::verify`](crate::Derivation::verify) does.
+    ///
+    /// # Errors
+    /// A [`VerifyError`] listing every equation whose printed result does not follow.
+    pub fn verify(&self) -> Result<Verified, VerifyError> {
+        let mut places: Vec<(String, &Section<S>)> = self
+            .sections
+            .iter()
+            .map(|s| (format!("step {}", s.step.unwrap_or_default() + 1), s))
+            .collect();
+        places.push(("the final forward pass".to_owned(), &self.after));
+        render::verify_sections(places)
+    }
+
+    /// What the document is written from.
+    fn view(&self) -> render::NetView<'_, S> {
+        let run = &*self.run;
+        render::NetView {
+            layers: &run.layers,
+            input: &run.input,
+            input_shape: &run.input_shape,
+            start: run.params(0),
+            last: run.params(self.steps.len()),
+            objective: &run.objective,
+            lr: run.lr,
+            steps: run.steps,
+            losses: &run.losses,
+            sections: &self.sections,
+            after: &self.after,
+        }
+    }
+}
+
+impl<S: Scalar> fmt::Display for NetDerivation<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render::net_text(&self.view(), self.form))
     }
 }
 
@@ -376,6 +448,28 @@ where
     S: Scalar + Send + Sync,
     N: Op<S> + Send + Sync + 'static,
 {
+    train_network_with(net, start, input, objective, lr, steps, Extras::default())
+}
+
+/// [`train_network`], with the optional sections `extras` asks for; its
+/// [`input_grad`](Extras::input_grad) prints `∂L/∂x` of the network's input in every step
+/// written out (always printed with an upstream gradient).
+///
+/// # Errors
+/// As [`train_network`].
+pub fn train_network_with<S, N>(
+    net: N,
+    start: &[S],
+    input: &N::In,
+    objective: Objective<S>,
+    lr: Option<S>,
+    steps: usize,
+    extras: Extras,
+) -> Result<NetDerivation<S>, SpecError>
+where
+    S: Scalar + Send + Sync,
+    N: Op<S> + Send + Sync + 'static,
+{
     if start.len() != net.params_len() {
         return Err(SpecError::ParamsLen { expected: net.params_len(), found: start.len() });
     }
@@ -394,10 +488,10 @@ where
         n if n > 1 && lr.is_none() => return Err(SpecError::StepsWithoutLr(n)),
         _ => {}
     }
-    Ok(run(net, start, input, objective, lr, steps))
+    Ok(run(net, start, input, objective, lr, steps, extras))
 }
 
-/// [`train_network`] without the checks.
+/// [`train_network_with`] without the checks.
 fn run<S, N>(
     net: N,
     start: &[S],
@@ -405,6 +499,7 @@ fn run<S, N>(
     objective: Objective<S>,
     lr: Option<S>,
     steps: usize,
+    extras: Extras,
 ) -> NetDerivation<S>
 where
     S: Scalar + Send + Sync,
@@ -416,12 +511,14 @@ where
     let (mut kept, mut losses) = (Vec::new(), Vec::new());
     let mut sections = Vec::new();
     let keeps = |k: usize| steps <= FULL_STEPS || k < HEAD_STEPS || k + 1 == steps;
+    let layers = N::LAYERS > 1;
+    let input_grad = extras.input_grad || matches!(objective, Objective::GradOutput(_));
     for k in 0..steps {
         kept.extend_from_slice(&params);
         let xv = <N::In as Tensor<S>>::view(&x);
         let value = if keeps(k) {
-            let mut rec = Collector::default();
-            let value = pass.run(&net, &params, xv, &objective, true, &mut rec);
+            let mut rec = Collector::showing_layers(layers);
+            let value = pass.run(&net, &params, xv, &objective, input_grad, &mut rec);
             if let Some(lr) = lr {
                 update(&net, &mut params, &pass.grads, lr, &mut rec);
             }
@@ -442,14 +539,18 @@ where
         }
     }
     kept.extend_from_slice(&params);
-    let mut rec = Collector::default();
+    let mut rec = Collector::showing_layers(layers);
     let xv = <N::In as Tensor<S>>::view(&x);
     let loss_after = pass.loss(&net, &params, xv, &objective, &mut rec);
     let after = Section { step: None, equations: rec.equations };
     let taken = losses.len();
+    let mut docs = Vec::with_capacity(N::LAYERS);
+    net.describe(&mut docs);
     let net = Arc::new(net);
     let (replay_net, named_net) = (Arc::clone(&net), net);
-    let replay = move |params: &[S]| replay(&*replay_net, params, &x, &objective);
+    let replay = move |params: &[S], x: &[S], objective: &Objective<S>| {
+        replay(&*replay_net, params, x, objective)
+    };
     let named = move |params: &[S]| {
         let mut out = Vec::new();
         named_net.named(0, params, &mut out);
@@ -459,11 +560,17 @@ where
         params_len: start.len(),
         params: kept,
         losses,
+        input: x,
+        input_shape: <N::In as Tensor<S>>::shape(),
+        objective,
+        lr,
+        steps,
+        layers: docs,
         replay: Box::new(replay),
         named: Box::new(named),
     });
     let steps = (0..taken).map(|index| NetStep { run: Arc::clone(&run), index }).collect();
-    NetDerivation { run, steps, loss_after, sections, after, lr }
+    NetDerivation { run, steps, loss_after, sections, after, form: Form::default() }
 }
 
 /// One pass at `params`, its every junction kept.

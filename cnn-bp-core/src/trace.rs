@@ -30,6 +30,10 @@ pub enum Name {
     Dy,
     /// `f′(z)`.
     Slope,
+    /// `f′(y)`: an activation's derivative at the output of an activation before it.
+    SlopeY,
+    /// `f′(x)`: an activation's derivative at a network's input.
+    SlopeX,
     /// `δ = ∂L/∂z`.
     Delta,
     /// `∂L/∂w`.

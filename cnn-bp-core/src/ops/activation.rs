@@ -9,11 +9,14 @@
 //! PyTorch's backward does: `σ′ = y·(1 − y)`, `tanh′ = 1 − y²`.
 
 use core::marker::PhantomData;
+use std::sync::Arc;
 
-use super::{At, Op, Tensor, gradient_of};
+use super::{At, Op, Tensor, gradient_of, slope_of};
 use crate::layer::{Activation, Scale, SlopeCase};
+use crate::render::doc::{Rich, activation, describe_activation};
+use crate::render::{LayerDoc, NetDoc};
 use crate::scalar::{Float, Scalar};
-use crate::trace::{Expr, Name, Operand, Recorder, Term};
+use crate::trace::{Expr, Name, Operand, Recorder, Section, Sym, Term};
 
 /// A function applied to every entry of a tensor.
 pub trait Elementwise<S: Scalar>: Copy {
@@ -128,12 +131,20 @@ impl<S: Float> Elementwise<S> for Tanh {
 }
 
 /// An activation layer: `A` applied to every entry of a tensor `T`.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Activate<A, T> {
     /// The function.
     pub f: A,
     tensor: PhantomData<fn() -> T>,
 }
+
+impl<A: Clone, T> Clone for Activate<A, T> {
+    fn clone(&self) -> Self {
+        Self::new(self.f.clone())
+    }
+}
+
+impl<A: Copy, T> Copy for Activate<A, T> {}
 
 impl<A, T> Activate<A, T> {
     /// The layer of `f`.
@@ -142,12 +153,16 @@ impl<A, T> Activate<A, T> {
     }
 }
 
-impl<S: Scalar, A: Elementwise<S>, T: Tensor<S>> Op<S> for Activate<A, T> {
+impl<S: Scalar, A: Elementwise<S> + Send + Sync + 'static, T: Tensor<S>> Op<S> for Activate<A, T> {
     type In = T;
     type Out = T;
 
     fn output_name(&self) -> Name {
         Name::Y
+    }
+
+    fn describe(&self, out: &mut Vec<Arc<dyn LayerDoc<S>>>) {
+        out.push(Arc::new(*self));
     }
 
     fn forward<R: Recorder<S>>(&self, at: At, _: &[S], x: &T, y: &mut T, _: &mut [S], rec: &mut R) {
@@ -185,7 +200,7 @@ impl<S: Scalar, A: Elementwise<S>, T: Tensor<S>> Op<S> for Activate<A, T> {
             let zo = Operand::new(at.input_sym::<S, T>(k), z);
             let yo = Operand::new(T::sym(Name::Y, at.layer, k), y);
             // `f′(z⁽ˡ⁾[…])`: named after its argument, the layer before's output.
-            let slope_sym = T::sym(Name::Slope, at.input_layer, k);
+            let slope_sym = T::sym(slope_of(at.input), at.input_layer, k);
             rec.equation(slope_sym, Expr::Slope { f, z: zo, y: yo, case }, slope);
             *dx = d * slope;
             rec.term(Term::Product(
@@ -193,6 +208,91 @@ impl<S: Scalar, A: Elementwise<S>, T: Tensor<S>> Op<S> for Activate<A, T> {
                 Operand::new(slope_sym, slope),
             ));
             rec.sum(T::sym(dx_name, at.input_layer, k), Scale::ONE, *dx);
+        }
+    }
+}
+
+impl<S: Scalar, A: Elementwise<S> + Send + Sync, T: Tensor<S>> LayerDoc<S> for Activate<A, T> {
+    fn kind(&self) -> &'static str {
+        self.f.activation().name()
+    }
+
+    fn describe(&self) -> Rich {
+        describe_activation(self.f.activation())
+    }
+
+    fn output_shape(&self) -> Vec<usize> {
+        T::shape()
+    }
+
+    fn output_name(&self) -> Name {
+        Name::Y
+    }
+
+    fn size(&self, _: &NetDoc<S>, _: At) -> Rich {
+        let shape: Vec<String> = T::shape().iter().map(ToString::to_string).collect();
+        Rich::text("the shape of its input, ").m(shape.join("×"))
+    }
+
+    fn forward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>) {
+        let f = self.f.activation();
+        let (y, z) = (doc.tensor(Name::Y, at.layer), doc.tensor(at.input, at.input_layer));
+        let formula = match f {
+            Activation::LeakyRelu { slope } => {
+                format!("{y} = {z} where {z} > 0, {slope}·{z} elsewhere")
+            }
+            _ => format!("{y} = {}", activation(f, &z)),
+        };
+        doc.stage(Rich::text(format!("Layer {}, forward: ", at.layer)).m(formula));
+        doc.entries_of(section, Name::Y, at.layer);
+    }
+
+    fn backward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>, _: bool) {
+        let dx_name = gradient_of(at.input);
+        let keep_dx = |s: Sym| s.name == dx_name && usize::from(s.layer) == at.input_layer;
+        if section.select(keep_dx).next().is_none() {
+            return;
+        }
+        let (dy, z) = (doc.tensor(Name::Dy, at.layer), doc.tensor(at.input, at.input_layer));
+        let dx = doc.tensor(dx_name, at.input_layer);
+        let slope = doc.tensor(slope_of(at.input), at.input_layer);
+        doc.stage(
+            Rich::text(format!("Layer {}, backward: ", at.layer))
+                .m(format!("{dx} = ∂L/∂{z} = {dy} ⊙ {slope}")),
+        );
+        let keep_slope =
+            |s: Sym| s.name == slope_of(at.input) && usize::from(s.layer) == at.input_layer;
+        doc.entries(section, keep_slope);
+        // Where a ReLU is off, nothing goes back.
+        if matches!(self.f.activation(), Activation::Relu { .. }) {
+            let dead: Vec<Sym> = section
+                .equations
+                .iter()
+                .filter_map(|eq| match &eq.expr {
+                    Expr::Slope { z, case: SlopeCase::Negative, .. } if keep_slope(eq.lhs) => {
+                        Some(z.sym)
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !dead.is_empty() {
+                let names: Vec<String> =
+                    dead.iter().map(|s| crate::render::doc::name(*s)).collect();
+                let one = dead.len() == 1;
+                doc.note(
+                    Rich::math(format!("{} < 0", names.join(", ")))
+                        .t(format!(": the ReLU of layer {} is off there and ", at.layer))
+                        .m("f′ = 0")
+                        .t(format!(
+                            " blocks the gradient; {} nothing back.",
+                            if one { "that entry sends" } else { "those entries send" }
+                        )),
+                );
+            }
+        }
+        doc.entries(section, keep_dx);
+        if NetDoc::<S>::all_zero(section, keep_dx) {
+            doc.nothing_flows_back(&dx, at);
         }
     }
 }

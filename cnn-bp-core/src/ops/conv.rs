@@ -24,13 +24,18 @@
 // Index loops on purpose: the indices are what the recorded equations name.
 #![allow(clippy::needless_range_loop)]
 
+use core::fmt::Write as _;
 use core::marker::PhantomData;
 use core::ops::Range;
 
+use std::sync::Arc;
+
 use super::{At, Named, Op, Tensor, filters, filters_mut, gradient_of, map_sym};
 use crate::layer::Scale;
+use crate::render::doc::Rich;
+use crate::render::{LayerDoc, NetDoc};
 use crate::scalar::Scalar;
-use crate::trace::{Name, Operand, Recorder, Sym, Term};
+use crate::trace::{Name, Operand, Recorder, Section, Sym, Term};
 
 /// Stride, zero padding and dilation as types, so that a network's loops know them at compile
 /// time: `Geometry<SH, SW, PH, PW, DH, DW>`.
@@ -45,7 +50,7 @@ pub struct Geometry<
 >;
 
 /// How a window slides: what [`Geometry`] says.
-pub trait Stencil {
+pub trait Stencil: 'static {
     /// Rows and columns moved per output entry, each at least 1.
     const STRIDE: (usize, usize);
     /// Zero rows above and below, zero columns left and right.
@@ -70,7 +75,7 @@ impl<
 }
 
 /// Whether a filter is used as given or rotated by 180° first.
-pub trait Orientation {
+pub trait Orientation: 'static {
     /// Rotated (a true convolution).
     const FLIP: bool;
 }
@@ -93,7 +98,7 @@ impl Orientation for Convolve {
 
 /// A convolution of a `C×H×W` map with `F` filters of `KH×KW`, giving `F×OH×OW`, with the
 /// stride, padding and dilation of `G` and the orientation of `K`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Conv<
     const C: usize,
     const H: usize,
@@ -108,7 +113,40 @@ pub struct Conv<
 > {
     /// Whether it has a bias term, one per filter.
     pub bias: bool,
-    shape: PhantomData<(G, K)>,
+    shape: PhantomData<fn() -> (G, K)>,
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    G,
+    K,
+> Clone for Conv<C, H, W, F, KH, KW, OH, OW, G, K>
+{
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    G,
+    K,
+> Copy for Conv<C, H, W, F, KH, KW, OH, OW, G, K>
+{
 }
 
 impl<
@@ -298,6 +336,10 @@ impl<
         }
     }
 
+    fn describe(&self, out: &mut Vec<Arc<dyn LayerDoc<S>>>) {
+        out.push(Arc::new(*self));
+    }
+
     fn param_sym(&self, layer: usize, k: usize) -> Sym {
         if k < Self::WEIGHTS {
             let (f, rest) = (k / (C * KH * KW), k % (C * KH * KW));
@@ -444,5 +486,406 @@ impl<
                 }
             }
         }
+    }
+}
+
+/// `p·s + i·d − pad`, as a formula in the output's letter and the kernel's: `p + i`,
+/// `2p + i − 1`, `p + 2i`.
+fn position(out: char, kernel: &str, stride: usize, dilation: usize, pad: usize) -> String {
+    let mut text = if stride == 1 { out.to_string() } else { format!("{stride}{out}") };
+    text.push_str(" + ");
+    if dilation != 1 {
+        text.push_str(&dilation.to_string());
+    }
+    text.push_str(kernel);
+    if pad > 0 {
+        let _ = write!(text, " − {pad}");
+    }
+    text
+}
+
+/// `n`, or `(rows, columns)`.
+fn pair((a, b): (usize, usize)) -> String {
+    if a == b { a.to_string() } else { format!("({a}, {b})") }
+}
+
+/// One axis of the output size: `OH = (3 + 2·0 − 1·(2 − 1) − 1)/1 + 1 = 2`, with `⌊ ⌋` where
+/// the floor matters.
+fn size_line(
+    label: &str,
+    (n, pad, dilation, k, stride, out): (usize, usize, usize, usize, usize, usize),
+) -> String {
+    let span = n + 2 * pad - dilation * (k - 1) - 1;
+    let formula = format!("({n} + 2·{pad} − {dilation}·({k} − 1) − 1)/{stride}");
+    if span.is_multiple_of(stride) {
+        format!("{label} = {formula} + 1 = {out}")
+    } else {
+        format!("{label} = ⌊{formula}⌋ + 1 = ⌊{span}/{stride}⌋ + 1 = {out}")
+    }
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    G: Stencil,
+    K: Orientation,
+> Conv<C, H, W, F, KH, KW, OH, OW, G, K>
+{
+    /// `x ⋆ w⁽ᵏ⁾ + b⁽ᵏ⁾` (`∗` for a true convolution), for an input called `x`.
+    fn forward_formula<S: Scalar>(self, doc: &NetDoc<S>, at: At) -> String {
+        let op = if K::FLIP { "∗" } else { "⋆" };
+        let bias =
+            if self.bias { format!(" + {}", doc.tensor(Name::B, at.layer)) } else { String::new() };
+        format!(
+            "{} {op} {}{bias}",
+            doc.tensor(at.input, at.input_layer),
+            doc.tensor(Name::W, at.layer)
+        )
+    }
+
+    /// The index letters of a map of `channels` and of a weight: `f,p,q` or `p,q`, and
+    /// `f,c,i,j` or fewer.
+    fn letters(channels: usize, index: &str) -> String {
+        if channels == 1 {
+            index.to_owned()
+        } else {
+            format!("{},{index}", if index.starts_with('p') { 'f' } else { 'c' })
+        }
+    }
+
+    fn weight_letters() -> &'static str {
+        match (F, C) {
+            (1, 1) => "i,j",
+            (1, _) => "c,i,j",
+            (_, 1) => "f,i,j",
+            _ => "f,c,i,j",
+        }
+    }
+
+    /// The weight's index in a forward sum over `(i,j)`: `f,c,i,j`, or for a true
+    /// convolution, which meets the input with the rotated filter, `f, c, 1 − i, 1 − j`.
+    fn weight_index() -> String {
+        if K::FLIP {
+            Self::weight_letters()
+                .replacen("i,j", &format!("{} − i,{} − j", KH - 1, KW - 1), 1)
+                .replace(',', ", ")
+        } else {
+            Self::weight_letters().to_owned()
+        }
+    }
+
+    /// The backward pass's `∂L/∂x`, when it was computed.
+    fn input_grad_doc<S: Scalar>(doc: &mut NetDoc<S>, at: At, section: &Section<S>, first: bool) {
+        let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
+        let (x, w, delta) = (
+            doc.tensor(at.input, at.input_layer),
+            doc.tensor(Name::W, at.layer),
+            doc.tensor(Name::Delta, at.layer),
+        );
+        let dx_name = gradient_of(at.input);
+        let input_grad = |s: Sym| s.name == dx_name && usize::from(s.layer) == at.input_layer;
+        if section.select(input_grad).next().is_none() {
+            return;
+        }
+        let dx = doc.tensor(dx_name, at.input_layer);
+        let dx_text = if dx_name == Name::Dx || dx_name == Name::Dy {
+            dx.clone()
+        } else {
+            format!("∂L/∂{x}")
+        };
+        let over = if F == 1 { String::new() } else { "Σ_f ".to_owned() };
+        let filter = if K::FLIP { w.clone() } else { format!("rot180({w})") };
+        doc.stage(
+            Rich::text(format!("Layer {}, input gradient: ", at.layer))
+                .m(format!("{dx_text} = {over}full({delta}) ⋆ {filter}"))
+                .t(if K::FLIP {
+                    ", the full correlation of "
+                } else {
+                    ", the full convolution of "
+                })
+                .m(delta.clone())
+                .t(if K::FLIP {
+                    " with the filter as given (the forward pass rotated it)"
+                } else {
+                    " with the filter rotated by 180°"
+                }),
+        );
+        if first {
+            doc.para(Self::full_convolution(&delta));
+        }
+        let weight = Self::weight_index();
+        let (r, s) = (position('p', "i", sh, dh, ph), position('q', "j", sw, dw, pw));
+        let letters = if C == 1 { "r,s" } else { "c,r,s" };
+        let filters = if F == 1 { "" } else { "filters f, " };
+        doc.para(
+            Rich::math(format!(
+                "{} = Σ {}·{}",
+                doc.indexed(dx_name, at.input_layer, letters),
+                doc.indexed(Name::Delta, at.layer, &Self::letters(F, "p,q")),
+                doc.indexed(Name::W, at.layer, &weight),
+            ))
+            .t(format!(", over the {filters}outputs "))
+            .m("(p,q)")
+            .t(" and filter entries ")
+            .m("(i,j)")
+            .t(" with ")
+            .m(format!("{r} = r"))
+            .t(" and ")
+            .m(format!("{s} = s"))
+            .t(": the terms whose window put that input entry under that filter entry"),
+        );
+        doc.entries(section, input_grad);
+        if NetDoc::<S>::all_zero(section, input_grad) {
+            doc.nothing_flows_back(&dx_text, at);
+        }
+    }
+
+    /// How the full convolution that gives `∂L/∂x` is built, said once: δ padded (and spread
+    /// by the stride), the filter rotated (and spread by the dilation), the padding cropped.
+    fn full_convolution(delta: &str) -> Rich {
+        let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
+        let (rh, rw) = (dh * (KH - 1), dw * (KW - 1));
+        let mut how = Rich::text("(");
+        if (sh, sw) != (1, 1) {
+            how = how.t(format!("stride {}: ", pair(G::STRIDE))).m(delta.to_owned()).t(format!(
+                " is first spread out, {} put between its neighbouring entries; ",
+                if (sh, sw) == (2, 2) {
+                    "a zero".to_owned()
+                } else {
+                    format!("{} zeros", pair((sh - 1, sw - 1)))
+                }
+            ));
+        }
+        if (dh, dw) != (1, 1) {
+            how = how.t(format!(
+                "dilation {}: the filter's entries stand {} apart; ",
+                pair(G::DILATION),
+                pair(G::DILATION)
+            ));
+        }
+        how = how
+            .t("full: ")
+            .m(delta.to_owned())
+            .t(format!(" is padded with {} of zeros all round, so that the filter reaches every input entry it touched", pair_rows(rh, rw)));
+        if (ph, pw) != (0, 0) {
+            how = how.t(format!(
+                "; padding {}: the {} of the result that lie on the padding are cropped",
+                pair(G::PADDING),
+                pair_rows(ph, pw)
+            ));
+        }
+        let remainder = |n: usize, k: usize, pad: usize, dil: usize, s: usize, o: usize| {
+            n + 2 * pad - (dil * (k - 1) + 1) - s * (o - 1)
+        };
+        // The rows (columns) at the end that no window reached, less those on the padding.
+        let lost_h = remainder(H, KH, ph, dh, sh, OH).saturating_sub(ph);
+        let lost_w = remainder(W, KW, pw, dw, sw, OW).saturating_sub(pw);
+        if (lost_h, lost_w) != (0, 0) {
+            how = how.t(format!(
+                "; the input's last {} and last {}, which no window reached, get 0",
+                plural(lost_h, "row", "rows"),
+                plural(lost_w, "column", "columns")
+            ));
+        }
+        how.t(")")
+    }
+}
+
+/// `1 row`, `0 rows`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { format!("{n} {one}") } else { format!("{n} {many}") }
+}
+
+/// `1 row and 2 columns`.
+fn pair_rows(rows: usize, cols: usize) -> String {
+    format!("{} and {}", plural(rows, "row", "rows"), plural(cols, "column", "columns"))
+}
+
+impl<
+    S: Scalar,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    G: Stencil,
+    K: Orientation,
+> LayerDoc<S> for Conv<C, H, W, F, KH, KW, OH, OW, G, K>
+{
+    fn kind(&self) -> &'static str {
+        "conv"
+    }
+
+    fn describe(&self) -> Rich {
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+        };
+        let orientation = if K::FLIP {
+            Rich::default().c("convolution").t(" (each filter rotated by 180° before it slides)")
+        } else {
+            Rich::default()
+                .c("correlation")
+                .t(" (the filters slide as given, as PyTorch's ")
+                .c("conv2d")
+                .t(")")
+        };
+        Rich::default()
+            .c("conv")
+            .t(format!(
+                ", {} of {KH}×{KW} on {}, stride {}, padding {}, dilation {}, {}, ",
+                plural(F, "filter", "filters"),
+                plural(C, "channel", "channels"),
+                pair(G::STRIDE),
+                pair(G::PADDING),
+                pair(G::DILATION),
+                if self.bias { "with a bias per filter" } else { "no bias" },
+            ))
+            .and(orientation)
+    }
+
+    fn chain_label(&self) -> String {
+        let mut label = format!("conv {KH}×{KW}");
+        if G::STRIDE != (1, 1) {
+            let _ = write!(label, ", stride {}", pair(G::STRIDE));
+        }
+        if G::PADDING != (0, 0) {
+            let _ = write!(label, ", padding {}", pair(G::PADDING));
+        }
+        if G::DILATION != (1, 1) {
+            let _ = write!(label, ", dilation {}", pair(G::DILATION));
+        }
+        label
+    }
+
+    fn output_shape(&self) -> Vec<usize> {
+        vec![F, OH, OW]
+    }
+
+    fn output_name(&self) -> Name {
+        Name::Z
+    }
+
+    fn params_len(&self) -> usize {
+        Self::WEIGHTS + if self.bias { F } else { 0 }
+    }
+
+    fn param_sym(&self, layer: usize, k: usize) -> Sym {
+        Op::<S>::param_sym(self, layer, k)
+    }
+
+    fn size(&self, _: &NetDoc<S>, _: At) -> Rich {
+        let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
+        Rich::math(format!(
+            "{}, {}: {F}×{OH}×{OW}",
+            size_line("OH", (H, ph, dh, KH, sh, OH)),
+            size_line("OW", (W, pw, dw, KW, sw, OW)),
+        ))
+    }
+
+    fn forward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>) {
+        let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
+        let z = doc.tensor(Name::Z, at.layer);
+        doc.stage(
+            Rich::text(format!("Layer {}, forward: ", at.layer))
+                .m(format!("{z} = {}", self.forward_formula(doc, at))),
+        );
+        let weight = Self::weight_index();
+        let rows = position('p', "i", sh, dh, ph);
+        let cols = position('q', "j", sw, dw, pw);
+        let input = doc.indexed(
+            at.input,
+            at.input_layer,
+            &if C == 1 { format!("{rows}, {cols}") } else { format!("c, {rows}, {cols}") },
+        );
+        let channels = if C == 1 { "" } else { "Σ_c " };
+        let bias = if self.bias {
+            format!(" + {}", doc.indexed(Name::B, at.layer, if F == 1 { "" } else { "f" }))
+        } else {
+            String::new()
+        };
+        let mut line = Rich::math(format!(
+            "{} = {channels}Σ_i Σ_j {input}·{}{bias}",
+            doc.indexed(Name::Z, at.layer, &Self::letters(F, "p,q")),
+            doc.indexed(Name::W, at.layer, &weight),
+        ))
+        .t(if C == 1 {
+            ", over all filter entries "
+        } else {
+            ", over all channels and filter entries "
+        })
+        .m("(i,j)");
+        if G::PADDING != (0, 0) {
+            line = line.t(" (terms on zero padding are 0 and left out)");
+        }
+        doc.para(line);
+        doc.entries_of(section, Name::Z, at.layer);
+    }
+
+    fn backward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>, first: bool) {
+        let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
+        let (x, w, delta) = (
+            doc.tensor(at.input, at.input_layer),
+            doc.tensor(Name::W, at.layer),
+            doc.tensor(Name::Delta, at.layer),
+        );
+        // ∂L/∂W.
+        let rotated =
+            if K::FLIP { format!("rot180({x} ⋆ {delta})") } else { format!("{x} ⋆ {delta}") };
+        let then = if K::FLIP { ", then rotated by 180°" } else { "" };
+        doc.stage(
+            Rich::text(format!("Layer {}, filter gradient: ", at.layer))
+                .m(format!("∂L/∂{w} = {rotated}"))
+                .t(", the layer's input correlated with ")
+                .m(delta.clone())
+                .t(then),
+        );
+        // A true convolution's weight w[i,j] meets the input where the rotated filter's entry
+        // (KH − 1 − i, KW − 1 − j) does.
+        let (i, j) = if K::FLIP {
+            (format!("({} − i)", KH - 1), format!("({} − j)", KW - 1))
+        } else {
+            ("i".to_owned(), "j".to_owned())
+        };
+        let rows = position('p', &i, sh, dh, ph);
+        let cols = position('q', &j, sw, dw, pw);
+        let input = doc.indexed(
+            at.input,
+            at.input_layer,
+            &if C == 1 { format!("{rows}, {cols}") } else { format!("c, {rows}, {cols}") },
+        );
+        doc.para(
+            Rich::math(format!(
+                "∂L/∂{} = Σ_p Σ_q {}·{input}",
+                doc.indexed(Name::W, at.layer, Self::weight_letters()),
+                doc.indexed(Name::Delta, at.layer, &Self::letters(F, "p,q")),
+            ))
+            .t(", over all outputs ")
+            .m("(p,q)"),
+        );
+        doc.entries_of(section, Name::GradW, at.layer);
+        // ∂L/∂b.
+        if self.bias {
+            let b = doc.indexed(Name::B, at.layer, if F == 1 { "" } else { "f" });
+            doc.stage(Rich::text(format!("Layer {}, bias gradient: ", at.layer)).m(format!(
+                "∂L/∂{b} = Σ_p Σ_q {}",
+                doc.indexed(Name::Delta, at.layer, &Self::letters(F, "p,q"))
+            )));
+            if first {
+                doc.para(Rich::text(
+                    "(a sum over the positions, not a mean: the bias is added at every one)",
+                ));
+            }
+            doc.entries_of(section, Name::GradB, at.layer);
+        }
+        Self::input_grad_doc(doc, at, section, first);
     }
 }

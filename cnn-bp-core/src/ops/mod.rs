@@ -33,6 +33,9 @@ mod conv;
 pub use activation::{Activate, Elementwise, LeakyRelu, Relu, Sigmoid, Tanh};
 pub use conv::{Conv, Convolve, Correlate, Geometry, Orientation, Stencil};
 
+use std::sync::Arc;
+
+use crate::render::LayerDoc;
 use crate::scalar::Scalar;
 use crate::trace::{Name, Recorder, Sym};
 
@@ -183,6 +186,16 @@ pub const fn gradient_of(name: Name) -> Name {
     }
 }
 
+/// What an activation's derivative at `name` is called: `f′(z)`, `f′(y)`, `f′(x)`.
+#[must_use]
+pub const fn slope_of(name: Name) -> Name {
+    match name {
+        Name::Z => Name::Slope,
+        Name::Y => Name::SlopeY,
+        _ => Name::SlopeX,
+    }
+}
+
 /// A named parameter as PyTorch names it: `("2.weight", [F, C, KH, KW], values)`.
 pub type Named<S> = (String, Vec<usize>, Vec<S>);
 
@@ -253,6 +266,11 @@ pub trait Op<S: Scalar> {
         let _ = k;
         Sym::new(Name::W, layer, &[])
     }
+
+    /// How each of its layers is written in a derivation, in order. Not public API: every op
+    /// of this crate implements it in its own file.
+    #[doc(hidden)]
+    fn describe(&self, out: &mut Vec<Arc<dyn LayerDoc<S>>>);
 
     /// The value and the gradient of every layer's output, and the gradient of every layer's
     /// input, from a forward and a backward pass's buffers, in order of layer: what a step's
@@ -333,6 +351,11 @@ impl<S: Scalar, A: Op<S>, B: Op<S, In = A::Out>> Op<S> for Chain<A, B> {
         } else {
             self.1.param_sym(layer + A::LAYERS, k - first)
         }
+    }
+
+    fn describe(&self, out: &mut Vec<Arc<dyn LayerDoc<S>>>) {
+        self.0.describe(out);
+        self.1.describe(out);
     }
 
     fn junctions<'a>(&self, workspace: &'a [S], out: &mut Vec<(Vec<usize>, &'a [S], &'a [S])>) {

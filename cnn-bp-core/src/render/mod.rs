@@ -5,7 +5,7 @@
 //! they print is a value stored in the trace, and every matrix is assembled from the
 //! equations that computed its entries.
 
-mod doc;
+pub(crate) mod doc;
 mod exact;
 mod math;
 mod pages;
@@ -13,10 +13,12 @@ mod text;
 mod verify;
 
 pub use doc::Form;
+pub(crate) use doc::network::NetView;
+pub use doc::network::{LayerDoc, NetDoc};
 pub use verify::{Mismatch, Verified, VerifyError};
 
 use crate::scalar::Scalar;
-use crate::trace::Trace;
+use crate::trace::{Section, Trace};
 
 /// The plain-text derivation.
 pub(crate) fn text<S: Scalar>(trace: &Trace<S>, form: Form) -> String {
@@ -36,4 +38,26 @@ pub(crate) fn markdown<S: Scalar>(trace: &Trace<S>, form: Form) -> String {
 /// Every printed equation, re-evaluated from its printed operands.
 pub(crate) fn verify<S: Scalar>(trace: &Trace<S>) -> Result<Verified, VerifyError> {
     verify::verify(trace)
+}
+
+/// A network's plain-text derivation.
+pub(crate) fn net_text<S: Scalar>(view: &NetView<S>, form: Form) -> String {
+    text::text(&doc::network::document(view, form))
+}
+
+/// A network's derivation in LaTeX.
+pub(crate) fn net_latex<S: Scalar>(view: &NetView<S>, form: Form) -> String {
+    pages::page(&doc::network::document(view, form), pages::Dialect::Latex)
+}
+
+/// A network's derivation in Markdown.
+pub(crate) fn net_markdown<S: Scalar>(view: &NetView<S>, form: Form) -> String {
+    pages::page(&doc::network::document(view, form), pages::Dialect::Markdown)
+}
+
+/// Every equation of the sections, each with its place, re-evaluated.
+pub(crate) fn verify_sections<'a, S: Scalar + 'a>(
+    places: impl IntoIterator<Item = (String, &'a Section<S>)>,
+) -> Result<Verified, VerifyError> {
+    verify::verify_sections(places)
 }

@@ -81,6 +81,13 @@ pub(crate) fn verify<S: Scalar>(trace: &Trace<S>) -> Result<Verified, VerifyErro
     for (k, m) in trace.mistakes.iter().enumerate() {
         places.push((format!("mistake {}", k + 1), &m.section));
     }
+    verify_sections(places)
+}
+
+/// Re-evaluates every equation of the sections, each named by its place.
+pub(crate) fn verify_sections<'a, S: Scalar + 'a>(
+    places: impl IntoIterator<Item = (String, &'a Section<S>)>,
+) -> Result<Verified, VerifyError> {
     let mut mismatches = Vec::new();
     let mut equations = 0;
     for (place, section) in places {

@@ -114,13 +114,29 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
     let numbers = Style::Numbers(digits);
     match &eq.expr {
         Expr::Sum { scale, terms } => {
+            // A gradient flowing back to a layer's input: a sum of `δ·w` over the windows
+            // that covered the entry.
+            let flows_back = matches!(eq.lhs.name, Name::Dx | Name::Dy | Name::Delta)
+                && terms.iter().all(|t| matches!(t, Term::Product(_, w) if w.sym.name == Name::W));
             if terms.is_empty() {
                 out.chain.push("0".to_owned());
                 out.result = None;
-                out.reason = Some(Rich::text("the window lies entirely on zero padding"));
+                out.reason = Some(Rich::text(if flows_back {
+                    "no window of the layer after it covers this entry"
+                } else {
+                    "the window lies entirely on zero padding"
+                }));
                 return out;
             }
-            let named = matches!(eq.lhs.name, Name::Z | Name::GradW | Name::GradB);
+            let named = flows_back || matches!(eq.lhs.name, Name::Z | Name::GradW | Name::GradB);
+            // An upstream gradient taken as given: `δ[0,0] = g[0,0] = 1`.
+            if let [Term::Single(g)] = terms.as_slice()
+                && g.sym.name == Name::Upstream
+                && scale.is_one()
+            {
+                out.chain.push(name(g.sym));
+                return out;
+            }
             if named && form == Form::Numeric {
                 out.named = Some(sum(*scale, terms, Style::Names));
             }
@@ -138,14 +154,19 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
         Expr::Slope { f, z, y, case } => {
             if *case == SlopeCase::Smooth {
                 match f {
+                    // A network names the layer's output; a single layer has one `y`.
                     Activation::Sigmoid => {
-                        out.chain.push("y·(1 − y)".to_owned());
+                        let y_name =
+                            if eq.lhs.shows_layer() { name(y.sym) } else { "y".to_owned() };
+                        out.chain.push(format!("{y_name}·(1 − {y_name})"));
                         let (factor, signed) =
                             (factor_at(y.value, digits), signed_at(y.value, digits));
                         out.chain.push(format!("{factor}·(1 − {signed})"));
                     }
                     Activation::Tanh => {
-                        out.chain.push("1 − y²".to_owned());
+                        let y_name =
+                            if eq.lhs.shows_layer() { name(y.sym) } else { "y".to_owned() };
+                        out.chain.push(format!("1 − {y_name}²"));
                         out.chain.push(format!("1 − {}²", factor_at(y.value, digits)));
                     }
                     _ => {}
@@ -188,7 +209,7 @@ pub(super) fn symbolic_equation<S: Scalar>(eq: &Equation<S>) -> Eq {
 }
 
 /// `max(0, a)`, `σ(a)` … for an argument written `a`.
-pub(super) fn activation(f: Activation, a: &str) -> String {
+pub(crate) fn activation(f: Activation, a: &str) -> String {
     match f {
         Activation::Relu { .. } => format!("max(0, {a})"),
         Activation::Linear => a.to_owned(),

@@ -12,13 +12,15 @@ use std::borrow::Cow;
 
 mod equations;
 mod names;
+pub(crate) mod network;
 mod numbers;
 mod optional;
 mod single;
 
-pub(crate) use equations::equation;
+pub(crate) use equations::{activation, equation};
 pub(crate) use names::name;
 pub(crate) use numbers::{num_at, val};
+pub(crate) use single::describe_activation;
 
 use crate::scalar::Scalar;
 use crate::trace::{Expr, Section, Sym, Trace};
@@ -49,7 +51,8 @@ pub(crate) enum Piece {
 
 /// Running text: words, formulas and code names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Rich(pub(crate) Vec<Piece>);
+/// (Public only because ops' [`LayerDoc`](network::LayerDoc) impls write it; not nameable outside.)
+pub struct Rich(pub(crate) Vec<Piece>);
 
 impl Rich {
     pub(crate) fn t(mut self, text: impl Into<Cow<'static, str>>) -> Self {
@@ -73,11 +76,11 @@ impl Rich {
         self
     }
 
-    fn text(text: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn text(text: impl Into<Cow<'static, str>>) -> Self {
         Self::default().t(text)
     }
 
-    fn math(math: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn math(math: impl Into<Cow<'static, str>>) -> Self {
         Self::default().m(math)
     }
 

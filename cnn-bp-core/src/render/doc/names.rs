@@ -19,6 +19,8 @@ pub(super) fn write_name(out: &mut String, sym: Sym) {
         Name::Y => "y",
         Name::Dy => "∂L/∂y",
         Name::Slope => "f′(z",
+        Name::SlopeY => "f′(y",
+        Name::SlopeX => "f′(x",
         Name::Delta => "δ",
         Name::GradW => "∂L/∂w",
         Name::GradB => "∂L/∂b",
@@ -42,7 +44,7 @@ pub(super) fn write_name(out: &mut String, sym: Sym) {
     if sym.indices().next().is_some() {
         out.push(']');
     }
-    if sym.name == Name::Slope {
+    if matches!(sym.name, Name::Slope | Name::SlopeY | Name::SlopeX) {
         out.push(')');
     }
 }

@@ -87,7 +87,7 @@ pub(super) fn output_len(
     }
 }
 
-pub(super) fn describe_activation(f: Activation) -> Rich {
+pub(crate) fn describe_activation(f: Activation) -> Rich {
     match f {
         Activation::Relu { grad_at_zero } => Rich::default()
             .c("relu")

@@ -1,0 +1,607 @@
+//! The derivation of a network: Given (the input, every layer with its parameters, the target
+//! or the upstream gradient), every layer's output size, then for every step each layer's
+//! forward pass, the loss, each layer's backward pass in reverse and every update, and the
+//! result.
+//!
+//! What a layer's stages say is the op's own business: each op implements [`LayerDoc`] in its
+//! file (`ops/conv.rs`, `ops/activation.rs`), writing through a [`NetDoc`]. This file only
+//! lays the stages out in order and writes what belongs to no layer.
+
+use core::fmt::Write as _;
+use std::sync::Arc;
+
+use super::names::{name, scale_prefix, write_name};
+use super::numbers::{approx, compared, is_value, num};
+use super::single::loss_value;
+use super::{Block, Doc, Form, Rich};
+use crate::layer::Loss;
+use crate::network::Objective;
+use crate::ops::{At, gradient_of};
+use crate::scalar::Scalar;
+use crate::trace::{Expr, Name, Section, Sym};
+
+/// How a layer is written in a network's derivation: each op's file implements it.
+pub trait LayerDoc<S: Scalar>: Send + Sync {
+    /// Its name in headings: `conv`, `relu`.
+    fn kind(&self) -> &'static str;
+    /// What it is, for Given: `conv, 2 filters of 2×2 on 2 channels, …`.
+    fn describe(&self) -> Rich;
+    /// Its step in the chain of shapes: `conv 2×2`.
+    fn chain_label(&self) -> String {
+        self.kind().to_owned()
+    }
+    /// The shape of its output, as PyTorch writes it.
+    fn output_shape(&self) -> Vec<usize>;
+    /// What its output is called.
+    fn output_name(&self) -> Name;
+    /// How many parameters it trains.
+    fn params_len(&self) -> usize {
+        0
+    }
+    /// Its parameters' names, in order: `w[f,c,i,j]`, `b[f]` of its layer.
+    fn param_sym(&self, layer: usize, k: usize) -> Sym {
+        let _ = k;
+        Sym::new(Name::W, layer, &[])
+    }
+    /// How its output's size follows from its input's.
+    fn size(&self, doc: &NetDoc<S>, at: At) -> Rich;
+    /// Its forward pass.
+    fn forward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>);
+    /// Its backward pass; `first` on the first step written out (the place for explanations
+    /// said once).
+    fn backward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>, first: bool);
+}
+
+/// What a network's derivation is written from.
+pub(crate) struct NetView<'a, S> {
+    /// Every layer, in order.
+    pub(crate) layers: &'a [Arc<dyn LayerDoc<S>>],
+    /// The input, flat, and its shape.
+    pub(crate) input: &'a [S],
+    pub(crate) input_shape: &'a [usize],
+    /// The parameters, flat: the start and the final ones.
+    pub(crate) start: &'a [S],
+    pub(crate) last: &'a [S],
+    /// The target and loss, or the upstream gradient.
+    pub(crate) objective: &'a Objective<S>,
+    pub(crate) lr: Option<S>,
+    /// The steps asked for, and every step's loss (those taken).
+    pub(crate) steps: usize,
+    pub(crate) losses: &'a [S],
+    /// The steps written out, then the last forward pass.
+    pub(crate) sections: &'a [Section<S>],
+    pub(crate) after: &'a Section<S>,
+}
+
+/// The document being written, and what layers need to know to write their part.
+pub struct NetDoc<S> {
+    doc: Doc,
+    /// Whether names show their layer (a network of more than one layer).
+    layers: bool,
+    marker: core::marker::PhantomData<S>,
+}
+
+impl<S: Scalar> NetDoc<S> {
+    /// A quantity's name without indices, with its layer where names show it: `w⁽⁰⁾`, `x`.
+    pub(crate) fn tensor(&self, name_of: Name, layer: usize) -> String {
+        let mut out = String::new();
+        let sym = Sym::new(name_of, layer, &[]).showing_layer(self.layers);
+        write_name(&mut out, sym);
+        out
+    }
+
+    /// A quantity's name with index letters: `z⁽⁰⁾[f,p,q]`.
+    pub(crate) fn indexed(&self, name_of: Name, layer: usize, index: &str) -> String {
+        let mut out = self.tensor(name_of, layer);
+        if !index.is_empty() {
+            out.push('[');
+            out.push_str(index);
+            out.push(']');
+        }
+        out
+    }
+
+    /// A stage's heading.
+    pub(crate) fn stage(&mut self, heading: Rich) {
+        self.doc.stage(heading);
+    }
+
+    /// A line of prose or a general formula, at the depth of a stage's equations.
+    pub(crate) fn para(&mut self, line: Rich) {
+        self.doc.para(2, line);
+    }
+
+    /// A remark about particular entries.
+    pub(crate) fn note(&mut self, text: Rich) {
+        self.doc.note(2, text);
+    }
+
+    /// The equations whose left-hand side `keep` accepts, in order, then the matrices of
+    /// their values (one per channel or filter).
+    pub(crate) fn entries(&mut self, section: &Section<S>, keep: impl Fn(Sym) -> bool + Copy) {
+        let exact = self.doc.equations(section, keep);
+        let values: Vec<(Sym, S)> = section.select(keep).map(|eq| (eq.lhs, eq.value)).collect();
+        for block in matrices(2, &values, !exact) {
+            self.doc.push(block);
+        }
+    }
+
+    /// The equations of every entry of `name_of` of `layer`, then its matrices.
+    pub(crate) fn entries_of(&mut self, section: &Section<S>, name_of: Name, layer: usize) {
+        self.entries(section, |s| s.name == name_of && usize::from(s.layer) == layer);
+    }
+
+    /// Given values, as matrices labelled `label`.
+    pub(crate) fn given(&mut self, values: &[(Sym, S)]) {
+        for block in matrices(2, values, false) {
+            self.doc.push(block);
+        }
+    }
+
+    /// The note on a gradient of a layer's input that is 0 everywhere, called `dx`.
+    pub(crate) fn nothing_flows_back(&mut self, dx: &str, at: At) {
+        let before = if at.layer == 0 {
+            Rich::text(" everywhere: the network's input gets no gradient.")
+        } else {
+            Rich::text(format!(
+                " everywhere: no gradient reaches layer {} or any layer before it, so their parameters get zero gradients in this step.",
+                at.input_layer
+            ))
+        };
+        self.note(Rich::math(format!("{dx} = 0")).and(before));
+    }
+
+    /// Whether every equation `keep` accepts has the value 0.
+    pub(crate) fn all_zero(section: &Section<S>, keep: impl Fn(Sym) -> bool) -> bool {
+        let mut any = false;
+        for eq in section.select(keep) {
+            any = true;
+            if eq.value != S::ZERO {
+                return false;
+            }
+        }
+        any
+    }
+}
+
+/// The matrices of tensors' entries: one per leading index (a channel, a filter and
+/// channel), the last two indices its rows and columns; a vector is one row, a single value a
+/// line of its own. Consecutive entries of the same name and rank make one tensor. `approx`
+/// marks every matrix `≈`, as when its equations are approximate.
+fn matrices<S: Scalar>(depth: usize, entries: &[(Sym, S)], approx: bool) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut k = 0;
+    while k < entries.len() {
+        let first = entries[k].0;
+        let rank = first.indices().count();
+        let lead = rank.saturating_sub(2);
+        let key: Vec<usize> = first.indices().take(lead).collect();
+        let same = |s: Sym| {
+            s.name == first.name
+                && s.layer == first.layer
+                && s.indices().count() == rank
+                && s.indices().take(lead).eq(key.iter().copied())
+        };
+        let start = k;
+        k += 1;
+        while k < entries.len() && rank > 0 && same(entries[k].0) {
+            k += 1;
+        }
+        let group = &entries[start..k];
+        if rank == 0 {
+            let (text, rounded) = num(group[0].1);
+            let sign = if approx || rounded { '≈' } else { '=' };
+            let line = Rich::math(format!("{} {sign} {text}", name(first)));
+            blocks.push(Block::Para { depth, lines: vec![line] });
+            continue;
+        }
+        let at = |sym: Sym| -> (usize, usize) {
+            let at: Vec<usize> = sym.indices().skip(lead).collect();
+            if rank == 1 { (0, at[0]) } else { (at[0], at[1]) }
+        };
+        let (rows, cols) = group.iter().fold((0, 0), |(r, c), &(sym, _)| {
+            let (i, j) = at(sym);
+            (r.max(i + 1), c.max(j + 1))
+        });
+        let mut cells = vec![vec![String::new(); cols]; rows];
+        let mut rounded = approx;
+        for &(sym, value) in group {
+            let (r, c) = at(sym);
+            let (text, round) = num(value);
+            rounded |= round;
+            cells[r][c] = text;
+        }
+        // The label: the name, with the leading indices of this matrix.
+        let label =
+            Sym::new(first.name, usize::from(first.layer), &key).showing_layer(first.shows_layer());
+        let mut label_text = String::new();
+        write_name(&mut label_text, label);
+        blocks.push(Block::Matrix { depth, label: Rich::math(label_text), cells, approx: rounded });
+    }
+    blocks
+}
+
+/// The shape `2×3×3`.
+pub(crate) fn shape_text(shape: &[usize]) -> String {
+    shape.iter().map(ToString::to_string).collect::<Vec<_>>().join("×")
+}
+
+/// Where each layer stands: its layer, and what its input is called.
+fn places<S: Scalar>(layers: &[Arc<dyn LayerDoc<S>>]) -> Vec<At> {
+    let mut at = At::FIRST;
+    let mut out = Vec::with_capacity(layers.len());
+    for (k, layer) in layers.iter().enumerate() {
+        out.push(at);
+        at = At { layer: k + 1, input: layer.output_name(), input_layer: k };
+    }
+    out
+}
+
+/// The document of a network's training run.
+pub(crate) fn document<S: Scalar>(view: &NetView<S>, form: Form) -> Vec<Block> {
+    let show = view.layers.len() > 1;
+    let mut doc = NetDoc {
+        doc: Doc { blocks: Vec::new(), form },
+        layers: show,
+        marker: core::marker::PhantomData,
+    };
+    let at = places(view.layers);
+    doc.title(view);
+    doc.given_section(view, &at);
+    doc.sizes(view, &at);
+    let mut next = 0;
+    for (n, section) in view.sections.iter().enumerate() {
+        let k = section.step.unwrap_or(next);
+        if k > next {
+            doc.skipped(next, k);
+        }
+        doc.step(view, &at, k, section, n == 0);
+        next = k + 1;
+    }
+    doc.result(view, &at);
+    doc.doc.blocks
+}
+
+impl<S: Scalar> NetDoc<S> {
+    fn title(&mut self, view: &NetView<S>) {
+        let n = view.layers.len();
+        let layers = if n == 1 { "one layer".to_owned() } else { format!("{n} layers") };
+        let taken = view.losses.len();
+        let what = match view.lr {
+            None => "one pass of backpropagation, no update (no learning rate)".to_owned(),
+            Some(_) if taken == view.steps => {
+                format!("{taken} step{} of gradient descent", if taken == 1 { "" } else { "s" })
+            }
+            Some(_) => format!(
+                "{taken} of {} steps of gradient descent (then a value stopped being finite)",
+                view.steps
+            ),
+        };
+        self.doc.push(Block::Title(Rich::text(format!("Training a network of {layers}: {what}"))));
+    }
+
+    /// The network's output, as written in the loss: `z⁽²⁾`.
+    fn output<'v>(view: &'v NetView<S>) -> (Name, usize, &'v Arc<dyn LayerDoc<S>>) {
+        let last = view.layers.len() - 1;
+        (view.layers[last].output_name(), last, &view.layers[last])
+    }
+
+    fn given_section(&mut self, view: &NetView<S>, at: &[At]) {
+        self.doc.push(Block::Section(Rich::text("Given")));
+        let input = view.input_shape;
+        self.doc.para(1, Rich::math("x").t(" (input, ").m(shape_text(input)).t(")"));
+        let entries: Vec<(Sym, S)> =
+            view.input.iter().enumerate().map(|(k, &v)| (input_sym(input, k), v)).collect();
+        self.given(&entries);
+        let mut offset = 0;
+        for (layer, (l, &place)) in view.layers.iter().zip(at).enumerate() {
+            self.doc.para(1, Rich::text(format!("layer {layer}: ")).and(l.describe()));
+            let params = &view.start[offset..offset + l.params_len()];
+            let entries: Vec<(Sym, S)> = params
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| (l.param_sym(place.layer, k).showing_layer(self.layers), v))
+                .collect();
+            self.given(&entries);
+            offset += l.params_len();
+        }
+        let (out_name, out_layer, out) = Self::output(view);
+        let y = self.tensor(out_name, out_layer);
+        let shape = shape_text(&out.output_shape());
+        match view.objective {
+            Objective::Loss { loss, target } => {
+                self.doc.para(1, Rich::math("t").t(" (target, ").m(shape.clone()).t(")"));
+                let entries = objective_entries(&out.output_shape(), target, Name::T);
+                self.given(&entries);
+                self.lr_line(view);
+                let n = target.len();
+                self.doc.para(
+                    1,
+                    Rich::text("loss: ")
+                        .c(loss.name())
+                        .t(", ")
+                        .m(loss_text(*loss, n, &y))
+                        .t(", so ")
+                        .m(loss_grad_text(*loss, n, &y)),
+                );
+            }
+            Objective::GradOutput(g) => {
+                self.doc.para(
+                    1,
+                    Rich::math("g").t(" (upstream gradient of the output, ").m(shape).t(")"),
+                );
+                let entries = objective_entries(&out.output_shape(), g, Name::Upstream);
+                self.given(&entries);
+                self.lr_line(view);
+                self.doc.para(
+                    1,
+                    Rich::text("loss: ")
+                        .m(format!("L = Σ g ⊙ {y}"))
+                        .t(", whose gradient is the given ")
+                        .m(format!("∂L/∂{y} = g"))
+                        .t(" (as PyTorch's ")
+                        .c("out.backward(g)")
+                        .t(")"),
+                );
+            }
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    fn lr_line(&mut self, view: &NetView<S>) {
+        match view.lr {
+            Some(lr) => {
+                self.doc.para(1, Rich::math("η").t(" (learning rate) ").m(is_value(lr, true)));
+            }
+            None => self.doc.para(
+                1,
+                Rich::text("no learning rate: one pass, its gradients computed, nothing updated"),
+            ),
+        }
+    }
+
+    fn sizes(&mut self, view: &NetView<S>, at: &[At]) {
+        self.doc.push(Block::Section(
+            Rich::text("Output sizes: ")
+                .m("⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1"),
+        ));
+        for (layer, (l, &place)) in view.layers.iter().zip(at).enumerate() {
+            let line = l.size(self, place);
+            self.doc.para(1, Rich::text(format!("layer {layer} ({}): ", l.kind())).and(line));
+        }
+        let mut chain = format!("x {}", shape_text(view.input_shape));
+        for l in view.layers {
+            let _ = write!(chain, " → {} → {}", l.chain_label(), shape_text(&l.output_shape()));
+        }
+        self.doc.para(1, Rich::math(chain));
+    }
+
+    /// Steps `from` to `to − 1` (from 0), taken but not written out.
+    fn skipped(&mut self, from: usize, to: usize) {
+        self.doc.push(Block::Section(Rich::text(format!("Steps {} to {}", from + 1, to))));
+        self.doc.para(
+            1,
+            Rich::text(format!(
+                "Not written out: each of these {} steps repeats the computation above with the parameters the step before left. The summary at the end gives the loss of some of them.",
+                to - from
+            )),
+        );
+    }
+
+    fn step(&mut self, view: &NetView<S>, at: &[At], k: usize, section: &Section<S>, first: bool) {
+        self.doc.push(Block::Section(Rich::text(format!("Step {}", k + 1))));
+        for (l, &place) in view.layers.iter().zip(at) {
+            l.forward(self, place, section);
+        }
+        self.loss_stage(view, section, k);
+        let (out_name, out_layer, _) = Self::output(view);
+        let y = self.tensor(out_name, out_layer);
+        let dy = self.tensor(gradient_of(out_name), out_layer);
+        let gradient = match view.objective {
+            Objective::Loss { loss, target } => loss_grad_text(*loss, target.len(), &y),
+            _ => format!("∂L/∂{y} = g"),
+        };
+        let written = if gradient_of(out_name) == Name::Delta {
+            format!(", written {dy}")
+        } else {
+            String::new()
+        };
+        self.stage(Rich::text("Gradient of the loss: ").m(gradient).t(written));
+        if first && matches!(view.objective, Objective::Loss { .. }) {
+            let lines = vec![
+                Rich::text("Sign: this is output minus target. The \"error\" ")
+                    .m("e = t − y")
+                    .t(" is its negative. Descent"),
+                Rich::text("subtracts ")
+                    .m("η·∂L/∂W")
+                    .t(", built from ")
+                    .m("y − t")
+                    .t("; building it from ")
+                    .m("t − y")
+                    .t(" and still subtracting"),
+                Rich::text("moves ").m("W").t(" uphill and increases the loss."),
+            ];
+            self.doc.push(Block::Para { depth: 2, lines });
+        }
+        self.entries_of(section, gradient_of(out_name), out_layer);
+        for (l, &place) in view.layers.iter().zip(at).rev() {
+            l.backward(self, place, section, first);
+        }
+        if view.lr.is_some() {
+            self.update_stage(view, at, section);
+        }
+        self.not_finite_note(section, "training stops after this step");
+    }
+
+    /// The loss of step `k` (from 0; the number of steps taken for the final forward pass),
+    /// and a note if it rose with the update before it.
+    fn loss_stage(&mut self, view: &NetView<S>, section: &Section<S>, k: usize) {
+        let (out_name, out_layer, _) = Self::output(view);
+        let y = self.tensor(out_name, out_layer);
+        let formula = match view.objective {
+            Objective::Loss { loss, target } => loss_text(*loss, target.len(), &y),
+            _ => format!("L = Σ g ⊙ {y}"),
+        };
+        self.stage(Rich::text("Loss: ").m(formula));
+        self.doc.equations(section, |s| s == Sym::loss());
+        if k > 0 && view.lr.is_some() {
+            let before = view.losses.get(k - 1).copied();
+            self.doc.rise_note(before, loss_value(section), k);
+        }
+    }
+
+    fn update_stage(&mut self, view: &NetView<S>, at: &[At], section: &Section<S>) {
+        self.stage(Rich::text("Update: every parameter, ").m("p ← p − η·∂L/∂p"));
+        for (l, &place) in view.layers.iter().zip(at) {
+            if l.params_len() == 0 {
+                continue;
+            }
+            for which in [Name::W, Name::B] {
+                let keep = |s: Sym| s.name == which && usize::from(s.layer) == place.layer;
+                let updates = |s: Sym| keep(s);
+                if section.select(updates).any(|eq| matches!(eq.expr, Expr::Update { .. })) {
+                    self.entries(section, updates);
+                }
+            }
+        }
+    }
+
+    /// A note on the first value of a section that is not a finite number.
+    fn not_finite_note(&mut self, section: &Section<S>, then: &str) {
+        if let Some(eq) = section.equations.iter().find(|eq| !eq.value.is_finite()) {
+            let (text, _) = num(eq.value);
+            self.doc.note(
+                1,
+                Rich::math(format!("{} = {text}", name(eq.lhs)))
+                    .t(format!(" is the first value that is not a finite number; everything computed from it is meaningless, so {then}.")),
+            );
+        }
+    }
+
+    fn result(&mut self, view: &NetView<S>, at: &[At]) {
+        let taken = view.losses.len();
+        let heading = match view.lr {
+            None => "Result: the gradients of one pass; nothing was updated".to_owned(),
+            Some(_) => format!("Result after {taken} step{}", if taken == 1 { "" } else { "s" }),
+        };
+        self.doc.push(Block::Section(Rich::text(heading)));
+        if view.lr.is_none() {
+            return;
+        }
+        // Where the loss first went up, if the steps written out do not show it.
+        let rise = (1..taken).find(|&k| view.losses[k] > view.losses[k - 1]);
+        if let Some(k) = rise
+            && !view.sections.iter().any(|s| s.step == Some(k))
+        {
+            let (before, after) = compared(view.losses[k - 1], view.losses[k]);
+            self.doc.note(
+                1,
+                Rich::text(format!("the loss first rose at step {}, from ", k + 1))
+                    .m(before)
+                    .t(" to ")
+                    .m(after)
+                    .t(format!(", after step {k}'s update ("))
+                    .m("η")
+                    .t(" may be too large)."),
+            );
+        }
+        self.doc.para(1, Rich::text("A last forward pass, with the final parameters:"));
+        for (l, &place) in view.layers.iter().zip(at) {
+            l.forward(self, place, view.after);
+        }
+        self.loss_stage(view, view.after, taken);
+        self.not_finite_note(view.after, "the final loss is meaningless");
+        self.doc.para(1, Rich::text("final parameters:"));
+        let mut offset = 0;
+        for (l, &place) in view.layers.iter().zip(at) {
+            let params = &view.last[offset..offset + l.params_len()];
+            let entries: Vec<(Sym, S)> = params
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| (l.param_sym(place.layer, k).showing_layer(self.layers), v))
+                .collect();
+            self.given(&entries);
+            offset += l.params_len();
+        }
+        let before = view.sections.first().and_then(loss_value);
+        if let (Some(before), Some(after)) = (before, loss_value(view.after)) {
+            let trend = if !(before.is_finite() && after.is_finite()) {
+                "not finite"
+            } else if after < before {
+                "decreased"
+            } else if after > before {
+                "increased"
+            } else {
+                "unchanged"
+            };
+            let (b, a) = compared(before, after);
+            self.doc.para(1, Rich::math(format!("L: {b} → {a}")).t(format!(" ({trend})")));
+        }
+        if taken > 1 {
+            self.summary(view);
+        }
+    }
+
+    /// The loss of every step (or of a sample of a long run's), and the final loss.
+    fn summary(&mut self, view: &NetView<S>) {
+        let n = view.losses.len();
+        let sampled =
+            |k: usize| n <= 50 || k < 10 || k + 10 >= n || k.is_multiple_of(n.div_ceil(20));
+        let mut rows: Vec<Vec<Rich>> = view
+            .losses
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| sampled(k))
+            .map(|(k, &l)| vec![Rich::math((k + 1).to_string()), Rich::math(approx(l))])
+            .collect();
+        if let Some(after) = loss_value(view.after) {
+            rows.push(vec![Rich::text("final"), Rich::math(approx(after))]);
+        }
+        let mut caption = Rich::text("Summary: the loss at the parameters each step started from");
+        if rows.len() <= n {
+            caption = caption.t(format!(
+                " (the first and last ten steps, and one step in every {})",
+                n.div_ceil(20)
+            ));
+        }
+        let header = vec![Rich::text("step"), Rich::math("L")];
+        self.doc.push(Block::Table { depth: 1, caption, header, rows });
+    }
+}
+
+/// The name of entry `k` of the network's input: `x[c,i,j]`, or `x[i,j]` of one channel.
+fn input_sym(shape: &[usize], k: usize) -> Sym {
+    shaped_sym(Name::X, 0, shape, k)
+}
+
+/// The name of entry `k` of a tensor of `shape`: a map's channel left out when it has one.
+fn shaped_sym(name_of: Name, layer: usize, shape: &[usize], k: usize) -> Sym {
+    match *shape {
+        [1, h, w] => Sym::new(name_of, layer, &[k / w % h, k % w]),
+        [_, h, w] => Sym::new(name_of, layer, &[k / (h * w), k / w % h, k % w]),
+        _ => Sym::new(name_of, layer, &[k]),
+    }
+}
+
+/// The target's or upstream gradient's entries, named.
+fn objective_entries<S: Copy>(shape: &[usize], values: &[S], name_of: Name) -> Vec<(Sym, S)> {
+    values.iter().enumerate().map(|(k, &v)| (shaped_sym(name_of, 0, shape, k), v)).collect()
+}
+
+/// `L = ½·Σ(z⁽²⁾ − t)²` for an output called `y`.
+fn loss_text(loss: Loss, n: usize, y: &str) -> String {
+    let scale = loss.scale(n);
+    let prefix = if scale.is_one() { String::new() } else { format!("{}·", scale_prefix(scale)) };
+    format!("L = {prefix}Σ({y} − t)²")
+}
+
+/// `∂L/∂z⁽²⁾ = z⁽²⁾ − t`, or with the loss's factor.
+fn loss_grad_text(loss: Loss, n: usize, y: &str) -> String {
+    let scale = loss.grad_scale(n);
+    if scale.is_one() {
+        format!("∂L/∂{y} = {y} − t")
+    } else {
+        format!("∂L/∂{y} = {}·({y} − t)", scale_prefix(scale))
+    }
+}
