@@ -669,10 +669,15 @@ impl<
                 pair(G::DILATION)
             ));
         }
-        how = how
-            .t("full: ")
-            .m(delta.to_owned())
-            .t(format!(" is padded with {} of zeros all round, so that the filter reaches every input entry it touched", pair_rows(rh, rw)));
+        how = if (rh, rw) == (0, 0) {
+            how.t("full: a 1×1 filter reaches no further than its output, so ")
+                .m(delta.to_owned())
+                .t(" needs no zeros around it")
+        } else {
+            how.t("full: ")
+                .m(delta.to_owned())
+                .t(format!(" is padded with {} of zeros all round, so that the filter reaches every input entry it touched", pair_rows(rh, rw)))
+        };
         if (ph, pw) != (0, 0) {
             how = how.t(format!(
                 "; padding {}: the {} of the result that lie on the padding are cropped",

@@ -33,9 +33,13 @@ fn convert(chars: &[char], out: &mut String) {
                 k += 1;
             }
             let word: String = chars[start..k].iter().collect();
+            let from = out.len();
             out.push_str(&identifier(&word));
+            let after_name = k;
             k = layer_mark(chars, k, out);
+            let marked = k > after_name;
             k = subscript(chars, k, out);
+            brace_if_squared(chars, k, marked, from, out);
             continue;
         }
         match c {
@@ -60,10 +64,14 @@ fn convert(chars: &[char], out: &mut String) {
                 k = subscript(chars, k + 1, out);
             }
             c => {
+                let from = out.len();
                 out.push_str(symbol(c));
                 if matches!(c, 'δ' | 'η' | 'σ' | 'α') {
+                    let after_name = k;
                     k = layer_mark(chars, k, out);
+                    let marked = k > after_name;
                     k = subscript(chars, k, out);
+                    brace_if_squared(chars, k, marked, from, out);
                 }
             }
         }
@@ -93,6 +101,15 @@ fn number(chars: &[char], mut k: usize, out: &mut String) -> usize {
         out.push('}');
     }
     k
+}
+
+/// A name with a layer mark that is squared (`y⁽¹⁾[0,0]²`) is braced, `{y^{(1)}_{0,0}}^{2}`:
+/// a second superscript right after the first is an error in TeX.
+fn brace_if_squared(chars: &[char], k: usize, marked: bool, from: usize, out: &mut String) {
+    if marked && chars.get(k) == Some(&'²') {
+        out.insert(from, '{');
+        out.push('}');
+    }
 }
 
 /// `⁽ᵏ⁾` right after a name: its layer, as a superscript (`z⁽⁰⁾` is `z^{(0)}`).
@@ -308,6 +325,7 @@ mod tests {
             "\\partial L/\\partial y^{(1)}_{0,0}\\cdot f'(z^{(0)}_{0,0})"
         );
         assert_eq!(latex("δ⁽²⁾[1,0]"), "\\delta ^{(2)}_{1,0}");
+        assert_eq!(latex("1 − y⁽¹⁾[0,0]²"), "1 - {y^{(1)}_{0,0}}^{2}");
         assert_eq!(latex("y = σ(z) = 1/(1 + e^(−z))"), "y = \\sigma (z) = 1/(1 + e^{-z})");
         assert_eq!(latex("½[(3 − 1)²]"), "\\tfrac{1}{2}[(3 - 1)^{2}]");
         assert_eq!(latex("leaky_relu′(z[0,0])"), "\\operatorname{leaky\\_relu}'(z_{0,0})");
