@@ -334,6 +334,7 @@ class Net:
     def pass_(self, params, X):
         outs = self.forward(params, X)
         L, g = self.loss(outs[-1])
+        self.out_grad = g
         layers = self.spec["layers"]
         grads = [None] * len(layers)
         in_grads = [None] * len(layers)
@@ -388,7 +389,8 @@ def train(spec, exact=None):
         outs, L, grads, in_grads = net.pass_(params, X)
         steps.append(dict(loss=L, params=named(spec, params), grads=named(spec, grads),
                           outputs=[(shape3(o), flat(o)) for o in outs],
-                          input_grads=[(shape3(g), flat(g)) for g in in_grads]))
+                          input_grads=[(shape3(g), flat(g)) for g in in_grads],
+                          out_grad=(shape3(net.out_grad), flat(net.out_grad))))
         if lr is None:
             break
         new = []
@@ -418,16 +420,3 @@ def reshape(values, like):
             return [go(x) for x in t]
         return next(it)
     return go(like)
-
-
-def loss_at(spec, params_named, X, exact):
-    """The loss of the network at the given named parameters and input (for
-    finite differences): a plain forward pass, no tracking."""
-    net = Net(spec, exact)
-    params = initial_params(spec, net.num)
-    for name, _, vals in params_named:
-        i, kind = name.split(".")
-        params[int(i)][kind] = reshape(list(vals), params[int(i)][kind])
-    outs = net.forward(params, X)
-    L, _ = net.loss(outs[-1])
-    return L, net

@@ -31,7 +31,7 @@ from jax import lax  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netref  # noqa: E402
-from generate import lit  # noqa: E402  (the same float literals, clippy-checked)
+from generate import approx_std_const, lit  # noqa: E402  (the same float literals)
 
 SEED = 20240610
 MAX_ABS = 1e4  # reject cases whose numbers grow past this
@@ -319,15 +319,28 @@ def check_case(spec, jx):
             n_zero += 1
         elif abs(z) < KINK_GAP:
             return f"{where} z{list(idx)} = {float(z):.3g} too close to the kink", None, None
-    # every exact zero must be a zero in JAX too, bit for bit
+    # every exact zero must be a zero in JAX too, bit for bit; count those whose
+    # upstream gradient is not 0 (there the derivative's value at 0 is visible)
+    visible = {}
     for step, where, idx, z, safe in rnet.kinks:
         if z == 0:
             k = int(where.split()[3])
             shape, vals = jx["steps"][step]["outputs"][k - 1]
             c, i, j = idx
-            assert vals[(c * shape[1] + i) * shape[2] + j] == 0.0, (spec["name"], where, idx)
+            flat_i = (c * shape[1] + i) * shape[2] + j
+            assert vals[flat_i] == 0.0, (spec["name"], where, idx)
+            s = ref["steps"][step]
+            up = s["input_grads"][k + 1][1] if k + 1 < len(spec["layers"]) else s["out_grad"][1]
+            if up[flat_i] != 0:
+                op = spec["layers"][k]["op"]
+                visible[op] = visible.get(op, 0) + 1
+                # and the derivative used there is PyTorch's
+                want = 0 if op == "relu" else Fraction(spec["layers"][k]["alpha"]) * up[flat_i]
+                got = s["input_grads"][k][1][flat_i]
+                assert (got == want) if rational else close(float(got), float(want)), \
+                    (spec["name"], where, idx, got, want)
     return None, ref, dict(rational=rational, exact_all=exact_all, bit=n_bit, total=len(wj),
-                           zeros=n_zero, inexact=rnet.ex.first_inexact)
+                           zeros=n_zero, visible=visible, inexact=rnet.ex.first_inexact)
 
 
 def pattern(spec, net, outs, X):
@@ -612,9 +625,15 @@ def random_case(rng, i):
     loss = LOSS_CYCLE[i % 4]
     no_lr = i % 5 == 3
     use_float = rng.random() < 0.2
+    digits = 3 if rng.random() < 0.6 else None  # random decimals, or full-precision floats
 
     def val():
-        return rng.uniform(-1.0, 1.0) if use_float else rng.randint(-4, 4) / 4
+        while use_float:
+            v = rng.uniform(-1.0, 1.0)
+            v = round(v, digits) if digits else v
+            if not approx_std_const(repr(v)):  # clippy::approx_constant would refuse it
+                return v
+        return rng.randint(-4, 4) / 4
 
     def tval():
         return rng.randint(-4, 4) / 4
@@ -678,13 +697,50 @@ def random_case(rng, i):
         dict(target=out[0] if two_d_out else out, loss=loss)
     spec = net("", "", X[0] if two_d_in else X, layers, lr=lr, steps=steps, **kw)
     spec["name"] = random_name(spec, use_float)
-    spec["note"] = "random" + (" (random floats)" if use_float else "")
+    spec["note"] = random_note(spec, use_float)
     return spec
 
 
 def shape_chain_of(C, H, W, layers):
     return shape_chain(dict(input=[[[0.0] * W for _ in range(H)] for _ in range(C)],
                             layers=layers))
+
+
+def random_note(spec, use_float):
+    """What a random case covers, in words."""
+    convs = [l for l in spec["layers"] if l["op"] == "conv"]
+    bits = [f"random draw: {len(convs)} conv{'s' if len(convs) > 1 else ''}"]
+    if spec["grad_output"] is not None:
+        bits.append("grad_output" + (" (2-D)" if spec["go_2d"] else ""))
+    else:
+        bits.append(f"{spec['loss']}" + (", 2-D target" if spec["target_2d"] else ""))
+    bits.append("no lr" if spec["lr"] is None else
+                f"lr {spec['lr']}, " + (f"steps: {spec['steps']}" if spec["steps"] is not None
+                                        else "steps absent"))
+    if spec["input_2d"]:
+        bits.append("2-D input")
+    if any(l["filter_2d"] for l in convs):
+        bits.append("a 2-D filter")
+    if any(l["bias_style"] == "number" for l in convs):
+        bits.append("bias as a number")
+    if any(l["bias_style"] == "list" for l in convs):
+        bits.append("bias as a list")
+    for key in ("stride", "padding", "dilation"):
+        if any(l["style"][key] == "tuple" and
+               (key in l["show"] or l[key] != ((0, 0) if key == "padding" else (1, 1)))
+               for l in convs):
+            bits.append(f"{key} as (rows, columns)")
+    dflt = dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1))
+    shown = sorted({k for l in convs for k in l["show"]
+                    if (l[k] == dflt[k] if k in dflt else l[k] == "correlation")})
+    if shown:
+        bits.append("defaults written out (" + ", ".join(shown) + ")")
+    kernels = [l["kernel"][:4] for l in convs]
+    if "conv" in kernels:
+        bits.append("kernel per conv: " + "/".join(kernels))
+    if use_float:
+        bits.append("random floats")
+    return "; ".join(bits)
 
 
 def random_name(spec, use_float):
@@ -729,6 +785,8 @@ def build_cases():
         spec = random_case(rng, i)
         jx = jax_train(spec)
         why, ref, st = check_case(spec, jx)
+        if not why and all(v == 0 for _, _, vals in ref["steps"][0]["grads"] for v in vals):
+            why = "every parameter gradient is 0 (nothing to learn from)"
         if why:
             rejected.append((spec["name"], why))
             continue  # same i again: a new draw for the same feature slot
@@ -755,8 +813,18 @@ def num_lit(v, ints):
 def nested(v, ints, indent, width=100, first=0):
     """A nested-bracket literal: on one line if it fits, else one element a line."""
     one = flat_lit(v, ints)
-    if indent + first + len(one) <= width or depth(v) == 1:
+    if indent + first + len(one) + 1 <= width:  # + 1: the comma after it
         return [one]
+    if depth(v) == 1:  # a long row of numbers: as many a line as fit
+        lines, line = ["["], " " * 4
+        for x in v:
+            item = num_lit(x, ints) + ","
+            if indent + len(line) + len(item) > width and line.strip():
+                lines.append(line.rstrip())
+                line = " " * 4
+            line += item + " "
+        lines += [line.rstrip(), "]"]
+        return lines
     lines = ["["]
     for x in v:
         sub = nested(x, ints, indent + 4, width, 0)
@@ -852,19 +920,32 @@ def spec_body(spec):
 
 
 def values_lines(shape, vals, indent):
-    """Row-major values, one matrix row (the last axis) a line."""
+    """Row-major values, one matrix row (the last axis) a line; where there are
+    several matrices (channels, or filter × channel), the first row of each is
+    marked with its leading indices."""
     pad = " " * indent
     row = shape[-1] if shape else 1
+    block = row * (shape[-2] if len(shape) >= 2 else 1)
+    lead = shape[:-2]
+    n_blocks = len(vals) // block if block else 0
     lines = []
     for k in range(0, len(vals), row):
         chunk = [lit(v) + "," for v in vals[k:k + row]]
-        line = pad
+        note = ""
+        if n_blocks > 1 and k % block == 0:
+            idx, b = [], k // block
+            for n in reversed(lead):
+                idx.append(b % n)
+                b //= n
+            note = " // [" + ", ".join(map(str, reversed(idx))) + "]"
+        line, first = pad, True
         for item in chunk:
-            if len(line) + len(item) + 1 > 100 and line.strip():
-                lines.append(line.rstrip())
-                line = pad
+            room = 100 - (len(note) if first else 0)
+            if len(line) + len(item) > room and line.strip():
+                lines.append(line.rstrip() + (note if first else ""))
+                line, first = pad, False
             line += item + " "
-        lines.append(line.rstrip())
+        lines.append(line.rstrip() + (note if first else ""))
     return lines
 
 
@@ -875,9 +956,10 @@ def shape_lit(shape):
 def named_block(call, what, got, entries):
     L = [f'    assert_named("{what}", &{got}, &[']
     for name, shape, vals in entries:
-        if len(vals) <= 4:
-            L.append(f'        ("{name}", {shape_lit(shape)}, &['
-                     + ", ".join(lit(v) for v in vals) + "]),")
+        one = (f'        ("{name}", {shape_lit(shape)}, &['
+               + ", ".join(lit(v) for v in vals) + "]),")
+        if len(vals) <= 4 and len(one) <= 100:
+            L.append(one)
         else:
             L.append(f'        ("{name}", {shape_lit(shape)}, &[')
             L += values_lines(shape, vals, 12)
@@ -890,8 +972,9 @@ def maps_block(what, got, entries, labels):
     L = [f'    assert_maps("{what}", &{got}, &[']
     for (shape, vals), label in zip(entries, labels):
         L.append(f"        // {label}")
-        if len(vals) <= 4:
-            L.append(f"        ({shape_lit(shape)}, &[" + ", ".join(lit(v) for v in vals) + "]),")
+        one = f"        ({shape_lit(shape)}, &[" + ", ".join(lit(v) for v in vals) + "]),"
+        if len(vals) <= 4 and len(one) <= 100:
+            L.append(one)
         else:
             L.append(f"        ({shape_lit(shape)}, &[")
             L += values_lines(shape, vals, 12)
@@ -910,7 +993,11 @@ def layer_label(l, k):
 
 def emit_case(idx, spec, res):
     layers = spec["layers"]
-    L = [f"// {idx:02d}. {spec['note']}", f"//     {chain_text(spec)}"]
+    import textwrap
+    L = textwrap.wrap(f"{idx:02d}. {spec['note']}", 97, initial_indent="// ",
+                      subsequent_indent="//     ", break_on_hyphens=False)
+    L += textwrap.wrap(chain_text(spec), 97, initial_indent="//     ",
+                       subsequent_indent="//         ", break_on_hyphens=False)
     L += ["#[test]", "#[rustfmt::skip]", f"fn net_{idx:02d}_{spec['name']}() {{",
           "    let d = train! {"]
     L += spec_body(spec)
@@ -1058,6 +1145,8 @@ def features(spec):
         f["kernel: convolution"] = 1
     if "correlation" in ks:
         f["kernel: correlation"] = 1
+    if any(l["kernel"] == "correlation" and "kernel" in l["show"] for l in convs):
+        f["kernel: correlation written out"] = 1
     if "correlation" in ks and "convolution" in ks:
         f["both kernels in one network"] = 1
     for a in acts:
@@ -1361,8 +1450,16 @@ def main():
     print(f"  JAX vs pure-Python loops: {n_rat} rational cases (Fraction), {n_exact} of them "
           f"exact in f64 end to end and bit-identical; the others within 1e-12; "
           f"{bit}/{tot} numbers bit-identical overall")
+    vis = {}
+    for st in stats:
+        for op, n in st["visible"].items():
+            vis.setdefault(op, [0, 0])
+            vis[op][0] += 1
+            vis[op][1] += n
     print(f"  {n_zero} cases reach an exact 0 at a relu/leaky_relu input "
-          f"({sum(st['zeros'] for st in stats)} entries over all steps)")
+          f"({sum(st['zeros'] for st in stats)} entries over all steps); under a nonzero "
+          f"upstream gradient: " + ", ".join(f"{op} in {c} cases ({n} entries)"
+                                             for op, (c, n) in sorted(vis.items())))
     print(f"  finite differences: {n_fd_cases} cases, first and last step, {n_fd} gradient "
           f"entries (parameters and ∂L/∂X) agree (exact in Fraction for rational cases; "
           f"max relative error {worst:.2e} in float ones), {n_skip} skipped at a kink")
