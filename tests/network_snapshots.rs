@@ -230,3 +230,57 @@ fn seed_through_two_layers_symbolic() {
         .with_form(Form::Symbolic);
     every_renderer("seed_through_two_layers_symbolic", &d);
 }
+
+/// The mistakes section of a two-layer network (two filters in each convolution, a bias in
+/// each), with the finite-difference check of every parameter and input entry.
+///
+/// By hand: averaging the bias gradient divides each by the positions of its layer
+/// (9 in the first, 4 in the second), and keeping the last filter's part of `∂L/∂y⁽¹⁾`
+/// drops filter 0's terms from every entry.
+#[test]
+fn mistakes_and_check_of_two_layers() {
+    type Net = Chain<
+        Chain<Conv<1, 4, 4, 2, 2, 2, 3, 3, Plain, Correlate>, Activate<Relu, Map<2, 3, 3>>>,
+        Conv<2, 3, 3, 2, 2, 2, 2, 2, Plain, Correlate>,
+    >;
+    let net: Net = Chain(Chain(Conv::new(true), Activate::new(Relu::default())), Conv::new(true));
+    let x = [[
+        [1.0, 0.0, -1.0, 0.5],
+        [0.0, 1.0, 0.5, 0.0],
+        [-0.5, 0.0, 1.0, 1.0],
+        [1.0, 0.5, 0.0, -1.0],
+    ]];
+    #[rustfmt::skip]
+    let start = [
+        1.0, 0.0, 0.0, 1.0,   0.5, -1.0, 1.0, 0.0,
+        0.25, -0.25,
+        1.0, 0.0, 0.0, 0.5,   0.0, 1.0, -0.5, 0.0,
+        0.5, 0.0, 1.0, 0.0,   0.0, 0.5, 0.0, 1.0,
+        0.0, -0.5,
+    ];
+    let target = half_sse(&[1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0]);
+    let extras = cnn_bp_core::Extras::default().mistakes(true).finite_differences(true);
+    let d =
+        cnn_bp_core::network::train_network_with(net, &start, &x, target, Some(0.02), 1, extras)
+            .expect("valid");
+    let correct = named(&d, 0);
+    let mistakes = d.mistakes();
+    assert_eq!(mistakes.len(), 3);
+    // The mean bias recipe: each bias gradient is the correct one over its positions.
+    let bias = |m: &cnn_bp_core::network::NetMistake<f64>, layer: u16| -> Vec<f64> {
+        m.pass
+            .equations
+            .iter()
+            .filter(|e| e.lhs.name == cnn_bp_core::Name::GradB && e.lhs.layer == layer)
+            .map(|e| e.value)
+            .collect()
+    };
+    let mean = &mistakes[1];
+    assert_eq!(bias(mean, 0), correct[1].iter().map(|g| g / 9.0).collect::<Vec<_>>());
+    assert_eq!(bias(mean, 2), correct[3].iter().map(|g| g / 4.0).collect::<Vec<_>>());
+    // Every compared entry of the check agrees with backpropagation.
+    let check = &d.checks()[0];
+    assert_eq!(check.entries.len(), start.len() + 16);
+    assert!(check.entries.iter().all(|e| e.kink.is_none() && e.difference < 1e-6));
+    every_renderer("mistakes_and_check_of_two_layers", &d);
+}

@@ -4,12 +4,12 @@
 //! orientations, every activation and every objective, every parameter gradient and `∂L/∂X`
 //! agree with central finite differences of the loss.
 
-use cnn_bp_core::network::{NetDerivation, Objective, train_network};
+use cnn_bp_core::network::{NetDerivation, Objective, train_network, train_network_with};
 use cnn_bp_core::ops::{
     Activate, Chain, Conv, Convolve, Correlate, Elementwise, Geometry, LeakyRelu, Op, Orientation,
     Relu, Sigmoid, Tanh, Tensor,
 };
-use cnn_bp_core::{Activation, Kernel, Layer, Loss, Params, train};
+use cnn_bp_core::{Activation, Extras, Kernel, Layer, Loss, Params, train};
 
 type Map<const C: usize, const H: usize, const W: usize> = [[[f64; W]; H]; C];
 
@@ -211,4 +211,61 @@ fn every_gradient_of_random_networks_against_finite_differences() {
         assert!(specs < 3 * 1_000, "too many specs near a kink: {specs}");
     }
     assert_eq!(compared, 1_000);
+}
+
+/// The derivation's own check (`check: finite_differences`) of one random spec: one entry per
+/// parameter and per input entry, each close to backpropagation's value unless it is marked
+/// near a kink, and marked only where some layer's output is within reach of 0.
+fn own_check<N>(rng: &mut fastrand::Rng, net: &N, what: &str)
+where
+    N: Op<f64> + Clone + Send + Sync + 'static,
+{
+    let params = values(rng, net.params_len());
+    let xs = values(rng, <N::In as Tensor<f64>>::LEN);
+    let x: &N::In = <N::In as Tensor<f64>>::view(&xs);
+    let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
+    let objective = Objective::Loss { loss, target: values(rng, <N::Out as Tensor<f64>>::LEN) };
+    let extras = Extras::default().finite_differences(true);
+    let d = train_network_with(net.clone(), &params, x, objective, Some(0.125), 2, extras)
+        .expect("valid");
+    assert_eq!(d.checks().len(), 2, "{what}: a check per step written out");
+    for (check, step) in d.checks().iter().zip(d.steps()) {
+        assert_eq!(check.entries.len(), params.len() + xs.len(), "{what}");
+        let near_zero = step.layer_outputs().iter().any(|(_, v)| v.iter().any(|z| z.abs() < 1e-4));
+        for e in &check.entries {
+            if e.kink.is_some() {
+                assert!(near_zero, "{what}: {:?} marked near a kink", e.grad.sym);
+            } else {
+                let scale = 1.0 + e.grad.value.abs().max(e.central.abs());
+                assert!(e.difference <= 1e-5 * scale, "{what}: {:?}: {e:?}", e.grad.sym);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_derivations_own_check_agrees_with_backpropagation() {
+    let mut rng = fastrand::Rng::with_seed(1011);
+    for k in 0..100 {
+        let bias = rng.bool();
+        match k % 3 {
+            0 => {
+                let net: Net1 =
+                    Chain(Chain(Conv::new(bias), Activate::new(Relu::default())), Conv::new(bias));
+                own_check(&mut rng, &net, "conv, relu, conv");
+            }
+            1 => {
+                let net: Net4 = Chain(
+                    Chain(Conv::new(bias), Activate::new(LeakyRelu { slope: 0.1 })),
+                    Chain(Conv::new(bias), Activate::new(Relu::default())),
+                );
+                own_check(&mut rng, &net, "four layers");
+            }
+            _ => {
+                let net: Net3 =
+                    Chain(Chain(Conv::new(bias), Activate::new(Sigmoid)), Conv::new(bias));
+                own_check(&mut rng, &net, "dilation, sigmoid");
+            }
+        }
+    }
 }

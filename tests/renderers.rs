@@ -68,6 +68,8 @@ fn numbers(text: &str) -> Vec<String> {
         }
         plain.push(c);
     }
+    // A layer mark is no number: the text's `⁽⁰⁾` has no digits, LaTeX's `^{(0)}` does.
+    let plain = without_layer_marks(&plain);
     let text = plain.replace('½', "{1}{2}").replace('²', "^{2}").replace("\\times 10^{", "e");
     let mut runs = Vec::new();
     let mut run = String::new();
@@ -83,6 +85,36 @@ fn numbers(text: &str) -> Vec<String> {
         runs.push(run);
     }
     runs
+}
+
+/// `text` without layer marks: the text's `⁽k⁾`, LaTeX's `^{(k)}`.
+fn without_layer_marks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut marked = false;
+    for c in text.chars() {
+        match c {
+            '⁽' => marked = true,
+            '⁾' => marked = false,
+            c if !marked => out.push(c),
+            _ => {}
+        }
+    }
+    let text = out;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("^{(") {
+        let after = &rest[at + 3..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(")}") {
+            out.push_str(&rest[..at]);
+            rest = &after[digits + 2..];
+        } else {
+            out.push_str(&rest[..at + 3]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
@@ -143,7 +175,8 @@ fn markdown_parses_as_commonmark_with_tables_and_math_intact() {
         // The text's summary, check and comparison tables each become a Markdown table.
         let expected_tables = text.matches("  Summary: ").count()
             + text.lines().filter(|l| l.trim_start().starts_with("entry  ")).count()
-            + text.matches("The parameters after one step").count();
+            + text.matches("The parameters after one step").count()
+            + text.matches("The loss after step 1's update, by recipe").count();
         assert_eq!(tables, expected_tables, "{name}: tables");
         // Every run of equations and every matrix is a display block.
         let matrices = text.lines().filter(|l| l.contains(" = [ ") || l.contains(" ≈ [ ")).count();

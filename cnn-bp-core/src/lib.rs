@@ -52,7 +52,8 @@ pub use scalar::{Float, Scalar};
 pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};
 pub use trace::{
     CheckedEntry, Equation, Expr, FULL_STEPS, Given, GradientCheck, Grid, HEAD_STEPS, Mistake,
-    Name, NoTrace, Operand, Recipe, Recorder, Rise, Row, SUMMARY_STEPS, Section, Sym, Term, Trace,
+    Name, NetRecipe, NoTrace, Operand, Recipe, Recorder, Rise, Row, SUMMARY_STEPS, Section, Sym,
+    Term, Trace,
 };
 
 /// A matrix literal as a `[[f64; C]; R]` expression, usable in `const` items.

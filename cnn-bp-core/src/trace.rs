@@ -777,8 +777,27 @@ pub enum Recipe {
 }
 
 impl Recipe {
-    /// All recipes, in the order a derivation shows them.
+    /// The single layer's recipes, in the order a derivation shows them.
     pub const ALL: [Self; 3] = [Self::SignFlip, Self::NoActivationDerivative, Self::FlippedKernel];
+}
+
+/// A common wrong recipe for a network's backward pass, made by the op it concerns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NetRecipe {
+    /// `∂L/∂x` slides the filter as it stands where the full convolution needs it rotated by
+    /// 180° (and the other way round in a layer that convolves).
+    UnrotatedFilter,
+    /// A bias gradient is the mean of the layer's `δ` where it is their sum.
+    MeanBias,
+    /// `∂L/∂x` of a layer with several filters keeps one filter's contribution (the last, as
+    /// `dx = part` in a loop where `dx += part` belongs) instead of summing them all.
+    UnsummedFilters,
+}
+
+impl NetRecipe {
+    /// All of them, in the order a derivation shows them.
+    pub const ALL: [Self; 3] = [Self::UnrotatedFilter, Self::MeanBias, Self::UnsummedFilters];
 }
 
 /// One wrong recipe applied to the first step's numbers.

@@ -35,7 +35,7 @@ use crate::layer::Scale;
 use crate::render::doc::Rich;
 use crate::render::{LayerDoc, NetDoc};
 use crate::scalar::Scalar;
-use crate::trace::{Name, Operand, Recorder, Section, Sym, Term};
+use crate::trace::{Name, NetRecipe, Operand, Recorder, Section, Sym, Term};
 
 /// Stride, zero padding and dilation as types, so that a network's loops know them at compile
 /// time: `Geometry<SH, SW, PH, PW, DH, DW>`.
@@ -113,6 +113,8 @@ pub struct Conv<
 > {
     /// Whether it has a bias term, one per filter.
     pub bias: bool,
+    /// The learner's mistake its backward pass makes, if any (see [`Op::slipped`]).
+    slip: Option<NetRecipe>,
     shape: PhantomData<fn() -> (G, K)>,
 }
 
@@ -164,7 +166,7 @@ impl<
 {
     /// The layer, with or without a bias term.
     pub const fn new(bias: bool) -> Self {
-        Self { bias, shape: PhantomData }
+        Self { bias, slip: None, shape: PhantomData }
     }
 
     /// The entries of its weight: `F·C·KH·KW`.
@@ -315,7 +317,13 @@ impl<
         let (grad_w, grad_b) = grads.split_at_mut(Self::WEIGHTS);
         Self::weight_grads(at, x, dy, filters_mut::<S, F, C, KH, KW>(grad_w), rec);
         if self.bias {
-            Self::bias_grads(at, dy, grad_b, rec);
+            // The mean of the `δ` where their sum belongs, as the mistake has it.
+            let scale = if self.slip == Some(NetRecipe::MeanBias) {
+                Scale::new(1, OH * OW)
+            } else {
+                Scale::ONE
+            };
+            Self::bias_grads(at, dy, grad_b, scale, rec);
         }
         if let Some(dx) = dx {
             Self::input_grads(
@@ -323,9 +331,20 @@ impl<
                 filters::<S, F, C, KH, KW>(&params[..Self::WEIGHTS]),
                 dy,
                 dx,
+                self.slip,
                 rec,
             );
         }
+    }
+
+    fn slipped(&self, at: At, recipe: NetRecipe) -> Option<Self> {
+        // Only what flows back to the layer before matters to a mistake in `∂L/∂x`.
+        let concerns = match recipe {
+            NetRecipe::UnrotatedFilter => at.layer > 0,
+            NetRecipe::MeanBias => self.bias && OH * OW > 1,
+            NetRecipe::UnsummedFilters => at.layer > 0 && F > 1,
+        };
+        concerns.then_some(Self { slip: Some(recipe), ..*self })
     }
 
     fn named(&self, layer: usize, params: &[S], out: &mut Vec<Named<S>>) {
@@ -419,11 +438,13 @@ impl<
         }
     }
 
-    /// `∂L/∂b[f] = Σ δ[f,p,q]`: every `δ` of the filter, summed.
+    /// `∂L/∂b[f] = Σ δ[f,p,q]`: every `δ` of the filter, summed (times `scale`, 1 but in a
+    /// learner's mistake).
     fn bias_grads<S: Scalar, R: Recorder<S>>(
         at: At,
         dy: &[[[S; OW]; OH]; F],
         grad_b: &mut [S],
+        scale: Scale,
         rec: &mut R,
     ) {
         for (f, grad) in grad_b.iter_mut().enumerate().take(F) {
@@ -435,27 +456,33 @@ impl<
                     acc = acc + d.value;
                 }
             }
-            rec.sum(Self::bias_sym(Name::GradB, at.layer, f), Scale::ONE, acc);
-            *grad = acc;
+            let value = scale.apply(acc);
+            rec.sum(Self::bias_sym(Name::GradB, at.layer, f), scale, value);
+            *grad = value;
         }
     }
 
     /// `∂L/∂x[c,r,s] = Σ δ[f,p,q]·w[f,c,a,b]`: every `δ` whose window put `x[c,r,s]` under a
-    /// filter entry, times that entry (the full convolution with the rotated filter).
+    /// filter entry, times that entry (the full convolution with the rotated filter). A
+    /// learner's mistake `slip` reads the filter the wrong way round, or keeps only the last
+    /// filter's terms.
     fn input_grads<S: Scalar, R: Recorder<S>>(
         at: At,
         weight: &[[[[S; KW]; KH]; C]; F],
         dy: &[[[S; OW]; OH]; F],
         dx: &mut [[[S; W]; H]; C],
+        slip: Option<NetRecipe>,
         rec: &mut R,
     ) {
         let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
         let dx_name = gradient_of(at.input);
+        let filters = if slip == Some(NetRecipe::UnsummedFilters) { F - 1..F } else { 0..F };
+        let unrotated = slip == Some(NetRecipe::UnrotatedFilter);
         for c in 0..C {
             for r in 0..H {
                 for s in 0..W {
                     let mut acc = S::ZERO;
-                    for f in 0..F {
+                    for f in filters.clone() {
                         for i in 0..KH {
                             // r = p·sh + i·dh − ph for a whole p in 0..OH.
                             let Some(p) = (r + ph).checked_sub(i * dh) else { continue };
@@ -468,6 +495,8 @@ impl<
                                     continue;
                                 }
                                 let (a, b) = Self::offset(i, j);
+                                let (a, b) =
+                                    if unrotated { (KH - 1 - a, KW - 1 - b) } else { (a, b) };
                                 let d = Self::delta(at, dy, (f, p / sh, q / sw));
                                 let wv = weight[f][c][a][b];
                                 let wo = Operand::new(
@@ -570,8 +599,8 @@ impl<
 
     /// The weight's index in a forward sum over `(i,j)`: `f,c,i,j`, or for a true
     /// convolution, which meets the input with the rotated filter, `f, c, 1 − i, 1 − j`.
-    fn weight_index() -> String {
-        if K::FLIP {
+    fn weight_index(flip: bool) -> String {
+        if flip {
             Self::weight_letters()
                 .replacen("i,j", &format!("{} − i,{} − j", KH - 1, KW - 1), 1)
                 .replace(',', ", ")
@@ -581,7 +610,13 @@ impl<
     }
 
     /// The backward pass's `∂L/∂x`, when it was computed.
-    fn input_grad_doc<S: Scalar>(doc: &mut NetDoc<S>, at: At, section: &Section<S>, first: bool) {
+    fn input_grad_doc<S: Scalar>(
+        self,
+        doc: &mut NetDoc<S>,
+        at: At,
+        section: &Section<S>,
+        first: bool,
+    ) {
         let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
         let (x, w, delta) = (
             doc.tensor(at.input, at.input_layer),
@@ -600,10 +635,32 @@ impl<
             format!("∂L/∂{x}")
         };
         let over = if F == 1 { String::new() } else { "Σ_f ".to_owned() };
-        let filter = if K::FLIP { w.clone() } else { format!("rot180({w})") };
-        doc.stage(
-            Rich::text(format!("Layer {}, input gradient: ", at.layer))
-                .m(format!("{dx_text} = {over}full({delta}) ⋆ {filter}"))
+        let rotated = |flip: bool| if flip { w.clone() } else { format!("rot180({w})") };
+        let right = format!("{over}full({delta}) ⋆ {}", rotated(K::FLIP));
+        let heading = Rich::text(format!("Layer {}, input gradient", at.layer));
+        let mut flip = K::FLIP;
+        let mut filters = if F == 1 { "" } else { "filters f, " };
+        doc.stage(match self.slip {
+            Some(NetRecipe::UnrotatedFilter) => {
+                flip = !K::FLIP;
+                heading
+                    .t(", the mistake: ")
+                    .m(format!("{dx_text} = {over}full({delta}) ⋆ {}", rotated(flip)))
+                    .t(", the filter the wrong way round, in place of ")
+                    .m(right)
+            }
+            Some(NetRecipe::UnsummedFilters) => {
+                filters = "outputs of the last filter only, ";
+                let last = F - 1;
+                heading
+                    .t(", the mistake: ")
+                    .m(format!("{dx_text} = full({delta}[{last}]) ⋆ {}", rotated(K::FLIP).replacen(&w, &format!("{w}[{last}]"), 1)))
+                    .t(format!(", filter {last}'s part alone (each filter's overwriting the one before), in place of the sum "))
+                    .m(right)
+            }
+            _ => heading
+                .t(": ")
+                .m(format!("{dx_text} = {right}"))
                 .t(if K::FLIP {
                     ", the full correlation of "
                 } else {
@@ -615,14 +672,14 @@ impl<
                 } else {
                     " with the filter rotated by 180°"
                 }),
-        );
-        if first {
+        });
+        if first && self.slip.is_none() {
             doc.para(Self::full_convolution(&delta));
         }
-        let weight = Self::weight_index();
+        let weight = Self::weight_index(flip);
         let (r, s) = (position('p', "i", sh, dh, ph), position('q', "j", sw, dw, pw));
         let letters = if C == 1 { "r,s" } else { "c,r,s" };
-        let filters = if F == 1 { "" } else { "filters f, " };
+        let filters = if filters.starts_with("outputs") { "" } else { filters };
         doc.para(
             Rich::math(format!(
                 "{} = Σ {}·{}",
@@ -630,7 +687,11 @@ impl<
                 doc.indexed(Name::Delta, at.layer, &Self::letters(F, "p,q")),
                 doc.indexed(Name::W, at.layer, &weight),
             ))
-            .t(format!(", over the {filters}outputs "))
+            .t(if self.slip == Some(NetRecipe::UnsummedFilters) {
+                format!(", with f = {} only, over the outputs ", F - 1)
+            } else {
+                format!(", over the {filters}outputs ")
+            })
             .m("(p,q)")
             .t(" and filter entries ")
             .m("(i,j)")
@@ -644,6 +705,40 @@ impl<
         if NetDoc::<S>::all_zero(section, input_grad) {
             doc.nothing_flows_back(&dx_text, at);
         }
+    }
+
+    /// The backward pass's `∂L/∂b`, when there is a bias.
+    fn bias_grad_doc<S: Scalar>(
+        self,
+        doc: &mut NetDoc<S>,
+        at: At,
+        section: &Section<S>,
+        first: bool,
+    ) {
+        if !self.bias {
+            return;
+        }
+        let b = doc.indexed(Name::B, at.layer, if F == 1 { "" } else { "f" });
+        let delta = doc.indexed(Name::Delta, at.layer, &Self::letters(F, "p,q"));
+        let heading = Rich::text(format!("Layer {}, bias gradient", at.layer));
+        if self.slip == Some(NetRecipe::MeanBias) {
+            let n = OH * OW;
+            doc.stage(
+                heading
+                    .t(", the mistake: ")
+                    .m(format!("∂L/∂{b} = (1/{n})·Σ_p Σ_q {delta}"))
+                    .t(format!(", the mean over the {n} positions, in place of their sum "))
+                    .m(format!("Σ_p Σ_q {delta}")),
+            );
+        } else {
+            doc.stage(heading.t(": ").m(format!("∂L/∂{b} = Σ_p Σ_q {delta}")));
+            if first {
+                doc.para(Rich::text(
+                    "(a sum over the positions, not a mean: the bias is added at every one)",
+                ));
+            }
+        }
+        doc.entries_of(section, Name::GradB, at.layer);
     }
 
     /// How the full convolution that gives `∂L/∂x` is built, said once: δ padded (and spread
@@ -803,7 +898,7 @@ impl<
             Rich::text(format!("Layer {}, forward: ", at.layer))
                 .m(format!("{z} = {}", self.forward_formula(doc, at))),
         );
-        let weight = Self::weight_index();
+        let weight = Self::weight_index(K::FLIP);
         let rows = position('p', "i", sh, dh, ph);
         let cols = position('q', "j", sw, dw, pw);
         let input = doc.indexed(
@@ -877,20 +972,19 @@ impl<
             .m("(p,q)"),
         );
         doc.entries_of(section, Name::GradW, at.layer);
-        // ∂L/∂b.
-        if self.bias {
-            let b = doc.indexed(Name::B, at.layer, if F == 1 { "" } else { "f" });
-            doc.stage(Rich::text(format!("Layer {}, bias gradient: ", at.layer)).m(format!(
-                "∂L/∂{b} = Σ_p Σ_q {}",
-                doc.indexed(Name::Delta, at.layer, &Self::letters(F, "p,q"))
-            )));
-            if first {
-                doc.para(Rich::text(
-                    "(a sum over the positions, not a mean: the bias is added at every one)",
-                ));
-            }
-            doc.entries_of(section, Name::GradB, at.layer);
+        self.bias_grad_doc(doc, at, section, first);
+        self.input_grad_doc(doc, at, section, first);
+    }
+
+    fn slip(&self) -> Option<NetRecipe> {
+        self.slip
+    }
+
+    fn mistake(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>) {
+        if self.slip == Some(NetRecipe::MeanBias) {
+            self.bias_grad_doc(doc, at, section, false);
+        } else {
+            self.input_grad_doc(doc, at, section, false);
         }
-        Self::input_grad_doc(doc, at, section, first);
     }
 }

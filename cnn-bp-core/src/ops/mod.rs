@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use crate::render::LayerDoc;
 use crate::scalar::Scalar;
-use crate::trace::{Name, Recorder, Sym};
+use crate::trace::{Name, NetRecipe, Recorder, Sym};
 
 /// A tensor a network passes from op to op: a map `[C][H][W]` or a vector `[N]`, stored flat
 /// and seen as nested arrays.
@@ -204,7 +204,7 @@ pub type Named<S> = (String, Vec<usize>, Vec<S>);
 /// Parameters, like tensors, are flat: an op's are one slice of [`Op::params_len`] values (a
 /// convolution's weight then its bias), a chain's are its ops' one after the other. The
 /// gradients have the same layout.
-pub trait Op<S: Scalar> {
+pub trait Op<S: Scalar>: Clone {
     /// The tensor it takes.
     type In: Tensor<S>;
     /// The tensor it gives.
@@ -277,6 +277,17 @@ pub trait Op<S: Scalar> {
     /// accessors give.
     fn junctions<'a>(&self, workspace: &'a [S], out: &mut Vec<(Vec<usize>, &'a [S], &'a [S])>) {
         let _ = (workspace, out);
+    }
+
+    /// The same op (or chain) making a learner's mistake `recipe` in its backward pass, where
+    /// it concerns it; `None` where it does not (a bias gradient averaged, in a network
+    /// without a bias).
+    fn slipped(&self, at: At, recipe: NetRecipe) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = (at, recipe);
+        None
     }
 }
 
@@ -356,6 +367,15 @@ impl<S: Scalar, A: Op<S>, B: Op<S, In = A::Out>> Op<S> for Chain<A, B> {
     fn describe(&self, out: &mut Vec<Arc<dyn LayerDoc<S>>>) {
         self.0.describe(out);
         self.1.describe(out);
+    }
+
+    fn slipped(&self, at: At, recipe: NetRecipe) -> Option<Self> {
+        match (self.0.slipped(at, recipe), self.1.slipped(self.next(at), recipe)) {
+            (None, None) => None,
+            (a, b) => {
+                Some(Self(a.unwrap_or_else(|| self.0.clone()), b.unwrap_or_else(|| self.1.clone())))
+            }
+        }
     }
 
     fn junctions<'a>(&self, workspace: &'a [S], out: &mut Vec<(Vec<usize>, &'a [S], &'a [S])>) {

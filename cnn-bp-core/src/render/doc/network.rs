@@ -15,10 +15,10 @@ use super::numbers::{approx, compared, is_value, num};
 use super::single::loss_value;
 use super::{Block, Doc, Form, Rich};
 use crate::layer::Loss;
-use crate::network::Objective;
+use crate::network::{NetMistake, Objective};
 use crate::ops::{At, gradient_of};
 use crate::scalar::Scalar;
-use crate::trace::{Expr, Name, Section, Sym};
+use crate::trace::{Expr, GradientCheck, Name, NetRecipe, Section, Sym};
 
 /// How a layer is written in a network's derivation: each op's file implements it.
 pub trait LayerDoc<S: Scalar>: Send + Sync {
@@ -48,8 +48,16 @@ pub trait LayerDoc<S: Scalar>: Send + Sync {
     /// Its forward pass.
     fn forward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>);
     /// Its backward pass; `first` on the first step written out (the place for explanations
-    /// said once).
+    /// said once). A layer making a learner's mistake writes the stage it gets wrong.
     fn backward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>, first: bool);
+    /// The learner's mistake it makes, if any (see [`Op::slipped`](crate::ops::Op::slipped)).
+    fn slip(&self) -> Option<NetRecipe> {
+        None
+    }
+    /// The stage of its backward pass that its mistake gets wrong, alone: what changes first.
+    fn mistake(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>) {
+        self.backward(doc, at, section, false);
+    }
 }
 
 /// What a network's derivation is written from.
@@ -71,6 +79,11 @@ pub(crate) struct NetView<'a, S> {
     /// The steps written out, then the last forward pass.
     pub(crate) sections: &'a [Section<S>],
     pub(crate) after: &'a Section<S>,
+    /// The finite-difference checks, if asked for.
+    pub(crate) checks: &'a [GradientCheck<S>],
+    /// The learner's mistakes, if asked for, and the recipes that concern no layer.
+    pub(crate) mistakes: &'a [NetMistake<S>],
+    pub(crate) skipped: &'a [NetRecipe],
 }
 
 /// The document being written, and what layers need to know to write their part.
@@ -259,6 +272,17 @@ pub(crate) fn document<S: Scalar>(view: &NetView<S>, form: Form) -> Vec<Block> {
         next = k + 1;
     }
     doc.result(view, &at);
+    if !view.checks.is_empty() {
+        // An argument near a kink is the input of the activation after it.
+        let kink = |z: Sym| match view.layers.get(usize::from(z.layer) + 1).map(|l| l.kind()) {
+            Some("leaky_relu") => "leaky_relu's kink at 0",
+            _ => "relu's kink at 0",
+        };
+        doc.doc.checks_of(view.checks, &kink, "parameter or input entry");
+    }
+    if !view.mistakes.is_empty() || !view.skipped.is_empty() {
+        doc.mistakes(view, &at);
+    }
     doc.doc.blocks
 }
 
@@ -603,5 +627,127 @@ fn loss_grad_text(loss: Loss, n: usize, y: &str) -> String {
         format!("∂L/∂{y} = {y} − t")
     } else {
         format!("∂L/∂{y} = {}·({y} − t)", scale_prefix(scale))
+    }
+}
+
+impl<S: Scalar> NetDoc<S> {
+    /// The learner's wrong recipes on the first step's numbers, each with the loss it leads
+    /// to, then the losses side by side.
+    fn mistakes(&mut self, view: &NetView<S>, at: &[At]) {
+        self.doc.push(Block::Section(Rich::text(
+            "Common mistakes in the backward pass, applied to step 1's numbers",
+        )));
+        self.doc.para(
+            1,
+            Rich::text("Each recipe below gets one part of the backward pass wrong; everything else is as in step 1, from which its forward pass and loss are."),
+        );
+        for (k, m) in view.mistakes.iter().enumerate() {
+            self.mistake(view, at, k + 1, m);
+        }
+        for &recipe in view.skipped {
+            self.doc.note(
+                1,
+                Rich::text(format!(
+                    "{} is not shown: {}.",
+                    recipe_title(recipe),
+                    not_concerned(recipe)
+                )),
+            );
+        }
+        if view.lr.is_none() || view.mistakes.is_empty() {
+            return;
+        }
+        // The correct step's loss after its update: step 2's, or the final one after one step.
+        let correct = view.losses.get(1).copied().or_else(|| loss_value(view.after));
+        let mut rows: Vec<Vec<Rich>> = view
+            .mistakes
+            .iter()
+            .map(|m| vec![Rich::text(recipe_title(m.recipe)), Rich::math(approx(m.loss_after))])
+            .collect();
+        if let Some(correct) = correct {
+            rows.push(vec![Rich::text("the correct step"), Rich::math(approx(correct))]);
+        }
+        let caption = Rich::text("The loss after step 1's update, by recipe");
+        let header = vec![Rich::text("recipe"), Rich::math("L")];
+        self.doc.push(Block::Table { depth: 1, caption, header, rows });
+    }
+
+    fn mistake(&mut self, view: &NetView<S>, at: &[At], k: usize, m: &NetMistake<S>) {
+        self.doc
+            .push(Block::Section(Rich::text(format!("Mistake {k}: {}", recipe_title(m.recipe)))));
+        self.doc.para(1, recipe_text(m.recipe));
+        // The layers that make the mistake write their backward pass with it; a wrong `∂L/∂x`
+        // flows on through every layer before the last of them.
+        let wrong = |l: usize| m.layers[l].slip().is_some();
+        let top = (0..m.layers.len()).rev().find(|&l| wrong(l)).unwrap_or(0);
+        let flows = m.recipe != NetRecipe::MeanBias;
+        for (l, (layer, &place)) in m.layers.iter().zip(at).enumerate().rev() {
+            if l == top || (wrong(l) && !flows) {
+                layer.mistake(self, place, &m.pass);
+            } else if flows && l < top {
+                layer.backward(self, place, &m.pass, false);
+            }
+        }
+        if view.lr.is_some() {
+            self.update_stage(view, at, &m.pass);
+            self.doc.para(1, Rich::text("A forward pass with these parameters:"));
+            for (l, &place) in view.layers.iter().zip(at) {
+                l.forward(self, place, &m.after);
+            }
+            let (out_name, out_layer, _) = Self::output(view);
+            let y = self.tensor(out_name, out_layer);
+            let formula = match view.objective {
+                Objective::Loss { loss, target } => loss_text(*loss, target.len(), &y),
+                _ => format!("L = Σ g ⊙ {y}"),
+            };
+            self.stage(Rich::text("Loss: ").m(formula));
+            self.doc.equations(&m.after, |s| s == Sym::loss());
+        }
+        self.not_finite_note(&m.pass, "so is everything this recipe computes from it");
+    }
+}
+
+/// A recipe's name, in its section's heading and in the table.
+fn recipe_title(recipe: NetRecipe) -> &'static str {
+    match recipe {
+        NetRecipe::UnrotatedFilter => "∂L/∂x with the filter not rotated",
+        NetRecipe::MeanBias => "the bias gradient averaged",
+        NetRecipe::UnsummedFilters => "the filters' contributions to ∂L/∂x not summed",
+    }
+}
+
+/// What a recipe does.
+fn recipe_text(recipe: NetRecipe) -> Rich {
+    match recipe {
+        NetRecipe::UnrotatedFilter => Rich::text("The gradient sent back to a layer's input slides the filter as it stands over the padded ")
+            .m("δ")
+            .t(", where the full convolution needs it rotated by 180°: each ")
+            .m("δ")
+            .t(" meets the filter entry at the mirrored place. Every layer before it then learns from a wrong gradient."),
+        NetRecipe::MeanBias => Rich::text("The bias gradient is taken as the mean of the layer's ")
+            .m("δ")
+            .t(" where it is their sum: the bias is added at every position, so every position's ")
+            .m("δ")
+            .t(" counts in full. The bias moves too little."),
+        NetRecipe::UnsummedFilters => Rich::text("In a layer with several filters, every filter sends a part of ")
+            .m("∂L/∂x")
+            .t(" back to each input channel, and the parts add up; here only the last filter's part is kept, as when a loop over the filters assigns ")
+            .c("dx = part")
+            .t(" where ")
+            .c("dx += part")
+            .t(" belongs."),
+    }
+}
+
+/// Why a recipe concerns no layer of a network.
+fn not_concerned(recipe: NetRecipe) -> &'static str {
+    match recipe {
+        NetRecipe::UnrotatedFilter => {
+            "no convolution after the first passes a gradient back to a layer before it"
+        }
+        NetRecipe::MeanBias => {
+            "no convolution has a bias (or its output is a single entry, where mean and sum agree)"
+        }
+        NetRecipe::UnsummedFilters => "no convolution after the first has more than one filter",
     }
 }

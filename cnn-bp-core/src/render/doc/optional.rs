@@ -13,6 +13,18 @@ use super::{Block, Doc, Rich};
 impl Doc {
     /// Backpropagation's gradient next to central differences, step by step.
     pub(super) fn checks<S: Scalar>(&mut self, trace: &Trace<S>) {
+        let kink = describe_kink(trace.given.layer.activation);
+        self.checks_of(&trace.checks, &|_| kink, "parameter");
+    }
+
+    /// The checks of `checks`; `kink` names the kink an entry's argument is near, `moved`
+    /// what is nudged.
+    pub(super) fn checks_of<S: Scalar>(
+        &mut self,
+        checks: &[GradientCheck<S>],
+        kink: &dyn Fn(Sym) -> &'static str,
+        moved: &str,
+    ) {
         self.push(Block::Section(Rich::text("Check: finite differences")));
         self.para(
             1,
@@ -20,11 +32,11 @@ impl Doc {
                 .m("(L(w + h) − L(w − h))/(2h)")
                 .t(", with ")
                 .m("L")
-                .t(" computed by the same forward pass at the nudged parameter."),
+                .t(format!(" computed by the same forward pass at the nudged {moved}.")),
         );
         let mut largest: Option<(S, Sym, usize)> = None;
-        for check in &trace.checks {
-            self.check(trace, check);
+        for check in checks {
+            self.check(kink, check, moved);
             for entry in check.entries.iter().filter(|e| e.kink.is_none() && compared_finite(e)) {
                 if largest.is_none_or(|(d, ..)| entry.difference > d) {
                     largest = Some((entry.difference, entry.grad.sym, check.step));
@@ -44,7 +56,12 @@ impl Doc {
         }
     }
 
-    pub(super) fn check<S: Scalar>(&mut self, trace: &Trace<S>, check: &GradientCheck<S>) {
+    pub(super) fn check<S: Scalar>(
+        &mut self,
+        kink: &dyn Fn(Sym) -> &'static str,
+        check: &GradientCheck<S>,
+        moved: &str,
+    ) {
         self.stage(
             Rich::text(format!("Step {}, ", check.step + 1))
                 .m(format!("h {}", is_value(check.h, true))),
@@ -95,14 +112,14 @@ impl Doc {
             self.note(3, text.t("."));
         }
         if !kinked.is_empty() {
-            let f = describe_kink(trace.given.layer.activation);
             for (sym, z) in kinked {
+                let f = kink(z.sym);
                 self.note(
                     3,
                     Rich::math(name(sym))
                         .t(": ")
                         .m(quoted(z.sym, z.value))
-                        .t(format!(" is within reach of {f} when the parameter moves by "))
+                        .t(format!(" is within reach of {f} when the {moved} moves by "))
                         .m("±h")
                         .t(", so the central difference straddles the kink and is not compared."),
                 );

@@ -27,6 +27,11 @@
 use core::fmt;
 use std::sync::Arc;
 
+mod check;
+mod mistakes;
+
+pub use mistakes::NetMistake;
+
 use crate::derivation::MAX_STEPS;
 use crate::extras::Extras;
 use crate::layer::{Loss, Scale, SpecError};
@@ -34,7 +39,8 @@ use crate::ops::{At, Named, Op, Tensor, gradient_of};
 use crate::render::{self, Form, LayerDoc, Verified, VerifyError};
 use crate::scalar::Scalar;
 use crate::trace::{
-    Collector, Expr, FULL_STEPS, HEAD_STEPS, Name, NoTrace, Operand, Recorder, Section, Sym, Term,
+    Collector, Expr, FULL_STEPS, GradientCheck, HEAD_STEPS, Name, NetRecipe, NoTrace, Operand,
+    Recorder, Section, Sym, Term,
 };
 
 /// What a network is trained against.
@@ -326,6 +332,12 @@ pub struct NetDerivation<S = f64> {
     /// The recorded steps, then the final forward pass.
     sections: Vec<Section<S>>,
     after: Section<S>,
+    /// The finite-difference check of each step written out, if asked for.
+    checks: Vec<GradientCheck<S>>,
+    /// The learner's mistakes applied to the first step, if asked for, and the recipes that
+    /// concern no layer of this network.
+    mistakes: Vec<NetMistake<S>>,
+    skipped: Vec<NetRecipe>,
     form: Form,
 }
 
@@ -361,6 +373,20 @@ impl<S: Scalar> NetDerivation<S> {
         &self.after
     }
 
+    /// The finite-difference check of every step written out
+    /// ([`Extras::finite_differences`]): each parameter's and each input entry's gradient
+    /// next to its central difference, in [`Op::params_len`] order, then the input's.
+    pub fn checks(&self) -> &[GradientCheck<S>] {
+        &self.checks
+    }
+
+    /// The common wrong recipes of the backward pass applied to the first step
+    /// ([`Extras::mistakes`]), those that concern some layer of this network, in the order of
+    /// [`NetRecipe::ALL`].
+    pub fn mistakes(&self) -> &[NetMistake<S>] {
+        &self.mistakes
+    }
+
     /// The same derivation, its equations written in `form`.
     #[must_use]
     pub fn with_form(mut self, form: Form) -> Self {
@@ -391,6 +417,10 @@ impl<S: Scalar> NetDerivation<S> {
             .map(|s| (format!("step {}", s.step.unwrap_or_default() + 1), s))
             .collect();
         places.push(("the final forward pass".to_owned(), &self.after));
+        for (k, m) in self.mistakes.iter().enumerate() {
+            places.push((format!("mistake {}", k + 1), &m.pass));
+            places.push((format!("mistake {}, the forward pass after", k + 1), &m.after));
+        }
         render::verify_sections(places)
     }
 
@@ -409,6 +439,9 @@ impl<S: Scalar> NetDerivation<S> {
             losses: &run.losses,
             sections: &self.sections,
             after: &self.after,
+            checks: &self.checks,
+            mistakes: &self.mistakes,
+            skipped: &self.skipped,
         }
     }
 }
@@ -510,6 +543,7 @@ where
     let mut params = start.to_vec();
     let (mut kept, mut losses) = (Vec::new(), Vec::new());
     let mut sections = Vec::new();
+    let mut checks = Vec::new();
     let keeps = |k: usize| steps <= FULL_STEPS || k < HEAD_STEPS || k + 1 == steps;
     let layers = N::LAYERS > 1;
     let input_grad = extras.input_grad || matches!(objective, Objective::GradOutput(_));
@@ -517,6 +551,9 @@ where
         kept.extend_from_slice(&params);
         let xv = <N::In as Tensor<S>>::view(&x);
         let value = if keeps(k) {
+            if extras.finite_differences {
+                checks.push(check::check(&net, &params, &x, &objective, (k, layers)));
+            }
             let mut rec = Collector::showing_layers(layers);
             let value = pass.run(&net, &params, xv, &objective, input_grad, &mut rec);
             if let Some(lr) = lr {
@@ -544,6 +581,12 @@ where
     let loss_after = pass.loss(&net, &params, xv, &objective, &mut rec);
     let after = Section { step: None, equations: rec.equations };
     let taken = losses.len();
+    let (mistakes, skipped) = if extras.mistakes {
+        let settings = (lr, input_grad, layers);
+        mistakes::mistakes(&net, start, &x, &objective, settings)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut docs = Vec::with_capacity(N::LAYERS);
     net.describe(&mut docs);
     let net = Arc::new(net);
@@ -570,7 +613,17 @@ where
         named: Box::new(named),
     });
     let steps = (0..taken).map(|index| NetStep { run: Arc::clone(&run), index }).collect();
-    NetDerivation { run, steps, loss_after, sections, after, form: Form::default() }
+    NetDerivation {
+        run,
+        steps,
+        loss_after,
+        sections,
+        after,
+        checks,
+        mistakes,
+        skipped,
+        form: Form::default(),
+    }
 }
 
 /// One pass at `params`, its every junction kept.

@@ -1,0 +1,112 @@
+//! `check: finite_differences` for a network: every parameter of every layer, and every entry
+//! of the network's input, moved by `±h`, the loss computed again by the same forward pass,
+//! and the central difference set next to backpropagation's gradient.
+//!
+//! An entry is not compared where the move changes a branch the pass took (a ReLU's side):
+//! the loss has a kink within `±h` there, and a central difference across it means nothing.
+//! The branches are those the backward pass records (`Expr::Slope`'s case), so an op with a
+//! branch of its own (a pooling's argmax) is covered by recording it.
+
+use super::{Objective, Pass};
+use crate::layer::SlopeCase;
+use crate::ops::{Op, Tensor};
+use crate::scalar::Scalar;
+use crate::trace::{CheckedEntry, Expr, GradientCheck, Name, Operand, Recorder, Sym};
+
+/// The step of the central differences relative to the largest value moved:
+/// `h = 10⁻⁶·max(1, |largest|)`.
+const RELATIVE_H: f64 = 1e-6;
+
+/// A [`Recorder`] that keeps only the branches a pass took: each activation derivative's case,
+/// with its argument.
+struct Branches<S> {
+    taken: Vec<(Operand<S>, SlopeCase)>,
+}
+
+impl<S> Default for Branches<S> {
+    fn default() -> Self {
+        Self { taken: Vec::new() }
+    }
+}
+
+impl<S: Copy> Recorder<S> for Branches<S> {
+    fn equation(&mut self, _: Sym, expr: Expr<S>, _: S) {
+        if let Expr::Slope { z, case, .. } = expr {
+            self.taken.push((z, case));
+        }
+    }
+}
+
+impl<S: Copy> Branches<S> {
+    /// The first branch that `other` took differently, as this pass saw its argument.
+    fn first_change(&self, other: &Self) -> Option<Operand<S>> {
+        self.taken.iter().zip(&other.taken).find(|(a, b)| a.1 != b.1).map(|(a, _)| a.0)
+    }
+}
+
+fn abs<S: Scalar>(v: S) -> S {
+    if v < S::ZERO { -v } else { v }
+}
+
+/// Central differences for every parameter and every input entry of the step taken from
+/// `params`: `step` is its index, `layers` whether names show their layer.
+pub(super) fn check<S: Scalar, N: Op<S>>(
+    net: &N,
+    params: &[S],
+    x: &[S],
+    objective: &Objective<S>,
+    (step, layers): (usize, bool),
+) -> GradientCheck<S> {
+    let mut pass = Pass::new(net);
+    let mut base = Branches::default();
+    pass.run(net, params, <N::In as Tensor<S>>::view(x), objective, true, &mut base);
+    let (grads, dx) = (pass.grads.clone(), pass.dx.clone());
+    let largest = |v: &[S]| v.iter().fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
+    let h = S::from_f64(RELATIVE_H) * {
+        let (p, i) = (largest(params), largest(x));
+        if p > i { p } else { i }
+    };
+    let two_h = S::from_usize(2) * h;
+    let mut entries = Vec::with_capacity(params.len() + x.len());
+    // The loss, and the branches taken, at moved parameters and input.
+    let at = |pass: &mut Pass<S>, params: &[S], x: &[S]| {
+        let mut branches = Branches::default();
+        let loss =
+            pass.run(net, params, <N::In as Tensor<S>>::view(x), objective, true, &mut branches);
+        (loss, branches)
+    };
+    let entry =
+        |grad: Operand<S>, (plus, up): (S, Branches<S>), (minus, down): (S, Branches<S>)| {
+            let central = (plus - minus) / two_h;
+            let kink = base.first_change(&up).or_else(|| base.first_change(&down));
+            let kink = kink.map(|z| Operand::new(z.sym.showing_layer(layers), z.value));
+            let difference = abs(grad.value - central);
+            CheckedEntry { grad, loss_plus: plus, loss_minus: minus, central, difference, kink }
+        };
+    let mut probe = params.to_vec();
+    for k in 0..params.len() {
+        probe[k] = params[k] + h;
+        let up = at(&mut pass, &probe, x);
+        probe[k] = params[k] - h;
+        let down = at(&mut pass, &probe, x);
+        probe[k] = params[k];
+        let sym = net.param_sym(0, k);
+        let name = if sym.name == Name::B { Name::GradB } else { Name::GradW };
+        entries.push(entry(
+            Operand::new(sym.renamed(name).showing_layer(layers), grads[k]),
+            up,
+            down,
+        ));
+    }
+    let mut probe = x.to_vec();
+    for k in 0..x.len() {
+        probe[k] = x[k] + h;
+        let up = at(&mut pass, params, &probe);
+        probe[k] = x[k] - h;
+        let down = at(&mut pass, params, &probe);
+        probe[k] = x[k];
+        let sym = <N::In as Tensor<S>>::sym(Name::Dx, 0, k).showing_layer(layers);
+        entries.push(entry(Operand::new(sym, dx[k]), up, down));
+    }
+    GradientCheck { step, h, entries }
+}

@@ -1,0 +1,74 @@
+//! `mistakes: true` for a network: the common wrong recipes of the backward pass, each made
+//! by the op it concerns ([`Op::slipped`]) and run through the same code as the correct step,
+//! on the first step's numbers: the wrong gradients, the update they give and the loss after.
+
+use std::sync::Arc;
+
+use super::{Objective, Pass, update};
+use crate::ops::{At, Op, Tensor};
+use crate::render::LayerDoc;
+use crate::scalar::Scalar;
+use crate::trace::{Collector, NetRecipe, Section};
+
+/// One wrong recipe applied to a network's first step.
+#[derive(Clone)]
+pub struct NetMistake<S> {
+    /// Which recipe.
+    pub recipe: NetRecipe,
+    /// Its backward pass (and its update, with a learning rate), the forward pass it started
+    /// from being the first step's.
+    pub pass: Section<S>,
+    /// The forward pass and the loss at the parameters it gives.
+    pub after: Section<S>,
+    /// The loss at the parameters it gives.
+    pub loss_after: S,
+    /// How its layers are written: the ops that make the mistake say so.
+    pub(crate) layers: Vec<Arc<dyn LayerDoc<S>>>,
+}
+
+impl<S: core::fmt::Debug> core::fmt::Debug for NetMistake<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NetMistake")
+            .field("recipe", &self.recipe)
+            .field("loss_after", &self.loss_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every recipe that concerns some op of `net`, applied at the first step's parameters;
+/// and the recipes that concern none.
+pub(super) fn mistakes<S: Scalar, N: Op<S>>(
+    net: &N,
+    start: &[S],
+    x: &[S],
+    objective: &Objective<S>,
+    (lr, input_grad, layers): (Option<S>, bool, bool),
+) -> (Vec<NetMistake<S>>, Vec<NetRecipe>) {
+    let (mut made, mut skipped) = (Vec::new(), Vec::new());
+    let mut pass = Pass::new(net);
+    for recipe in NetRecipe::ALL {
+        let Some(wrong) = net.slipped(At::FIRST, recipe) else {
+            skipped.push(recipe);
+            continue;
+        };
+        let mut rec = Collector::showing_layers(layers);
+        let mut params = start.to_vec();
+        let xv = <N::In as Tensor<S>>::view(x);
+        pass.run(&wrong, &params, xv, objective, input_grad, &mut rec);
+        if let Some(lr) = lr {
+            update(&wrong, &mut params, &pass.grads, lr, &mut rec);
+        }
+        let mut after = Collector::showing_layers(layers);
+        let loss_after = pass.loss(net, &params, xv, objective, &mut after);
+        let mut docs = Vec::with_capacity(N::LAYERS);
+        wrong.describe(&mut docs);
+        made.push(NetMistake {
+            recipe,
+            pass: Section { step: Some(0), equations: rec.equations },
+            after: Section { step: None, equations: after.equations },
+            loss_after,
+            layers: docs,
+        });
+    }
+    (made, skipped)
+}
