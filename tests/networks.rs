@@ -63,6 +63,27 @@ fn same_as_single_layer<
         }
         assert_eq!(bits(&a.delta().concat()), bits(&b.input_grads()[1].1), "step {k}: δ");
     }
+    // The contract accessors: the same names, shapes and bits either way.
+    let same = |a: Vec<(Vec<usize>, Vec<f64>)>, b: Vec<(Vec<usize>, Vec<f64>)>, what: &str| {
+        assert_eq!(a.len(), b.len(), "{what}");
+        for ((sa, va), (sb, vb)) in a.into_iter().zip(b) {
+            assert_eq!((sa, bits(&va)), (sb, bits(&vb)), "{what}");
+        }
+    };
+    let unnamed = |v: Vec<(String, Vec<usize>, Vec<f64>)>| -> Vec<(Vec<usize>, Vec<f64>)> {
+        v.into_iter().map(|(_, s, v)| (s, v)).collect()
+    };
+    for (a, b) in single.steps().iter().zip(d.steps()) {
+        let names = |v: &[(String, Vec<usize>, Vec<f64>)]| {
+            v.iter().map(|e| e.0.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(names(&a.named_parameters()), names(&b.named_parameters()));
+        same(unnamed(a.named_parameters()), unnamed(b.named_parameters()), "named_parameters");
+        same(unnamed(a.named_grads()), unnamed(b.named_grads()), "named_grads");
+        same(a.layer_outputs(), b.layer_outputs(), "layer_outputs");
+        same(a.input_grads(), b.input_grads(), "input_grads");
+    }
+    same(unnamed(single.named_parameters()), unnamed(d.named_parameters()), "final parameters");
     let after = d.named_parameters();
     assert_eq!(bits(&single.filter().concat()), bits(&after[0].2), "the final filter");
     assert_eq!(single.loss_after().to_bits(), d.loss_after().to_bits(), "the final loss");

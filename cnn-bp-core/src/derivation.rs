@@ -4,11 +4,11 @@ use core::fmt;
 use std::sync::Arc;
 
 use crate::extras::{Extras, Sections};
-use crate::layer::{Layer, SpecError};
+use crate::layer::{Activation, Layer, SpecError};
 use crate::render::{self, Form};
 use crate::scalar::{Float, Scalar};
 use crate::step::{
-    Buffers, Params, all_finite, backward_half, forward_half, loss, matrix, step_into,
+    Buffers, Params, all_finite, backward_half, forward_half, input_grad, loss, matrix, step_into,
 };
 use crate::trace::{Given, Grid, Switch, Trace, untraced};
 
@@ -35,6 +35,8 @@ struct Run<S> {
     replay: Replay<S>,
     /// `KH·KW` and `OH·OW`.
     filter_len: usize,
+    /// `(KH, KW)`.
+    filter_shape: (usize, usize),
     outputs: usize,
     /// Whether the layer has a bias term: then each parameter set ends with it.
     with_bias: bool,
@@ -82,6 +84,16 @@ fn replay<
 }
 
 impl<S: Scalar> Run<S> {
+    /// A parameter set (or its gradients), named as PyTorch names the shorthand's.
+    fn named(&self, (filter, bias): (&[S], Option<S>)) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        let (kh, kw) = self.filter_shape;
+        let mut out = vec![("0.weight".to_owned(), vec![1, 1, kh, kw], filter.to_vec())];
+        if self.with_bias {
+            out.push(("0.bias".to_owned(), vec![1], bias.into_iter().collect()));
+        }
+        out
+    }
+
     /// Entries per parameter set.
     fn stride(&self) -> usize {
         self.filter_len + usize::from(self.with_bias)
@@ -197,6 +209,73 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     pub fn bias_grad(&self) -> Option<S> {
         self.run.step(self.index, true).bias_grad
     }
+
+    /// The parameters this step started from, named and shaped as PyTorch names a network
+    /// of the layer's shorthand `[conv, activation]`: `"0.weight"` `[1, 1, KH, KW]` and,
+    /// with a bias, `"0.bias"` `[1]`; values row-major. (As
+    /// [`NetStep::named_parameters`](crate::network::NetStep::named_parameters).)
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     filter: [[1, -1], [1, 1]],
+    ///     target: [[1, 0], [0, 1]],
+    ///     lr: 0.5,
+    /// };
+    /// let s = &d.steps()[0];
+    /// assert_eq!(s.named_parameters(), [("0.weight".to_owned(), vec![1, 1, 2, 2], vec![1.0, -1.0, 1.0, 1.0])]);
+    /// assert_eq!(s.named_grads()[0].2, [2.0, -2.0, 0.0, 2.0]);
+    /// ```
+    pub fn named_parameters(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        self.run.named(self.run.params(self.index))
+    }
+
+    /// `∂L/∂` each of [`named_parameters`](Self::named_parameters): the same names, shapes and
+    /// order.
+    pub fn named_grads(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        let b = self.run.step(self.index, true);
+        self.run.named((b.filter_grad.as_slice(), b.bias_grad))
+    }
+
+    /// Every layer's output of the shorthand, with its shape: `z` as `[1, OH, OW]`, then `y`
+    /// (the activation's layer) unless the activation is linear, which is no layer.
+    pub fn layer_outputs(&self) -> Vec<(Vec<usize>, Vec<S>)> {
+        let b = self.run.step(self.index, false);
+        let shape = vec![1, OH, OW];
+        let mut out = vec![(shape.clone(), b.z)];
+        if self.run.layer.activation != Activation::Linear {
+            out.push((shape, b.y));
+        }
+        out
+    }
+
+    /// `∂L/∂` each layer's input, in order: `∂L/∂X` of the input, `[1, H, W]`, then `δ`,
+    /// `[1, OH, OW]`, the gradient of the activation's input, unless the activation is linear.
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     filter: [[1, -1], [1, 1]],
+    ///     target: [[1, 0], [0, 1]],
+    ///     lr: 0.5,
+    /// };
+    /// let grads = d.steps()[0].input_grads();
+    /// // δ = [[2, 0], [0, 0]]: ∂L/∂X is the full convolution of δ with the rotated filter.
+    /// assert_eq!(grads[0], (vec![1, 3, 3], vec![2.0, -2.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0]));
+    /// assert_eq!(grads[1].1, [2.0, 0.0, 0.0, 0.0]);
+    /// ```
+    pub fn input_grads(&self) -> Vec<(Vec<usize>, Vec<S>)> {
+        let b = self.run.step(self.index, true);
+        let (h, w) = self.run.input_shape;
+        let layer = &self.run.layer;
+        let dx =
+            input_grad(layer, &b.delta, self.run.params(self.index).0, (KH, KW), (OH, OW), (h, w));
+        let mut out = vec![(vec![1, h, w], dx)];
+        if layer.activation != Activation::Linear {
+            out.push((vec![1, OH, OW], b.delta));
+        }
+        out
+    }
 }
 
 impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> fmt::Debug
@@ -277,6 +356,11 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     /// The bias after the last update; `None` without a bias term.
     pub fn bias(&self) -> Option<S> {
         self.run.params(self.steps.len()).1
+    }
+
+    /// The parameters after the last update, named as [`Step::named_parameters`] names them.
+    pub fn named_parameters(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        self.run.named(self.run.params(self.steps.len()))
     }
 }
 
@@ -627,6 +711,7 @@ where
         target: target.as_flattened().to_vec(),
         replay: replay::<S, H, W, KH, KW, OH, OW>,
         filter_len: KH * KW,
+        filter_shape: (KH, KW),
         outputs: OH * OW,
         with_bias,
         params,

@@ -808,3 +808,40 @@ pub(crate) fn backward_half<
     let out = (matrix_mut(&mut b.delta), matrix_mut::<S, KH, KW>(&mut b.filter_grad));
     b.bias_grad = backward_into(layer, input, forward, target, with_bias, rec, out);
 }
+
+/// `∂L/∂X[r,s] = Σ δ[p,q]·w[a,b]` over every output whose window put `X[r,s]` under filter
+/// entry `(a, b)`: the full convolution of `δ` with the rotated filter, for a step's
+/// accessors (the single layer's derivation does not print it). The terms are added in the
+/// order a network's convolution adds them, so the two give the same bits.
+pub(crate) fn input_grad<S: Scalar>(
+    layer: &Layer,
+    delta: &[S],
+    filter: &[S],
+    (kh, kw): (usize, usize),
+    (oh, ow): (usize, usize),
+    (h, w): (usize, usize),
+) -> Vec<S> {
+    let ((sh, sw), (ph, pw)) = (layer.stride, layer.padding);
+    let mut dx = vec![S::ZERO; h * w];
+    for r in 0..h {
+        for s in 0..w {
+            let mut acc = S::ZERO;
+            for i in 0..kh {
+                let Some(p) = (r + ph).checked_sub(i) else { continue };
+                if !p.is_multiple_of(sh) || p / sh >= oh {
+                    continue;
+                }
+                for j in 0..kw {
+                    let Some(q) = (s + pw).checked_sub(j) else { continue };
+                    if !q.is_multiple_of(sw) || q / sw >= ow {
+                        continue;
+                    }
+                    let (a, b) = layer.filter_entry((i, j), (kh, kw));
+                    acc = acc + delta[(p / sh) * ow + q / sw] * filter[a * kw + b];
+                }
+            }
+            dx[r * w + s] = acc;
+        }
+    }
+    dx
+}
