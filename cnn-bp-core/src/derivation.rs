@@ -23,13 +23,13 @@ pub const MAX_STEPS: usize = 1_000_000;
 /// computed is computed again, with the same code, when it is asked for.
 ///
 /// Flat and generic over the scalar only: its code is compiled once, not for every shape.
-struct Run<S> {
-    layer: Layer,
+pub(crate) struct Run<S> {
+    pub(crate) layer: Layer,
     /// The input, row by row, and its rows and columns.
-    input: Vec<S>,
+    pub(crate) input: Vec<S>,
     input_shape: (usize, usize),
     /// The target, row by row (its shape is the derivation's type's).
-    target: Vec<S>,
+    pub(crate) target: Vec<S>,
     /// Computes a step again from its parameters: the step functions for the run's shapes,
     /// which a derivation's type does not all carry (see [`replay`]).
     replay: Replay<S>,
@@ -48,8 +48,99 @@ struct Run<S> {
 }
 
 /// Computes a step again from its parameters (the filter's entries, the bias) into buffers:
-/// the forward pass, and the backward pass too when asked.
-type Replay<S> = fn(&Run<S>, (&[S], Option<S>), &mut Buffers<S>, bool);
+/// the forward pass, and the backward pass too when asked, with the code that took it.
+pub(crate) type Replay<S> =
+    Box<dyn Fn(&Run<S>, (&[S], Option<S>), &mut Buffers<S>, bool) + Send + Sync>;
+
+/// How a run takes its steps: the single layer's step functions ([`StepFunctions`]), or the
+/// ops of its shorthand network (`crate::shorthand`). Each records into the trace when one is
+/// given, the same equations in the same order either way.
+pub(crate) trait Steps<
+    S,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>
+{
+    /// One step from `from`, its numbers left in `b`.
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &mut self,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        from: (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        lr: S,
+        trace: Option<&mut Trace<S>>,
+        b: &mut Buffers<S>,
+    );
+
+    /// The forward pass and the loss at `to`, recorded; `y` left in `b`.
+    fn after(
+        &mut self,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        to: (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        trace: &mut Trace<S>,
+        b: &mut Buffers<S>,
+    ) -> S;
+
+    /// How the run's steps are computed again.
+    fn replay(&self) -> Replay<S>;
+}
+
+/// The single layer's step functions (`step.rs`), with settings read at run time: what
+/// [`train`] takes its steps with.
+pub(crate) struct StepFunctions;
+
+impl<
+    S: Float,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> Steps<S, H, W, KH, KW, OH, OW> for StepFunctions
+{
+    fn step(
+        &mut self,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        from: (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        lr: S,
+        trace: Option<&mut Trace<S>>,
+        b: &mut Buffers<S>,
+    ) {
+        match trace {
+            Some(trace) => step_into(layer, input, from, target, lr, &mut Switch(Some(trace)), b),
+            None => step_into(layer, input, from, target, lr, &mut untraced::<S>(), b),
+        }
+    }
+
+    fn after(
+        &mut self,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        to: (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        trace: &mut Trace<S>,
+        b: &mut Buffers<S>,
+    ) -> S {
+        let mut rec = Switch(Some(trace));
+        forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, to, &mut rec, b);
+        loss(layer, matrix::<S, OH, OW>(&b.y), target, &mut rec)
+    }
+
+    fn replay(&self) -> Replay<S> {
+        Box::new(replay::<S, H, W, KH, KW, OH, OW>)
+    }
+}
 
 /// The [`Replay`] of an `H×W` input: the same step functions as the training run, without
 /// recording anything, so the values are the bits the run produced (and printed).
@@ -559,7 +650,7 @@ where
     S: Float,
 {
     settings_fit(layer, lr, steps, (H, W), (KH, KW), (OH, OW))?;
-    Ok(run(layer, lr, steps, input, start, target, &()))
+    Ok(run(layer, lr, steps, input, start, target, &(), &mut StepFunctions))
 }
 
 /// [`train`], with optional sections appended: a finite-difference check of every step's
@@ -588,7 +679,7 @@ where
     S: Float,
 {
     settings_fit(layer, lr, steps, (H, W), (KH, KW), (OH, OW))?;
-    Ok(run(layer, lr, steps, input, start, target, &extras))
+    Ok(run(layer, lr, steps, input, start, target, &extras, &mut StepFunctions))
 }
 
 /// The run-time checks of [`train`] and [`train_with`].
@@ -640,6 +731,7 @@ pub(crate) fn run<
     start: Params<KH, KW, S>,
     target: &[[S; OW]; OH],
     sections: &impl Sections<S, H, W, KH, KW, OH, OW>,
+    stepper: &mut impl Steps<S, H, W, KH, KW, OH, OW>,
 ) -> Derivation<KH, KW, OH, OW, S>
 where
     S: Float,
@@ -672,17 +764,17 @@ where
         let written = trace.keeps(k) || k + 1 == steps;
         if written {
             trace.begin_step();
-            step_into(layer, input, from, target, lr, &mut Switch(Some(&mut trace)), &mut b);
+            stepper.step(layer, input, from, target, lr, Some(&mut trace), &mut b);
             finite = b.all_finite();
         } else {
-            step_into(layer, input, from, target, lr, &mut untraced::<S>(), &mut b);
+            stepper.step(layer, input, from, target, lr, None, &mut b);
             finite = b.all_finite();
             if finite {
                 trace.skip_step();
             } else {
                 // The step that stops training is written out: taken again, recorded.
                 trace.begin_step();
-                step_into(layer, input, from, target, lr, &mut Switch(Some(&mut trace)), &mut b);
+                stepper.step(layer, input, from, target, lr, Some(&mut trace), &mut b);
             }
         }
         if written || !finite {
@@ -698,10 +790,8 @@ where
     trace.stopped_early = trace.taken < steps;
     trace.end_steps();
     trace.begin_after();
-    let mut rec = Switch(Some(&mut trace));
     let to = (matrix::<S, KH, KW>(&filter), bias);
-    forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, to, &mut rec, &mut b);
-    let loss_after = loss(layer, matrix::<S, OH, OW>(&b.y), target, &mut rec);
+    let loss_after = stepper.after(layer, input, to, target, &mut trace, &mut b);
     params.extend_from_slice(&filter);
     params.extend(bias);
     let run = Arc::new(Run {
@@ -709,7 +799,7 @@ where
         input: input.as_flattened().to_vec(),
         input_shape: (H, W),
         target: target.as_flattened().to_vec(),
-        replay: replay::<S, H, W, KH, KW, OH, OW>,
+        replay: stepper.replay(),
         filter_len: KH * KW,
         filter_shape: (KH, KW),
         outputs: OH * OW,

@@ -40,6 +40,7 @@ mod number;
 pub mod ops;
 mod render;
 mod scalar;
+mod shorthand;
 mod step;
 mod trace;
 
@@ -174,6 +175,9 @@ pub mod __private {
     pub use crate::derivation::Derivation;
     pub use crate::extras::{Extras, Sections};
     pub use crate::layer::{Activation, Kernel, Layer, Loss};
+    pub use crate::ops::{
+        Convolve, Correlate, Elementwise, LeakyRelu, Linear, Orientation, Relu, Sigmoid, Tanh,
+    };
     pub use crate::render::Form;
     pub use crate::step::Params;
     pub use cnn_bp_macros::train;
@@ -184,17 +188,14 @@ pub mod __private {
     /// Stride and padding as const parameters, so that shapes are checked at compile time.
     pub struct Geometry<const SH: usize, const SW: usize, const PH: usize, const PW: usize>;
 
-    /// The settings `train!` has already checked.
+    /// The settings `train!` has already checked (the kernel orientation and the activation
+    /// are types, given to [`Geometry::train`] as values of theirs).
     #[derive(Clone, Copy)]
     pub struct Settings {
         /// The learning rate, positive and finite.
         pub lr: f64,
         /// At least 1.
         pub steps: usize,
-        /// Correlation or convolution.
-        pub kernel: Kernel,
-        /// The activation, with a valid parameter.
-        pub activation: Activation,
         /// The loss.
         pub loss: Loss,
         /// How equations are written.
@@ -211,9 +212,12 @@ pub mod __private {
             const KW: usize,
             const OH: usize,
             const OW: usize,
+            A: Elementwise<f64> + Send + Sync + 'static,
+            K: Orientation + Send + Sync,
         >(
             self,
             settings: Settings,
+            (f, _): (A, K),
             sections: &impl Sections<f64, H, W, KH, KW, OH, OW>,
             input: &[[f64; W]; H],
             filter: &[[f64; KW]; KH],
@@ -245,10 +249,23 @@ pub mod __private {
             let layer = Layer {
                 stride: (SH, SW),
                 padding: (PH, PW),
-                kernel: settings.kernel,
-                activation: settings.activation,
+                kernel: if K::FLIP { Kernel::Convolution } else { Kernel::Correlation },
+                activation: f.activation(),
                 loss: settings.loss,
             };
+            // The layer as its shorthand network `[conv, activation]`, decided by the types.
+            let net = crate::shorthand::net::<
+                f64,
+                A,
+                crate::shorthand::Checked<SH, SW, PH, PW>,
+                K,
+                H,
+                W,
+                KH,
+                KW,
+                OH,
+                OW,
+            >(f, bias.is_some());
             crate::derivation::run(
                 &layer,
                 settings.lr,
@@ -257,6 +274,7 @@ pub mod __private {
                 Params { filter: *filter, bias },
                 target,
                 sections,
+                &mut crate::shorthand::OpsSteps::new(net),
             )
             .with_form(settings.form)
         }

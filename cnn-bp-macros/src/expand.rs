@@ -250,21 +250,22 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
         .into_iter()
         .flat_map(|(rows, cols)| [length(rows), length(cols)]);
     let (lr, steps, bias) = checked_settings(&private, spec);
+    // The kernel orientation and the activation are the types of the ops they run as.
     let kernel = match spec.kernel {
-        Kernel::Correlation => quote!(#private::Kernel::Correlation),
-        Kernel::Convolution => quote!(#private::Kernel::Convolution),
+        Kernel::Correlation => quote!(#private::Correlate),
+        Kernel::Convolution => quote!(#private::Convolve),
     };
     let activation = match spec.activation {
         Activation::Relu => {
             let at_zero = Lit::f64_suffixed(spec.relu_grad_at_zero);
-            quote!(#private::Activation::Relu { grad_at_zero: #at_zero })
+            quote!(#private::Relu { grad_at_zero: #at_zero })
         }
-        Activation::Linear => quote!(#private::Activation::Linear),
-        Activation::Sigmoid => quote!(#private::Activation::Sigmoid),
-        Activation::Tanh => quote!(#private::Activation::Tanh),
+        Activation::Linear => quote!(#private::Linear),
+        Activation::Sigmoid => quote!(#private::Sigmoid),
+        Activation::Tanh => quote!(#private::Tanh),
         Activation::LeakyRelu(slope) => {
             let slope = Lit::f64_suffixed(slope);
-            quote!(#private::Activation::LeakyRelu { slope: #slope })
+            quote!(#private::LeakyRelu { slope: #slope })
         }
     };
     let loss = match spec.loss {
@@ -293,15 +294,14 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
     quote! {
         {
             #(#bindings)*
-            #private::Geometry::<#sh, #sw, #ph, #pw>.train::<#(#dims),*>(
+            #private::Geometry::<#sh, #sw, #ph, #pw>.train::<#(#dims),*, _, _>(
                 #private::Settings {
                     lr: #lr,
                     steps: #steps,
-                    kernel: #kernel,
-                    activation: #activation,
                     loss: #loss,
                     form: #form,
                 },
+                (#activation, #kernel),
                 #sections,
                 #input,
                 #filter,

@@ -128,20 +128,20 @@ fn loss_grad<S: Scalar, R: Recorder<S>>(
 }
 
 /// Everything one pass of a network computes, in buffers allocated once.
-struct Pass<S> {
+pub(crate) struct Pass<S> {
     /// The last layer's output, and `∂L/∂` it.
-    y: Vec<S>,
-    dy: Vec<S>,
+    pub(crate) y: Vec<S>,
+    pub(crate) dy: Vec<S>,
     /// `∂L/∂x` of the network's input.
-    dx: Vec<S>,
+    pub(crate) dx: Vec<S>,
     /// The junctions between layers, values and gradients (see [`Op::workspace_len`]).
-    workspace: Vec<S>,
+    pub(crate) workspace: Vec<S>,
     /// `∂L/∂` every parameter.
-    grads: Vec<S>,
+    pub(crate) grads: Vec<S>,
 }
 
 impl<S: Scalar> Pass<S> {
-    fn new<N: Op<S>>(net: &N) -> Self {
+    pub(crate) fn new<N: Op<S>>(net: &N) -> Self {
         Self {
             y: vec![S::ZERO; <N::Out as Tensor<S>>::LEN],
             dy: vec![S::ZERO; <N::Out as Tensor<S>>::LEN],
@@ -153,7 +153,7 @@ impl<S: Scalar> Pass<S> {
 
     /// Forward, loss, backward at `params`; returns the loss. `input_grad`: whether `∂L/∂x`
     /// of the network's input is computed (and recorded).
-    fn run<N: Op<S>, R: Recorder<S>>(
+    pub(crate) fn run<N: Op<S>, R: Recorder<S>>(
         &mut self,
         net: &N,
         params: &[S],
@@ -178,7 +178,7 @@ impl<S: Scalar> Pass<S> {
     }
 
     /// Only the forward pass and the loss.
-    fn loss<N: Op<S>, R: Recorder<S>>(
+    pub(crate) fn loss<N: Op<S>, R: Recorder<S>>(
         &mut self,
         net: &N,
         params: &[S],
@@ -205,7 +205,7 @@ const fn objective_name<S>(objective: &Objective<S>) -> Name {
 }
 
 /// `p ← p − η·∂L/∂p` for every parameter, recorded.
-fn update<S: Scalar, N: Op<S>, R: Recorder<S>>(
+pub(crate) fn update<S: Scalar, N: Op<S>, R: Recorder<S>>(
     net: &N,
     params: &mut [S],
     grads: &[S],

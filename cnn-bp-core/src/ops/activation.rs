@@ -130,6 +130,27 @@ impl<S: Float> Elementwise<S> for Tanh {
     }
 }
 
+/// The identity, `y = z`: the single layer's `activation: linear`, whose shorthand records
+/// `y` and `f′ = 1` as the single layer's derivation writes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Linear;
+
+impl<S: Scalar> Elementwise<S> for Linear {
+    fn activation(&self) -> Activation {
+        Activation::Linear
+    }
+
+    #[inline]
+    fn apply(&self, z: S) -> S {
+        z
+    }
+
+    #[inline]
+    fn slope(&self, _: S, _: S) -> (S, SlopeCase) {
+        (S::ONE, SlopeCase::Smooth)
+    }
+}
+
 /// An activation layer: `A` applied to every entry of a tensor `T`.
 #[derive(Debug, Default, PartialEq)]
 pub struct Activate<A, T> {

@@ -1,0 +1,285 @@
+//! The single layer's shorthand, the network `[conv, activation]`, trained by its ops: what
+//! `train!` runs for a single-layer spec, with the stride, padding, kernel orientation and
+//! activation decided at compile time by the types rather than read at run time.
+//!
+//! Its steps record the very equations the single layer's step functions record, in their
+//! order, so that its derivation is the single layer's, byte for byte: the names are the
+//! single layer's (no layer marks, `y` and `∂L/∂y` of layer 0), and each `∂L/∂y[p,q]` is
+//! written just before the `f′(z[p,q])` and `δ[p,q]` it feeds, where a network writes every
+//! `∂L/∂y` first. `tests/shorthand.rs` holds the two paths to the same traces and bits.
+
+use std::collections::VecDeque;
+
+use crate::derivation::{Replay, Run, Steps};
+use crate::layer::{Layer, Scale};
+use crate::network::{Objective, Pass, update};
+use crate::ops::{Activate, Chain, Conv, Elementwise, Op, Orientation, Stencil, Tensor};
+use crate::scalar::Float;
+use crate::step::Buffers;
+use crate::trace::{Expr, Name, Recorder, Sym, Term, Trace};
+
+/// The stride and padding of a single layer, its dilation 1, as a type: the shapes were
+/// checked by `train!` and its own `const` assertions, whose errors name its keys.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Checked<const SH: usize, const SW: usize, const PH: usize, const PW: usize>;
+
+impl<const SH: usize, const SW: usize, const PH: usize, const PW: usize> Stencil
+    for Checked<SH, SW, PH, PW>
+{
+    const STRIDE: (usize, usize) = (SH, SW);
+    const PADDING: (usize, usize) = (PH, PW);
+    const DILATION: (usize, usize) = (1, 1);
+    const CHECKED: bool = true;
+}
+
+/// The shorthand's network: one filter on one channel, then the activation.
+pub(crate) type Net<
+    S,
+    A,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+    G,
+    K,
+> = Chain<Conv<1, H, W, 1, KH, KW, OH, OW, G, K>, Activate<A, [[[S; OW]; OH]; 1]>>;
+
+/// A run's steps taken by the shorthand's ops, in buffers allocated once.
+pub(crate) struct OpsSteps<S, N> {
+    net: N,
+    pass: Pass<S>,
+    /// The parameters of the step being taken: the filter's entries, then the bias.
+    params: Vec<S>,
+    /// The loss against the target, made at the first step.
+    objective: Option<Objective<S>>,
+}
+
+impl<S: Float, N: Op<S>> OpsSteps<S, N> {
+    pub(crate) fn new(net: N) -> Self {
+        let pass = Pass::new(&net);
+        Self { params: Vec::with_capacity(net.params_len()), net, pass, objective: None }
+    }
+}
+
+/// The objective of a single layer: its loss against the target.
+fn objective<S: Copy>(layer: &Layer, target: &[S]) -> Objective<S> {
+    Objective::Loss { loss: layer.loss, target: target.to_vec() }
+}
+
+/// The numbers of the pass just taken, in the single layer's buffers.
+fn fill<S: Float>(pass: &Pass<S>, outputs: usize, filter: usize, b: &mut Buffers<S>) {
+    let (z, rest) = pass.workspace.split_at(outputs);
+    b.z.copy_from_slice(z);
+    b.delta.copy_from_slice(&rest[..outputs]);
+    b.y.copy_from_slice(&pass.y);
+    b.filter_grad.copy_from_slice(&pass.grads[..filter]);
+    b.bias_grad = pass.grads.get(filter).copied();
+}
+
+impl<
+    S: Float,
+    A: Elementwise<S> + Send + Sync + 'static,
+    G: Stencil + Send + Sync,
+    K: Orientation + Send + Sync,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> Steps<S, H, W, KH, KW, OH, OW> for OpsSteps<S, Net<S, A, H, W, KH, KW, OH, OW, G, K>>
+{
+    fn step(
+        &mut self,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        (filter, bias): (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        lr: S,
+        trace: Option<&mut Trace<S>>,
+        b: &mut Buffers<S>,
+    ) {
+        self.params.clear();
+        self.params.extend_from_slice(filter.as_flattened());
+        self.params.extend(bias);
+        let objective =
+            self.objective.get_or_insert_with(|| objective(layer, target.as_flattened()));
+        let x = <[[[S; W]; H]; 1] as Tensor<S>>::view(input.as_flattened());
+        let (net, pass, params) = (&self.net, &mut self.pass, &mut self.params);
+        b.loss = if let Some(trace) = trace {
+            let mut rec = SingleLayer::new(Some(trace));
+            let loss = pass.run(net, params, x, objective, false, &mut rec);
+            update(net, params, &pass.grads, lr, &mut rec);
+            rec.finish();
+            loss
+        } else {
+            let mut rec = untraced::<S>();
+            let loss = pass.run(net, params, x, objective, false, &mut rec);
+            update(net, params, &pass.grads, lr, &mut rec);
+            loss
+        };
+        fill(pass, OH * OW, KH * KW, b);
+        b.next.copy_from_slice(&params[..KH * KW]);
+        b.next_bias = params.get(KH * KW).copied();
+    }
+
+    fn after(
+        &mut self,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        (filter, bias): (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        trace: &mut Trace<S>,
+        b: &mut Buffers<S>,
+    ) -> S {
+        self.params.clear();
+        self.params.extend_from_slice(filter.as_flattened());
+        self.params.extend(bias);
+        let objective =
+            self.objective.get_or_insert_with(|| objective(layer, target.as_flattened()));
+        let x = <[[[S; W]; H]; 1] as Tensor<S>>::view(input.as_flattened());
+        let mut rec = SingleLayer::new(Some(trace));
+        let loss = self.pass.loss(&self.net, &self.params, x, objective, &mut rec);
+        rec.finish();
+        b.y.copy_from_slice(&self.pass.y);
+        loss
+    }
+
+    fn replay(&self) -> Replay<S> {
+        let net = self.net;
+        Box::new(
+            move |run: &Run<S>,
+                  (filter, bias): (&[S], Option<S>),
+                  b: &mut Buffers<S>,
+                  backward: bool| {
+                let mut pass = Pass::new(&net);
+                let mut params = filter.to_vec();
+                params.extend(bias);
+                let objective = objective(&run.layer, &run.target);
+                let x = <[[[S; W]; H]; 1] as Tensor<S>>::view(&run.input);
+                let mut rec = untraced::<S>();
+                if backward {
+                    b.loss = pass.run(&net, &params, x, &objective, false, &mut rec);
+                    fill(&pass, OH * OW, KH * KW, b);
+                } else {
+                    b.loss = pass.loss(&net, &params, x, &objective, &mut rec);
+                    b.z.copy_from_slice(&pass.workspace[..OH * OW]);
+                    b.y.copy_from_slice(&pass.y);
+                }
+            },
+        )
+    }
+}
+
+/// A recorder that writes a network's equations into a single layer's trace as the single
+/// layer's step functions write them: every name of layer 0, and each `∂L/∂y` held back
+/// until the `f′(z)` of the same entry, so that it comes right before it.
+struct SingleLayer<'a, S> {
+    /// Where to write; nothing is written without one.
+    trace: Option<&'a mut Trace<S>>,
+    /// The terms of the sum being recorded.
+    pending: Vec<Term<S>>,
+    /// The `∂L/∂y` sums not yet written, in order.
+    held: VecDeque<(Vec<Term<S>>, Sym, Scale, S)>,
+}
+
+impl<'a, S: Copy> SingleLayer<'a, S> {
+    fn new(trace: Option<&'a mut Trace<S>>) -> Self {
+        Self { trace, pending: Vec::new(), held: VecDeque::new() }
+    }
+
+    /// Writes what is still held (nothing, after a whole pass: every `∂L/∂y` is followed by
+    /// its `f′(z)`).
+    fn finish(mut self) {
+        while let Some((terms, lhs, scale, value)) = self.held.pop_front() {
+            self.write(terms, lhs, scale, value);
+        }
+    }
+
+    fn write(&mut self, terms: Vec<Term<S>>, lhs: Sym, scale: Scale, value: S) {
+        if let Some(trace) = self.trace.as_deref_mut() {
+            for term in terms {
+                trace.term(term);
+            }
+            trace.sum(lhs, scale, value);
+        }
+    }
+}
+
+/// What the steps not written out are taken with: nothing in an optimized build; in a debug
+/// build a [`SingleLayer`] with nowhere to write, the recorder of the steps written out, so
+/// that every `train!` compiles the ops once rather than twice (as `trace::untraced`).
+#[cfg(not(debug_assertions))]
+const fn untraced<S>() -> crate::trace::NoTrace {
+    crate::trace::NoTrace
+}
+
+#[cfg(debug_assertions)]
+const fn untraced<'a, S>() -> SingleLayer<'a, S> {
+    SingleLayer { trace: None, pending: Vec::new(), held: VecDeque::new() }
+}
+
+/// The single layer's name of a network's quantity: the same, of layer 0.
+fn single(sym: Sym) -> Sym {
+    sym.of_layer(0)
+}
+
+impl<S: Copy> Recorder<S> for SingleLayer<'_, S> {
+    #[inline]
+    fn term(&mut self, term: Term<S>) {
+        if self.trace.is_some() {
+            self.pending.push(term.map_syms(single));
+        }
+    }
+
+    #[inline]
+    fn sum(&mut self, lhs: Sym, scale: Scale, value: S) {
+        if self.trace.is_none() {
+            return;
+        }
+        let terms = core::mem::take(&mut self.pending);
+        let lhs = single(lhs);
+        if lhs.name == Name::Dy {
+            self.held.push_back((terms, lhs, scale, value));
+        } else {
+            self.write(terms, lhs, scale, value);
+        }
+    }
+
+    #[inline]
+    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        if self.trace.is_none() {
+            return;
+        }
+        if matches!(expr, Expr::Slope { .. })
+            && let Some((terms, dy, scale, v)) = self.held.pop_front()
+        {
+            self.write(terms, dy, scale, v);
+        }
+        if let Some(trace) = self.trace.as_deref_mut() {
+            trace.equation(single(lhs), expr.map_syms(single), value);
+        }
+    }
+}
+
+/// The shorthand's network for a layer's settings: its filter orientation and stride and
+/// padding are the types `K` and `G`, its activation `f`.
+pub(crate) fn net<
+    S: Float,
+    A: Elementwise<S>,
+    G: Stencil,
+    K: Orientation,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    f: A,
+    bias: bool,
+) -> Net<S, A, H, W, KH, KW, OH, OW, G, K> {
+    Chain(Conv::new(bias), Activate::new(f))
+}
