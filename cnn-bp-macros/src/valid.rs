@@ -700,30 +700,37 @@ struct Axis {
 }
 
 impl Axis {
-    /// The input's length with its padding. Lengths are counted in `u128`: a repeat count can
-    /// be as large as `usize::MAX`, the padding as large as 10⁹.
+    /// The shared arithmetic of this axis, with a filter of length `k`.
+    fn shape(&self, k: usize) -> Option<cnn_bp_shape::Axis> {
+        Some(cnn_bp_shape::Axis {
+            input: self.n?,
+            kernel: k,
+            stride: self.s,
+            padding: self.p,
+            dilation: 1,
+        })
+    }
+
+    /// The input's length with its padding. Lengths are counted in `u128` (see
+    /// `cnn_bp_shape::Axis`): a repeat count can be as large as `usize::MAX`, the padding as
+    /// large as 10⁹.
     fn padded(&self) -> Option<u128> {
-        Some(self.n? as u128 + 2 * self.p as u128)
+        Some(self.shape(1)?.padded())
     }
 
     /// Whether the filter fits inside the padded input, as far as it is known.
     fn fits(&self) -> bool {
-        match (self.padded(), self.k) {
-            (Some(padded), Some(k)) => k as u128 <= padded,
-            _ => true,
-        }
+        self.k.and_then(|k| self.shape(k)).is_none_or(cnn_bp_shape::Axis::fits)
     }
 
     /// The output's length, from the input's and the filter's.
     fn output(&self) -> Option<usize> {
-        let (padded, k) = (self.padded()?, self.k? as u128);
-        let out = padded.checked_sub(k)? / self.s as u128 + 1;
-        usize::try_from(out).ok()
+        self.shape(self.k?)?.output()
     }
 
     /// The largest output any filter gives (a filter of length 1).
     fn max_output(&self) -> Option<usize> {
-        usize::try_from(self.padded()?.checked_sub(1)? / self.s as u128 + 1).ok()
+        self.shape(1)?.output()
     }
 
     /// At stride 1 the input's length follows from the filter's and the output's:
@@ -758,13 +765,7 @@ impl Axis {
 
     /// `OH = (3 + 2·0 − 2)/1 + 1 = 2`, the arithmetic of [`Axis::output`].
     fn formula(&self, label: &str) -> Option<String> {
-        let (n, k, o, s, p) = (self.n?, self.k?, self.output()?, self.s, self.p);
-        let exact = (self.padded()? - k as u128).is_multiple_of(s as u128);
-        Some(if exact {
-            format!("{label} = ({n} + 2·{p} − {k})/{s} + 1 = {o}")
-        } else {
-            format!("{label} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
-        })
+        self.shape(self.k?)?.explain_undilated(label)
     }
 }
 
