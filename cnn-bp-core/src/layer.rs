@@ -304,14 +304,7 @@ pub const fn output_len(
     stride: usize,
     padding: usize,
 ) -> Option<usize> {
-    let Some(padded) = padded_len(input, padding) else {
-        return None;
-    };
-    if stride == 0 || kernel == 0 || kernel > padded {
-        None
-    } else {
-        Some((padded - kernel) / stride + 1)
-    }
+    cnn_bp_shape::output_len(input, kernel, stride, padding)
 }
 
 /// `input + 2·padding`, or `None` when it does not fit in `usize`.

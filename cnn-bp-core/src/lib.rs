@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 
 mod derivation;
+mod expansion;
 mod extras;
 mod layer;
 pub mod network;
@@ -72,7 +73,38 @@ pub use trace::{
 /// ```
 pub use cnn_bp_macros::matrix;
 
-/// Trains one convolutional layer and records the derivation.
+/// Trains one convolutional layer, or a network of them, and records the derivation.
+///
+/// A network spec has `layers`: convolutions and activations, in order, as PyTorch's
+/// `nn.Sequential` has them, and its value is a [`NetDerivation`](network::NetDerivation).
+///
+/// ```
+/// let d = cnn_bp_core::train! {
+///     input: [[[1, 0, 2], [0, 1, 0], [2, 0, 1]],          // C×H×W; 2-D is one channel
+///             [[0, 1, 0], [1, 0, 1], [0, 1, 0]]],
+///     layers: [
+///         conv { filter: [[[[1, 0], [0, 1]], [[1, 1], [0, 0]]],  // [F][C][KH][KW]; 2-D is
+///                          [[[0, 1], [1, 0]], [[0, 0], [1, 1]]]], // one filter on one channel
+///                bias: [0.5, -0.5],                        // one per filter; absent: none
+///                stride: 1, padding: 0, dilation: 1,       // or (rows, columns)
+///                kernel: correlation },                    // or convolution
+///         relu,                                            // | leaky_relu(α) | sigmoid | tanh
+///         conv { filter: [[[[1]], [[1]]]] },
+///     ],
+///     target: [[1, 0], [0, 1]],                            // the output's shape
+///     loss: half_sse,                                      // | sse | mse
+///     lr: 0.1,                                             // absent: one pass, no update
+///     steps: 2,
+///     // or, instead of `target` and `loss`, an upstream gradient: `grad_output: [[1, 0], [0, 1]]`;
+///     // optional: relu_grad_at_zero, show, check, mistakes, and `input_grad: true` (∂L/∂X)
+/// };
+/// let s = &d.steps()[0];
+/// assert_eq!(s.loss(), 34.0);
+/// assert_eq!(s.named_grads()[1], ("0.bias".to_owned(), vec![2], vec![16.0, 16.0]));
+/// assert_eq!(s.layer_outputs()[2], (vec![1, 2, 2], vec![4.0, 5.0, 5.0, 4.0]));
+/// ```
+///
+/// A single layer:
 ///
 /// ```
 /// use cnn_bp_core::{matrix, train};
@@ -173,6 +205,7 @@ macro_rules! train {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::derivation::Derivation;
+    pub use crate::expansion::{flat, params, trained};
     pub use crate::extras::{Extras, Sections};
     pub use crate::layer::{Activation, Kernel, Layer, Loss};
     pub use crate::ops::{
@@ -180,6 +213,7 @@ pub mod __private {
     };
     pub use crate::render::Form;
     pub use crate::step::Params;
+    pub use crate::{network, ops};
     pub use cnn_bp_macros::train;
     pub use core::option::Option::{None, Some};
     // The types the generated code writes, by a path no `type f64 = …;` of the user's shadows.

@@ -52,46 +52,50 @@ pub(crate) struct Entry {
 }
 
 /// The entries of a spec that parsed, and the keys of those that did not: those are
-/// malformed, not missing, and have been reported already.
+/// malformed, not missing, and have been reported already. A conv's settings,
+/// `conv { filter: …, stride: 2 }`, are a spec of their own.
 #[derive(Default)]
 pub(crate) struct Spec {
     pub entries: Vec<Entry>,
+    /// `layers: [ … ]`, every time it is given.
+    pub layers: Vec<Layers>,
     pub malformed: Vec<String>,
+}
+
+/// `layers: [op, op, …]`: the ops as written, each read on its own, so that an error in
+/// one hides neither the others nor the rest of the spec.
+pub(crate) struct Layers {
+    pub key: Ident,
+    /// The brackets, with everything in them.
+    pub group: Group,
+    pub ops: Vec<Layer>,
+}
+
+/// One op of `layers`: its name, and what follows it.
+pub(crate) struct Layer {
+    pub name: Ident,
+    pub body: Body,
+    /// The name and its body, for errors about the whole op.
+    pub tokens: TokenStream,
+}
+
+/// What follows an op's name.
+pub(crate) enum Body {
+    /// Nothing: `relu`.
+    Bare,
+    /// Settings in braces: `conv { filter: …, stride: 2 }`.
+    Settings(Group, Spec),
+    /// Arguments in parentheses: `leaky_relu(0.1)`.
+    Args(Group, Vec<Expr>),
+    /// Something that could not be read, already reported.
+    Malformed,
 }
 
 /// Parses `key: value, …`, recording syntax errors and skipping the entries they are in.
 pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
     let mut spec = Spec::default();
     let parser = |input: ParseStream| {
-        while !input.is_empty() {
-            let key = match key(input, errors) {
-                Ok(key) => key,
-                Err(error) => {
-                    errors.push(error);
-                    skip_to_entry(input, true);
-                    continue;
-                }
-            };
-            match value(input, &key) {
-                Ok(value) => spec.entries.push(Entry { key, value }),
-                Err(error) => {
-                    spec.malformed.push(key.to_string());
-                    errors.push(error);
-                    skip_to_entry(input, false);
-                    continue;
-                }
-            }
-            if input.is_empty() {
-                break;
-            }
-            if let Err(error) = input.parse::<Token![,]>() {
-                errors.push(syn::Error::new(
-                    error.span(),
-                    "expected `,` between entries, like `lr: 0.5, steps: 2`",
-                ));
-                skip_to_entry(input, false);
-            }
-        }
+        entries(input, errors, &mut spec, Keys::Spec);
         Ok(())
     };
     // The parser above records every error it meets and skips on. Should syn still find
@@ -103,6 +107,163 @@ pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
         errors.push(error);
     }
     spec
+}
+
+/// Which keys a list of entries has: a spec's, or a conv's settings.
+#[derive(Clone, Copy)]
+enum Keys {
+    Spec,
+    Conv,
+}
+
+/// The entries of `input` into `spec`, every error recorded and skipped past.
+fn entries(input: ParseStream, errors: &mut Errors, spec: &mut Spec, keys: Keys) {
+    while !input.is_empty() {
+        let key = match key(input, errors, keys) {
+            Ok(key) => key,
+            Err(error) => {
+                errors.push(error);
+                skip_to_entry(input, true);
+                continue;
+            }
+        };
+        match value(input, &key, errors) {
+            Ok(Value::Expr(value)) => spec.entries.push(Entry { key, value }),
+            Ok(Value::Layers(group, ops)) => spec.layers.push(Layers { key, group, ops }),
+            Err(error) => {
+                spec.malformed.push(key.to_string());
+                errors.push(error);
+                skip_to_entry(input, false);
+                continue;
+            }
+        }
+        if input.is_empty() {
+            break;
+        }
+        if let Err(error) = input.parse::<Token![,]>() {
+            let example = match keys {
+                Keys::Spec => "`lr: 0.5, steps: 2`",
+                Keys::Conv => "`stride: 2, padding: 1`",
+            };
+            errors.push(syn::Error::new(
+                error.span(),
+                format!("expected `,` between entries, like {example}"),
+            ));
+            skip_to_entry(input, false);
+        }
+    }
+}
+
+/// Parses the contents of `group` with `parser`; the end of the contents is reported at the
+/// closing delimiter.
+fn in_group<T>(
+    group: &Group,
+    parser: impl FnOnce(ParseStream) -> syn::Result<T>,
+) -> syn::Result<T> {
+    let in_group = |input: ParseStream| {
+        let content;
+        match group.delimiter() {
+            Delimiter::Parenthesis => {
+                syn::parenthesized!(content in input);
+            }
+            Delimiter::Brace => {
+                syn::braced!(content in input);
+            }
+            Delimiter::Bracket => {
+                syn::bracketed!(content in input);
+            }
+            Delimiter::None => return parser(input),
+        }
+        parser(&content)
+    };
+    in_group.parse2(TokenTree::Group(group.clone()).into())
+}
+
+/// The ops of `layers: [ … ]`: the bracket's tokens split at their commas, each part an op
+/// name and what follows it, read on its own.
+fn layers(group: &Group, errors: &mut Errors) -> Vec<Layer> {
+    let mut ops = Vec::new();
+    let mut part: Vec<TokenTree> = Vec::new();
+    let mut trees = group.stream().into_iter().peekable();
+    loop {
+        let tree = trees.next();
+        let end = match &tree {
+            None => true,
+            Some(TokenTree::Punct(p)) => p.as_char() == ',',
+            Some(_) => false,
+        };
+        if !end {
+            part.extend(tree);
+            continue;
+        }
+        match (part.is_empty(), &tree) {
+            // `[relu, , tanh]`, or `[,]`.
+            (true, Some(comma)) => {
+                errors.at(comma, "an empty layer between commas: remove this comma");
+            }
+            (true, None) => {}
+            (false, _) => ops.extend(layer(std::mem::take(&mut part), errors)),
+        }
+        if tree.is_none() {
+            break;
+        }
+    }
+    ops
+}
+
+/// One op of `layers`, from its tokens; `None` when there is no name to read (reported).
+fn layer(mut part: Vec<TokenTree>, errors: &mut Errors) -> Option<Layer> {
+    // An op substituted by a `macro_rules!` (`$op:expr`) comes in an invisible group.
+    while let [TokenTree::Group(group)] = part.as_slice()
+        && group.delimiter() == Delimiter::None
+    {
+        part = group.stream().into_iter().collect();
+    }
+    let tokens: TokenStream = part.iter().cloned().collect();
+    let Some(TokenTree::Ident(name)) = part.first() else {
+        errors.at(
+            &tokens,
+            "expected a layer: `conv { filter: … }`, `relu`, `leaky_relu(0.01)`, `sigmoid` or `tanh`",
+        );
+        return None;
+    };
+    let name = name.clone();
+    let body = match &part[1..] {
+        [] => Body::Bare,
+        [TokenTree::Group(group)] if group.delimiter() == Delimiter::Brace => {
+            let mut spec = Spec::default();
+            let parsed = in_group(group, |input| {
+                entries(input, errors, &mut spec, Keys::Conv);
+                Ok(())
+            });
+            if let Err(error) = parsed
+                && errors.is_empty()
+            {
+                errors.push(error);
+            }
+            Body::Settings(group.clone(), spec)
+        }
+        [TokenTree::Group(group)] if group.delimiter() == Delimiter::Parenthesis => {
+            match in_group(group, Punctuated::<Expr, Token![,]>::parse_terminated) {
+                Ok(args) => Body::Args(group.clone(), args.into_iter().collect()),
+                Err(error) => {
+                    errors.push(error);
+                    Body::Malformed
+                }
+            }
+        }
+        rest => {
+            let rest: TokenStream = rest.iter().cloned().collect();
+            errors.at(
+                &rest,
+                format!(
+                    "expected `,` after the layer `{name}`: a conv's settings go in braces, `conv {{ filter: … }}`, an activation's argument in parentheses, `leaky_relu(0.01)`"
+                ),
+            );
+            Body::Malformed
+        }
+    };
+    Some(Layer { name, body, tokens })
 }
 
 /// Parses all of `tokens` with `parser`, so that an error at their end ("unexpected end of
@@ -131,8 +292,11 @@ fn parse_to_last_token<T>(
 
 /// A key. One written in quotes (`"input"`, as in JSON or Python) is reported, and read as
 /// the key it names, so that it is neither also reported missing nor its value unchecked.
-fn key(input: ParseStream, errors: &mut Errors) -> syn::Result<Ident> {
-    let message = "expected a key such as `input`, `filter`, `target` or `lr`";
+fn key(input: ParseStream, errors: &mut Errors, keys: Keys) -> syn::Result<Ident> {
+    let message = match keys {
+        Keys::Spec => "expected a key such as `input`, `filter`, `target` or `lr`",
+        Keys::Conv => "expected a conv's key such as `filter`, `bias`, `stride` or `padding`",
+    };
     if input.peek(LitStr) {
         let string: LitStr = input.parse()?;
         // Only a string that is an identifier can stand for a key.
@@ -157,9 +321,16 @@ fn key(input: ParseStream, errors: &mut Errors) -> syn::Result<Ident> {
     Ok(key)
 }
 
+/// A parsed value: an expression, or the ops of `layers: [ … ]`.
+enum Value {
+    Expr(Expr),
+    Layers(Group, Vec<Layer>),
+}
+
 /// `: value` after `key`. The value is parsed in a fork, which only an expression that
-/// parsed moves the input past; a failed parse leaves its errors in the fork.
-fn value(input: ParseStream, key: &Ident) -> syn::Result<Expr> {
+/// parsed moves the input past; a failed parse leaves its errors in the fork. The brackets
+/// of `layers` are read op by op.
+fn value(input: ParseStream, key: &Ident, errors: &mut Errors) -> syn::Result<Value> {
     if input.peek(Token![=]) {
         let eq: Token![=] = input.parse()?;
         return Err(syn::Error::new(eq.span, format!("write `{key}: …` with a colon, not `=`")));
@@ -170,9 +341,16 @@ fn value(input: ParseStream, key: &Ident) -> syn::Result<Expr> {
     if input.is_empty() || input.peek(Token![,]) {
         return Err(syn::Error::new(input.span(), format!("expected a value after `{key}:`")));
     }
+    if key == "layers" && input.peek(syn::token::Bracket) {
+        let TokenTree::Group(group) = input.parse::<TokenTree>()? else {
+            unreachable!("a bracket starts a group")
+        };
+        let ops = layers(&group, errors);
+        return Ok(Value::Layers(group, ops));
+    }
     // A bracketed matrix gets the hint that `matrix!` gives.
-    let bracketed =
-        ["input", "filter", "target"].iter().any(|k| key == k) && input.peek(syn::token::Bracket);
+    let bracketed = ["input", "filter", "target", "grad_output"].iter().any(|k| key == k)
+        && input.peek(syn::token::Bracket);
     let fork = input.fork();
     let value = fork.parse().map_err(|e| {
         if bracketed {
@@ -187,7 +365,7 @@ fn value(input: ParseStream, key: &Ident) -> syn::Result<Expr> {
         }
     })?;
     input.advance_to(&fork);
-    Ok(value)
+    Ok(Value::Expr(value))
 }
 
 /// Whether `cursor` is at `key:` (or `"key":`): an identifier or a string, then a lone `:`

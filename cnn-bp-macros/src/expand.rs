@@ -8,6 +8,7 @@ use syn::spanned::Spanned as _;
 use crate::ast;
 use crate::errors::Errors;
 use crate::valid::{self, Activation, Bound, Cell, Code, Kernel, Loss, Number, Setting, Spec};
+use crate::{expand_net, net};
 
 /// `matrix![[…], …]` → `[[1f64, …], …]`.
 pub(crate) fn matrix(tokens: TokenStream) -> TokenStream {
@@ -50,18 +51,22 @@ pub(crate) fn train(tokens: TokenStream) -> TokenStream {
     // bare call's only tokens were taken for the library's path, those. (Through
     // `cnn_bp_core::train!`, an empty spec never gets here: its `()` arm reports it.)
     let whole = if spec.is_empty() { tokens } else { spec };
+    if net::is_network(&parsed) {
+        let checked = net::spec(&parsed, &whole, &mut errors);
+        return errors.finish(|| checked.map(|n| expand_net::net(&krate, &n)).unwrap_or_default());
+    }
     let checked = valid::spec(&parsed, &whole, &mut errors);
     errors.finish(|| checked.map(|s| train_tokens(&krate, &s)).unwrap_or_default())
 }
 
-fn number_tokens(n: Number) -> TokenStream {
+pub(crate) fn number_tokens(n: Number) -> TokenStream {
     let mut lit = Lit::f64_suffixed(n.value.abs());
     lit.set_span(n.span);
     if n.value.is_sign_negative() { quote_spanned!(n.span=> -#lit) } else { quote!(#lit) }
 }
 
 /// `[inner]` with the brackets' span.
-fn bracketed(span: Span, inner: TokenStream) -> TokenStream {
+pub(crate) fn bracketed(span: Span, inner: TokenStream) -> TokenStream {
     let mut group = Group::new(Delimiter::Bracket, inner);
     group.set_span(span);
     TokenTree::Group(group).into()
@@ -69,7 +74,7 @@ fn bracketed(span: Span, inner: TokenStream) -> TokenStream {
 
 /// The code of a matrix, a row or an entry: number literals as `f64` literals, the rest as
 /// written.
-trait ToCode {
+pub(crate) trait ToCode {
     fn code(&self) -> TokenStream;
 }
 
@@ -160,7 +165,7 @@ fn ends(tokens: TokenStream) -> (Span, Span) {
 /// A setting the macro checked, as a literal, or a constant checked by a `const` block at the
 /// user's tokens: `assertions` are `(condition on value, message)`. (A variable there is
 /// rustc's error E0435, "attempt to use a non-constant value in a constant", at its name.)
-fn setting<T>(
+pub(crate) fn setting<T>(
     private: &TokenStream,
     setting: &Setting<T>,
     ty: &str,

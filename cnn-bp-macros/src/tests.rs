@@ -36,3 +36,38 @@ fn generated_code_names_the_library_by_the_path_it_is_given() {
     let default = expand::train(tokens(SEED)).to_string();
     assert!(default.contains(":: cnn_bp_core :: __private :: Geometry"), "{default}");
 }
+
+#[test]
+fn a_network_spec_expands_to_a_chain_of_ops_and_a_training_run() {
+    let spec = "input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]], \
+                layers: [conv { filter: [[1, -1], [1, 1]], bias: 0.5 }, relu, conv { filter: [[1]] }], \
+                target: [[1, 0], [0, 1]], lr: 0.5, steps: 2";
+    let expansion = expand::train(tokens(&format!("(renamed::lib) {spec}")));
+    assert!(!is_error(&expansion), "{expansion}");
+    syn::parse2::<syn::Expr>(expansion.clone()).expect("an expression");
+    let text = expansion.to_string().replace(' ', "");
+    for part in [
+        "renamed::lib::__private::ops::Chain(renamed::lib::__private::ops::Chain(",
+        "Conv::<1,3,3,1,2,2,2,2,renamed::lib::__private::ops::Geometry<1,1,0,0,1,1>",
+        "Activate::<renamed::lib::__private::ops::Relu,[[[renamed::lib::__private::f64;2];2];1]>",
+        "Conv::<1,2,2,1,1,1,2,2,",
+        "network::train_network_with(",
+        "Some(0.5f64)",
+        "2usize",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(!text.contains("cnn_bp_core"), "{text}");
+}
+
+#[test]
+fn a_network_spec_without_lr_updates_nothing_and_an_upstream_gradient_replaces_the_target() {
+    let spec = "input: [[1, 2], [3, 4]], layers: [conv { filter: [[1]] }], grad_output: [[1, 0], [0, 1]], \
+                input_grad: true, show: symbolic";
+    let text = expand::train(tokens(spec)).to_string().replace(' ', "");
+    assert!(!text.contains("compile_error"), "{text}");
+    for part in ["Objective::GradOutput(", "::None,1usize,", ".input_grad(true)", "Form::Symbolic"]
+    {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+}

@@ -134,10 +134,10 @@ pub(crate) const KEYS: &[&str] = &[
 
 const REQUIRED: &[&str] = &["input", "filter", "target", "lr"];
 const ACTIVATIONS: &[&str] = &["relu", "linear", "sigmoid", "tanh", "leaky_relu"];
-const LOSSES: &[&str] = &["half_sse", "sse", "mse"];
-const KERNELS: &[&str] = &["correlation", "convolution"];
-const SHOW: &[&str] = &["numeric", "symbolic"];
-const CHECKS: &[&str] = &["finite_differences", "none"];
+pub(crate) const LOSSES: &[&str] = &["half_sse", "sse", "mse"];
+pub(crate) const KERNELS: &[&str] = &["correlation", "convolution"];
+pub(crate) const SHOW: &[&str] = &["numeric", "symbolic"];
+pub(crate) const CHECKS: &[&str] = &["finite_differences", "none"];
 
 /// More steps than anyone can read; also keeps a typo like `steps: 10000000` from hanging a build's tests.
 pub(crate) const MAX_STEPS: usize = 100_000;
@@ -162,7 +162,7 @@ pub(crate) fn shown(tokens: &impl ToTokens) -> String {
 
 /// `(expr)` produced by `macro_rules!` substitution (`$x:expr`, `$x:literal`…) is an invisible
 /// group; see through it, at every level.
-fn ungroup(expr: &Expr) -> &Expr {
+pub(crate) fn ungroup(expr: &Expr) -> &Expr {
     match expr {
         Expr::Group(group) => ungroup(&group.expr),
         other => other,
@@ -179,7 +179,7 @@ fn not_a_number(expr: &Expr) -> syn::Error {
 /// A literal, optionally negated, read as a number: `None` when `expr` is not a literal at
 /// all (then it is an expression), an error for a literal that is not a number `cnn-bp` can
 /// use (a string, a suffix other than `f64`, a value that is infinite or underflows to 0).
-fn literal_number(expr: &Expr) -> Option<Result<Number, syn::Error>> {
+pub(crate) fn literal_number(expr: &Expr) -> Option<Result<Number, syn::Error>> {
     let (negative, inner) = match ungroup(expr) {
         Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => (true, ungroup(&unary.expr)),
         other => (false, other),
@@ -233,11 +233,11 @@ pub(crate) fn number(expr: &Expr) -> Result<Number, syn::Error> {
     literal_number(expr).unwrap_or_else(|| Err(not_a_number(expr)))
 }
 
-fn is_literal(expr: &Expr) -> bool {
+pub(crate) fn is_literal(expr: &Expr) -> bool {
     literal_number(expr).is_some()
 }
 
-fn ordinal(n: usize) -> String {
+pub(crate) fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",
@@ -249,7 +249,7 @@ fn ordinal(n: usize) -> String {
 }
 
 /// The count of `[x; N]` when it is an integer literal the compiler reads as a `usize`.
-fn count(len: &Expr) -> Option<usize> {
+pub(crate) fn count(len: &Expr) -> Option<usize> {
     match ungroup(len) {
         Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) if matches!(int.suffix(), "" | "usize") => {
             int.base10_parse().ok()
@@ -260,7 +260,7 @@ fn count(len: &Expr) -> Option<usize> {
 
 /// One entry of a bracketed row: a number literal is checked and read as `f64`, another
 /// literal is an error, anything else is an expression of type `f64` for the compiler.
-fn cell(expr: &Expr, errors: &mut Errors) -> Option<Cell> {
+pub(crate) fn cell(expr: &Expr, errors: &mut Errors) -> Option<Cell> {
     match literal_number(expr) {
         Some(Ok(n)) => Some(Cell::Number(n)),
         Some(Err(error)) => {
@@ -422,7 +422,12 @@ fn matrix(value: &Expr, key: &str, errors: &mut Errors) -> Option<Matrix> {
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-fn whole_number(value: &Expr, key: &str, min: usize, errors: &mut Errors) -> Option<usize> {
+pub(crate) fn whole_number(
+    value: &Expr,
+    key: &str,
+    min: usize,
+    errors: &mut Errors,
+) -> Option<usize> {
     let n = match literal_number(value) {
         Some(Ok(n)) => n,
         Some(Err(error)) => {
@@ -461,7 +466,12 @@ fn whole_number(value: &Expr, key: &str, min: usize, errors: &mut Errors) -> Opt
 }
 
 /// `stride: 2` or `stride: (2, 1)`.
-fn pair(value: &Expr, key: &str, min: usize, errors: &mut Errors) -> Option<(usize, usize)> {
+pub(crate) fn pair(
+    value: &Expr,
+    key: &str,
+    min: usize,
+    errors: &mut Errors,
+) -> Option<(usize, usize)> {
     match ungroup(value) {
         Expr::Tuple(tuple) if tuple.elems.len() == 2 => {
             let rows = whole_number(&tuple.elems[0], key, min, errors);
@@ -477,7 +487,7 @@ fn pair(value: &Expr, key: &str, min: usize, errors: &mut Errors) -> Option<(usi
 }
 
 /// The name of a path like `relu`, or `None` for anything else.
-fn bare_name(value: &Expr) -> Option<String> {
+pub(crate) fn bare_name(value: &Expr) -> Option<String> {
     match ungroup(value) {
         Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
             path.path.get_ident().map(ToString::to_string)
@@ -487,7 +497,12 @@ fn bare_name(value: &Expr) -> Option<String> {
 }
 
 /// One of `valid`, with a suggestion when it is not.
-fn choice<'a>(value: &Expr, key: &str, valid: &[&'a str], errors: &mut Errors) -> Option<&'a str> {
+pub(crate) fn choice<'a>(
+    value: &Expr,
+    key: &str,
+    valid: &[&'a str],
+    errors: &mut Errors,
+) -> Option<&'a str> {
     let Some(name) = bare_name(value) else {
         errors.at(
             value,
@@ -517,18 +532,7 @@ fn activation(value: &Expr, errors: &mut Errors) -> Option<Activation> {
             );
             return None;
         }
-        let slope = match number(&call.args[0]) {
-            Ok(n) => n.value,
-            Err(error) => {
-                errors.push(error);
-                return None;
-            }
-        };
-        if slope <= 0.0 {
-            errors.at(&call.args[0], format!("the slope of `leaky_relu` must be positive, like `leaky_relu(0.01)`, not {}; for 0 use `relu`", shown(&call.args[0])));
-            return None;
-        }
-        return Some(Activation::LeakyRelu(slope));
+        return leaky_slope(&call.args[0], errors).map(Activation::LeakyRelu);
     }
     match choice(value, "activation", ACTIVATIONS, errors)? {
         "relu" => Some(Activation::Relu),
@@ -543,7 +547,7 @@ fn activation(value: &Expr, errors: &mut Errors) -> Option<Activation> {
 }
 
 /// `true` or `false`.
-fn boolean(value: &Expr, key: &str, errors: &mut Errors) -> Option<bool> {
+pub(crate) fn boolean(value: &Expr, key: &str, errors: &mut Errors) -> Option<bool> {
     if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) = ungroup(value) {
         return Some(b.value);
     }
@@ -553,7 +557,7 @@ fn boolean(value: &Expr, key: &str, errors: &mut Errors) -> Option<bool> {
 
 /// A setting that may be a constant: a literal is checked by `check`, which reports what is
 /// wrong; anything else is left to a `const` block.
-fn setting<T>(
+pub(crate) fn setting<T>(
     value: &Expr,
     errors: &mut Errors,
     check: impl FnOnce(Number, &mut Errors) -> Option<T>,
@@ -568,7 +572,7 @@ fn setting<T>(
     }
 }
 
-fn learning_rate(value: &Expr, errors: &mut Errors) -> Option<Setting<f64>> {
+pub(crate) fn learning_rate(value: &Expr, errors: &mut Errors) -> Option<Setting<f64>> {
     setting(value, errors, |n, errors| {
         if n.value > 0.0 {
             Some(n.value)
@@ -579,7 +583,7 @@ fn learning_rate(value: &Expr, errors: &mut Errors) -> Option<Setting<f64>> {
     })
 }
 
-fn steps(value: &Expr, errors: &mut Errors) -> Option<Setting<usize>> {
+pub(crate) fn steps(value: &Expr, errors: &mut Errors) -> Option<Setting<usize>> {
     setting(value, errors, |_, errors| {
         let steps = whole_number(value, "steps", 1, errors)?;
         if steps > MAX_STEPS {
@@ -593,18 +597,34 @@ fn steps(value: &Expr, errors: &mut Errors) -> Option<Setting<usize>> {
     })
 }
 
+/// The slope `α` of `leaky_relu(α)`: a positive number literal.
+pub(crate) fn leaky_slope(arg: &Expr, errors: &mut Errors) -> Option<f64> {
+    let slope = number(arg).map_err(|error| errors.push(error)).ok()?.value;
+    if slope <= 0.0 {
+        errors.at(arg, format!("the slope of `leaky_relu` must be positive, like `leaky_relu(0.01)`, not {}; for 0 use `relu`", shown(arg)));
+        return None;
+    }
+    Some(slope)
+}
+
+/// The value of `relu_grad_at_zero`: 0 or 1.
+pub(crate) fn grad_at_zero(value: &Expr, errors: &mut Errors) -> Option<f64> {
+    let n = number(value).map_err(|error| errors.push(error)).ok()?;
+    if n.value != 0.0 && n.value != 1.0 {
+        errors.at(value, format!("`relu_grad_at_zero` is the derivative used where z = 0 exactly: 0 (as PyTorch, JAX and micrograd) or 1, not {}", shown(value)));
+        return None;
+    }
+    Some(n.value)
+}
+
 fn relu_grad_at_zero(
     entry: &ast::Entry,
     activation: Option<Activation>,
     errors: &mut Errors,
 ) -> Option<f64> {
-    let n = number(&entry.value).map_err(|error| errors.push(error)).ok()?;
-    if n.value != 0.0 && n.value != 1.0 {
-        errors.at(&entry.value, format!("`relu_grad_at_zero` is the derivative used where z = 0 exactly: 0 (as PyTorch, JAX and micrograd) or 1, not {}", shown(&entry.value)));
-        return None;
-    }
+    let value = grad_at_zero(&entry.value, errors)?;
     match activation {
-        Some(Activation::Relu) | None => Some(n.value),
+        Some(Activation::Relu) | None => Some(value),
         Some(_) => {
             errors.at(
                 &entry.key,
@@ -616,7 +636,7 @@ fn relu_grad_at_zero(
 }
 
 /// `2` for both axes, `(2, 1)` for rows and columns.
-fn pair_text((a, b): (usize, usize)) -> String {
+pub(crate) fn pair_text((a, b): (usize, usize)) -> String {
     if a == b { a.to_string() } else { format!("({a}, {b})") }
 }
 
@@ -666,7 +686,7 @@ fn same_padding(filter: (Option<usize>, Option<usize>), stride: Option<(usize, u
     )
 }
 
-fn padding(
+pub(crate) fn padding(
     value: &Expr,
     filter: (Option<usize>, Option<usize>),
     stride: Option<(usize, usize)>,
@@ -700,30 +720,37 @@ struct Axis {
 }
 
 impl Axis {
-    /// The input's length with its padding. Lengths are counted in `u128`: a repeat count can
-    /// be as large as `usize::MAX`, the padding as large as 10⁹.
+    /// The shared arithmetic of this axis, with a filter of length `k`.
+    fn shape(&self, k: usize) -> Option<cnn_bp_shape::Axis> {
+        Some(cnn_bp_shape::Axis {
+            input: self.n?,
+            kernel: k,
+            stride: self.s,
+            padding: self.p,
+            dilation: 1,
+        })
+    }
+
+    /// The input's length with its padding. Lengths are counted in `u128` (see
+    /// `cnn_bp_shape::Axis`): a repeat count can be as large as `usize::MAX`, the padding as
+    /// large as 10⁹.
     fn padded(&self) -> Option<u128> {
-        Some(self.n? as u128 + 2 * self.p as u128)
+        Some(self.shape(1)?.padded())
     }
 
     /// Whether the filter fits inside the padded input, as far as it is known.
     fn fits(&self) -> bool {
-        match (self.padded(), self.k) {
-            (Some(padded), Some(k)) => k as u128 <= padded,
-            _ => true,
-        }
+        self.k.and_then(|k| self.shape(k)).is_none_or(cnn_bp_shape::Axis::fits)
     }
 
     /// The output's length, from the input's and the filter's.
     fn output(&self) -> Option<usize> {
-        let (padded, k) = (self.padded()?, self.k? as u128);
-        let out = padded.checked_sub(k)? / self.s as u128 + 1;
-        usize::try_from(out).ok()
+        self.shape(self.k?)?.output()
     }
 
     /// The largest output any filter gives (a filter of length 1).
     fn max_output(&self) -> Option<usize> {
-        usize::try_from(self.padded()?.checked_sub(1)? / self.s as u128 + 1).ok()
+        self.shape(1)?.output()
     }
 
     /// At stride 1 the input's length follows from the filter's and the output's:
@@ -758,13 +785,7 @@ impl Axis {
 
     /// `OH = (3 + 2·0 − 2)/1 + 1 = 2`, the arithmetic of [`Axis::output`].
     fn formula(&self, label: &str) -> Option<String> {
-        let (n, k, o, s, p) = (self.n?, self.k?, self.output()?, self.s, self.p);
-        let exact = (self.padded()? - k as u128).is_multiple_of(s as u128);
-        Some(if exact {
-            format!("{label} = ({n} + 2·{p} − {k})/{s} + 1 = {o}")
-        } else {
-            format!("{label} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
-        })
+        self.shape(self.k?)?.explain_undilated(label)
     }
 }
 
@@ -776,7 +797,7 @@ struct Shapes {
 }
 
 /// "3 rows", "1 column".
-fn count_of(n: usize, unit: &str) -> String {
+pub(crate) fn count_of(n: usize, unit: &str) -> String {
     if n == 1 { format!("{n} {unit}") } else { format!("{n} {unit}s") }
 }
 
@@ -938,8 +959,12 @@ fn sort_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
             }
             Some(index) => values[index] = Some(entry),
             None => {
-                errors.at(&entry.key, suggest::unknown("key", &key, KEYS));
-                meant.extend(suggest::nearest(&key, KEYS));
+                if let Some(message) = crate::net::network_only(&entry.key) {
+                    errors.at(&entry.key, message);
+                } else {
+                    errors.at(&entry.key, suggest::unknown("key", &key, KEYS));
+                    meant.extend(suggest::nearest(&key, KEYS));
+                }
             }
         }
     }

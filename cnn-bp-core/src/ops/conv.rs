@@ -548,13 +548,9 @@ fn size_line(
     label: &str,
     (n, pad, dilation, k, stride, out): (usize, usize, usize, usize, usize, usize),
 ) -> String {
-    let span = n + 2 * pad - dilation * (k - 1) - 1;
-    let formula = format!("({n} + 2·{pad} − {dilation}·({k} − 1) − 1)/{stride}");
-    if span.is_multiple_of(stride) {
-        format!("{label} = {formula} + 1 = {out}")
-    } else {
-        format!("{label} = ⌊{formula}⌋ + 1 = ⌊{span}/{stride}⌋ + 1 = {out}")
-    }
+    let axis = cnn_bp_shape::Axis { input: n, kernel: k, stride, padding: pad, dilation };
+    debug_assert_eq!(axis.output(), Some(out));
+    axis.explain(label).expect("SHAPES_FIT: the filter fits")
 }
 
 impl<

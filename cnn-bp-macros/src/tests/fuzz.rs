@@ -3,7 +3,8 @@
 //!
 //! # A case
 //!
-//! 1. A seed, a valid spec from [`TRAIN_SEEDS`] or [`MATRIX_SEEDS`], is tokenized.
+//! 1. A seed, a valid spec from [`TRAIN_SEEDS`] (single layers), [`NET_SEEDS`] (networks) or
+//!    [`MATRIX_SEEDS`], is tokenized.
 //! 2. It is mutated one to eight times. A mutation picks a token list (the top level or the
 //!    inside of any group, weighted by length) and there deletes, duplicates, swaps (two
 //!    tokens, or neighbours), replaces or inserts (a number, huge and tiny ones, suffixed `1u8`,
@@ -112,6 +113,39 @@ pub(super) const TRAIN_SEEDS: &[&str] = &[
     // Numbers at the edges of f64 that are still numbers: subnormals, the largest finite.
     "input: [[4.9e-324, -5e-324]], filter: [[1.7976931348623157e308]], target: [[0, 0]], \
      lr: 5e-324, bias: 2.2250738585072014e-308",
+];
+
+/// Valid network specs (`layers`); between them they use every key, every op and every form
+/// of value of the network grammar. Add a spec here for every new key, op or value form.
+pub(super) const NET_SEEDS: &[&str] = &[
+    // The issue's grammar example, every conv key written out.
+    "input: [[[1, 0, 2], [0, 1, 0], [2, 0, 1]], [[0, 1, 0], [1, 0, 1], [0, 1, 0]]], \
+     layers: [conv { filter: [[[[1, 0], [0, 1]], [[1, 1], [0, 0]]], [[[0, 1], [1, 0]], [[0, 0], [1, 1]]]], \
+     bias: [0.5, -0.5], stride: 1, padding: 0, dilation: 1, kernel: correlation }, relu, \
+     conv { filter: [[[[1]], [[1]]]] }], target: [[1, 0], [0, 1]], loss: half_sse, lr: 0.1, steps: 2",
+    // 2-D literals, every activation, pairs, a true convolution, no lr.
+    "input: [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]], \
+     layers: [conv { filter: [[1, 0], [0, -1]], bias: 0.25, stride: (1, 1), padding: (1, 0), \
+     kernel: convolution }, leaky_relu(0.1), conv { filter: [[1, 1], [1, 1]], dilation: (1, 2) }, \
+     sigmoid, conv { filter: [[1]] }, tanh], target: [[0.5], [0.5], [0.5], [0.5]], loss: mse,",
+    // An upstream gradient, the optional keys.
+    "input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]], layers: [conv { filter: [[1, -1], [1, 1]] }, relu], \
+     grad_output: [[1, 0], [0, 1]], relu_grad_at_zero: 1, input_grad: true, show: symbolic, \
+     check: finite_differences, mistakes: true,",
+    // Stride 2 and padding 1, then a 2×2 conv: the issue's shape chain.
+    "input: [[1, 0, 2, 0, 1], [0, 1, 0, 1, 0], [2, 0, 1, 0, 2], [0, 1, 0, 1, 0], [1, 0, 2, 0, 1]], \
+     layers: [conv { filter: [[1, 0, 1], [0, 1, 0], [1, 0, 1]], stride: 2, padding: 1 }, tanh, \
+     conv { filter: [[1, -1], [-1, 1]] }], target: [[1, 0], [0, 1]], lr: 0.1, loss: sse",
+    // Repeats at every level, constant entries, constant lr and steps, a 3-D target.
+    "lr: LR, steps: N, input: [[[0.5; 4]; 4]; 2], layers: [conv { filter: [[[[A; 2]; 2]; 2]; 3], \
+     bias: [B, 0, -B] }, leaky_relu(1e-2)], target: [[[1.0; 3]; 3]; 3]",
+    // Keys in another order, a 3-D grad_output, a constant bias, steps 1 without lr.
+    "grad_output: [[[1, 0]], [[0, 1]]], steps: 1, layers: [conv { kernel: correlation, \
+     filter: [[[[1]]], [[[-1]]]], bias: [0, 0] }], input: [[1, 2]], input_grad: false, show: numeric, \
+     check: none, mistakes: false",
+    // Numbers in every form, one conv alone.
+    "input: [[1.5, -2, 1e3], [0x10, 1_000, 2.0f64]], layers: [conv { filter: [[1]], bias: -0.5 }], \
+     target: [[1.5, -2, 1e3], [16, 1000, 2]], lr: 5e-324",
 ];
 
 /// Valid `matrix!` inputs (what is inside its brackets).
@@ -258,6 +292,14 @@ const IDENTS: &[&str] = &[
     "LR",
     "N",
     "R",
+    "layers",
+    "conv",
+    "grad_output",
+    "dilation",
+    "input_grad",
+    "conv2d",
+    "weights",
+    "softmax",
 ];
 
 /// Punctuation, single and joint, and a lifetime.
@@ -299,6 +341,19 @@ const GROUPS: &[&str] = &[
     "[[1]; 0]",
     "[[0.5; 18446744073709551615]; 18446744073709551615]",
     "[X; 2]",
+    "[[[1, 2], [3, 4]]]",
+    "[[[1]], [[2]]]",
+    "[[[[1]]]]",
+    "[[[[1, 0]], [[0, 1]]]]",
+    "[[[0.5; 2]; 2]; 2]",
+    "{ filter: [[1]] }",
+    "{ filter: [[1]], stride: 2, }",
+    "{ weights: [[1]] }",
+    "[conv { filter: [[1]] }]",
+    "[conv { filter: [[1]] }, relu]",
+    "[relu]",
+    "[conv, relu,]",
+    "[0.5, -0.5]",
 ];
 
 /// Whole expressions and entries.
@@ -352,6 +407,24 @@ const EXPRESSIONS: &[&str] = &[
     "padding: same",
     "padding: \"same\"",
     "padding: valid",
+    "conv { filter: [[1]] }",
+    "conv { filter: [[1, 0], [0, 1]], bias: [0.5] }",
+    "conv { }",
+    "conv",
+    "leaky_relu",
+    "relu(1)",
+    "conv { filter = [[1]] }",
+    "layers: [conv { filter: [[1]] }]",
+    "layers: []",
+    "grad_output: [[1]]",
+    "grad_output: [[[1, 0], [0, 1]]]",
+    "dilation: (2, 1)",
+    "dilation: 0",
+    "input_grad: true",
+    "bias: [0.5, -0.5]",
+    "filter: [[[[1]]]]",
+    "filter: [[[1]]]",
+    "conv { weights: [[1]] }",
 ];
 
 const POOLS: &[&[&str]] = &[NUMBERS, NUMBERS, OTHER_LITERALS, IDENTS, PUNCTS, GROUPS, EXPRESSIONS];
@@ -535,7 +608,10 @@ fn wrap_invisible(trees: &mut Vec<TokenTree>, rng: &mut Rng) {
 /// Which macro a case calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Macro {
+    /// `train!` from a single-layer seed.
     Train,
+    /// `train!` from a network seed.
+    Net,
     Matrix,
 }
 
@@ -563,7 +639,7 @@ impl Input {
     fn expand(&self) -> TokenStream {
         let tokens: TokenStream = self.trees.iter().cloned().collect();
         match self.mac {
-            Macro::Train => expand::train(tokens),
+            Macro::Train | Macro::Net => expand::train(tokens),
             Macro::Matrix => expand::matrix(tokens),
         }
     }
@@ -571,9 +647,14 @@ impl Input {
 
 /// One case from `rng`: `None` when the mutated text does not lex.
 fn generate(rng: &mut Rng) -> Option<Input> {
-    let mac = if rng.below(4) == 0 { Macro::Matrix } else { Macro::Train };
+    let mac = match rng.below(8) {
+        0 | 1 => Macro::Matrix,
+        2..=4 => Macro::Train,
+        _ => Macro::Net,
+    };
     let seed = match mac {
         Macro::Train => rng.pick(TRAIN_SEEDS),
+        Macro::Net => rng.pick(NET_SEEDS),
         Macro::Matrix => rng.pick(MATRIX_SEEDS),
     };
     let mut trees = lex(seed);
@@ -582,7 +663,7 @@ fn generate(rng: &mut Rng) -> Option<Input> {
         mutate(&mut trees, rng);
     }
     let text = trees.into_iter().collect::<TokenStream>().to_string();
-    let mut input = Input::parse(mac, &text, mac == Macro::Train && rng.below(2) == 0)?;
+    let mut input = Input::parse(mac, &text, mac != Macro::Matrix && rng.below(2) == 0)?;
     if rng.below(5) == 0 {
         let mut user = input.trees.split_off(input.prefix);
         wrap_invisible(&mut user, rng);
@@ -844,6 +925,9 @@ pub(super) struct Report {
     pub(super) skipped: usize,
     pub(super) expanded: usize,
     pub(super) rejected: usize,
+    /// Of those, the cases from network seeds.
+    pub(super) net_expanded: usize,
+    pub(super) net_rejected: usize,
     pub(super) failures: Vec<Found>,
     /// Failures beyond the first two with the same [`signature`] are only counted.
     pub(super) more_failures: usize,
@@ -872,9 +956,16 @@ pub(super) fn run(cases: usize, seed: u64) -> Report {
     let mut report = Report { cases, ..Report::default() };
     for case in 0..cases {
         if let Some(input) = generate(&mut rng) {
+            let net = usize::from(input.mac == Macro::Net);
             match check(&input) {
-                Ok(Outcome::Expanded) => report.expanded += 1,
-                Ok(Outcome::Rejected) => report.rejected += 1,
+                Ok(Outcome::Expanded) => {
+                    report.expanded += 1;
+                    report.net_expanded += net;
+                }
+                Ok(Outcome::Rejected) => {
+                    report.rejected += 1;
+                    report.net_rejected += net;
+                }
                 Err(failure) => {
                     let signature = signature(&failure);
                     let same = report.failures.iter().filter(|f| signature_of(f) == signature);
@@ -905,10 +996,12 @@ pub(super) fn run(cases: usize, seed: u64) -> Report {
 impl Report {
     pub(super) fn summary(&self) -> String {
         let mut out = format!(
-            "{} cases: {} expanded, {} rejected with errors, {} skipped (text does not lex), {} failures",
+            "{} cases: {} expanded, {} rejected with errors (networks: {} expanded, {} rejected), {} skipped (text does not lex), {} failures",
             self.cases,
             self.expanded,
             self.rejected,
+            self.net_expanded,
+            self.net_rejected,
             self.skipped,
             self.failures.len() + self.more_failures,
         );
@@ -934,9 +1027,10 @@ impl Report {
 
 #[test]
 fn every_seed_expands() {
-    for (mac, seeds) in [(Macro::Train, TRAIN_SEEDS), (Macro::Matrix, MATRIX_SEEDS)] {
+    let all = [(Macro::Train, TRAIN_SEEDS), (Macro::Net, NET_SEEDS), (Macro::Matrix, MATRIX_SEEDS)];
+    for (mac, seeds) in all {
         for seed in seeds {
-            for prefixed in [false, mac == Macro::Train] {
+            for prefixed in [false, mac != Macro::Matrix] {
                 let input = Input::parse(mac, seed, prefixed).expect("a seed tokenizes");
                 assert_eq!(check(&input).ok(), Some(Outcome::Expanded), "{seed}");
             }
@@ -952,6 +1046,8 @@ fn mutated_specs_expand_or_are_errors_in_the_input() {
     assert!(report.failures.is_empty(), "{}", report.summary());
     // The mutations must leave enough specs valid, and most texts lexable, to test anything.
     assert!(report.expanded > SUITE_CASES / 50, "{}", report.summary());
+    assert!(report.net_expanded > SUITE_CASES / 100, "{}", report.summary());
+    assert!(report.net_rejected > SUITE_CASES / 10, "{}", report.summary());
     assert!(report.skipped < SUITE_CASES / 20, "{}", report.summary());
 }
 

@@ -76,15 +76,9 @@ pub(super) fn output_len(
     stride: usize,
     out: usize,
 ) -> String {
-    let span = input + 2 * padding - filter;
-    let exact = format!("({input} + 2·{padding} − {filter})/{stride} + 1");
-    if span.is_multiple_of(stride) {
-        format!("{label} = {exact} = {out}")
-    } else {
-        format!(
-            "{label} = ⌊({input} + 2·{padding} − {filter})/{stride}⌋ + 1 = ⌊{span}/{stride}⌋ + 1 = {out}"
-        )
-    }
+    let axis = cnn_bp_shape::Axis { input, kernel: filter, stride, padding, dilation: 1 };
+    debug_assert_eq!(axis.output(), Some(out));
+    axis.explain_undilated(label).expect("a validated layer: the filter fits")
 }
 
 pub(crate) fn describe_activation(f: Activation) -> Rich {

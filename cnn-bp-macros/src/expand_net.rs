@@ -1,0 +1,228 @@
+//! Code generation for a network spec: the literals as typed arrays, the layers as a `Chain`
+//! of ops whose const parameters are the dimensions the macro computed, and the call of
+//! `train_network_with`, everything named through `$crate::__private`.
+
+use proc_macro2::{Ident, Literal as Lit, Span, TokenStream};
+use quote::{ToTokens as _, quote};
+
+use crate::expand::{ToCode, bracketed, setting};
+use crate::net::{Act, Conv, Layer, Net, Objective, Shape};
+use crate::tensor::{Literal, Nested};
+use crate::valid::{self, Kernel, Loss};
+
+fn usize_lit(n: usize) -> TokenStream {
+    Lit::usize_unsuffixed(n).into_token_stream()
+}
+
+fn code(nested: &Nested) -> TokenStream {
+    match nested {
+        Nested::Cell(cell) => cell.code(),
+        Nested::List { span, items } => {
+            let items = items.iter().map(code);
+            bracketed(*span, quote!(#(#items),*))
+        }
+        Nested::Repeat { span, item, count } => {
+            let item = code(item);
+            bracketed(*span, quote!(#item; #count))
+        }
+    }
+}
+
+/// The code of a literal of `rank` written with `rank − missing` levels: wrapped in
+/// `missing` pairs of brackets (a 2-D input is one channel, a 2-D filter one filter on one
+/// channel).
+fn wrapped(literal: &Literal, missing: usize) -> TokenStream {
+    let mut tokens = code(&literal.code);
+    for _ in 0..missing {
+        tokens = quote!([#tokens]);
+    }
+    tokens
+}
+
+/// `[[[f64; W]; H]; C]`.
+fn map_type(private: &TokenStream, [c, h, w]: Shape) -> TokenStream {
+    let (c, h, w) = (usize_lit(c), usize_lit(h), usize_lit(w));
+    quote!([[[#private::f64; #w]; #h]; #c])
+}
+
+/// `&[[[f64; W]; H]; C]` of a map literal, 2-D or 3-D.
+fn map_value(literal: &Literal) -> TokenStream {
+    let tokens = wrapped(literal, 3 - literal.dims.len());
+    quote!(&#tokens)
+}
+
+/// The op of one conv, and the `let`s of its weight and bias, whose flat values are pushed
+/// to `params`.
+fn conv(
+    private: &TokenStream,
+    k: usize,
+    conv: &Conv,
+    lets: &mut Vec<TokenStream>,
+    params: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let [c, h, w] = conv.input;
+    let [f, oh, ow] = conv.output;
+    let (kh, kw) = conv.kernel;
+    let weight = Ident::new(&format!("weight_{k}"), Span::mixed_site());
+    let value = wrapped(&conv.filter, 4 - conv.filter.dims.len());
+    let [fl, cl, khl, kwl] = [f, c, kh, kw].map(usize_lit);
+    lets.push(quote! {
+        let #weight: &[[[[#private::f64; #kwl]; #khl]; #cl]; #fl] = &#value;
+    });
+    params.push(quote!(#weight.as_flattened().as_flattened().as_flattened()));
+    if let Some(bias) = &conv.bias {
+        let name = Ident::new(&format!("bias_{k}"), Span::mixed_site());
+        let value = wrapped(bias, 1 - bias.dims.len());
+        lets.push(quote!(let #name: &[#private::f64; #fl] = &#value;));
+        params.push(quote!(#name));
+    }
+    let dims = [c, h, w, f, kh, kw, oh, ow].map(usize_lit);
+    let geometry = [
+        conv.stride.0,
+        conv.stride.1,
+        conv.padding.0,
+        conv.padding.1,
+        conv.dilation.0,
+        conv.dilation.1,
+    ]
+    .map(usize_lit);
+    let orientation = match conv.orientation {
+        Kernel::Correlation => quote!(Correlate),
+        Kernel::Convolution => quote!(Convolve),
+    };
+    let bias = conv.bias.is_some();
+    quote! {
+        #private::ops::Conv::<#(#dims,)* #private::ops::Geometry<#(#geometry),*>, #private::ops::#orientation>::new(#bias)
+    }
+}
+
+fn activation(private: &TokenStream, act: Act, shape: Shape, grad_at_zero: f64) -> TokenStream {
+    let f = match act {
+        Act::Relu => {
+            let g = Lit::f64_suffixed(grad_at_zero);
+            quote!(#private::ops::Relu { grad_at_zero: #g })
+        }
+        Act::LeakyRelu(slope) => {
+            let slope = Lit::f64_suffixed(slope);
+            quote!(#private::ops::LeakyRelu { slope: #slope })
+        }
+        Act::Sigmoid => quote!(#private::ops::Sigmoid),
+        Act::Tanh => quote!(#private::ops::Tanh),
+    };
+    let ty = map_type(private, shape);
+    let name = match act {
+        Act::Relu => quote!(Relu),
+        Act::LeakyRelu(_) => quote!(LeakyRelu),
+        Act::Sigmoid => quote!(Sigmoid),
+        Act::Tanh => quote!(Tanh),
+    };
+    quote!(#private::ops::Activate::<#private::ops::#name, #ty>::new(#f))
+}
+
+/// `lr` and `steps`: literals the macro checked, or constants checked in `const` blocks.
+fn settings(private: &TokenStream, net: &Net) -> (TokenStream, TokenStream) {
+    let value = Ident::new("value", Span::mixed_site());
+    let lr = net.lr.as_ref().map_or_else(
+        || quote!(#private::None),
+        |lr| {
+            let lr = setting(private, lr, "f64", |&lr| Lit::f64_suffixed(lr).into_token_stream(), &[(
+                quote!(#value > 0.0 && #value.is_finite()),
+                "train!: `lr` must be a finite number greater than 0: gradient descent steps against the gradient by a positive amount".to_owned(),
+            )]);
+            quote!(#private::Some(#lr))
+        },
+    );
+    let max_steps = Lit::usize_unsuffixed(valid::MAX_STEPS);
+    let mut checks = vec![
+        (quote!(#value >= 1), "train!: `steps` must be at least 1".to_owned()),
+        (
+            quote!(#value <= #max_steps),
+            format!(
+                "train!: `steps` must be at most {}: every step is recorded and printed",
+                valid::MAX_STEPS
+            ),
+        ),
+    ];
+    if net.lr.is_none() {
+        checks.push((
+            quote!(#value <= 1),
+            "train!: without `lr` nothing is updated, so there is one step: remove `steps`, or give a learning rate".to_owned(),
+        ));
+    }
+    let steps = setting(
+        private,
+        &net.steps,
+        "usize",
+        |&s| Lit::usize_suffixed(s).into_token_stream(),
+        &checks,
+    );
+    (lr, steps)
+}
+
+/// `train! { input, layers, … }` → the network's derivation.
+pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let input = Ident::new("input", Span::mixed_site());
+    let input_type = map_type(&private, net.input_shape);
+    let input_value = map_value(&net.input);
+    let mut lets = vec![quote!(let #input: &#input_type = #input_value;)];
+    let mut params = Vec::new();
+    let mut ops = Vec::new();
+    for (k, layer) in net.layers.iter().enumerate() {
+        ops.push(match layer {
+            Layer::Conv(c) => conv(&private, k, c, &mut lets, &mut params),
+            Layer::Act(act, shape) => activation(&private, *act, *shape, net.relu_grad_at_zero),
+        });
+    }
+    let mut ops = ops.into_iter();
+    let first = ops.next().expect("a network has a layer");
+    let chain = ops.fold(first, |chain, op| quote!(#private::ops::Chain(#chain, #op)));
+
+    let output_type = map_type(&private, net.output);
+    let objective_name = Ident::new("objective", Span::mixed_site());
+    let (objective, literal) = match &net.objective {
+        Objective::Loss(loss, target) => {
+            let loss = match loss {
+                Loss::HalfSse => quote!(HalfSse),
+                Loss::Sse => quote!(Sse),
+                Loss::Mse => quote!(Mse),
+            };
+            (
+                quote!(#private::network::Objective::Loss { loss: #private::Loss::#loss, target: #private::flat(#objective_name) }),
+                target,
+            )
+        }
+        Objective::GradOutput(g) => {
+            (quote!(#private::network::Objective::GradOutput(#private::flat(#objective_name))), g)
+        }
+    };
+    let objective_value = map_value(literal);
+    lets.push(quote!(let #objective_name: &#output_type = #objective_value;));
+
+    let (lr, steps) = settings(&private, net);
+    let mut extras = quote!(#private::Extras::default());
+    for (on, method) in [
+        (net.sections.finite_differences, quote!(finite_differences)),
+        (net.sections.mistakes, quote!(mistakes)),
+        (net.sections.input_grad, quote!(input_grad)),
+    ] {
+        if on {
+            extras = quote!(#extras.#method(true));
+        }
+    }
+    let form = net.symbolic.then(|| quote!(.with_form(#private::Form::Symbolic)));
+    quote! {
+        {
+            #(#lets)*
+            #private::trained(#private::network::train_network_with(
+                #chain,
+                &#private::params(&[#(#params),*]),
+                #input,
+                #objective,
+                #lr,
+                #steps,
+                #extras,
+            ))#form
+        }
+    }
+}

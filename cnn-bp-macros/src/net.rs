@@ -1,0 +1,1087 @@
+//! A network spec, `train! { input, layers: [conv { … }, relu, …], target | grad_output, … }`:
+//! its values and shapes checked, every dimension of every layer computed, or spanned errors
+//! that say what is wrong and what would be right.
+//!
+//! The shapes are walked through the layers once, as far as they are known: a layer whose
+//! filter is wrong still passes on its number of filters, so the channels of the layer after
+//! it are checked too; after a filter that does not fit, the sizes are unknown and nothing
+//! after it is reported for them.
+
+use core::fmt::Write as _;
+
+use proc_macro2::{Span, TokenStream};
+use syn::{Expr, Ident};
+
+use crate::ast;
+use crate::errors::Errors;
+use crate::suggest;
+use crate::tensor::{self, Literal, MAX_RANK};
+use crate::valid::{self, Cell, Kernel, Loss, Setting, count_of, pair_text, shown};
+
+/// A spec's keys when it has `layers`.
+pub(crate) const KEYS: &[&str] = &[
+    "input",
+    "layers",
+    "target",
+    "loss",
+    "grad_output",
+    "lr",
+    "steps",
+    "relu_grad_at_zero",
+    "show",
+    "check",
+    "mistakes",
+    "input_grad",
+];
+
+/// A conv's keys.
+pub(crate) const CONV_KEYS: &[&str] =
+    &["filter", "bias", "stride", "padding", "dilation", "kernel"];
+
+/// The ops `layers` takes.
+pub(crate) const OPS: &[&str] = &["conv", "relu", "leaky_relu", "sigmoid", "tanh"];
+
+/// The single-layer keys that a network writes inside its layers.
+const LAYER_KEYS: &[&str] =
+    &["filter", "bias", "activation", "stride", "padding", "kernel", "dilation"];
+
+/// An activation layer.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Act {
+    Relu,
+    LeakyRelu(f64),
+    Sigmoid,
+    Tanh,
+}
+
+impl Act {
+    fn name(self) -> String {
+        match self {
+            Self::Relu => "relu".to_owned(),
+            Self::LeakyRelu(slope) => format!("leaky_relu({slope})"),
+            Self::Sigmoid => "sigmoid".to_owned(),
+            Self::Tanh => "tanh".to_owned(),
+        }
+    }
+}
+
+/// A map's shape `[C, H, W]`.
+pub(crate) type Shape = [usize; 3];
+
+/// A conv layer that passed every check.
+pub(crate) struct Conv {
+    /// The map it takes and the map it gives.
+    pub input: Shape,
+    pub output: Shape,
+    /// Rows and columns of each kernel.
+    pub kernel: (usize, usize),
+    /// `[F][C][KH][KW]`, or `[KH][KW]` for one filter on one channel.
+    pub filter: Literal,
+    /// `[F]`, or one number.
+    pub bias: Option<Literal>,
+    pub stride: (usize, usize),
+    pub padding: (usize, usize),
+    pub dilation: (usize, usize),
+    pub orientation: Kernel,
+}
+
+/// One layer of a checked network.
+pub(crate) enum Layer {
+    Conv(Box<Conv>),
+    /// An activation on a map of this shape.
+    Act(Act, Shape),
+}
+
+/// What the network is trained against.
+pub(crate) enum Objective {
+    Loss(Loss, Literal),
+    GradOutput(Literal),
+}
+
+/// A network spec that passed every check the macro can make.
+pub(crate) struct Net {
+    /// `[C][H][W]`, or `[H][W]` for one channel.
+    pub input: Literal,
+    pub input_shape: Shape,
+    pub layers: Vec<Layer>,
+    pub objective: Objective,
+    /// The output's shape, the objective's.
+    pub output: Shape,
+    pub relu_grad_at_zero: f64,
+    pub lr: Option<Setting<f64>>,
+    pub steps: Setting<usize>,
+    /// `show: symbolic`.
+    pub symbolic: bool,
+    pub sections: Sections,
+}
+
+/// Whether a parsed spec is a network's: it has `layers`.
+pub(crate) fn is_network(parsed: &ast::Spec) -> bool {
+    !parsed.layers.is_empty()
+        || parsed.entries.iter().any(|e| e.key == "layers")
+        || parsed.malformed.iter().any(|k| k == "layers")
+}
+
+/// `3×5×5`.
+fn dims_text(dims: &[usize]) -> String {
+    dims.iter().map(ToString::to_string).collect::<Vec<_>>().join("×")
+}
+
+/// A map's shape as far as it is known: `2×?×?`.
+type Partial = [Option<usize>; 3];
+
+fn partial_text(shape: Partial) -> String {
+    shape
+        .iter()
+        .map(|d| d.map_or_else(|| "?".to_owned(), |d| d.to_string()))
+        .collect::<Vec<_>>()
+        .join("×")
+}
+
+fn known(shape: Partial) -> Option<Shape> {
+    Some([shape[0]?, shape[1]?, shape[2]?])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/// The first value of each key, in [`KEYS`] or [`CONV_KEYS`] order, and the keys that
+/// misspelt ones were taken to mean (those are not also reported missing).
+struct Given<'a> {
+    keys: &'static [&'static str],
+    values: Vec<Option<&'a ast::Entry>>,
+    meant: Vec<&'static str>,
+}
+
+impl<'a> Given<'a> {
+    fn get(&self, key: &str) -> Option<&'a ast::Entry> {
+        let index = self.keys.iter().position(|k| *k == key).expect("a known key");
+        self.values[index]
+    }
+
+    fn value(&self, key: &str) -> Option<&'a Expr> {
+        self.get(key).map(|e| &e.value)
+    }
+}
+
+/// Sorts a network spec's entries by key, reporting duplicates, the single-layer keys that
+/// belong inside a layer, and unknown keys.
+fn top_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
+    let mut given = Given { keys: KEYS, values: vec![None; KEYS.len()], meant: Vec::new() };
+    for entry in &spec.entries {
+        let key = entry.key.to_string();
+        match KEYS.iter().position(|k| *k == key) {
+            Some(index) if given.values[index].is_some() => {
+                errors.at(&entry.key, format!("`{key}` is given twice; keep one"));
+            }
+            Some(index) => given.values[index] = Some(entry),
+            None if key == "activation" => errors.at(
+                &entry.key,
+                "in a network an activation is a layer of its own: write it in `layers` after its conv, like `layers: [conv { filter: … }, relu]`, and remove `activation`",
+            ),
+            None if LAYER_KEYS.contains(&key.as_str()) => errors.at(
+                &entry.key,
+                format!(
+                    "`{key}` is a setting of a conv layer: with `layers`, put it inside the conv, like `layers: [conv {{ {key}: … }}]`"
+                ),
+            ),
+            None => {
+                let mut all = KEYS.to_vec();
+                all.extend(CONV_KEYS);
+                let message = match suggest::nearest(&key, &all) {
+                    Some(near) if CONV_KEYS.contains(&near) => format!(
+                        "unknown key `{key}`: did you mean `{near}`? It is a setting of a conv layer, written inside it: `conv {{ {near}: … }}`"
+                    ),
+                    _ => suggest::unknown("key", &key, KEYS),
+                };
+                errors.at(&entry.key, message);
+                given.meant.extend(suggest::nearest(&key, KEYS));
+            }
+        }
+    }
+    given
+}
+
+/// Sorts a conv's settings by key.
+fn conv_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
+    let mut given =
+        Given { keys: CONV_KEYS, values: vec![None; CONV_KEYS.len()], meant: Vec::new() };
+    for entry in &spec.entries {
+        let key = entry.key.to_string();
+        match CONV_KEYS.iter().position(|k| *k == key) {
+            Some(index) if given.values[index].is_some() => {
+                errors.at(&entry.key, format!("`{key}` is given twice in this conv; keep one"));
+            }
+            Some(index) => given.values[index] = Some(entry),
+            None if key == "activation" => errors.at(
+                &entry.key,
+                "in a network an activation is a layer of its own: write it after the conv in `layers`, like `conv { filter: … }, relu`",
+            ),
+            None if KEYS.contains(&key.as_str()) => errors.at(
+                &entry.key,
+                format!(
+                    "`{key}` is a setting of the whole spec, not of a conv: write it beside `layers`, not inside the conv"
+                ),
+            ),
+            None => {
+                let message = suggest::unknown("key", &key, CONV_KEYS)
+                    .replacen(&format!("`{key}`"), &format!("`{key}` in a conv"), 1);
+                errors.at(&entry.key, message);
+                given.meant.extend(suggest::nearest(&key, CONV_KEYS));
+            }
+        }
+    }
+    for layers in &spec.layers {
+        errors.at(&layers.key, "`layers` is a key of the whole spec; a conv takes no layers");
+    }
+    given
+}
+
+// ---------------------------------------------------------------------------------------------
+// Literals
+
+/// A map literal: 2-D (one channel) or 3-D `[C][H][W]`, as `[C, H, W]`. `key` names it.
+fn map(
+    value: &Expr,
+    key: &str,
+    what: &str,
+    expected: Option<Shape>,
+    errors: &mut Errors,
+) -> Option<(Literal, Shape)> {
+    let example = "like `[[1, 2], [3, 4]]` for one channel or `[[[1, 2], [3, 4]], [[0, 1], [1, 0]]]` for C×H×W";
+    let here = expected.map_or_else(String::new, |s| format!(" (here {})", dims_text(&s)));
+    let rank = tensor::rank(value);
+    match rank {
+        2 | 3 => {
+            let literal = tensor::read(
+                value,
+                rank,
+                &tensor::level_names(rank, false),
+                &format!("`{key}`"),
+                errors,
+            )?;
+            let shape = match *literal.dims.as_slice() {
+                [h, w] => [1, h, w],
+                [c, h, w] => [c, h, w],
+                _ => unreachable!("a literal of rank 2 or 3"),
+            };
+            Some((literal, shape))
+        }
+        0 if !valid::is_literal(value) => {
+            errors.at(
+                value,
+                format!(
+                    "the macro computes a network's shapes from its literals: write `{key}` out in brackets, {example}, not as {}, whose shape only its type knows",
+                    shown(value)
+                ),
+            );
+            None
+        }
+        0 => {
+            errors
+                .at(value, format!("`{key}` must be a map{here}, {example}, not a single number"));
+            None
+        }
+        1 => {
+            let len = match valid::ungroup(value) {
+                Expr::Array(a) => a.elems.len(),
+                Expr::Repeat(r) => valid::count(&r.len).unwrap_or_default(),
+                _ => 0,
+            };
+            errors.at(
+                value,
+                format!(
+                    "`{key}` is 1-D ({}), but {what} a map{here}: write one channel as rows, like `[[1, 2, 3]]`, or C×H×W as `[[[…]]]`",
+                    if len == 1 { "1 entry".to_owned() } else { format!("{len} entries") },
+                ),
+            );
+            None
+        }
+        _ => {
+            let deep =
+                if rank > MAX_RANK { format!("more than {MAX_RANK}") } else { rank.to_string() };
+            errors.at(
+                value,
+                format!(
+                    "`{key}` has {deep} levels of brackets, but {what} one map{here}: 2-D for one channel or 3-D C×H×W, {example} (batches are not supported)"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A conv's filter: 2-D (one filter on one channel) or 4-D `[F][C][KH][KW]`, as
+/// `(F, C, KH, KW)`. `channels`: how many channels reach the conv, where known.
+fn filter(
+    value: &Expr,
+    layer: usize,
+    channels: Option<usize>,
+    errors: &mut Errors,
+) -> Option<(Literal, [usize; 4])> {
+    let rank = tensor::rank(value);
+    let what = format!("layer {layer}'s `filter`");
+    match rank {
+        2 | 4 => {
+            let literal =
+                tensor::read(value, rank, &tensor::level_names(rank, true), &what, errors)?;
+            let dims = match *literal.dims.as_slice() {
+                [kh, kw] => [1, 1, kh, kw],
+                [f, c, kh, kw] => [f, c, kh, kw],
+                _ => unreachable!("a literal of rank 2 or 4"),
+            };
+            Some((literal, dims))
+        }
+        3 => {
+            let dims = tensor::read(
+                value,
+                3,
+                &tensor::level_names(3, false),
+                &what,
+                &mut Errors::default(),
+            )
+            .map(|l| l.dims);
+            let message = match dims.as_deref() {
+                Some(&[n, kh, kw]) => {
+                    let text = shown(value);
+                    let wrapped = if text.contains('…') {
+                        "`[…]` around it".to_owned()
+                    } else {
+                        format!("`[{}]`", text.trim_matches('`'))
+                    };
+                    let one = format!("one filter on {n} channels: wrap it in one more pair of brackets, {wrapped}, a 1×{n}×{kh}×{kw} weight");
+                    let many = format!("{n} filters on one channel each: put each {kh}×{kw} kernel in brackets of its own, `[[[…]], [[…]]]`, a {n}×1×{kh}×{kw} weight");
+                    let lead = format!("a 3-D filter ({n}×{kh}×{kw}) is ambiguous: a conv's weight is 2-D (one filter on one channel) or 4-D [F][C][KH][KW], as PyTorch's");
+                    match channels {
+                        Some(c) if c == n && c != 1 => format!("{lead}; {c} channels arrive here, so for {one}"),
+                        Some(1) => format!("{lead}; one channel arrives here, so for {many}"),
+                        _ => format!("{lead}; for {one}; for {many}"),
+                    }
+                }
+                _ => "a 3-D filter is ambiguous: a conv's weight is 2-D (one filter on one channel) or 4-D [F][C][KH][KW], as PyTorch's".to_owned(),
+            };
+            errors.at(value, message);
+            None
+        }
+        0 if !valid::is_literal(value) => {
+            errors.at(
+                value,
+                format!(
+                    "the macro computes a network's shapes from its literals: write the filter out in brackets, like `[[1, 0], [0, 1]]` or [F][C][KH][KW], not as {}, whose shape only its type knows",
+                    shown(value)
+                ),
+            );
+            None
+        }
+        _ => {
+            let found = match rank {
+                0 => "a single number".to_owned(),
+                1 => "1-D".to_owned(),
+                r if r > MAX_RANK => format!("more than {MAX_RANK}-D"),
+                r => format!("{r}-D"),
+            };
+            errors.at(
+                value,
+                format!(
+                    "a conv's filter is 2-D (one filter on one channel, like `[[1, 0], [0, 1]]`) or 4-D [F][C][KH][KW], as PyTorch's weight, not {found}"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A conv's bias: a number (one filter) or a list of `filters` numbers.
+fn bias(
+    value: &Expr,
+    layer: usize,
+    filters: Option<usize>,
+    errors: &mut Errors,
+) -> Option<Literal> {
+    let what = format!("layer {layer}'s `bias`");
+    let rank = tensor::rank(value);
+    let literal = match rank {
+        0 => match valid::cell(value, errors)? {
+            cell @ Cell::Number(_) => {
+                Literal { code: tensor::Nested::Cell(cell), dims: Vec::new() }
+            }
+            cell @ Cell::Expr(_) => Literal { code: tensor::Nested::Cell(cell), dims: Vec::new() },
+        },
+        1 => tensor::read(value, 1, &["entry"], &what, errors)?,
+        _ => {
+            errors.at(
+                value,
+                "a conv's bias is one number per filter: a number for one filter, like `bias: 0.5`, or a list, like `bias: [0.5, -0.5]`",
+            );
+            return None;
+        }
+    };
+    let Some(f) = filters else {
+        return Some(literal);
+    };
+    match literal.dims.as_slice() {
+        [] if f != 1 => {
+            errors.at(
+                value,
+                format!(
+                    "layer {layer} has {f} filters, so its `bias` is a list of {f} numbers, one per filter, like `bias: [{}]`, not one number",
+                    vec!["0"; f.min(8)].join(", ") + if f > 8 { ", …" } else { "" }
+                ),
+            );
+            None
+        }
+        &[n] if n != f => {
+            errors.at(
+                value,
+                format!(
+                    "layer {layer}'s `bias` has {n} numbers, but the layer has {} (the F of its filter [F][C][KH][KW]): one bias per filter, so {f} numbers, like `bias: [{}]`",
+                    count_of(f, "filter"),
+                    vec!["0"; f.min(8)].join(", ") + if f > 8 { ", …" } else { "" }
+                ),
+            );
+            None
+        }
+        _ => Some(literal),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+/// How the shapes stand after the layers read so far: the chain of shapes as text, for
+/// messages, and the map reaching the next layer, as far as it is known.
+struct Walk {
+    chain: String,
+    shape: Partial,
+    /// The arithmetic of every conv's output size, for messages.
+    sizes: Vec<String>,
+}
+
+/// A conv's label in a chain: `conv 3×3, stride 2, padding 1`.
+fn conv_label(
+    kernel: (usize, usize),
+    stride: (usize, usize),
+    padding: (usize, usize),
+    dilation: (usize, usize),
+) -> String {
+    let mut label = format!("conv {}×{}", kernel.0, kernel.1);
+    if stride != (1, 1) {
+        let _ = write!(label, ", stride {}", pair_text(stride));
+    }
+    if padding != (0, 0) {
+        let _ = write!(label, ", padding {}", pair_text(padding));
+    }
+    if dilation != (1, 1) {
+        let _ = write!(label, ", dilation {}", pair_text(dilation));
+    }
+    label
+}
+
+/// Checks one conv, `conv { … }` at layer `layer`, against the map reaching it.
+fn conv(
+    layer: usize,
+    op: &ast::Layer,
+    settings: &ast::Spec,
+    walk: &mut Walk,
+    errors: &mut Errors,
+) -> Option<Conv> {
+    let given = conv_keys(settings, errors);
+    let reported =
+        |key: &str| given.meant.contains(&key) || settings.malformed.iter().any(|m| m == key);
+    let incoming = walk.shape;
+    let filter = if let Some(value) = given.value("filter") {
+        filter(value, layer, incoming[0], errors)
+    } else {
+        if !reported("filter") {
+            errors.at(&op.tokens, missing_filter(incoming[0]));
+        }
+        None
+    };
+    let dims = filter.as_ref().map(|(_, d)| *d);
+    let stride =
+        given.value("stride").map_or(Some((1, 1)), |v| valid::pair(v, "stride", 1, errors));
+    let dilation =
+        given.value("dilation").map_or(Some((1, 1)), |v| valid::pair(v, "dilation", 1, errors));
+    let padding = given.value("padding").map_or(Some((0, 0)), |v| {
+        // `padding: same`'s advice is for undilated filters.
+        let kernel = match (dims, dilation) {
+            (Some([_, _, kh, kw]), Some((1, 1))) => (Some(kh), Some(kw)),
+            _ => (None, None),
+        };
+        valid::padding(v, kernel, stride, errors)
+    });
+    let orientation = given.value("kernel").map_or(Some(Kernel::Correlation), |v| {
+        valid::choice(v, "kernel", valid::KERNELS, errors).map(|name| match name {
+            "convolution" => Kernel::Convolution,
+            _ => Kernel::Correlation,
+        })
+    });
+    let bias = match given.value("bias") {
+        None => Some(None),
+        Some(value) => bias(value, layer, dims.map(|d| d[0]), errors).map(Some),
+    };
+
+    // The channels that arrive, the filter's fit, and the output.
+    let mut output: Partial = [dims.map(|d| d[0]), None, None];
+    let (Some([_, c, kh, kw]), Some(stride), Some(padding), Some(dilation)) =
+        (dims, stride, padding, dilation)
+    else {
+        walk.chain.push_str(" → conv → ");
+        walk.chain.push_str(&partial_text(output));
+        walk.shape = output;
+        return None;
+    };
+    let filter_value = given.value("filter").expect("a filter was read");
+    let label = conv_label((kh, kw), stride, padding, dilation);
+    let mut ok = true;
+    if let Some(arriving) = incoming[0]
+        && arriving != c
+    {
+        let two_d = tensor::rank(filter_value) == 2;
+        errors.at(filter_value, wrong_channels(layer, two_d, [kh, kw], c, arriving, walk));
+        ok = false;
+    }
+    let axis = |input: Option<usize>, k: usize, s: usize, p: usize, d: usize| {
+        input.map(|input| cnn_bp_shape::Axis {
+            input,
+            kernel: k,
+            stride: s,
+            padding: p,
+            dilation: d,
+        })
+    };
+    let rows = axis(incoming[1], kh, stride.0, padding.0, dilation.0);
+    let cols = axis(incoming[2], kw, stride.1, padding.1, dilation.1);
+    let fits = |a: Option<cnn_bp_shape::Axis>| a.is_none_or(cnn_bp_shape::Axis::fits);
+    if !fits(rows) || !fits(cols) {
+        errors.at(filter_value, too_large(layer, (kh, kw), rows, cols, walk));
+        let _ = write!(walk.chain, " → {label} → {}", partial_text(output));
+        walk.shape = output;
+        return None;
+    }
+    output[1] = rows.and_then(cnn_bp_shape::Axis::output);
+    output[2] = cols.and_then(cnn_bp_shape::Axis::output);
+    if let (Some(rows), Some(cols)) = (rows, cols)
+        && let (Some(oh), Some(ow)) = (rows.explain("OH"), cols.explain("OW"))
+    {
+        walk.sizes.push(format!("layer {layer}: {oh}, {ow}"));
+    }
+    let _ = write!(walk.chain, " → {label} → {}", partial_text(output));
+    walk.shape = output;
+    let (Some(input), Some(out)) = (known(incoming), known(output)) else {
+        return None;
+    };
+    let ((filter, _), bias, orientation) = (filter?, bias?, orientation?);
+    ok.then_some(Conv {
+        input,
+        output: out,
+        kernel: (kh, kw),
+        filter,
+        bias,
+        stride,
+        padding,
+        dilation,
+        orientation,
+    })
+}
+
+/// "this conv is missing `filter`", with what reaches it.
+fn missing_filter(channels: Option<usize>) -> String {
+    let arriving = channels.map_or_else(String::new, |c| {
+        format!("; {} arrive{} here", count_of(c, "channel"), if c == 1 { "s" } else { "" })
+    });
+    format!(
+        "this conv is missing `filter`, its starting weights: 2-D for one filter on one channel, like `conv {{ filter: [[1, 0], [0, 1]] }}`, or 4-D [F][C][KH][KW]{arriving}"
+    )
+}
+
+/// "layer 2 (conv): its filter is 1×3×2×2 …, but 2 channels arrive from layer 1 (…)".
+fn wrong_channels(
+    layer: usize,
+    two_d: bool,
+    [kh, kw]: [usize; 2],
+    channels: usize,
+    arriving: usize,
+    walk: &Walk,
+) -> String {
+    let from = if layer == 0 {
+        format!("the input, {}", walk.chain)
+    } else {
+        format!("layer {} ({})", layer - 1, walk.chain)
+    };
+    let written = if two_d {
+        "a 2-D filter is one filter on one channel".to_owned()
+    } else {
+        format!("each of its filters ([F][C][KH][KW]) is on {}", count_of(channels, "channel"))
+    };
+    format!(
+        "layer {layer} (conv): {written}, but {} arrive{} from {from}: write the filter as [F][{arriving}][{kh}][{kw}], each filter with {arriving} {kh}×{kw} kernel{}, one per channel",
+        count_of(arriving, "channel"),
+        if arriving == 1 { "s" } else { "" },
+        if arriving == 1 { "" } else { "s" },
+    )
+}
+
+/// "layer 2 (conv): the filter is 3×3, but its input (X 1×4×4 → conv 3×3 → 1×2×2) is only
+/// 2×2: …", with the padding that would make it fit.
+fn too_large(
+    layer: usize,
+    (kh, kw): (usize, usize),
+    rows: Option<cnn_bp_shape::Axis>,
+    cols: Option<cnn_bp_shape::Axis>,
+    walk: &Walk,
+) -> String {
+    let (Some(rows), Some(cols)) = (rows, cols) else {
+        let (axis, unit) = match (rows, cols) {
+            (Some(r), _) if !r.fits() => (r, "row"),
+            (_, Some(c)) => (c, "column"),
+            (Some(r), None) => (r, "row"),
+            (None, None) => unreachable!("an axis that does not fit is known"),
+        };
+        return format!(
+            "layer {layer} (conv): the filter spans {} but its input has only {}, {} with its padding: a filter must fit inside the zero-padded input",
+            count_of(usize::try_from(axis.reach().unwrap_or_default()).unwrap_or(usize::MAX), unit),
+            count_of(axis.input, unit),
+            axis.padded(),
+        );
+    };
+    let (ph, pw) = (rows.padding, cols.padding);
+    let input = if (ph, pw) == (0, 0) {
+        format!("its input is only {}×{}", rows.input, cols.input)
+    } else {
+        format!(
+            "its {}×{} input padded by {} is only {}×{}",
+            rows.input,
+            cols.input,
+            pair_text((ph, pw)),
+            rows.padded(),
+            cols.padded()
+        )
+    };
+    let dilated = (rows.dilation, cols.dilation) != (1, 1);
+    let span = if dilated {
+        format!(
+            ", and with dilation {} it spans {}×{} (rows {}, columns {})",
+            pair_text((rows.dilation, cols.dilation)),
+            rows.reach().unwrap_or_default(),
+            cols.reach().unwrap_or_default(),
+            rows.explain_reach().unwrap_or_default(),
+            cols.explain_reach().unwrap_or_default(),
+        )
+    } else {
+        String::new()
+    };
+    // The padding on each axis that makes the filter fit: ⌈(reach − input)/2⌉.
+    let needed = |a: cnn_bp_shape::Axis| {
+        let short = a.reach().unwrap_or_default().saturating_sub(a.input as u128);
+        short.div_ceil(2).max(a.padding as u128)
+    };
+    format!(
+        "layer {layer} (conv): the filter is {kh}×{kw}{span}, but {input} ({}): a filter must fit inside the zero-padded input; use a smaller filter, or `padding: {}`",
+        walk.chain,
+        if needed(rows) == needed(cols) {
+            needed(rows).to_string()
+        } else {
+            format!("({}, {})", needed(rows), needed(cols))
+        }
+    )
+}
+
+/// An activation layer: `relu`, `leaky_relu(α)`, `sigmoid`, `tanh`.
+fn activation(op: &ast::Layer, errors: &mut Errors) -> Option<Act> {
+    let name = op.name.to_string();
+    match (&op.body, name.as_str()) {
+        (ast::Body::Malformed, _) => None,
+        (ast::Body::Bare, "relu") => Some(Act::Relu),
+        (ast::Body::Bare, "sigmoid") => Some(Act::Sigmoid),
+        (ast::Body::Bare, "tanh") => Some(Act::Tanh),
+        (ast::Body::Bare, _) => {
+            errors.at(
+                &op.tokens,
+                "`leaky_relu` needs its slope α for z < 0, like `leaky_relu(0.01)`",
+            );
+            None
+        }
+        (ast::Body::Args(_, args), "leaky_relu") => {
+            if let [slope] = args.as_slice() {
+                valid::leaky_slope(slope, errors).map(Act::LeakyRelu)
+            } else {
+                errors.at(
+                    &op.tokens,
+                    format!(
+                        "`leaky_relu` takes one argument, its slope α for z < 0, like `leaky_relu(0.01)`, not {}",
+                        count_of(args.len(), "argument")
+                    ),
+                );
+                None
+            }
+        }
+        (ast::Body::Args(group, _), _) => {
+            let hint = if name == "relu" {
+                "; its derivative at 0 is the spec's `relu_grad_at_zero: 1` (0 by default), and a slope below 0 is `leaky_relu(α)`"
+            } else {
+                ""
+            };
+            errors.at(group, format!("`{name}` takes no argument: write `{name}`{hint}"));
+            None
+        }
+        (ast::Body::Settings(group, _), "leaky_relu") => {
+            errors.at(group, "`leaky_relu`'s slope goes in parentheses: `leaky_relu(0.01)`");
+            None
+        }
+        (ast::Body::Settings(group, _), _) => {
+            errors.at(group, format!("`{name}` has no settings: write `{name}`"));
+            None
+        }
+    }
+}
+
+/// Every layer of `layers`, checked against the map reaching it; `None` for a layer that was
+/// wrong (reported), and the walk's end.
+fn layers(
+    group: &ast::Layers,
+    input: Option<Shape>,
+    input_text: String,
+    errors: &mut Errors,
+) -> (Vec<Option<Layer>>, Walk, bool) {
+    let mut walk = Walk {
+        chain: input_text,
+        shape: input.map_or([None; 3], |s| s.map(Some)),
+        sizes: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut relu = false;
+    for (layer, op) in group.ops.iter().enumerate() {
+        let name = op.name.to_string();
+        let checked = match name.as_str() {
+            "conv" => match &op.body {
+                ast::Body::Settings(_, settings) => {
+                    conv(layer, op, settings, &mut walk, errors).map(|c| Layer::Conv(Box::new(c)))
+                }
+                ast::Body::Bare => {
+                    errors.at(
+                        &op.tokens,
+                        "a conv needs its settings in braces, at least its filter: `conv { filter: [[1, 0], [0, 1]] }`",
+                    );
+                    walk.shape = [None; 3];
+                    None
+                }
+                ast::Body::Args(group, _) => {
+                    errors.at(
+                        group,
+                        "a conv's settings go in braces, as `key: value`: `conv { filter: [[1, 0], [0, 1]], stride: 2 }`",
+                    );
+                    walk.shape = [None; 3];
+                    None
+                }
+                ast::Body::Malformed => {
+                    walk.shape = [None; 3];
+                    None
+                }
+            },
+            "relu" | "leaky_relu" | "sigmoid" | "tanh" => {
+                relu |= name == "relu";
+                let act = activation(op, errors);
+                let _ = write!(walk.chain, " → {}", act.map_or(name, Act::name));
+                act.and_then(|a| Some(Layer::Act(a, known(walk.shape)?)))
+            }
+            _ => {
+                let message = match name.as_str() {
+                    "linear" | "identity" => format!(
+                        "`{name}` is not a layer: leave it out, and a conv's output goes on as it is; the layers are {}",
+                        suggest::list(OPS)
+                    ),
+                    _ => suggest::unknown("layer", &name, OPS),
+                };
+                errors.at(&op.name, message);
+                walk.shape = [None; 3];
+                None
+            }
+        };
+        out.push(checked);
+    }
+    (out, walk, relu)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole spec
+
+/// The one `layers: [ … ]` of a spec, if it is given once, in brackets; and whether its
+/// ops can make a network (not empty, a conv among them), else reported.
+fn layers_entry<'a>(parsed: &'a ast::Spec, errors: &mut Errors) -> (Option<&'a ast::Layers>, bool) {
+    let mut group = None;
+    for entry in &parsed.entries {
+        if entry.key == "layers" {
+            errors.at(
+                &entry.value,
+                format!(
+                    "`layers` is a list of layers in brackets, like `layers: [conv {{ filter: [[1, 0], [0, 1]] }}, relu]`, not {}",
+                    shown(&entry.value)
+                ),
+            );
+        }
+    }
+    let given_layers = parsed.entries.iter().filter(|e| e.key == "layers").count();
+    for (k, layers) in parsed.layers.iter().enumerate() {
+        if k + given_layers > 0 {
+            errors.at(&layers.key, "`layers` is given twice; keep one");
+        } else {
+            group = Some(layers);
+        }
+    }
+    let Some(layers) = group else {
+        return (None, false);
+    };
+    if layers.ops.is_empty() {
+        // Tokens that are not ops have been reported.
+        if layers.group.stream().is_empty() {
+            errors.at(
+                &layers.group,
+                "`layers` is empty: a network needs at least one conv, like `layers: [conv { filter: [[1, 0], [0, 1]] }, relu]`",
+            );
+        }
+        return (group, false);
+    }
+    // An unknown op (reported) may have been meant for a conv.
+    let known = |op: &ast::Layer| OPS.contains(&op.name.to_string().as_str());
+    if layers.ops.iter().all(|op| op.name != "conv" && known(op)) {
+        errors.at(
+            &layers.group,
+            "these layers have nothing to train: add a conv, whose filter (and bias) the steps train, like `conv { filter: [[1, 0], [0, 1]] }`",
+        );
+        return (group, false);
+    }
+    (group, true)
+}
+
+/// `target` (with `loss`) or `grad_output`, checked against the network's output.
+fn objective(given: &Given, walk: &Walk, errors: &mut Errors) -> Option<Objective> {
+    let target = given.get("target");
+    let grad = given.get("grad_output");
+    let loss = given.get("loss");
+    if let Some(g) = grad {
+        if target.is_some() {
+            errors.at(
+                &g.key,
+                "`grad_output` replaces `target` and `loss`: the derivation starts from that upstream gradient of the last layer's output; keep `grad_output` or `target`, not both",
+            );
+        }
+        if let Some(l) = loss {
+            errors.at(
+                &l.key,
+                "`loss` goes with `target`; with `grad_output` the loss is Σ g ⊙ y, whose gradient the upstream gradient is: remove `loss`",
+            );
+        }
+    }
+    let output = known(walk.shape);
+    let read = |entry: &ast::Entry, errors: &mut Errors| {
+        let key = entry.key.to_string();
+        let (literal, shape) = map(&entry.value, &key, "the network's output is", output, errors)?;
+        if let Some(out) = output
+            && shape != out
+        {
+            errors.at(&entry.value, wrong_output(&key, shape, out, walk));
+            return None;
+        }
+        Some(literal)
+    };
+    match (target, grad) {
+        (Some(t), None) => {
+            let loss = loss.map_or(Some(Loss::HalfSse), |e| {
+                valid::choice(&e.value, "loss", valid::LOSSES, errors).map(|name| match name {
+                    "sse" => Loss::Sse,
+                    "mse" => Loss::Mse,
+                    _ => Loss::HalfSse,
+                })
+            });
+            let target = read(t, errors);
+            Some(Objective::Loss(loss?, target?))
+        }
+        (None, Some(g)) => read(g, errors).map(Objective::GradOutput),
+        (Some(t), Some(g)) => {
+            let _ = (read(t, errors), read(g, errors));
+            None
+        }
+        (None, None) => None,
+    }
+}
+
+/// "the target is 1×3×3, but the network's output is 1×2×2: X 1×5×5 → … (the arithmetic)".
+fn wrong_output(key: &str, shape: Shape, out: Shape, walk: &Walk) -> String {
+    let sizes =
+        if walk.sizes.is_empty() { String::new() } else { format!(" ({})", walk.sizes.join("; ")) };
+    let name = if key == "target" { "the target" } else { "the upstream gradient `grad_output`" };
+    let two_d = if out[0] == 1 {
+        format!(", or 2-D with {} of {}", count_of(out[1], "row"), out[2])
+    } else {
+        String::new()
+    };
+    format!(
+        "{name} is {}, but the network's output is {}: {}{sizes}; give `{key}` the shape {}{two_d}, or change the layers",
+        dims_text(&shape),
+        dims_text(&out),
+        walk.chain,
+        dims_text(&out),
+    )
+}
+
+/// The settings beside `layers`: `lr`, `steps`, `relu_grad_at_zero`, `show`, `check`,
+/// `mistakes`, `input_grad`.
+struct Options {
+    lr: Option<Setting<f64>>,
+    steps: Setting<usize>,
+    relu_grad_at_zero: f64,
+    symbolic: bool,
+    sections: Sections,
+}
+
+/// The optional sections a network spec asks for.
+#[derive(Clone, Copy)]
+pub(crate) struct Sections {
+    /// `check: finite_differences`.
+    pub finite_differences: bool,
+    /// `mistakes: true`.
+    pub mistakes: bool,
+    /// `input_grad: true`.
+    pub input_grad: bool,
+}
+
+/// `relu`: whether `layers` has a relu, and whether the layers could be read at all.
+fn options(given: &Given, relu: (bool, bool), errors: &mut Errors) -> Option<Options> {
+    let lr = given.value("lr").map(|v| valid::learning_rate(v, errors));
+    let steps = given.get("steps").map_or(Some(Setting::Literal(1)), |e| {
+        let steps = valid::steps(&e.value, errors)?;
+        if lr.is_none()
+            && let Setting::Literal(n) = steps
+            && n > 1
+        {
+            errors.at(
+                &e.value,
+                format!(
+                    "without `lr` nothing is updated, so there is one step, not {n}: remove `steps`, or give a learning rate, like `lr: 0.1`"
+                ),
+            );
+            return None;
+        }
+        Some(steps)
+    });
+    let relu_grad_at_zero = given.get("relu_grad_at_zero").map_or(Some(0.0), |e| {
+        let value = valid::grad_at_zero(&e.value, errors)?;
+        if relu == (false, true) {
+            errors.at(
+                &e.key,
+                "`relu_grad_at_zero` applies to relu layers, and `layers` has none: remove it, or add a `relu`",
+            );
+            return None;
+        }
+        Some(value)
+    });
+    let flag = |key: &str, errors: &mut Errors| {
+        given.value(key).map_or(Some(false), |v| valid::boolean(v, key, errors))
+    };
+    let symbolic = given.value("show").map_or(Some(false), |v| {
+        valid::choice(v, "show", valid::SHOW, errors).map(|s| s == "symbolic")
+    });
+    let finite_differences = given.value("check").map_or(Some(false), |v| {
+        valid::choice(v, "check", valid::CHECKS, errors).map(|s| s == "finite_differences")
+    });
+    let mistakes = flag("mistakes", errors);
+    let input_grad = flag("input_grad", errors);
+    Some(Options {
+        lr: lr.map_or(Some(None), |lr| lr.map(Some))?,
+        steps: steps?,
+        relu_grad_at_zero: relu_grad_at_zero?,
+        symbolic: symbolic?,
+        sections: Sections {
+            finite_differences: finite_differences?,
+            mistakes: mistakes?,
+            input_grad: input_grad?,
+        },
+    })
+}
+
+/// Reports the keys a network spec needs and lacks.
+fn missing(
+    given: &Given,
+    reported: &dyn Fn(&str) -> bool,
+    output: Option<Shape>,
+    whole: &TokenStream,
+    errors: &mut Errors,
+) {
+    let mut missing = Vec::new();
+    if given.get("input").is_none() && !reported("input") {
+        missing.push("`input` (the network's input X: 2-D for one channel, like `[[1, 2], [3, 4]]`, or 3-D C×H×W)".to_owned());
+    }
+    let objective = ["target", "grad_output"];
+    if objective.iter().all(|k| given.get(k).is_none() && !reported(k)) {
+        let shape = output.map_or_else(String::new, |o| format!(": a {} map here", dims_text(&o)));
+        missing.push(format!(
+            "`target` (the wanted output{shape}, with a `loss`) or `grad_output` (an upstream gradient of the output's shape)"
+        ));
+    }
+    if !missing.is_empty() {
+        let message = format!("train! is missing {}", missing.join(" and "));
+        if whole.is_empty() {
+            errors.at_span(Span::call_site(), message);
+        } else {
+            errors.at(whole, message);
+        }
+    }
+}
+
+/// Checks a network spec; `None` when anything was wrong (and then `errors` says what).
+/// `whole` is the spec's tokens, which an error about the spec as a whole points at.
+pub(crate) fn spec(parsed: &ast::Spec, whole: &TokenStream, errors: &mut Errors) -> Option<Net> {
+    let given = top_keys(parsed, errors);
+    let reported =
+        |key: &str| given.meant.contains(&key) || parsed.malformed.iter().any(|m| m == key);
+    let input = given.value("input").and_then(|v| map(v, "input", "a conv takes", None, errors));
+    let (group, ok_layers) = layers_entry(parsed, errors);
+    let input_shape = input.as_ref().map(|(_, s)| *s);
+    let input_text =
+        format!("X {}", input_shape.map_or_else(|| "?×?×?".to_owned(), |s| dims_text(&s)));
+    let (checked, walk, has_relu) = match group {
+        Some(group) => layers(group, input_shape, input_text, errors),
+        None => {
+            (Vec::new(), Walk { chain: input_text, shape: [None; 3], sizes: Vec::new() }, false)
+        }
+    };
+    let objective = objective(&given, &walk, errors);
+    let options = options(&given, (has_relu, ok_layers), errors);
+    let output = known(walk.shape);
+    missing(&given, &reported, output, whole, errors);
+
+    let layers: Vec<Layer> = checked.into_iter().collect::<Option<_>>()?;
+    if !ok_layers {
+        return None;
+    }
+    let (input, input_shape) = input?;
+    let options = options?;
+    Some(Net {
+        input,
+        input_shape,
+        layers,
+        objective: objective?,
+        output: output?,
+        relu_grad_at_zero: options.relu_grad_at_zero,
+        lr: options.lr,
+        steps: options.steps,
+        symbolic: options.symbolic,
+        sections: options.sections,
+    })
+}
+
+/// What a single-layer spec is told about a key that only networks have.
+pub(crate) fn network_only(key: &Ident) -> Option<String> {
+    let key = key.to_string();
+    let what = match key.as_str() {
+        "grad_output" => "an upstream gradient replaces `target` and `loss`",
+        "input_grad" => "`∂L/∂X` of the input is printed",
+        "dilation" => "a conv is dilated",
+        _ => return None,
+    };
+    Some(format!(
+        "`{key}` is a key of network specs, where {what}: write the layer as `layers: [conv {{ filter: …, … }}, relu]`, with `{key}` {}",
+        if key == "dilation" { "inside the conv" } else { "beside `layers`" }
+    ))
+}

@@ -1,0 +1,13 @@
+use cnn_bp_core::train;
+
+fn main() {
+    let _ = train! {
+        layers: [conv { stride: 2 }, relu, conv],
+        lr: 0.1,
+    };
+    let _ = train! {
+        input: [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        layers: [conv { filter: [[1, 0], [0, 1]] }, relu],
+        lr: 0.1,
+    };
+}

@@ -1,0 +1,11 @@
+use cnn_bp_core::train;
+
+fn main() {
+    let _ = train! {
+        input: [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        layers: [conv { filter: [[1, 0], [0, 1]] }, tanh],
+        target: [[1, 0], [0, 1]],
+        relu_grad_at_zero: 1,
+        lr: 0.1,
+    };
+}

@@ -1,0 +1,22 @@
+use cnn_bp_core::train;
+
+fn main() {
+    let _ = train! {
+        input: [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        filter: [[1, 0], [0, 1]],
+        activation: relu,
+        stride: 1,
+        layers: [conv { filter: [[1, 0], [0, 1]] }],
+        target: [[1, 0], [0, 1]],
+        lr: 0.1,
+    };
+    // The keys of networks in a single-layer spec.
+    let _ = train! {
+        input: [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        filter: [[1, 0], [0, 1]],
+        grad_output: [[1, 0], [0, 1]],
+        input_grad: true,
+        dilation: 2,
+        lr: 0.1,
+    };
+}

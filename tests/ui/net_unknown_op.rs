@@ -1,0 +1,16 @@
+use cnn_bp_core::train;
+
+fn main() {
+    let _ = train! {
+        input: [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        layers: [
+            conv2d { filter: [[1, 0], [0, 1]] },
+            conv { filter: [[1]] },
+            rellu,
+            linear,
+            max_pool,
+        ],
+        target: [[1, 0], [0, 1]],
+        lr: 0.1,
+    };
+}
