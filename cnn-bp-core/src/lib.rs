@@ -1,9 +1,10 @@
 //! Hand-checkable derivations of convolutional backpropagation.
 //!
-//! `cnn-bp` trains one convolutional layer by gradient descent and prints every entry's
-//! arithmetic: the forward sums, the activation, the loss, `∂L/∂y`, `f′(z)`, `δ`, the filter
-//! gradient and the update, with notes where something deserves attention (a dead ReLU, a
-//! target the activation can never reach, a loss that rose).
+//! `cnn-bp` trains a convolutional layer, or a chain of convolutions and activations, by
+//! gradient descent and prints every entry's arithmetic: the forward sums, the activation, the
+//! loss, `∂L/∂y`, `f′(z)`, `δ`, the filter gradient, `∂L/∂x` (the full convolution of `δ` with
+//! the rotated filter) and the update, with notes where something deserves attention (a dead
+//! ReLU, a target the activation can never reach, a loss that rose).
 //!
 //! ```
 //! let d = cnn_bp_core::train! {
@@ -26,6 +27,9 @@
 //! [`train()`] and the step functions [`forward`], [`loss`], [`backward`], [`update`] and
 //! [`step`]. They are generic over the [`Scalar`] type and over a [`Recorder`]: with
 //! [`NoTrace`] they are plain loops, with [`Trace`] they keep every equation for rendering.
+//!
+//! A network is a type built from [`ops`] and trained by [`network::train_network`]; the
+//! macro's `layers: [conv { … }, relu, …]` writes that type for you.
 //!
 //! A [`Derivation`] renders as text (`Display`), LaTeX ([`Derivation::to_latex`]) and Markdown
 //! ([`Derivation::to_markdown`]), in the numeric or the symbolic [`Form`], and re-checks every
@@ -205,7 +209,7 @@ macro_rules! train {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::derivation::Derivation;
-    pub use crate::expansion::{flat, params, trained};
+    pub use crate::expansion::{Geometry, Settings, flat, params, trained};
     pub use crate::extras::{Extras, Sections};
     pub use crate::layer::{Activation, Kernel, Layer, Loss};
     pub use crate::ops::{
@@ -218,101 +222,6 @@ pub mod __private {
     pub use core::option::Option::{None, Some};
     // The types the generated code writes, by a path no `type f64 = …;` of the user's shadows.
     pub use core::primitive::{f64, usize};
-
-    /// Stride and padding as const parameters, so that shapes are checked at compile time.
-    pub struct Geometry<const SH: usize, const SW: usize, const PH: usize, const PW: usize>;
-
-    /// The settings `train!` has already checked (the kernel orientation and the activation
-    /// are types, given to [`Geometry::train`] as values of theirs).
-    #[derive(Clone, Copy)]
-    pub struct Settings {
-        /// The learning rate, positive and finite.
-        pub lr: f64,
-        /// At least 1.
-        pub steps: usize,
-        /// The loss.
-        pub loss: Loss,
-        /// How equations are written.
-        pub form: Form,
-    }
-
-    impl<const SH: usize, const SW: usize, const PH: usize, const PW: usize> Geometry<SH, SW, PH, PW> {
-        /// Runs the derivation; the shape checks fail the build, not the run.
-        #[allow(clippy::too_many_arguments)]
-        pub fn train<
-            const H: usize,
-            const W: usize,
-            const KH: usize,
-            const KW: usize,
-            const OH: usize,
-            const OW: usize,
-            A: Elementwise<f64> + Send + Sync + 'static,
-            K: Orientation + Send + Sync,
-        >(
-            self,
-            settings: Settings,
-            (f, _): (A, K),
-            sections: &impl Sections<f64, H, W, KH, KW, OH, OW>,
-            input: &[[f64; W]; H],
-            filter: &[[f64; KW]; KH],
-            bias: Option<f64>,
-            target: &[[f64; OW]; OH],
-        ) -> Derivation<KH, KW, OH, OW> {
-            // What `train!` could not check itself, because a matrix given as an expression
-            // has a shape only its type knows (the macro passes the shapes it knows, so a
-            // matrix whose type contradicts them is a type error at its own tokens instead).
-            const {
-                assert!(SH > 0 && SW > 0, "train!: `stride` must be at least 1");
-                assert!(
-                    H > 0 && W > 0,
-                    "train!: `input` has no entries: give it at least one row and one column"
-                );
-                assert!(
-                    KH > 0 && KW > 0,
-                    "train!: `filter` has no entries: give it at least one row and one column"
-                );
-                assert!(
-                    KH <= H + 2 * PH && KW <= W + 2 * PW,
-                    "train!: `filter` is larger than `input` with its `padding` (KH×KW against H×W in `train::<H, W, KH, KW, OH, OW>` of the note below): use a smaller `filter`, a larger `input` or more `padding`"
-                );
-                assert!(
-                    OH == (H + 2 * PH - KH) / SH + 1 && OW == (W + 2 * PW - KW) / SW + 1,
-                    "train!: `target` does not have the output's shape: with `input` H×W, `filter` KH×KW, `stride` and `padding`, the output is ⌊(H + 2·padding − KH)/stride⌋ + 1 by ⌊(W + 2·padding − KW)/stride⌋ + 1 (OH×OW in `train::<H, W, KH, KW, OH, OW>` of the note below is the target's): change `target`, or `input`, `filter`, `stride` or `padding`"
-                );
-            }
-            let layer = Layer {
-                stride: (SH, SW),
-                padding: (PH, PW),
-                kernel: if K::FLIP { Kernel::Convolution } else { Kernel::Correlation },
-                activation: f.activation(),
-                loss: settings.loss,
-            };
-            // The layer as its shorthand network `[conv, activation]`, decided by the types.
-            let net = crate::shorthand::net::<
-                f64,
-                A,
-                crate::shorthand::Checked<SH, SW, PH, PW>,
-                K,
-                H,
-                W,
-                KH,
-                KW,
-                OH,
-                OW,
-            >(f, bias.is_some());
-            crate::derivation::run(
-                &layer,
-                settings.lr,
-                settings.steps,
-                input,
-                Params { filter: *filter, bias },
-                target,
-                sections,
-                &mut crate::shorthand::OpsSteps::new(net),
-            )
-            .with_form(settings.form)
-        }
-    }
 }
 
 /// The README's Rust examples, compiled and run as doc tests so that they stay true.
