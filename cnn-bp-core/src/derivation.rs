@@ -4,7 +4,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use crate::extras::{Extras, Sections};
-use crate::layer::{Activation, Layer, SpecError};
+use crate::layer::{Layer, SpecError};
 use crate::render::{self, Form};
 use crate::scalar::{Float, Scalar};
 use crate::step::{
@@ -334,7 +334,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
         let b = self.run.step(self.index, false);
         let shape = vec![1, OH, OW];
         let mut out = vec![(shape.clone(), b.z)];
-        if self.run.layer.activation != Activation::Linear {
+        if !self.run.layer.activation.is_identity() {
             out.push((shape, b.y));
         }
         out
@@ -362,7 +362,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
         let dx =
             input_grad(layer, &b.delta, self.run.params(self.index).0, (KH, KW), (OH, OW), (h, w));
         let mut out = vec![(vec![1, h, w], dx)];
-        if layer.activation != Activation::Linear {
+        if !layer.activation.is_identity() {
             out.push((vec![1, OH, OW], b.delta));
         }
         out
@@ -817,7 +817,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::Activation;
+    use crate::ops::Activation;
 
     /// What a run keeps for `steps` steps, in bytes: its parameter sets, losses and step
     /// handles (the trace is the same size however many steps are taken).

@@ -6,7 +6,7 @@
 //! the learner used instead.
 
 use crate::Scale;
-use crate::layer::{Activation, Kernel, Layer};
+use crate::layer::{Kernel, Layer};
 use crate::scalar::{Float, Scalar};
 use crate::step::{
     Buffers, correlate_input, descend, forward_half, loss, matrix, matrix_mut, sum_all,
@@ -200,7 +200,7 @@ fn check_gradient<
         .chain(&bias)
         .fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
     let h = S::from_f64(RELATIVE_H) * largest;
-    let kinked = matches!(layer.activation, Activation::Relu { .. } | Activation::LeakyRelu { .. });
+    let kinked = layer.activation.kink().is_some();
     let z: &[[S; OW]; OH] = matrix(&s.z);
     let grads: &[[S; KW]; KH] = matrix(&s.filter_grad);
     // One parameter at a time is moved by ±h in a copy of them, and put back.

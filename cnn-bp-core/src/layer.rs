@@ -3,7 +3,8 @@
 use core::fmt;
 use core::ops::Range;
 
-use crate::scalar::{Float, Scalar};
+use crate::ops::Activation;
+use crate::scalar::Scalar;
 
 /// Whether the filter is used as given or rotated by 180° first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -24,138 +25,6 @@ impl Kernel {
         match self {
             Self::Correlation => "correlation",
             Self::Convolution => "convolution",
-        }
-    }
-}
-
-/// The activation `f` in `y = f(z)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum Activation {
-    /// `max(0, z)`; its derivative at exactly `z = 0` is `grad_at_zero` (0 or 1; PyTorch, JAX
-    /// and micrograd use 0).
-    Relu {
-        /// The derivative used where `z` is exactly 0.
-        grad_at_zero: f64,
-    },
-    /// The identity, `f(z) = z`.
-    Linear,
-    /// The logistic function `σ(z) = 1/(1 + e^(−z))`.
-    Sigmoid,
-    /// The hyperbolic tangent.
-    Tanh,
-    /// `z` where `z > 0`, `slope·z` elsewhere; the derivative at exactly 0 is `slope`, as in
-    /// PyTorch.
-    LeakyRelu {
-        /// The slope `α` for `z ≤ 0`.
-        slope: f64,
-    },
-}
-
-impl Default for Activation {
-    fn default() -> Self {
-        Self::Relu { grad_at_zero: 0.0 }
-    }
-}
-
-/// Which branch of `f′` an entry took; a derivation explains each one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SlopeCase {
-    /// `z > 0` for a piecewise-linear activation.
-    Positive,
-    /// `z < 0` for a piecewise-linear activation.
-    Negative,
-    /// `z` exactly 0 for a piecewise-linear activation: the derivative is a convention.
-    AtZero,
-    /// A smooth activation (linear, sigmoid, tanh): one formula everywhere.
-    Smooth,
-}
-
-impl Activation {
-    /// The spelling used in `train!`, without arguments (`leaky_relu`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Relu { .. } => "relu",
-            Self::Linear => "linear",
-            Self::Sigmoid => "sigmoid",
-            Self::Tanh => "tanh",
-            Self::LeakyRelu { .. } => "leaky_relu",
-        }
-    }
-
-    /// `f(z)`.
-    ///
-    /// ```
-    /// use cnn_bp_core::Activation;
-    /// assert_eq!(Activation::default().apply(-2.0), 0.0);
-    /// assert_eq!(Activation::LeakyRelu { slope: 0.5 }.apply(-2.0), -1.0);
-    /// ```
-    #[inline]
-    pub fn apply<S: Float>(self, z: S) -> S {
-        match self {
-            // `z < 0` rather than `z > 0`, so that NaN propagates as in PyTorch.
-            Self::Relu { .. } => {
-                if z < S::ZERO {
-                    S::ZERO
-                } else {
-                    z
-                }
-            }
-            Self::Linear => z,
-            Self::Sigmoid => S::ONE / (S::ONE + (-z).exp()),
-            Self::Tanh => z.tanh(),
-            Self::LeakyRelu { slope } => {
-                if z < S::ZERO {
-                    S::from_f64(slope) * z
-                } else {
-                    z
-                }
-            }
-        }
-    }
-
-    /// `f′(z)`, given `z` and `y = f(z)`, and the branch it came from.
-    ///
-    /// Sigmoid and tanh use the output, as PyTorch's backward does:
-    /// `σ′ = y·(1 − y)`, `tanh′ = 1 − y²`.
-    ///
-    /// ```
-    /// use cnn_bp_core::{Activation, SlopeCase};
-    /// let relu = Activation::default();
-    /// assert_eq!(relu.slope(0.0, 0.0), (0.0, SlopeCase::AtZero));
-    /// assert_eq!(relu.slope(-2.0, 0.0), (0.0, SlopeCase::Negative));
-    /// ```
-    #[inline]
-    pub fn slope<S: Float>(self, z: S, y: S) -> (S, SlopeCase) {
-        let piecewise = |negative: S, at_zero: S| {
-            if z > S::ZERO {
-                (S::ONE, SlopeCase::Positive)
-            } else if z < S::ZERO {
-                (negative, SlopeCase::Negative)
-            } else if z == S::ZERO {
-                (at_zero, SlopeCase::AtZero)
-            } else {
-                (z, SlopeCase::Smooth) // NaN: passed on, never mistaken for 0
-            }
-        };
-        match self {
-            Self::Relu { grad_at_zero } => piecewise(S::ZERO, S::from_f64(grad_at_zero)),
-            Self::LeakyRelu { slope } => piecewise(S::from_f64(slope), S::from_f64(slope)),
-            Self::Linear => (S::ONE, SlopeCase::Smooth),
-            Self::Sigmoid => (y * (S::ONE - y), SlopeCase::Smooth),
-            Self::Tanh => (S::ONE - y * y, SlopeCase::Smooth),
-        }
-    }
-
-    /// The open or closed interval of values `f` can produce, as `(low, high, closed_low)`:
-    /// a target outside it can never be reached. `None` when every real is reachable.
-    pub(crate) const fn range(self) -> Option<(f64, f64, bool)> {
-        match self {
-            Self::Relu { .. } => Some((0.0, f64::INFINITY, true)),
-            Self::Sigmoid => Some((0.0, 1.0, false)),
-            Self::Tanh => Some((-1.0, 1.0, false)),
-            Self::Linear | Self::LeakyRelu { .. } => None,
         }
     }
 }
@@ -436,15 +305,7 @@ impl Layer {
         if self.stride.0 == 0 || self.stride.1 == 0 {
             return Err(SpecError::ZeroStride);
         }
-        match self.activation {
-            Activation::Relu { grad_at_zero } if grad_at_zero != 0.0 && grad_at_zero != 1.0 => {
-                return Err(SpecError::ReluGradAtZero(grad_at_zero));
-            }
-            Activation::LeakyRelu { slope } if !(slope.is_finite() && slope > 0.0) => {
-                return Err(SpecError::LeakySlope(slope));
-            }
-            _ => {}
-        }
+        self.activation.check()?;
         if input.0 == 0 || input.1 == 0 || filter.0 == 0 || filter.1 == 0 {
             return Err(SpecError::Empty);
         }

@@ -51,8 +51,9 @@ mod trace;
 
 pub use derivation::{Derivation, MAX_STEPS, Step, train, train_with};
 pub use extras::Extras;
-pub use layer::{Activation, Kernel, Layer, Loss, Scale, SlopeCase, SpecError, output_len};
+pub use layer::{Kernel, Layer, Loss, Scale, SpecError, output_len};
 pub use number::SIGNIFICANT_DIGITS;
+pub use ops::{Activation, SlopeCase};
 pub use render::{Form, Mismatch, Verified, VerifyError};
 pub use scalar::{Float, Scalar};
 pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};
@@ -211,9 +212,10 @@ pub mod __private {
     pub use crate::derivation::Derivation;
     pub use crate::expansion::{Geometry, Settings, flat, params, trained};
     pub use crate::extras::{Extras, Sections};
-    pub use crate::layer::{Activation, Kernel, Layer, Loss};
+    pub use crate::layer::{Kernel, Layer, Loss};
     pub use crate::ops::{
-        Convolve, Correlate, Elementwise, LeakyRelu, Linear, Orientation, Relu, Sigmoid, Tanh,
+        Activation, Convolve, Correlate, Elementwise, LeakyRelu, Linear, Orientation, Relu,
+        Sigmoid, Tanh,
     };
     pub use crate::render::Form;
     pub use crate::step::Params;

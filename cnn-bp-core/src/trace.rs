@@ -8,7 +8,8 @@
 
 use std::collections::VecDeque;
 
-use crate::layer::{Activation, Layer, Scale, SlopeCase};
+use crate::layer::{Layer, Scale};
+use crate::ops::{Activation, SlopeCase};
 
 /// What a quantity of a derivation is, whatever its layer and indices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,7 @@ use syn::spanned::Spanned as _;
 
 use crate::ast;
 use crate::errors::Errors;
-use crate::valid::{self, Activation, Bound, Cell, Code, Kernel, Loss, Number, Setting, Spec};
+use crate::valid::{self, Bound, Cell, Code, Kernel, Loss, Number, Setting, Spec};
 use crate::{expand_net, net};
 
 /// `matrix![[…], …]` → `[[1f64, …], …]`.
@@ -260,19 +260,7 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
         Kernel::Correlation => quote!(#private::Correlate),
         Kernel::Convolution => quote!(#private::Convolve),
     };
-    let activation = match spec.activation {
-        Activation::Relu => {
-            let at_zero = Lit::f64_suffixed(spec.relu_grad_at_zero);
-            quote!(#private::Relu { grad_at_zero: #at_zero })
-        }
-        Activation::Linear => quote!(#private::Linear),
-        Activation::Sigmoid => quote!(#private::Sigmoid),
-        Activation::Tanh => quote!(#private::Tanh),
-        Activation::LeakyRelu(slope) => {
-            let slope = Lit::f64_suffixed(slope);
-            quote!(#private::LeakyRelu { slope: #slope })
-        }
-    };
+    let (_, activation) = spec.activation.op(&private, spec.relu_grad_at_zero);
     let loss = match spec.loss {
         Loss::HalfSse => quote!(#private::Loss::HalfSse),
         Loss::Sse => quote!(#private::Loss::Sse),

@@ -5,8 +5,9 @@
 use proc_macro2::{Ident, Literal as Lit, Span, TokenStream};
 use quote::{ToTokens as _, quote};
 
+use crate::activation::Activation;
 use crate::expand::{ToCode, bracketed, setting};
-use crate::net::{Act, Conv, Layer, Net, Objective, Shape};
+use crate::net::{Conv, Layer, Net, Objective, Shape};
 use crate::tensor::{Literal, Nested};
 use crate::valid::{self, Kernel, Loss};
 
@@ -96,27 +97,15 @@ fn conv(
     }
 }
 
-fn activation(private: &TokenStream, act: Act, shape: Shape, grad_at_zero: f64) -> TokenStream {
-    let f = match act {
-        Act::Relu => {
-            let g = Lit::f64_suffixed(grad_at_zero);
-            quote!(#private::ops::Relu { grad_at_zero: #g })
-        }
-        Act::LeakyRelu(slope) => {
-            let slope = Lit::f64_suffixed(slope);
-            quote!(#private::ops::LeakyRelu { slope: #slope })
-        }
-        Act::Sigmoid => quote!(#private::ops::Sigmoid),
-        Act::Tanh => quote!(#private::ops::Tanh),
-    };
+fn activation(
+    private: &TokenStream,
+    f: Activation,
+    shape: Shape,
+    grad_at_zero: f64,
+) -> TokenStream {
+    let (f_type, f) = f.op(&quote!(#private::ops), grad_at_zero);
     let ty = map_type(private, shape);
-    let name = match act {
-        Act::Relu => quote!(Relu),
-        Act::LeakyRelu(_) => quote!(LeakyRelu),
-        Act::Sigmoid => quote!(Sigmoid),
-        Act::Tanh => quote!(Tanh),
-    };
-    quote!(#private::ops::Activate::<#private::ops::#name, #ty>::new(#f))
+    quote!(#private::ops::Activate::<#f_type, #ty>::new(#f))
 }
 
 /// `lr` and `steps`: literals the macro checked, or constants checked in `const` blocks.

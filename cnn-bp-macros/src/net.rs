@@ -12,6 +12,7 @@ use core::fmt::Write as _;
 use proc_macro2::{Span, TokenStream};
 use syn::{Expr, Ident};
 
+use crate::activation::{self, Activation};
 use crate::ast;
 use crate::errors::Errors;
 use crate::suggest;
@@ -38,32 +39,14 @@ pub(crate) const KEYS: &[&str] = &[
 pub(crate) const CONV_KEYS: &[&str] =
     &["filter", "bias", "stride", "padding", "dilation", "kernel"];
 
-/// The ops `layers` takes.
-pub(crate) const OPS: &[&str] = &["conv", "relu", "leaky_relu", "sigmoid", "tanh"];
+/// The ops `layers` takes: conv, and the activations that are layers.
+fn ops() -> Vec<&'static str> {
+    core::iter::once("conv").chain(activation::LAYERS.iter().copied()).collect()
+}
 
 /// The single-layer keys that a network writes inside its layers.
 const LAYER_KEYS: &[&str] =
     &["filter", "bias", "activation", "stride", "padding", "kernel", "dilation"];
-
-/// An activation layer.
-#[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Act {
-    Relu,
-    LeakyRelu(f64),
-    Sigmoid,
-    Tanh,
-}
-
-impl Act {
-    fn name(self) -> String {
-        match self {
-            Self::Relu => "relu".to_owned(),
-            Self::LeakyRelu(slope) => format!("leaky_relu({slope})"),
-            Self::Sigmoid => "sigmoid".to_owned(),
-            Self::Tanh => "tanh".to_owned(),
-        }
-    }
-}
 
 /// A map's shape `[C, H, W]`.
 pub(crate) type Shape = [usize; 3];
@@ -89,7 +72,7 @@ pub(crate) struct Conv {
 pub(crate) enum Layer {
     Conv(Box<Conv>),
     /// An activation on a map of this shape.
-    Act(Act, Shape),
+    Act(Activation, Shape),
 }
 
 /// What the network is trained against.
@@ -687,55 +670,6 @@ fn too_large(
     )
 }
 
-/// An activation layer: `relu`, `leaky_relu(α)`, `sigmoid`, `tanh`.
-fn activation(op: &ast::Layer, errors: &mut Errors) -> Option<Act> {
-    let name = op.name.to_string();
-    match (&op.body, name.as_str()) {
-        (ast::Body::Malformed, _) => None,
-        (ast::Body::Bare, "relu") => Some(Act::Relu),
-        (ast::Body::Bare, "sigmoid") => Some(Act::Sigmoid),
-        (ast::Body::Bare, "tanh") => Some(Act::Tanh),
-        (ast::Body::Bare, _) => {
-            errors.at(
-                &op.tokens,
-                "`leaky_relu` needs its slope α for z < 0, like `leaky_relu(0.01)`",
-            );
-            None
-        }
-        (ast::Body::Args(_, args), "leaky_relu") => {
-            if let [slope] = args.as_slice() {
-                valid::leaky_slope(slope, errors).map(Act::LeakyRelu)
-            } else {
-                errors.at(
-                    &op.tokens,
-                    format!(
-                        "`leaky_relu` takes one argument, its slope α for z < 0, like `leaky_relu(0.01)`, not {}",
-                        count_of(args.len(), "argument")
-                    ),
-                );
-                None
-            }
-        }
-        (ast::Body::Args(group, _), _) => {
-            let hint = if name == "relu" {
-                "; its derivative at 0 is the spec's `relu_grad_at_zero: 1` (0 by default), and a slope below 0 is `leaky_relu(α)`"
-            } else {
-                ""
-            };
-            errors.at(group, format!("`{name}` takes no argument: write `{name}`{hint}"));
-            None
-        }
-        (ast::Body::Settings(group, _), "leaky_relu") => {
-            errors.at(group, "`leaky_relu`'s slope goes in parentheses: `leaky_relu(0.01)`");
-            None
-        }
-        (ast::Body::Settings(group, _), _) => {
-            errors.at(group, format!("`{name}` has no settings: write `{name}`"));
-            None
-        }
-    }
-}
-
 /// Every layer of `layers`, checked against the map reaching it; `None` for a layer that was
 /// wrong (reported), and the walk's end.
 fn layers(
@@ -779,19 +713,20 @@ fn layers(
                     None
                 }
             },
-            "relu" | "leaky_relu" | "sigmoid" | "tanh" => {
-                relu |= name == "relu";
-                let act = activation(op, errors);
-                let _ = write!(walk.chain, " → {}", act.map_or(name, Act::name));
+            name if activation::LAYERS.contains(&name) => {
+                relu |= Activation::bare(name).is_some_and(Activation::takes_grad_at_zero);
+                let act = activation::layer(op, errors);
+                let _ =
+                    write!(walk.chain, " → {}", act.map_or(name.to_owned(), Activation::written));
                 act.and_then(|a| Some(Layer::Act(a, known(walk.shape)?)))
             }
             _ => {
                 let message = match name.as_str() {
                     "linear" | "identity" => format!(
                         "`{name}` is not a layer: leave it out, and a conv's output goes on as it is; the layers are {}",
-                        suggest::list(OPS)
+                        suggest::list(&ops())
                     ),
-                    _ => suggest::unknown("layer", &name, OPS),
+                    _ => suggest::unknown("layer", &name, &ops()),
                 };
                 errors.at(&op.name, message);
                 walk.shape = [None; 3];
@@ -843,7 +778,7 @@ fn layers_entry<'a>(parsed: &'a ast::Spec, errors: &mut Errors) -> (Option<&'a a
         return (group, false);
     }
     // An unknown op (reported) may have been meant for a conv.
-    let known = |op: &ast::Layer| OPS.contains(&op.name.to_string().as_str());
+    let known = |op: &ast::Layer| ops().contains(&op.name.to_string().as_str());
     if layers.ops.iter().all(|op| op.name != "conv" && known(op)) {
         errors.at(
             &layers.group,
@@ -966,7 +901,7 @@ fn options(given: &Given, relu: (bool, bool), errors: &mut Errors) -> Option<Opt
         Some(steps)
     });
     let relu_grad_at_zero = given.get("relu_grad_at_zero").map_or(Some(0.0), |e| {
-        let value = valid::grad_at_zero(&e.value, errors)?;
+        let value = activation::grad_at_zero(&e.value, errors)?;
         if relu == (false, true) {
             errors.at(
                 &e.key,

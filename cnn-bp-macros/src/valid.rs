@@ -12,6 +12,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, Ident, Lit, UnOp};
 
+use crate::activation::{self, Activation};
 use crate::ast;
 use crate::errors::Errors;
 use crate::suggest;
@@ -69,15 +70,6 @@ pub(crate) enum Setting<T> {
     Const(Box<Expr>),
 }
 
-#[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Activation {
-    Relu,
-    Linear,
-    Sigmoid,
-    Tanh,
-    LeakyRelu(f64),
-}
-
 #[derive(Clone, Copy)]
 pub(crate) enum Loss {
     HalfSse,
@@ -133,7 +125,6 @@ pub(crate) const KEYS: &[&str] = &[
 ];
 
 const REQUIRED: &[&str] = &["input", "filter", "target", "lr"];
-const ACTIVATIONS: &[&str] = &["relu", "linear", "sigmoid", "tanh", "leaky_relu"];
 pub(crate) const LOSSES: &[&str] = &["half_sse", "sse", "mse"];
 pub(crate) const KERNELS: &[&str] = &["correlation", "convolution"];
 pub(crate) const SHOW: &[&str] = &["numeric", "symbolic"];
@@ -517,35 +508,6 @@ pub(crate) fn choice<'a>(
     None
 }
 
-fn activation(value: &Expr, errors: &mut Errors) -> Option<Activation> {
-    if let Expr::Call(call) = ungroup(value) {
-        let callee = bare_name(&call.func);
-        if callee.as_deref() != Some("leaky_relu") {
-            let name = callee.unwrap_or_else(|| shown(&call.func));
-            errors.at(value, format!("only `leaky_relu` takes an argument, like `leaky_relu(0.01)`; write `{name}` without parentheses if you meant it"));
-            return None;
-        }
-        if call.args.len() != 1 {
-            errors.at(
-                value,
-                "`leaky_relu` takes one argument, its slope for z < 0, like `leaky_relu(0.01)`",
-            );
-            return None;
-        }
-        return leaky_slope(&call.args[0], errors).map(Activation::LeakyRelu);
-    }
-    match choice(value, "activation", ACTIVATIONS, errors)? {
-        "relu" => Some(Activation::Relu),
-        "linear" => Some(Activation::Linear),
-        "sigmoid" => Some(Activation::Sigmoid),
-        "tanh" => Some(Activation::Tanh),
-        _ => {
-            errors.at(value, "`leaky_relu` needs its slope for z < 0, like `leaky_relu(0.01)`");
-            None
-        }
-    }
-}
-
 /// `true` or `false`.
 pub(crate) fn boolean(value: &Expr, key: &str, errors: &mut Errors) -> Option<bool> {
     if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) = ungroup(value) {
@@ -597,42 +559,20 @@ pub(crate) fn steps(value: &Expr, errors: &mut Errors) -> Option<Setting<usize>>
     })
 }
 
-/// The slope `α` of `leaky_relu(α)`: a positive number literal.
-pub(crate) fn leaky_slope(arg: &Expr, errors: &mut Errors) -> Option<f64> {
-    let slope = number(arg).map_err(|error| errors.push(error)).ok()?.value;
-    if slope <= 0.0 {
-        errors.at(arg, format!("the slope of `leaky_relu` must be positive, like `leaky_relu(0.01)`, not {}; for 0 use `relu`", shown(arg)));
-        return None;
-    }
-    Some(slope)
-}
-
-/// The value of `relu_grad_at_zero`: 0 or 1.
-pub(crate) fn grad_at_zero(value: &Expr, errors: &mut Errors) -> Option<f64> {
-    let n = number(value).map_err(|error| errors.push(error)).ok()?;
-    if n.value != 0.0 && n.value != 1.0 {
-        errors.at(value, format!("`relu_grad_at_zero` is the derivative used where z = 0 exactly: 0 (as PyTorch, JAX and micrograd) or 1, not {}", shown(value)));
-        return None;
-    }
-    Some(n.value)
-}
-
 fn relu_grad_at_zero(
     entry: &ast::Entry,
     activation: Option<Activation>,
     errors: &mut Errors,
 ) -> Option<f64> {
-    let value = grad_at_zero(&entry.value, errors)?;
-    match activation {
-        Some(Activation::Relu) | None => Some(value),
-        Some(_) => {
-            errors.at(
-                &entry.key,
-                "`relu_grad_at_zero` applies only to `activation: relu`; remove it or use relu",
-            );
-            None
-        }
+    let value = activation::grad_at_zero(&entry.value, errors)?;
+    if activation.is_none_or(Activation::takes_grad_at_zero) {
+        return Some(value);
     }
+    errors.at(
+        &entry.key,
+        "`relu_grad_at_zero` applies only to `activation: relu`; remove it or use relu",
+    );
+    None
 }
 
 /// `2` for both axes, `(2, 1)` for rows and columns.
@@ -996,8 +936,9 @@ pub(crate) fn spec(
         None => Some(None),
         Some(e) => setting(&e.value, errors, |n, _| Some(n)).map(Some),
     };
-    let activation =
-        given.get("activation").map_or(Some(Activation::Relu), |e| activation(&e.value, errors));
+    let activation = given
+        .get("activation")
+        .map_or(Some(Activation::default()), |e| activation::spec(&e.value, errors));
     let loss = given.get("loss").map_or(Some(Loss::HalfSse), |e| {
         choice(&e.value, "loss", LOSSES, errors).map(|name| match name {
             "sse" => Loss::Sse,

@@ -8,7 +8,7 @@
 //! branch of its own (a pooling's argmax) is covered by recording it.
 
 use super::{Objective, Pass};
-use crate::layer::SlopeCase;
+use crate::ops::SlopeCase;
 use crate::ops::{Op, Tensor};
 use crate::scalar::Scalar;
 use crate::trace::{CheckedEntry, Expr, GradientCheck, Name, Operand, Recorder, Sym};

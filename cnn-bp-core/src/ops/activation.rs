@@ -7,14 +7,22 @@
 //! kink is a convention, as in PyTorch: `relu′(0) = 0` unless `grad_at_zero` says 1, and
 //! `leaky_relu′(0) = α`. Sigmoid's and tanh's derivatives are computed from the output, as
 //! PyTorch's backward does: `σ′ = y·(1 − y)`, `tanh′ = 1 − y²`.
+//!
+//! [`Activation`] names each function in a trace (and a single layer's settings), and holds,
+//! beside the ops, everything a derivation writes and checks about it: its formulas as
+//! printed, the branches of its derivative and what is said about them, its kink, the range
+//! of its values, its settings' checks, and its values in exact decimals and over ranges (for
+//! the exact results and `verify`). The renderers ask it; none of them names an activation.
 
 use core::marker::PhantomData;
 use std::sync::Arc;
 
 use super::{At, Op, Tensor, gradient_of, slope_of};
-use crate::layer::{Activation, Scale, SlopeCase};
-use crate::render::doc::{Rich, activation, describe_activation};
-use crate::render::{LayerDoc, NetDoc};
+use crate::layer::{Scale, SpecError};
+use crate::render::doc::{
+    Rich, approx, delta_of, factor_at, name, names, num_at, quoted, signed_at, val,
+};
+use crate::render::{Decimal, LayerDoc, NetDoc, Range};
 use crate::scalar::{Float, Scalar};
 use crate::trace::{Expr, Name, Operand, Recorder, Section, Sym, Term};
 
@@ -239,7 +247,11 @@ impl<S: Scalar, A: Elementwise<S> + Send + Sync, T: Tensor<S>> LayerDoc<S> for A
     }
 
     fn describe(&self) -> Rich {
-        describe_activation(self.f.activation())
+        self.f.activation().describe()
+    }
+
+    fn kink(&self) -> Option<&'static str> {
+        self.f.activation().kink()
     }
 
     fn output_shape(&self) -> Vec<usize> {
@@ -262,7 +274,7 @@ impl<S: Scalar, A: Elementwise<S> + Send + Sync, T: Tensor<S>> LayerDoc<S> for A
             Activation::LeakyRelu { slope } => {
                 format!("{y} = {z} where {z} > 0, {slope}·{z} elsewhere")
             }
-            _ => format!("{y} = {}", activation(f, &z)),
+            _ => format!("{y} = {}", f.formula(&z)),
         };
         doc.stage(Rich::text(format!("Layer {}, forward: ", at.layer)).m(formula));
         doc.entries_of(section, Name::Y, at.layer);
@@ -297,8 +309,7 @@ impl<S: Scalar, A: Elementwise<S> + Send + Sync, T: Tensor<S>> LayerDoc<S> for A
                 })
                 .collect();
             if !dead.is_empty() {
-                let names: Vec<String> =
-                    dead.iter().map(|s| crate::render::doc::name(*s)).collect();
+                let names: Vec<String> = dead.iter().map(|s| name(*s)).collect();
                 let one = dead.len() == 1;
                 doc.note(
                     Rich::math(format!("{} < 0", names.join(", ")))
@@ -316,4 +327,477 @@ impl<S: Scalar, A: Elementwise<S> + Send + Sync, T: Tensor<S>> LayerDoc<S> for A
             doc.nothing_flows_back(&dx, at);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The activations by name: what a trace records, and everything a derivation writes and checks
+// about each
+
+/// The activation `f` in `y = f(z)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Activation {
+    /// `max(0, z)`; its derivative at exactly `z = 0` is `grad_at_zero` (0 or 1; PyTorch, JAX
+    /// and micrograd use 0).
+    Relu {
+        /// The derivative used where `z` is exactly 0.
+        grad_at_zero: f64,
+    },
+    /// The identity, `f(z) = z`.
+    Linear,
+    /// The logistic function `σ(z) = 1/(1 + e^(−z))`.
+    Sigmoid,
+    /// The hyperbolic tangent.
+    Tanh,
+    /// `z` where `z > 0`, `slope·z` elsewhere; the derivative at exactly 0 is `slope`, as in
+    /// PyTorch.
+    LeakyRelu {
+        /// The slope `α` for `z ≤ 0`.
+        slope: f64,
+    },
+}
+
+impl Default for Activation {
+    fn default() -> Self {
+        Self::Relu { grad_at_zero: 0.0 }
+    }
+}
+
+/// Which branch of `f′` an entry took; a derivation explains each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SlopeCase {
+    /// `z > 0` for a piecewise-linear activation.
+    Positive,
+    /// `z < 0` for a piecewise-linear activation.
+    Negative,
+    /// `z` exactly 0 for a piecewise-linear activation: the derivative is a convention.
+    AtZero,
+    /// A smooth activation (linear, sigmoid, tanh): one formula everywhere.
+    Smooth,
+}
+
+/// What it computes, and its settings.
+impl Activation {
+    /// The spelling used in `train!`, without arguments (`leaky_relu`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Relu { .. } => "relu",
+            Self::Linear => "linear",
+            Self::Sigmoid => "sigmoid",
+            Self::Tanh => "tanh",
+            Self::LeakyRelu { .. } => "leaky_relu",
+        }
+    }
+
+    /// `f(z)`, as its op computes it.
+    ///
+    /// ```
+    /// use cnn_bp_core::Activation;
+    /// assert_eq!(Activation::default().apply(-2.0), 0.0);
+    /// assert_eq!(Activation::LeakyRelu { slope: 0.5 }.apply(-2.0), -1.0);
+    /// ```
+    #[inline]
+    pub fn apply<S: Float>(self, z: S) -> S {
+        match self {
+            Self::Relu { grad_at_zero } => Relu { grad_at_zero }.apply(z),
+            Self::Linear => Linear.apply(z),
+            Self::Sigmoid => Sigmoid.apply(z),
+            Self::Tanh => Tanh.apply(z),
+            Self::LeakyRelu { slope } => LeakyRelu { slope }.apply(z),
+        }
+    }
+
+    /// `f′(z)`, given `z` and `y = f(z)`, and the branch it came from, as its op computes it.
+    ///
+    /// Sigmoid and tanh use the output, as PyTorch's backward does:
+    /// `σ′ = y·(1 − y)`, `tanh′ = 1 − y²`.
+    ///
+    /// ```
+    /// use cnn_bp_core::{Activation, SlopeCase};
+    /// let relu = Activation::default();
+    /// assert_eq!(relu.slope(0.0, 0.0), (0.0, SlopeCase::AtZero));
+    /// assert_eq!(relu.slope(-2.0, 0.0), (0.0, SlopeCase::Negative));
+    /// ```
+    #[inline]
+    pub fn slope<S: Float>(self, z: S, y: S) -> (S, SlopeCase) {
+        match self {
+            Self::Relu { grad_at_zero } => Relu { grad_at_zero }.slope(z, y),
+            Self::Linear => Linear.slope(z, y),
+            Self::Sigmoid => Sigmoid.slope(z, y),
+            Self::Tanh => Tanh.slope(z, y),
+            Self::LeakyRelu { slope } => LeakyRelu { slope }.slope(z, y),
+        }
+    }
+
+    /// Its settings checked: `relu_grad_at_zero` is 0 or 1, a leaky ReLU's slope positive.
+    pub(crate) fn check(self) -> Result<(), SpecError> {
+        match self {
+            Self::Relu { grad_at_zero } if grad_at_zero != 0.0 && grad_at_zero != 1.0 => {
+                Err(SpecError::ReluGradAtZero(grad_at_zero))
+            }
+            Self::LeakyRelu { slope } if !(slope.is_finite() && slope > 0.0) => {
+                Err(SpecError::LeakySlope(slope))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether it is the identity: no layer of a single layer's shorthand network, and no
+    /// entries for a derivation to write out.
+    pub(crate) const fn is_identity(self) -> bool {
+        matches!(self, Self::Linear)
+    }
+
+    /// Its kink, where a finite difference that crosses it is not compared: `relu's kink at
+    /// 0`; `None` for a function without one.
+    pub(crate) const fn kink(self) -> Option<&'static str> {
+        match self {
+            Self::Relu { .. } => Some("relu's kink at 0"),
+            Self::LeakyRelu { .. } => Some("leaky_relu's kink at 0"),
+            Self::Linear | Self::Sigmoid | Self::Tanh => None,
+        }
+    }
+
+    /// Whether `f′` is computed from the output `y` (sigmoid, tanh), rather than being a
+    /// constant on each branch (the piecewise-linear ones).
+    pub(crate) const fn slope_from_output(self) -> bool {
+        matches!(self, Self::Sigmoid | Self::Tanh)
+    }
+
+    /// `f′` on branch `case` where it is a constant there: 1 above 0, 0 or `α` below, the
+    /// convention at 0, 1 everywhere for the identity.
+    pub(crate) const fn constant_slope(self, case: SlopeCase) -> Option<f64> {
+        match (self, case) {
+            (Self::Sigmoid | Self::Tanh, _) => None,
+            (Self::Linear, _) | (_, SlopeCase::Positive) => Some(1.0),
+            (Self::Relu { .. }, SlopeCase::Negative) => Some(0.0),
+            (Self::Relu { grad_at_zero }, _) => Some(grad_at_zero),
+            (Self::LeakyRelu { slope }, _) => Some(slope),
+        }
+    }
+
+    /// The values `f` can produce where they are not every real, `(low, high, closed_low)`
+    /// (`high` is never one), and how a derivation says so: a target outside can never be
+    /// reached.
+    pub(crate) fn range(self) -> Option<((f64, f64, bool), Rich)> {
+        match self {
+            Self::Relu { .. } => Some((
+                (0.0, f64::INFINITY, true),
+                Rich::default().c("relu").t(" never outputs a negative number"),
+            )),
+            Self::Sigmoid => Some((
+                (0.0, 1.0, false),
+                Rich::default().c("sigmoid").t(" outputs only numbers strictly between 0 and 1"),
+            )),
+            Self::Tanh => Some((
+                (-1.0, 1.0, false),
+                Rich::default().c("tanh").t(" outputs only numbers strictly between −1 and 1"),
+            )),
+            Self::Linear | Self::LeakyRelu { .. } => None,
+        }
+    }
+}
+
+/// How a derivation writes it.
+impl Activation {
+    /// What it is, for Given: `relu, y = max(0, z); f′ = 1 where z > 0, …`.
+    pub(crate) fn describe(self) -> Rich {
+        match self {
+            Self::Relu { grad_at_zero } => Rich::default()
+                .c("relu")
+                .t(", ")
+                .m("y = max(0, z)")
+                .t("; ")
+                .m("f′ = 1")
+                .t(" where ")
+                .m("z > 0")
+                .t(", 0 where ")
+                .m("z < 0")
+                .t(", and ")
+                .m(val(grad_at_zero))
+                .t(" at ")
+                .m("z = 0")
+                .t(" (")
+                .c("relu_grad_at_zero")
+                .t(")"),
+            Self::Linear => Rich::default().c("linear").t(", ").m("y = z"),
+            Self::Sigmoid => Rich::default()
+                .c("sigmoid")
+                .t(", ")
+                .m("y = σ(z) = 1/(1 + e^(−z))")
+                .t("; ")
+                .m("f′ = y·(1 − y)"),
+            Self::Tanh => {
+                Rich::default().c("tanh").t(", ").m("y = tanh(z)").t("; ").m("f′ = 1 − y²")
+            }
+            Self::LeakyRelu { slope } => {
+                let a = approx(slope);
+                Rich::default()
+                    .c(format!("leaky_relu({a})"))
+                    .t(", ")
+                    .m("y = z")
+                    .t(" where ")
+                    .m("z > 0")
+                    .t(", ")
+                    .m(format!("{a}·z"))
+                    .t(" elsewhere; ")
+                    .m("f′ = 1")
+                    .t(" where ")
+                    .m("z > 0")
+                    .t(", ")
+                    .m(a)
+                    .t(" elsewhere")
+            }
+        }
+    }
+
+    /// `max(0, a)`, `σ(a)` … for an argument written `a`.
+    pub(crate) fn formula(self, a: &str) -> String {
+        match self {
+            Self::Relu { .. } => format!("max(0, {a})"),
+            Self::Linear => a.to_owned(),
+            Self::Sigmoid => format!("σ({a})"),
+            Self::Tanh => format!("tanh({a})"),
+            Self::LeakyRelu { .. } => format!("leaky_relu({a})"),
+        }
+    }
+
+    /// `y = f(z)` as a single layer's activation stage writes it.
+    pub(crate) fn output_formula(self) -> Rich {
+        match self {
+            Self::LeakyRelu { slope } => Rich::math("y = z")
+                .t(" where ")
+                .m("z > 0")
+                .t(", ")
+                .m(format!("{}·z", approx(slope)))
+                .t(" elsewhere"),
+            _ => Rich::math(format!("y = {}", self.formula("z"))),
+        }
+    }
+
+    /// `f(z)` worked out for the number `z`, onto an equation's chain: `max(0, −2)`, and
+    /// below 0 a leaky ReLU's product, `0.1·(−2)`.
+    pub(crate) fn work_out<S: Scalar>(self, z: S, digits: usize, chain: &mut Vec<String>) {
+        chain.push(self.formula(&num_at(z, digits).0));
+        if let Self::LeakyRelu { slope } = self
+            && z < S::ZERO
+        {
+            chain.push(format!("{}·{}", factor_at(slope, digits), factor_at(z, digits)));
+        }
+    }
+
+    /// `f′` from the output, where it is computed from it: `y·(1 − y)`, `1 − y²`, with `y`
+    /// written `factor` where it multiplies and `signed` where it follows a minus.
+    fn slope_of_output(self, factor: &str, signed: &str) -> Option<String> {
+        match self {
+            Self::Sigmoid => Some(format!("{factor}·(1 − {signed})")),
+            Self::Tanh => Some(format!("1 − {factor}²")),
+            _ => None,
+        }
+    }
+
+    /// `f′` with its arguments' names, `z` and `y`: `relu′(z[0,0])`, `y[0,0]·(1 − y[0,0])`.
+    pub(crate) fn slope_formula(self, z: &str, y: &str) -> String {
+        match self {
+            Self::Relu { .. } | Self::LeakyRelu { .. } => format!("{}′({z})", self.name()),
+            Self::Linear => "1".to_owned(),
+            Self::Sigmoid | Self::Tanh => self.slope_of_output(y, y).unwrap_or_default(),
+        }
+    }
+
+    /// `f′` worked out from the output `y` (named `y_name`), onto an equation's chain, where it
+    /// is computed from it: `y·(1 − y)`, then `0.731059·(1 − 0.731059)`.
+    pub(crate) fn work_out_slope<S: Scalar>(
+        self,
+        y_name: &str,
+        y: S,
+        digits: usize,
+        chain: &mut Vec<String>,
+    ) {
+        chain.extend(self.slope_of_output(y_name, y_name));
+        chain.extend(self.slope_of_output(&factor_at(y, digits), &signed_at(y, digits)));
+    }
+
+    /// Why a piecewise-linear derivative has its value, for `z` written with its value
+    /// (`z[0,0] = 3`): `z[0,0] = 3 > 0`.
+    pub(crate) fn slope_reason(self, case: SlopeCase, z: &str) -> Option<Rich> {
+        let reason = match (self, case) {
+            (_, SlopeCase::Positive) => Rich::math(format!("{z} > 0")),
+            (Self::LeakyRelu { .. }, SlopeCase::Negative) => {
+                Rich::math(format!("{z} < 0")).t(": the slope ").m("α")
+            }
+            (_, SlopeCase::Negative) => Rich::math(format!("{z} < 0")),
+            (Self::LeakyRelu { .. }, SlopeCase::AtZero) => Rich::math(z.to_owned())
+                .t(": ")
+                .c("leaky_relu")
+                .t(" takes its slope ")
+                .m("α")
+                .t(" at 0"),
+            (Self::Relu { grad_at_zero }, SlopeCase::AtZero) => Rich::math(z.to_owned())
+                .t(": the convention ")
+                .c("relu_grad_at_zero")
+                .t(" ")
+                .m(format!("= {}", val(grad_at_zero))),
+            (_, SlopeCase::AtZero | SlopeCase::Smooth) => return None,
+        };
+        Some(reason)
+    }
+
+    /// A single layer's notes on the entries of `section` where `f′` needs one: a ReLU that is
+    /// off, a kink met exactly, a saturated sigmoid or tanh.
+    pub(crate) fn slope_notes<S: Scalar>(self, section: &Section<S>) -> Vec<Rich> {
+        let with_case = |case: SlopeCase| -> Vec<Sym> {
+            section
+                .equations
+                .iter()
+                .filter_map(|eq| match &eq.expr {
+                    Expr::Slope { z, case: c, .. } if *c == case => Some(z.sym),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut notes = Vec::new();
+        if matches!(self, Self::Relu { .. }) {
+            let dead = with_case(SlopeCase::Negative);
+            if !dead.is_empty() {
+                let one = if dead.len() == 1 { "that output sends" } else { "those outputs send" };
+                notes.push(
+                    Rich::math(format!("{} < 0", names(dead.iter().copied())))
+                        .t(": the ReLU is off there and ")
+                        .m("f′ = 0")
+                        .t(" blocks the gradient, so ")
+                        .m(format!("{} = 0", names(dead.iter().map(|s| delta_of(*s)))))
+                        .t(format!(" whatever the target; {one} nothing back to "))
+                        .m("W")
+                        .t("."),
+                );
+            }
+        }
+        // The value used at a kink met exactly.
+        let at_zero = match self {
+            Self::Relu { grad_at_zero } => Some(
+                Rich::text(" exactly, where the ReLU has no derivative; this derivation uses ")
+                    .c("relu_grad_at_zero")
+                    .t(" ")
+                    .m(format!("= {}", val(grad_at_zero)))
+                    .t(" (PyTorch, JAX and micrograd use 0; set ")
+                    .c(format!("relu_grad_at_zero: {}", u8::from(grad_at_zero == 0.0)))
+                    .t(" for the other convention)."),
+            ),
+            Self::LeakyRelu { slope } => Some(
+                Rich::text(" exactly: ")
+                    .c("leaky_relu")
+                    .t(" uses its slope ")
+                    .m(approx(slope))
+                    .t(" there, as PyTorch does."),
+            ),
+            Self::Linear | Self::Sigmoid | Self::Tanh => None,
+        };
+        if let Some(words) = at_zero {
+            let zero = with_case(SlopeCase::AtZero);
+            if !zero.is_empty() {
+                notes.push(Rich::math(format!("{} = 0", names(zero))).and(words));
+            }
+        }
+        if self.slope_from_output() {
+            notes.extend(self.saturation_note(section));
+        }
+        notes
+    }
+
+    /// Sigmoid and tanh outputs so close to their bounds that `f′`, computed from `y`, is 0.
+    fn saturation_note<S: Scalar>(self, section: &Section<S>) -> Option<Rich> {
+        let saturated: Vec<(Sym, Sym, S)> = section
+            .equations
+            .iter()
+            .filter_map(|eq| match &eq.expr {
+                Expr::Slope { z, y, .. } if eq.value == S::ZERO && z.value.is_finite() => {
+                    Some((z.sym, y.sym, y.value))
+                }
+                _ => None,
+            })
+            .collect();
+        if saturated.is_empty() {
+            return None;
+        }
+        let formula = self.slope_of_output("y", "y").unwrap_or_default();
+        let ys: Vec<String> = saturated.iter().map(|(_, y, v)| quoted(*y, *v)).collect();
+        let deltas = names(saturated.iter().map(|(z, ..)| delta_of(*z)));
+        Some(
+            Rich::math(ys.join(", "))
+                .t(" exactly: ")
+                .c(self.name())
+                .t(" is saturated there. Its true derivative is positive, but ")
+                .m("y")
+                .t(" has rounded to the bound in ")
+                .c("f64")
+                .t(", so ")
+                .m(format!("f′ = {formula} = 0"))
+                .t(", ")
+                .m(format!("{deltas} = 0"))
+                .t(", and the gradient vanishes: these outputs no longer move ")
+                .m("W")
+                .t("."),
+        )
+    }
+}
+
+/// How a derivation's printed equations are evaluated again: exactly in decimals (for `=`
+/// and the exact value of an `f64` rounding), and over ranges by `verify`, a separate
+/// evaluation that never feeds a printed number.
+impl Activation {
+    /// `f(z)` for `z` printed as the decimal `z`: `Ok` with its exact value (`None` where a
+    /// number in it is not finite), `Err` with the nearest `f64` where it is not a decimal
+    /// (`σ(1)`). `number` gives a setting as printed.
+    pub(crate) fn exact_output(
+        self,
+        z: Decimal,
+        number: impl FnOnce(f64) -> Option<Decimal>,
+    ) -> Result<Option<Decimal>, f64> {
+        Ok(match self {
+            Self::Relu { .. } if z.is_negative() => Some(Decimal::ZERO),
+            Self::LeakyRelu { slope } if z.is_negative() => number(slope).map(|a| a.mul(&z)),
+            Self::Relu { .. } | Self::Linear | Self::LeakyRelu { .. } => Some(z),
+            // σ(0) = 1/2 and tanh(0) = 0 are the only decimal values of either.
+            Self::Sigmoid if z.is_zero() => Some(Decimal::HALF),
+            Self::Tanh if z.is_zero() => Some(Decimal::ZERO),
+            Self::Sigmoid => return Err(sigmoid(z.to_f64())),
+            Self::Tanh => return Err(z.to_f64().tanh()),
+        })
+    }
+
+    /// `f′` as an exact function of the printed output, where it is computed from it.
+    pub(crate) fn exact_slope(self) -> Option<fn(&Decimal) -> Decimal> {
+        match self {
+            Self::Sigmoid => Some(|y| y.mul(&Decimal::ONE.sub(y))),
+            Self::Tanh => Some(|y| Decimal::ONE.sub(&y.mul(y))),
+            _ => None,
+        }
+    }
+
+    /// The range of `f` over the range `z`.
+    pub(crate) fn output_range(self, z: Range) -> Range {
+        match self {
+            Self::Relu { .. } => z.monotone(|v| if v > 0.0 { v } else { 0.0 }),
+            Self::Linear => z,
+            Self::Sigmoid => z.monotone(sigmoid),
+            Self::Tanh => z.monotone(f64::tanh),
+            Self::LeakyRelu { slope } => z.monotone(|v| if v > 0.0 { v } else { slope * v }),
+        }
+    }
+
+    /// The range of `f′` over the range `y` of the output, where it is computed from it.
+    pub(crate) fn slope_range(self, y: Range) -> Option<Range> {
+        match self {
+            Self::Sigmoid => Some(y.mul(Range::exactly(1.0).add(y.neg()))),
+            Self::Tanh => Some(Range::exactly(1.0).add(y.square().neg())),
+            _ => None,
+        }
+    }
+}
+
+/// The logistic function in `f64`, for the values that are not decimals.
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
 }

@@ -30,7 +30,9 @@
 mod activation;
 mod conv;
 
-pub use activation::{Activate, Elementwise, LeakyRelu, Linear, Relu, Sigmoid, Tanh};
+pub use activation::{
+    Activate, Activation, Elementwise, LeakyRelu, Linear, Relu, Sigmoid, SlopeCase, Tanh,
+};
 pub use conv::{Conv, Convolve, Correlate, Geometry, Orientation, Stencil};
 
 use std::sync::Arc;

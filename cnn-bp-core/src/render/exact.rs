@@ -17,7 +17,7 @@ use core::cmp::Ordering;
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 
-use crate::layer::{Activation, Scale};
+use crate::layer::Scale;
 use crate::number::{MAX_DIGITS, ROUND_TRIP_DIGITS, SIGNIFICANT_DIGITS, superscript_digit};
 use crate::scalar::Scalar;
 use crate::trace::{Equation, Expr, Operand, Term};
@@ -119,9 +119,9 @@ pub(crate) struct Decimal {
 }
 
 impl Decimal {
-    const ZERO: Self = Self { mantissa: Int::Small(0), exponent: 0 };
-    const ONE: Self = Self { mantissa: Int::Small(1), exponent: 0 };
-    const HALF: Self = Self { mantissa: Int::Small(5), exponent: -1 };
+    pub(crate) const ZERO: Self = Self { mantissa: Int::Small(0), exponent: 0 };
+    pub(crate) const ONE: Self = Self { mantissa: Int::Small(1), exponent: 0 };
+    pub(crate) const HALF: Self = Self { mantissa: Int::Small(5), exponent: -1 };
 
     fn whole(n: usize) -> Self {
         let mantissa = i128::try_from(n).map_or_else(|_| Int::Big(BigInt::from(n)), Int::Small);
@@ -189,11 +189,11 @@ impl Decimal {
         Self { mantissa: self.mantissa.neg(), exponent: self.exponent }
     }
 
-    fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         self.mantissa.signum() == Ordering::Equal
     }
 
-    fn is_negative(&self) -> bool {
+    pub(crate) fn is_negative(&self) -> bool {
         self.mantissa.signum() == Ordering::Less
     }
 
@@ -201,7 +201,7 @@ impl Decimal {
         if self.is_negative() { self.neg() } else { self.clone() }
     }
 
-    fn mul(&self, other: &Self) -> Self {
+    pub(crate) fn mul(&self, other: &Self) -> Self {
         Self {
             mantissa: self.mantissa.mul(&other.mantissa),
             exponent: self.exponent.saturating_add(other.exponent),
@@ -226,7 +226,7 @@ impl Decimal {
         Self { mantissa: a.add(&b), exponent: self.exponent.min(other.exponent) }
     }
 
-    fn sub(&self, other: &Self) -> Self {
+    pub(crate) fn sub(&self, other: &Self) -> Self {
         self.add(&other.neg())
     }
 
@@ -455,10 +455,6 @@ impl Operands {
     }
 }
 
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
-
 /// The value of `expr` with its operands printed as `ops` says.
 fn evaluate<S: Scalar>(expr: &Expr<S>, ops: &mut Operands) -> Value {
     let value = match expr {
@@ -475,29 +471,16 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, ops: &mut Operands) -> Value {
             let Some(z) = ops.get(z) else {
                 return Value::NotFinite;
             };
-            match f {
-                Activation::Relu { .. } if z.is_negative() => Some((Decimal::ZERO, 1)),
-                Activation::LeakyRelu { slope } if z.is_negative() => {
-                    ops.number(*slope).map(|a| (a.mul(&z), 1))
-                }
-                Activation::Relu { .. } | Activation::Linear | Activation::LeakyRelu { .. } => {
-                    Some((z, 1))
-                }
-                // σ(0) = 1/2 and tanh(0) = 0 are the only decimal values of either.
-                Activation::Sigmoid if z.is_zero() => Some((Decimal::HALF, 1)),
-                Activation::Tanh if z.is_zero() => Some((Decimal::ZERO, 1)),
-                Activation::Sigmoid => return Value::Approximate(sigmoid(z.to_f64())),
-                Activation::Tanh => return Value::Approximate(z.to_f64().tanh()),
+            match f.exact_output(z, |setting| ops.number(setting)) {
+                Ok(value) => value.map(|v| (v, 1)),
+                Err(nearest) => return Value::Approximate(nearest),
             }
         }
-        Expr::Slope { f: Activation::Sigmoid, y, .. } => {
-            ops.get(y).map(|y| (y.mul(&Decimal::ONE.sub(&y)), 1))
-        }
-        Expr::Slope { f: Activation::Tanh, y, .. } => {
-            ops.get(y).map(|y| (Decimal::ONE.sub(&y.mul(&y)), 1))
-        }
-        // The constant slopes of the piecewise-linear activations: printed as they are.
-        Expr::Slope { .. } => return Value::Constant,
+        Expr::Slope { f, y, .. } => match f.exact_slope() {
+            Some(slope) => ops.get(y).map(|y| (slope(&y), 1)),
+            // The constant slopes of the piecewise-linear activations: printed as they are.
+            None => return Value::Constant,
+        },
         Expr::Update { param, lr, grad } => {
             let param = ops.get(param);
             let lr = ops.number(*lr);

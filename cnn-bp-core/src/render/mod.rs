@@ -15,6 +15,8 @@ mod verify;
 pub use doc::Form;
 pub(crate) use doc::network::NetView;
 pub use doc::network::{LayerDoc, NetDoc};
+pub(crate) use exact::Decimal;
+pub(crate) use verify::Range;
 pub use verify::{Mismatch, Verified, VerifyError};
 
 use crate::scalar::Scalar;

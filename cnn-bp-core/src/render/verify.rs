@@ -14,8 +14,9 @@ use core::fmt;
 
 use super::doc::{self, Form};
 use super::exact;
-use crate::layer::{Activation, Scale, SlopeCase};
+use crate::layer::Scale;
 use crate::number::SIGNIFICANT_DIGITS;
+use crate::ops::{Activation, SlopeCase};
 use crate::scalar::Scalar;
 use crate::trace::{Equation, Expr, Operand, Section, Term, Trace};
 
@@ -157,7 +158,7 @@ fn half_unit(text: &str) -> f64 {
 /// A closed range of reals, and the sum of the magnitudes that went into it (for the margin of
 /// `f64`'s own rounding).
 #[derive(Clone, Copy, Debug)]
-struct Range {
+pub(crate) struct Range {
     lo: f64,
     hi: f64,
     magnitude: f64,
@@ -175,19 +176,19 @@ impl Range {
         Self { lo, hi, magnitude: p.value.abs() }
     }
 
-    const fn exactly(v: f64) -> Self {
+    pub(crate) const fn exactly(v: f64) -> Self {
         Self { lo: v, hi: v, magnitude: v.abs() }
     }
 
-    fn add(self, o: Self) -> Self {
+    pub(crate) fn add(self, o: Self) -> Self {
         Self { lo: self.lo + o.lo, hi: self.hi + o.hi, magnitude: self.magnitude + o.magnitude }
     }
 
-    fn neg(self) -> Self {
+    pub(crate) fn neg(self) -> Self {
         Self { lo: -self.hi, hi: -self.lo, magnitude: self.magnitude }
     }
 
-    fn mul(self, o: Self) -> Self {
+    pub(crate) fn mul(self, o: Self) -> Self {
         let products = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
         let lo = products.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = products.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -198,6 +199,13 @@ impl Range {
         Self { lo, hi, magnitude }
     }
 
+    /// The square: a range that contains 0 squares to one that starts at 0.
+    pub(crate) fn square(self) -> Self {
+        let sq = self.mul(self);
+        let lo = if self.lo <= 0.0 && self.hi >= 0.0 { 0.0 } else { sq.lo.max(0.0) };
+        Self { lo, ..sq }
+    }
+
     fn scale(self, s: Scale) -> Self {
         #[allow(clippy::cast_precision_loss)]
         let (n, d) = (s.num as f64, s.den as f64);
@@ -205,7 +213,7 @@ impl Range {
     }
 
     /// A non-decreasing function applied to both ends; NaN stays NaN, as in the activations.
-    fn monotone(self, f: impl Fn(f64) -> f64) -> Self {
+    pub(crate) fn monotone(self, f: impl Fn(f64) -> f64) -> Self {
         if self.is_nan() {
             return self;
         }
@@ -227,18 +235,8 @@ fn term<S: Scalar>(t: &Term<S>, digits: usize) -> Range {
         Term::Product(a, b) => operand(a).mul(operand(b)),
         Term::Single(a) => operand(a),
         Term::Diff(a, b) => operand(a).add(operand(b).neg()),
-        Term::SquaredDiff(a, b) => {
-            let d = operand(a).add(operand(b).neg());
-            // The square of a range that contains 0 starts at 0.
-            let sq = d.mul(d);
-            let lo = if d.lo <= 0.0 && d.hi >= 0.0 { 0.0 } else { sq.lo.max(0.0) };
-            Range { lo, ..sq }
-        }
+        Term::SquaredDiff(a, b) => operand(a).add(operand(b).neg()).square(),
     }
-}
-
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
 }
 
 /// The range the printed operands (with `digits` significant digits where rounded) allow for
@@ -251,30 +249,8 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, digits: usize) -> Option<(Range, usize)> 
             let sum = terms.iter().fold(Range::exactly(0.0), |acc, t| acc.add(term(t, digits)));
             (sum.scale(*scale), 2 * terms.len() + 2)
         }
-        Expr::Activate { f, z } => {
-            let z = operand(z);
-            let range = match f {
-                Activation::Relu { .. } => z.monotone(|v| if v > 0.0 { v } else { 0.0 }),
-                Activation::Linear => z,
-                Activation::Sigmoid => z.monotone(sigmoid),
-                Activation::Tanh => z.monotone(f64::tanh),
-                Activation::LeakyRelu { slope } => {
-                    z.monotone(|v| if v > 0.0 { v } else { slope * v })
-                }
-            };
-            (range, 8)
-        }
-        Expr::Slope { f: Activation::Sigmoid, y, .. } => {
-            let y = operand(y);
-            (y.mul(Range::exactly(1.0).add(y.neg())), 4)
-        }
-        Expr::Slope { f: Activation::Tanh, y, .. } => {
-            let y = operand(y);
-            let sq = y.mul(y);
-            let lo = if y.lo <= 0.0 && y.hi >= 0.0 { 0.0 } else { sq.lo.max(0.0) };
-            (Range::exactly(1.0).add(Range { lo, ..sq }.neg()), 4)
-        }
-        Expr::Slope { .. } => return None,
+        Expr::Activate { f, z } => (f.output_range(operand(z)), 8),
+        Expr::Slope { f, y, .. } => (f.slope_range(operand(y))?, 4),
         Expr::Update { param, lr, grad } => {
             let step = Range::of(printed(*lr, digits)).mul(operand(grad));
             (operand(param).add(step.neg()), 4)
@@ -282,29 +258,23 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, digits: usize) -> Option<(Range, usize)> 
     })
 }
 
-/// The constant a piecewise-linear derivative must have, from the sign of the printed `z`.
+/// The constant a piecewise-linear derivative must have: on a kinked function's branch, the
+/// one the sign of the printed `z` picks.
 fn constant_slope<S: Scalar>(f: Activation, z: &Operand<S>, case: SlopeCase) -> Option<f64> {
-    if f == Activation::Linear {
-        return Some(1.0);
+    if f.kink().is_some() {
+        let z = printed(z.value, SIGNIFICANT_DIGITS).value;
+        let expected_case = if z > 0.0 {
+            SlopeCase::Positive
+        } else if z < 0.0 {
+            SlopeCase::Negative
+        } else {
+            SlopeCase::AtZero
+        };
+        if z.is_nan() || case != expected_case {
+            return None;
+        }
     }
-    let z = printed(z.value, SIGNIFICANT_DIGITS).value;
-    let expected_case = if z > 0.0 {
-        SlopeCase::Positive
-    } else if z < 0.0 {
-        SlopeCase::Negative
-    } else {
-        SlopeCase::AtZero
-    };
-    if z.is_nan() || case != expected_case {
-        return None;
-    }
-    Some(match (f, case) {
-        (_, SlopeCase::Positive) => 1.0,
-        (Activation::Relu { .. }, SlopeCase::Negative) => 0.0,
-        (Activation::Relu { grad_at_zero }, _) => grad_at_zero,
-        (Activation::LeakyRelu { slope }, _) => slope,
-        _ => return None,
-    })
+    f.constant_slope(case)
 }
 
 /// `None` when the equation follows; otherwise what was expected and what is printed.
@@ -314,7 +284,7 @@ fn check<S: Scalar>(eq: &Equation<S>) -> Option<(String, String)> {
     let printed_text = format!("{} {text}", if exact_claim { '=' } else { '≈' });
     let result = printed(eq.value, shown.result_digits);
     if let Expr::Slope { f, z, case, .. } = &eq.expr
-        && !matches!(f, Activation::Sigmoid | Activation::Tanh)
+        && !f.slope_from_output()
     {
         return match constant_slope(*f, z, *case) {
             Some(c) if doc::val(c) == text => None,

@@ -3,14 +3,15 @@
 
 use super::Eq;
 
-use crate::layer::{Activation, Scale, SlopeCase};
+use crate::layer::Scale;
 use crate::number::SIGNIFICANT_DIGITS;
+use crate::ops::SlopeCase;
 use crate::render::exact;
 use crate::scalar::Scalar;
 use crate::trace::{Equation, Expr, Name, Operand, Term};
 
 use super::names::{name, scale_prefix, write_name};
-use super::numbers::{Place, factor_at, num_at, push_number, quoted, signed_at, val};
+use super::numbers::{Place, factor_at, num_at, push_number, quoted};
 use super::{Form, Rich};
 
 /// How a term is written: with numbers (with so many significant digits where they are
@@ -82,14 +83,8 @@ pub(super) fn sum<S: Scalar>(scale: Scale, terms: &[Term<S>], style: Style) -> S
 pub(super) fn symbolic<S: Scalar>(eq: &Equation<S>) -> String {
     match &eq.expr {
         Expr::Sum { scale, terms } => sum(*scale, terms, Style::Names),
-        Expr::Activate { f, z } => activation(*f, &name(z.sym)),
-        Expr::Slope { f, z, y, .. } => match f {
-            Activation::Sigmoid => format!("{0}·(1 − {0})", name(y.sym)),
-            Activation::Tanh => format!("1 − {}²", name(y.sym)),
-            Activation::LeakyRelu { .. } => format!("leaky_relu′({})", name(z.sym)),
-            Activation::Linear => "1".to_owned(),
-            Activation::Relu { .. } => format!("relu′({})", name(z.sym)),
-        },
+        Expr::Activate { f, z } => f.formula(&name(z.sym)),
+        Expr::Slope { f, z, y, .. } => f.slope_formula(&name(z.sym), &name(y.sym)),
         Expr::Update { param, grad, .. } => format!("{} − η·{}", name(param.sym), name(grad.sym)),
     }
 }
@@ -142,37 +137,14 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
             }
             out.chain.push(sum(*scale, terms, numbers));
         }
-        Expr::Activate { f, z } => {
-            out.chain.push(activation(*f, &num_at(z.value, digits).0));
-            if let Activation::LeakyRelu { slope } = f
-                && z.value < S::ZERO
-            {
-                let (slope, z) = (factor_at(*slope, digits), factor_at(z.value, digits));
-                out.chain.push(format!("{slope}·{z}"));
-            }
-        }
+        Expr::Activate { f, z } => f.work_out(z.value, digits, &mut out.chain),
         Expr::Slope { f, z, y, case } => {
-            if *case == SlopeCase::Smooth {
-                match f {
-                    // A network names the layer's output; a single layer has one `y`.
-                    Activation::Sigmoid => {
-                        let y_name =
-                            if eq.lhs.shows_layer() { name(y.sym) } else { "y".to_owned() };
-                        out.chain.push(format!("{y_name}·(1 − {y_name})"));
-                        let (factor, signed) =
-                            (factor_at(y.value, digits), signed_at(y.value, digits));
-                        out.chain.push(format!("{factor}·(1 − {signed})"));
-                    }
-                    Activation::Tanh => {
-                        let y_name =
-                            if eq.lhs.shows_layer() { name(y.sym) } else { "y".to_owned() };
-                        out.chain.push(format!("1 − {y_name}²"));
-                        out.chain.push(format!("1 − {}²", factor_at(y.value, digits)));
-                    }
-                    _ => {}
-                }
+            if *case == SlopeCase::Smooth && f.slope_from_output() {
+                // A network names the layer's output; a single layer has one `y`.
+                let y_name = if eq.lhs.shows_layer() { name(y.sym) } else { "y".to_owned() };
+                f.work_out_slope(&y_name, y.value, digits, &mut out.chain);
             }
-            out.reason = slope_reason(*f, *case, z);
+            out.reason = f.slope_reason(*case, &quoted(z.sym, z.value));
         }
         Expr::Update { param, lr, grad } => {
             out.assign = true;
@@ -206,41 +178,4 @@ pub(super) fn symbolic_equation<S: Scalar>(eq: &Equation<S>) -> Eq {
         digits: SIGNIFICANT_DIGITS,
         result_digits: SIGNIFICANT_DIGITS,
     }
-}
-
-/// `max(0, a)`, `σ(a)` … for an argument written `a`.
-pub(crate) fn activation(f: Activation, a: &str) -> String {
-    match f {
-        Activation::Relu { .. } => format!("max(0, {a})"),
-        Activation::Linear => a.to_owned(),
-        Activation::Sigmoid => format!("σ({a})"),
-        Activation::Tanh => format!("tanh({a})"),
-        Activation::LeakyRelu { .. } => format!("leaky_relu({a})"),
-    }
-}
-
-/// Why a piecewise-linear derivative has its value: `(z[0,0] = 3 > 0)`.
-pub(super) fn slope_reason<S: Scalar>(
-    f: Activation,
-    case: SlopeCase,
-    z: &Operand<S>,
-) -> Option<Rich> {
-    let z_is = quoted(z.sym, z.value);
-    let reason = match (f, case) {
-        (_, SlopeCase::Positive) => Rich::math(format!("{z_is} > 0")),
-        (Activation::LeakyRelu { .. }, SlopeCase::Negative) => {
-            Rich::math(format!("{z_is} < 0")).t(": the slope ").m("α")
-        }
-        (_, SlopeCase::Negative) => Rich::math(format!("{z_is} < 0")),
-        (Activation::LeakyRelu { .. }, SlopeCase::AtZero) => {
-            Rich::math(z_is).t(": ").c("leaky_relu").t(" takes its slope ").m("α").t(" at 0")
-        }
-        (Activation::Relu { grad_at_zero }, SlopeCase::AtZero) => Rich::math(z_is)
-            .t(": the convention ")
-            .c("relu_grad_at_zero")
-            .t(" ")
-            .m(format!("= {}", val(grad_at_zero))),
-        (_, SlopeCase::AtZero | SlopeCase::Smooth) => return None,
-    };
-    Some(reason)
 }

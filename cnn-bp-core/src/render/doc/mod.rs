@@ -17,10 +17,10 @@ mod numbers;
 mod optional;
 mod single;
 
-pub(crate) use equations::{activation, equation};
-pub(crate) use names::name;
-pub(crate) use numbers::{num_at, val};
-pub(crate) use single::describe_activation;
+pub(crate) use equations::equation;
+pub(crate) use names::{name, names};
+pub(crate) use numbers::{approx, factor_at, num_at, quoted, signed_at, val};
+pub(crate) use single::delta_of;
 
 use crate::scalar::Scalar;
 use crate::trace::{Expr, Section, Sym, Trace};

@@ -57,7 +57,7 @@ pub(super) fn push_index(out: &mut String, n: usize) {
     out.push(char::from(b'0' + u8::try_from(n % 10).unwrap_or(0)));
 }
 
-pub(super) fn names(syms: impl IntoIterator<Item = Sym>) -> String {
+pub(crate) fn names(syms: impl IntoIterator<Item = Sym>) -> String {
     let all: Vec<String> = syms.into_iter().map(name).collect();
     match all.as_slice() {
         [] => String::new(),

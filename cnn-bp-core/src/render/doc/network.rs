@@ -34,6 +34,10 @@ pub trait LayerDoc<S: Scalar>: Send + Sync {
     fn output_shape(&self) -> Vec<usize>;
     /// What its output is called.
     fn output_name(&self) -> Name;
+    /// The kink of its function, where a finite difference that crosses it is not compared.
+    fn kink(&self) -> Option<&'static str> {
+        None
+    }
     /// How many parameters it trains.
     fn params_len(&self) -> usize {
         0
@@ -274,9 +278,8 @@ pub(crate) fn document<S: Scalar>(view: &NetView<S>, form: Form) -> Vec<Block> {
     doc.result(view, &at);
     if !view.checks.is_empty() {
         // An argument near a kink is the input of the activation after it.
-        let kink = |z: Sym| match view.layers.get(usize::from(z.layer) + 1).map(|l| l.kind()) {
-            Some("leaky_relu") => "leaky_relu's kink at 0",
-            _ => "relu's kink at 0",
+        let kink = |z: Sym| {
+            view.layers.get(usize::from(z.layer) + 1).and_then(|l| l.kink()).unwrap_or_default()
         };
         doc.doc.checks_of(view.checks, &kink, "parameter or input entry");
     }

@@ -33,7 +33,7 @@ pub(super) fn approx_at<S: Scalar>(value: S, digits: usize) -> String {
     }
 }
 
-pub(super) fn approx<S: Scalar>(value: S) -> String {
+pub(crate) fn approx<S: Scalar>(value: S) -> String {
     approx_at(value, SIGNIFICANT_DIGITS)
 }
 
@@ -46,14 +46,14 @@ pub(super) fn compared<S: Scalar>(a: S, b: S) -> (String, String) {
 
 /// A value inside a product or squared: in parentheses when negative or written with a power
 /// of ten (`2·(−1)`, `2·(1.5·10⁷)`, `(1.5·10⁻⁸)²`).
-pub(super) fn factor_at<S: Scalar>(value: S, digits: usize) -> String {
+pub(crate) fn factor_at<S: Scalar>(value: S, digits: usize) -> String {
     let mut out = String::new();
     push_number(&mut out, value, digits, Place::Factor);
     out
 }
 
 /// A value after a plus or minus sign: in parentheses when negative (`1 − (−2)`).
-pub(super) fn signed_at<S: Scalar>(value: S, digits: usize) -> String {
+pub(crate) fn signed_at<S: Scalar>(value: S, digits: usize) -> String {
     let mut out = String::new();
     push_number(&mut out, value, digits, Place::Signed);
     out
@@ -86,7 +86,7 @@ pub(super) fn is_value<S: Scalar>(value: S, exact: bool) -> String {
 }
 
 /// `sym = v`, or `sym ≈ v` when `v` is rounded: a value quoted in a note.
-pub(super) fn quoted<S: Scalar>(sym: Sym, value: S) -> String {
+pub(crate) fn quoted<S: Scalar>(sym: Sym, value: S) -> String {
     format!("{} {}", name(sym), is_value(value, true))
 }
 

@@ -1,7 +1,7 @@
 //! The optional sections: a finite-difference check of every step written out, and the
 //! learner's common wrong recipes applied to the first step.
 
-use crate::layer::{Activation, Kernel};
+use crate::layer::Kernel;
 use crate::scalar::Scalar;
 use crate::trace::{Expr, GradientCheck, Mistake, Recipe, Section, Sym, Trace};
 
@@ -13,7 +13,7 @@ use super::{Block, Doc, Rich};
 impl Doc {
     /// Backpropagation's gradient next to central differences, step by step.
     pub(super) fn checks<S: Scalar>(&mut self, trace: &Trace<S>) {
-        let kink = describe_kink(trace.given.layer.activation);
+        let kink = trace.given.layer.activation.kink().unwrap_or_default();
         self.checks_of(&trace.checks, &|_| kink, "parameter");
     }
 
@@ -339,12 +339,5 @@ pub(super) fn recipe_name(recipe: Recipe) -> &'static str {
         Recipe::SignFlip => "the sign",
         Recipe::NoActivationDerivative => "no activation derivative",
         Recipe::FlippedKernel => "the filter gradient flipped",
-    }
-}
-
-pub(super) fn describe_kink(f: Activation) -> &'static str {
-    match f {
-        Activation::LeakyRelu { .. } => "leaky_relu's kink at 0",
-        _ => "relu's kink at 0",
     }
 }

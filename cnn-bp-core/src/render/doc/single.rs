@@ -1,15 +1,14 @@
 //! The derivation of a single layer: Given, the output size, each step's stages, the result
 //! and the summary.
 
-use crate::layer::{Activation, Kernel, Layer, Loss, SlopeCase};
+use crate::layer::{Kernel, Layer, Loss};
 use crate::number::SIGNIFICANT_DIGITS;
 use crate::render::exact;
 use crate::scalar::Scalar;
 use crate::trace::{Expr, Grid, Name, Operand, Section, Sym, Term, Trace};
 
-use super::equations::activation;
-use super::names::{name, names, scale_prefix};
-use super::numbers::{approx, approx_at, compared, is_value, num, quoted, val};
+use super::names::{name, scale_prefix};
+use super::numbers::{approx_at, compared, is_value, num, quoted, val};
 use super::{Block, Doc, NonFinite, Origin, Rich};
 
 pub(super) fn matrix<S: Scalar>(depth: usize, label: Rich, grid: &Grid<S>, approx: bool) -> Block {
@@ -79,56 +78,6 @@ pub(super) fn output_len(
     let axis = cnn_bp_shape::Axis { input, kernel: filter, stride, padding, dilation: 1 };
     debug_assert_eq!(axis.output(), Some(out));
     axis.explain_undilated(label).expect("a validated layer: the filter fits")
-}
-
-pub(crate) fn describe_activation(f: Activation) -> Rich {
-    match f {
-        Activation::Relu { grad_at_zero } => Rich::default()
-            .c("relu")
-            .t(", ")
-            .m("y = max(0, z)")
-            .t("; ")
-            .m("f′ = 1")
-            .t(" where ")
-            .m("z > 0")
-            .t(", 0 where ")
-            .m("z < 0")
-            .t(", and ")
-            .m(val(grad_at_zero))
-            .t(" at ")
-            .m("z = 0")
-            .t(" (")
-            .c("relu_grad_at_zero")
-            .t(")"),
-        Activation::Linear => Rich::default().c("linear").t(", ").m("y = z"),
-        Activation::Sigmoid => Rich::default()
-            .c("sigmoid")
-            .t(", ")
-            .m("y = σ(z) = 1/(1 + e^(−z))")
-            .t("; ")
-            .m("f′ = y·(1 − y)"),
-        Activation::Tanh => {
-            Rich::default().c("tanh").t(", ").m("y = tanh(z)").t("; ").m("f′ = 1 − y²")
-        }
-        Activation::LeakyRelu { slope } => {
-            let a = approx(slope);
-            Rich::default()
-                .c(format!("leaky_relu({a})"))
-                .t(", ")
-                .m("y = z")
-                .t(" where ")
-                .m("z > 0")
-                .t(", ")
-                .m(format!("{a}·z"))
-                .t(" elsewhere; ")
-                .m("f′ = 1")
-                .t(" where ")
-                .m("z > 0")
-                .t(", ")
-                .m(a)
-                .t(" elsewhere")
-        }
-    }
 }
 
 /// `L = ½·Σ(y − t)²`.
@@ -225,7 +174,7 @@ pub(super) fn loss_value<S: Copy>(section: &Section<S>) -> Option<S> {
     section.select(|s| s == Sym::loss()).next().map(|eq| eq.value)
 }
 
-pub(super) fn delta_of(z: Sym) -> Sym {
+pub(crate) fn delta_of(z: Sym) -> Sym {
     if z.name == Name::Z { z.renamed(Name::Delta) } else { z }
 }
 
@@ -265,7 +214,7 @@ impl Doc {
         }
         self.push(matrix(1, label("t", "target", (oh, ow)), &g.target, false));
         self.para(1, Rich::math("η").t(" (learning rate) ").m(is_value(g.lr, true)));
-        self.para(1, Rich::text("activation: ").and(describe_activation(layer.activation)));
+        self.para(1, Rich::text("activation: ").and(layer.activation.describe()));
         let loss = layer.loss;
         self.para(
             1,
@@ -303,7 +252,7 @@ impl Doc {
 
     pub(super) fn unreachable_targets<S: Scalar>(&mut self, trace: &Trace<S>) {
         let g = &trace.given;
-        let Some((low, high, closed_low)) = g.layer.activation.range() else {
+        let Some(((low, high, closed_low), range)) = g.layer.activation.range() else {
             return;
         };
         let outside: Vec<String> = g
@@ -319,15 +268,6 @@ impl Doc {
         if outside.is_empty() {
             return;
         }
-        let range = match g.layer.activation {
-            Activation::Relu { .. } => {
-                Rich::default().c("relu").t(" never outputs a negative number")
-            }
-            Activation::Sigmoid => {
-                Rich::default().c("sigmoid").t(" outputs only numbers strictly between 0 and 1")
-            }
-            _ => Rich::default().c("tanh").t(" outputs only numbers strictly between −1 and 1"),
-        };
         let text = Rich::math(outside.join(", "))
             .t(": ")
             .and(range)
@@ -444,20 +384,12 @@ impl Doc {
 
     pub(super) fn activation_stage<S: Scalar>(&mut self, trace: &Trace<S>, section: &Section<S>) {
         let f = trace.given.layer.activation;
-        let formula = match f {
-            Activation::Linear => {
-                self.stage(Rich::text("Activation: linear, ").m("y = z"));
-                return;
-            }
-            Activation::LeakyRelu { slope } => Rich::math("y = z")
-                .t(" where ")
-                .m("z > 0")
-                .t(", ")
-                .m(format!("{}·z", approx(slope)))
-                .t(" elsewhere"),
-            _ => Rich::math(format!("y = {}", activation(f, "z"))),
-        };
-        self.stage(Rich::text("Activation: ").and(formula));
+        // The identity, named, and no entries.
+        if f.is_identity() {
+            self.stage(Rich::text(format!("Activation: {}, ", f.name())).and(f.output_formula()));
+            return;
+        }
+        self.stage(Rich::text("Activation: ").and(f.output_formula()));
         self.entries(section, Sym::y, "y", trace.given.target.shape());
     }
 
@@ -529,121 +461,23 @@ impl Doc {
             self.push(Block::Para { depth: 2, lines });
         }
         self.equations(section, |s| is(Sym::dy, s));
-        if g.layer.activation == Activation::Linear {
+        let f = g.layer.activation;
+        if f.is_identity() {
             self.stage(
                 Rich::text("Activation derivative: ")
                     .m("f′(z) = 1")
-                    .t(" everywhere (linear), so ")
+                    .t(format!(" everywhere ({}), so ", f.name()))
                     .m("δ = ∂L/∂y"),
             );
         } else {
             self.stage(Rich::text("Activation derivative ").m("f′(z)"));
             self.equations(section, |s| is(Sym::slope, s));
-            self.slope_notes(g.layer.activation, section);
+            for note in f.slope_notes(section) {
+                self.note(2, note);
+            }
         }
         self.stage(Rich::math("δ = ∂L/∂z = ∂L/∂y ⊙ f′(z)"));
         self.entries(section, Sym::delta, "δ", shape);
-    }
-
-    pub(super) fn slope_notes<S: Scalar>(&mut self, f: Activation, section: &Section<S>) {
-        let with_case = |case: SlopeCase| -> Vec<Sym> {
-            section
-                .equations
-                .iter()
-                .filter_map(|eq| match &eq.expr {
-                    Expr::Slope { z, case: c, .. } if *c == case => Some(z.sym),
-                    _ => None,
-                })
-                .collect()
-        };
-        if let Activation::Relu { grad_at_zero } = f {
-            let dead = with_case(SlopeCase::Negative);
-            if !dead.is_empty() {
-                let one = if dead.len() == 1 { "that output sends" } else { "those outputs send" };
-                self.note(
-                    2,
-                    Rich::math(format!("{} < 0", names(dead.iter().copied())))
-                        .t(": the ReLU is off there and ")
-                        .m("f′ = 0")
-                        .t(" blocks the gradient, so ")
-                        .m(format!("{} = 0", names(dead.iter().map(|s| delta_of(*s)))))
-                        .t(format!(" whatever the target; {one} nothing back to "))
-                        .m("W")
-                        .t("."),
-                );
-            }
-            let zero = with_case(SlopeCase::AtZero);
-            if !zero.is_empty() {
-                self.note(
-                    2,
-                    Rich::math(format!("{} = 0", names(zero.iter().copied())))
-                        .t(" exactly, where the ReLU has no derivative; this derivation uses ")
-                        .c("relu_grad_at_zero")
-                        .t(" ")
-                        .m(format!("= {}", val(grad_at_zero)))
-                        .t(" (PyTorch, JAX and micrograd use 0; set ")
-                        .c(format!("relu_grad_at_zero: {}", u8::from(grad_at_zero == 0.0)))
-                        .t(" for the other convention)."),
-                );
-            }
-        }
-        if matches!(f, Activation::Sigmoid | Activation::Tanh) {
-            self.saturation_note(f, section);
-        }
-        if let Activation::LeakyRelu { slope } = f {
-            let zero = with_case(SlopeCase::AtZero);
-            if !zero.is_empty() {
-                self.note(
-                    2,
-                    Rich::math(format!("{} = 0", names(zero.iter().copied())))
-                        .t(" exactly: ")
-                        .c("leaky_relu")
-                        .t(" uses its slope ")
-                        .m(approx(slope))
-                        .t(" there, as PyTorch does."),
-                );
-            }
-        }
-    }
-
-    /// Sigmoid and tanh outputs so close to their bounds that `f′`, computed from `y`, is 0.
-    pub(super) fn saturation_note<S: Scalar>(&mut self, f: Activation, section: &Section<S>) {
-        let saturated: Vec<(Sym, Sym, S)> = section
-            .equations
-            .iter()
-            .filter_map(|eq| match &eq.expr {
-                Expr::Slope { z, y, .. } if eq.value == S::ZERO && z.value.is_finite() => {
-                    Some((z.sym, y.sym, y.value))
-                }
-                _ => None,
-            })
-            .collect();
-        if saturated.is_empty() {
-            return;
-        }
-        let (name_f, formula) = match f {
-            Activation::Sigmoid => ("sigmoid", "y·(1 − y)"),
-            _ => ("tanh", "1 − y²"),
-        };
-        let ys: Vec<String> = saturated.iter().map(|(_, y, v)| quoted(*y, *v)).collect();
-        let deltas = names(saturated.iter().map(|(z, ..)| delta_of(*z)));
-        self.note(
-            2,
-            Rich::math(ys.join(", "))
-                .t(" exactly: ")
-                .c(name_f)
-                .t(" is saturated there. Its true derivative is positive, but ")
-                .m("y")
-                .t(" has rounded to the bound in ")
-                .c("f64")
-                .t(", so ")
-                .m(format!("f′ = {formula} = 0"))
-                .t(", ")
-                .m(format!("{deltas} = 0"))
-                .t(", and the gradient vanishes: these outputs no longer move ")
-                .m("W")
-                .t("."),
-        );
     }
 
     /// ∂L/∂W and ∂L/∂b.
