@@ -587,6 +587,8 @@ FP_LINE = re.compile(rf"^f′\(z{IDX}\) (=|≈) (.*)$")
 DELTA_LINE = re.compile(rf"^δ{IDX} = ({FAC})·({FAC}) {SIGN} ({NUM})$")
 UPD_LINE = re.compile(rf"^(w{IDX}|b) ← ({NUM}) − ({FAC})·({FAC}) {SIGN} ({NUM})$")
 OUT_LINE = re.compile(rf"^(OH|OW) = (.*) = (\d+)$")
+RISE_NOTE = re.compile(rf"the loss rose from {MNUM} to {MNUM} with step (\d+)'s update: the step overshot \(η may be too large\)\.")
+LOSS_TREND = re.compile(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)\)")
 
 SIGN_PROSE = (
     'Sign: this is output minus target. The "error" e = t − y is its negative. Descent',
@@ -682,81 +684,408 @@ def sym_kind(key: str) -> str:
 # The checker of one derivation
 
 
-class Checker:
+class Base:
+    """What every derivation's checker shares: reporting, wrapped sums, the printed form and
+    provenance of numbers, the arithmetic rule, values and their roundedness, sums of named
+    terms, the symbolic form's bookkeeping, the equations of activations, losses, differences
+    and updates, matrices and tables. `lookup`, `expected_terms` and `check_place` are the
+    subclass's: what a name stands for, which terms a sum has, where an equation belongs."""
+
     def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
                  allow_trailing: bool = False):
         self.fname = fname
         self.lines = lines
         self.report = report  # callable(kind, line, message)
         self.pedantic = pedantic
+        self.allow_trailing = allow_trailing
         self.count = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
         self.failures = 0
-        # Given
-        self.X: dict[tuple[int, int], Val] = {}
-        self.T: dict[tuple[int, int], Val] = {}
-        self.W0: dict[tuple[int, int], Val] = {}
-        self.xshape = self.wshape = self.tshape = None
-        self.bias: Val | None = None
-        self.has_bias = None
-        self.eta: Val | None = None
-        self.act = None  # 'relu' | 'linear' | 'sigmoid' | 'tanh' | 'leaky_relu'
-        self.alpha: Val | None = None
-        self.g0: Val | None = None
-        self.loss = None
-        self.lscale = self.gscale = None
-        self.kernel = None
-        self.stride = self.padding = None
-        self.nsteps = None
-        # state
         self.ctx = "given"
         self.step = 0
-        self.cur_w: dict[tuple[int, int], Val] = {}
-        self.cur_b: Val | None = None
-        self.sv: dict[str, Val] = {}
-        self.new_w: dict[tuple[int, int], Val] = {}
-        self.new_b: Val | None = None
-        self.history: list[dict] = []  # per step: L, w (start), b (start), new_w, new_b
-        self.after_L: Val | None = None
-        self.first_nonfinite = None  # (symbol, text, line) of the first value printed that is not finite
+        self.sv: dict[str, Val] = {}  # the values printed in the current section, by name
+        self.first_nonfinite = None  # (symbol, text, line, where) of the first value printed that is not finite
+        self.after_first_nonfinite = None
+        self.mistake_first_nonfinite = None
         self.noted: set[str] = set()  # kinds of notes seen in the current section
         self.deferred: list = []
-        self.unused_note = None
-        self.x_used_after: set = set()
-        self.final_w_seen = False
-        self.allow_trailing = allow_trailing
-        self.after_ended = False
         # symbolic form: the entries whose symbolic line was printed and whose numbers line is
         # still to come (key → (line, terms of a sum or None)); kinds seen in this section
         self.symbolic = False
         self.pending: dict[str, tuple] = {}
         self.sym_kinds: set[str] = set()
-        # the sections after the result
-        self.fd_seen = False
-        self.fd_steps: dict[int, dict] = {}
-        self.fd_cur = None
-        self.fd_largest = None
-        self.mistakes_seen = False
-        self.mistake = None  # number of the mistake section being read
-        self.mistake_kind = None  # 'sign' | 'noact' | 'flip'
-        self.mstate = None  # 'grad' (before `A forward pass …`) | 'forward'
-        self.mistakes: dict[int, dict] = {}
-        self.base_sv: dict[str, Val] = {}
-        self.compared_seen = False
-        self.compared_rows = None
-        self.compared_note = None
-        self.compared_nonfinite = None
-        self.compared_nonfinite_noted = False
-        # the new format
+        # the number format
         self.reasons: dict[int, tuple] = {}  # line → (mark, X) of an f64-rounding reason
         self.verdicts: dict[int, object] = {}  # line → roundedness of the result its arithmetic shows
         self.marked_at: dict[int, int] = {}  # id(Val) → line of the quote that said it is rounded
-        self.after_first_nonfinite = None
-        self.mistake_first_nonfinite = None
-        self.title = None  # ('all', n) | ('stopped', taken, asked) | ('none', asked)
-        self.skipped: list[tuple[int, int, int]] = []  # (first, last, line) of steps not written out
-        self.first_rose = None  # (line, step, a, b) of `the loss first rose at step …`
-        self.final_b_seen = False
-        self.saw_nonfinite_note = False
+
+    def lookup(self, sym: str) -> Val | None:
+        """The value printed earlier for the name `sym` (the subclass's)."""
+        raise NotImplementedError
+
+    def update_done(self, key) -> bool:
+        """Whether the update `key` (`w[0,0] ←`) was printed in this section."""
+        return False
+
+    def expected_terms(self, lhs: str) -> list[str]:
+        """The terms the definition gives the sum `lhs` (the subclass's)."""
+        raise NotImplementedError
+
+    def check_place(self, ln, key: str) -> bool:
+        """Whether an equation for `key` belongs where it is printed (the subclass's)."""
+        raise NotImplementedError
+
+    # -- the equations of activations, losses, differences -----------------------------------
+
+    def activation_value(self, ln, key, zsym, act, alpha, rhs, sign, result):
+        """`y = max(0, v) = r`, `σ(v) ≈ r`, `tanh(v) ≈ r`, `leaky_relu(v) = α·v = r`: the
+        activation `act` (slope `alpha`) of the printed `zsym`; stores `key`."""
+        forms = {
+            "relu": rf"max\(0, ({NUM})\)",
+            "sigmoid": rf"σ\(({NUM})\)",
+            "tanh": rf"tanh\(({NUM})\)",
+            "leaky_relu": rf"leaky_relu\(({NUM})\)(?: = ({NUM})·({FAC}))?",
+        }
+        form = forms.get(act)
+        mm = re.fullmatch(form, rhs) if form else None
+        if not mm:
+            self.fail(ln, f"{key}: not the form of the {act} activation: {rhs!r}")
+            self.store(key, ln, result, sign)
+            return
+        z_text = mm.group(1)
+        z_exact = self.operand(ln, zsym, z_text, key, "lead")
+        z = parse_value(z_text)
+        printed = parse_value(result)
+        if act == "relu":
+            exact = z if not finite(z) else max(Fraction(0), z)
+            self.compare(ln, key, exact, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
+        elif act in ("sigmoid", "tanh"):
+            self.number(ln, key, result, True if sign == "=" else None)
+            self.reasons.pop(ln, None) and self.fail(ln, f"{key}: an f64-rounding reason on an activation")
+            if not finite(z):
+                exact = {math.inf: 1.0, -math.inf: 0.0 if act == "sigmoid" else -1.0}.get(z, math.nan)
+                if not same(exact, printed):
+                    self.fail(ln, f"{key}: wrong result", show(exact), result)
+            else:
+                zf = to_float(z)
+                f = sigmoid(zf) if act == "sigmoid" else math.tanh(zf)
+                zero = Fraction(1, 2) if act == "sigmoid" else Fraction(0)
+                if z == 0:
+                    if sign != "=" or printed != zero:
+                        self.fail(ln, f"{key}: {act}(0) = {show(zero)} exactly", f"= {show(zero)}", f"{sign} {result}")
+                elif sign == "=":
+                    # σ(z) and tanh(z) are irrational for every rational z ≠ 0
+                    self.fail(ln, f"{key}: {act}({z_text}) is irrational; it cannot equal {result} exactly "
+                                  f"(`≈` expected)", f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
+                else:
+                    # evaluated in float: a margin of a few units in its last place
+                    tol = float(half_unit(printed, precision(result))) + 8 * 2.0 ** -53 * abs(f) + 1e-300
+                    if abs(f - to_float(printed)) > tol:
+                        self.fail(ln, f"{key}: {act}({z_text}) is not {result} to its {precision(result)} "
+                                      f"significant digits", f"{f:.17g}".replace("-", "−"), result)
+                    self.verdicts[ln] = MAYBE if f == to_float(printed) else True
+        else:  # leaky_relu
+            a_text, z2_text = mm.group(2), mm.group(3)
+            negative = finite(z) and z < 0 or z == -math.inf
+            if negative and a_text is None:
+                self.fail(ln, f"{key}: z < 0, so the line should show α·z", f"leaky_relu({z_text}) = α·({z_text})", rhs)
+            if not negative and a_text is not None:
+                self.fail(ln, f"{key}: z ≥ 0, so leaky_relu(z) = z and no α·z", f"leaky_relu({z_text})", rhs)
+            if a_text is not None:
+                self.count["operands"] += 1
+                if alpha is None or not agree(a_text, parse_value(a_text), True, alpha.text,
+                                                   alpha.value, alpha.rounded):
+                    self.fail(ln, f"{key}: α differs from Given", alpha.text if alpha else None, a_text)
+                err = form_error(a_text, "factor")
+                if err:
+                    self.fail(ln, f"{key}: {err}")
+                z2_exact = self.operand(ln, zsym, z2_text, key, "factor")
+                a_exact = alpha.rounded is False if alpha else False
+                self.judge(ln, key, f"{a_text}·{z2_text}", [a_exact, z2_exact], sign, result)
+                self.count["equations"] -= 1
+            else:
+                self.compare(ln, key, z, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
+        self.store(key, ln, result, sign)
+
+    def loss_value(self, ln, rhs, sign, result, syms, lscale):
+        """`L = s·[(y − t)² + …] = v` over the pairs of names `syms`, with Given's factor
+        `lscale`; stores `L`."""
+        stext, scale, body = split_scale(rhs)
+        self.count["structure"] += 1
+        if scale != lscale:
+            self.fail(ln, "L: the factor differs from Given's loss", scale_text(lscale), stext or "1")
+        terms = body.split(" + ")
+        if len(terms) != len(syms):
+            self.fail(ln, "L: the number of (y − t)² terms differs from the number of outputs", len(syms), len(terms))
+            return
+        exact = []
+        for (ys, ts), term in zip(syms, terms):
+            mm = re.fullmatch(rf"\(({NUM}) − ({FAC})\)²", term)
+            if not mm:
+                self.fail(ln, f"L: term {term!r} is not of the form (y − t)²")
+                self.reasons.pop(ln, None)
+                return
+            exact.append(self.operand(ln, ys, mm.group(1), "L", "lead"))
+            exact.append(self.operand(ln, ts, mm.group(2), "L", "term"))
+        if len(terms) == 1 and stext and not body.startswith("("):
+            self.fail(ln, "L: a single (y − t)² after the loss's factor is written `s·(y − t)²`")
+        self.judge(ln, "L", body, exact, sign, result, scale)
+        self.store("L", ln, result, sign)
+
+    def difference_value(self, ln, key, syms, shown, rhs, sign, result, gscale, gname):
+        """`key = a − b`, or `s·(a − b)` with Given's factor `gscale` of the loss's gradient
+        (called `gname`): a and b printings of the names `syms` (written `shown` in messages);
+        stores `key`."""
+        first, second = shown
+        stext, scale, body = split_scale(rhs)
+        self.count["structure"] += 1
+        if scale != gscale:
+            self.fail(ln, f"{key}: the factor differs from Given's {gname}", scale_text(gscale), stext or "1")
+        form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
+        mm = re.fullmatch(form, body)
+        if not mm:
+            shape = f"s·({first} − {second})" if stext else f"{first} − {second}"
+            self.fail(ln, f"{key}: not of the form {shape}: {rhs!r}")
+            self.store(key, ln, result, sign)
+            return
+        exact = [self.operand(ln, syms[0], mm.group(1), key, "lead"),
+                 self.operand(ln, syms[1], mm.group(2), key, "term")]
+        self.judge(ln, key, body, exact, sign, result, scale)
+        self.store(key, ln, result, sign)
+
+    def slope_value(self, ln, key, zsym, ysym, yname, act, alpha, g0, fsign, rest):
+        """`f′(z) = y·(1 − y) = a·(1 − b) ≈ v` (sigmoid), `= 1 − y² = 1 − a² ≈ v` (tanh), with the
+        output written `yname`; or `f′(z) = v   (z = … > 0)` with the case that gives v (relu
+        with relu_grad_at_zero `g0`, leaky_relu with slope `alpha`); stores `key`."""
+        self.count["equations"] += 1
+        if act == "sigmoid":
+            mm = re.fullmatch(rf"{re.escape(yname)}·\(1 − {re.escape(yname)}\) = ({FAC})·\(1 − ({FAC})\) {SIGN} ({NUM})", rest)
+            if not mm:
+                self.fail(ln, f"{key}: not of the form {yname}·(1 − {yname}) = …: {rest!r}")
+                return
+            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
+            r2 = self.operand(ln, ysym, mm.group(2), key, "term")
+            self.judge(ln, key, f"{mm.group(1)}·(1 − {mm.group(2)})", [r1, True, r2], mm.group(3), mm.group(4))
+            self.count["equations"] -= 1
+            self.store(key, ln, mm.group(4), mm.group(3))
+            return
+        if act == "tanh":
+            mm = re.fullmatch(rf"1 − {re.escape(yname)}² = 1 − ({FAC})² {SIGN} ({NUM})", rest)
+            if not mm:
+                self.fail(ln, f"{key}: not of the form 1 − {yname}² = …: {rest!r}")
+                return
+            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
+            self.judge(ln, key, f"1 − {mm.group(1)}²", [True, r1], mm.group(2), mm.group(3))
+            self.count["equations"] -= 1
+            self.store(key, ln, mm.group(3), mm.group(2))
+            return
+        mm = re.fullmatch(rf"({NUM})(?:   \((\S+) ([=≈]) ({NUM})(?: (> 0|< 0|< 0: the slope α)|: (leaky_relu takes its slope α at 0|the convention relu_grad_at_zero = ({NUM})))\))?", rest)
+        if not mm:
+            self.fail(ln, f"{key}: not of the form `value   (z = … reason)`: {rest!r}")
+            return
+        value_t = mm.group(1)
+        self.store(key, ln, value_t, fsign)
+        if mm.group(2) is None:
+            # no reason: only for a z that is not a number (NaN passes through)
+            zrec = self.lookup(zsym)
+            if not (zrec and not finite(zrec.value) and not finite(parse_value(value_t))):
+                self.fail(ln, f"{key}: no reason given for a piecewise derivative", f"{value_t}   (z = … )", rest)
+            return
+        if mm.group(2) != zsym:
+            self.fail(ln, f"{key}: the reason quotes another z", zsym, mm.group(2))
+        z_t = mm.group(4)
+        self.quote(ln, key, zsym, self.lookup(zsym), "" if mm.group(3) == "=" else "≈", z_t)
+        z = parse_value(z_t)
+        v = parse_value(value_t)
+        self.number(ln, key, value_t, fsign == "=")
+        case, zero_reason, conv = mm.group(5), mm.group(6), mm.group(7)
+        alpha = alpha.value if alpha else None
+        if case == "> 0":
+            ok_case, want = (finite(z) and z > 0) or z == math.inf, Fraction(1)
+        elif case == "< 0":
+            ok_case, want = (finite(z) and z < 0) or z == -math.inf, Fraction(0)
+            if act != "relu":
+                self.fail(ln, f"{key}: reason form `z < 0` belongs to relu, the activation is {act}")
+        elif case is not None:  # < 0: the slope α
+            ok_case, want = (finite(z) and z < 0) or z == -math.inf, alpha
+            if act != "leaky_relu":
+                self.fail(ln, f"{key}: reason names the slope α, but the activation is {act}")
+        elif zero_reason.startswith("leaky"):
+            ok_case, want = finite(z) and z == 0, alpha
+            if act != "leaky_relu":
+                self.fail(ln, f"{key}: reason names leaky_relu, but the activation is {act}")
+        else:
+            ok_case = finite(z) and z == 0
+            want = g0.value if g0 else None
+            self.count["operands"] += 1
+            if act != "relu" or g0 is None or conv != g0.text:
+                self.fail(ln, f"{key}: the quoted relu_grad_at_zero differs from Given",
+                          g0.text if g0 else None, conv)
+        if not ok_case:
+            self.fail(ln, f"{key}: the stated case does not hold for z = {z_t}")
+        elif want is not None and not same(v, want):
+            if fsign == "≈" and finite(want) and abs(want - v) <= half_unit(v, precision(value_t)):
+                pass  # α itself printed rounded
+            else:
+                self.fail(ln, f"{key}: wrong derivative for this case", show(want), value_t)
+        elif fsign == "≈" and want is not None and not (alpha and want == alpha.value):
+            self.fail(ln, f"{key}: an exact derivative printed with `≈`", f"= {value_t}", f"≈ {value_t}")
+
+    def parse_activation(self, ln, s):
+        """An activation as Given describes it (`relu, y = max(0, z); …`): (name, α, the
+        relu_grad_at_zero), or None (a failure) if it is not one."""
+        m = re.fullmatch(rf"relu, y = max\(0, z\); f′ = 1 where z > 0, 0 where z < 0, and ({NUM}) at z = 0 \(relu_grad_at_zero\)", s)
+        if m:
+            g0 = Val(m.group(1), False, ln)
+            if g0.value not in (0, 1):
+                self.fail(ln, "relu_grad_at_zero must be 0 or 1", "0 or 1", m.group(1))
+            return "relu", None, g0
+        if s == "linear, y = z":
+            return "linear", None, None
+        if s == "sigmoid, y = σ(z) = 1/(1 + e^(−z)); f′ = y·(1 − y)":
+            return "sigmoid", None, None
+        if s == "tanh, y = tanh(z); f′ = 1 − y²":
+            return "tanh", None, None
+        m = re.fullmatch(rf"leaky_relu\(({NUM})\), y = z where z > 0, ({NUM})·z elsewhere; f′ = 1 where z > 0, ({NUM}) elsewhere", s)
+        if m:
+            alpha = Val(m.group(1), MAYBE, ln)  # written without `=`/`≈`: either
+            self.number(ln, "leaky_relu's slope", m.group(1), None)
+            for k in (2, 3):
+                if m.group(k) != m.group(1):
+                    self.fail(ln, "the leaky_relu slope is quoted inconsistently", m.group(1), m.group(k))
+            return "leaky_relu", alpha, None
+        self.fail(ln, f"activation line not understood: {s!r}")
+        return None
+
+    # -- matrices ---------------------------------------------------------------------------
+
+    def read_matrix(self, i, label, sign, first):
+        """The rows of the matrix whose first line is line i (`label sign [ first ]`): (rows,
+        cells, values, index after it); values is None when its entries cannot be read. Checks
+        the layout: right-aligned columns, one space after `[`, two between columns, the rows
+        under the first one's `[`."""
+        ln, raw = self.lines[i]
+        indent = raw[: len(raw) - len(raw.lstrip(" "))]
+        head = f"{label} {sign} "
+        rows = [(ln, raw, first)]
+        j = i + 1
+        while j < len(self.lines):
+            ln2, raw2 = self.lines[j]
+            mm = MAT_ROW.match(raw2.strip())
+            if not mm:
+                break
+            rows.append((ln2, raw2, mm.group(1)))
+            j += 1
+        self.count["matrices"] += 1
+        cells = [r[2].split() for r in rows]
+        ncols = len(cells[0])
+        if any(len(c) != ncols for c in cells):
+            self.fail(ln, f"matrix {label}: rows have different numbers of entries",
+                      ncols, [len(c) for c in cells])
+            return rows, cells, None, j
+        try:
+            vals = [[parse_value(c) for c in row] for row in cells]
+        except ValueError as e:
+            self.fail(ln, f"matrix {label}: {e}")
+            return rows, cells, None, j
+        widths = [max(len(cells[r][c]) for r in range(len(cells))) for c in range(ncols)]
+        for r, (ln2, raw2, _) in enumerate(rows):
+            want = indent + (head if r == 0 else " " * len(head)) + "["
+            for c in range(ncols):
+                gap = 1 if c == 0 else 2
+                want += " " * (gap + widths[c] - len(cells[r][c])) + cells[r][c]
+            want += " ]"
+            if raw2.rstrip("\n") != want:
+                self.fail(ln2, f"matrix {label}: row {r} is not column-aligned", repr(want.strip() if r else want.lstrip()), repr(raw2.strip() if r else raw2.lstrip()))
+        return rows, cells, vals, j
+
+    def matrix_entries(self, label, rows, cells, vals, get, symname) -> bool:
+        """The entries of a computed matrix against the values their equations printed (`get(r,
+        c)` → Val, named `symname(r, c)`): as printed, or rounded to 6 digits where the equation
+        showed more. Returns whether one of those equations said `≈`."""
+        any_rounded = False
+        for r in range(len(cells)):
+            for c in range(len(cells[r])):
+                rec = get(r, c)
+                self.count["operands"] += 1
+                sym = symname(r, c)
+                if rec is None:
+                    self.fail(rows[r][0], f"matrix {label}: no equation for {sym} was printed before it",
+                              "an equation", cells[r][c])
+                    continue
+                any_rounded |= rec.approx
+                cell = cells[r][c]
+                if rec.text != cell:
+                    # a value its equation printed with more digits than 6 is listed with 6
+                    ok = rec.rounded is not False and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
+                        and agree(cell, vals[r][c], True, rec.text, rec.value, rec.rounded) \
+                        and self.number(rows[r][0], f"matrix {label}", cell, False)
+                    if not ok:
+                        self.fail(rows[r][0], f"matrix {label}: entry {sym} is not the value its equation on line "
+                                              f"{rec.line} printed (as printed, or rounded to {SIGNIFICANT} digits)",
+                                  rec.text, cell)
+        return any_rounded
+
+    # -- sums of named terms ----------------------------------------------------------------
+
+    def check_terms(self, ln, lhs, terms, names):
+        # structure: the terms the definition calls for
+        self.count["structure"] += 1
+        want = self.expected_terms(lhs)
+        if sorted(terms) != sorted(want):
+            missing = [t for t in want if t not in terms]
+            extra = [t for t in terms if t not in want]
+            self.fail(ln, f"{lhs}: the terms differ from the definition (missing {missing or 'none'}, unexpected {extra or 'none'})",
+                      " + ".join(want), names)
+        elif terms != want:
+            self.note(ln, f"{lhs}: terms in an unusual order")
+
+    def named_sum(self, i, ln, raw, lhs, names) -> int:
+        """`lhs = a·b + c·d …`, the names of a sum's terms: the numbers follow on the next line
+        (`= 1·2 + … = v`, under the `=`), or, in the symbolic form, further down."""
+        self.check_place(ln, lhs)
+        terms = names.split(" + ")
+        self.check_terms(ln, lhs, terms, names)
+        c = CONT.match(self.lines[i + 1][1].strip()) if i + 1 < len(self.lines) else None
+        if not c:
+            # the symbolic form: the numbers come on their own line further down
+            self.mark_symbolic(ln, lhs, terms)
+            return i + 1
+        ln2, raw2 = self.lines[i + 1]
+        lead = raw[: len(raw) - len(raw.lstrip(" "))]
+        want_lead = lead + " " * len(lhs) + " = "
+        if not raw2.startswith(want_lead):
+            self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
+        self.sum_numbers(ln2, lhs, terms, c.group(1), c.group(2), c.group(3))
+        return i + 2
+
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result):
+        """Checks the numbers of a sum against its terms, operand by operand, and its result."""
+        nterms = body.split(" + ")
+        if len(nterms) != len(terms):
+            self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
+                      len(terms), len(nterms))
+            self.store(lhs, ln2, result, sign)
+            return
+        exact = []
+        alone = len(terms) == 1
+        for k, (sym_t, num_t) in enumerate(zip(terms, nterms)):
+            syms = sym_t.split("·")
+            nums = split_factors(num_t)
+            if nums is None or len(syms) != len(nums):
+                self.fail(ln2, f"{lhs}: term {k + 1} is `{num_t}`, the names say `{sym_t}`")
+                self.reasons.pop(ln2, None)
+                self.store(lhs, ln2, result, sign)
+                return
+            for s, t in zip(syms, nums):
+                ctx = "factor" if len(syms) > 1 else ("lead" if alone else "term")
+                exact.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})", ctx))
+        self.judge(ln2, lhs, body, exact, sign, result)
+        self.store(lhs, ln2, result, sign)
+        self.summed(lhs, terms)
+
+    def summed(self, lhs, terms):
+        """A hook after a sum's numbers are checked."""
+
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -822,24 +1151,6 @@ class Checker:
                 if len(rawk) + 3 + len(chunk) <= WIDTH:
                     self.fail(group[k + 1][0], f"a sum wrapped early: its next term would have fit on the line before "
                                                f"({len(rawk) + 3 + len(chunk)} ≤ {WIDTH} characters)")
-
-    # -- lookups ----------------------------------------------------------------------------
-
-    def lookup(self, sym: str) -> Val | None:
-        m = re.fullmatch(r"([xwt])\[(\d+),(\d+)\]", sym)
-        if m:
-            key = (int(m.group(2)), int(m.group(3)))
-            table = {"x": self.X, "w": self.cur_w, "t": self.T}[m.group(1)]
-            return table.get(key)
-        if sym == "b":
-            return self.cur_b
-        if sym == "η":
-            return self.eta
-        rec = self.sv.get(sym)
-        if rec is None and self.ctx == "mistake":
-            # a mistake section refers to step 1's values where it prints none of its own
-            rec = self.base_sv.get(sym)
-        return rec
 
     def number(self, line: int, what: str, text: str, exact) -> bool:
         """Checks the printed form of a number (see notation_error)."""
@@ -1089,6 +1400,234 @@ class Checker:
                 self.mistake_first_nonfinite = (key, v.text, v.line)
 
 
+    def mark_symbolic(self, ln, key, terms=None):
+        self.count["structure"] += 1
+        if key in self.pending:
+            self.fail(ln, f"{key}: symbolic line printed twice (first on line {self.pending[key][0]})")
+        if key in self.sv or (key.endswith(" ←") and self.update_done(key)):
+            self.fail(ln, f"{key}: symbolic line after the numbers it stands for")
+        self.pending[key] = (ln, terms)
+        self.sym_kinds.add(sym_kind(key))
+        if self.ctx in ("step", "after"):
+            self.symbolic = True
+
+    def numeric_done(self, ln, key):
+        """A numbers line for `key`: in the symbolic form its symbolic line must come first."""
+        if self.pending.pop(key, None) is not None:
+            return
+        if (self.symbolic and self.ctx in ("step", "after")) or sym_kind(key) in self.sym_kinds:
+            self.fail(ln, f"{key}: a numbers line without its symbolic line before it")
+
+    def flush_pending(self, ln):
+        for key, (lns, _) in sorted(self.pending.items(), key=lambda kv: kv[1][0]):
+            self.fail(lns, f"{key}: symbolic line without the numbers line after it")
+        self.pending = {}
+        self.sym_kinds = set()
+
+    def update_value(self, ln, lhs, psym, gsym, w_t, lr_t, g_t, sign, result) -> Val:
+        """`lhs ← p − η·g = v`: p a printing of the parameter `psym`, η of Given's, g of the
+        gradient `gsym`, the change shown by the digits (update_digits); the new value."""
+        exact = [self.operand(ln, psym, w_t, f"{lhs} ←", "lead"),
+                 self.operand(ln, "η", lr_t, f"{lhs} ←", "factor"),
+                 self.operand(ln, gsym, g_t, f"{lhs} ←", "factor")]
+        f64 = ln in self.reasons
+        E = self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", exact, sign, result)
+        if E is not None and not f64 and sign == "≈":
+            self.update_digits(ln, lhs, w_t, result, E)
+        v = self.result_val(ln, result, sign)
+        self.saw_value(lhs, v)
+        return v
+
+    def update_digits(self, ln, lhs, p_t, v_t, E):
+        """An update prints the old and the new value with as many digits as make the printed
+        change v − p have the sign of the true change c = E − p and be within half of it, or
+        shows no change where f64 could not represent one (|c| under half a unit in the last
+        place of p)."""
+        p, v = parse_value(p_t), parse_value(v_t)
+        if not (finite(p) and finite(v) and finite(E)):
+            return
+        self.count["structure"] += 1
+        c, d = E - p, v - p
+        if c == 0 and d == 0:
+            return
+        if d == 0:
+            fp = to_float(p)
+            if finite(fp) and abs(c) <= Fraction(math.ulp(fp)) / 2:
+                return  # f64 keeps p: the update is below its resolution
+            self.fail(ln, f"{lhs} ←: the printed old and new values are equal, but the update changes it by "
+                          f"{show(c)}: both need more digits", f"a change of {show(c)}", "none")
+            return
+        if (d > 0) != (c > 0) or abs(d - c) > abs(c) / 2:
+            self.fail(ln, f"{lhs} ←: the printed change v − p = {show(d)} does not show the true change "
+                          f"{show(c)} (same sign, within half of it): the old and new values need more digits",
+                      show(c), show(d))
+
+    def loss_trend(self, ln, m, first, after):
+        """`L: a → b (word)` (matched by LOSS_TREND): a quotes step 1's loss `first`, b the final
+        loss `after`, and the word is what they show."""
+        self.count["equations"] += 1
+        ta, tb = m.group(1), m.group(2)
+        qa = self.quote(ln, "L: the first value (step 1's loss)", "L", first, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
+        qb = self.quote(ln, "L: the second value (the final loss)", "L", after, "≈" if tb[0] == "≈" else "",
+                        tb.lstrip("≈"))
+        a, b = parse_value(ta), parse_value(tb)
+        trend = m.group(3)
+        if (trend == "not finite") == (finite(a) and finite(b)):
+            self.fail(ln, "L: `not finite` must be said exactly when a loss is not finite",
+                      "not finite" if trend != "not finite" else "a trend", trend)
+        elif finite(a) and finite(b):
+            self.trend(ln, "L", ta, tb, trend)
+            if qa and qb and trend == "unchanged" and first is not None and after is not None \
+                    and not agree_vals(first, after):
+                self.fail(ln, f"L: `unchanged`, but step 1's loss (line {first.line}) and the final loss "
+                              f"(line {after.line}) are printed as different values",
+                          "decreased or increased, with the digits to show it", trend)
+        self.trend_line = ln
+
+    def summary_digits(self, rows, cells, values, header):
+        """A summary cell has more digits than 6 only where it would otherwise print as its
+        neighbour does, and neighbours that print alike are of the same value. `values[r][c]`
+        is (text, value, rounded, the Val it quotes or None) of the cell under `header[c + 1]`
+        in row r + 1 (row 0 is the header)."""
+        for r, row in enumerate(values):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                t, v, rq, rec = cell
+                neigh = [values[r2][c] for r2 in (r - 1, r + 1)
+                         if 0 <= r2 < len(values) and c < len(values[r2]) and values[r2][c] is not None]
+                if rq and finite(v) and sig_digits(t) > SIGNIFICANT and not any(
+                        finite(n[1]) and collide6(n[0], n[1], n[2], t, v, rq) for n in neigh):
+                    self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: more than "
+                                              f"{SIGNIFICANT} digits, though its neighbours differ at {SIGNIFICANT}",
+                              f"≈{fmt_sig(v, SIGNIFICANT)}", "≈" + t)
+                if r > 0 and c < len(values[r - 1]) and values[r - 1][c] is not None:
+                    up = values[r - 1][c]
+                    if up[0] == t and up[2] == rq and rec is not None and up[3] is not None \
+                            and not agree_vals(rec, up[3]):
+                        self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: prints as the row "
+                                                  f"above, but the steps printed different values (lines "
+                                                  f"{up[3].line} and {rec.line}): it needs more digits",
+                                  f"{up[3].marked()} and {rec.marked()}", t)
+
+    def rise_values(self, ln, k, ta, tb, before, after, unprinted=False):
+        """`the loss rose from a to b with step k's update`: a quotes step k's loss `before`, b
+        this loss `after`, and b > a. With `unprinted`, step k was not written out (`before` is
+        None): a is only read as a number."""
+        if not unprinted:
+            self.quote(ln, f"note: the loss before (step {k}'s L)", "L", before, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
+        else:
+            self.count["operands"] += 1
+            self.number(ln, "note: the loss before", ta.lstrip("≈"), not ta.startswith("≈"))
+        self.quote(ln, "note: the loss after (this L)", "L", after, "≈" if tb[0] == "≈" else "", tb.lstrip("≈"))
+        a, b = parse_value(ta), parse_value(tb)
+        if finite(a) and finite(b):
+            self.trend(ln, "note: the loss rose", ta, tb, "increased")
+        elif not (finite(a) and b == math.inf):
+            self.fail(ln, "note: says the loss rose, but the values do not show it", f"{tb} > {ta}", "no rise")
+
+    def trend(self, ln, what, ta, tb, word):
+        """`a → b (word)`, `rose from a to b`: the printed values show the direction of the change
+        (distinct, in that order). Their precision cannot be told apart (trailing zeros are
+        dropped: `2.5·10⁷³` may stand for 2.50000000·10⁷³ next to 2.49999998·10⁷³), so distinct
+        printings are taken as roundings to the same precision, which keep the order."""
+        a, b = parse_value(ta), parse_value(tb)
+        if word == "unchanged":
+            if a != b:
+                self.fail(ln, f"{what}: `unchanged`, but the printed values differ", "equal values", f"{ta} → {tb}")
+            return
+        want = "decreased" if b < a else "increased" if b > a else "unchanged"
+        if word != want:
+            self.fail(ln, f"{what}: the trend contradicts the printed values"
+                          f"{' (equal: they need more digits to show the change)' if a == b else ''}", want, word)
+
+    def table_cells(self, rows):
+        """Cells of a table whose columns are right-aligned and at least two spaces apart."""
+        return [re.split(r"\s{2,}", raw.strip()) for _, raw in rows]
+
+    def check_aligned(self, rows, cells, what):
+        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
+        for (lnr, raw), got in zip(rows, cells):
+            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
+            if raw.rstrip() != want.rstrip():
+                self.fail(lnr, f"{what} is not column-aligned", repr(want.strip()), repr(raw.strip()))
+
+    # finite differences
+
+
+class Checker(Base):
+    """The derivation of one convolutional layer (`Training one convolutional layer: …`)."""
+
+    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
+                 allow_trailing: bool = False):
+        super().__init__(fname, lines, report, pedantic, allow_trailing)
+        # Given
+        self.X: dict[tuple[int, int], Val] = {}
+        self.T: dict[tuple[int, int], Val] = {}
+        self.W0: dict[tuple[int, int], Val] = {}
+        self.xshape = self.wshape = self.tshape = None
+        self.bias: Val | None = None
+        self.has_bias = None
+        self.eta: Val | None = None
+        self.act = None  # 'relu' | 'linear' | 'sigmoid' | 'tanh' | 'leaky_relu'
+        self.alpha: Val | None = None
+        self.g0: Val | None = None
+        self.loss = None
+        self.lscale = self.gscale = None
+        self.kernel = None
+        self.stride = self.padding = None
+        self.nsteps = None
+        # state
+        self.cur_w: dict[tuple[int, int], Val] = {}
+        self.cur_b: Val | None = None
+        self.new_w: dict[tuple[int, int], Val] = {}
+        self.new_b: Val | None = None
+        self.history: list[dict] = []  # per step: L, w (start), b (start), new_w, new_b
+        self.after_L: Val | None = None
+        self.unused_note = None
+        self.x_used_after: set = set()
+        self.final_w_seen = False
+        self.after_ended = False
+        # the sections after the result
+        self.fd_seen = False
+        self.fd_steps: dict[int, dict] = {}
+        self.fd_cur = None
+        self.fd_largest = None
+        self.mistakes_seen = False
+        self.mistake = None  # number of the mistake section being read
+        self.mistake_kind = None  # 'sign' | 'noact' | 'flip'
+        self.mstate = None  # 'grad' (before `A forward pass …`) | 'forward'
+        self.mistakes: dict[int, dict] = {}
+        self.base_sv: dict[str, Val] = {}
+        self.compared_seen = False
+        self.compared_rows = None
+        self.compared_note = None
+        self.compared_nonfinite = None
+        self.compared_nonfinite_noted = False
+        self.title = None  # ('all', n) | ('stopped', taken, asked) | ('none', asked)
+        self.skipped: list[tuple[int, int, int]] = []  # (first, last, line) of steps not written out
+        self.first_rose = None  # (line, step, a, b) of `the loss first rose at step …`
+        self.final_b_seen = False
+        self.saw_nonfinite_note = False
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def lookup(self, sym: str) -> Val | None:
+        m = re.fullmatch(r"([xwt])\[(\d+),(\d+)\]", sym)
+        if m:
+            key = (int(m.group(2)), int(m.group(3)))
+            table = {"x": self.X, "w": self.cur_w, "t": self.T}[m.group(1)]
+            return table.get(key)
+        if sym == "b":
+            return self.cur_b
+        if sym == "η":
+            return self.eta
+        rec = self.sv.get(sym)
+        if rec is None and self.ctx == "mistake":
+            # a mistake section refers to step 1's values where it prints none of its own
+            rec = self.base_sv.get(sym)
+        return rec
+
     # -- expected structure -----------------------------------------------------------------
 
     def z_terms(self, p: int, q: int) -> list[str]:
@@ -1312,32 +1851,9 @@ class Checker:
         return False
 
     def given_activation(self, ln, s):
-        m = re.fullmatch(rf"relu, y = max\(0, z\); f′ = 1 where z > 0, 0 where z < 0, and ({NUM}) at z = 0 \(relu_grad_at_zero\)", s)
-        if m:
-            self.act = "relu"
-            self.g0 = Val(m.group(1), False, ln)
-            if self.g0.value not in (0, 1):
-                self.fail(ln, "relu_grad_at_zero must be 0 or 1", "0 or 1", m.group(1))
-            return
-        if s == "linear, y = z":
-            self.act = "linear"
-            return
-        if s == "sigmoid, y = σ(z) = 1/(1 + e^(−z)); f′ = y·(1 − y)":
-            self.act = "sigmoid"
-            return
-        if s == "tanh, y = tanh(z); f′ = 1 − y²":
-            self.act = "tanh"
-            return
-        m = re.fullmatch(rf"leaky_relu\(({NUM})\), y = z where z > 0, ({NUM})·z elsewhere; f′ = 1 where z > 0, ({NUM}) elsewhere", s)
-        if m:
-            self.act = "leaky_relu"
-            self.alpha = Val(m.group(1), MAYBE, ln)  # written without `=`/`≈`: either
-            self.number(ln, "leaky_relu's slope", m.group(1), None)
-            for k in (2, 3):
-                if m.group(k) != m.group(1):
-                    self.fail(ln, "the leaky_relu slope is quoted inconsistently", m.group(1), m.group(k))
-            return
-        self.fail(ln, f"activation line not understood: {s!r}")
+        got = self.parse_activation(ln, s)
+        if got is not None:
+            self.act, self.alpha, self.g0 = got
 
     def given_loss(self, ln, s):
         m = re.fullmatch(r"(half_sse|sse|mse), L = (?:(½|\(\d+/\d+\)|\d+)·)?Σ\(y − t\)², so ∂L/∂y = (?:(½|\(\d+/\d+\)|\d+)·\(y − t\)|y − t)", s)
@@ -1401,40 +1917,10 @@ class Checker:
     def matrix(self, i, m) -> int:
         ln, raw = self.lines[i]
         label, sign, first = m.group(1), m.group(8), m.group(9)
-        indent = raw[: len(raw) - len(raw.lstrip(" "))]
-        head = f"{label} {sign} "
-        rows = [(ln, raw, first)]
-        j = i + 1
-        while j < len(self.lines):
-            ln2, raw2 = self.lines[j]
-            mm = MAT_ROW.match(raw2.strip())
-            if not mm:
-                break
-            rows.append((ln2, raw2, mm.group(1)))
-            j += 1
-        self.count["matrices"] += 1
-        cells = [r[2].split() for r in rows]
-        ncols = len(cells[0])
-        if any(len(c) != ncols for c in cells):
-            self.fail(ln, f"matrix {label}: rows have different numbers of entries",
-                      ncols, [len(c) for c in cells])
+        rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+        if vals is None:
             return j
-        try:
-            vals = [[parse_value(c) for c in row] for row in cells]
-        except ValueError as e:
-            self.fail(ln, f"matrix {label}: {e}")
-            return j
-        # alignment: right-aligned columns, one space after `[`, two between columns
-        widths = [max(len(cells[r][c]) for r in range(len(cells))) for c in range(ncols)]
-        for r, (ln2, raw2, _) in enumerate(rows):
-            want = indent + (head if r == 0 else " " * len(head)) + "["
-            for c in range(ncols):
-                gap = 1 if c == 0 else 2
-                want += " " * (gap + widths[c] - len(cells[r][c])) + cells[r][c]
-            want += " ]"
-            if raw2.rstrip("\n") != want:
-                self.fail(ln2, f"matrix {label}: row {r} is not column-aligned", repr(want.strip() if r else want.lstrip()), repr(raw2.strip() if r else raw2.lstrip()))
-        shape = (len(cells), ncols)
+        shape = (len(cells), len(cells[0]))
         given = re.match(r"^(X|W|t) \(\w+, (\d+)×(\d+)\)$", label)
         if given:
             name = given.group(1)
@@ -1477,27 +1963,8 @@ class Checker:
         if shape != expect_shape:
             self.fail(ln, f"matrix {label}: wrong shape", expect_shape, shape)
             return j
-        any_rounded = False
-        for r in range(shape[0]):
-            for c in range(shape[1]):
-                rec = get(r, c)
-                self.count["operands"] += 1
-                sym = f"{kinds.get(label, 'w')}[{r},{c}]"
-                if rec is None:
-                    self.fail(rows[r][0], f"matrix {label}: no equation for {sym} was printed before it",
-                              "an equation", cells[r][c])
-                    continue
-                any_rounded |= rec.approx
-                cell = cells[r][c]
-                if rec.text != cell:
-                    # a value its equation printed with more digits than 6 is listed with 6
-                    ok = rec.rounded is not False and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
-                        and agree(cell, vals[r][c], True, rec.text, rec.value, rec.rounded) \
-                        and self.number(rows[r][0], f"matrix {label}", cell, False)
-                    if not ok:
-                        self.fail(rows[r][0], f"matrix {label}: entry {sym} is not the value its equation on line "
-                                              f"{rec.line} printed (as printed, or rounded to {SIGNIFICANT} digits)",
-                                  rec.text, cell)
+        any_rounded = self.matrix_entries(label, rows, cells, vals, get,
+                                          lambda r, c: f"{kinds.get(label, 'w')}[{r},{c}]")
         want_sign = "≈" if any_rounded else "="
         if sign != want_sign:
             self.fail(ln, f"matrix {label}: sign should be `{want_sign}` "
@@ -1697,7 +2164,7 @@ class Checker:
             return i + 1
         m = NAMED_SUM.match(text)
         if m:
-            return self.named_sum(i, ln, raw, m)
+            return self.named_sum(i, ln, raw, m.group(1), m.group(m.lastindex))
         m = EMPTY_SUM.match(text)
         if m:
             lhs = m.group(1)
@@ -1903,35 +2370,13 @@ class Checker:
             self.fail(ln, f"{key} printed in {where}, where it does not belong")
         return ok
 
-    def check_terms(self, ln, lhs, terms, names):
-        # structure: the terms the definition calls for
-        self.count["structure"] += 1
-        want = self.expected_terms(lhs)
-        if sorted(terms) != sorted(want):
-            missing = [t for t in want if t not in terms]
-            extra = [t for t in terms if t not in want]
-            self.fail(ln, f"{lhs}: the terms differ from the definition (missing {missing or 'none'}, unexpected {extra or 'none'})",
-                      " + ".join(want), names)
-        elif terms != want:
-            self.note(ln, f"{lhs}: terms in an unusual order")
-
-    def named_sum(self, i, ln, raw, m) -> int:
-        lhs, names = m.group(1), m.group(m.lastindex)
-        self.check_place(ln, lhs)
-        terms = names.split(" + ")
-        self.check_terms(ln, lhs, terms, names)
-        c = CONT.match(self.lines[i + 1][1].strip()) if i + 1 < len(self.lines) else None
-        if not c:
-            # the symbolic form: the numbers come on their own line further down
-            self.mark_symbolic(ln, lhs, terms)
-            return i + 1
-        ln2, raw2 = self.lines[i + 1]
-        lead = raw[: len(raw) - len(raw.lstrip(" "))]
-        want_lead = lead + " " * len(lhs) + " = "
-        if not raw2.startswith(want_lead):
-            self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
-        self.sum_numbers(ln2, lhs, terms, c.group(1), c.group(2), c.group(3))
-        return i + 2
+    def summed(self, lhs, terms):
+        """The input entries the final forward pass reads (for the note on unused rows)."""
+        if lhs.startswith("z[") and self.ctx == "after":
+            for t in terms:
+                mx = re.match(r"x\[(\d+),(\d+)\]", t)
+                if mx:
+                    self.x_used_after.add((int(mx.group(1)), int(mx.group(2))))
 
     def num_sum(self, ln, m):
         """A sum printed with numbers only: its terms are those of its symbolic line (symbolic
@@ -1950,66 +2395,13 @@ class Checker:
                 self.count["structure"] += 1  # the terms are implied by the recipe
         self.sum_numbers(ln, lhs, terms, body, sign, result)
 
-    def sum_numbers(self, ln2, lhs, terms, body, sign, result):
-        """Checks the numbers of a sum against its terms, operand by operand, and its result."""
-        nterms = body.split(" + ")
-        if len(nterms) != len(terms):
-            self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
-                      len(terms), len(nterms))
-            self.store(lhs, ln2, result, sign)
-            return
-        exact = []
-        alone = len(terms) == 1
-        for k, (sym_t, num_t) in enumerate(zip(terms, nterms)):
-            syms = sym_t.split("·")
-            nums = split_factors(num_t)
-            if nums is None or len(syms) != len(nums):
-                self.fail(ln2, f"{lhs}: term {k + 1} is `{num_t}`, the names say `{sym_t}`")
-                self.reasons.pop(ln2, None)
-                self.store(lhs, ln2, result, sign)
-                return
-            for s, t in zip(syms, nums):
-                ctx = "factor" if len(syms) > 1 else ("lead" if alone else "term")
-                exact.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})", ctx))
-        self.judge(ln2, lhs, body, exact, sign, result)
-        self.store(lhs, ln2, result, sign)
-        if lhs.startswith("z[") and self.ctx == "after":
-            for t in terms:
-                mx = re.match(r"x\[(\d+),(\d+)\]", t)
-                if mx:
-                    self.x_used_after.add((int(mx.group(1)), int(mx.group(2))))
-
     # -- the symbolic form ------------------------------------------------------------------
-
-    def mark_symbolic(self, ln, key, terms=None):
-        self.count["structure"] += 1
-        if key in self.pending:
-            self.fail(ln, f"{key}: symbolic line printed twice (first on line {self.pending[key][0]})")
-        if key in self.sv or (key.endswith(" ←") and self.update_done(key)):
-            self.fail(ln, f"{key}: symbolic line after the numbers it stands for")
-        self.pending[key] = (ln, terms)
-        self.sym_kinds.add(sym_kind(key))
-        if self.ctx in ("step", "after"):
-            self.symbolic = True
 
     def update_done(self, key) -> bool:
         if key == "b ←":
             return self.new_b is not None
         m = re.match(r"w\[(\d+),(\d+)\]", key)
         return bool(m) and (int(m.group(1)), int(m.group(2))) in self.new_w
-
-    def numeric_done(self, ln, key):
-        """A numbers line for `key`: in the symbolic form its symbolic line must come first."""
-        if self.pending.pop(key, None) is not None:
-            return
-        if (self.symbolic and self.ctx in ("step", "after")) or sym_kind(key) in self.sym_kinds:
-            self.fail(ln, f"{key}: a numbers line without its symbolic line before it")
-
-    def flush_pending(self, ln):
-        for key, (lns, _) in sorted(self.pending.items(), key=lambda kv: kv[1][0]):
-            self.fail(lns, f"{key}: symbolic line without the numbers line after it")
-        self.pending = {}
-        self.sym_kinds = set()
 
     def symbolic_line(self, ln, text) -> bool:
         """`y[0,0] = max(0, z[0,0])`, `δ[0,0] = ∂L/∂y[0,0]·f′(z[0,0])`, `w[0,0] ← w[0,0] − η·∂L/∂w[0,0]`,
@@ -2079,101 +2471,16 @@ class Checker:
         self.count["equations"] += 1
         self.check_place(ln, key)
         self.numeric_done(ln, key)
-        forms = {
-            "relu": rf"max\(0, ({NUM})\)",
-            "sigmoid": rf"σ\(({NUM})\)",
-            "tanh": rf"tanh\(({NUM})\)",
-            "leaky_relu": rf"leaky_relu\(({NUM})\)(?: = ({NUM})·({FAC}))?",
-        }
-        form = forms.get(self.act)
-        mm = re.fullmatch(form, rhs) if form else None
-        if not mm:
-            self.fail(ln, f"{key}: not the form of the {self.act} activation: {rhs!r}")
-            self.store(key, ln, result, sign)
-            return
-        z_text = mm.group(1)
-        z_exact = self.operand(ln, zsym, z_text, key, "lead")
-        z = parse_value(z_text)
-        printed = parse_value(result)
-        if self.act == "relu":
-            exact = z if not finite(z) else max(Fraction(0), z)
-            self.compare(ln, key, exact, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
-        elif self.act in ("sigmoid", "tanh"):
-            self.number(ln, key, result, True if sign == "=" else None)
-            self.reasons.pop(ln, None) and self.fail(ln, f"{key}: an f64-rounding reason on an activation")
-            if not finite(z):
-                exact = {math.inf: 1.0, -math.inf: 0.0 if self.act == "sigmoid" else -1.0}.get(z, math.nan)
-                if not same(exact, printed):
-                    self.fail(ln, f"{key}: wrong result", show(exact), result)
-            else:
-                zf = to_float(z)
-                f = sigmoid(zf) if self.act == "sigmoid" else math.tanh(zf)
-                zero = Fraction(1, 2) if self.act == "sigmoid" else Fraction(0)
-                if z == 0:
-                    if sign != "=" or printed != zero:
-                        self.fail(ln, f"{key}: {self.act}(0) = {show(zero)} exactly", f"= {show(zero)}", f"{sign} {result}")
-                elif sign == "=":
-                    # σ(z) and tanh(z) are irrational for every rational z ≠ 0
-                    self.fail(ln, f"{key}: {self.act}({z_text}) is irrational; it cannot equal {result} exactly "
-                                  f"(`≈` expected)", f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
-                else:
-                    # evaluated in float: a margin of a few units in its last place
-                    tol = float(half_unit(printed, precision(result))) + 8 * 2.0 ** -53 * abs(f) + 1e-300
-                    if abs(f - to_float(printed)) > tol:
-                        self.fail(ln, f"{key}: {self.act}({z_text}) is not {result} to its {precision(result)} "
-                                      f"significant digits", f"{f:.17g}".replace("-", "−"), result)
-                    self.verdicts[ln] = MAYBE if f == to_float(printed) else True
-        else:  # leaky_relu
-            a_text, z2_text = mm.group(2), mm.group(3)
-            negative = finite(z) and z < 0 or z == -math.inf
-            if negative and a_text is None:
-                self.fail(ln, f"{key}: z < 0, so the line should show α·z", f"leaky_relu({z_text}) = α·({z_text})", rhs)
-            if not negative and a_text is not None:
-                self.fail(ln, f"{key}: z ≥ 0, so leaky_relu(z) = z and no α·z", f"leaky_relu({z_text})", rhs)
-            if a_text is not None:
-                self.count["operands"] += 1
-                if self.alpha is None or not agree(a_text, parse_value(a_text), True, self.alpha.text,
-                                                   self.alpha.value, self.alpha.rounded):
-                    self.fail(ln, f"{key}: α differs from Given", self.alpha.text if self.alpha else None, a_text)
-                err = form_error(a_text, "factor")
-                if err:
-                    self.fail(ln, f"{key}: {err}")
-                z2_exact = self.operand(ln, zsym, z2_text, key, "factor")
-                a_exact = self.alpha.rounded is False if self.alpha else False
-                self.judge(ln, key, f"{a_text}·{z2_text}", [a_exact, z2_exact], sign, result)
-                self.count["equations"] -= 1
-            else:
-                self.compare(ln, key, z, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
-        self.store(key, ln, result, sign)
+        self.activation_value(ln, key, zsym, self.act, self.alpha, rhs, sign, result)
 
     def loss_line(self, ln, m):
         rhs, sign, result = m.group(1), m.group(2), m.group(3)
         self.check_place(ln, "L")
         self.numeric_done(ln, "L")
-        stext, scale, body = split_scale(rhs)
-        self.count["structure"] += 1
-        if scale != self.lscale:
-            self.fail(ln, "L: the factor differs from Given's loss", scale_text(self.lscale), stext or "1")
         OH, OW = self.tshape
-        terms = body.split(" + ")
         syms = [(f"y[{p},{q}]", f"t[{p},{q}]") for p in range(OH) for q in range(OW)]
-        if len(terms) != len(syms):
-            self.fail(ln, "L: the number of (y − t)² terms differs from the number of outputs", len(syms), len(terms))
-            return
-        exact = []
-        for (ys, ts), term in zip(syms, terms):
-            mm = re.fullmatch(rf"\(({NUM}) − ({FAC})\)²", term)
-            if not mm:
-                self.fail(ln, f"L: term {term!r} is not of the form (y − t)²")
-                self.reasons.pop(ln, None)
-                return
-            exact.append(self.operand(ln, ys, mm.group(1), "L", "lead"))
-            exact.append(self.operand(ln, ts, mm.group(2), "L", "term"))
-        if len(terms) == 1 and stext and not body.startswith("("):
-            self.fail(ln, "L: a single (y − t)² after the loss's factor is written `s·(y − t)²`")
-        self.judge(ln, "L", body, exact, sign, result, scale)
-        self.store("L", ln, result, sign)
-        if self.ctx == "after":
+        self.loss_value(ln, rhs, sign, result, syms, self.lscale)
+        if self.ctx == "after" and "L" in self.sv:
             self.after_L = self.sv["L"]
 
     def dy_line(self, ln, m):
@@ -2187,21 +2494,8 @@ class Checker:
         first, second = operands
         self.check_place(ln, key)
         self.numeric_done(ln, key)
-        stext, scale, body = split_scale(rhs)
-        self.count["structure"] += 1
-        if scale != self.gscale:
-            self.fail(ln, f"{key}: the factor differs from Given's ∂L/∂y", scale_text(self.gscale), stext or "1")
-        form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
-        mm = re.fullmatch(form, body)
-        if not mm:
-            shape = f"s·({first} − {second})" if stext else f"{first} − {second}"
-            self.fail(ln, f"{key}: not of the form {shape}: {rhs!r}")
-            self.store(key, ln, result, sign)
-            return
-        exact = [self.operand(ln, f"{first}[{p},{q}]", mm.group(1), key, "lead"),
-                 self.operand(ln, f"{second}[{p},{q}]", mm.group(2), key, "term")]
-        self.judge(ln, key, body, exact, sign, result, scale)
-        self.store(key, ln, result, sign)
+        self.difference_value(ln, key, (f"{first}[{p},{q}]", f"{second}[{p},{q}]"), operands, rhs, sign, result,
+                              self.gscale, "∂L/∂y")
 
     def fp_line(self, ln, m):
         p, q, fsign, rest = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
@@ -2214,80 +2508,7 @@ class Checker:
         if self.act in ("sigmoid", "tanh") and fsign != "=":
             self.fail(ln, f"{key}: expected `= formula = numbers ≈ result`")
             return
-        zsym, ysym = f"z[{p},{q}]", f"y[{p},{q}]"
-        self.count["equations"] += 1
-        if self.act == "sigmoid":
-            mm = re.fullmatch(rf"y·\(1 − y\) = ({FAC})·\(1 − ({FAC})\) {SIGN} ({NUM})", rest)
-            if not mm:
-                self.fail(ln, f"{key}: not of the form y·(1 − y) = …: {rest!r}")
-                return
-            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
-            r2 = self.operand(ln, ysym, mm.group(2), key, "term")
-            self.judge(ln, key, f"{mm.group(1)}·(1 − {mm.group(2)})", [r1, True, r2], mm.group(3), mm.group(4))
-            self.count["equations"] -= 1
-            self.store(key, ln, mm.group(4), mm.group(3))
-            return
-        if self.act == "tanh":
-            mm = re.fullmatch(rf"1 − y² = 1 − ({FAC})² {SIGN} ({NUM})", rest)
-            if not mm:
-                self.fail(ln, f"{key}: not of the form 1 − y² = …: {rest!r}")
-                return
-            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
-            self.judge(ln, key, f"1 − {mm.group(1)}²", [True, r1], mm.group(2), mm.group(3))
-            self.count["equations"] -= 1
-            self.store(key, ln, mm.group(3), mm.group(2))
-            return
-        mm = re.fullmatch(rf"({NUM})(?:   \(z{IDX} ([=≈]) ({NUM})(?: (> 0|< 0|< 0: the slope α)|: (leaky_relu takes its slope α at 0|the convention relu_grad_at_zero = ({NUM})))\))?", rest)
-        if not mm:
-            self.fail(ln, f"{key}: not of the form `value   (z = … reason)`: {rest!r}")
-            return
-        value_t = mm.group(1)
-        self.store(key, ln, value_t, fsign)
-        if mm.group(2) is None:
-            # no reason: only for a z that is not a number (NaN passes through)
-            zrec = self.lookup(zsym)
-            if not (zrec and not finite(zrec.value) and not finite(parse_value(value_t))):
-                self.fail(ln, f"{key}: no reason given for a piecewise derivative", f"{value_t}   (z = … )", rest)
-            return
-        if (int(mm.group(2)), int(mm.group(3))) != (p, q):
-            self.fail(ln, f"{key}: the reason quotes another z", zsym, f"z[{mm.group(2)},{mm.group(3)}]")
-        z_t = mm.group(5)
-        self.quote(ln, key, zsym, self.lookup(zsym), "" if mm.group(4) == "=" else "≈", z_t)
-        z = parse_value(z_t)
-        v = parse_value(value_t)
-        self.number(ln, key, value_t, fsign == "=")
-        case, zero_reason, conv = mm.group(6), mm.group(7), mm.group(8)
-        alpha = self.alpha.value if self.alpha else None
-        if case == "> 0":
-            ok_case, want = (finite(z) and z > 0) or z == math.inf, Fraction(1)
-        elif case == "< 0":
-            ok_case, want = (finite(z) and z < 0) or z == -math.inf, Fraction(0)
-            if self.act != "relu":
-                self.fail(ln, f"{key}: reason form `z < 0` belongs to relu, the activation is {self.act}")
-        elif case is not None:  # < 0: the slope α
-            ok_case, want = (finite(z) and z < 0) or z == -math.inf, alpha
-            if self.act != "leaky_relu":
-                self.fail(ln, f"{key}: reason names the slope α, but the activation is {self.act}")
-        elif zero_reason.startswith("leaky"):
-            ok_case, want = finite(z) and z == 0, alpha
-            if self.act != "leaky_relu":
-                self.fail(ln, f"{key}: reason names leaky_relu, but the activation is {self.act}")
-        else:
-            ok_case = finite(z) and z == 0
-            want = self.g0.value if self.g0 else None
-            self.count["operands"] += 1
-            if self.act != "relu" or self.g0 is None or conv != self.g0.text:
-                self.fail(ln, f"{key}: the quoted relu_grad_at_zero differs from Given",
-                          self.g0.text if self.g0 else None, conv)
-        if not ok_case:
-            self.fail(ln, f"{key}: the stated case does not hold for z = {z_t}")
-        elif want is not None and not same(v, want):
-            if fsign == "≈" and finite(want) and abs(want - v) <= half_unit(v, precision(value_t)):
-                pass  # α itself printed rounded
-            else:
-                self.fail(ln, f"{key}: wrong derivative for this case", show(want), value_t)
-        elif fsign == "≈" and want is not None and not (self.alpha and want == self.alpha.value):
-            self.fail(ln, f"{key}: an exact derivative printed with `≈`", f"= {value_t}", f"≈ {value_t}")
+        self.slope_value(ln, key, f"z[{p},{q}]", f"y[{p},{q}]", "y", self.act, self.alpha, self.g0, fsign, rest)
 
     def delta_line(self, ln, m):
         p, q = int(m.group(1)), int(m.group(2))
@@ -2312,15 +2533,7 @@ class Checker:
                 self.fail(ln, "b updated in a layer without bias")
         else:
             psym, gsym = lhs, f"{'g' if mistake else '∂L/∂w'}[{m.group(2)},{m.group(3)}]"
-        exact = [self.operand(ln, psym, w_t, f"{lhs} ←", "lead"),
-                 self.operand(ln, "η", lr_t, f"{lhs} ←", "factor"),
-                 self.operand(ln, gsym, g_t, f"{lhs} ←", "factor")]
-        f64 = ln in self.reasons
-        E = self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", exact, sign, result)
-        if E is not None and not f64 and sign == "≈":
-            self.update_digits(ln, lhs, w_t, result, E)
-        v = self.result_val(ln, result, sign)
-        self.saw_value(lhs, v)
+        v = self.update_value(ln, lhs, psym, gsym, w_t, lr_t, g_t, sign, result)
         if lhs == "b":
             if self.new_b is not None:
                 self.fail(ln, "b updated twice in this step")
@@ -2330,30 +2543,6 @@ class Checker:
             if key in self.new_w:
                 self.fail(ln, f"{lhs} updated twice in this step")
             self.new_w[key] = v
-
-    def update_digits(self, ln, lhs, p_t, v_t, E):
-        """An update prints the old and the new value with as many digits as make the printed
-        change v − p have the sign of the true change c = E − p and be within half of it, or
-        shows no change where f64 could not represent one (|c| under half a unit in the last
-        place of p)."""
-        p, v = parse_value(p_t), parse_value(v_t)
-        if not (finite(p) and finite(v) and finite(E)):
-            return
-        self.count["structure"] += 1
-        c, d = E - p, v - p
-        if c == 0 and d == 0:
-            return
-        if d == 0:
-            fp = to_float(p)
-            if finite(fp) and abs(c) <= Fraction(math.ulp(fp)) / 2:
-                return  # f64 keeps p: the update is below its resolution
-            self.fail(ln, f"{lhs} ←: the printed old and new values are equal, but the update changes it by "
-                          f"{show(c)}: both need more digits", f"a change of {show(c)}", "none")
-            return
-        if (d > 0) != (c > 0) or abs(d - c) > abs(c) / 2:
-            self.fail(ln, f"{lhs} ←: the printed change v − p = {show(d)} does not show the true change "
-                          f"{show(c)} (same sign, within half of it): the old and new values need more digits",
-                      show(c), show(d))
 
     # -- result -----------------------------------------------------------------------------
 
@@ -2372,48 +2561,15 @@ class Checker:
                 self.quote(ln, "final b", "b", want, "≈" if sign == "≈" else "", shown)
             self.final_b_seen = True
             return i + 1
-        m = re.fullmatch(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)\)", text)
+        m = LOSS_TREND.fullmatch(text)
         if m:
-            self.count["equations"] += 1
-            first = self.history[0].get("L") if self.history else None
-            ta, tb = m.group(1), m.group(2)
-            qa = self.quote(ln, "L: the first value (step 1's loss)", "L", first, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
-            qb = self.quote(ln, "L: the second value (the final loss)", "L", self.after_L, "≈" if tb[0] == "≈" else "",
-                            tb.lstrip("≈"))
-            a, b = parse_value(ta), parse_value(tb)
-            trend = m.group(3)
-            if (trend == "not finite") == (finite(a) and finite(b)):
-                self.fail(ln, "L: `not finite` must be said exactly when a loss is not finite",
-                          "not finite" if trend != "not finite" else "a trend", trend)
-            elif finite(a) and finite(b):
-                self.trend(ln, "L", ta, tb, trend)
-                if qa and qb and trend == "unchanged" and first is not None and self.after_L is not None \
-                        and not agree_vals(first, self.after_L):
-                    self.fail(ln, f"L: `unchanged`, but step 1's loss (line {first.line}) and the final loss "
-                                  f"(line {self.after_L.line}) are printed as different values",
-                              "decreased or increased, with the digits to show it", trend)
-            self.trend_line = ln
+            self.loss_trend(ln, m, self.history[0].get("L") if self.history else None, self.after_L)
             return i + 1
         m = re.fullmatch(r"Summary: the loss and the parameters each step started from"
                          r"(?: \(the first and last ten steps, and one step in every (\d+)\))?", text)
         if m:
             return self.summary(i, ln, int(m.group(1)) if m.group(1) else None)
         return None
-
-    def trend(self, ln, what, ta, tb, word):
-        """`a → b (word)`, `rose from a to b`: the printed values show the direction of the change
-        (distinct, in that order). Their precision cannot be told apart (trailing zeros are
-        dropped: `2.5·10⁷³` may stand for 2.50000000·10⁷³ next to 2.49999998·10⁷³), so distinct
-        printings are taken as roundings to the same precision, which keep the order."""
-        a, b = parse_value(ta), parse_value(tb)
-        if word == "unchanged":
-            if a != b:
-                self.fail(ln, f"{what}: `unchanged`, but the printed values differ", "equal values", f"{ta} → {tb}")
-            return
-        want = "decreased" if b < a else "increased" if b > a else "unchanged"
-        if word != want:
-            self.fail(ln, f"{what}: the trend contradicts the printed values"
-                          f"{' (equal: they need more digits to show the change)' if a == b else ''}", want, word)
 
     def summary_rows(self, every):
         """The steps the summary lists: all of them, or for a long run the first and last ten
@@ -2498,28 +2654,7 @@ class Checker:
                     self.number(lnr, what, t, mark == "")
                 row.append((t, v, mark == "≈", rec))
             values.append(row)
-        # a cell has more digits than 6 only where it would otherwise print as its neighbour does,
-        # and neighbours that print alike are of the same value
-        for r, row in enumerate(values):
-            for c, cell in enumerate(row):
-                if cell is None:
-                    continue
-                t, v, rq, rec = cell
-                neigh = [values[r2][c] for r2 in (r - 1, r + 1)
-                         if 0 <= r2 < len(values) and c < len(values[r2]) and values[r2][c] is not None]
-                if rq and finite(v) and sig_digits(t) > SIGNIFICANT and not any(
-                        finite(n[1]) and collide6(n[0], n[1], n[2], t, v, rq) for n in neigh):
-                    self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: more than "
-                                              f"{SIGNIFICANT} digits, though its neighbours differ at {SIGNIFICANT}", 
-                              f"≈{fmt_sig(v, SIGNIFICANT)}", "≈" + t)
-                if r > 0 and c < len(values[r - 1]) and values[r - 1][c] is not None:
-                    up = values[r - 1][c]
-                    if up[0] == t and up[2] == rq and rec is not None and up[3] is not None \
-                            and not agree_vals(rec, up[3]):
-                        self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: prints as the row "
-                                                  f"above, but the steps printed different values (lines "
-                                                  f"{up[3].line} and {rec.line}): it needs more digits",
-                                  f"{up[3].marked()} and {rec.marked()}", t)
+        self.summary_digits(rows, cells, values, header)
         if self.first_rose is not None:
             flr, k, ta, tb = self.first_rose
             for name, want_t, what in ((str(k - 1), ta, "the loss before"), (str(k), tb, "the loss after")):
@@ -2541,11 +2676,7 @@ class Checker:
                                       f"not written out, but no note says where it first rose")
                         break
         # alignment: right-aligned columns, two spaces apart, indented by 4
-        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
-        for (lnr, raw), got in zip(rows, cells):
-            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
-            if raw.rstrip() != want.rstrip():
-                self.fail(lnr, "summary table is not column-aligned", repr(want.strip()), repr(raw.strip()))
+        self.check_aligned(rows, cells, "summary table")
         return j
 
     def rose_noted_before(self, k) -> bool:
@@ -2561,19 +2692,6 @@ class Checker:
             self.end_mistake(ln)
         elif self.ctx == "compared":
             self.end_compared(ln)
-
-    def table_cells(self, rows):
-        """Cells of a table whose columns are right-aligned and at least two spaces apart."""
-        return [re.split(r"\s{2,}", raw.strip()) for _, raw in rows]
-
-    def check_aligned(self, rows, cells, what):
-        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
-        for (lnr, raw), got in zip(rows, cells):
-            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
-            if raw.rstrip() != want.rstrip():
-                self.fail(lnr, f"{what} is not column-aligned", repr(want.strip()), repr(raw.strip()))
-
-    # finite differences
 
     def fd_line(self, i, ln, raw, text):
         if text == ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), "
@@ -3241,7 +3359,7 @@ class Checker:
         if m:
             self.saturated_note(ln, m)
             return
-        m = re.fullmatch(rf"the loss rose from {MNUM} to {MNUM} with step (\d+)'s update: the step overshot \(η may be too large\)\.", s)
+        m = RISE_NOTE.fullmatch(s)
         if m:
             k = int(m.group(3))
             self.noted.add("rose")
@@ -3250,14 +3368,7 @@ class Checker:
             if self.ctx == "step" and k != self.step - 1 or self.ctx == "after" and k != self.step \
                     or self.ctx not in ("step", "after"):
                 self.fail(ln, "note: wrong step number", self.step - 1 if self.ctx == "step" else self.step, k)
-            ta, tb = m.group(1), m.group(2)
-            self.quote(ln, f"note: the loss before (step {k}'s L)", "L", before, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
-            self.quote(ln, "note: the loss after (this L)", "L", after, "≈" if tb[0] == "≈" else "", tb.lstrip("≈"))
-            a, b = parse_value(ta), parse_value(tb)
-            if finite(a) and finite(b):
-                self.trend(ln, "note: the loss rose", ta, tb, "increased")
-            elif not (finite(a) and b == math.inf):
-                self.fail(ln, "note: says the loss rose, but the values do not show it", f"{tb} > {ta}", "no rise")
+            self.rise_values(ln, k, m.group(1), m.group(2), before, after)
             if self.ctx == "step" and self.history:
                 self.history[-1]["rose"] = True
             return
