@@ -555,6 +555,30 @@ def evaluate(node, leaves):
     raise ExprError(kind)
 
 
+def evaluate_f64(node, leaves) -> float:
+    """The printed expression evaluated in f64 (Python's float), left to right as printed: where
+    terms overflow to ∞ and −∞, NaN."""
+    kind = node[0]
+    if kind == "num":
+        return to_float(parse_value(leaves[node[1]]))
+    if kind == "const":
+        return float(node[1])
+    if kind == "sq":
+        v = evaluate_f64(node[1], leaves)
+        return v * v
+    if kind == "floor":
+        v = evaluate_f64(node[1], leaves)
+        return float(math.floor(v)) if math.isfinite(v) else v
+    x, y = evaluate_f64(node[1], leaves), evaluate_f64(node[2], leaves)
+    if kind == "add":
+        return x + y
+    if kind == "sub":
+        return x - y
+    if kind == "mul":
+        return x * y
+    return x / y
+
+
 def sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -718,6 +742,9 @@ class Base:
         self.verdicts: dict[int, object] = {}  # line → roundedness of the result its arithmetic shows
         self.marked_at: dict[int, int] = {}  # id(Val) → line of the quote that said it is rounded
 
+    # lines that are not sums, however long (prose is never wrapped)
+    UNWRAPPED: tuple[str, ...] = ("Note:", "L: ")
+
     def lookup(self, sym: str) -> Val | None:
         """The value printed earlier for the name `sym` (the subclass's)."""
         raise NotImplementedError
@@ -756,7 +783,7 @@ class Base:
         z = parse_value(z_text)
         printed = parse_value(result)
         if act == "relu":
-            exact = z if not finite(z) else max(Fraction(0), z)
+            exact = (Fraction(0) if z == -math.inf else z) if not finite(z) else max(Fraction(0), z)
             self.compare(ln, key, exact, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
         elif act in ("sigmoid", "tanh"):
             self.number(ln, key, result, True if sign == "=" else None)
@@ -1118,7 +1145,7 @@ class Base:
             if len(group) > 1:
                 self.check_wrap(group)
             elif len(raw) > WIDTH and " + " in raw and "=" in raw and "Σ" not in raw \
-                    and not raw.lstrip().startswith(("Note:", "L: ")):
+                    and not raw.lstrip().startswith(self.UNWRAPPED):
                 self.count["structure"] += 1
                 self.fail(ln, f"a sum line of {len(raw)} characters: longer sums continue on the next line "
                               f"(at most {WIDTH} characters a line)")
@@ -1293,13 +1320,21 @@ class Base:
             value = value * scale if finite(value) else float(value) * float(scale)
             A = A * scale if finite(A) else A
         exact_ops = all(leaves_exact) if isinstance(leaves_exact, (list, tuple)) else bool(leaves_exact)
-        self.compare(line, what, value, A, sign, result, exact_ops, len(p.leaves))
+        f64_nan = False
+        if result.strip("()") == "NaN" and finite(value):
+            # terms that overflow f64 to ∞ and −∞ give NaN there, whatever their exact sum
+            try:
+                f64_nan = math.isnan(evaluate_f64(node, p.leaves) * float(scale))
+            except (ZeroDivisionError, OverflowError, ValueError):
+                f64_nan = False
+        self.compare(line, what, value, A, sign, result, exact_ops, len(p.leaves), f64_nan)
         return value
 
-    def compare(self, line, what, exact, A, sign, result, operands_exact=False, nleaves=2):
+    def compare(self, line, what, exact, A, sign, result, operands_exact=False, nleaves=2, f64_nan=False):
         """The arithmetic rule: `= v` says the printed operands give v exactly; `≈ v` that they
         give v to v's precision (half a unit in its p-th significant digit, p = max(6, digits
-        shown)); `≈ ∞` an overflow. With `(f64 rounding: exactly, these numbers give X)` the
+        shown)); `≈ ∞` an overflow; `≈ NaN` (`f64_nan`) terms that overflow f64 to ∞ and −∞
+        in the printed order. With `(f64 rounding: exactly, these numbers give X)` the
         operands give X (exactly, or to X's precision after `≈`) and v is the f64 result, off
         from it by floating-point error only (≤ 2·(number of operands + 1)·2⁻⁵²·Σ|terms|)."""
         printed = parse_value(result)
@@ -1320,6 +1355,11 @@ class Base:
                 if sign != "≈":
                     self.fail(line, f"{what}: the exact value {show(exact)[:14]}… overflows f64 to {result}: "
                                     f"`≈` expected", f"≈ {result}", f"= {result}")
+                return
+            if f64_nan and finite(exact) and math.isnan(printed):
+                if sign != "≈":
+                    self.fail(line, f"{what}: the exact value is {show(exact)[:14]}…, its terms overflow f64 to ∞ "
+                                    f"and −∞, which give NaN: `≈` expected", "≈ NaN", "= NaN")
                 return
             if not same(exact, printed):
                 self.fail(line, f"{what}: wrong result", show(exact), result)
@@ -1433,16 +1473,24 @@ class Base:
         f64 = ln in self.reasons
         E = self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", exact, sign, result)
         if E is not None and not f64 and sign == "≈":
-            self.update_digits(ln, lhs, w_t, result, E)
+            lr, g = self.lookup("η"), self.lookup(gsym)
+            slack = Fraction(0)
+            if lr is not None and g is not None and finite(lr.value) and finite(g.value):
+                # how far η·g may lie from its printed operands' product
+                g_r = True if g_t.strip("()") != g.text else g.rounded
+                lr_r = True if lr_t != lr.text else lr.rounded
+                slack = abs(lr.value) * radius(g_t.strip("()"), parse_value(g_t), g_r) \
+                    + abs(g.value) * radius(lr_t, lr.value, lr_r)
+            self.update_digits(ln, lhs, w_t, result, E, slack)
         v = self.result_val(ln, result, sign)
         self.saw_value(lhs, v)
         return v
 
-    def update_digits(self, ln, lhs, p_t, v_t, E):
+    def update_digits(self, ln, lhs, p_t, v_t, E, slack=Fraction(0)):
         """An update prints the old and the new value with as many digits as make the printed
         change v − p have the sign of the true change c = E − p and be within half of it, or
         shows no change where f64 could not represent one (|c| under half a unit in the last
-        place of p)."""
+        place of p, to within `slack`, what the rounding of the printed η·g allows)."""
         p, v = parse_value(p_t), parse_value(v_t)
         if not (finite(p) and finite(v) and finite(E)):
             return
@@ -1452,7 +1500,7 @@ class Base:
             return
         if d == 0:
             fp = to_float(p)
-            if finite(fp) and abs(c) <= Fraction(math.ulp(fp)) / 2:
+            if finite(fp) and abs(c) - slack <= Fraction(math.ulp(fp)) / 2:
                 return  # f64 keeps p: the update is below its resolution
             self.fail(ln, f"{lhs} ←: the printed old and new values are equal, but the update changes it by "
                           f"{show(c)}: both need more digits", f"a change of {show(c)}", "none")
@@ -3607,6 +3655,2000 @@ class Checker(Base):
 
 
 # ---------------------------------------------------------------------------------------------
+# Networks: names and tensors
+
+# the gradient and the activation derivative of a tensor called z, y or x
+GRAD_OF = {"z": "δ", "y": "∂L/∂y", "x": "∂L/∂x"}
+SLOPE_OF = {"z": "f′(z", "y": "f′(y", "x": "f′(x"}
+# quantities without a layer: the network's input, the target, an upstream gradient, the loss
+UNLAYERED = ("x", "t", "g", "L", "∂L/∂x")
+NET_NAME = re.compile(r"(∂L/∂[xywbz]|f′\([zyx]|[xwbtgzyδL])(?:⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾)?(?:\[(\d+(?:,\d+)*)\])?")
+PAIR = r"(\d+|\((\d+), (\d+)\))"
+CONV_DESC = re.compile(
+    rf"conv, (\d+) (filters?) of (\d+)×(\d+) on (\d+) (channels?), stride {PAIR}, padding {PAIR}, dilation {PAIR}, "
+    r"(no bias|with a bias per filter), (correlation \(the filters slide as given, as PyTorch's conv2d\)|"
+    r"convolution \(each filter rotated by 180° before it slides\))")
+SIZE_SIDE = re.compile(r"(OH|OW) = (⌊?)\((\d+) \+ 2·(\d+) − (\d+)·\((\d+) − 1\) − 1\)/(\d+)(⌋?) \+ 1"
+                       r"(?: = ⌊(\d+)/(\d+)⌋ \+ 1)? = (\d+)")
+EMPTY_REASONS = {"forward": "the window lies entirely on zero padding",
+                 "back": "no window of the layer after it covers this entry"}
+
+
+def sup(n: int) -> str:
+    return "".join(SUP[int(d)] for d in str(n))
+
+
+def unsup(s: str) -> int:
+    return int("".join(str(SUP.index(c)) for c in s))
+
+
+def parse_name(text: str):
+    """`z⁽⁰⁾[1,0,2]` → ('z', 0, (1, 0, 2)); `f′(z⁽⁰⁾[0,0])` → ('f′(z', 0, (0, 0)); `b` →
+    ('b', None, ()); None if it is not a name."""
+    inner = text
+    if text.startswith("f′("):
+        if not text.endswith(")"):
+            return None
+        inner = text[:-1]
+    m = NET_NAME.fullmatch(inner)
+    if not m:
+        return None
+    layer = unsup(m.group(2)) if m.group(2) else None
+    idx = tuple(int(k) for k in m.group(3).split(",")) if m.group(3) else ()
+    return m.group(1), layer, idx
+
+
+def pair_text(p) -> str:
+    """`2`, or `(2, 1)` for rows and columns that differ."""
+    return str(p[0]) if p[0] == p[1] else f"({p[0]}, {p[1]})"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def position(out: str, kernel: str, stride: int, dilation: int, pad: int) -> str:
+    """The input position `s·p + d·i − pad` as the derivation writes it (`2p + i − 1`)."""
+    text = out if stride == 1 else f"{stride}{out}"
+    text += " + " + ("" if dilation == 1 else str(dilation)) + kernel
+    return text + (f" − {pad}" if pad else "")
+
+
+def eval_index(expr: str, env: dict) -> int:
+    """An index expression of the derivation's formulas (`2p + i − 1`, `p + 2(1 − i)`), in the
+    letters of `env`: digits, letters, + − ( ) and juxtaposition only."""
+    e = expr.replace("−", "-")
+    e = re.sub(r"(\d)([a-z(])", r"\1*\2", e)
+    if not re.fullmatch(r"[0-9a-z+\-*() ]+", e) or re.search(r"[a-z]{2}", e):
+        raise ValueError(expr)
+    return eval(e, {"__builtins__": {}}, env)  # noqa: S307 (digits, single letters, + - * ( ) only)
+
+
+class NetTensor:
+    """A tensor of the network as the derivation names it: its name without indices
+    (`w⁽²⁾`, `f′(z⁽⁰⁾`), its full shape (a map's [C, H, W], a weight's [F, C, KH, KW], a
+    bias's [F]) and which of those indices its names show (a map of one channel leaves c out,
+    a single filter f)."""
+
+    def __init__(self, prefix: str, full: tuple, keep: tuple):
+        self.prefix = prefix
+        self.close = ")" if prefix.startswith("f′(") else ""
+        self.full = full
+        self.keep = keep
+        self.dims = tuple(n for n, k in zip(full, keep) if k)
+
+    def name(self, full_idx) -> str:
+        shown = [i for i, k in zip(full_idx, self.keep) if k]
+        return self.prefix + (f"[{','.join(map(str, shown))}]" if shown else "") + self.close
+
+    def indices(self):
+        """Every entry's full index, row-major."""
+        out = [()]
+        for n in self.full:
+            out = [i + (k,) for i in out for k in range(n)]
+        return out
+
+    def names(self) -> list[str]:
+        return [self.name(i) for i in self.indices()]
+
+    def matrices(self):
+        """The matrices it is printed as: one per leading shown index (a channel; a filter and
+        channel), rows and columns its last two; a vector one row; a single value a line of its
+        own. [(label, rows, cols, entry name of (r, c))]."""
+        rank = len(self.dims)
+        entries = self.indices()
+        shown = lambda i: tuple(x for x, k in zip(i, self.keep) if k)
+        if rank == 0:
+            return [(self.prefix + self.close, 0, 0, lambda r, c: self.name(entries[0]))]
+        if rank == 1:
+            by = {shown(i): self.name(i) for i in entries}
+            return [(self.prefix + self.close, 1, self.dims[0], lambda r, c, by=by: by.get((c,)))]
+        out = []
+        lead_dims = self.dims[:-2]
+        leads = [()]
+        for n in lead_dims:
+            leads = [x + (k,) for x in leads for k in range(n)]
+        by = {shown(i): self.name(i) for i in entries}
+        for lead in leads:
+            label = self.prefix + (f"[{','.join(map(str, lead))}]" if lead else "") + self.close
+            out.append((label, self.dims[-2], self.dims[-1], lambda r, c, lead=lead, by=by: by.get(lead + (r, c))))
+        return out
+
+
+class NetLayer:
+    """One layer as Given describes it, with the shapes of what it takes and gives."""
+
+    def __init__(self, k: int, kind: str, in_shape: tuple):
+        self.k = k
+        self.kind = kind  # 'conv', or the activation's name
+        self.in_shape = in_shape
+        self.out_shape = in_shape
+        # conv
+        self.F = self.C = self.KH = self.KW = None
+        self.stride = self.padding = self.dilation = (1, 1)
+        self.bias = False
+        self.flip = False
+        # activations
+        self.act = None
+        self.alpha = self.g0 = None
+
+    @property
+    def conv(self) -> bool:
+        return self.kind == "conv"
+
+    def offset(self, a: int, b: int):
+        """The kernel offset at which weight entry (a, b) meets the input (rotated by a true
+        convolution); it is its own inverse."""
+        return (self.KH - 1 - a, self.KW - 1 - b) if self.flip else (a, b)
+
+    def reads(self):
+        """What the forward pass reads: (f, p, q, c, r, s, a, b) for every output entry (f, p, q),
+        channel c and kernel offset (i, j) whose input position (r, s) = (p·sh + i·dh − ph,
+        q·sw + j·dw − pw) lies inside the input (not on the padding), with the weight entry
+        (a, b) that meets it there. Every sum of the layer is a selection of these."""
+        C, H, W = self.in_shape
+        _, OH, OW = self.out_shape
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        out = []
+        for f in range(self.F):
+            for p in range(OH):
+                for q in range(OW):
+                    for c in range(C):
+                        for i in range(self.KH):
+                            for j in range(self.KW):
+                                r, s = p * sh + i * dh - ph, q * sw + j * dw - pw
+                                if 0 <= r < H and 0 <= s < W:
+                                    a, b = self.offset(i, j)
+                                    out.append((f, p, q, c, r, s, a, b, i, j))
+        return out
+
+
+class Expect:
+    """What one equation of a network's derivation must be. kind: 'sum' (terms: lists of the
+    names of their factors; `named`: its numbers come under a line of the names, in the numeric
+    form), 'act', 'slope', 'diff' (y − t with the loss's factor), 'upstream' (δ = g), 'loss'
+    (pairs of y and t), 'update' (the parameter and its gradient)."""
+
+    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs")
+
+    def __init__(self, kind, **kw):
+        self.kind = kind
+        self.terms = kw.get("terms")
+        self.named = kw.get("named", False)
+        self.empty = kw.get("empty")  # the reason an empty sum is 0
+        self.z, self.y, self.t, self.g, self.p = (kw.get(k) for k in ("z", "y", "t", "g", "p"))
+        self.layer = kw.get("layer")
+        self.pairs = kw.get("pairs")
+
+
+class Group:
+    """The equations of one tensor's entries in a stage, then its matrices, then the notes that
+    follow them."""
+
+    def __init__(self, tensor: NetTensor, expect: dict, notes=()):
+        self.tensor = tensor
+        self.keys = tensor.names()
+        self.expect = expect  # entry name → Expect
+        self.sym = [k for k in self.keys if not (expect[k].kind == "sum" and not expect[k].terms)]
+        self.sym_pos = 0  # symbolic lines printed (the symbolic form)
+        self.num_pos = 0  # numbers lines printed
+        self.mats = tensor.matrices()
+        self.mat_pos = 0
+        self.notes = set(notes)  # the kinds of notes that may follow its matrices
+        self.noted: set[str] = set()
+
+    def done(self) -> bool:
+        return self.num_pos == len(self.keys) and self.mat_pos == len(self.mats)
+
+
+class Stage:
+    """A stage of a step: its heading, the prose and general formula it prints, its groups."""
+
+    def __init__(self, kind: str, header: str, groups: list, layer=None, prose=(), formula=None,
+                 optional=False):
+        self.kind = kind
+        self.header = header
+        self.groups = groups
+        self.layer = layer
+        self.prose = list(prose)  # lines of prose expected, in order
+        self.prose_seen = 0
+        self.formula = formula  # (its beginning, the check) of the general formula, or None
+        self.formula_seen = False
+        self.optional = optional
+        self.gi = 0  # the group being printed
+        self.line = None
+
+    def group(self):
+        return self.groups[self.gi] if self.gi < len(self.groups) else None
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The checker of a network's derivation
+
+HEADER = re.compile(r"(Layer \d+, (?:forward|filter gradient|bias gradient|input gradient|backward)|Loss|"
+                    r"Gradient of the loss|Update): ")
+NUMBERS_END = re.compile(rf"(?:^| )[=≈] {NUM}$")
+NET_RESULT = re.compile(rf"^(.*) {SIGN} ({NUM})$")
+NONFINITE_NOTE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
+                            r"computed from it is meaningless, so (training stops after this step|the final loss is "
+                            r"meaningless)\.")
+DEAD_NOTE = re.compile(r"(.+) < 0: the ReLU of layer (\d+) is off there and f′ = 0 blocks the gradient; (that entry "
+                       r"sends|those entries send) nothing back\.")
+ZERO_NOTE = re.compile(r"(\S+) = 0 everywhere: (?:the network's input gets no gradient|no gradient reaches layer (\d+) "
+                       r"or any layer before it, so their parameters get zero gradients in this step)\.")
+FIRST_ROSE = re.compile(rf"the loss first rose at step (\d+), from {MNUM} to {MNUM}, after step (\d+)'s update "
+                        r"\(η may be too large\)\.")
+SKIP_PARA = ("Not written out: each of these {n} steps repeats the computation above with the parameters the step "
+             "before left. The summary at the end gives the loss of some of them.")
+BIAS_PROSE = "(a sum over the positions, not a mean: the bias is added at every one)"
+# a run longer than this many steps writes out its first HEAD_STEPS steps and its last
+FULL_STEPS, HEAD_STEPS = 20, 5
+
+
+def indent_of(raw: str) -> int:
+    return len(raw) - len(raw.lstrip(" "))
+
+
+class NetChecker(Base):
+    """The derivation of a network (`Training a network of …`): Given with its layers, the
+    output sizes, per step every layer's forward pass, the loss, every layer's backward pass in
+    reverse and the updates, the result. Each stage is read as its groups: the equations of one
+    tensor's entries (every entry, in order; in the symbolic form all symbolic lines first), the
+    matrices of that tensor, the notes that follow. What each equation must be (the terms of a
+    sum, the operands of an activation, a difference or an update) is worked out here from
+    Given alone (`Expect`); nothing is taken from the text it checks but the numbers."""
+
+    TITLE = "Training a network of "
+    UNWRAPPED = Base.UNWRAPPED + ("layer ",)  # the output sizes
+
+    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
+                 allow_trailing: bool = False):
+        super().__init__(fname, lines, report, pedantic, allow_trailing)
+        self.nlayers = None
+        self.marks = False  # whether names show their layer
+        self.title = None  # ('all', n) | ('stopped', taken, asked) | ('pass',)
+        self.layers: list[NetLayer] = []
+        self.in_shape = None
+        self.X: dict[str, Val] = {}
+        self.P0: dict[str, Val] = {}  # the parameters Given
+        self.cur: dict[str, Val] = {}  # the parameters the section uses
+        self.new: dict[str, Val] = {}  # the parameters this step's updates print
+        self.T: dict[str, Val] = {}
+        self.G: dict[str, Val] = {}
+        self.objective = None  # 'loss' | 'grad'
+        self.loss = None
+        self.lscale = self.gscale = None
+        self.eta: Val | None = None
+        self.has_lr = None
+        self.gstate = "start"  # where Given is: start, x, layers, objective, lr, loss, sizes
+        self.gq: list = []  # Given: the matrices expected next, (tensor, matrix, table)
+        self.size_lines = 0
+        self.chain_seen = False
+        self.input_grad = None  # whether ∂L/∂x of the network's input is printed
+        self.stages: list[Stage] = []
+        self.si = 0
+        self.stage: Stage | None = None
+        self.history: list[dict] = []  # per step written out: k, L, params (start), new, line
+        self.sec_nonfinite = None  # (name, text, line) of the section's first value not finite
+        self.sec_note = None  # the section's note on it
+        self.after_L: Val | None = None
+        self.after_state = None  # the result: None, 'forward', 'final', 'trend', 'summary', 'end'
+        self.fq: list = []  # the final parameters' matrices expected next
+        self.skipped: list[tuple[int, int, int]] = []
+        self.form = None  # 'numeric' | 'symbolic'
+        self.ended = False
+        self.first_rose = None
+        self.result_k = None
+        self.summary_seen = False
+        self.trend_seen = False
+
+    # -- names ------------------------------------------------------------------------------
+
+    def tname(self, base: str, layer) -> str:
+        """A tensor's name without indices: `z⁽⁰⁾`, `x`, `f′(z⁽⁰⁾`."""
+        return base + (f"⁽{sup(layer)}⁾" if self.marks and base not in UNLAYERED else "")
+
+    def tensor(self, base: str, layer, shape) -> NetTensor:
+        """A map [C, H, W] (its channel left out of the names when it has one)."""
+        return NetTensor(self.tname(base, layer), tuple(shape), (shape[0] > 1, True, True))
+
+    def weight(self, base: str, L: NetLayer) -> NetTensor:
+        return NetTensor(self.tname(base, L.k), (L.F, L.C, L.KH, L.KW), (L.F > 1, L.C > 1, True, True))
+
+    def bias_t(self, base: str, L: NetLayer) -> NetTensor:
+        return NetTensor(self.tname(base, L.k), (L.F,), (L.F > 1,))
+
+    def junction(self, k: int):
+        """(name, layer, shape) of the tensor layer k takes; k = the number of layers: the
+        network's output."""
+        if k == 0:
+            return "x", 0, self.in_shape
+        L = self.layers[k - 1]
+        return ("z" if L.conv else "y"), k - 1, L.out_shape
+
+    def param_tensors(self):
+        """Every parameter tensor with its gradient's, in order: (layer, W, ∂L/∂W) then its
+        (b, ∂L/∂b)."""
+        out = []
+        for L in self.layers:
+            if L.conv:
+                out.append((L, self.weight("w", L), self.weight("∂L/∂w", L)))
+                if L.bias:
+                    out.append((L, self.bias_t("b", L), self.bias_t("∂L/∂b", L)))
+        return out
+
+    def lookup(self, sym: str) -> Val | None:
+        if sym == "η":
+            return self.eta
+        parsed = parse_name(sym)
+        if parsed is not None:
+            base = parsed[0]
+            if base == "x" and sym in self.X:
+                return self.X[sym]
+            if base == "t":
+                return self.T.get(sym)
+            if base == "g":
+                return self.G.get(sym)
+            if base in ("w", "b"):
+                return self.cur.get(sym)
+        return self.sv.get(sym)
+
+    def update_done(self, key) -> bool:
+        return key.endswith(" ←") and key[:-2] in self.new
+
+    def check_place(self, ln, key: str) -> bool:
+        return True  # the groups of a stage decide where an equation belongs (order_of)
+
+    def expected_terms(self, lhs: str) -> list[str]:
+        g = self.stage.group() if self.stage else None
+        exp = g.expect.get(lhs) if g else None
+        if exp is None or exp.kind != "sum":
+            return []
+        return ["·".join(t) for t in exp.terms]
+
+    def saw_value(self, key: str, v: Val):
+        super().saw_value(key, v)
+        if not finite(v.value) and self.sec_nonfinite is None and self.ctx in ("step", "after"):
+            self.sec_nonfinite = (key, v.text, v.line)
+
+    def indent(self, ln, raw, want: int, what: str):
+        self.count["structure"] += 1
+        if indent_of(raw) != want:
+            self.fail(ln, f"{what}: indented by {indent_of(raw)} spaces, not {want}", want, indent_of(raw))
+
+    # -- main loop --------------------------------------------------------------------------
+
+    def run(self):
+        self.lines = self.join_wrapped(self.lines)
+        i, n = 0, len(self.lines)
+        while i < n:
+            ln, raw = self.lines[i]
+            text = raw.strip()
+            if self.ctx == "tail" and text and self.allow_trailing and text not in self.AFTER_SECTIONS:
+                rest = [t for _, t in self.lines[i:] if t.strip()]
+                self.note(ln, f"{len(rest)} line(s) after the end of the derivation are not checked")
+                break
+            try:
+                i = self.dispatch(i, ln, raw, text)
+            except (ValueError, ExprError, KeyError, IndexError, TypeError, ZeroDivisionError) as e:
+                self.fail(ln, f"could not check this line ({type(e).__name__}: {e}): {text!r}")
+                i += 1
+            upto = self.lines[i][0] if i < n else math.inf
+            for rl in [r for r in self.reasons if r < upto]:
+                self.fail(rl, "an f64-rounding reason on a line whose equation it does not belong to")
+                del self.reasons[rl]
+        self.finish()
+
+    # The sections that may follow the result, each after a blank line: heading → the method
+    # that reads its lines (the finite-difference check and the common mistakes of a network
+    # are to come).
+    AFTER_SECTIONS: dict[str, str] = {}
+
+    def dispatch(self, i, ln, raw, text) -> int:
+        if text == "":
+            self.end_section(ln)
+            return i + 1
+        if i == 0:
+            self.title_line(ln, raw, text)
+            return i + 1
+        if self.ctx == "tail":
+            if text in self.AFTER_SECTIONS:
+                self.ctx = self.AFTER_SECTIONS[text]
+                return i + 1
+            self.fail(ln, f"line not understood after the end of the derivation (an unknown section is not checked): "
+                          f"{text!r}")
+            return i + 1
+        if self.ctx in self.AFTER_SECTIONS.values():
+            return getattr(self, self.ctx)(i, ln, raw, text)
+        # section headings
+        if indent_of(raw) == 0:
+            return self.heading(i, ln, raw, text)
+        if self.ctx == "given":
+            return self.given_line(i, ln, raw, text)
+        if self.ctx == "sizes":
+            self.size_line(ln, raw, text)
+            return i + 1
+        if self.ctx == "skipped":
+            a, b, _ = self.skipped[-1]
+            self.indent(ln, raw, 2, "the steps not written out")
+            self.count["structure"] += 1
+            if text != SKIP_PARA.format(n=b - a + 1):
+                self.fail(ln, "the paragraph on the steps not written out", SKIP_PARA.format(n=b - a + 1), text)
+            return i + 1
+        if self.ctx in ("step", "after"):
+            return self.section_line(i, ln, raw, text)
+        self.fail(ln, f"line not understood (in section {self.ctx}): {text!r}")
+        return i + 1
+
+    def heading(self, i, ln, raw, text) -> int:
+        """`Given`, `Output sizes: …`, `Step k`, `Steps a to b`, `Result …`."""
+        self.count["structure"] += 1
+        if text == "Given":
+            if self.ctx != "given" or self.gstate != "start":
+                self.fail(ln, "`Given` out of place")
+            self.gstate = "x"
+            return i + 1
+        if text.startswith("Output sizes: "):
+            if text != "Output sizes: ⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1":
+                self.fail(ln, "the heading of the output sizes", "Output sizes: ⌊(input + 2·padding − dilation·(filter "
+                              "− 1) − 1)/stride⌋ + 1", text)
+            self.end_given(ln)
+            self.ctx = "sizes"
+            return i + 1
+        m = re.fullmatch(r"Step (\d+)", text)
+        if m:
+            self.begin_step(ln, int(m.group(1)))
+            return i + 1
+        m = re.fullmatch(r"Steps (\d+) to (\d+)", text)
+        if m:
+            self.begin_skip(ln, int(m.group(1)), int(m.group(2)))
+            return i + 1
+        m = re.fullmatch(r"Result after (\d+) (steps?)|Result: the gradients of one pass; nothing was updated", text)
+        if m:
+            self.begin_result(ln, m)
+            return i + 1
+        self.fail(ln, f"line not understood (a heading is expected here): {text!r}")
+        return i + 1
+
+    def end_section(self, ln):
+        """A blank line: the end of a section (every section after the title starts after one)."""
+        if self.ctx == "given":
+            if self.gstate not in ("start", "sizes"):
+                self.fail(ln, "Given ends before the loss")
+        elif self.ctx == "sizes":
+            self.end_sizes(ln)
+        elif self.ctx == "step":
+            self.close_step(ln)
+        elif self.ctx == "after":
+            self.end_result(ln)
+            self.ctx = "tail"
+        elif self.ctx == "pass":
+            self.ended = True
+            self.ctx = "tail"
+        elif self.ctx in self.AFTER_SECTIONS.values():
+            self.ctx = "tail"
+
+    # -- the title --------------------------------------------------------------------------
+
+    def title_line(self, ln, raw, text):
+        self.count["structure"] += 1
+        m = re.fullmatch(r"Training a network of (one layer|(\d+) layers): (.*)", text)
+        if not m:
+            self.fail(ln, f"title not understood: {text!r}")
+            return
+        n = 1 if m.group(1) == "one layer" else int(m.group(2))
+        if m.group(2) and n < 2:
+            self.fail(ln, "title: a network of one layer says so in words", "one layer", m.group(1))
+        self.nlayers, self.marks = n, n > 1
+        what = m.group(3)
+        mm = re.fullmatch(r"(\d+) (steps?) of gradient descent", what)
+        if mm:
+            k = int(mm.group(1))
+            if (mm.group(2) == "step") != (k == 1) or k == 0:
+                self.fail(ln, "title: singular/plural mismatch", f"{k} step{'s' if k != 1 else ''}", mm.group(0))
+            self.title = ("all", k)
+            return
+        mm = re.fullmatch(r"(\d+) of (\d+) steps of gradient descent \(then a value stopped being finite\)", what)
+        if mm:
+            k, asked = int(mm.group(1)), int(mm.group(2))
+            if not 1 <= k < asked:
+                self.fail(ln, "title: the steps taken must be fewer than the ones asked for", f"< {asked}", k)
+            self.title = ("stopped", k, asked)
+            return
+        if what == "one pass of backpropagation, no update (no learning rate)":
+            self.title = ("pass",)
+            return
+        self.fail(ln, f"title not understood: {text!r}")
+
+    def asked(self):
+        """The steps asked for, and the steps taken, as the title says."""
+        if self.title is None:
+            return None, None
+        if self.title[0] == "all":
+            return self.title[1], self.title[1]
+        if self.title[0] == "stopped":
+            return self.title[2], self.title[1]
+        return 1, 1
+
+    # -- Given ------------------------------------------------------------------------------
+
+    def given_line(self, i, ln, raw, text) -> int:
+        m = re.fullmatch(r"(\S+) (=|≈) \[(.*) \]", text) or re.fullmatch(rf"(\S+) (=|≈) ({NUM})", text)
+        if m and parse_name(m.group(1)) is not None:
+            return self.given_matrix(i, ln, raw, m)
+        self.indent(ln, raw, 2, "a line of Given")
+        if self.gq:
+            self.fail(ln, f"Given: the matrices of {self.gq[0][0].prefix} are not all printed",
+                      ", ".join(mat[0] for _, mat, _ in self.gq), "none")
+            self.gq = []
+        m = re.fullmatch(r"x \(input, (\d+)×(\d+)×(\d+)\)", text)
+        if m:
+            self.count["structure"] += 1
+            if self.gstate != "x":
+                self.fail(ln, "the input is given first")
+            self.in_shape = tuple(int(g) for g in m.groups())
+            self.expect_matrices(self.tensor("x", 0, self.in_shape), self.X)
+            self.gstate = "layers"
+            return i + 1
+        m = re.fullmatch(r"layer (\d+): (.*)", text)
+        if m:
+            self.given_layer(ln, int(m.group(1)), m.group(2))
+            return i + 1
+        m = re.fullmatch(r"(t \(target|g \(upstream gradient of the output), (\d+)×(\d+)×(\d+)\)", text)
+        if m:
+            self.count["structure"] += 1
+            if self.gstate != "layers" or not self.layers:
+                self.fail(ln, "the target (or the upstream gradient) comes after the layers")
+            shape = tuple(int(g) for g in m.groups()[1:])
+            out = self.junction(len(self.layers))[2] if self.layers else None
+            if shape != out:
+                self.fail(ln, "the shape of the target (or the upstream gradient) is not the network's output's",
+                          "×".join(map(str, out)) if out else None, "×".join(map(str, shape)))
+            self.objective = "loss" if text.startswith("t") else "grad"
+            self.expect_matrices(self.tensor(text[0], 0, shape), self.T if self.objective == "loss" else self.G)
+            self.gstate = "lr"
+            return i + 1
+        m = re.fullmatch(rf"η \(learning rate\) ([=≈]) ({NUM})", text)
+        if m or text == "no learning rate: one pass, its gradients computed, nothing updated":
+            self.count["structure"] += 1
+            if self.gstate != "lr":
+                self.fail(ln, "the learning rate comes after the target (or the upstream gradient)")
+            self.has_lr = bool(m)
+            if m:
+                self.eta = Val(m.group(2), m.group(1) == "≈", ln)
+                self.number(ln, "η (learning rate)", m.group(2), m.group(1) == "=")
+                if not (finite(self.eta.value) and self.eta.value > 0):
+                    self.fail(ln, "η must be a positive number", "> 0", m.group(2))
+            if (self.title and self.title[0] == "pass") == self.has_lr:
+                self.fail(ln, "the title and the learning rate disagree: without one, one pass and no update")
+            self.gstate = "loss"
+            return i + 1
+        if text.startswith("loss: "):
+            self.given_loss(ln, text[len("loss: "):])
+            self.gstate = "sizes"
+            return i + 1
+        self.fail(ln, f"line not understood in Given: {text!r}")
+        return i + 1
+
+    def expect_matrices(self, tensor: NetTensor, table: dict):
+        self.gq = [(tensor, mat, table) for mat in tensor.matrices()]
+
+    def given_matrix(self, i, ln, raw, m) -> int:
+        label, sign, first = m.group(1), m.group(2), m.group(3)
+        self.indent(ln, raw, 4, f"matrix {label}")
+        if not self.gq:
+            self.fail(ln, f"Given: a matrix {label} where none is expected")
+            return i + 1
+        tensor, (want, rows_n, cols_n, name_of), table = self.gq.pop(0)
+        self.count["structure"] += 1
+        if label != want:
+            self.fail(ln, "Given: not the matrix expected here", want, label)
+        if rows_n == 0:  # a single value, `b⁽⁰⁾ = v`
+            self.count["matrices"] += 1
+            cells, rows = [[first]], [(ln, raw, first)]
+            j = i + 1
+        else:
+            rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+            if vals is None:
+                return j
+            if (len(cells), len(cells[0])) != (rows_n, cols_n):
+                self.fail(ln, f"matrix {label}: its shape is not the one Given describes", f"{rows_n}×{cols_n}",
+                          f"{len(cells)}×{len(cells[0])}")
+                return j
+        # which entries of a matrix marked `≈` are rounded cannot be told from the text: any
+        # printing of one within its rounding is one of it (see the single layer's Given)
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                name = name_of(r, c)
+                v = Val(cell, MAYBE if sign == "≈" else False, rows[r][0])
+                self.number(rows[r][0], f"matrix {label}", cell, None if sign == "≈" else True)
+                table[name] = v
+                self.saw_value(name, v)
+        return j
+
+    def given_layer(self, ln, k, desc):
+        self.count["structure"] += 1
+        if self.gstate != "layers" or self.in_shape is None:
+            self.fail(ln, "the layers are given after the input, before the target")
+        if k != len(self.layers):
+            self.fail(ln, "layers are not numbered from 0 in order", len(self.layers), k)
+        in_shape = self.junction(len(self.layers))[2] if self.in_shape else (1, 1, 1)
+        m = CONV_DESC.fullmatch(desc)
+        if m:
+            L = NetLayer(len(self.layers), "conv", in_shape)
+            L.F, L.KH, L.KW, L.C = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+            for got, n, one, many in ((m.group(2), L.F, "filter", "filters"), (m.group(6), L.C, "channel", "channels")):
+                if got != (one if n == 1 else many):
+                    self.fail(ln, f"layer {k}: singular/plural mismatch", one if n == 1 else many, got)
+
+            def pair(whole, a, b, what):
+                if a is not None:
+                    if a == b:
+                        self.fail(ln, f"layer {k}: a {what} with equal rows and columns is written as one number", a, whole)
+                    return int(a), int(b)
+                return int(whole), int(whole)
+            L.stride = pair(m.group(7), m.group(8), m.group(9), "stride")
+            L.padding = pair(m.group(10), m.group(11), m.group(12), "padding")
+            L.dilation = pair(m.group(13), m.group(14), m.group(15), "dilation")
+            L.bias = m.group(16) != "no bias"
+            L.flip = m.group(17).startswith("convolution")
+            if min(L.stride + L.dilation) < 1 or min(L.F, L.C, L.KH, L.KW) < 1:
+                self.fail(ln, f"layer {k}: a stride, a dilation and every size is at least 1")
+            C, H, W = in_shape
+            if L.C != C:
+                self.fail(ln, f"layer {k}: its filters are on {L.C} channels, but {C} reach it", C, L.C)
+            reach = (L.dilation[0] * (L.KH - 1) + 1, L.dilation[1] * (L.KW - 1) + 1)
+            span = (H + 2 * L.padding[0] - reach[0], W + 2 * L.padding[1] - reach[1])
+            if min(span) < 0:
+                self.fail(ln, f"layer {k}: the filter does not fit the padded input")
+                span = (max(span[0], 0), max(span[1], 0))
+            L.out_shape = (L.F, span[0] // L.stride[0] + 1, span[1] // L.stride[1] + 1)
+            self.layers.append(L)
+            self.expect_matrices(self.weight("w", L), self.P0)
+            if L.bias:
+                self.gq += [(self.bias_t("b", L), mat, self.P0) for mat in self.bias_t("b", L).matrices()]
+            return
+        got = self.parse_activation(ln, desc)
+        L = NetLayer(len(self.layers), got[0] if got else "relu", in_shape)
+        if got:
+            L.act, L.alpha, L.g0 = got
+            if L.act == "linear":
+                self.fail(ln, f"layer {k}: a linear activation is no layer of a network")
+        self.layers.append(L)
+
+    def loss_name(self):
+        """The network's output as the loss names it: `z⁽²⁾`."""
+        base, layer, _ = self.junction(len(self.layers))
+        return self.tname(base, layer)
+
+    def given_loss(self, ln, s):
+        self.count["structure"] += 1
+        if self.gstate != "loss":
+            self.fail(ln, "the loss comes after the learning rate")
+        y = re.escape(self.loss_name())
+        if self.objective == "grad":
+            want = f"L = Σ g ⊙ {self.loss_name()}, whose gradient is the given ∂L/∂{self.loss_name()} = g (as PyTorch's out.backward(g))"
+            if s != want:
+                self.fail(ln, "the loss of an upstream gradient", want, s)
+            self.lscale = self.gscale = Fraction(1)
+            return
+        m = re.fullmatch(rf"(half_sse|sse|mse), L = (?:(½|\(\d+/\d+\)|\d+)·)?Σ\({y} − t\)², so ∂L/∂{y} = "
+                         rf"(?:(½|\(\d+/\d+\)|\d+)·\({y} − t\)|{y} − t)", s)
+        if not m:
+            self.fail(ln, f"loss line not understood: {s!r}")
+            self.lscale = self.gscale = Fraction(1)
+            return
+        self.loss = m.group(1)
+        self.lscale = parse_scale(m.group(2)) if m.group(2) else Fraction(1)
+        self.gscale = parse_scale(m.group(3)) if m.group(3) else Fraction(1)
+        self.lscale_text, self.gscale_text = m.group(2), m.group(3)
+        shape = self.junction(len(self.layers))[2]
+        n = shape[0] * shape[1] * shape[2]
+        want = {"half_sse": (Fraction(1, 2), Fraction(1)), "sse": (Fraction(1), Fraction(2)),
+                "mse": (Fraction(1, n), Fraction(2, n))}[self.loss]
+        self.count["equations"] += 1
+        if (self.lscale, self.gscale) != want:
+            self.fail(ln, f"{self.loss}: scales of L and ∂L/∂y are wrong",
+                      f"{show(want[0])} and {show(want[1])}", f"{show(self.lscale)} and {show(self.gscale)}")
+
+    def end_given(self, ln):
+        if self.gq:
+            self.fail(ln, f"Given: the matrices {', '.join(mat[0] for _, mat, _ in self.gq)} are not printed")
+            self.gq = []
+        missing = [what for what, ok in (("the input", self.in_shape), ("a layer", self.layers),
+                                         ("the target or the upstream gradient", self.objective),
+                                         ("the learning rate (or that there is none)", self.has_lr is not None),
+                                         ("the loss", self.lscale is not None)) if not ok]
+        if missing:
+            raise ValueError(f"Given lacks {', '.join(missing)}")
+        self.count["structure"] += 1
+        if len(self.layers) != self.nlayers:
+            self.fail(ln, "the title's count of layers differs from Given", len(self.layers), self.nlayers)
+        if not any(L.conv for L in self.layers):
+            self.fail(ln, "a network with nothing to train")
+        self.cur = dict(self.P0)
+        if self.objective == "grad":
+            self.input_grad = True
+
+    # -- output sizes -----------------------------------------------------------------------
+
+    def size_line(self, ln, raw, text):
+        self.indent(ln, raw, 2, "an output size")
+        if text.startswith("x "):
+            self.chain_line(ln, text)
+            return
+        m = re.fullmatch(r"layer (\d+) \((\S+)\): (.*)", text)
+        self.count["structure"] += 1
+        if not m:
+            self.fail(ln, f"output-size line not understood: {text!r}")
+            return
+        k = int(m.group(1))
+        if k != self.size_lines or k >= len(self.layers):
+            self.fail(ln, "output sizes: not the next layer", self.size_lines, k)
+            return
+        self.size_lines += 1
+        L = self.layers[k]
+        if m.group(2) != L.kind:
+            self.fail(ln, f"output sizes: layer {k} is a {L.kind}", L.kind, m.group(2))
+        shape_text = "×".join(map(str, L.out_shape))
+        if not L.conv:
+            if m.group(3) != f"the shape of its input, {shape_text}":
+                self.fail(ln, f"output sizes: layer {k} keeps the shape of its input",
+                          f"the shape of its input, {shape_text}", m.group(3))
+            return
+        mm = re.fullmatch(r"(OH = .*), (OW = .*): (\d+)×(\d+)×(\d+)", m.group(3))
+        if not mm:
+            self.fail(ln, f"output-size line not understood: {m.group(3)!r}")
+            return
+        for axis, side in enumerate((mm.group(1), mm.group(2))):
+            self.size_side(ln, L, axis, side)
+        got = tuple(int(g) for g in mm.groups()[2:])
+        self.count["structure"] += 1
+        if got != L.out_shape:
+            self.fail(ln, f"output sizes: layer {k}'s output is F×OH×OW", shape_text, "×".join(map(str, got)))
+
+    def size_side(self, ln, L, axis, side):
+        """`OH = (H + 2·p − d·(KH − 1) − 1)/s + 1 = OH`, or with ⌊ ⌋ and the span over the
+        stride where the floor matters: its operands are Given's, its arithmetic exact."""
+        which = ("OH", "OW")[axis]
+        m = SIZE_SIDE.fullmatch(side)
+        if not m or m.group(1) != which or bool(m.group(2)) != bool(m.group(8)) or \
+                bool(m.group(2)) != (m.group(9) is not None):
+            self.fail(ln, f"{which}: not of the form {which} = (input + 2·padding − dilation·(filter − 1) − 1)/stride "
+                          f"+ 1 = …: {side!r}")
+            return
+        n, p, d, k, s = (int(m.group(g)) for g in (3, 4, 5, 6, 7))
+        want = (L.in_shape[1 + axis], L.padding[axis], L.dilation[axis], (L.KH, L.KW)[axis], L.stride[axis])
+        for got, w, name in zip((n, p, d, k, s), want, ("input", "padding", "dilation", "filter", "stride")):
+            self.count["operands"] += 1
+            if got != w:
+                self.fail(ln, f"{which}: the {name} operand differs from Given", w, got)
+        out = m.group(11)
+        inner = f"({n} + 2·{p} − {d}·({k} − 1) − 1)"
+        span = n + 2 * p - d * (k - 1) - 1
+        floored = bool(m.group(2))
+        self.count["structure"] += 1
+        if floored != (s > 0 and span % s != 0):
+            self.fail(ln, f"{which}: ⌊ ⌋ is written exactly where the floor matters (the span is not a multiple of "
+                          f"the stride)", "⌊…⌋" if not floored else "no ⌊…⌋", "⌊…⌋" if floored else "no ⌊…⌋")
+        if floored:
+            self.count["operands"] += 2
+            if int(m.group(9)) != span:
+                self.fail(ln, f"{which}: input + 2·padding − dilation·(filter − 1) − 1", span, m.group(9))
+            if int(m.group(10)) != s:
+                self.fail(ln, f"{which}: the stride is quoted inconsistently", s, m.group(10))
+            self.judge(ln, which, f"⌊{m.group(9)}/{m.group(10)}⌋ + 1", [False] * 2, "=", out)
+            self.judge(ln, which, f"⌊{inner}/{s}⌋ + 1", [False] * 6, "=", out)
+        else:
+            self.judge(ln, which, f"{inner}/{s} + 1", [False] * 6, "=", out)
+        self.count["structure"] += 1
+        if int(out) != L.out_shape[1 + axis]:
+            self.fail(ln, f"{which}: not the output size of layer {L.k}", L.out_shape[1 + axis], out)
+
+    def chain_line(self, ln, text):
+        """`x 1×5×5 → conv 3×3, stride 2, padding 1 → 1×3×3 → relu → 1×3×3 → …`"""
+        self.count["structure"] += 1
+        self.chain_seen = True
+        want = "x " + "×".join(map(str, self.in_shape))
+        for L in self.layers:
+            label = L.kind
+            if L.conv:
+                label = f"conv {L.KH}×{L.KW}"
+                for what, v, plain in (("stride", L.stride, (1, 1)), ("padding", L.padding, (0, 0)),
+                                       ("dilation", L.dilation, (1, 1))):
+                    if v != plain:
+                        label += f", {what} {pair_text(v)}"
+            want += f" → {label} → " + "×".join(map(str, L.out_shape))
+        if text != want:
+            self.fail(ln, "the chain of shapes does not follow from Given", want, text)
+
+    def end_sizes(self, ln):
+        self.count["structure"] += 1
+        if self.size_lines != len(self.layers) or not self.chain_seen:
+            self.fail(ln, "output sizes: a line per layer, then the chain of shapes",
+                      f"{len(self.layers)} layers and the chain", f"{self.size_lines} layers"
+                      f"{' and the chain' if self.chain_seen else ''}")
+        self.ctx = "between"
+
+
+    # -- the stages of a step ---------------------------------------------------------------
+
+    def stages_for(self, kind: str, first: bool) -> list[Stage]:
+        """The stages a step (`kind` 'step') or the last forward pass ('after') prints, in
+        order; `first`: the first step written out, where the explanations said once are."""
+        out = [self.forward_stage(L) for L in self.layers]
+        out.append(self.loss_stage())
+        if kind != "step":
+            return out
+        out.append(self.lossgrad_stage(first))
+        for L in reversed(self.layers):
+            gives = L.k > 0 or self.input_grad is not False
+            optional = L.k == 0 and self.input_grad is None
+            if L.conv:
+                out.append(self.wgrad_stage(L))
+                if L.bias:
+                    out.append(self.bgrad_stage(L, first))
+                if gives:
+                    out.append(self.xgrad_stage(L, first, optional))
+            elif gives:
+                out.append(self.back_stage(L, optional))
+        if self.has_lr:
+            out.append(self.update_stage())
+        return out
+
+    def sums(self, tensor: NetTensor, terms_of, named: bool, empty: str) -> dict:
+        """An Expect('sum') per entry of `tensor`: `terms_of` maps full indices to lists of
+        terms (lists of factor names)."""
+        out = {}
+        for idx in tensor.indices():
+            terms = terms_of.get(idx, [])
+            out[tensor.name(idx)] = Expect("sum", terms=terms, named=named, empty=empty)
+        return out
+
+    def forward_stage(self, L: NetLayer) -> Stage:
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        if not L.conv:
+            Y = self.tensor("y", L.k, L.out_shape)
+            x = IN.prefix
+            header = {"relu": f"max(0, {x})", "sigmoid": f"σ({x})", "tanh": f"tanh({x})",
+                      "leaky_relu": f"{x} where {x} > 0, {L.alpha.text if L.alpha else '?'}·{x} elsewhere"}.get(L.act)
+            expect = {Y.name(i): Expect("act", z=IN.name(i), layer=L) for i in Y.indices()}
+            return Stage("forward", f"Layer {L.k}, forward: {Y.prefix} = {header}", [Group(Y, expect)], L)
+        Z, W, B = self.tensor("z", L.k, L.out_shape), self.weight("w", L), self.bias_t("b", L)
+        terms: dict = {}
+        for f, p, q, c, r, s, a, b, _, _ in L.reads():
+            terms.setdefault((f, p, q), []).append([IN.name((c, r, s)), W.name((f, c, a, b))])
+        if L.bias:
+            for idx in Z.indices():
+                terms.setdefault(idx, []).append([B.name((idx[0],))])
+        header = f"Layer {L.k}, forward: {Z.prefix} = {IN.prefix} {'∗' if L.flip else '⋆'} {W.prefix}" + \
+            (f" + {B.prefix}" if L.bias else "")
+        group = Group(Z, self.sums(Z, terms, True, EMPTY_REASONS["forward"]))
+        return Stage("forward", header, [group], L, formula=(Z.prefix + "[", self.forward_formula))
+
+    def loss_stage(self) -> Stage:
+        ob, ol, osh = self.junction(len(self.layers))
+        OUT = self.tensor(ob, ol, osh)
+        Lt = NetTensor("L", (), ())
+        if self.objective == "grad":
+            Gt = self.tensor("g", 0, osh)
+            terms = [[Gt.name(i), OUT.name(i)] for i in OUT.indices()]
+            expect = {"L": Expect("sum", terms=terms, named=False, empty=None)}
+            header = f"Loss: L = Σ g ⊙ {OUT.prefix}"
+        else:
+            Tt = self.tensor("t", 0, osh)
+            expect = {"L": Expect("loss", pairs=[(OUT.name(i), Tt.name(i)) for i in OUT.indices()])}
+            s = "" if self.lscale == 1 else scale_text(self.lscale) + "·"
+            header = f"Loss: L = {s}Σ({OUT.prefix} − t)²"
+        group = Group(Lt, expect, notes=("rose",))
+        group.mats = []
+        return Stage("loss", header, [group])
+
+    def lossgrad_stage(self, first: bool) -> Stage:
+        ob, ol, osh = self.junction(len(self.layers))
+        OUT = self.tensor(ob, ol, osh)
+        D = self.tensor(GRAD_OF[ob], ol, osh)
+        if self.objective == "grad":
+            Gt = self.tensor("g", 0, osh)
+            expect = {D.name(i): Expect("upstream", g=Gt.name(i)) for i in D.indices()}
+            grad = "g"
+        else:
+            Tt = self.tensor("t", 0, osh)
+            expect = {D.name(i): Expect("diff", y=OUT.name(i), t=Tt.name(i)) for i in D.indices()}
+            grad = f"{OUT.prefix} − t" if self.gscale == 1 else f"{self.gscale_text}·({OUT.prefix} − t)"
+        written = f", written {D.prefix}" if ob == "z" else ""
+        prose = SIGN_PROSE if first and self.objective == "loss" else ()
+        return Stage("lossgrad", f"Gradient of the loss: ∂L/∂{OUT.prefix} = {grad}{written}", [Group(D, expect)],
+                     prose=prose)
+
+    def wgrad_stage(self, L: NetLayer) -> Stage:
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        D, GW = self.tensor("δ", L.k, L.out_shape), self.weight("∂L/∂w", L)
+        terms: dict = {}
+        for f, p, q, c, r, s, a, b, _, _ in L.reads():
+            terms.setdefault((f, c, a, b), []).append([D.name((f, p, q)), IN.name((c, r, s))])
+        corr = f"{IN.prefix} ⋆ {D.prefix}"
+        header = (f"Layer {L.k}, filter gradient: {GW.prefix} = {f'rot180({corr})' if L.flip else corr}, the layer's "
+                  f"input correlated with {D.prefix}{', then rotated by 180°' if L.flip else ''}")
+        group = Group(GW, self.sums(GW, terms, True, EMPTY_REASONS["forward"]))
+        return Stage("wgrad", header, [group], L, formula=(GW.prefix + "[", self.wgrad_formula))
+
+    def bgrad_stage(self, L: NetLayer, first: bool) -> Stage:
+        D, GB = self.tensor("δ", L.k, L.out_shape), self.bias_t("∂L/∂b", L)
+        _, OH, OW = L.out_shape
+        terms = {(f,): [[D.name((f, p, q))] for p in range(OH) for q in range(OW)] for f in range(L.F)}
+        lhs = GB.prefix + ("[f]" if L.F > 1 else "")
+        d = D.prefix + ("[f,p,q]" if L.F > 1 else "[p,q]")
+        return Stage("bgrad", f"Layer {L.k}, bias gradient: {lhs} = Σ_p Σ_q {d}",
+                     [Group(GB, self.sums(GB, terms, True, EMPTY_REASONS["forward"]))], L,
+                     prose=(BIAS_PROSE,) if first else ())
+
+    def dx_text(self, L: NetLayer) -> str:
+        """What the gradient of layer L's input is called in headings: `∂L/∂x`, `∂L/∂y⁽¹⁾`,
+        `∂L/∂z⁽⁰⁾` (its entries are δ⁽⁰⁾[…])."""
+        ib, il, _ = self.junction(L.k)
+        return self.tname(GRAD_OF[ib], il) if ib in ("x", "y") else f"∂L/∂{self.tname(ib, il)}"
+
+    def xgrad_stage(self, L: NetLayer, first: bool, optional: bool) -> Stage:
+        ib, il, ish = self.junction(L.k)
+        DX = self.tensor(GRAD_OF[ib], il, ish)
+        D, W = self.tensor("δ", L.k, L.out_shape), self.weight("w", L)
+        terms: dict = {}
+        # every output and kernel offset whose window put x[c,r,s] under a filter entry, in
+        # the order of Σ_f Σ_i Σ_j
+        for f, p, q, c, r, s, a, b, i, j in sorted(L.reads(), key=lambda t: (t[3], t[4], t[5], t[0], t[8], t[9])):
+            terms.setdefault((c, r, s), []).append([D.name((f, p, q)), W.name((f, c, a, b))])
+        over = "Σ_f " if L.F > 1 else ""
+        header = (f"Layer {L.k}, input gradient: {self.dx_text(L)} = {over}full({D.prefix}) ⋆ "
+                  + (f"{W.prefix}, the full correlation of {D.prefix} with the filter as given (the forward pass "
+                     f"rotated it)" if L.flip else
+                     f"rot180({W.prefix}), the full convolution of {D.prefix} with the filter rotated by 180°"))
+        group = Group(DX, self.sums(DX, terms, True, EMPTY_REASONS["back"]), notes=("zero",))
+        return Stage("xgrad", header, [group], L, prose=(self.full_prose(L, D.prefix),) if first else (),
+                     formula=(DX.prefix + "[", self.xgrad_formula), optional=optional)
+
+    def full_prose(self, L: NetLayer, delta: str) -> str:
+        """How the full convolution that gives ∂L/∂x is built, as the first step says it: δ
+        spread by the stride, the filter by the dilation, δ padded by the filter's reach, the
+        padding cropped, and the last rows and columns of the input no window reaches."""
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+        rh, rw = dh * (L.KH - 1), dw * (L.KW - 1)
+        parts = []
+        if (sh, sw) != (1, 1):
+            zeros = "a zero" if (sh, sw) == (2, 2) else f"{pair_text((sh - 1, sw - 1))} zeros"
+            parts.append(f"stride {pair_text(L.stride)}: {delta} is first spread out, {zeros} put between its "
+                         f"neighbouring entries")
+        if (dh, dw) != (1, 1):
+            parts.append(f"dilation {pair_text(L.dilation)}: the filter's entries stand {pair_text(L.dilation)} apart")
+        if (rh, rw) == (0, 0):
+            parts.append(f"full: a 1×1 filter reaches no further than its output, so {delta} needs no zeros around it")
+        else:
+            parts.append(f"full: {delta} is padded with {plural(rh, 'row', 'rows')} and {plural(rw, 'column', 'columns')} "
+                         f"of zeros all round, so that the filter reaches every input entry it touched")
+        if (ph, pw) != (0, 0):
+            parts.append(f"padding {pair_text(L.padding)}: the {plural(ph, 'row', 'rows')} and "
+                         f"{plural(pw, 'column', 'columns')} of the result that lie on the padding are cropped")
+        # the input's last rows (columns) that no window reaches: past the last window's end
+        _, H, W = L.in_shape
+        _, OH, OW = L.out_shape
+        last_h = (OH - 1) * sh + rh - ph  # the last input row (from 0) a window reaches
+        last_w = (OW - 1) * sw + rw - pw
+        lost_h, lost_w = max(0, H - 1 - last_h), max(0, W - 1 - last_w)
+        if (lost_h, lost_w) != (0, 0):
+            parts.append(f"the input's last {plural(lost_h, 'row', 'rows')} and last {plural(lost_w, 'column', 'columns')}, "
+                         f"which no window reached, get 0")
+        return "(" + "; ".join(parts) + ")"
+
+    def back_stage(self, L: NetLayer, optional: bool) -> Stage:
+        ib, il, ish = self.junction(L.k)
+        IN, DX = self.tensor(ib, il, ish), self.tensor(GRAD_OF[ib], il, ish)
+        DY, SL, Y = self.tensor("∂L/∂y", L.k, ish), self.tensor(SLOPE_OF[ib], il, ish), self.tensor("y", L.k, ish)
+        slopes = {SL.name(i): Expect("slope", z=IN.name(i), y=Y.name(i), layer=L) for i in SL.indices()}
+        dx = {DX.name(i): Expect("sum", terms=[[DY.name(i), SL.name(i)]], named=False, empty=None) for i in DX.indices()}
+        header = f"Layer {L.k}, backward: {DX.prefix} = ∂L/∂{IN.prefix} = {DY.prefix} ⊙ {SL.prefix}{SL.close}"
+        groups = [Group(SL, slopes, notes=("dead",) if L.act == "relu" else ()), Group(DX, dx, notes=("zero",))]
+        return Stage("back", header, groups, L, optional=optional)
+
+    def update_stage(self) -> Stage:
+        groups = []
+        for L, P, GP in self.param_tensors():
+            expect = {P.name(i): Expect("update", p=P.name(i), g=GP.name(i)) for i in P.indices()}
+            groups.append(Group(P, expect))
+        return Stage("update", "Update: every parameter, p ← p − η·∂L/∂p", groups)
+
+    # -- the general formulas ---------------------------------------------------------------
+
+    def formula_parts(self, ln, text, lhs_re, rhs_re):
+        m = re.fullmatch(lhs_re + rhs_re, text)
+        if not m:
+            self.fail(ln, f"general formula not understood: {text!r}")
+        return m
+
+    def index_list(self, text: str) -> list[str]:
+        return [t.strip() for t in text.split(",")]
+
+    def check_indices(self, ln, what, got: list[str], want, ranges) -> bool:
+        """Index expressions against the definition `want(env)` (a list: a letter that must be
+        written as itself, or the value the expression must have), for every env of `ranges`
+        (beyond the actual ranges too, so that a 1-wide axis still pins the coefficients)."""
+        import itertools
+        keys = list(ranges)
+        for values in itertools.product(*(range(max(2, n)) for n in ranges.values())):
+            env = dict(zip(keys, values))
+            w = want(env)
+            if len(got) != len(w):
+                self.fail(ln, f"{what}: the indices are not the definition's", len(w), len(got))
+                return False
+            for g, x in zip(got, w):
+                if isinstance(x, str):
+                    if g != x:
+                        self.fail(ln, f"{what}: the index {g!r} should be {x!r}")
+                        return False
+                    continue
+                try:
+                    v = eval_index(g, env)
+                except (ValueError, SyntaxError, NameError, TypeError):
+                    self.fail(ln, f"{what}: index {g!r} not understood")
+                    return False
+                if v != x:
+                    self.fail(ln, f"{what}: index {g!r} wrong at {', '.join(f'{k}={v2}' for k, v2 in env.items())}",
+                              x, v)
+                    return False
+        return True
+
+    def letters(self, L: NetLayer, what: str) -> str:
+        """The index letters: `f,p,q` of an output, `c,r,s` of an input, `f,c,i,j` of a weight,
+        with those of one filter or channel left out."""
+        if what == "out":
+            return "f,p,q" if L.F > 1 else "p,q"
+        if what == "in":
+            return "c,r,s" if L.C > 1 else "r,s"
+        return ",".join(x for x, keep in zip("fcij", (L.F > 1, L.C > 1, True, True)) if keep)
+
+    def weight_want(self, L: NetLayer):
+        """The weight's indices at kernel offset (i, j): itself, or rotated by a convolution."""
+        def want(env):
+            out = ["f"] if L.F > 1 else []
+            out += ["c"] if L.C > 1 else []
+            a, b = L.offset(env["i"], env["j"])
+            return out + [a, b]
+        return want
+
+    def forward_formula(self, ln, text):
+        L = self.stage.layer
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        Z, W, B = self.tensor("z", L.k, L.out_shape), self.weight("w", L), self.bias_t("b", L)
+        chan = "Σ_c " if L.C > 1 else ""
+        bias = f" \\+ {re.escape(B.prefix)}" + (re.escape("[f]") if L.F > 1 else "") if L.bias else ""
+        over = "all channels and filter entries" if L.C > 1 else "all filter entries"
+        pad = " (terms on zero padding are 0 and left out)" if L.padding != (0, 0) else ""
+        m = self.formula_parts(ln, text, re.escape(f"{Z.prefix}[{self.letters(L, 'out')}] = {chan}Σ_i Σ_j {IN.prefix}["),
+                               rf"([^\]]+)\]·{re.escape(W.prefix)}\[([^\]]+)\]{bias}, over {re.escape(over)} \(i,j\)"
+                               + re.escape(pad))
+        if not m:
+            return
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+        inp = self.index_list(m.group(1))
+        ok = self.check_indices(ln, "the input's indices", inp,
+                                lambda e: (["c"] if L.C > 1 else []) + [e["p"] * sh + e["i"] * dh - ph,
+                                                                         e["q"] * sw + e["j"] * dw - pw],
+                                {"p": L.out_shape[1], "q": L.out_shape[2], "i": L.KH, "j": L.KW})
+        if ok:
+            self.check_indices(ln, "the weight's indices", self.index_list(m.group(2)), self.weight_want(L),
+                               {"i": L.KH, "j": L.KW})
+
+    def wgrad_formula(self, ln, text):
+        L = self.stage.layer
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        D, GW = self.tensor("δ", L.k, L.out_shape), self.weight("∂L/∂w", L)
+        m = self.formula_parts(ln, text, re.escape(f"{GW.prefix}[{self.letters(L, 'w')}] = Σ_p Σ_q "
+                                                   f"{D.prefix}[{self.letters(L, 'out')}]·{IN.prefix}["),
+                               r"([^\]]+)\], over all outputs \(p,q\)")
+        if not m:
+            return
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+
+        def want(e):
+            i, j = L.offset(e["i"], e["j"])  # the offset at which w[…, i, j] met the input
+            return (["c"] if L.C > 1 else []) + [e["p"] * sh + i * dh - ph, e["q"] * sw + j * dw - pw]
+        self.check_indices(ln, "the input's indices", self.index_list(m.group(1)), want,
+                           {"p": L.out_shape[1], "q": L.out_shape[2], "i": L.KH, "j": L.KW})
+
+    def xgrad_formula(self, ln, text):
+        L = self.stage.layer
+        ib, il, ish = self.junction(L.k)
+        DX = self.tensor(GRAD_OF[ib], il, ish)
+        D, W = self.tensor("δ", L.k, L.out_shape), self.weight("w", L)
+        filters = "filters f, " if L.F > 1 else ""
+        m = self.formula_parts(ln, text, re.escape(f"{DX.prefix}[{self.letters(L, 'in')}] = Σ "
+                                                   f"{D.prefix}[{self.letters(L, 'out')}]·{W.prefix}["),
+                               rf"([^\]]+)\], over the {filters}outputs \(p,q\) and filter entries \(i,j\) with "
+                               r"(.+) = r and (.+) = s: the terms whose window put that input entry under that "
+                               r"filter entry")
+        if not m:
+            return
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+        ranges = {"p": L.out_shape[1], "q": L.out_shape[2], "i": L.KH, "j": L.KW}
+        ok = self.check_indices(ln, "the weight's indices", self.index_list(m.group(1)), self.weight_want(L), ranges)
+        if ok:
+            self.check_indices(ln, "the positions r and s", [m.group(2), m.group(3)],
+                               lambda e: [e["p"] * sh + e["i"] * dh - ph, e["q"] * sw + e["j"] * dw - pw], ranges)
+
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def rec_of(self, k: int):
+        return next((r for r in self.history if r["k"] == k), None)
+
+    def begin_section(self, ln, kind: str):
+        """A step (`kind` 'step') or the last forward pass ('after') begins: its stages."""
+        self.sv, self.new, self.noted, self.pending, self.sym_kinds = {}, {}, set(), {}, set()
+        self.sec_nonfinite, self.sec_note = None, None
+        self.stages = self.stages_for(kind, first=kind == "step" and not self.history)
+        self.si, self.stage = 0, None
+
+    def begin_step(self, ln, k):
+        if self.ctx == "sizes":
+            self.end_sizes(ln)
+        if self.ctx not in ("between", "skipped"):
+            self.fail(ln, f"`Step {k}` out of place")
+        asked, taken = self.asked()
+        self.count["structure"] += 1
+        want = (self.skipped[-1][1] + 1) if self.ctx == "skipped" else self.step + 1
+        if k != want:
+            self.fail(ln, "steps are not numbered consecutively", want, k)
+        if asked is not None and asked > FULL_STEPS and HEAD_STEPS < k != taken:
+            self.fail(ln, f"a run of more than {FULL_STEPS} steps writes out its first {HEAD_STEPS} steps and its last",
+                      f"step {taken}", f"step {k}")
+        if taken is not None and k > taken:
+            self.fail(ln, "more steps than the title says were taken", taken, k)
+        self.ctx, self.step = "step", k
+        self.begin_section(ln, "step")
+        self.history.append({"k": k, "params": dict(self.cur), "line": ln, "L": None})
+
+    def begin_skip(self, ln, a, b):
+        self.count["structure"] += 1
+        asked, taken = self.asked()
+        if self.ctx != "between" or a != self.step + 1 or b < a:
+            self.fail(ln, "steps not written out: not the ones after the last step printed", self.step + 1, a)
+        if self.step != HEAD_STEPS or (asked is not None and asked <= FULL_STEPS):
+            self.fail(ln, f"a run of more than {FULL_STEPS} steps writes out its first {HEAD_STEPS} steps and its last; "
+                          f"a shorter one is written out in full", f"steps {HEAD_STEPS + 1} to N − 1 of N > {FULL_STEPS}",
+                      f"steps {a} to {b}")
+        if taken is not None and b != taken - 1:
+            self.fail(ln, "the steps not written out end before the last step taken", taken - 1, b)
+        self.skipped.append((a, b, ln))
+        self.ctx, self.step = "skipped", b
+        # the step after them starts from parameters known only from their first printing there
+        self.cur = {key: Val(None, MAYBE, ln) for key in self.cur}
+
+    def close_step(self, ln):
+        self.close_stage(ln)
+        self.close_section(ln, "step")
+        rec = self.history[-1]
+        rec["L"] = self.sv.get("L")
+        rec["sv"] = dict(self.sv)
+        if self.has_lr:
+            missing = [k for k in self.cur if k not in self.new]
+            if missing:
+                self.fail(ln, f"step {self.step}: no update printed for {', '.join(missing)}")
+                for k in missing:
+                    self.new[k] = self.cur[k]
+            rec["new"] = dict(self.new)
+            self.cur = dict(self.new)
+        rec["nonfinite"] = self.sec_nonfinite
+        self.ctx = "between"
+
+    def close_section(self, ln, kind):
+        """The checks that need the whole step (or the last forward pass): every stage printed,
+        every symbolic line followed by its numbers, the notes on a rising loss and on the
+        first value that is not finite."""
+        for st in self.stages[self.si:]:
+            if not st.optional:
+                self.fail(ln, f"the stage `{st.header}` is missing")
+            elif self.input_grad is None:
+                self.input_grad = False
+        self.si = len(self.stages)
+        self.flush_pending(ln)
+        for check in self.deferred:
+            check()
+        self.deferred = []
+        f = self.sec_nonfinite
+        self.count["structure"] += 1
+        if f is not None and self.sec_note is None:
+            self.fail(ln, f"{f[0]} = {f[1]} (line {f[2]}) is not a finite number, but no note says it is the first "
+                          f"value that is not")
+        if kind == "step" and f is not None:
+            # `training stops after this step`: then it is the last step taken
+            asked, taken = self.asked()
+            if taken is not None and self.step != taken:
+                self.fail(self.sec_note or ln, f"the note says training stops after step {self.step}, but the title "
+                                               f"says {taken} steps were taken", f"step {taken}", f"step {self.step}")
+
+    def begin_result(self, ln, m):
+        self.count["structure"] += 1
+        if self.ctx == "step":
+            self.close_step(ln)
+        if self.ctx not in ("between",):
+            self.fail(ln, "the result out of place (after the last step)")
+        asked, taken = self.asked()
+        if m.group(1) is None:  # no learning rate: one pass
+            if self.has_lr is not False:
+                self.fail(ln, "`Result: the gradients of one pass` belongs to a derivation without a learning rate")
+            if self.step != 1:
+                self.fail(ln, "one pass is one step", 1, self.step)
+            self.ctx = "pass"
+            return
+        k = int(m.group(1))
+        if (m.group(2) == "step") != (k == 1) or k == 0:
+            self.fail(ln, "result heading: the count of steps is not written as the format says",
+                      "Result after 1 step / Result after N steps", m.group(0))
+        if not self.has_lr:
+            self.fail(ln, "a derivation without a learning rate has no `Result after N steps`")
+        if k != self.step:
+            self.fail(ln, "`Result after N steps` does not match the steps printed", self.step, k)
+        if taken is not None and k != taken:
+            self.fail(ln, "the title's count of steps taken differs from the result", taken, k)
+        if self.title and self.title[0] == "stopped" and not (self.history and self.history[-1].get("nonfinite")):
+            self.fail(ln, "the title says a value stopped being finite, but the last step printed has none")
+        if self.title and self.title[0] == "all" and self.history and self.history[-1].get("nonfinite") \
+                and k < self.title[1]:
+            self.fail(ln, "training stopped early, but the title does not say so")
+        self.result_k = k
+        self.ctx = "after"
+        self.after_state = None
+        self.begin_section(ln, "after")
+
+    # -- the lines of a step ----------------------------------------------------------------
+
+    def section_line(self, i, ln, raw, text) -> int:
+        if self.ctx == "after" and (self.after_state != "forward" or text == "final parameters:"):
+            return self.result_line(i, ln, raw, text)
+        if HEADER.match(text):
+            self.begin_stage(ln, raw, text)
+            return i + 1
+        if text.startswith("Note: "):
+            self.net_note(ln, raw, text[6:])
+            return i + 1
+        st = self.stage
+        if st is None:
+            self.fail(ln, f"line not understood (before the first stage): {text!r}")
+            return i + 1
+        if st.prose_seen < len(st.prose) and text == st.prose[st.prose_seen]:
+            self.indent(ln, raw, 4, "prose")
+            st.prose_seen += 1
+            return i + 1
+        if text in SIGN_PROSE or text == BIAS_PROSE or (text.startswith("(") and text.endswith(")")
+                                                         and st.kind == "xgrad"):
+            self.count["structure"] += 1
+            if st.kind == "xgrad" and st.prose and st.prose_seen == 0:
+                self.fail(ln, "the explanation of the full convolution does not match the layer", st.prose[0], text)
+                st.prose_seen = 1
+            else:
+                self.fail(ln, "an explanation out of place (it is given once, in the first step, in its stage)")
+            return i + 1
+        if st.formula and text.startswith(st.formula[0]) and re.match(r"\S+\[[a-z,]+\] = Σ", text):
+            self.indent(ln, raw, 4, "a general formula")
+            self.count["structure"] += 1
+            if st.formula_seen or st.group().num_pos or st.group().sym_pos:
+                self.fail(ln, "the general formula comes once, before the stage's equations")
+            st.formula_seen = True
+            st.formula[1](ln, text)
+            return i + 1
+        m = re.fullmatch(r"(\S+) (=|≈) \[(.*) \]", text)
+        if m and parse_name(m.group(1)) is not None:
+            return self.stage_matrix(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        m = re.fullmatch(rf"(\S+) (=|≈) ({NUM})", text)
+        g = st.group()
+        if m and g is not None and not g.tensor.dims and g.mats and g.num_pos == len(g.keys) \
+                and m.group(1) == g.mats[0][0]:
+            return self.stage_matrix(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        m = re.fullmatch(r"(\S+) (=|←) (.*)", text)
+        if m and (parse_name(m.group(1)) is not None):
+            return self.net_equation(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        if re.search(r"\d", text):
+            self.fail(ln, f"line not understood, its numbers are unchecked: {text!r}")
+        else:
+            self.fail(ln, f"line not understood (in {st.kind}): {text!r}")
+        return i + 1
+
+    def begin_stage(self, ln, raw, text):
+        self.indent(ln, raw, 2, "a stage's heading")
+        self.close_stage(ln)
+        self.count["structure"] += 1
+        key = HEADER.match(text).group(1)
+        found = None
+        for k in range(self.si, len(self.stages)):
+            st = self.stages[k]
+            if st.header == text or HEADER.match(st.header).group(1) == key:
+                found = k
+                break
+        if found is None:
+            self.fail(ln, f"a stage that does not belong here: {text!r}",
+                      self.stages[self.si].header if self.si < len(self.stages) else "none", text)
+            self.stage = None
+            return
+        for st in self.stages[self.si:found]:
+            if st.optional:
+                self.input_grad = False
+            else:
+                self.fail(ln, f"the stage `{st.header}` is missing before this one")
+        st = self.stages[found]
+        if st.header != text:
+            self.fail(ln, "the stage's heading does not follow from Given", st.header, text)
+        if st.optional:
+            self.input_grad = True
+        self.si = found + 1
+        self.stage = st
+        st.line = ln
+        if self.ctx == "after" and self.after_state is None:
+            self.fail(ln, "the last forward pass begins with `A last forward pass, with the final parameters:`")
+            self.after_state = "forward"
+
+    def close_stage(self, ln):
+        st = self.stage
+        if st is None:
+            return
+        self.close_group(ln)
+        for g in st.groups[st.gi + 1:]:
+            self.fail(ln, f"{st.header}: no equations printed for {g.tensor.prefix}{g.tensor.close}")
+        if st.prose_seen < len(st.prose):
+            self.fail(ln, f"{st.header}: the first step explains it", st.prose[st.prose_seen], "nothing")
+        if st.formula and not st.formula_seen:
+            self.fail(ln, f"{st.header}: no general formula")
+        self.stage = None
+
+    def close_group(self, ln):
+        """The end of the current group: every entry's equation and every matrix printed; the
+        notes its values call for."""
+        st = self.stage
+        g = st.group() if st else None
+        if g is None:
+            return
+        if g.num_pos < len(g.keys):
+            self.fail(ln, f"no equation printed for {', '.join(g.keys[g.num_pos:][:4])}"
+                          f"{' …' if len(g.keys) - g.num_pos > 4 else ''}")
+            g.num_pos = len(g.keys)
+        if g.mat_pos < len(g.mats):
+            self.fail(ln, f"the matrices of {g.tensor.prefix}{g.tensor.close} are not printed",
+                      ", ".join(m[0] for m in g.mats[g.mat_pos:]), "none")
+            g.mat_pos = len(g.mats)
+        for kind in g.notes - g.noted:
+            want = self.note_wanted(kind, st, g)
+            if want:
+                self.fail(ln, f"{want}, but no note says so")
+        st.gi += 1
+
+    def order_of(self, ln, g: Group, lhs: str, phase: str) -> bool:
+        """The order of a group's lines: every entry in order, in the symbolic form first every
+        symbolic line (an empty sum has none), then every numbers line."""
+        self.count["structure"] += 1
+        if phase == "sym":
+            if g.num_pos:
+                self.fail(ln, f"{lhs}: a symbolic line after the numbers lines of {g.tensor.prefix}{g.tensor.close}")
+                return False
+            want = g.sym[g.sym_pos] if g.sym_pos < len(g.sym) else None
+            if lhs != want:
+                self.fail(ln, f"{lhs}: a symbolic line out of order", want, lhs)
+                if lhs in g.sym[g.sym_pos:]:
+                    g.sym_pos = g.sym.index(lhs, g.sym_pos) + 1
+                return False
+            g.sym_pos += 1
+            return True
+        if self.form == "symbolic" and g.sym_pos < len(g.sym):
+            self.fail(ln, f"{lhs}: a numbers line before the symbolic lines of {g.tensor.prefix}{g.tensor.close} "
+                          f"are all printed (missing {g.sym[g.sym_pos]})")
+            g.sym_pos = len(g.sym)
+        want = g.keys[g.num_pos] if g.num_pos < len(g.keys) else None
+        if lhs != want:
+            if lhs in g.keys[g.num_pos:]:
+                k = g.keys.index(lhs, g.num_pos)
+                self.fail(ln, f"no equation printed for {', '.join(g.keys[g.num_pos:k])} (before {lhs})")
+                g.num_pos = k + 1
+            else:
+                self.fail(ln, f"{lhs}: printed out of order or twice", want, lhs)
+            return False
+        g.num_pos += 1
+        return True
+
+    def set_form(self, ln, form: str):
+        if self.form is None:
+            self.form = form
+        elif self.form != form:
+            self.fail(ln, f"a {form} line in a derivation of the {self.form} form")
+
+    def net_equation(self, i, ln, raw, lhs, op, rhs) -> int:
+        st = self.stage
+        g = st.group()
+        if g is None or lhs not in g.expect:
+            later = next((k for k in range(st.gi + 1, len(st.groups)) if lhs in st.groups[k].expect), None)
+            if later is None:
+                self.fail(ln, f"{lhs}: no equation of this name belongs here ({st.header})")
+                return i + 1
+            while st.gi < later:
+                self.close_group(ln)
+            g = st.group()
+        exp = g.expect[lhs]
+        self.indent(ln, raw, 4, lhs)
+        self.count["structure"] += 1
+        if (op == "←") != (exp.kind == "update"):
+            self.fail(ln, f"{lhs}: {'an update is written with ←' if exp.kind == 'update' else 'not an update, so ='}")
+        numbers = bool(NUMBERS_END.search(rhs)) or "   (" in rhs
+        key = f"{lhs} ←" if op == "←" else lhs
+        if not numbers:
+            nxt = self.lines[i + 1][1].strip() if i + 1 < len(self.lines) else ""
+            if exp.kind == "sum" and exp.named and CONT.match(nxt):
+                self.set_form(ln, "numeric")
+                self.order_of(ln, g, lhs, "num")
+                return self.named_sum(i, ln, raw, lhs, rhs)
+            self.set_form(ln, "symbolic")
+            self.order_of(ln, g, lhs, "sym")
+            self.symbolic_net(ln, key, lhs, rhs, exp)
+            return i + 1
+        self.order_of(ln, g, lhs, "num")
+        if exp.kind == "sum" and not exp.terms:
+            self.count["equations"] += 1
+            want = f"0   ({exp.empty})"
+            if rhs != want:
+                self.fail(ln, f"{lhs}: an empty sum" if rhs.startswith("0   (") else f"{lhs}: its sum has no terms",
+                          want, rhs)
+            self.store(lhs, ln, "0", "=")
+            return i + 1
+        if self.form == "numeric" and exp.kind == "sum" and exp.named:
+            self.fail(ln, f"{lhs}: a numbers line without the names of its terms above it")
+        if self.form == "symbolic":
+            self.numeric_done(ln, key)
+            self.pending.pop(key, None)
+        m = NET_RESULT.match(rhs) if exp.kind != "slope" else None
+        if exp.kind == "sum":
+            if not m:
+                self.fail(ln, f"{lhs}: not of the form `numbers = result`: {rhs!r}")
+                return i + 1
+            self.sum_numbers(ln, lhs, ["·".join(t) for t in exp.terms], m.group(1), m.group(2), m.group(3))
+        elif exp.kind == "act":
+            if not m:
+                self.fail(ln, f"{lhs}: not of the form `f(z) = result`: {rhs!r}")
+                return i + 1
+            self.count["equations"] += 1
+            L = exp.layer
+            self.activation_value(ln, lhs, exp.z, L.act, L.alpha, m.group(1), m.group(2), m.group(3))
+        elif exp.kind == "slope":
+            self.slope_net(ln, lhs, rhs, exp)
+        elif exp.kind == "diff":
+            if not m:
+                self.fail(ln, f"{lhs}: not of the form `y − t = result`: {rhs!r}")
+                return i + 1
+            self.difference_value(ln, lhs, (exp.y, exp.t), (exp.y.split("[")[0], "t"), m.group(1), m.group(2),
+                                  m.group(3), self.gscale, "∂L/∂y")
+        elif exp.kind == "upstream":
+            self.upstream(ln, lhs, rhs, exp)
+        elif exp.kind == "loss":
+            if not m:
+                self.fail(ln, f"L: not of the form `L = … = result`: {rhs!r}")
+                return i + 1
+            self.loss_value(ln, m.group(1), m.group(2), m.group(3), exp.pairs, self.lscale)
+        elif exp.kind == "update":
+            self.update_net(ln, lhs, rhs, exp)
+        return i + 1
+
+    def symbolic_net(self, ln, key, lhs, rhs, exp: Expect):
+        """A line with names only: the formula of its entry."""
+        self.count["equations"] += 1
+        if exp.kind == "sum":
+            terms = rhs.split(" + ")
+            self.check_terms(ln, lhs, terms, rhs)
+            self.mark_symbolic(ln, key, terms)
+            return
+        want = self.symbolic_text(exp)
+        ok = rhs == want
+        if not ok and exp.kind in ("loss", "diff"):
+            # a factor written differently (as (2/18) for (1/9)) is still the same factor
+            stext, scale, body = split_scale(rhs)
+            wtext, wscale, wbody = split_scale(want)
+            ok = stext is not None and scale == wscale and body == wbody
+        if not ok:
+            self.fail(ln, f"{key}: the symbolic line is not the formula for this entry", want, rhs)
+        self.mark_symbolic(ln, key)
+
+    def symbolic_text(self, exp: Expect) -> str:
+        if exp.kind == "act":
+            z = exp.z
+            return {"relu": f"max(0, {z})", "sigmoid": f"σ({z})", "tanh": f"tanh({z})",
+                    "leaky_relu": f"leaky_relu({z})"}.get(exp.layer.act, "?")
+        if exp.kind == "slope":
+            z, y = exp.z, exp.y
+            return {"relu": f"relu′({z})", "leaky_relu": f"leaky_relu′({z})", "sigmoid": f"{y}·(1 − {y})",
+                    "tanh": f"1 − {y}²"}.get(exp.layer.act, "?")
+        if exp.kind == "diff":
+            d = f"{exp.y} − {exp.t}"
+            return d if self.gscale == 1 else f"{self.gscale_text}·({d})"
+        if exp.kind == "upstream":
+            return exp.g
+        if exp.kind == "loss":
+            body = " + ".join(f"({y} − {t})²" for y, t in exp.pairs)
+            if self.lscale == 1:
+                return body
+            return f"{self.lscale_text}" + (f"[{body}]" if len(exp.pairs) > 1 else f"·{body}")
+        if exp.kind == "update":
+            return f"{exp.p} − η·{exp.g}"
+        return "?"
+
+    def slope_net(self, ln, lhs, rhs, exp: Expect):
+        L = exp.layer
+        if L.act in ("sigmoid", "tanh"):
+            formula = f"{exp.y}·(1 − {exp.y})" if L.act == "sigmoid" else f"1 − {exp.y}²"
+            if not rhs.startswith(formula + " = "):
+                self.count["equations"] += 1
+                self.fail(ln, f"{lhs}: not of the form {formula} = …: {rhs!r}")
+                return
+            self.slope_value(ln, lhs, exp.z, exp.y, exp.y, L.act, L.alpha, L.g0, "=", rhs)
+            return
+        m = re.fullmatch(r"(=|≈) (.*)", "= " + rhs)
+        self.slope_value(ln, lhs, exp.z, exp.y, exp.y, L.act, L.alpha, L.g0, m.group(1), m.group(2))
+
+    def upstream(self, ln, lhs, rhs, exp: Expect):
+        """`δ[0,0] = g[0,0] = 1`: the given upstream gradient, taken as it is."""
+        self.count["equations"] += 1
+        m = re.fullmatch(rf"(\S+) {SIGN} ({NUM})", rhs)
+        if not m or m.group(1) != exp.g:
+            self.fail(ln, f"{lhs}: not `{exp.g} = its value`: {rhs!r}")
+            return
+        sign, text = m.group(2), m.group(3)
+        rec = self.lookup(exp.g)
+        self.count["operands"] += 1
+        if rec is None:
+            self.fail(ln, f"{lhs}: {exp.g} is not given")
+        else:
+            self.number(ln, lhs, text, sign == "=")
+            if not agree(text, parse_value(text), sign == "≈", rec.text, rec.value, rec.rounded):
+                self.fail(ln, f"{lhs}: not the value of {exp.g} (line {rec.line})", rec.text, text)
+            elif sign == "=" and rec.rounded is True:
+                self.fail(ln, f"{lhs}: {exp.g} is printed rounded, so `≈`", "≈", "=")
+        self.store(lhs, ln, text, sign)
+
+    def update_net(self, ln, lhs, rhs, exp: Expect):
+        m = re.fullmatch(rf"({NUM}) − ({FAC})·({FAC}) {SIGN} ({NUM})", rhs)
+        self.count["equations"] += 1
+        if not m:
+            self.fail(ln, f"{lhs} ←: not of the form `p − η·g = result`: {rhs!r}")
+            return
+        self.count["equations"] -= 1
+        v = self.update_value(ln, lhs, exp.p, exp.g, m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
+        if lhs in self.new:
+            self.fail(ln, f"{lhs} updated twice in this step")
+        self.new[lhs] = v
+        self.sv[lhs + " ←"] = v
+
+    # -- matrices of a step -----------------------------------------------------------------
+
+    def stage_matrix(self, i, ln, raw, label, sign, first) -> int:
+        st = self.stage
+        g = st.group()
+        self.indent(ln, raw, 4, f"matrix {label}")
+        if g is None or not g.mats:
+            self.fail(ln, f"matrix {label} where none belongs")
+            return i + 1
+        if g.num_pos < len(g.keys):
+            self.fail(ln, f"matrix {label} before every equation of {g.tensor.prefix}{g.tensor.close} is printed "
+                          f"(missing {g.keys[g.num_pos]})")
+            g.num_pos = len(g.keys)
+        if g.mat_pos >= len(g.mats):
+            self.fail(ln, f"matrix {label}: one too many for {g.tensor.prefix}{g.tensor.close}")
+            return i + 1
+        want, rows_n, cols_n, name_of = g.mats[g.mat_pos]
+        g.mat_pos += 1
+        self.count["structure"] += 1
+        if label != want:
+            self.fail(ln, "not the matrix expected here", want, label)
+        if rows_n == 0:
+            self.count["matrices"] += 1
+            rows, cells, vals, j = [(ln, raw, first)], [[first]], [[parse_value(first)]], i + 1
+            rows_n = cols_n = 1
+        else:
+            rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+            if vals is None:
+                return j
+        if (len(cells), len(cells[0])) != (rows_n, cols_n):
+            self.fail(ln, f"matrix {label}: wrong shape", f"{rows_n}×{cols_n}", f"{len(cells)}×{len(cells[0])}")
+            return j
+        get = (lambda r, c: self.new.get(name_of(r, c))) if st.kind == "update" else \
+            (lambda r, c: self.sv.get(name_of(r, c)))
+        self.matrix_entries(label, rows, cells, vals, get, name_of)
+        # `≈` when an equation of the tensor says `≈` (every matrix of the tensor is marked
+        # alike), or an entry is shown rounded
+        approx = any(getattr(get_v, "approx", False) for get_v in
+                     ((self.new if st.kind == "update" else self.sv).get(k) for k in g.keys))
+        shortened = any(get(r, c) is not None and get(r, c).text != cells[r][c]
+                        for r in range(len(cells)) for c in range(len(cells[r])))
+        want_sign = "≈" if approx or shortened else "="
+        if sign != want_sign:
+            self.fail(ln, f"matrix {label}: sign should be `{want_sign}` ({'an equation of' if approx else 'no equation of'} "
+                          f"{g.tensor.prefix}{g.tensor.close} says `≈`{', an entry is rounded' if shortened else ''})",
+                      want_sign, sign)
+        return j
+
+    # -- notes ------------------------------------------------------------------------------
+
+    def note_wanted(self, kind, st: Stage, g: Group):
+        """Why a note of `kind` must follow group g of stage st (a text), or None."""
+        if kind == "dead":
+            dead = self.dead_entries(st)
+            return f"{', '.join(dead)} < 0 (the ReLU of layer {st.layer.k} is off there)" if dead else None
+        if kind == "zero":
+            vals = [self.sv.get(k) for k in g.keys]
+            if vals and all(v is not None and same(v.value, Fraction(0)) for v in vals):
+                return f"{g.tensor.prefix} = 0 everywhere"
+            return None
+        if kind == "rose":
+            before, after = self.loss_before(), self.sv.get("L")
+            if before is None or after is None or not finite(before.value):
+                return None
+            if after.value == math.inf or (finite(after.value) and after.value > before.value
+                                           and not agree_vals(before, after)):
+                return f"the loss rose from {before.marked()} to {after.marked()}"
+        return None
+
+    def loss_before(self):
+        """The loss before this section's (the step before's, if it was written out)."""
+        if self.ctx == "step":
+            r = self.rec_of(self.step - 1)
+        else:
+            r = self.rec_of(self.result_k) if self.result_k else None
+        return r.get("L") if r else None
+
+    def dead_entries(self, st: Stage) -> list[str]:
+        """The inputs of relu layer st.layer that are below 0 in this section (printed in order)."""
+        L = st.layer
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        out = []
+        for name in IN.names():
+            v = self.lookup(name)
+            if v is not None and (finite(v.value) and v.value < 0 or v.value == -math.inf):
+                out.append(name)
+        return out
+
+    def net_note(self, ln, raw, s):
+        self.count["notes"] += 1
+        st = self.stage
+        m = NONFINITE_NOTE.fullmatch(s)
+        if m:
+            self.indent(ln, raw, 2, "a note on the first value that is not finite")
+            self.close_stage(ln)
+            sym, mark, quoted, then = m.groups()
+            want_then = "training stops after this step" if self.ctx == "step" else "the final loss is meaningless"
+            if then != want_then:
+                self.fail(ln, "note: what follows from a value that is not finite", want_then, then)
+            f = self.sec_nonfinite
+            if self.sec_note is not None:
+                self.fail(ln, "a second note on the first value that is not finite")
+            self.sec_note = ln
+            if f is None:
+                self.fail(ln, f"note: no value of this {'step' if self.ctx == 'step' else 'forward pass'} is not finite")
+            elif f[0] != sym:
+                self.fail(ln, f"note: {sym} is not the first value that is not finite: {f[0]} = {f[1]} came before it, "
+                              f"on line {f[2]}", f[0], sym)
+            else:
+                self.quote(ln, "note", sym, self.sv.get(sym), "≈" if mark == "≈" else "", quoted)
+            return
+        self.indent(ln, raw, 4, "a note")
+        g = st.group() if st else None
+        if g is None or g.num_pos < len(g.keys) or g.mat_pos < len(g.mats):
+            self.fail(ln, "a note before the equations and matrices it is about are all printed")
+            if g is not None:
+                g.num_pos, g.mat_pos = len(g.keys), len(g.mats)
+        kind = "dead" if DEAD_NOTE.fullmatch(s) else "zero" if ZERO_NOTE.fullmatch(s) else \
+            "rose" if RISE_NOTE.fullmatch(s) else None
+        if kind is None:
+            self.fail(ln, f"note not understood{', its numbers are unchecked' if re.search(r'[0-9]', s) else ''}: {s!r}")
+            return
+        if g is None or kind not in g.notes:
+            self.fail(ln, f"a note of this kind does not belong here ({st.header if st else 'no stage'}): {s!r}")
+            return
+        if kind in g.noted:
+            self.fail(ln, "the same note twice")
+        g.noted.add(kind)
+        if kind == "dead":
+            m = DEAD_NOTE.fullmatch(s)
+            names = m.group(1).split(", ")
+            dead = self.dead_entries(st)
+            self.count["operands"] += len(names)
+            if names != dead:
+                self.fail(ln, "note: the entries named are not those below 0 (the ReLU is off exactly there)",
+                          ", ".join(dead) or "none", m.group(1))
+            if int(m.group(2)) != st.layer.k:
+                self.fail(ln, "note: the ReLU's layer", st.layer.k, m.group(2))
+            if (len(names) == 1) != (m.group(3) == "that entry sends"):
+                self.fail(ln, "note: singular/plural mismatch")
+        elif kind == "zero":
+            m = ZERO_NOTE.fullmatch(s)
+            L = st.layer
+            want_name = self.dx_text(L) if st.kind == "xgrad" else g.tensor.prefix
+            want = f"{want_name} = 0 everywhere: " + (
+                "the network's input gets no gradient." if L.k == 0 else
+                f"no gradient reaches layer {L.k - 1} or any layer before it, so their parameters get zero gradients "
+                f"in this step.")
+            if s != want:
+                self.fail(ln, "note: not the note on a gradient that is 0 everywhere", want, s)
+            vals = [self.sv.get(k) for k in g.keys]
+            self.count["operands"] += len(vals)
+            if not all(v is not None and same(v.value, Fraction(0)) for v in vals):
+                nz = next(k for k, v in zip(g.keys, vals) if v is None or not same(v.value, Fraction(0)))
+                self.fail(ln, f"note: says {g.tensor.prefix} = 0 everywhere, but {nz} is not 0", "0",
+                          self.sv[nz].text if nz in self.sv else None)
+        else:
+            m = RISE_NOTE.fullmatch(s)
+            k = int(m.group(3))
+            want_k = self.step - 1 if self.ctx == "step" else self.result_k
+            if k != want_k:
+                self.fail(ln, "note: wrong step number", want_k, k)
+            before = self.loss_before()
+            self.rise_values(ln, k, m.group(1), m.group(2), before, self.sv.get("L"),
+                             unprinted=before is None and k >= 1 and self.rec_of(k) is None)
+            if before is None and self.rec_of(k) is None:
+                self.rose_unprinted = (ln, k, m.group(1))
+            if self.ctx == "step":
+                self.history[-1]["rose"] = True
+
+
+    # -- the result -------------------------------------------------------------------------
+
+    def result_line(self, i, ln, raw, text) -> int:
+        if text == "A last forward pass, with the final parameters:":
+            self.indent(ln, raw, 2, "the last forward pass")
+            self.count["structure"] += 1
+            if self.after_state not in (None, "noted"):
+                self.fail(ln, "the last forward pass comes first in the result")
+            self.after_state = "forward"
+            return i + 1
+        if text.startswith("Note: ") and self.after_state in (None, "noted"):
+            self.indent(ln, raw, 2, "a note of the result")
+            self.count["notes"] += 1
+            m = FIRST_ROSE.fullmatch(text[6:])
+            if not m:
+                self.fail(ln, f"note not understood: {text[6:]!r}")
+            else:
+                self.first_rose_note(ln, m)
+            self.after_state = "noted"
+            return i + 1
+        if text == "final parameters:":
+            self.indent(ln, raw, 2, "the final parameters")
+            self.count["structure"] += 1
+            if self.after_state != "forward":
+                self.fail(ln, "the final parameters come after the last forward pass")
+            self.close_stage(ln)
+            self.close_section(ln, "after")
+            self.after_L = self.sv.get("L")
+            if self.after_L is None:
+                self.fail(ln, "the last forward pass has no loss")
+            self.after_state = "final"
+            self.fq = [(P, mat) for _, P, _ in self.param_tensors() for mat in P.matrices()]
+            return i + 1
+        if self.after_state == "final":
+            m = re.fullmatch(r"(\S+) (=|≈) \[(.*) \]", text) or re.fullmatch(rf"(\S+) (=|≈) ({NUM})", text)
+            if m and parse_name(m.group(1)) is not None:
+                return self.final_matrix(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        m = LOSS_TREND.fullmatch(text)
+        if m:
+            self.indent(ln, raw, 2, "L: first → final")
+            if self.after_state != "final" or self.fq:
+                self.fail(ln, "`L: a → b` comes after every final parameter")
+            first = self.history[0].get("L") if self.history else None
+            self.loss_trend(ln, m, first, self.after_L)
+            self.trend_seen = True
+            self.after_state = "trend"
+            return i + 1
+        m = re.fullmatch(r"Summary: the loss at the parameters each step started from"
+                         r"(?: \(the first and last ten steps, and one step in every (\d+)\))?", text)
+        if m:
+            self.indent(ln, raw, 2, "the summary")
+            if self.after_state != "trend":
+                self.fail(ln, "the summary comes last, after `L: a → b`")
+            self.after_state = "summary"
+            return self.summary(i, ln, int(m.group(1)) if m.group(1) else None)
+        self.fail(ln, f"line not understood in the result: {text!r}")
+        return i + 1
+
+    def final_matrix(self, i, ln, raw, label, sign, first) -> int:
+        """A final parameter: each entry a printing of the value the last update printed; `≈`
+        exactly when an entry is rounded (it may be so where the update said `≈`), else every
+        entry is the double's own decimal."""
+        self.indent(ln, raw, 4, f"matrix {label}")
+        if not self.fq:
+            self.fail(ln, f"a final parameter {label} where none is expected")
+            return i + 1
+        P, (want, rows_n, cols_n, name_of) = self.fq.pop(0)
+        self.count["structure"] += 1
+        if label != want:
+            self.fail(ln, "not the final parameter expected here", want, label)
+        if rows_n == 0:
+            self.count["matrices"] += 1
+            rows, cells, j = [(ln, raw, first)], [[first]], i + 1
+        else:
+            rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+            if vals is None:
+                return j
+            if (len(cells), len(cells[0])) != (rows_n, cols_n):
+                self.fail(ln, f"matrix {label}: wrong shape", f"{rows_n}×{cols_n}", f"{len(cells)}×{len(cells[0])}")
+                return j
+        known_exact = True
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                name = name_of(r, c)
+                rec = self.cur.get(name)
+                if sign == "=":
+                    self.quote(rows[r][0], f"final {label}", name, rec, "", cell)
+                    continue
+                self.count["operands"] += 1
+                if rec is None:
+                    self.fail(rows[r][0], f"final {label}: {name} has no value printed before")
+                    continue
+                v = parse_value(cell)
+                self.number(rows[r][0], f"final {label}", cell, None)
+                if not all(agree(cell, v, True, o.text, o.value, o.rounded) for o in rec.prints):
+                    self.fail(rows[r][0], f"final {label}: {name} is not a printing of its value {rec.marked()} "
+                                          f"(line {rec.line})", rec.marked(), cell)
+                if not (rec.rounded is False and cell == rec.text) and finite(rec.value):
+                    known_exact = False
+        if sign == "≈" and known_exact:
+            self.fail(ln, f"final {label}: every entry is its exact value, so `=`", "=", "≈")
+        return j
+
+    def first_rose_note(self, ln, m):
+        """`the loss first rose at step k, from a to b, after step k − 1's update`: where that
+        step is not written out."""
+        k, ta, tb, k0 = int(m.group(1)), m.group(2), m.group(3), int(m.group(4))
+        self.count["operands"] += 2
+        if k0 != k - 1:
+            self.fail(ln, "note: the update before step k is step k − 1's", k - 1, k0)
+        if self.rec_of(k) is not None:
+            self.fail(ln, "note: the first rise is noted so only where its step is not written out",
+                      "a step not written out", k)
+        if any(r.get("rose") for r in self.history if r["k"] < k):
+            self.fail(ln, "note: the loss rose earlier, in a step written out")
+        for kk, t, what in ((k - 1, ta, "before"), (k, tb, "after")):
+            r = self.rec_of(kk)
+            if r is not None:
+                self.quote(ln, f"note: the loss {what}", "L", r.get("L"), "≈" if t[0] == "≈" else "", t.lstrip("≈"))
+            else:
+                self.number(ln, "note", t.lstrip("≈"), not t.startswith("≈"))
+        self.trend(ln, "note: the loss first rose", ta, tb, "increased")
+        self.first_rose = (ln, k, ta, tb)
+
+    def summary(self, i, ln, every) -> int:
+        j = i + 1
+        rows = []
+        while j < len(self.lines) and self.lines[j][1].strip():
+            rows.append(self.lines[j])
+            j += 1
+        self.count["matrices"] += 1
+        self.summary_seen = True
+        if not rows:
+            self.fail(ln, "summary table is empty")
+            return j
+        cells = [r[1].split() for r in rows]
+        header = ["step", "L"]
+        if cells[0] != header:
+            self.fail(rows[0][0], "summary header", "  ".join(header), "  ".join(cells[0]))
+        n = self.result_k or 0
+        every_want = -(-n // 20) if n else 1
+        if every is None:
+            steps = list(range(1, n + 1))
+        else:
+            if every != every_want:
+                self.fail(ln, "summary heading: one step in every ⌈steps/20⌉", every_want, every)
+            steps = [k + 1 for k in range(n) if k < 10 or k + 10 >= n or k % every_want == 0]
+            if len(steps) == n:
+                self.fail(ln, "summary heading: says some steps are left out, but every step is listed")
+        want_names = [str(k) for k in steps] + ["final"]
+        got_names = [c[0] if c else "" for c in cells[1:]]
+        self.count["structure"] += 1
+        if got_names != want_names:
+            missing = [x for x in want_names if x not in got_names]
+            extra = [x for x in got_names if x not in want_names]
+            self.fail(ln, f"summary: the rows are not the steps its heading says (missing {', '.join(missing) or 'none'}; "
+                          f"unexpected {', '.join(extra) or 'none'})", ", ".join(want_names), ", ".join(got_names))
+        values = []
+        for (lnr, raw), got in zip(rows[1:], cells[1:]):
+            if len(got) != 2:
+                self.fail(lnr, f"summary row {got[0] if got else '?'}: wrong number of columns", 2, len(got))
+            if len(got) < 2:
+                values.append([None])
+                continue
+            name, g = got[0], got[1]
+            mark, t = ("≈", g[1:]) if g.startswith("≈") else ("", g)
+            try:
+                v = parse_value(t)
+            except ValueError:
+                self.fail(lnr, f"summary row {name}: not a number", "a number", g)
+                values.append([None])
+                continue
+            rec = self.after_L if name == "final" else (self.rec_of(int(name)) or {}).get("L") if name.isdigit() else None
+            if rec is not None:
+                self.quote(lnr, f"summary row {name}, L", "L", rec, mark, t)
+            else:
+                self.count["operands"] += 1
+                self.number(lnr, f"summary row {name}, L", t, mark == "")
+            values.append([(t, v, mark == "≈", rec)])
+        self.summary_digits(rows, cells, values, header)
+        self.check_aligned(rows, cells, "summary table")
+        # the loss before a rise noted against a step not written out, and the first rise
+        by_step = {name: vals[0] for name, vals in zip(got_names, values) if vals and vals[0] is not None}
+        for note in [getattr(self, "rose_unprinted", None)] + ([(self.first_rose[0], self.first_rose[1] - 1,
+                                                                  self.first_rose[2])] if self.first_rose else []):
+            if note is None:
+                continue
+            lnn, kk, t = note
+            cell = by_step.get(str(kk))
+            if cell is not None and not agree(cell[0], cell[1], cell[2], t.lstrip("≈"), parse_value(t),
+                                              t.startswith("≈")):
+                self.fail(lnn, f"note: the loss before differs from step {kk}'s L in the summary", cell[0], t)
+        if self.first_rose is None:
+            for r in range(1, len(got_names)):
+                a, b = got_names[r - 1], got_names[r]
+                if a.isdigit() and b.isdigit() and int(b) == int(a) + 1 and self.rec_of(int(b)) is None \
+                        and a in by_step and b in by_step:
+                    (ta, va, ra, _), (tb, vb, rb, _) = by_step[a], by_step[b]
+                    if finite(va) and finite(vb) and vb > va and not agree(ta, va, ra, tb, vb, rb) \
+                            and not any(h.get("rose") for h in self.history if h["k"] <= int(b)):
+                        self.fail(ln, f"summary: the loss rose from step {a} to step {b}, among the steps not written "
+                                      f"out, but no note says where it first rose")
+                        break
+        return j
+
+    def end_result(self, ln):
+        self.count["structure"] += 1
+        if self.after_state in (None, "noted", "forward"):
+            self.fail(ln, "the result ends before its final parameters")
+            if self.after_state == "forward":
+                self.close_stage(ln)
+                self.close_section(ln, "after")
+        if self.fq:
+            self.fail(ln, f"final parameters not printed: {', '.join(mat[0] for _, mat in self.fq)}")
+        if not self.trend_seen and self.history and self.history[0].get("L") is not None:
+            self.fail(ln, "no `L: first → final` line")
+        if (self.result_k or 0) > 1 and not self.summary_seen:
+            self.fail(ln, "more than one step but no summary")
+        if (self.result_k or 0) <= 1 and self.summary_seen:
+            self.fail(ln, "a summary of one step")
+        self.ended = True
+
+    def finish(self):
+        last_ln = self.lines[-1][0] if self.lines else 0
+        if self.ctx == "after":
+            self.end_result(last_ln)
+        elif self.ctx == "pass":
+            self.ended = True
+        if not self.ended:
+            self.fail(last_ln, "the derivation ends without its result")
+
+
+# ---------------------------------------------------------------------------------------------
 # Files
 
 
@@ -3642,15 +5684,18 @@ def check_file(path: str, quiet: bool, pedantic: bool, allow_trailing: bool = Fa
             print(f"{name}:{line}: note: {msg}")
 
     # one file may hold several derivations, each starting with its title line
-    starts = [k for k, (_, t) in enumerate(lines) if t.startswith("Training one convolutional layer:")]
+    starts = [k for k, (_, t) in enumerate(lines) if t.startswith(("Training one convolutional layer:",
+                                                                   NetChecker.TITLE))]
     if not starts:
-        report("fail", lines[0][0] if lines else 1, "no derivation found (no `Training one convolutional layer:` line)")
+        report("fail", lines[0][0] if lines else 1, "no derivation found (no `Training one convolutional layer:` "
+                                                    "or `Training a network of …` line)")
     elif any(t.strip() for _, t in lines[: starts[0]]):
         report("note", lines[0][0], "text before the first derivation is ignored")
     totals = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
     for n, s in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        c = Checker(name, lines[s:end], report, pedantic, allow_trailing)
+        kind = NetChecker if lines[s][1].startswith(NetChecker.TITLE) else Checker
+        c = kind(name, lines[s:end], report, pedantic, allow_trailing)
         c.run()
         for k in totals:
             totals[k] += c.count[k]
