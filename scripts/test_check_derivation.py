@@ -372,6 +372,326 @@ def c_nonfinite_note(lines):
     return None
 
 
+# -- corruptions of a network's derivation ---------------------------------------------------
+
+NET_SUM = re.compile(r"^(\s*)(\S+⁽?[⁰¹²³⁴⁵⁶⁷⁸⁹]*⁾?\[[\d,]+\]|\S+) = (\S.*)$")
+
+
+def stage_of(lines, i):
+    """The heading of the stage line i belongs to (`Layer 0, input gradient: …`)."""
+    for k in range(i, -1, -1):
+        if re.match(r"^  (Layer \d+, |Loss: |Gradient of the loss: |Update: )", lines[k]):
+            return lines[k].strip()
+    return ""
+
+
+def sums(lines, stage=""):
+    """The sums printed as a names line and a numbers line under it (each possibly continued on
+    `+ ` lines), in stages whose heading starts with `stage`: (first index, end index, lhs, name
+    terms, number terms, sign, result)."""
+    out = []
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^(\s*)(\S+) = (.*)$", lines[i])
+        if not m or re.search(rf" [=≈] {NUM}$", m.group(3)) or "   (" in m.group(3) or "Σ" in lines[i] \
+                or not stage_of(lines, i).startswith(stage):
+            i += 1
+            continue
+        j = i + 1
+        names = m.group(3)
+        while j < len(lines) and lines[j].lstrip().startswith("+ "):
+            names += " + " + lines[j].strip()[2:]
+            j += 1
+        c = re.match(r"^\s*= (.*)$", lines[j]) if j < len(lines) else None
+        if not c:
+            i += 1
+            continue
+        nums = c.group(1)
+        k = j + 1
+        while k < len(lines) and lines[k].lstrip().startswith("+ "):
+            nums += " + " + lines[k].strip()[2:]
+            k += 1
+        r = re.match(rf"^(.*) (=|≈) ({NUM})$", nums)
+        if r and len(names.split(" + ")) == len(r.group(1).split(" + ")):
+            out.append((i, k, m.group(2), names.split(" + "), r.group(1).split(" + "), r.group(2), r.group(3)))
+        i = k
+    return out
+
+
+def wrap(first: str, terms: list[str], col: int) -> list[str]:
+    """A sum's terms after `first`, as the renderer breaks them: before a ` + ` wherever a line
+    would pass the width, each further line starting `+ ` under the `=` in column `col`."""
+    out, cur = [], first + terms[0]
+    for t in terms[1:]:
+        if len(cur) + 3 + len(t) <= cd.WIDTH:
+            cur += " + " + t
+        else:
+            out.append(cur)
+            cur = " " * col + "+ " + t
+    return out + [cur]
+
+
+def zero_product(term: str) -> bool:
+    return any(f.strip("()") == "0" for f in term.split("·"))
+
+
+def sum_lines(lines, span, lhs, names, nums, sign, result):
+    """The sum printed on lines span = (first, end), rewritten with these terms."""
+    i, k = span
+    lead = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+    col = len(lead) + len(lhs) + 1
+    nums = list(nums)
+    nums[-1] = f"{nums[-1]} {sign} {result}"
+    new = wrap(f"{lead}{lhs} = ", names, col) + wrap(f"{lead}{' ' * len(lhs)} = ", nums, col)
+    return lines[:i] + new + lines[k:]
+
+
+def c_net_forward_number(lines):
+    """An operand of a forward sum of a network changed, its result kept."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "⁽" not in lhs or not lhs.startswith("z"):
+            continue
+        for k, t in enumerate(nums):
+            f = t.split("·")[0]
+            if re.fullmatch(r"\d+(\.\d+)?", f) and f != "0":
+                nums2 = list(nums)
+                nums2[k] = bump_last_digit(f) + t[len(f):]
+                return sum_lines(lines, (i, k_), lhs, names, nums2, sign, result), i + 1
+    return None
+
+
+def c_net_dx_missing_term(lines):
+    """A term of an input gradient's sum left out: one whose product is 0, so that the sum still
+    adds up and nothing after it changes; only the set of terms tells."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "input gradient" not in stage_of(lines, i) or len(names) < 2:
+            continue
+        for k, t in enumerate(nums):
+            if zero_product(t):
+                return sum_lines(lines, (i, k_), lhs, names[:k] + names[k + 1:], nums[:k] + nums[k + 1:], sign,
+                                 result), i
+    return None
+
+
+def c_net_dx_extra_term(lines):
+    """A term that does not reach an input gradient's entry added to its sum (another entry's,
+    whose product is 0, so that the sum still adds up)."""
+    entries = [e for e in sums(lines, "Layer") if "input gradient" in stage_of(lines, e[0])]
+    foreign = [(n, t) for e in entries for n, t in zip(e[3], e[4]) if zero_product(t)]
+    for i, k_, lhs, names, nums, sign, result in entries:
+        for n, t in foreign:
+            if n not in names:
+                return sum_lines(lines, (i, k_), lhs, names + [n], nums + [t], sign, result), i
+    return None
+
+
+def c_net_channel_sum(lines):
+    """The second channel's terms left out of a sum over channels (the channels' contributions
+    not summed), its result worked out again from what is left."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if not lhs.startswith("z⁽") or lhs.count(",") != 2:
+            continue
+        keep = [k for k, n in enumerate(names) if not re.match(r"^\S+\[1,", n)]
+        if len(keep) == len(names) or not keep:
+            continue
+        names2, nums2 = [names[k] for k in keep], [nums[k] for k in keep]
+        p = cd.Parser(" + ".join(nums2))
+        e, _ = cd.evaluate(p.parse(), p.leaves)
+        if cd.finite(e) and cd.show(e) == cd.fmt_sig(e, 17) and "≈" not in cd.show(e):
+            return sum_lines(lines, (i, k_), lhs, names2, nums2, "=", cd.show(e)), i
+    return None
+
+
+def c_net_flip(lines):
+    """A true convolution's forward sum with the weight not rotated (w[2,2] ↔ w[0,0] in its names,
+    the numbers kept: equal weights print alike, so only the set of terms tells)."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "∗" not in stage_of(lines, i) or not lhs.startswith("z"):
+            continue
+        ws = [re.search(r"·(w\S*\[[\d,]+\])$", n) for n in names]
+        idx = [k for k, w in enumerate(ws) if w]
+        if len(idx) < 2:
+            continue
+        a, b = idx[0], idx[-1]
+        names2 = list(names)
+        wa, wb = ws[a].group(1), ws[b].group(1)
+        names2[a] = names[a].replace(wa, wb)
+        names2[b] = names[b].replace(wb, wa)
+        return sum_lines(lines, (i, k_), lhs, names2, nums, sign, result), i
+    return None
+
+
+def c_net_stride(lines):
+    """The stride of an output size written 1 where Given says 2, its arithmetic redone."""
+    for i, l in enumerate(lines):
+        m = re.search(r"OH = \((\d+) \+ 2·(\d+) − (\d+)·\((\d+) − 1\) − 1\)/2 \+ 1 = (\d+)", l)
+        if m and l.strip().startswith("layer "):
+            n, p, d, k = (int(m.group(g)) for g in (1, 2, 3, 4))
+            new = f"OH = ({n} + 2·{p} − {d}·({k} − 1) − 1)/1 + 1 = {n + 2 * p - d * (k - 1) - 1 + 1}"
+            out = list(lines)
+            out[i] = l[: m.start()] + new + l[m.end():]
+            return out, i
+    return None
+
+
+def c_net_matrix_entry(lines):
+    """An entry of a network's computed matrix changed (its width kept)."""
+    in_step = False
+    for i, l in enumerate(lines):
+        if re.match(r"^Step \d+", l):
+            in_step = True
+        m = re.match(r"^(\s*\S+⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾\S* [=≈] \[ )(\S+)(.*)$", l)
+        if in_step and m and re.fullmatch(r"−?\d+(\.\d+)?", m.group(2)) and m.group(2).strip("−") != "0":
+            out = list(lines)
+            out[i] = m.group(1) + bump_last_digit(m.group(2)) + m.group(3)
+            return out, i
+    return None
+
+
+def c_net_update(lines):
+    """An update that subtracts another entry's gradient (its arithmetic redone, exactly)."""
+    upd = [(i, m) for i, l in enumerate(lines)
+           for m in [re.match(rf"^(\s*w⁽\S+ ← )({NUM}) − ({NUM})·({NUM}|\({NUM}\)) = ({NUM})$", l)] if m]
+    for i, m in upd:
+        for j, m2 in upd:
+            if m2.group(4) != m.group(4):
+                e = cd.parse_value(m.group(2)) - cd.parse_value(m.group(3)) * cd.parse_value(m2.group(4).strip("()"))
+                out = list(lines)
+                out[i] = f"{m.group(1)}{m.group(2)} − {m.group(3)}·{m2.group(4)} = {cd.show(e)}"
+                return out, i
+    return None
+
+
+def c_net_dead_note(lines):
+    """A dead-ReLU note that names a live entry (of the same tensor, above 0) too."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*Note: )((z⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾)\[[\d,]+\]) < 0: (.*) that entry sends nothing back\.$", l)
+        if not m:
+            continue
+        for k in range(i, -1, -1):
+            mm = re.match(rf"^\s*f′\(({re.escape(m.group(3))}\[[\d,]+\])\) = 1   \(", lines[k])
+            if mm and mm.group(1) != m.group(2):
+                out = list(lines)
+                out[i] = f"{m.group(1)}{mm.group(1)}, {m.group(2)} < 0: {m.group(4)} those entries send nothing back."
+                return out, i
+    return None
+
+
+def c_net_bias_mean(lines):
+    """A bias gradient taken as the mean of δ instead of its sum."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "bias gradient" not in stage_of(lines, i) or len(names) < 2:
+            continue
+        n = len(names)
+        e = cd.parse_value(result) / n
+        names2 = [f"(1/{n})[{names[0]}"] + names[1:-1] + [f"{names[-1]}]"]
+        nums2 = [f"(1/{n})[{nums[0]}"] + nums[1:-1] + [f"{nums[-1]}]"]
+        return sum_lines(lines, (i, k_), lhs, names2, nums2, sign, cd.show(e)), i
+    return None
+
+
+def c_net_header(lines):
+    """A true convolution's forward heading written with ⋆ (the filter as given)."""
+    for i, l in enumerate(lines):
+        if re.match(r"^  Layer \d+, forward: z\S* = \S+ ∗ ", l):
+            out = list(lines)
+            out[i] = l.replace(" ∗ ", " ⋆ ", 1)
+            return out, i
+    return None
+
+
+def c_net_index_formula(lines):
+    """The padding left out of a general formula's input index (`2p + i − 1` → `2p + i`)."""
+    for i, l in enumerate(lines):
+        if re.match(r"^\s*z\S*\[[a-z,]+\] = .*Σ", l) and " − 1, " in l:
+            out = list(lines)
+            out[i] = l.replace(" − 1, ", ", ", 1)
+            return out, i
+    return None
+
+
+def c_net_full_prose(lines):
+    """The explanation of the full convolution with the wrong padding of δ."""
+    for i, l in enumerate(lines):
+        m = re.search(r"is padded with (\d+) rows? and (\d+) columns? of zeros", l)
+        if m:
+            a, b = int(m.group(1)) + 1, int(m.group(2)) + 1
+            out = list(lines)
+            out[i] = l[: m.start()] + f"is padded with {a} rows and {b} columns of zeros" + l[m.end():]
+            return out, i
+    return None
+
+
+def c_net_zero_note(lines):
+    """The note that no gradient reaches the layers before left out."""
+    for i, l in enumerate(lines):
+        if re.match(r"^\s*Note: \S+ = 0 everywhere: ", l):
+            return lines[:i] + lines[i + 1:], i
+    return None
+
+
+def c_net_rise_note(lines):
+    """The note that the loss rose left out of a network's derivation."""
+    if not any(l.startswith("Training a network") for l in lines):
+        return None
+    for i, l in enumerate(lines):
+        if re.match(r"^\s*Note: the loss rose from ", l):
+            return lines[:i] + lines[i + 1:], i
+    return None
+
+
+def c_net_upstream(lines):
+    """An upstream gradient's entry taken as another value than Given's."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*δ\S*\[[\d,]+\] = g\[[\d,]+\] = )(\d+)$", l)
+        if m:
+            out = list(lines)
+            out[i] = m.group(1) + ("0.5" if m.group(2) != "0.5" else "2")
+            return out, i
+    return None
+
+
+def c_net_chain(lines):
+    """The chain of shapes with a shape that does not follow from Given."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(  x \S+ → [^→]+ → )(\d+)×(\d+)×(\d+)( → .*)$", l)
+        if m:
+            out = list(lines)
+            out[i] = f"{m.group(1)}{m.group(2)}×{int(m.group(3)) + 1}×{m.group(4)}{m.group(5)}"
+            return out, i
+    return None
+
+
+def c_net_channels(lines):
+    """A layer said to take one channel where two reach it."""
+    for i, l in enumerate(lines):
+        if re.match(r"^  layer [1-9]\d*: conv, .* on 2 channels, ", l):
+            out = list(lines)
+            out[i] = l.replace(" on 2 channels, ", " on 1 channel, ", 1)
+            return out, i
+    return None
+
+
+def c_net_missing_entry(lines):
+    """One entry's equation (names and numbers) left out of a network's forward pass."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if lhs.startswith("z⁽") and "forward" in stage_of(lines, i):
+            return lines[:i] + lines[i + 2:], i
+    return None
+
+
+def c_net_symbolic_order(lines):
+    """Two symbolic lines of a network swapped."""
+    for i in range(len(lines) - 1):
+        a, b = lines[i], lines[i + 1]
+        if re.match(r"^\s*y⁽\d*[⁰¹²³⁴⁵⁶⁷⁸⁹]*⁾\[[\d,]+\] = max\(0, z\S+\)$", a) and \
+                re.match(r"^\s*y⁽\S+ = max\(0, z\S+\)$", b):
+            out = list(lines)
+            out[i], out[i + 1] = b, a
+            return out, i
+    return None
+
+
 CORRUPTIONS = [
     ("result-digit", c_result_digit, "do not give the rounded result"),
     ("operand-digits", c_operand_digits, "do not give the rounded result"),
@@ -391,6 +711,27 @@ CORRUPTIONS = [
     ("trend", c_trend, "trend"),
     ("summary-row", c_summary_row, "rows"),
     ("nonfinite-note", c_nonfinite_note, "central difference"),
+    # networks
+    ("net-forward-number", c_net_forward_number, "not a printing|do not give|not the exact value"),
+    ("net-dx-missing-term", c_net_dx_missing_term, "terms differ from the definition"),
+    ("net-dx-extra-term", c_net_dx_extra_term, "terms differ from the definition"),
+    ("net-channel-sum", c_net_channel_sum, "terms differ from the definition"),
+    ("net-flip", c_net_flip, "terms differ from the definition"),
+    ("net-stride", c_net_stride, "stride"),
+    ("net-matrix-entry", c_net_matrix_entry, "is not the value its equation"),
+    ("net-update", c_net_update, "not a printing"),
+    ("net-dead-note", c_net_dead_note, "not those below 0"),
+    ("net-bias-mean", c_net_bias_mean, "terms differ from the definition"),
+    ("net-header", c_net_header, "heading does not follow from Given"),
+    ("net-index-formula", c_net_index_formula, "index"),
+    ("net-full-prose", c_net_full_prose, "explanation of the full convolution"),
+    ("net-zero-note", c_net_zero_note, "no note says so"),
+    ("net-rise-note", c_net_rise_note, "no note says so"),
+    ("net-upstream", c_net_upstream, "not the value of g"),
+    ("net-chain", c_net_chain, "chain of shapes"),
+    ("net-channels", c_net_channels, "channels"),
+    ("net-missing-entry", c_net_missing_entry, "no equation printed"),
+    ("net-symbolic-order", c_net_symbolic_order, "out of order"),
 ]
 
 
