@@ -36,7 +36,8 @@ text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
    (exactly, or to X's precision after `≈`), and v may be off from E by floating-point error
    only, ≤ 2·(operands + 1)·2⁻⁵²·Σ|terms|. An update `w ← p − η·g ≈ v` also shows the change:
    v − p has the sign of E − p and lies within half of it (or v = p where f64 cannot hold the
-   change, |E − p| ≤ ulp(p)/2);
+   change, |E − p| ≤ ulp(p)/2), the true change being E − p up to f64's rounding of v (half a
+   unit in its last place) and of the printed η·g;
 2. provenance: each operand must be a printing of the value printed earlier for the symbol it
    stands for (and of every other printing of it), named in the symbolic line above or implied
    by the line form (y and t in the loss, the current w, this step's ∂L/∂w, η from Given, …),
@@ -46,8 +47,9 @@ text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
    term would not fit) and at most 120 characters (a single longer term aside); the lines are
    joined before the sum is read;
 3. matrices: every printed matrix lists the values its entries' equations printed (as printed,
-   or rounded to 6 digits where the equation showed more), with `≈` exactly when one of those
-   equations says `≈`, right-aligned in columns;
+   or rounded to 6 digits where the equation showed more: a rounded value, or an exact one of
+   more than 10 significant digits), with `≈` exactly when one of those equations says `≈` or
+   an entry is rounded, right-aligned in columns;
 4. the result: the last forward pass uses the last updated W and b; `L: a → b` quotes the first
    and the final L and its word (decreased, increased, unchanged, not finite) is what the
    printed values show; each `Summary` row quotes what its step printed (and is aligned). A
@@ -136,6 +138,10 @@ MNUM = rf"(≈?{NUM})"
 
 # Rounded numbers show at least this many significant digits (trailing zeros dropped).
 SIGNIFICANT = 6
+# A value whose shortest decimal has more significant digits than this is written rounded
+# where it stands in a matrix, even where its equation showed it exactly (to show the change of
+# an update).
+EXACT_DIGITS = 10
 F64_OVERFLOW = Fraction(2) ** 1024 - Fraction(2) ** 970  # from here on, f64 rounds to ∞
 EPS = Fraction(1, 2 ** 52)
 
@@ -351,12 +357,18 @@ MAYBE = "maybe"
 
 
 def is_shortest(v) -> bool:
-    """Whether a decimal is the shortest round-trip decimal of the double nearest to it (the
-    form an exact value is printed in)."""
+    """Whether a decimal is a shortest round-trip decimal of the double nearest to it (the
+    form an exact value is printed in): it reads back as that double, with no more digits than
+    the shortest one (two decimals of that length may both read back: 1000000000000001.2 and
+    …1.3 are both the double 1000000000000001.25)."""
     if not finite(v):
         return True
     f = to_float(v)
-    return finite(f) and Fraction(repr(f)) == v
+    if not finite(f):
+        return False
+    if Fraction(repr(f)) == v:
+        return True
+    return to_float(v) == f and sig_digits(show(v).lstrip("≈")) <= sig_digits(show(Fraction(repr(f))).lstrip("≈"))
 
 
 class Val:
@@ -401,7 +413,8 @@ def agree(a_text: str, a_val, a_rounded, b_text: str, b_val, b_rounded) -> bool:
     """Whether two printings can be of one double. An exact printing stands for the double
     nearest to it; a rounded one (p = max(6, digits shown) significant digits) for any double
     within half a unit in its p-th digit. Two roundings to the same precision of one double are
-    the same text; otherwise the intervals must meet: |a − b| ≤ r(a) + r(b)."""
+    the same text (and an exact one rounds to itself); otherwise the intervals must meet:
+    |a − b| ≤ r(a) + r(b)."""
     if not finite(a_val) or not finite(b_val):
         return same(a_val, b_val)
     a_exact, b_exact = a_rounded is False, b_rounded is False
@@ -414,7 +427,9 @@ def agree(a_text: str, a_val, a_rounded, b_text: str, b_val, b_rounded) -> bool:
         if not finite(d):
             return False
         return abs(d - yv) <= radius(y, yv, yr)
-    if a_rounded is True and b_rounded is True and precision(a_text) == precision(b_text):
+    if precision(a_text) == precision(b_text):
+        # two roundings to the same precision of one double print alike, and an exact decimal
+        # rounds to itself (either may be the other where it is not known which it is)
         return a_val == b_val
     return abs(a_val - b_val) <= radius(a_text, a_val, True) + radius(b_text, b_val, True)
 
@@ -1043,7 +1058,9 @@ class Base:
                 cell = cells[r][c]
                 if rec.text != cell:
                     # a value its equation printed with more digits than 6 is listed with 6
-                    ok = rec.rounded is not False and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
+                    # (an exact one too, past the digits an exact value is written with)
+                    ok = (rec.rounded is not False or sig_digits(rec.text) > EXACT_DIGITS) \
+                        and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
                         and agree(cell, vals[r][c], True, rec.text, rec.value, rec.rounded) \
                         and self.number(rows[r][0], f"matrix {label}", cell, False)
                     if not ok:
@@ -1321,7 +1338,7 @@ class Base:
             A = A * scale if finite(A) else A
         exact_ops = all(leaves_exact) if isinstance(leaves_exact, (list, tuple)) else bool(leaves_exact)
         f64_nan = False
-        if result.strip("()") == "NaN" and finite(value):
+        if result.strip("()") == "NaN" and not (isinstance(value, float) and math.isnan(value)):
             # terms that overflow f64 to ∞ and −∞ give NaN there, whatever their exact sum
             try:
                 f64_nan = math.isnan(evaluate_f64(node, p.leaves) * float(scale))
@@ -1356,10 +1373,11 @@ class Base:
                     self.fail(line, f"{what}: the exact value {show(exact)[:14]}… overflows f64 to {result}: "
                                     f"`≈` expected", f"≈ {result}", f"= {result}")
                 return
-            if f64_nan and finite(exact) and math.isnan(printed):
+            if f64_nan and math.isnan(printed):
                 if sign != "≈":
-                    self.fail(line, f"{what}: the exact value is {show(exact)[:14]}…, its terms overflow f64 to ∞ "
-                                    f"and −∞, which give NaN: `≈` expected", "≈ NaN", "= NaN")
+                    self.fail(line, f"{what}: the exact value is {show(exact)[:14]}{'…' if finite(exact) else ''}, its "
+                                    f"finite terms overflow f64 to ∞ and −∞, which give NaN: `≈` expected",
+                              "≈ NaN", "= NaN")
                 return
             if not same(exact, printed):
                 self.fail(line, f"{what}: wrong result", show(exact), result)
@@ -1488,9 +1506,11 @@ class Base:
 
     def update_digits(self, ln, lhs, p_t, v_t, E, slack=Fraction(0)):
         """An update prints the old and the new value with as many digits as make the printed
-        change v − p have the sign of the true change c = E − p and be within half of it, or
-        shows no change where f64 could not represent one (|c| under half a unit in the last
-        place of p, to within `slack`, what the rounding of the printed η·g allows)."""
+        change v − p have the sign of the true change and be within half of it, or shows no
+        change where f64 could not represent one (|c| under half a unit in the last place of p).
+        The true change is c = E − p to within `slack` (what the rounding of the printed η·g
+        allows) and the rounding f64 makes of it (half a unit in the last place of v): a change
+        of a few units in the last place is what f64 makes of it, not c itself."""
         p, v = parse_value(p_t), parse_value(v_t)
         if not (finite(p) and finite(v) and finite(E)):
             return
@@ -1505,7 +1525,11 @@ class Base:
             self.fail(ln, f"{lhs} ←: the printed old and new values are equal, but the update changes it by "
                           f"{show(c)}: both need more digits", f"a change of {show(c)}", "none")
             return
-        if (d > 0) != (c > 0) or abs(d - c) > abs(c) / 2:
+        # the change f64 makes is c rounded to the resolution of v (and of the printed η·g): any
+        # change within that of c will do
+        u = Fraction(max(math.ulp(to_float(p)), math.ulp(to_float(v)))) / 2 + slack
+        lo, hi = sorted((2 * d / 3, 2 * d))
+        if max(lo, c - u) > min(hi, c + u):
             self.fail(ln, f"{lhs} ←: the printed change v − p = {show(d)} does not show the true change "
                           f"{show(c)} (same sign, within half of it): the old and new values need more digits",
                       show(c), show(d))
@@ -5098,7 +5122,7 @@ class NetChecker(Base):
         self.count["structure"] += 1
         if (op == "←") != (exp.kind == "update"):
             self.fail(ln, f"{lhs}: {'an update is written with ←' if exp.kind == 'update' else 'not an update, so ='}")
-        numbers = bool(NUMBERS_END.search(rhs)) or "   (" in rhs
+        numbers = bool(NUMBERS_END.search(rhs)) or "   (" in rhs or bool(re.fullmatch(NUM, rhs))
         key = f"{lhs} ←" if op == "←" else lhs
         if not numbers:
             nxt = self.lines[i + 1][1].strip() if i + 1 < len(self.lines) else ""
