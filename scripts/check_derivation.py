@@ -98,6 +98,50 @@ text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
    the loss it gives (step 2's L, or the final L) and each mistake's update and last L; its note
    lists exactly the mistakes whose loss ends above step 1's L.
 
+A network's derivation (`Training a network of …`) is held to the same rules of numbers,
+arithmetic, provenance, matrices, notes and the symbolic form, and read stage by stage: what
+every equation must be is worked out from Given alone (its layers, shapes, stride, padding,
+dilation and orientation), never from the text it checks:
+
+9. Given and the output sizes: the layers in order, each convolution's filters on the channels
+   that reach it; each OH and OW recomputed from its printed operands (which must be Given's),
+   the chain of shapes; per step every layer's forward pass, the loss, the loss's gradient and
+   every layer's backward pass in reverse, the updates, in that order, each with its heading,
+   its general formula (every index expression evaluated over the ranges), the explanations
+   said once in the first step; every entry's equation in order, the terms of each forward sum,
+   filter gradient, bias gradient and ∂L/∂x being exactly those the layer's windows give; each
+   operand a printing of the value printed for it (the input, the parameters the step started
+   from, the values printed before in the step); the notes on dead ReLUs, gradients that are 0
+   everywhere, a loss that rose and the first value that is not finite, exactly where the
+   values call for them; the result: the last forward pass with the last updated parameters,
+   the final parameters, `L: a → b` and the summary;
+10. `Check: finite differences` of a network: per step written out, h = 10⁻⁶·max(1, the
+   largest |entry| of the step's parameters and of the input); the rows are every parameter's
+   gradient, layer by layer, then every entry of ∂L/∂x; each backpropagation value quotes the
+   gradient the step printed (∂L/∂x where the step did not print it: what its printed δ and
+   filters give, or ∂L/∂y times the slope of a first activation, to within their rounding);
+   each difference as for one layer; a row not compared has a note: values that are not finite
+   (as for one layer), or an argument of a relu or leaky_relu (named as the activation that
+   takes it) quoted truly and within reach of the kink: |z| at most h times the largest input
+   the moved entry multiplies, times the gains of the layers between (a convolution's largest
+   Σ|w| over its filters, relu and tanh 1, leaky_relu max(1, |α|), sigmoid ¼); a compared row
+   whose move carries the argument of the activation right after its layer across 0 needs a
+   note; the notes come in the table's order, those on values that are not finite first;
+   `Largest difference` as for one layer;
+11. the mistakes of a network (`Common mistakes in the backward pass, applied to step 1's
+   numbers`): the recipes that concern some layer, in order (∂L/∂x with the filter not rotated:
+   every convolution after the first; the bias gradient averaged: every convolution with a bias
+   and more than one output position; the filters' contributions to ∂L/∂x not summed: every
+   convolution after the first with more than one filter), each with its explanation, then the
+   stage it gets wrong in the highest layer it concerns (for the mean, in every layer it
+   concerns), its heading, formula and terms those of the recipe (the filter's entries mirrored;
+   the last filter's terms alone; the sum of δ times (1/n)), and for a wrong ∂L/∂x the whole
+   backward pass of every layer below, then the update from step 1's parameters, a forward
+   pass and loss with the parameters it gives; every operand is the mistake's own value where
+   it prints one, else step 1's; the first value of the recipe's pass that is not finite is
+   noted; each recipe that concerns no layer has a note saying why; the table quotes each
+   recipe's loss and the correct step's (step 2's, or the final one after one step).
+
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
 section after the result that it does not know. --allow-trailing instead skips, with a note,
@@ -1102,8 +1146,9 @@ class Base:
         self.sum_numbers(ln2, lhs, terms, c.group(1), c.group(2), c.group(3))
         return i + 2
 
-    def sum_numbers(self, ln2, lhs, terms, body, sign, result):
-        """Checks the numbers of a sum against its terms, operand by operand, and its result."""
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1)):
+        """Checks the numbers of a sum against its terms, operand by operand, and its result
+        (the sum times `scale`)."""
         nterms = body.split(" + ")
         if len(nterms) != len(terms):
             self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
@@ -1123,7 +1168,7 @@ class Base:
             for s, t in zip(syms, nums):
                 ctx = "factor" if len(syms) > 1 else ("lead" if alone else "term")
                 exact.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})", ctx))
-        self.judge(ln2, lhs, body, exact, sign, result)
+        self.judge(ln2, lhs, body, exact, sign, result, scale)
         self.store(lhs, ln2, result, sign)
         self.summed(lhs, terms)
 
@@ -1624,7 +1669,112 @@ class Base:
             if raw.rstrip() != want.rstrip():
                 self.fail(lnr, f"{what} is not column-aligned", repr(want.strip()), repr(raw.strip()))
 
-    # finite differences
+    # -- finite differences (shared) ----------------------------------------------------------
+
+    def fd_cells(self, lnr, entry, bp_t, cd_t, diff_t, cur):
+        """A row of a finite-difference table after its backpropagation value's provenance: the
+        central difference's form, and the difference |backpropagation − central difference|
+        within the rounding of the three printed numbers (and of the f64 subtraction), or `not
+        compared` where a value is not finite; the row is kept in cur["rows"]."""
+        bp_m, bp_s = ("≈", bp_t[1:]) if bp_t.startswith("≈") else ("", bp_t)
+        cd_m, cd_s = ("≈", cd_t[1:]) if cd_t.startswith("≈") else ("", cd_t)
+        try:
+            bp, cd = parse_value(bp_s), parse_value(cd_s)
+        except ValueError as e:
+            self.fail(lnr, f"{entry}: {e}")
+            return
+        self.number(lnr, f"{entry}: the central difference", cd_s, cd_m == "")
+        if cd_m and not finite(cd):
+            self.fail(lnr, f"{entry}: `≈` on a value that is not a finite number", cd_s, cd_t)
+        if entry in cur["rows"]:
+            self.fail(lnr, f"{entry} listed twice")
+        cur["rows"][entry] = {"line": lnr, "bp": bp, "cd": cd, "diff": diff_t, "bp_t": bp_t, "cd_t": cd_t}
+        if not (finite(bp) and finite(cd)):
+            self.count["structure"] += 1
+            if diff_t != "not compared":
+                self.fail(lnr, f"{entry}: values that are not finite numbers are not compared", "not compared", diff_t)
+            return
+        if diff_t == "not compared":
+            return
+        d_m, d_s = ("≈", diff_t[1:]) if diff_t.startswith("≈") else ("", diff_t)
+        if not re.fullmatch(NUM, d_s):
+            self.fail(lnr, f"{entry}: the difference is neither a number nor `not compared`", "a number", diff_t)
+            return
+        d = parse_value(d_s)
+        self.number(lnr, f"{entry}: the difference", d_s, d_m == "")
+        cur["rows"][entry]["d"] = d
+        self.count["equations"] += 1
+        if not finite(d):
+            self.fail(lnr, f"{entry}: the difference of two finite numbers is printed as not finite", "a number", diff_t)
+            return
+        if d < 0:
+            self.fail(lnr, f"{entry}: the difference is an absolute value, it cannot be negative", "≥ 0", diff_t)
+        # each printed number stands for a double within its rounding (an exact one for
+        # itself); the subtraction itself is rounded too
+        b2 = bp if bp_m else as_double(bp)
+        c2 = cd if cd_m else as_double(cd)
+        exact = abs(b2 - c2)
+        tol = radius(bp_s, bp, bool(bp_m)) + radius(cd_s, cd, bool(cd_m)) + radius(d_s, d, bool(d_m)) \
+            + EPS * (abs(b2) + abs(c2))
+        if abs(exact - d) > tol:
+            self.fail(lnr, f"{entry}: the difference is not |backpropagation − central difference| "
+                           f"(at most {show(tol)} off)", show(exact), diff_t)
+
+    def fd_flag(self, ln, cur, entry):
+        row = cur["rows"].get(entry)
+        if row is None:
+            self.fail(ln, f"note: {entry} is not in the table above")
+        elif row["diff"] != "not compared":
+            self.fail(ln, f"note: says {entry} is not compared, but the table compares it", "not compared", row["diff"])
+        if entry in cur["flagged"]:
+            self.fail(ln, f"note: {entry} flagged twice")
+        cur["flagged"][entry] = ln
+        return row
+
+    def fd_nonfinite_note(self, ln, cur, entry, lst):
+        """`… is not compared, as these are not finite numbers: backpropagation gives ∞,
+        L(w + h) = ∞, L(w − h) = ∞, the central difference is NaN.`: the ones of the four that
+        are not finite, in that order; L(w ± h) are printed only here, so they are checked against
+        the central difference they give."""
+        row = self.fd_flag(ln, cur, entry)
+        forms = [("bp", rf"backpropagation gives ({NUM})"), ("plus", rf"L\(w \+ h\) = ({NUM})"),
+                 ("minus", rf"L\(w − h\) = ({NUM})"), ("cd", rf"the central difference is ({NUM})")]
+        parts = lst.split(", ")
+        got = {}
+        k = 0
+        for part in parts:
+            while k < len(forms) and not re.fullmatch(forms[k][1], part):
+                k += 1
+            if k == len(forms):
+                self.fail(ln, f"note: cannot read {part!r} (the order is backpropagation, L(w + h), L(w − h), "
+                              f"the central difference)")
+                return
+            got[forms[k][0]] = parse_value(re.fullmatch(forms[k][1], part).group(1))
+            k += 1
+        if row is None:
+            return
+        self.count["operands"] += len(got)
+        for key, v in got.items():
+            if finite(v):
+                self.fail(ln, f"note: lists a finite number as not finite", "∞ or NaN", part)
+        for key, name in (("bp", "backpropagation"), ("cd", "the central difference")):
+            val = row[key]
+            if finite(val) != (key not in got) or (key in got and not same(val, got[key])):
+                self.fail(ln, f"note: {name} is {row[key + '_t']} in the table", row[key + "_t"],
+                          show(got[key]) if key in got else "not listed")
+        # the central difference (L(w + h) − L(w − h))/(2h) from what the note says of L(w ± h)
+        plus, minus = got.get("plus"), got.get("minus")
+        if plus is None and minus is None:
+            ok = not (isinstance(row["cd"], float) and math.isnan(row["cd"]))
+        else:
+            a = plus if plus is not None else 0.0
+            b = minus if minus is not None else 0.0
+            want = a - b
+            ok = same(want, row["cd"]) or (finite(row["cd"]) is False and not math.isnan(want) and
+                                           math.isinf(row["cd"]) and (want > 0) == (row["cd"] > 0))
+        if not ok:
+            self.fail(ln, "note: the central difference in the table cannot come from the L(w ± h) the note lists",
+                      "consistent values", lst)
 
 
 class Checker(Base):
@@ -2860,47 +3010,7 @@ class Checker(Base):
             bp_m, bp_s = ("≈", bp_t[1:]) if bp_t.startswith("≈") else ("", bp_t)
             cd_m, cd_s = ("≈", cd_t[1:]) if cd_t.startswith("≈") else ("", cd_t)
             self.quote(lnr, f"{entry}: the backpropagation value (step {cur['k']})", entry, rec, bp_m, bp_s)
-            try:
-                bp, cd = parse_value(bp_s), parse_value(cd_s)
-            except ValueError as e:
-                self.fail(lnr, f"{entry}: {e}")
-                continue
-            self.number(lnr, f"{entry}: the central difference", cd_s, cd_m == "")
-            if cd_m and not finite(cd):
-                self.fail(lnr, f"{entry}: `≈` on a value that is not a finite number", cd_s, cd_t)
-            if entry in cur["rows"]:
-                self.fail(lnr, f"{entry} listed twice")
-            cur["rows"][entry] = {"line": lnr, "bp": bp, "cd": cd, "diff": diff_t, "bp_t": bp_t, "cd_t": cd_t}
-            if not (finite(bp) and finite(cd)):
-                self.count["structure"] += 1
-                if diff_t != "not compared":
-                    self.fail(lnr, f"{entry}: values that are not finite numbers are not compared", "not compared", diff_t)
-                continue
-            if diff_t == "not compared":
-                continue
-            d_m, d_s = ("≈", diff_t[1:]) if diff_t.startswith("≈") else ("", diff_t)
-            if not re.fullmatch(NUM, d_s):
-                self.fail(lnr, f"{entry}: the difference is neither a number nor `not compared`", "a number", diff_t)
-                continue
-            d = parse_value(d_s)
-            self.number(lnr, f"{entry}: the difference", d_s, d_m == "")
-            cur["rows"][entry]["d"] = d
-            self.count["equations"] += 1
-            if not finite(d):
-                self.fail(lnr, f"{entry}: the difference of two finite numbers is printed as not finite", "a number", diff_t)
-                continue
-            if d < 0:
-                self.fail(lnr, f"{entry}: the difference is an absolute value, it cannot be negative", "≥ 0", diff_t)
-            # each printed number stands for a double within its rounding (an exact one for
-            # itself); the subtraction itself is rounded too
-            b2 = bp if bp_m else as_double(bp)
-            c2 = cd if cd_m else as_double(cd)
-            exact = abs(b2 - c2)
-            tol = radius(bp_s, bp, bool(bp_m)) + radius(cd_s, cd, bool(cd_m)) + radius(d_s, d, bool(d_m)) \
-                + EPS * (abs(b2) + abs(c2))
-            if abs(exact - d) > tol:
-                self.fail(lnr, f"{entry}: the difference is not |backpropagation − central difference| "
-                               f"(at most {show(tol)} off)", show(exact), diff_t)
+            self.fd_cells(lnr, entry, bp_t, cd_t, diff_t, cur)
         self.check_aligned(rows, cells, "finite-difference table")
         return j
 
@@ -2941,63 +3051,6 @@ class Checker(Base):
             if reach is not None and finite(z) and abs(z) - zr > reach * Fraction(1001, 1000):
                 self.fail(ln, f"note: {mm.group(1)} = {mm.group(5)} is not within reach of the kink: a move by ±h "
                               f"changes z by at most h·max|x|", f"|z| ≤ {show(reach)}", mm.group(5))
-
-    def fd_flag(self, ln, cur, entry):
-        row = cur["rows"].get(entry)
-        if row is None:
-            self.fail(ln, f"note: {entry} is not in the table above")
-        elif row["diff"] != "not compared":
-            self.fail(ln, f"note: says {entry} is not compared, but the table compares it", "not compared", row["diff"])
-        if entry in cur["flagged"]:
-            self.fail(ln, f"note: {entry} flagged twice")
-        cur["flagged"][entry] = ln
-        return row
-
-    def fd_nonfinite_note(self, ln, cur, entry, lst):
-        """`… is not compared, as these are not finite numbers: backpropagation gives ∞,
-        L(w + h) = ∞, L(w − h) = ∞, the central difference is NaN.`: the ones of the four that
-        are not finite, in that order; L(w ± h) are printed only here, so they are checked against
-        the central difference they give."""
-        row = self.fd_flag(ln, cur, entry)
-        forms = [("bp", rf"backpropagation gives ({NUM})"), ("plus", rf"L\(w \+ h\) = ({NUM})"),
-                 ("minus", rf"L\(w − h\) = ({NUM})"), ("cd", rf"the central difference is ({NUM})")]
-        parts = lst.split(", ")
-        got = {}
-        k = 0
-        for part in parts:
-            while k < len(forms) and not re.fullmatch(forms[k][1], part):
-                k += 1
-            if k == len(forms):
-                self.fail(ln, f"note: cannot read {part!r} (the order is backpropagation, L(w + h), L(w − h), "
-                              f"the central difference)")
-                return
-            got[forms[k][0]] = parse_value(re.fullmatch(forms[k][1], part).group(1))
-            k += 1
-        if row is None:
-            return
-        self.count["operands"] += len(got)
-        for key, v in got.items():
-            if finite(v):
-                self.fail(ln, f"note: lists a finite number as not finite", "∞ or NaN", part)
-        for key, name in (("bp", "backpropagation"), ("cd", "the central difference")):
-            val = row[key]
-            if finite(val) != (key not in got) or (key in got and not same(val, got[key])):
-                self.fail(ln, f"note: {name} is {row[key + '_t']} in the table", row[key + "_t"],
-                          show(got[key]) if key in got else "not listed")
-        # the central difference (L(w + h) − L(w − h))/(2h) from what the note says of L(w ± h)
-        plus, minus = got.get("plus"), got.get("minus")
-        if plus is None and minus is None:
-            ok = not (isinstance(row["cd"], float) and math.isnan(row["cd"]))
-        else:
-            a = plus if plus is not None else 0.0
-            b = minus if minus is not None else 0.0
-            want = a - b
-            ok = same(want, row["cd"]) or (finite(row["cd"]) is False and not math.isnan(want) and
-                                           math.isinf(row["cd"]) and (want > 0) == (row["cd"] > 0))
-        if not ok:
-            self.fail(ln, "note: the central difference in the table cannot come from the L(w ± h) the note lists",
-                      "consistent values", lst)
-
 
     def fd_end_step(self, ln):
         cur, self.fd_cur = self.fd_cur, None
@@ -3853,7 +3906,7 @@ class Expect:
     form), 'act', 'slope', 'diff' (y − t with the loss's factor), 'upstream' (δ = g), 'loss'
     (pairs of y and t), 'update' (the parameter and its gradient)."""
 
-    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs")
+    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs", "scale")
 
     def __init__(self, kind, **kw):
         self.kind = kind
@@ -3863,6 +3916,7 @@ class Expect:
         self.z, self.y, self.t, self.g, self.p = (kw.get(k) for k in ("z", "y", "t", "g", "p"))
         self.layer = kw.get("layer")
         self.pairs = kw.get("pairs")
+        self.scale = Fraction(1)  # a sum's factor (the mean of a mistake)
 
 
 class Group:
@@ -3901,6 +3955,7 @@ class Stage:
         self.optional = optional
         self.gi = 0  # the group being printed
         self.line = None
+        self.slip = None  # the learner's mistake the stage makes (a mistake's ∂L/∂x)
 
     def group(self):
         return self.groups[self.gi] if self.gi < len(self.groups) else None
@@ -3910,8 +3965,8 @@ class Stage:
 # ---------------------------------------------------------------------------------------------
 # The checker of a network's derivation
 
-HEADER = re.compile(r"(Layer \d+, (?:forward|filter gradient|bias gradient|input gradient|backward)|Loss|"
-                    r"Gradient of the loss|Update): ")
+HEADER = re.compile(r"(Layer \d+, (?:forward|filter gradient|bias gradient|input gradient|backward)(?:, the mistake)?|"
+                    r"Loss|Gradient of the loss|Update): ")
 NUMBERS_END = re.compile(rf"(?:^| )[=≈] {NUM}$")
 NET_RESULT = re.compile(rf"^(.*) {SIGN} ({NUM})$")
 NONFINITE_NOTE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
@@ -3928,6 +3983,36 @@ SKIP_PARA = ("Not written out: each of these {n} steps repeats the computation a
 BIAS_PROSE = "(a sum over the positions, not a mean: the bias is added at every one)"
 # a run longer than this many steps writes out its first HEAD_STEPS steps and its last
 FULL_STEPS, HEAD_STEPS = 20, 5
+# the sections after a network's result
+NET_FD_INTRO = ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), with L computed by "
+                "the same forward pass at the nudged parameter or input entry.")
+NET_FD_NONFINITE = re.compile(r"(\S+) is not compared, as these are not finite numbers: (.+)\.")
+NET_KINK_NOTE = re.compile(rf"(\S+): (\S+) ([=≈]) ({NUM}) is within reach of (relu|leaky_relu)'s kink at 0 when the "
+                           r"parameter or input entry moves by ±h, so the central difference straddles the kink and is "
+                           r"not compared\.")
+NET_MISTAKES_HEAD = "Common mistakes in the backward pass, applied to step 1's numbers"
+NET_MISTAKES_INTRO = ("Each recipe below gets one part of the backward pass wrong; everything else is as in step 1, "
+                      "from which its forward pass and loss are.")
+RECIPES = ("unrotated", "mean", "unsummed")
+RECIPE_TITLE = {"unrotated": "∂L/∂x with the filter not rotated", "mean": "the bias gradient averaged",
+                "unsummed": "the filters' contributions to ∂L/∂x not summed"}
+RECIPE_TEXT = {
+    "unrotated": "The gradient sent back to a layer's input slides the filter as it stands over the padded δ, where "
+                 "the full convolution needs it rotated by 180°: each δ meets the filter entry at the mirrored place. "
+                 "Every layer before it then learns from a wrong gradient.",
+    "mean": "The bias gradient is taken as the mean of the layer's δ where it is their sum: the bias is added at every "
+            "position, so every position's δ counts in full. The bias moves too little.",
+    "unsummed": "In a layer with several filters, every filter sends a part of ∂L/∂x back to each input channel, and "
+                "the parts add up; here only the last filter's part is kept, as when a loop over the filters assigns "
+                "dx = part where dx += part belongs.",
+}
+RECIPE_ABSENT = {
+    "unrotated": "no convolution after the first passes a gradient back to a layer before it",
+    "mean": "no convolution has a bias (or its output is a single entry, where mean and sum agree)",
+    "unsummed": "no convolution after the first has more than one filter",
+}
+MISTAKE_NONFINITE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
+                               r"computed from it is meaningless, (so )?so is everything this recipe computes from it\.")
 
 
 def indent_of(raw: str) -> int:
@@ -3986,6 +4071,20 @@ class NetChecker(Base):
         self.result_k = None
         self.summary_seen = False
         self.trend_seen = False
+        # the finite-difference check
+        self.fd_seen = self.fd_intro = False
+        self.fd_steps: dict[int, dict] = {}
+        self.fd_cur = None
+        self.fd_largest = self.fd_none = None
+        # the mistakes
+        self.mistakes_seen = self.m_intro = self.m_table = False
+        self.made: list[str] = []
+        self.absent: list[str] = []
+        self.absent_seen: list[str] = []
+        self.mistakes: dict[int, dict] = {}
+        self.m_k = self.m_recipe = self.m_phase = self.m_note = None
+        self.base_sv: dict[str, Val] = {}
+        self.m_back_sv: dict[str, Val] = {}
 
     # -- names ------------------------------------------------------------------------------
 
@@ -4036,7 +4135,11 @@ class NetChecker(Base):
                 return self.G.get(sym)
             if base in ("w", "b"):
                 return self.cur.get(sym)
-        return self.sv.get(sym)
+        rec = self.sv.get(sym)
+        if rec is None and self.ctx == "mistake" and self.m_phase != "forward":
+            # a mistake's backward pass refers to step 1's values where it prints none of its own
+            rec = self.base_sv.get(sym)
+        return rec
 
     def update_done(self, key) -> bool:
         return key.endswith(" ←") and key[:-2] in self.new
@@ -4069,7 +4172,7 @@ class NetChecker(Base):
         while i < n:
             ln, raw = self.lines[i]
             text = raw.strip()
-            if self.ctx == "tail" and text and self.allow_trailing and text not in self.AFTER_SECTIONS:
+            if self.ctx == "tail" and text and self.allow_trailing and not self.known_after(text):
                 rest = [t for _, t in self.lines[i:] if t.strip()]
                 self.note(ln, f"{len(rest)} line(s) after the end of the derivation are not checked")
                 break
@@ -4084,10 +4187,11 @@ class NetChecker(Base):
                 del self.reasons[rl]
         self.finish()
 
-    # The sections that may follow the result, each after a blank line: heading → the method
-    # that reads its lines (the finite-difference check and the common mistakes of a network
-    # are to come).
-    AFTER_SECTIONS: dict[str, str] = {}
+    # The sections that may follow the result, each after a blank line: its heading → its context
+    AFTER_SECTIONS: dict[str, str] = {"Check: finite differences": "fd", NET_MISTAKES_HEAD: "mistakes_intro"}
+
+    def known_after(self, text) -> bool:
+        return text in self.AFTER_SECTIONS or (self.mistakes_seen and bool(re.fullmatch(r"Mistake \d+: .+", text)))
 
     def dispatch(self, i, ln, raw, text) -> int:
         if text == "":
@@ -4097,14 +4201,26 @@ class NetChecker(Base):
             self.title_line(ln, raw, text)
             return i + 1
         if self.ctx == "tail":
-            if text in self.AFTER_SECTIONS:
-                self.ctx = self.AFTER_SECTIONS[text]
-                return i + 1
-            self.fail(ln, f"line not understood after the end of the derivation (an unknown section is not checked): "
-                          f"{text!r}")
+            m = re.fullmatch(r"Mistake (\d+): (.+)", text)
+            if text == "Check: finite differences":
+                self.indent(ln, raw, 0, "the finite-difference check")
+                self.begin_fd(ln)
+            elif text == NET_MISTAKES_HEAD:
+                self.indent(ln, raw, 0, "the mistakes section")
+                self.begin_mistakes(ln)
+            elif m and self.mistakes_seen:
+                self.indent(ln, raw, 0, "a mistake's heading")
+                self.begin_net_mistake(ln, int(m.group(1)), m.group(2))
+            else:
+                self.fail(ln, f"line not understood after the end of the derivation (an unknown section is not "
+                              f"checked): {text!r}")
             return i + 1
-        if self.ctx in self.AFTER_SECTIONS.values():
-            return getattr(self, self.ctx)(i, ln, raw, text)
+        if self.ctx == "fd":
+            return self.fd_line(i, ln, raw, text)
+        if self.ctx == "mistakes_intro":
+            return self.mistakes_intro_line(i, ln, raw, text)
+        if self.ctx == "mistake":
+            return self.net_mistake_line(i, ln, raw, text)
         # section headings
         if indent_of(raw) == 0:
             return self.heading(i, ln, raw, text)
@@ -4170,8 +4286,13 @@ class NetChecker(Base):
         elif self.ctx == "pass":
             self.ended = True
             self.ctx = "tail"
-        elif self.ctx in self.AFTER_SECTIONS.values():
+        elif self.ctx == "fd":
+            self.end_fd(ln)
             self.ctx = "tail"
+        elif self.ctx == "mistakes_intro":
+            self.ctx = "tail"
+        elif self.ctx == "mistake":
+            self.end_net_mistake(ln)
 
     # -- the title --------------------------------------------------------------------------
 
@@ -4636,23 +4757,43 @@ class NetChecker(Base):
         ib, il, _ = self.junction(L.k)
         return self.tname(GRAD_OF[ib], il) if ib in ("x", "y") else f"∂L/∂{self.tname(ib, il)}"
 
-    def xgrad_stage(self, L: NetLayer, first: bool, optional: bool) -> Stage:
+    def xgrad_stage(self, L: NetLayer, first: bool, optional: bool, slip=None) -> Stage:
+        """∂L/∂x of layer L's input; `slip` the learner's mistake in it ('unrotated': the filter
+        the wrong way round; 'unsummed': the last filter's part alone)."""
         ib, il, ish = self.junction(L.k)
         DX = self.tensor(GRAD_OF[ib], il, ish)
         D, W = self.tensor("δ", L.k, L.out_shape), self.weight("w", L)
+        filters = [L.F - 1] if slip == "unsummed" else range(L.F)
         terms: dict = {}
         # every output and kernel offset whose window put x[c,r,s] under a filter entry, in
         # the order of Σ_f Σ_i Σ_j
         for f, p, q, c, r, s, a, b, i, j in sorted(L.reads(), key=lambda t: (t[3], t[4], t[5], t[0], t[8], t[9])):
+            if f not in filters:
+                continue
+            if slip == "unrotated":
+                a, b = L.KH - 1 - a, L.KW - 1 - b
             terms.setdefault((c, r, s), []).append([D.name((f, p, q)), W.name((f, c, a, b))])
         over = "Σ_f " if L.F > 1 else ""
-        header = (f"Layer {L.k}, input gradient: {self.dx_text(L)} = {over}full({D.prefix}) ⋆ "
-                  + (f"{W.prefix}, the full correlation of {D.prefix} with the filter as given (the forward pass "
-                     f"rotated it)" if L.flip else
-                     f"rot180({W.prefix}), the full convolution of {D.prefix} with the filter rotated by 180°"))
+        rot = lambda flip: W.prefix if flip else f"rot180({W.prefix})"
+        right = f"{over}full({D.prefix}) ⋆ {rot(L.flip)}"
+        head = f"Layer {L.k}, input gradient"
+        if slip == "unrotated":
+            header = (f"{head}, the mistake: {self.dx_text(L)} = {over}full({D.prefix}) ⋆ {rot(not L.flip)}, the "
+                      f"filter the wrong way round, in place of {right}")
+        elif slip == "unsummed":
+            last = L.F - 1
+            header = (f"{head}, the mistake: {self.dx_text(L)} = full({D.prefix}[{last}]) ⋆ "
+                      f"{rot(L.flip).replace(W.prefix, f'{W.prefix}[{last}]', 1)}, filter {last}'s part alone (each "
+                      f"filter's overwriting the one before), in place of the sum {right}")
+        else:
+            header = (f"{head}: {self.dx_text(L)} = {right}, "
+                      + (f"the full correlation of {D.prefix} with the filter as given (the forward pass rotated it)"
+                         if L.flip else f"the full convolution of {D.prefix} with the filter rotated by 180°"))
         group = Group(DX, self.sums(DX, terms, True, EMPTY_REASONS["back"]), notes=("zero",))
-        return Stage("xgrad", header, [group], L, prose=(self.full_prose(L, D.prefix),) if first else (),
-                     formula=(DX.prefix + "[", self.xgrad_formula), optional=optional)
+        st = Stage("xgrad", header, [group], L, prose=(self.full_prose(L, D.prefix),) if first else (),
+                   formula=(DX.prefix + "[", self.xgrad_formula), optional=optional)
+        st.slip = slip
+        return st
 
     def full_prose(self, L: NetLayer, delta: str) -> str:
         """How the full convolution that gives ∂L/∂x is built, as the first step says it: δ
@@ -4752,13 +4893,16 @@ class NetChecker(Base):
             return "c,r,s" if L.C > 1 else "r,s"
         return ",".join(x for x, keep in zip("fcij", (L.F > 1, L.C > 1, True, True)) if keep)
 
-    def weight_want(self, L: NetLayer):
-        """The weight's indices at kernel offset (i, j): itself, or rotated by a convolution."""
+    def weight_want(self, L: NetLayer, flip=None):
+        """The weight's indices at kernel offset (i, j): itself, or rotated (a true convolution,
+        `flip` True; the layer's own orientation by default)."""
+        flip = L.flip if flip is None else flip
+
         def want(env):
             out = ["f"] if L.F > 1 else []
             out += ["c"] if L.C > 1 else []
-            a, b = L.offset(env["i"], env["j"])
-            return out + [a, b]
+            i, j = env["i"], env["j"]
+            return out + ([L.KH - 1 - i, L.KW - 1 - j] if flip else [i, j])
         return want
 
     def forward_formula(self, ln, text):
@@ -4808,17 +4952,21 @@ class NetChecker(Base):
         ib, il, ish = self.junction(L.k)
         DX = self.tensor(GRAD_OF[ib], il, ish)
         D, W = self.tensor("δ", L.k, L.out_shape), self.weight("w", L)
-        filters = "filters f, " if L.F > 1 else ""
+        slip = self.stage.slip
+        filters = "filters f, " if L.F > 1 and slip != "unsummed" else ""
+        only = re.escape(f", with f = {L.F - 1} only") if slip == "unsummed" else ""
         m = self.formula_parts(ln, text, re.escape(f"{DX.prefix}[{self.letters(L, 'in')}] = Σ "
                                                    f"{D.prefix}[{self.letters(L, 'out')}]·{W.prefix}["),
-                               rf"([^\]]+)\], over the {filters}outputs \(p,q\) and filter entries \(i,j\) with "
-                               r"(.+) = r and (.+) = s: the terms whose window put that input entry under that "
+                               rf"([^\]]+)\]{only}, over the {filters}outputs \(p,q\) and filter entries \(i,j\) "
+                               r"with (.+) = r and (.+) = s: the terms whose window put that input entry under that "
                                r"filter entry")
         if not m:
             return
         (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
         ranges = {"p": L.out_shape[1], "q": L.out_shape[2], "i": L.KH, "j": L.KW}
-        ok = self.check_indices(ln, "the weight's indices", self.index_list(m.group(1)), self.weight_want(L), ranges)
+        flip = L.flip != (slip == "unrotated")
+        ok = self.check_indices(ln, "the weight's indices", self.index_list(m.group(1)), self.weight_want(L, flip),
+                                ranges)
         if ok:
             self.check_indices(ln, "the positions r and s", [m.group(2), m.group(3)],
                                lambda e: [e["p"] * sh + e["i"] * dh - ph, e["q"] * sw + e["j"] * dw - pw], ranges)
@@ -5180,11 +5328,36 @@ class NetChecker(Base):
             self.update_net(ln, lhs, rhs, exp)
         return i + 1
 
+    def expect_of(self, lhs):
+        g = self.stage.group() if self.stage else None
+        return g.expect.get(lhs) if g else None
+
+    def unscale(self, ln, lhs, text: str) -> str:
+        """A sum's terms without the factor in front (`(1/4)[a + b + …]` → `a + b + …`): the
+        factor its definition has, or none."""
+        exp = self.expect_of(lhs)
+        want = exp.scale if exp is not None else Fraction(1)
+        stext, scale, body = split_scale(text)
+        self.count["structure"] += 1
+        if scale != want or (stext is not None and not (body != text and text.endswith("]"))):
+            self.fail(ln, f"{lhs}: the factor in front of the sum differs from its definition",
+                      scale_text(want) if want != 1 else "none", stext or "none")
+        return body if stext is not None else text
+
+    def named_sum(self, i, ln, raw, lhs, names) -> int:
+        return super().named_sum(i, ln, raw, lhs, self.unscale(ln, lhs, names))
+
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1)):
+        exp = self.expect_of(lhs)
+        if exp is not None and exp.scale != 1:
+            body, scale = self.unscale(ln2, lhs, body), exp.scale
+        super().sum_numbers(ln2, lhs, terms, body, sign, result, scale)
+
     def symbolic_net(self, ln, key, lhs, rhs, exp: Expect):
         """A line with names only: the formula of its entry."""
         self.count["equations"] += 1
         if exp.kind == "sum":
-            terms = rhs.split(" + ")
+            terms = self.unscale(ln, lhs, rhs).split(" + ")
             self.check_terms(ln, lhs, terms, rhs)
             self.mark_symbolic(ln, key, terms)
             return
@@ -5339,6 +5512,8 @@ class NetChecker(Base):
 
     def loss_before(self):
         """The loss before this section's (the step before's, if it was written out)."""
+        if self.ctx == "mistake":
+            return None
         if self.ctx == "step":
             r = self.rec_of(self.step - 1)
         else:
@@ -5662,12 +5837,743 @@ class NetChecker(Base):
             self.fail(ln, "a summary of one step")
         self.ended = True
 
+    # -- the finite-difference check --------------------------------------------------------
+
+    def begin_fd(self, ln):
+        self.count["structure"] += 1
+        if not self.ended or self.fd_seen or self.mistakes_seen:
+            self.fail(ln, "finite-difference check out of place (it comes once, after the result and before the "
+                          "mistakes)")
+        self.fd_seen = True
+        self.fd_intro = False
+        self.ctx = "fd"
+
+    def fd_line(self, i, ln, raw, text) -> int:
+        if text == NET_FD_INTRO:
+            self.indent(ln, raw, 2, "the finite-difference check's introduction")
+            self.count["structure"] += 1
+            if self.fd_intro or self.fd_steps:
+                self.fail(ln, "the finite-difference check's introduction comes once, first")
+            self.fd_intro = True
+            return i + 1
+        m = re.fullmatch(rf"Step (\d+), h ([=≈]) ({NUM})", text)
+        if m:
+            self.indent(ln, raw, 2, "a step of the finite-difference check")
+            if not self.fd_intro:
+                self.fail(ln, "the finite-difference check begins with its introduction", NET_FD_INTRO, "none")
+                self.fd_intro = True
+            self.fd_step(ln, int(m.group(1)), m.group(2), m.group(3))
+            return i + 1
+        if text.startswith("entry"):
+            return self.fd_table(i, ln)
+        if text.startswith("Note: "):
+            self.indent(ln, raw, 6, "a note of the finite-difference check")
+            self.fd_note(ln, text[6:])
+            return i + 1
+        m = re.fullmatch(rf"Largest difference: {MNUM}, at (\S+) of step (\d+)\.", text)
+        if m or text == "No entry could be compared.":
+            self.indent(ln, raw, 2, "the conclusion of the finite-difference check")
+            self.fd_end_step(ln)
+            self.count["structure"] += 1
+            if self.fd_largest is not None or self.fd_none is not None:
+                self.fail(ln, "a second conclusion of the finite-difference check")
+            if m:
+                self.fd_largest = (ln, m.group(1), m.group(2), int(m.group(3)))
+            else:
+                self.fd_none = ln
+            return i + 1
+        self.fail(ln, f"line not understood in the finite-difference check: {text!r}")
+        return i + 1
+
+    def fd_step(self, ln, k, sign, h_text):
+        """`Step k, h = v`: every step written out, in order; h = 10⁻⁶·max(1, the largest |entry|
+        of the parameters the step started from and of the input)."""
+        self.fd_end_step(ln)
+        self.count["structure"] += 1
+        later = [r["k"] for r in self.history if r["k"] > max(self.fd_steps, default=0)]
+        want = later[0] if later else None
+        if k != want:
+            self.fail(ln, "finite-difference steps are not the steps written out, in order", want, k)
+        r = self.rec_of(k)
+        if r is None or "sv" not in r:
+            self.fail(ln, f"finite differences for step {k}, which was not written out")
+            self.fd_cur = None
+            return
+        h = Val(h_text, sign == "≈", ln)
+        self.number(ln, "h", h_text, sign == "=")
+        if not (finite(h.value) and h.value > 0):
+            self.fail(ln, "h must be a positive number", "> 0", h_text)
+        else:
+            vals = list(r["params"].values()) + list(self.X.values())
+            if all(not v.pending and finite(v.value) for v in vals):
+                big = max([Fraction(1)] + [abs(v.value) for v in vals])
+                rb = max([Fraction(0)] + [radius(v.text, v.value, v.rounded) for v in vals if abs(v.value) == big])
+                want_h = big / 10**6
+                tol = radius(h.text, h.value, h.rounded) + rb / 10**6 + 4 * EPS * want_h
+                self.count["operands"] += 1
+                if abs(h.value - want_h) > tol:
+                    self.fail(ln, "h is not 10⁻⁶·max(1, the largest |entry| of the step's parameters and of the "
+                                  "input)", show(want_h), h.text)
+        self.fd_cur = {"k": k, "h": h, "line": ln, "rows": {}, "flagged": {}, "table": False, "notes": []}
+        self.fd_steps[k] = self.fd_cur
+
+    def fd_entries(self) -> list[str]:
+        """Every parameter's gradient, layer by layer (a weight's entries, then its bias's), then
+        every entry of ∂L/∂x of the network's input."""
+        out = []
+        for _, _, GP in self.param_tensors():
+            out += GP.names()
+        return out + self.tensor("∂L/∂x", 0, self.in_shape).names()
+
+    def fd_table(self, i, ln) -> int:
+        j = i + 1
+        while j < len(self.lines) and self.lines[j][1].strip().startswith("∂L/∂"):
+            j += 1
+        rows = self.lines[i:j]
+        self.count["matrices"] += 1
+        cur = self.fd_cur
+        if cur is None or cur["table"]:
+            self.fail(ln, "finite-difference table without its `Step k, h = …` line")
+            return j
+        cur["table"] = True
+        cells = self.table_cells(rows)
+        header = ["entry", "backpropagation", "central difference", "difference"]
+        if cells[0] != header:
+            self.fail(ln, "finite-difference table header", "  ".join(header), "  ".join(cells[0]))
+        entries = self.fd_entries()
+        got = [c[0] for c in cells[1:]]
+        self.count["structure"] += 1
+        if got != entries:
+            missing = [e for e in entries if e not in got]
+            extra = [e for e in got if e not in entries]
+            self.fail(ln, f"finite-difference table: the entries are not every parameter's gradient and every "
+                          f"∂L/∂x, in order (missing {', '.join(missing) or 'none'}; unexpected "
+                          f"{', '.join(extra) or 'none'})", ", ".join(entries), ", ".join(got))
+        sv = self.rec_of(cur["k"])["sv"]
+        for (lnr, _), row in zip(rows[1:], cells[1:]):
+            if len(row) != 4:
+                self.fail(lnr, "finite-difference row: expected 4 cells", 4, len(row))
+                continue
+            entry, bp_t, cd_t, diff_t = row
+            bp_m, bp_s = ("≈", bp_t[1:]) if bp_t.startswith("≈") else ("", bp_t)
+            what = f"{entry}: the backpropagation value (step {cur['k']})"
+            if entry in sv:
+                self.quote(lnr, what, entry, sv[entry], bp_m, bp_s)
+            elif entry.startswith("∂L/∂x") and entry in entries:
+                self.fd_unprinted_dx(lnr, what, cur["k"], entry, bp_m, bp_s)
+            else:
+                self.fail(lnr, f"{entry}: step {cur['k']} printed no such value")
+                continue
+            self.fd_cells(lnr, entry, bp_t, cd_t, diff_t, cur)
+        self.check_aligned(rows, cells, "finite-difference table")
+        return j
+
+    def fd_unprinted_dx(self, ln, what, k, entry, mark, text):
+        """The backpropagation value of an entry of ∂L/∂x of the input where the step did not
+        print ∂L/∂x: it must be what the step's printed numbers give (the δ of a first
+        convolution with its filters, or ∂L/∂y of a first activation times its slope at x), to
+        within their rounding."""
+        self.count["operands"] += 1
+        try:
+            v = parse_value(text)
+        except ValueError:
+            self.fail(ln, f"{what}: {text!r} is not a number")
+            return
+        self.number(ln, what, text, mark == "")
+        rec = self.rec_of(k)
+        sv, params = rec["sv"], rec["params"]
+        L = self.layers[0]
+        DX = self.tensor("∂L/∂x", 0, self.in_shape)
+        full = next(i for i in DX.indices() if DX.name(i) == entry)
+        pairs = []  # (a, radius of a, b, radius of b) of each product
+        if L.conv:
+            D, W = self.tensor("δ", 0, L.out_shape), self.weight("w", L)
+            for f, p, q, c, r, s, a, b, _, _ in L.reads():
+                if (c, r, s) != full:
+                    continue
+                d, w = sv.get(D.name((f, p, q))), params.get(W.name((f, c, a, b)))
+                if d is None or w is None or w.pending:
+                    self.fail(ln, f"{what}: {D.name((f, p, q)) if d is None else W.name((f, c, a, b))} is not printed "
+                                  f"in step {k}, so ∂L/∂x cannot be worked out")
+                    return
+                pairs.append((d.value, radius(d.text, d.value, d.rounded), w.value, radius(w.text, w.value, w.rounded)))
+        else:
+            dy = sv.get(self.tensor("∂L/∂y", 0, self.in_shape).name(full))
+            x = self.X.get(self.tensor("x", 0, self.in_shape).name(full))
+            if dy is None or x is None:
+                self.fail(ln, f"{what}: ∂L/∂y of layer 0 is not printed in step {k}, so ∂L/∂x cannot be worked out")
+                return
+            slope = self.slope_at(L, x)
+            if slope is None:
+                return
+            pairs.append((dy.value, radius(dy.text, dy.value, dy.rounded)) + slope)
+        if not all(finite(t) for a, _, b, _ in pairs for t in (a, b)):
+            want = 0.0
+            for a, _, b, _ in pairs:
+                want += to_float(a) * to_float(b)
+            if not same(want, v):
+                self.fail(ln, f"{what}: not what the step's printed numbers give", show(want), mark + text)
+            return
+        E = sum((a * b for a, _, b, _ in pairs), Fraction(0))
+        A = sum((abs(a * b) for a, _, b, _ in pairs), Fraction(0))
+        if isinstance(v, float) and math.isnan(v):
+            # finite terms that overflow f64 to ∞ and to −∞ give NaN
+            big = [a * b for a, _, b, _ in pairs if abs(a * b) * (1 + Fraction(1, 10**6)) >= F64_OVERFLOW]
+            if not (any(t > 0 for t in big) and any(t < 0 for t in big)):
+                self.fail(ln, f"{what}: NaN, but the step's printed numbers give {show(E)} (no terms that overflow "
+                              f"f64 to ∞ and −∞)", show(E), mark + text)
+            return
+        tol = sum((abs(a) * rb + abs(b) * ra + ra * rb for a, ra, b, rb in pairs), Fraction(0)) \
+            + 2 * (len(pairs) + 1) * EPS * A + radius(text, v, mark == "≈")
+        if isinstance(v, float) and math.isinf(v) and abs(E) + tol >= F64_OVERFLOW and (E > 0) == (v > 0):
+            return  # an overflow
+        if not finite(v) or abs(E - v) > tol:
+            self.fail(ln, f"{what}: not what the step's printed numbers give (Σ δ·w, or ∂L/∂y·f′(x), to within their "
+                          f"rounding, ≤ {show(tol)} off)", show(E), mark + text)
+
+    def slope_at(self, L: NetLayer, x: Val):
+        """A first activation's slope at the input entry x: (value, radius)."""
+        if not finite(x.value):
+            return (math.nan, Fraction(0))
+        xv = x.value
+        if L.act == "relu":
+            return (Fraction(1) if xv > 0 else Fraction(0) if xv < 0 else L.g0.value, Fraction(0))
+        if L.act == "leaky_relu":
+            return (Fraction(1), Fraction(0)) if xv > 0 else (L.alpha.value, radius(L.alpha.text, L.alpha.value,
+                                                                                      L.alpha.rounded))
+        xf = to_float(xv)
+        y = sigmoid(xf) if L.act == "sigmoid" else math.tanh(xf)
+        f = y * (1 - y) if L.act == "sigmoid" else 1 - y * y
+        # a few units in the last place, and what the rounding of x moves it (|f′′| ≤ 1)
+        return (Fraction(f), Fraction(16 * 2.0 ** -53) + radius(x.text, x.value, x.rounded))
+
+    def fd_note(self, ln, s):
+        self.count["notes"] += 1
+        cur = self.fd_cur
+        if cur is None or not cur["table"]:
+            self.fail(ln, f"a note of the finite-difference check before its table: {s!r}")
+            return
+        order = {e: k for k, e in enumerate(self.fd_entries())}
+        m = NET_FD_NONFINITE.fullmatch(s)
+        if m:
+            self.fd_note_order(ln, cur, 0, order.get(m.group(1), -1))
+            self.fd_nonfinite_note(ln, cur, m.group(1), m.group(2))
+            return
+        m = NET_KINK_NOTE.fullmatch(s)
+        if not m:
+            self.fail(ln, f"note not understood in the finite-difference check: {s!r}")
+            return
+        entry, zname, mark, z_t, act = m.groups()
+        self.fd_note_order(ln, cur, 1, order.get(entry, -1))
+        self.fd_flag(ln, cur, entry)
+        parsed = parse_name(zname)
+        rec = self.rec_of(cur["k"])
+        if parsed is None or parsed[0] not in ("z", "y", "x"):
+            self.fail(ln, f"note: {zname} is not an activation's argument")
+            return
+        base, zl, _ = parsed
+        # the activation that takes zname: the layer after the one that gives it (x: layer 0)
+        R = 0 if base == "x" else (zl if zl is not None else 0) + 1
+        if R > len(self.layers) or self.junction(R)[0] != base or (base != "x" and zl is not None
+                                                                    and self.junction(R)[1] != zl):
+            self.fail(ln, f"note: {zname} is not what a layer takes")
+            return
+        LR = self.layers[R] if R < len(self.layers) else None
+        self.count["structure"] += 1
+        if LR is None or LR.act not in ("relu", "leaky_relu"):
+            self.fail(ln, f"note: {zname} is not the argument of a relu or a leaky_relu (no kink there)",
+                      "the input of a relu or leaky_relu", zname)
+            return
+        if act != LR.act:
+            self.fail(ln, f"note: the kink is {LR.act}'s, the activation of layer {R}", LR.act, act)
+        zrec = self.X.get(zname) if base == "x" else rec["sv"].get(zname)
+        self.quote(ln, f"note: {zname} (step {cur['k']})", zname, zrec, mark if mark == "≈" else "", z_t)
+        reach = self.fd_reach(cur, entry, R)
+        z = parse_value(z_t)
+        if reach is None or not finite(z):
+            return
+        zr = radius(z_t, z, mark == "≈")
+        self.count["operands"] += 1
+        if abs(z) - zr > reach * Fraction(1001, 1000):
+            self.fail(ln, f"note: {zname} = {z_t} is not within reach of the kink: a move of {entry[len('∂L/∂'):]} by "
+                          f"±h changes it by at most {show(reach)}", f"|{zname}| ≤ {show(reach)}", z_t)
+
+    def fd_note_order(self, ln, cur, kind, pos):
+        """The notes after a table: those on values that are not finite, then those on kinks,
+        each in the order of the table."""
+        self.count["structure"] += 1
+        if cur["notes"] and (kind, pos) < cur["notes"][-1]:
+            self.fail(ln, "the notes of a finite-difference table are out of order (the entries that are not finite, "
+                          "then the kinks, each in the table's order)")
+        cur["notes"].append((kind, pos))
+
+    def fd_moved(self, entry):
+        """What a finite-difference entry moves: ('w', layer, full index), ('b', layer, f) or
+        ('x', None, full index)."""
+        for L, P, GP in self.param_tensors():
+            for idx in GP.indices():
+                if GP.name(idx) == entry:
+                    return ("w" if len(idx) == 4 else "b"), L.k, idx
+        DX = self.tensor("∂L/∂x", 0, self.in_shape)
+        for idx in DX.indices():
+            if DX.name(idx) == entry:
+                return "x", None, idx
+        return None
+
+    def fd_reach(self, cur, entry, R):
+        """How far a move of `entry`'s parameter (or input entry) by ±h can move the argument
+        of layer R's activation, at most: the layer it belongs to moves its output by h times
+        the largest |input| (a weight), h (a bias; an input entry, before layer 0), and each
+        layer from there on multiplies a change by at most its gain (a convolution:
+        max over filters of Σ|w|; relu 1, leaky_relu max(1, |α|), sigmoid ¼, tanh 1). None
+        where that cannot be told from the text."""
+        moved = self.fd_moved(entry)
+        h = cur["h"].value
+        if moved is None or not finite(h):
+            return None
+        rec = self.rec_of(cur["k"])
+        sv, params = rec["sv"], rec["params"]
+
+        def bound(v: Val):
+            if v is None or v.pending or not finite(v.value):
+                return None
+            return abs(v.value) + radius(v.text, v.value, v.rounded)
+        kind, l, idx = moved
+        if kind == "x":
+            change, start = h, 0
+        else:
+            if R <= l:
+                self.fail(cur["line"], f"note on {entry}: moving a parameter of layer {l} cannot change the input of "
+                                       f"layer {R}")
+                return None
+            L = self.layers[l]
+            if kind == "b":
+                change = h
+            else:
+                ib, il, ish = self.junction(l)
+                IN = self.tensor(ib, il, ish)
+                ins = [bound(self.X.get(n) if ib == "x" else sv.get(n)) for n in IN.names()]
+                if any(b is None for b in ins):
+                    return None
+                change = h * max(ins, default=Fraction(0))
+            start = l + 1
+        for m in range(start, R):
+            L = self.layers[m]
+            if L.conv:
+                W = self.weight("w", L)
+                gains = []
+                for f in range(L.F):
+                    ws = [bound(params.get(W.name((f, c, a, b)))) for c in range(L.C) for a in range(L.KH)
+                          for b in range(L.KW)]
+                    if any(w is None for w in ws):
+                        return None
+                    gains.append(sum(ws, Fraction(0)))
+                change *= max(gains)
+            elif L.act == "leaky_relu":
+                change *= max(Fraction(1), abs(L.alpha.value) + radius(L.alpha.text, L.alpha.value, L.alpha.rounded))
+            elif L.act == "sigmoid":
+                change *= Fraction(1, 4)
+        return change
+
+    def fd_end_step(self, ln):
+        cur, self.fd_cur = self.fd_cur, None
+        if cur is None:
+            return
+        if not cur["table"]:
+            self.fail(cur["line"], f"finite differences of step {cur['k']}: no table")
+            return
+        for entry, row in cur["rows"].items():
+            if row["diff"] == "not compared" and entry not in cur["flagged"]:
+                self.fail(row["line"], f"{entry} is not compared, but no note says why")
+        # a compared entry whose move carries an argument of a relu (or leaky_relu) straight
+        # across its kink: the layer right after the one it moves, where the argument moves by
+        # exactly h times the entry's coefficient there
+        rec = self.rec_of(cur["k"])
+        h = cur["h"].value
+        if not finite(h):
+            return
+        for entry, row in cur["rows"].items():
+            if row["diff"] == "not compared":
+                continue
+            crossed = self.fd_crossing(entry, h, rec)
+            if crossed:
+                zname, ztext, step = crossed
+                self.fail(row["line"], f"{entry}: {zname} = {ztext} is within reach of the kink (a move by ±h changes "
+                                       f"it by {show(step)}), but the central difference is compared and no note "
+                                       f"says so")
+
+    def fd_crossing(self, entry, h, rec):
+        """(name, printed value, change) of an argument of the activation right after the entry's
+        layer that a move of the entry by ±h certainly carries across 0, or None."""
+        moved = self.fd_moved(entry)
+        if moved is None:
+            return None
+        kind, l, idx = moved
+        sv, params = rec["sv"], rec["params"]
+        kinked = lambda k: k < len(self.layers) and self.layers[k].act in ("relu", "leaky_relu")
+        if kind == "x":
+            if not (kinked(0) or (self.layers[0].conv and kinked(1))):
+                return None
+        elif not kinked(l + 1):
+            return None
+        cands = []  # (name of the argument, |coefficient| at least)
+        if kind == "x" and not self.layers[0].conv:
+            cands.append((self.tensor("x", 0, self.in_shape).name(idx), Fraction(1)))
+        elif kind == "x":
+            L = self.layers[0]
+            Z, W = self.tensor("z", 0, L.out_shape), self.weight("w", L)
+            for f, p, q, c, r, s, a, b, _, _ in L.reads():
+                if (c, r, s) == idx:
+                    w = params.get(W.name((f, c, a, b)))
+                    if w is not None and not w.pending and finite(w.value):
+                        cands.append((Z.name((f, p, q)), abs(w.value) - radius(w.text, w.value, w.rounded)))
+        else:
+            L = self.layers[l]
+            ib, il, ish = self.junction(l)
+            IN, Z = self.tensor(ib, il, ish), self.tensor("z", l, L.out_shape)
+            if kind == "b":
+                cands += [(Z.name((idx[0], p, q)), Fraction(1)) for p in range(L.out_shape[1])
+                          for q in range(L.out_shape[2])]
+            else:
+                f, c, a, b = idx
+                for ff, p, q, cc, r, s, aa, bb, _, _ in L.reads():
+                    if (ff, cc, aa, bb) == idx:
+                        x = self.X.get(IN.name((c, r, s))) if ib == "x" else sv.get(IN.name((c, r, s)))
+                        if x is not None and finite(x.value):
+                            cands.append((Z.name((f, p, q)), abs(x.value) - radius(x.text, x.value, x.rounded)))
+        for zname, coef in cands:
+            z = self.X.get(zname) if zname.startswith("x") else sv.get(zname)
+            if z is None or not finite(z.value) or coef <= 0:
+                continue
+            step = h * coef
+            if abs(z.value) + radius(z.text, z.value, z.rounded) < step * Fraction(999, 1000):
+                return zname, z.text, step
+        return None
+
+    def end_fd(self, ln):
+        self.fd_end_step(ln)
+        missing = [r["k"] for r in self.history if r["k"] not in self.fd_steps and "sv" in r]
+        self.count["structure"] += 1
+        if missing:
+            self.fail(ln, f"finite differences: no table for step(s) {', '.join(map(str, missing))}")
+        compared = [(row["d"], k, e, row) for k, st in self.fd_steps.items() for e, row in st["rows"].items()
+                    if "d" in row and finite(row["d"])]
+        if self.fd_none is not None:
+            if compared:
+                self.fail(self.fd_none, "`No entry could be compared.`, but the tables compare some")
+            return
+        if self.fd_largest is None:
+            self.fail(ln, "finite differences: no `Largest difference` line" if compared else
+                      "finite differences: no entry was compared, but no line says so")
+            return
+        lnl, v_t, entry, k = self.fd_largest
+        self.count["operands"] += 1
+        if not compared:
+            self.fail(lnl, "`Largest difference` but nothing was compared")
+            return
+        top = max(compared, key=lambda c: c[0])
+        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
+            self.fail(lnl, "the largest difference is not the largest compared difference",
+                      f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
+        row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
+        if row is None or "d" not in row or row["d"] != top[0]:
+            self.fail(lnl, "the largest difference is not at the entry named", f"{top[2]} of step {top[1]}",
+                      f"{entry} of step {k}")
+
+    # -- the learner's mistakes -------------------------------------------------------------
+
+    def recipe_layers(self, recipe: str) -> set:
+        """The layers a recipe concerns: every convolution after the first (its ∂L/∂x goes back
+        to a layer), those of them with more than one filter (the parts not summed), every
+        convolution with a bias and more than one output position (the mean differs from the
+        sum)."""
+        out = set()
+        for L in self.layers:
+            if not L.conv:
+                continue
+            if recipe == "unrotated" and L.k > 0 or recipe == "unsummed" and L.k > 0 and L.F > 1 or \
+                    recipe == "mean" and L.bias and L.out_shape[1] * L.out_shape[2] > 1:
+                out.add(L.k)
+        return out
+
+    def begin_mistakes(self, ln):
+        self.count["structure"] += 1
+        if not self.ended or self.mistakes_seen:
+            self.fail(ln, "the mistakes section out of place (it comes once, after the result and the "
+                          "finite-difference check)")
+        if not self.history or "sv" not in self.history[0]:
+            raise ValueError("mistakes without a step 1")
+        self.mistakes_seen = True
+        self.made = [r for r in RECIPES if self.recipe_layers(r)]
+        self.absent = [r for r in RECIPES if not self.recipe_layers(r)]
+        self.ctx = "mistakes_intro"
+
+    def mistakes_intro_line(self, i, ln, raw, text) -> int:
+        if text == NET_MISTAKES_INTRO:
+            self.indent(ln, raw, 2, "the mistakes' introduction")
+            self.count["structure"] += 1
+            if self.m_intro:
+                self.fail(ln, "the mistakes' introduction twice")
+            self.m_intro = True
+            return i + 1
+        if text.startswith("Note: "):
+            self.absent_note(ln, raw, text[6:])
+            return i + 1
+        self.fail(ln, f"line not understood in the mistakes' introduction: {text!r}")
+        return i + 1
+
+    def absent_note(self, ln, raw, s):
+        """`Note: <recipe> is not shown: <why>.`: every recipe that concerns no layer, in order,
+        after the last mistake (or the introduction, where there is none)."""
+        self.indent(ln, raw, 2, "a note on a recipe not shown")
+        self.count["notes"] += 1
+        m = re.fullmatch(r"(.+) is not shown: (.+)\.", s)
+        recipe = next((r for r, t in RECIPE_TITLE.items() if m and t == m.group(1)), None)
+        if recipe is None:
+            self.fail(ln, f"note not understood in the mistakes: {s!r}")
+            return
+        if recipe not in self.absent:
+            self.fail(ln, f"note: {RECIPE_TITLE[recipe]!r} concerns a layer of this network (layer "
+                          f"{', '.join(map(str, sorted(self.recipe_layers(recipe))))}), so it is shown")
+        elif m.group(2) != RECIPE_ABSENT[recipe]:
+            self.fail(ln, "note: why the recipe concerns no layer", RECIPE_ABSENT[recipe], m.group(2))
+        if self.made and (self.ctx != "mistake" or self.m_k != len(self.made)):
+            self.fail(ln, "the notes on the recipes not shown come after the last mistake")
+        if self.m_table:
+            self.fail(ln, "a note on a recipe not shown after the mistakes' table")
+        want = [r for r in self.absent if r not in self.absent_seen]
+        if want and recipe != want[0]:
+            self.fail(ln, "the recipes not shown are noted in order, once each", RECIPE_TITLE[want[0]], m.group(1))
+        self.absent_seen.append(recipe)
+
+    def begin_net_mistake(self, ln, k, title):
+        self.count["structure"] += 1
+        if not self.mistakes_seen or self.m_table:
+            self.fail(ln, "a mistake's section out of place (after `Common mistakes in the backward pass, …`)")
+        if k != len(self.mistakes) + 1:
+            self.fail(ln, "mistakes are not numbered consecutively", len(self.mistakes) + 1, k)
+        want = self.made[len(self.mistakes)] if len(self.mistakes) < len(self.made) else None
+        recipe = next((r for r, t in RECIPE_TITLE.items() if t == title), None)
+        if recipe is None or recipe != want:
+            self.fail(ln, "not the recipe expected here (each recipe that concerns a layer, in order)",
+                      RECIPE_TITLE.get(want, "none"), title)
+        if recipe is None or recipe in (m["recipe"] for m in self.mistakes.values()):
+            raise ValueError(f"the mistake {title!r} cannot be checked")
+        self.ctx = "mistake"
+        self.m_k, self.m_recipe, self.m_phase = k, recipe, "prose"
+        self.m_note = None
+        self.base_sv = self.history[0]["sv"]
+        self.sv, self.new, self.pending, self.sym_kinds, self.noted = {}, {}, {}, set(), set()
+        self.cur = dict(self.history[0]["params"])
+        self.stages, self.si, self.stage = self.mistake_stages(recipe), 0, None
+        self.mistakes[k] = {"recipe": recipe, "line": ln, "L": None}
+
+    def mistake_stages(self, recipe: str) -> list:
+        """What a mistake prints of its backward pass: the stage it gets wrong in the highest
+        layer it concerns (for the mean, in every layer it concerns); for a wrong ∂L/∂x, the
+        whole backward pass of every layer below it, where the wrong gradient flows (the layers
+        it concerns there getting ∂L/∂x wrong too); then the update."""
+        wrong = self.recipe_layers(recipe)
+        top, flows = max(wrong), recipe != "mean"
+        out = []
+        for L in reversed(self.layers):
+            l = L.k
+            if l == top or (l in wrong and not flows):
+                out.append(self.bgrad_mean_stage(L) if recipe == "mean" else self.xgrad_stage(L, False, False, recipe))
+            elif flows and l < top:
+                gives = l > 0 or bool(self.input_grad)
+                if L.conv:
+                    out.append(self.wgrad_stage(L))
+                    if L.bias:
+                        out.append(self.bgrad_stage(L, False))
+                    if gives:
+                        out.append(self.xgrad_stage(L, False, False, recipe if l in wrong else None))
+                elif gives:
+                    out.append(self.back_stage(L, False))
+        if self.has_lr:
+            out.append(self.update_stage())
+        return out
+
+    def bgrad_mean_stage(self, L: NetLayer) -> Stage:
+        D, GB = self.tensor("δ", L.k, L.out_shape), self.bias_t("∂L/∂b", L)
+        _, OH, OW = L.out_shape
+        n = OH * OW
+        terms = {(f,): [[D.name((f, p, q))] for p in range(OH) for q in range(OW)] for f in range(L.F)}
+        lhs = GB.prefix + ("[f]" if L.F > 1 else "")
+        d = D.prefix + ("[f,p,q]" if L.F > 1 else "[p,q]")
+        expect = self.sums(GB, terms, True, EMPTY_REASONS["forward"])
+        for e in expect.values():
+            e.scale = Fraction(1, n)
+        return Stage("bgrad", f"Layer {L.k}, bias gradient, the mistake: {lhs} = (1/{n})·Σ_p Σ_q {d}, the mean over "
+                              f"the {n} positions, in place of their sum Σ_p Σ_q {d}", [Group(GB, expect)], L)
+
+    def net_mistake_line(self, i, ln, raw, text) -> int:
+        if text == RECIPE_TEXT[self.m_recipe]:
+            self.indent(ln, raw, 2, "the recipe's explanation")
+            self.count["structure"] += 1
+            if self.m_phase != "prose":
+                self.fail(ln, "the recipe's explanation comes once, first")
+            self.m_phase = "back"
+            return i + 1
+        if self.m_phase == "prose":
+            self.fail(ln, "a mistake begins with its recipe's explanation", RECIPE_TEXT[self.m_recipe], text)
+            self.m_phase = "back"
+        if text == "A forward pass with these parameters:":
+            self.indent(ln, raw, 2, "the mistake's forward pass")
+            self.mistake_forward(ln)
+            return i + 1
+        if text == "The loss after step 1's update, by recipe":
+            self.indent(ln, raw, 2, "the mistakes' table")
+            return self.mistake_table(i, ln)
+        if text.startswith("Note: "):
+            m = MISTAKE_NONFINITE.fullmatch(text[6:])
+            if m:
+                self.indent(ln, raw, 2, "a note on the first value that is not finite")
+                self.mistake_nonfinite_note(ln, m)
+                return i + 1
+            if re.fullmatch(r".+ is not shown: .+\.", text[6:]):
+                self.close_stage(ln)
+                self.absent_note(ln, raw, text[6:])
+                return i + 1
+        if self.m_note is not None or self.absent_seen:
+            self.fail(ln, "the mistake goes on after its last note")
+        return self.section_line(i, ln, raw, text)
+
+    def mistake_forward(self, ln):
+        """`A forward pass with these parameters:` the parameters the mistake's update printed
+        replace step 1's, and a forward pass and loss of their own follow."""
+        self.count["structure"] += 1
+        if self.m_phase != "back" or not self.has_lr:
+            self.fail(ln, "a mistake's forward pass comes once, after its update (and only with a learning rate)")
+        self.close_stage(ln)
+        self.close_mistake_part(ln)
+        for key in self.cur:
+            if key not in self.new:
+                self.fail(ln, f"mistake {self.m_k}: no update printed for {key}")
+                self.new[key] = self.cur[key]
+        self.m_back_sv = self.sv
+        self.sv, self.cur, self.new = {}, dict(self.new), {}
+        self.stages, self.si, self.stage = self.stages_for("after", False), 0, None
+        self.m_phase = "forward"
+
+    def close_mistake_part(self, ln):
+        for st in self.stages[self.si:]:
+            self.fail(ln, f"mistake {self.m_k}: the stage `{st.header}` is missing")
+        self.si = len(self.stages)
+        self.flush_pending(ln)
+
+    def mistake_merged(self):
+        """The values of the mistake's pass, in the order they were computed: step 1's, where the
+        mistake prints none of its own (its forward pass, and what it leaves as it was)."""
+        mine = self.m_back_sv if self.m_phase == "forward" else self.sv
+        return [(key, mine.get(key, v)) for key, v in self.base_sv.items()]
+
+    def mistake_nonfinite_note(self, ln, m):
+        self.count["notes"] += 1
+        self.close_stage(ln)
+        if self.m_note is not None:
+            self.fail(ln, "a second note on the first value that is not finite")
+        self.m_note = ln
+        sym, mark, quoted, twice = m.group(1), m.group(2), m.group(3), m.group(4)
+        if twice:
+            self.fail(ln, "note: `so` twice (`meaningless, so so is everything this recipe computes from it`)",
+                      "…, so is everything this recipe computes from it", "…, so so is everything …")
+        first = next(((k, v) for k, v in self.mistake_merged() if not finite(v.value)), None)
+        if first is None:
+            self.fail(ln, f"note: no value of mistake {self.m_k}'s pass is not finite")
+        elif first[0] != sym:
+            self.fail(ln, f"note: {sym} is not the first value of the recipe's pass that is not finite: {first[0]} = "
+                          f"{first[1].text} (line {first[1].line}) comes before it", first[0], sym)
+        else:
+            self.quote(ln, "note", sym, first[1], "≈" if mark == "≈" else "", quoted)
+
+    def end_net_mistake(self, ln):
+        self.close_stage(ln)
+        if self.m_phase == "forward":
+            self.close_mistake_part(ln)
+            L = self.sv.get("L")
+            if L is None:
+                self.fail(ln, f"mistake {self.m_k}: its forward pass has no loss")
+            self.mistakes[self.m_k]["L"] = L
+        else:
+            self.close_mistake_part(ln)
+            self.m_back_sv = self.sv
+            if self.has_lr:
+                self.fail(ln, f"mistake {self.m_k}: no forward pass with the parameters it gives")
+        self.count["structure"] += 1
+        first = next(((k, v) for k, v in self.mistake_merged() if not finite(v.value)), None)
+        if first is not None and self.m_note is None:
+            self.fail(ln, f"mistake {self.m_k}: {first[0]} = {first[1].text} (line {first[1].line}) is not a finite "
+                          f"number, but no note says it is the first value that is not")
+        self.ctx = "tail"
+
+    def mistake_table(self, i, ln) -> int:
+        """The loss after step 1's update by each recipe, and by the correct step (step 2's loss,
+        or the final one after a single step)."""
+        self.close_stage(ln)
+        j = i + 1
+        while j < len(self.lines) and self.lines[j][1].strip():
+            j += 1
+        rows = self.lines[i + 1:j]
+        self.count["matrices"] += 1
+        if self.m_table:
+            self.fail(ln, "a second table of the mistakes")
+        self.m_table = True
+        if not self.has_lr or self.m_k != len(self.made) or self.m_phase != "forward":
+            self.fail(ln, "the mistakes' table comes after the last mistake's loss (with a learning rate)")
+        if not rows:
+            self.fail(ln, "the mistakes' table is empty")
+            return j
+        cells = self.table_cells(rows)
+        if cells[0] != ["recipe", "L"]:
+            self.fail(rows[0][0], "the mistakes' table header", "recipe  L", "  ".join(cells[0]))
+        # the loss of the correct step after its update: step 2's, else the final one
+        r2 = self.rec_of(2)
+        correct = r2.get("L") if r2 else self.after_L
+        if self.m_phase == "forward":
+            self.mistakes[self.m_k]["L"] = self.sv.get("L")
+        want = [(RECIPE_TITLE[mm["recipe"]], mm["L"], f"mistake {k}'s loss") for k, mm in sorted(self.mistakes.items())]
+        want.append(("the correct step", correct, "the loss after step 1's update (step 2's, or the final one)"))
+        self.count["structure"] += 1
+        if [c[0] for c in cells[1:]] != [w[0] for w in want]:
+            self.fail(rows[0][0], "the mistakes' table: its rows are not each mistake and the correct step, in order",
+                      ", ".join(w[0] for w in want), ", ".join(c[0] for c in cells[1:]))
+        for (lnr, _), got, (title, rec, what) in zip(rows[1:], cells[1:], want):
+            if len(got) != 2:
+                self.fail(lnr, "the mistakes' table: a row has two cells", 2, len(got))
+                continue
+            mark, t = ("≈", got[1][1:]) if got[1].startswith("≈") else ("", got[1])
+            self.quote(lnr, f"the mistakes' table, {title!r}: L ({what})", "L", rec, mark, t)
+        self.check_aligned(rows, cells, "the mistakes' table")
+        return j
+
+    def end_mistakes(self, ln):
+        self.count["structure"] += 1
+        if not self.m_intro:
+            self.fail(ln, "the mistakes section has no introduction", NET_MISTAKES_INTRO, "none")
+        if len(self.mistakes) != len(self.made):
+            self.fail(ln, "not every recipe that concerns a layer is shown",
+                      ", ".join(RECIPE_TITLE[r] for r in self.made),
+                      ", ".join(RECIPE_TITLE[m["recipe"]] for m in self.mistakes.values()) or "none")
+        if self.absent_seen != [r for r in self.absent if r in self.absent_seen] or set(self.absent_seen) != \
+                set(self.absent):
+            self.fail(ln, "the notes on the recipes not shown", ", ".join(RECIPE_TITLE[r] for r in self.absent) or
+                      "none", ", ".join(RECIPE_TITLE[r] for r in self.absent_seen) or "none")
+        if self.has_lr and self.made and not self.m_table:
+            self.fail(ln, "no table of the loss each recipe leads to")
+
     def finish(self):
         last_ln = self.lines[-1][0] if self.lines else 0
         if self.ctx == "after":
             self.end_result(last_ln)
         elif self.ctx == "pass":
             self.ended = True
+        elif self.ctx == "fd":
+            self.end_fd(last_ln)
+        elif self.ctx == "mistake":
+            self.end_net_mistake(last_ln)
+        if self.mistakes_seen:
+            self.end_mistakes(last_ln)
         if not self.ended:
             self.fail(last_ln, "the derivation ends without its result")
 
