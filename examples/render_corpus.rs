@@ -3,9 +3,11 @@
 //! kernel, form and optional section, values from tiny to huge, and a few geometries; then as
 //! many random networks (`nNNNN.*`) of a few fixed types: channels and filters, stride,
 //! padding and dilation, both orientations, every activation (also one after another, and
-//! first), a target or an upstream gradient, with and without a learning rate and `∂L/∂x`.
+//! first), a target or an upstream gradient, with and without a learning rate and `∂L/∂x`,
+//! the finite-difference check and the mistakes.
 //!
-//! `cargo run --example render_corpus -- DIR [COUNT]`
+//! `cargo run --example render_corpus -- DIR [COUNT] [SEED]` (SEED: the networks', 10 by
+//! default)
 
 use std::{
     env, fs,
@@ -100,6 +102,10 @@ fn write_net<N: Op<f64> + Send + Sync + 'static>(
     };
     let extras = Extras::default().input_grad(rng.bool());
     let form = if rng.bool() { Form::Symbolic } else { Form::Numeric };
+    // The optional sections, on one run in three each (drawn last, so that the draws above
+    // stay what they were).
+    let extras =
+        extras.finite_differences(rng.usize(0..3) == 0).mistakes(!long && rng.usize(0..3) == 0);
     let x = <N::In as Tensor<f64>>::view(&xs);
     let d = train_network_with(net, &params, x, objective, lr, steps, extras)
         .expect("a valid network")
@@ -146,9 +152,9 @@ type Stacked = Chain<
     >,
     Chain<Activate<Sigmoid, Map<2, 2, 2>>, Activate<Tanh, Map<2, 2, 2>>>,
 >;
-/// An activation first, on the input itself: relu, then a convolution.
-type ActFirst =
-    Chain<Activate<Relu, Map<1, 3, 3>>, Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>>;
+/// An activation first, on the input itself (relu or leaky relu), then a convolution.
+type ActFirst<A> =
+    Chain<Activate<A, Map<1, 3, 3>>, Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>>;
 
 fn write_network(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
     let bias = rng.bool();
@@ -187,8 +193,12 @@ fn write_network(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
             );
             write_net(rng, net, dir, k, false);
         }
+        7 if rng.bool() => {
+            let net: ActFirst<Relu> = Chain(Activate::new(relu), Conv::new(bias));
+            write_net(rng, net, dir, k, false);
+        }
         7 => {
-            let net: ActFirst = Chain(Activate::new(relu), Conv::new(bias));
+            let net: ActFirst<LeakyRelu> = Chain(Activate::new(leaky), Conv::new(bias));
             write_net(rng, net, dir, k, false);
         }
         _ => {
@@ -203,6 +213,8 @@ fn main() {
     let mut args = env::args().skip(1);
     let dir = PathBuf::from(args.next().expect("a directory to write into"));
     let count: usize = args.next().map_or(60, |n| n.parse().expect("a count"));
+    // Another seed for the networks gives other networks (to look for more disagreements).
+    let seed: u64 = args.next().map_or(10, |n| n.parse().expect("a seed"));
     fs::create_dir_all(&dir).expect("a directory");
     let mut rng = fastrand::Rng::with_seed(7);
     for k in 0..count {
@@ -224,7 +236,7 @@ fn main() {
     }
     // The networks draw from a generator of their own, so that the single-layer specs above
     // stay what they were.
-    let mut rng = fastrand::Rng::with_seed(10);
+    let mut rng = fastrand::Rng::with_seed(seed);
     for k in 0..count {
         write_network(&mut rng, &dir, k);
     }
