@@ -6199,8 +6199,8 @@ class NetChecker(Base):
             if crossed:
                 zname, ztext, step = crossed
                 self.fail(row["line"], f"{entry}: {zname} = {ztext} is within reach of the kink (a move by ±h changes "
-                                       f"it by {show(step)}), but the central difference is compared and no note "
-                                       f"says so")
+                                       f"it by ≈{fmt_sig(step, 6)}), but the central difference is compared and no "
+                                       f"note says so")
 
     def fd_crossing(self, entry, h, rec):
         """(name, printed value, change) of an argument of the activation right after the entry's
@@ -6246,9 +6246,35 @@ class NetChecker(Base):
             if z is None or not finite(z.value) or coef <= 0:
                 continue
             step = h * coef
-            if abs(z.value) + radius(z.text, z.value, z.rounded) < step * Fraction(999, 1000):
+            noise = self.z_noise(kind, l, zname, sv, params) if not zname.startswith("x") else Fraction(0)
+            if noise is not None and abs(z.value) + radius(z.text, z.value, z.rounded) + noise < \
+                    step * Fraction(999, 1000):
                 return zname, z.text, step
         return None
+
+    def z_noise(self, kind, l, zname, sv, params):
+        """How far f64's rounding may move a convolution's output entry `zname` (of layer l, or
+        of layer 0 for a move of the input) besides the move itself: a few units in the last
+        place of the sum of its terms' sizes; None where they are not all printed."""
+        L = self.layers[0 if kind == "x" else l]
+        ib, il, ish = self.junction(L.k)
+        IN, Z, W = self.tensor(ib, il, ish), self.tensor("z", L.k, L.out_shape), self.weight("w", L)
+        total = Fraction(0)
+        for f, p, q, c, r, s, a, b, _, _ in L.reads():
+            if Z.name((f, p, q)) != zname:
+                continue
+            x = self.X.get(IN.name((c, r, s))) if ib == "x" else sv.get(IN.name((c, r, s)))
+            w = params.get(W.name((f, c, a, b)))
+            if x is None or w is None or w.pending or not (finite(x.value) and finite(w.value)):
+                return None
+            total += abs(x.value * w.value)
+        if L.bias:
+            idx = next(i for i in Z.indices() if Z.name(i) == zname)
+            bv = params.get(self.bias_t("b", L).name((idx[0],)))
+            if bv is None or bv.pending or not finite(bv.value):
+                return None
+            total += abs(bv.value)
+        return 8 * EPS * total
 
     def end_fd(self, ln):
         self.fd_end_step(ln)
