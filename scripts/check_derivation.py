@@ -614,6 +614,33 @@ def evaluate(node, leaves):
     raise ExprError(kind)
 
 
+def spread(node, leaves, radii):
+    """(value, r): how far the exact value of the expression may move when each operand moves
+    within its radius (`radii`, by leaf), at most; ∞ where that cannot be bounded."""
+    kind = node[0]
+    if kind == "num":
+        return parse_value(leaves[node[1]]), radii[node[1]]
+    if kind == "const":
+        return node[1], Fraction(0)
+    if kind == "sq":
+        v, e = spread(node[1], leaves, radii)
+        return (v * v if finite(v) else v), (2 * abs(v) * e + e * e if finite(v) and finite(e) else math.inf)
+    if kind == "floor":
+        v, e = spread(node[1], leaves, radii)
+        return v, (Fraction(0) if e == 0 else math.inf)
+    x, ex = spread(node[1], leaves, radii)
+    y, ey = spread(node[2], leaves, radii)
+    if not all(finite(t) for t in (x, y, ex, ey)):
+        return math.nan, math.inf
+    if kind in ("add", "sub"):
+        return (x + y if kind == "add" else x - y), ex + ey
+    if kind == "mul":
+        return x * y, abs(x) * ey + abs(y) * ex + ex * ey
+    if abs(y) <= ey:
+        return math.nan, math.inf
+    return x / y, (abs(x) * ey + abs(y) * ex) / (abs(y) * (abs(y) - ey))
+
+
 def evaluate_f64(node, leaves) -> float:
     """The printed expression evaluated in f64 (Python's float), left to right as printed: where
     terms overflow to ∞ and −∞, NaN."""
@@ -1389,10 +1416,23 @@ class Base:
                 f64_nan = math.isnan(evaluate_f64(node, p.leaves) * float(scale))
             except (ZeroDivisionError, OverflowError, ValueError):
                 f64_nan = False
-        self.compare(line, what, value, A, sign, result, exact_ops, len(p.leaves), f64_nan)
+        # how far the operands' own rounding may take the value: where it explains a gap between
+        # the printed result and the value of the printed operands, that gap tells nothing of
+        # whether the result is itself a rounding
+        R = Fraction(0)
+        if isinstance(leaves_exact, (list, tuple)) and len(leaves_exact) == len(p.leaves) and not exact_ops:
+            radii = []
+            for t, ex in zip(p.leaves, leaves_exact):
+                v = parse_value(t)
+                radii.append(Fraction(0) if ex or not finite(v) else radius(t, v, True))
+            _, R = spread(node, p.leaves, radii)
+            if finite(R) and scale != 1:
+                R *= abs(scale)
+        self.compare(line, what, value, A, sign, result, exact_ops, len(p.leaves), f64_nan, R)
         return value
 
-    def compare(self, line, what, exact, A, sign, result, operands_exact=False, nleaves=2, f64_nan=False):
+    def compare(self, line, what, exact, A, sign, result, operands_exact=False, nleaves=2, f64_nan=False,
+                spread_r=Fraction(0)):
         """The arithmetic rule: `= v` says the printed operands give v exactly; `≈ v` that they
         give v to v's precision (half a unit in its p-th significant digit, p = max(6, digits
         shown)); `≈ ∞` an overflow; `≈ NaN` (`f64_nan`) terms that overflow f64 to ∞ and −∞
@@ -1406,7 +1446,8 @@ class Base:
         if not finite(printed):
             self.verdicts[line] = False
         elif sign == "≈" and finite(exact):
-            self.verdicts[line] = True if exact == printed or abs(exact - printed) > bound else MAYBE
+            self.verdicts[line] = True if exact == printed or (finite(spread_r) and abs(exact - printed) > bound +
+                                                               spread_r) else MAYBE
         if reason is not None:
             self.verdicts[line] = MAYBE
             self.f64_reason(line, what, exact, A, sign, result, printed, reason, nleaves)
