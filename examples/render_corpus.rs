@@ -1,10 +1,10 @@
 //! Writes the LaTeX and Markdown derivations of random specs, for KaTeX to check
 //! (`.ci/run`), and their plain text, for the independent checker: every activation, loss,
 //! kernel, form and optional section, values from tiny to huge, and a few geometries; then as
-//! many random networks (`nNNNN.*`) of a few fixed types: channels and filters, stride,
-//! padding and dilation, both orientations, every activation (also one after another, and
-//! first), a target or an upstream gradient, with and without a learning rate and `∂L/∂x`,
-//! the finite-difference check and the mistakes.
+//! many random networks (`nNNNN.*`) of a few fixed types: one to five layers, channels and
+//! filters, stride, padding and dilation, both orientations, every activation (also one after
+//! another, and first), a target or an upstream gradient, with and without a learning rate and
+//! `∂L/∂x`, the finite-difference check and the mistakes.
 //!
 //! `cargo run --example render_corpus -- DIR [COUNT] [SEED]` (SEED: the networks', 10 by
 //! default)
@@ -152,6 +152,16 @@ type Stacked = Chain<
     >,
     Chain<Activate<Sigmoid, Map<2, 2, 2>>, Activate<Tanh, Map<2, 2, 2>>>,
 >;
+/// Three convolutions, the last two with two filters after the first (a wrong `∂L/∂x` in two
+/// layers, one below the other), relu and tanh between them, the middle one a true
+/// convolution.
+type Three = Chain<
+    Chain<
+        Chain<Conv<1, 5, 5, 2, 2, 2, 4, 4, G<1, 0, 1>, Correlate>, Activate<Relu, Map<2, 4, 4>>>,
+        Chain<Conv<2, 4, 4, 2, 2, 2, 3, 3, G<1, 0, 1>, Convolve>, Activate<Tanh, Map<2, 3, 3>>>,
+    >,
+    Conv<2, 3, 3, 2, 2, 2, 2, 2, G<1, 0, 1>, Correlate>,
+>;
 /// An activation first, on the input itself (relu or leaky relu), then a convolution.
 type ActFirst<A> =
     Chain<Activate<A, Map<1, 3, 3>>, Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>>;
@@ -160,7 +170,7 @@ fn write_network(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
     let bias = rng.bool();
     let relu = Relu { grad_at_zero: if rng.bool() { 0.0 } else { 1.0 } };
     let leaky = LeakyRelu { slope: [0.1, 0.01, 0.25][rng.usize(0..3)] };
-    match k % 9 {
+    match k % 10 {
         0 => {
             let net: Seed = Chain(Chain(Conv::new(bias), Activate::new(relu)), Conv::new(bias));
             write_net(rng, net, dir, k, false);
@@ -199,6 +209,16 @@ fn write_network(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
         }
         7 => {
             let net: ActFirst<LeakyRelu> = Chain(Activate::new(leaky), Conv::new(bias));
+            write_net(rng, net, dir, k, false);
+        }
+        8 => {
+            let net: Three = Chain(
+                Chain(
+                    Chain(Conv::new(bias), Activate::new(relu)),
+                    Chain(Conv::new(!bias), Activate::new(Tanh)),
+                ),
+                Conv::new(bias),
+            );
             write_net(rng, net, dir, k, false);
         }
         _ => {
