@@ -1,14 +1,24 @@
 //! Writes the LaTeX and Markdown derivations of random specs, for KaTeX to check
 //! (`.ci/run`), and their plain text, for the independent checker: every activation, loss,
-//! kernel, form and optional section, values from tiny to huge, and a few geometries.
+//! kernel, form and optional section, values from tiny to huge, and a few geometries; then as
+//! many random networks (`nNNNN.*`) of a few fixed types: one to five layers, channels and
+//! filters, stride, padding and dilation, both orientations, every activation (also one after
+//! another, and first), a target or an upstream gradient, with and without a learning rate and
+//! `∂L/∂x`, the finite-difference check and the mistakes.
 //!
-//! `cargo run --example render_corpus -- DIR [COUNT]`
+//! `cargo run --example render_corpus -- DIR [COUNT] [SEED]` (SEED: the networks', 10 by
+//! default)
 
 use std::{
     env, fs,
     path::{Path, PathBuf},
 };
 
+use cnn_bp_core::network::{Objective, train_network_with};
+use cnn_bp_core::ops::{
+    Activate, Chain, Conv, Convolve, Correlate, Geometry, LeakyRelu, Op, Relu, Sigmoid, Tanh,
+    Tensor,
+};
 use cnn_bp_core::{Activation, Extras, Form, Kernel, Layer, Loss, Params, train_with};
 
 fn value(rng: &mut fastrand::Rng) -> f64 {
@@ -23,6 +33,17 @@ fn value(rng: &mut fastrand::Rng) -> f64 {
 
 fn matrix<const C: usize, const R: usize>(rng: &mut fastrand::Rng) -> [[f64; C]; R] {
     std::array::from_fn(|_| std::array::from_fn(|_| value(rng)))
+}
+
+fn values(rng: &mut fastrand::Rng, n: usize) -> Vec<f64> {
+    (0..n).map(|_| value(rng)).collect()
+}
+
+/// The three files of one derivation: `name.tex`, `name.txt`, `name.md`.
+fn files(dir: &Path, name: &str, latex: &str, text: &str, markdown: &str) {
+    fs::write(dir.join(format!("{name}.tex")), latex).expect("writable");
+    fs::write(dir.join(format!("{name}.txt")), text).expect("writable");
+    fs::write(dir.join(format!("{name}.md")), markdown).expect("writable");
 }
 
 fn write<
@@ -47,15 +68,173 @@ fn write<
     let form = if rng.bool() { Form::Symbolic } else { Form::Numeric };
     let d =
         train_with(&layer, lr, steps, &x, start, &t, extras).expect("a valid spec").with_form(form);
-    fs::write(dir.join(format!("{k:04}.tex")), d.to_latex()).expect("writable");
-    fs::write(dir.join(format!("{k:04}.txt")), d.to_string()).expect("writable");
-    fs::write(dir.join(format!("{k:04}.md")), d.to_markdown()).expect("writable");
+    files(dir, &format!("{k:04}"), &d.to_latex(), &d.to_string(), &d.to_markdown());
+}
+
+/// One random run of `net`: random parameters, input and target (or upstream gradient), a
+/// learning rate or none, 1 to 3 steps (`long`: 22 to 60, on the smallest network), `∂L/∂x`
+/// of the input or not, either form.
+fn write_net<N: Op<f64> + Send + Sync + 'static>(
+    rng: &mut fastrand::Rng,
+    net: N,
+    dir: &Path,
+    k: usize,
+    long: bool,
+) {
+    let params = values(rng, net.params_len());
+    let xs = values(rng, <N::In as Tensor<f64>>::LEN);
+    let outputs = <N::Out as Tensor<f64>>::LEN;
+    let objective = if !long && rng.usize(0..4) == 0 {
+        Objective::GradOutput(values(rng, outputs))
+    } else {
+        let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
+        Objective::Loss { loss, target: values(rng, outputs) }
+    };
+    let lr = if !long && rng.usize(0..5) == 0 {
+        None
+    } else {
+        Some([0.5, 0.1, 1e-7, 3.0, 0.01][rng.usize(0..5)])
+    };
+    let steps = match (lr, long) {
+        (None, _) => 1,
+        (_, true) => rng.usize(22..61),
+        _ => rng.usize(1..4),
+    };
+    let extras = Extras::default().input_grad(rng.bool());
+    let form = if rng.bool() { Form::Symbolic } else { Form::Numeric };
+    // The optional sections, on one run in three each (drawn last, so that the draws above
+    // stay what they were).
+    let extras =
+        extras.finite_differences(rng.usize(0..3) == 0).mistakes(!long && rng.usize(0..3) == 0);
+    let x = <N::In as Tensor<f64>>::view(&xs);
+    let d = train_network_with(net, &params, x, objective, lr, steps, extras)
+        .expect("a valid network")
+        .with_form(form);
+    files(dir, &format!("n{k:04}"), &d.to_latex(), &d.to_string(), &d.to_markdown());
+}
+
+type Map<const C: usize, const H: usize, const W: usize> = [[[f64; W]; H]; C];
+type G<const S: usize, const P: usize, const D: usize> = Geometry<S, S, P, P, D, D>;
+
+/// conv 2×2 (with or without bias), relu, conv 1×1: the seed's network.
+type Seed = Chain<
+    Chain<Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>, Activate<Relu, Map<1, 2, 2>>>,
+    Conv<1, 2, 2, 1, 1, 1, 2, 2, G<1, 0, 1>, Correlate>,
+>;
+/// Two filters of 3×3 with padding 1 on one channel, relu, one filter of 2×2 on two.
+type Channels = Chain<
+    Chain<Conv<1, 4, 4, 2, 3, 3, 4, 4, G<1, 1, 1>, Correlate>, Activate<Relu, Map<2, 4, 4>>>,
+    Conv<2, 4, 4, 1, 2, 2, 3, 3, G<1, 0, 1>, Correlate>,
+>;
+/// Two channels in, three filters, stride 2, padding (0, 1), a true convolution, then tanh.
+type Strided = Chain<
+    Conv<2, 5, 4, 3, 2, 2, 2, 3, Geometry<2, 2, 0, 1, 1, 1>, Convolve>,
+    Activate<Tanh, Map<3, 2, 3>>,
+>;
+/// Dilation 2, sigmoid, then two 1×1 filters of a true convolution.
+type Dilated = Chain<
+    Chain<Conv<1, 6, 6, 1, 3, 3, 2, 2, G<1, 0, 2>, Correlate>, Activate<Sigmoid, Map<1, 2, 2>>>,
+    Conv<1, 2, 2, 2, 1, 1, 2, 2, G<1, 0, 1>, Convolve>,
+>;
+/// Four layers: three channels, leaky relu, stride 2 with padding 1, relu.
+type Four = Chain<
+    Chain<Conv<3, 3, 3, 2, 2, 2, 2, 2, G<1, 0, 1>, Convolve>, Activate<LeakyRelu, Map<2, 2, 2>>>,
+    Chain<Conv<2, 2, 2, 2, 2, 2, 2, 2, G<2, 1, 1>, Correlate>, Activate<Relu, Map<2, 2, 2>>>,
+>;
+/// One convolution: stride (2, 3), padding (1, 0), dilation (2, 1).
+type Lopsided = Conv<2, 5, 6, 2, 2, 2, 3, 2, Geometry<2, 3, 1, 0, 2, 1>, Correlate>;
+/// Two convolutions with nothing between them (∂L/∂z⁽⁰⁾ is δ⁽⁰⁾), then sigmoid and tanh one
+/// after another.
+type Stacked = Chain<
+    Chain<
+        Conv<1, 4, 4, 1, 2, 2, 3, 3, G<1, 0, 1>, Convolve>,
+        Conv<1, 3, 3, 2, 2, 2, 2, 2, G<1, 0, 1>, Correlate>,
+    >,
+    Chain<Activate<Sigmoid, Map<2, 2, 2>>, Activate<Tanh, Map<2, 2, 2>>>,
+>;
+/// Three convolutions, the last two with two filters after the first (a wrong `∂L/∂x` in two
+/// layers, one below the other), relu and tanh between them, the middle one a true
+/// convolution.
+type Three = Chain<
+    Chain<
+        Chain<Conv<1, 5, 5, 2, 2, 2, 4, 4, G<1, 0, 1>, Correlate>, Activate<Relu, Map<2, 4, 4>>>,
+        Chain<Conv<2, 4, 4, 2, 2, 2, 3, 3, G<1, 0, 1>, Convolve>, Activate<Tanh, Map<2, 3, 3>>>,
+    >,
+    Conv<2, 3, 3, 2, 2, 2, 2, 2, G<1, 0, 1>, Correlate>,
+>;
+/// An activation first, on the input itself (relu or leaky relu), then a convolution.
+type ActFirst<A> =
+    Chain<Activate<A, Map<1, 3, 3>>, Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>>;
+
+fn write_network(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
+    let bias = rng.bool();
+    let relu = Relu { grad_at_zero: if rng.bool() { 0.0 } else { 1.0 } };
+    let leaky = LeakyRelu { slope: [0.1, 0.01, 0.25][rng.usize(0..3)] };
+    match k % 10 {
+        0 => {
+            let net: Seed = Chain(Chain(Conv::new(bias), Activate::new(relu)), Conv::new(bias));
+            write_net(rng, net, dir, k, false);
+        }
+        1 => {
+            let net: Channels = Chain(Chain(Conv::new(bias), Activate::new(relu)), Conv::new(bias));
+            write_net(rng, net, dir, k, false);
+        }
+        2 => {
+            let net: Strided = Chain(Conv::new(bias), Activate::new(Tanh));
+            write_net(rng, net, dir, k, false);
+        }
+        3 => {
+            let net: Dilated =
+                Chain(Chain(Conv::new(bias), Activate::new(Sigmoid)), Conv::new(bias));
+            write_net(rng, net, dir, k, false);
+        }
+        4 => {
+            let net: Four = Chain(
+                Chain(Conv::new(bias), Activate::new(leaky)),
+                Chain(Conv::new(!bias), Activate::new(relu)),
+            );
+            write_net(rng, net, dir, k, false);
+        }
+        5 => write_net(rng, Lopsided::new(bias), dir, k, false),
+        6 => {
+            let net: Stacked = Chain(
+                Chain(Conv::new(bias), Conv::new(!bias)),
+                Chain(Activate::new(Sigmoid), Activate::new(Tanh)),
+            );
+            write_net(rng, net, dir, k, false);
+        }
+        7 if rng.bool() => {
+            let net: ActFirst<Relu> = Chain(Activate::new(relu), Conv::new(bias));
+            write_net(rng, net, dir, k, false);
+        }
+        7 => {
+            let net: ActFirst<LeakyRelu> = Chain(Activate::new(leaky), Conv::new(bias));
+            write_net(rng, net, dir, k, false);
+        }
+        8 => {
+            let net: Three = Chain(
+                Chain(
+                    Chain(Conv::new(bias), Activate::new(relu)),
+                    Chain(Conv::new(!bias), Activate::new(Tanh)),
+                ),
+                Conv::new(bias),
+            );
+            write_net(rng, net, dir, k, false);
+        }
+        _ => {
+            // A long run: the steps written out and the summary's sample.
+            let net: Seed = Chain(Chain(Conv::new(bias), Activate::new(relu)), Conv::new(bias));
+            write_net(rng, net, dir, k, true);
+        }
+    }
 }
 
 fn main() {
     let mut args = env::args().skip(1);
     let dir = PathBuf::from(args.next().expect("a directory to write into"));
     let count: usize = args.next().map_or(60, |n| n.parse().expect("a count"));
+    // Another seed for the networks gives other networks (to look for more disagreements).
+    let seed: u64 = args.next().map_or(10, |n| n.parse().expect("a seed"));
     fs::create_dir_all(&dir).expect("a directory");
     let mut rng = fastrand::Rng::with_seed(7);
     for k in 0..count {
@@ -75,5 +254,14 @@ fn main() {
             _ => write::<2, 3, 1, 2, 4, 1>(&mut rng, layer((1, 2), (1, 0)), &dir, k),
         }
     }
-    println!("{count} LaTeX and {count} Markdown derivations written to {}", dir.display());
+    // The networks draw from a generator of their own, so that the single-layer specs above
+    // stay what they were.
+    let mut rng = fastrand::Rng::with_seed(seed);
+    for k in 0..count {
+        write_network(&mut rng, &dir, k);
+    }
+    println!(
+        "{count} single-layer and {count} network derivations written to {} (LaTeX, Markdown, text)",
+        dir.display()
+    );
 }

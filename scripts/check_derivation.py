@@ -36,7 +36,8 @@ text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
    (exactly, or to X's precision after `≈`), and v may be off from E by floating-point error
    only, ≤ 2·(operands + 1)·2⁻⁵²·Σ|terms|. An update `w ← p − η·g ≈ v` also shows the change:
    v − p has the sign of E − p and lies within half of it (or v = p where f64 cannot hold the
-   change, |E − p| ≤ ulp(p)/2);
+   change, |E − p| ≤ ulp(p)/2), the true change being E − p up to f64's rounding of v (half a
+   unit in its last place) and of the printed η·g;
 2. provenance: each operand must be a printing of the value printed earlier for the symbol it
    stands for (and of every other printing of it), named in the symbolic line above or implied
    by the line form (y and t in the loss, the current w, this step's ∂L/∂w, η from Given, …),
@@ -46,8 +47,9 @@ text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
    term would not fit) and at most 120 characters (a single longer term aside); the lines are
    joined before the sum is read;
 3. matrices: every printed matrix lists the values its entries' equations printed (as printed,
-   or rounded to 6 digits where the equation showed more), with `≈` exactly when one of those
-   equations says `≈`, right-aligned in columns;
+   or rounded to 6 digits where the equation showed more: a rounded value, or an exact one of
+   more than 10 significant digits), with `≈` exactly when one of those equations says `≈` or
+   an entry is rounded, right-aligned in columns;
 4. the result: the last forward pass uses the last updated W and b; `L: a → b` quotes the first
    and the final L and its word (decreased, increased, unchanged, not finite) is what the
    printed values show; each `Summary` row quotes what its step printed (and is aligned). A
@@ -96,6 +98,50 @@ text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
    the loss it gives (step 2's L, or the final L) and each mistake's update and last L; its note
    lists exactly the mistakes whose loss ends above step 1's L.
 
+A network's derivation (`Training a network of …`) is held to the same rules of numbers,
+arithmetic, provenance, matrices, notes and the symbolic form, and read stage by stage: what
+every equation must be is worked out from Given alone (its layers, shapes, stride, padding,
+dilation and orientation), never from the text it checks:
+
+9. Given and the output sizes: the layers in order, each convolution's filters on the channels
+   that reach it; each OH and OW recomputed from its printed operands (which must be Given's),
+   the chain of shapes; per step every layer's forward pass, the loss, the loss's gradient and
+   every layer's backward pass in reverse, the updates, in that order, each with its heading,
+   its general formula (every index expression evaluated over the ranges), the explanations
+   said once in the first step; every entry's equation in order, the terms of each forward sum,
+   filter gradient, bias gradient and ∂L/∂x being exactly those the layer's windows give; each
+   operand a printing of the value printed for it (the input, the parameters the step started
+   from, the values printed before in the step); the notes on dead ReLUs, gradients that are 0
+   everywhere, a loss that rose and the first value that is not finite, exactly where the
+   values call for them; the result: the last forward pass with the last updated parameters,
+   the final parameters, `L: a → b` and the summary;
+10. `Check: finite differences` of a network: per step written out, h = 10⁻⁶·max(1, the
+   largest |entry| of the step's parameters and of the input); the rows are every parameter's
+   gradient, layer by layer, then every entry of ∂L/∂x; each backpropagation value quotes the
+   gradient the step printed (∂L/∂x where the step did not print it: what its printed δ and
+   filters give, or ∂L/∂y times the slope of a first activation, to within their rounding);
+   each difference as for one layer; a row not compared has a note: values that are not finite
+   (as for one layer), or an argument of a relu or leaky_relu (named as the activation that
+   takes it) quoted truly and within reach of the kink: |z| at most h times the largest input
+   the moved entry multiplies, times the gains of the layers between (a convolution's largest
+   Σ|w| over its filters, relu and tanh 1, leaky_relu max(1, |α|), sigmoid ¼); a compared row
+   whose move carries the argument of the activation right after its layer across 0 needs a
+   note; the notes come in the table's order, those on values that are not finite first;
+   `Largest difference` as for one layer;
+11. the mistakes of a network (`Common mistakes in the backward pass, applied to step 1's
+   numbers`): the recipes that concern some layer, in order (∂L/∂x with the filter not rotated:
+   every convolution after the first; the bias gradient averaged: every convolution with a bias
+   and more than one output position; the filters' contributions to ∂L/∂x not summed: every
+   convolution after the first with more than one filter), each with its explanation, then the
+   stage it gets wrong in the highest layer it concerns (for the mean, in every layer it
+   concerns), its heading, formula and terms those of the recipe (the filter's entries mirrored;
+   the last filter's terms alone; the sum of δ times (1/n)), and for a wrong ∂L/∂x the whole
+   backward pass of every layer below, then the update from step 1's parameters, a forward
+   pass and loss with the parameters it gives; every operand is the mistake's own value where
+   it prints one, else step 1's; the first value of the recipe's pass that is not finite is
+   noted; each recipe that concerns no layer has a note saying why; the table quotes each
+   recipe's loss and the correct step's (step 2's, or the final one after one step).
+
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
 section after the result that it does not know. --allow-trailing instead skips, with a note,
@@ -136,6 +182,10 @@ MNUM = rf"(≈?{NUM})"
 
 # Rounded numbers show at least this many significant digits (trailing zeros dropped).
 SIGNIFICANT = 6
+# A value whose shortest decimal has more significant digits than this is written rounded
+# where it stands in a matrix, even where its equation showed it exactly (to show the change of
+# an update).
+EXACT_DIGITS = 10
 F64_OVERFLOW = Fraction(2) ** 1024 - Fraction(2) ** 970  # from here on, f64 rounds to ∞
 EPS = Fraction(1, 2 ** 52)
 
@@ -351,12 +401,18 @@ MAYBE = "maybe"
 
 
 def is_shortest(v) -> bool:
-    """Whether a decimal is the shortest round-trip decimal of the double nearest to it (the
-    form an exact value is printed in)."""
+    """Whether a decimal is a shortest round-trip decimal of the double nearest to it (the
+    form an exact value is printed in): it reads back as that double, with no more digits than
+    the shortest one (two decimals of that length may both read back: 1000000000000001.2 and
+    …1.3 are both the double 1000000000000001.25)."""
     if not finite(v):
         return True
     f = to_float(v)
-    return finite(f) and Fraction(repr(f)) == v
+    if not finite(f):
+        return False
+    if Fraction(repr(f)) == v:
+        return True
+    return to_float(v) == f and sig_digits(show(v).lstrip("≈")) <= sig_digits(show(Fraction(repr(f))).lstrip("≈"))
 
 
 class Val:
@@ -401,7 +457,8 @@ def agree(a_text: str, a_val, a_rounded, b_text: str, b_val, b_rounded) -> bool:
     """Whether two printings can be of one double. An exact printing stands for the double
     nearest to it; a rounded one (p = max(6, digits shown) significant digits) for any double
     within half a unit in its p-th digit. Two roundings to the same precision of one double are
-    the same text; otherwise the intervals must meet: |a − b| ≤ r(a) + r(b)."""
+    the same text (and an exact one rounds to itself); otherwise the intervals must meet:
+    |a − b| ≤ r(a) + r(b)."""
     if not finite(a_val) or not finite(b_val):
         return same(a_val, b_val)
     a_exact, b_exact = a_rounded is False, b_rounded is False
@@ -414,7 +471,9 @@ def agree(a_text: str, a_val, a_rounded, b_text: str, b_val, b_rounded) -> bool:
         if not finite(d):
             return False
         return abs(d - yv) <= radius(y, yv, yr)
-    if a_rounded is True and b_rounded is True and precision(a_text) == precision(b_text):
+    if precision(a_text) == precision(b_text):
+        # two roundings to the same precision of one double print alike, and an exact decimal
+        # rounds to itself (either may be the other where it is not known which it is)
         return a_val == b_val
     return abs(a_val - b_val) <= radius(a_text, a_val, True) + radius(b_text, b_val, True)
 
@@ -555,6 +614,57 @@ def evaluate(node, leaves):
     raise ExprError(kind)
 
 
+def spread(node, leaves, radii):
+    """(value, r): how far the exact value of the expression may move when each operand moves
+    within its radius (`radii`, by leaf), at most; ∞ where that cannot be bounded."""
+    kind = node[0]
+    if kind == "num":
+        return parse_value(leaves[node[1]]), radii[node[1]]
+    if kind == "const":
+        return node[1], Fraction(0)
+    if kind == "sq":
+        v, e = spread(node[1], leaves, radii)
+        return (v * v if finite(v) else v), (2 * abs(v) * e + e * e if finite(v) and finite(e) else math.inf)
+    if kind == "floor":
+        v, e = spread(node[1], leaves, radii)
+        return v, (Fraction(0) if e == 0 else math.inf)
+    x, ex = spread(node[1], leaves, radii)
+    y, ey = spread(node[2], leaves, radii)
+    if not all(finite(t) for t in (x, y, ex, ey)):
+        return math.nan, math.inf
+    if kind in ("add", "sub"):
+        return (x + y if kind == "add" else x - y), ex + ey
+    if kind == "mul":
+        return x * y, abs(x) * ey + abs(y) * ex + ex * ey
+    if abs(y) <= ey:
+        return math.nan, math.inf
+    return x / y, (abs(x) * ey + abs(y) * ex) / (abs(y) * (abs(y) - ey))
+
+
+def evaluate_f64(node, leaves) -> float:
+    """The printed expression evaluated in f64 (Python's float), left to right as printed: where
+    terms overflow to ∞ and −∞, NaN."""
+    kind = node[0]
+    if kind == "num":
+        return to_float(parse_value(leaves[node[1]]))
+    if kind == "const":
+        return float(node[1])
+    if kind == "sq":
+        v = evaluate_f64(node[1], leaves)
+        return v * v
+    if kind == "floor":
+        v = evaluate_f64(node[1], leaves)
+        return float(math.floor(v)) if math.isfinite(v) else v
+    x, y = evaluate_f64(node[1], leaves), evaluate_f64(node[2], leaves)
+    if kind == "add":
+        return x + y
+    if kind == "sub":
+        return x - y
+    if kind == "mul":
+        return x * y
+    return x / y
+
+
 def sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -587,6 +697,8 @@ FP_LINE = re.compile(rf"^f′\(z{IDX}\) (=|≈) (.*)$")
 DELTA_LINE = re.compile(rf"^δ{IDX} = ({FAC})·({FAC}) {SIGN} ({NUM})$")
 UPD_LINE = re.compile(rf"^(w{IDX}|b) ← ({NUM}) − ({FAC})·({FAC}) {SIGN} ({NUM})$")
 OUT_LINE = re.compile(rf"^(OH|OW) = (.*) = (\d+)$")
+RISE_NOTE = re.compile(rf"the loss rose from {MNUM} to {MNUM} with step (\d+)'s update: the step overshot \(η may be too large\)\.")
+LOSS_TREND = re.compile(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)\)")
 
 SIGN_PROSE = (
     'Sign: this is output minus target. The "error" e = t − y is its negative. Descent',
@@ -682,81 +794,414 @@ def sym_kind(key: str) -> str:
 # The checker of one derivation
 
 
-class Checker:
+class Base:
+    """What every derivation's checker shares: reporting, wrapped sums, the printed form and
+    provenance of numbers, the arithmetic rule, values and their roundedness, sums of named
+    terms, the symbolic form's bookkeeping, the equations of activations, losses, differences
+    and updates, matrices and tables. `lookup`, `expected_terms` and `check_place` are the
+    subclass's: what a name stands for, which terms a sum has, where an equation belongs."""
+
     def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
                  allow_trailing: bool = False):
         self.fname = fname
         self.lines = lines
         self.report = report  # callable(kind, line, message)
         self.pedantic = pedantic
+        self.allow_trailing = allow_trailing
         self.count = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
         self.failures = 0
-        # Given
-        self.X: dict[tuple[int, int], Val] = {}
-        self.T: dict[tuple[int, int], Val] = {}
-        self.W0: dict[tuple[int, int], Val] = {}
-        self.xshape = self.wshape = self.tshape = None
-        self.bias: Val | None = None
-        self.has_bias = None
-        self.eta: Val | None = None
-        self.act = None  # 'relu' | 'linear' | 'sigmoid' | 'tanh' | 'leaky_relu'
-        self.alpha: Val | None = None
-        self.g0: Val | None = None
-        self.loss = None
-        self.lscale = self.gscale = None
-        self.kernel = None
-        self.stride = self.padding = None
-        self.nsteps = None
-        # state
         self.ctx = "given"
         self.step = 0
-        self.cur_w: dict[tuple[int, int], Val] = {}
-        self.cur_b: Val | None = None
-        self.sv: dict[str, Val] = {}
-        self.new_w: dict[tuple[int, int], Val] = {}
-        self.new_b: Val | None = None
-        self.history: list[dict] = []  # per step: L, w (start), b (start), new_w, new_b
-        self.after_L: Val | None = None
-        self.first_nonfinite = None  # (symbol, text, line) of the first value printed that is not finite
+        self.sv: dict[str, Val] = {}  # the values printed in the current section, by name
+        self.first_nonfinite = None  # (symbol, text, line, where) of the first value printed that is not finite
+        self.after_first_nonfinite = None
+        self.mistake_first_nonfinite = None
         self.noted: set[str] = set()  # kinds of notes seen in the current section
         self.deferred: list = []
-        self.unused_note = None
-        self.x_used_after: set = set()
-        self.final_w_seen = False
-        self.allow_trailing = allow_trailing
-        self.after_ended = False
         # symbolic form: the entries whose symbolic line was printed and whose numbers line is
         # still to come (key → (line, terms of a sum or None)); kinds seen in this section
         self.symbolic = False
         self.pending: dict[str, tuple] = {}
         self.sym_kinds: set[str] = set()
-        # the sections after the result
-        self.fd_seen = False
-        self.fd_steps: dict[int, dict] = {}
-        self.fd_cur = None
-        self.fd_largest = None
-        self.mistakes_seen = False
-        self.mistake = None  # number of the mistake section being read
-        self.mistake_kind = None  # 'sign' | 'noact' | 'flip'
-        self.mstate = None  # 'grad' (before `A forward pass …`) | 'forward'
-        self.mistakes: dict[int, dict] = {}
-        self.base_sv: dict[str, Val] = {}
-        self.compared_seen = False
-        self.compared_rows = None
-        self.compared_note = None
-        self.compared_nonfinite = None
-        self.compared_nonfinite_noted = False
-        # the new format
+        # the number format
         self.reasons: dict[int, tuple] = {}  # line → (mark, X) of an f64-rounding reason
         self.verdicts: dict[int, object] = {}  # line → roundedness of the result its arithmetic shows
         self.marked_at: dict[int, int] = {}  # id(Val) → line of the quote that said it is rounded
-        self.after_first_nonfinite = None
-        self.mistake_first_nonfinite = None
-        self.title = None  # ('all', n) | ('stopped', taken, asked) | ('none', asked)
-        self.skipped: list[tuple[int, int, int]] = []  # (first, last, line) of steps not written out
-        self.first_rose = None  # (line, step, a, b) of `the loss first rose at step …`
-        self.final_b_seen = False
-        self.saw_nonfinite_note = False
+
+    # lines that are not sums, however long (prose is never wrapped)
+    UNWRAPPED: tuple[str, ...] = ("Note:", "L: ")
+
+    def lookup(self, sym: str) -> Val | None:
+        """The value printed earlier for the name `sym` (the subclass's)."""
+        raise NotImplementedError
+
+    def update_done(self, key) -> bool:
+        """Whether the update `key` (`w[0,0] ←`) was printed in this section."""
+        return False
+
+    def expected_terms(self, lhs: str) -> list[str]:
+        """The terms the definition gives the sum `lhs` (the subclass's)."""
+        raise NotImplementedError
+
+    def check_place(self, ln, key: str) -> bool:
+        """Whether an equation for `key` belongs where it is printed (the subclass's)."""
+        raise NotImplementedError
+
+    # -- the equations of activations, losses, differences -----------------------------------
+
+    def activation_value(self, ln, key, zsym, act, alpha, rhs, sign, result):
+        """`y = max(0, v) = r`, `σ(v) ≈ r`, `tanh(v) ≈ r`, `leaky_relu(v) = α·v = r`: the
+        activation `act` (slope `alpha`) of the printed `zsym`; stores `key`."""
+        forms = {
+            "relu": rf"max\(0, ({NUM})\)",
+            "sigmoid": rf"σ\(({NUM})\)",
+            "tanh": rf"tanh\(({NUM})\)",
+            "leaky_relu": rf"leaky_relu\(({NUM})\)(?: = ({NUM})·({FAC}))?",
+        }
+        form = forms.get(act)
+        mm = re.fullmatch(form, rhs) if form else None
+        if not mm:
+            self.fail(ln, f"{key}: not the form of the {act} activation: {rhs!r}")
+            self.store(key, ln, result, sign)
+            return
+        z_text = mm.group(1)
+        z_exact = self.operand(ln, zsym, z_text, key, "lead")
+        z = parse_value(z_text)
+        printed = parse_value(result)
+        if act == "relu":
+            exact = (Fraction(0) if z == -math.inf else z) if not finite(z) else max(Fraction(0), z)
+            self.compare(ln, key, exact, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
+        elif act in ("sigmoid", "tanh"):
+            self.number(ln, key, result, True if sign == "=" else None)
+            self.reasons.pop(ln, None) and self.fail(ln, f"{key}: an f64-rounding reason on an activation")
+            if not finite(z):
+                exact = {math.inf: 1.0, -math.inf: 0.0 if act == "sigmoid" else -1.0}.get(z, math.nan)
+                if not same(exact, printed):
+                    self.fail(ln, f"{key}: wrong result", show(exact), result)
+            else:
+                zf = to_float(z)
+                f = sigmoid(zf) if act == "sigmoid" else math.tanh(zf)
+                zero = Fraction(1, 2) if act == "sigmoid" else Fraction(0)
+                if z == 0:
+                    if sign != "=" or printed != zero:
+                        self.fail(ln, f"{key}: {act}(0) = {show(zero)} exactly", f"= {show(zero)}", f"{sign} {result}")
+                elif sign == "=":
+                    # σ(z) and tanh(z) are irrational for every rational z ≠ 0
+                    self.fail(ln, f"{key}: {act}({z_text}) is irrational; it cannot equal {result} exactly "
+                                  f"(`≈` expected)", f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
+                else:
+                    # evaluated in float: a margin of a few units in its last place
+                    tol = float(half_unit(printed, precision(result))) + 8 * 2.0 ** -53 * abs(f) + 1e-300
+                    if abs(f - to_float(printed)) > tol:
+                        self.fail(ln, f"{key}: {act}({z_text}) is not {result} to its {precision(result)} "
+                                      f"significant digits", f"{f:.17g}".replace("-", "−"), result)
+                    self.verdicts[ln] = MAYBE if f == to_float(printed) else True
+        else:  # leaky_relu
+            a_text, z2_text = mm.group(2), mm.group(3)
+            negative = finite(z) and z < 0 or z == -math.inf
+            if negative and a_text is None:
+                self.fail(ln, f"{key}: z < 0, so the line should show α·z", f"leaky_relu({z_text}) = α·({z_text})", rhs)
+            if not negative and a_text is not None:
+                self.fail(ln, f"{key}: z ≥ 0, so leaky_relu(z) = z and no α·z", f"leaky_relu({z_text})", rhs)
+            if a_text is not None:
+                self.count["operands"] += 1
+                if alpha is None or not agree(a_text, parse_value(a_text), True, alpha.text,
+                                                   alpha.value, alpha.rounded):
+                    self.fail(ln, f"{key}: α differs from Given", alpha.text if alpha else None, a_text)
+                err = form_error(a_text, "factor")
+                if err:
+                    self.fail(ln, f"{key}: {err}")
+                z2_exact = self.operand(ln, zsym, z2_text, key, "factor")
+                a_exact = alpha.rounded is False if alpha else False
+                self.judge(ln, key, f"{a_text}·{z2_text}", [a_exact, z2_exact], sign, result)
+                self.count["equations"] -= 1
+            else:
+                self.compare(ln, key, z, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
+        self.store(key, ln, result, sign)
+
+    def loss_value(self, ln, rhs, sign, result, syms, lscale):
+        """`L = s·[(y − t)² + …] = v` over the pairs of names `syms`, with Given's factor
+        `lscale`; stores `L`."""
+        stext, scale, body = split_scale(rhs)
+        self.count["structure"] += 1
+        if scale != lscale:
+            self.fail(ln, "L: the factor differs from Given's loss", scale_text(lscale), stext or "1")
+        terms = body.split(" + ")
+        if len(terms) != len(syms):
+            self.fail(ln, "L: the number of (y − t)² terms differs from the number of outputs", len(syms), len(terms))
+            return
+        exact = []
+        for (ys, ts), term in zip(syms, terms):
+            mm = re.fullmatch(rf"\(({NUM}) − ({FAC})\)²", term)
+            if not mm:
+                self.fail(ln, f"L: term {term!r} is not of the form (y − t)²")
+                self.reasons.pop(ln, None)
+                return
+            exact.append(self.operand(ln, ys, mm.group(1), "L", "lead"))
+            exact.append(self.operand(ln, ts, mm.group(2), "L", "term"))
+        if len(terms) == 1 and stext and not body.startswith("("):
+            self.fail(ln, "L: a single (y − t)² after the loss's factor is written `s·(y − t)²`")
+        self.judge(ln, "L", body, exact, sign, result, scale)
+        self.store("L", ln, result, sign)
+
+    def difference_value(self, ln, key, syms, shown, rhs, sign, result, gscale, gname):
+        """`key = a − b`, or `s·(a − b)` with Given's factor `gscale` of the loss's gradient
+        (called `gname`): a and b printings of the names `syms` (written `shown` in messages);
+        stores `key`."""
+        first, second = shown
+        stext, scale, body = split_scale(rhs)
+        self.count["structure"] += 1
+        if scale != gscale:
+            self.fail(ln, f"{key}: the factor differs from Given's {gname}", scale_text(gscale), stext or "1")
+        form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
+        mm = re.fullmatch(form, body)
+        if not mm:
+            shape = f"s·({first} − {second})" if stext else f"{first} − {second}"
+            self.fail(ln, f"{key}: not of the form {shape}: {rhs!r}")
+            self.store(key, ln, result, sign)
+            return
+        exact = [self.operand(ln, syms[0], mm.group(1), key, "lead"),
+                 self.operand(ln, syms[1], mm.group(2), key, "term")]
+        self.judge(ln, key, body, exact, sign, result, scale)
+        self.store(key, ln, result, sign)
+
+    def slope_value(self, ln, key, zsym, ysym, yname, act, alpha, g0, fsign, rest):
+        """`f′(z) = y·(1 − y) = a·(1 − b) ≈ v` (sigmoid), `= 1 − y² = 1 − a² ≈ v` (tanh), with the
+        output written `yname`; or `f′(z) = v   (z = … > 0)` with the case that gives v (relu
+        with relu_grad_at_zero `g0`, leaky_relu with slope `alpha`); stores `key`."""
+        self.count["equations"] += 1
+        if act == "sigmoid":
+            mm = re.fullmatch(rf"{re.escape(yname)}·\(1 − {re.escape(yname)}\) = ({FAC})·\(1 − ({FAC})\) {SIGN} ({NUM})", rest)
+            if not mm:
+                self.fail(ln, f"{key}: not of the form {yname}·(1 − {yname}) = …: {rest!r}")
+                return
+            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
+            r2 = self.operand(ln, ysym, mm.group(2), key, "term")
+            self.judge(ln, key, f"{mm.group(1)}·(1 − {mm.group(2)})", [r1, True, r2], mm.group(3), mm.group(4))
+            self.count["equations"] -= 1
+            self.store(key, ln, mm.group(4), mm.group(3))
+            return
+        if act == "tanh":
+            mm = re.fullmatch(rf"1 − {re.escape(yname)}² = 1 − ({FAC})² {SIGN} ({NUM})", rest)
+            if not mm:
+                self.fail(ln, f"{key}: not of the form 1 − {yname}² = …: {rest!r}")
+                return
+            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
+            self.judge(ln, key, f"1 − {mm.group(1)}²", [True, r1], mm.group(2), mm.group(3))
+            self.count["equations"] -= 1
+            self.store(key, ln, mm.group(3), mm.group(2))
+            return
+        mm = re.fullmatch(rf"({NUM})(?:   \((\S+) ([=≈]) ({NUM})(?: (> 0|< 0|< 0: the slope α)|: (leaky_relu takes its slope α at 0|the convention relu_grad_at_zero = ({NUM})))\))?", rest)
+        if not mm:
+            self.fail(ln, f"{key}: not of the form `value   (z = … reason)`: {rest!r}")
+            return
+        value_t = mm.group(1)
+        self.store(key, ln, value_t, fsign)
+        if mm.group(2) is None:
+            # no reason: only for a z that is not a number (NaN passes through)
+            zrec = self.lookup(zsym)
+            if not (zrec and not finite(zrec.value) and not finite(parse_value(value_t))):
+                self.fail(ln, f"{key}: no reason given for a piecewise derivative", f"{value_t}   (z = … )", rest)
+            return
+        if mm.group(2) != zsym:
+            self.fail(ln, f"{key}: the reason quotes another z", zsym, mm.group(2))
+        z_t = mm.group(4)
+        self.quote(ln, key, zsym, self.lookup(zsym), "" if mm.group(3) == "=" else "≈", z_t)
+        z = parse_value(z_t)
+        v = parse_value(value_t)
+        self.number(ln, key, value_t, fsign == "=")
+        case, zero_reason, conv = mm.group(5), mm.group(6), mm.group(7)
+        alpha = alpha.value if alpha else None
+        if case == "> 0":
+            ok_case, want = (finite(z) and z > 0) or z == math.inf, Fraction(1)
+        elif case == "< 0":
+            ok_case, want = (finite(z) and z < 0) or z == -math.inf, Fraction(0)
+            if act != "relu":
+                self.fail(ln, f"{key}: reason form `z < 0` belongs to relu, the activation is {act}")
+        elif case is not None:  # < 0: the slope α
+            ok_case, want = (finite(z) and z < 0) or z == -math.inf, alpha
+            if act != "leaky_relu":
+                self.fail(ln, f"{key}: reason names the slope α, but the activation is {act}")
+        elif zero_reason.startswith("leaky"):
+            ok_case, want = finite(z) and z == 0, alpha
+            if act != "leaky_relu":
+                self.fail(ln, f"{key}: reason names leaky_relu, but the activation is {act}")
+        else:
+            ok_case = finite(z) and z == 0
+            want = g0.value if g0 else None
+            self.count["operands"] += 1
+            if act != "relu" or g0 is None or conv != g0.text:
+                self.fail(ln, f"{key}: the quoted relu_grad_at_zero differs from Given",
+                          g0.text if g0 else None, conv)
+        if not ok_case:
+            self.fail(ln, f"{key}: the stated case does not hold for z = {z_t}")
+        elif want is not None and not same(v, want):
+            if fsign == "≈" and finite(want) and abs(want - v) <= half_unit(v, precision(value_t)):
+                pass  # α itself printed rounded
+            else:
+                self.fail(ln, f"{key}: wrong derivative for this case", show(want), value_t)
+        elif fsign == "≈" and want is not None and not (alpha and want == alpha.value):
+            self.fail(ln, f"{key}: an exact derivative printed with `≈`", f"= {value_t}", f"≈ {value_t}")
+
+    def parse_activation(self, ln, s):
+        """An activation as Given describes it (`relu, y = max(0, z); …`): (name, α, the
+        relu_grad_at_zero), or None (a failure) if it is not one."""
+        m = re.fullmatch(rf"relu, y = max\(0, z\); f′ = 1 where z > 0, 0 where z < 0, and ({NUM}) at z = 0 \(relu_grad_at_zero\)", s)
+        if m:
+            g0 = Val(m.group(1), False, ln)
+            if g0.value not in (0, 1):
+                self.fail(ln, "relu_grad_at_zero must be 0 or 1", "0 or 1", m.group(1))
+            return "relu", None, g0
+        if s == "linear, y = z":
+            return "linear", None, None
+        if s == "sigmoid, y = σ(z) = 1/(1 + e^(−z)); f′ = y·(1 − y)":
+            return "sigmoid", None, None
+        if s == "tanh, y = tanh(z); f′ = 1 − y²":
+            return "tanh", None, None
+        m = re.fullmatch(rf"leaky_relu\(({NUM})\), y = z where z > 0, ({NUM})·z elsewhere; f′ = 1 where z > 0, ({NUM}) elsewhere", s)
+        if m:
+            alpha = Val(m.group(1), MAYBE, ln)  # written without `=`/`≈`: either
+            self.number(ln, "leaky_relu's slope", m.group(1), None)
+            for k in (2, 3):
+                if m.group(k) != m.group(1):
+                    self.fail(ln, "the leaky_relu slope is quoted inconsistently", m.group(1), m.group(k))
+            return "leaky_relu", alpha, None
+        self.fail(ln, f"activation line not understood: {s!r}")
+        return None
+
+    # -- matrices ---------------------------------------------------------------------------
+
+    def read_matrix(self, i, label, sign, first):
+        """The rows of the matrix whose first line is line i (`label sign [ first ]`): (rows,
+        cells, values, index after it); values is None when its entries cannot be read. Checks
+        the layout: right-aligned columns, one space after `[`, two between columns, the rows
+        under the first one's `[`."""
+        ln, raw = self.lines[i]
+        indent = raw[: len(raw) - len(raw.lstrip(" "))]
+        head = f"{label} {sign} "
+        rows = [(ln, raw, first)]
+        j = i + 1
+        while j < len(self.lines):
+            ln2, raw2 = self.lines[j]
+            mm = MAT_ROW.match(raw2.strip())
+            if not mm:
+                break
+            rows.append((ln2, raw2, mm.group(1)))
+            j += 1
+        self.count["matrices"] += 1
+        cells = [r[2].split() for r in rows]
+        ncols = len(cells[0])
+        if any(len(c) != ncols for c in cells):
+            self.fail(ln, f"matrix {label}: rows have different numbers of entries",
+                      ncols, [len(c) for c in cells])
+            return rows, cells, None, j
+        try:
+            vals = [[parse_value(c) for c in row] for row in cells]
+        except ValueError as e:
+            self.fail(ln, f"matrix {label}: {e}")
+            return rows, cells, None, j
+        widths = [max(len(cells[r][c]) for r in range(len(cells))) for c in range(ncols)]
+        for r, (ln2, raw2, _) in enumerate(rows):
+            want = indent + (head if r == 0 else " " * len(head)) + "["
+            for c in range(ncols):
+                gap = 1 if c == 0 else 2
+                want += " " * (gap + widths[c] - len(cells[r][c])) + cells[r][c]
+            want += " ]"
+            if raw2.rstrip("\n") != want:
+                self.fail(ln2, f"matrix {label}: row {r} is not column-aligned", repr(want.strip() if r else want.lstrip()), repr(raw2.strip() if r else raw2.lstrip()))
+        return rows, cells, vals, j
+
+    def matrix_entries(self, label, rows, cells, vals, get, symname) -> bool:
+        """The entries of a computed matrix against the values their equations printed (`get(r,
+        c)` → Val, named `symname(r, c)`): as printed, or rounded to 6 digits where the equation
+        showed more. Returns whether one of those equations said `≈`."""
+        any_rounded = False
+        for r in range(len(cells)):
+            for c in range(len(cells[r])):
+                rec = get(r, c)
+                self.count["operands"] += 1
+                sym = symname(r, c)
+                if rec is None:
+                    self.fail(rows[r][0], f"matrix {label}: no equation for {sym} was printed before it",
+                              "an equation", cells[r][c])
+                    continue
+                any_rounded |= rec.approx
+                cell = cells[r][c]
+                if rec.text != cell:
+                    # a value its equation printed with more digits than 6 is listed with 6
+                    # (an exact one too, past the digits an exact value is written with)
+                    ok = (rec.rounded is not False or sig_digits(rec.text) > EXACT_DIGITS) \
+                        and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
+                        and agree(cell, vals[r][c], True, rec.text, rec.value, rec.rounded) \
+                        and self.number(rows[r][0], f"matrix {label}", cell, False)
+                    if not ok:
+                        self.fail(rows[r][0], f"matrix {label}: entry {sym} is not the value its equation on line "
+                                              f"{rec.line} printed (as printed, or rounded to {SIGNIFICANT} digits)",
+                                  rec.text, cell)
+        return any_rounded
+
+    # -- sums of named terms ----------------------------------------------------------------
+
+    def check_terms(self, ln, lhs, terms, names):
+        # structure: the terms the definition calls for
+        self.count["structure"] += 1
+        want = self.expected_terms(lhs)
+        if sorted(terms) != sorted(want):
+            missing = [t for t in want if t not in terms]
+            extra = [t for t in terms if t not in want]
+            self.fail(ln, f"{lhs}: the terms differ from the definition (missing {missing or 'none'}, unexpected {extra or 'none'})",
+                      " + ".join(want), names)
+        elif terms != want:
+            self.note(ln, f"{lhs}: terms in an unusual order")
+
+    def named_sum(self, i, ln, raw, lhs, names) -> int:
+        """`lhs = a·b + c·d …`, the names of a sum's terms: the numbers follow on the next line
+        (`= 1·2 + … = v`, under the `=`), or, in the symbolic form, further down."""
+        self.check_place(ln, lhs)
+        terms = names.split(" + ")
+        self.check_terms(ln, lhs, terms, names)
+        c = CONT.match(self.lines[i + 1][1].strip()) if i + 1 < len(self.lines) else None
+        if not c:
+            # the symbolic form: the numbers come on their own line further down
+            self.mark_symbolic(ln, lhs, terms)
+            return i + 1
+        ln2, raw2 = self.lines[i + 1]
+        lead = raw[: len(raw) - len(raw.lstrip(" "))]
+        want_lead = lead + " " * len(lhs) + " = "
+        if not raw2.startswith(want_lead):
+            self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
+        self.sum_numbers(ln2, lhs, terms, c.group(1), c.group(2), c.group(3))
+        return i + 2
+
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1)):
+        """Checks the numbers of a sum against its terms, operand by operand, and its result
+        (the sum times `scale`)."""
+        nterms = body.split(" + ")
+        if len(nterms) != len(terms):
+            self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
+                      len(terms), len(nterms))
+            self.store(lhs, ln2, result, sign)
+            return
+        exact = []
+        alone = len(terms) == 1
+        for k, (sym_t, num_t) in enumerate(zip(terms, nterms)):
+            syms = sym_t.split("·")
+            nums = split_factors(num_t)
+            if nums is None or len(syms) != len(nums):
+                self.fail(ln2, f"{lhs}: term {k + 1} is `{num_t}`, the names say `{sym_t}`")
+                self.reasons.pop(ln2, None)
+                self.store(lhs, ln2, result, sign)
+                return
+            for s, t in zip(syms, nums):
+                ctx = "factor" if len(syms) > 1 else ("lead" if alone else "term")
+                exact.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})", ctx))
+        self.judge(ln2, lhs, body, exact, sign, result, scale)
+        self.store(lhs, ln2, result, sign)
+        self.summed(lhs, terms)
+
+    def summed(self, lhs, terms):
+        """A hook after a sum's numbers are checked."""
+
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -789,7 +1234,7 @@ class Checker:
             if len(group) > 1:
                 self.check_wrap(group)
             elif len(raw) > WIDTH and " + " in raw and "=" in raw and "Σ" not in raw \
-                    and not raw.lstrip().startswith(("Note:", "L: ")):
+                    and not raw.lstrip().startswith(self.UNWRAPPED):
                 self.count["structure"] += 1
                 self.fail(ln, f"a sum line of {len(raw)} characters: longer sums continue on the next line "
                               f"(at most {WIDTH} characters a line)")
@@ -822,24 +1267,6 @@ class Checker:
                 if len(rawk) + 3 + len(chunk) <= WIDTH:
                     self.fail(group[k + 1][0], f"a sum wrapped early: its next term would have fit on the line before "
                                                f"({len(rawk) + 3 + len(chunk)} ≤ {WIDTH} characters)")
-
-    # -- lookups ----------------------------------------------------------------------------
-
-    def lookup(self, sym: str) -> Val | None:
-        m = re.fullmatch(r"([xwt])\[(\d+),(\d+)\]", sym)
-        if m:
-            key = (int(m.group(2)), int(m.group(3)))
-            table = {"x": self.X, "w": self.cur_w, "t": self.T}[m.group(1)]
-            return table.get(key)
-        if sym == "b":
-            return self.cur_b
-        if sym == "η":
-            return self.eta
-        rec = self.sv.get(sym)
-        if rec is None and self.ctx == "mistake":
-            # a mistake section refers to step 1's values where it prints none of its own
-            rec = self.base_sv.get(sym)
-        return rec
 
     def number(self, line: int, what: str, text: str, exact) -> bool:
         """Checks the printed form of a number (see notation_error)."""
@@ -982,13 +1409,34 @@ class Checker:
             value = value * scale if finite(value) else float(value) * float(scale)
             A = A * scale if finite(A) else A
         exact_ops = all(leaves_exact) if isinstance(leaves_exact, (list, tuple)) else bool(leaves_exact)
-        self.compare(line, what, value, A, sign, result, exact_ops, len(p.leaves))
+        f64_nan = False
+        if result.strip("()") == "NaN" and not (isinstance(value, float) and math.isnan(value)):
+            # terms that overflow f64 to ∞ and −∞ give NaN there, whatever their exact sum
+            try:
+                f64_nan = math.isnan(evaluate_f64(node, p.leaves) * float(scale))
+            except (ZeroDivisionError, OverflowError, ValueError):
+                f64_nan = False
+        # how far the operands' own rounding may take the value: where it explains a gap between
+        # the printed result and the value of the printed operands, that gap tells nothing of
+        # whether the result is itself a rounding
+        R = Fraction(0)
+        if isinstance(leaves_exact, (list, tuple)) and len(leaves_exact) == len(p.leaves) and not exact_ops:
+            radii = []
+            for t, ex in zip(p.leaves, leaves_exact):
+                v = parse_value(t)
+                radii.append(Fraction(0) if ex or not finite(v) else radius(t, v, True))
+            _, R = spread(node, p.leaves, radii)
+            if finite(R) and scale != 1:
+                R *= abs(scale)
+        self.compare(line, what, value, A, sign, result, exact_ops, len(p.leaves), f64_nan, R)
         return value
 
-    def compare(self, line, what, exact, A, sign, result, operands_exact=False, nleaves=2):
+    def compare(self, line, what, exact, A, sign, result, operands_exact=False, nleaves=2, f64_nan=False,
+                spread_r=Fraction(0)):
         """The arithmetic rule: `= v` says the printed operands give v exactly; `≈ v` that they
         give v to v's precision (half a unit in its p-th significant digit, p = max(6, digits
-        shown)); `≈ ∞` an overflow. With `(f64 rounding: exactly, these numbers give X)` the
+        shown)); `≈ ∞` an overflow; `≈ NaN` (`f64_nan`) terms that overflow f64 to ∞ and −∞
+        in the printed order. With `(f64 rounding: exactly, these numbers give X)` the
         operands give X (exactly, or to X's precision after `≈`) and v is the f64 result, off
         from it by floating-point error only (≤ 2·(number of operands + 1)·2⁻⁵²·Σ|terms|)."""
         printed = parse_value(result)
@@ -998,7 +1446,8 @@ class Checker:
         if not finite(printed):
             self.verdicts[line] = False
         elif sign == "≈" and finite(exact):
-            self.verdicts[line] = True if exact == printed or abs(exact - printed) > bound else MAYBE
+            self.verdicts[line] = True if exact == printed or (finite(spread_r) and abs(exact - printed) > bound +
+                                                               spread_r) else MAYBE
         if reason is not None:
             self.verdicts[line] = MAYBE
             self.f64_reason(line, what, exact, A, sign, result, printed, reason, nleaves)
@@ -1009,6 +1458,12 @@ class Checker:
                 if sign != "≈":
                     self.fail(line, f"{what}: the exact value {show(exact)[:14]}… overflows f64 to {result}: "
                                     f"`≈` expected", f"≈ {result}", f"= {result}")
+                return
+            if f64_nan and math.isnan(printed):
+                if sign != "≈":
+                    self.fail(line, f"{what}: the exact value is {show(exact)[:14]}{'…' if finite(exact) else ''}, its "
+                                    f"finite terms overflow f64 to ∞ and −∞, which give NaN: `≈` expected",
+                              "≈ NaN", "= NaN")
                 return
             if not same(exact, printed):
                 self.fail(line, f"{what}: wrong result", show(exact), result)
@@ -1088,6 +1543,353 @@ class Checker:
             if self.ctx == "mistake" and self.mistake_first_nonfinite is None:
                 self.mistake_first_nonfinite = (key, v.text, v.line)
 
+
+    def mark_symbolic(self, ln, key, terms=None):
+        self.count["structure"] += 1
+        if key in self.pending:
+            self.fail(ln, f"{key}: symbolic line printed twice (first on line {self.pending[key][0]})")
+        if key in self.sv or (key.endswith(" ←") and self.update_done(key)):
+            self.fail(ln, f"{key}: symbolic line after the numbers it stands for")
+        self.pending[key] = (ln, terms)
+        self.sym_kinds.add(sym_kind(key))
+        if self.ctx in ("step", "after"):
+            self.symbolic = True
+
+    def numeric_done(self, ln, key):
+        """A numbers line for `key`: in the symbolic form its symbolic line must come first."""
+        if self.pending.pop(key, None) is not None:
+            return
+        if (self.symbolic and self.ctx in ("step", "after")) or sym_kind(key) in self.sym_kinds:
+            self.fail(ln, f"{key}: a numbers line without its symbolic line before it")
+
+    def flush_pending(self, ln):
+        for key, (lns, _) in sorted(self.pending.items(), key=lambda kv: kv[1][0]):
+            self.fail(lns, f"{key}: symbolic line without the numbers line after it")
+        self.pending = {}
+        self.sym_kinds = set()
+
+    def update_value(self, ln, lhs, psym, gsym, w_t, lr_t, g_t, sign, result) -> Val:
+        """`lhs ← p − η·g = v`: p a printing of the parameter `psym`, η of Given's, g of the
+        gradient `gsym`, the change shown by the digits (update_digits); the new value."""
+        exact = [self.operand(ln, psym, w_t, f"{lhs} ←", "lead"),
+                 self.operand(ln, "η", lr_t, f"{lhs} ←", "factor"),
+                 self.operand(ln, gsym, g_t, f"{lhs} ←", "factor")]
+        f64 = ln in self.reasons
+        E = self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", exact, sign, result)
+        if E is not None and not f64 and sign == "≈":
+            lr, g = self.lookup("η"), self.lookup(gsym)
+            slack = Fraction(0)
+            if lr is not None and g is not None and finite(lr.value) and finite(g.value):
+                # how far η·g may lie from its printed operands' product
+                g_r = True if g_t.strip("()") != g.text else g.rounded
+                lr_r = True if lr_t != lr.text else lr.rounded
+                slack = abs(lr.value) * radius(g_t.strip("()"), parse_value(g_t), g_r) \
+                    + abs(g.value) * radius(lr_t, lr.value, lr_r)
+            self.update_digits(ln, lhs, w_t, result, E, slack)
+        v = self.result_val(ln, result, sign)
+        self.saw_value(lhs, v)
+        return v
+
+    def update_digits(self, ln, lhs, p_t, v_t, E, slack=Fraction(0)):
+        """An update prints the old and the new value with as many digits as make the printed
+        change v − p have the sign of the true change and be within half of it, or shows no
+        change where f64 could not represent one (|c| under half a unit in the last place of p).
+        The true change is c = E − p to within `slack` (what the rounding of the printed η·g
+        allows) and the rounding f64 makes of it (half a unit in the last place of v): a change
+        of a few units in the last place is what f64 makes of it, not c itself."""
+        p, v = parse_value(p_t), parse_value(v_t)
+        if not (finite(p) and finite(v) and finite(E)):
+            return
+        self.count["structure"] += 1
+        c, d = E - p, v - p
+        if c == 0 and d == 0:
+            return
+        if d == 0:
+            fp = to_float(p)
+            if finite(fp) and abs(c) - slack <= Fraction(math.ulp(fp)) / 2:
+                return  # f64 keeps p: the update is below its resolution
+            self.fail(ln, f"{lhs} ←: the printed old and new values are equal, but the update changes it by "
+                          f"{show(c)}: both need more digits", f"a change of {show(c)}", "none")
+            return
+        # the change f64 makes is c rounded to the resolution of v (and of the printed η·g): any
+        # change within that of c will do
+        u = Fraction(max(math.ulp(to_float(p)), math.ulp(to_float(v)))) / 2 + slack
+        lo, hi = sorted((2 * d / 3, 2 * d))
+        if max(lo, c - u) > min(hi, c + u):
+            self.fail(ln, f"{lhs} ←: the printed change v − p = {show(d)} does not show the true change "
+                          f"{show(c)} (same sign, within half of it): the old and new values need more digits",
+                      show(c), show(d))
+
+    def loss_trend(self, ln, m, first, after):
+        """`L: a → b (word)` (matched by LOSS_TREND): a quotes step 1's loss `first`, b the final
+        loss `after`, and the word is what they show."""
+        self.count["equations"] += 1
+        ta, tb = m.group(1), m.group(2)
+        qa = self.quote(ln, "L: the first value (step 1's loss)", "L", first, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
+        qb = self.quote(ln, "L: the second value (the final loss)", "L", after, "≈" if tb[0] == "≈" else "",
+                        tb.lstrip("≈"))
+        a, b = parse_value(ta), parse_value(tb)
+        trend = m.group(3)
+        if (trend == "not finite") == (finite(a) and finite(b)):
+            self.fail(ln, "L: `not finite` must be said exactly when a loss is not finite",
+                      "not finite" if trend != "not finite" else "a trend", trend)
+        elif finite(a) and finite(b):
+            self.trend(ln, "L", ta, tb, trend)
+            if qa and qb and trend == "unchanged" and first is not None and after is not None \
+                    and not agree_vals(first, after):
+                self.fail(ln, f"L: `unchanged`, but step 1's loss (line {first.line}) and the final loss "
+                              f"(line {after.line}) are printed as different values",
+                          "decreased or increased, with the digits to show it", trend)
+        self.trend_line = ln
+
+    def summary_digits(self, rows, cells, values, header):
+        """A summary cell has more digits than 6 only where it would otherwise print as its
+        neighbour does, and neighbours that print alike are of the same value. `values[r][c]`
+        is (text, value, rounded, the Val it quotes or None) of the cell under `header[c + 1]`
+        in row r + 1 (row 0 is the header)."""
+        for r, row in enumerate(values):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                t, v, rq, rec = cell
+                neigh = [values[r2][c] for r2 in (r - 1, r + 1)
+                         if 0 <= r2 < len(values) and c < len(values[r2]) and values[r2][c] is not None]
+                if rq and finite(v) and sig_digits(t) > SIGNIFICANT and not any(
+                        finite(n[1]) and collide6(n[0], n[1], n[2], t, v, rq) for n in neigh):
+                    self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: more than "
+                                              f"{SIGNIFICANT} digits, though its neighbours differ at {SIGNIFICANT}",
+                              f"≈{fmt_sig(v, SIGNIFICANT)}", "≈" + t)
+                if r > 0 and c < len(values[r - 1]) and values[r - 1][c] is not None:
+                    up = values[r - 1][c]
+                    if up[0] == t and up[2] == rq and rec is not None and up[3] is not None \
+                            and not agree_vals(rec, up[3]):
+                        self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: prints as the row "
+                                                  f"above, but the steps printed different values (lines "
+                                                  f"{up[3].line} and {rec.line}): it needs more digits",
+                                  f"{up[3].marked()} and {rec.marked()}", t)
+
+    def rise_values(self, ln, k, ta, tb, before, after, unprinted=False):
+        """`the loss rose from a to b with step k's update`: a quotes step k's loss `before`, b
+        this loss `after`, and b > a. With `unprinted`, step k was not written out (`before` is
+        None): a is only read as a number."""
+        if not unprinted:
+            self.quote(ln, f"note: the loss before (step {k}'s L)", "L", before, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
+        else:
+            self.count["operands"] += 1
+            self.number(ln, "note: the loss before", ta.lstrip("≈"), not ta.startswith("≈"))
+        self.quote(ln, "note: the loss after (this L)", "L", after, "≈" if tb[0] == "≈" else "", tb.lstrip("≈"))
+        a, b = parse_value(ta), parse_value(tb)
+        if finite(a) and finite(b):
+            self.trend(ln, "note: the loss rose", ta, tb, "increased")
+        elif not (finite(a) and b == math.inf):
+            self.fail(ln, "note: says the loss rose, but the values do not show it", f"{tb} > {ta}", "no rise")
+
+    def trend(self, ln, what, ta, tb, word):
+        """`a → b (word)`, `rose from a to b`: the printed values show the direction of the change
+        (distinct, in that order). Their precision cannot be told apart (trailing zeros are
+        dropped: `2.5·10⁷³` may stand for 2.50000000·10⁷³ next to 2.49999998·10⁷³), so distinct
+        printings are taken as roundings to the same precision, which keep the order."""
+        a, b = parse_value(ta), parse_value(tb)
+        if word == "unchanged":
+            if a != b:
+                self.fail(ln, f"{what}: `unchanged`, but the printed values differ", "equal values", f"{ta} → {tb}")
+            return
+        want = "decreased" if b < a else "increased" if b > a else "unchanged"
+        if word != want:
+            self.fail(ln, f"{what}: the trend contradicts the printed values"
+                          f"{' (equal: they need more digits to show the change)' if a == b else ''}", want, word)
+
+    def table_cells(self, rows):
+        """Cells of a table whose columns are right-aligned and at least two spaces apart."""
+        return [re.split(r"\s{2,}", raw.strip()) for _, raw in rows]
+
+    def check_aligned(self, rows, cells, what):
+        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
+        for (lnr, raw), got in zip(rows, cells):
+            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
+            if raw.rstrip() != want.rstrip():
+                self.fail(lnr, f"{what} is not column-aligned", repr(want.strip()), repr(raw.strip()))
+
+    # -- finite differences (shared) ----------------------------------------------------------
+
+    def fd_cells(self, lnr, entry, bp_t, cd_t, diff_t, cur):
+        """A row of a finite-difference table after its backpropagation value's provenance: the
+        central difference's form, and the difference |backpropagation − central difference|
+        within the rounding of the three printed numbers (and of the f64 subtraction), or `not
+        compared` where a value is not finite; the row is kept in cur["rows"]."""
+        bp_m, bp_s = ("≈", bp_t[1:]) if bp_t.startswith("≈") else ("", bp_t)
+        cd_m, cd_s = ("≈", cd_t[1:]) if cd_t.startswith("≈") else ("", cd_t)
+        try:
+            bp, cd = parse_value(bp_s), parse_value(cd_s)
+        except ValueError as e:
+            self.fail(lnr, f"{entry}: {e}")
+            return
+        self.number(lnr, f"{entry}: the central difference", cd_s, cd_m == "")
+        if cd_m and not finite(cd):
+            self.fail(lnr, f"{entry}: `≈` on a value that is not a finite number", cd_s, cd_t)
+        if entry in cur["rows"]:
+            self.fail(lnr, f"{entry} listed twice")
+        cur["rows"][entry] = {"line": lnr, "bp": bp, "cd": cd, "diff": diff_t, "bp_t": bp_t, "cd_t": cd_t}
+        if not (finite(bp) and finite(cd)):
+            self.count["structure"] += 1
+            if diff_t != "not compared":
+                self.fail(lnr, f"{entry}: values that are not finite numbers are not compared", "not compared", diff_t)
+            return
+        if diff_t == "not compared":
+            return
+        d_m, d_s = ("≈", diff_t[1:]) if diff_t.startswith("≈") else ("", diff_t)
+        if not re.fullmatch(NUM, d_s):
+            self.fail(lnr, f"{entry}: the difference is neither a number nor `not compared`", "a number", diff_t)
+            return
+        d = parse_value(d_s)
+        self.number(lnr, f"{entry}: the difference", d_s, d_m == "")
+        cur["rows"][entry]["d"] = d
+        self.count["equations"] += 1
+        if not finite(d):
+            self.fail(lnr, f"{entry}: the difference of two finite numbers is printed as not finite", "a number", diff_t)
+            return
+        if d < 0:
+            self.fail(lnr, f"{entry}: the difference is an absolute value, it cannot be negative", "≥ 0", diff_t)
+        # each printed number stands for a double within its rounding (an exact one for
+        # itself); the subtraction itself is rounded too
+        b2 = bp if bp_m else as_double(bp)
+        c2 = cd if cd_m else as_double(cd)
+        exact = abs(b2 - c2)
+        tol = radius(bp_s, bp, bool(bp_m)) + radius(cd_s, cd, bool(cd_m)) + radius(d_s, d, bool(d_m)) \
+            + EPS * (abs(b2) + abs(c2))
+        if abs(exact - d) > tol:
+            self.fail(lnr, f"{entry}: the difference is not |backpropagation − central difference| "
+                           f"(at most {show(tol)} off)", show(exact), diff_t)
+
+    def fd_flag(self, ln, cur, entry):
+        row = cur["rows"].get(entry)
+        if row is None:
+            self.fail(ln, f"note: {entry} is not in the table above")
+        elif row["diff"] != "not compared":
+            self.fail(ln, f"note: says {entry} is not compared, but the table compares it", "not compared", row["diff"])
+        if entry in cur["flagged"]:
+            self.fail(ln, f"note: {entry} flagged twice")
+        cur["flagged"][entry] = ln
+        return row
+
+    def fd_nonfinite_note(self, ln, cur, entry, lst):
+        """`… is not compared, as these are not finite numbers: backpropagation gives ∞,
+        L(w + h) = ∞, L(w − h) = ∞, the central difference is NaN.`: the ones of the four that
+        are not finite, in that order; L(w ± h) are printed only here, so they are checked against
+        the central difference they give."""
+        row = self.fd_flag(ln, cur, entry)
+        forms = [("bp", rf"backpropagation gives ({NUM})"), ("plus", rf"L\(w \+ h\) = ({NUM})"),
+                 ("minus", rf"L\(w − h\) = ({NUM})"), ("cd", rf"the central difference is ({NUM})")]
+        parts = lst.split(", ")
+        got = {}
+        k = 0
+        for part in parts:
+            while k < len(forms) and not re.fullmatch(forms[k][1], part):
+                k += 1
+            if k == len(forms):
+                self.fail(ln, f"note: cannot read {part!r} (the order is backpropagation, L(w + h), L(w − h), "
+                              f"the central difference)")
+                return
+            got[forms[k][0]] = parse_value(re.fullmatch(forms[k][1], part).group(1))
+            k += 1
+        if row is None:
+            return
+        self.count["operands"] += len(got)
+        for key, v in got.items():
+            if finite(v):
+                self.fail(ln, f"note: lists a finite number as not finite", "∞ or NaN", part)
+        for key, name in (("bp", "backpropagation"), ("cd", "the central difference")):
+            val = row[key]
+            if finite(val) != (key not in got) or (key in got and not same(val, got[key])):
+                self.fail(ln, f"note: {name} is {row[key + '_t']} in the table", row[key + "_t"],
+                          show(got[key]) if key in got else "not listed")
+        # the central difference (L(w + h) − L(w − h))/(2h) from what the note says of L(w ± h)
+        plus, minus = got.get("plus"), got.get("minus")
+        if plus is None and minus is None:
+            ok = not (isinstance(row["cd"], float) and math.isnan(row["cd"]))
+        else:
+            a = plus if plus is not None else 0.0
+            b = minus if minus is not None else 0.0
+            want = a - b
+            ok = same(want, row["cd"]) or (finite(row["cd"]) is False and not math.isnan(want) and
+                                           math.isinf(row["cd"]) and (want > 0) == (row["cd"] > 0))
+        if not ok:
+            self.fail(ln, "note: the central difference in the table cannot come from the L(w ± h) the note lists",
+                      "consistent values", lst)
+
+
+class Checker(Base):
+    """The derivation of one convolutional layer (`Training one convolutional layer: …`)."""
+
+    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
+                 allow_trailing: bool = False):
+        super().__init__(fname, lines, report, pedantic, allow_trailing)
+        # Given
+        self.X: dict[tuple[int, int], Val] = {}
+        self.T: dict[tuple[int, int], Val] = {}
+        self.W0: dict[tuple[int, int], Val] = {}
+        self.xshape = self.wshape = self.tshape = None
+        self.bias: Val | None = None
+        self.has_bias = None
+        self.eta: Val | None = None
+        self.act = None  # 'relu' | 'linear' | 'sigmoid' | 'tanh' | 'leaky_relu'
+        self.alpha: Val | None = None
+        self.g0: Val | None = None
+        self.loss = None
+        self.lscale = self.gscale = None
+        self.kernel = None
+        self.stride = self.padding = None
+        self.nsteps = None
+        # state
+        self.cur_w: dict[tuple[int, int], Val] = {}
+        self.cur_b: Val | None = None
+        self.new_w: dict[tuple[int, int], Val] = {}
+        self.new_b: Val | None = None
+        self.history: list[dict] = []  # per step: L, w (start), b (start), new_w, new_b
+        self.after_L: Val | None = None
+        self.unused_note = None
+        self.x_used_after: set = set()
+        self.final_w_seen = False
+        self.after_ended = False
+        # the sections after the result
+        self.fd_seen = False
+        self.fd_steps: dict[int, dict] = {}
+        self.fd_cur = None
+        self.fd_largest = None
+        self.mistakes_seen = False
+        self.mistake = None  # number of the mistake section being read
+        self.mistake_kind = None  # 'sign' | 'noact' | 'flip'
+        self.mstate = None  # 'grad' (before `A forward pass …`) | 'forward'
+        self.mistakes: dict[int, dict] = {}
+        self.base_sv: dict[str, Val] = {}
+        self.compared_seen = False
+        self.compared_rows = None
+        self.compared_note = None
+        self.compared_nonfinite = None
+        self.compared_nonfinite_noted = False
+        self.title = None  # ('all', n) | ('stopped', taken, asked) | ('none', asked)
+        self.skipped: list[tuple[int, int, int]] = []  # (first, last, line) of steps not written out
+        self.first_rose = None  # (line, step, a, b) of `the loss first rose at step …`
+        self.final_b_seen = False
+        self.saw_nonfinite_note = False
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def lookup(self, sym: str) -> Val | None:
+        m = re.fullmatch(r"([xwt])\[(\d+),(\d+)\]", sym)
+        if m:
+            key = (int(m.group(2)), int(m.group(3)))
+            table = {"x": self.X, "w": self.cur_w, "t": self.T}[m.group(1)]
+            return table.get(key)
+        if sym == "b":
+            return self.cur_b
+        if sym == "η":
+            return self.eta
+        rec = self.sv.get(sym)
+        if rec is None and self.ctx == "mistake":
+            # a mistake section refers to step 1's values where it prints none of its own
+            rec = self.base_sv.get(sym)
+        return rec
 
     # -- expected structure -----------------------------------------------------------------
 
@@ -1312,32 +2114,9 @@ class Checker:
         return False
 
     def given_activation(self, ln, s):
-        m = re.fullmatch(rf"relu, y = max\(0, z\); f′ = 1 where z > 0, 0 where z < 0, and ({NUM}) at z = 0 \(relu_grad_at_zero\)", s)
-        if m:
-            self.act = "relu"
-            self.g0 = Val(m.group(1), False, ln)
-            if self.g0.value not in (0, 1):
-                self.fail(ln, "relu_grad_at_zero must be 0 or 1", "0 or 1", m.group(1))
-            return
-        if s == "linear, y = z":
-            self.act = "linear"
-            return
-        if s == "sigmoid, y = σ(z) = 1/(1 + e^(−z)); f′ = y·(1 − y)":
-            self.act = "sigmoid"
-            return
-        if s == "tanh, y = tanh(z); f′ = 1 − y²":
-            self.act = "tanh"
-            return
-        m = re.fullmatch(rf"leaky_relu\(({NUM})\), y = z where z > 0, ({NUM})·z elsewhere; f′ = 1 where z > 0, ({NUM}) elsewhere", s)
-        if m:
-            self.act = "leaky_relu"
-            self.alpha = Val(m.group(1), MAYBE, ln)  # written without `=`/`≈`: either
-            self.number(ln, "leaky_relu's slope", m.group(1), None)
-            for k in (2, 3):
-                if m.group(k) != m.group(1):
-                    self.fail(ln, "the leaky_relu slope is quoted inconsistently", m.group(1), m.group(k))
-            return
-        self.fail(ln, f"activation line not understood: {s!r}")
+        got = self.parse_activation(ln, s)
+        if got is not None:
+            self.act, self.alpha, self.g0 = got
 
     def given_loss(self, ln, s):
         m = re.fullmatch(r"(half_sse|sse|mse), L = (?:(½|\(\d+/\d+\)|\d+)·)?Σ\(y − t\)², so ∂L/∂y = (?:(½|\(\d+/\d+\)|\d+)·\(y − t\)|y − t)", s)
@@ -1401,40 +2180,10 @@ class Checker:
     def matrix(self, i, m) -> int:
         ln, raw = self.lines[i]
         label, sign, first = m.group(1), m.group(8), m.group(9)
-        indent = raw[: len(raw) - len(raw.lstrip(" "))]
-        head = f"{label} {sign} "
-        rows = [(ln, raw, first)]
-        j = i + 1
-        while j < len(self.lines):
-            ln2, raw2 = self.lines[j]
-            mm = MAT_ROW.match(raw2.strip())
-            if not mm:
-                break
-            rows.append((ln2, raw2, mm.group(1)))
-            j += 1
-        self.count["matrices"] += 1
-        cells = [r[2].split() for r in rows]
-        ncols = len(cells[0])
-        if any(len(c) != ncols for c in cells):
-            self.fail(ln, f"matrix {label}: rows have different numbers of entries",
-                      ncols, [len(c) for c in cells])
+        rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+        if vals is None:
             return j
-        try:
-            vals = [[parse_value(c) for c in row] for row in cells]
-        except ValueError as e:
-            self.fail(ln, f"matrix {label}: {e}")
-            return j
-        # alignment: right-aligned columns, one space after `[`, two between columns
-        widths = [max(len(cells[r][c]) for r in range(len(cells))) for c in range(ncols)]
-        for r, (ln2, raw2, _) in enumerate(rows):
-            want = indent + (head if r == 0 else " " * len(head)) + "["
-            for c in range(ncols):
-                gap = 1 if c == 0 else 2
-                want += " " * (gap + widths[c] - len(cells[r][c])) + cells[r][c]
-            want += " ]"
-            if raw2.rstrip("\n") != want:
-                self.fail(ln2, f"matrix {label}: row {r} is not column-aligned", repr(want.strip() if r else want.lstrip()), repr(raw2.strip() if r else raw2.lstrip()))
-        shape = (len(cells), ncols)
+        shape = (len(cells), len(cells[0]))
         given = re.match(r"^(X|W|t) \(\w+, (\d+)×(\d+)\)$", label)
         if given:
             name = given.group(1)
@@ -1477,27 +2226,8 @@ class Checker:
         if shape != expect_shape:
             self.fail(ln, f"matrix {label}: wrong shape", expect_shape, shape)
             return j
-        any_rounded = False
-        for r in range(shape[0]):
-            for c in range(shape[1]):
-                rec = get(r, c)
-                self.count["operands"] += 1
-                sym = f"{kinds.get(label, 'w')}[{r},{c}]"
-                if rec is None:
-                    self.fail(rows[r][0], f"matrix {label}: no equation for {sym} was printed before it",
-                              "an equation", cells[r][c])
-                    continue
-                any_rounded |= rec.approx
-                cell = cells[r][c]
-                if rec.text != cell:
-                    # a value its equation printed with more digits than 6 is listed with 6
-                    ok = rec.rounded is not False and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
-                        and agree(cell, vals[r][c], True, rec.text, rec.value, rec.rounded) \
-                        and self.number(rows[r][0], f"matrix {label}", cell, False)
-                    if not ok:
-                        self.fail(rows[r][0], f"matrix {label}: entry {sym} is not the value its equation on line "
-                                              f"{rec.line} printed (as printed, or rounded to {SIGNIFICANT} digits)",
-                                  rec.text, cell)
+        any_rounded = self.matrix_entries(label, rows, cells, vals, get,
+                                          lambda r, c: f"{kinds.get(label, 'w')}[{r},{c}]")
         want_sign = "≈" if any_rounded else "="
         if sign != want_sign:
             self.fail(ln, f"matrix {label}: sign should be `{want_sign}` "
@@ -1697,7 +2427,7 @@ class Checker:
             return i + 1
         m = NAMED_SUM.match(text)
         if m:
-            return self.named_sum(i, ln, raw, m)
+            return self.named_sum(i, ln, raw, m.group(1), m.group(m.lastindex))
         m = EMPTY_SUM.match(text)
         if m:
             lhs = m.group(1)
@@ -1903,35 +2633,13 @@ class Checker:
             self.fail(ln, f"{key} printed in {where}, where it does not belong")
         return ok
 
-    def check_terms(self, ln, lhs, terms, names):
-        # structure: the terms the definition calls for
-        self.count["structure"] += 1
-        want = self.expected_terms(lhs)
-        if sorted(terms) != sorted(want):
-            missing = [t for t in want if t not in terms]
-            extra = [t for t in terms if t not in want]
-            self.fail(ln, f"{lhs}: the terms differ from the definition (missing {missing or 'none'}, unexpected {extra or 'none'})",
-                      " + ".join(want), names)
-        elif terms != want:
-            self.note(ln, f"{lhs}: terms in an unusual order")
-
-    def named_sum(self, i, ln, raw, m) -> int:
-        lhs, names = m.group(1), m.group(m.lastindex)
-        self.check_place(ln, lhs)
-        terms = names.split(" + ")
-        self.check_terms(ln, lhs, terms, names)
-        c = CONT.match(self.lines[i + 1][1].strip()) if i + 1 < len(self.lines) else None
-        if not c:
-            # the symbolic form: the numbers come on their own line further down
-            self.mark_symbolic(ln, lhs, terms)
-            return i + 1
-        ln2, raw2 = self.lines[i + 1]
-        lead = raw[: len(raw) - len(raw.lstrip(" "))]
-        want_lead = lead + " " * len(lhs) + " = "
-        if not raw2.startswith(want_lead):
-            self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
-        self.sum_numbers(ln2, lhs, terms, c.group(1), c.group(2), c.group(3))
-        return i + 2
+    def summed(self, lhs, terms):
+        """The input entries the final forward pass reads (for the note on unused rows)."""
+        if lhs.startswith("z[") and self.ctx == "after":
+            for t in terms:
+                mx = re.match(r"x\[(\d+),(\d+)\]", t)
+                if mx:
+                    self.x_used_after.add((int(mx.group(1)), int(mx.group(2))))
 
     def num_sum(self, ln, m):
         """A sum printed with numbers only: its terms are those of its symbolic line (symbolic
@@ -1950,66 +2658,13 @@ class Checker:
                 self.count["structure"] += 1  # the terms are implied by the recipe
         self.sum_numbers(ln, lhs, terms, body, sign, result)
 
-    def sum_numbers(self, ln2, lhs, terms, body, sign, result):
-        """Checks the numbers of a sum against its terms, operand by operand, and its result."""
-        nterms = body.split(" + ")
-        if len(nterms) != len(terms):
-            self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
-                      len(terms), len(nterms))
-            self.store(lhs, ln2, result, sign)
-            return
-        exact = []
-        alone = len(terms) == 1
-        for k, (sym_t, num_t) in enumerate(zip(terms, nterms)):
-            syms = sym_t.split("·")
-            nums = split_factors(num_t)
-            if nums is None or len(syms) != len(nums):
-                self.fail(ln2, f"{lhs}: term {k + 1} is `{num_t}`, the names say `{sym_t}`")
-                self.reasons.pop(ln2, None)
-                self.store(lhs, ln2, result, sign)
-                return
-            for s, t in zip(syms, nums):
-                ctx = "factor" if len(syms) > 1 else ("lead" if alone else "term")
-                exact.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})", ctx))
-        self.judge(ln2, lhs, body, exact, sign, result)
-        self.store(lhs, ln2, result, sign)
-        if lhs.startswith("z[") and self.ctx == "after":
-            for t in terms:
-                mx = re.match(r"x\[(\d+),(\d+)\]", t)
-                if mx:
-                    self.x_used_after.add((int(mx.group(1)), int(mx.group(2))))
-
     # -- the symbolic form ------------------------------------------------------------------
-
-    def mark_symbolic(self, ln, key, terms=None):
-        self.count["structure"] += 1
-        if key in self.pending:
-            self.fail(ln, f"{key}: symbolic line printed twice (first on line {self.pending[key][0]})")
-        if key in self.sv or (key.endswith(" ←") and self.update_done(key)):
-            self.fail(ln, f"{key}: symbolic line after the numbers it stands for")
-        self.pending[key] = (ln, terms)
-        self.sym_kinds.add(sym_kind(key))
-        if self.ctx in ("step", "after"):
-            self.symbolic = True
 
     def update_done(self, key) -> bool:
         if key == "b ←":
             return self.new_b is not None
         m = re.match(r"w\[(\d+),(\d+)\]", key)
         return bool(m) and (int(m.group(1)), int(m.group(2))) in self.new_w
-
-    def numeric_done(self, ln, key):
-        """A numbers line for `key`: in the symbolic form its symbolic line must come first."""
-        if self.pending.pop(key, None) is not None:
-            return
-        if (self.symbolic and self.ctx in ("step", "after")) or sym_kind(key) in self.sym_kinds:
-            self.fail(ln, f"{key}: a numbers line without its symbolic line before it")
-
-    def flush_pending(self, ln):
-        for key, (lns, _) in sorted(self.pending.items(), key=lambda kv: kv[1][0]):
-            self.fail(lns, f"{key}: symbolic line without the numbers line after it")
-        self.pending = {}
-        self.sym_kinds = set()
 
     def symbolic_line(self, ln, text) -> bool:
         """`y[0,0] = max(0, z[0,0])`, `δ[0,0] = ∂L/∂y[0,0]·f′(z[0,0])`, `w[0,0] ← w[0,0] − η·∂L/∂w[0,0]`,
@@ -2079,101 +2734,16 @@ class Checker:
         self.count["equations"] += 1
         self.check_place(ln, key)
         self.numeric_done(ln, key)
-        forms = {
-            "relu": rf"max\(0, ({NUM})\)",
-            "sigmoid": rf"σ\(({NUM})\)",
-            "tanh": rf"tanh\(({NUM})\)",
-            "leaky_relu": rf"leaky_relu\(({NUM})\)(?: = ({NUM})·({FAC}))?",
-        }
-        form = forms.get(self.act)
-        mm = re.fullmatch(form, rhs) if form else None
-        if not mm:
-            self.fail(ln, f"{key}: not the form of the {self.act} activation: {rhs!r}")
-            self.store(key, ln, result, sign)
-            return
-        z_text = mm.group(1)
-        z_exact = self.operand(ln, zsym, z_text, key, "lead")
-        z = parse_value(z_text)
-        printed = parse_value(result)
-        if self.act == "relu":
-            exact = z if not finite(z) else max(Fraction(0), z)
-            self.compare(ln, key, exact, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
-        elif self.act in ("sigmoid", "tanh"):
-            self.number(ln, key, result, True if sign == "=" else None)
-            self.reasons.pop(ln, None) and self.fail(ln, f"{key}: an f64-rounding reason on an activation")
-            if not finite(z):
-                exact = {math.inf: 1.0, -math.inf: 0.0 if self.act == "sigmoid" else -1.0}.get(z, math.nan)
-                if not same(exact, printed):
-                    self.fail(ln, f"{key}: wrong result", show(exact), result)
-            else:
-                zf = to_float(z)
-                f = sigmoid(zf) if self.act == "sigmoid" else math.tanh(zf)
-                zero = Fraction(1, 2) if self.act == "sigmoid" else Fraction(0)
-                if z == 0:
-                    if sign != "=" or printed != zero:
-                        self.fail(ln, f"{key}: {self.act}(0) = {show(zero)} exactly", f"= {show(zero)}", f"{sign} {result}")
-                elif sign == "=":
-                    # σ(z) and tanh(z) are irrational for every rational z ≠ 0
-                    self.fail(ln, f"{key}: {self.act}({z_text}) is irrational; it cannot equal {result} exactly "
-                                  f"(`≈` expected)", f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
-                else:
-                    # evaluated in float: a margin of a few units in its last place
-                    tol = float(half_unit(printed, precision(result))) + 8 * 2.0 ** -53 * abs(f) + 1e-300
-                    if abs(f - to_float(printed)) > tol:
-                        self.fail(ln, f"{key}: {self.act}({z_text}) is not {result} to its {precision(result)} "
-                                      f"significant digits", f"{f:.17g}".replace("-", "−"), result)
-                    self.verdicts[ln] = MAYBE if f == to_float(printed) else True
-        else:  # leaky_relu
-            a_text, z2_text = mm.group(2), mm.group(3)
-            negative = finite(z) and z < 0 or z == -math.inf
-            if negative and a_text is None:
-                self.fail(ln, f"{key}: z < 0, so the line should show α·z", f"leaky_relu({z_text}) = α·({z_text})", rhs)
-            if not negative and a_text is not None:
-                self.fail(ln, f"{key}: z ≥ 0, so leaky_relu(z) = z and no α·z", f"leaky_relu({z_text})", rhs)
-            if a_text is not None:
-                self.count["operands"] += 1
-                if self.alpha is None or not agree(a_text, parse_value(a_text), True, self.alpha.text,
-                                                   self.alpha.value, self.alpha.rounded):
-                    self.fail(ln, f"{key}: α differs from Given", self.alpha.text if self.alpha else None, a_text)
-                err = form_error(a_text, "factor")
-                if err:
-                    self.fail(ln, f"{key}: {err}")
-                z2_exact = self.operand(ln, zsym, z2_text, key, "factor")
-                a_exact = self.alpha.rounded is False if self.alpha else False
-                self.judge(ln, key, f"{a_text}·{z2_text}", [a_exact, z2_exact], sign, result)
-                self.count["equations"] -= 1
-            else:
-                self.compare(ln, key, z, abs(z) if finite(z) else 0, sign, result, z_exact, 1)
-        self.store(key, ln, result, sign)
+        self.activation_value(ln, key, zsym, self.act, self.alpha, rhs, sign, result)
 
     def loss_line(self, ln, m):
         rhs, sign, result = m.group(1), m.group(2), m.group(3)
         self.check_place(ln, "L")
         self.numeric_done(ln, "L")
-        stext, scale, body = split_scale(rhs)
-        self.count["structure"] += 1
-        if scale != self.lscale:
-            self.fail(ln, "L: the factor differs from Given's loss", scale_text(self.lscale), stext or "1")
         OH, OW = self.tshape
-        terms = body.split(" + ")
         syms = [(f"y[{p},{q}]", f"t[{p},{q}]") for p in range(OH) for q in range(OW)]
-        if len(terms) != len(syms):
-            self.fail(ln, "L: the number of (y − t)² terms differs from the number of outputs", len(syms), len(terms))
-            return
-        exact = []
-        for (ys, ts), term in zip(syms, terms):
-            mm = re.fullmatch(rf"\(({NUM}) − ({FAC})\)²", term)
-            if not mm:
-                self.fail(ln, f"L: term {term!r} is not of the form (y − t)²")
-                self.reasons.pop(ln, None)
-                return
-            exact.append(self.operand(ln, ys, mm.group(1), "L", "lead"))
-            exact.append(self.operand(ln, ts, mm.group(2), "L", "term"))
-        if len(terms) == 1 and stext and not body.startswith("("):
-            self.fail(ln, "L: a single (y − t)² after the loss's factor is written `s·(y − t)²`")
-        self.judge(ln, "L", body, exact, sign, result, scale)
-        self.store("L", ln, result, sign)
-        if self.ctx == "after":
+        self.loss_value(ln, rhs, sign, result, syms, self.lscale)
+        if self.ctx == "after" and "L" in self.sv:
             self.after_L = self.sv["L"]
 
     def dy_line(self, ln, m):
@@ -2187,21 +2757,8 @@ class Checker:
         first, second = operands
         self.check_place(ln, key)
         self.numeric_done(ln, key)
-        stext, scale, body = split_scale(rhs)
-        self.count["structure"] += 1
-        if scale != self.gscale:
-            self.fail(ln, f"{key}: the factor differs from Given's ∂L/∂y", scale_text(self.gscale), stext or "1")
-        form = rf"\(({NUM}) − ({FAC})\)" if stext else rf"({NUM}) − ({FAC})"
-        mm = re.fullmatch(form, body)
-        if not mm:
-            shape = f"s·({first} − {second})" if stext else f"{first} − {second}"
-            self.fail(ln, f"{key}: not of the form {shape}: {rhs!r}")
-            self.store(key, ln, result, sign)
-            return
-        exact = [self.operand(ln, f"{first}[{p},{q}]", mm.group(1), key, "lead"),
-                 self.operand(ln, f"{second}[{p},{q}]", mm.group(2), key, "term")]
-        self.judge(ln, key, body, exact, sign, result, scale)
-        self.store(key, ln, result, sign)
+        self.difference_value(ln, key, (f"{first}[{p},{q}]", f"{second}[{p},{q}]"), operands, rhs, sign, result,
+                              self.gscale, "∂L/∂y")
 
     def fp_line(self, ln, m):
         p, q, fsign, rest = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
@@ -2214,80 +2771,7 @@ class Checker:
         if self.act in ("sigmoid", "tanh") and fsign != "=":
             self.fail(ln, f"{key}: expected `= formula = numbers ≈ result`")
             return
-        zsym, ysym = f"z[{p},{q}]", f"y[{p},{q}]"
-        self.count["equations"] += 1
-        if self.act == "sigmoid":
-            mm = re.fullmatch(rf"y·\(1 − y\) = ({FAC})·\(1 − ({FAC})\) {SIGN} ({NUM})", rest)
-            if not mm:
-                self.fail(ln, f"{key}: not of the form y·(1 − y) = …: {rest!r}")
-                return
-            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
-            r2 = self.operand(ln, ysym, mm.group(2), key, "term")
-            self.judge(ln, key, f"{mm.group(1)}·(1 − {mm.group(2)})", [r1, True, r2], mm.group(3), mm.group(4))
-            self.count["equations"] -= 1
-            self.store(key, ln, mm.group(4), mm.group(3))
-            return
-        if self.act == "tanh":
-            mm = re.fullmatch(rf"1 − y² = 1 − ({FAC})² {SIGN} ({NUM})", rest)
-            if not mm:
-                self.fail(ln, f"{key}: not of the form 1 − y² = …: {rest!r}")
-                return
-            r1 = self.operand(ln, ysym, mm.group(1), key, "factor")
-            self.judge(ln, key, f"1 − {mm.group(1)}²", [True, r1], mm.group(2), mm.group(3))
-            self.count["equations"] -= 1
-            self.store(key, ln, mm.group(3), mm.group(2))
-            return
-        mm = re.fullmatch(rf"({NUM})(?:   \(z{IDX} ([=≈]) ({NUM})(?: (> 0|< 0|< 0: the slope α)|: (leaky_relu takes its slope α at 0|the convention relu_grad_at_zero = ({NUM})))\))?", rest)
-        if not mm:
-            self.fail(ln, f"{key}: not of the form `value   (z = … reason)`: {rest!r}")
-            return
-        value_t = mm.group(1)
-        self.store(key, ln, value_t, fsign)
-        if mm.group(2) is None:
-            # no reason: only for a z that is not a number (NaN passes through)
-            zrec = self.lookup(zsym)
-            if not (zrec and not finite(zrec.value) and not finite(parse_value(value_t))):
-                self.fail(ln, f"{key}: no reason given for a piecewise derivative", f"{value_t}   (z = … )", rest)
-            return
-        if (int(mm.group(2)), int(mm.group(3))) != (p, q):
-            self.fail(ln, f"{key}: the reason quotes another z", zsym, f"z[{mm.group(2)},{mm.group(3)}]")
-        z_t = mm.group(5)
-        self.quote(ln, key, zsym, self.lookup(zsym), "" if mm.group(4) == "=" else "≈", z_t)
-        z = parse_value(z_t)
-        v = parse_value(value_t)
-        self.number(ln, key, value_t, fsign == "=")
-        case, zero_reason, conv = mm.group(6), mm.group(7), mm.group(8)
-        alpha = self.alpha.value if self.alpha else None
-        if case == "> 0":
-            ok_case, want = (finite(z) and z > 0) or z == math.inf, Fraction(1)
-        elif case == "< 0":
-            ok_case, want = (finite(z) and z < 0) or z == -math.inf, Fraction(0)
-            if self.act != "relu":
-                self.fail(ln, f"{key}: reason form `z < 0` belongs to relu, the activation is {self.act}")
-        elif case is not None:  # < 0: the slope α
-            ok_case, want = (finite(z) and z < 0) or z == -math.inf, alpha
-            if self.act != "leaky_relu":
-                self.fail(ln, f"{key}: reason names the slope α, but the activation is {self.act}")
-        elif zero_reason.startswith("leaky"):
-            ok_case, want = finite(z) and z == 0, alpha
-            if self.act != "leaky_relu":
-                self.fail(ln, f"{key}: reason names leaky_relu, but the activation is {self.act}")
-        else:
-            ok_case = finite(z) and z == 0
-            want = self.g0.value if self.g0 else None
-            self.count["operands"] += 1
-            if self.act != "relu" or self.g0 is None or conv != self.g0.text:
-                self.fail(ln, f"{key}: the quoted relu_grad_at_zero differs from Given",
-                          self.g0.text if self.g0 else None, conv)
-        if not ok_case:
-            self.fail(ln, f"{key}: the stated case does not hold for z = {z_t}")
-        elif want is not None and not same(v, want):
-            if fsign == "≈" and finite(want) and abs(want - v) <= half_unit(v, precision(value_t)):
-                pass  # α itself printed rounded
-            else:
-                self.fail(ln, f"{key}: wrong derivative for this case", show(want), value_t)
-        elif fsign == "≈" and want is not None and not (self.alpha and want == self.alpha.value):
-            self.fail(ln, f"{key}: an exact derivative printed with `≈`", f"= {value_t}", f"≈ {value_t}")
+        self.slope_value(ln, key, f"z[{p},{q}]", f"y[{p},{q}]", "y", self.act, self.alpha, self.g0, fsign, rest)
 
     def delta_line(self, ln, m):
         p, q = int(m.group(1)), int(m.group(2))
@@ -2312,15 +2796,7 @@ class Checker:
                 self.fail(ln, "b updated in a layer without bias")
         else:
             psym, gsym = lhs, f"{'g' if mistake else '∂L/∂w'}[{m.group(2)},{m.group(3)}]"
-        exact = [self.operand(ln, psym, w_t, f"{lhs} ←", "lead"),
-                 self.operand(ln, "η", lr_t, f"{lhs} ←", "factor"),
-                 self.operand(ln, gsym, g_t, f"{lhs} ←", "factor")]
-        f64 = ln in self.reasons
-        E = self.judge(ln, f"{lhs} ←", f"{w_t} − {lr_t}·{g_t}", exact, sign, result)
-        if E is not None and not f64 and sign == "≈":
-            self.update_digits(ln, lhs, w_t, result, E)
-        v = self.result_val(ln, result, sign)
-        self.saw_value(lhs, v)
+        v = self.update_value(ln, lhs, psym, gsym, w_t, lr_t, g_t, sign, result)
         if lhs == "b":
             if self.new_b is not None:
                 self.fail(ln, "b updated twice in this step")
@@ -2330,30 +2806,6 @@ class Checker:
             if key in self.new_w:
                 self.fail(ln, f"{lhs} updated twice in this step")
             self.new_w[key] = v
-
-    def update_digits(self, ln, lhs, p_t, v_t, E):
-        """An update prints the old and the new value with as many digits as make the printed
-        change v − p have the sign of the true change c = E − p and be within half of it, or
-        shows no change where f64 could not represent one (|c| under half a unit in the last
-        place of p)."""
-        p, v = parse_value(p_t), parse_value(v_t)
-        if not (finite(p) and finite(v) and finite(E)):
-            return
-        self.count["structure"] += 1
-        c, d = E - p, v - p
-        if c == 0 and d == 0:
-            return
-        if d == 0:
-            fp = to_float(p)
-            if finite(fp) and abs(c) <= Fraction(math.ulp(fp)) / 2:
-                return  # f64 keeps p: the update is below its resolution
-            self.fail(ln, f"{lhs} ←: the printed old and new values are equal, but the update changes it by "
-                          f"{show(c)}: both need more digits", f"a change of {show(c)}", "none")
-            return
-        if (d > 0) != (c > 0) or abs(d - c) > abs(c) / 2:
-            self.fail(ln, f"{lhs} ←: the printed change v − p = {show(d)} does not show the true change "
-                          f"{show(c)} (same sign, within half of it): the old and new values need more digits",
-                      show(c), show(d))
 
     # -- result -----------------------------------------------------------------------------
 
@@ -2372,48 +2824,15 @@ class Checker:
                 self.quote(ln, "final b", "b", want, "≈" if sign == "≈" else "", shown)
             self.final_b_seen = True
             return i + 1
-        m = re.fullmatch(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)\)", text)
+        m = LOSS_TREND.fullmatch(text)
         if m:
-            self.count["equations"] += 1
-            first = self.history[0].get("L") if self.history else None
-            ta, tb = m.group(1), m.group(2)
-            qa = self.quote(ln, "L: the first value (step 1's loss)", "L", first, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
-            qb = self.quote(ln, "L: the second value (the final loss)", "L", self.after_L, "≈" if tb[0] == "≈" else "",
-                            tb.lstrip("≈"))
-            a, b = parse_value(ta), parse_value(tb)
-            trend = m.group(3)
-            if (trend == "not finite") == (finite(a) and finite(b)):
-                self.fail(ln, "L: `not finite` must be said exactly when a loss is not finite",
-                          "not finite" if trend != "not finite" else "a trend", trend)
-            elif finite(a) and finite(b):
-                self.trend(ln, "L", ta, tb, trend)
-                if qa and qb and trend == "unchanged" and first is not None and self.after_L is not None \
-                        and not agree_vals(first, self.after_L):
-                    self.fail(ln, f"L: `unchanged`, but step 1's loss (line {first.line}) and the final loss "
-                                  f"(line {self.after_L.line}) are printed as different values",
-                              "decreased or increased, with the digits to show it", trend)
-            self.trend_line = ln
+            self.loss_trend(ln, m, self.history[0].get("L") if self.history else None, self.after_L)
             return i + 1
         m = re.fullmatch(r"Summary: the loss and the parameters each step started from"
                          r"(?: \(the first and last ten steps, and one step in every (\d+)\))?", text)
         if m:
             return self.summary(i, ln, int(m.group(1)) if m.group(1) else None)
         return None
-
-    def trend(self, ln, what, ta, tb, word):
-        """`a → b (word)`, `rose from a to b`: the printed values show the direction of the change
-        (distinct, in that order). Their precision cannot be told apart (trailing zeros are
-        dropped: `2.5·10⁷³` may stand for 2.50000000·10⁷³ next to 2.49999998·10⁷³), so distinct
-        printings are taken as roundings to the same precision, which keep the order."""
-        a, b = parse_value(ta), parse_value(tb)
-        if word == "unchanged":
-            if a != b:
-                self.fail(ln, f"{what}: `unchanged`, but the printed values differ", "equal values", f"{ta} → {tb}")
-            return
-        want = "decreased" if b < a else "increased" if b > a else "unchanged"
-        if word != want:
-            self.fail(ln, f"{what}: the trend contradicts the printed values"
-                          f"{' (equal: they need more digits to show the change)' if a == b else ''}", want, word)
 
     def summary_rows(self, every):
         """The steps the summary lists: all of them, or for a long run the first and last ten
@@ -2498,28 +2917,7 @@ class Checker:
                     self.number(lnr, what, t, mark == "")
                 row.append((t, v, mark == "≈", rec))
             values.append(row)
-        # a cell has more digits than 6 only where it would otherwise print as its neighbour does,
-        # and neighbours that print alike are of the same value
-        for r, row in enumerate(values):
-            for c, cell in enumerate(row):
-                if cell is None:
-                    continue
-                t, v, rq, rec = cell
-                neigh = [values[r2][c] for r2 in (r - 1, r + 1)
-                         if 0 <= r2 < len(values) and c < len(values[r2]) and values[r2][c] is not None]
-                if rq and finite(v) and sig_digits(t) > SIGNIFICANT and not any(
-                        finite(n[1]) and collide6(n[0], n[1], n[2], t, v, rq) for n in neigh):
-                    self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: more than "
-                                              f"{SIGNIFICANT} digits, though its neighbours differ at {SIGNIFICANT}", 
-                              f"≈{fmt_sig(v, SIGNIFICANT)}", "≈" + t)
-                if r > 0 and c < len(values[r - 1]) and values[r - 1][c] is not None:
-                    up = values[r - 1][c]
-                    if up[0] == t and up[2] == rq and rec is not None and up[3] is not None \
-                            and not agree_vals(rec, up[3]):
-                        self.fail(rows[r + 1][0], f"summary row {cells[r + 1][0]}, {header[c + 1]}: prints as the row "
-                                                  f"above, but the steps printed different values (lines "
-                                                  f"{up[3].line} and {rec.line}): it needs more digits",
-                                  f"{up[3].marked()} and {rec.marked()}", t)
+        self.summary_digits(rows, cells, values, header)
         if self.first_rose is not None:
             flr, k, ta, tb = self.first_rose
             for name, want_t, what in ((str(k - 1), ta, "the loss before"), (str(k), tb, "the loss after")):
@@ -2541,11 +2939,7 @@ class Checker:
                                       f"not written out, but no note says where it first rose")
                         break
         # alignment: right-aligned columns, two spaces apart, indented by 4
-        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
-        for (lnr, raw), got in zip(rows, cells):
-            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
-            if raw.rstrip() != want.rstrip():
-                self.fail(lnr, "summary table is not column-aligned", repr(want.strip()), repr(raw.strip()))
+        self.check_aligned(rows, cells, "summary table")
         return j
 
     def rose_noted_before(self, k) -> bool:
@@ -2561,19 +2955,6 @@ class Checker:
             self.end_mistake(ln)
         elif self.ctx == "compared":
             self.end_compared(ln)
-
-    def table_cells(self, rows):
-        """Cells of a table whose columns are right-aligned and at least two spaces apart."""
-        return [re.split(r"\s{2,}", raw.strip()) for _, raw in rows]
-
-    def check_aligned(self, rows, cells, what):
-        widths = [max(len(r[c]) for r in cells if c < len(r)) for c in range(max(len(r) for r in cells))]
-        for (lnr, raw), got in zip(rows, cells):
-            want = "    " + "  ".join(g.rjust(widths[c]) for c, g in enumerate(got))
-            if raw.rstrip() != want.rstrip():
-                self.fail(lnr, f"{what} is not column-aligned", repr(want.strip()), repr(raw.strip()))
-
-    # finite differences
 
     def fd_line(self, i, ln, raw, text):
         if text == ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), "
@@ -2670,47 +3051,7 @@ class Checker:
             bp_m, bp_s = ("≈", bp_t[1:]) if bp_t.startswith("≈") else ("", bp_t)
             cd_m, cd_s = ("≈", cd_t[1:]) if cd_t.startswith("≈") else ("", cd_t)
             self.quote(lnr, f"{entry}: the backpropagation value (step {cur['k']})", entry, rec, bp_m, bp_s)
-            try:
-                bp, cd = parse_value(bp_s), parse_value(cd_s)
-            except ValueError as e:
-                self.fail(lnr, f"{entry}: {e}")
-                continue
-            self.number(lnr, f"{entry}: the central difference", cd_s, cd_m == "")
-            if cd_m and not finite(cd):
-                self.fail(lnr, f"{entry}: `≈` on a value that is not a finite number", cd_s, cd_t)
-            if entry in cur["rows"]:
-                self.fail(lnr, f"{entry} listed twice")
-            cur["rows"][entry] = {"line": lnr, "bp": bp, "cd": cd, "diff": diff_t, "bp_t": bp_t, "cd_t": cd_t}
-            if not (finite(bp) and finite(cd)):
-                self.count["structure"] += 1
-                if diff_t != "not compared":
-                    self.fail(lnr, f"{entry}: values that are not finite numbers are not compared", "not compared", diff_t)
-                continue
-            if diff_t == "not compared":
-                continue
-            d_m, d_s = ("≈", diff_t[1:]) if diff_t.startswith("≈") else ("", diff_t)
-            if not re.fullmatch(NUM, d_s):
-                self.fail(lnr, f"{entry}: the difference is neither a number nor `not compared`", "a number", diff_t)
-                continue
-            d = parse_value(d_s)
-            self.number(lnr, f"{entry}: the difference", d_s, d_m == "")
-            cur["rows"][entry]["d"] = d
-            self.count["equations"] += 1
-            if not finite(d):
-                self.fail(lnr, f"{entry}: the difference of two finite numbers is printed as not finite", "a number", diff_t)
-                continue
-            if d < 0:
-                self.fail(lnr, f"{entry}: the difference is an absolute value, it cannot be negative", "≥ 0", diff_t)
-            # each printed number stands for a double within its rounding (an exact one for
-            # itself); the subtraction itself is rounded too
-            b2 = bp if bp_m else as_double(bp)
-            c2 = cd if cd_m else as_double(cd)
-            exact = abs(b2 - c2)
-            tol = radius(bp_s, bp, bool(bp_m)) + radius(cd_s, cd, bool(cd_m)) + radius(d_s, d, bool(d_m)) \
-                + EPS * (abs(b2) + abs(c2))
-            if abs(exact - d) > tol:
-                self.fail(lnr, f"{entry}: the difference is not |backpropagation − central difference| "
-                               f"(at most {show(tol)} off)", show(exact), diff_t)
+            self.fd_cells(lnr, entry, bp_t, cd_t, diff_t, cur)
         self.check_aligned(rows, cells, "finite-difference table")
         return j
 
@@ -2751,63 +3092,6 @@ class Checker:
             if reach is not None and finite(z) and abs(z) - zr > reach * Fraction(1001, 1000):
                 self.fail(ln, f"note: {mm.group(1)} = {mm.group(5)} is not within reach of the kink: a move by ±h "
                               f"changes z by at most h·max|x|", f"|z| ≤ {show(reach)}", mm.group(5))
-
-    def fd_flag(self, ln, cur, entry):
-        row = cur["rows"].get(entry)
-        if row is None:
-            self.fail(ln, f"note: {entry} is not in the table above")
-        elif row["diff"] != "not compared":
-            self.fail(ln, f"note: says {entry} is not compared, but the table compares it", "not compared", row["diff"])
-        if entry in cur["flagged"]:
-            self.fail(ln, f"note: {entry} flagged twice")
-        cur["flagged"][entry] = ln
-        return row
-
-    def fd_nonfinite_note(self, ln, cur, entry, lst):
-        """`… is not compared, as these are not finite numbers: backpropagation gives ∞,
-        L(w + h) = ∞, L(w − h) = ∞, the central difference is NaN.`: the ones of the four that
-        are not finite, in that order; L(w ± h) are printed only here, so they are checked against
-        the central difference they give."""
-        row = self.fd_flag(ln, cur, entry)
-        forms = [("bp", rf"backpropagation gives ({NUM})"), ("plus", rf"L\(w \+ h\) = ({NUM})"),
-                 ("minus", rf"L\(w − h\) = ({NUM})"), ("cd", rf"the central difference is ({NUM})")]
-        parts = lst.split(", ")
-        got = {}
-        k = 0
-        for part in parts:
-            while k < len(forms) and not re.fullmatch(forms[k][1], part):
-                k += 1
-            if k == len(forms):
-                self.fail(ln, f"note: cannot read {part!r} (the order is backpropagation, L(w + h), L(w − h), "
-                              f"the central difference)")
-                return
-            got[forms[k][0]] = parse_value(re.fullmatch(forms[k][1], part).group(1))
-            k += 1
-        if row is None:
-            return
-        self.count["operands"] += len(got)
-        for key, v in got.items():
-            if finite(v):
-                self.fail(ln, f"note: lists a finite number as not finite", "∞ or NaN", part)
-        for key, name in (("bp", "backpropagation"), ("cd", "the central difference")):
-            val = row[key]
-            if finite(val) != (key not in got) or (key in got and not same(val, got[key])):
-                self.fail(ln, f"note: {name} is {row[key + '_t']} in the table", row[key + "_t"],
-                          show(got[key]) if key in got else "not listed")
-        # the central difference (L(w + h) − L(w − h))/(2h) from what the note says of L(w ± h)
-        plus, minus = got.get("plus"), got.get("minus")
-        if plus is None and minus is None:
-            ok = not (isinstance(row["cd"], float) and math.isnan(row["cd"]))
-        else:
-            a = plus if plus is not None else 0.0
-            b = minus if minus is not None else 0.0
-            want = a - b
-            ok = same(want, row["cd"]) or (finite(row["cd"]) is False and not math.isnan(want) and
-                                           math.isinf(row["cd"]) and (want > 0) == (row["cd"] > 0))
-        if not ok:
-            self.fail(ln, "note: the central difference in the table cannot come from the L(w ± h) the note lists",
-                      "consistent values", lst)
-
 
     def fd_end_step(self, ln):
         cur, self.fd_cur = self.fd_cur, None
@@ -3241,7 +3525,7 @@ class Checker:
         if m:
             self.saturated_note(ln, m)
             return
-        m = re.fullmatch(rf"the loss rose from {MNUM} to {MNUM} with step (\d+)'s update: the step overshot \(η may be too large\)\.", s)
+        m = RISE_NOTE.fullmatch(s)
         if m:
             k = int(m.group(3))
             self.noted.add("rose")
@@ -3250,14 +3534,7 @@ class Checker:
             if self.ctx == "step" and k != self.step - 1 or self.ctx == "after" and k != self.step \
                     or self.ctx not in ("step", "after"):
                 self.fail(ln, "note: wrong step number", self.step - 1 if self.ctx == "step" else self.step, k)
-            ta, tb = m.group(1), m.group(2)
-            self.quote(ln, f"note: the loss before (step {k}'s L)", "L", before, "≈" if ta[0] == "≈" else "", ta.lstrip("≈"))
-            self.quote(ln, "note: the loss after (this L)", "L", after, "≈" if tb[0] == "≈" else "", tb.lstrip("≈"))
-            a, b = parse_value(ta), parse_value(tb)
-            if finite(a) and finite(b):
-                self.trend(ln, "note: the loss rose", ta, tb, "increased")
-            elif not (finite(a) and b == math.inf):
-                self.fail(ln, "note: says the loss rose, but the values do not show it", f"{tb} > {ta}", "no rise")
+            self.rise_values(ln, k, m.group(1), m.group(2), before, after)
             if self.ctx == "step" and self.history:
                 self.history[-1]["rose"] = True
             return
@@ -3496,6 +3773,2879 @@ class Checker:
 
 
 # ---------------------------------------------------------------------------------------------
+# Networks: names and tensors
+
+# the gradient and the activation derivative of a tensor called z, y or x
+GRAD_OF = {"z": "δ", "y": "∂L/∂y", "x": "∂L/∂x"}
+SLOPE_OF = {"z": "f′(z", "y": "f′(y", "x": "f′(x"}
+# quantities without a layer: the network's input, the target, an upstream gradient, the loss
+UNLAYERED = ("x", "t", "g", "L", "∂L/∂x")
+NET_NAME = re.compile(r"(∂L/∂[xywbz]|f′\([zyx]|[xwbtgzyδL])(?:⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾)?(?:\[(\d+(?:,\d+)*)\])?")
+PAIR = r"(\d+|\((\d+), (\d+)\))"
+CONV_DESC = re.compile(
+    rf"conv, (\d+) (filters?) of (\d+)×(\d+) on (\d+) (channels?), stride {PAIR}, padding {PAIR}, dilation {PAIR}, "
+    r"(no bias|with a bias per filter), (correlation \(the filters slide as given, as PyTorch's conv2d\)|"
+    r"convolution \(each filter rotated by 180° before it slides\))")
+SIZE_SIDE = re.compile(r"(OH|OW) = (⌊?)\((\d+) \+ 2·(\d+) − (\d+)·\((\d+) − 1\) − 1\)/(\d+)(⌋?) \+ 1"
+                       r"(?: = ⌊(\d+)/(\d+)⌋ \+ 1)? = (\d+)")
+EMPTY_REASONS = {"forward": "the window lies entirely on zero padding",
+                 "back": "no window of the layer after it covers this entry"}
+
+
+def sup(n: int) -> str:
+    return "".join(SUP[int(d)] for d in str(n))
+
+
+def unsup(s: str) -> int:
+    return int("".join(str(SUP.index(c)) for c in s))
+
+
+def parse_name(text: str):
+    """`z⁽⁰⁾[1,0,2]` → ('z', 0, (1, 0, 2)); `f′(z⁽⁰⁾[0,0])` → ('f′(z', 0, (0, 0)); `b` →
+    ('b', None, ()); None if it is not a name."""
+    inner = text
+    if text.startswith("f′("):
+        if not text.endswith(")"):
+            return None
+        inner = text[:-1]
+    m = NET_NAME.fullmatch(inner)
+    if not m:
+        return None
+    layer = unsup(m.group(2)) if m.group(2) else None
+    idx = tuple(int(k) for k in m.group(3).split(",")) if m.group(3) else ()
+    return m.group(1), layer, idx
+
+
+def pair_text(p) -> str:
+    """`2`, or `(2, 1)` for rows and columns that differ."""
+    return str(p[0]) if p[0] == p[1] else f"({p[0]}, {p[1]})"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def position(out: str, kernel: str, stride: int, dilation: int, pad: int) -> str:
+    """The input position `s·p + d·i − pad` as the derivation writes it (`2p + i − 1`)."""
+    text = out if stride == 1 else f"{stride}{out}"
+    text += " + " + ("" if dilation == 1 else str(dilation)) + kernel
+    return text + (f" − {pad}" if pad else "")
+
+
+def eval_index(expr: str, env: dict) -> int:
+    """An index expression of the derivation's formulas (`2p + i − 1`, `p + 2(1 − i)`), in the
+    letters of `env`: digits, letters, + − ( ) and juxtaposition only."""
+    e = expr.replace("−", "-")
+    e = re.sub(r"(\d)([a-z(])", r"\1*\2", e)
+    if not re.fullmatch(r"[0-9a-z+\-*() ]+", e) or re.search(r"[a-z]{2}", e):
+        raise ValueError(expr)
+    return eval(e, {"__builtins__": {}}, env)  # noqa: S307 (digits, single letters, + - * ( ) only)
+
+
+class NetTensor:
+    """A tensor of the network as the derivation names it: its name without indices
+    (`w⁽²⁾`, `f′(z⁽⁰⁾`), its full shape (a map's [C, H, W], a weight's [F, C, KH, KW], a
+    bias's [F]) and which of those indices its names show (a map of one channel leaves c out,
+    a single filter f)."""
+
+    def __init__(self, prefix: str, full: tuple, keep: tuple):
+        self.prefix = prefix
+        self.close = ")" if prefix.startswith("f′(") else ""
+        self.full = full
+        self.keep = keep
+        self.dims = tuple(n for n, k in zip(full, keep) if k)
+
+    def name(self, full_idx) -> str:
+        shown = [i for i, k in zip(full_idx, self.keep) if k]
+        return self.prefix + (f"[{','.join(map(str, shown))}]" if shown else "") + self.close
+
+    def indices(self):
+        """Every entry's full index, row-major."""
+        out = [()]
+        for n in self.full:
+            out = [i + (k,) for i in out for k in range(n)]
+        return out
+
+    def names(self) -> list[str]:
+        return [self.name(i) for i in self.indices()]
+
+    def matrices(self):
+        """The matrices it is printed as: one per leading shown index (a channel; a filter and
+        channel), rows and columns its last two; a vector one row; a single value a line of its
+        own. [(label, rows, cols, entry name of (r, c))]."""
+        rank = len(self.dims)
+        entries = self.indices()
+        shown = lambda i: tuple(x for x, k in zip(i, self.keep) if k)
+        if rank == 0:
+            return [(self.prefix + self.close, 0, 0, lambda r, c: self.name(entries[0]))]
+        if rank == 1:
+            by = {shown(i): self.name(i) for i in entries}
+            return [(self.prefix + self.close, 1, self.dims[0], lambda r, c, by=by: by.get((c,)))]
+        out = []
+        lead_dims = self.dims[:-2]
+        leads = [()]
+        for n in lead_dims:
+            leads = [x + (k,) for x in leads for k in range(n)]
+        by = {shown(i): self.name(i) for i in entries}
+        for lead in leads:
+            label = self.prefix + (f"[{','.join(map(str, lead))}]" if lead else "") + self.close
+            out.append((label, self.dims[-2], self.dims[-1], lambda r, c, lead=lead, by=by: by.get(lead + (r, c))))
+        return out
+
+
+class NetLayer:
+    """One layer as Given describes it, with the shapes of what it takes and gives."""
+
+    def __init__(self, k: int, kind: str, in_shape: tuple):
+        self.k = k
+        self.kind = kind  # 'conv', or the activation's name
+        self.in_shape = in_shape
+        self.out_shape = in_shape
+        # conv
+        self.F = self.C = self.KH = self.KW = None
+        self.stride = self.padding = self.dilation = (1, 1)
+        self.bias = False
+        self.flip = False
+        # activations
+        self.act = None
+        self.alpha = self.g0 = None
+
+    @property
+    def conv(self) -> bool:
+        return self.kind == "conv"
+
+    def offset(self, a: int, b: int):
+        """The kernel offset at which weight entry (a, b) meets the input (rotated by a true
+        convolution); it is its own inverse."""
+        return (self.KH - 1 - a, self.KW - 1 - b) if self.flip else (a, b)
+
+    def reads(self):
+        """What the forward pass reads: (f, p, q, c, r, s, a, b) for every output entry (f, p, q),
+        channel c and kernel offset (i, j) whose input position (r, s) = (p·sh + i·dh − ph,
+        q·sw + j·dw − pw) lies inside the input (not on the padding), with the weight entry
+        (a, b) that meets it there. Every sum of the layer is a selection of these."""
+        C, H, W = self.in_shape
+        _, OH, OW = self.out_shape
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        out = []
+        for f in range(self.F):
+            for p in range(OH):
+                for q in range(OW):
+                    for c in range(C):
+                        for i in range(self.KH):
+                            for j in range(self.KW):
+                                r, s = p * sh + i * dh - ph, q * sw + j * dw - pw
+                                if 0 <= r < H and 0 <= s < W:
+                                    a, b = self.offset(i, j)
+                                    out.append((f, p, q, c, r, s, a, b, i, j))
+        return out
+
+
+class Expect:
+    """What one equation of a network's derivation must be. kind: 'sum' (terms: lists of the
+    names of their factors; `named`: its numbers come under a line of the names, in the numeric
+    form), 'act', 'slope', 'diff' (y − t with the loss's factor), 'upstream' (δ = g), 'loss'
+    (pairs of y and t), 'update' (the parameter and its gradient)."""
+
+    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs", "scale")
+
+    def __init__(self, kind, **kw):
+        self.kind = kind
+        self.terms = kw.get("terms")
+        self.named = kw.get("named", False)
+        self.empty = kw.get("empty")  # the reason an empty sum is 0
+        self.z, self.y, self.t, self.g, self.p = (kw.get(k) for k in ("z", "y", "t", "g", "p"))
+        self.layer = kw.get("layer")
+        self.pairs = kw.get("pairs")
+        self.scale = Fraction(1)  # a sum's factor (the mean of a mistake)
+
+
+class Group:
+    """The equations of one tensor's entries in a stage, then its matrices, then the notes that
+    follow them."""
+
+    def __init__(self, tensor: NetTensor, expect: dict, notes=()):
+        self.tensor = tensor
+        self.keys = tensor.names()
+        self.expect = expect  # entry name → Expect
+        self.sym = [k for k in self.keys if not (expect[k].kind == "sum" and not expect[k].terms)]
+        self.sym_pos = 0  # symbolic lines printed (the symbolic form)
+        self.num_pos = 0  # numbers lines printed
+        self.mats = tensor.matrices()
+        self.mat_pos = 0
+        self.notes = set(notes)  # the kinds of notes that may follow its matrices
+        self.noted: set[str] = set()
+
+    def done(self) -> bool:
+        return self.num_pos == len(self.keys) and self.mat_pos == len(self.mats)
+
+
+class Stage:
+    """A stage of a step: its heading, the prose and general formula it prints, its groups."""
+
+    def __init__(self, kind: str, header: str, groups: list, layer=None, prose=(), formula=None,
+                 optional=False):
+        self.kind = kind
+        self.header = header
+        self.groups = groups
+        self.layer = layer
+        self.prose = list(prose)  # lines of prose expected, in order
+        self.prose_seen = 0
+        self.formula = formula  # (its beginning, the check) of the general formula, or None
+        self.formula_seen = False
+        self.optional = optional
+        self.gi = 0  # the group being printed
+        self.line = None
+        self.slip = None  # the learner's mistake the stage makes (a mistake's ∂L/∂x)
+
+    def group(self):
+        return self.groups[self.gi] if self.gi < len(self.groups) else None
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The checker of a network's derivation
+
+HEADER = re.compile(r"(Layer \d+, (?:forward|filter gradient|bias gradient|input gradient|backward)(?:, the mistake)?|"
+                    r"Loss|Gradient of the loss|Update): ")
+NUMBERS_END = re.compile(rf"(?:^| )[=≈] {NUM}$")
+NET_RESULT = re.compile(rf"^(.*) {SIGN} ({NUM})$")
+NONFINITE_NOTE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
+                            r"computed from it is meaningless, so (training stops after this step|the final loss is "
+                            r"meaningless)\.")
+DEAD_NOTE = re.compile(r"(.+) < 0: the ReLU of layer (\d+) is off there and f′ = 0 blocks the gradient; (that entry "
+                       r"sends|those entries send) nothing back\.")
+ZERO_NOTE = re.compile(r"(\S+) = 0 everywhere: (?:the network's input gets no gradient|no gradient reaches layer (\d+) "
+                       r"or any layer before it, so their parameters get zero gradients in this step)\.")
+FIRST_ROSE = re.compile(rf"the loss first rose at step (\d+), from {MNUM} to {MNUM}, after step (\d+)'s update "
+                        r"\(η may be too large\)\.")
+SKIP_PARA = ("Not written out: each of these {n} steps repeats the computation above with the parameters the step "
+             "before left. The summary at the end gives the loss of some of them.")
+BIAS_PROSE = "(a sum over the positions, not a mean: the bias is added at every one)"
+# a run longer than this many steps writes out its first HEAD_STEPS steps and its last
+FULL_STEPS, HEAD_STEPS = 20, 5
+# the sections after a network's result
+NET_FD_INTRO = ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), with L computed by "
+                "the same forward pass at the nudged parameter or input entry.")
+NET_FD_NONFINITE = re.compile(r"(\S+) is not compared, as these are not finite numbers: (.+)\.")
+NET_KINK_NOTE = re.compile(rf"(\S+): (\S+) ([=≈]) ({NUM}) is within reach of (relu|leaky_relu)'s kink at 0 when the "
+                           r"parameter or input entry moves by ±h, so the central difference straddles the kink and is "
+                           r"not compared\.")
+NET_MISTAKES_HEAD = "Common mistakes in the backward pass, applied to step 1's numbers"
+NET_MISTAKES_INTRO = ("Each recipe below gets one part of the backward pass wrong; everything else is as in step 1, "
+                      "from which its forward pass and loss are.")
+RECIPES = ("unrotated", "mean", "unsummed")
+RECIPE_TITLE = {"unrotated": "∂L/∂x with the filter not rotated", "mean": "the bias gradient averaged",
+                "unsummed": "the filters' contributions to ∂L/∂x not summed"}
+RECIPE_TEXT = {
+    "unrotated": "The gradient sent back to a layer's input slides the filter as it stands over the padded δ, where "
+                 "the full convolution needs it rotated by 180°: each δ meets the filter entry at the mirrored place. "
+                 "Every layer before it then learns from a wrong gradient.",
+    "mean": "The bias gradient is taken as the mean of the layer's δ where it is their sum: the bias is added at every "
+            "position, so every position's δ counts in full. The bias moves too little.",
+    "unsummed": "In a layer with several filters, every filter sends a part of ∂L/∂x back to each input channel, and "
+                "the parts add up; here only the last filter's part is kept, as when a loop over the filters assigns "
+                "dx = part where dx += part belongs.",
+}
+RECIPE_ABSENT = {
+    "unrotated": "no convolution after the first passes a gradient back to a layer before it",
+    "mean": "no convolution has a bias (or its output is a single entry, where mean and sum agree)",
+    "unsummed": "no convolution after the first has more than one filter",
+}
+MISTAKE_NONFINITE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
+                               r"computed from it is meaningless, (so )?so is everything this recipe computes from it\.")
+
+
+def indent_of(raw: str) -> int:
+    return len(raw) - len(raw.lstrip(" "))
+
+
+class NetChecker(Base):
+    """The derivation of a network (`Training a network of …`): Given with its layers, the
+    output sizes, per step every layer's forward pass, the loss, every layer's backward pass in
+    reverse and the updates, the result. Each stage is read as its groups: the equations of one
+    tensor's entries (every entry, in order; in the symbolic form all symbolic lines first), the
+    matrices of that tensor, the notes that follow. What each equation must be (the terms of a
+    sum, the operands of an activation, a difference or an update) is worked out here from
+    Given alone (`Expect`); nothing is taken from the text it checks but the numbers."""
+
+    TITLE = "Training a network of "
+    UNWRAPPED = Base.UNWRAPPED + ("layer ",)  # the output sizes
+
+    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
+                 allow_trailing: bool = False):
+        super().__init__(fname, lines, report, pedantic, allow_trailing)
+        self.nlayers = None
+        self.marks = False  # whether names show their layer
+        self.title = None  # ('all', n) | ('stopped', taken, asked) | ('pass',)
+        self.layers: list[NetLayer] = []
+        self.in_shape = None
+        self.X: dict[str, Val] = {}
+        self.P0: dict[str, Val] = {}  # the parameters Given
+        self.cur: dict[str, Val] = {}  # the parameters the section uses
+        self.new: dict[str, Val] = {}  # the parameters this step's updates print
+        self.T: dict[str, Val] = {}
+        self.G: dict[str, Val] = {}
+        self.objective = None  # 'loss' | 'grad'
+        self.loss = None
+        self.lscale = self.gscale = None
+        self.eta: Val | None = None
+        self.has_lr = None
+        self.gstate = "start"  # where Given is: start, x, layers, objective, lr, loss, sizes
+        self.gq: list = []  # Given: the matrices expected next, (tensor, matrix, table)
+        self.size_lines = 0
+        self.chain_seen = False
+        self.input_grad = None  # whether ∂L/∂x of the network's input is printed
+        self.stages: list[Stage] = []
+        self.si = 0
+        self.stage: Stage | None = None
+        self.history: list[dict] = []  # per step written out: k, L, params (start), new, line
+        self.sec_nonfinite = None  # (name, text, line) of the section's first value not finite
+        self.sec_note = None  # the section's note on it
+        self.after_L: Val | None = None
+        self.after_state = None  # the result: None, 'forward', 'final', 'trend', 'summary', 'end'
+        self.fq: list = []  # the final parameters' matrices expected next
+        self.skipped: list[tuple[int, int, int]] = []
+        self.form = None  # 'numeric' | 'symbolic'
+        self.ended = False
+        self.first_rose = None
+        self.result_k = None
+        self.summary_seen = False
+        self.trend_seen = False
+        # the finite-difference check
+        self.fd_seen = self.fd_intro = False
+        self.fd_steps: dict[int, dict] = {}
+        self.fd_cur = None
+        self.fd_largest = self.fd_none = None
+        # the mistakes
+        self.mistakes_seen = self.m_intro = self.m_table = False
+        self.made: list[str] = []
+        self.absent: list[str] = []
+        self.absent_seen: list[str] = []
+        self.mistakes: dict[int, dict] = {}
+        self.m_k = self.m_recipe = self.m_phase = self.m_note = None
+        self.base_sv: dict[str, Val] = {}
+        self.m_back_sv: dict[str, Val] = {}
+
+    # -- names ------------------------------------------------------------------------------
+
+    def tname(self, base: str, layer) -> str:
+        """A tensor's name without indices: `z⁽⁰⁾`, `x`, `f′(z⁽⁰⁾`."""
+        return base + (f"⁽{sup(layer)}⁾" if self.marks and base not in UNLAYERED else "")
+
+    def tensor(self, base: str, layer, shape) -> NetTensor:
+        """A map [C, H, W] (its channel left out of the names when it has one)."""
+        return NetTensor(self.tname(base, layer), tuple(shape), (shape[0] > 1, True, True))
+
+    def weight(self, base: str, L: NetLayer) -> NetTensor:
+        return NetTensor(self.tname(base, L.k), (L.F, L.C, L.KH, L.KW), (L.F > 1, L.C > 1, True, True))
+
+    def bias_t(self, base: str, L: NetLayer) -> NetTensor:
+        return NetTensor(self.tname(base, L.k), (L.F,), (L.F > 1,))
+
+    def junction(self, k: int):
+        """(name, layer, shape) of the tensor layer k takes; k = the number of layers: the
+        network's output."""
+        if k == 0:
+            return "x", 0, self.in_shape
+        L = self.layers[k - 1]
+        return ("z" if L.conv else "y"), k - 1, L.out_shape
+
+    def param_tensors(self):
+        """Every parameter tensor with its gradient's, in order: (layer, W, ∂L/∂W) then its
+        (b, ∂L/∂b)."""
+        out = []
+        for L in self.layers:
+            if L.conv:
+                out.append((L, self.weight("w", L), self.weight("∂L/∂w", L)))
+                if L.bias:
+                    out.append((L, self.bias_t("b", L), self.bias_t("∂L/∂b", L)))
+        return out
+
+    def lookup(self, sym: str) -> Val | None:
+        if sym == "η":
+            return self.eta
+        parsed = parse_name(sym)
+        if parsed is not None:
+            base = parsed[0]
+            if base == "x" and sym in self.X:
+                return self.X[sym]
+            if base == "t":
+                return self.T.get(sym)
+            if base == "g":
+                return self.G.get(sym)
+            if base in ("w", "b"):
+                return self.cur.get(sym)
+        rec = self.sv.get(sym)
+        if rec is None and self.ctx == "mistake" and self.m_phase != "forward":
+            # a mistake's backward pass refers to step 1's values where it prints none of its own
+            rec = self.base_sv.get(sym)
+        return rec
+
+    def update_done(self, key) -> bool:
+        return key.endswith(" ←") and key[:-2] in self.new
+
+    def check_place(self, ln, key: str) -> bool:
+        return True  # the groups of a stage decide where an equation belongs (order_of)
+
+    def expected_terms(self, lhs: str) -> list[str]:
+        g = self.stage.group() if self.stage else None
+        exp = g.expect.get(lhs) if g else None
+        if exp is None or exp.kind != "sum":
+            return []
+        return ["·".join(t) for t in exp.terms]
+
+    def saw_value(self, key: str, v: Val):
+        super().saw_value(key, v)
+        if not finite(v.value) and self.sec_nonfinite is None and self.ctx in ("step", "after"):
+            self.sec_nonfinite = (key, v.text, v.line)
+
+    def indent(self, ln, raw, want: int, what: str):
+        self.count["structure"] += 1
+        if indent_of(raw) != want:
+            self.fail(ln, f"{what}: indented by {indent_of(raw)} spaces, not {want}", want, indent_of(raw))
+
+    # -- main loop --------------------------------------------------------------------------
+
+    def run(self):
+        self.lines = self.join_wrapped(self.lines)
+        i, n = 0, len(self.lines)
+        while i < n:
+            ln, raw = self.lines[i]
+            text = raw.strip()
+            if self.ctx == "tail" and text and self.allow_trailing and not self.known_after(text):
+                rest = [t for _, t in self.lines[i:] if t.strip()]
+                self.note(ln, f"{len(rest)} line(s) after the end of the derivation are not checked")
+                break
+            try:
+                i = self.dispatch(i, ln, raw, text)
+            except (ValueError, ExprError, KeyError, IndexError, TypeError, ZeroDivisionError) as e:
+                self.fail(ln, f"could not check this line ({type(e).__name__}: {e}): {text!r}")
+                i += 1
+            upto = self.lines[i][0] if i < n else math.inf
+            for rl in [r for r in self.reasons if r < upto]:
+                self.fail(rl, "an f64-rounding reason on a line whose equation it does not belong to")
+                del self.reasons[rl]
+        self.finish()
+
+    # The sections that may follow the result, each after a blank line: its heading → its context
+    AFTER_SECTIONS: dict[str, str] = {"Check: finite differences": "fd", NET_MISTAKES_HEAD: "mistakes_intro"}
+
+    def known_after(self, text) -> bool:
+        return text in self.AFTER_SECTIONS or (self.mistakes_seen and bool(re.fullmatch(r"Mistake \d+: .+", text)))
+
+    def dispatch(self, i, ln, raw, text) -> int:
+        if text == "":
+            self.end_section(ln)
+            return i + 1
+        if i == 0:
+            self.title_line(ln, raw, text)
+            return i + 1
+        if self.ctx == "tail":
+            m = re.fullmatch(r"Mistake (\d+): (.+)", text)
+            if text == "Check: finite differences":
+                self.indent(ln, raw, 0, "the finite-difference check")
+                self.begin_fd(ln)
+            elif text == NET_MISTAKES_HEAD:
+                self.indent(ln, raw, 0, "the mistakes section")
+                self.begin_mistakes(ln)
+            elif m and self.mistakes_seen:
+                self.indent(ln, raw, 0, "a mistake's heading")
+                self.begin_net_mistake(ln, int(m.group(1)), m.group(2))
+            else:
+                self.fail(ln, f"line not understood after the end of the derivation (an unknown section is not "
+                              f"checked): {text!r}")
+            return i + 1
+        if self.ctx == "fd":
+            return self.fd_line(i, ln, raw, text)
+        if self.ctx == "mistakes_intro":
+            return self.mistakes_intro_line(i, ln, raw, text)
+        if self.ctx == "mistake":
+            return self.net_mistake_line(i, ln, raw, text)
+        # section headings
+        if indent_of(raw) == 0:
+            return self.heading(i, ln, raw, text)
+        if self.ctx == "given":
+            return self.given_line(i, ln, raw, text)
+        if self.ctx == "sizes":
+            self.size_line(ln, raw, text)
+            return i + 1
+        if self.ctx == "skipped":
+            a, b, _ = self.skipped[-1]
+            self.indent(ln, raw, 2, "the steps not written out")
+            self.count["structure"] += 1
+            if text != SKIP_PARA.format(n=b - a + 1):
+                self.fail(ln, "the paragraph on the steps not written out", SKIP_PARA.format(n=b - a + 1), text)
+            return i + 1
+        if self.ctx in ("step", "after"):
+            return self.section_line(i, ln, raw, text)
+        self.fail(ln, f"line not understood (in section {self.ctx}): {text!r}")
+        return i + 1
+
+    def heading(self, i, ln, raw, text) -> int:
+        """`Given`, `Output sizes: …`, `Step k`, `Steps a to b`, `Result …`."""
+        self.count["structure"] += 1
+        if text == "Given":
+            if self.ctx != "given" or self.gstate != "start":
+                self.fail(ln, "`Given` out of place")
+            self.gstate = "x"
+            return i + 1
+        if text.startswith("Output sizes: "):
+            if text != "Output sizes: ⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1":
+                self.fail(ln, "the heading of the output sizes", "Output sizes: ⌊(input + 2·padding − dilation·(filter "
+                              "− 1) − 1)/stride⌋ + 1", text)
+            self.end_given(ln)
+            self.ctx = "sizes"
+            return i + 1
+        m = re.fullmatch(r"Step (\d+)", text)
+        if m:
+            self.begin_step(ln, int(m.group(1)))
+            return i + 1
+        m = re.fullmatch(r"Steps (\d+) to (\d+)", text)
+        if m:
+            self.begin_skip(ln, int(m.group(1)), int(m.group(2)))
+            return i + 1
+        m = re.fullmatch(r"Result after (\d+) (steps?)|Result: the gradients of one pass; nothing was updated", text)
+        if m:
+            self.begin_result(ln, m)
+            return i + 1
+        self.fail(ln, f"line not understood (a heading is expected here): {text!r}")
+        return i + 1
+
+    def end_section(self, ln):
+        """A blank line: the end of a section (every section after the title starts after one)."""
+        if self.ctx == "given":
+            if self.gstate not in ("start", "sizes"):
+                self.fail(ln, "Given ends before the loss")
+        elif self.ctx == "sizes":
+            self.end_sizes(ln)
+        elif self.ctx == "step":
+            self.close_step(ln)
+        elif self.ctx == "after":
+            self.end_result(ln)
+            self.ctx = "tail"
+        elif self.ctx == "pass":
+            self.ended = True
+            self.ctx = "tail"
+        elif self.ctx == "fd":
+            self.end_fd(ln)
+            self.ctx = "tail"
+        elif self.ctx == "mistakes_intro":
+            self.ctx = "tail"
+        elif self.ctx == "mistake":
+            self.end_net_mistake(ln)
+
+    # -- the title --------------------------------------------------------------------------
+
+    def title_line(self, ln, raw, text):
+        self.count["structure"] += 1
+        m = re.fullmatch(r"Training a network of (one layer|(\d+) layers): (.*)", text)
+        if not m:
+            self.fail(ln, f"title not understood: {text!r}")
+            return
+        n = 1 if m.group(1) == "one layer" else int(m.group(2))
+        if m.group(2) and n < 2:
+            self.fail(ln, "title: a network of one layer says so in words", "one layer", m.group(1))
+        self.nlayers, self.marks = n, n > 1
+        what = m.group(3)
+        mm = re.fullmatch(r"(\d+) (steps?) of gradient descent", what)
+        if mm:
+            k = int(mm.group(1))
+            if (mm.group(2) == "step") != (k == 1) or k == 0:
+                self.fail(ln, "title: singular/plural mismatch", f"{k} step{'s' if k != 1 else ''}", mm.group(0))
+            self.title = ("all", k)
+            return
+        mm = re.fullmatch(r"(\d+) of (\d+) steps of gradient descent \(then a value stopped being finite\)", what)
+        if mm:
+            k, asked = int(mm.group(1)), int(mm.group(2))
+            if not 1 <= k < asked:
+                self.fail(ln, "title: the steps taken must be fewer than the ones asked for", f"< {asked}", k)
+            self.title = ("stopped", k, asked)
+            return
+        if what == "one pass of backpropagation, no update (no learning rate)":
+            self.title = ("pass",)
+            return
+        self.fail(ln, f"title not understood: {text!r}")
+
+    def asked(self):
+        """The steps asked for, and the steps taken, as the title says."""
+        if self.title is None:
+            return None, None
+        if self.title[0] == "all":
+            return self.title[1], self.title[1]
+        if self.title[0] == "stopped":
+            return self.title[2], self.title[1]
+        return 1, 1
+
+    # -- Given ------------------------------------------------------------------------------
+
+    def given_line(self, i, ln, raw, text) -> int:
+        m = re.fullmatch(r"(\S+) (=|≈) \[(.*) \]", text) or re.fullmatch(rf"(\S+) (=|≈) ({NUM})", text)
+        if m and parse_name(m.group(1)) is not None:
+            return self.given_matrix(i, ln, raw, m)
+        self.indent(ln, raw, 2, "a line of Given")
+        if self.gq:
+            self.fail(ln, f"Given: the matrices of {self.gq[0][0].prefix} are not all printed",
+                      ", ".join(mat[0] for _, mat, _ in self.gq), "none")
+            self.gq = []
+        m = re.fullmatch(r"x \(input, (\d+)×(\d+)×(\d+)\)", text)
+        if m:
+            self.count["structure"] += 1
+            if self.gstate != "x":
+                self.fail(ln, "the input is given first")
+            self.in_shape = tuple(int(g) for g in m.groups())
+            self.expect_matrices(self.tensor("x", 0, self.in_shape), self.X)
+            self.gstate = "layers"
+            return i + 1
+        m = re.fullmatch(r"layer (\d+): (.*)", text)
+        if m:
+            self.given_layer(ln, int(m.group(1)), m.group(2))
+            return i + 1
+        m = re.fullmatch(r"(t \(target|g \(upstream gradient of the output), (\d+)×(\d+)×(\d+)\)", text)
+        if m:
+            self.count["structure"] += 1
+            if self.gstate != "layers" or not self.layers:
+                self.fail(ln, "the target (or the upstream gradient) comes after the layers")
+            shape = tuple(int(g) for g in m.groups()[1:])
+            out = self.junction(len(self.layers))[2] if self.layers else None
+            if shape != out:
+                self.fail(ln, "the shape of the target (or the upstream gradient) is not the network's output's",
+                          "×".join(map(str, out)) if out else None, "×".join(map(str, shape)))
+            self.objective = "loss" if text.startswith("t") else "grad"
+            self.expect_matrices(self.tensor(text[0], 0, shape), self.T if self.objective == "loss" else self.G)
+            self.gstate = "lr"
+            return i + 1
+        m = re.fullmatch(rf"η \(learning rate\) ([=≈]) ({NUM})", text)
+        if m or text == "no learning rate: one pass, its gradients computed, nothing updated":
+            self.count["structure"] += 1
+            if self.gstate != "lr":
+                self.fail(ln, "the learning rate comes after the target (or the upstream gradient)")
+            self.has_lr = bool(m)
+            if m:
+                self.eta = Val(m.group(2), m.group(1) == "≈", ln)
+                self.number(ln, "η (learning rate)", m.group(2), m.group(1) == "=")
+                if not (finite(self.eta.value) and self.eta.value > 0):
+                    self.fail(ln, "η must be a positive number", "> 0", m.group(2))
+            if (self.title and self.title[0] == "pass") == self.has_lr:
+                self.fail(ln, "the title and the learning rate disagree: without one, one pass and no update")
+            self.gstate = "loss"
+            return i + 1
+        if text.startswith("loss: "):
+            self.given_loss(ln, text[len("loss: "):])
+            self.gstate = "sizes"
+            return i + 1
+        self.fail(ln, f"line not understood in Given: {text!r}")
+        return i + 1
+
+    def expect_matrices(self, tensor: NetTensor, table: dict):
+        self.gq = [(tensor, mat, table) for mat in tensor.matrices()]
+
+    def given_matrix(self, i, ln, raw, m) -> int:
+        label, sign, first = m.group(1), m.group(2), m.group(3)
+        self.indent(ln, raw, 4, f"matrix {label}")
+        if not self.gq:
+            self.fail(ln, f"Given: a matrix {label} where none is expected")
+            return i + 1
+        tensor, (want, rows_n, cols_n, name_of), table = self.gq.pop(0)
+        self.count["structure"] += 1
+        if label != want:
+            self.fail(ln, "Given: not the matrix expected here", want, label)
+        if rows_n == 0:  # a single value, `b⁽⁰⁾ = v`
+            self.count["matrices"] += 1
+            cells, rows = [[first]], [(ln, raw, first)]
+            j = i + 1
+        else:
+            rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+            if vals is None:
+                return j
+            if (len(cells), len(cells[0])) != (rows_n, cols_n):
+                self.fail(ln, f"matrix {label}: its shape is not the one Given describes", f"{rows_n}×{cols_n}",
+                          f"{len(cells)}×{len(cells[0])}")
+                return j
+        # which entries of a matrix marked `≈` are rounded cannot be told from the text: any
+        # printing of one within its rounding is one of it (see the single layer's Given)
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                name = name_of(r, c)
+                v = Val(cell, MAYBE if sign == "≈" else False, rows[r][0])
+                self.number(rows[r][0], f"matrix {label}", cell, None if sign == "≈" else True)
+                table[name] = v
+                self.saw_value(name, v)
+        return j
+
+    def given_layer(self, ln, k, desc):
+        self.count["structure"] += 1
+        if self.gstate != "layers" or self.in_shape is None:
+            self.fail(ln, "the layers are given after the input, before the target")
+        if k != len(self.layers):
+            self.fail(ln, "layers are not numbered from 0 in order", len(self.layers), k)
+        in_shape = self.junction(len(self.layers))[2] if self.in_shape else (1, 1, 1)
+        m = CONV_DESC.fullmatch(desc)
+        if m:
+            L = NetLayer(len(self.layers), "conv", in_shape)
+            L.F, L.KH, L.KW, L.C = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+            for got, n, one, many in ((m.group(2), L.F, "filter", "filters"), (m.group(6), L.C, "channel", "channels")):
+                if got != (one if n == 1 else many):
+                    self.fail(ln, f"layer {k}: singular/plural mismatch", one if n == 1 else many, got)
+
+            def pair(whole, a, b, what):
+                if a is not None:
+                    if a == b:
+                        self.fail(ln, f"layer {k}: a {what} with equal rows and columns is written as one number", a, whole)
+                    return int(a), int(b)
+                return int(whole), int(whole)
+            L.stride = pair(m.group(7), m.group(8), m.group(9), "stride")
+            L.padding = pair(m.group(10), m.group(11), m.group(12), "padding")
+            L.dilation = pair(m.group(13), m.group(14), m.group(15), "dilation")
+            L.bias = m.group(16) != "no bias"
+            L.flip = m.group(17).startswith("convolution")
+            if min(L.stride + L.dilation) < 1 or min(L.F, L.C, L.KH, L.KW) < 1:
+                self.fail(ln, f"layer {k}: a stride, a dilation and every size is at least 1")
+            C, H, W = in_shape
+            if L.C != C:
+                self.fail(ln, f"layer {k}: its filters are on {L.C} channels, but {C} reach it", C, L.C)
+            reach = (L.dilation[0] * (L.KH - 1) + 1, L.dilation[1] * (L.KW - 1) + 1)
+            span = (H + 2 * L.padding[0] - reach[0], W + 2 * L.padding[1] - reach[1])
+            if min(span) < 0:
+                self.fail(ln, f"layer {k}: the filter does not fit the padded input")
+                span = (max(span[0], 0), max(span[1], 0))
+            L.out_shape = (L.F, span[0] // L.stride[0] + 1, span[1] // L.stride[1] + 1)
+            self.layers.append(L)
+            self.expect_matrices(self.weight("w", L), self.P0)
+            if L.bias:
+                self.gq += [(self.bias_t("b", L), mat, self.P0) for mat in self.bias_t("b", L).matrices()]
+            return
+        got = self.parse_activation(ln, desc)
+        L = NetLayer(len(self.layers), got[0] if got else "relu", in_shape)
+        if got:
+            L.act, L.alpha, L.g0 = got
+            if L.act == "linear":
+                self.fail(ln, f"layer {k}: a linear activation is no layer of a network")
+        self.layers.append(L)
+
+    def loss_name(self):
+        """The network's output as the loss names it: `z⁽²⁾`."""
+        base, layer, _ = self.junction(len(self.layers))
+        return self.tname(base, layer)
+
+    def given_loss(self, ln, s):
+        self.count["structure"] += 1
+        if self.gstate != "loss":
+            self.fail(ln, "the loss comes after the learning rate")
+        y = re.escape(self.loss_name())
+        if self.objective == "grad":
+            want = f"L = Σ g ⊙ {self.loss_name()}, whose gradient is the given ∂L/∂{self.loss_name()} = g (as PyTorch's out.backward(g))"
+            if s != want:
+                self.fail(ln, "the loss of an upstream gradient", want, s)
+            self.lscale = self.gscale = Fraction(1)
+            return
+        m = re.fullmatch(rf"(half_sse|sse|mse), L = (?:(½|\(\d+/\d+\)|\d+)·)?Σ\({y} − t\)², so ∂L/∂{y} = "
+                         rf"(?:(½|\(\d+/\d+\)|\d+)·\({y} − t\)|{y} − t)", s)
+        if not m:
+            self.fail(ln, f"loss line not understood: {s!r}")
+            self.lscale = self.gscale = Fraction(1)
+            return
+        self.loss = m.group(1)
+        self.lscale = parse_scale(m.group(2)) if m.group(2) else Fraction(1)
+        self.gscale = parse_scale(m.group(3)) if m.group(3) else Fraction(1)
+        self.lscale_text, self.gscale_text = m.group(2), m.group(3)
+        shape = self.junction(len(self.layers))[2]
+        n = shape[0] * shape[1] * shape[2]
+        want = {"half_sse": (Fraction(1, 2), Fraction(1)), "sse": (Fraction(1), Fraction(2)),
+                "mse": (Fraction(1, n), Fraction(2, n))}[self.loss]
+        self.count["equations"] += 1
+        if (self.lscale, self.gscale) != want:
+            self.fail(ln, f"{self.loss}: scales of L and ∂L/∂y are wrong",
+                      f"{show(want[0])} and {show(want[1])}", f"{show(self.lscale)} and {show(self.gscale)}")
+
+    def end_given(self, ln):
+        if self.gq:
+            self.fail(ln, f"Given: the matrices {', '.join(mat[0] for _, mat, _ in self.gq)} are not printed")
+            self.gq = []
+        missing = [what for what, ok in (("the input", self.in_shape), ("a layer", self.layers),
+                                         ("the target or the upstream gradient", self.objective),
+                                         ("the learning rate (or that there is none)", self.has_lr is not None),
+                                         ("the loss", self.lscale is not None)) if not ok]
+        if missing:
+            raise ValueError(f"Given lacks {', '.join(missing)}")
+        self.count["structure"] += 1
+        if len(self.layers) != self.nlayers:
+            self.fail(ln, "the title's count of layers differs from Given", len(self.layers), self.nlayers)
+        if not any(L.conv for L in self.layers):
+            self.fail(ln, "a network with nothing to train")
+        self.cur = dict(self.P0)
+        if self.objective == "grad":
+            self.input_grad = True
+
+    # -- output sizes -----------------------------------------------------------------------
+
+    def size_line(self, ln, raw, text):
+        self.indent(ln, raw, 2, "an output size")
+        if text.startswith("x "):
+            self.chain_line(ln, text)
+            return
+        m = re.fullmatch(r"layer (\d+) \((\S+)\): (.*)", text)
+        self.count["structure"] += 1
+        if not m:
+            self.fail(ln, f"output-size line not understood: {text!r}")
+            return
+        k = int(m.group(1))
+        if k != self.size_lines or k >= len(self.layers):
+            self.fail(ln, "output sizes: not the next layer", self.size_lines, k)
+            return
+        self.size_lines += 1
+        L = self.layers[k]
+        if m.group(2) != L.kind:
+            self.fail(ln, f"output sizes: layer {k} is a {L.kind}", L.kind, m.group(2))
+        shape_text = "×".join(map(str, L.out_shape))
+        if not L.conv:
+            if m.group(3) != f"the shape of its input, {shape_text}":
+                self.fail(ln, f"output sizes: layer {k} keeps the shape of its input",
+                          f"the shape of its input, {shape_text}", m.group(3))
+            return
+        mm = re.fullmatch(r"(OH = .*), (OW = .*): (\d+)×(\d+)×(\d+)", m.group(3))
+        if not mm:
+            self.fail(ln, f"output-size line not understood: {m.group(3)!r}")
+            return
+        for axis, side in enumerate((mm.group(1), mm.group(2))):
+            self.size_side(ln, L, axis, side)
+        got = tuple(int(g) for g in mm.groups()[2:])
+        self.count["structure"] += 1
+        if got != L.out_shape:
+            self.fail(ln, f"output sizes: layer {k}'s output is F×OH×OW", shape_text, "×".join(map(str, got)))
+
+    def size_side(self, ln, L, axis, side):
+        """`OH = (H + 2·p − d·(KH − 1) − 1)/s + 1 = OH`, or with ⌊ ⌋ and the span over the
+        stride where the floor matters: its operands are Given's, its arithmetic exact."""
+        which = ("OH", "OW")[axis]
+        m = SIZE_SIDE.fullmatch(side)
+        if not m or m.group(1) != which or bool(m.group(2)) != bool(m.group(8)) or \
+                bool(m.group(2)) != (m.group(9) is not None):
+            self.fail(ln, f"{which}: not of the form {which} = (input + 2·padding − dilation·(filter − 1) − 1)/stride "
+                          f"+ 1 = …: {side!r}")
+            return
+        n, p, d, k, s = (int(m.group(g)) for g in (3, 4, 5, 6, 7))
+        want = (L.in_shape[1 + axis], L.padding[axis], L.dilation[axis], (L.KH, L.KW)[axis], L.stride[axis])
+        for got, w, name in zip((n, p, d, k, s), want, ("input", "padding", "dilation", "filter", "stride")):
+            self.count["operands"] += 1
+            if got != w:
+                self.fail(ln, f"{which}: the {name} operand differs from Given", w, got)
+        out = m.group(11)
+        inner = f"({n} + 2·{p} − {d}·({k} − 1) − 1)"
+        span = n + 2 * p - d * (k - 1) - 1
+        floored = bool(m.group(2))
+        self.count["structure"] += 1
+        if floored != (s > 0 and span % s != 0):
+            self.fail(ln, f"{which}: ⌊ ⌋ is written exactly where the floor matters (the span is not a multiple of "
+                          f"the stride)", "⌊…⌋" if not floored else "no ⌊…⌋", "⌊…⌋" if floored else "no ⌊…⌋")
+        if floored:
+            self.count["operands"] += 2
+            if int(m.group(9)) != span:
+                self.fail(ln, f"{which}: input + 2·padding − dilation·(filter − 1) − 1", span, m.group(9))
+            if int(m.group(10)) != s:
+                self.fail(ln, f"{which}: the stride is quoted inconsistently", s, m.group(10))
+            self.judge(ln, which, f"⌊{m.group(9)}/{m.group(10)}⌋ + 1", [False] * 2, "=", out)
+            self.judge(ln, which, f"⌊{inner}/{s}⌋ + 1", [False] * 6, "=", out)
+        else:
+            self.judge(ln, which, f"{inner}/{s} + 1", [False] * 6, "=", out)
+        self.count["structure"] += 1
+        if int(out) != L.out_shape[1 + axis]:
+            self.fail(ln, f"{which}: not the output size of layer {L.k}", L.out_shape[1 + axis], out)
+
+    def chain_line(self, ln, text):
+        """`x 1×5×5 → conv 3×3, stride 2, padding 1 → 1×3×3 → relu → 1×3×3 → …`"""
+        self.count["structure"] += 1
+        self.chain_seen = True
+        want = "x " + "×".join(map(str, self.in_shape))
+        for L in self.layers:
+            label = L.kind
+            if L.conv:
+                label = f"conv {L.KH}×{L.KW}"
+                for what, v, plain in (("stride", L.stride, (1, 1)), ("padding", L.padding, (0, 0)),
+                                       ("dilation", L.dilation, (1, 1))):
+                    if v != plain:
+                        label += f", {what} {pair_text(v)}"
+            want += f" → {label} → " + "×".join(map(str, L.out_shape))
+        if text != want:
+            self.fail(ln, "the chain of shapes does not follow from Given", want, text)
+
+    def end_sizes(self, ln):
+        self.count["structure"] += 1
+        if self.size_lines != len(self.layers) or not self.chain_seen:
+            self.fail(ln, "output sizes: a line per layer, then the chain of shapes",
+                      f"{len(self.layers)} layers and the chain", f"{self.size_lines} layers"
+                      f"{' and the chain' if self.chain_seen else ''}")
+        self.ctx = "between"
+
+
+    # -- the stages of a step ---------------------------------------------------------------
+
+    def stages_for(self, kind: str, first: bool) -> list[Stage]:
+        """The stages a step (`kind` 'step') or the last forward pass ('after') prints, in
+        order; `first`: the first step written out, where the explanations said once are."""
+        out = [self.forward_stage(L) for L in self.layers]
+        out.append(self.loss_stage())
+        if kind != "step":
+            return out
+        out.append(self.lossgrad_stage(first))
+        for L in reversed(self.layers):
+            gives = L.k > 0 or self.input_grad is not False
+            optional = L.k == 0 and self.input_grad is None
+            if L.conv:
+                out.append(self.wgrad_stage(L))
+                if L.bias:
+                    out.append(self.bgrad_stage(L, first))
+                if gives:
+                    out.append(self.xgrad_stage(L, first, optional))
+            elif gives:
+                out.append(self.back_stage(L, optional))
+        if self.has_lr:
+            out.append(self.update_stage())
+        return out
+
+    def sums(self, tensor: NetTensor, terms_of, named: bool, empty: str) -> dict:
+        """An Expect('sum') per entry of `tensor`: `terms_of` maps full indices to lists of
+        terms (lists of factor names)."""
+        out = {}
+        for idx in tensor.indices():
+            terms = terms_of.get(idx, [])
+            out[tensor.name(idx)] = Expect("sum", terms=terms, named=named, empty=empty)
+        return out
+
+    def forward_stage(self, L: NetLayer) -> Stage:
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        if not L.conv:
+            Y = self.tensor("y", L.k, L.out_shape)
+            x = IN.prefix
+            header = {"relu": f"max(0, {x})", "sigmoid": f"σ({x})", "tanh": f"tanh({x})",
+                      "leaky_relu": f"{x} where {x} > 0, {L.alpha.text if L.alpha else '?'}·{x} elsewhere"}.get(L.act)
+            expect = {Y.name(i): Expect("act", z=IN.name(i), layer=L) for i in Y.indices()}
+            return Stage("forward", f"Layer {L.k}, forward: {Y.prefix} = {header}", [Group(Y, expect)], L)
+        Z, W, B = self.tensor("z", L.k, L.out_shape), self.weight("w", L), self.bias_t("b", L)
+        terms: dict = {}
+        for f, p, q, c, r, s, a, b, _, _ in L.reads():
+            terms.setdefault((f, p, q), []).append([IN.name((c, r, s)), W.name((f, c, a, b))])
+        if L.bias:
+            for idx in Z.indices():
+                terms.setdefault(idx, []).append([B.name((idx[0],))])
+        header = f"Layer {L.k}, forward: {Z.prefix} = {IN.prefix} {'∗' if L.flip else '⋆'} {W.prefix}" + \
+            (f" + {B.prefix}" if L.bias else "")
+        group = Group(Z, self.sums(Z, terms, True, EMPTY_REASONS["forward"]))
+        return Stage("forward", header, [group], L, formula=(Z.prefix + "[", self.forward_formula))
+
+    def loss_stage(self) -> Stage:
+        ob, ol, osh = self.junction(len(self.layers))
+        OUT = self.tensor(ob, ol, osh)
+        Lt = NetTensor("L", (), ())
+        if self.objective == "grad":
+            Gt = self.tensor("g", 0, osh)
+            terms = [[Gt.name(i), OUT.name(i)] for i in OUT.indices()]
+            expect = {"L": Expect("sum", terms=terms, named=False, empty=None)}
+            header = f"Loss: L = Σ g ⊙ {OUT.prefix}"
+        else:
+            Tt = self.tensor("t", 0, osh)
+            expect = {"L": Expect("loss", pairs=[(OUT.name(i), Tt.name(i)) for i in OUT.indices()])}
+            s = "" if self.lscale == 1 else scale_text(self.lscale) + "·"
+            header = f"Loss: L = {s}Σ({OUT.prefix} − t)²"
+        group = Group(Lt, expect, notes=("rose",))
+        group.mats = []
+        return Stage("loss", header, [group])
+
+    def lossgrad_stage(self, first: bool) -> Stage:
+        ob, ol, osh = self.junction(len(self.layers))
+        OUT = self.tensor(ob, ol, osh)
+        D = self.tensor(GRAD_OF[ob], ol, osh)
+        if self.objective == "grad":
+            Gt = self.tensor("g", 0, osh)
+            expect = {D.name(i): Expect("upstream", g=Gt.name(i)) for i in D.indices()}
+            grad = "g"
+        else:
+            Tt = self.tensor("t", 0, osh)
+            expect = {D.name(i): Expect("diff", y=OUT.name(i), t=Tt.name(i)) for i in D.indices()}
+            grad = f"{OUT.prefix} − t" if self.gscale == 1 else f"{self.gscale_text}·({OUT.prefix} − t)"
+        written = f", written {D.prefix}" if ob == "z" else ""
+        prose = SIGN_PROSE if first and self.objective == "loss" else ()
+        return Stage("lossgrad", f"Gradient of the loss: ∂L/∂{OUT.prefix} = {grad}{written}", [Group(D, expect)],
+                     prose=prose)
+
+    def wgrad_stage(self, L: NetLayer) -> Stage:
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        D, GW = self.tensor("δ", L.k, L.out_shape), self.weight("∂L/∂w", L)
+        terms: dict = {}
+        for f, p, q, c, r, s, a, b, _, _ in L.reads():
+            terms.setdefault((f, c, a, b), []).append([D.name((f, p, q)), IN.name((c, r, s))])
+        corr = f"{IN.prefix} ⋆ {D.prefix}"
+        header = (f"Layer {L.k}, filter gradient: {GW.prefix} = {f'rot180({corr})' if L.flip else corr}, the layer's "
+                  f"input correlated with {D.prefix}{', then rotated by 180°' if L.flip else ''}")
+        group = Group(GW, self.sums(GW, terms, True, EMPTY_REASONS["forward"]))
+        return Stage("wgrad", header, [group], L, formula=(GW.prefix + "[", self.wgrad_formula))
+
+    def bgrad_stage(self, L: NetLayer, first: bool) -> Stage:
+        D, GB = self.tensor("δ", L.k, L.out_shape), self.bias_t("∂L/∂b", L)
+        _, OH, OW = L.out_shape
+        terms = {(f,): [[D.name((f, p, q))] for p in range(OH) for q in range(OW)] for f in range(L.F)}
+        lhs = GB.prefix + ("[f]" if L.F > 1 else "")
+        d = D.prefix + ("[f,p,q]" if L.F > 1 else "[p,q]")
+        return Stage("bgrad", f"Layer {L.k}, bias gradient: {lhs} = Σ_p Σ_q {d}",
+                     [Group(GB, self.sums(GB, terms, True, EMPTY_REASONS["forward"]))], L,
+                     prose=(BIAS_PROSE,) if first else ())
+
+    def dx_text(self, L: NetLayer) -> str:
+        """What the gradient of layer L's input is called in headings: `∂L/∂x`, `∂L/∂y⁽¹⁾`,
+        `∂L/∂z⁽⁰⁾` (its entries are δ⁽⁰⁾[…])."""
+        ib, il, _ = self.junction(L.k)
+        return self.tname(GRAD_OF[ib], il) if ib in ("x", "y") else f"∂L/∂{self.tname(ib, il)}"
+
+    def xgrad_stage(self, L: NetLayer, first: bool, optional: bool, slip=None) -> Stage:
+        """∂L/∂x of layer L's input; `slip` the learner's mistake in it ('unrotated': the filter
+        the wrong way round; 'unsummed': the last filter's part alone)."""
+        ib, il, ish = self.junction(L.k)
+        DX = self.tensor(GRAD_OF[ib], il, ish)
+        D, W = self.tensor("δ", L.k, L.out_shape), self.weight("w", L)
+        filters = [L.F - 1] if slip == "unsummed" else range(L.F)
+        terms: dict = {}
+        # every output and kernel offset whose window put x[c,r,s] under a filter entry, in
+        # the order of Σ_f Σ_i Σ_j
+        for f, p, q, c, r, s, a, b, i, j in sorted(L.reads(), key=lambda t: (t[3], t[4], t[5], t[0], t[8], t[9])):
+            if f not in filters:
+                continue
+            if slip == "unrotated":
+                a, b = L.KH - 1 - a, L.KW - 1 - b
+            terms.setdefault((c, r, s), []).append([D.name((f, p, q)), W.name((f, c, a, b))])
+        over = "Σ_f " if L.F > 1 else ""
+        rot = lambda flip: W.prefix if flip else f"rot180({W.prefix})"
+        right = f"{over}full({D.prefix}) ⋆ {rot(L.flip)}"
+        head = f"Layer {L.k}, input gradient"
+        if slip == "unrotated":
+            header = (f"{head}, the mistake: {self.dx_text(L)} = {over}full({D.prefix}) ⋆ {rot(not L.flip)}, the "
+                      f"filter the wrong way round, in place of {right}")
+        elif slip == "unsummed":
+            last = L.F - 1
+            header = (f"{head}, the mistake: {self.dx_text(L)} = full({D.prefix}[{last}]) ⋆ "
+                      f"{rot(L.flip).replace(W.prefix, f'{W.prefix}[{last}]', 1)}, filter {last}'s part alone (each "
+                      f"filter's overwriting the one before), in place of the sum {right}")
+        else:
+            header = (f"{head}: {self.dx_text(L)} = {right}, "
+                      + (f"the full correlation of {D.prefix} with the filter as given (the forward pass rotated it)"
+                         if L.flip else f"the full convolution of {D.prefix} with the filter rotated by 180°"))
+        group = Group(DX, self.sums(DX, terms, True, EMPTY_REASONS["back"]), notes=("zero",))
+        st = Stage("xgrad", header, [group], L, prose=(self.full_prose(L, D.prefix),) if first else (),
+                   formula=(DX.prefix + "[", self.xgrad_formula), optional=optional)
+        st.slip = slip
+        return st
+
+    def full_prose(self, L: NetLayer, delta: str) -> str:
+        """How the full convolution that gives ∂L/∂x is built, as the first step says it: δ
+        spread by the stride, the filter by the dilation, δ padded by the filter's reach, the
+        padding cropped, and the last rows and columns of the input no window reaches."""
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+        rh, rw = dh * (L.KH - 1), dw * (L.KW - 1)
+        parts = []
+        if (sh, sw) != (1, 1):
+            zeros = "a zero" if (sh, sw) == (2, 2) else f"{pair_text((sh - 1, sw - 1))} zeros"
+            parts.append(f"stride {pair_text(L.stride)}: {delta} is first spread out, {zeros} put between its "
+                         f"neighbouring entries")
+        if (dh, dw) != (1, 1):
+            parts.append(f"dilation {pair_text(L.dilation)}: the filter's entries stand {pair_text(L.dilation)} apart")
+        if (rh, rw) == (0, 0):
+            parts.append(f"full: a 1×1 filter reaches no further than its output, so {delta} needs no zeros around it")
+        else:
+            parts.append(f"full: {delta} is padded with {plural(rh, 'row', 'rows')} and {plural(rw, 'column', 'columns')} "
+                         f"of zeros all round, so that the filter reaches every input entry it touched")
+        if (ph, pw) != (0, 0):
+            parts.append(f"padding {pair_text(L.padding)}: the {plural(ph, 'row', 'rows')} and "
+                         f"{plural(pw, 'column', 'columns')} of the result that lie on the padding are cropped")
+        # the input's last rows (columns) that no window reaches: past the last window's end
+        _, H, W = L.in_shape
+        _, OH, OW = L.out_shape
+        last_h = (OH - 1) * sh + rh - ph  # the last input row (from 0) a window reaches
+        last_w = (OW - 1) * sw + rw - pw
+        lost_h, lost_w = max(0, H - 1 - last_h), max(0, W - 1 - last_w)
+        if (lost_h, lost_w) != (0, 0):
+            parts.append(f"the input's last {plural(lost_h, 'row', 'rows')} and last {plural(lost_w, 'column', 'columns')}, "
+                         f"which no window reached, get 0")
+        return "(" + "; ".join(parts) + ")"
+
+    def back_stage(self, L: NetLayer, optional: bool) -> Stage:
+        ib, il, ish = self.junction(L.k)
+        IN, DX = self.tensor(ib, il, ish), self.tensor(GRAD_OF[ib], il, ish)
+        DY, SL, Y = self.tensor("∂L/∂y", L.k, ish), self.tensor(SLOPE_OF[ib], il, ish), self.tensor("y", L.k, ish)
+        slopes = {SL.name(i): Expect("slope", z=IN.name(i), y=Y.name(i), layer=L) for i in SL.indices()}
+        dx = {DX.name(i): Expect("sum", terms=[[DY.name(i), SL.name(i)]], named=False, empty=None) for i in DX.indices()}
+        header = f"Layer {L.k}, backward: {DX.prefix} = ∂L/∂{IN.prefix} = {DY.prefix} ⊙ {SL.prefix}{SL.close}"
+        groups = [Group(SL, slopes, notes=("dead",) if L.act == "relu" else ()), Group(DX, dx, notes=("zero",))]
+        return Stage("back", header, groups, L, optional=optional)
+
+    def update_stage(self) -> Stage:
+        groups = []
+        for L, P, GP in self.param_tensors():
+            expect = {P.name(i): Expect("update", p=P.name(i), g=GP.name(i)) for i in P.indices()}
+            groups.append(Group(P, expect))
+        return Stage("update", "Update: every parameter, p ← p − η·∂L/∂p", groups)
+
+    # -- the general formulas ---------------------------------------------------------------
+
+    def formula_parts(self, ln, text, lhs_re, rhs_re):
+        m = re.fullmatch(lhs_re + rhs_re, text)
+        if not m:
+            self.fail(ln, f"general formula not understood: {text!r}")
+        return m
+
+    def index_list(self, text: str) -> list[str]:
+        return [t.strip() for t in text.split(",")]
+
+    def check_indices(self, ln, what, got: list[str], want, ranges) -> bool:
+        """Index expressions against the definition `want(env)` (a list: a letter that must be
+        written as itself, or the value the expression must have), for every env of `ranges`
+        (beyond the actual ranges too, so that a 1-wide axis still pins the coefficients)."""
+        import itertools
+        keys = list(ranges)
+        for values in itertools.product(*(range(max(2, n)) for n in ranges.values())):
+            env = dict(zip(keys, values))
+            w = want(env)
+            if len(got) != len(w):
+                self.fail(ln, f"{what}: the indices are not the definition's", len(w), len(got))
+                return False
+            for g, x in zip(got, w):
+                if isinstance(x, str):
+                    if g != x:
+                        self.fail(ln, f"{what}: the index {g!r} should be {x!r}")
+                        return False
+                    continue
+                try:
+                    v = eval_index(g, env)
+                except (ValueError, SyntaxError, NameError, TypeError):
+                    self.fail(ln, f"{what}: index {g!r} not understood")
+                    return False
+                if v != x:
+                    self.fail(ln, f"{what}: index {g!r} wrong at {', '.join(f'{k}={v2}' for k, v2 in env.items())}",
+                              x, v)
+                    return False
+        return True
+
+    def letters(self, L: NetLayer, what: str) -> str:
+        """The index letters: `f,p,q` of an output, `c,r,s` of an input, `f,c,i,j` of a weight,
+        with those of one filter or channel left out."""
+        if what == "out":
+            return "f,p,q" if L.F > 1 else "p,q"
+        if what == "in":
+            return "c,r,s" if L.C > 1 else "r,s"
+        return ",".join(x for x, keep in zip("fcij", (L.F > 1, L.C > 1, True, True)) if keep)
+
+    def weight_want(self, L: NetLayer, flip=None):
+        """The weight's indices at kernel offset (i, j): itself, or rotated (a true convolution,
+        `flip` True; the layer's own orientation by default)."""
+        flip = L.flip if flip is None else flip
+
+        def want(env):
+            out = ["f"] if L.F > 1 else []
+            out += ["c"] if L.C > 1 else []
+            i, j = env["i"], env["j"]
+            return out + ([L.KH - 1 - i, L.KW - 1 - j] if flip else [i, j])
+        return want
+
+    def forward_formula(self, ln, text):
+        L = self.stage.layer
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        Z, W, B = self.tensor("z", L.k, L.out_shape), self.weight("w", L), self.bias_t("b", L)
+        chan = "Σ_c " if L.C > 1 else ""
+        bias = f" \\+ {re.escape(B.prefix)}" + (re.escape("[f]") if L.F > 1 else "") if L.bias else ""
+        over = "all channels and filter entries" if L.C > 1 else "all filter entries"
+        pad = " (terms on zero padding are 0 and left out)" if L.padding != (0, 0) else ""
+        m = self.formula_parts(ln, text, re.escape(f"{Z.prefix}[{self.letters(L, 'out')}] = {chan}Σ_i Σ_j {IN.prefix}["),
+                               rf"([^\]]+)\]·{re.escape(W.prefix)}\[([^\]]+)\]{bias}, over {re.escape(over)} \(i,j\)"
+                               + re.escape(pad))
+        if not m:
+            return
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+        inp = self.index_list(m.group(1))
+        ok = self.check_indices(ln, "the input's indices", inp,
+                                lambda e: (["c"] if L.C > 1 else []) + [e["p"] * sh + e["i"] * dh - ph,
+                                                                         e["q"] * sw + e["j"] * dw - pw],
+                                {"p": L.out_shape[1], "q": L.out_shape[2], "i": L.KH, "j": L.KW})
+        if ok:
+            self.check_indices(ln, "the weight's indices", self.index_list(m.group(2)), self.weight_want(L),
+                               {"i": L.KH, "j": L.KW})
+
+    def wgrad_formula(self, ln, text):
+        L = self.stage.layer
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        D, GW = self.tensor("δ", L.k, L.out_shape), self.weight("∂L/∂w", L)
+        m = self.formula_parts(ln, text, re.escape(f"{GW.prefix}[{self.letters(L, 'w')}] = Σ_p Σ_q "
+                                                   f"{D.prefix}[{self.letters(L, 'out')}]·{IN.prefix}["),
+                               r"([^\]]+)\], over all outputs \(p,q\)")
+        if not m:
+            return
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+
+        def want(e):
+            i, j = L.offset(e["i"], e["j"])  # the offset at which w[…, i, j] met the input
+            return (["c"] if L.C > 1 else []) + [e["p"] * sh + i * dh - ph, e["q"] * sw + j * dw - pw]
+        self.check_indices(ln, "the input's indices", self.index_list(m.group(1)), want,
+                           {"p": L.out_shape[1], "q": L.out_shape[2], "i": L.KH, "j": L.KW})
+
+    def xgrad_formula(self, ln, text):
+        L = self.stage.layer
+        ib, il, ish = self.junction(L.k)
+        DX = self.tensor(GRAD_OF[ib], il, ish)
+        D, W = self.tensor("δ", L.k, L.out_shape), self.weight("w", L)
+        slip = self.stage.slip
+        filters = "filters f, " if L.F > 1 and slip != "unsummed" else ""
+        only = re.escape(f", with f = {L.F - 1} only") if slip == "unsummed" else ""
+        m = self.formula_parts(ln, text, re.escape(f"{DX.prefix}[{self.letters(L, 'in')}] = Σ "
+                                                   f"{D.prefix}[{self.letters(L, 'out')}]·{W.prefix}["),
+                               rf"([^\]]+)\]{only}, over the {filters}outputs \(p,q\) and filter entries \(i,j\) "
+                               r"with (.+) = r and (.+) = s: the terms whose window put that input entry under that "
+                               r"filter entry")
+        if not m:
+            return
+        (sh, sw), (ph, pw), (dh, dw) = L.stride, L.padding, L.dilation
+        ranges = {"p": L.out_shape[1], "q": L.out_shape[2], "i": L.KH, "j": L.KW}
+        flip = L.flip != (slip == "unrotated")
+        ok = self.check_indices(ln, "the weight's indices", self.index_list(m.group(1)), self.weight_want(L, flip),
+                                ranges)
+        if ok:
+            self.check_indices(ln, "the positions r and s", [m.group(2), m.group(3)],
+                               lambda e: [e["p"] * sh + e["i"] * dh - ph, e["q"] * sw + e["j"] * dw - pw], ranges)
+
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def rec_of(self, k: int):
+        return next((r for r in self.history if r["k"] == k), None)
+
+    def begin_section(self, ln, kind: str):
+        """A step (`kind` 'step') or the last forward pass ('after') begins: its stages."""
+        self.sv, self.new, self.noted, self.pending, self.sym_kinds = {}, {}, set(), {}, set()
+        self.sec_nonfinite, self.sec_note = None, None
+        self.stages = self.stages_for(kind, first=kind == "step" and not self.history)
+        self.si, self.stage = 0, None
+
+    def begin_step(self, ln, k):
+        if self.ctx == "sizes":
+            self.end_sizes(ln)
+        if self.ctx not in ("between", "skipped"):
+            self.fail(ln, f"`Step {k}` out of place")
+        asked, taken = self.asked()
+        self.count["structure"] += 1
+        want = (self.skipped[-1][1] + 1) if self.ctx == "skipped" else self.step + 1
+        if k != want:
+            self.fail(ln, "steps are not numbered consecutively", want, k)
+        if asked is not None and asked > FULL_STEPS and HEAD_STEPS < k != taken:
+            self.fail(ln, f"a run of more than {FULL_STEPS} steps writes out its first {HEAD_STEPS} steps and its last",
+                      f"step {taken}", f"step {k}")
+        if taken is not None and k > taken:
+            self.fail(ln, "more steps than the title says were taken", taken, k)
+        self.ctx, self.step = "step", k
+        self.begin_section(ln, "step")
+        self.history.append({"k": k, "params": dict(self.cur), "line": ln, "L": None})
+
+    def begin_skip(self, ln, a, b):
+        self.count["structure"] += 1
+        asked, taken = self.asked()
+        if self.ctx != "between" or a != self.step + 1 or b < a:
+            self.fail(ln, "steps not written out: not the ones after the last step printed", self.step + 1, a)
+        if self.step != HEAD_STEPS or (asked is not None and asked <= FULL_STEPS):
+            self.fail(ln, f"a run of more than {FULL_STEPS} steps writes out its first {HEAD_STEPS} steps and its last; "
+                          f"a shorter one is written out in full", f"steps {HEAD_STEPS + 1} to N − 1 of N > {FULL_STEPS}",
+                      f"steps {a} to {b}")
+        if taken is not None and b != taken - 1:
+            self.fail(ln, "the steps not written out end before the last step taken", taken - 1, b)
+        self.skipped.append((a, b, ln))
+        self.ctx, self.step = "skipped", b
+        # the step after them starts from parameters known only from their first printing there
+        self.cur = {key: Val(None, MAYBE, ln) for key in self.cur}
+
+    def close_step(self, ln):
+        self.close_stage(ln)
+        self.close_section(ln, "step")
+        rec = self.history[-1]
+        rec["L"] = self.sv.get("L")
+        rec["sv"] = dict(self.sv)
+        if self.has_lr:
+            missing = [k for k in self.cur if k not in self.new]
+            if missing:
+                self.fail(ln, f"step {self.step}: no update printed for {', '.join(missing)}")
+                for k in missing:
+                    self.new[k] = self.cur[k]
+            rec["new"] = dict(self.new)
+            self.cur = dict(self.new)
+        rec["nonfinite"] = self.sec_nonfinite
+        self.ctx = "between"
+
+    def close_section(self, ln, kind):
+        """The checks that need the whole step (or the last forward pass): every stage printed,
+        every symbolic line followed by its numbers, the notes on a rising loss and on the
+        first value that is not finite."""
+        for st in self.stages[self.si:]:
+            if not st.optional:
+                self.fail(ln, f"the stage `{st.header}` is missing")
+            elif self.input_grad is None:
+                self.input_grad = False
+        self.si = len(self.stages)
+        self.flush_pending(ln)
+        for check in self.deferred:
+            check()
+        self.deferred = []
+        f = self.sec_nonfinite
+        self.count["structure"] += 1
+        if f is not None and self.sec_note is None:
+            self.fail(ln, f"{f[0]} = {f[1]} (line {f[2]}) is not a finite number, but no note says it is the first "
+                          f"value that is not")
+        if kind == "step" and f is not None:
+            # `training stops after this step`: then it is the last step taken
+            asked, taken = self.asked()
+            if taken is not None and self.step != taken:
+                self.fail(self.sec_note or ln, f"the note says training stops after step {self.step}, but the title "
+                                               f"says {taken} steps were taken", f"step {taken}", f"step {self.step}")
+
+    def begin_result(self, ln, m):
+        self.count["structure"] += 1
+        if self.ctx == "step":
+            self.close_step(ln)
+        if self.ctx not in ("between",):
+            self.fail(ln, "the result out of place (after the last step)")
+        asked, taken = self.asked()
+        if m.group(1) is None:  # no learning rate: one pass
+            if self.has_lr is not False:
+                self.fail(ln, "`Result: the gradients of one pass` belongs to a derivation without a learning rate")
+            if self.step != 1:
+                self.fail(ln, "one pass is one step", 1, self.step)
+            self.ctx = "pass"
+            return
+        k = int(m.group(1))
+        if (m.group(2) == "step") != (k == 1) or k == 0:
+            self.fail(ln, "result heading: the count of steps is not written as the format says",
+                      "Result after 1 step / Result after N steps", m.group(0))
+        if not self.has_lr:
+            self.fail(ln, "a derivation without a learning rate has no `Result after N steps`")
+        if k != self.step:
+            self.fail(ln, "`Result after N steps` does not match the steps printed", self.step, k)
+        if taken is not None and k != taken:
+            self.fail(ln, "the title's count of steps taken differs from the result", taken, k)
+        if self.title and self.title[0] == "stopped" and not (self.history and self.history[-1].get("nonfinite")):
+            self.fail(ln, "the title says a value stopped being finite, but the last step printed has none")
+        if self.title and self.title[0] == "all" and self.history and self.history[-1].get("nonfinite") \
+                and k < self.title[1]:
+            self.fail(ln, "training stopped early, but the title does not say so")
+        self.result_k = k
+        self.ctx = "after"
+        self.after_state = None
+        self.begin_section(ln, "after")
+
+    # -- the lines of a step ----------------------------------------------------------------
+
+    def section_line(self, i, ln, raw, text) -> int:
+        if self.ctx == "after" and (self.after_state != "forward" or text == "final parameters:"):
+            return self.result_line(i, ln, raw, text)
+        if HEADER.match(text):
+            self.begin_stage(ln, raw, text)
+            return i + 1
+        if text.startswith("Note: "):
+            self.net_note(ln, raw, text[6:])
+            return i + 1
+        st = self.stage
+        if st is None:
+            self.fail(ln, f"line not understood (before the first stage): {text!r}")
+            return i + 1
+        if st.prose_seen < len(st.prose) and text == st.prose[st.prose_seen]:
+            self.indent(ln, raw, 4, "prose")
+            st.prose_seen += 1
+            return i + 1
+        if text in SIGN_PROSE or text == BIAS_PROSE or (text.startswith("(") and text.endswith(")")
+                                                         and st.kind == "xgrad"):
+            self.count["structure"] += 1
+            if st.kind == "xgrad" and st.prose and st.prose_seen == 0:
+                self.fail(ln, "the explanation of the full convolution does not match the layer", st.prose[0], text)
+                st.prose_seen = 1
+            else:
+                self.fail(ln, "an explanation out of place (it is given once, in the first step, in its stage)")
+            return i + 1
+        if st.formula and text.startswith(st.formula[0]) and re.match(r"\S+\[[a-z,]+\] = Σ", text):
+            self.indent(ln, raw, 4, "a general formula")
+            self.count["structure"] += 1
+            if st.formula_seen or st.group().num_pos or st.group().sym_pos:
+                self.fail(ln, "the general formula comes once, before the stage's equations")
+            st.formula_seen = True
+            st.formula[1](ln, text)
+            return i + 1
+        m = re.fullmatch(r"(\S+) (=|≈) \[(.*) \]", text)
+        if m and parse_name(m.group(1)) is not None:
+            return self.stage_matrix(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        m = re.fullmatch(rf"(\S+) (=|≈) ({NUM})", text)
+        g = st.group()
+        if m and g is not None and not g.tensor.dims and g.mats and g.num_pos == len(g.keys) \
+                and m.group(1) == g.mats[0][0]:
+            return self.stage_matrix(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        m = re.fullmatch(r"(\S+) (=|←) (.*)", text)
+        if m and (parse_name(m.group(1)) is not None):
+            return self.net_equation(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        if re.search(r"\d", text):
+            self.fail(ln, f"line not understood, its numbers are unchecked: {text!r}")
+        else:
+            self.fail(ln, f"line not understood (in {st.kind}): {text!r}")
+        return i + 1
+
+    def begin_stage(self, ln, raw, text):
+        self.indent(ln, raw, 2, "a stage's heading")
+        self.close_stage(ln)
+        self.count["structure"] += 1
+        key = HEADER.match(text).group(1)
+        found = None
+        for k in range(self.si, len(self.stages)):
+            st = self.stages[k]
+            if st.header == text or HEADER.match(st.header).group(1) == key:
+                found = k
+                break
+        if found is None:
+            self.fail(ln, f"a stage that does not belong here: {text!r}",
+                      self.stages[self.si].header if self.si < len(self.stages) else "none", text)
+            self.stage = None
+            return
+        for st in self.stages[self.si:found]:
+            if st.optional:
+                self.input_grad = False
+            else:
+                self.fail(ln, f"the stage `{st.header}` is missing before this one")
+        st = self.stages[found]
+        if st.header != text:
+            self.fail(ln, "the stage's heading does not follow from Given", st.header, text)
+        if st.optional:
+            self.input_grad = True
+        self.si = found + 1
+        self.stage = st
+        st.line = ln
+        if self.ctx == "after" and self.after_state is None:
+            self.fail(ln, "the last forward pass begins with `A last forward pass, with the final parameters:`")
+            self.after_state = "forward"
+
+    def close_stage(self, ln):
+        st = self.stage
+        if st is None:
+            return
+        self.close_group(ln)
+        for g in st.groups[st.gi + 1:]:
+            self.fail(ln, f"{st.header}: no equations printed for {g.tensor.prefix}{g.tensor.close}")
+        if st.prose_seen < len(st.prose):
+            self.fail(ln, f"{st.header}: the first step explains it", st.prose[st.prose_seen], "nothing")
+        if st.formula and not st.formula_seen:
+            self.fail(ln, f"{st.header}: no general formula")
+        self.stage = None
+
+    def close_group(self, ln):
+        """The end of the current group: every entry's equation and every matrix printed; the
+        notes its values call for."""
+        st = self.stage
+        g = st.group() if st else None
+        if g is None:
+            return
+        if g.num_pos < len(g.keys):
+            self.fail(ln, f"no equation printed for {', '.join(g.keys[g.num_pos:][:4])}"
+                          f"{' …' if len(g.keys) - g.num_pos > 4 else ''}")
+            g.num_pos = len(g.keys)
+        if g.mat_pos < len(g.mats):
+            self.fail(ln, f"the matrices of {g.tensor.prefix}{g.tensor.close} are not printed",
+                      ", ".join(m[0] for m in g.mats[g.mat_pos:]), "none")
+            g.mat_pos = len(g.mats)
+        for kind in g.notes - g.noted:
+            want = self.note_wanted(kind, st, g)
+            if want:
+                self.fail(ln, f"{want}, but no note says so")
+        st.gi += 1
+
+    def order_of(self, ln, g: Group, lhs: str, phase: str) -> bool:
+        """The order of a group's lines: every entry in order, in the symbolic form first every
+        symbolic line (an empty sum has none), then every numbers line."""
+        self.count["structure"] += 1
+        if phase == "sym":
+            if g.num_pos:
+                self.fail(ln, f"{lhs}: a symbolic line after the numbers lines of {g.tensor.prefix}{g.tensor.close}")
+                return False
+            want = g.sym[g.sym_pos] if g.sym_pos < len(g.sym) else None
+            if lhs != want:
+                self.fail(ln, f"{lhs}: a symbolic line out of order", want, lhs)
+                if lhs in g.sym[g.sym_pos:]:
+                    g.sym_pos = g.sym.index(lhs, g.sym_pos) + 1
+                return False
+            g.sym_pos += 1
+            return True
+        if self.form == "symbolic" and g.sym_pos < len(g.sym):
+            self.fail(ln, f"{lhs}: a numbers line before the symbolic lines of {g.tensor.prefix}{g.tensor.close} "
+                          f"are all printed (missing {g.sym[g.sym_pos]})")
+            g.sym_pos = len(g.sym)
+        want = g.keys[g.num_pos] if g.num_pos < len(g.keys) else None
+        if lhs != want:
+            if lhs in g.keys[g.num_pos:]:
+                k = g.keys.index(lhs, g.num_pos)
+                self.fail(ln, f"no equation printed for {', '.join(g.keys[g.num_pos:k])} (before {lhs})")
+                g.num_pos = k + 1
+            else:
+                self.fail(ln, f"{lhs}: printed out of order or twice", want, lhs)
+            return False
+        g.num_pos += 1
+        return True
+
+    def set_form(self, ln, form: str):
+        if self.form is None:
+            self.form = form
+        elif self.form != form:
+            self.fail(ln, f"a {form} line in a derivation of the {self.form} form")
+
+    def net_equation(self, i, ln, raw, lhs, op, rhs) -> int:
+        st = self.stage
+        g = st.group()
+        if g is None or lhs not in g.expect:
+            later = next((k for k in range(st.gi + 1, len(st.groups)) if lhs in st.groups[k].expect), None)
+            if later is None:
+                self.fail(ln, f"{lhs}: no equation of this name belongs here ({st.header})")
+                return i + 1
+            while st.gi < later:
+                self.close_group(ln)
+            g = st.group()
+        exp = g.expect[lhs]
+        self.indent(ln, raw, 4, lhs)
+        self.count["structure"] += 1
+        if (op == "←") != (exp.kind == "update"):
+            self.fail(ln, f"{lhs}: {'an update is written with ←' if exp.kind == 'update' else 'not an update, so ='}")
+        numbers = bool(NUMBERS_END.search(rhs)) or "   (" in rhs or bool(re.fullmatch(NUM, rhs))
+        key = f"{lhs} ←" if op == "←" else lhs
+        if not numbers:
+            nxt = self.lines[i + 1][1].strip() if i + 1 < len(self.lines) else ""
+            if exp.kind == "sum" and exp.named and CONT.match(nxt):
+                self.set_form(ln, "numeric")
+                self.order_of(ln, g, lhs, "num")
+                return self.named_sum(i, ln, raw, lhs, rhs)
+            self.set_form(ln, "symbolic")
+            self.order_of(ln, g, lhs, "sym")
+            self.symbolic_net(ln, key, lhs, rhs, exp)
+            return i + 1
+        self.order_of(ln, g, lhs, "num")
+        if exp.kind == "sum" and not exp.terms:
+            self.count["equations"] += 1
+            want = f"0   ({exp.empty})"
+            if rhs != want:
+                self.fail(ln, f"{lhs}: an empty sum" if rhs.startswith("0   (") else f"{lhs}: its sum has no terms",
+                          want, rhs)
+            self.store(lhs, ln, "0", "=")
+            return i + 1
+        if self.form == "numeric" and exp.kind == "sum" and exp.named:
+            self.fail(ln, f"{lhs}: a numbers line without the names of its terms above it")
+        if self.form == "symbolic":
+            self.numeric_done(ln, key)
+            self.pending.pop(key, None)
+        m = NET_RESULT.match(rhs) if exp.kind != "slope" else None
+        if exp.kind == "sum":
+            if not m:
+                self.fail(ln, f"{lhs}: not of the form `numbers = result`: {rhs!r}")
+                return i + 1
+            self.sum_numbers(ln, lhs, ["·".join(t) for t in exp.terms], m.group(1), m.group(2), m.group(3))
+        elif exp.kind == "act":
+            if not m:
+                self.fail(ln, f"{lhs}: not of the form `f(z) = result`: {rhs!r}")
+                return i + 1
+            self.count["equations"] += 1
+            L = exp.layer
+            self.activation_value(ln, lhs, exp.z, L.act, L.alpha, m.group(1), m.group(2), m.group(3))
+        elif exp.kind == "slope":
+            self.slope_net(ln, lhs, rhs, exp)
+        elif exp.kind == "diff":
+            if not m:
+                self.fail(ln, f"{lhs}: not of the form `y − t = result`: {rhs!r}")
+                return i + 1
+            self.difference_value(ln, lhs, (exp.y, exp.t), (exp.y.split("[")[0], "t"), m.group(1), m.group(2),
+                                  m.group(3), self.gscale, "∂L/∂y")
+        elif exp.kind == "upstream":
+            self.upstream(ln, lhs, rhs, exp)
+        elif exp.kind == "loss":
+            if not m:
+                self.fail(ln, f"L: not of the form `L = … = result`: {rhs!r}")
+                return i + 1
+            self.loss_value(ln, m.group(1), m.group(2), m.group(3), exp.pairs, self.lscale)
+        elif exp.kind == "update":
+            self.update_net(ln, lhs, rhs, exp)
+        return i + 1
+
+    def expect_of(self, lhs):
+        g = self.stage.group() if self.stage else None
+        return g.expect.get(lhs) if g else None
+
+    def unscale(self, ln, lhs, text: str) -> str:
+        """A sum's terms without the factor in front (`(1/4)[a + b + …]` → `a + b + …`): the
+        factor its definition has, or none."""
+        exp = self.expect_of(lhs)
+        want = exp.scale if exp is not None else Fraction(1)
+        stext, scale, body = split_scale(text)
+        self.count["structure"] += 1
+        if scale != want or (stext is not None and not (body != text and text.endswith("]"))):
+            self.fail(ln, f"{lhs}: the factor in front of the sum differs from its definition",
+                      scale_text(want) if want != 1 else "none", stext or "none")
+        return body if stext is not None else text
+
+    def named_sum(self, i, ln, raw, lhs, names) -> int:
+        return super().named_sum(i, ln, raw, lhs, self.unscale(ln, lhs, names))
+
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1)):
+        exp = self.expect_of(lhs)
+        if exp is not None and exp.scale != 1:
+            body, scale = self.unscale(ln2, lhs, body), exp.scale
+        super().sum_numbers(ln2, lhs, terms, body, sign, result, scale)
+
+    def symbolic_net(self, ln, key, lhs, rhs, exp: Expect):
+        """A line with names only: the formula of its entry."""
+        self.count["equations"] += 1
+        if exp.kind == "sum":
+            terms = self.unscale(ln, lhs, rhs).split(" + ")
+            self.check_terms(ln, lhs, terms, rhs)
+            self.mark_symbolic(ln, key, terms)
+            return
+        want = self.symbolic_text(exp)
+        ok = rhs == want
+        if not ok and exp.kind in ("loss", "diff"):
+            # a factor written differently (as (2/18) for (1/9)) is still the same factor
+            stext, scale, body = split_scale(rhs)
+            wtext, wscale, wbody = split_scale(want)
+            ok = stext is not None and scale == wscale and body == wbody
+        if not ok:
+            self.fail(ln, f"{key}: the symbolic line is not the formula for this entry", want, rhs)
+        self.mark_symbolic(ln, key)
+
+    def symbolic_text(self, exp: Expect) -> str:
+        if exp.kind == "act":
+            z = exp.z
+            return {"relu": f"max(0, {z})", "sigmoid": f"σ({z})", "tanh": f"tanh({z})",
+                    "leaky_relu": f"leaky_relu({z})"}.get(exp.layer.act, "?")
+        if exp.kind == "slope":
+            z, y = exp.z, exp.y
+            return {"relu": f"relu′({z})", "leaky_relu": f"leaky_relu′({z})", "sigmoid": f"{y}·(1 − {y})",
+                    "tanh": f"1 − {y}²"}.get(exp.layer.act, "?")
+        if exp.kind == "diff":
+            d = f"{exp.y} − {exp.t}"
+            return d if self.gscale == 1 else f"{self.gscale_text}·({d})"
+        if exp.kind == "upstream":
+            return exp.g
+        if exp.kind == "loss":
+            body = " + ".join(f"({y} − {t})²" for y, t in exp.pairs)
+            if self.lscale == 1:
+                return body
+            return f"{self.lscale_text}" + (f"[{body}]" if len(exp.pairs) > 1 else f"·{body}")
+        if exp.kind == "update":
+            return f"{exp.p} − η·{exp.g}"
+        return "?"
+
+    def slope_net(self, ln, lhs, rhs, exp: Expect):
+        L = exp.layer
+        if L.act in ("sigmoid", "tanh"):
+            formula = f"{exp.y}·(1 − {exp.y})" if L.act == "sigmoid" else f"1 − {exp.y}²"
+            if not rhs.startswith(formula + " = "):
+                self.count["equations"] += 1
+                self.fail(ln, f"{lhs}: not of the form {formula} = …: {rhs!r}")
+                return
+            self.slope_value(ln, lhs, exp.z, exp.y, exp.y, L.act, L.alpha, L.g0, "=", rhs)
+            return
+        m = re.fullmatch(r"(=|≈) (.*)", "= " + rhs)
+        self.slope_value(ln, lhs, exp.z, exp.y, exp.y, L.act, L.alpha, L.g0, m.group(1), m.group(2))
+
+    def upstream(self, ln, lhs, rhs, exp: Expect):
+        """`δ[0,0] = g[0,0] = 1`: the given upstream gradient, taken as it is."""
+        self.count["equations"] += 1
+        m = re.fullmatch(rf"(\S+) {SIGN} ({NUM})", rhs)
+        if not m or m.group(1) != exp.g:
+            self.fail(ln, f"{lhs}: not `{exp.g} = its value`: {rhs!r}")
+            return
+        sign, text = m.group(2), m.group(3)
+        rec = self.lookup(exp.g)
+        self.count["operands"] += 1
+        if rec is None:
+            self.fail(ln, f"{lhs}: {exp.g} is not given")
+        else:
+            self.number(ln, lhs, text, sign == "=")
+            if not agree(text, parse_value(text), sign == "≈", rec.text, rec.value, rec.rounded):
+                self.fail(ln, f"{lhs}: not the value of {exp.g} (line {rec.line})", rec.text, text)
+            elif sign == "=" and rec.rounded is True:
+                self.fail(ln, f"{lhs}: {exp.g} is printed rounded, so `≈`", "≈", "=")
+        self.store(lhs, ln, text, sign)
+
+    def update_net(self, ln, lhs, rhs, exp: Expect):
+        m = re.fullmatch(rf"({NUM}) − ({FAC})·({FAC}) {SIGN} ({NUM})", rhs)
+        self.count["equations"] += 1
+        if not m:
+            self.fail(ln, f"{lhs} ←: not of the form `p − η·g = result`: {rhs!r}")
+            return
+        self.count["equations"] -= 1
+        v = self.update_value(ln, lhs, exp.p, exp.g, m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
+        if lhs in self.new:
+            self.fail(ln, f"{lhs} updated twice in this step")
+        self.new[lhs] = v
+        self.sv[lhs + " ←"] = v
+
+    # -- matrices of a step -----------------------------------------------------------------
+
+    def stage_matrix(self, i, ln, raw, label, sign, first) -> int:
+        st = self.stage
+        g = st.group()
+        self.indent(ln, raw, 4, f"matrix {label}")
+        if g is None or not g.mats:
+            self.fail(ln, f"matrix {label} where none belongs")
+            return i + 1
+        if g.num_pos < len(g.keys):
+            self.fail(ln, f"matrix {label} before every equation of {g.tensor.prefix}{g.tensor.close} is printed "
+                          f"(missing {g.keys[g.num_pos]})")
+            g.num_pos = len(g.keys)
+        if g.mat_pos >= len(g.mats):
+            self.fail(ln, f"matrix {label}: one too many for {g.tensor.prefix}{g.tensor.close}")
+            return i + 1
+        want, rows_n, cols_n, name_of = g.mats[g.mat_pos]
+        g.mat_pos += 1
+        self.count["structure"] += 1
+        if label != want:
+            self.fail(ln, "not the matrix expected here", want, label)
+        if rows_n == 0:
+            self.count["matrices"] += 1
+            rows, cells, vals, j = [(ln, raw, first)], [[first]], [[parse_value(first)]], i + 1
+            rows_n = cols_n = 1
+        else:
+            rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+            if vals is None:
+                return j
+        if (len(cells), len(cells[0])) != (rows_n, cols_n):
+            self.fail(ln, f"matrix {label}: wrong shape", f"{rows_n}×{cols_n}", f"{len(cells)}×{len(cells[0])}")
+            return j
+        get = (lambda r, c: self.new.get(name_of(r, c))) if st.kind == "update" else \
+            (lambda r, c: self.sv.get(name_of(r, c)))
+        self.matrix_entries(label, rows, cells, vals, get, name_of)
+        # `≈` when an equation of the tensor says `≈` (every matrix of the tensor is marked
+        # alike), or an entry is shown rounded
+        approx = any(getattr(get_v, "approx", False) for get_v in
+                     ((self.new if st.kind == "update" else self.sv).get(k) for k in g.keys))
+        shortened = any(get(r, c) is not None and get(r, c).text != cells[r][c]
+                        for r in range(len(cells)) for c in range(len(cells[r])))
+        want_sign = "≈" if approx or shortened else "="
+        if sign != want_sign:
+            self.fail(ln, f"matrix {label}: sign should be `{want_sign}` ({'an equation of' if approx else 'no equation of'} "
+                          f"{g.tensor.prefix}{g.tensor.close} says `≈`{', an entry is rounded' if shortened else ''})",
+                      want_sign, sign)
+        return j
+
+    # -- notes ------------------------------------------------------------------------------
+
+    def note_wanted(self, kind, st: Stage, g: Group):
+        """Why a note of `kind` must follow group g of stage st (a text), or None."""
+        if kind == "dead":
+            dead = self.dead_entries(st)
+            return f"{', '.join(dead)} < 0 (the ReLU of layer {st.layer.k} is off there)" if dead else None
+        if kind == "zero":
+            vals = [self.sv.get(k) for k in g.keys]
+            if vals and all(v is not None and same(v.value, Fraction(0)) for v in vals):
+                return f"{g.tensor.prefix} = 0 everywhere"
+            return None
+        if kind == "rose":
+            before, after = self.loss_before(), self.sv.get("L")
+            if before is None or after is None or not finite(before.value):
+                return None
+            if after.value == math.inf or (finite(after.value) and after.value > before.value
+                                           and not agree_vals(before, after)):
+                return f"the loss rose from {before.marked()} to {after.marked()}"
+        return None
+
+    def loss_before(self):
+        """The loss before this section's (the step before's, if it was written out)."""
+        if self.ctx == "mistake":
+            return None
+        if self.ctx == "step":
+            r = self.rec_of(self.step - 1)
+        else:
+            r = self.rec_of(self.result_k) if self.result_k else None
+        return r.get("L") if r else None
+
+    def dead_entries(self, st: Stage) -> list[str]:
+        """The inputs of relu layer st.layer that are below 0 in this section (printed in order)."""
+        L = st.layer
+        ib, il, ish = self.junction(L.k)
+        IN = self.tensor(ib, il, ish)
+        out = []
+        for name in IN.names():
+            v = self.lookup(name)
+            if v is not None and (finite(v.value) and v.value < 0 or v.value == -math.inf):
+                out.append(name)
+        return out
+
+    def net_note(self, ln, raw, s):
+        self.count["notes"] += 1
+        st = self.stage
+        m = NONFINITE_NOTE.fullmatch(s)
+        if m:
+            self.indent(ln, raw, 2, "a note on the first value that is not finite")
+            self.close_stage(ln)
+            sym, mark, quoted, then = m.groups()
+            want_then = "training stops after this step" if self.ctx == "step" else "the final loss is meaningless"
+            if then != want_then:
+                self.fail(ln, "note: what follows from a value that is not finite", want_then, then)
+            f = self.sec_nonfinite
+            if self.sec_note is not None:
+                self.fail(ln, "a second note on the first value that is not finite")
+            self.sec_note = ln
+            if f is None:
+                self.fail(ln, f"note: no value of this {'step' if self.ctx == 'step' else 'forward pass'} is not finite")
+            elif f[0] != sym:
+                self.fail(ln, f"note: {sym} is not the first value that is not finite: {f[0]} = {f[1]} came before it, "
+                              f"on line {f[2]}", f[0], sym)
+            else:
+                self.quote(ln, "note", sym, self.sv.get(sym), "≈" if mark == "≈" else "", quoted)
+            return
+        self.indent(ln, raw, 4, "a note")
+        g = st.group() if st else None
+        if g is None or g.num_pos < len(g.keys) or g.mat_pos < len(g.mats):
+            self.fail(ln, "a note before the equations and matrices it is about are all printed")
+            if g is not None:
+                g.num_pos, g.mat_pos = len(g.keys), len(g.mats)
+        kind = "dead" if DEAD_NOTE.fullmatch(s) else "zero" if ZERO_NOTE.fullmatch(s) else \
+            "rose" if RISE_NOTE.fullmatch(s) else None
+        if kind is None:
+            self.fail(ln, f"note not understood{', its numbers are unchecked' if re.search(r'[0-9]', s) else ''}: {s!r}")
+            return
+        if g is None or kind not in g.notes:
+            self.fail(ln, f"a note of this kind does not belong here ({st.header if st else 'no stage'}): {s!r}")
+            return
+        if kind in g.noted:
+            self.fail(ln, "the same note twice")
+        g.noted.add(kind)
+        if kind == "dead":
+            m = DEAD_NOTE.fullmatch(s)
+            names = m.group(1).split(", ")
+            dead = self.dead_entries(st)
+            self.count["operands"] += len(names)
+            if names != dead:
+                self.fail(ln, "note: the entries named are not those below 0 (the ReLU is off exactly there)",
+                          ", ".join(dead) or "none", m.group(1))
+            if int(m.group(2)) != st.layer.k:
+                self.fail(ln, "note: the ReLU's layer", st.layer.k, m.group(2))
+            if (len(names) == 1) != (m.group(3) == "that entry sends"):
+                self.fail(ln, "note: singular/plural mismatch")
+        elif kind == "zero":
+            m = ZERO_NOTE.fullmatch(s)
+            L = st.layer
+            want_name = self.dx_text(L) if st.kind == "xgrad" else g.tensor.prefix
+            want = f"{want_name} = 0 everywhere: " + (
+                "the network's input gets no gradient." if L.k == 0 else
+                f"no gradient reaches layer {L.k - 1} or any layer before it, so their parameters get zero gradients "
+                f"in this step.")
+            if s != want:
+                self.fail(ln, "note: not the note on a gradient that is 0 everywhere", want, s)
+            vals = [self.sv.get(k) for k in g.keys]
+            self.count["operands"] += len(vals)
+            if not all(v is not None and same(v.value, Fraction(0)) for v in vals):
+                nz = next(k for k, v in zip(g.keys, vals) if v is None or not same(v.value, Fraction(0)))
+                self.fail(ln, f"note: says {g.tensor.prefix} = 0 everywhere, but {nz} is not 0", "0",
+                          self.sv[nz].text if nz in self.sv else None)
+        else:
+            m = RISE_NOTE.fullmatch(s)
+            k = int(m.group(3))
+            want_k = self.step - 1 if self.ctx == "step" else self.result_k
+            if k != want_k:
+                self.fail(ln, "note: wrong step number", want_k, k)
+            before = self.loss_before()
+            self.rise_values(ln, k, m.group(1), m.group(2), before, self.sv.get("L"),
+                             unprinted=before is None and k >= 1 and self.rec_of(k) is None)
+            if before is None and self.rec_of(k) is None:
+                self.rose_unprinted = (ln, k, m.group(1))
+            if self.ctx == "step":
+                self.history[-1]["rose"] = True
+
+
+    # -- the result -------------------------------------------------------------------------
+
+    def result_line(self, i, ln, raw, text) -> int:
+        if text == "A last forward pass, with the final parameters:":
+            self.indent(ln, raw, 2, "the last forward pass")
+            self.count["structure"] += 1
+            if self.after_state not in (None, "noted"):
+                self.fail(ln, "the last forward pass comes first in the result")
+            self.after_state = "forward"
+            return i + 1
+        if text.startswith("Note: ") and self.after_state in (None, "noted"):
+            self.indent(ln, raw, 2, "a note of the result")
+            self.count["notes"] += 1
+            m = FIRST_ROSE.fullmatch(text[6:])
+            if not m:
+                self.fail(ln, f"note not understood: {text[6:]!r}")
+            else:
+                self.first_rose_note(ln, m)
+            self.after_state = "noted"
+            return i + 1
+        if text == "final parameters:":
+            self.indent(ln, raw, 2, "the final parameters")
+            self.count["structure"] += 1
+            if self.after_state != "forward":
+                self.fail(ln, "the final parameters come after the last forward pass")
+            self.close_stage(ln)
+            self.close_section(ln, "after")
+            self.after_L = self.sv.get("L")
+            if self.after_L is None:
+                self.fail(ln, "the last forward pass has no loss")
+            self.after_state = "final"
+            self.fq = [(P, mat) for _, P, _ in self.param_tensors() for mat in P.matrices()]
+            return i + 1
+        if self.after_state == "final":
+            m = re.fullmatch(r"(\S+) (=|≈) \[(.*) \]", text) or re.fullmatch(rf"(\S+) (=|≈) ({NUM})", text)
+            if m and parse_name(m.group(1)) is not None:
+                return self.final_matrix(i, ln, raw, m.group(1), m.group(2), m.group(3))
+        m = LOSS_TREND.fullmatch(text)
+        if m:
+            self.indent(ln, raw, 2, "L: first → final")
+            if self.after_state != "final" or self.fq:
+                self.fail(ln, "`L: a → b` comes after every final parameter")
+            first = self.history[0].get("L") if self.history else None
+            self.loss_trend(ln, m, first, self.after_L)
+            self.trend_seen = True
+            self.after_state = "trend"
+            return i + 1
+        m = re.fullmatch(r"Summary: the loss at the parameters each step started from"
+                         r"(?: \(the first and last ten steps, and one step in every (\d+)\))?", text)
+        if m:
+            self.indent(ln, raw, 2, "the summary")
+            if self.after_state != "trend":
+                self.fail(ln, "the summary comes last, after `L: a → b`")
+            self.after_state = "summary"
+            return self.summary(i, ln, int(m.group(1)) if m.group(1) else None)
+        self.fail(ln, f"line not understood in the result: {text!r}")
+        return i + 1
+
+    def final_matrix(self, i, ln, raw, label, sign, first) -> int:
+        """A final parameter: each entry a printing of the value the last update printed; `≈`
+        exactly when an entry is rounded (it may be so where the update said `≈`), else every
+        entry is the double's own decimal."""
+        self.indent(ln, raw, 4, f"matrix {label}")
+        if not self.fq:
+            self.fail(ln, f"a final parameter {label} where none is expected")
+            return i + 1
+        P, (want, rows_n, cols_n, name_of) = self.fq.pop(0)
+        self.count["structure"] += 1
+        if label != want:
+            self.fail(ln, "not the final parameter expected here", want, label)
+        if rows_n == 0:
+            self.count["matrices"] += 1
+            rows, cells, j = [(ln, raw, first)], [[first]], i + 1
+        else:
+            rows, cells, vals, j = self.read_matrix(i, label, sign, first)
+            if vals is None:
+                return j
+            if (len(cells), len(cells[0])) != (rows_n, cols_n):
+                self.fail(ln, f"matrix {label}: wrong shape", f"{rows_n}×{cols_n}", f"{len(cells)}×{len(cells[0])}")
+                return j
+        known_exact = True
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                name = name_of(r, c)
+                rec = self.cur.get(name)
+                if sign == "=":
+                    self.quote(rows[r][0], f"final {label}", name, rec, "", cell)
+                    continue
+                self.count["operands"] += 1
+                if rec is None:
+                    self.fail(rows[r][0], f"final {label}: {name} has no value printed before")
+                    continue
+                v = parse_value(cell)
+                self.number(rows[r][0], f"final {label}", cell, None)
+                if not all(agree(cell, v, True, o.text, o.value, o.rounded) for o in rec.prints):
+                    self.fail(rows[r][0], f"final {label}: {name} is not a printing of its value {rec.marked()} "
+                                          f"(line {rec.line})", rec.marked(), cell)
+                if not (rec.rounded is False and cell == rec.text) and finite(rec.value):
+                    known_exact = False
+        if sign == "≈" and known_exact:
+            self.fail(ln, f"final {label}: every entry is its exact value, so `=`", "=", "≈")
+        return j
+
+    def first_rose_note(self, ln, m):
+        """`the loss first rose at step k, from a to b, after step k − 1's update`: where that
+        step is not written out."""
+        k, ta, tb, k0 = int(m.group(1)), m.group(2), m.group(3), int(m.group(4))
+        self.count["operands"] += 2
+        if k0 != k - 1:
+            self.fail(ln, "note: the update before step k is step k − 1's", k - 1, k0)
+        if self.rec_of(k) is not None:
+            self.fail(ln, "note: the first rise is noted so only where its step is not written out",
+                      "a step not written out", k)
+        if any(r.get("rose") for r in self.history if r["k"] < k):
+            self.fail(ln, "note: the loss rose earlier, in a step written out")
+        for kk, t, what in ((k - 1, ta, "before"), (k, tb, "after")):
+            r = self.rec_of(kk)
+            if r is not None:
+                self.quote(ln, f"note: the loss {what}", "L", r.get("L"), "≈" if t[0] == "≈" else "", t.lstrip("≈"))
+            else:
+                self.number(ln, "note", t.lstrip("≈"), not t.startswith("≈"))
+        self.trend(ln, "note: the loss first rose", ta, tb, "increased")
+        self.first_rose = (ln, k, ta, tb)
+
+    def summary(self, i, ln, every) -> int:
+        j = i + 1
+        rows = []
+        while j < len(self.lines) and self.lines[j][1].strip():
+            rows.append(self.lines[j])
+            j += 1
+        self.count["matrices"] += 1
+        self.summary_seen = True
+        if not rows:
+            self.fail(ln, "summary table is empty")
+            return j
+        cells = [r[1].split() for r in rows]
+        header = ["step", "L"]
+        if cells[0] != header:
+            self.fail(rows[0][0], "summary header", "  ".join(header), "  ".join(cells[0]))
+        n = self.result_k or 0
+        every_want = -(-n // 20) if n else 1
+        if every is None:
+            steps = list(range(1, n + 1))
+        else:
+            if every != every_want:
+                self.fail(ln, "summary heading: one step in every ⌈steps/20⌉", every_want, every)
+            steps = [k + 1 for k in range(n) if k < 10 or k + 10 >= n or k % every_want == 0]
+            if len(steps) == n:
+                self.fail(ln, "summary heading: says some steps are left out, but every step is listed")
+        want_names = [str(k) for k in steps] + ["final"]
+        got_names = [c[0] if c else "" for c in cells[1:]]
+        self.count["structure"] += 1
+        if got_names != want_names:
+            missing = [x for x in want_names if x not in got_names]
+            extra = [x for x in got_names if x not in want_names]
+            self.fail(ln, f"summary: the rows are not the steps its heading says (missing {', '.join(missing) or 'none'}; "
+                          f"unexpected {', '.join(extra) or 'none'})", ", ".join(want_names), ", ".join(got_names))
+        values = []
+        for (lnr, raw), got in zip(rows[1:], cells[1:]):
+            if len(got) != 2:
+                self.fail(lnr, f"summary row {got[0] if got else '?'}: wrong number of columns", 2, len(got))
+            if len(got) < 2:
+                values.append([None])
+                continue
+            name, g = got[0], got[1]
+            mark, t = ("≈", g[1:]) if g.startswith("≈") else ("", g)
+            try:
+                v = parse_value(t)
+            except ValueError:
+                self.fail(lnr, f"summary row {name}: not a number", "a number", g)
+                values.append([None])
+                continue
+            rec = self.after_L if name == "final" else (self.rec_of(int(name)) or {}).get("L") if name.isdigit() else None
+            if rec is not None:
+                self.quote(lnr, f"summary row {name}, L", "L", rec, mark, t)
+            else:
+                self.count["operands"] += 1
+                self.number(lnr, f"summary row {name}, L", t, mark == "")
+            values.append([(t, v, mark == "≈", rec)])
+        self.summary_digits(rows, cells, values, header)
+        self.check_aligned(rows, cells, "summary table")
+        # the loss before a rise noted against a step not written out, and the first rise
+        by_step = {name: vals[0] for name, vals in zip(got_names, values) if vals and vals[0] is not None}
+        for note in [getattr(self, "rose_unprinted", None)] + ([(self.first_rose[0], self.first_rose[1] - 1,
+                                                                  self.first_rose[2])] if self.first_rose else []):
+            if note is None:
+                continue
+            lnn, kk, t = note
+            cell = by_step.get(str(kk))
+            if cell is not None and not agree(cell[0], cell[1], cell[2], t.lstrip("≈"), parse_value(t),
+                                              t.startswith("≈")):
+                self.fail(lnn, f"note: the loss before differs from step {kk}'s L in the summary", cell[0], t)
+        if self.first_rose is None:
+            for r in range(1, len(got_names)):
+                a, b = got_names[r - 1], got_names[r]
+                if a.isdigit() and b.isdigit() and int(b) == int(a) + 1 and self.rec_of(int(b)) is None \
+                        and a in by_step and b in by_step:
+                    (ta, va, ra, _), (tb, vb, rb, _) = by_step[a], by_step[b]
+                    if finite(va) and finite(vb) and vb > va and not agree(ta, va, ra, tb, vb, rb) \
+                            and not any(h.get("rose") for h in self.history if h["k"] <= int(b)):
+                        self.fail(ln, f"summary: the loss rose from step {a} to step {b}, among the steps not written "
+                                      f"out, but no note says where it first rose")
+                        break
+        return j
+
+    def end_result(self, ln):
+        self.count["structure"] += 1
+        if self.after_state in (None, "noted", "forward"):
+            self.fail(ln, "the result ends before its final parameters")
+            if self.after_state == "forward":
+                self.close_stage(ln)
+                self.close_section(ln, "after")
+        if self.fq:
+            self.fail(ln, f"final parameters not printed: {', '.join(mat[0] for _, mat in self.fq)}")
+        if not self.trend_seen and self.history and self.history[0].get("L") is not None:
+            self.fail(ln, "no `L: first → final` line")
+        if (self.result_k or 0) > 1 and not self.summary_seen:
+            self.fail(ln, "more than one step but no summary")
+        if (self.result_k or 0) <= 1 and self.summary_seen:
+            self.fail(ln, "a summary of one step")
+        self.ended = True
+
+    # -- the finite-difference check --------------------------------------------------------
+
+    def begin_fd(self, ln):
+        self.count["structure"] += 1
+        if not self.ended or self.fd_seen or self.mistakes_seen:
+            self.fail(ln, "finite-difference check out of place (it comes once, after the result and before the "
+                          "mistakes)")
+        self.fd_seen = True
+        self.fd_intro = False
+        self.ctx = "fd"
+
+    def fd_line(self, i, ln, raw, text) -> int:
+        if text == NET_FD_INTRO:
+            self.indent(ln, raw, 2, "the finite-difference check's introduction")
+            self.count["structure"] += 1
+            if self.fd_intro or self.fd_steps:
+                self.fail(ln, "the finite-difference check's introduction comes once, first")
+            self.fd_intro = True
+            return i + 1
+        m = re.fullmatch(rf"Step (\d+), h ([=≈]) ({NUM})", text)
+        if m:
+            self.indent(ln, raw, 2, "a step of the finite-difference check")
+            if not self.fd_intro:
+                self.fail(ln, "the finite-difference check begins with its introduction", NET_FD_INTRO, "none")
+                self.fd_intro = True
+            self.fd_step(ln, int(m.group(1)), m.group(2), m.group(3))
+            return i + 1
+        if text.startswith("entry"):
+            return self.fd_table(i, ln)
+        if text.startswith("Note: "):
+            self.indent(ln, raw, 6, "a note of the finite-difference check")
+            self.fd_note(ln, text[6:])
+            return i + 1
+        m = re.fullmatch(rf"Largest difference: {MNUM}, at (\S+) of step (\d+)\.", text)
+        if m or text == "No entry could be compared.":
+            self.indent(ln, raw, 2, "the conclusion of the finite-difference check")
+            self.fd_end_step(ln)
+            self.count["structure"] += 1
+            if self.fd_largest is not None or self.fd_none is not None:
+                self.fail(ln, "a second conclusion of the finite-difference check")
+            if m:
+                self.fd_largest = (ln, m.group(1), m.group(2), int(m.group(3)))
+            else:
+                self.fd_none = ln
+            return i + 1
+        self.fail(ln, f"line not understood in the finite-difference check: {text!r}")
+        return i + 1
+
+    def fd_step(self, ln, k, sign, h_text):
+        """`Step k, h = v`: every step written out, in order; h = 10⁻⁶·max(1, the largest |entry|
+        of the parameters the step started from and of the input)."""
+        self.fd_end_step(ln)
+        self.count["structure"] += 1
+        later = [r["k"] for r in self.history if r["k"] > max(self.fd_steps, default=0)]
+        want = later[0] if later else None
+        if k != want:
+            self.fail(ln, "finite-difference steps are not the steps written out, in order", want, k)
+        r = self.rec_of(k)
+        if r is None or "sv" not in r:
+            self.fail(ln, f"finite differences for step {k}, which was not written out")
+            self.fd_cur = None
+            return
+        h = Val(h_text, sign == "≈", ln)
+        self.number(ln, "h", h_text, sign == "=")
+        if not (finite(h.value) and h.value > 0):
+            self.fail(ln, "h must be a positive number", "> 0", h_text)
+        else:
+            vals = list(r["params"].values()) + list(self.X.values())
+            if all(not v.pending and finite(v.value) for v in vals):
+                big = max([Fraction(1)] + [abs(v.value) for v in vals])
+                rb = max([Fraction(0)] + [radius(v.text, v.value, v.rounded) for v in vals if abs(v.value) == big])
+                want_h = big / 10**6
+                tol = radius(h.text, h.value, h.rounded) + rb / 10**6 + 4 * EPS * want_h
+                self.count["operands"] += 1
+                if abs(h.value - want_h) > tol:
+                    self.fail(ln, "h is not 10⁻⁶·max(1, the largest |entry| of the step's parameters and of the "
+                                  "input)", show(want_h), h.text)
+        self.fd_cur = {"k": k, "h": h, "line": ln, "rows": {}, "flagged": {}, "table": False, "notes": []}
+        self.fd_steps[k] = self.fd_cur
+
+    def fd_entries(self) -> list[str]:
+        """Every parameter's gradient, layer by layer (a weight's entries, then its bias's), then
+        every entry of ∂L/∂x of the network's input."""
+        out = []
+        for _, _, GP in self.param_tensors():
+            out += GP.names()
+        return out + self.tensor("∂L/∂x", 0, self.in_shape).names()
+
+    def fd_table(self, i, ln) -> int:
+        j = i + 1
+        while j < len(self.lines) and self.lines[j][1].strip().startswith("∂L/∂"):
+            j += 1
+        rows = self.lines[i:j]
+        self.count["matrices"] += 1
+        cur = self.fd_cur
+        if cur is None or cur["table"]:
+            self.fail(ln, "finite-difference table without its `Step k, h = …` line")
+            return j
+        cur["table"] = True
+        cells = self.table_cells(rows)
+        header = ["entry", "backpropagation", "central difference", "difference"]
+        if cells[0] != header:
+            self.fail(ln, "finite-difference table header", "  ".join(header), "  ".join(cells[0]))
+        entries = self.fd_entries()
+        got = [c[0] for c in cells[1:]]
+        self.count["structure"] += 1
+        if got != entries:
+            missing = [e for e in entries if e not in got]
+            extra = [e for e in got if e not in entries]
+            self.fail(ln, f"finite-difference table: the entries are not every parameter's gradient and every "
+                          f"∂L/∂x, in order (missing {', '.join(missing) or 'none'}; unexpected "
+                          f"{', '.join(extra) or 'none'})", ", ".join(entries), ", ".join(got))
+        sv = self.rec_of(cur["k"])["sv"]
+        for (lnr, _), row in zip(rows[1:], cells[1:]):
+            if len(row) != 4:
+                self.fail(lnr, "finite-difference row: expected 4 cells", 4, len(row))
+                continue
+            entry, bp_t, cd_t, diff_t = row
+            bp_m, bp_s = ("≈", bp_t[1:]) if bp_t.startswith("≈") else ("", bp_t)
+            what = f"{entry}: the backpropagation value (step {cur['k']})"
+            if entry in sv:
+                self.quote(lnr, what, entry, sv[entry], bp_m, bp_s)
+            elif entry.startswith("∂L/∂x") and entry in entries:
+                self.fd_unprinted_dx(lnr, what, cur["k"], entry, bp_m, bp_s)
+            else:
+                self.fail(lnr, f"{entry}: step {cur['k']} printed no such value")
+                continue
+            self.fd_cells(lnr, entry, bp_t, cd_t, diff_t, cur)
+        self.check_aligned(rows, cells, "finite-difference table")
+        return j
+
+    def fd_unprinted_dx(self, ln, what, k, entry, mark, text):
+        """The backpropagation value of an entry of ∂L/∂x of the input where the step did not
+        print ∂L/∂x: it must be what the step's printed numbers give (the δ of a first
+        convolution with its filters, or ∂L/∂y of a first activation times its slope at x), to
+        within their rounding."""
+        self.count["operands"] += 1
+        try:
+            v = parse_value(text)
+        except ValueError:
+            self.fail(ln, f"{what}: {text!r} is not a number")
+            return
+        self.number(ln, what, text, mark == "")
+        rec = self.rec_of(k)
+        sv, params = rec["sv"], rec["params"]
+        L = self.layers[0]
+        DX = self.tensor("∂L/∂x", 0, self.in_shape)
+        full = next(i for i in DX.indices() if DX.name(i) == entry)
+        pairs = []  # (a, radius of a, b, radius of b) of each product
+        if L.conv:
+            D, W = self.tensor("δ", 0, L.out_shape), self.weight("w", L)
+            for f, p, q, c, r, s, a, b, _, _ in L.reads():
+                if (c, r, s) != full:
+                    continue
+                d, w = sv.get(D.name((f, p, q))), params.get(W.name((f, c, a, b)))
+                if d is None or w is None or w.pending:
+                    self.fail(ln, f"{what}: {D.name((f, p, q)) if d is None else W.name((f, c, a, b))} is not printed "
+                                  f"in step {k}, so ∂L/∂x cannot be worked out")
+                    return
+                pairs.append((d.value, radius(d.text, d.value, d.rounded), w.value, radius(w.text, w.value, w.rounded)))
+        else:
+            dy = sv.get(self.tensor("∂L/∂y", 0, self.in_shape).name(full))
+            x = self.X.get(self.tensor("x", 0, self.in_shape).name(full))
+            if dy is None or x is None:
+                self.fail(ln, f"{what}: ∂L/∂y of layer 0 is not printed in step {k}, so ∂L/∂x cannot be worked out")
+                return
+            slope = self.slope_at(L, x)
+            if slope is None:
+                return
+            pairs.append((dy.value, radius(dy.text, dy.value, dy.rounded)) + slope)
+        if not all(finite(t) for a, _, b, _ in pairs for t in (a, b)):
+            want = 0.0
+            for a, _, b, _ in pairs:
+                want += to_float(a) * to_float(b)
+            if not same(want, v):
+                self.fail(ln, f"{what}: not what the step's printed numbers give", show(want), mark + text)
+            return
+        E = sum((a * b for a, _, b, _ in pairs), Fraction(0))
+        A = sum((abs(a * b) for a, _, b, _ in pairs), Fraction(0))
+        if isinstance(v, float) and math.isnan(v):
+            # finite terms that overflow f64 to ∞ and to −∞ give NaN
+            big = [a * b for a, _, b, _ in pairs if abs(a * b) * (1 + Fraction(1, 10**6)) >= F64_OVERFLOW]
+            if not (any(t > 0 for t in big) and any(t < 0 for t in big)):
+                self.fail(ln, f"{what}: NaN, but the step's printed numbers give {show(E)} (no terms that overflow "
+                              f"f64 to ∞ and −∞)", show(E), mark + text)
+            return
+        tol = sum((abs(a) * rb + abs(b) * ra + ra * rb for a, ra, b, rb in pairs), Fraction(0)) \
+            + 2 * (len(pairs) + 1) * EPS * A + radius(text, v, mark == "≈")
+        if isinstance(v, float) and math.isinf(v) and abs(E) + tol >= F64_OVERFLOW and (E > 0) == (v > 0):
+            return  # an overflow
+        if not finite(v) or abs(E - v) > tol:
+            self.fail(ln, f"{what}: not what the step's printed numbers give (Σ δ·w, or ∂L/∂y·f′(x), to within their "
+                          f"rounding, ≤ {show(tol)} off)", show(E), mark + text)
+
+    def slope_at(self, L: NetLayer, x: Val):
+        """A first activation's slope at the input entry x: (value, radius)."""
+        if not finite(x.value):
+            return (math.nan, Fraction(0))
+        xv = x.value
+        if L.act == "relu":
+            return (Fraction(1) if xv > 0 else Fraction(0) if xv < 0 else L.g0.value, Fraction(0))
+        if L.act == "leaky_relu":
+            return (Fraction(1), Fraction(0)) if xv > 0 else (L.alpha.value, radius(L.alpha.text, L.alpha.value,
+                                                                                      L.alpha.rounded))
+        xf = to_float(xv)
+        y = sigmoid(xf) if L.act == "sigmoid" else math.tanh(xf)
+        f = y * (1 - y) if L.act == "sigmoid" else 1 - y * y
+        # a few units in the last place, and what the rounding of x moves it (|f′′| ≤ 1)
+        return (Fraction(f), Fraction(16 * 2.0 ** -53) + radius(x.text, x.value, x.rounded))
+
+    def fd_note(self, ln, s):
+        self.count["notes"] += 1
+        cur = self.fd_cur
+        if cur is None or not cur["table"]:
+            self.fail(ln, f"a note of the finite-difference check before its table: {s!r}")
+            return
+        order = {e: k for k, e in enumerate(self.fd_entries())}
+        m = NET_FD_NONFINITE.fullmatch(s)
+        if m:
+            self.fd_note_order(ln, cur, 0, order.get(m.group(1), -1))
+            self.fd_nonfinite_note(ln, cur, m.group(1), m.group(2))
+            return
+        m = NET_KINK_NOTE.fullmatch(s)
+        if not m:
+            self.fail(ln, f"note not understood in the finite-difference check: {s!r}")
+            return
+        entry, zname, mark, z_t, act = m.groups()
+        self.fd_note_order(ln, cur, 1, order.get(entry, -1))
+        self.fd_flag(ln, cur, entry)
+        parsed = parse_name(zname)
+        rec = self.rec_of(cur["k"])
+        if parsed is None or parsed[0] not in ("z", "y", "x"):
+            self.fail(ln, f"note: {zname} is not an activation's argument")
+            return
+        base, zl, _ = parsed
+        # the activation that takes zname: the layer after the one that gives it (x: layer 0)
+        R = 0 if base == "x" else (zl if zl is not None else 0) + 1
+        if R > len(self.layers) or self.junction(R)[0] != base or (base != "x" and zl is not None
+                                                                    and self.junction(R)[1] != zl):
+            self.fail(ln, f"note: {zname} is not what a layer takes")
+            return
+        LR = self.layers[R] if R < len(self.layers) else None
+        self.count["structure"] += 1
+        if LR is None or LR.act not in ("relu", "leaky_relu"):
+            self.fail(ln, f"note: {zname} is not the argument of a relu or a leaky_relu (no kink there)",
+                      "the input of a relu or leaky_relu", zname)
+            return
+        if act != LR.act:
+            self.fail(ln, f"note: the kink is {LR.act}'s, the activation of layer {R}", LR.act, act)
+        zrec = self.X.get(zname) if base == "x" else rec["sv"].get(zname)
+        self.quote(ln, f"note: {zname} (step {cur['k']})", zname, zrec, mark if mark == "≈" else "", z_t)
+        reach = self.fd_reach(cur, entry, R)
+        z = parse_value(z_t)
+        if reach is None or not finite(z):
+            return
+        zr = radius(z_t, z, mark == "≈")
+        self.count["operands"] += 1
+        if abs(z) - zr > reach * Fraction(1001, 1000):
+            self.fail(ln, f"note: {zname} = {z_t} is not within reach of the kink: a move of {entry[len('∂L/∂'):]} by "
+                          f"±h changes it by at most {show(reach)}", f"|{zname}| ≤ {show(reach)}", z_t)
+
+    def fd_note_order(self, ln, cur, kind, pos):
+        """The notes after a table: those on values that are not finite, then those on kinks,
+        each in the order of the table."""
+        self.count["structure"] += 1
+        if cur["notes"] and (kind, pos) < cur["notes"][-1]:
+            self.fail(ln, "the notes of a finite-difference table are out of order (the entries that are not finite, "
+                          "then the kinks, each in the table's order)")
+        cur["notes"].append((kind, pos))
+
+    def fd_moved(self, entry):
+        """What a finite-difference entry moves: ('w', layer, full index), ('b', layer, f) or
+        ('x', None, full index)."""
+        for L, P, GP in self.param_tensors():
+            for idx in GP.indices():
+                if GP.name(idx) == entry:
+                    return ("w" if len(idx) == 4 else "b"), L.k, idx
+        DX = self.tensor("∂L/∂x", 0, self.in_shape)
+        for idx in DX.indices():
+            if DX.name(idx) == entry:
+                return "x", None, idx
+        return None
+
+    def fd_reach(self, cur, entry, R):
+        """How far a move of `entry`'s parameter (or input entry) by ±h can move the argument
+        of layer R's activation, at most: the layer it belongs to moves its output by h times
+        the largest |input| (a weight), h (a bias; an input entry, before layer 0), and each
+        layer from there on multiplies a change by at most its gain (a convolution:
+        max over filters of Σ|w|; relu 1, leaky_relu max(1, |α|), sigmoid ¼, tanh 1). None
+        where that cannot be told from the text."""
+        moved = self.fd_moved(entry)
+        h = cur["h"].value
+        if moved is None or not finite(h):
+            return None
+        rec = self.rec_of(cur["k"])
+        sv, params = rec["sv"], rec["params"]
+
+        def bound(v: Val):
+            if v is None or v.pending or not finite(v.value):
+                return None
+            return abs(v.value) + radius(v.text, v.value, v.rounded)
+        kind, l, idx = moved
+        if kind == "x":
+            change, start = h, 0
+        else:
+            if R <= l:
+                self.fail(cur["line"], f"note on {entry}: moving a parameter of layer {l} cannot change the input of "
+                                       f"layer {R}")
+                return None
+            L = self.layers[l]
+            if kind == "b":
+                change = h
+            else:
+                ib, il, ish = self.junction(l)
+                IN = self.tensor(ib, il, ish)
+                ins = [bound(self.X.get(n) if ib == "x" else sv.get(n)) for n in IN.names()]
+                if any(b is None for b in ins):
+                    return None
+                change = h * max(ins, default=Fraction(0))
+            start = l + 1
+        for m in range(start, R):
+            L = self.layers[m]
+            if L.conv:
+                W = self.weight("w", L)
+                gains = []
+                for f in range(L.F):
+                    ws = [bound(params.get(W.name((f, c, a, b)))) for c in range(L.C) for a in range(L.KH)
+                          for b in range(L.KW)]
+                    if any(w is None for w in ws):
+                        return None
+                    gains.append(sum(ws, Fraction(0)))
+                change *= max(gains)
+            elif L.act == "leaky_relu":
+                change *= max(Fraction(1), abs(L.alpha.value) + radius(L.alpha.text, L.alpha.value, L.alpha.rounded))
+            elif L.act == "sigmoid":
+                change *= Fraction(1, 4)
+        return change
+
+    def fd_end_step(self, ln):
+        cur, self.fd_cur = self.fd_cur, None
+        if cur is None:
+            return
+        if not cur["table"]:
+            self.fail(cur["line"], f"finite differences of step {cur['k']}: no table")
+            return
+        for entry, row in cur["rows"].items():
+            if row["diff"] == "not compared" and entry not in cur["flagged"]:
+                self.fail(row["line"], f"{entry} is not compared, but no note says why")
+        # a compared entry whose move carries an argument of a relu (or leaky_relu) straight
+        # across its kink: the layer right after the one it moves, where the argument moves by
+        # exactly h times the entry's coefficient there
+        rec = self.rec_of(cur["k"])
+        h = cur["h"].value
+        if not finite(h):
+            return
+        for entry, row in cur["rows"].items():
+            if row["diff"] == "not compared":
+                continue
+            crossed = self.fd_crossing(entry, h, rec)
+            if crossed:
+                zname, ztext, step = crossed
+                self.fail(row["line"], f"{entry}: {zname} = {ztext} is within reach of the kink (a move by ±h changes "
+                                       f"it by ≈{fmt_sig(step, 6)}), but the central difference is compared and no "
+                                       f"note says so")
+
+    def fd_crossing(self, entry, h, rec):
+        """(name, printed value, change) of an argument of the activation right after the entry's
+        layer that a move of the entry by ±h certainly carries across 0, or None."""
+        moved = self.fd_moved(entry)
+        if moved is None:
+            return None
+        kind, l, idx = moved
+        sv, params = rec["sv"], rec["params"]
+        kinked = lambda k: k < len(self.layers) and self.layers[k].act in ("relu", "leaky_relu")
+        if kind == "x":
+            if not (kinked(0) or (self.layers[0].conv and kinked(1))):
+                return None
+        elif not kinked(l + 1):
+            return None
+        cands = []  # (name of the argument, |coefficient| at least)
+        if kind == "x" and not self.layers[0].conv:
+            cands.append((self.tensor("x", 0, self.in_shape).name(idx), Fraction(1)))
+        elif kind == "x":
+            L = self.layers[0]
+            Z, W = self.tensor("z", 0, L.out_shape), self.weight("w", L)
+            for f, p, q, c, r, s, a, b, _, _ in L.reads():
+                if (c, r, s) == idx:
+                    w = params.get(W.name((f, c, a, b)))
+                    if w is not None and not w.pending and finite(w.value):
+                        cands.append((Z.name((f, p, q)), abs(w.value) - radius(w.text, w.value, w.rounded)))
+        else:
+            L = self.layers[l]
+            ib, il, ish = self.junction(l)
+            IN, Z = self.tensor(ib, il, ish), self.tensor("z", l, L.out_shape)
+            if kind == "b":
+                cands += [(Z.name((idx[0], p, q)), Fraction(1)) for p in range(L.out_shape[1])
+                          for q in range(L.out_shape[2])]
+            else:
+                f, c, a, b = idx
+                for ff, p, q, cc, r, s, aa, bb, _, _ in L.reads():
+                    if (ff, cc, aa, bb) == idx:
+                        x = self.X.get(IN.name((c, r, s))) if ib == "x" else sv.get(IN.name((c, r, s)))
+                        if x is not None and finite(x.value):
+                            cands.append((Z.name((f, p, q)), abs(x.value) - radius(x.text, x.value, x.rounded)))
+        for zname, coef in cands:
+            z = self.X.get(zname) if zname.startswith("x") else sv.get(zname)
+            if z is None or not finite(z.value) or coef <= 0:
+                continue
+            step = h * coef
+            noise = self.z_noise(kind, l, zname, sv, params) if not zname.startswith("x") else Fraction(0)
+            if noise is not None and abs(z.value) + radius(z.text, z.value, z.rounded) + noise < \
+                    step * Fraction(999, 1000):
+                return zname, z.text, step
+        return None
+
+    def z_noise(self, kind, l, zname, sv, params):
+        """How far f64's rounding may move a convolution's output entry `zname` (of layer l, or
+        of layer 0 for a move of the input) besides the move itself: a few units in the last
+        place of the sum of its terms' sizes; None where they are not all printed."""
+        L = self.layers[0 if kind == "x" else l]
+        ib, il, ish = self.junction(L.k)
+        IN, Z, W = self.tensor(ib, il, ish), self.tensor("z", L.k, L.out_shape), self.weight("w", L)
+        total = Fraction(0)
+        for f, p, q, c, r, s, a, b, _, _ in L.reads():
+            if Z.name((f, p, q)) != zname:
+                continue
+            x = self.X.get(IN.name((c, r, s))) if ib == "x" else sv.get(IN.name((c, r, s)))
+            w = params.get(W.name((f, c, a, b)))
+            if x is None or w is None or w.pending or not (finite(x.value) and finite(w.value)):
+                return None
+            total += abs(x.value * w.value)
+        if L.bias:
+            idx = next(i for i in Z.indices() if Z.name(i) == zname)
+            bv = params.get(self.bias_t("b", L).name((idx[0],)))
+            if bv is None or bv.pending or not finite(bv.value):
+                return None
+            total += abs(bv.value)
+        return 8 * EPS * total
+
+    def end_fd(self, ln):
+        self.fd_end_step(ln)
+        missing = [r["k"] for r in self.history if r["k"] not in self.fd_steps and "sv" in r]
+        self.count["structure"] += 1
+        if missing:
+            self.fail(ln, f"finite differences: no table for step(s) {', '.join(map(str, missing))}")
+        compared = [(row["d"], k, e, row) for k, st in self.fd_steps.items() for e, row in st["rows"].items()
+                    if "d" in row and finite(row["d"])]
+        if self.fd_none is not None:
+            if compared:
+                self.fail(self.fd_none, "`No entry could be compared.`, but the tables compare some")
+            return
+        if self.fd_largest is None:
+            self.fail(ln, "finite differences: no `Largest difference` line" if compared else
+                      "finite differences: no entry was compared, but no line says so")
+            return
+        lnl, v_t, entry, k = self.fd_largest
+        self.count["operands"] += 1
+        if not compared:
+            self.fail(lnl, "`Largest difference` but nothing was compared")
+            return
+        top = max(compared, key=lambda c: c[0])
+        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
+            self.fail(lnl, "the largest difference is not the largest compared difference",
+                      f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
+        row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
+        if row is None or "d" not in row or row["d"] != top[0]:
+            self.fail(lnl, "the largest difference is not at the entry named", f"{top[2]} of step {top[1]}",
+                      f"{entry} of step {k}")
+
+    # -- the learner's mistakes -------------------------------------------------------------
+
+    def recipe_layers(self, recipe: str) -> set:
+        """The layers a recipe concerns: every convolution after the first (its ∂L/∂x goes back
+        to a layer), those of them with more than one filter (the parts not summed), every
+        convolution with a bias and more than one output position (the mean differs from the
+        sum)."""
+        out = set()
+        for L in self.layers:
+            if not L.conv:
+                continue
+            if recipe == "unrotated" and L.k > 0 or recipe == "unsummed" and L.k > 0 and L.F > 1 or \
+                    recipe == "mean" and L.bias and L.out_shape[1] * L.out_shape[2] > 1:
+                out.add(L.k)
+        return out
+
+    def begin_mistakes(self, ln):
+        self.count["structure"] += 1
+        if not self.ended or self.mistakes_seen:
+            self.fail(ln, "the mistakes section out of place (it comes once, after the result and the "
+                          "finite-difference check)")
+        if not self.history or "sv" not in self.history[0]:
+            raise ValueError("mistakes without a step 1")
+        self.mistakes_seen = True
+        self.made = [r for r in RECIPES if self.recipe_layers(r)]
+        self.absent = [r for r in RECIPES if not self.recipe_layers(r)]
+        self.ctx = "mistakes_intro"
+
+    def mistakes_intro_line(self, i, ln, raw, text) -> int:
+        if text == NET_MISTAKES_INTRO:
+            self.indent(ln, raw, 2, "the mistakes' introduction")
+            self.count["structure"] += 1
+            if self.m_intro:
+                self.fail(ln, "the mistakes' introduction twice")
+            self.m_intro = True
+            return i + 1
+        if text.startswith("Note: "):
+            self.absent_note(ln, raw, text[6:])
+            return i + 1
+        self.fail(ln, f"line not understood in the mistakes' introduction: {text!r}")
+        return i + 1
+
+    def absent_note(self, ln, raw, s):
+        """`Note: <recipe> is not shown: <why>.`: every recipe that concerns no layer, in order,
+        after the last mistake (or the introduction, where there is none)."""
+        self.indent(ln, raw, 2, "a note on a recipe not shown")
+        self.count["notes"] += 1
+        m = re.fullmatch(r"(.+) is not shown: (.+)\.", s)
+        recipe = next((r for r, t in RECIPE_TITLE.items() if m and t == m.group(1)), None)
+        if recipe is None:
+            self.fail(ln, f"note not understood in the mistakes: {s!r}")
+            return
+        if recipe not in self.absent:
+            self.fail(ln, f"note: {RECIPE_TITLE[recipe]!r} concerns a layer of this network (layer "
+                          f"{', '.join(map(str, sorted(self.recipe_layers(recipe))))}), so it is shown")
+        elif m.group(2) != RECIPE_ABSENT[recipe]:
+            self.fail(ln, "note: why the recipe concerns no layer", RECIPE_ABSENT[recipe], m.group(2))
+        if self.made and (self.ctx != "mistake" or self.m_k != len(self.made)):
+            self.fail(ln, "the notes on the recipes not shown come after the last mistake")
+        if self.m_table:
+            self.fail(ln, "a note on a recipe not shown after the mistakes' table")
+        want = [r for r in self.absent if r not in self.absent_seen]
+        if want and recipe != want[0]:
+            self.fail(ln, "the recipes not shown are noted in order, once each", RECIPE_TITLE[want[0]], m.group(1))
+        self.absent_seen.append(recipe)
+
+    def begin_net_mistake(self, ln, k, title):
+        self.count["structure"] += 1
+        if not self.mistakes_seen or self.m_table:
+            self.fail(ln, "a mistake's section out of place (after `Common mistakes in the backward pass, …`)")
+        if k != len(self.mistakes) + 1:
+            self.fail(ln, "mistakes are not numbered consecutively", len(self.mistakes) + 1, k)
+        want = self.made[len(self.mistakes)] if len(self.mistakes) < len(self.made) else None
+        recipe = next((r for r, t in RECIPE_TITLE.items() if t == title), None)
+        if recipe is None or recipe != want:
+            self.fail(ln, "not the recipe expected here (each recipe that concerns a layer, in order)",
+                      RECIPE_TITLE.get(want, "none"), title)
+        if recipe is None or recipe in (m["recipe"] for m in self.mistakes.values()):
+            raise ValueError(f"the mistake {title!r} cannot be checked")
+        self.ctx = "mistake"
+        self.m_k, self.m_recipe, self.m_phase = k, recipe, "prose"
+        self.m_note = None
+        self.base_sv = self.history[0]["sv"]
+        self.sv, self.new, self.pending, self.sym_kinds, self.noted = {}, {}, {}, set(), set()
+        self.cur = dict(self.history[0]["params"])
+        self.stages, self.si, self.stage = self.mistake_stages(recipe), 0, None
+        self.mistakes[k] = {"recipe": recipe, "line": ln, "L": None}
+
+    def mistake_stages(self, recipe: str) -> list:
+        """What a mistake prints of its backward pass: the stage it gets wrong in the highest
+        layer it concerns (for the mean, in every layer it concerns); for a wrong ∂L/∂x, the
+        whole backward pass of every layer below it, where the wrong gradient flows (the layers
+        it concerns there getting ∂L/∂x wrong too); then the update."""
+        wrong = self.recipe_layers(recipe)
+        top, flows = max(wrong), recipe != "mean"
+        out = []
+        for L in reversed(self.layers):
+            l = L.k
+            if l == top or (l in wrong and not flows):
+                out.append(self.bgrad_mean_stage(L) if recipe == "mean" else self.xgrad_stage(L, False, False, recipe))
+            elif flows and l < top:
+                gives = l > 0 or bool(self.input_grad)
+                if L.conv:
+                    out.append(self.wgrad_stage(L))
+                    if L.bias:
+                        out.append(self.bgrad_stage(L, False))
+                    if gives:
+                        out.append(self.xgrad_stage(L, False, False, recipe if l in wrong else None))
+                elif gives:
+                    out.append(self.back_stage(L, False))
+        if self.has_lr:
+            out.append(self.update_stage())
+        return out
+
+    def bgrad_mean_stage(self, L: NetLayer) -> Stage:
+        D, GB = self.tensor("δ", L.k, L.out_shape), self.bias_t("∂L/∂b", L)
+        _, OH, OW = L.out_shape
+        n = OH * OW
+        terms = {(f,): [[D.name((f, p, q))] for p in range(OH) for q in range(OW)] for f in range(L.F)}
+        lhs = GB.prefix + ("[f]" if L.F > 1 else "")
+        d = D.prefix + ("[f,p,q]" if L.F > 1 else "[p,q]")
+        expect = self.sums(GB, terms, True, EMPTY_REASONS["forward"])
+        for e in expect.values():
+            e.scale = Fraction(1, n)
+        return Stage("bgrad", f"Layer {L.k}, bias gradient, the mistake: {lhs} = (1/{n})·Σ_p Σ_q {d}, the mean over "
+                              f"the {n} positions, in place of their sum Σ_p Σ_q {d}", [Group(GB, expect)], L)
+
+    def net_mistake_line(self, i, ln, raw, text) -> int:
+        if text == RECIPE_TEXT[self.m_recipe]:
+            self.indent(ln, raw, 2, "the recipe's explanation")
+            self.count["structure"] += 1
+            if self.m_phase != "prose":
+                self.fail(ln, "the recipe's explanation comes once, first")
+            self.m_phase = "back"
+            return i + 1
+        if self.m_phase == "prose":
+            self.fail(ln, "a mistake begins with its recipe's explanation", RECIPE_TEXT[self.m_recipe], text)
+            self.m_phase = "back"
+        if text == "A forward pass with these parameters:":
+            self.indent(ln, raw, 2, "the mistake's forward pass")
+            self.mistake_forward(ln)
+            return i + 1
+        if text == "The loss after step 1's update, by recipe":
+            self.indent(ln, raw, 2, "the mistakes' table")
+            return self.mistake_table(i, ln)
+        if text.startswith("Note: "):
+            m = MISTAKE_NONFINITE.fullmatch(text[6:])
+            if m:
+                self.indent(ln, raw, 2, "a note on the first value that is not finite")
+                self.mistake_nonfinite_note(ln, m)
+                return i + 1
+            if re.fullmatch(r".+ is not shown: .+\.", text[6:]):
+                self.close_stage(ln)
+                self.absent_note(ln, raw, text[6:])
+                return i + 1
+        if self.m_note is not None or self.absent_seen:
+            self.fail(ln, "the mistake goes on after its last note")
+        return self.section_line(i, ln, raw, text)
+
+    def mistake_forward(self, ln):
+        """`A forward pass with these parameters:` the parameters the mistake's update printed
+        replace step 1's, and a forward pass and loss of their own follow."""
+        self.count["structure"] += 1
+        if self.m_phase != "back" or not self.has_lr:
+            self.fail(ln, "a mistake's forward pass comes once, after its update (and only with a learning rate)")
+        self.close_stage(ln)
+        self.close_mistake_part(ln)
+        for key in self.cur:
+            if key not in self.new:
+                self.fail(ln, f"mistake {self.m_k}: no update printed for {key}")
+                self.new[key] = self.cur[key]
+        self.m_back_sv = self.sv
+        self.sv, self.cur, self.new = {}, dict(self.new), {}
+        self.stages, self.si, self.stage = self.stages_for("after", False), 0, None
+        self.m_phase = "forward"
+
+    def close_mistake_part(self, ln):
+        for st in self.stages[self.si:]:
+            self.fail(ln, f"mistake {self.m_k}: the stage `{st.header}` is missing")
+        self.si = len(self.stages)
+        self.flush_pending(ln)
+
+    def mistake_merged(self):
+        """The values of the mistake's pass, in the order they were computed: step 1's, where the
+        mistake prints none of its own (its forward pass, and what it leaves as it was)."""
+        mine = self.m_back_sv if self.m_phase == "forward" else self.sv
+        return [(key, mine.get(key, v)) for key, v in self.base_sv.items()]
+
+    def mistake_nonfinite_note(self, ln, m):
+        self.count["notes"] += 1
+        self.close_stage(ln)
+        if self.m_note is not None:
+            self.fail(ln, "a second note on the first value that is not finite")
+        self.m_note = ln
+        sym, mark, quoted, twice = m.group(1), m.group(2), m.group(3), m.group(4)
+        if twice:
+            self.fail(ln, "note: `so` twice (`meaningless, so so is everything this recipe computes from it`)",
+                      "…, so is everything this recipe computes from it", "…, so so is everything …")
+        first = next(((k, v) for k, v in self.mistake_merged() if not finite(v.value)), None)
+        if first is None:
+            self.fail(ln, f"note: no value of mistake {self.m_k}'s pass is not finite")
+        elif first[0] != sym:
+            self.fail(ln, f"note: {sym} is not the first value of the recipe's pass that is not finite: {first[0]} = "
+                          f"{first[1].text} (line {first[1].line}) comes before it", first[0], sym)
+        else:
+            self.quote(ln, "note", sym, first[1], "≈" if mark == "≈" else "", quoted)
+
+    def end_net_mistake(self, ln):
+        self.close_stage(ln)
+        if self.m_phase == "forward":
+            self.close_mistake_part(ln)
+            L = self.sv.get("L")
+            if L is None:
+                self.fail(ln, f"mistake {self.m_k}: its forward pass has no loss")
+            self.mistakes[self.m_k]["L"] = L
+        else:
+            self.close_mistake_part(ln)
+            self.m_back_sv = self.sv
+            if self.has_lr:
+                self.fail(ln, f"mistake {self.m_k}: no forward pass with the parameters it gives")
+        self.count["structure"] += 1
+        first = next(((k, v) for k, v in self.mistake_merged() if not finite(v.value)), None)
+        if first is not None and self.m_note is None:
+            self.fail(ln, f"mistake {self.m_k}: {first[0]} = {first[1].text} (line {first[1].line}) is not a finite "
+                          f"number, but no note says it is the first value that is not")
+        self.ctx = "tail"
+
+    def mistake_table(self, i, ln) -> int:
+        """The loss after step 1's update by each recipe, and by the correct step (step 2's loss,
+        or the final one after a single step)."""
+        self.close_stage(ln)
+        j = i + 1
+        while j < len(self.lines) and self.lines[j][1].strip():
+            j += 1
+        rows = self.lines[i + 1:j]
+        self.count["matrices"] += 1
+        if self.m_table:
+            self.fail(ln, "a second table of the mistakes")
+        self.m_table = True
+        if not self.has_lr or self.m_k != len(self.made) or self.m_phase != "forward":
+            self.fail(ln, "the mistakes' table comes after the last mistake's loss (with a learning rate)")
+        if not rows:
+            self.fail(ln, "the mistakes' table is empty")
+            return j
+        cells = self.table_cells(rows)
+        if cells[0] != ["recipe", "L"]:
+            self.fail(rows[0][0], "the mistakes' table header", "recipe  L", "  ".join(cells[0]))
+        # the loss of the correct step after its update: step 2's, else the final one
+        r2 = self.rec_of(2)
+        correct = r2.get("L") if r2 else self.after_L
+        if self.m_phase == "forward":
+            self.mistakes[self.m_k]["L"] = self.sv.get("L")
+        want = [(RECIPE_TITLE[mm["recipe"]], mm["L"], f"mistake {k}'s loss") for k, mm in sorted(self.mistakes.items())]
+        want.append(("the correct step", correct, "the loss after step 1's update (step 2's, or the final one)"))
+        self.count["structure"] += 1
+        if [c[0] for c in cells[1:]] != [w[0] for w in want]:
+            self.fail(rows[0][0], "the mistakes' table: its rows are not each mistake and the correct step, in order",
+                      ", ".join(w[0] for w in want), ", ".join(c[0] for c in cells[1:]))
+        for (lnr, _), got, (title, rec, what) in zip(rows[1:], cells[1:], want):
+            if len(got) != 2:
+                self.fail(lnr, "the mistakes' table: a row has two cells", 2, len(got))
+                continue
+            mark, t = ("≈", got[1][1:]) if got[1].startswith("≈") else ("", got[1])
+            self.quote(lnr, f"the mistakes' table, {title!r}: L ({what})", "L", rec, mark, t)
+        self.check_aligned(rows, cells, "the mistakes' table")
+        return j
+
+    def end_mistakes(self, ln):
+        self.count["structure"] += 1
+        if not self.m_intro:
+            self.fail(ln, "the mistakes section has no introduction", NET_MISTAKES_INTRO, "none")
+        if len(self.mistakes) != len(self.made):
+            self.fail(ln, "not every recipe that concerns a layer is shown",
+                      ", ".join(RECIPE_TITLE[r] for r in self.made),
+                      ", ".join(RECIPE_TITLE[m["recipe"]] for m in self.mistakes.values()) or "none")
+        if self.absent_seen != [r for r in self.absent if r in self.absent_seen] or set(self.absent_seen) != \
+                set(self.absent):
+            self.fail(ln, "the notes on the recipes not shown", ", ".join(RECIPE_TITLE[r] for r in self.absent) or
+                      "none", ", ".join(RECIPE_TITLE[r] for r in self.absent_seen) or "none")
+        if self.has_lr and self.made and not self.m_table:
+            self.fail(ln, "no table of the loss each recipe leads to")
+
+    def finish(self):
+        last_ln = self.lines[-1][0] if self.lines else 0
+        if self.ctx == "after":
+            self.end_result(last_ln)
+        elif self.ctx == "pass":
+            self.ended = True
+        elif self.ctx == "fd":
+            self.end_fd(last_ln)
+        elif self.ctx == "mistake":
+            self.end_net_mistake(last_ln)
+        if self.mistakes_seen:
+            self.end_mistakes(last_ln)
+        if not self.ended:
+            self.fail(last_ln, "the derivation ends without its result")
+
+
+# ---------------------------------------------------------------------------------------------
 # Files
 
 
@@ -3531,15 +6681,18 @@ def check_file(path: str, quiet: bool, pedantic: bool, allow_trailing: bool = Fa
             print(f"{name}:{line}: note: {msg}")
 
     # one file may hold several derivations, each starting with its title line
-    starts = [k for k, (_, t) in enumerate(lines) if t.startswith("Training one convolutional layer:")]
+    starts = [k for k, (_, t) in enumerate(lines) if t.startswith(("Training one convolutional layer:",
+                                                                   NetChecker.TITLE))]
     if not starts:
-        report("fail", lines[0][0] if lines else 1, "no derivation found (no `Training one convolutional layer:` line)")
+        report("fail", lines[0][0] if lines else 1, "no derivation found (no `Training one convolutional layer:` "
+                                                    "or `Training a network of …` line)")
     elif any(t.strip() for _, t in lines[: starts[0]]):
         report("note", lines[0][0], "text before the first derivation is ignored")
     totals = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
     for n, s in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        c = Checker(name, lines[s:end], report, pedantic, allow_trailing)
+        kind = NetChecker if lines[s][1].startswith(NetChecker.TITLE) else Checker
+        c = kind(name, lines[s:end], report, pedantic, allow_trailing)
         c.run()
         for k in totals:
             totals[k] += c.count[k]

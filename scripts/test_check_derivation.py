@@ -8,7 +8,9 @@ PATH is a derivation text or an insta snapshot, or a directory whose text snapsh
 without `_latex`/`_markdown` in the name) and `*.txt` files are taken; the default is
 tests/snapshots. Every original must pass the checker. Then each corruption below is applied to
 the first text it applies to (a passing one, if any does) and the checker must fail on the
-corrupted text with a failure the original does not have, and with a message naming the rule:
+corrupted text with a failure the original does not have, with a message naming the rule, at the
+line corrupted (next to it where a sum's continuation is corrupted, which is read with its first
+line; anywhere for a line left out and for the title's count, which a later line contradicts):
 
   result-digit      the last digit of a rounded result (`… ≈ 0.132498` → `… ≈ 0.132499`)
   operand-digits    an operand printed with more digits than 6, so that the arithmetic works out,
@@ -30,6 +32,46 @@ corrupted text with a failure the original does not have, and with a message nam
   nonfinite-note    L(w + h) left out of the finite-difference note listing what is not finite
   plain-big         a rounded value with a power of ten written plainly (`1.23442·10⁷` → `12344200`,
                     which reads as 8 significant digits: the arithmetic no longer holds to them)
+
+and of a network's derivation (`Training a network of …`):
+
+  net-forward-number   an operand of a forward sum (`z⁽⁰⁾[0,0] = …`), its result kept
+  net-dx-missing-term  a term of ∂L/∂x left out (one whose product is 0: only the terms tell)
+  net-dx-extra-term    a term of another entry of ∂L/∂x added (its product 0)
+  net-channel-sum      the second channel's terms left out of a sum over channels
+  net-flip             a true convolution's weight not rotated in a forward sum's names
+  net-stride           the stride of an output size written 1 where Given says 2
+  net-matrix-entry     an entry of a computed matrix
+  net-update           an update subtracting another entry's gradient
+  net-dead-note        a dead-ReLU note naming a live entry too
+  net-bias-mean        a bias gradient taken as the mean of δ
+  net-header           a true convolution's heading written with ⋆
+  net-index-formula    the padding left out of a general formula's index
+  net-full-prose       the explanation of the full convolution with the wrong padding of δ
+  net-zero-note        the note that no gradient reaches the layers before left out
+  net-rise-note        the note that the loss rose left out
+  net-upstream         an entry of the upstream gradient taken as another value than Given's
+  net-chain            the chain of shapes with a shape that does not follow from Given
+  net-channels         a layer said to take one channel where two reach it
+  net-missing-entry    one entry's equation left out of a forward pass
+  net-symbolic-order   two symbolic lines swapped
+  net-delta            an operand of δ = ∂L/∂y·f′(z)
+  net-dx-number        an operand of a sum of ∂L/∂x
+  net-wgrad-number     an operand of a filter gradient's sum
+  net-summary-cell     a cell of the summary of the loss
+  net-fd-backprop      the backpropagation value of a row of the finite-difference check
+  net-fd-difference    the difference of a row (a tenth of the backpropagation value)
+  net-fd-largest       `Largest difference` naming another entry
+  net-fd-h             h doubled
+  net-fd-kink-quote    the z a kink note quotes
+  net-fd-kink-missing  a kink note left out (its row is then not compared without a reason)
+  net-mistake-dx       an operand of a mistake's wrong ∂L/∂x
+  net-mistake-mean     a mistake's mean bias gradient with the factor of another count
+  net-mistake-update   the gradient of an update of a mistake
+  net-mistake-table    a cell of the table of the loss each recipe gives
+  net-mistake-heading  a wrong ∂L/∂x's heading with the orientations swapped
+  net-mistake-formula  a wrong ∂L/∂x's general formula with the correct orientation's indices
+  net-mistake-absent   the reason a recipe is not shown replaced by another recipe's
 
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
@@ -116,11 +158,25 @@ def bump_last_digit(num: str) -> str:
 RESULT = re.compile(rf"^(.* ≈ )({NUM})$")
 
 
+def still_rounds(line: str, new: str) -> bool:
+    """Whether `new` is still a rounding of what the printed operands of the equation on `line`
+    give (a value halfway between two roundings has both)."""
+    rhs = line.rsplit(" ≈ ", 1)[0].split(" = ")[-1]
+    try:
+        p = cd.Parser(rhs)
+        e, _ = cd.evaluate(p.parse(), p.leaves)
+    except Exception:
+        return False
+    v = cd.parse_value(new)
+    return cd.finite(e) and abs(e - v) <= cd.half_unit(v, cd.precision(new))
+
+
 def c_result_digit(lines):
     for i, l in enumerate(lines):
         m = RESULT.match(l)
         if m and not l.strip().startswith(("L: ", "Note")) and "·10" not in m.group(2) \
-                and cd.sig_digits(m.group(2)) >= 6 and "∞" not in m.group(2):
+                and cd.sig_digits(m.group(2)) >= 6 and "∞" not in m.group(2) \
+                and not still_rounds(l, bump_last_digit(m.group(2))):
             out = list(lines)
             out[i] = m.group(1) + bump_last_digit(m.group(2))
             return out, i
@@ -372,6 +428,565 @@ def c_nonfinite_note(lines):
     return None
 
 
+# -- corruptions of a network's derivation ---------------------------------------------------
+
+NET_SUM = re.compile(r"^(\s*)(\S+⁽?[⁰¹²³⁴⁵⁶⁷⁸⁹]*⁾?\[[\d,]+\]|\S+) = (\S.*)$")
+
+
+def stage_of(lines, i):
+    """The heading of the stage line i belongs to (`Layer 0, input gradient: …`)."""
+    for k in range(i, -1, -1):
+        if re.match(r"^  (Layer \d+, |Loss: |Gradient of the loss: |Update: )", lines[k]):
+            return lines[k].strip()
+    return ""
+
+
+def sums(lines, stage=""):
+    """The sums printed as a names line and a numbers line under it (each possibly continued on
+    `+ ` lines), in stages whose heading starts with `stage`: (first index, end index, lhs, name
+    terms, number terms, sign, result)."""
+    out = []
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^(\s*)(\S+) = (.*)$", lines[i])
+        if not m or re.search(rf" [=≈] {NUM}$", m.group(3)) or "   (" in m.group(3) or "Σ" in lines[i] \
+                or not stage_of(lines, i).startswith(stage):
+            i += 1
+            continue
+        j = i + 1
+        names = m.group(3)
+        while j < len(lines) and lines[j].lstrip().startswith("+ "):
+            names += " + " + lines[j].strip()[2:]
+            j += 1
+        c = re.match(r"^\s*= (.*)$", lines[j]) if j < len(lines) else None
+        if not c:
+            i += 1
+            continue
+        nums = c.group(1)
+        k = j + 1
+        while k < len(lines) and lines[k].lstrip().startswith("+ "):
+            nums += " + " + lines[k].strip()[2:]
+            k += 1
+        r = re.match(rf"^(.*) (=|≈) ({NUM})$", nums)
+        if r and len(names.split(" + ")) == len(r.group(1).split(" + ")):
+            out.append((i, k, m.group(2), names.split(" + "), r.group(1).split(" + "), r.group(2), r.group(3)))
+        i = k
+    return out
+
+
+def wrap(first: str, terms: list[str], col: int) -> list[str]:
+    """A sum's terms after `first`, as the renderer breaks them: before a ` + ` wherever a line
+    would pass the width, each further line starting `+ ` under the `=` in column `col`."""
+    out, cur = [], first + terms[0]
+    for t in terms[1:]:
+        if len(cur) + 3 + len(t) <= cd.WIDTH:
+            cur += " + " + t
+        else:
+            out.append(cur)
+            cur = " " * col + "+ " + t
+    return out + [cur]
+
+
+def zero_product(term: str) -> bool:
+    return any(f.strip("()") == "0" for f in term.split("·"))
+
+
+def sum_lines(lines, span, lhs, names, nums, sign, result):
+    """The sum printed on lines span = (first, end), rewritten with these terms."""
+    i, k = span
+    lead = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+    col = len(lead) + len(lhs) + 1
+    nums = list(nums)
+    nums[-1] = f"{nums[-1]} {sign} {result}"
+    new = wrap(f"{lead}{lhs} = ", names, col) + wrap(f"{lead}{' ' * len(lhs)} = ", nums, col)
+    return lines[:i] + new + lines[k:]
+
+
+def c_net_forward_number(lines):
+    """An operand of a forward sum of a network changed, its result kept."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "⁽" not in lhs or not lhs.startswith("z"):
+            continue
+        for k, t in enumerate(nums):
+            f = t.split("·")[0]
+            if re.fullmatch(r"\d+(\.\d+)?", f) and f != "0":
+                nums2 = list(nums)
+                nums2[k] = bump_last_digit(f) + t[len(f):]
+                return sum_lines(lines, (i, k_), lhs, names, nums2, sign, result), i + 1
+    return None
+
+
+def c_net_dx_missing_term(lines):
+    """A term of an input gradient's sum left out: one whose product is 0, so that the sum still
+    adds up and nothing after it changes; only the set of terms tells."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "input gradient" not in stage_of(lines, i) or len(names) < 2:
+            continue
+        for k, t in enumerate(nums):
+            if zero_product(t):
+                return sum_lines(lines, (i, k_), lhs, names[:k] + names[k + 1:], nums[:k] + nums[k + 1:], sign,
+                                 result), i
+    return None
+
+
+def c_net_dx_extra_term(lines):
+    """A term that does not reach an input gradient's entry added to its sum (another entry's,
+    whose product is 0, so that the sum still adds up)."""
+    entries = [e for e in sums(lines, "Layer") if "input gradient" in stage_of(lines, e[0])]
+    foreign = [(n, t) for e in entries for n, t in zip(e[3], e[4]) if zero_product(t)]
+    for i, k_, lhs, names, nums, sign, result in entries:
+        for n, t in foreign:
+            if n not in names:
+                return sum_lines(lines, (i, k_), lhs, names + [n], nums + [t], sign, result), i
+    return None
+
+
+def c_net_channel_sum(lines):
+    """The second channel's terms left out of a sum over channels (the channels' contributions
+    not summed), its result worked out again from what is left."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if not lhs.startswith("z⁽") or lhs.count(",") != 2:
+            continue
+        keep = [k for k, n in enumerate(names) if not re.match(r"^\S+\[1,", n)]
+        if len(keep) == len(names) or not keep:
+            continue
+        names2, nums2 = [names[k] for k in keep], [nums[k] for k in keep]
+        p = cd.Parser(" + ".join(nums2))
+        e, _ = cd.evaluate(p.parse(), p.leaves)
+        if cd.finite(e) and cd.show(e) == cd.fmt_sig(e, 17) and "≈" not in cd.show(e):
+            return sum_lines(lines, (i, k_), lhs, names2, nums2, "=", cd.show(e)), i
+    return None
+
+
+def c_net_flip(lines):
+    """A true convolution's forward sum with the weight not rotated (w[2,2] ↔ w[0,0] in its names,
+    the numbers kept: equal weights print alike, so only the set of terms tells)."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "∗" not in stage_of(lines, i) or not lhs.startswith("z"):
+            continue
+        ws = [re.search(r"·(w\S*\[[\d,]+\])$", n) for n in names]
+        idx = [k for k, w in enumerate(ws) if w]
+        if len(idx) < 2:
+            continue
+        a, b = idx[0], idx[-1]
+        names2 = list(names)
+        wa, wb = ws[a].group(1), ws[b].group(1)
+        names2[a] = names[a].replace(wa, wb)
+        names2[b] = names[b].replace(wb, wa)
+        return sum_lines(lines, (i, k_), lhs, names2, nums, sign, result), i
+    return None
+
+
+def c_net_stride(lines):
+    """The stride of an output size written 1 where Given says 2, its arithmetic redone."""
+    for i, l in enumerate(lines):
+        m = re.search(r"OH = \((\d+) \+ 2·(\d+) − (\d+)·\((\d+) − 1\) − 1\)/2 \+ 1 = (\d+)", l)
+        if m and l.strip().startswith("layer "):
+            n, p, d, k = (int(m.group(g)) for g in (1, 2, 3, 4))
+            new = f"OH = ({n} + 2·{p} − {d}·({k} − 1) − 1)/1 + 1 = {n + 2 * p - d * (k - 1) - 1 + 1}"
+            out = list(lines)
+            out[i] = l[: m.start()] + new + l[m.end():]
+            return out, i
+    return None
+
+
+def c_net_matrix_entry(lines):
+    """An entry of a network's computed matrix changed (its width kept)."""
+    in_step = False
+    for i, l in enumerate(lines):
+        if re.match(r"^Step \d+", l):
+            in_step = True
+        m = re.match(r"^(\s*\S+⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾\S* [=≈] \[ )(\S+)(.*)$", l)
+        if in_step and m and re.fullmatch(r"−?\d+(\.\d+)?", m.group(2)) and m.group(2).strip("−") != "0":
+            out = list(lines)
+            out[i] = m.group(1) + bump_last_digit(m.group(2)) + m.group(3)
+            return out, i
+    return None
+
+
+def c_net_update(lines):
+    """An update that subtracts another entry's gradient (its arithmetic redone, exactly)."""
+    upd = [(i, m) for i, l in enumerate(lines)
+           for m in [re.match(rf"^(\s*w⁽\S+ ← )({NUM}) − ({NUM})·({NUM}|\({NUM}\)) = ({NUM})$", l)] if m]
+    for i, m in upd:
+        for j, m2 in upd:
+            if m2.group(4) != m.group(4):
+                e = cd.parse_value(m.group(2)) - cd.parse_value(m.group(3)) * cd.parse_value(m2.group(4).strip("()"))
+                out = list(lines)
+                out[i] = f"{m.group(1)}{m.group(2)} − {m.group(3)}·{m2.group(4)} = {cd.show(e)}"
+                return out, i
+    return None
+
+
+def c_net_dead_note(lines):
+    """A dead-ReLU note that names a live entry (of the same tensor, above 0) too."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*Note: )((z⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾)\[[\d,]+\]) < 0: (.*) that entry sends nothing back\.$", l)
+        if not m:
+            continue
+        for k in range(i, -1, -1):
+            mm = re.match(rf"^\s*f′\(({re.escape(m.group(3))}\[[\d,]+\])\) = 1   \(", lines[k])
+            if mm and mm.group(1) != m.group(2):
+                out = list(lines)
+                out[i] = f"{m.group(1)}{mm.group(1)}, {m.group(2)} < 0: {m.group(4)} those entries send nothing back."
+                return out, i
+    return None
+
+
+def c_net_bias_mean(lines):
+    """A bias gradient taken as the mean of δ instead of its sum."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if "bias gradient" not in stage_of(lines, i) or len(names) < 2:
+            continue
+        n = len(names)
+        e = cd.parse_value(result) / n
+        names2 = [f"(1/{n})[{names[0]}"] + names[1:-1] + [f"{names[-1]}]"]
+        nums2 = [f"(1/{n})[{nums[0]}"] + nums[1:-1] + [f"{nums[-1]}]"]
+        return sum_lines(lines, (i, k_), lhs, names2, nums2, sign, cd.show(e)), i
+    return None
+
+
+def c_net_header(lines):
+    """A true convolution's forward heading written with ⋆ (the filter as given)."""
+    for i, l in enumerate(lines):
+        if re.match(r"^  Layer \d+, forward: z\S* = \S+ ∗ ", l):
+            out = list(lines)
+            out[i] = l.replace(" ∗ ", " ⋆ ", 1)
+            return out, i
+    return None
+
+
+def c_net_index_formula(lines):
+    """The padding left out of a general formula's input index (`2p + i − 1` → `2p + i`)."""
+    for i, l in enumerate(lines):
+        if re.match(r"^\s*z\S*\[[a-z,]+\] = .*Σ", l) and " − 1, " in l:
+            out = list(lines)
+            out[i] = l.replace(" − 1, ", ", ", 1)
+            return out, i
+    return None
+
+
+def c_net_full_prose(lines):
+    """The explanation of the full convolution with the wrong padding of δ."""
+    for i, l in enumerate(lines):
+        m = re.search(r"is padded with (\d+) rows? and (\d+) columns? of zeros", l)
+        if m:
+            a, b = int(m.group(1)) + 1, int(m.group(2)) + 1
+            out = list(lines)
+            out[i] = l[: m.start()] + f"is padded with {a} rows and {b} columns of zeros" + l[m.end():]
+            return out, i
+    return None
+
+
+def c_net_zero_note(lines):
+    """The note that no gradient reaches the layers before left out."""
+    for i, l in enumerate(lines):
+        if re.match(r"^\s*Note: \S+ = 0 everywhere: ", l):
+            return lines[:i] + lines[i + 1:], i
+    return None
+
+
+def c_net_rise_note(lines):
+    """The note that the loss rose left out of a network's derivation."""
+    if not any(l.startswith("Training a network") for l in lines):
+        return None
+    for i, l in enumerate(lines):
+        if re.match(r"^\s*Note: the loss rose from ", l):
+            return lines[:i] + lines[i + 1:], i
+    return None
+
+
+def c_net_upstream(lines):
+    """An upstream gradient's entry taken as another value than Given's."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*δ\S*\[[\d,]+\] = g\[[\d,]+\] = )(\d+)$", l)
+        if m:
+            out = list(lines)
+            out[i] = m.group(1) + ("0.5" if m.group(2) != "0.5" else "2")
+            return out, i
+    return None
+
+
+def c_net_chain(lines):
+    """The chain of shapes with a shape that does not follow from Given."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(  x \S+ → [^→]+ → )(\d+)×(\d+)×(\d+)( → .*)$", l)
+        if m:
+            out = list(lines)
+            out[i] = f"{m.group(1)}{m.group(2)}×{int(m.group(3)) + 1}×{m.group(4)}{m.group(5)}"
+            return out, i
+    return None
+
+
+def c_net_channels(lines):
+    """A layer said to take one channel where two reach it."""
+    for i, l in enumerate(lines):
+        if re.match(r"^  layer [1-9]\d*: conv, .* on 2 channels, ", l):
+            out = list(lines)
+            out[i] = l.replace(" on 2 channels, ", " on 1 channel, ", 1)
+            return out, i
+    return None
+
+
+def c_net_missing_entry(lines):
+    """One entry's equation (names and numbers) left out of a network's forward pass."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if lhs.startswith("z⁽") and "forward" in stage_of(lines, i):
+            return lines[:i] + lines[i + 2:], i
+    return None
+
+
+def c_net_symbolic_order(lines):
+    """Two symbolic lines of a network swapped."""
+    for i in range(len(lines) - 1):
+        a, b = lines[i], lines[i + 1]
+        if re.match(r"^\s*y⁽\d*[⁰¹²³⁴⁵⁶⁷⁸⁹]*⁾\[[\d,]+\] = max\(0, z\S+\)$", a) and \
+                re.match(r"^\s*y⁽\S+ = max\(0, z\S+\)$", b):
+            out = list(lines)
+            out[i], out[i + 1] = b, a
+            return out, i
+    return None
+
+
+def section_of(lines, i):
+    """The heading of the section line i belongs to (`Step 1`, `Mistake 2: …`, …)."""
+    for k in range(i, -1, -1):
+        if lines[k] and not lines[k].startswith(" "):
+            return lines[k]
+    return ""
+
+
+def bump_factor(term: str):
+    """A term with its first plain nonzero number changed in its last digit, or None."""
+    for n in re.finditer(r"(?<![\d.·⁰¹²³⁴⁵⁶⁷⁸⁹\[,])\d+(?:\.\d+)?(?![\d·⁰¹²³⁴⁵⁶⁷⁸⁹\]])", term):
+        if cd.parse_value(n.group(0)) != 0:
+            return term[: n.start()] + bump_last_digit(n.group(0)) + term[n.end():]
+    return None
+
+
+def c_net_delta(lines):
+    """An operand of a δ = ∂L/∂y·f′ line changed (its result kept)."""
+    for i, l in enumerate(lines):
+        m = re.match(rf"^(\s*δ\S*\[[\d,]+\] = )({cd.FAC})(·{cd.FAC} [=≈] {NUM})$", l)
+        if m and "backward" in stage_of(lines, i):
+            new = bump_factor(m.group(2))
+            if new:
+                out = list(lines)
+                out[i] = m.group(1) + new + m.group(3)
+                return out, i
+    return None
+
+
+def c_net_dx_number(lines):
+    """An operand of a sum of ∂L/∂x changed (its result kept)."""
+    return bump_sum_in(lines, "input gradient:")
+
+
+def bump_sum_in(lines, what, section="Step"):
+    """bump_sum for a stage whose heading contains `what`."""
+    for i, k_, lhs, names, nums, sign, result in sums(lines, "Layer"):
+        if what not in stage_of(lines, i) or not section_of(lines, i).startswith(section):
+            continue
+        for k, t in enumerate(nums):
+            new = bump_factor(t)
+            if new is not None:
+                nums2 = list(nums)
+                nums2[k] = new
+                out = sum_lines(lines, (i, k_), lhs, names, nums2, sign, result)
+                # the numbers line that now holds the changed term
+                j = next(j for j in range(i, len(out)) if out[j].lstrip().startswith("= "))
+                while new not in out[j]:
+                    j += 1
+                return out, j
+    return None
+
+
+def c_net_wgrad_number(lines):
+    """An operand of a filter gradient's sum changed (its result kept)."""
+    return bump_sum_in(lines, "filter gradient:")
+
+
+def c_net_summary_cell(lines):
+    """A cell of a network's summary changed."""
+    if not any(l.startswith("Training a network") for l in lines):
+        return None
+    for i, l in enumerate(lines):
+        if l.strip().startswith("Summary: the loss at the parameters each step started from"):
+            m = re.match(rf"^(\s+\d+\s+≈?)({NUM})$", lines[i + 2])
+            if m and re.fullmatch(r"\d+(\.\d+)?", m.group(2)):
+                out = list(lines)
+                out[i + 2] = m.group(1) + bump_last_digit(m.group(2))
+                return out, i + 2
+    return None
+
+
+def fd_rows(lines):
+    """(index, cells) of the rows of a network's finite-difference tables."""
+    out = []
+    net = any(l.startswith("Training a network") for l in lines)
+    inside = False
+    for i, l in enumerate(lines):
+        if l.startswith("Check: finite differences"):
+            inside = net
+        elif l and not l.startswith(" "):
+            inside = False
+        if inside and l.strip().startswith("∂L/∂"):
+            out.append((i, re.split(r"\s{2,}", l.strip())))
+    return out
+
+
+def c_net_fd_backprop(lines):
+    """The backpropagation value of a row of the finite-difference check changed."""
+    for i, cells in fd_rows(lines):
+        if len(cells) == 4 and re.fullmatch(r"≈?\d+(\.\d+)?", cells[1]) and cd.parse_value(cells[1]) != 0:
+            out = list(lines)
+            out[i] = lines[i].replace(f" {cells[1]} ", f" {bump_last_digit(cells[1].lstrip('≈'))} ".rjust(
+                len(cells[1]) + 2), 1)
+            return out, i
+    return None
+
+
+def c_net_fd_difference(lines):
+    """The difference of a row of the finite-difference check written as a tenth of the
+    backpropagation value (far more than the rounding of the printed numbers allows)."""
+    for i, cells in fd_rows(lines):
+        if len(cells) == 4 and re.fullmatch(rf"≈{NUM}", cells[3]) and "·10⁻" in cells[3] \
+                and re.fullmatch(rf"≈?{NUM}", cells[1]) and cd.finite(cd.parse_value(cells[1])) \
+                and cd.parse_value(cells[1]) != 0:
+            new = "≈" + cd.fmt_sig(abs(cd.parse_value(cells[1])) / 10, 6)
+            out = list(lines)
+            out[i] = lines[i][: len(lines[i]) - len(cells[3])].rstrip() + "  " + new
+            return out, i
+    return None
+
+
+def c_net_fd_largest(lines):
+    """`Largest difference` naming another entry of the same step."""
+    rows = fd_rows(lines)
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*Largest difference: \S+, at )(\S+)( of step \d+\.)$", l)
+        if m and rows:
+            other = next((c[0] for _, c in rows if c[0] != m.group(2) and len(c) == 4 and c[3] != "not compared"), None)
+            if other:
+                out = list(lines)
+                out[i] = m.group(1) + other + m.group(3)
+                return out, i
+    return None
+
+
+def c_net_fd_h(lines):
+    """h of a step of a network's finite-difference check doubled."""
+    if not fd_rows(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(rf"^(\s*Step \d+, h [=≈] )({NUM})$", l)
+        if m:
+            out = list(lines)
+            out[i] = m.group(1) + cd.show(cd.parse_value(m.group(2)) * 2)
+            return out, i
+    return None
+
+
+def c_net_fd_kink_quote(lines):
+    """The z a kink note quotes changed."""
+    if not fd_rows(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(rf"^(\s*Note: \S+: \S+ [=≈] )({NUM})( is within reach of .*)$", l)
+        if m and cd.parse_value(m.group(2)) != 0 and re.fullmatch(r"−?\d+(\.\d+)?", m.group(2)):
+            out = list(lines)
+            out[i] = m.group(1) + bump_last_digit(m.group(2)) + m.group(3)
+            return out, i
+    return None
+
+
+def c_net_fd_kink_missing(lines):
+    """A kink note of a network's finite-difference check left out."""
+    if not fd_rows(lines):
+        return None
+    for i, l in enumerate(lines):
+        if re.match(r"^\s*Note: \S+: \S+ [=≈] \S+ is within reach of ", l):
+            return lines[:i] + lines[i + 1:], i
+    return None
+
+
+def c_net_mistake_dx(lines):
+    """An operand of a mistake's wrong ∂L/∂x changed (its result kept)."""
+    return bump_sum_in(lines, "input gradient, the mistake:", "Mistake")
+
+
+def c_net_mistake_mean(lines):
+    """A mistake's mean bias gradient with the factor of another count of positions."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*∂L/∂b\S* = )\(1/(\d+)\)(\[.*)$", l)
+        if m and section_of(lines, i).startswith("Mistake"):
+            out = list(lines)
+            out[i] = f"{m.group(1)}(1/{int(m.group(2)) + 1}){m.group(3)}"
+            return out, i
+    return None
+
+
+def c_net_mistake_update(lines):
+    """An update of a mistake with its gradient changed (its result kept)."""
+    for i, l in enumerate(lines):
+        m = re.match(rf"^(\s*\S+ ← {NUM} − {cd.FAC}·)(\(?)(\d+(?:\.\d+)?)(\)? [=≈] {NUM})$", l)
+        if m and section_of(lines, i).startswith("Mistake") and cd.parse_value(m.group(3)) != 0:
+            out = list(lines)
+            out[i] = m.group(1) + m.group(2) + bump_last_digit(m.group(3)) + m.group(4)
+            return out, i
+    return None
+
+
+def c_net_mistake_table(lines):
+    """A cell of the table of the loss each recipe gives changed."""
+    for i, l in enumerate(lines):
+        if l.strip() == "The loss after step 1's update, by recipe":
+            m = re.match(rf"^(.*  ≈?)(\d+(?:\.\d+)?)$", lines[i + 2])
+            if m:
+                out = list(lines)
+                out[i + 2] = m.group(1) + bump_last_digit(m.group(2))
+                return out, i + 2
+    return None
+
+
+def c_net_mistake_heading(lines):
+    """A wrong ∂L/∂x's heading with the orientations swapped (the mistake said to be the correct
+    one)."""
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*Layer \d+, input gradient, the mistake: \S+ = )(.*) ⋆ (\S+), the filter the wrong way "
+                     r"round, in place of (.*) ⋆ (\S+)$", l)
+        if m:
+            out = list(lines)
+            out[i] = f"{m.group(1)}{m.group(2)} ⋆ {m.group(5)}, the filter the wrong way round, in place of " \
+                     f"{m.group(4)} ⋆ {m.group(3)}"
+            return out, i
+    return None
+
+
+def c_net_mistake_formula(lines):
+    """A wrong ∂L/∂x's general formula with the filter's indices of the correct orientation."""
+    for i, l in enumerate(lines):
+        if section_of(lines, i).startswith("Mistake") and re.match(r"^\s*∂L/∂\S+\[[a-z,]+\] = Σ ", l) \
+                and re.search(r"\d − i, ?\d − j", l):
+            out = list(lines)
+            out[i] = re.sub(r"\d − i, ?\d − j", "i, j", l, count=1)
+            return out, i
+    return None
+
+
+def c_net_mistake_absent(lines):
+    """The reason a recipe concerns no layer replaced by another recipe's."""
+    reasons = list(cd.RECIPE_ABSENT.values())
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*Note: .* is not shown: )(.+)(\.)$", l)
+        if m and m.group(2) in reasons:
+            other = reasons[(reasons.index(m.group(2)) + 1) % len(reasons)]
+            out = list(lines)
+            out[i] = m.group(1) + other + m.group(3)
+            return out, i
+    return None
+
+
 CORRUPTIONS = [
     ("result-digit", c_result_digit, "do not give the rounded result"),
     ("operand-digits", c_operand_digits, "do not give the rounded result"),
@@ -391,6 +1006,44 @@ CORRUPTIONS = [
     ("trend", c_trend, "trend"),
     ("summary-row", c_summary_row, "rows"),
     ("nonfinite-note", c_nonfinite_note, "central difference"),
+    # networks
+    ("net-forward-number", c_net_forward_number, "not a printing|do not give|not the exact value"),
+    ("net-dx-missing-term", c_net_dx_missing_term, "terms differ from the definition"),
+    ("net-dx-extra-term", c_net_dx_extra_term, "terms differ from the definition"),
+    ("net-channel-sum", c_net_channel_sum, "terms differ from the definition"),
+    ("net-flip", c_net_flip, "terms differ from the definition"),
+    ("net-stride", c_net_stride, "stride"),
+    ("net-matrix-entry", c_net_matrix_entry, "is not the value its equation"),
+    ("net-update", c_net_update, "not a printing"),
+    ("net-dead-note", c_net_dead_note, "not those below 0"),
+    ("net-bias-mean", c_net_bias_mean, "factor in front of the sum differs from its definition"),
+    ("net-header", c_net_header, "heading does not follow from Given"),
+    ("net-index-formula", c_net_index_formula, "index"),
+    ("net-full-prose", c_net_full_prose, "explanation of the full convolution"),
+    ("net-zero-note", c_net_zero_note, "no note says so"),
+    ("net-rise-note", c_net_rise_note, "no note says so"),
+    ("net-upstream", c_net_upstream, "not the value of g"),
+    ("net-chain", c_net_chain, "chain of shapes"),
+    ("net-channels", c_net_channels, "channels"),
+    ("net-missing-entry", c_net_missing_entry, "no equation printed"),
+    ("net-symbolic-order", c_net_symbolic_order, "out of order"),
+    ("net-delta", c_net_delta, "not a printing of"),
+    ("net-dx-number", c_net_dx_number, "not a printing of|do not give|not the exact value"),
+    ("net-wgrad-number", c_net_wgrad_number, "not a printing of|do not give|not the exact value"),
+    ("net-summary-cell", c_net_summary_cell, "summary row .*not a printing"),
+    ("net-fd-backprop", c_net_fd_backprop, "backpropagation value .*not a printing|not what the step's printed"),
+    ("net-fd-difference", c_net_fd_difference, r"not \|backpropagation − central difference\|"),
+    ("net-fd-largest", c_net_fd_largest, "largest difference is not at the entry named"),
+    ("net-fd-h", c_net_fd_h, "h is not 10⁻⁶"),
+    ("net-fd-kink-quote", c_net_fd_kink_quote, "not a printing of"),
+    ("net-fd-kink-missing", c_net_fd_kink_missing, "no note says why"),
+    ("net-mistake-dx", c_net_mistake_dx, "not a printing of|do not give|not the exact value"),
+    ("net-mistake-mean", c_net_mistake_mean, "factor in front of the sum differs"),
+    ("net-mistake-update", c_net_mistake_update, "not a printing of"),
+    ("net-mistake-table", c_net_mistake_table, "mistakes' table.*not a printing"),
+    ("net-mistake-heading", c_net_mistake_heading, "heading does not follow from Given"),
+    ("net-mistake-formula", c_net_mistake_formula, "the weight's indices"),
+    ("net-mistake-absent", c_net_mistake_absent, "why the recipe concerns no layer"),
 ]
 
 
@@ -406,6 +1059,13 @@ def texts_of(paths):
         else:
             out.append(p)
     return out
+
+
+# The corruptions whose failure is reported elsewhere than on the line corrupted: next to it
+# (a sum wrapped early is reported at its continuation), or anywhere (the title's count of
+# steps, which the result contradicts).
+AT_ANOTHER_LINE = {"early-wrap": "near", "f64-reason": "near", "plain-big": "near", "title": "anywhere",
+                   "summary-row": "anywhere", "net-fd-kink-missing": "anywhere"}
 
 
 def main(argv):
@@ -438,10 +1098,15 @@ def main(argv):
             new_text = header + "\n".join(new_lines)
             after = run_checker(f, new_text)
             new = [m for m in after if m not in before]
-            ok = bool(new) and any(re.search(phrase, m) for m in new)
+            # the failure names the rule, at the line corrupted (a line left out: where it was)
+            at = header.count("\n") + k + 1
+            near = (at,) if name not in AT_ANOTHER_LINE else range(at - 1, at + 2) if \
+                AT_ANOTHER_LINE[name] == "near" else None
+            hits = [m for m in new if re.search(phrase, m) and (near is None or int(m.split(":")[0]) in near)]
+            ok = bool(hits)
             where = f"{os.path.basename(f)}, body line {k + 1}"
             if ok:
-                print(f"ok   {name:16} caught ({where}): {new[0][:140]}")
+                print(f"ok   {name:16} caught ({where}): {hits[0][:140]}")
             else:
                 bad += 1
                 print(f"FAIL {name:16} not caught ({where})" +
