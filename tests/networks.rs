@@ -290,3 +290,80 @@ fn the_derivations_own_check_agrees_with_backpropagation() {
         }
     }
 }
+
+/// A finite difference across a kink names the activation whose kink it is, also where that
+/// activation is the network's first layer and its argument is the input itself.
+///
+/// By hand: `x[0,0] = 0` is leaky_relu's argument, so moving it by `±h` crosses the kink and
+/// its central difference, `(0.5·(1 − 1 + h)² … )`, is not compared; no other argument is
+/// within `h` of 0 (they are 1, 1 and 2), and after the conv there is no activation.
+#[test]
+fn a_kink_is_named_by_its_own_activation() {
+    let d = cnn_bp_core::train! {
+        input: [[0, 1], [1, 2]],
+        layers: [leaky_relu(0.1), conv { filter: [[1, 1], [1, 1]] }],
+        target: [[1]],
+        loss: half_sse,
+        lr: 0.1,
+        check: finite_differences,
+    };
+    let text = d.to_string();
+    let notes: Vec<&str> = text.lines().filter(|l| l.contains("within reach of")).collect();
+    assert_eq!(notes.len(), 1, "{text}");
+    assert!(notes[0].contains("x[0,0] = 0 is within reach of leaky_relu's kink at 0"), "{text}");
+}
+
+/// A long run that stops early writes out the step that stopped it, with its note.
+///
+/// By hand: with `x = 10⁵`, `w = 1`, target 0, half_sse and η = 1, `∂L/∂w = z·x = 10¹⁰·w`, so
+/// each step multiplies `w` by `1 − 10¹⁰`: `w` after step k is about `(−10¹⁰)^k`, and
+/// `L = ½·(10⁵·w)²` overflows once `w² > 2·10²⁹⁸`, that is at the step that starts from
+/// `w ≈ 10¹⁵⁰`: step 16 (`w ≈ −10¹⁵⁰` after 15 updates), the first step beyond the five
+/// written out in a run of 40.
+#[test]
+fn a_long_run_writes_out_the_step_that_stops_it() {
+    let d = cnn_bp_core::train! {
+        input: [[100000]],
+        layers: [conv { filter: [[1]] }],
+        target: [[0]],
+        loss: half_sse,
+        lr: 1,
+        steps: 40,
+    };
+    let taken = d.steps().len();
+    assert_eq!(taken, 16);
+    assert!(d.steps()[14].loss().is_finite() && !d.steps()[15].loss().is_finite());
+    let text = d.to_string();
+    assert!(text.contains("\nStep 16\n"), "{text}");
+    assert!(text.contains("Result after 16 steps"), "{text}");
+    assert!(text.contains("is the first value that is not a finite number"), "{text}");
+    assert!(text.contains("so training stops after this step"), "{text}");
+}
+
+/// A value that is not finite but feeds no update (here only `∂L/∂x` of the input, asked for
+/// with `input_grad`) is said to be one, and training goes on.
+///
+/// By hand: `z⁽⁰⁾ = 10⁻³⁰⁰·10³⁰⁰ = 1`, `z⁽¹⁾ = 1·10¹⁰`, `δ⁽¹⁾ = 10¹⁰ − 0 = 10¹⁰`,
+/// `∂L/∂w⁽¹⁾ = δ⁽¹⁾·z⁽⁰⁾ = 10¹⁰`, `δ⁽⁰⁾ = δ⁽¹⁾·w⁽¹⁾ = 10²⁰`, `∂L/∂w⁽⁰⁾ = 10²⁰·10⁻³⁰⁰ = 10⁻²⁸⁰`:
+/// all finite, and the updates with η = 10⁻³⁰ barely move them; only
+/// `∂L/∂x = δ⁽⁰⁾·w⁽⁰⁾ = 10²⁰·10³⁰⁰` overflows to ∞, in both steps.
+#[test]
+fn a_value_no_update_uses_does_not_stop_training() {
+    let d = cnn_bp_core::train! {
+        input: [[1e-300]],
+        layers: [conv { filter: [[1e300]] }, conv { filter: [[1e10]] }],
+        target: [[0]],
+        loss: half_sse,
+        lr: 1e-30,
+        steps: 2,
+        input_grad: true,
+    };
+    assert_eq!(d.steps().len(), 2);
+    let text = d.to_string();
+    let notes: Vec<&str> = text.lines().filter(|l| l.contains("not a finite number")).collect();
+    assert_eq!(notes.len(), 2, "{text}");
+    for note in notes {
+        assert!(note.contains("∂L/∂x[0,0] = ∞ is the first value"), "{note}");
+        assert!(note.ends_with("so training is not affected."), "{note}");
+    }
+}

@@ -200,7 +200,7 @@ fn check_gradient<
         .chain(&bias)
         .fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
     let h = S::from_f64(RELATIVE_H) * largest;
-    let kinked = layer.activation.kink().is_some();
+    let kinked = layer.activation.kink();
     let z: &[[S; OW]; OH] = matrix(&s.z);
     let grads: &[[S; KW]; KH] = matrix(&s.filter_grad);
     // One parameter at a time is moved by ±h in a copy of them, and put back.
@@ -220,11 +220,13 @@ fn check_gradient<
             let central = difference(loss_plus, loss_minus);
             // w[i,j] moves z[p,q] by h·x at each output it reaches.
             let offset = layer.filter_entry((i, j), (KH, KW));
-            let kink = kinked.then(|| outputs(OH, OW)).into_iter().flatten().find_map(|(p, q)| {
-                let (r, c) = layer.source((p, q), offset, (H, W))?;
-                let x = input[r][c];
-                (x != S::ZERO && abs(z[p][q]) <= h * abs(x))
-                    .then(|| Operand::new(Sym::z(p, q), z[p][q]))
+            let kink = kinked.and_then(|f| {
+                outputs(OH, OW).find_map(|(p, q)| {
+                    let (r, c) = layer.source((p, q), offset, (H, W))?;
+                    let x = input[r][c];
+                    (x != S::ZERO && abs(z[p][q]) <= h * abs(x))
+                        .then(|| (Operand::new(Sym::z(p, q), z[p][q]), f))
+                })
             });
             let grad = Operand::new(Sym::grad_w(i, j), grads[i][j]);
             let difference = abs(grad.value - central);
@@ -235,10 +237,11 @@ fn check_gradient<
         let loss_plus = loss_at(layer, input, (filter, Some(b + h)), target, &mut scratch);
         let loss_minus = loss_at(layer, input, (filter, Some(b - h)), target, &mut scratch);
         let central = difference(loss_plus, loss_minus);
-        let kink =
-            kinked.then(|| outputs(OH, OW)).into_iter().flatten().find_map(|(p, q)| {
-                (abs(z[p][q]) <= h).then(|| Operand::new(Sym::z(p, q), z[p][q]))
-            });
+        let kink = kinked.and_then(|f| {
+            outputs(OH, OW).find_map(|(p, q)| {
+                (abs(z[p][q]) <= h).then(|| (Operand::new(Sym::z(p, q), z[p][q]), f))
+            })
+        });
         let grad = Operand::new(Sym::grad_b(), g);
         let difference = abs(g - central);
         entries.push(CheckedEntry { grad, loss_plus, loss_minus, central, difference, kink });

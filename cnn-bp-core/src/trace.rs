@@ -757,9 +757,10 @@ pub struct CheckedEntry<S> {
     pub central: S,
     /// `|grad − central|`.
     pub difference: S,
-    /// An output that the parameter moves across an activation kink within `±h`; the
-    /// central difference then straddles the kink and is not compared.
-    pub kink: Option<Operand<S>>,
+    /// An activation's argument that the parameter moves across its kink within `±h`, and
+    /// what that kink is (`relu's kink at 0`); the central difference then straddles the kink
+    /// and is not compared.
+    pub kink: Option<(Operand<S>, &'static str)>,
 }
 
 /// A common wrong recipe for the filter update.

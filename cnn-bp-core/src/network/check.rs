@@ -18,9 +18,9 @@ use crate::trace::{CheckedEntry, Expr, GradientCheck, Name, Operand, Recorder, S
 const RELATIVE_H: f64 = 1e-6;
 
 /// A [`Recorder`] that keeps only the branches a pass took: each activation derivative's case,
-/// with its argument.
+/// with its argument and its activation's kink.
 struct Branches<S> {
-    taken: Vec<(Operand<S>, SlopeCase)>,
+    taken: Vec<(Operand<S>, SlopeCase, Option<&'static str>)>,
 }
 
 impl<S> Default for Branches<S> {
@@ -31,16 +31,18 @@ impl<S> Default for Branches<S> {
 
 impl<S: Copy> Recorder<S> for Branches<S> {
     fn equation(&mut self, _: Sym, expr: Expr<S>, _: S) {
-        if let Expr::Slope { z, case, .. } = expr {
-            self.taken.push((z, case));
+        if let Expr::Slope { f, z, case, .. } = expr {
+            self.taken.push((z, case, f.kink()));
         }
     }
 }
 
 impl<S: Copy> Branches<S> {
-    /// The first branch that `other` took differently, as this pass saw its argument.
-    fn first_change(&self, other: &Self) -> Option<Operand<S>> {
-        self.taken.iter().zip(&other.taken).find(|(a, b)| a.1 != b.1).map(|(a, _)| a.0)
+    /// The first branch that `other` took differently, as this pass saw its argument, and the
+    /// kink it crossed.
+    fn first_change(&self, other: &Self) -> Option<(Operand<S>, &'static str)> {
+        let (a, _) = self.taken.iter().zip(&other.taken).find(|(a, b)| a.1 != b.1)?;
+        Some((a.0, a.2.unwrap_or_default()))
     }
 }
 
@@ -79,7 +81,7 @@ pub(super) fn check<S: Scalar, N: Op<S>>(
         |grad: Operand<S>, (plus, up): (S, Branches<S>), (minus, down): (S, Branches<S>)| {
             let central = (plus - minus) / two_h;
             let kink = base.first_change(&up).or_else(|| base.first_change(&down));
-            let kink = kink.map(|z| Operand::new(z.sym.showing_layer(layers), z.value));
+            let kink = kink.map(|(z, f)| (Operand::new(z.sym.showing_layer(layers), z.value), f));
             let difference = abs(grad.value - central);
             CheckedEntry { grad, loss_plus: plus, loss_minus: minus, central, difference, kink }
         };

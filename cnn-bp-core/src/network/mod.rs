@@ -338,6 +338,9 @@ pub struct NetDerivation<S = f64> {
     /// concern no layer of this network.
     mistakes: Vec<NetMistake<S>>,
     skipped: Vec<NetRecipe>,
+    /// Whether training stopped after its last step taken because a value it needs (the loss,
+    /// a gradient, the output or an updated parameter) is not a finite number.
+    stopped: bool,
     form: Form,
 }
 
@@ -442,6 +445,7 @@ impl<S: Scalar> NetDerivation<S> {
             checks: &self.checks,
             mistakes: &self.mistakes,
             skipped: &self.skipped,
+            stopped: self.stopped,
         }
     }
 }
@@ -547,10 +551,31 @@ where
     let keeps = |k: usize| steps <= FULL_STEPS || k < HEAD_STEPS || k + 1 == steps;
     let layers = N::LAYERS > 1;
     let input_grad = extras.input_grad || matches!(objective, Objective::GradOutput(_));
+    // Whether training can go on after a step: its loss, gradients, output and updated
+    // parameters are finite numbers.
+    let finite = |value: S, pass: &Pass<S>, params: &[S]| {
+        value.is_finite() && pass.grads.iter().chain(params).chain(&pass.y).all(|v| v.is_finite())
+    };
+    let mut stopped = false;
     for k in 0..steps {
         kept.extend_from_slice(&params);
         let xv = <N::In as Tensor<S>>::view(&x);
-        let value = if keeps(k) {
+        let mut value = None;
+        if !keeps(k) {
+            let v = pass.run(&net, &params, xv, &objective, false, &mut NoTrace);
+            if let Some(lr) = lr {
+                update(&net, &mut params, &pass.grads, lr, &mut NoTrace);
+            }
+            if finite(v, &pass, &params) {
+                value = Some(v);
+            } else {
+                // The step that stops the run is written out: taken again, recorded, from
+                // the parameters it started from.
+                let from = kept.len() - params.len();
+                params.copy_from_slice(&kept[from..]);
+            }
+        }
+        let value = value.unwrap_or_else(|| {
             if extras.finite_differences {
                 checks.push(check::check(&net, &params, &x, &objective, (k, layers)));
             }
@@ -561,17 +586,10 @@ where
             }
             sections.push(Section { step: Some(k), equations: rec.equations });
             value
-        } else {
-            let value = pass.run(&net, &params, xv, &objective, false, &mut NoTrace);
-            if let Some(lr) = lr {
-                update(&net, &mut params, &pass.grads, lr, &mut NoTrace);
-            }
-            value
-        };
+        });
         losses.push(value);
-        let finite = value.is_finite()
-            && pass.grads.iter().chain(&params).chain(&pass.y).all(|v| v.is_finite());
-        if !finite {
+        if !finite(value, &pass, &params) {
+            stopped = true;
             break;
         }
     }
@@ -622,6 +640,7 @@ where
         checks,
         mistakes,
         skipped,
+        stopped,
         form: Form::default(),
     }
 }

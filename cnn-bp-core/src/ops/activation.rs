@@ -250,10 +250,6 @@ impl<S: Scalar, A: Elementwise<S> + Send + Sync, T: Tensor<S>> LayerDoc<S> for A
         self.f.activation().describe()
     }
 
-    fn kink(&self) -> Option<&'static str> {
-        self.f.activation().kink()
-    }
-
     fn output_shape(&self) -> Vec<usize> {
         T::shape()
     }

@@ -34,10 +34,6 @@ pub trait LayerDoc<S: Scalar>: Send + Sync {
     fn output_shape(&self) -> Vec<usize>;
     /// What its output is called.
     fn output_name(&self) -> Name;
-    /// The kink of its function, where a finite difference that crosses it is not compared.
-    fn kink(&self) -> Option<&'static str> {
-        None
-    }
     /// How many parameters it trains.
     fn params_len(&self) -> usize {
         0
@@ -88,6 +84,9 @@ pub(crate) struct NetView<'a, S> {
     /// The learner's mistakes, if asked for, and the recipes that concern no layer.
     pub(crate) mistakes: &'a [NetMistake<S>],
     pub(crate) skipped: &'a [NetRecipe],
+    /// Whether training stopped after its last step taken, on a value it needs that is not
+    /// a finite number.
+    pub(crate) stopped: bool,
 }
 
 /// The document being written, and what layers need to know to write their part.
@@ -277,11 +276,7 @@ pub(crate) fn document<S: Scalar>(view: &NetView<S>, form: Form) -> Vec<Block> {
     }
     doc.result(view, &at);
     if !view.checks.is_empty() {
-        // An argument near a kink is the input of the activation after it.
-        let kink = |z: Sym| {
-            view.layers.get(usize::from(z.layer) + 1).and_then(|l| l.kink()).unwrap_or_default()
-        };
-        doc.doc.checks_of(view.checks, &kink, "parameter or input entry");
+        doc.doc.checks_of(view.checks, "parameter or input entry");
     }
     if !view.mistakes.is_empty() || !view.skipped.is_empty() {
         doc.mistakes(view, &at);
@@ -458,7 +453,12 @@ impl<S: Scalar> NetDoc<S> {
         if view.lr.is_some() {
             self.update_stage(view, at, section);
         }
-        self.not_finite_note(section, "training stops after this step");
+        let tail = if view.stopped && k + 1 == view.losses.len() {
+            "everything computed from it is meaningless, so training stops after this step"
+        } else {
+            "the loss, the gradients, the output and the updated parameters are finite numbers, so training is not affected"
+        };
+        self.not_finite_note(section, tail);
     }
 
     /// The loss of step `k` (from 0; the number of steps taken for the final forward pass),
@@ -494,14 +494,14 @@ impl<S: Scalar> NetDoc<S> {
         }
     }
 
-    /// A note on the first value of a section that is not a finite number.
-    fn not_finite_note(&mut self, section: &Section<S>, then: &str) {
+    /// A note on the first value of a section that is not a finite number, ending with `tail`.
+    fn not_finite_note(&mut self, section: &Section<S>, tail: &str) {
         if let Some(eq) = section.equations.iter().find(|eq| !eq.value.is_finite()) {
             let (text, _) = num(eq.value);
             self.doc.note(
                 1,
                 Rich::math(format!("{} = {text}", name(eq.lhs)))
-                    .t(format!(" is the first value that is not a finite number; everything computed from it is meaningless, so {then}.")),
+                    .t(format!(" is the first value that is not a finite number; {tail}.")),
             );
         }
     }
@@ -538,7 +538,10 @@ impl<S: Scalar> NetDoc<S> {
             l.forward(self, place, view.after);
         }
         self.loss_stage(view, view.after, taken);
-        self.not_finite_note(view.after, "the final loss is meaningless");
+        self.not_finite_note(
+            view.after,
+            "everything computed from it is meaningless, so the final loss is meaningless",
+        );
         self.doc.para(1, Rich::text("final parameters:"));
         let mut offset = 0;
         for (l, &place) in view.layers.iter().zip(at) {
@@ -706,7 +709,10 @@ impl<S: Scalar> NetDoc<S> {
             self.stage(Rich::text("Loss: ").m(formula));
             self.doc.equations(&m.after, |s| s == Sym::loss());
         }
-        self.not_finite_note(&m.pass, "so is everything this recipe computes from it");
+        self.not_finite_note(
+            &m.pass,
+            "everything computed from it is meaningless, so this recipe's results cannot be compared",
+        );
     }
 }
 

@@ -67,11 +67,9 @@ pub(super) fn push_number<S: Scalar>(out: &mut String, value: S, digits: usize, 
     let bracket = match place {
         Place::Alone => false,
         Place::Signed => value < S::ZERO,
-        // Between 10⁻⁶ and 10⁶ no number has a power of ten: no need to look.
-        Place::Factor => {
-            let plain = (1e-6..1e6).contains(&value.to_f64().abs());
-            value < S::ZERO || (!plain && out[start..].contains('·'))
-        }
+        // A power of ten is read off the digits written: a value just below one (999999.9312345678)
+        // can round up to it.
+        Place::Factor => value < S::ZERO || out[start..].contains('·'),
     };
     if bracket {
         out.insert(start, '(');
@@ -99,4 +97,25 @@ pub(super) enum Place {
     Signed,
     /// A factor of a product: negative values and powers of ten in brackets.
     Factor,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Place, push_number};
+
+    fn factor(value: f64) -> String {
+        let mut out = String::new();
+        push_number(&mut out, value, 6, Place::Factor);
+        out
+    }
+
+    /// A factor with a power of ten is bracketed, also where the value is just below the
+    /// power it rounds to: `1·10⁶·0` would read as a product of three.
+    #[test]
+    fn powers_of_ten_as_factors_are_bracketed() {
+        assert_eq!(factor(999_999.931_234_567_8), "(1·10⁶)");
+        assert_eq!(factor(25_000_000.123_456_7), "(2.5·10⁷)");
+        assert_eq!(factor(999_999.0), "999999");
+        assert_eq!(factor(-3.0), "(−3)");
+    }
 }

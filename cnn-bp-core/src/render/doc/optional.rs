@@ -13,18 +13,11 @@ use super::{Block, Doc, Rich};
 impl Doc {
     /// Backpropagation's gradient next to central differences, step by step.
     pub(super) fn checks<S: Scalar>(&mut self, trace: &Trace<S>) {
-        let kink = trace.given.layer.activation.kink().unwrap_or_default();
-        self.checks_of(&trace.checks, &|_| kink, "parameter");
+        self.checks_of(&trace.checks, "parameter");
     }
 
-    /// The checks of `checks`; `kink` names the kink an entry's argument is near, `moved`
-    /// what is nudged.
-    pub(super) fn checks_of<S: Scalar>(
-        &mut self,
-        checks: &[GradientCheck<S>],
-        kink: &dyn Fn(Sym) -> &'static str,
-        moved: &str,
-    ) {
+    /// The checks of `checks`; `moved` says what is nudged.
+    pub(super) fn checks_of<S: Scalar>(&mut self, checks: &[GradientCheck<S>], moved: &str) {
         self.push(Block::Section(Rich::text("Check: finite differences")));
         self.para(
             1,
@@ -36,7 +29,7 @@ impl Doc {
         );
         let mut largest: Option<(S, Sym, usize)> = None;
         for check in checks {
-            self.check(kink, check, moved);
+            self.check(check, moved);
             for entry in check.entries.iter().filter(|e| e.kink.is_none() && compared_finite(e)) {
                 if largest.is_none_or(|(d, ..)| entry.difference > d) {
                     largest = Some((entry.difference, entry.grad.sym, check.step));
@@ -56,12 +49,7 @@ impl Doc {
         }
     }
 
-    pub(super) fn check<S: Scalar>(
-        &mut self,
-        kink: &dyn Fn(Sym) -> &'static str,
-        check: &GradientCheck<S>,
-        moved: &str,
-    ) {
+    pub(super) fn check<S: Scalar>(&mut self, check: &GradientCheck<S>, moved: &str) {
         self.stage(
             Rich::text(format!("Step {}, ", check.step + 1))
                 .m(format!("h {}", is_value(check.h, true))),
@@ -112,8 +100,7 @@ impl Doc {
             self.note(3, text.t("."));
         }
         if !kinked.is_empty() {
-            for (sym, z) in kinked {
-                let f = kink(z.sym);
+            for (sym, (z, f)) in kinked {
                 self.note(
                     3,
                     Rich::math(name(sym))
