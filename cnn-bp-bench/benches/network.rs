@@ -21,6 +21,8 @@
 //! the hand-written step, the median of the ratios and its quartiles, printed and written to
 //! `<target>/criterion/network_paired.csv`); instructions per step with
 //! `scripts/network_instructions.sh` (`NETWORK_CALLGRIND=<case>:<iterations>`).
+//! `NETWORK_CASES=<case>,…` runs only those cases, `NETWORK_PAIRED_ONLY=1` only their paired
+//! ratios.
 //!
 //! Run: `cargo bench --bench network`; `python3 scripts/bench_report.py` prints the table.
 
@@ -416,6 +418,9 @@ fn run<A, B>(
         return;
     }
     paired_ratio(name, core, hand);
+    if std::env::var_os("NETWORK_PAIRED_ONLY").is_some() {
+        return;
+    }
     let mut group = c.benchmark_group("network");
     group.bench_function(BenchmarkId::new("core", name), |b| b.iter(&mut *core));
     group.bench_function(BenchmarkId::new("hand", name), |b| b.iter(&mut *hand));
