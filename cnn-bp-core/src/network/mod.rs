@@ -769,15 +769,8 @@ pub fn net_step<S: Scalar, N: Op<S>>(
     let (workspace, grads) = rest.split_at_mut(ws);
     net.forward(At::FIRST, params, x, <N::Out as Tensor<S>>::view_mut(y), workspace, &mut NoTrace);
     let value = match objective {
-        // Each loss a constant in its own call, so that its scales are constants too and the
-        // loops have no branches.
         Objective::Loss { loss, target } => {
-            let (y, t, dy) = (&y[..n], &target[..n], &mut dy[..n]);
-            match *loss {
-                Loss::HalfSse => untraced_loss(y, t, dy, Loss::HalfSse),
-                Loss::Sse => untraced_loss(y, t, dy, Loss::Sse),
-                other => untraced_loss(y, t, dy, other),
-            }
+            untraced_loss_of::<S, true>(*loss, &y[..n], &target[..n], &mut dy[..n])
         }
         Objective::GradOutput(g) => untraced_upstream(&y[..n], &g[..n], &mut dy[..n]),
     };
@@ -790,17 +783,44 @@ pub fn net_step<S: Scalar, N: Op<S>>(
     value
 }
 
-/// `loss` and `loss_grad` of a loss, unrecorded: the same arithmetic in the same order. Always
-/// inlined, where the slices' lengths are constants and `loss` is one (`net_step` calls it once
-/// per loss), so that its scales fold and its loops have no branches.
+/// `loss` and `loss_grad` of `loss` against `t`, unrecorded, into `dy`: the same arithmetic in
+/// the same order, so the same bits. Each loss a constant in its own call of [`untraced_loss`],
+/// so that its scales are constants too and the loops have no branches. `FOUR`: `dy` written
+/// four entries at a time (see [`untraced_loss`]), for a `dy` the compiler cannot tell apart
+/// from `t`; else entry by entry, for one it can (a `&mut` argument of its own), which it then
+/// keeps in registers for the layer before.
 #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn untraced_loss<S: Scalar>(y: &[S], t: &[S], dy: &mut [S], loss: Loss) -> S {
+pub(crate) fn untraced_loss_of<S: Scalar, const FOUR: bool>(
+    loss: Loss,
+    y: &[S],
+    t: &[S],
+    dy: &mut [S],
+) -> S {
+    match loss {
+        Loss::HalfSse => untraced_loss::<S, FOUR>(y, t, dy, Loss::HalfSse),
+        Loss::Sse => untraced_loss::<S, FOUR>(y, t, dy, Loss::Sse),
+        other => untraced_loss::<S, FOUR>(y, t, dy, other),
+    }
+}
+
+/// `loss` and `loss_grad` of a loss, unrecorded: the same arithmetic in the same order. Always
+/// inlined, where the slices' lengths are constants and `loss` is one ([`untraced_loss_of`]
+/// calls it once per loss), so that its scales fold and its loops have no branches.
+#[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn untraced_loss<S: Scalar, const FOUR: bool>(y: &[S], t: &[S], dy: &mut [S], loss: Loss) -> S {
     let (scale, grad_scale) = (loss.scale(y.len()), loss.grad_scale(y.len()));
     let mut acc = S::ZERO;
     for (&y, &t) in y.iter().zip(t) {
         let diff = y - t;
         acc = acc + diff * diff;
+    }
+    if !FOUR {
+        for (dy, (&y, &t)) in dy.iter_mut().zip(y.iter().zip(t)) {
+            *dy = grad_scale.apply(y - t);
+        }
+        return scale.apply(acc);
     }
     // Four entries at a time, all read before any is written. The compiler cannot know that
     // `t` (the caller's memory) and `dy` (the buffers') do not overlap, so entry by entry it

@@ -397,7 +397,7 @@ impl<S: Scalar, A: Op<S>, B: Op<S, In = A::Out>> Op<S> for Chain<A, B> {
 
 impl<A, B> Chain<A, B> {
     /// Where `B` stands, after `A`.
-    fn next<S: Scalar>(&self, at: At) -> At
+    pub(crate) fn next<S: Scalar>(&self, at: At) -> At
     where
         A: Op<S>,
     {
