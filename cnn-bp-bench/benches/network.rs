@@ -5,9 +5,10 @@
 //! - `net_28x28`: input 1×28×28, conv 5×5 with 4 filters (no bias, stride 1, no padding,
 //!   correlation) → 4×24×24, relu, conv 3×3 on 4 channels with 1 filter → 1×22×22, ½·Σ(y − t)²,
 //!   lr 0.01; against [`hand_net`], that network written out with const sizes.
-//! - `3x3_2x2`, `8x8_3x3`, `28x28_5x5`: the single-layer shorthand as a network,
-//!   `Chain<Conv<1, H, W, 1, KH, KW, OH, OW, Geometry<1, 1, 0, 0, 1, 1>, Correlate>, Activate<Relu, …>>`,
-//!   on the inputs of `numeric.rs` (BENCHMARKS.md part 1), against its `hand_step`.
+//! - `3x3_2x2`, `8x8_3x3`, `28x28_5x5`: the single-layer shorthand's step as `train!` takes
+//!   every step it does not write out (its network `[conv, relu]` as ops, `NoTrace`, the
+//!   numbers left in the run's buffers: `__private::UntracedSteps`), on the inputs of
+//!   `numeric.rs` (BENCHMARKS.md part 1), against its `hand_step`.
 //!
 //! Both sides compute the same step in the same order of operations: before anything is timed
 //! every layer's output, every output's gradient, the loss, every parameter's gradient and the
@@ -18,9 +19,9 @@
 //!
 //! Measures, as in `numeric.rs`: criterion's medians (`network/core/<case>`,
 //! `network/hand/<case>`); the paired ratio (101 rounds of a batch of the core then a batch of
-//! the hand-written step, the median of the ratios and its quartiles, printed and written to
-//! `<target>/criterion/network_paired.csv`); instructions per step with
-//! `scripts/network_instructions.sh` (`NETWORK_CALLGRIND=<case>:<iterations>`).
+//! the hand-written step, the median of the ratios and its quartiles, printed with each side's
+//! median time a step and written to `<target>/criterion/network_paired.csv`); instructions per
+//! step with `scripts/network_instructions.sh` (`NETWORK_CALLGRIND=<case>:<iterations>`).
 //! `NETWORK_CASES=<case>,…` runs only those cases, `NETWORK_PAIRED_ONLY=1` only their paired
 //! ratios.
 //!
@@ -30,6 +31,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use cnn_bp_core::__private::UntracedSteps;
 use cnn_bp_core::Loss;
 use cnn_bp_core::network::{NetBuffers, Objective, net_step};
 use cnn_bp_core::ops::{Activate, Chain, Conv, Correlate, Geometry, Op, Relu, Tensor};
@@ -59,16 +61,6 @@ type Net = Chain<
     Chain<Conv<1, H0, H0, F1, K1, K1, H1, H1, Unit, Correlate>, Activate<Relu, Map<F1, H1, H1>>>,
     Conv<F1, H1, H1, 1, K2, K2, H2, H2, Unit, Correlate>,
 >;
-
-/// The single layer as a network: conv, then relu.
-type Single<
-    const H: usize,
-    const W: usize,
-    const KH: usize,
-    const KW: usize,
-    const OH: usize,
-    const OW: usize,
-> = Chain<Conv<1, H, W, 1, KH, KW, OH, OW, Unit, Correlate>, Activate<Relu, Map<1, OH, OW>>>;
 
 /// The hand-written network's parameters: conv 1's 4 filters (one channel each), conv 2's one
 /// filter on 4 channels; flat, in this order, they are the ops' parameters.
@@ -327,7 +319,8 @@ fn network(c: &mut Criterion) {
     run(c, name, &mut core_once, &mut hand_once);
 }
 
-/// The single-layer shorthand through the ops against `hand_step`.
+/// The single-layer shorthand's step, as `train!` takes every step it does not write out (its
+/// network's ops, `NoTrace`), against `hand_step`.
 fn single<
     const H: usize,
     const W: usize,
@@ -344,43 +337,35 @@ fn single<
         return;
     }
     assert_eq!((case.layer.stride, case.layer.padding, case.params.bias), ((1, 1), (0, 0), None));
-    let net: Single<H, W, KH, KW, OH, OW> = Chain(Conv::new(false), Activate::new(Relu::default()));
-    let input = [case.x];
-    let objective = Objective::Loss { loss: Loss::HalfSse, target: case.t.as_flattened().to_vec() };
-    let mut buffers = NetBuffers::new(&net);
-    // The filter as a fixed-size array, so that resetting it is a plain copy.
-    let mut w = case.params.filter;
-    let loss = net_step(&net, w.as_flattened_mut(), &input, &objective, case.lr, &mut buffers);
-    let hand = hand_step::<H, W, KH, KW, OH, OW, 1, 1, 0, 0>(
-        &case.x,
-        &case.params.filter,
-        &case.t,
-        case.lr,
-    );
+    // Relu's `f′(0)`, the bias or not and the loss through `black_box`: `train!` hands them
+    // over as data.
+    let relu = black_box(Relu::default());
+    let mut steps: UntracedSteps<Relu, Correlate, 1, 1, 0, 0, H, W, KH, KW, OH, OW> =
+        UntracedSteps::new(relu, Correlate, black_box(false), black_box(Loss::HalfSse));
+    let filter = case.params.filter;
+    let loss = steps.step(&case.x, (&filter, None), &case.t, case.lr);
+    let hand = hand_step::<H, W, KH, KW, OH, OW, 1, 1, 0, 0>(&case.x, &filter, &case.t, case.lr);
     assert_eq!(loss.to_bits(), hand.loss.to_bits(), "{name}: loss");
-    let outputs = buffers.layer_outputs(&net);
-    assert_eq!(bits(outputs[0]), bits(hand.z.as_flattened()), "{name}: z");
-    assert_eq!(bits(outputs[1]), bits(hand.y.as_flattened()), "{name}: y");
-    assert_eq!(bits(buffers.output_grads(&net)[0]), bits(hand.delta.as_flattened()), "{name}: δ");
-    assert_eq!(bits(buffers.grads()), bits(hand.grad.as_flattened()), "{name}: ∂L/∂W");
-    assert_eq!(bits(w.as_flattened()), bits(hand.next.as_flattened()), "{name}: next W");
+    let [z, y, delta, grad, next] = steps.numbers();
+    assert_eq!(bits(z), bits(hand.z.as_flattened()), "{name}: z");
+    assert_eq!(bits(y), bits(hand.y.as_flattened()), "{name}: y");
+    assert_eq!(bits(delta), bits(hand.delta.as_flattened()), "{name}: δ");
+    assert_eq!(bits(grad), bits(hand.grad.as_flattened()), "{name}: ∂L/∂W");
+    assert_eq!(bits(next), bits(hand.next.as_flattened()), "{name}: next W");
 
     let lr = case.lr;
     let mut core_once = || {
-        w = case.params.filter;
-        net_step(
-            black_box(&net),
-            w.as_flattened_mut(),
-            black_box(&input),
-            black_box(&objective),
+        steps.step(
+            black_box(&case.x),
+            (black_box(&filter), None),
+            black_box(&case.t),
             black_box(lr),
-            &mut buffers,
         )
     };
     let mut hand_once = || {
         hand_step::<H, W, KH, KW, OH, OW, 1, 1, 0, 0>(
             black_box(&case.x),
-            black_box(&case.params.filter),
+            black_box(&filter),
             black_box(&case.t),
             black_box(lr),
         )
@@ -462,16 +447,22 @@ fn paired_ratio<A, B>(name: &str, core: &mut impl FnMut() -> A, hand: &mut impl 
         calibrate += 1;
     }
     let batch = (calibrate / 100).max(1);
-    let mut ratios: Vec<f64> = (0..101)
-        .map(|_| {
-            let c = time(core, batch);
-            let h = time(hand, batch);
-            c / h
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
+    let (mut ratios, mut cores, mut hands) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..101 {
+        let c = time(core, batch);
+        let h = time(hand, batch);
+        ratios.push(c / h);
+        cores.push(c / f64::from(batch) * 1e9);
+        hands.push(h / f64::from(batch) * 1e9);
+    }
+    for v in [&mut ratios, &mut cores, &mut hands] {
+        v.sort_by(f64::total_cmp);
+    }
     let (median, q1, q3) = (ratios[50], ratios[25], ratios[75]);
-    println!("network/paired/{name}: core/hand = {median:.3} (quartiles {q1:.3}–{q3:.3})");
+    println!(
+        "network/paired/{name}: core/hand = {median:.3} (quartiles {q1:.3}–{q3:.3}); medians {:.1} ns and {:.1} ns a step",
+        cores[50], hands[50]
+    );
     let path = common::criterion_dir().join("network_paired.csv");
     let mut csv = std::fs::read_to_string(&path).unwrap_or_default();
     writeln!(csv, "{name},{median},{q1},{q3}").expect("a String takes any text");

@@ -417,3 +417,81 @@ pub(crate) fn net<
 ) -> Net<S, A, H, W, KH, KW, OH, OW, G, K> {
     Chain(Conv::new(bias), Activate::new(f))
 }
+
+/// The single-layer shorthand's steps one at a time, as `train!`'s run takes every step it
+/// does not write out: its network's ops, [`NoTrace`](crate::NoTrace) in an optimized build,
+/// the numbers left in the run's buffers. What `cnn-bp-bench/benches/network.rs` times against
+/// a hand-written loop. Not public API (reached through `__private`), no stability guarantee.
+#[doc(hidden)]
+pub struct UntracedSteps<
+    A,
+    K,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> {
+    steps: OpsSteps<f64, Net<f64, A, H, W, KH, KW, OH, OW, Checked<SH, SW, PH, PW>, K>>,
+    layer: Layer,
+    b: Buffers<f64>,
+}
+
+impl<
+    A: Elementwise<f64> + Send + Sync + 'static,
+    K: Orientation + Send + Sync,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> UntracedSteps<A, K, SH, SW, PH, PW, H, W, KH, KW, OH, OW>
+{
+    /// The steps of the layer with activation `f`, kernel orientation `K`, a bias or not, and
+    /// `loss`, the shapes and the geometry the const parameters (`train!` checks that they fit;
+    /// this asserts it).
+    ///
+    /// # Panics
+    /// If the shapes do not fit together.
+    pub fn new(f: A, _: K, bias: bool, loss: Loss) -> Self {
+        let layer = Layer {
+            stride: (SH, SW),
+            padding: (PH, PW),
+            kernel: if K::FLIP { crate::Kernel::Convolution } else { crate::Kernel::Correlation },
+            activation: f.activation(),
+            loss,
+        };
+        layer.check((H, W), (KH, KW), (OH, OW)).expect("the shapes fit together");
+        let net = net::<f64, A, Checked<SH, SW, PH, PW>, K, H, W, KH, KW, OH, OW>(f, bias);
+        Self { steps: OpsSteps::new(net), layer, b: Buffers::new(OH * OW, KH * KW) }
+    }
+
+    /// One step from `filter` and `bias` (`target` must be the same at every step, as in a
+    /// run); returns its loss.
+    pub fn step(
+        &mut self,
+        input: &[[f64; W]; H],
+        (filter, bias): (&[[f64; KW]; KH], Option<f64>),
+        target: &[[f64; OW]; OH],
+        lr: f64,
+    ) -> f64 {
+        self.steps.step(&self.layer, input, (filter, bias), target, lr, None, &mut self.b);
+        self.b.loss
+    }
+
+    /// The last step's `z`, `y`, `δ`, `∂L/∂W` and next filter, flat.
+    pub fn numbers(&self) -> [&[f64]; 5] {
+        let b = &self.b;
+        [&b.z, &b.y, &b.delta, &b.filter_grad, &b.next]
+    }
+}
