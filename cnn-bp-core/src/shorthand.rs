@@ -91,6 +91,9 @@ impl<
     const OW: usize,
 > Steps<S, H, W, KH, KW, OH, OW> for OpsSteps<S, Net<S, A, H, W, KH, KW, OH, OW, G, K>>
 {
+    // Inlined where the run takes its steps, so that a step not written out is the untraced
+    // pass's call and little more (BENCHMARKS.md, part 6).
+    #[inline]
     fn step(
         &mut self,
         layer: &Layer,
