@@ -812,15 +812,17 @@ pub(crate) fn untraced_loss_of<S: Scalar, const FOUR: bool>(
 fn untraced_loss<S: Scalar, const FOUR: bool>(y: &[S], t: &[S], dy: &mut [S], loss: Loss) -> S {
     let (scale, grad_scale) = (loss.scale(y.len()), loss.grad_scale(y.len()));
     let mut acc = S::ZERO;
+    if !FOUR {
+        for (dy, (&y, &t)) in dy.iter_mut().zip(y.iter().zip(t)) {
+            let diff = y - t;
+            acc = acc + diff * diff;
+            *dy = grad_scale.apply(diff);
+        }
+        return scale.apply(acc);
+    }
     for (&y, &t) in y.iter().zip(t) {
         let diff = y - t;
         acc = acc + diff * diff;
-    }
-    if !FOUR {
-        for (dy, (&y, &t)) in dy.iter_mut().zip(y.iter().zip(t)) {
-            *dy = grad_scale.apply(y - t);
-        }
-        return scale.apply(acc);
     }
     // Four entries at a time, all read before any is written. The compiler cannot know that
     // `t` (the caller's memory) and `dy` (the buffers') do not overlap, so entry by entry it
