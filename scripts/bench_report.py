@@ -3,10 +3,11 @@
 
 Reads criterion's medians (`<target>/criterion/<group>/<function>/<size>/new/estimates.json`)
 and the figures the benchmarks write beside them (`numeric_paired.csv`,
-`derivation_sizes.csv`, `long_run.csv`), and prints Markdown tables: the numeric path against
-the hand-written step (criterion medians, their ratio, and the paired ratio), the derivation's
-time and memory per printed term, and a long run through `train()` against the numeric path
-with its peak memory.
+`derivation_sizes.csv`, `long_run.csv`, `network_paired.csv`), and prints Markdown tables: the
+numeric path against the hand-written step (criterion medians, their ratio, and the paired
+ratio), the derivation's time and memory per printed term, a long run through `train()` against
+the numeric path with its peak memory, and the NoTrace steps through the ops (a network's, and
+the single-layer shorthand's as `train!` takes them) against hand-written loops.
 
 Usage: cargo bench && python3 scripts/bench_report.py
 Needs only python3 (standard library).
@@ -27,7 +28,9 @@ LABEL = {
     "16x16_4x4": "16×16 / 4×4",
     "28x28_5x5": "28×28 / 5×5",
     "28x28_5x5_s2p2": "28×28 / 5×5, stride 2, padding 2",
+    "net_28x28": "network (net_step): 28×28, conv 5×5 ×4, relu, conv 3×3 on 4 channels",
 }
+NETWORK_CASES = ["net_28x28", "3x3_2x2", "8x8_3x3", "28x28_5x5"]
 
 
 def median_ns(group, function, size):
@@ -108,12 +111,35 @@ def long_run():
         print(f"| {LABEL.get(size, size)} | {int(steps):,} | {mb(train)} | {mb(text)} | {mb(plain)} |")
 
 
+def network():
+    paired = {}
+    path = CRITERION / "network_paired.csv"
+    if path.exists():
+        for name, median, q1, q3 in csv.reader(path.open()):
+            paired[name] = (float(median), float(q1), float(q3))
+    if not paired:
+        return
+    print("\nNoTrace steps through the ops against hand-written loops (network.rs)\n")
+    print("| case | ops (median) | hand-written (median) | ratio of medians | paired ratio (quartiles) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for case in NETWORK_CASES:
+        core, hand = median_ns("network", "core", case), median_ns("network", "hand", case)
+        p = paired.get(case)
+        if p is None and core is None:
+            continue
+        ratio = f"{core / hand:.3f}" if core and hand else "–"
+        pr = f"{p[0]:.3f} ({p[1]:.3f}–{p[2]:.3f})" if p else "–"
+        label = LABEL[case] if case.startswith("net") else f"shorthand, {LABEL[case]}"
+        print(f"| {label} | {show(core)} | {show(hand)} | {ratio} | {pr} |")
+
+
 def main():
     if not CRITERION.exists():
         sys.exit(f"no {CRITERION}: run `cargo bench` first")
     numeric()
     derivation()
     long_run()
+    network()
 
 
 if __name__ == "__main__":

@@ -128,5 +128,8 @@ fn the_shorthand_through_ops_is_the_single_layer_bit_for_bit() {
             "relu′(0) = 1",
         );
         both::<3, 3, 2, 2, 4, 4, 3, 3, 2, 2, _, Correlate>(&mut rng, Relu::default(), "padding 2");
+        // One column or one entry: a bias right after the filter's entries in the parameters.
+        both::<1, 1, 0, 0, 3, 4, 2, 1, 2, 4, _, Correlate>(&mut rng, Relu::default(), "2×1 filter");
+        both::<1, 1, 1, 1, 2, 2, 1, 1, 4, 4, _, Convolve>(&mut rng, Tanh, "1×1 filter, padding 1");
     }
 }

@@ -218,6 +218,8 @@ pub mod __private {
         Sigmoid, Tanh,
     };
     pub use crate::render::Form;
+    // And what the benchmarks time (cnn-bp-bench/benches/network.rs).
+    pub use crate::shorthand::UntracedSteps;
     pub use crate::step::Params;
     pub use crate::{network, ops};
     pub use cnn_bp_macros::train;

@@ -11,11 +11,11 @@
 use std::collections::VecDeque;
 
 use crate::derivation::{Replay, Run, Steps};
-use crate::layer::{Layer, Scale};
-use crate::network::{Objective, Pass, update};
-use crate::ops::{Activate, Chain, Conv, Elementwise, Op, Orientation, Stencil, Tensor};
-use crate::scalar::Float;
-use crate::step::Buffers;
+use crate::layer::{Layer, Loss, Scale};
+use crate::network::{Objective, Pass, untraced_loss_of, update};
+use crate::ops::{Activate, At, Chain, Conv, Elementwise, Op, Orientation, Stencil, Tensor};
+use crate::scalar::{Float, Scalar};
+use crate::step::{Buffers, matrix, matrix_mut};
 use crate::trace::{Expr, Name, Recorder, Sym, Term, Trace};
 
 /// The stride and padding of a single layer, its dilation 1, as a type: the shapes were
@@ -91,6 +91,9 @@ impl<
     const OW: usize,
 > Steps<S, H, W, KH, KW, OH, OW> for OpsSteps<S, Net<S, A, H, W, KH, KW, OH, OW, G, K>>
 {
+    // Inlined where the run takes its steps, so that a step not written out is the untraced
+    // pass's call and little more (BENCHMARKS.md, part 6).
+    #[inline]
     fn step(
         &mut self,
         layer: &Layer,
@@ -101,28 +104,10 @@ impl<
         trace: Option<&mut Trace<S>>,
         b: &mut Buffers<S>,
     ) {
-        self.params.clear();
-        self.params.extend_from_slice(filter.as_flattened());
-        self.params.extend(bias);
-        let objective =
-            self.objective.get_or_insert_with(|| objective(layer, target.as_flattened()));
-        let x = <[[[S; W]; H]; 1] as Tensor<S>>::view(input.as_flattened());
-        let (net, pass, params) = (&self.net, &mut self.pass, &mut self.params);
-        b.loss = if let Some(trace) = trace {
-            let mut rec = SingleLayer::new(Some(trace));
-            let loss = pass.run(net, params, x, objective, false, &mut rec);
-            update(net, params, &pass.grads, lr, &mut rec);
-            rec.finish();
-            loss
-        } else {
-            let mut rec = untraced::<S>();
-            let loss = pass.run(net, params, x, objective, false, &mut rec);
-            update(net, params, &pass.grads, lr, &mut rec);
-            loss
-        };
-        fill(pass, OH * OW, KH * KW, b);
-        b.next.copy_from_slice(&params[..KH * KW]);
-        b.next_bias = params.get(KH * KW).copied();
+        match trace {
+            Some(trace) => self.traced(layer, input, (filter, bias), target, lr, trace, b),
+            None => self.untraced(layer.loss, input, (filter, bias), target, lr, b),
+        }
     }
 
     fn after(
@@ -171,6 +156,158 @@ impl<
             },
         )
     }
+}
+
+impl<
+    S: Float,
+    A: Elementwise<S> + Send + Sync + 'static,
+    G: Stencil,
+    K: Orientation,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> OpsSteps<S, Net<S, A, H, W, KH, KW, OH, OW, G, K>>
+{
+    /// A step written out: the network's pass through [`Pass`], recorded by [`SingleLayer`]
+    /// into `trace`, and its numbers copied into the run's buffers. Not inlined, so that the
+    /// steps not written out ([`untraced`](Self::untraced)) are compiled on their own.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn traced(
+        &mut self,
+        layer: &Layer,
+        input: &[[S; W]; H],
+        (filter, bias): (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        lr: S,
+        trace: &mut Trace<S>,
+        b: &mut Buffers<S>,
+    ) {
+        self.params.clear();
+        self.params.extend_from_slice(filter.as_flattened());
+        self.params.extend(bias);
+        let objective =
+            self.objective.get_or_insert_with(|| objective(layer, target.as_flattened()));
+        let x = <[[[S; W]; H]; 1] as Tensor<S>>::view(input.as_flattened());
+        let (net, pass, params) = (&self.net, &mut self.pass, &mut self.params);
+        let mut rec = SingleLayer::new(Some(trace));
+        b.loss = pass.run(net, params, x, objective, false, &mut rec);
+        update(net, params, &pass.grads, lr, &mut rec);
+        rec.finish();
+        fill(pass, OH * OW, KH * KW, b);
+        b.next.copy_from_slice(&params[..KH * KW]);
+        b.next_bias = params.get(KH * KW).copied();
+    }
+
+    /// A step not written out, straight into the run's buffers: the two ops called one after
+    /// the other as [`Chain`] calls them in [`Pass::run`], the loss as `loss` and `loss_grad`
+    /// compute it ([`untraced_loss_of`]) and the update as [`update`] makes it, the same
+    /// arithmetic in the same order as the recorded path, so the same bits
+    /// (`tests/shorthand.rs`). `z`, `y`, `δ`, `∂L/∂W` and the next filter are written where
+    /// the run keeps them rather than copied there, and without a bias the filter is read
+    /// where the run keeps it (BENCHMARKS.md, part 6).
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn untraced(
+        &mut self,
+        loss: Loss,
+        input: &[[S; W]; H],
+        (filter, bias): (&[[S; KW]; KH], Option<S>),
+        target: &[[S; OW]; OH],
+        lr: S,
+        b: &mut Buffers<S>,
+    ) {
+        let params: &[S] = match bias {
+            None => filter.as_flattened(),
+            Some(bias) => {
+                self.params.clear();
+                self.params.extend_from_slice(filter.as_flattened());
+                self.params.push(bias);
+                &self.params
+            }
+        };
+        let x = <[[[S; W]; H]; 1] as Tensor<S>>::view(input.as_flattened());
+        let (z, y, delta) = (out(&mut b.z), out(&mut b.y), out(&mut b.delta));
+        let dy = out(&mut self.pass.dy);
+        let grads = if bias.is_some() { &mut self.pass.grads[..] } else { &mut b.filter_grad };
+        let next = matrix_mut::<S, KH, KW>(&mut b.next);
+        let settings = (self.net.next::<S>(At::FIRST), loss, lr);
+        b.loss = untraced_pass(
+            &self.net,
+            settings,
+            (params, filter),
+            x,
+            target,
+            z,
+            y,
+            dy,
+            delta,
+            grads,
+            next,
+        );
+        (b.bias_grad, b.next_bias) = (None, None);
+        if let Some(bias) = bias {
+            let g = self.pass.grads[KH * KW];
+            b.filter_grad.copy_from_slice(&self.pass.grads[..KH * KW]);
+            (b.bias_grad, b.next_bias) = (Some(g), Some(bias - lr * g));
+        }
+    }
+}
+
+/// A buffer of the output's size as the output.
+fn out<S: Scalar, const OH: usize, const OW: usize>(v: &mut [S]) -> &mut [[[S; OW]; OH]; 1] {
+    <[[[S; OW]; OH]; 1] as Tensor<S>>::view_mut(v)
+}
+
+/// [`OpsSteps::untraced`]'s pass, its buffers each a `&mut` argument of its own: the compiler
+/// knows that those never overlap, and keeps the values of one stage in registers for the
+/// next, where it must write and read again buffers reached through the run's `Vec`s (any of
+/// which might be any other). Not inlined, and not grouped in a tuple, since only a function's
+/// own reference arguments carry that knowledge (BENCHMARKS.md, part 6). `settings`: where the
+/// activation stands, the loss, η. Returns the loss.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn untraced_pass<
+    S: Float,
+    A: Elementwise<S> + Send + Sync + 'static,
+    G: Stencil,
+    K: Orientation,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    Chain(conv, activate): &Net<S, A, H, W, KH, KW, OH, OW, G, K>,
+    (at, loss, lr): (At, Loss, S),
+    (params, filter): (&[S], &[[S; KW]; KH]),
+    x: &[[[S; W]; H]; 1],
+    target: &[[S; OW]; OH],
+    z: &mut [[[S; OW]; OH]; 1],
+    y: &mut [[[S; OW]; OH]; 1],
+    dy: &mut [[[S; OW]; OH]; 1],
+    delta: &mut [[[S; OW]; OH]; 1],
+    grads: &mut [S],
+    next: &mut [[S; KW]; KH],
+) -> S {
+    let mut rec = untraced::<S>();
+    conv.forward(At::FIRST, params, x, z, &mut [], &mut rec);
+    activate.forward(at, &[], z, y, &mut [], &mut rec);
+    let value = untraced_loss_of::<S, false>(loss, y.flat(), target.as_flattened(), dy.flat_mut());
+    activate.backward(at, &[], z, y, dy, Some(&mut *delta), &mut [], &mut [], &mut rec);
+    conv.backward(At::FIRST, params, x, z, delta, None, grads, &mut [], &mut rec);
+    // As `update` computes them, over the filter's shape as constants.
+    let grad = matrix::<S, KH, KW>(&grads[..KH * KW]);
+    for ((next, filter), grad) in next.iter_mut().zip(filter).zip(grad) {
+        for ((next, &p), &g) in next.iter_mut().zip(filter).zip(grad) {
+            *next = p - lr * g;
+        }
+    }
+    value
 }
 
 /// A recorder that writes a network's equations into a single layer's trace as the single
@@ -282,4 +419,82 @@ pub(crate) fn net<
     bias: bool,
 ) -> Net<S, A, H, W, KH, KW, OH, OW, G, K> {
     Chain(Conv::new(bias), Activate::new(f))
+}
+
+/// The single-layer shorthand's steps one at a time, as `train!`'s run takes every step it
+/// does not write out: its network's ops, [`NoTrace`](crate::NoTrace) in an optimized build,
+/// the numbers left in the run's buffers. What `cnn-bp-bench/benches/network.rs` times against
+/// a hand-written loop. Not public API (reached through `__private`), no stability guarantee.
+#[doc(hidden)]
+pub struct UntracedSteps<
+    A,
+    K,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> {
+    steps: OpsSteps<f64, Net<f64, A, H, W, KH, KW, OH, OW, Checked<SH, SW, PH, PW>, K>>,
+    layer: Layer,
+    b: Buffers<f64>,
+}
+
+impl<
+    A: Elementwise<f64> + Send + Sync + 'static,
+    K: Orientation + Send + Sync,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+> UntracedSteps<A, K, SH, SW, PH, PW, H, W, KH, KW, OH, OW>
+{
+    /// The steps of the layer with activation `f`, kernel orientation `K`, a bias or not, and
+    /// `loss`, the shapes and the geometry the const parameters (`train!` checks that they fit;
+    /// this asserts it).
+    ///
+    /// # Panics
+    /// If the shapes do not fit together.
+    pub fn new(f: A, _: K, bias: bool, loss: Loss) -> Self {
+        let layer = Layer {
+            stride: (SH, SW),
+            padding: (PH, PW),
+            kernel: if K::FLIP { crate::Kernel::Convolution } else { crate::Kernel::Correlation },
+            activation: f.activation(),
+            loss,
+        };
+        layer.check((H, W), (KH, KW), (OH, OW)).expect("the shapes fit together");
+        let net = net::<f64, A, Checked<SH, SW, PH, PW>, K, H, W, KH, KW, OH, OW>(f, bias);
+        Self { steps: OpsSteps::new(net), layer, b: Buffers::new(OH * OW, KH * KW) }
+    }
+
+    /// One step from `filter` and `bias` (`target` must be the same at every step, as in a
+    /// run); returns its loss.
+    pub fn step(
+        &mut self,
+        input: &[[f64; W]; H],
+        (filter, bias): (&[[f64; KW]; KH], Option<f64>),
+        target: &[[f64; OW]; OH],
+        lr: f64,
+    ) -> f64 {
+        self.steps.step(&self.layer, input, (filter, bias), target, lr, None, &mut self.b);
+        self.b.loss
+    }
+
+    /// The last step's `z`, `y`, `δ`, `∂L/∂W` and next filter, flat.
+    pub fn numbers(&self) -> [&[f64]; 5] {
+        let b = &self.b;
+        [&b.z, &b.y, &b.delta, &b.filter_grad, &b.next]
+    }
 }

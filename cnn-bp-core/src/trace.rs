@@ -81,9 +81,14 @@ pub struct Sym {
     at: [u32; 4],
 }
 
+// The constructors are `#[inline]` in optimized builds: a step instantiated in another crate
+// (`train()`'s, `step()`'s) names every term, and rustc does not inline `new`'s loop across
+// crates by itself, so the calls would stay in its `NoTrace` loops (BENCHMARKS.md, part 6).
+// Not in debug builds, where it would only copy them into every crate.
 impl Sym {
     /// `name` of `layer`, at `index` (at most four indices; more are dropped).
     #[allow(clippy::cast_possible_truncation)] // indices and layers of matrices in memory
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn new(name: Name, layer: usize, index: &[usize]) -> Self {
         let mut at = [0; 4];
         let mut k = 0;
@@ -97,6 +102,7 @@ impl Sym {
     /// The same symbol, its name showing its layer when `shown` (and the quantity has one: a
     /// network's input `x`, its target `t`, an upstream gradient `g` and the loss do not).
     #[must_use]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn showing_layer(self, shown: bool) -> Self {
         let layered =
             !matches!(self.name, Name::X | Name::T | Name::Upstream | Name::Loss | Name::Dx);
@@ -111,12 +117,14 @@ impl Sym {
     /// The same quantity of another layer.
     #[allow(clippy::cast_possible_truncation)]
     #[must_use]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn of_layer(self, layer: usize) -> Self {
         Self { layer: layer as u16, ..self }
     }
 
     /// Another quantity at the same layer and indices: `δ[p,q]` for `z[p,q]`.
     #[must_use]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn renamed(self, name: Name) -> Self {
         Self { name, ..self }
     }
@@ -132,86 +140,103 @@ impl Sym {
     }
 
     /// A symbol of a single layer with two indices.
+    #[cfg_attr(not(debug_assertions), inline)]
     const fn at2(name: Name, r: usize, c: usize) -> Self {
         Self::new(name, 0, &[r, c])
     }
 
     /// An input entry `x[r,c]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn x(r: usize, c: usize) -> Self {
         Self::at2(Name::X, r, c)
     }
 
     /// A filter entry `w[i,j]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn w(i: usize, j: usize) -> Self {
         Self::at2(Name::W, i, j)
     }
 
     /// The bias `b`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn b() -> Self {
         Self::new(Name::B, 0, &[])
     }
 
     /// A target entry `t[p,q]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn t(p: usize, q: usize) -> Self {
         Self::at2(Name::T, p, q)
     }
 
     /// A pre-activation output `z[p,q]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn z(p: usize, q: usize) -> Self {
         Self::at2(Name::Z, p, q)
     }
 
     /// An activated output `y[p,q]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn y(p: usize, q: usize) -> Self {
         Self::at2(Name::Y, p, q)
     }
 
     /// `∂L/∂y[p,q]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn dy(p: usize, q: usize) -> Self {
         Self::at2(Name::Dy, p, q)
     }
 
     /// `f′(z[p,q])`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn slope(p: usize, q: usize) -> Self {
         Self::at2(Name::Slope, p, q)
     }
 
     /// `δ[p,q] = ∂L/∂z[p,q]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn delta(p: usize, q: usize) -> Self {
         Self::at2(Name::Delta, p, q)
     }
 
     /// `∂L/∂w[i,j]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn grad_w(i: usize, j: usize) -> Self {
         Self::at2(Name::GradW, i, j)
     }
 
     /// `∂L/∂b`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn grad_b() -> Self {
         Self::new(Name::GradB, 0, &[])
     }
 
     /// The loss `L`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn loss() -> Self {
         Self::new(Name::Loss, 0, &[])
     }
 
     /// The "error" `e[p,q] = t[p,q] − y[p,q]` of a learner's recipe.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn error(p: usize, q: usize) -> Self {
         Self::at2(Name::Error, p, q)
     }
 
     /// `δ̃[p,q]`: what a learner's recipe sends back in place of `δ[p,q]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn signal(p: usize, q: usize) -> Self {
         Self::at2(Name::Signal, p, q)
     }
 
     /// `g[i,j]`: what a learner's recipe uses in place of `∂L/∂w[i,j]`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn g(i: usize, j: usize) -> Self {
         Self::at2(Name::G, i, j)
     }
 
     /// `g_b`: what a learner's recipe uses in place of `∂L/∂b`.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub const fn gb() -> Self {
         Self::new(Name::GB, 0, &[])
     }

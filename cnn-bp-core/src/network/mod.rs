@@ -664,3 +664,212 @@ fn replay<S: Scalar, N: Op<S>>(
     input_grads.extend(junctions.iter().map(|(shape, _, grad)| (shape.clone(), grad.to_vec())));
     Replayed { grads: pass.grads, outputs, input_grads }
 }
+
+/// The buffers of [`net_step`] for one network, allocated once: the output and `∂L/∂` it, every
+/// junction between layers (values and gradients) and every parameter's gradient.
+///
+/// They are one allocation, the gradients last, so that the compiler sees from constant offsets
+/// that no two of them overlap (with a buffer each it must assume that a store into one may
+/// change another, and cannot compute neighbouring entries together).
+///
+/// After a step they hold that step's numbers: [`grads`](Self::grads),
+/// [`layer_outputs`](Self::layer_outputs) and [`output_grads`](Self::output_grads).
+pub struct NetBuffers<S> {
+    /// `y` and `∂L/∂y` (`out` entries each), the workspace (`workspace` entries), the
+    /// gradients.
+    data: Vec<S>,
+    out: usize,
+    workspace: usize,
+}
+
+impl<S> fmt::Debug for NetBuffers<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NetBuffers")
+            .field("outputs", &self.out)
+            .field("workspace", &self.workspace)
+            .field("params", &(self.data.len() - 2 * self.out - self.workspace))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Scalar> NetBuffers<S> {
+    /// The buffers for `net`.
+    pub fn new<N: Op<S>>(net: &N) -> Self {
+        let (out, workspace) = (<N::Out as Tensor<S>>::LEN, net.workspace_len());
+        Self { data: vec![S::ZERO; 2 * out + workspace + net.params_len()], out, workspace }
+    }
+
+    /// `y`, `∂L/∂y`, the workspace and the gradients.
+    fn parts(&self) -> (&[S], &[S], &[S], &[S]) {
+        let (y, rest) = self.data.split_at(self.out);
+        let (dy, rest) = rest.split_at(self.out);
+        let (workspace, grads) = rest.split_at(self.workspace);
+        (y, dy, workspace, grads)
+    }
+
+    /// `∂L/∂` every parameter at the last step's parameters (before its update), flat, in
+    /// [`Op::params_len`] order.
+    pub fn grads(&self) -> &[S] {
+        self.parts().3
+    }
+
+    /// Every layer's output of the last step, flat, in order of layer; the last is the
+    /// network's output. `net` must be the network the buffers were made for.
+    pub fn layer_outputs<N: Op<S>>(&self, net: &N) -> Vec<&[S]> {
+        let (y, _, workspace, _) = self.parts();
+        let mut junctions = Vec::new();
+        net.junctions(workspace, &mut junctions);
+        let mut out: Vec<&[S]> = junctions.iter().map(|&(_, value, _)| value).collect();
+        out.push(y);
+        out
+    }
+
+    /// `∂L/∂` every layer's output of the last step, in order of layer, as
+    /// [`layer_outputs`](Self::layer_outputs) gives them (`∂L/∂` a hidden layer's output is the
+    /// next layer's `∂L/∂x`).
+    pub fn output_grads<N: Op<S>>(&self, net: &N) -> Vec<&[S]> {
+        let (_, dy, workspace, _) = self.parts();
+        let mut junctions = Vec::new();
+        net.junctions(workspace, &mut junctions);
+        let mut out: Vec<&[S]> = junctions.iter().map(|&(_, _, grad)| grad).collect();
+        out.push(dy);
+        out
+    }
+}
+
+/// One step of gradient descent on `net`, unrecorded ([`NoTrace`]): the forward pass, the
+/// loss against `objective`, the backward pass (`∂L/∂x` of every hidden layer, not of the
+/// network's input) and `p ← p − lr·∂L/∂p` for every parameter, in place. Returns the loss at
+/// the parameters it started from. The same arithmetic in the same order as every step of
+/// [`train_network`], so the same bits; what the step computed stays in `buffers`.
+///
+/// ```
+/// use cnn_bp_core::network::{NetBuffers, Objective, net_step};
+/// use cnn_bp_core::ops::{Activate, Chain, Conv, Correlate, Geometry, Relu};
+/// use cnn_bp_core::Loss;
+///
+/// // The seed question: conv (2×2), then relu, one step of lr 0.5.
+/// type Net = Chain<Conv<1, 3, 3, 1, 2, 2, 2, 2, Geometry<1, 1, 0, 0, 1, 1>, Correlate>,
+///                  Activate<Relu, [[[f64; 2]; 2]; 1]>>;
+/// let net: Net = Chain(Conv::new(false), Activate::new(Relu::default()));
+/// let x = [[[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]]];
+/// let target = Objective::Loss { loss: Loss::HalfSse, target: vec![1.0, 0.0, 0.0, 1.0] };
+/// let mut params = [1.0, -1.0, 1.0, 1.0];
+/// let mut buffers = NetBuffers::new(&net);
+///
+/// let loss = net_step(&net, &mut params, &x, &target, 0.5, &mut buffers);
+/// assert_eq!(loss, 2.0);
+/// assert_eq!(buffers.layer_outputs(&net)[0], [3.0, 0.0, -2.0, 1.0]);
+/// assert_eq!(buffers.grads(), [2.0, -2.0, 0.0, 2.0]);
+/// assert_eq!(params, [0.0, 0.0, 1.0, 0.0]);
+/// ```
+///
+/// # Panics
+/// If `params`, the objective or `buffers` are not of `net`'s sizes.
+pub fn net_step<S: Scalar, N: Op<S>>(
+    net: &N,
+    params: &mut [S],
+    x: &N::In,
+    objective: &Objective<S>,
+    lr: S,
+    buffers: &mut NetBuffers<S>,
+) -> S {
+    let n = <N::Out as Tensor<S>>::LEN;
+    let (out, ws) = (buffers.out, buffers.workspace);
+    assert!(
+        out == n
+            && ws == net.workspace_len()
+            && buffers.data.len() == 2 * n + ws + params.len()
+            && objective.len() == n,
+        "parameters, objective and buffers of the network's sizes"
+    );
+    let (y, rest) = buffers.data.split_at_mut(n);
+    let (dy, rest) = rest.split_at_mut(n);
+    let (workspace, grads) = rest.split_at_mut(ws);
+    net.forward(At::FIRST, params, x, <N::Out as Tensor<S>>::view_mut(y), workspace, &mut NoTrace);
+    let value = match objective {
+        Objective::Loss { loss, target } => {
+            untraced_loss_of::<S, true>(*loss, &y[..n], &target[..n], &mut dy[..n])
+        }
+        Objective::GradOutput(g) => untraced_upstream(&y[..n], &g[..n], &mut dy[..n]),
+    };
+    let (y, dy) = (<N::Out as Tensor<S>>::view(y), <N::Out as Tensor<S>>::view(dy));
+    net.backward(At::FIRST, params, x, y, dy, None, grads, workspace, &mut NoTrace);
+    for (p, &g) in params.iter_mut().zip(&*grads) {
+        // As `update` computes it.
+        *p = *p - lr * g;
+    }
+    value
+}
+
+/// `loss` and `loss_grad` of `loss` against `t`, unrecorded, into `dy`: the same arithmetic in
+/// the same order, so the same bits. Each loss a constant in its own call of [`untraced_loss`],
+/// so that its scales are constants too and the loops have no branches. `FOUR`: `dy` written
+/// four entries at a time (see [`untraced_loss`]), for a `dy` the compiler cannot tell apart
+/// from `t`; else entry by entry, for one it can (a `&mut` argument of its own), which it then
+/// keeps in registers for the layer before.
+#[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn untraced_loss_of<S: Scalar, const FOUR: bool>(
+    loss: Loss,
+    y: &[S],
+    t: &[S],
+    dy: &mut [S],
+) -> S {
+    match loss {
+        Loss::HalfSse => untraced_loss::<S, FOUR>(y, t, dy, Loss::HalfSse),
+        Loss::Sse => untraced_loss::<S, FOUR>(y, t, dy, Loss::Sse),
+        other => untraced_loss::<S, FOUR>(y, t, dy, other),
+    }
+}
+
+/// `loss` and `loss_grad` of a loss, unrecorded: the same arithmetic in the same order. Always
+/// inlined, where the slices' lengths are constants and `loss` is one ([`untraced_loss_of`]
+/// calls it once per loss), so that its scales fold and its loops have no branches.
+#[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn untraced_loss<S: Scalar, const FOUR: bool>(y: &[S], t: &[S], dy: &mut [S], loss: Loss) -> S {
+    let (scale, grad_scale) = (loss.scale(y.len()), loss.grad_scale(y.len()));
+    let mut acc = S::ZERO;
+    if !FOUR {
+        for (dy, (&y, &t)) in dy.iter_mut().zip(y.iter().zip(t)) {
+            let diff = y - t;
+            acc = acc + diff * diff;
+            *dy = grad_scale.apply(diff);
+        }
+        return scale.apply(acc);
+    }
+    for (&y, &t) in y.iter().zip(t) {
+        let diff = y - t;
+        acc = acc + diff * diff;
+    }
+    // Four entries at a time, all read before any is written. The compiler cannot know that
+    // `t` (the caller's memory) and `dy` (the buffers') do not overlap, so entry by entry it
+    // must write each `dy` before reading the next `t`: one store at a time, which the layer
+    // before, reading `dy` two at a time, then waits for (a load cannot take its value from
+    // two stores in flight). Measured at 3×3: a third of the step's time.
+    let (mut dys, mut ys, mut ts) = (dy.chunks_exact_mut(4), y.chunks_exact(4), t.chunks_exact(4));
+    for ((dy, y), t) in (&mut dys).zip(&mut ys).zip(&mut ts) {
+        let diff: [S; 4] = core::array::from_fn(|k| y[k] - t[k]);
+        for (dy, diff) in dy.iter_mut().zip(diff) {
+            *dy = grad_scale.apply(diff);
+        }
+    }
+    let rest = dys.into_remainder().iter_mut().zip(ys.remainder().iter().zip(ts.remainder()));
+    for (dy, (&y, &t)) in rest {
+        *dy = grad_scale.apply(y - t);
+    }
+    scale.apply(acc)
+}
+
+/// `loss` and `loss_grad` of an upstream gradient `g`, unrecorded, as [`untraced_loss`].
+#[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn untraced_upstream<S: Scalar>(y: &[S], g: &[S], dy: &mut [S]) -> S {
+    let mut acc = S::ZERO;
+    for (&y, &g) in y.iter().zip(g) {
+        acc = acc + g * y;
+    }
+    dy.copy_from_slice(g);
+    Scale::ONE.apply(acc)
+}

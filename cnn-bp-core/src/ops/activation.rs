@@ -39,15 +39,22 @@ pub trait Elementwise<S: Scalar>: Copy {
 /// The derivative of a piecewise-linear function: 1 above 0, `negative` below, `at_zero` at
 /// exactly 0; NaN is passed on, never mistaken for 0.
 fn piecewise<S: Scalar>(z: S, negative: S, at_zero: S) -> (S, SlopeCase) {
-    if z > S::ZERO {
-        (S::ONE, SlopeCase::Positive)
-    } else if z < S::ZERO {
-        (negative, SlopeCase::Negative)
-    } else if z == S::ZERO {
-        (at_zero, SlopeCase::AtZero)
+    // Each case a choice between two values rather than a branch, so that the compiler can
+    // compute the slopes of neighbouring entries together (BENCHMARKS.md, part 6).
+    let (below, above, zero) = (z < S::ZERO, z > S::ZERO, z == S::ZERO);
+    let slope = if zero { at_zero } else { z };
+    let slope = if below { negative } else { slope };
+    let slope = if above { S::ONE } else { slope };
+    let case = if above {
+        SlopeCase::Positive
+    } else if below {
+        SlopeCase::Negative
+    } else if zero {
+        SlopeCase::AtZero
     } else {
-        (z, SlopeCase::Smooth)
-    }
+        SlopeCase::Smooth
+    };
+    (slope, case)
 }
 
 /// `max(0, z)`.
@@ -194,6 +201,8 @@ impl<S: Scalar, A: Elementwise<S> + Send + Sync + 'static, T: Tensor<S>> Op<S> f
         out.push(Arc::new(*self));
     }
 
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn forward<R: Recorder<S>>(&self, at: At, _: &[S], x: &T, y: &mut T, _: &mut [S], rec: &mut R) {
         let f = self.f.activation();
         let (zs, ys) = (x.flat(), y.flat_mut());
@@ -205,6 +214,8 @@ impl<S: Scalar, A: Elementwise<S> + Send + Sync + 'static, T: Tensor<S>> Op<S> f
         }
     }
 
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn backward<R: Recorder<S>>(
         &self,
         at: At,

@@ -252,6 +252,8 @@ impl<
         Self::WEIGHTS + if self.bias { F } else { 0 }
     }
 
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn forward<R: Recorder<S>>(
         &self,
         at: At,
@@ -267,9 +269,11 @@ impl<
         let weight = filters::<S, F, C, KH, KW>(weight);
         for f in 0..F {
             for p in 0..OH {
-                let rows = Self::window(p, sh, dh, ph, H, KH);
+                // Without padding every window lies on the input (`SHAPES_FIT`): its whole
+                // range, a constant, so that the loops below have fixed lengths.
+                let rows = if ph == 0 { 0..KH } else { Self::window(p, sh, dh, ph, H, KH) };
                 for q in 0..OW {
-                    let cols = Self::window(q, sw, dw, pw, W, KW);
+                    let cols = if pw == 0 { 0..KW } else { Self::window(q, sw, dw, pw, W, KW) };
                     let mut acc = S::ZERO;
                     for c in 0..C {
                         for i in rows.clone() {
@@ -306,6 +310,8 @@ impl<
         }
     }
 
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn backward<R: Recorder<S>>(
         &self,
         at: At,
@@ -398,6 +404,8 @@ impl<
 
     /// `∂L/∂w[f,c,a,b] = Σ δ[f,p,q]·x[c, …]`: `δ` against the input entries the filter entry
     /// met in the forward pass.
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn weight_grads<S: Scalar, R: Recorder<S>>(
         at: At,
         x: &[[[S; W]; H]; C],
@@ -414,12 +422,13 @@ impl<
                         let mut acc = S::ZERO;
                         for p in 0..OH {
                             let r = p * sh + i * dh;
-                            if r < ph || r - ph >= H {
+                            // Without padding every `r` is on the input (`SHAPES_FIT`).
+                            if ph > 0 && (r < ph || r - ph >= H) {
                                 continue;
                             }
                             for q in 0..OW {
                                 let s = q * sw + j * dw;
-                                if s < pw || s - pw >= W {
+                                if pw > 0 && (s < pw || s - pw >= W) {
                                     continue;
                                 }
                                 let xv = x[c][r - ph][s - pw];
@@ -444,6 +453,8 @@ impl<
 
     /// `∂L/∂b[f] = Σ δ[f,p,q]`: every `δ` of the filter, summed (times `scale`, 1 but in a
     /// learner's mistake).
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn bias_grads<S: Scalar, R: Recorder<S>>(
         at: At,
         dy: &[[[S; OW]; OH]; F],
@@ -470,6 +481,8 @@ impl<
     /// filter entry, times that entry (the full convolution with the rotated filter). A
     /// learner's mistake `slip` reads the filter the wrong way round, or keeps only the last
     /// filter's terms.
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn input_grads<S: Scalar, R: Recorder<S>>(
         at: At,
         weight: &[[[[S; KW]; KH]; C]; F],
@@ -482,33 +495,81 @@ impl<
         let dx_name = gradient_of(at.input);
         let filters = if slip == Some(NetRecipe::UnsummedFilters) { F - 1..F } else { 0..F };
         let unrotated = slip == Some(NetRecipe::UnrotatedFilter);
+        // The kernel offsets `i` along an axis that put input position `pos` under some output
+        // `o` (`pos + pad = o·stride + i·dilation`, `0 ≤ o < outputs`): a range, in which with a
+        // stride above 1 only every so many are whole outputs. Computed once per row and per
+        // column instead of tested per term.
+        let reach = |pos: usize, stride: usize, dilation: usize, pad: usize, outputs: usize, k| {
+            let (pos, last) = (pos + pad, (outputs - 1) * stride);
+            let low = pos.saturating_sub(last).div_ceil(dilation);
+            low..(pos / dilation + 1).min(k).max(low)
+        };
         for c in 0..C {
             for r in 0..H {
+                let rows = reach(r, sh, dh, ph, OH, KH);
                 for s in 0..W {
+                    let cols = reach(s, sw, dw, pw, OW, KW);
                     let mut acc = S::ZERO;
-                    for f in filters.clone() {
-                        for i in 0..KH {
-                            // r = p·sh + i·dh − ph for a whole p in 0..OH.
-                            let Some(p) = (r + ph).checked_sub(i * dh) else { continue };
-                            if !p.is_multiple_of(sh) || p / sh >= OH {
-                                continue;
+                    if const { size_of::<R>() == 0 && G::STRIDE.0 == 1 && G::STRIDE.1 == 1 }
+                        && slip.is_none()
+                        && rows.len() == KH
+                        && cols.len() == KW
+                    {
+                        // The numeric path, stride 1, no mistake, an entry every kernel offset
+                        // reaches: the same terms in the same order and the same calls to
+                        // `rec`, over loops of fixed lengths (which the compiler unrolls) and
+                        // with `δ` read from a segment of fixed length per row (bounds checked
+                        // once a row, not per term).
+                        let (first, span) = (s + pw - (KW - 1) * dw, (KW - 1) * dw + 1);
+                        for f in 0..F {
+                            for i in 0..KH {
+                                let p = r + ph - i * dh;
+                                let segment = &dy[f][p][first..first + span];
+                                for j in 0..KW {
+                                    let (a, b) = Self::offset(i, j);
+                                    let k = (KW - 1 - j) * dw;
+                                    let d = Operand::new(
+                                        map_sym::<F>(
+                                            gradient_of(Name::Z),
+                                            at.layer,
+                                            (f, p, first + k),
+                                        ),
+                                        segment[k],
+                                    );
+                                    let wv = weight[f][c][a][b];
+                                    let wo = Operand::new(
+                                        Self::weight_sym(Name::W, at.layer, (f, c, a, b)),
+                                        wv,
+                                    );
+                                    rec.term(Term::Product(d, wo));
+                                    acc = acc + d.value * wv;
+                                }
                             }
-                            for j in 0..KW {
-                                let Some(q) = (s + pw).checked_sub(j * dw) else { continue };
-                                if !q.is_multiple_of(sw) || q / sw >= OW {
+                        }
+                    } else {
+                        for f in filters.clone() {
+                            for i in rows.clone() {
+                                let p = r + ph - i * dh;
+                                if sh > 1 && !p.is_multiple_of(sh) {
                                     continue;
                                 }
-                                let (a, b) = Self::offset(i, j);
-                                let (a, b) =
-                                    if unrotated { (KH - 1 - a, KW - 1 - b) } else { (a, b) };
-                                let d = Self::delta(at, dy, (f, p / sh, q / sw));
-                                let wv = weight[f][c][a][b];
-                                let wo = Operand::new(
-                                    Self::weight_sym(Name::W, at.layer, (f, c, a, b)),
-                                    wv,
-                                );
-                                rec.term(Term::Product(d, wo));
-                                acc = acc + d.value * wv;
+                                for j in cols.clone() {
+                                    let q = s + pw - j * dw;
+                                    if sw > 1 && !q.is_multiple_of(sw) {
+                                        continue;
+                                    }
+                                    let (a, b) = Self::offset(i, j);
+                                    let (a, b) =
+                                        if unrotated { (KH - 1 - a, KW - 1 - b) } else { (a, b) };
+                                    let d = Self::delta(at, dy, (f, p / sh, q / sw));
+                                    let wv = weight[f][c][a][b];
+                                    let wo = Operand::new(
+                                        Self::weight_sym(Name::W, at.layer, (f, c, a, b)),
+                                        wv,
+                                    );
+                                    rec.term(Term::Product(d, wo));
+                                    acc = acc + d.value * wv;
+                                }
                             }
                         }
                     }

@@ -315,6 +315,8 @@ impl<S: Scalar, A: Op<S>, B: Op<S, In = A::Out>> Op<S> for Chain<A, B> {
         2 * <A::Out as Tensor<S>>::LEN + self.0.workspace_len() + self.1.workspace_len()
     }
 
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn forward<R: Recorder<S>>(
         &self,
         at: At,
@@ -331,6 +333,8 @@ impl<S: Scalar, A: Op<S>, B: Op<S, In = A::Out>> Op<S> for Chain<A, B> {
         self.1.forward(self.next(at), pb, mid, y, wb, rec);
     }
 
+    #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn backward<R: Recorder<S>>(
         &self,
         at: At,
@@ -393,7 +397,7 @@ impl<S: Scalar, A: Op<S>, B: Op<S, In = A::Out>> Op<S> for Chain<A, B> {
 
 impl<A, B> Chain<A, B> {
     /// Where `B` stands, after `A`.
-    fn next<S: Scalar>(&self, at: At) -> At
+    pub(crate) fn next<S: Scalar>(&self, at: At) -> At
     where
         A: Op<S>,
     {
