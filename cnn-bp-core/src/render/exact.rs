@@ -603,7 +603,41 @@ pub(crate) fn layout<S: Scalar>(eq: &Equation<S>) -> Layout {
         });
         return found(operands, result, exact);
     }
-    Layout { operands: start, result: start, exact: false, rounding_in_f64: true }
+    // f64 rounded the result beyond what any digits of the operands can show. The operands
+    // get as many digits as make what they give exactly differ from the result by no more
+    // than that rounding can explain, so that the reason never blames f64 for the operands'
+    // own rounding (six digits of ±2.5·10¹² cancel to 0 where the binary values give 1.2).
+    let operands = (start..=ROUND_TRIP_DIGITS.max(start))
+        .find(|&digits| rounding_explains(eq, digits))
+        .unwrap_or(ROUND_TRIP_DIGITS.max(start));
+    Layout { operands, result: start, exact: false, rounding_in_f64: true }
+}
+
+/// Whether `f64`'s rounding can explain how far `eq`'s result is from what its operands,
+/// printed with `digits` significant digits, give exactly: a few units in the last place of
+/// the terms' magnitude for each addition.
+fn rounding_explains<S: Scalar>(eq: &Equation<S>, digits: usize) -> bool {
+    let mut ops = Operands { digits, finite: true };
+    let Value::Exact(numerator, denominator) = evaluate(&eq.expr, &mut ops) else {
+        return false;
+    };
+    let v = |o: &Operand<S>| o.value.to_f64();
+    let (magnitude, additions) = match &eq.expr {
+        Expr::Sum { scale, terms } => {
+            let size = |t: &Term<S>| match t {
+                Term::Product(a, b) => (v(a) * v(b)).abs(),
+                Term::Single(a) => v(a).abs(),
+                Term::Diff(a, b) => v(a).abs() + v(b).abs(),
+                Term::SquaredDiff(a, b) => (v(a) - v(b)).powi(2),
+            };
+            let sum: f64 = terms.iter().map(size).sum();
+            (sum * scale.num as f64 / scale.den.max(1) as f64, terms.len())
+        }
+        Expr::Update { param, lr, grad } => (v(param).abs() + (lr.to_f64() * v(grad)).abs(), 2),
+        Expr::Activate { .. } | Expr::Slope { .. } => (eq.value.to_f64().abs(), 1),
+    };
+    let bound = 4.0 * f64::EPSILON * magnitude * (additions as f64 + 1.0) + f64::MIN_POSITIVE;
+    (numerator.divided(denominator).to_f64() - eq.value.to_f64()).abs() <= bound
 }
 
 /// What the printed operands of `eq`, at `digits` significant digits, give exactly, for a note
@@ -631,7 +665,34 @@ pub(crate) fn holds<S: Scalar>(eq: &Equation<S>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Decimal, distinguishing_digits, resolving_digits};
+    use super::{Decimal, distinguishing_digits, exact_value, layout, resolving_digits};
+    use crate::layer::Scale;
+    use crate::trace::{Equation, Expr, Operand, Sym, Term};
+
+    /// Where `f64` rounded a sum beyond what any digits can show, the reason's "these numbers"
+    /// are printed with the digits that make them give the result up to that rounding: six
+    /// digits of these four, ±2.5·10¹², give 0, their binary values about 1.2, and `f64`
+    /// (partial sums of 5·10¹², a unit in the last place of 2⁻¹⁰) 1.19921875.
+    #[test]
+    fn the_f64_rounding_reason_shows_the_operands_it_needs() {
+        let values = [
+            -2_499_999_999_999.95,
+            -2_500_000_000_000.06,
+            2_500_000_000_000.87,
+            2_500_000_000_000.34,
+        ];
+        let terms =
+            values.iter().map(|&v| Term::Single(Operand::new(Sym::delta(0, 0), v))).collect();
+        let value = values.iter().sum::<f64>();
+        let eq =
+            Equation { lhs: Sym::grad_b(), expr: Expr::Sum { scale: Scale::ONE, terms }, value };
+        let l = layout(&eq);
+        assert!(l.rounding_in_f64 && !l.exact);
+        assert_eq!(l.operands, 15, "−2499999999999.95 needs 15 digits");
+        assert_eq!(exact_value(&eq, l.operands, l.result).as_deref(), Some("1.2"));
+        // Six digits would have said 0: what the reason said before.
+        assert_eq!(exact_value(&eq, 6, l.result).as_deref(), Some("0"));
+    }
 
     fn d(text: &str) -> Decimal {
         Decimal::parse(text).unwrap_or_else(|| panic!("{text} parses"))
