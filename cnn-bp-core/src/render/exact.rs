@@ -499,6 +499,38 @@ fn scaled(scale: Scale, sum: &Decimal) -> (Decimal, usize) {
     (sum.mul(&Decimal::whole(scale.num)), scale.den.max(1))
 }
 
+/// What IEEE arithmetic gives from the operands of an arithmetic `expr` of which some are `∞`
+/// or `NaN`, with the finite ones taken exactly (so never overflowing): `NaN`, `±∞`, or a
+/// finite number (`0` standing for any) where the non-finite ones cancel out of it (`∞·0`
+/// gives `NaN`, `∞ + finite` gives `∞`). `None` for an activation or a slope, whose value of
+/// `∞` is its function's.
+fn ieee<S: Scalar>(expr: &Expr<S>) -> Option<f64> {
+    // A finite operand stands for its sign (0 for zero): only that reaches a non-finite result.
+    let v = |o: &Operand<S>| {
+        let v = o.value.to_f64();
+        if v.is_finite() { if v == 0.0 { 0.0 } else { v.signum() } } else { v }
+    };
+    // A finite result (of finite operands) is 0: it cannot change an infinite one.
+    let non_finite = |x: f64| if x.is_finite() { 0.0 } else { x };
+    let term = |t: &Term<S>| match t {
+        Term::Product(a, b) => non_finite(v(a) * v(b)),
+        Term::Single(a) => non_finite(v(a)),
+        Term::Diff(a, b) => non_finite(non_finite(v(a)) - non_finite(v(b))),
+        Term::SquaredDiff(a, b) => {
+            let d = non_finite(v(a)) - non_finite(v(b));
+            d * d
+        }
+    };
+    match expr {
+        Expr::Sum { terms, .. } => Some(terms.iter().map(term).sum()),
+        Expr::Update { param, lr, grad } => {
+            let lr = if lr.is_finite() { lr.to_f64().signum() } else { lr.to_f64() };
+            Some(non_finite(v(param)) - non_finite(lr * v(grad)))
+        }
+        Expr::Activate { .. } | Expr::Slope { .. } => None,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Laying an equation out
 
@@ -554,9 +586,14 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
         // A result that is not finite from finite operands is an overflow: not exact, and
         // no digits change it.
         (Value::Exact(..) | Value::Approximate(_), None) => Check::Holds { exact: false },
-        // ∞ and NaN carried along by IEEE arithmetic are exact when the result is not finite
-        // either.
-        (Value::NotFinite, result) => Check::Holds { exact: result.is_none() },
+        // ∞ and NaN carried along by IEEE arithmetic are exact when the result is the one
+        // they give (not NaN where finite products overflowing to ∞ and −∞ made it: exactly,
+        // the printed operands give the infinite operand's ∞).
+        (Value::NotFinite, result) => {
+            let same = |a: f64, b: f64| (a.is_nan() && b.is_nan()) || a == b;
+            let carried = ieee(&eq.expr).is_none_or(|x| same(x, eq.value.to_f64()));
+            Check::Holds { exact: result.is_none() && carried }
+        }
     }
 }
 
@@ -665,9 +702,30 @@ pub(crate) fn holds<S: Scalar>(eq: &Equation<S>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Decimal, distinguishing_digits, exact_value, layout, resolving_digits};
+    use super::{Decimal, distinguishing_digits, exact_value, holds, layout, resolving_digits};
     use crate::layer::Scale;
     use crate::trace::{Equation, Expr, Operand, Sym, Term};
+
+    fn sum(products: &[(f64, f64)]) -> Equation<f64> {
+        let op = |v| Operand::new(Sym::delta(0, 0), v);
+        let terms = products.iter().map(|&(a, b)| Term::Product(op(a), op(b))).collect();
+        let value = products.iter().map(|(a, b)| a * b).sum::<f64>();
+        Equation { lhs: Sym::grad_b(), expr: Expr::Sum { scale: Scale::ONE, terms }, value }
+    }
+
+    /// `NaN` is exact only where the printed `∞`s give it: `∞ − ∞` does; `10²⁰⁰·10²⁰⁰ + (−∞)`
+    /// is `−∞` exactly, and only `f64`, overflowing the finite product to `∞`, makes it `NaN`.
+    #[test]
+    fn nan_is_exact_only_where_the_infinities_give_it() {
+        let cancelling = sum(&[(f64::INFINITY, 1.0), (f64::NEG_INFINITY, 1.0), (2.0, 3.0)]);
+        assert!(cancelling.value.is_nan() && holds(&cancelling));
+        let overflowing = sum(&[(1e200, 1e200), (f64::NEG_INFINITY, 1.0)]);
+        assert!(overflowing.value.is_nan() && !holds(&overflowing));
+        let infinite = sum(&[(f64::NEG_INFINITY, 2.0), (5.0, 1.0)]);
+        assert!(infinite.value == f64::NEG_INFINITY && holds(&infinite));
+        let zero_times_infinity = sum(&[(0.0, f64::INFINITY)]);
+        assert!(zero_times_infinity.value.is_nan() && holds(&zero_times_infinity));
+    }
 
     /// Where `f64` rounded a sum beyond what any digits can show, the reason's "these numbers"
     /// are printed with the digits that make them give the result up to that rounding: six
