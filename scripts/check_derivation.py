@@ -597,10 +597,26 @@ def evaluate(node, leaves):
         return (Fraction(math.floor(v)) if finite(v) else v), a
     x, ax = evaluate(node[1], leaves)
     y, ay = evaluate(node[2], leaves)
-    if not (finite(x) and finite(y)):
-        x, y = to_float(x), to_float(y)
     if not (finite(ax) and finite(ay)):
         ax, ay = to_float(ax), to_float(ay)
+    if not (finite(x) and finite(y)):
+        # IEEE arithmetic for ±∞ and NaN, the finite operand taken exactly: never overflowing
+        # to ∞ itself (10²⁰⁰·10²⁰⁰ + (−∞) is −∞ exactly, where f64 would give NaN), so only its
+        # sign (or its being 0) can matter
+        def sign(v):
+            return v if not finite(v) else (0.0 if v == 0 else (1.0 if v > 0 else -1.0))
+        if kind in ("add", "sub"):
+            x0, y0 = (x if not finite(x) else 0.0), (y if not finite(y) else 0.0)
+            return (x0 + y0 if kind == "add" else x0 - y0), ax + ay
+        if kind == "mul":
+            return sign(x) * sign(y), ax * ay
+        if kind == "div":
+            if y == 0:
+                return math.nan, math.inf
+            if finite(x):
+                return (Fraction(0) if not math.isnan(y) else math.nan), ax / abs(to_float(y))
+            return sign(x) / sign(y), ax / abs(to_float(y))
+        raise ExprError(kind)
     if kind == "add":
         return x + y, ax + ay
     if kind == "sub":
