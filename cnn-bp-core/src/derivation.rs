@@ -134,7 +134,7 @@ impl<
     ) -> S {
         let mut rec = Switch(Some(trace));
         forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, to, &mut rec, b);
-        loss(layer, matrix::<S, OH, OW>(&b.y), target, &mut rec)
+        loss(layer, matrix::<S, OH, OW>(b.y()), target, &mut rec)
     }
 
     fn replay(&self) -> Replay<S> {
@@ -273,12 +273,12 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
 
     /// `z = X ⋆ W + b`, before the activation.
     pub fn output(&self) -> [[S; OW]; OH] {
-        *matrix(&self.run.step(self.index, false).z)
+        *matrix(self.run.step(self.index, false).z())
     }
 
     /// `y = f(z)`.
     pub fn activated(&self) -> [[S; OW]; OH] {
-        *matrix(&self.run.step(self.index, false).y)
+        *matrix(self.run.step(self.index, false).y())
     }
 
     /// The loss at this step's parameters, before its update.
@@ -288,12 +288,12 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
 
     /// `δ = ∂L/∂z`.
     pub fn delta(&self) -> [[S; OW]; OH] {
-        *matrix(&self.run.step(self.index, true).delta)
+        *matrix(self.run.step(self.index, true).delta())
     }
 
     /// `∂L/∂W`.
     pub fn filter_grad(&self) -> [[S; KW]; KH] {
-        *matrix(&self.run.step(self.index, true).filter_grad)
+        *matrix(self.run.step(self.index, true).filter_grad())
     }
 
     /// `∂L/∂b`; `None` without a bias term.
@@ -325,7 +325,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     /// order.
     pub fn named_grads(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
         let b = self.run.step(self.index, true);
-        self.run.named((b.filter_grad.as_slice(), b.bias_grad))
+        self.run.named((b.filter_grad(), b.bias_grad))
     }
 
     /// Every layer's output of the shorthand, with its shape: `z` as `[1, OH, OW]`, then `y`
@@ -333,9 +333,9 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     pub fn layer_outputs(&self) -> Vec<(Vec<usize>, Vec<S>)> {
         let b = self.run.step(self.index, false);
         let shape = vec![1, OH, OW];
-        let mut out = vec![(shape.clone(), b.z)];
+        let mut out = vec![(shape.clone(), b.z().to_vec())];
         if !self.run.layer.activation.is_identity() {
-            out.push((shape, b.y));
+            out.push((shape, b.y().to_vec()));
         }
         out
     }
@@ -360,10 +360,10 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
         let (h, w) = self.run.input_shape;
         let layer = &self.run.layer;
         let dx =
-            input_grad(layer, &b.delta, self.run.params(self.index).0, (KH, KW), (OH, OW), (h, w));
+            input_grad(layer, b.delta(), self.run.params(self.index).0, (KH, KW), (OH, OW), (h, w));
         let mut out = vec![(vec![1, h, w], dx)];
         if !layer.activation.is_identity() {
-            out.push((vec![1, OH, OW], b.delta));
+            out.push((vec![1, OH, OW], b.delta().to_vec()));
         }
         out
     }
@@ -392,7 +392,13 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
         let (a, b) = (self.run.params(self.index), other.run.params(other.index));
         let numbers = |s: &Self| {
             let (fwd, bwd) = (s.run.step(s.index, false), s.run.step(s.index, true));
-            (fwd.z, fwd.y, bwd.delta, bwd.filter_grad, bwd.bias_grad)
+            (
+                fwd.z().to_vec(),
+                fwd.y().to_vec(),
+                bwd.delta().to_vec(),
+                bwd.filter_grad().to_vec(),
+                bwd.bias_grad,
+            )
         };
         a == b
             && self.loss() == other.loss()
@@ -784,7 +790,7 @@ where
         params.extend(bias);
         losses.push(b.loss);
         trace.summarise(b.loss, &params[params.len() - stride..]);
-        core::mem::swap(&mut filter, &mut b.next);
+        filter.copy_from_slice(b.next());
         bias = b.next_bias;
     }
     trace.stopped_early = trace.taken < steps;

@@ -173,7 +173,7 @@ fn loss_at<
     scratch: &mut Buffers<S>,
 ) -> S {
     forward_half::<S, _, H, W, KH, KW, OH, OW>(layer, input, params, &mut untraced::<S>(), scratch);
-    loss(layer, matrix(&scratch.y), target, &mut untraced::<S>())
+    loss(layer, matrix(scratch.y()), target, &mut untraced::<S>())
 }
 
 /// Central differences for every parameter of one step, taken from `(filter, bias)` with the
@@ -201,8 +201,8 @@ fn check_gradient<
         .fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
     let h = S::from_f64(RELATIVE_H) * largest;
     let kinked = layer.activation.kink();
-    let z: &[[S; OW]; OH] = matrix(&s.z);
-    let grads: &[[S; KW]; KH] = matrix(&s.filter_grad);
+    let z: &[[S; OW]; OH] = matrix(s.z());
+    let grads: &[[S; KW]; KH] = matrix(s.filter_grad());
     // One parameter at a time is moved by ±h in a copy of them, and put back.
     let mut probe = filter.as_flattened().to_vec();
     let probe: &mut [[S; KW]; KH] = matrix_mut(&mut probe);
@@ -297,7 +297,7 @@ fn mistakes<
     let dy = recorded(first, Sym::dy, (OH, OW));
     let slope = recorded(first, Sym::slope, (OH, OW));
     let (dy, slope): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&dy), matrix(&slope));
-    let (y, delta): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(&s.y), matrix(&s.delta));
+    let (y, delta): (&[[S; OW]; OH], &[[S; OW]; OH]) = (matrix(s.y()), matrix(s.delta()));
     let with_bias = params.1.is_some();
     let (mut signal, mut g) = (vec![S::ZERO; OH * OW], vec![S::ZERO; KH * KW]);
     let mut next = g.clone();
@@ -357,7 +357,7 @@ fn mistakes<
                 &mut rec,
                 &mut after,
             );
-            let loss_after = loss(layer, matrix(&after.y), target, &mut rec);
+            let loss_after = loss(layer, matrix(after.y()), target, &mut rec);
             Mistake {
                 recipe,
                 section: Section { step: None, equations: rec.equations },

@@ -14,8 +14,8 @@ use crate::derivation::{Replay, Run, Steps};
 use crate::layer::{Layer, Loss, Scale};
 use crate::network::{Objective, Pass, untraced_loss_of, update};
 use crate::ops::{Activate, At, Chain, Conv, Elementwise, Op, Orientation, Stencil, Tensor};
-use crate::scalar::{Float, Scalar};
-use crate::step::{Buffers, matrix, matrix_mut};
+use crate::scalar::Float;
+use crate::step::{Buffers, matrix};
 use crate::trace::{Expr, Name, Recorder, Sym, Term, Trace};
 
 /// The stride and padding of a single layer, its dilation 1, as a type: the shapes were
@@ -70,11 +70,12 @@ fn objective<S: Copy>(layer: &Layer, target: &[S]) -> Objective<S> {
 
 /// The numbers of the pass just taken, in the single layer's buffers.
 fn fill<S: Float>(pass: &Pass<S>, outputs: usize, filter: usize, b: &mut Buffers<S>) {
-    let (z, rest) = pass.workspace.split_at(outputs);
-    b.z.copy_from_slice(z);
-    b.delta.copy_from_slice(&rest[..outputs]);
-    b.y.copy_from_slice(&pass.y);
-    b.filter_grad.copy_from_slice(&pass.grads[..filter]);
+    let (zs, rest) = pass.workspace.split_at(outputs);
+    let (z, y, delta, _, grad, ..) = b.parts_mut();
+    z.copy_from_slice(zs);
+    delta.copy_from_slice(&rest[..outputs]);
+    y.copy_from_slice(&pass.y);
+    grad.copy_from_slice(&pass.grads[..filter]);
     b.bias_grad = pass.grads.get(filter).copied();
 }
 
@@ -128,7 +129,7 @@ impl<
         let mut rec = SingleLayer::new(Some(trace));
         let loss = self.pass.loss(&self.net, &self.params, x, objective, &mut rec);
         rec.finish();
-        b.y.copy_from_slice(&self.pass.y);
+        b.parts_mut().1.copy_from_slice(&self.pass.y);
         loss
     }
 
@@ -150,8 +151,9 @@ impl<
                     fill(&pass, OH * OW, KH * KW, b);
                 } else {
                     b.loss = pass.loss(&net, &params, x, &objective, &mut rec);
-                    b.z.copy_from_slice(&pass.workspace[..OH * OW]);
-                    b.y.copy_from_slice(&pass.y);
+                    let (z, y, ..) = b.parts_mut();
+                    z.copy_from_slice(&pass.workspace[..OH * OW]);
+                    y.copy_from_slice(&pass.y);
                 }
             },
         )
@@ -198,7 +200,7 @@ impl<
         update(net, params, &pass.grads, lr, &mut rec);
         rec.finish();
         fill(pass, OH * OW, KH * KW, b);
-        b.next.copy_from_slice(&params[..KH * KW]);
+        b.parts_mut().5.copy_from_slice(&params[..KH * KW]);
         b.next_bias = params.get(KH * KW).copied();
     }
 
@@ -230,13 +232,16 @@ impl<
             }
         };
         let x = <[[[S; W]; H]; 1] as Tensor<S>>::view(input.as_flattened());
-        let (z, y, delta) = (out(&mut b.z), out(&mut b.y), out(&mut b.delta));
-        let dy = out(&mut self.pass.dy);
-        let grads = if bias.is_some() { &mut self.pass.grads[..] } else { &mut b.filter_grad };
-        let next = matrix_mut::<S, KH, KW>(&mut b.next);
-        let settings = (self.net.next::<S>(At::FIRST), loss, lr);
+        let (z, y, delta, dy, grad, next) = b.fixed_mut::<OH, OW, KH, KW>();
+        let (z, y, delta, dy) = (one(z), one(y), one(delta), one(dy));
+        let grads = if bias.is_some() { &mut self.pass.grads[..] } else { grad.as_flattened_mut() };
+        // A copy of the network's settings (relu's `f′(0)`, the bias or not), which the
+        // compiler then keeps in registers: read through `self`, they might have been
+        // overwritten by any store to the buffers.
+        let net = self.net;
+        let settings = (net.next::<S>(At::FIRST), loss, lr);
         b.loss = untraced_pass(
-            &self.net,
+            &net,
             settings,
             (params, filter),
             x,
@@ -251,25 +256,24 @@ impl<
         (b.bias_grad, b.next_bias) = (None, None);
         if let Some(bias) = bias {
             let g = self.pass.grads[KH * KW];
-            b.filter_grad.copy_from_slice(&self.pass.grads[..KH * KW]);
+            b.parts_mut().4.copy_from_slice(&self.pass.grads[..KH * KW]);
             (b.bias_grad, b.next_bias) = (Some(g), Some(bias - lr * g));
         }
     }
 }
 
-/// A buffer of the output's size as the output.
-fn out<S: Scalar, const OH: usize, const OW: usize>(v: &mut [S]) -> &mut [[[S; OW]; OH]; 1] {
-    <[[[S; OW]; OH]; 1] as Tensor<S>>::view_mut(v)
+/// A matrix as the one channel of a tensor.
+fn one<T>(m: &mut T) -> &mut [T; 1] {
+    core::array::from_mut(m)
 }
 
-/// [`OpsSteps::untraced`]'s pass, its buffers each a `&mut` argument of its own: the compiler
-/// knows that those never overlap, and keeps the values of one stage in registers for the
-/// next, where it must write and read again buffers reached through the run's `Vec`s (any of
-/// which might be any other). Not inlined, and not grouped in a tuple, since only a function's
-/// own reference arguments carry that knowledge (BENCHMARKS.md, part 6). `settings`: where the
-/// activation stands, the loss, η. Returns the loss.
-#[allow(clippy::too_many_arguments)]
-#[inline(never)]
+/// [`OpsSteps::untraced`]'s pass, its buffers the run's one allocation at constant offsets
+/// ([`Buffers::fixed_mut`]), so that the compiler sees them apart and keeps the values of one
+/// stage in registers for the next. Inlined, so that the step has no call and no arguments
+/// to pass (BENCHMARKS.md, part 6). `settings`: where the activation stands, the loss, η.
+/// Returns the loss.
+#[allow(clippy::too_many_arguments, clippy::inline_always)] // measured: BENCHMARKS.md, part 6
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn untraced_pass<
     S: Float,
     A: Elementwise<S> + Send + Sync + 'static,
@@ -297,13 +301,16 @@ fn untraced_pass<
     let mut rec = untraced::<S>();
     conv.forward(At::FIRST, params, x, z, &mut [], &mut rec);
     activate.forward(at, &[], z, y, &mut [], &mut rec);
-    let value = untraced_loss_of::<S, false>(loss, y.flat(), target.as_flattened(), dy.flat_mut());
+    let value = untraced_loss_of(loss, y.flat(), target.as_flattened(), dy.flat_mut());
     activate.backward(at, &[], z, y, dy, Some(&mut *delta), &mut [], &mut [], &mut rec);
     conv.backward(At::FIRST, params, x, z, delta, None, grads, &mut [], &mut rec);
     // As `update` computes them, over the filter's shape as constants.
     let grad = matrix::<S, KH, KW>(&grads[..KH * KW]);
+    // The filter read before any entry of `next` is written: the compiler cannot tell that
+    // the two do not overlap, and would otherwise read and write one entry at a time.
+    let filter = *filter;
     for ((next, filter), grad) in next.iter_mut().zip(filter).zip(grad) {
-        for ((next, &p), &g) in next.iter_mut().zip(filter).zip(grad) {
+        for ((next, p), &g) in next.iter_mut().zip(filter).zip(grad) {
             *next = p - lr * g;
         }
     }
@@ -495,6 +502,6 @@ impl<
     /// The last step's `z`, `y`, `δ`, `∂L/∂W` and next filter, flat.
     pub fn numbers(&self) -> [&[f64]; 5] {
         let b = &self.b;
-        [&b.z, &b.y, &b.delta, &b.filter_grad, &b.next]
+        [b.z(), b.y(), b.delta(), b.filter_grad(), b.next()]
     }
 }

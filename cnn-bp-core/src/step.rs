@@ -663,59 +663,150 @@ pub(crate) fn all_finite<S: Scalar>(values: &[S]) -> bool {
     values.iter().fold(true, |all, v| all & v.is_finite())
 }
 
-/// Everything one step computes, in buffers on the heap that a training run allocates once
-/// and fills in place at every step: the run keeps no matrix of the output's or the filter's
-/// size on the stack, however large the spec. The buffers are flat, and generic over the
-/// scalar only, so that their code is compiled once rather than for every shape (every
-/// `train!`); [`matrix`] reads them as matrices. Not public API.
+/// Everything one step computes, in one buffer on the heap that a training run allocates
+/// once and fills in place at every step: the run keeps no matrix of the output's or the
+/// filter's size on the stack, however large the spec. The numbers are flat, and generic over
+/// the scalar only, so that their code is compiled once rather than for every shape (every
+/// `train!`); [`matrix`] reads them as matrices. One allocation rather than one per quantity,
+/// so that a step with the shapes as constants ([`Buffers::fixed_mut`]) checks its length once
+/// and the compiler sees its quantities apart (BENCHMARKS.md, part 6). Not public API.
 #[doc(hidden)]
 pub struct Buffers<S = f64> {
-    /// `z`, `OH·OW` values.
-    pub(crate) z: Vec<S>,
-    /// `y = f(z)`.
-    pub(crate) y: Vec<S>,
+    /// `z`, `y = f(z)`, `δ` and scratch space for `∂L/∂y` (`OH·OW` values each), then `∂L/∂W`,
+    /// the filter after the update and scratch space for the filter as a convolution orients
+    /// it (`KH·KW` values each).
+    data: Vec<S>,
+    /// `OH·OW`.
+    outputs: usize,
+    /// `KH·KW`.
+    filter: usize,
     /// The loss.
     pub(crate) loss: S,
-    /// `δ`.
-    pub(crate) delta: Vec<S>,
-    /// `∂L/∂W`, `KH·KW` values.
-    pub(crate) filter_grad: Vec<S>,
     /// `∂L/∂b`.
     pub(crate) bias_grad: Option<S>,
-    /// The filter after the update.
-    pub(crate) next: Vec<S>,
     /// The bias after the update.
     pub(crate) next_bias: Option<S>,
-    /// Scratch space for the filter as a convolution orients it.
-    kernel: Vec<S>,
 }
+
+/// A step's quantities in [`Buffers`] as matrices of their shapes: `z`, `y`, `δ`, `∂L/∂y`
+/// (scratch), `∂L/∂W` and the filter after the update.
+pub(crate) type Fixed<'a, S, const OH: usize, const OW: usize, const KH: usize, const KW: usize> = (
+    &'a mut [[S; OW]; OH],
+    &'a mut [[S; OW]; OH],
+    &'a mut [[S; OW]; OH],
+    &'a mut [[S; OW]; OH],
+    &'a mut [[S; KW]; KH],
+    &'a mut [[S; KW]; KH],
+);
 
 impl<S: Scalar> Buffers<S> {
     /// Buffers of zeros for `outputs` outputs and a filter of `filter` entries.
     pub(crate) fn new(outputs: usize, filter: usize) -> Self {
         Self {
-            z: vec![S::ZERO; outputs],
-            y: vec![S::ZERO; outputs],
+            data: vec![S::ZERO; 4 * outputs + 3 * filter],
+            outputs,
+            filter,
             loss: S::ZERO,
-            delta: vec![S::ZERO; outputs],
-            filter_grad: vec![S::ZERO; filter],
             bias_grad: None,
-            next: vec![S::ZERO; filter],
             next_bias: None,
-            kernel: vec![S::ZERO; filter],
         }
+    }
+
+    /// Output-sized quantity `k` (0 `z`, 1 `y`, 2 `δ`).
+    #[inline]
+    fn output(&self, k: usize) -> &[S] {
+        &self.data[k * self.outputs..(k + 1) * self.outputs]
+    }
+
+    /// Filter-sized quantity `k` (0 `∂L/∂W`, 1 the next filter).
+    #[inline]
+    fn filter_sized(&self, k: usize) -> &[S] {
+        let start = 4 * self.outputs + k * self.filter;
+        &self.data[start..start + self.filter]
+    }
+
+    /// `z`.
+    #[inline]
+    pub(crate) fn z(&self) -> &[S] {
+        self.output(0)
+    }
+
+    /// `y = f(z)`.
+    #[inline]
+    pub(crate) fn y(&self) -> &[S] {
+        self.output(1)
+    }
+
+    /// `δ`.
+    #[inline]
+    pub(crate) fn delta(&self) -> &[S] {
+        self.output(2)
+    }
+
+    /// `∂L/∂W`.
+    #[inline]
+    pub(crate) fn filter_grad(&self) -> &[S] {
+        self.filter_sized(0)
+    }
+
+    /// The filter after the update.
+    #[inline]
+    pub(crate) fn next(&self) -> &[S] {
+        self.filter_sized(1)
+    }
+
+    /// Every quantity to write in, flat: `z`, `y`, `δ`, `∂L/∂y` (scratch), `∂L/∂W`, the next
+    /// filter and the oriented filter (scratch).
+    #[inline]
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn parts_mut(
+        &mut self,
+    ) -> (&mut [S], &mut [S], &mut [S], &mut [S], &mut [S], &mut [S], &mut [S]) {
+        let (o, f) = (self.outputs, self.filter);
+        let (z, rest) = self.data.split_at_mut(o);
+        let (y, rest) = rest.split_at_mut(o);
+        let (delta, rest) = rest.split_at_mut(o);
+        let (dy, rest) = rest.split_at_mut(o);
+        let (grad, rest) = rest.split_at_mut(f);
+        let (next, kernel) = rest.split_at_mut(f);
+        (z, y, delta, dy, grad, next, kernel)
+    }
+
+    /// The quantities of a step with the shapes as constants, with one check of the length
+    /// for all of them (the offsets are then constants).
+    ///
+    /// # Panics
+    /// If the buffers are not of those shapes.
+    #[inline]
+    pub(crate) fn fixed_mut<const OH: usize, const OW: usize, const KH: usize, const KW: usize>(
+        &mut self,
+    ) -> Fixed<'_, S, OH, OW, KH, KW> {
+        let (o, f) = (OH * OW, KH * KW);
+        assert!(self.data.len() == 4 * o + 3 * f, "buffers of the step's shapes");
+        let (z, rest) = self.data.split_at_mut(o);
+        let (y, rest) = rest.split_at_mut(o);
+        let (delta, rest) = rest.split_at_mut(o);
+        let (dy, rest) = rest.split_at_mut(o);
+        let (grad, rest) = rest.split_at_mut(f);
+        let next = &mut rest[..f];
+        (
+            matrix_mut(z),
+            matrix_mut(y),
+            matrix_mut(delta),
+            matrix_mut(dy),
+            matrix_mut(grad),
+            matrix_mut(next),
+        )
     }
 
     /// Whether every value of the step is a finite number: the loss, `z`, `y`, `δ`, the
     /// gradients and the updated parameters.
     pub(crate) fn all_finite(&self) -> bool {
         self.loss.is_finite()
-            && all_finite(&self.z)
-            && all_finite(&self.y)
-            && all_finite(&self.delta)
-            && all_finite(&self.filter_grad)
+            && all_finite(&self.data[..3 * self.outputs])
+            && all_finite(self.filter_grad())
             && self.bias_grad.is_none_or(Scalar::is_finite)
-            && all_finite(&self.next)
+            && all_finite(self.next())
             && self.next_bias.is_none_or(Scalar::is_finite)
     }
 }
@@ -745,15 +836,17 @@ pub(crate) fn step_into<
     R: Recorder<S>,
 {
     forward_half::<S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, b);
-    b.loss = loss(layer, matrix(&b.y), target, rec);
+    b.loss = loss(layer, matrix(b.y()), target, rec);
     backward_half::<S, R, H, W, KH, KW, OH, OW>(layer, input, target, params.1.is_some(), rec, b);
+    let bias_grad = b.bias_grad;
+    let (.., grad, next, _) = b.parts_mut();
     b.next_bias = descend(
         params,
-        (matrix(&b.filter_grad), b.bias_grad),
+        (matrix(grad), bias_grad),
         (Sym::grad_w, Sym::grad_b()),
         lr,
         rec,
-        matrix_mut(&mut b.next),
+        matrix_mut(next),
     );
 }
 
@@ -778,8 +871,9 @@ pub(crate) fn forward_half<
     S: Float,
     R: Recorder<S>,
 {
-    let out = (matrix_mut::<S, OH, OW>(&mut b.z), matrix_mut::<S, OH, OW>(&mut b.y));
-    forward_into(layer, input, params, rec, matrix_mut(&mut b.kernel), out);
+    let (z, y, .., kernel) = b.parts_mut();
+    let out = (matrix_mut::<S, OH, OW>(z), matrix_mut::<S, OH, OW>(y));
+    forward_into(layer, input, params, rec, matrix_mut(kernel), out);
 }
 
 /// The backward pass of [`step_into`], from its forward pass: `δ`, `∂L/∂W` and `∂L/∂b`.
@@ -804,8 +898,9 @@ pub(crate) fn backward_half<
     S: Float,
     R: Recorder<S>,
 {
-    let forward = (matrix(&b.z), matrix(&b.y));
-    let out = (matrix_mut(&mut b.delta), matrix_mut::<S, KH, KW>(&mut b.filter_grad));
+    let (z, y, delta, _, grad, ..) = b.parts_mut();
+    let forward = (matrix(z), matrix(y));
+    let out = (matrix_mut(delta), matrix_mut::<S, KH, KW>(grad));
     b.bias_grad = backward_into(layer, input, forward, target, with_bias, rec, out);
 }
 

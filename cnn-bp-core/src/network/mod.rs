@@ -789,7 +789,7 @@ pub fn net_step<S: Scalar, N: Op<S>>(
     net.forward(At::FIRST, params, x, <N::Out as Tensor<S>>::view_mut(y), workspace, &mut NoTrace);
     let value = match objective {
         Objective::Loss { loss, target } => {
-            untraced_loss_of::<S, true>(*loss, &y[..n], &target[..n], &mut dy[..n])
+            untraced_loss_of(*loss, &y[..n], &target[..n], &mut dy[..n])
         }
         Objective::GradOutput(g) => untraced_upstream(&y[..n], &g[..n], &mut dy[..n]),
     };
@@ -804,22 +804,15 @@ pub fn net_step<S: Scalar, N: Op<S>>(
 
 /// `loss` and `loss_grad` of `loss` against `t`, unrecorded, into `dy`: the same arithmetic in
 /// the same order, so the same bits. Each loss a constant in its own call of [`untraced_loss`],
-/// so that its scales are constants too and the loops have no branches. `FOUR`: `dy` written
-/// four entries at a time (see [`untraced_loss`]), for a `dy` the compiler cannot tell apart
-/// from `t`; else entry by entry, for one it can (a `&mut` argument of its own), which it then
-/// keeps in registers for the layer before.
+/// so that its scales are constants too and the loops have no branches; `dy` written four
+/// entries at a time (see [`untraced_loss`]).
 #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
 #[cfg_attr(not(debug_assertions), inline(always))]
-pub(crate) fn untraced_loss_of<S: Scalar, const FOUR: bool>(
-    loss: Loss,
-    y: &[S],
-    t: &[S],
-    dy: &mut [S],
-) -> S {
+pub(crate) fn untraced_loss_of<S: Scalar>(loss: Loss, y: &[S], t: &[S], dy: &mut [S]) -> S {
     match loss {
-        Loss::HalfSse => untraced_loss::<S, FOUR>(y, t, dy, Loss::HalfSse),
-        Loss::Sse => untraced_loss::<S, FOUR>(y, t, dy, Loss::Sse),
-        other => untraced_loss::<S, FOUR>(y, t, dy, other),
+        Loss::HalfSse => untraced_loss(y, t, dy, Loss::HalfSse),
+        Loss::Sse => untraced_loss(y, t, dy, Loss::Sse),
+        other => untraced_loss(y, t, dy, other),
     }
 }
 
@@ -828,17 +821,9 @@ pub(crate) fn untraced_loss_of<S: Scalar, const FOUR: bool>(
 /// calls it once per loss), so that its scales fold and its loops have no branches.
 #[allow(clippy::inline_always)] // measured: BENCHMARKS.md, part 6
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn untraced_loss<S: Scalar, const FOUR: bool>(y: &[S], t: &[S], dy: &mut [S], loss: Loss) -> S {
+fn untraced_loss<S: Scalar>(y: &[S], t: &[S], dy: &mut [S], loss: Loss) -> S {
     let (scale, grad_scale) = (loss.scale(y.len()), loss.grad_scale(y.len()));
     let mut acc = S::ZERO;
-    if !FOUR {
-        for (dy, (&y, &t)) in dy.iter_mut().zip(y.iter().zip(t)) {
-            let diff = y - t;
-            acc = acc + diff * diff;
-            *dy = grad_scale.apply(diff);
-        }
-        return scale.apply(acc);
-    }
     for (&y, &t) in y.iter().zip(t) {
         let diff = y - t;
         acc = acc + diff * diff;

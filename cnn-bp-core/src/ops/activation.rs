@@ -42,7 +42,10 @@ fn piecewise<S: Scalar>(z: S, negative: S, at_zero: S) -> (S, SlopeCase) {
     // Each case a choice between two values rather than a branch, so that the compiler can
     // compute the slopes of neighbouring entries together (BENCHMARKS.md, part 6).
     let (below, above, zero) = (z < S::ZERO, z > S::ZERO, z == S::ZERO);
-    let slope = if zero { at_zero } else { z };
+    // Neither above nor below 0, `z` is 0 (of either sign), where `1 + z` is exactly 1 and
+    // this is `at_zero`, or NaN, which this passes on (`z`'s own: a NaN that arithmetic made is
+    // quiet, and stays itself through `+` and `·`), without a comparison of its own.
+    let slope = at_zero * (S::ONE + z);
     let slope = if below { negative } else { slope };
     let slope = if above { S::ONE } else { slope };
     let case = if above {
