@@ -367,3 +367,52 @@ fn a_value_no_update_uses_does_not_stop_training() {
         assert!(note.ends_with("so training is not affected."), "{note}");
     }
 }
+
+/// The typed views give the named ones' numbers as arrays of the shapes asked for, and `None`
+/// for any other shape or a layer without that tensor.
+///
+/// By hand (the README's network): `w⁽⁰⁾` is the literal; `∂L/∂b⁽⁰⁾ = [16, 16]` (the README's
+/// assertion); layer 1 (relu) has no weight.
+#[test]
+fn typed_views_are_the_named_ones_as_arrays() {
+    let d = cnn_bp_core::train! {
+        input: [[[1, 0, 2], [0, 1, 0], [2, 0, 1]],
+                [[0, 1, 0], [1, 0, 1], [0, 1, 0]]],
+        layers: [
+            conv { filter: [[[[1, 0], [0, 1]], [[1, 1], [0, 0]]],
+                             [[[0, 1], [1, 0]], [[0, 0], [1, 1]]]],
+                   bias: [0.5, -0.5] },
+            relu,
+            conv { filter: [[[[1]], [[1]]]] },
+        ],
+        target: [[1, 0], [0, 1]],
+        loss: half_sse,
+        lr: 0.1,
+    };
+    let s = &d.steps()[0];
+    let w0 = [
+        [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 0.0]]],
+        [[[0.0, 1.0], [1.0, 0.0]], [[0.0, 0.0], [1.0, 1.0]]],
+    ];
+    assert_eq!(s.weight_of::<2, 2, 2, 2>(0), Some(w0));
+    assert_eq!(s.bias_of::<2>(0), Some([0.5, -0.5]));
+    assert_eq!(s.bias_grad_of::<2>(0), Some([16.0, 16.0]));
+    assert_eq!(s.weight_of::<1, 2, 1, 1>(2), Some([[[[1.0]], [[1.0]]]]));
+    assert_eq!(s.weight_of::<1, 1, 1, 1>(1), None, "relu has no weight");
+    assert_eq!(s.bias_of::<1>(2), None, "the last conv has no bias");
+    assert_eq!(s.weight_of::<2, 2, 2, 1>(0), None, "not its shape");
+    for (k, (shape, values)) in s.layer_outputs().iter().enumerate() {
+        let flat: Option<Vec<f64>> = match shape.as_slice() {
+            [2, 2, 2] => {
+                s.output_of::<2, 2, 2>(k).map(|a| a.as_flattened().as_flattened().to_vec())
+            }
+            [1, 2, 2] => {
+                s.output_of::<1, 2, 2>(k).map(|a| a.as_flattened().as_flattened().to_vec())
+            }
+            _ => None,
+        };
+        assert_eq!(flat.as_ref(), Some(values), "layer {k}");
+    }
+    let dx = s.input_grad_of::<2, 3, 3>(0).expect("∂L/∂x is 2×3×3");
+    assert_eq!(dx.as_flattened().as_flattened(), &s.input_grads()[0].1[..]);
+}

@@ -310,6 +310,119 @@ impl<S: Scalar> NetStep<S> {
     pub fn input_grads(&self) -> Vec<(Vec<usize>, Vec<S>)> {
         self.run.replay(self.index).input_grads
     }
+
+    /// Layer `layer`'s output as an array `[C][H][W]`: `None` if there is no such layer or
+    /// its output has another shape. The typed form of [`layer_outputs`](Self::layer_outputs),
+    /// for comparing with a hand-written golden value:
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     layers: [conv { filter: [[1, -1], [1, 1]] }, relu, conv { filter: [[2]] }],
+    ///     target: [[1, 0], [0, 1]],
+    ///     loss: half_sse,
+    ///     lr: 0.05,
+    /// };
+    /// let s = &d.steps()[0];
+    /// // z⁽⁰⁾ = [[3, 0], [−2, 1]], the ReLU keeps [[3, 0], [0, 1]], the 1×1 conv doubles it.
+    /// assert_eq!(s.output_of::<1, 2, 2>(1), Some([[[3.0, 0.0], [0.0, 1.0]]]));
+    /// assert_eq!(s.output_of::<1, 2, 2>(2), Some([[[6.0, 0.0], [0.0, 2.0]]]));
+    /// assert_eq!(s.weight_grad_of::<1, 1, 1, 1>(2), Some([[[[16.0]]]])); // 5·3 + 1·1
+    /// assert_eq!(s.output_of::<2, 2, 2>(2), None); // one channel, not two
+    /// ```
+    pub fn output_of<const C: usize, const H: usize, const W: usize>(
+        &self,
+        layer: usize,
+    ) -> Option<[[[S; W]; H]; C]> {
+        let outputs = self.layer_outputs();
+        let (shape, values) = outputs.get(layer)?;
+        map(shape, values)
+    }
+
+    /// `∂L/∂` layer `layer`'s input as an array `[C][H][W]` (layer 0's is `∂L/∂x`): `None` if
+    /// there is no such layer or its input has another shape.
+    pub fn input_grad_of<const C: usize, const H: usize, const W: usize>(
+        &self,
+        layer: usize,
+    ) -> Option<[[[S; W]; H]; C]> {
+        let grads = self.input_grads();
+        let (shape, values) = grads.get(layer)?;
+        map(shape, values)
+    }
+
+    /// The weight of the convolution at position `layer`, as the step started from it, as an
+    /// array `[F][C][KH][KW]`: `None` if that layer has no weight of this shape.
+    pub fn weight_of<const F: usize, const C: usize, const KH: usize, const KW: usize>(
+        &self,
+        layer: usize,
+    ) -> Option<[[[[S; KW]; KH]; C]; F]> {
+        weight(&self.named_parameters(), layer)
+    }
+
+    /// `∂L/∂` the weight of the convolution at position `layer`, as an array `[F][C][KH][KW]`.
+    pub fn weight_grad_of<const F: usize, const C: usize, const KH: usize, const KW: usize>(
+        &self,
+        layer: usize,
+    ) -> Option<[[[[S; KW]; KH]; C]; F]> {
+        weight(&self.named_grads(), layer)
+    }
+
+    /// The bias of the convolution at position `layer` (one per filter), as the step started
+    /// from it: `None` if that layer has no bias of `F` entries.
+    pub fn bias_of<const F: usize>(&self, layer: usize) -> Option<[S; F]> {
+        bias(&self.named_parameters(), layer)
+    }
+
+    /// `∂L/∂` the bias of the convolution at position `layer`.
+    pub fn bias_grad_of<const F: usize>(&self, layer: usize) -> Option<[S; F]> {
+        bias(&self.named_grads(), layer)
+    }
+}
+
+/// `values` as `[C][H][W]`, if `shape` is that.
+fn map<S: Copy, const C: usize, const H: usize, const W: usize>(
+    shape: &[usize],
+    values: &[S],
+) -> Option<[[[S; W]; H]; C]> {
+    (shape == [C, H, W]).then(|| {
+        core::array::from_fn(|c| {
+            core::array::from_fn(|i| core::array::from_fn(|j| values[(c * H + i) * W + j]))
+        })
+    })
+}
+
+/// The named tensor `"{layer}.{what}"` of `named`.
+fn named_tensor<'a, S>(
+    named: &'a [(String, Vec<usize>, Vec<S>)],
+    layer: usize,
+    what: &str,
+) -> Option<(&'a [usize], &'a [S])> {
+    let name = format!("{layer}.{what}");
+    let (_, shape, values) = named.iter().find(|(n, ..)| *n == name)?;
+    Some((shape, values))
+}
+
+fn weight<S: Copy, const F: usize, const C: usize, const KH: usize, const KW: usize>(
+    named: &[(String, Vec<usize>, Vec<S>)],
+    layer: usize,
+) -> Option<[[[[S; KW]; KH]; C]; F]> {
+    let (shape, values) = named_tensor(named, layer, "weight")?;
+    let at = |f: usize, c: usize, i: usize, j: usize| values[((f * C + c) * KH + i) * KW + j];
+    (shape == [F, C, KH, KW]).then(|| {
+        core::array::from_fn(|f| {
+            core::array::from_fn(|c| {
+                core::array::from_fn(|i| core::array::from_fn(|j| at(f, c, i, j)))
+            })
+        })
+    })
+}
+
+fn bias<S: Copy, const F: usize>(
+    named: &[(String, Vec<usize>, Vec<S>)],
+    layer: usize,
+) -> Option<[S; F]> {
+    let (shape, values) = named_tensor(named, layer, "bias")?;
+    (shape == [F]).then(|| core::array::from_fn(|f| values[f]))
 }
 
 impl<S: Scalar> fmt::Debug for NetStep<S> {
