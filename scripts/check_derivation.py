@@ -1833,6 +1833,33 @@ class Base:
             self.fail(ln, "note: the central difference in the table cannot come from the L(w ± h) the note lists",
                       "consistent values", lst)
 
+    def fd_largest_check(self, ln, compared):
+        """The end of a finite-difference check: `No entry could be compared.` only where no table
+        compares one, else a `Largest difference` line that names the largest compared difference
+        (`compared`: (difference, step, entry, row) of every compared row) and where it is."""
+        none = getattr(self, "fd_none", None)
+        if none is not None:
+            if compared:
+                self.fail(none, "`No entry could be compared.`, but the tables compare some")
+            return
+        if self.fd_largest is None:
+            self.fail(ln, "finite differences: no `Largest difference` line" if compared else
+                      "finite differences: no entry was compared, but no line says so")
+            return
+        lnl, v_t, entry, k = self.fd_largest
+        self.count["operands"] += 1
+        if not compared:
+            self.fail(lnl, "`Largest difference` but nothing was compared")
+            return
+        top = max(compared, key=lambda c: c[0])
+        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
+            self.fail(lnl, "the largest difference is not the largest compared difference",
+                      f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
+        row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
+        if row is None or "d" not in row or row["d"] != top[0]:
+            self.fail(lnl, "the largest difference is not at the entry named",
+                      f"{top[2]} of step {top[1]}", f"{entry} of step {k}")
+
 
 class Checker(Base):
     """The derivation of one convolutional layer (`Training one convolutional layer: …`)."""
@@ -3153,30 +3180,9 @@ class Checker(Base):
             self.note(ln, f"finite differences: no table for step(s) {', '.join(map(str, missing))}")
         compared = [(row["d"], k, e, row) for k, st in self.fd_steps.items() for e, row in st["rows"].items()
                     if "d" in row and finite(row["d"])]
-        none = getattr(self, "fd_none", None)
-        if none is not None:
+        if getattr(self, "fd_none", None) is not None or self.fd_largest is not None:
             self.count["structure"] += 1
-            if compared:
-                self.fail(none, "`No entry could be compared.`, but the tables compare some")
-            return
-        if self.fd_largest is None:
-            self.fail(ln, "finite differences: no `Largest difference` line" if compared else
-                      "finite differences: no entry was compared, but no line says so")
-            return
-        lnl, v_t, entry, k = self.fd_largest
-        self.count["operands"] += 1
-        self.count["structure"] += 1
-        if not compared:
-            self.fail(lnl, "`Largest difference` but nothing was compared")
-            return
-        top = max(compared, key=lambda c: c[0])
-        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
-            self.fail(lnl, "the largest difference is not the largest compared difference",
-                      f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
-        row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
-        if row is None or "d" not in row or row["d"] != top[0]:
-            self.fail(lnl, "the largest difference is not at the entry named",
-                      f"{top[2]} of step {top[1]}", f"{entry} of step {k}")
+        self.fd_largest_check(ln, compared)
 
     # mistakes
 
@@ -6341,27 +6347,7 @@ class NetChecker(Base):
             self.fail(ln, f"finite differences: no table for step(s) {', '.join(map(str, missing))}")
         compared = [(row["d"], k, e, row) for k, st in self.fd_steps.items() for e, row in st["rows"].items()
                     if "d" in row and finite(row["d"])]
-        if self.fd_none is not None:
-            if compared:
-                self.fail(self.fd_none, "`No entry could be compared.`, but the tables compare some")
-            return
-        if self.fd_largest is None:
-            self.fail(ln, "finite differences: no `Largest difference` line" if compared else
-                      "finite differences: no entry was compared, but no line says so")
-            return
-        lnl, v_t, entry, k = self.fd_largest
-        self.count["operands"] += 1
-        if not compared:
-            self.fail(lnl, "`Largest difference` but nothing was compared")
-            return
-        top = max(compared, key=lambda c: c[0])
-        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
-            self.fail(lnl, "the largest difference is not the largest compared difference",
-                      f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
-        row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
-        if row is None or "d" not in row or row["d"] != top[0]:
-            self.fail(lnl, "the largest difference is not at the entry named", f"{top[2]} of step {top[1]}",
-                      f"{entry} of step {k}")
+        self.fd_largest_check(ln, compared)
 
     # -- the learner's mistakes -------------------------------------------------------------
 
