@@ -353,6 +353,7 @@ impl<
             NetRecipe::UnrotatedFilter => at.layer > 0,
             NetRecipe::MeanBias => self.bias && OH * OW > 1,
             NetRecipe::UnsummedFilters => at.layer > 0 && F > 1,
+            _ => false,
         };
         concerns.then_some(Self { slip: Some(recipe), ..*self })
     }

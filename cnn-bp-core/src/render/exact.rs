@@ -487,6 +487,47 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, ops: &mut Operands) -> Value {
             let grad = ops.get(grad);
             param.zip(lr).zip(grad).map(|((p, lr), g)| (p.sub(&lr.mul(&g)), 1))
         }
+        Expr::Max { of, .. } => {
+            let mut largest: Option<Decimal> = None;
+            let mut all = true;
+            for op in of {
+                match ops.get(op) {
+                    Some(v) => {
+                        largest = Some(match largest {
+                            Some(m) if m.cmp(&v).is_ge() => m,
+                            _ => v,
+                        });
+                    }
+                    None => all = false,
+                }
+            }
+            largest.filter(|_| all).map(|m| (m, 1))
+        }
+        // Not decimals: the `f64` nearest to the function of the printed operands.
+        Expr::Exp { z, shift } => {
+            let (Some(z), Some(m)) = (ops.get(z), ops.get(shift)) else {
+                return Value::NotFinite;
+            };
+            return Value::Approximate(z.sub(&m).to_f64().exp());
+        }
+        Expr::Ratio { num, den } => {
+            let (Some(a), Some(b)) = (ops.get(num), ops.get(den)) else {
+                return Value::NotFinite;
+            };
+            return Value::Approximate(a.to_f64() / b.to_f64());
+        }
+        Expr::CrossEntropy { terms } => {
+            let mut sum = 0.0;
+            for (t, p) in terms {
+                let (Some(t), Some(p)) = (ops.get(t), ops.get(p)) else {
+                    return Value::NotFinite;
+                };
+                if !t.is_zero() {
+                    sum -= t.to_f64() * p.to_f64().ln();
+                }
+            }
+            return Value::Approximate(sum);
+        }
     };
     match value {
         Some((numerator, denominator)) if ops.finite => Value::Exact(numerator, denominator),
@@ -527,7 +568,12 @@ fn ieee<S: Scalar>(expr: &Expr<S>) -> Option<f64> {
             let lr = if lr.is_finite() { lr.to_f64().signum() } else { lr.to_f64() };
             Some(non_finite(v(param)) - non_finite(lr * v(grad)))
         }
-        Expr::Activate { .. } | Expr::Slope { .. } => None,
+        Expr::Max { .. }
+        | Expr::Activate { .. }
+        | Expr::Slope { .. }
+        | Expr::Exp { .. }
+        | Expr::Ratio { .. }
+        | Expr::CrossEntropy { .. } => None,
     }
 }
 
@@ -671,7 +717,12 @@ fn rounding_explains<S: Scalar>(eq: &Equation<S>, digits: usize) -> bool {
             (sum * scale.num as f64 / scale.den.max(1) as f64, terms.len())
         }
         Expr::Update { param, lr, grad } => (v(param).abs() + (lr.to_f64() * v(grad)).abs(), 2),
-        Expr::Activate { .. } | Expr::Slope { .. } => (eq.value.to_f64().abs(), 1),
+        Expr::Activate { .. }
+        | Expr::Slope { .. }
+        | Expr::Max { .. }
+        | Expr::Exp { .. }
+        | Expr::Ratio { .. }
+        | Expr::CrossEntropy { .. } => (eq.value.to_f64().abs(), 1),
     };
     let bound = 4.0 * f64::EPSILON * magnitude * (additions as f64 + 1.0) + f64::MIN_POSITIVE;
     (numerator.divided(denominator).to_f64() - eq.value.to_f64()).abs() <= bound

@@ -159,6 +159,8 @@ fn identifier(word: &str) -> String {
     match word {
         "max" => "\\max ".to_owned(),
         "tanh" => "\\tanh ".to_owned(),
+        "exp" => "\\exp ".to_owned(),
+        "log" => "\\log ".to_owned(),
         "NaN" => "\\text{NaN}".to_owned(),
         "g_b" => "g_b".to_owned(),
         w if w.chars().count() == 1 => w.to_owned(),
