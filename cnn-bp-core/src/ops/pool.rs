@@ -457,6 +457,10 @@ impl<
         Name::Y
     }
 
+    fn size_rule(&self) -> Option<(&'static str, &'static str)> {
+        Some(("⌊(input − window)/stride⌋ + 1", "a pool"))
+    }
+
     fn size(&self, _: &NetDoc<S>, _: At) -> Rich {
         let axis = |input, kernel, stride| cnn_bp_shape::Axis {
             input,

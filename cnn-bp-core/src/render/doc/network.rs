@@ -45,6 +45,11 @@ pub trait LayerDoc<S: Scalar>: Send + Sync {
     }
     /// How its output's size follows from its input's.
     fn size(&self, doc: &NetDoc<S>, at: At) -> Rich;
+    /// The rule of its kind's output sizes, for the heading of a network's sizes, and what it
+    /// is the rule of: `("⌊(input − window)/stride⌋ + 1", "a pool")`.
+    fn size_rule(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
     /// Its forward pass.
     fn forward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>);
     /// Its backward pass; `first` on the first step written out (the place for explanations
@@ -424,10 +429,26 @@ impl<S: Scalar> NetDoc<S> {
     }
 
     fn sizes(&mut self, view: &NetView<S>, at: &[At]) {
-        self.doc.push(Block::Section(
-            Rich::text("Output sizes: ")
-                .m("⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1"),
-        ));
+        let mut rules: Vec<(&str, &str)> = Vec::new();
+        for rule in view.layers.iter().filter_map(|l| l.size_rule()) {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        let mut heading = Rich::text("Output sizes");
+        match rules.as_slice() {
+            [] => {}
+            [(rule, "a conv")] => heading = heading.t(": ").m(*rule),
+            _ => {
+                for (k, (rule, of)) in rules.iter().enumerate() {
+                    heading = heading
+                        .t(if k == 0 { ": " } else { ", " })
+                        .m(*rule)
+                        .t(format!(" for {of}"));
+                }
+            }
+        }
+        self.doc.push(Block::Section(heading));
         for (layer, (l, &place)) in view.layers.iter().zip(at).enumerate() {
             let line = l.size(self, place);
             self.doc.para(1, Rich::text(format!("layer {layer} ({}): ", l.kind())).and(line));
