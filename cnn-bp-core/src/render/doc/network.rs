@@ -761,13 +761,29 @@ impl<S: Scalar> NetDoc<S> {
         // The layers that make the mistake write their backward pass with it; a wrong `∂L/∂x`
         // flows on through every layer before the last of them.
         let wrong = |l: usize| m.layers[l].slip().is_some();
-        let top = (0..m.layers.len()).rev().find(|&l| wrong(l)).unwrap_or(0);
         let flows = m.recipe != NetRecipe::MeanBias;
-        for (l, (layer, &place)) in m.layers.iter().zip(at).enumerate().rev() {
-            if l == top || (wrong(l) && !flows) {
-                layer.mistake(self, place, &m.pass);
-            } else if flows && l < top {
+        if m.recipe == NetRecipe::FlippedSoftmaxGradient {
+            // The loss's gradient is wrong: every layer's backward pass carries it.
+            let (out_name, out_layer, _) = Self::output(view);
+            let y = self.tensor(out_name, out_layer);
+            self.stage(
+                Rich::text("Gradient of the loss, the mistake: ")
+                    .m(format!("∂L/∂{y} = t − p"))
+                    .t(", in place of ")
+                    .m("p − t"),
+            );
+            self.entries_of(&m.pass, gradient_of(out_name), out_layer);
+            for (layer, &place) in m.layers.iter().zip(at).rev() {
                 layer.backward(self, place, &m.pass, false);
+            }
+        } else {
+            let top = (0..m.layers.len()).rev().find(|&l| wrong(l)).unwrap_or(0);
+            for (l, (layer, &place)) in m.layers.iter().zip(at).enumerate().rev() {
+                if l == top || (wrong(l) && !flows) {
+                    layer.mistake(self, place, &m.pass);
+                } else if flows && l < top {
+                    layer.backward(self, place, &m.pass, false);
+                }
             }
         }
         if view.lr.is_some() {
