@@ -45,11 +45,12 @@ fn grad(d: &NetDerivation, k: usize, name: &str) -> Vec<f64> {
 
 /// The issue's classifier, two steps.
 ///
-/// By hand: `z⁽⁰⁾ = [[0, 0, 2.5], [0, 0, −1], [2.5, −1, 1.5]]` (`z⁽⁰⁾[0,2]`: `2·0.5 + 1·(−0.5)
-/// + 2·1 + 1·(−0.5) + 1·0.5 = 2.5`), the ReLU zeroes the −1s, the overlapping 2×2 max pool gives
+/// By hand: `z⁽⁰⁾ = [[0, 0, 2.5], [0, 0, −1], [2.5, −1, 1.5]]` (`z⁽⁰⁾[0,2]` is
+/// `2·0.5 + 1·(−0.5) + 2·1 + 1·(−0.5) + 1·0.5 = 2.5`), the ReLU zeroes the −1s, the overlapping 2×2 max pool gives
 /// `[[0, 2.5], [2.5, 1.5]]` (its first window a tie of four zeros), flattened
-/// `v = [0, 2.5, 2.5, 1.5]`, `z⁽⁴⁾ = W·v = [−2.5 + 0.75, 1.25 + 2.5 − 1.5, 1.25 + 1.5]
-/// = [−1.75, 2.25, 2.75]`, `L = −log softmax(z⁽⁴⁾)[1]`, `δ⁽⁴⁾ = p − t`, `∂L/∂w⁽⁴⁾[o,i] = δ[o]·v[i]`.
+/// `v = [0, 2.5, 2.5, 1.5]`, `z⁽⁴⁾ = W·v = [−2.5 + 0.75, 1.25 + 2.5 − 1.5, 1.25 + 1.5]`, that
+/// is `[−1.75, 2.25, 2.75]`, `L = −log softmax(z⁽⁴⁾)[1]`, `δ⁽⁴⁾ = p − t`,
+/// `∂L/∂w⁽⁴⁾[o,i] = δ[o]·v[i]`.
 #[test]
 fn the_issues_classifier() {
     let d = train! {
@@ -141,8 +142,8 @@ fn overlapping_max_pool_windows() {
 
 /// A 2×2 average pool into a dense layer, against a class.
 ///
-/// By hand: the window means `[[3, 2.5], [0.75, 1.75]]`, `z = [3 + 1.75, 2.5 + 0.75 + 0.5]
-/// = [4.75, 3.75]`, `p = [σ(1), σ(−1)]`, `L = −log σ(−1) = log(1 + e)`, `δ = [σ(1), −σ(1)]`,
+/// By hand: the window means `[[3, 2.5], [0.75, 1.75]]`, `z = [3 + 1.75, 2.5 + 0.75 + 0.5]`,
+/// that is `[4.75, 3.75]`, `p = [σ(1), σ(−1)]`, `L = −log σ(−1) = log(1 + e)`, `δ = [σ(1), −σ(1)]`,
 /// `∂L/∂v = Wᵀδ = [σ(1), −σ(1), −σ(1), σ(1)]`, and each input entry gets a quarter of its
 /// window's: `∂L/∂x[0,0] = σ(1)/4`.
 #[test]
@@ -208,7 +209,7 @@ fn a_two_layer_sigmoid_mlp() {
 /// A linear softmax classifier on a 4-vector, the target a class index, two steps and the
 /// learner's mistake of `t − p`.
 ///
-/// By hand: `z = [0.1 + 0.4 + 0.1, 0.2 + 0.1, −0.1 + 0.05 − 0.2] = [0.6, 0.3, −0.25]`,
+/// By hand: `z = [0.1 + 0.4 + 0.1, 0.2 + 0.1, −0.1 + 0.05 − 0.2]`, that is `[0.6, 0.3, −0.25]`,
 /// `L = −log softmax(z)[2]`, `δ = p − [0, 0, 1]`, `∂L/∂w[o,i] = δ[o]·x[i]`.
 #[test]
 fn a_linear_softmax_classifier() {
