@@ -363,13 +363,13 @@ pub(crate) fn dense(
         errors.at(
             value,
             format!(
-                "layer {layer} (dense): its weight is {o}×{i} ([out][in]: {} from {}), but {} arrive from {}{}: give each of its {} {n} numbers",
+                "layer {layer} (dense): its weight is {o}×{i} ([out][in]: {} from {}), but {} arrive from {}{}: give {} {n} numbers",
                 count_of(*o, "output"),
                 count_of(*i, "input"),
                 entries(n),
                 from(layer, walk),
                 sizes(walk),
-                count_of(*o, "row"),
+                if *o == 1 { "its row".to_owned() } else { format!("each of its {o} rows") },
             ),
         );
         ok = false;

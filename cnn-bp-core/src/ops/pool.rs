@@ -391,12 +391,10 @@ impl<
         }
     }
 
-    /// The note on the input's rows and columns that no window covers, if any.
-    pub(crate) fn floor_note(what: &str) -> Option<Rich> {
+    /// The rows and columns at the end of the input that no window covers, if any: `the last
+    /// column`, `the last 2 rows and the last column`, and whether one or more.
+    pub(crate) fn floor_text() -> Option<(String, bool)> {
         let (rows, cols) = Self::uncovered();
-        if (rows, cols) == (0, 0) {
-            return None;
-        }
         let part = |n: usize, one: &str, many: &str| match n {
             0 => None,
             1 => Some(format!("the last {one}")),
@@ -406,10 +404,8 @@ impl<
             .into_iter()
             .flatten()
             .collect();
-        Some(Rich::text(format!(
-            "{} of the input lie in no window (the output size is floored): {what}.",
-            parts.join(" and ")
-        )))
+        let many = parts.len() > 1 || rows > 1 || cols > 1;
+        (!parts.is_empty()).then(|| (parts.join(" and "), many))
     }
 }
 
@@ -477,8 +473,12 @@ impl<
             line("OH", H, KH, SH),
             line("OW", W, KW, SW)
         ));
-        match Self::floor_note("their gradient is 0") {
-            Some(note) => text.t(" (").and(note).t(")"),
+        match Self::floor_text() {
+            Some((what, many)) => text.t(format!(
+                " ({what} of its input {} in no window: the output size is floored, so {} gradient is 0)",
+                if many { "are" } else { "is" },
+                if many { "their" } else { "its" }
+            )),
             None => text,
         }
     }
@@ -507,7 +507,7 @@ impl<
                 && !Self::covering(s, KW, SW, OW).is_empty();
             if !covered {
                 return Rich::text(
-                    "no pooling window covers this entry (the output size is floored)",
+                    "no pooling window covers this entry: the output size is floored",
                 );
             }
             let entry = |o: &Operand<S>| {
