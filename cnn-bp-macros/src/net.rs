@@ -997,13 +997,18 @@ fn wrong_output(key: &str, shape: Shape, out: Shape, walk: &Walk) -> String {
         _ => String::new(),
     };
     let (shape_text, out_text) = match (shape, out) {
-        (Shape::Vector(n), Shape::Vector(m)) => (net_ops::entries(n), net_ops::entries(m)),
-        _ => (shape.text(), out.text()),
+        (Shape::Vector(n), Shape::Vector(m)) => {
+            (format!("has {}", net_ops::entries(n)), format!("has {}", net_ops::entries(m)))
+        }
+        _ => (format!("is {}", shape.text()), format!("is {}", out.text())),
+    };
+    let wanted = match out {
+        Shape::Vector(n) => net_ops::entries(n),
+        Shape::Map(_) => format!("the shape {}", out.text()),
     };
     format!(
-        "{name} is {shape_text}, but the network's output is {out_text}: {}{sizes}; give `{key}` the shape {}{two_d}, or change the layers",
+        "{name} {shape_text}, but the network's output {out_text}: {}{sizes}; give `{key}` {wanted}{two_d}, or change the layers",
         walk.chain,
-        out.text(),
     )
 }
 

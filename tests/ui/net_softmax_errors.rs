@@ -34,4 +34,18 @@ fn main() {
         target: [[0, 1], [0, 0]],
         loss: softmax_cross_entropy,
     };
+    // A single layer has no vector of logits.
+    let _ = train! {
+        input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+        filter: [[1, -1], [1, 1]],
+        target: [[1, 0], [0, 1]],
+        loss: softmax_cross_entropy,
+    };
+    // A misspelt loss, and a vector target of the wrong length for a squared loss.
+    let _ = train! {
+        input: [1, 2, 3],
+        layers: [relu, dense { weight: [[1, 0, 0], [0, 1, 0]] }],
+        target: [0.1, 0.2, 0.7],
+        loss: cross_entropy,
+    };
 }
