@@ -1,20 +1,21 @@
 // Every op of "Networks II" through a full build (trybuild's `pass` runs `cargo build`, so the
-// ops' post-monomorphization shape assertions are evaluated): the classifier, an
+// ops' post-monomorphization shape assertions are evaluated): a classifier on two channels, an
 // average pool with overlapping windows and a floor, a dense-only MLP from a vector input, and
 // a class-index target.
 use cnn_bp_core::train;
 
 fn main() {
     let d = train! {
-        input: [[1, 0, 2, -1, 1], [0, 1, -1, 2, 0], [2, -1, 1, 0, 1], [-1, 2, 0, 1, -1], [1, 0, 1, -1, 2]],
+        input: [[[1, 0, 2, -1], [0, 1, -1, 2], [2, -1, 1, 0], [-1, 2, 0, 1]],
+                [[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]]],
         layers: [
-            conv { filter: [[0.5, 0, -0.5], [0, 1, 0], [-0.5, 0, 0.5]], bias: 0 },
+            conv { filter: [[[[1, 0], [0, 1]], [[0, 1], [1, 0]]], [[[1, 1], [0, 0]], [[0, 0], [1, 1]]]], bias: [0, 0.5] },
             relu,
             max_pool { size: 2, stride: 1 },
             flatten,
-            dense { weight: [[1, -1, 0, 0.5], [0, 0.5, 1, -1], [-1, 0, 0.5, 1]], bias: [0, 0, 0] },
+            dense { weight: [[1, -1, 0, 0.5, 0, 1, 0, 0], [0, 0.5, 1, -1, 1, 0, 0, 1]], bias: [0, 0] },
         ],
-        target: [0, 1, 0],
+        target: [0.25, 0.75],
         loss: softmax_cross_entropy,
         lr: 0.5,
         steps: 2,

@@ -633,29 +633,12 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
             }
         }
         (Value::Quotient(a, b), Some(r)) => {
-            let exact = !result.rounded && r.mul(b).cmp(a).is_eq();
-            if exact {
-                return Check::Holds { exact };
+            if !result.rounded && r.mul(b).cmp(a).is_eq() {
+                return Check::Holds { exact: true };
             }
-            let (v, r_value) = (a.to_f64() / b.to_f64(), r.to_f64());
-            let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
-            let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
-            if (v - r_value).abs() <= unit + margin {
-                Check::Holds { exact: false }
-            } else {
-                Check::Fails
-            }
+            near(a.to_f64() / b.to_f64(), &r, result_digits)
         }
-        (Value::Approximate(v), Some(r)) => {
-            let r_value = r.to_f64();
-            let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
-            let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
-            if (v - r_value).abs() <= unit + margin {
-                Check::Holds { exact: false }
-            } else {
-                Check::Fails
-            }
-        }
+        (Value::Approximate(v), Some(r)) => near(*v, &r, result_digits),
         // A result that is not finite from finite operands is an overflow: not exact, and
         // no digits change it.
         (Value::Exact(..) | Value::Approximate(_) | Value::Quotient(..), None) => {
@@ -670,6 +653,15 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
             Check::Holds { exact: result.is_none() && carried }
         }
     }
+}
+
+/// Whether the printed result `r` is the value `v` (not a decimal) at the result's precision,
+/// with a margin for `f64`'s own rounding of `v`: never exactly.
+fn near(v: f64, r: &Decimal, result_digits: usize) -> Check {
+    let r_value = r.to_f64();
+    let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
+    let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
+    if (v - r_value).abs() <= unit + margin { Check::Holds { exact: false } } else { Check::Fails }
 }
 
 /// How `eq` is printed: as few digits as make the printed arithmetic give the printed result
