@@ -386,6 +386,14 @@ pub enum SpecError {
         /// The target's shape.
         target: (usize, usize),
     },
+    /// A softmax cross-entropy target is not a probability vector: an entry is negative or
+    /// not finite, or the entries do not sum to 1 (within 10⁻⁹).
+    NotProbabilities {
+        /// The sum of the entries.
+        sum: f64,
+    },
+    /// A softmax cross-entropy asked of a number type without `exp` and `log` (an exact one).
+    NeedsFloat,
 }
 
 impl fmt::Display for SpecError {
@@ -431,6 +439,13 @@ impl fmt::Display for SpecError {
             Self::ObjectiveLen { expected, found } => write!(
                 f,
                 "the network's output has {expected} entries, but the target or upstream gradient has {found}"
+            ),
+            Self::NotProbabilities { sum } => write!(
+                f,
+                "a softmax cross-entropy target is a probability vector: every entry at least 0, summing to 1 (this one sums to {sum})"
+            ),
+            Self::NeedsFloat => f.write_str(
+                "a softmax cross-entropy needs exp and log, which this number type does not have",
             ),
             Self::StepsWithoutLr(steps) => write!(
                 f,

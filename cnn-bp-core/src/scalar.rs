@@ -80,7 +80,19 @@ pub trait Scalar:
         let _ = digits;
         None
     }
+
+    /// `exp` and the natural `log`, where the type has them, for a softmax cross-entropy:
+    /// `None`, the default, for a type that cannot (an exact one). Not public API.
+    #[doc(hidden)]
+    #[must_use]
+    fn exp_ln() -> Option<ExpLn<Self>> {
+        None
+    }
 }
+
+/// `exp` and `log` of a type that has them (see [`Scalar::exp_ln`]). Not public API.
+#[doc(hidden)]
+pub type ExpLn<S> = (fn(S) -> S, fn(S) -> S);
 
 /// A [`Scalar`] with the transcendental functions that sigmoid and tanh need.
 ///
@@ -129,6 +141,10 @@ impl Scalar for f64 {
     fn written_decimal(self, digits: usize) -> Option<((i128, i32), bool)> {
         let written = crate::number::written(self, digits);
         written.value.map(|value| (value, written.rounded))
+    }
+
+    fn exp_ln() -> Option<ExpLn<Self>> {
+        Some((f64::exp, f64::ln))
     }
 }
 

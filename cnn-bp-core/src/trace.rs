@@ -35,6 +35,8 @@ pub enum Name {
     SlopeY,
     /// `f′(x)`: an activation's derivative at a network's input.
     SlopeX,
+    /// `f′(v)`: an activation's derivative at a flattened map.
+    SlopeV,
     /// `δ = ∂L/∂z`.
     Delta,
     /// `∂L/∂w`.
@@ -55,6 +57,18 @@ pub enum Name {
     Dx,
     /// `g`: an upstream gradient given for a network's output (PyTorch's `out.backward(g)`).
     Upstream,
+    /// `v`: a flattened map, a vector.
+    V,
+    /// `∂L/∂v`.
+    Dv,
+    /// `m`: the largest of the logits a softmax takes, subtracted before `exp`.
+    Shift,
+    /// `S`: the softmax's denominator, `Σ_j exp(z[j] − m)`.
+    Partition,
+    /// `p`: the softmax's probabilities.
+    Prob,
+    /// `e`: a softmax's numerators, `exp(z − m)`.
+    Exp,
 }
 
 /// The name of one quantity in a derivation: what it is, the layer it belongs to, and its
@@ -104,8 +118,18 @@ impl Sym {
     #[must_use]
     #[cfg_attr(not(debug_assertions), inline)]
     pub const fn showing_layer(self, shown: bool) -> Self {
-        let layered =
-            !matches!(self.name, Name::X | Name::T | Name::Upstream | Name::Loss | Name::Dx);
+        let layered = !matches!(
+            self.name,
+            Name::X
+                | Name::T
+                | Name::Upstream
+                | Name::Loss
+                | Name::Dx
+                | Name::Shift
+                | Name::Partition
+                | Name::Prob
+                | Name::Exp
+        );
         Self { shows_layer: shown && layered, ..self }
     }
 
@@ -316,6 +340,32 @@ pub enum Expr<S> {
         /// The branch taken.
         case: SlopeCase,
     },
+    /// `max(a, b, …)`: the largest of the operands, the first of them in order on a tie.
+    Max {
+        /// The operands, in order.
+        of: Vec<Operand<S>>,
+        /// Which one is the largest (the first where several are).
+        pick: usize,
+    },
+    /// `exp(z − m)`: an exponential of a logit less the largest logit (a softmax's numerator).
+    Exp {
+        /// The logit.
+        z: Operand<S>,
+        /// The largest logit.
+        shift: Operand<S>,
+    },
+    /// `a/b`.
+    Ratio {
+        /// The numerator.
+        num: Operand<S>,
+        /// The denominator.
+        den: Operand<S>,
+    },
+    /// `−(t₀·log p₀ + t₁·log p₁ + …)`: a cross-entropy, over the terms whose `t` is not 0.
+    CrossEntropy {
+        /// Each target entry with its probability.
+        terms: Vec<(Operand<S>, Operand<S>)>,
+    },
     /// `param − lr·grad`: one gradient-descent update.
     Update {
         /// The parameter before the update.
@@ -341,6 +391,12 @@ impl<S> Expr<S> {
             Self::Update { param, lr, grad } => {
                 Self::Update { param: op(param), lr, grad: op(grad) }
             }
+            Self::Max { of, pick } => Self::Max { of: of.into_iter().map(op).collect(), pick },
+            Self::Exp { z, shift } => Self::Exp { z: op(z), shift: op(shift) },
+            Self::Ratio { num, den } => Self::Ratio { num: op(num), den: op(den) },
+            Self::CrossEntropy { terms } => Self::CrossEntropy {
+                terms: terms.into_iter().map(|(t, p)| (op(t), op(p))).collect(),
+            },
         }
     }
 }
@@ -820,11 +876,26 @@ pub enum NetRecipe {
     /// `∂L/∂x` of a layer with several filters keeps one filter's contribution (the last, as
     /// `dx = part` in a loop where `dx += part` belongs) instead of summing them all.
     UnsummedFilters,
+    /// A max pool's gradient is spread evenly over each window, as an average pool's, where it
+    /// goes to the window's maximum alone.
+    SpreadMaxPool,
+    /// A softmax cross-entropy's gradient is taken as `t − p` and still subtracted.
+    FlippedSoftmaxGradient,
+    /// A dense layer's `∂L/∂x` is computed with its weight `W` where its transpose `Wᵀ`
+    /// belongs (possible only for a square weight).
+    UntransposedWeight,
 }
 
 impl NetRecipe {
     /// All of them, in the order a derivation shows them.
-    pub const ALL: [Self; 3] = [Self::UnrotatedFilter, Self::MeanBias, Self::UnsummedFilters];
+    pub const ALL: [Self; 6] = [
+        Self::UnrotatedFilter,
+        Self::MeanBias,
+        Self::UnsummedFilters,
+        Self::SpreadMaxPool,
+        Self::FlippedSoftmaxGradient,
+        Self::UntransposedWeight,
+    ];
 }
 
 /// One wrong recipe applied to the first step's numbers.

@@ -126,6 +126,13 @@ impl Axis {
         Some(format!("{d}·({k} − 1) + 1 = {}", self.reach()?))
     }
 
+    /// The output's length of a pooling window (no padding, no dilation) with its arithmetic:
+    /// `OH = (4 − 2)/2 + 1 = 2`, with `⌊ ⌋` where the floor matters.
+    pub fn explain_window(self, label: &str) -> Option<String> {
+        let Self { input: n, kernel: k, stride: s, .. } = self;
+        self.line(label, &format!("({n} − {k})/{s}"))
+    }
+
     fn line(self, label: &str, quotient: &str) -> Option<String> {
         let out = self.output()?;
         let span = self.span()?;

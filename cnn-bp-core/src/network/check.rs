@@ -20,7 +20,14 @@ const RELATIVE_H: f64 = 1e-6;
 /// A [`Recorder`] that keeps only the branches a pass took: each activation derivative's case,
 /// with its argument and its activation's kink.
 struct Branches<S> {
-    taken: Vec<(Operand<S>, SlopeCase, Option<&'static str>)>,
+    taken: Vec<(Operand<S>, Branch, Option<&'static str>)>,
+}
+
+/// A branch a pass took: an activation derivative's case, or the entry a max picked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Branch {
+    Slope(SlopeCase),
+    Pick(usize),
 }
 
 impl<S> Default for Branches<S> {
@@ -30,9 +37,16 @@ impl<S> Default for Branches<S> {
 }
 
 impl<S: Copy> Recorder<S> for Branches<S> {
-    fn equation(&mut self, _: Sym, expr: Expr<S>, _: S) {
-        if let Expr::Slope { f, z, case, .. } = expr {
-            self.taken.push((z, case, f.kink()));
+    fn equation(&mut self, lhs: Sym, expr: Expr<S>, value: S) {
+        match expr {
+            Expr::Slope { f, z, case, .. } => self.taken.push((z, Branch::Slope(case), f.kink())),
+            // A softmax's largest logit is a choice that does not change the loss.
+            Expr::Max { pick, .. } if lhs.name != Name::Shift => self.taken.push((
+                Operand::new(lhs, value),
+                Branch::Pick(pick),
+                Some("a change of its max-pool window's maximum"),
+            )),
+            _ => {}
         }
     }
 }

@@ -46,11 +46,31 @@ pub(super) fn mistakes<S: Scalar, N: Op<S>>(
 ) -> (Vec<NetMistake<S>>, Vec<NetRecipe>) {
     let (mut made, mut skipped) = (Vec::new(), Vec::new());
     let mut pass = Pass::new(net);
+    let mut docs = Vec::with_capacity(N::LAYERS);
+    net.describe(&mut docs);
+    let softmax = matches!(objective, Objective::SoftmaxCrossEntropy { .. });
     for recipe in NetRecipe::ALL {
-        let Some(wrong) = net.slipped(At::FIRST, recipe) else {
-            skipped.push(recipe);
+        // The recipes of the ops of "Networks II" are said not to apply only to a network that
+        // has such an op (or loss).
+        let has = |kind: &str| docs.iter().any(|l| l.kind() == kind);
+        let relevant = match recipe {
+            NetRecipe::SpreadMaxPool => has("max_pool"),
+            NetRecipe::UntransposedWeight => has("dense"),
+            NetRecipe::FlippedSoftmaxGradient => softmax,
+            _ => has("conv"),
+        };
+        let slipped = if recipe == NetRecipe::FlippedSoftmaxGradient {
+            softmax.then(|| net.clone())
+        } else {
+            net.slipped(At::FIRST, recipe)
+        };
+        let Some(wrong) = slipped else {
+            if relevant {
+                skipped.push(recipe);
+            }
             continue;
         };
+        pass.slip = (recipe == NetRecipe::FlippedSoftmaxGradient).then_some(recipe);
         let mut rec = Collector::showing_layers(layers);
         let mut params = start.to_vec();
         let xv = <N::In as Tensor<S>>::view(x);
@@ -59,6 +79,7 @@ pub(super) fn mistakes<S: Scalar, N: Op<S>>(
             update(&wrong, &mut params, &pass.grads, lr, &mut rec);
         }
         let mut after = Collector::showing_layers(layers);
+        pass.slip = None;
         let loss_after = pass.loss(net, &params, xv, objective, &mut after);
         let mut docs = Vec::with_capacity(N::LAYERS);
         wrong.describe(&mut docs);

@@ -35,7 +35,7 @@ pub use mistakes::NetMistake;
 use crate::derivation::MAX_STEPS;
 use crate::extras::Extras;
 use crate::layer::{Loss, Scale, SpecError};
-use crate::ops::{At, Named, Op, Tensor, gradient_of};
+use crate::ops::{At, Named, Op, Tensor, gradient_of, softmax_cross_entropy};
 use crate::render::{self, Form, LayerDoc, Verified, VerifyError};
 use crate::scalar::Scalar;
 use crate::trace::{
@@ -57,27 +57,38 @@ pub enum Objective<S> {
     /// An upstream gradient `g` of the last layer's output, as PyTorch's `out.backward(g)`:
     /// the loss is `Σ g ⊙ y`, whose gradient it is.
     GradOutput(Vec<S>),
+    /// The softmax cross-entropy of the last layer's output `z` (a vector of logits) against
+    /// a probability vector `t`: `L = −Σ t[k]·log p[k]` with `p = softmax(z)`, as PyTorch's
+    /// `cross_entropy` with probabilities as target. Its gradient is `p − t`.
+    SoftmaxCrossEntropy {
+        /// The target probabilities: non-negative, summing to 1 (one-hot or soft).
+        target: Vec<S>,
+    },
 }
 
 impl<S> Objective<S> {
     fn len(&self) -> usize {
         match self {
-            Self::Loss { target, .. } => target.len(),
+            Self::Loss { target, .. } | Self::SoftmaxCrossEntropy { target } => target.len(),
             Self::GradOutput(g) => g.len(),
         }
     }
 }
 
-/// The loss of `y` against the objective, recorded.
+/// The loss of `y` against the objective, recorded; `scratch`, of `y`'s length, keeps what
+/// [`loss_grad`] needs from it (a softmax's probabilities).
 fn loss<S: Scalar, R: Recorder<S>>(
     objective: &Objective<S>,
     y: &[S],
-    y_sym: impl Fn(usize) -> Sym,
-    t_sym: impl Fn(usize) -> Sym,
+    scratch: &mut [S],
+    (y_sym, t_sym): (impl Fn(usize) -> Sym, impl Fn(usize) -> Sym),
     rec: &mut R,
 ) -> S {
     let mut acc = S::ZERO;
     let scale = match objective {
+        Objective::SoftmaxCrossEntropy { target } => {
+            return softmax_cross_entropy::loss(y, target, scratch, (&y_sym, &t_sym), rec);
+        }
         Objective::Loss { loss, target } => {
             for (k, (&y, &t)) in y.iter().zip(target).enumerate() {
                 let diff = y - t;
@@ -99,15 +110,20 @@ fn loss<S: Scalar, R: Recorder<S>>(
     value
 }
 
-/// `∂L/∂y` of the objective, recorded, into `dy`.
+/// `∂L/∂y` of the objective, recorded, into `dy`, which holds what [`loss`] left in its
+/// scratch; `flipped` for the learner's mistake of a softmax's `t − p`.
 fn loss_grad<S: Scalar, R: Recorder<S>>(
     objective: &Objective<S>,
     y: &[S],
     dy: &mut [S],
     (y_sym, t_sym, dy_sym): (impl Fn(usize) -> Sym, impl Fn(usize) -> Sym, impl Fn(usize) -> Sym),
+    flipped: bool,
     rec: &mut R,
 ) {
     match objective {
+        Objective::SoftmaxCrossEntropy { target } => {
+            softmax_cross_entropy::loss_grad(target, dy, &dy_sym, flipped, rec);
+        }
         Objective::Loss { loss, target } => {
             let scale = loss.grad_scale(y.len());
             for k in 0..y.len() {
@@ -138,6 +154,8 @@ pub(crate) struct Pass<S> {
     pub(crate) workspace: Vec<S>,
     /// `∂L/∂` every parameter.
     pub(crate) grads: Vec<S>,
+    /// The learner's mistake the loss's gradient makes, if any.
+    pub(crate) slip: Option<NetRecipe>,
 }
 
 impl<S: Scalar> Pass<S> {
@@ -148,6 +166,7 @@ impl<S: Scalar> Pass<S> {
             dx: vec![S::ZERO; <N::In as Tensor<S>>::LEN],
             workspace: vec![S::ZERO; net.workspace_len()],
             grads: vec![S::ZERO; net.params_len()],
+            slip: None,
         }
     }
 
@@ -169,8 +188,9 @@ impl<S: Scalar> Pass<S> {
         let dy_sym = |k| <N::Out as Tensor<S>>::sym(gradient_of(name), out_layer, k);
         let y = <N::Out as Tensor<S>>::view_mut(&mut self.y);
         net.forward(At::FIRST, params, x, y, &mut self.workspace, rec);
-        let value = loss(objective, &self.y, y_sym, t_sym, rec);
-        loss_grad(objective, &self.y, &mut self.dy, (y_sym, t_sym, dy_sym), rec);
+        let value = loss(objective, &self.y, &mut self.dy, (y_sym, t_sym), rec);
+        let flipped = self.slip == Some(NetRecipe::FlippedSoftmaxGradient);
+        loss_grad(objective, &self.y, &mut self.dy, (y_sym, t_sym, dy_sym), flipped, rec);
         let (y, dy) = (<N::Out as Tensor<S>>::view(&self.y), <N::Out as Tensor<S>>::view(&self.dy));
         let dx = input_grad.then(|| <N::In as Tensor<S>>::view_mut(&mut self.dx));
         net.backward(At::FIRST, params, x, y, dy, dx, &mut self.grads, &mut self.workspace, rec);
@@ -192,14 +212,14 @@ impl<S: Scalar> Pass<S> {
         net.forward(At::FIRST, params, x, y, &mut self.workspace, rec);
         let y_sym = |k| <N::Out as Tensor<S>>::sym(name, out_layer, k);
         let t_sym = |k| <N::Out as Tensor<S>>::sym(objective_name(objective), 0, k);
-        loss(objective, &self.y, y_sym, t_sym, rec)
+        loss(objective, &self.y, &mut self.dy, (y_sym, t_sym), rec)
     }
 }
 
 /// What the objective's entries are called: `t` for a target, `g` for an upstream gradient.
 const fn objective_name<S>(objective: &Objective<S>) -> Name {
     match objective {
-        Objective::Loss { .. } => Name::T,
+        Objective::Loss { .. } | Objective::SoftmaxCrossEntropy { .. } => Name::T,
         Objective::GradOutput(_) => Name::Upstream,
     }
 }
@@ -627,6 +647,15 @@ where
     if objective.len() != outputs {
         return Err(SpecError::ObjectiveLen { expected: outputs, found: objective.len() });
     }
+    if let Objective::SoftmaxCrossEntropy { target } = &objective {
+        if S::exp_ln().is_none() {
+            return Err(SpecError::NeedsFloat);
+        }
+        let sum: f64 = target.iter().map(|t| t.to_f64()).sum();
+        if !target.iter().all(|&t| t.is_finite() && t >= S::ZERO) || (sum - 1.0).abs() > 1e-9 {
+            return Err(SpecError::NotProbabilities { sum });
+        }
+    }
     if let Some(lr) = lr
         && !(lr.is_finite() && lr > S::ZERO)
     {
@@ -905,6 +934,24 @@ pub fn net_step<S: Scalar, N: Op<S>>(
             untraced_loss_of(*loss, &y[..n], &target[..n], &mut dy[..n])
         }
         Objective::GradOutput(g) => untraced_upstream(&y[..n], &g[..n], &mut dy[..n]),
+        Objective::SoftmaxCrossEntropy { target } => {
+            let no_name = |_| Sym::loss();
+            let value = softmax_cross_entropy::loss(
+                &y[..n],
+                &target[..n],
+                &mut dy[..n],
+                (&no_name, &no_name),
+                &mut NoTrace,
+            );
+            softmax_cross_entropy::loss_grad(
+                &target[..n],
+                &mut dy[..n],
+                &no_name,
+                false,
+                &mut NoTrace,
+            );
+            value
+        }
     };
     let (y, dy) = (<N::Out as Tensor<S>>::view(y), <N::Out as Tensor<S>>::view(dy));
     net.backward(At::FIRST, params, x, y, dy, None, grads, workspace, &mut NoTrace);

@@ -353,6 +353,7 @@ impl<
             NetRecipe::UnrotatedFilter => at.layer > 0,
             NetRecipe::MeanBias => self.bias && OH * OW > 1,
             NetRecipe::UnsummedFilters => at.layer > 0 && F > 1,
+            _ => false,
         };
         concerns.then_some(Self { slip: Some(recipe), ..*self })
     }
@@ -941,6 +942,10 @@ impl<
 
     fn param_sym(&self, layer: usize, k: usize) -> Sym {
         Op::<S>::param_sym(self, layer, k)
+    }
+
+    fn size_rule(&self) -> Option<(&'static str, &'static str)> {
+        Some(("⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1", "a conv"))
     }
 
     fn size(&self, _: &NetDoc<S>, _: At) -> Rich {

@@ -28,12 +28,23 @@
 //! ```
 
 mod activation;
+mod avg_pool;
 mod conv;
+mod dense;
+mod flatten;
+mod max_pool;
+mod pool;
+pub(crate) mod softmax_cross_entropy;
 
 pub use activation::{
     Activate, Activation, Elementwise, LeakyRelu, Linear, Relu, Sigmoid, SlopeCase, Tanh,
 };
+pub use avg_pool::{AvgPool, Mean};
 pub use conv::{Conv, Convolve, Correlate, Geometry, Orientation, Stencil};
+pub use dense::Dense;
+pub use flatten::Flatten;
+pub use max_pool::{Max, MaxPool};
+pub use pool::{Lines, Pool, Pooling};
 
 use std::sync::Arc;
 
@@ -184,6 +195,7 @@ pub const fn gradient_of(name: Name) -> Name {
     match name {
         Name::Z => Name::Delta,
         Name::Y => Name::Dy,
+        Name::V => Name::Dv,
         _ => Name::Dx,
     }
 }
@@ -194,6 +206,7 @@ pub const fn slope_of(name: Name) -> Name {
     match name {
         Name::Z => Name::Slope,
         Name::Y => Name::SlopeY,
+        Name::V => Name::SlopeV,
         _ => Name::SlopeX,
     }
 }

@@ -418,6 +418,8 @@ enum Value {
     Exact(Decimal, usize),
     /// Not a decimal (`σ(1)`): the `f64` nearest to the function of the printed argument.
     Approximate(f64),
+    /// `a/b` of two printed decimals: exact where the printed result times `b` is `a`.
+    Quotient(Decimal, Decimal),
     /// A constant printed as it is: the slope of a piecewise-linear activation.
     Constant,
     /// Some operand is `∞` or `NaN`.
@@ -487,6 +489,58 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, ops: &mut Operands) -> Value {
             let grad = ops.get(grad);
             param.zip(lr).zip(grad).map(|((p, lr), g)| (p.sub(&lr.mul(&g)), 1))
         }
+        Expr::Max { of, .. } => {
+            let mut largest: Option<Decimal> = None;
+            let mut all = true;
+            for op in of {
+                match ops.get(op) {
+                    Some(v) => {
+                        largest = Some(match largest {
+                            Some(m) if m.cmp(&v).is_ge() => m,
+                            _ => v,
+                        });
+                    }
+                    None => all = false,
+                }
+            }
+            largest.filter(|_| all).map(|m| (m, 1))
+        }
+        // Not decimals: the `f64` nearest to the function of the printed operands.
+        Expr::Exp { z, shift } => {
+            let (Some(z), Some(m)) = (ops.get(z), ops.get(shift)) else {
+                return Value::NotFinite;
+            };
+            let power = z.sub(&m);
+            // exp(0) = 1 exactly: the largest logit's own term.
+            if power.is_zero() {
+                return Value::Exact(Decimal::whole(1), 1);
+            }
+            return Value::Approximate(power.to_f64().exp());
+        }
+        Expr::Ratio { num, den } => {
+            let (Some(a), Some(b)) = (ops.get(num), ops.get(den)) else {
+                return Value::NotFinite;
+            };
+            return Value::Quotient(a, b);
+        }
+        Expr::CrossEntropy { terms } => {
+            let mut sum = 0.0;
+            let mut all_certain = true;
+            for (t, p) in terms {
+                let (Some(t), Some(p)) = (ops.get(t), ops.get(p)) else {
+                    return Value::NotFinite;
+                };
+                if !t.is_zero() {
+                    sum -= t.to_f64() * p.to_f64().ln();
+                    // log 1 = 0 exactly: a class certain.
+                    all_certain &= p.cmp(&Decimal::whole(1)).is_eq();
+                }
+            }
+            if all_certain {
+                return Value::Exact(Decimal::ZERO, 1);
+            }
+            return Value::Approximate(sum);
+        }
     };
     match value {
         Some((numerator, denominator)) if ops.finite => Value::Exact(numerator, denominator),
@@ -527,7 +581,12 @@ fn ieee<S: Scalar>(expr: &Expr<S>) -> Option<f64> {
             let lr = if lr.is_finite() { lr.to_f64().signum() } else { lr.to_f64() };
             Some(non_finite(v(param)) - non_finite(lr * v(grad)))
         }
-        Expr::Activate { .. } | Expr::Slope { .. } => None,
+        Expr::Max { .. }
+        | Expr::Activate { .. }
+        | Expr::Slope { .. }
+        | Expr::Exp { .. }
+        | Expr::Ratio { .. }
+        | Expr::CrossEntropy { .. } => None,
     }
 }
 
@@ -573,19 +632,18 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
                 Check::Fails
             }
         }
-        (Value::Approximate(v), Some(r)) => {
-            let r_value = r.to_f64();
-            let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
-            let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
-            if (v - r_value).abs() <= unit + margin {
-                Check::Holds { exact: false }
-            } else {
-                Check::Fails
+        (Value::Quotient(a, b), Some(r)) => {
+            if !result.rounded && r.mul(b).cmp(a).is_eq() {
+                return Check::Holds { exact: true };
             }
+            near(a.to_f64() / b.to_f64(), &r, result_digits)
         }
+        (Value::Approximate(v), Some(r)) => near(*v, &r, result_digits),
         // A result that is not finite from finite operands is an overflow: not exact, and
         // no digits change it.
-        (Value::Exact(..) | Value::Approximate(_), None) => Check::Holds { exact: false },
+        (Value::Exact(..) | Value::Approximate(_) | Value::Quotient(..), None) => {
+            Check::Holds { exact: false }
+        }
         // ∞ and NaN carried along by IEEE arithmetic are exact when the result is the one
         // they give (not NaN where finite products overflowing to ∞ and −∞ made it: exactly,
         // the printed operands give the infinite operand's ∞).
@@ -595,6 +653,15 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
             Check::Holds { exact: result.is_none() && carried }
         }
     }
+}
+
+/// Whether the printed result `r` is the value `v` (not a decimal) at the result's precision,
+/// with a margin for `f64`'s own rounding of `v`: never exactly.
+fn near(v: f64, r: &Decimal, result_digits: usize) -> Check {
+    let r_value = r.to_f64();
+    let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
+    let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
+    if (v - r_value).abs() <= unit + margin { Check::Holds { exact: false } } else { Check::Fails }
 }
 
 /// How `eq` is printed: as few digits as make the printed arithmetic give the printed result
@@ -671,7 +738,12 @@ fn rounding_explains<S: Scalar>(eq: &Equation<S>, digits: usize) -> bool {
             (sum * scale.num as f64 / scale.den.max(1) as f64, terms.len())
         }
         Expr::Update { param, lr, grad } => (v(param).abs() + (lr.to_f64() * v(grad)).abs(), 2),
-        Expr::Activate { .. } | Expr::Slope { .. } => (eq.value.to_f64().abs(), 1),
+        Expr::Activate { .. }
+        | Expr::Slope { .. }
+        | Expr::Max { .. }
+        | Expr::Exp { .. }
+        | Expr::Ratio { .. }
+        | Expr::CrossEntropy { .. } => (eq.value.to_f64().abs(), 1),
     };
     let bound = 4.0 * f64::EPSILON * magnitude * (additions as f64 + 1.0) + f64::MIN_POSITIVE;
     (numerator.divided(denominator).to_f64() - eq.value.to_f64()).abs() <= bound

@@ -220,6 +220,26 @@ impl Range {
         Self { lo: f(self.lo), hi: f(self.hi), magnitude: f(self.magnitude.abs()).abs().max(1.0) }
     }
 
+    /// The larger of two values, over their ranges.
+    fn max(self, other: Self) -> Self {
+        Self {
+            lo: self.lo.max(other.lo),
+            hi: self.hi.max(other.hi),
+            magnitude: self.magnitude.max(other.magnitude),
+        }
+    }
+
+    /// `self/other`, for a divisor whose range is positive (a softmax's denominator); any
+    /// other divisor gives the whole line.
+    fn div(self, other: Self) -> Self {
+        if other.lo > 0.0 {
+            let recip = Self { lo: 1.0 / other.hi, hi: 1.0 / other.lo, magnitude: 1.0 / other.lo };
+            self.mul(recip)
+        } else {
+            Self { lo: f64::NEG_INFINITY, hi: f64::INFINITY, magnitude: f64::INFINITY }
+        }
+    }
+
     fn is_nan(self) -> bool {
         self.lo.is_nan() || self.hi.is_nan()
     }
@@ -254,6 +274,24 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, digits: usize) -> Option<(Range, usize)> 
         Expr::Update { param, lr, grad } => {
             let step = Range::of(printed(*lr, digits)).mul(operand(grad));
             (operand(param).add(step.neg()), 4)
+        }
+        Expr::Max { of, .. } => {
+            let first = operand(of.first()?);
+            (of.iter().skip(1).fold(first, |m, o| m.max(operand(o))), 1)
+        }
+        Expr::Exp { z, shift } => (operand(z).add(operand(shift).neg()).monotone(f64::exp), 8),
+        Expr::Ratio { num, den } => (operand(num).div(operand(den)), 4),
+        Expr::CrossEntropy { terms } => {
+            let mut sum = Range::exactly(0.0);
+            for (t, p) in terms {
+                let t = operand(t);
+                // A target entry of exactly 0 contributes 0, whatever `log p` is.
+                if t.lo == 0.0 && t.hi == 0.0 {
+                    continue;
+                }
+                sum = sum.add(t.mul(operand(p).monotone(f64::ln)));
+            }
+            (sum.neg(), 8 * terms.len() + 2)
         }
     })
 }

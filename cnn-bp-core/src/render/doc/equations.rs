@@ -86,7 +86,65 @@ pub(super) fn symbolic<S: Scalar>(eq: &Equation<S>) -> String {
         Expr::Activate { f, z } => f.formula(&name(z.sym)),
         Expr::Slope { f, z, y, .. } => f.slope_formula(&name(z.sym), &name(y.sym)),
         Expr::Update { param, grad, .. } => format!("{} − η·{}", name(param.sym), name(grad.sym)),
+        Expr::Max { of, .. } => max(of, Style::Names),
+        Expr::Exp { z, shift } => exp(z, shift, Style::Names),
+        Expr::Ratio { num, den } => ratio(num, den, Style::Names),
+        Expr::CrossEntropy { terms } => cross_entropy(terms, Style::Names),
     }
+}
+
+/// `max(a, b, …)`.
+fn max<S: Scalar>(of: &[Operand<S>], style: Style) -> String {
+    let mut out = String::from("max(");
+    for (k, op) in of.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        operand(&mut out, op, style, Place::Alone);
+    }
+    out.push(')');
+    out
+}
+
+/// `exp(z − m)`.
+fn exp<S: Scalar>(z: &Operand<S>, shift: &Operand<S>, style: Style) -> String {
+    let mut out = String::from("exp(");
+    operand(&mut out, z, style, Place::Alone);
+    out.push_str(" − ");
+    operand(&mut out, shift, style, Place::Signed);
+    out.push(')');
+    out
+}
+
+/// `a/b`.
+fn ratio<S: Scalar>(num: &Operand<S>, den: &Operand<S>, style: Style) -> String {
+    let mut out = String::new();
+    operand(&mut out, num, style, Place::Factor);
+    out.push('/');
+    operand(&mut out, den, style, Place::Factor);
+    out
+}
+
+/// `−[t[0]·log(p[0]) + t[1]·log(p[1])]`, or `−t[0]·log(p[0])` of one term.
+fn cross_entropy<S: Scalar>(terms: &[(Operand<S>, Operand<S>)], style: Style) -> String {
+    let mut out = String::from("−");
+    let bracket = terms.len() > 1;
+    if bracket {
+        out.push('[');
+    }
+    for (k, (t, p)) in terms.iter().enumerate() {
+        if k > 0 {
+            out.push_str(" + ");
+        }
+        operand(&mut out, t, style, Place::Factor);
+        out.push_str("·log(");
+        operand(&mut out, p, style, Place::Alone);
+        out.push(')');
+    }
+    if bracket {
+        out.push(']');
+    }
+    out
 }
 
 /// One equation, as printed. Sums over positions (`z`, `∂L/∂w`, `∂L/∂b`) show the operands'
@@ -111,8 +169,10 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
         Expr::Sum { scale, terms } => {
             // A gradient flowing back to a layer's input: a sum of `δ·w` over the windows
             // that covered the entry.
-            let flows_back = matches!(eq.lhs.name, Name::Dx | Name::Dy | Name::Delta)
-                && terms.iter().all(|t| matches!(t, Term::Product(_, w) if w.sym.name == Name::W));
+            let flows_back = matches!(eq.lhs.name, Name::Dx | Name::Dy | Name::Delta | Name::Dv)
+                && terms.iter().all(|t| {
+                    matches!(t, Term::Product(a, b) if a.sym.name == Name::W || b.sym.name == Name::W)
+                });
             if terms.is_empty() {
                 out.chain.push("0".to_owned());
                 out.result = None;
@@ -123,13 +183,33 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
                 }));
                 return out;
             }
-            let named = flows_back || matches!(eq.lhs.name, Name::Z | Name::GradW | Name::GradB);
+            let named = flows_back
+                || matches!(eq.lhs.name, Name::Z | Name::GradW | Name::GradB | Name::Partition)
+                // A pooling window's mean, and the gradients windows send back.
+                || (matches!(eq.lhs.name, Name::Y | Name::Dx | Name::Dy | Name::Delta | Name::Dv)
+                    && terms.iter().all(|t| matches!(t, Term::Single(_)))
+                    && (!scale.is_one()
+                        || terms.iter().all(
+                            |t| matches!(t, Term::Single(d) if d.sym.name == Name::Dy),
+                        )));
             // An upstream gradient taken as given: `δ[0,0] = g[0,0] = 1`.
             if let [Term::Single(g)] = terms.as_slice()
                 && g.sym.name == Name::Upstream
                 && scale.is_one()
             {
                 out.chain.push(name(g.sym));
+                return out;
+            }
+            // A value passed on as it is: `∂L/∂b[0] = δ[0] ≈ 0.25`, its number said once.
+            if let [Term::Single(d)] = terms.as_slice()
+                && scale.is_one()
+                && matches!(d.sym.name, Name::Delta | Name::Dy | Name::Exp)
+                && matches!(
+                    eq.lhs.name,
+                    Name::GradB | Name::Dx | Name::Dy | Name::Delta | Name::Dv | Name::Partition
+                )
+            {
+                out.chain.push(name(d.sym));
                 return out;
             }
             if named && form == Form::Numeric {
@@ -145,6 +225,9 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
                 f.work_out_slope(&y_name, y.value, digits, &mut out.chain);
             }
             out.reason = f.slope_reason(*case, &quoted(z.sym, z.value));
+        }
+        Expr::Max { .. } | Expr::Exp { .. } | Expr::Ratio { .. } | Expr::CrossEntropy { .. } => {
+            worked(&eq.expr, form, numbers, &mut out);
         }
         Expr::Update { param, lr, grad } => {
             out.assign = true;
@@ -164,6 +247,41 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
         });
     }
     out
+}
+
+/// The new ops' expressions worked out: the names first (in the numeric form), then the numbers.
+fn worked<S: Scalar>(expr: &Expr<S>, form: Form, numbers: Style, out: &mut Eq) {
+    let named = |text: String| (form == Form::Numeric).then_some(text);
+    match expr {
+        Expr::Max { of, pick } => {
+            out.named = named(max(of, Style::Names));
+            out.chain.push(max(of, numbers));
+            let ties: Vec<_> =
+                of.iter().filter(|o| o.value == of[*pick].value).map(|o| o.sym).collect();
+            if ties.len() > 1 {
+                out.reason = Some(
+                    Rich::text("a tie between ")
+                        .m(super::names::names(ties))
+                        .t("; the first, ")
+                        .m(name(of[*pick].sym))
+                        .t(", is taken"),
+                );
+            }
+        }
+        Expr::Exp { z, shift } => {
+            out.named = named(exp(z, shift, Style::Names));
+            out.chain.push(exp(z, shift, numbers));
+        }
+        Expr::Ratio { num, den } => {
+            out.named = named(ratio(num, den, Style::Names));
+            out.chain.push(ratio(num, den, numbers));
+        }
+        Expr::CrossEntropy { terms } => {
+            out.named = named(cross_entropy(terms, Style::Names));
+            out.chain.push(cross_entropy(terms, numbers));
+        }
+        _ => {}
+    }
 }
 
 /// `lhs = symbolic`: the symbols-only form of an equation.

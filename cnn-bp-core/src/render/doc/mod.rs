@@ -211,6 +211,17 @@ impl Doc {
         section: &Section<S>,
         keep: impl Fn(Sym) -> bool + Copy,
     ) -> bool {
+        self.equations_explained(section, keep, &|_| None)
+    }
+
+    /// [`Doc::equations`], an equation that sums nothing said to be 0 for the reason `why`
+    /// gives, where it gives one.
+    fn equations_explained<S: Scalar>(
+        &mut self,
+        section: &Section<S>,
+        keep: impl Fn(Sym) -> bool + Copy,
+        why: &dyn Fn(&crate::trace::Equation<S>) -> Option<Rich>,
+    ) -> bool {
         if self.form == Form::Symbolic {
             for eq in section.select(keep) {
                 if !matches!(&eq.expr, Expr::Sum { terms, .. } if terms.is_empty()) {
@@ -219,8 +230,13 @@ impl Doc {
             }
         }
         let mut all_exact = true;
-        for eq in section.select(keep) {
-            let eq = equation(eq, self.form);
+        for recorded in section.select(keep) {
+            let mut eq = equation(recorded, self.form);
+            if matches!(&recorded.expr, Expr::Sum { terms, .. } if terms.is_empty())
+                && let Some(reason) = why(recorded)
+            {
+                eq.reason = Some(reason);
+            }
             all_exact &= eq.result.as_ref().is_none_or(|(exact, _)| *exact);
             self.push(Block::Equation { depth: 2, eq });
         }

@@ -21,16 +21,23 @@ pub(super) fn write_name(out: &mut String, sym: Sym) {
         Name::Slope => "f′(z",
         Name::SlopeY => "f′(y",
         Name::SlopeX => "f′(x",
+        Name::SlopeV => "f′(v",
         Name::Delta => "δ",
         Name::GradW => "∂L/∂w",
         Name::GradB => "∂L/∂b",
         Name::Loss => "L",
-        Name::Error => "e",
+        // A learner's error `t − y`, or a softmax's `exp(z − m)`: never in one derivation.
+        Name::Error | Name::Exp => "e",
         Name::Signal => "δ̃",
         // A recipe's filter gradient, or an upstream gradient: `g` either way.
         Name::G | Name::Upstream => "g",
         Name::GB => "g_b",
         Name::Dx => "∂L/∂x",
+        Name::V => "v",
+        Name::Dv => "∂L/∂v",
+        Name::Shift => "m",
+        Name::Partition => "S",
+        Name::Prob => "p",
     });
     if sym.shows_layer() {
         out.push('⁽');
@@ -44,7 +51,7 @@ pub(super) fn write_name(out: &mut String, sym: Sym) {
     if sym.indices().next().is_some() {
         out.push(']');
     }
-    if matches!(sym.name, Name::Slope | Name::SlopeY | Name::SlopeX) {
+    if matches!(sym.name, Name::Slope | Name::SlopeY | Name::SlopeX | Name::SlopeV) {
         out.push(')');
     }
 }

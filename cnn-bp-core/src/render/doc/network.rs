@@ -16,7 +16,7 @@ use super::single::loss_value;
 use super::{Block, Doc, Form, Rich};
 use crate::layer::Loss;
 use crate::network::{NetMistake, Objective};
-use crate::ops::{At, gradient_of};
+use crate::ops::{At, gradient_of, softmax_cross_entropy};
 use crate::scalar::Scalar;
 use crate::trace::{Expr, GradientCheck, Name, NetRecipe, Section, Sym};
 
@@ -45,6 +45,11 @@ pub trait LayerDoc<S: Scalar>: Send + Sync {
     }
     /// How its output's size follows from its input's.
     fn size(&self, doc: &NetDoc<S>, at: At) -> Rich;
+    /// The rule of its kind's output sizes, for the heading of a network's sizes, and what it
+    /// is the rule of: `("⌊(input − window)/stride⌋ + 1", "a pool")`.
+    fn size_rule(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
     /// Its forward pass.
     fn forward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>);
     /// Its backward pass; `first` on the first step written out (the place for explanations
@@ -138,6 +143,35 @@ impl<S: Scalar> NetDoc<S> {
         let exact = self.doc.equations(section, keep);
         let values: Vec<(Sym, S)> = section.select(keep).map(|eq| (eq.lhs, eq.value)).collect();
         for block in matrices(2, &values, !exact) {
+            self.doc.push(block);
+        }
+    }
+
+    /// [`NetDoc::entries`], each entry whose sum has no terms said to be 0 for the reason
+    /// `why` gives.
+    pub(crate) fn entries_explained(
+        &mut self,
+        section: &Section<S>,
+        keep: impl Fn(Sym) -> bool + Copy,
+        why: &dyn Fn(&crate::trace::Equation<S>) -> Rich,
+    ) {
+        let exact = self.doc.equations_explained(section, keep, &|eq| Some(why(eq)));
+        let values: Vec<(Sym, S)> = section.select(keep).map(|eq| (eq.lhs, eq.value)).collect();
+        for block in matrices(2, &values, !exact) {
+            self.doc.push(block);
+        }
+    }
+
+    /// The equations `keep` accepts, without matrices (of single values).
+    pub(crate) fn equations(&mut self, section: &Section<S>, keep: impl Fn(Sym) -> bool + Copy) {
+        self.doc.equations(section, keep);
+    }
+
+    /// The matrices of the values of the equations `keep` accepts, without the equations:
+    /// values copied, not computed.
+    pub(crate) fn values_of(&mut self, section: &Section<S>, keep: impl Fn(Sym) -> bool + Copy) {
+        let values: Vec<(Sym, S)> = section.select(keep).map(|eq| (eq.lhs, eq.value)).collect();
+        for block in matrices(2, &values, false) {
             self.doc.push(block);
         }
     }
@@ -347,6 +381,17 @@ impl<S: Scalar> NetDoc<S> {
                         .m(loss_grad_text(*loss, n, &y)),
                 );
             }
+            Objective::SoftmaxCrossEntropy { target } => {
+                self.doc.para(1, Rich::math("t").t(" (target probabilities, ").m(shape).t(")"));
+                let entries = objective_entries(&out.output_shape(), target, Name::T);
+                self.given(&entries);
+                self.lr_line(view);
+                let (line, note) = softmax_cross_entropy::given(&y, target);
+                self.doc.para(1, line);
+                if let Some(note) = note {
+                    self.doc.note(1, note);
+                }
+            }
             Objective::GradOutput(g) => {
                 self.doc.para(
                     1,
@@ -384,10 +429,26 @@ impl<S: Scalar> NetDoc<S> {
     }
 
     fn sizes(&mut self, view: &NetView<S>, at: &[At]) {
-        self.doc.push(Block::Section(
-            Rich::text("Output sizes: ")
-                .m("⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1"),
-        ));
+        let mut rules: Vec<(&str, &str)> = Vec::new();
+        for rule in view.layers.iter().filter_map(|l| l.size_rule()) {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        let mut heading = Rich::text("Output sizes");
+        match rules.as_slice() {
+            [] => {}
+            [(rule, "a conv")] => heading = heading.t(": ").m(*rule),
+            _ => {
+                for (k, (rule, of)) in rules.iter().enumerate() {
+                    heading = heading
+                        .t(if k == 0 { ": " } else { ", " })
+                        .m(*rule)
+                        .t(format!(" for {of}"));
+                }
+            }
+        }
+        self.doc.push(Block::Section(heading));
         for (layer, (l, &place)) in view.layers.iter().zip(at).enumerate() {
             let line = l.size(self, place);
             self.doc.para(1, Rich::text(format!("layer {layer} ({}): ", l.kind())).and(line));
@@ -422,6 +483,7 @@ impl<S: Scalar> NetDoc<S> {
         let dy = self.tensor(gradient_of(out_name), out_layer);
         let gradient = match view.objective {
             Objective::Loss { loss, target } => loss_grad_text(*loss, target.len(), &y),
+            Objective::SoftmaxCrossEntropy { .. } => softmax_cross_entropy::grad_formula(&y),
             _ => format!("∂L/∂{y} = g"),
         };
         let written = if gradient_of(out_name) == Name::Delta {
@@ -446,6 +508,10 @@ impl<S: Scalar> NetDoc<S> {
             ];
             self.doc.push(Block::Para { depth: 2, lines });
         }
+        if first && matches!(view.objective, Objective::SoftmaxCrossEntropy { .. }) {
+            let lines = softmax_cross_entropy::why_lines(&y);
+            self.doc.push(Block::Para { depth: 2, lines });
+        }
         self.entries_of(section, gradient_of(out_name), out_layer);
         for (l, &place) in view.layers.iter().zip(at).rev() {
             l.backward(self, place, section, first);
@@ -464,17 +530,27 @@ impl<S: Scalar> NetDoc<S> {
     /// The loss of step `k` (from 0; the number of steps taken for the final forward pass),
     /// and a note if it rose with the update before it.
     fn loss_stage(&mut self, view: &NetView<S>, section: &Section<S>, k: usize) {
+        self.loss_equations(view, section, k == 0);
+        if k > 0 && view.lr.is_some() {
+            let before = view.losses.get(k - 1).copied();
+            self.doc.rise_note(before, loss_value(section), k);
+        }
+    }
+
+    /// The loss's heading and equations; `first` where the loss is explained.
+    fn loss_equations(&mut self, view: &NetView<S>, section: &Section<S>, first: bool) {
         let (out_name, out_layer, _) = Self::output(view);
         let y = self.tensor(out_name, out_layer);
         let formula = match view.objective {
             Objective::Loss { loss, target } => loss_text(*loss, target.len(), &y),
+            Objective::SoftmaxCrossEntropy { .. } => softmax_cross_entropy::formula(&y),
             _ => format!("L = Σ g ⊙ {y}"),
         };
         self.stage(Rich::text("Loss: ").m(formula));
-        self.doc.equations(section, |s| s == Sym::loss());
-        if k > 0 && view.lr.is_some() {
-            let before = view.losses.get(k - 1).copied();
-            self.doc.rise_note(before, loss_value(section), k);
+        if matches!(view.objective, Objective::SoftmaxCrossEntropy { .. }) {
+            softmax_cross_entropy::loss_doc(self, section, first);
+        } else {
+            self.doc.equations(section, |s| s == Sym::loss());
         }
     }
 
@@ -685,13 +761,29 @@ impl<S: Scalar> NetDoc<S> {
         // The layers that make the mistake write their backward pass with it; a wrong `∂L/∂x`
         // flows on through every layer before the last of them.
         let wrong = |l: usize| m.layers[l].slip().is_some();
-        let top = (0..m.layers.len()).rev().find(|&l| wrong(l)).unwrap_or(0);
         let flows = m.recipe != NetRecipe::MeanBias;
-        for (l, (layer, &place)) in m.layers.iter().zip(at).enumerate().rev() {
-            if l == top || (wrong(l) && !flows) {
-                layer.mistake(self, place, &m.pass);
-            } else if flows && l < top {
+        if m.recipe == NetRecipe::FlippedSoftmaxGradient {
+            // The loss's gradient is wrong: every layer's backward pass carries it.
+            let (out_name, out_layer, _) = Self::output(view);
+            let y = self.tensor(out_name, out_layer);
+            self.stage(
+                Rich::text("Gradient of the loss, the mistake: ")
+                    .m(format!("∂L/∂{y} = t − p"))
+                    .t(", in place of ")
+                    .m("p − t"),
+            );
+            self.entries_of(&m.pass, gradient_of(out_name), out_layer);
+            for (layer, &place) in m.layers.iter().zip(at).rev() {
                 layer.backward(self, place, &m.pass, false);
+            }
+        } else {
+            let top = (0..m.layers.len()).rev().find(|&l| wrong(l)).unwrap_or(0);
+            for (l, (layer, &place)) in m.layers.iter().zip(at).enumerate().rev() {
+                if l == top || (wrong(l) && !flows) {
+                    layer.mistake(self, place, &m.pass);
+                } else if flows && l < top {
+                    layer.backward(self, place, &m.pass, false);
+                }
             }
         }
         if view.lr.is_some() {
@@ -700,14 +792,7 @@ impl<S: Scalar> NetDoc<S> {
             for (l, &place) in view.layers.iter().zip(at) {
                 l.forward(self, place, &m.after);
             }
-            let (out_name, out_layer, _) = Self::output(view);
-            let y = self.tensor(out_name, out_layer);
-            let formula = match view.objective {
-                Objective::Loss { loss, target } => loss_text(*loss, target.len(), &y),
-                _ => format!("L = Σ g ⊙ {y}"),
-            };
-            self.stage(Rich::text("Loss: ").m(formula));
-            self.doc.equations(&m.after, |s| s == Sym::loss());
+            self.loss_equations(view, &m.after, false);
         }
         self.not_finite_note(
             &m.pass,
@@ -722,6 +807,9 @@ fn recipe_title(recipe: NetRecipe) -> &'static str {
         NetRecipe::UnrotatedFilter => "∂L/∂x with the filter not rotated",
         NetRecipe::MeanBias => "the bias gradient averaged",
         NetRecipe::UnsummedFilters => "the filters' contributions to ∂L/∂x not summed",
+        NetRecipe::SpreadMaxPool => "the max-pool gradient spread over the window",
+        NetRecipe::FlippedSoftmaxGradient => "the softmax cross-entropy gradient taken as t − p",
+        NetRecipe::UntransposedWeight => "the dense input gradient with W in place of Wᵀ",
     }
 }
 
@@ -745,6 +833,25 @@ fn recipe_text(recipe: NetRecipe) -> Rich {
             .t(" where ")
             .c("dx += part")
             .t(" belongs."),
+        NetRecipe::SpreadMaxPool => Rich::text("A max pool's gradient is shared out evenly over each window, as an average pool's is, where it belongs to the window's maximum alone: the entries that did not reach the output are credited with moving it."),
+        NetRecipe::FlippedSoftmaxGradient => Rich::text("The gradient of the softmax cross-entropy is taken as ")
+            .m("t − p")
+            .t(" (target minus prediction, the \"error\") where it is ")
+            .m("p − t")
+            .t(", and the update still subtracts it: every parameter moves uphill."),
+        NetRecipe::UntransposedWeight => Rich::text("A dense layer's input gradient multiplies ")
+            .m("δ")
+            .t(" by the weight ")
+            .m("W")
+            .t(" where its transpose ")
+            .m("Wᵀ")
+            .t(" belongs: input ")
+            .m("i")
+            .t(" should collect the gradients through column ")
+            .m("i")
+            .t(" of ")
+            .m("W")
+            .t(", the weights it feeds; a square weight lets the wrong product through without a shape error."),
     }
 }
 
@@ -758,5 +865,12 @@ fn not_concerned(recipe: NetRecipe) -> &'static str {
             "no convolution has a bias (or its output is a single entry, where mean and sum agree)"
         }
         NetRecipe::UnsummedFilters => "no convolution after the first has more than one filter",
+        NetRecipe::SpreadMaxPool => {
+            "no max pool after the first layer has a window of more than one entry"
+        }
+        NetRecipe::FlippedSoftmaxGradient => "the loss is not a softmax cross-entropy",
+        NetRecipe::UntransposedWeight => {
+            "no dense layer after the first has a square weight, where W and Wᵀ have the same shape"
+        }
     }
 }
