@@ -9,8 +9,8 @@
 //! by hand with fixed-size arrays, as a person would write it, doing the same arithmetic in
 //! the same order; [`assert_identical`] checks, bit for bit, that the two agree on every
 //! layer's output, every gradient, the loss and the next parameters. The benchmarks
-//! (`benches/network.rs`, `benches/derivation.rs`, `scripts/bench_jax_lenet.py`) and this
-//! module's unit test use them.
+//! (`benches/network.rs`, `benches/derivation.rs`, `scripts/bench_jax_lenet.py`) and the root
+//! package's `tests/lenet.rs` use them.
 //!
 //! The inputs are drawn from a fixed seed ([`Draw`]): pixels in [0, 1), conv weights in
 //! ±0.2, dense weights in ±0.05, biases in ±0.1, so that the logits are of the order of 1,
@@ -467,62 +467,4 @@ pub fn params_len(net: &Net) -> usize {
     let len = Op::<f64>::params_len(net);
     assert_eq!(len, PARAMS, "the network's parameters");
     len
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use cnn_bp_core::Extras;
-    use cnn_bp_core::network::{net_step, train_network_with};
-
-    /// The ops' `NoTrace` step and the hand-written one give the same bits; the recorded
-    /// step (`train_network_with`, one step) gives the same next parameters and loss too; and
-    /// the step lowers the loss.
-    #[test]
-    fn ops_and_hand_written_step_agree_bit_for_bit() {
-        let (net, x, start) = (net(), input(), Params::start());
-        params_len(&net);
-        let mut buffers = NetBuffers::new(&net);
-        let mut params = start.flat();
-        let loss = net_step(&net, &mut params, &[x], &objective(), LR, &mut buffers);
-        let (mut hand, mut hand_params) = (Hand::new(), start.clone());
-        let hand_loss = hand_step(&x, &mut hand_params, &target(), LR, &mut hand);
-        assert_identical(&net, &buffers, (&params, loss), &hand, (&hand_params, hand_loss));
-
-        let d = train_network_with(
-            net,
-            &start.flat(),
-            &[x],
-            objective(),
-            Some(LR),
-            1,
-            Extras::default(),
-        )
-        .expect("a valid network");
-        assert_eq!(d.steps()[0].loss().to_bits(), loss.to_bits());
-        let after: Vec<f64> = d.named_parameters().into_iter().flat_map(|(_, _, v)| v).collect();
-        assert_eq!(bits(&after), bits(&params), "the recorded step's next parameters");
-        assert!(d.loss_after() < loss, "the loss falls: {loss} → {}", d.loss_after());
-    }
-
-    /// Each window's maximum is unique where it is not 0, so that the step does not depend
-    /// on how a tie is broken (which the JAX comparison relies on).
-    #[test]
-    fn pooling_windows_have_no_ties_but_dead_relus() {
-        let (net, x, start) = (net(), input(), Params::start());
-        let mut buffers = NetBuffers::new(&net);
-        net_step(&net, &mut start.flat(), &[x], &objective(), LR, &mut buffers);
-        let y1 = buffers.layer_outputs(&net)[1];
-        for f in 0..F {
-            for p in 0..H2 {
-                for q in 0..H2 {
-                    let window: Vec<f64> =
-                        (0..4).map(|k| y1[(f * H1 + 2 * p + k / 2) * H1 + 2 * q + k % 2]).collect();
-                    let best = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let ties = window.iter().filter(|&&v| v == best).count();
-                    assert!(best == 0.0 || ties == 1, "window ({f}, {p}, {q}): {window:?}");
-                }
-            }
-        }
-    }
 }
