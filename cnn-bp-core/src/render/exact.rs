@@ -666,7 +666,8 @@ fn near(v: f64, r: &Decimal, result_digits: usize) -> Check {
 
 /// How `eq` is printed: as few digits as make the printed arithmetic give the printed result
 /// (see the module's documentation), starting from [`SIGNIFICANT_DIGITS`], or from more for an
-/// update, whose new value must show how far it moved.
+/// update, whose new value must show how far it moved, and for a maximum, which must show that
+/// it beats every entry it is not equal to.
 ///
 /// The operands widen first (cancellation), up to [`MAX_DIGITS`]; then the result, up to its
 /// round-trip form (a value on a rounding boundary). Six digits almost always do, and then
@@ -675,6 +676,13 @@ fn near(v: f64, r: &Decimal, result_digits: usize) -> Check {
 pub(crate) fn layout<S: Scalar>(eq: &Equation<S>) -> Layout {
     let start = match &eq.expr {
         Expr::Update { param, .. } => resolving_digits(param.value, eq.value),
+        // A window's maximum printed so that it differs from every entry it beat: the digits
+        // show which one the gradient goes to.
+        Expr::Max { of, pick } => of
+            .iter()
+            .filter(|o| o.value != of[*pick].value)
+            .map(|o| distinguishing_digits(o.value, of[*pick].value))
+            .fold(SIGNIFICANT_DIGITS, usize::max),
         _ => SIGNIFICANT_DIGITS,
     };
     let holds = |operands: usize, result: usize| -> Option<bool> {
@@ -783,6 +791,21 @@ mod tests {
         let terms = products.iter().map(|&(a, b)| Term::Product(op(a), op(b))).collect();
         let value = products.iter().map(|(a, b)| a * b).sum::<f64>();
         Equation { lhs: Sym::grad_b(), expr: Expr::Sum { scale: Scale::ONE, terms }, value }
+    }
+
+    /// A window's maximum shows the digits that tell it from the entries it beat, where six do
+    /// not; an exact tie needs no more.
+    #[test]
+    fn a_maximum_is_printed_apart_from_what_it_beat() {
+        let window = |values: &[f64], pick: usize| {
+            let of: Vec<_> = values.iter().map(|&v| Operand::new(Sym::x(0, 0), v)).collect();
+            Equation { lhs: Sym::y(0, 0), expr: Expr::Max { of, pick }, value: values[pick] }
+        };
+        // 0.1 + 0.2 = 0.30000000000000004, which beats 0.3 and prints as it at six digits.
+        let close = layout(&window(&[0.3, 0.1 + 0.2, 0.0], 1));
+        assert_eq!((close.operands, close.result), (17, 17));
+        let tie = layout(&window(&[1.5, 1.5, 0.25], 0));
+        assert_eq!((tie.operands, tie.exact), (6, true));
     }
 
     /// `NaN` is exact only where the printed `∞`s give it: `∞ − ∞` does; `10²⁰⁰·10²⁰⁰ + (−∞)`
