@@ -114,7 +114,10 @@ dilation and orientation), never from the text it checks:
    from, the values printed before in the step); the notes on dead ReLUs, gradients that are 0
    everywhere, a loss that rose and the first value that is not finite, exactly where the
    values call for them; the result: the last forward pass with the last updated parameters,
-   the final parameters, `L: a → b` and the summary;
+   the final parameters, `L: a → b` and the summary. A sum of one term that passes a gradient on
+   as it is (`∂L/∂b⁽²⁾ = δ⁽²⁾[0,0] = −0.75`, `∂L/∂y⁽¹⁾[0,0] = ∂L/∂y⁽²⁾[0,0] ≈ −0.611317`: the
+   names and the result on one line, no numbers line) has as its result a printing of that
+   name's value, quoted as a standalone number is (`=` for the double's own decimal);
 10. `Check: finite differences` of a network: per step written out, h = 10⁻⁶·max(1, the
    largest |entry| of the step's parameters and of the input); the rows are every parameter's
    gradient, layer by layer, then every entry of ∂L/∂x; each backpropagation value quotes the
@@ -5331,6 +5334,10 @@ class NetChecker(Base):
         exp = g.expect[lhs]
         self.indent(ln, raw, 4, lhs)
         self.count["structure"] += 1
+        src = self.passed_on(lhs, exp)
+        if src is not None and op == "=":
+            self.pass_line(ln, g, lhs, rhs, src)
+            return i + 1
         if (op == "←") != (exp.kind == "update"):
             self.fail(ln, f"{lhs}: {'an update is written with ←' if exp.kind == 'update' else 'not an update, so ='}")
         numbers = bool(NUMBERS_END.search(rhs)) or "   (" in rhs or bool(re.fullmatch(NUM, rhs))
@@ -5390,6 +5397,55 @@ class NetChecker(Base):
         elif exp.kind == "update":
             self.update_net(ln, lhs, rhs, exp)
         return i + 1
+
+    PASS_LHS = ("∂L/∂b", "∂L/∂x", "∂L/∂y", "∂L/∂v", "δ")
+    PASS_SRC = ("δ", "∂L/∂y")
+
+    def passed_on(self, lhs, exp: Expect):
+        """The name a sum of one term passes on as it is (a gradient δ or ∂L/∂y taken over
+        unchanged: a bias gradient of one position, a max pool's entry that one window picked),
+        whose number is then said once: `∂L/∂b⁽²⁾ = δ⁽²⁾[0,0] = −0.75`; None for any other
+        equation."""
+        if exp.kind != "sum" or exp.scale != 1 or not exp.terms or len(exp.terms) != 1 or len(exp.terms[0]) != 1:
+            return None
+        src = exp.terms[0][0]
+        a, b = parse_name(lhs), parse_name(src)
+        if a is None or b is None or a[0] not in self.PASS_LHS or b[0] not in self.PASS_SRC:
+            return None
+        return src
+
+    def pass_line(self, ln, g: Group, lhs, rhs, src):
+        """`lhs = src = v` (or, in the symbolic form, `lhs = src` first): the value of src passed
+        on, its number a printing of src's value (quoted as a standalone number is: `=` for the
+        double's own decimal, `≈` for a rounding)."""
+        if rhs == src:
+            self.set_form(ln, "symbolic")
+            self.order_of(ln, g, lhs, "sym")
+            self.count["equations"] += 1
+            self.mark_symbolic(ln, lhs, [src])
+            return
+        self.order_of(ln, g, lhs, "num")
+        self.count["equations"] += 1
+        m = re.fullmatch(rf"(\S+) {SIGN} ({NUM})", rhs)
+        if not m or m.group(1) != src:
+            self.fail(ln, f"{lhs}: not `{src} = its value` (a sum of one term passes that value on as it is): "
+                          f"{rhs!r}")
+            return
+        if self.form == "symbolic":
+            self.numeric_done(ln, lhs)
+        sign, text = m.group(2), m.group(3)
+        rec = self.lookup(src)
+        self.quote(ln, f"{lhs} (the value of {src} passed on)", src, rec, "≈" if sign == "≈" else "", text)
+        if sign == "=":
+            rounded = False
+        elif rec is not None and text == rec.text and rec.rounded is not False:
+            rounded = rec.rounded
+        else:
+            rounded = True
+        if lhs in self.sv:
+            self.fail(ln, f"{lhs} printed twice in this section (first on line {self.sv[lhs].line})")
+        self.sv[lhs] = Val(text, rounded, ln, approx=sign == "≈")
+        self.saw_value(lhs, self.sv[lhs])
 
     def expect_of(self, lhs):
         g = self.stage.group() if self.stage else None

@@ -72,6 +72,8 @@ and of a network's derivation (`Training a network of …`):
   net-mistake-heading  a wrong ∂L/∂x's heading with the orientations swapped
   net-mistake-formula  a wrong ∂L/∂x's general formula with the correct orientation's indices
   net-mistake-absent   the reason a recipe is not shown replaced by another recipe's
+  net-pass-value       the number of a sum of one term that passes a value on (`∂L/∂b = δ[0,0] = v`)
+  net-pass-name        the name such a line passes on (another entry's)
 
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
@@ -1044,6 +1046,37 @@ CORRUPTIONS = [
     ("net-mistake-heading", c_net_mistake_heading, "heading does not follow from Given"),
     ("net-mistake-formula", c_net_mistake_formula, "the weight's indices"),
     ("net-mistake-absent", c_net_mistake_absent, "why the recipe concerns no layer"),
+]
+
+
+PASS_LINE = re.compile(rf"^(\s+(?:∂L/∂[bxyv]|δ)\S* = )(\S+)\[([\d,]+)\] ([=≈]) ({NUM})$")
+
+
+def c_net_pass_value(lines):
+    for i, l in enumerate(lines):
+        m = PASS_LINE.match(l)
+        if m and "∞" not in m.group(5) and m.group(5) != "NaN" and m.group(5) != "0":
+            out = list(lines)
+            out[i] = f"{m.group(1)}{m.group(2)}[{m.group(3)}] {m.group(4)} {bump_last_digit(m.group(5))}"
+            return out, i
+    return None
+
+
+def c_net_pass_name(lines):
+    for i, l in enumerate(lines):
+        m = PASS_LINE.match(l)
+        if m:
+            idx = m.group(3).split(",")
+            idx[-1] = str(int(idx[-1]) + 1)
+            out = list(lines)
+            out[i] = f"{m.group(1)}{m.group(2)}[{','.join(idx)}] {m.group(4)} {m.group(5)}"
+            return out, i
+    return None
+
+
+CORRUPTIONS += [
+    ("net-pass-value", c_net_pass_value, "not a printing of|exact value|not the shortest"),
+    ("net-pass-name", c_net_pass_name, "passes that value on"),
 ]
 
 
