@@ -143,7 +143,52 @@ dilation and orientation), never from the text it checks:
    pass and loss with the parameters it gives; every operand is the mistake's own value where
    it prints one, else step 1's; the first value of the recipe's pass that is not finite is
    noted; each recipe that concerns no layer has a note saying why; the table quotes each
-   recipe's loss and the correct step's (step 2's, or the final one after one step).
+   recipe's loss and the correct step's (step 2's, or the final one after one step);
+12. the layers of "Networks II" (max_pool, avg_pool, flatten, dense) and the softmax
+   cross-entropy, read as the convolutions are, everything worked out from Given: a vector
+   input `x (input, N)` and vector outputs (their index always shown); each layer's line
+   against what reaches it (a pool's window fits its map and is `overlapping` exactly where a
+   stride is less than the window; flatten takes the map that reaches it, N = C·H·W; a dense
+   layer's `in` is the vector's length, its weight O×I, its bias O); the output sizes
+   (`OH = (3 − 2)/1 + 1 = 2`, with ⌊ ⌋ and the span over the stride where the floor matters, and
+   the rows and columns of the input no window covers said after it, exactly where there are
+   some; `N = 1·2·2 = 4`; `3×4 weight: 4 → 3`) and the chain (`max_pool 2×2, stride 1`,
+   `flatten`, `dense 4→3`); per step: a max pool's `y[p,q] = max(…)` over exactly its window's
+   entries (given size and stride), its result the largest printed operand, a tie (entries
+   printed exactly alike as the maximum) noted on the line (`(a tie between a and b; the
+   first, a, is taken)`) exactly where there is one, and after the matrix a note per tied
+   window naming exactly the tied entries and the first; entries printed alike (rounded) as the
+   maximum without a tie are a failure (the printing does not show which the gradient goes
+   to); an average pool's `(1/n)[…]` of its window; flatten's vector a copy of the map in
+   row-major order (`v[c·H·W + i·W + j] = x[c,i,j]`: each entry a printing of the entry it
+   copies, `≈` exactly where one is shown rounded) and its backward pass ∂L/∂v folded back the
+   same way; a dense layer's z[o] = Σ_i w[o,i]·x[i] + b[o], ∂L/∂w[o,i] = δ[o]·x[i],
+   ∂L/∂b[o] = δ[o] (passed on) and ∂L/∂x[i] = Σ_o w[o,i]·δ[o]; a max pool's ∂L/∂x[r,s] the
+   sum of ∂L/∂y over the windows covering (r,s) whose printed maximum is that entry (first in
+   row-major order on a tie; where entries print alike without a tie, any one of them, each
+   such window's gradient going to exactly one), 0 with its reason (no window picked it, or no
+   window covers it: the floor); an average pool's (1/(kh·kw))·Σ over the covering windows'
+   ∂L/∂y; the softmax's loss stage: m = max of the logits (a tie noted), e[k] = exp(z[k] − m),
+   S = Σ e, p[k] = e[k]/S (each with its matrix), L = −[Σ t·log p] over the terms whose t is
+   not 0 (exp and log evaluated in float, a margin of a few units in the last place, as σ and
+   tanh; a quotient exactly, `≈` allowed where it comes out exact), the prose on subtracting m
+   and on why p − t once, in step 1, and δ[k] = p[k] − t[k]; Given's target a probability
+   vector, with the note on a target no softmax reaches exactly when an entry is 0 (one-hot or
+   soft); the finite-difference check's rows and reach over dense layers too (a dense layer's
+   gain: max over outputs of Σ|w|), notes on a max-pool window's maximum (`… is within reach
+   of a change of its max-pool window's maximum …`: the quoted output a max pool's, quoted
+   truly, its window's two largest printed entries within twice what the move can change
+   them by), and a compared row of an input entry of a first max pool that certainly changes
+   a window's pick (entries printed exactly within h) is a failure; ∂L/∂x of a first dense
+   layer, pool or flatten where the step did not print it, from what it did; the recipes of the
+   new ops: the max-pool gradient spread over the window (every max pool after the first layer
+   with a window of more than one entry: (1/n)·Σ over the covering windows, then the backward
+   pass below), t − p (a softmax cross-entropy: the loss's gradient t[k] − p[k] and every
+   layer's whole backward pass after it) and W in place of Wᵀ (every dense layer after the
+   first with a square weight of more than one entry: ∂L/∂x[i] = Σ_o w[i,o]·δ[o], then the
+   backward pass below), each noted as not shown where the network has such an op but none it
+   concerns; a recipe whose backward pass misses a stage is one failure, and the rest of that
+   pass and its update are not checked (its forward pass is, from the parameters as printed).
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
@@ -1320,7 +1365,8 @@ class Base:
             rec.fill(text, MAYBE, line)
             self.number(line, what, text, None)
             return False
-        self.number(line, what, text, True if rec.rounded is False else None)
+        # an exact value's own decimal is written plainly; a shortening of it is a rounding
+        self.number(line, what, text, True if rec.rounded is False and text == rec.text else None)
         prints = rec.prints
         for other in prints:
             # an operand may be printed with fewer digits than its value has, even an exact one
@@ -1855,11 +1901,18 @@ class Base:
             self.fail(lnl, "`Largest difference` but nothing was compared")
             return
         top = max(compared, key=lambda c: c[0])
-        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
+        # the rows that may hold the largest difference: those whose printing (within its
+        # rounding) reaches the largest printed one's (`≈5·10⁴¹` may be above or below `5·10⁴¹`)
+        rad = lambda row: radius(row["diff"].lstrip("≈"), row["d"], row["diff"].startswith("≈"))
+        low = top[0] - rad(top[3])
+        cands = [c for c in compared if c[0] + rad(c[3]) >= low]
+        named = next((c for c in cands if c[1] == k and c[2] == entry), None)
+        best = named or top
+        if parse_value(v_t) != best[0] or v_t != best[3]["diff"]:
             self.fail(lnl, "the largest difference is not the largest compared difference",
                       f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
         row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
-        if row is None or "d" not in row or row["d"] != top[0]:
+        if row is None or "d" not in row or named is None:
             self.fail(lnl, "the largest difference is not at the entry named",
                       f"{top[2]} of step {top[1]}", f"{entry} of step {k}")
 
@@ -4041,7 +4094,7 @@ class Expect:
     form), 'act', 'slope', 'diff' (y − t with the loss's factor), 'upstream' (δ = g), 'loss'
     (pairs of y and t), 'update' (the parameter and its gradient)."""
 
-    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs", "scale")
+    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs", "scale", "optional")
 
     def __init__(self, kind, **kw):
         self.kind = kind
@@ -4052,6 +4105,10 @@ class Expect:
         self.layer = kw.get("layer")
         self.pairs = kw.get("pairs")
         self.scale = Fraction(1)  # a sum's factor (the mean of a mistake)
+        # terms that may be there or not, all of them or only those the line prints (a max pool's
+        # window whose printed maximum is reached by entries the printing does not tell apart):
+        # the terms in order, each with whether it is optional; None once the line is read
+        self.optional = None
 
 
 class Group:
@@ -4176,7 +4233,8 @@ RECIPE_ABSENT = {
     "untransposed": "no dense layer after the first has a square weight, where W and Wᵀ have the same shape",
 }
 MISTAKE_NONFINITE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
-                               r"computed from it is meaningless, (so )?so is everything this recipe computes from it\.")
+                               r"computed from it is meaningless, (?:(so )?so is everything this recipe computes from "
+                               r"it|so this recipe's results cannot be compared)\.")
 
 
 WORKED = ("max", "exp", "ratio", "ce")
@@ -5248,16 +5306,28 @@ class NetChecker(Base):
             # each window's gradient goes to the entry its forward pass picked (this section's, or
             # in a mistake step 1's)
             picks = self.base_picks() if self.ctx == "mistake" else self.picks
-            terms = {}
+            terms, optional = {}, {}
             for c, r, s in DX.indices():
-                got = []
+                got, opt = [], []
                 for p, q in L.covering(r, s):
                     pick = picks.get(Y.name((c, p, q)))
-                    if pick is not None and pick == IN.name((c, r, s)):
+                    if isinstance(pick, tuple) and IN.name((c, r, s)) in pick:
+                        opt.append((DY.name((c, p, q)), True))
+                    elif pick is not None and pick == IN.name((c, r, s)):
                         got.append([DY.name((c, p, q))])
+                        opt.append((DY.name((c, p, q)), False))
                 terms[(c, r, s)] = got
+                if any(o for _, o in opt):
+                    optional[(c, r, s)] = opt
             reason = lambda idx: EMPTY_REASONS["unpicked"] if covered(idx) else EMPTY_REASONS["floored"]
-            return [Group(DX, self.sums(DX, terms, True, reason), notes=("zero",))]
+            expect = self.sums(DX, terms, True, reason)
+            for idx, opt in optional.items():
+                expect[DX.name(idx)].optional = opt
+            g = Group(DX, expect, notes=("zero",))
+            # an entry whose terms are known only from its line may have a symbolic line
+            g.sym = [k for k in g.keys if expect[k].terms or expect[k].optional]
+            g.taken = {}  # an ambiguous window's gradient: the entries that took it
+            return [g]
         st = Stage("back2", header, [Group(DX, self.sums(DX, {}, True, None), notes=("zero",))], L, prose=prose,
                    optional=optional)
         st.build = build
@@ -5817,6 +5887,15 @@ class NetChecker(Base):
             self.fail(ln, f"the matrices of {g.tensor.prefix}{g.tensor.close} are not printed",
                       ", ".join(m[0] for m in g.mats[g.mat_pos:]), "none")
             g.mat_pos = len(g.mats)
+        taken = getattr(g, "taken", None)
+        if taken is not None:
+            windows = {name for e in g.expect.values() if e.optional for name, o in e.optional if o}
+            windows |= set(taken)
+            for w in sorted(windows):
+                self.count["structure"] += 1
+                if len(taken.get(w, [])) != 1:
+                    self.fail(ln, f"{w}: the window's gradient goes to exactly one of the entries it picked (those that "
+                                  f"print as its maximum), not to {len(taken.get(w, []))}", 1, len(taken.get(w, [])))
         for kind in g.notes - g.noted:
             want = self.note_wanted(kind, st, g)
             if want:
@@ -5832,6 +5911,10 @@ class NetChecker(Base):
                 self.fail(ln, f"{lhs}: a symbolic line after the numbers lines of {g.tensor.prefix}{g.tensor.close}")
                 return False
             want = g.sym[g.sym_pos] if g.sym_pos < len(g.sym) else None
+            while want is not None and want != lhs and g.expect[want].optional is not None and lhs in g.sym[g.sym_pos:]:
+                # an entry that may have taken no window's gradient: it has no symbolic line
+                g.sym_pos += 1
+                want = g.sym[g.sym_pos] if g.sym_pos < len(g.sym) else None
             if lhs != want:
                 self.fail(ln, f"{lhs}: a symbolic line out of order", want, lhs)
                 if lhs in g.sym[g.sym_pos:]:
@@ -5875,6 +5958,8 @@ class NetChecker(Base):
         exp = g.expect[lhs]
         self.indent(ln, raw, 4, lhs)
         self.count["structure"] += 1
+        if exp.optional is not None:
+            self.resolve_optional(g, exp, rhs)
         src = self.passed_on(lhs, exp)
         if src is not None and op == "=":
             self.pass_line(ln, g, lhs, rhs, src)
@@ -5989,6 +6074,18 @@ class NetChecker(Base):
             self.fail(ln, f"{lhs} printed twice in this section (first on line {self.sv[lhs].line})")
         self.sv[lhs] = Val(text, rounded, ln, approx=sign == "≈")
         self.saw_value(lhs, self.sv[lhs])
+
+    def resolve_optional(self, g: Group, exp: Expect, rhs: str):
+        """The terms of an entry that may or may not take an ambiguous window's gradient: the
+        required ones and the optional ones its line prints (each such window's gradient goes to
+        exactly one of the entries it may have picked: checked when the group ends)."""
+        terms = []
+        for name, optional in exp.optional:
+            if not optional or name in rhs:
+                terms.append([name])
+            if optional and name in rhs:
+                g.taken.setdefault(name, []).append(rhs)
+        exp.terms, exp.optional = terms, None
 
     def worked_names(self, exp: Expect) -> str:
         """The names line of a max, a softmax's e[k], p[k] and its loss: `max(a, b, c)`,
@@ -6162,6 +6259,12 @@ class NetChecker(Base):
             self.count["structure"] += 1
             self.fail(ln, f"{lhs}: {name_list([exp.terms[k] for k in same_k])} are equal (printed exactly), a tie, but "
                           f"no note says which is taken", "(a tie between …; the first, …, is taken)", "nothing")
+        elif len(same_k) > 1 and lhs != "m":
+            # printed alike, rounded, and not a tie (a softmax's m is any of them: p is the same): the digits do not show which is the largest
+            self.count["structure"] += 1
+            self.fail(ln, f"{lhs}: {name_list([exp.terms[k] for k in same_k])} print alike as the maximum, and no tie is "
+                          f"noted: the printing does not show which of them is the largest (the one the backward pass "
+                          f"routes to); they need more digits", "digits that tell them apart", body)
         if lhs != "m":
             g = self.stage.group() if self.stage else None
             if tied and g is not None:
@@ -7230,12 +7333,45 @@ class NetChecker(Base):
         for entry, row in cur["rows"].items():
             if row["diff"] == "not compared":
                 continue
+            picked = self.fd_pool_crossing(entry, h, rec)
+            if picked:
+                yname, ytext = picked
+                self.fail(row["line"], f"{entry}: a move of the input entry by ±h changes which entry is the maximum "
+                                       f"of {yname}'s window (its exactly printed entries lie within h of each other), "
+                                       f"but the central difference is compared and no note says so")
+                continue
             crossed = self.fd_crossing(entry, h, rec)
             if crossed:
                 zname, ztext, step = crossed
                 self.fail(row["line"], f"{entry}: {zname} = {ztext} is within reach of the kink (a move by ±h changes "
                                        f"it by ≈{fmt_sig(step, 6)}), but the central difference is compared and no "
                                        f"note says so")
+
+    def fd_pool_crossing(self, entry, h, rec):
+        """(name, printed value) of an output of a max pool taking the network's input whose
+        window's pick a move of an input entry by ±h certainly changes: the entry and another of
+        the window, all printed exactly, lie within h of each other with the moved one the
+        maximum or reaching it; None otherwise."""
+        moved = self.fd_moved(entry)
+        if moved is None or moved[0] != "x" or not self.layers or self.layers[0].kind != "max_pool":
+            return None
+        L = self.layers[0]
+        c, r, s_ = moved[2]
+        X, Y = self.tensor("x", 0, self.in_shape), self.tensor("y", 0, L.out_shape)
+        x = self.X.get(X.name((c, r, s_)))
+        if x is None or x.rounded is not False or not finite(x.value):
+            return None
+        for p, q in L.covering(r, s_):
+            vals = [self.X.get(X.name(w)) for w in L.window(c, p, q)]
+            if any(v is None or v.rounded is not False or not finite(v.value) for v in vals):
+                continue
+            top = max(v.value for v in vals)
+            others = [v.value for v in vals if v is not x]
+            near = [o for o in others if abs(o - x.value) < h * Fraction(999, 1000)]
+            if near and (x.value == top or max(near) == top):
+                y = rec["sv"].get(Y.name((c, p, q)))
+                return Y.name((c, p, q)), y.text if y else "?"
+        return None
 
     def fd_crossing(self, entry, h, rec):
         """(name, printed value, change) of an argument of the activation right after the entry's
@@ -7524,7 +7660,9 @@ class NetChecker(Base):
             self.fail(ln, "a mistake begins with its recipe's explanation", RECIPE_TEXT[self.m_recipe], text)
             self.m_phase = "back"
         if self.m_broken and self.m_phase == "back" and text != "A forward pass with these parameters:" and \
-                not text.startswith("Note: ") and text != "The loss after step 1's update, by recipe":
+                not (text.startswith("Note: ") and (MISTAKE_NONFINITE.fullmatch(text[6:]) or
+                                                    re.fullmatch(r".+ is not shown: .+\.", text[6:]))) and \
+                text != "The loss after step 1's update, by recipe":
             self.reasons.pop(ln, None)
             return i + 1  # not checked (see begin_stage)
         if text == "A forward pass with these parameters:":
