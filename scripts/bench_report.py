@@ -6,7 +6,8 @@ and the figures the benchmarks write beside them (`numeric_paired.csv`,
 `derivation_sizes.csv`, `long_run.csv`, `network_paired.csv`), and prints Markdown tables: the
 numeric path against the hand-written step (criterion medians, their ratio, and the paired
 ratio), the derivation's time and memory per printed term, a long run through `train()` against
-the numeric path with its peak memory, and the NoTrace steps through the ops (a network's, and
+the numeric path with its peak memory, the derivation of one LeNet-like network step
+(`derivation_lenet.csv`), and the NoTrace steps through the ops (a network's, and
 the single-layer shorthand's as `train!` takes them) against hand-written loops.
 
 Usage: cargo bench && python3 scripts/bench_report.py
@@ -29,8 +30,10 @@ LABEL = {
     "28x28_5x5": "28×28 / 5×5",
     "28x28_5x5_s2p2": "28×28 / 5×5, stride 2, padding 2",
     "net_28x28": "network (net_step): 28×28, conv 5×5 ×4, relu, conv 3×3 on 4 channels",
+    "lenet": "LeNet-like (net_step): 28×28, conv 5×5 ×6 + bias, relu, max pool 2×2, flatten, "
+             "dense 864→10 + bias, softmax cross-entropy",
 }
-NETWORK_CASES = ["net_28x28", "3x3_2x2", "8x8_3x3", "28x28_5x5"]
+NETWORK_CASES = ["net_28x28", "lenet", "3x3_2x2", "8x8_3x3", "28x28_5x5"]
 
 
 def median_ns(group, function, size):
@@ -129,8 +132,30 @@ def network():
             continue
         ratio = f"{core / hand:.3f}" if core and hand else "–"
         pr = f"{p[0]:.3f} ({p[1]:.3f}–{p[2]:.3f})" if p else "–"
-        label = LABEL[case] if case.startswith("net") else f"shorthand, {LABEL[case]}"
+        label = LABEL[case] if case in ("net_28x28", "lenet") else f"shorthand, {LABEL[case]}"
         print(f"| {label} | {show(core)} | {show(hand)} | {ratio} | {pr} |")
+
+
+def lenet_derivation():
+    path = CRITERION / "derivation_lenet.csv"
+    if not path.exists():
+        return
+    r = next(csv.DictReader(path.open()))
+    terms = int(r["terms"])
+    print("\nWhole derivation of one LeNet-like step (train_network_with, then a rendering)\n")
+    print(f"{int(r['equations']):,} equations, {terms:,} printed terms, "
+          f"{int(r['trace_bytes']):,} trace bytes\n")
+    print("| | median | per printed term | bytes | lines |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    trace = median_ns("derivation", "trace", "lenet")
+    print(f"| trace alone | {show(trace)} | {show(trace / terms if trace else None)} | – | – |")
+    for function, label, key in [("total", "trace + text", "text"),
+                                 ("latex", "trace + LaTeX", "latex"),
+                                 ("markdown", "trace + Markdown", "markdown")]:
+        ns = median_ns("derivation", function, "lenet")
+        per = show(ns / terms) if ns else "–"
+        print(f"| {label} | {show(ns)} | {per} | {int(r[key + '_bytes']):,} | "
+              f"{int(r[key + '_lines']):,} |")
 
 
 def main():
@@ -138,6 +163,7 @@ def main():
         sys.exit(f"no {CRITERION}: run `cargo bench` first")
     numeric()
     derivation()
+    lenet_derivation()
     long_run()
     network()
 

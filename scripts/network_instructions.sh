@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per step of a network's NoTrace step through the ops (`net_step`) and of the
 # hand-written step for the same network, counted by valgrind's callgrind (BENCHMARKS.md,
-# part 6): repeatable where times on a shared machine are not.
+# parts 6 and 7): repeatable where times on a shared machine are not.
 # Usage: scripts/network_instructions.sh [case…]   (needs valgrind; builds the benchmark first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,11 +14,11 @@ for line in sys.stdin:
         print(m["executable"])')
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-specs=(net_28x28:20 3x3_2x2:10000 8x8_3x3:2000 28x28_5x5:100)
+specs=(net_28x28:20 lenet:20 3x3_2x2:10000 8x8_3x3:2000 28x28_5x5:100)
 if [ $# -gt 0 ]; then
     specs=()
     for name in "$@"; do
-        case $name in net_28x28) specs+=("$name:20") ;; 3x3_2x2) specs+=("$name:10000") ;;
+        case $name in net_28x28 | lenet) specs+=("$name:20") ;; 3x3_2x2) specs+=("$name:10000") ;;
             8x8_3x3) specs+=("$name:2000") ;; *) specs+=("$name:100") ;; esac
     done
 fi

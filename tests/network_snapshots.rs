@@ -17,6 +17,9 @@ type Plain = Geometry<1, 1, 0, 0, 1, 1>;
 /// derivations, after checking that every printed equation follows from its operands.
 fn every_renderer(name: &str, d: &NetDerivation) {
     d.verify().unwrap_or_else(|e| panic!("{name}: {e}"));
+    for page in [d.to_latex(), d.to_markdown()] {
+        assert!(!page.contains("\\square"), "{name}: a symbol without a LaTeX form");
+    }
     insta::assert_snapshot!(name, d.to_string());
     insta::assert_snapshot!(format!("{name}_latex"), d.to_latex());
     insta::assert_snapshot!(format!("{name}_markdown"), d.to_markdown());

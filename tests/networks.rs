@@ -2,12 +2,13 @@
 //! single-layer core (which `tests/golden_jax.rs` checks against JAX), and over random networks
 //! of up to four layers, with channels, filters, stride, padding, dilation, both kernel
 //! orientations, every activation and every objective, every parameter gradient and `∂L/∂X`
-//! agree with central finite differences of the loss.
+//! agree with central finite differences of the loss; and so over random networks with the
+//! pools, flatten, dense layers and the softmax cross-entropy of issue 11.
 
-use cnn_bp_core::network::{NetDerivation, Objective, train_network, train_network_with};
+use cnn_bp_core::network::{NetDerivation, NetStep, Objective, train_network, train_network_with};
 use cnn_bp_core::ops::{
-    Activate, Chain, Conv, Convolve, Correlate, Elementwise, Geometry, LeakyRelu, Op, Orientation,
-    Relu, Sigmoid, Tanh, Tensor,
+    Activate, AvgPool, Chain, Conv, Convolve, Correlate, Dense, Elementwise, Flatten, Geometry,
+    LeakyRelu, MaxPool, Op, Orientation, Relu, Sigmoid, Tanh, Tensor,
 };
 use cnn_bp_core::{Activation, Extras, Kernel, Layer, Loss, Params, train};
 
@@ -122,11 +123,43 @@ where
     N: Op<f64> + Clone + Send + Sync + 'static,
     N::In: Clone,
 {
-    let params = values(rng, net.params_len());
-    let xs = values(rng, <N::In as Tensor<f64>>::LEN);
+    let near_zero = |_: &[f64], s: &NetStep| {
+        s.layer_outputs().iter().any(|(_, v)| v.iter().any(|z| z.abs() < 1e-3))
+    };
+    let never = |_: &[f64], _: &NetStep| false;
+    check_with(rng, net, (value, false), if kinked { &near_zero } else { &never }, what)
+}
+
+/// [`check`] with the values drawn by `draw`, a softmax cross-entropy objective where
+/// `softmax` (else a squared loss or an upstream gradient), and `kinked` saying whether a
+/// step's values are within reach of a kink (a ReLU's 0, a tie for a window's maximum).
+fn check_with<N>(
+    rng: &mut fastrand::Rng,
+    net: &N,
+    (draw, softmax): (fn(&mut fastrand::Rng) -> f64, bool),
+    kinked: &dyn Fn(&[f64], &NetStep) -> bool,
+    what: &str,
+) -> bool
+where
+    N: Op<f64> + Clone + Send + Sync + 'static,
+    N::In: Clone,
+{
+    let params: Vec<f64> = (0..net.params_len()).map(|_| draw(rng)).collect();
+    let xs: Vec<f64> = (0..<N::In as Tensor<f64>>::LEN).map(|_| draw(rng)).collect();
     let x: &N::In = <N::In as Tensor<f64>>::view(&xs);
     let outputs = <N::Out as Tensor<f64>>::LEN;
-    let objective = if rng.u8(0..4) == 0 {
+    let objective = if softmax {
+        // One-hot now and then, else soft: positive weights normalised.
+        let target = if rng.bool() {
+            let k = rng.usize(0..outputs);
+            (0..outputs).map(|j| if j == k { 1.0 } else { 0.0 }).collect()
+        } else {
+            let w: Vec<f64> = (0..outputs).map(|_| rng.f64() + 0.01).collect();
+            let sum: f64 = w.iter().sum();
+            w.iter().map(|w| w / sum).collect()
+        };
+        Objective::SoftmaxCrossEntropy { target }
+    } else if rng.u8(0..4) == 0 {
         Objective::GradOutput(values(rng, outputs))
     } else {
         let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
@@ -136,7 +169,7 @@ where
     let s = &d.steps()[0];
     // Within reach of a kink, a central difference measures neither side's derivative.
     let h = 1e-6;
-    if kinked && s.layer_outputs().iter().any(|(_, v)| v.iter().any(|z| z.abs() < 1e-3)) {
+    if kinked(&xs, s) {
         return false;
     }
     let grads: Vec<f64> = s.named_grads().into_iter().flat_map(|(_, _, g)| g).collect();
@@ -226,6 +259,152 @@ fn every_gradient_of_random_networks_against_finite_differences() {
             _ => {
                 let net: Net5 = Conv::new(bias);
                 check(&mut rng, &net, false, "one conv, stride (2, 3), dilation (2, 1)")
+            }
+        };
+        compared += usize::from(ok);
+        assert!(specs < 3 * 1_000, "too many specs near a kink: {specs}");
+    }
+    assert_eq!(compared, 1_000);
+}
+
+/// Whether some window of a max pool over `map` (`[C, H, W]`, row-major) has its two largest
+/// entries within `1e-3`: a move of `±h` could change which one is the maximum.
+fn near_tie(
+    map: &(Vec<usize>, Vec<f64>),
+    (kh, kw): (usize, usize),
+    (sh, sw): (usize, usize),
+) -> bool {
+    let (shape, v) = map;
+    let (c, h, w) = (shape[0], shape[1], shape[2]);
+    let (oh, ow) = ((h - kh) / sh + 1, (w - kw) / sw + 1);
+    (0..c).any(|c| {
+        (0..oh).any(|p| {
+            (0..ow).any(|q| {
+                let mut window: Vec<f64> = (0..kh * kw)
+                    .map(|k| v[(c * h + p * sh + k / kw) * w + q * sw + k % kw])
+                    .collect();
+                window.sort_by(|a, b| b.total_cmp(a));
+                window.len() > 1 && window[0] - window[1] < 1e-3
+            })
+        })
+    })
+}
+
+fn uniform(rng: &mut fastrand::Rng) -> f64 {
+    rng.f64() * 4.0 - 2.0
+}
+
+// The ops of "Networks II" among convolutions and activations.
+type Class1 = Chain<
+    Chain<
+        Chain<Conv<1, 6, 6, 2, 3, 3, 4, 4, G<1, 0, 1>, Correlate>, Activate<Relu, Map<2, 4, 4>>>,
+        MaxPool<2, 4, 4, 2, 2, 2, 2, 2, 2>,
+    >,
+    Chain<Flatten<2, 2, 2, 8>, Dense<8, 3>>,
+>;
+type Class2 = Chain<
+    Chain<
+        Chain<Conv<2, 5, 5, 2, 2, 2, 4, 4, G<1, 0, 1>, Convolve>, Activate<Tanh, Map<2, 4, 4>>>,
+        AvgPool<2, 4, 4, 2, 2, 1, 1, 3, 3>,
+    >,
+    Chain<Chain<Flatten<2, 3, 3, 18>, Dense<18, 4>>, Activate<Sigmoid, [f64; 4]>>,
+>;
+type Class3 = Chain<
+    Chain<
+        Chain<Dense<4, 3>, Activate<Tanh, [f64; 3]>>,
+        Chain<Dense<3, 3>, Activate<LeakyRelu, [f64; 3]>>,
+    >,
+    Dense<3, 2>,
+>;
+type Class4 = Chain<Chain<MaxPool<2, 8, 8, 3, 3, 2, 2, 3, 3>, Flatten<2, 3, 3, 18>>, Dense<18, 3>>;
+type Class5 = Chain<
+    Chain<AvgPool<1, 5, 7, 2, 3, 1, 2, 4, 3>, Conv<1, 4, 3, 2, 2, 2, 3, 2, G<1, 0, 1>, Correlate>>,
+    Chain<Flatten<2, 3, 2, 12>, Dense<12, 2>>,
+>;
+
+#[test]
+fn every_gradient_of_random_classifiers_against_finite_differences() {
+    let mut rng = fastrand::Rng::with_seed(1111);
+    let (mut compared, mut specs) = (0, 0);
+    let softmax = |rng: &mut fastrand::Rng| rng.u8(0..3) > 0;
+    while compared < 1_000 {
+        specs += 1;
+        let bias = rng.bool();
+        let ok = match specs % 5 {
+            0 => {
+                let net: Class1 = Chain(
+                    Chain(Chain(Conv::new(bias), Activate::new(Relu::default())), MaxPool::new()),
+                    Chain(Flatten, Dense::new(bias)),
+                );
+                let kinked = |_: &[f64], s: &NetStep| {
+                    let out = s.layer_outputs();
+                    out[0].1.iter().any(|z| z.abs() < 1e-3) || near_tie(&out[1], (2, 2), (2, 2))
+                };
+                check_with(
+                    &mut rng,
+                    &net,
+                    (uniform, true),
+                    &kinked,
+                    "conv, relu, max pool, flatten, dense",
+                )
+            }
+            1 => {
+                let net: Class2 = Chain(
+                    Chain(Chain(Conv::new(bias), Activate::new(Tanh)), AvgPool::new()),
+                    Chain(Chain(Flatten, Dense::new(bias)), Activate::new(Sigmoid)),
+                );
+                let sm = softmax(&mut rng);
+                check_with(
+                    &mut rng,
+                    &net,
+                    (uniform, sm),
+                    &|_, _| false,
+                    "2 channels, tanh, overlapping avg pool, dense, sigmoid",
+                )
+            }
+            2 => {
+                let net: Class3 = Chain(
+                    Chain(
+                        Chain(Dense::new(bias), Activate::new(Tanh)),
+                        Chain(Dense::new(bias), Activate::new(LeakyRelu { slope: 0.1 })),
+                    ),
+                    Dense::new(bias),
+                );
+                let kinked =
+                    |_: &[f64], s: &NetStep| s.layer_outputs()[2].1.iter().any(|z| z.abs() < 1e-3);
+                let sm = softmax(&mut rng);
+                check_with(
+                    &mut rng,
+                    &net,
+                    (uniform, sm),
+                    &kinked,
+                    "an MLP: dense, tanh, dense, leaky relu, dense",
+                )
+            }
+            3 => {
+                let net: Class4 = Chain(Chain(MaxPool::new(), Flatten), Dense::new(bias));
+                // The pool's input is the network's own.
+                let kinked =
+                    |x: &[f64], _: &NetStep| near_tie(&(vec![2, 8, 8], x.to_vec()), (3, 3), (2, 2));
+                check_with(
+                    &mut rng,
+                    &net,
+                    (uniform, true),
+                    &kinked,
+                    "max pool 3×3 stride 2 with a floor on 2 channels, dense",
+                )
+            }
+            _ => {
+                let net: Class5 =
+                    Chain(Chain(AvgPool::new(), Conv::new(bias)), Chain(Flatten, Dense::new(bias)));
+                let sm = softmax(&mut rng);
+                check_with(
+                    &mut rng,
+                    &net,
+                    (uniform, sm),
+                    &|_, _| false,
+                    "avg pool (2, 3) stride (1, 2), conv, flatten, dense",
+                )
             }
         };
         compared += usize::from(ok);

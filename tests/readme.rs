@@ -30,9 +30,60 @@ fn network_example() {
     // README end
 }
 
+/// README.md's classifier example.
+fn classifier_example() {
+    // README classifier begin
+    let d = cnn_bp_core::train! {
+        input: [[1, 0, 2, -1, 1], [0, 1, -1, 2, 0], [2, -1, 1, 0, 1], [-1, 2, 0, 1, -1], [1, 0, 1, -1, 2]],
+        layers: [
+            conv { filter: [[0.5, 0, -0.5], [0, 1, 0], [-0.5, 0, 0.5]], bias: 0 },
+            relu,
+            max_pool { size: 2, stride: 1 },       // stride defaults to size; (rows, columns) for either
+            flatten,                               // [C, H, W] in row-major order, as PyTorch
+            dense { weight: [[1, -1, 0, 0.5], [0, 0.5, 1, -1], [-1, 0, 0.5, 1]], bias: [0, 0, 0] },
+        ],
+        target: [0, 1, 0],                         // a probability vector, or a class index: `target: 1`
+        loss: softmax_cross_entropy,
+        lr: 0.5,
+        steps: 2,
+    };
+    let s = &d.steps()[0];
+    assert_eq!(s.layer_outputs()[3], (vec![4], vec![0.0, 2.5, 2.5, 1.5])); // vectors are [N]
+    assert_eq!(s.named_grads()[2].0, "4.weight"); // [out, in], as nn.Linear's
+    assert!(d.loss_after() < s.loss());
+    // README classifier end
+}
+
 #[test]
 fn the_readme_network_example_runs() {
     network_example();
+}
+
+#[test]
+fn the_readme_classifier_example_runs() {
+    classifier_example();
+}
+
+/// The lines of `source` between `// {marker} begin` and `// {marker} end`, unindented.
+fn between<'a>(source: &'a str, marker: &str) -> Vec<&'a str> {
+    let begin_marker = format!("// {marker} begin\n");
+    let begin = source.find(&begin_marker).expect("a begin marker") + begin_marker.len();
+    let end = source.find(&format!("    // {marker} end")).expect("an end marker");
+    source[begin..end].lines().map(|l| l.strip_prefix("    ").unwrap_or(l)).collect()
+}
+
+#[test]
+fn the_readme_shows_the_classifier_example_as_it_is_here() {
+    let readme = include_str!("../README.md");
+    let block = readme
+        .split("<!-- The example below is tests/readme.rs's `classifier_example`, which checks they agree. -->\n```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the README's classifier example");
+    assert_eq!(
+        block.lines().collect::<Vec<_>>(),
+        between(include_str!("readme.rs"), "README classifier")
+    );
 }
 
 #[test]

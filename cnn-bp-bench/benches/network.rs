@@ -5,6 +5,12 @@
 //! - `net_28x28`: input 1×28×28, conv 5×5 with 4 filters (no bias, stride 1, no padding,
 //!   correlation) → 4×24×24, relu, conv 3×3 on 4 channels with 1 filter → 1×22×22, ½·Σ(y − t)²,
 //!   lr 0.01; against [`hand_net`], that network written out with const sizes.
+//! - `lenet` (issue 11): input 1×28×28, conv 5×5 with 6 filters and a bias → 6×24×24, relu,
+//!   max pool 2×2 → 6×12×12, flatten → 864, dense 864 → 10 with a bias, softmax
+//!   cross-entropy against a one-hot target, lr 0.1 (`cnn_bp_bench::lenet`); against
+//!   `lenet::hand_step`, that network written out with fixed-size arrays. Its setup also
+//!   writes the step's inputs and results to `<target>/criterion/lenet_step.json`, which
+//!   `scripts/bench_jax_lenet.py` reads to run the same step under JAX.
 //! - `3x3_2x2`, `8x8_3x3`, `28x28_5x5`: the single-layer shorthand's step as `train!` takes
 //!   every step it does not write out (its network `[conv, relu]` as ops, `NoTrace`, the
 //!   numbers left in the run's buffers: `__private::UntracedSteps`), on the inputs of
@@ -31,6 +37,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use cnn_bp_bench::lenet;
 use cnn_bp_core::__private::UntracedSteps;
 use cnn_bp_core::Loss;
 use cnn_bp_core::network::{NetBuffers, Objective, net_step};
@@ -319,6 +326,60 @@ fn network(c: &mut Criterion) {
     run(c, name, &mut core_once, &mut hand_once);
 }
 
+/// Issue 11's LeNet-like step: the ops' step against [`lenet::hand_step`].
+fn lenet_step(c: &mut Criterion) {
+    let name = "lenet";
+    if skipped(name) {
+        return;
+    }
+    let net = lenet::net();
+    lenet::params_len(&net);
+    let (x, t, objective) = (lenet::input(), lenet::target(), lenet::objective());
+    let input = [x];
+    let start = lenet::Params::start();
+    let start_flat: Box<[f64; lenet::PARAMS]> =
+        start.flat().into_boxed_slice().try_into().expect("8,806 parameters");
+
+    // Once each, compared.
+    let mut buffers = NetBuffers::new(&net);
+    let mut params = start_flat.clone();
+    let loss = net_step(&net, &mut params[..], &input, &objective, lenet::LR, &mut buffers);
+    let (mut hand, mut hand_params) = (lenet::Hand::new(), start.clone());
+    let hand_loss = lenet::hand_step(&x, &mut hand_params, &t, lenet::LR, &mut hand);
+    lenet::assert_identical(&net, &buffers, (&params[..], loss), &hand, (&hand_params, hand_loss));
+    let mut next_buffers = NetBuffers::new(&net);
+    let after =
+        net_step(&net, &mut params.clone()[..], &input, &objective, lenet::LR, &mut next_buffers);
+    assert!(after < loss, "{name}: the loss falls, {loss} → {after}");
+    let path = common::criterion_dir().join("lenet_step.json");
+    std::fs::create_dir_all(common::criterion_dir())
+        .and_then(|()| std::fs::write(&path, lenet::json(&x, &start, loss, &params[..])))
+        .expect("write lenet_step.json");
+
+    let mut core_once = || {
+        params.copy_from_slice(&start_flat[..]);
+        net_step(
+            black_box(&net),
+            &mut params[..],
+            black_box(&input),
+            black_box(&objective),
+            black_box(lenet::LR),
+            &mut buffers,
+        )
+    };
+    let mut hand_once = || {
+        *hand_params = *start;
+        lenet::hand_step(
+            black_box(&x),
+            &mut hand_params,
+            black_box(&t),
+            black_box(lenet::LR),
+            &mut hand,
+        )
+    };
+    run(c, name, &mut core_once, &mut hand_once);
+}
+
 /// The single-layer shorthand's step, as `train!` takes every step it does not write out (its
 /// network's ops, `NoTrace`), against `hand_step`.
 fn single<
@@ -480,6 +541,7 @@ fn main() {
         .sample_size(50)
         .configure_from_args();
     network(&mut c);
+    lenet_step(&mut c);
     single::<3, 3, 2, 2, 2, 2>(&mut c, &common::seed());
     single::<8, 8, 3, 3, 6, 6>(&mut c, &common::generated("8x8_3x3", 1, 0));
     single::<28, 28, 5, 5, 24, 24>(&mut c, &common::generated("28x28_5x5", 1, 0));

@@ -8,7 +8,7 @@ use crate::derivation::Derivation;
 use crate::extras::Sections;
 use crate::layer::{Kernel, Layer, Loss, SpecError};
 use crate::network::NetDerivation;
-use crate::ops::{Elementwise, Orientation};
+use crate::ops::{Elementwise, Orientation, Tensor};
 use crate::render::Form;
 use crate::step::Params;
 
@@ -18,9 +18,9 @@ pub fn params(parts: &[&[f64]]) -> Vec<f64> {
     parts.concat()
 }
 
-/// A map's entries, row-major: a target's or an upstream gradient's.
-pub fn flat<const C: usize, const H: usize, const W: usize>(map: &[[[f64; W]; H]; C]) -> Vec<f64> {
-    map.as_flattened().as_flattened().to_vec()
+/// A tensor's entries, row-major: a target's or an upstream gradient's.
+pub fn flat<T: Tensor<f64>>(tensor: &T) -> Vec<f64> {
+    tensor.flat().to_vec()
 }
 
 /// The derivation of a spec that `train!` has checked: every shape, setting and value that

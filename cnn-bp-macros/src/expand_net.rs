@@ -7,7 +7,8 @@ use quote::{ToTokens as _, quote};
 
 use crate::activation::Activation;
 use crate::expand::{ToCode, bracketed, setting};
-use crate::net::{Conv, Layer, Net, Objective, Shape};
+use crate::net::{Conv, Layer, Map, Net, Objective, Shape};
+use crate::net_ops::{Dense, Pool, Pooling, Target};
 use crate::tensor::{Literal, Nested};
 use crate::valid::{self, Kernel, Loss};
 
@@ -40,16 +41,68 @@ fn wrapped(literal: &Literal, missing: usize) -> TokenStream {
     tokens
 }
 
-/// `[[[f64; W]; H]; C]`.
-fn map_type(private: &TokenStream, [c, h, w]: Shape) -> TokenStream {
-    let (c, h, w) = (usize_lit(c), usize_lit(h), usize_lit(w));
-    quote!([[[#private::f64; #w]; #h]; #c])
+/// `[[[f64; W]; H]; C]`, or `[f64; N]` of a vector.
+fn tensor_type(private: &TokenStream, shape: Shape) -> TokenStream {
+    match shape {
+        Shape::Map([c, h, w]) => {
+            let (c, h, w) = (usize_lit(c), usize_lit(h), usize_lit(w));
+            quote!([[[#private::f64; #w]; #h]; #c])
+        }
+        Shape::Vector(n) => {
+            let n = usize_lit(n);
+            quote!([#private::f64; #n])
+        }
+    }
 }
 
-/// `&[[[f64; W]; H]; C]` of a map literal, 2-D or 3-D.
-fn map_value(literal: &Literal) -> TokenStream {
-    let tokens = wrapped(literal, 3 - literal.dims.len());
+/// `&[[[f64; W]; H]; C]` of a map literal, 2-D or 3-D, or `&[f64; N]` of a vector's.
+fn tensor_value(literal: &Literal, shape: Shape) -> TokenStream {
+    let rank = if matches!(shape, Shape::Map(_)) { 3 } else { 1 };
+    let tokens = wrapped(literal, rank - literal.dims.len());
     quote!(&#tokens)
+}
+
+/// A pooling layer.
+fn pool(private: &TokenStream, pool: &Pool) -> TokenStream {
+    let [c, h, w] = pool.input;
+    let [_, oh, ow] = pool.output;
+    let dims =
+        [c, h, w, pool.size.0, pool.size.1, pool.stride.0, pool.stride.1, oh, ow].map(usize_lit);
+    let op = match pool.kind {
+        Pooling::Max => quote!(MaxPool),
+        Pooling::Mean => quote!(AvgPool),
+    };
+    quote!(#private::ops::#op::<#(#dims),*>::new())
+}
+
+/// `flatten` of a map.
+fn flatten(private: &TokenStream, [c, h, w]: Map) -> TokenStream {
+    let dims = [c, h, w, c * h * w].map(usize_lit);
+    quote!(#private::ops::Flatten::<#(#dims),*>)
+}
+
+/// A dense layer, and the `let`s of its weight and bias, whose flat values are pushed to
+/// `params`.
+fn dense(
+    private: &TokenStream,
+    k: usize,
+    dense: &Dense,
+    lets: &mut Vec<TokenStream>,
+    params: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let (i, o) = (usize_lit(dense.inputs), usize_lit(dense.outputs));
+    let weight = Ident::new(&format!("weight_{k}"), Span::mixed_site());
+    let value = code(&dense.weight.code);
+    lets.push(quote!(let #weight: &[[#private::f64; #i]; #o] = &#value;));
+    params.push(quote!(#weight.as_flattened()));
+    if let Some(bias) = &dense.bias {
+        let name = Ident::new(&format!("bias_{k}"), Span::mixed_site());
+        let value = wrapped(bias, 1 - bias.dims.len());
+        lets.push(quote!(let #name: &[#private::f64; #o] = &#value;));
+        params.push(quote!(#name));
+    }
+    let bias = dense.bias.is_some();
+    quote!(#private::ops::Dense::<#i, #o>::new(#bias))
 }
 
 /// The op of one conv, and the `let`s of its weight and bias, whose flat values are pushed
@@ -104,7 +157,7 @@ fn activation(
     grad_at_zero: f64,
 ) -> TokenStream {
     let (f_type, f) = f.op(&quote!(#private::ops), grad_at_zero);
-    let ty = map_type(private, shape);
+    let ty = tensor_type(private, shape);
     quote!(#private::ops::Activate::<#f_type, #ty>::new(#f))
 }
 
@@ -152,8 +205,8 @@ fn settings(private: &TokenStream, net: &Net) -> (TokenStream, TokenStream) {
 pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
     let private = quote!(#krate::__private);
     let input = Ident::new("input", Span::mixed_site());
-    let input_type = map_type(&private, net.input_shape);
-    let input_value = map_value(&net.input);
+    let input_type = tensor_type(&private, net.input_shape);
+    let input_value = tensor_value(&net.input, net.input_shape);
     let mut lets = vec![quote!(let #input: &#input_type = #input_value;)];
     let mut params = Vec::new();
     let mut ops = Vec::new();
@@ -161,15 +214,19 @@ pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
         ops.push(match layer {
             Layer::Conv(c) => conv(&private, k, c, &mut lets, &mut params),
             Layer::Act(act, shape) => activation(&private, *act, *shape, net.relu_grad_at_zero),
+            Layer::Pool(p) => pool(&private, p),
+            Layer::Flatten(map) => flatten(&private, *map),
+            Layer::Dense(d) => dense(&private, k, d, &mut lets, &mut params),
         });
     }
     let mut ops = ops.into_iter();
     let first = ops.next().expect("a network has a layer");
     let chain = ops.fold(first, |chain, op| quote!(#private::ops::Chain(#chain, #op)));
 
-    let output_type = map_type(&private, net.output);
+    let output_type = tensor_type(&private, net.output);
     let objective_name = Ident::new("objective", Span::mixed_site());
-    let (objective, literal) = match &net.objective {
+    let flat = quote!(#private::flat(#objective_name));
+    let (objective, value) = match &net.objective {
         Objective::Loss(loss, target) => {
             let loss = match loss {
                 Loss::HalfSse => quote!(HalfSse),
@@ -177,16 +234,26 @@ pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
                 Loss::Mse => quote!(Mse),
             };
             (
-                quote!(#private::network::Objective::Loss { loss: #private::Loss::#loss, target: #private::flat(#objective_name) }),
-                target,
+                quote!(#private::network::Objective::Loss { loss: #private::Loss::#loss, target: #flat }),
+                tensor_value(target, net.output),
             )
         }
         Objective::GradOutput(g) => {
-            (quote!(#private::network::Objective::GradOutput(#private::flat(#objective_name))), g)
+            (quote!(#private::network::Objective::GradOutput(#flat)), tensor_value(g, net.output))
+        }
+        Objective::SoftmaxCrossEntropy(target) => {
+            let value = match target {
+                Target::Probabilities(t) => tensor_value(t, net.output),
+                Target::Class { index, len } => {
+                    let entries =
+                        (0..*len).map(|k| if k == *index { quote!(1.0) } else { quote!(0.0) });
+                    quote!(&[#(#entries),*])
+                }
+            };
+            (quote!(#private::network::Objective::SoftmaxCrossEntropy { target: #flat }), value)
         }
     };
-    let objective_value = map_value(literal);
-    lets.push(quote!(let #objective_name: &#output_type = #objective_value;));
+    lets.push(quote!(let #objective_name: &#output_type = #value;));
 
     let (lr, steps) = settings(&private, net);
     let mut extras = quote!(#private::Extras::default());

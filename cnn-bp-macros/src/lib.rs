@@ -14,6 +14,7 @@ mod errors;
 mod expand;
 mod expand_net;
 mod net;
+mod net_ops;
 mod suggest;
 mod tensor;
 mod valid;

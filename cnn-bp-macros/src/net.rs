@@ -15,6 +15,7 @@ use syn::{Expr, Ident};
 use crate::activation::{self, Activation};
 use crate::ast;
 use crate::errors::Errors;
+use crate::net_ops;
 use crate::suggest;
 use crate::tensor::{self, Literal, MAX_RANK};
 use crate::valid::{self, Cell, Kernel, Loss, Setting, count_of, pair_text, shown};
@@ -35,27 +36,54 @@ pub(crate) const KEYS: &[&str] = &[
     "input_grad",
 ];
 
+/// A network's losses.
+const NET_LOSSES: &[&str] = &["half_sse", "sse", "mse", "softmax_cross_entropy"];
+
 /// A conv's keys.
 pub(crate) const CONV_KEYS: &[&str] =
     &["filter", "bias", "stride", "padding", "dilation", "kernel"];
 
-/// The ops `layers` takes: conv, and the activations that are layers.
-fn ops() -> Vec<&'static str> {
-    core::iter::once("conv").chain(activation::LAYERS.iter().copied()).collect()
+/// The ops `layers` takes: conv, the activations that are layers, the pools, flatten and
+/// dense.
+pub(crate) fn ops() -> Vec<&'static str> {
+    core::iter::once("conv")
+        .chain(activation::LAYERS.iter().copied())
+        .chain(["max_pool", "avg_pool", "flatten", "dense"])
+        .collect()
 }
+
+/// The ops that train parameters.
+const TRAINED: &[&str] = &["conv", "dense"];
 
 /// The single-layer keys that a network writes inside its layers.
 const LAYER_KEYS: &[&str] =
     &["filter", "bias", "activation", "stride", "padding", "kernel", "dilation"];
 
 /// A map's shape `[C, H, W]`.
-pub(crate) type Shape = [usize; 3];
+pub(crate) type Map = [usize; 3];
+
+/// A tensor's shape: a map `[C, H, W]` or a vector `[N]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Map(Map),
+    Vector(usize),
+}
+
+impl Shape {
+    /// `3×5×5`, `4`.
+    pub(crate) fn text(self) -> String {
+        match self {
+            Self::Map(m) => dims_text(&m),
+            Self::Vector(n) => n.to_string(),
+        }
+    }
+}
 
 /// A conv layer that passed every check.
 pub(crate) struct Conv {
     /// The map it takes and the map it gives.
-    pub input: Shape,
-    pub output: Shape,
+    pub input: Map,
+    pub output: Map,
     /// Rows and columns of each kernel.
     pub kernel: (usize, usize),
     /// `[F][C][KH][KW]`, or `[KH][KW]` for one filter on one channel.
@@ -71,14 +99,21 @@ pub(crate) struct Conv {
 /// One layer of a checked network.
 pub(crate) enum Layer {
     Conv(Box<Conv>),
-    /// An activation on a map of this shape.
+    /// An activation on a tensor of this shape.
     Act(Activation, Shape),
+    Pool(net_ops::Pool),
+    /// Flattening a map of this shape.
+    Flatten(Map),
+    Dense(Box<net_ops::Dense>),
 }
 
 /// What the network is trained against.
 pub(crate) enum Objective {
     Loss(Loss, Literal),
     GradOutput(Literal),
+    /// A softmax cross-entropy against a probability vector (its literal, or one-hot of
+    /// a class index).
+    SoftmaxCrossEntropy(net_ops::Target),
 }
 
 /// A network spec that passed every check the macro can make.
@@ -110,18 +145,53 @@ fn dims_text(dims: &[usize]) -> String {
     dims.iter().map(ToString::to_string).collect::<Vec<_>>().join("×")
 }
 
-/// A map's shape as far as it is known: `2×?×?`.
-type Partial = [Option<usize>; 3];
-
-fn partial_text(shape: Partial) -> String {
-    shape
-        .iter()
-        .map(|d| d.map_or_else(|| "?".to_owned(), |d| d.to_string()))
-        .collect::<Vec<_>>()
-        .join("×")
+/// A tensor's shape as far as it is known: `2×?×?`, `?`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Partial {
+    Map([Option<usize>; 3]),
+    Vector(Option<usize>),
+    /// After a layer that was wrong: not even whether it is a map.
+    Unknown,
 }
 
-fn known(shape: Partial) -> Option<Shape> {
+impl Partial {
+    /// A map's dimensions as far as known: of a vector or an unknown tensor, none.
+    pub(crate) const fn map(self) -> [Option<usize>; 3] {
+        match self {
+            Self::Map(m) => m,
+            Self::Vector(_) | Self::Unknown => [None; 3],
+        }
+    }
+}
+
+impl From<Shape> for Partial {
+    fn from(shape: Shape) -> Self {
+        match shape {
+            Shape::Map(m) => Self::Map(m.map(Some)),
+            Shape::Vector(n) => Self::Vector(Some(n)),
+        }
+    }
+}
+
+pub(crate) fn partial_text(shape: Partial) -> String {
+    let dim = |d: Option<usize>| d.map_or_else(|| "?".to_owned(), |d| d.to_string());
+    match shape {
+        Partial::Map(m) => m.iter().map(|&d| dim(d)).collect::<Vec<_>>().join("×"),
+        Partial::Vector(n) => dim(n),
+        Partial::Unknown => "?".to_owned(),
+    }
+}
+
+pub(crate) fn known(shape: Partial) -> Option<Shape> {
+    match shape {
+        Partial::Map(m) => Some(Shape::Map([m[0]?, m[1]?, m[2]?])),
+        Partial::Vector(n) => Some(Shape::Vector(n?)),
+        Partial::Unknown => None,
+    }
+}
+
+/// A map's shape where it is known.
+fn known_map(shape: [Option<usize>; 3]) -> Option<Map> {
     Some([shape[0]?, shape[1]?, shape[2]?])
 }
 
@@ -130,19 +200,19 @@ fn known(shape: Partial) -> Option<Shape> {
 
 /// The first value of each key, in [`KEYS`] or [`CONV_KEYS`] order, and the keys that
 /// misspelt ones were taken to mean (those are not also reported missing).
-struct Given<'a> {
+pub(crate) struct Given<'a> {
     keys: &'static [&'static str],
     values: Vec<Option<&'a ast::Entry>>,
-    meant: Vec<&'static str>,
+    pub(crate) meant: Vec<&'static str>,
 }
 
 impl<'a> Given<'a> {
-    fn get(&self, key: &str) -> Option<&'a ast::Entry> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a ast::Entry> {
         let index = self.keys.iter().position(|k| *k == key).expect("a known key");
         self.values[index]
     }
 
-    fn value(&self, key: &str) -> Option<&'a Expr> {
+    pub(crate) fn value(&self, key: &str) -> Option<&'a Expr> {
         self.get(key).map(|e| &e.value)
     }
 }
@@ -185,37 +255,51 @@ fn top_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
     given
 }
 
-/// Sorts a conv's settings by key.
-fn conv_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
-    let mut given =
-        Given { keys: CONV_KEYS, values: vec![None; CONV_KEYS.len()], meant: Vec::new() };
+/// Sorts the settings of an op called `kind` (`conv`, `max_pool`, `dense`) by key, among `keys`.
+pub(crate) fn op_keys<'a>(
+    spec: &'a ast::Spec,
+    kind: &str,
+    keys: &'static [&'static str],
+    errors: &mut Errors,
+) -> Given<'a> {
+    let mut given = Given { keys, values: vec![None; keys.len()], meant: Vec::new() };
     for entry in &spec.entries {
         let key = entry.key.to_string();
-        match CONV_KEYS.iter().position(|k| *k == key) {
+        match keys.iter().position(|k| *k == key) {
             Some(index) if given.values[index].is_some() => {
-                errors.at(&entry.key, format!("`{key}` is given twice in this conv; keep one"));
+                errors.at(&entry.key, format!("`{key}` is given twice in this {kind}; keep one"));
             }
             Some(index) => given.values[index] = Some(entry),
-            None if key == "activation" => errors.at(
-                &entry.key,
-                "in a network an activation is a layer of its own: write it after the conv in `layers`, like `conv { filter: … }, relu`",
-            ),
+            None if key == "activation" => {
+                let written = if kind == "conv" { "conv { filter: … }".to_owned() } else { format!("{kind} {{ … }}") };
+                errors.at(
+                    &entry.key,
+                    format!("in a network an activation is a layer of its own: write it after the {kind} in `layers`, like `{written}, relu`"),
+                );
+            }
             None if KEYS.contains(&key.as_str()) => errors.at(
                 &entry.key,
                 format!(
-                    "`{key}` is a setting of the whole spec, not of a conv: write it beside `layers`, not inside the conv"
+                    "`{key}` is a setting of the whole spec, not of {} {kind}: write it beside `layers`, not inside the {kind}",
+                    net_ops::article(kind)
                 ),
             ),
             None => {
-                let message = suggest::unknown("key", &key, CONV_KEYS)
-                    .replacen(&format!("`{key}`"), &format!("`{key}` in a conv"), 1);
+                let message = suggest::unknown("key", &key, keys).replacen(
+                    &format!("`{key}`"),
+                    &format!("`{key}` in {} {kind}", net_ops::article(kind)),
+                    1,
+                );
                 errors.at(&entry.key, message);
-                given.meant.extend(suggest::nearest(&key, CONV_KEYS));
+                given.meant.extend(suggest::nearest(&key, keys));
             }
         }
     }
     for layers in &spec.layers {
-        errors.at(&layers.key, "`layers` is a key of the whole spec; a conv takes no layers");
+        errors.at(
+            &layers.key,
+            format!("`layers` is a key of the whole spec; a {kind} takes no layers"),
+        );
     }
     given
 }
@@ -223,19 +307,35 @@ fn conv_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
 // ---------------------------------------------------------------------------------------------
 // Literals
 
-/// A map literal: 2-D (one channel) or 3-D `[C][H][W]`, as `[C, H, W]`. `key` names it.
-fn map(
+/// A tensor literal: 2-D (one channel) or 3-D `[C][H][W]` as a map `[C, H, W]`, or 1-D as a
+/// vector where a vector may stand (`vector`: the input, or the target or upstream gradient
+/// of a network whose output is a vector or not known). `key` names it; `expected` is the
+/// shape it must have, where known.
+fn tensor_literal(
     value: &Expr,
     key: &str,
     what: &str,
-    expected: Option<Shape>,
+    (expected, vector): (Option<Shape>, bool),
     errors: &mut Errors,
 ) -> Option<(Literal, Shape)> {
-    let example = "like `[[1, 2], [3, 4]]` for one channel or `[[[1, 2], [3, 4]], [[0, 1], [1, 0]]]` for C×H×W";
-    let here = expected.map_or_else(String::new, |s| format!(" (here {})", dims_text(&s)));
+    let example = match expected {
+        Some(Shape::Vector(n)) => format!("a list of {n} numbers, like `[{}]`", example_list(n)),
+        _ => "like `[[1, 2], [3, 4]]` for one channel or `[[[1, 2], [3, 4]], [[0, 1], [1, 0]]]` for C×H×W".to_owned(),
+    };
+    let here = expected.map_or_else(String::new, |s| format!(" (here {})", s.text()));
     let rank = tensor::rank(value);
+    let wanted = match expected {
+        Some(Shape::Vector(_)) => "a vector",
+        _ if vector => "a map or a vector",
+        _ => "a map",
+    };
     match rank {
-        2 | 3 => {
+        1 if vector => {
+            let literal = tensor::read(value, 1, &["entry"], &format!("`{key}`"), errors)?;
+            let shape = Shape::Vector(literal.dims[0]);
+            Some((literal, shape))
+        }
+        2 | 3 if !matches!(expected, Some(Shape::Vector(_))) => {
             let literal = tensor::read(
                 value,
                 rank,
@@ -244,8 +344,8 @@ fn map(
                 errors,
             )?;
             let shape = match *literal.dims.as_slice() {
-                [h, w] => [1, h, w],
-                [c, h, w] => [c, h, w],
+                [h, w] => Shape::Map([1, h, w]),
+                [c, h, w] => Shape::Map([c, h, w]),
                 _ => unreachable!("a literal of rank 2 or 3"),
             };
             Some((literal, shape))
@@ -261,8 +361,10 @@ fn map(
             None
         }
         0 => {
-            errors
-                .at(value, format!("`{key}` must be a map{here}, {example}, not a single number"));
+            errors.at(
+                value,
+                format!("`{key}` must be {wanted}{here}, {example}, not a single number"),
+            );
             None
         }
         1 => {
@@ -280,18 +382,32 @@ fn map(
             );
             None
         }
+        2 | 3 => {
+            errors.at(
+                value,
+                format!(
+                    "`{key}` is {rank}-D, but {what} a vector{here}: write it as {example} (a map's last layer would need `flatten` and a `dense` layer to give a vector)"
+                ),
+            );
+            None
+        }
         _ => {
             let deep =
                 if rank > MAX_RANK { format!("more than {MAX_RANK}") } else { rank.to_string() };
             errors.at(
                 value,
                 format!(
-                    "`{key}` has {deep} levels of brackets, but {what} one map{here}: 2-D for one channel or 3-D C×H×W, {example} (batches are not supported)"
+                    "`{key}` has {deep} levels of brackets, but {what} {wanted}{here}: 2-D for one channel or 3-D C×H×W, or 1-D for a vector (batches are not supported)"
                 ),
             );
             None
         }
     }
+}
+
+/// `0, 0, 0`: an example list of `n` numbers (at most 8 written out).
+pub(crate) fn example_list(n: usize) -> String {
+    vec!["0"; n.min(8)].join(", ") + if n > 8 { ", …" } else { "" }
 }
 
 /// A conv's filter: 2-D (one filter on one channel) or 4-D `[F][C][KH][KW]`, as
@@ -433,11 +549,11 @@ fn bias(
 
 /// How the shapes stand after the layers read so far: the chain of shapes as text, for
 /// messages, and the map reaching the next layer, as far as it is known.
-struct Walk {
-    chain: String,
-    shape: Partial,
+pub(crate) struct Walk {
+    pub(crate) chain: String,
+    pub(crate) shape: Partial,
     /// The arithmetic of every conv's output size, for messages.
-    sizes: Vec<String>,
+    pub(crate) sizes: Vec<String>,
 }
 
 /// A conv's label in a chain: `conv 3×3, stride 2, padding 1`.
@@ -468,10 +584,10 @@ fn conv(
     walk: &mut Walk,
     errors: &mut Errors,
 ) -> Option<Conv> {
-    let given = conv_keys(settings, errors);
+    let given = op_keys(settings, "conv", CONV_KEYS, errors);
     let reported =
         |key: &str| given.meant.contains(&key) || settings.malformed.iter().any(|m| m == key);
-    let incoming = walk.shape;
+    let incoming = net_ops::map_arriving(layer, "conv", op, walk, errors);
     let filter = if let Some(value) = given.value("filter") {
         filter(value, layer, incoming[0], errors)
     } else {
@@ -505,13 +621,13 @@ fn conv(
     };
 
     // The channels that arrive, the filter's fit, and the output.
-    let mut output: Partial = [dims.map(|d| d[0]), None, None];
+    let mut output: [Option<usize>; 3] = [dims.map(|d| d[0]), None, None];
     let (Some([_, c, kh, kw]), Some(stride), Some(padding), Some(dilation)) =
         (dims, stride, padding, dilation)
     else {
         walk.chain.push_str(" → conv → ");
-        walk.chain.push_str(&partial_text(output));
-        walk.shape = output;
+        walk.chain.push_str(&partial_text(Partial::Map(output)));
+        walk.shape = Partial::Map(output);
         return None;
     };
     let filter_value = given.value("filter").expect("a filter was read");
@@ -538,8 +654,8 @@ fn conv(
     let fits = |a: Option<cnn_bp_shape::Axis>| a.is_none_or(cnn_bp_shape::Axis::fits);
     if !fits(rows) || !fits(cols) {
         errors.at(filter_value, too_large(layer, (kh, kw), rows, cols, walk));
-        let _ = write!(walk.chain, " → {label} → {}", partial_text(output));
-        walk.shape = output;
+        let _ = write!(walk.chain, " → {label} → {}", partial_text(Partial::Map(output)));
+        walk.shape = Partial::Map(output);
         return None;
     }
     output[1] = rows.and_then(cnn_bp_shape::Axis::output);
@@ -549,9 +665,9 @@ fn conv(
     {
         walk.sizes.push(format!("layer {layer}: {oh}, {ow}"));
     }
-    let _ = write!(walk.chain, " → {label} → {}", partial_text(output));
-    walk.shape = output;
-    let (Some(input), Some(out)) = (known(incoming), known(output)) else {
+    let _ = write!(walk.chain, " → {label} → {}", partial_text(Partial::Map(output)));
+    walk.shape = Partial::Map(output);
+    let (Some(input), Some(out)) = (known_map(incoming), known_map(output)) else {
         return None;
     };
     let ((filter, _), bias, orientation) = (filter?, bias?, orientation?);
@@ -680,7 +796,7 @@ fn layers(
 ) -> (Vec<Option<Layer>>, Walk, bool) {
     let mut walk = Walk {
         chain: input_text,
-        shape: input.map_or([None; 3], |s| s.map(Some)),
+        shape: input.map_or(Partial::Unknown, Partial::from),
         sizes: Vec::new(),
     };
     let mut out = Vec::new();
@@ -697,7 +813,7 @@ fn layers(
                         &op.tokens,
                         "a conv needs its settings in braces, at least its filter: `conv { filter: [[1, 0], [0, 1]] }`",
                     );
-                    walk.shape = [None; 3];
+                    walk.shape = Partial::Unknown;
                     None
                 }
                 ast::Body::Args(group, _) => {
@@ -705,14 +821,19 @@ fn layers(
                         group,
                         "a conv's settings go in braces, as `key: value`: `conv { filter: [[1, 0], [0, 1]], stride: 2 }`",
                     );
-                    walk.shape = [None; 3];
+                    walk.shape = Partial::Unknown;
                     None
                 }
                 ast::Body::Malformed => {
-                    walk.shape = [None; 3];
+                    walk.shape = Partial::Unknown;
                     None
                 }
             },
+            "max_pool" | "avg_pool" => net_ops::pool(layer, op, &mut walk, errors).map(Layer::Pool),
+            "flatten" => net_ops::flatten(layer, op, &mut walk, errors).map(Layer::Flatten),
+            "dense" => {
+                net_ops::dense(layer, op, &mut walk, errors).map(|d| Layer::Dense(Box::new(d)))
+            }
             name if activation::LAYERS.contains(&name) => {
                 relu |= Activation::bare(name).is_some_and(Activation::takes_grad_at_zero);
                 let act = activation::layer(op, errors);
@@ -722,6 +843,15 @@ fn layers(
             }
             _ => {
                 let message = match name.as_str() {
+                    "linear" | "fc" | "fully_connected"
+                        if matches!(op.body, ast::Body::Settings(..)) =>
+                    {
+                        format!(
+                            "a fully connected layer (PyTorch's `nn.Linear`) is called `dense` here: `dense {{ weight: [[…], …], bias: […] }}`, weight [out][in]; the layers are {}",
+                            suggest::list(&ops())
+                        )
+                    }
+                    "softmax" | "log_softmax" => "a softmax is part of the loss here, not a layer: end the layers with a dense layer (one output per class) and write `loss: softmax_cross_entropy`, which applies the softmax to that output".to_owned(),
                     "linear" | "identity" => format!(
                         "`{name}` is not a layer: leave it out, and a conv's output goes on as it is; the layers are {}",
                         suggest::list(&ops())
@@ -729,7 +859,7 @@ fn layers(
                     _ => suggest::unknown("layer", &name, &ops()),
                 };
                 errors.at(&op.name, message);
-                walk.shape = [None; 3];
+                walk.shape = Partial::Unknown;
                 None
             }
         };
@@ -777,12 +907,13 @@ fn layers_entry<'a>(parsed: &'a ast::Spec, errors: &mut Errors) -> (Option<&'a a
         }
         return (group, false);
     }
-    // An unknown op (reported) may have been meant for a conv.
+    // An unknown op (reported) may have been meant for a conv or a dense layer.
     let known = |op: &ast::Layer| ops().contains(&op.name.to_string().as_str());
-    if layers.ops.iter().all(|op| op.name != "conv" && known(op)) {
+    let trains = |op: &ast::Layer| TRAINED.contains(&op.name.to_string().as_str());
+    if layers.ops.iter().all(|op| !trains(op) && known(op)) {
         errors.at(
             &layers.group,
-            "these layers have nothing to train: add a conv, whose filter (and bias) the steps train, like `conv { filter: [[1, 0], [0, 1]] }`",
+            "these layers have nothing to train: add a conv, whose filter (and bias) the steps train, like `conv { filter: [[1, 0], [0, 1]] }`, or a dense layer, like `dense { weight: [[1, 0], [0, 1]] }`",
         );
         return (group, false);
     }
@@ -811,7 +942,14 @@ fn objective(given: &Given, walk: &Walk, errors: &mut Errors) -> Option<Objectiv
     let output = known(walk.shape);
     let read = |entry: &ast::Entry, errors: &mut Errors| {
         let key = entry.key.to_string();
-        let (literal, shape) = map(&entry.value, &key, "the network's output is", output, errors)?;
+        let vector = !matches!(output, Some(Shape::Map(_)));
+        let (literal, shape) = tensor_literal(
+            &entry.value,
+            &key,
+            "the network's output is",
+            (output, vector),
+            errors,
+        )?;
         if let Some(out) = output
             && shape != out
         {
@@ -822,8 +960,16 @@ fn objective(given: &Given, walk: &Walk, errors: &mut Errors) -> Option<Objectiv
     };
     match (target, grad) {
         (Some(t), None) => {
+            let softmax = loss.is_some_and(|e| {
+                valid::bare_name(&e.value).as_deref() == Some("softmax_cross_entropy")
+            });
+            if softmax {
+                let loss = loss.expect("a loss was given");
+                return net_ops::softmax_target(t, &loss.value, output, walk, errors)
+                    .map(Objective::SoftmaxCrossEntropy);
+            }
             let loss = loss.map_or(Some(Loss::HalfSse), |e| {
-                valid::choice(&e.value, "loss", valid::LOSSES, errors).map(|name| match name {
+                valid::choice(&e.value, "loss", NET_LOSSES, errors).map(|name| match name {
                     "sse" => Loss::Sse,
                     "mse" => Loss::Mse,
                     _ => Loss::HalfSse,
@@ -846,17 +992,23 @@ fn wrong_output(key: &str, shape: Shape, out: Shape, walk: &Walk) -> String {
     let sizes =
         if walk.sizes.is_empty() { String::new() } else { format!(" ({})", walk.sizes.join("; ")) };
     let name = if key == "target" { "the target" } else { "the upstream gradient `grad_output`" };
-    let two_d = if out[0] == 1 {
-        format!(", or 2-D with {} of {}", count_of(out[1], "row"), out[2])
-    } else {
-        String::new()
+    let two_d = match out {
+        Shape::Map([1, h, w]) => format!(", or 2-D with {} of {w}", count_of(h, "row")),
+        _ => String::new(),
+    };
+    let (shape_text, out_text) = match (shape, out) {
+        (Shape::Vector(n), Shape::Vector(m)) => {
+            (format!("has {}", net_ops::entries(n)), format!("has {}", net_ops::entries(m)))
+        }
+        _ => (format!("is {}", shape.text()), format!("is {}", out.text())),
+    };
+    let wanted = match out {
+        Shape::Vector(n) => net_ops::entries(n),
+        Shape::Map(_) => format!("the shape {}", out.text()),
     };
     format!(
-        "{name} is {}, but the network's output is {}: {}{sizes}; give `{key}` the shape {}{two_d}, or change the layers",
-        dims_text(&shape),
-        dims_text(&out),
+        "{name} {shape_text}, but the network's output {out_text}: {}{sizes}; give `{key}` {wanted}{two_d}, or change the layers",
         walk.chain,
-        dims_text(&out),
     )
 }
 
@@ -945,11 +1097,14 @@ fn missing(
 ) {
     let mut missing = Vec::new();
     if given.get("input").is_none() && !reported("input") {
-        missing.push("`input` (the network's input X: 2-D for one channel, like `[[1, 2], [3, 4]]`, or 3-D C×H×W)".to_owned());
+        missing.push("`input` (the network's input X: 2-D for one channel, like `[[1, 2], [3, 4]]`, 3-D C×H×W, or 1-D for a vector fed to dense layers)".to_owned());
     }
     let objective = ["target", "grad_output"];
     if objective.iter().all(|k| given.get(k).is_none() && !reported(k)) {
-        let shape = output.map_or_else(String::new, |o| format!(": a {} map here", dims_text(&o)));
+        let shape = output.map_or_else(String::new, |o| match o {
+            Shape::Map(m) => format!(": a {} map here", dims_text(&m)),
+            Shape::Vector(n) => format!(": a vector of {} here", net_ops::entries(n)),
+        });
         missing.push(format!(
             "`target` (the wanted output{shape}, with a `loss`) or `grad_output` (an upstream gradient of the output's shape)"
         ));
@@ -970,16 +1125,19 @@ pub(crate) fn spec(parsed: &ast::Spec, whole: &TokenStream, errors: &mut Errors)
     let given = top_keys(parsed, errors);
     let reported =
         |key: &str| given.meant.contains(&key) || parsed.malformed.iter().any(|m| m == key);
-    let input = given.value("input").and_then(|v| map(v, "input", "a conv takes", None, errors));
+    let input = given
+        .value("input")
+        .and_then(|v| tensor_literal(v, "input", "a network takes", (None, true), errors));
     let (group, ok_layers) = layers_entry(parsed, errors);
     let input_shape = input.as_ref().map(|(_, s)| *s);
-    let input_text =
-        format!("X {}", input_shape.map_or_else(|| "?×?×?".to_owned(), |s| dims_text(&s)));
+    let input_text = format!("X {}", input_shape.map_or_else(|| "?×?×?".to_owned(), Shape::text));
     let (checked, walk, has_relu) = match group {
         Some(group) => layers(group, input_shape, input_text, errors),
-        None => {
-            (Vec::new(), Walk { chain: input_text, shape: [None; 3], sizes: Vec::new() }, false)
-        }
+        None => (
+            Vec::new(),
+            Walk { chain: input_text, shape: Partial::Unknown, sizes: Vec::new() },
+            false,
+        ),
     };
     let objective = objective(&given, &walk, errors);
     let options = options(&given, (has_relu, ok_layers), errors);

@@ -940,6 +940,13 @@ pub(crate) fn spec(
         .get("activation")
         .map_or(Some(Activation::default()), |e| activation::spec(&e.value, errors));
     let loss = given.get("loss").map_or(Some(Loss::HalfSse), |e| {
+        if bare_name(&e.value).as_deref() == Some("softmax_cross_entropy") {
+            errors.at(
+                &e.value,
+                "`softmax_cross_entropy` is a loss of network specs, whose last layer gives a vector of logits: write the layers out, like `layers: [conv { filter: … }, relu, flatten, dense { weight: … }]`; a single layer's losses are `half_sse`, `sse` or `mse`",
+            );
+            return None;
+        }
         choice(&e.value, "loss", LOSSES, errors).map(|name| match name {
             "sse" => Loss::Sse,
             "mse" => Loss::Mse,

@@ -57,7 +57,7 @@ pub(super) fn mistakes<S: Scalar, N: Op<S>>(
             NetRecipe::SpreadMaxPool => has("max_pool"),
             NetRecipe::UntransposedWeight => has("dense"),
             NetRecipe::FlippedSoftmaxGradient => softmax,
-            _ => true,
+            _ => has("conv"),
         };
         let slipped = if recipe == NetRecipe::FlippedSoftmaxGradient {
             softmax.then(|| net.clone())

@@ -397,6 +397,67 @@ impl<S: Scalar> NetStep<S> {
     pub fn bias_grad_of<const F: usize>(&self, layer: usize) -> Option<[S; F]> {
         bias(&self.named_grads(), layer)
     }
+
+    /// Layer `layer`'s output as an array `[N]`, where it is a vector (a flatten's, a dense
+    /// layer's): `None` if there is no such layer or its output has another shape.
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input: [1, 2],
+    ///     layers: [dense { weight: [[1, 0], [1, 1], [0, -1]], bias: [0, 0, 1] }],
+    ///     target: 2,
+    ///     loss: softmax_cross_entropy,
+    ///     lr: 0.1,
+    /// };
+    /// let s = &d.steps()[0];
+    /// assert_eq!(s.vector_of::<3>(0), Some([1.0, 3.0, -1.0]));
+    /// assert_eq!(s.dense_weight_of::<3, 2>(0), Some([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]]));
+    /// assert_eq!(s.input_grad_vector_of::<3>(0), None); // its input has 2 entries
+    /// ```
+    pub fn vector_of<const N: usize>(&self, layer: usize) -> Option<[S; N]> {
+        let outputs = self.layer_outputs();
+        let (shape, values) = outputs.get(layer)?;
+        vector(shape, values)
+    }
+
+    /// `∂L/∂` layer `layer`'s input as an array `[N]`, where it is a vector: `None` if there is
+    /// no such layer or its input has another shape.
+    pub fn input_grad_vector_of<const N: usize>(&self, layer: usize) -> Option<[S; N]> {
+        let grads = self.input_grads();
+        let (shape, values) = grads.get(layer)?;
+        vector(shape, values)
+    }
+
+    /// The weight of the dense layer at position `layer`, as the step started from it, as an
+    /// array `[O][I]`: `None` if that layer has no weight of this shape. Its bias is
+    /// [`bias_of`](Self::bias_of).
+    pub fn dense_weight_of<const O: usize, const I: usize>(
+        &self,
+        layer: usize,
+    ) -> Option<[[S; I]; O]> {
+        dense_weight(&self.named_parameters(), layer)
+    }
+
+    /// `∂L/∂` the weight of the dense layer at position `layer`, as an array `[O][I]`.
+    pub fn dense_weight_grad_of<const O: usize, const I: usize>(
+        &self,
+        layer: usize,
+    ) -> Option<[[S; I]; O]> {
+        dense_weight(&self.named_grads(), layer)
+    }
+}
+
+/// `values` as `[N]`, if `shape` is that.
+fn vector<S: Copy, const N: usize>(shape: &[usize], values: &[S]) -> Option<[S; N]> {
+    (shape == [N]).then(|| core::array::from_fn(|k| values[k]))
+}
+
+fn dense_weight<S: Copy, const O: usize, const I: usize>(
+    named: &[(String, Vec<usize>, Vec<S>)],
+    layer: usize,
+) -> Option<[[S; I]; O]> {
+    let (shape, values) = named_tensor(named, layer, "weight")?;
+    (shape == [O, I]).then(|| core::array::from_fn(|o| core::array::from_fn(|i| values[o * I + i])))
 }
 
 /// `values` as `[C][H][W]`, if `shape` is that.

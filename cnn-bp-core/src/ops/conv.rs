@@ -944,6 +944,10 @@ impl<
         Op::<S>::param_sym(self, layer, k)
     }
 
+    fn size_rule(&self) -> Option<(&'static str, &'static str)> {
+        Some(("⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1", "a conv"))
+    }
+
     fn size(&self, _: &NetDoc<S>, _: At) -> Rich {
         let ((sh, sw), (ph, pw), (dh, dw)) = (G::STRIDE, G::PADDING, G::DILATION);
         Rich::math(format!(

@@ -227,7 +227,9 @@ impl<S: Scalar, const I: usize, const O: usize> LayerDoc<S> for Dense<I, O> {
         Rich::default()
             .c("dense")
             .t(format!(
-                ", {I} inputs to {O} outputs, weight {O}×{I} (one row per output), {}, as PyTorch's ",
+                ", {I} input{} to {O} output{}, weight {O}×{I} (one row per output), {}, as PyTorch's ",
+                if I == 1 { "" } else { "s" },
+                if O == 1 { "" } else { "s" },
                 if self.bias { "with a bias per output" } else { "no bias" }
             ))
             .c("nn.Linear")

@@ -20,7 +20,7 @@ use crate::layer::Scale;
 use crate::render::doc::Rich;
 use crate::render::{LayerDoc, NetDoc};
 use crate::scalar::Scalar;
-use crate::trace::{Equation, Name, NetRecipe, Operand, Recorder, Section, Sym, Term};
+use crate::trace::{Equation, Expr, Name, NetRecipe, Operand, Recorder, Section, Sym, Term};
 
 /// What a pooling window computes and sends back: the pooling's own file implements it.
 pub trait Pooling: Copy + Default + Send + Sync + 'static {
@@ -391,12 +391,10 @@ impl<
         }
     }
 
-    /// The note on the input's rows and columns that no window covers, if any.
-    pub(crate) fn floor_note(what: &str) -> Option<Rich> {
+    /// The rows and columns at the end of the input that no window covers, if any: `the last
+    /// column`, `the last 2 rows and the last column`, and whether one or more.
+    pub(crate) fn floor_text() -> Option<(String, bool)> {
         let (rows, cols) = Self::uncovered();
-        if (rows, cols) == (0, 0) {
-            return None;
-        }
         let part = |n: usize, one: &str, many: &str| match n {
             0 => None,
             1 => Some(format!("the last {one}")),
@@ -406,10 +404,8 @@ impl<
             .into_iter()
             .flatten()
             .collect();
-        Some(Rich::text(format!(
-            "{} of the input lie in no window (the output size is floored): {what}.",
-            parts.join(" and ")
-        )))
+        let many = parts.len() > 1 || rows > 1 || cols > 1;
+        (!parts.is_empty()).then(|| (parts.join(" and "), many))
     }
 }
 
@@ -457,6 +453,10 @@ impl<
         Name::Y
     }
 
+    fn size_rule(&self) -> Option<(&'static str, &'static str)> {
+        Some(("⌊(input − window)/stride⌋ + 1", "a pool"))
+    }
+
     fn size(&self, _: &NetDoc<S>, _: At) -> Rich {
         let axis = |input, kernel, stride| cnn_bp_shape::Axis {
             input,
@@ -473,8 +473,12 @@ impl<
             line("OH", H, KH, SH),
             line("OW", W, KW, SW)
         ));
-        match Self::floor_note("their gradient is 0") {
-            Some(note) => text.t(" (").and(note).t(")"),
+        match Self::floor_text() {
+            Some((what, many)) => text.t(format!(
+                " ({what} of its input {} in no window: the output size is floored, so {} gradient is 0)",
+                if many { "are" } else { "is" },
+                if many { "their" } else { "its" }
+            )),
             None => text,
         }
     }
@@ -494,18 +498,38 @@ impl<
         let dx = lines.dx.clone();
         P::backward_doc(doc, at, section, lines, first, self.spread);
         // Why an entry gets nothing: the floor left it out of every window, or (a max pool)
-        // no window picked it.
+        // no window picked it, though it may have tied for a window's maximum.
         let why = |eq: &Equation<S>| {
             let mut index = eq.lhs.indices().collect::<Vec<_>>();
             let s = index.pop().unwrap_or(0);
             let r = index.pop().unwrap_or(0);
             let covered = !Self::covering(r, KH, SH, OH).is_empty()
                 && !Self::covering(s, KW, SW, OW).is_empty();
-            Rich::text(if covered {
-                "no window picked this entry as its maximum"
-            } else {
-                "no pooling window covers this entry (the output size is floored)"
-            })
+            if !covered {
+                return Rich::text(
+                    "no pooling window covers this entry: the output size is floored",
+                );
+            }
+            let entry = |o: &Operand<S>| {
+                o.sym.name == at.input
+                    && usize::from(o.sym.layer) == at.input_layer
+                    && o.sym.indices().eq(eq.lhs.indices())
+            };
+            let tied = section.equations.iter().find_map(|window| match &window.expr {
+                Expr::Max { of, pick } if window.lhs.name == Name::Y => of
+                    .iter()
+                    .find(|o| entry(o) && o.value == of[*pick].value)
+                    .map(|_| of[*pick].sym),
+                _ => None,
+            });
+            match tied {
+                Some(first) => {
+                    Rich::text("tied for its window's maximum, but the first of the tie, ")
+                        .m(crate::render::doc::name(first))
+                        .t(", takes the gradient")
+                }
+                None => Rich::text("no window picked this entry as its maximum"),
+            }
         };
         doc.entries_explained(section, keep, &why);
         if NetDoc::<S>::all_zero(section, keep) {

@@ -189,7 +189,9 @@ pub(crate) fn why_lines(z: &str) -> Vec<Rich> {
             .t(": ")
             .m("log p[k] = z[k] − log Σ_j exp(z[j])")
             .t(", so ")
-            .m("∂(−log p[k])/∂z[j] = p[j] − 1")
+            .m("∂(−log p[k])/∂z[j]")
+            .t(" is ")
+            .m("p[j] − 1")
             .t(" for ")
             .m("j = k")
             .t(" and ")
@@ -201,8 +203,8 @@ pub(crate) fn why_lines(z: &str) -> Vec<Rich> {
             .m("Σ_k t[k] = 1")
             .t(", that is ")
             .m("p[j] − t[j]")
-            .t(": the softmax's and the log's derivatives cancel to output minus target, as for"),
-        Rich::text("half squared error on a linear output. Descent subtracts ")
+            .t(": the derivatives of the softmax and the log"),
+        Rich::text("cancel to output minus target. Descent subtracts ")
             .m(format!("η·∂L/∂{z}"))
             .t("; building it from ")
             .m("t − p")

@@ -418,6 +418,8 @@ enum Value {
     Exact(Decimal, usize),
     /// Not a decimal (`σ(1)`): the `f64` nearest to the function of the printed argument.
     Approximate(f64),
+    /// `a/b` of two printed decimals: exact where the printed result times `b` is `a`.
+    Quotient(Decimal, Decimal),
     /// A constant printed as it is: the slope of a piecewise-linear activation.
     Constant,
     /// Some operand is `∞` or `NaN`.
@@ -508,23 +510,34 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, ops: &mut Operands) -> Value {
             let (Some(z), Some(m)) = (ops.get(z), ops.get(shift)) else {
                 return Value::NotFinite;
             };
-            return Value::Approximate(z.sub(&m).to_f64().exp());
+            let power = z.sub(&m);
+            // exp(0) = 1 exactly: the largest logit's own term.
+            if power.is_zero() {
+                return Value::Exact(Decimal::whole(1), 1);
+            }
+            return Value::Approximate(power.to_f64().exp());
         }
         Expr::Ratio { num, den } => {
             let (Some(a), Some(b)) = (ops.get(num), ops.get(den)) else {
                 return Value::NotFinite;
             };
-            return Value::Approximate(a.to_f64() / b.to_f64());
+            return Value::Quotient(a, b);
         }
         Expr::CrossEntropy { terms } => {
             let mut sum = 0.0;
+            let mut all_certain = true;
             for (t, p) in terms {
                 let (Some(t), Some(p)) = (ops.get(t), ops.get(p)) else {
                     return Value::NotFinite;
                 };
                 if !t.is_zero() {
                     sum -= t.to_f64() * p.to_f64().ln();
+                    // log 1 = 0 exactly: a class certain.
+                    all_certain &= p.cmp(&Decimal::whole(1)).is_eq();
                 }
+            }
+            if all_certain {
+                return Value::Exact(Decimal::ZERO, 1);
             }
             return Value::Approximate(sum);
         }
@@ -619,19 +632,18 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
                 Check::Fails
             }
         }
-        (Value::Approximate(v), Some(r)) => {
-            let r_value = r.to_f64();
-            let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
-            let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
-            if (v - r_value).abs() <= unit + margin {
-                Check::Holds { exact: false }
-            } else {
-                Check::Fails
+        (Value::Quotient(a, b), Some(r)) => {
+            if !result.rounded && r.mul(b).cmp(a).is_eq() {
+                return Check::Holds { exact: true };
             }
+            near(a.to_f64() / b.to_f64(), &r, result_digits)
         }
+        (Value::Approximate(v), Some(r)) => near(*v, &r, result_digits),
         // A result that is not finite from finite operands is an overflow: not exact, and
         // no digits change it.
-        (Value::Exact(..) | Value::Approximate(_), None) => Check::Holds { exact: false },
+        (Value::Exact(..) | Value::Approximate(_) | Value::Quotient(..), None) => {
+            Check::Holds { exact: false }
+        }
         // ∞ and NaN carried along by IEEE arithmetic are exact when the result is the one
         // they give (not NaN where finite products overflowing to ∞ and −∞ made it: exactly,
         // the printed operands give the infinite operand's ∞).
@@ -641,6 +653,15 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
             Check::Holds { exact: result.is_none() && carried }
         }
     }
+}
+
+/// Whether the printed result `r` is the value `v` (not a decimal) at the result's precision,
+/// with a margin for `f64`'s own rounding of `v`: never exactly.
+fn near(v: f64, r: &Decimal, result_digits: usize) -> Check {
+    let r_value = r.to_f64();
+    let unit = r.half_unit(result_digits.max(r.digits())).to_f64();
+    let margin = 4.0 * f64::EPSILON * v.abs().max(r_value.abs());
+    if (v - r_value).abs() <= unit + margin { Check::Holds { exact: false } } else { Check::Fails }
 }
 
 /// How `eq` is printed: as few digits as make the printed arithmetic give the printed result

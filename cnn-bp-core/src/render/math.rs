@@ -103,10 +103,10 @@ fn number(chars: &[char], mut k: usize, out: &mut String) -> usize {
     k
 }
 
-/// A name with a layer mark that is squared (`y⁽¹⁾[0,0]²`) is braced, `{y^{(1)}_{0,0}}^{2}`:
-/// a second superscript right after the first is an error in TeX.
+/// A name with a layer mark that is squared or transposed (`y⁽¹⁾[0,0]²`, `w⁽⁴⁾ᵀ`) is braced,
+/// `{y^{(1)}_{0,0}}^{2}`: a second superscript right after the first is an error in TeX.
 fn brace_if_squared(chars: &[char], k: usize, marked: bool, from: usize, out: &mut String) {
-    if marked && chars.get(k) == Some(&'²') {
+    if marked && matches!(chars.get(k), Some('²' | 'ᵀ')) {
         out.insert(from, '{');
         out.push('}');
     }
@@ -186,6 +186,7 @@ fn symbol(c: char) -> &'static str {
         '⌋' => "\\rfloor ",
         '½' => "\\tfrac{1}{2}",
         '²' => "^{2}",
+        'ᵀ' => "^{\\top}",
         '′' => "'",
         '°' => "^{\\circ}",
         '±' => "\\pm ",
@@ -315,6 +316,8 @@ mod tests {
     fn names_indices_and_numbers() {
         assert_eq!(latex("z[0,1]"), "z_{0,1}");
         assert_eq!(latex("∂L/∂w[1,0]"), "\\partial L/\\partial w_{1,0}");
+        assert_eq!(latex("w⁽⁴⁾ᵀ·δ⁽⁴⁾"), "{w^{(4)}}^{\\top}\\cdot \\delta ^{(4)}");
+        assert_eq!(latex("exp(z[0] − m)"), "\\exp (z_{0} - m)");
         assert_eq!(latex("f′(z[0,0])"), "f'(z_{0,0})");
         assert_eq!(latex("δ[0,0]·x[2p + i − 1, q]"), "\\delta _{0,0}\\cdot x_{2p + i - 1, q}");
         assert_eq!(latex("−1.5·10⁻⁹"), "-1.5\\times 10^{-9}");

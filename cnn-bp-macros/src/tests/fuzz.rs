@@ -146,6 +146,23 @@ pub(super) const NET_SEEDS: &[&str] = &[
     // Numbers in every form, one conv alone.
     "input: [[1.5, -2, 1e3], [0x10, 1_000, 2.0f64]], layers: [conv { filter: [[1]], bias: -0.5 }], \
      target: [[1.5, -2, 1e3], [16, 1000, 2]], lr: 5e-324",
+    // Networks II: the issue's classifier (conv, relu, overlapping max pool, flatten, dense,
+    // softmax cross-entropy).
+    "input: [[1, 0, 2, -1, 1], [0, 1, -1, 2, 0], [2, -1, 1, 0, 1], [-1, 2, 0, 1, -1], [1, 0, 1, -1, 2]], \
+     layers: [conv { filter: [[0.5, 0, -0.5], [0, 1, 0], [-0.5, 0, 0.5]], bias: 0 }, relu, \
+     max_pool { size: 2, stride: 1 }, flatten, \
+     dense { weight: [[1, -1, 0, 0.5], [0, 0.5, 1, -1], [-1, 0, 0.5, 1]], bias: [0, 0, 0] }], \
+     target: [0, 1, 0], loss: softmax_cross_entropy, lr: 0.5, steps: 2",
+    // An average pool with pairs and a floor on two channels, a dense layer without a bias, a
+    // class index.
+    "input: [[[1, 2, 3, 4, 5], [5, 4, 3, 2, 1], [0, 1, 0, 1, 0]], [[1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [1, 0, 1, 0, 1]]], \
+     layers: [avg_pool { size: (2, 3), stride: (1, 2) }, flatten, dense { weight: [[1, 0, 0, 0, 0, 0, 0, 1], [0, 1, 1, 0, 0, 1, 1, 0]] }], \
+     target: 1, loss: softmax_cross_entropy, lr: 0.1, mistakes: true, check: finite_differences",
+    // A dense-only MLP from a vector input, a soft target, half_sse on a vector.
+    "input: [0.05, 0.1], layers: [dense { weight: [[0.15, 0.2], [0.25, 0.3]], bias: [0.35, 0.35] }, sigmoid, \
+     dense { weight: [[0.4, 0.45], [0.5, 0.55]], bias: [0.6, 0.6] }, sigmoid], target: [0.01, 0.99], lr: 0.5",
+    "input: [1, 2, 3, 4], layers: [dense { weight: [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 1, 1]] }], \
+     target: [0.25, 0.75, 0], loss: softmax_cross_entropy, lr: 0.1, steps: 3",
 ];
 
 /// Valid `matrix!` inputs (what is inside its brackets).
@@ -300,6 +317,16 @@ const IDENTS: &[&str] = &[
     "conv2d",
     "weights",
     "softmax",
+    "max_pool",
+    "avg_pool",
+    "flatten",
+    "dense",
+    "size",
+    "weight",
+    "kernel_size",
+    "softmax_cross_entropy",
+    "linear",
+    "fc",
 ];
 
 /// Punctuation, single and joint, and a lifetime.

@@ -203,8 +203,11 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
             // A value passed on as it is: `∂L/∂b[0] = δ[0] ≈ 0.25`, its number said once.
             if let [Term::Single(d)] = terms.as_slice()
                 && scale.is_one()
-                && matches!(d.sym.name, Name::Delta | Name::Dy)
-                && matches!(eq.lhs.name, Name::GradB | Name::Dx | Name::Dy | Name::Delta | Name::Dv)
+                && matches!(d.sym.name, Name::Delta | Name::Dy | Name::Exp)
+                && matches!(
+                    eq.lhs.name,
+                    Name::GradB | Name::Dx | Name::Dy | Name::Delta | Name::Dv | Name::Partition
+                )
             {
                 out.chain.push(name(d.sym));
                 return out;

@@ -45,6 +45,11 @@ pub trait LayerDoc<S: Scalar>: Send + Sync {
     }
     /// How its output's size follows from its input's.
     fn size(&self, doc: &NetDoc<S>, at: At) -> Rich;
+    /// The rule of its kind's output sizes, for the heading of a network's sizes, and what it
+    /// is the rule of: `("⌊(input − window)/stride⌋ + 1", "a pool")`.
+    fn size_rule(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
     /// Its forward pass.
     fn forward(&self, doc: &mut NetDoc<S>, at: At, section: &Section<S>);
     /// Its backward pass; `first` on the first step written out (the place for explanations
@@ -424,10 +429,26 @@ impl<S: Scalar> NetDoc<S> {
     }
 
     fn sizes(&mut self, view: &NetView<S>, at: &[At]) {
-        self.doc.push(Block::Section(
-            Rich::text("Output sizes: ")
-                .m("⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1"),
-        ));
+        let mut rules: Vec<(&str, &str)> = Vec::new();
+        for rule in view.layers.iter().filter_map(|l| l.size_rule()) {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        let mut heading = Rich::text("Output sizes");
+        match rules.as_slice() {
+            [] => {}
+            [(rule, "a conv")] => heading = heading.t(": ").m(*rule),
+            _ => {
+                for (k, (rule, of)) in rules.iter().enumerate() {
+                    heading = heading
+                        .t(if k == 0 { ": " } else { ", " })
+                        .m(*rule)
+                        .t(format!(" for {of}"));
+                }
+            }
+        }
+        self.doc.push(Block::Section(heading));
         for (layer, (l, &place)) in view.layers.iter().zip(at).enumerate() {
             let line = l.size(self, place);
             self.doc.para(1, Rich::text(format!("layer {layer} ({}): ", l.kind())).and(line));
@@ -740,13 +761,29 @@ impl<S: Scalar> NetDoc<S> {
         // The layers that make the mistake write their backward pass with it; a wrong `∂L/∂x`
         // flows on through every layer before the last of them.
         let wrong = |l: usize| m.layers[l].slip().is_some();
-        let top = (0..m.layers.len()).rev().find(|&l| wrong(l)).unwrap_or(0);
         let flows = m.recipe != NetRecipe::MeanBias;
-        for (l, (layer, &place)) in m.layers.iter().zip(at).enumerate().rev() {
-            if l == top || (wrong(l) && !flows) {
-                layer.mistake(self, place, &m.pass);
-            } else if flows && l < top {
+        if m.recipe == NetRecipe::FlippedSoftmaxGradient {
+            // The loss's gradient is wrong: every layer's backward pass carries it.
+            let (out_name, out_layer, _) = Self::output(view);
+            let y = self.tensor(out_name, out_layer);
+            self.stage(
+                Rich::text("Gradient of the loss, the mistake: ")
+                    .m(format!("∂L/∂{y} = t − p"))
+                    .t(", in place of ")
+                    .m("p − t"),
+            );
+            self.entries_of(&m.pass, gradient_of(out_name), out_layer);
+            for (layer, &place) in m.layers.iter().zip(at).rev() {
                 layer.backward(self, place, &m.pass, false);
+            }
+        } else {
+            let top = (0..m.layers.len()).rev().find(|&l| wrong(l)).unwrap_or(0);
+            for (l, (layer, &place)) in m.layers.iter().zip(at).enumerate().rev() {
+                if l == top || (wrong(l) && !flows) {
+                    layer.mistake(self, place, &m.pass);
+                } else if flows && l < top {
+                    layer.backward(self, place, &m.pass, false);
+                }
             }
         }
         if view.lr.is_some() {
