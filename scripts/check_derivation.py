@@ -149,11 +149,13 @@ dilation and orientation), never from the text it checks:
    input `x (input, N)` and vector outputs (their index always shown); each layer's line
    against what reaches it (a pool's window fits its map and is `overlapping` exactly where a
    stride is less than the window; flatten takes the map that reaches it, N = C·H·W; a dense
-   layer's `in` is the vector's length, its weight O×I, its bias O); the output sizes
-   (`OH = (3 − 2)/1 + 1 = 2`, with ⌊ ⌋ and the span over the stride where the floor matters, and
-   the rows and columns of the input no window covers said after it, exactly where there are
-   some; `N = 1·2·2 = 4`; `3×4 weight: 4 → 3`) and the chain (`max_pool 2×2, stride 1`,
-   `flatten`, `dense 4→3`); per step: a max pool's `y[p,q] = max(…)` over exactly its window's
+   layer's `in` is the vector's length, its weight O×I, its bias O); the output sizes, under a
+   heading with the rule of each kind of layer that has one (a conv's alone, or `… for a conv,
+   … for a pool`; none for dense layers only): `OH = (3 − 2)/1 + 1 = 2`, with ⌊ ⌋ and the span
+   over the stride where the floor matters, and the rows and columns of the input no window
+   covers said after it (`(the last row of its input is in no window: …, so its gradient is
+   0)`), exactly where there are some; `N = 1·2·2 = 4`; `3×4 weight: 4 → 3`; and the chain
+   (`max_pool 2×2, stride 1`, `flatten`, `dense 4→3`); per step: a max pool's `y[p,q] = max(…)` over exactly its window's
    entries (given size and stride), its result the largest printed operand, a tie (entries
    printed exactly alike as the maximum) noted on the line (`(a tie between a and b; the
    first, a, is taken)`) exactly where there is one, and after the matrix a note per tied
@@ -166,8 +168,9 @@ dilation and orientation), never from the text it checks:
    ∂L/∂b[o] = δ[o] (passed on) and ∂L/∂x[i] = Σ_o w[o,i]·δ[o]; a max pool's ∂L/∂x[r,s] the
    sum of ∂L/∂y over the windows covering (r,s) whose printed maximum is that entry (first in
    row-major order on a tie; where entries print alike without a tie, any one of them, each
-   such window's gradient going to exactly one), 0 with its reason (no window picked it, or no
-   window covers it: the floor); an average pool's (1/(kh·kw))·Σ over the covering windows'
+   such window's gradient going to exactly one), 0 with its reason (it tied for a window's
+   maximum and the tie's first, named, takes the gradient; no window picked it; or no window
+   covers it: the floor); an average pool's (1/(kh·kw))·Σ over the covering windows'
    ∂L/∂y; the softmax's loss stage: m = max of the logits (a tie noted), e[k] = exp(z[k] − m),
    S = Σ e, p[k] = e[k]/S (each with its matrix), L = −[Σ t·log p] over the terms whose t is
    not 0 (exp and log evaluated in float, a margin of a few units in the last place, as σ and
@@ -186,8 +189,8 @@ dilation and orientation), never from the text it checks:
    pass below), t − p (a softmax cross-entropy: the loss's gradient t[k] − p[k] and every
    layer's whole backward pass after it) and W in place of Wᵀ (every dense layer after the
    first with a square weight of more than one entry: ∂L/∂x[i] = Σ_o w[i,o]·δ[o], then the
-   backward pass below), each noted as not shown where the network has such an op but none it
-   concerns; a recipe whose backward pass misses a stage is one failure, and the rest of that
+   backward pass below), each recipe noted as not shown where the network has an op of its kind
+   (a convolution, a max pool, a dense layer) but none it concerns; a recipe whose backward pass misses a stage is one failure, and the rest of that
    pass and its update are not checked (its forward pass is, from the parameters as printed).
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
@@ -3870,16 +3873,17 @@ SIZE_SIDE = re.compile(r"(OH|OW) = (⌊?)\((\d+) \+ 2·(\d+) − (\d+)·\((\d+) 
 EMPTY_REASONS = {"forward": "the window lies entirely on zero padding",
                  "back": "no window of the layer after it covers this entry",
                  "unpicked": "no window picked this entry as its maximum",
-                 "floored": "no pooling window covers this entry (the output size is floored)"}
+                 "floored": "no pooling window covers this entry: the output size is floored"}
 # the layers of "Networks II": pools, flatten, dense
 POOLS = ("max_pool", "avg_pool")
+SIZE_RULES = {"conv": "⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1", "pool": "⌊(input − window)/stride⌋ + 1"}
 POOL_DESC = re.compile(rf"(max_pool|avg_pool), (\d+)×(\d+) windows, stride {PAIR}(, overlapping)?, no padding, on (\d+) "
                        r"(channels?): each output (.*)")
 POOL_WHAT = {"max_pool": "the largest entry of its window (on a tie the first in row-major order, as PyTorch and JAX)",
              "avg_pool": "the mean of its window (the sum divided by the window's size)"}
 FLATTEN_DESC = re.compile(r"flatten, the (\d+)×(\d+)×(\d+) map as a vector of (\d+) entries in row-major order "
                           r"\(channel, then row, then column\), as PyTorch's nn\.Flatten")
-DENSE_DESC = re.compile(r"dense, (\d+) inputs to (\d+) outputs, weight (\d+)×(\d+) \(one row per output\), "
+DENSE_DESC = re.compile(r"dense, (\d+) (inputs?) to (\d+) (outputs?), weight (\d+)×(\d+) \(one row per output\), "
                         r"(with a bias per output|no bias), as PyTorch's nn\.Linear")
 POOL_SIDE = re.compile(r"(OH|OW) = (⌊?)\((\d+) − (\d+)\)/(\d+)(⌋?) \+ 1(?: = ⌊(\d+)/(\d+)⌋ \+ 1)? = (\d+)")
 SOFTMAX_NOTE = ("a softmax gives every class a probability strictly between 0 and 1, so a target with a 0 in it is "
@@ -3893,12 +3897,12 @@ SHIFT_PROSE = ("(the largest logit m is subtracted first: that divides the numer
 
 def why_prose(z: str) -> tuple:
     """Why ∂L/∂z = p − t, said once, in the first step."""
-    return ("Why p − t: log p[k] = z[k] − log Σ_j exp(z[j]), so ∂(−log p[k])/∂z[j] = p[j] − 1 for j = k and p[j] "
+    return ("Why p − t: log p[k] = z[k] − log Σ_j exp(z[j]), so ∂(−log p[k])/∂z[j] is p[j] − 1 for j = k and p[j] "
             "otherwise;",
-            "weighted by t[k] and summed, with Σ_k t[k] = 1, that is p[j] − t[j]: the softmax's and the log's "
-            "derivatives cancel to output minus target, as for",
-            f"half squared error on a linear output. Descent subtracts η·∂L/∂{z}; building it from t − p and still "
-            f"subtracting moves uphill.")
+            "weighted by t[k] and summed, with Σ_k t[k] = 1, that is p[j] − t[j]: the derivatives of the softmax and the "
+            "log",
+            f"cancel to output minus target. Descent subtracts η·∂L/∂{z}; building it from t − p and still subtracting "
+            f"moves uphill.")
 
 
 def name_list(names: list) -> str:
@@ -4311,6 +4315,7 @@ class NetChecker(Base):
         self.base_sv: dict[str, Val] = {}
         self.m_back_sv: dict[str, Val] = {}
         self.picks: dict[str, str] = {}  # each max pool output's picked entry, in this section
+        self.tied: dict[str, list] = {}  # each max pool output whose window tied: the tied entries
         self.m_broken = False  # a mistake whose backward pass misses a stage: the rest is not checked
         self.probabilities = False
         self.softmax_noted = None
@@ -4488,10 +4493,11 @@ class NetChecker(Base):
                 self.fail(ln, "`Given` out of place")
             self.gstate = "x"
             return i + 1
-        if text.startswith("Output sizes: "):
-            if text != "Output sizes: ⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1":
-                self.fail(ln, "the heading of the output sizes", "Output sizes: ⌊(input + 2·padding − dilation·(filter "
-                              "− 1) − 1)/stride⌋ + 1", text)
+        if text == "Output sizes" or text.startswith("Output sizes: "):
+            want = self.sizes_heading()
+            if text != want:
+                self.fail(ln, "the heading of the output sizes (the rule of each kind of layer that has one, in order)",
+                          want, text)
             self.end_given(ln)
             self.ctx = "sizes"
             return i + 1
@@ -4509,6 +4515,20 @@ class NetChecker(Base):
             return i + 1
         self.fail(ln, f"line not understood (a heading is expected here): {text!r}")
         return i + 1
+
+    def sizes_heading(self) -> str:
+        """`Output sizes: <rule>` of the kinds of layer whose output size has a rule, in their
+        first layer's order: a convolution's alone, or each `… for a conv`, `… for a pool`."""
+        rules = []
+        for L in self.layers:
+            rule = (SIZE_RULES["conv"], "a conv") if L.conv else (SIZE_RULES["pool"], "a pool") if L.pool else None
+            if rule and rule not in rules:
+                rules.append(rule)
+        if not rules:
+            return "Output sizes"
+        if rules == [(SIZE_RULES["conv"], "a conv")]:
+            return f"Output sizes: {rules[0][0]}"
+        return "Output sizes: " + ", ".join(f"{rule} for {of}" for rule, of in rules)
 
     def end_section(self, ln):
         """A blank line: the end of a section (every section after the title starts after one)."""
@@ -4780,12 +4800,15 @@ class NetChecker(Base):
         m = DENSE_DESC.fullmatch(desc)
         if m:
             L = NetLayer(len(self.layers), "dense", in_shape)
-            L.I, L.O = int(m.group(1)), int(m.group(2))
-            L.bias = m.group(5) != "no bias"
+            L.I, L.O = int(m.group(1)), int(m.group(3))
+            L.bias = m.group(7) != "no bias"
             self.count["structure"] += 1
-            if (int(m.group(3)), int(m.group(4))) != (L.O, L.I):
+            for n, word, one in ((L.I, m.group(2), "input"), (L.O, m.group(4), "output")):
+                if word != (one if n == 1 else one + "s"):
+                    self.fail(ln, f"layer {k}: singular/plural mismatch", one if n == 1 else one + "s", word)
+            if (int(m.group(5)), int(m.group(6))) != (L.O, L.I):
                 self.fail(ln, f"layer {k}: a dense layer's weight is O×I (one row per output)", f"{L.O}×{L.I}",
-                          f"{m.group(3)}×{m.group(4)}")
+                          f"{m.group(5)}×{m.group(6)}")
             if tuple(in_shape) != (L.I,):
                 self.fail(ln, f"layer {k}: a dense layer of {L.I} inputs, but {shape_text(in_shape)} reaches it",
                           L.I, shape_text(in_shape))
@@ -5045,9 +5068,9 @@ class NetChecker(Base):
                  for n, what in ((rows, "row"), (cols, "column")) if n > 0]
         want = None
         if parts:
-            single = len(parts) == 1 and max(rows, cols) == 1
-            want = (f"{' and '.join(parts)} of the input {'lies' if single else 'lie'} in no window (the output size is "
-                    f"floored): their gradient is 0.")
+            many = len(parts) > 1 or max(rows, cols) > 1
+            want = (f"{' and '.join(parts)} of its input {'are' if many else 'is'} in no window: the output size is "
+                    f"floored, so {'their' if many else 'its'} gradient is 0")
         self.count["notes"] += 1
         if want != mm.group(6):
             self.fail(ln, "output sizes: the rows and columns of the input that no window covers (the floor), said "
@@ -5306,6 +5329,7 @@ class NetChecker(Base):
             # each window's gradient goes to the entry its forward pass picked (this section's, or
             # in a mistake step 1's)
             picks = self.base_picks() if self.ctx == "mistake" else self.picks
+            ties = (self.history[0].get("tied", {}) if self.history else {}) if self.ctx == "mistake" else self.tied
             terms, optional = {}, {}
             for c, r, s in DX.indices():
                 got, opt = [], []
@@ -5319,7 +5343,17 @@ class NetChecker(Base):
                 terms[(c, r, s)] = got
                 if any(o for _, o in opt):
                     optional[(c, r, s)] = opt
-            reason = lambda idx: EMPTY_REASONS["unpicked"] if covered(idx) else EMPTY_REASONS["floored"]
+            def reason(idx):
+                if not covered(idx):
+                    return EMPTY_REASONS["floored"]
+                # an entry that tied for a window's maximum (the first such window) but was not
+                # the first of the tie
+                c, r, s = idx
+                for p, q in L.covering(r, s):
+                    tied = ties.get(Y.name((c, p, q)))
+                    if tied and IN.name(idx) in tied:
+                        return f"tied for its window's maximum, but the first of the tie, {tied[0]}, takes the gradient"
+                return EMPTY_REASONS["unpicked"]
             expect = self.sums(DX, terms, True, reason)
             for idx, opt in optional.items():
                 expect[DX.name(idx)].optional = opt
@@ -5367,10 +5401,8 @@ class NetChecker(Base):
             expect = {D.name(i): Expect("diff", y=a, t=b) for i, (a, b) in zip(D.indices(), pairs)}
             written = f", written {D.prefix}" if ob == "z" else ""
             if flipped:
-                # the heading of a stage the derivation does not print yet: its beginning is checked
-                st = Stage("lossgrad", f"Gradient of the loss, the mistake: ∂L/∂{OUT.prefix} = t − p", [Group(D, expect)])
-                st.header_prefix = True
-                return st
+                return Stage("lossgrad", f"Gradient of the loss, the mistake: ∂L/∂{OUT.prefix} = t − p, in place of p − t",
+                             [Group(D, expect)])
             return Stage("lossgrad", f"Gradient of the loss: ∂L/∂{OUT.prefix} = p − t{written}", [Group(D, expect)],
                          prose=why_prose(OUT.prefix) if first else ())
         if self.objective == "grad":
@@ -5638,7 +5670,7 @@ class NetChecker(Base):
     def begin_section(self, ln, kind: str):
         """A step (`kind` 'step') or the last forward pass ('after') begins: its stages."""
         self.sv, self.new, self.noted, self.pending, self.sym_kinds = {}, {}, set(), {}, set()
-        self.picks = {}
+        self.picks, self.tied = {}, {}
         self.sec_nonfinite, self.sec_note = None, None
         self.stages = self.stages_for(kind, first=kind == "step" and not self.history)
         self.si, self.stage = 0, None
@@ -5685,6 +5717,7 @@ class NetChecker(Base):
         rec["L"] = self.sv.get("L")
         rec["sv"] = dict(self.sv)
         rec["picks"] = dict(self.picks)
+        rec["tied"] = dict(self.tied)
         if self.has_lr:
             missing = [k for k in self.cur if k not in self.new]
             if missing:
@@ -6026,8 +6059,8 @@ class NetChecker(Base):
             self.update_net(ln, lhs, rhs, exp)
         return i + 1
 
-    PASS_LHS = ("∂L/∂b", "∂L/∂x", "∂L/∂y", "∂L/∂v", "δ")
-    PASS_SRC = ("δ", "∂L/∂y")
+    PASS_LHS = ("∂L/∂b", "∂L/∂x", "∂L/∂y", "∂L/∂v", "δ", "S")
+    PASS_SRC = ("δ", "∂L/∂y", "e")
 
     def passed_on(self, lhs, exp: Expect):
         """The name a sum of one term passes on as it is (a gradient δ or ∂L/∂y taken over
@@ -6209,8 +6242,8 @@ class NetChecker(Base):
             return
         tol = half_unit(printed, precision(result)) + Fraction(margin * 2.0 ** -52 * abs(f) + 1e-300) + spread_r
         if abs(Fraction(f) - printed) > tol:
-            self.fail(ln, f"{lhs}: {what} of the printed operands is not {result} to its {precision(result)} "
-                          f"significant digits", f"{f:.17g}".replace("-", "−"), result)
+            self.fail(ln, f"{lhs}: the printed operands do not give the rounded result to its {precision(result)} "
+                          f"significant digits ({what} evaluated in float)", f"{f:.17g}".replace("-", "−"), result)
         self.verdicts[ln] = MAYBE if Fraction(f) == printed else True
 
     def max_value(self, ln, lhs, exp: Expect, body, sign, result, reason):
@@ -6269,6 +6302,8 @@ class NetChecker(Base):
             g = self.stage.group() if self.stage else None
             if tied and g is not None:
                 g.ties.append((lhs, tied))
+            if tied:
+                self.tied[lhs] = tied
             # which entry takes the window's gradient: the first of a tie; where entries print
             # alike without a tie, the largest of them, which the printing does not tell (any)
             self.picks[lhs] = exp.terms[same_k[0]] if (len(same_k) == 1 or tied) else \
@@ -7513,14 +7548,14 @@ class NetChecker(Base):
         return self.loss == "softmax" if recipe == "flipped" else bool(self.recipe_layers(recipe))
 
     def recipe_noted(self, recipe: str) -> bool:
-        """Whether a recipe that is not shown is noted as such: those of the convolutions always,
-        those of the new ops where the network has such an op (t − p: never, as it is shown
-        exactly where the loss is a softmax's)."""
+        """Whether a recipe that is not shown is noted as such: where the network has an op of
+        the kind it is about (a convolution, a max pool, a dense layer; t − p: never, as it is
+        shown exactly where the loss is a softmax's)."""
         if recipe == "spread":
             return any(L.kind == "max_pool" for L in self.layers)
         if recipe == "untransposed":
             return any(L.kind == "dense" for L in self.layers)
-        return recipe != "flipped"
+        return recipe != "flipped" and any(L.conv for L in self.layers)
 
     def begin_mistakes(self, ln):
         self.count["structure"] += 1
@@ -7589,7 +7624,7 @@ class NetChecker(Base):
         self.m_k, self.m_recipe, self.m_phase = k, recipe, "prose"
         self.m_note = None
         self.m_broken = False
-        self.picks = {}
+        self.picks, self.tied = {}, {}
         self.base_sv = self.history[0]["sv"]
         self.sv, self.new, self.pending, self.sym_kinds, self.noted = {}, {}, {}, set(), set()
         self.cur = dict(self.history[0]["params"])

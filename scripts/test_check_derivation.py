@@ -113,6 +113,8 @@ scripts/checker_texts, taken by default too):
   net2-spread-scale    the spread max-pool mistake's factor 1/n written 1/(n + 1)
   net2-untransposed    the W-for-Wᵀ mistake written with Wᵀ's entry
   net2-absent          the reason the W-for-Wᵀ recipe is not shown replaced by another's
+  net2-flipped         a line of the t − p mistake's loss gradient with p − t's numbers
+  net2-tied-reason     an entry that tied for a window's maximum said to be picked by no window
 
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
@@ -462,7 +464,8 @@ def c_summary_row(lines):
 def c_nonfinite_note(lines):
     """A not-finite value left out of the finite-difference note that lists them."""
     for i, l in enumerate(lines):
-        if "is not compared, as these are not finite numbers:" in l and "L(w + h) = " in l:
+        # (where L(w − h) is not listed either, nothing else explains the central difference)
+        if "is not compared, as these are not finite numbers:" in l and "L(w + h) = " in l and "L(w − h)" not in l:
             out = list(lines)
             out[i] = re.sub(rf"L\(w \+ h\) = {NUM}, ", "", l)
             return out, i
@@ -477,7 +480,7 @@ NET_SUM = re.compile(r"^(\s*)(\S+⁽?[⁰¹²³⁴⁵⁶⁷⁸⁹]*⁾?\[[\d,]+\
 def stage_of(lines, i):
     """The heading of the stage line i belongs to (`Layer 0, input gradient: …`)."""
     for k in range(i, -1, -1):
-        if re.match(r"^  (Layer \d+, |Loss: |Gradient of the loss: |Update: )", lines[k]):
+        if re.match(r"^  (Layer \d+, |Loss: |Gradient of the loss(?:, the mistake)?: |Update: )", lines[k]):
             return lines[k].strip()
     return ""
 
@@ -1066,7 +1069,7 @@ CORRUPTIONS = [
     ("net-upstream", c_net_upstream, "not the value of g"),
     ("net-chain", c_net_chain, "chain of shapes"),
     ("net-channels", c_net_channels, "channels"),
-    ("net-missing-entry", c_net_missing_entry, "no equation printed"),
+    ("net-missing-entry", c_net_missing_entry, "no equation printed|before every equation"),
     ("net-symbolic-order", c_net_symbolic_order, "out of order"),
     ("net-delta", c_net_delta, "not a printing of"),
     ("net-dx-number", c_net_dx_number, "not a printing of|do not give|not the exact value"),
@@ -1400,7 +1403,7 @@ def c_net2_unpicked(lines):
     if not f:
         return None
     i, m = f
-    return replace_line(lines, i, m.group(1) + "no pooling window covers this entry (the output size is floored)" +
+    return replace_line(lines, i, m.group(1) + "no pooling window covers this entry: the output size is floored" +
                         m.group(2))
 
 
@@ -1415,7 +1418,7 @@ def c_net2_pool_size(lines):
 
 def c_net2_floor_note(lines):
     """The note on the rows and columns no pooling window covers left out."""
-    f = find(lines, r"^(\s*layer \d+ \((?:max|avg)_pool\): .*\d) \(.*lie.* in no window.*\)$")
+    f = find(lines, r"^(\s*layer \d+ \((?:max|avg)_pool\): .*\d) \(.* in no window.*\)$")
     if not f:
         return None
     i, m = f
@@ -1540,7 +1543,30 @@ def c_net2_absent(lines):
     return replace_line(lines, i, m.group(1) + "no max pool after the first layer has a window of more than one entry.")
 
 
+def c_net2_flipped(lines):
+    """A line of the t − p mistake's loss gradient written with p − t's numbers."""
+    f = find(lines, rf"^(\s*\S+\[\d+\] = )({NUM}) − ({NUM}) ([=≈]) ({NUM})$", "Gradient of the loss, the mistake",
+             pred=lambda i, m: m.group(2) != m.group(3))
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(3)} − {m.group(2)} {m.group(4)} {m.group(5)}")
+
+
+def c_net2_tied_reason(lines):
+    """A max pool's entry that tied for a window's maximum (and lost it to the first) said to be
+    picked by no window."""
+    f = find(lines, r"^(\s*\S+ = 0   \()tied for its window's maximum, but the first of the tie, \S+, takes the "
+                    r"gradient(\))$", "Layer")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + "no window picked this entry as its maximum" + m.group(2))
+
+
 CORRUPTIONS += [
+    ("net2-flipped", c_net2_flipped, "not a printing of"),
+    ("net2-tied-reason", c_net2_tied_reason, "an empty sum"),
     ("net2-max-operand", c_net2_max_operand, "not a printing of|do not give|not the exact value"),
     ("net2-max-name", c_net2_max_name, "names line is not the formula"),
     ("net2-max-result", c_net2_max_result, "not the exact value|do not give|wrong result"),
@@ -1554,10 +1580,10 @@ CORRUPTIONS += [
     ("net2-dense-dx", c_net2_dense_dx, "terms differ from the definition"),
     ("net2-dense-wgrad", c_net2_dense_wgrad, "not a printing of|do not give|not the exact value"),
     ("net2-softmax-m", c_net2_softmax_m, "not the exact value|do not give|wrong result"),
-    ("net2-softmax-exp", c_net2_softmax_exp, "exp of the printed operands"),
+    ("net2-softmax-exp", c_net2_softmax_exp, "do not give the rounded result.*exp evaluated"),
     ("net2-softmax-ratio", c_net2_softmax_ratio, "do not give|not the exact value"),
     ("net2-softmax-sum", c_net2_softmax_sum, "not a printing of|do not give"),
-    ("net2-ce-result", c_net2_ce_result, "cross-entropy of the printed operands"),
+    ("net2-ce-result", c_net2_ce_result, "do not give the rounded result.*cross-entropy evaluated"),
     ("net2-ce-target", c_net2_ce_target, "not a printing of"),
     ("net2-p-minus-t", c_net2_p_minus_t, "not a printing of"),
     ("net2-maxpool-route", c_net2_maxpool_route, "passes that value on|terms differ"),
