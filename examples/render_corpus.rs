@@ -4,7 +4,11 @@
 //! many random networks (`nNNNN.*`) of a few fixed types: one to five layers, channels and
 //! filters, stride, padding and dilation, both orientations, every activation (also one after
 //! another, and first), a target or an upstream gradient, with and without a learning rate and
-//! `∂L/∂x`, the finite-difference check and the mistakes.
+//! `∂L/∂x`, the finite-difference check and the mistakes; and as many networks (`mNNNN.*`) of
+//! pools, flatten and dense layers: the classifier of conv, relu, max pool, flatten and dense
+//! with a softmax cross-entropy, average pooling into a dense layer, MLPs on a vector input,
+//! square dense weights, overlapping max-pool windows and a floor that drops rows, pools on two
+//! channels, small values (integers and halves often, so that windows tie and entries are 0).
 //!
 //! `cargo run --example render_corpus -- DIR [COUNT] [SEED]` (SEED: the networks', 10 by
 //! default)
@@ -16,8 +20,8 @@ use std::{
 
 use cnn_bp_core::network::{Objective, train_network_with};
 use cnn_bp_core::ops::{
-    Activate, Chain, Conv, Convolve, Correlate, Geometry, LeakyRelu, Op, Relu, Sigmoid, Tanh,
-    Tensor,
+    Activate, AvgPool, Chain, Conv, Convolve, Correlate, Dense, Flatten, Geometry, LeakyRelu,
+    MaxPool, Op, Relu, Sigmoid, Tanh, Tensor,
 };
 use cnn_bp_core::{Activation, Extras, Form, Kernel, Layer, Loss, Params, train_with};
 
@@ -229,6 +233,223 @@ fn write_network(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
     }
 }
 
+/// A small value for the networks of pools and dense layers: an integer or a half most often
+/// (so that a window's maximum ties and a relu meets 0 exactly), else any value below 2; in a
+/// `wild` network now and then a tiny or a huge one.
+fn small(rng: &mut fastrand::Rng, wild: bool) -> f64 {
+    let magnitude = match rng.usize(0..20) {
+        0 if wild => 10f64.powi(rng.i32(-12..-6)),
+        1 if wild => 10f64.powi(rng.i32(6..30)),
+        2..=4 => 0.0,
+        5..=11 => f64::from(rng.u8(1..5)) * 0.5,
+        _ => rng.f64() * 2.0,
+    };
+    if rng.bool() { magnitude } else { -magnitude }
+}
+
+/// A probability vector of `n` entries: one-hot most often, else soft (quarters, so that it
+/// sums to 1 exactly).
+fn probabilities(rng: &mut fastrand::Rng, n: usize) -> Vec<f64> {
+    let mut t = vec![0.0; n];
+    if rng.usize(0..3) > 0 {
+        t[rng.usize(0..n)] = 1.0;
+    } else {
+        for _ in 0..4 {
+            t[rng.usize(0..n)] += 0.25;
+        }
+    }
+    t
+}
+
+/// How a network of pools and dense layers is trained: a softmax cross-entropy, one of the
+/// squared errors, or an upstream gradient.
+#[derive(Clone, Copy)]
+enum Aim {
+    Softmax,
+    Squared,
+    Any,
+}
+
+/// One random run of `net`, a network of pools, flatten and dense layers, as [`write_net`]
+/// (its own value distribution, and `aim`'s objective); `long`: 22 to 60 steps.
+fn write_net2<N: Op<f64> + Send + Sync + 'static>(
+    rng: &mut fastrand::Rng,
+    net: N,
+    dir: &Path,
+    k: usize,
+    aim: Aim,
+    long: bool,
+) {
+    // One network in six may have tiny and huge values.
+    let wild = rng.usize(0..6) == 0;
+    let small = |rng: &mut fastrand::Rng| small(rng, wild);
+    let params: Vec<f64> = (0..net.params_len()).map(|_| small(rng)).collect();
+    let xs: Vec<f64> = (0..<N::In as Tensor<f64>>::LEN).map(|_| small(rng)).collect();
+    let outputs = <N::Out as Tensor<f64>>::LEN;
+    let aim = match aim {
+        Aim::Any => [Aim::Softmax, Aim::Squared][rng.usize(0..2)],
+        other => other,
+    };
+    let objective = match aim {
+        Aim::Softmax => Objective::SoftmaxCrossEntropy { target: probabilities(rng, outputs) },
+        _ if !long && rng.usize(0..5) == 0 => {
+            Objective::GradOutput((0..outputs).map(|_| small(rng)).collect())
+        }
+        _ => {
+            let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
+            Objective::Loss { loss, target: (0..outputs).map(|_| small(rng)).collect() }
+        }
+    };
+    let lr = if !long && rng.usize(0..6) == 0 {
+        None
+    } else {
+        Some([0.5, 0.1, 1e-7, 3.0, 0.01, 1.0][rng.usize(0..6)])
+    };
+    let steps = match (lr, long) {
+        (None, _) => 1,
+        (_, true) => rng.usize(22..61),
+        _ => rng.usize(1..4),
+    };
+    let extras = Extras::default()
+        .input_grad(rng.bool())
+        .finite_differences(rng.usize(0..3) == 0)
+        .mistakes(!long && rng.usize(0..3) == 0);
+    let form = if rng.usize(0..3) == 0 { Form::Symbolic } else { Form::Numeric };
+    let x = <N::In as Tensor<f64>>::view(&xs);
+    let d = train_network_with(net, &params, x, objective, lr, steps, extras)
+        .expect("a valid network")
+        .with_form(form);
+    files(dir, &format!("m{k:04}"), &d.to_latex(), &d.to_string(), &d.to_markdown());
+}
+
+/// The classifier: conv 3×3 on 5×5, relu, max pool 2×2 with stride 1, flatten,
+/// dense 4 → 3 (softmax cross-entropy).
+type Classifier = Chain<
+    Chain<Conv<1, 5, 5, 1, 3, 3, 3, 3, G<1, 0, 1>, Correlate>, Activate<Relu, Map<1, 3, 3>>>,
+    Chain<MaxPool<1, 3, 3, 2, 2, 1, 1, 2, 2>, Chain<Flatten<1, 2, 2, 4>, Dense<4, 3>>>,
+>;
+/// Average pooling 2×2 of the input itself, flatten, dense 4 → 2.
+type AvgDense = Chain<AvgPool<1, 4, 4, 2, 2, 2, 2, 2, 2>, Chain<Flatten<1, 2, 2, 4>, Dense<4, 2>>>;
+/// An MLP on a vector: dense 3 → 4, an activation, dense 4 → 2.
+type Mlp<A> = Chain<Chain<Dense<3, 4>, Activate<A, [f64; 4]>>, Dense<4, 2>>;
+/// Two square dense layers with an activation between (W for Wᵀ shows), then another.
+type Square<A, B> =
+    Chain<Chain<Dense<3, 3>, Activate<A, [f64; 3]>>, Chain<Dense<3, 3>, Activate<B, [f64; 3]>>>;
+/// A linear classifier on a 4-vector: one dense layer.
+type Linear4 = Dense<4, 3>;
+/// A conv, then a max pool 3×3 with stride 2 (overlapping windows) on 5×5; the map itself is
+/// the output.
+type Overlap =
+    Chain<Conv<1, 6, 6, 1, 2, 2, 5, 5, G<1, 0, 1>, Correlate>, MaxPool<1, 5, 5, 3, 3, 2, 2, 2, 2>>;
+/// A conv, a max pool 2×2 with stride 2 on 5×5 (the last row and column dropped), flatten,
+/// a square dense layer.
+type Floor = Chain<
+    Chain<Conv<1, 6, 6, 1, 2, 2, 5, 5, G<1, 0, 1>, Correlate>, MaxPool<1, 5, 5, 2, 2, 2, 2, 2, 2>>,
+    Chain<Flatten<1, 2, 2, 4>, Dense<4, 4>>,
+>;
+/// Two filters, relu, a max pool 2×2 with stride 1 on both channels, flatten, dense 8 → 2.
+type TwoChannels = Chain<
+    Chain<Conv<1, 4, 4, 2, 2, 2, 3, 3, G<1, 0, 1>, Correlate>, Activate<Relu, Map<2, 3, 3>>>,
+    Chain<MaxPool<2, 3, 3, 2, 2, 1, 1, 2, 2>, Chain<Flatten<2, 2, 2, 8>, Dense<8, 2>>>,
+>;
+/// Two channels in, an average pool of 2×3 windows with stride (2, 1) (the last row dropped),
+/// flatten, dense 12 → 2.
+type AvgWide = Chain<AvgPool<2, 5, 5, 2, 3, 2, 1, 2, 3>, Chain<Flatten<2, 2, 3, 12>, Dense<12, 2>>>;
+/// A max pool of the input itself with overlapping 2×2 windows, then a conv on the result.
+type PoolFirst = Chain<
+    Chain<MaxPool<1, 4, 4, 2, 2, 1, 1, 3, 3>, Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>>,
+    Chain<Activate<Tanh, Map<1, 2, 2>>, AvgPool<1, 2, 2, 2, 1, 1, 1, 1, 2>>,
+>;
+/// Flatten first, then dense layers with sigmoid between: an MLP of a map.
+type FlatMlp =
+    Chain<Chain<Flatten<1, 2, 2, 4>, Dense<4, 4>>, Chain<Activate<Sigmoid, [f64; 4]>, Dense<4, 2>>>;
+
+/// One of the networks of pools, flatten and dense layers, by `k`.
+fn write_network2(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
+    let bias = rng.bool();
+    let relu = Relu { grad_at_zero: if rng.bool() { 0.0 } else { 1.0 } };
+    match k % 12 {
+        0 => {
+            let net: Classifier = Chain(
+                Chain(Conv::new(bias), Activate::new(relu)),
+                Chain(MaxPool::new(), Chain(Flatten, Dense::new(!bias))),
+            );
+            write_net2(rng, net, dir, k, Aim::Softmax, false);
+        }
+        1 => {
+            let net: AvgDense = Chain(AvgPool::new(), Chain(Flatten, Dense::new(bias)));
+            write_net2(rng, net, dir, k, Aim::Any, false);
+        }
+        2 => match rng.usize(0..3) {
+            0 => {
+                let net: Mlp<Sigmoid> =
+                    Chain(Chain(Dense::new(bias), Activate::new(Sigmoid)), Dense::new(bias));
+                write_net2(rng, net, dir, k, Aim::Any, false);
+            }
+            1 => {
+                let net: Mlp<Tanh> =
+                    Chain(Chain(Dense::new(bias), Activate::new(Tanh)), Dense::new(!bias));
+                write_net2(rng, net, dir, k, Aim::Any, false);
+            }
+            _ => {
+                let net: Mlp<Relu> =
+                    Chain(Chain(Dense::new(bias), Activate::new(relu)), Dense::new(bias));
+                write_net2(rng, net, dir, k, Aim::Any, false);
+            }
+        },
+        3 => {
+            let net: Square<Relu, Tanh> = Chain(
+                Chain(Dense::new(bias), Activate::new(relu)),
+                Chain(Dense::new(!bias), Activate::new(Tanh)),
+            );
+            write_net2(rng, net, dir, k, Aim::Any, false);
+        }
+        4 => write_net2(rng, Linear4::new(bias), dir, k, Aim::Softmax, false),
+        5 => {
+            let net: Overlap = Chain(Conv::new(bias), MaxPool::new());
+            write_net2(rng, net, dir, k, Aim::Squared, false);
+        }
+        6 => {
+            let net: Floor =
+                Chain(Chain(Conv::new(bias), MaxPool::new()), Chain(Flatten, Dense::new(bias)));
+            write_net2(rng, net, dir, k, Aim::Any, false);
+        }
+        7 => {
+            let net: TwoChannels = Chain(
+                Chain(Conv::new(bias), Activate::new(relu)),
+                Chain(MaxPool::new(), Chain(Flatten, Dense::new(bias))),
+            );
+            write_net2(rng, net, dir, k, Aim::Any, false);
+        }
+        8 => {
+            let net: AvgWide = Chain(AvgPool::new(), Chain(Flatten, Dense::new(bias)));
+            write_net2(rng, net, dir, k, Aim::Any, false);
+        }
+        9 => {
+            let net: PoolFirst = Chain(
+                Chain(MaxPool::new(), Conv::new(bias)),
+                Chain(Activate::new(Tanh), AvgPool::new()),
+            );
+            write_net2(rng, net, dir, k, Aim::Squared, false);
+        }
+        10 => {
+            let net: FlatMlp = Chain(
+                Chain(Flatten, Dense::new(bias)),
+                Chain(Activate::new(Sigmoid), Dense::new(!bias)),
+            );
+            write_net2(rng, net, dir, k, Aim::Any, false);
+        }
+        _ => {
+            // A long run of the classifier.
+            let net: Classifier = Chain(
+                Chain(Conv::new(bias), Activate::new(relu)),
+                Chain(MaxPool::new(), Chain(Flatten, Dense::new(!bias))),
+            );
+            write_net2(rng, net, dir, k, Aim::Softmax, true);
+        }
+    }
+}
+
 fn main() {
     let mut args = env::args().skip(1);
     let dir = PathBuf::from(args.next().expect("a directory to write into"));
@@ -260,8 +481,15 @@ fn main() {
     for k in 0..count {
         write_network(&mut rng, &dir, k);
     }
+    // The networks of pools, flatten and dense layers (`mNNNN.*`), from a generator of their
+    // own again, so that the networks above stay what they were.
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_0011);
+    for k in 0..count {
+        write_network2(&mut rng, &dir, k);
+    }
     println!(
-        "{count} single-layer and {count} network derivations written to {} (LaTeX, Markdown, text)",
+        "{count} single-layer and {} network derivations written to {} (LaTeX, Markdown, text)",
+        2 * count,
         dir.display()
     );
 }

@@ -114,7 +114,10 @@ dilation and orientation), never from the text it checks:
    from, the values printed before in the step); the notes on dead ReLUs, gradients that are 0
    everywhere, a loss that rose and the first value that is not finite, exactly where the
    values call for them; the result: the last forward pass with the last updated parameters,
-   the final parameters, `L: a → b` and the summary;
+   the final parameters, `L: a → b` and the summary. A sum of one term that passes a gradient on
+   as it is (`∂L/∂b⁽²⁾ = δ⁽²⁾[0,0] = −0.75`, `∂L/∂y⁽¹⁾[0,0] = ∂L/∂y⁽²⁾[0,0] ≈ −0.611317`: the
+   names and the result on one line, no numbers line) has as its result a printing of that
+   name's value, quoted as a standalone number is (`=` for the double's own decimal);
 10. `Check: finite differences` of a network: per step written out, h = 10⁻⁶·max(1, the
    largest |entry| of the step's parameters and of the input); the rows are every parameter's
    gradient, layer by layer, then every entry of ∂L/∂x; each backpropagation value quotes the
@@ -140,7 +143,55 @@ dilation and orientation), never from the text it checks:
    pass and loss with the parameters it gives; every operand is the mistake's own value where
    it prints one, else step 1's; the first value of the recipe's pass that is not finite is
    noted; each recipe that concerns no layer has a note saying why; the table quotes each
-   recipe's loss and the correct step's (step 2's, or the final one after one step).
+   recipe's loss and the correct step's (step 2's, or the final one after one step);
+12. the layers of "Networks II" (max_pool, avg_pool, flatten, dense) and the softmax
+   cross-entropy, read as the convolutions are, everything worked out from Given: a vector
+   input `x (input, N)` and vector outputs (their index always shown); each layer's line
+   against what reaches it (a pool's window fits its map and is `overlapping` exactly where a
+   stride is less than the window; flatten takes the map that reaches it, N = C·H·W; a dense
+   layer's `in` is the vector's length, its weight O×I, its bias O); the output sizes, under a
+   heading with the rule of each kind of layer that has one (a conv's alone, or `… for a conv,
+   … for a pool`; none for dense layers only): `OH = (3 − 2)/1 + 1 = 2`, with ⌊ ⌋ and the span
+   over the stride where the floor matters, and the rows and columns of the input no window
+   covers said after it (`(the last row of its input is in no window: …, so its gradient is
+   0)`), exactly where there are some; `N = 1·2·2 = 4`; `3×4 weight: 4 → 3`; and the chain
+   (`max_pool 2×2, stride 1`, `flatten`, `dense 4→3`); per step: a max pool's `y[p,q] = max(…)` over exactly its window's
+   entries (given size and stride), its result the largest printed operand, a tie (entries
+   printed exactly alike as the maximum) noted on the line (`(a tie between a and b; the
+   first, a, is taken)`) exactly where there is one, and after the matrix a note per tied
+   window naming exactly the tied entries and the first; entries printed alike (rounded) as the
+   maximum without a tie are a failure (the printing does not show which the gradient goes
+   to); an average pool's `(1/n)[…]` of its window; flatten's vector a copy of the map in
+   row-major order (`v[c·H·W + i·W + j] = x[c,i,j]`: each entry a printing of the entry it
+   copies, `≈` exactly where one is shown rounded) and its backward pass ∂L/∂v folded back the
+   same way; a dense layer's z[o] = Σ_i w[o,i]·x[i] + b[o], ∂L/∂w[o,i] = δ[o]·x[i],
+   ∂L/∂b[o] = δ[o] (passed on) and ∂L/∂x[i] = Σ_o w[o,i]·δ[o]; a max pool's ∂L/∂x[r,s] the
+   sum of ∂L/∂y over the windows covering (r,s) whose printed maximum is that entry (first in
+   row-major order on a tie; where entries print alike without a tie, any one of them, each
+   such window's gradient going to exactly one), 0 with its reason (it tied for a window's
+   maximum and the tie's first, named, takes the gradient; no window picked it; or no window
+   covers it: the floor); an average pool's (1/(kh·kw))·Σ over the covering windows'
+   ∂L/∂y; the softmax's loss stage: m = max of the logits (a tie noted), e[k] = exp(z[k] − m),
+   S = Σ e, p[k] = e[k]/S (each with its matrix), L = −[Σ t·log p] over the terms whose t is
+   not 0 (exp and log evaluated in float, a margin of a few units in the last place, as σ and
+   tanh; a quotient exactly, `≈` allowed where it comes out exact), the prose on subtracting m
+   and on why p − t once, in step 1, and δ[k] = p[k] − t[k]; Given's target a probability
+   vector, with the note on a target no softmax reaches exactly when an entry is 0 (one-hot or
+   soft); the finite-difference check's rows and reach over dense layers too (a dense layer's
+   gain: max over outputs of Σ|w|), notes on a max-pool window's maximum (`… is within reach
+   of a change of its max-pool window's maximum …`: the quoted output a max pool's, quoted
+   truly, its window's two largest printed entries within twice what the move can change
+   them by), and a compared row of an input entry of a first max pool that certainly changes
+   a window's pick (entries printed exactly within h) is a failure; ∂L/∂x of a first dense
+   layer, pool or flatten where the step did not print it, from what it did; the recipes of the
+   new ops: the max-pool gradient spread over the window (every max pool after the first layer
+   with a window of more than one entry: (1/n)·Σ over the covering windows, then the backward
+   pass below), t − p (a softmax cross-entropy: the loss's gradient t[k] − p[k] and every
+   layer's whole backward pass after it) and W in place of Wᵀ (every dense layer after the
+   first with a square weight of more than one entry: ∂L/∂x[i] = Σ_o w[i,o]·δ[o], then the
+   backward pass below), each recipe noted as not shown where the network has an op of its kind
+   (a convolution, a max pool, a dense layer) but none it concerns; a recipe whose backward pass misses a stage is one failure, and the rest of that
+   pass and its update are not checked (its forward pass is, from the parameters as printed).
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
@@ -1189,9 +1240,9 @@ class Base:
         self.sum_numbers(ln2, lhs, terms, c.group(1), c.group(2), c.group(3))
         return i + 2
 
-    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1)):
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1), alone_ctx="lead"):
         """Checks the numbers of a sum against its terms, operand by operand, and its result
-        (the sum times `scale`)."""
+        (the sum times `scale`; a lone term's form is `alone_ctx`'s)."""
         nterms = body.split(" + ")
         if len(nterms) != len(terms):
             self.fail(ln2, f"{lhs}: the numbers line has {len(nterms)} terms, the names line {len(terms)}",
@@ -1209,7 +1260,7 @@ class Base:
                 self.store(lhs, ln2, result, sign)
                 return
             for s, t in zip(syms, nums):
-                ctx = "factor" if len(syms) > 1 else ("lead" if alone else "term")
+                ctx = "factor" if len(syms) > 1 else (alone_ctx if alone else "term")
                 exact.append(self.operand(ln2, s, t, f"{lhs} (term {k + 1}, {sym_t})", ctx))
         self.judge(ln2, lhs, body, exact, sign, result, scale)
         self.store(lhs, ln2, result, sign)
@@ -1317,7 +1368,8 @@ class Base:
             rec.fill(text, MAYBE, line)
             self.number(line, what, text, None)
             return False
-        self.number(line, what, text, True if rec.rounded is False else None)
+        # an exact value's own decimal is written plainly; a shortening of it is a rounding
+        self.number(line, what, text, True if rec.rounded is False and text == rec.text else None)
         prints = rec.prints
         for other in prints:
             # an operand may be printed with fewer digits than its value has, even an exact one
@@ -1852,11 +1904,18 @@ class Base:
             self.fail(lnl, "`Largest difference` but nothing was compared")
             return
         top = max(compared, key=lambda c: c[0])
-        if parse_value(v_t) != top[0] or v_t != top[3]["diff"]:
+        # the rows that may hold the largest difference: those whose printing (within its
+        # rounding) reaches the largest printed one's (`≈5·10⁴¹` may be above or below `5·10⁴¹`)
+        rad = lambda row: radius(row["diff"].lstrip("≈"), row["d"], row["diff"].startswith("≈"))
+        low = top[0] - rad(top[3])
+        cands = [c for c in compared if c[0] + rad(c[3]) >= low]
+        named = next((c for c in cands if c[1] == k and c[2] == entry), None)
+        best = named or top
+        if parse_value(v_t) != best[0] or v_t != best[3]["diff"]:
             self.fail(lnl, "the largest difference is not the largest compared difference",
                       f"{top[3]['diff']} (at {top[2]} of step {top[1]})", v_t)
         row = self.fd_steps.get(k, {}).get("rows", {}).get(entry)
-        if row is None or "d" not in row or row["d"] != top[0]:
+        if row is None or "d" not in row or named is None:
             self.fail(lnl, "the largest difference is not at the entry named",
                       f"{top[2]} of step {top[1]}", f"{entry} of step {k}")
 
@@ -3797,12 +3856,13 @@ class Checker(Base):
 # ---------------------------------------------------------------------------------------------
 # Networks: names and tensors
 
-# the gradient and the activation derivative of a tensor called z, y or x
-GRAD_OF = {"z": "δ", "y": "∂L/∂y", "x": "∂L/∂x"}
-SLOPE_OF = {"z": "f′(z", "y": "f′(y", "x": "f′(x"}
-# quantities without a layer: the network's input, the target, an upstream gradient, the loss
-UNLAYERED = ("x", "t", "g", "L", "∂L/∂x")
-NET_NAME = re.compile(r"(∂L/∂[xywbz]|f′\([zyx]|[xwbtgzyδL])(?:⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾)?(?:\[(\d+(?:,\d+)*)\])?")
+# the gradient and the activation derivative of a tensor called z, y, x or v (a flattened map)
+GRAD_OF = {"z": "δ", "y": "∂L/∂y", "x": "∂L/∂x", "v": "∂L/∂v"}
+SLOPE_OF = {"z": "f′(z", "y": "f′(y", "x": "f′(x", "v": "f′(v"}
+# quantities without a layer: the network's input, the target, an upstream gradient, the loss,
+# and a softmax's largest logit m, numerators e, denominator S and probabilities p
+UNLAYERED = ("x", "t", "g", "L", "∂L/∂x", "m", "e", "S", "p")
+NET_NAME = re.compile(r"(∂L/∂[xywbzv]|f′\([zyxv]|[xwbtgzyδLvmeSp])(?:⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾)?(?:\[(\d+(?:,\d+)*)\])?")
 PAIR = r"(\d+|\((\d+), (\d+)\))"
 CONV_DESC = re.compile(
     rf"conv, (\d+) (filters?) of (\d+)×(\d+) on (\d+) (channels?), stride {PAIR}, padding {PAIR}, dilation {PAIR}, "
@@ -3811,7 +3871,47 @@ CONV_DESC = re.compile(
 SIZE_SIDE = re.compile(r"(OH|OW) = (⌊?)\((\d+) \+ 2·(\d+) − (\d+)·\((\d+) − 1\) − 1\)/(\d+)(⌋?) \+ 1"
                        r"(?: = ⌊(\d+)/(\d+)⌋ \+ 1)? = (\d+)")
 EMPTY_REASONS = {"forward": "the window lies entirely on zero padding",
-                 "back": "no window of the layer after it covers this entry"}
+                 "back": "no window of the layer after it covers this entry",
+                 "unpicked": "no window picked this entry as its maximum",
+                 "floored": "no pooling window covers this entry: the output size is floored"}
+# the layers of "Networks II": pools, flatten, dense
+POOLS = ("max_pool", "avg_pool")
+SIZE_RULES = {"conv": "⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1", "pool": "⌊(input − window)/stride⌋ + 1"}
+POOL_DESC = re.compile(rf"(max_pool|avg_pool), (\d+)×(\d+) windows, stride {PAIR}(, overlapping)?, no padding, on (\d+) "
+                       r"(channels?): each output (.*)")
+POOL_WHAT = {"max_pool": "the largest entry of its window (on a tie the first in row-major order, as PyTorch and JAX)",
+             "avg_pool": "the mean of its window (the sum divided by the window's size)"}
+FLATTEN_DESC = re.compile(r"flatten, the (\d+)×(\d+)×(\d+) map as a vector of (\d+) entries in row-major order "
+                          r"\(channel, then row, then column\), as PyTorch's nn\.Flatten")
+DENSE_DESC = re.compile(r"dense, (\d+) (inputs?) to (\d+) (outputs?), weight (\d+)×(\d+) \(one row per output\), "
+                        r"(with a bias per output|no bias), as PyTorch's nn\.Linear")
+POOL_SIDE = re.compile(r"(OH|OW) = (⌊?)\((\d+) − (\d+)\)/(\d+)(⌋?) \+ 1(?: = ⌊(\d+)/(\d+)⌋ \+ 1)? = (\d+)")
+SOFTMAX_NOTE = ("a softmax gives every class a probability strictly between 0 and 1, so a target with a 0 in it is "
+                "never reached exactly: ")
+SOFTMAX_ONE_HOT = ("for this one-hot target L only approaches 0 as the right logit pulls ahead of the others, and the "
+                   "gradient never vanishes.")
+SOFTMAX_SOFT = "L only approaches its least value as some logits run off to −∞, and the gradient never vanishes."
+SHIFT_PROSE = ("(the largest logit m is subtracted first: that divides the numerator and the denominator by exp(m), "
+               "leaving p unchanged, and keeps every exp at most 1)")
+
+
+def why_prose(z: str) -> tuple:
+    """Why ∂L/∂z = p − t, said once, in the first step."""
+    return ("Why p − t: log p[k] = z[k] − log Σ_j exp(z[j]), so ∂(−log p[k])/∂z[j] is p[j] − 1 for j = k and p[j] "
+            "otherwise;",
+            "weighted by t[k] and summed, with Σ_k t[k] = 1, that is p[j] − t[j]: the derivatives of the softmax and the "
+            "log",
+            f"cancel to output minus target. Descent subtracts η·∂L/∂{z}; building it from t − p and still subtracting "
+            f"moves uphill.")
+
+
+def name_list(names: list) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def shape_text(shape) -> str:
+    return "×".join(map(str, shape))
 
 
 def sup(n: int) -> str:
@@ -3931,10 +4031,39 @@ class NetLayer:
         # activations
         self.act = None
         self.alpha = self.g0 = None
+        # dense: inputs and outputs (and `bias`); pools: KH, KW and `stride`
+        self.I = self.O = None
 
     @property
     def conv(self) -> bool:
         return self.kind == "conv"
+
+    @property
+    def pool(self) -> bool:
+        return self.kind in POOLS
+
+    @property
+    def trains(self) -> bool:
+        """Whether it has parameters (a convolution or a dense layer)."""
+        return self.kind in ("conv", "dense")
+
+    def window(self, c: int, p: int, q: int) -> list:
+        """A pool's window of output (c, p, q): its input entries (c, r, s), row-major."""
+        (sh, sw) = self.stride
+        return [(c, p * sh + i, q * sw + j) for i in range(self.KH) for j in range(self.KW)]
+
+    def covering(self, r: int, s: int) -> list:
+        """The windows (p, q) of a pool that cover input position (r, s), p then q in order."""
+        _, OH, OW = self.out_shape
+        (sh, sw) = self.stride
+        return [(p, q) for p in range(OH) for q in range(OW)
+                if p * sh <= r < p * sh + self.KH and q * sw <= s < q * sw + self.KW]
+
+    def uncovered(self) -> tuple:
+        """The rows and the columns at the end of a pool's input that no window covers."""
+        _, H, W = self.in_shape
+        _, OH, OW = self.out_shape
+        return H - ((OH - 1) * self.stride[0] + self.KH), W - ((OW - 1) * self.stride[1] + self.KW)
 
     def offset(self, a: int, b: int):
         """The kernel offset at which weight entry (a, b) meets the input (rotated by a true
@@ -3969,7 +4098,7 @@ class Expect:
     form), 'act', 'slope', 'diff' (y − t with the loss's factor), 'upstream' (δ = g), 'loss'
     (pairs of y and t), 'update' (the parameter and its gradient)."""
 
-    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs", "scale")
+    __slots__ = ("kind", "terms", "named", "empty", "z", "y", "t", "g", "p", "layer", "pairs", "scale", "optional")
 
     def __init__(self, kind, **kw):
         self.kind = kind
@@ -3980,23 +4109,31 @@ class Expect:
         self.layer = kw.get("layer")
         self.pairs = kw.get("pairs")
         self.scale = Fraction(1)  # a sum's factor (the mean of a mistake)
+        # terms that may be there or not, all of them or only those the line prints (a max pool's
+        # window whose printed maximum is reached by entries the printing does not tell apart):
+        # the terms in order, each with whether it is optional; None once the line is read
+        self.optional = None
 
 
 class Group:
     """The equations of one tensor's entries in a stage, then its matrices, then the notes that
     follow them."""
 
-    def __init__(self, tensor: NetTensor, expect: dict, notes=()):
+    def __init__(self, tensor: NetTensor, expect: dict, notes=(), copy=None):
         self.tensor = tensor
         self.keys = tensor.names()
         self.expect = expect  # entry name → Expect
-        self.sym = [k for k in self.keys if not (expect[k].kind == "sum" and not expect[k].terms)]
+        # values copied, not computed (a flatten's): entry name → the name whose value it is;
+        # the group prints no equations, only its matrices
+        self.copy = copy
+        self.sym = [] if copy else [k for k in self.keys if not (expect[k].kind == "sum" and not expect[k].terms)]
         self.sym_pos = 0  # symbolic lines printed (the symbolic form)
-        self.num_pos = 0  # numbers lines printed
+        self.num_pos = len(self.keys) if copy else 0  # numbers lines printed
         self.mats = tensor.matrices()
         self.mat_pos = 0
         self.notes = set(notes)  # the kinds of notes that may follow its matrices
         self.noted: set[str] = set()
+        self.ties: list = []  # a max pool's outputs whose window tied, in order, each noted after the matrix
 
     def done(self) -> bool:
         return self.num_pos == len(self.keys) and self.mat_pos == len(self.mats)
@@ -4019,6 +4156,12 @@ class Stage:
         self.gi = 0  # the group being printed
         self.line = None
         self.slip = None  # the learner's mistake the stage makes (a mistake's ∂L/∂x)
+        # the groups worked out when the stage begins, from what the section printed before it
+        # (a max pool's backward routes each window's gradient to the entry its forward pass
+        # picked)
+        self.build = None
+        self.built = False
+        self.header_prefix = False  # only the heading's beginning is known (checked as a prefix)
 
     def group(self):
         return self.groups[self.gi] if self.gi < len(self.groups) else None
@@ -4028,8 +4171,8 @@ class Stage:
 # ---------------------------------------------------------------------------------------------
 # The checker of a network's derivation
 
-HEADER = re.compile(r"(Layer \d+, (?:forward|filter gradient|bias gradient|input gradient|backward)(?:, the mistake)?|"
-                    r"Loss|Gradient of the loss|Update): ")
+HEADER = re.compile(r"(Layer \d+, (?:forward|filter gradient|weight gradient|bias gradient|input gradient|backward)"
+                    r"(?:, the mistake)?|Loss|Gradient of the loss(?:, the mistake)?|Update): ")
 NUMBERS_END = re.compile(rf"(?:^| )[=≈] {NUM}$")
 NET_RESULT = re.compile(rf"^(.*) {SIGN} ({NUM})$")
 NONFINITE_NOTE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
@@ -4037,6 +4180,9 @@ NONFINITE_NOTE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is
                             r"meaningless)\.")
 DEAD_NOTE = re.compile(r"(.+) < 0: the ReLU of layer (\d+) is off there and f′ = 0 blocks the gradient; (that entry "
                        r"sends|those entries send) nothing back\.")
+TIE_NOTE = re.compile(r"(\S+): a tie for the maximum, between (.+); the first in row-major order, (\S+), takes the whole "
+                      r"gradient in the backward pass \(as PyTorch's CPU kernel and JAX do\); the others get none from "
+                      r"this window\.")
 ZERO_NOTE = re.compile(r"(\S+) = 0 everywhere: (?:the network's input gets no gradient|no gradient reaches layer (\d+) "
                        r"or any layer before it, so their parameters get zero gradients in this step)\.")
 FIRST_ROSE = re.compile(rf"the loss first rose at step (\d+), from {MNUM} to {MNUM}, after step (\d+)'s update "
@@ -4053,12 +4199,18 @@ NET_FD_NONFINITE = re.compile(r"(\S+) is not compared, as these are not finite n
 NET_KINK_NOTE = re.compile(rf"(\S+): (\S+) ([=≈]) ({NUM}) is within reach of (relu|leaky_relu)'s kink at 0 when the "
                            r"parameter or input entry moves by ±h, so the central difference straddles the kink and is "
                            r"not compared\.")
+NET_POOL_NOTE = re.compile(rf"(\S+): (\S+) ([=≈]) ({NUM}) is within reach of a change of its max-pool window's maximum "
+                           r"when the parameter or input entry moves by ±h, so the central difference straddles the kink "
+                           r"and is not compared\.")
 NET_MISTAKES_HEAD = "Common mistakes in the backward pass, applied to step 1's numbers"
 NET_MISTAKES_INTRO = ("Each recipe below gets one part of the backward pass wrong; everything else is as in step 1, "
                       "from which its forward pass and loss are.")
-RECIPES = ("unrotated", "mean", "unsummed")
+RECIPES = ("unrotated", "mean", "unsummed", "spread", "flipped", "untransposed")
 RECIPE_TITLE = {"unrotated": "∂L/∂x with the filter not rotated", "mean": "the bias gradient averaged",
-                "unsummed": "the filters' contributions to ∂L/∂x not summed"}
+                "unsummed": "the filters' contributions to ∂L/∂x not summed",
+                "spread": "the max-pool gradient spread over the window",
+                "flipped": "the softmax cross-entropy gradient taken as t − p",
+                "untransposed": "the dense input gradient with W in place of Wᵀ"}
 RECIPE_TEXT = {
     "unrotated": "The gradient sent back to a layer's input slides the filter as it stands over the padded δ, where "
                  "the full convolution needs it rotated by 180°: each δ meets the filter entry at the mirrored place. "
@@ -4068,14 +4220,28 @@ RECIPE_TEXT = {
     "unsummed": "In a layer with several filters, every filter sends a part of ∂L/∂x back to each input channel, and "
                 "the parts add up; here only the last filter's part is kept, as when a loop over the filters assigns "
                 "dx = part where dx += part belongs.",
+    "spread": "A max pool's gradient is shared out evenly over each window, as an average pool's is, where it belongs "
+              "to the window's maximum alone: the entries that did not reach the output are credited with moving it.",
+    "flipped": "The gradient of the softmax cross-entropy is taken as t − p (target minus prediction, the \"error\") "
+               "where it is p − t, and the update still subtracts it: every parameter moves uphill.",
+    "untransposed": "A dense layer's input gradient multiplies δ by the weight W where its transpose Wᵀ belongs: input i "
+                    "should collect the gradients through column i of W, the weights it feeds; a square weight lets the "
+                    "wrong product through without a shape error.",
 }
 RECIPE_ABSENT = {
     "unrotated": "no convolution after the first passes a gradient back to a layer before it",
     "mean": "no convolution has a bias (or its output is a single entry, where mean and sum agree)",
     "unsummed": "no convolution after the first has more than one filter",
+    "spread": "no max pool after the first layer has a window of more than one entry",
+    "flipped": "the loss is not a softmax cross-entropy",
+    "untransposed": "no dense layer after the first has a square weight, where W and Wᵀ have the same shape",
 }
 MISTAKE_NONFINITE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
-                               r"computed from it is meaningless, (so )?so is everything this recipe computes from it\.")
+                               r"computed from it is meaningless, (?:(so )?so is everything this recipe computes from "
+                               r"it|so this recipe's results cannot be compared)\.")
+
+
+WORKED = ("max", "exp", "ratio", "ce")
 
 
 def indent_of(raw: str) -> int:
@@ -4092,7 +4258,7 @@ class NetChecker(Base):
     Given alone (`Expect`); nothing is taken from the text it checks but the numbers."""
 
     TITLE = "Training a network of "
-    UNWRAPPED = Base.UNWRAPPED + ("layer ",)  # the output sizes
+    UNWRAPPED = Base.UNWRAPPED + ("layer ", "Layer ")  # the output sizes, the stages' headings
 
     def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
                  allow_trailing: bool = False):
@@ -4148,6 +4314,11 @@ class NetChecker(Base):
         self.m_k = self.m_recipe = self.m_phase = self.m_note = None
         self.base_sv: dict[str, Val] = {}
         self.m_back_sv: dict[str, Val] = {}
+        self.picks: dict[str, str] = {}  # each max pool output's picked entry, in this section
+        self.tied: dict[str, list] = {}  # each max pool output whose window tied: the tied entries
+        self.m_broken = False  # a mistake whose backward pass misses a stage: the rest is not checked
+        self.probabilities = False
+        self.softmax_noted = None
 
     # -- names ------------------------------------------------------------------------------
 
@@ -4156,29 +4327,39 @@ class NetChecker(Base):
         return base + (f"⁽{sup(layer)}⁾" if self.marks and base not in UNLAYERED else "")
 
     def tensor(self, base: str, layer, shape) -> NetTensor:
-        """A map [C, H, W] (its channel left out of the names when it has one)."""
+        """A map [C, H, W] (its channel left out of the names when it has one), or a vector [N]
+        (its index always shown)."""
+        if len(shape) == 1:
+            return NetTensor(self.tname(base, layer), tuple(shape), (True,))
         return NetTensor(self.tname(base, layer), tuple(shape), (shape[0] > 1, True, True))
 
     def weight(self, base: str, L: NetLayer) -> NetTensor:
+        """A convolution's weight [F, C, KH, KW] (one filter's or channel's index left out), or
+        a dense layer's [O, I]."""
+        if L.kind == "dense":
+            return NetTensor(self.tname(base, L.k), (L.O, L.I), (True, True))
         return NetTensor(self.tname(base, L.k), (L.F, L.C, L.KH, L.KW), (L.F > 1, L.C > 1, True, True))
 
     def bias_t(self, base: str, L: NetLayer) -> NetTensor:
+        if L.kind == "dense":
+            return NetTensor(self.tname(base, L.k), (L.O,), (True,))
         return NetTensor(self.tname(base, L.k), (L.F,), (L.F > 1,))
 
     def junction(self, k: int):
         """(name, layer, shape) of the tensor layer k takes; k = the number of layers: the
-        network's output."""
+        network's output (a convolution's and a dense layer's is z, a flatten's v, any other's
+        y)."""
         if k == 0:
             return "x", 0, self.in_shape
         L = self.layers[k - 1]
-        return ("z" if L.conv else "y"), k - 1, L.out_shape
+        return ("z" if L.trains else "v" if L.kind == "flatten" else "y"), k - 1, L.out_shape
 
     def param_tensors(self):
         """Every parameter tensor with its gradient's, in order: (layer, W, ∂L/∂W) then its
         (b, ∂L/∂b)."""
         out = []
         for L in self.layers:
-            if L.conv:
+            if L.trains:
                 out.append((L, self.weight("w", L), self.weight("∂L/∂w", L)))
                 if L.bias:
                     out.append((L, self.bias_t("b", L), self.bias_t("∂L/∂b", L)))
@@ -4312,10 +4493,11 @@ class NetChecker(Base):
                 self.fail(ln, "`Given` out of place")
             self.gstate = "x"
             return i + 1
-        if text.startswith("Output sizes: "):
-            if text != "Output sizes: ⌊(input + 2·padding − dilation·(filter − 1) − 1)/stride⌋ + 1":
-                self.fail(ln, "the heading of the output sizes", "Output sizes: ⌊(input + 2·padding − dilation·(filter "
-                              "− 1) − 1)/stride⌋ + 1", text)
+        if text == "Output sizes" or text.startswith("Output sizes: "):
+            want = self.sizes_heading()
+            if text != want:
+                self.fail(ln, "the heading of the output sizes (the rule of each kind of layer that has one, in order)",
+                          want, text)
             self.end_given(ln)
             self.ctx = "sizes"
             return i + 1
@@ -4333,6 +4515,20 @@ class NetChecker(Base):
             return i + 1
         self.fail(ln, f"line not understood (a heading is expected here): {text!r}")
         return i + 1
+
+    def sizes_heading(self) -> str:
+        """`Output sizes: <rule>` of the kinds of layer whose output size has a rule, in their
+        first layer's order: a convolution's alone, or each `… for a conv`, `… for a pool`."""
+        rules = []
+        for L in self.layers:
+            rule = (SIZE_RULES["conv"], "a conv") if L.conv else (SIZE_RULES["pool"], "a pool") if L.pool else None
+            if rule and rule not in rules:
+                rules.append(rule)
+        if not rules:
+            return "Output sizes"
+        if rules == [(SIZE_RULES["conv"], "a conv")]:
+            return f"Output sizes: {rules[0][0]}"
+        return "Output sizes: " + ", ".join(f"{rule} for {of}" for rule, of in rules)
 
     def end_section(self, ln):
         """A blank line: the end of a section (every section after the title starts after one)."""
@@ -4410,7 +4606,7 @@ class NetChecker(Base):
             self.fail(ln, f"Given: the matrices of {self.gq[0][0].prefix} are not all printed",
                       ", ".join(mat[0] for _, mat, _ in self.gq), "none")
             self.gq = []
-        m = re.fullmatch(r"x \(input, (\d+)×(\d+)×(\d+)\)", text)
+        m = re.fullmatch(r"x \(input, (\d+)×(\d+)×(\d+)\)", text) or re.fullmatch(r"x \(input, (\d+)\)", text)
         if m:
             self.count["structure"] += 1
             if self.gstate != "x":
@@ -4423,11 +4619,14 @@ class NetChecker(Base):
         if m:
             self.given_layer(ln, int(m.group(1)), m.group(2))
             return i + 1
-        m = re.fullmatch(r"(t \(target|g \(upstream gradient of the output), (\d+)×(\d+)×(\d+)\)", text)
+        m = re.fullmatch(r"(t \(target|t \(target probabilities|g \(upstream gradient of the output), "
+                         r"(\d+)×(\d+)×(\d+)\)", text) or \
+            re.fullmatch(r"(t \(target|t \(target probabilities|g \(upstream gradient of the output), (\d+)\)", text)
         if m:
             self.count["structure"] += 1
             if self.gstate != "layers" or not self.layers:
                 self.fail(ln, "the target (or the upstream gradient) comes after the layers")
+            self.probabilities = m.group(1).endswith("probabilities")
             shape = tuple(int(g) for g in m.groups()[1:])
             out = self.junction(len(self.layers))[2] if self.layers else None
             if shape != out:
@@ -4455,6 +4654,9 @@ class NetChecker(Base):
         if text.startswith("loss: "):
             self.given_loss(ln, text[len("loss: "):])
             self.gstate = "sizes"
+            return i + 1
+        if text.startswith("Note: ") and self.gstate == "sizes" and self.loss == "softmax":
+            self.softmax_note(ln, text[len("Note: "):])
             return i + 1
         self.fail(ln, f"line not understood in Given: {text!r}")
         return i + 1
@@ -4537,6 +4739,8 @@ class NetChecker(Base):
             if L.bias:
                 self.gq += [(self.bias_t("b", L), mat, self.P0) for mat in self.bias_t("b", L).matrices()]
             return
+        if self.given_layer2(ln, k, desc, in_shape):
+            return
         got = self.parse_activation(ln, desc)
         L = NetLayer(len(self.layers), got[0] if got else "relu", in_shape)
         if got:
@@ -4544,6 +4748,78 @@ class NetChecker(Base):
             if L.act == "linear":
                 self.fail(ln, f"layer {k}: a linear activation is no layer of a network")
         self.layers.append(L)
+
+    def given_layer2(self, ln, k, desc, in_shape) -> bool:
+        """A pool, a flatten or a dense layer as Given describes it, checked against what reaches
+        it; whether desc is one."""
+        def pair(whole, a, b, what):
+            if a is not None:
+                if a == b:
+                    self.fail(ln, f"layer {k}: a {what} with equal rows and columns is written as one number", a, whole)
+                return int(a), int(b)
+            return int(whole), int(whole)
+        m = POOL_DESC.fullmatch(desc)
+        if m:
+            L = NetLayer(len(self.layers), m.group(1), in_shape)
+            L.KH, L.KW = int(m.group(2)), int(m.group(3))
+            L.stride = pair(m.group(4), m.group(5), m.group(6), "stride")
+            C = int(m.group(8))
+            self.count["structure"] += 1
+            if m.group(9) != ("channel" if C == 1 else "channels"):
+                self.fail(ln, f"layer {k}: singular/plural mismatch", "channel" if C == 1 else "channels", m.group(9))
+            if m.group(10) != POOL_WHAT[L.kind]:
+                self.fail(ln, f"layer {k}: what a {L.kind} window gives", POOL_WHAT[L.kind], m.group(10))
+            if bool(m.group(7)) != (L.stride[0] < L.KH or L.stride[1] < L.KW):
+                self.fail(ln, f"layer {k}: `overlapping` is said exactly where the stride is less than the window",
+                          "overlapping" if not m.group(7) else "not overlapping", m.group(7) or "nothing")
+            if len(in_shape) != 3:
+                self.fail(ln, f"layer {k}: a pool takes a map, but a vector of {in_shape[0]} reaches it")
+                in_shape = (C, L.KH, L.KW)
+            cc, H, W = in_shape
+            if C != cc:
+                self.fail(ln, f"layer {k}: the pool is on {C} channels, but {cc} reach it", cc, C)
+            if min(L.stride) < 1 or min(L.KH, L.KW) < 1 or L.KH > H or L.KW > W:
+                self.fail(ln, f"layer {k}: the window does not fit the input ({H}×{W})")
+            L.in_shape = (cc, H, W)
+            L.out_shape = (cc, max(H - L.KH, 0) // L.stride[0] + 1, max(W - L.KW, 0) // L.stride[1] + 1)
+            self.layers.append(L)
+            return True
+        m = FLATTEN_DESC.fullmatch(desc)
+        if m:
+            L = NetLayer(len(self.layers), "flatten", in_shape)
+            C, H, W, N = (int(g) for g in m.groups())
+            self.count["structure"] += 1
+            if tuple(in_shape) != (C, H, W):
+                self.fail(ln, f"layer {k}: flatten takes the {shape_text(in_shape)} that reaches it",
+                          shape_text(in_shape), f"{C}×{H}×{W}")
+            if N != C * H * W:
+                self.fail(ln, f"layer {k}: flatten gives C·H·W entries", C * H * W, N)
+            L.out_shape = (C * H * W,) if len(in_shape) != 3 else (in_shape[0] * in_shape[1] * in_shape[2],)
+            self.layers.append(L)
+            return True
+        m = DENSE_DESC.fullmatch(desc)
+        if m:
+            L = NetLayer(len(self.layers), "dense", in_shape)
+            L.I, L.O = int(m.group(1)), int(m.group(3))
+            L.bias = m.group(7) != "no bias"
+            self.count["structure"] += 1
+            for n, word, one in ((L.I, m.group(2), "input"), (L.O, m.group(4), "output")):
+                if word != (one if n == 1 else one + "s"):
+                    self.fail(ln, f"layer {k}: singular/plural mismatch", one if n == 1 else one + "s", word)
+            if (int(m.group(5)), int(m.group(6))) != (L.O, L.I):
+                self.fail(ln, f"layer {k}: a dense layer's weight is O×I (one row per output)", f"{L.O}×{L.I}",
+                          f"{m.group(5)}×{m.group(6)}")
+            if tuple(in_shape) != (L.I,):
+                self.fail(ln, f"layer {k}: a dense layer of {L.I} inputs, but {shape_text(in_shape)} reaches it",
+                          L.I, shape_text(in_shape))
+            L.in_shape = (L.I,)
+            L.out_shape = (L.O,)
+            self.layers.append(L)
+            self.expect_matrices(self.weight("w", L), self.P0)
+            if L.bias:
+                self.gq += [(self.bias_t("b", L), mat, self.P0) for mat in self.bias_t("b", L).matrices()]
+            return True
+        return False
 
     def loss_name(self):
         """The network's output as the loss names it: `z⁽²⁾`."""
@@ -4555,6 +4831,19 @@ class NetChecker(Base):
         if self.gstate != "loss":
             self.fail(ln, "the loss comes after the learning rate")
         y = re.escape(self.loss_name())
+        self.softmax_noted = None
+        if s.startswith("softmax_cross_entropy") or getattr(self, "probabilities", False):
+            z = self.loss_name()
+            want = (f"softmax_cross_entropy, p[k] = exp({z}[k])/Σ_j exp({z}[j]) and L = −Σ_k t[k]·log p[k], so "
+                    f"∂L/∂{z} = p − t")
+            if s != want:
+                self.fail(ln, "the softmax cross-entropy's line", want, s)
+            if not getattr(self, "probabilities", False):
+                self.fail(ln, "a softmax cross-entropy's target is given as `t (target probabilities, …)`")
+            self.loss = "softmax"
+            self.lscale = self.gscale = Fraction(1)
+            self.probability_vector(ln)
+            return
         if self.objective == "grad":
             want = f"L = Σ g ⊙ {self.loss_name()}, whose gradient is the given ∂L/∂{self.loss_name()} = g (as PyTorch's out.backward(g))"
             if s != want:
@@ -4572,7 +4861,7 @@ class NetChecker(Base):
         self.gscale = parse_scale(m.group(3)) if m.group(3) else Fraction(1)
         self.lscale_text, self.gscale_text = m.group(2), m.group(3)
         shape = self.junction(len(self.layers))[2]
-        n = shape[0] * shape[1] * shape[2]
+        n = math.prod(shape)
         want = {"half_sse": (Fraction(1, 2), Fraction(1)), "sse": (Fraction(1), Fraction(2)),
                 "mse": (Fraction(1, n), Fraction(2, n))}[self.loss]
         self.count["equations"] += 1
@@ -4580,7 +4869,43 @@ class NetChecker(Base):
             self.fail(ln, f"{self.loss}: scales of L and ∂L/∂y are wrong",
                       f"{show(want[0])} and {show(want[1])}", f"{show(self.lscale)} and {show(self.gscale)}")
 
+    def probability_vector(self, ln):
+        """A softmax cross-entropy's target: every entry at least 0, summing to 1 (within their
+        printing and 10⁻⁹, as the spec allows)."""
+        vals = list(self.T.values())
+        self.count["operands"] += len(vals)
+        if not vals or not all(finite(v.value) for v in vals):
+            self.fail(ln, "a softmax cross-entropy's target is a probability vector of finite entries")
+            return
+        if any(v.value < 0 for v in vals):
+            self.fail(ln, "a softmax cross-entropy's target has no negative entry",
+                      "≥ 0", next(v.text for v in vals if v.value < 0))
+        total = sum(v.value for v in vals)
+        slack = sum(radius(v.text, v.value, v.rounded) for v in vals) + Fraction(1, 10**9)
+        if abs(total - 1) > slack:
+            self.fail(ln, "a softmax cross-entropy's target sums to 1", 1, show(total))
+
+    def softmax_note(self, ln, s):
+        """Given's note on a target a softmax never reaches: there exactly when an entry of t is
+        0, one-hot when all but one are."""
+        self.count["notes"] += 1
+        zeros = sum(1 for v in self.T.values() if v.value == 0)
+        want = None
+        if zeros:
+            want = SOFTMAX_NOTE + (SOFTMAX_ONE_HOT if zeros + 1 == len(self.T) else SOFTMAX_SOFT)
+        if self.softmax_noted is not None:
+            self.fail(ln, "the note on the softmax's target twice")
+        self.softmax_noted = ln
+        if want is None:
+            self.fail(ln, "a note that the target is never reached, but no entry of t is 0", "no note", s)
+        elif s != want:
+            self.fail(ln, "the note on a target the softmax never reaches exactly", want, s)
+
     def end_given(self, ln):
+        if self.loss == "softmax" and getattr(self, "softmax_noted", None) is None and \
+                any(v.value == 0 for v in self.T.values()):
+            self.count["notes"] += 1
+            self.fail(ln, "an entry of the softmax's target is 0, which no softmax reaches, but no note says so")
         if self.gq:
             self.fail(ln, f"Given: the matrices {', '.join(mat[0] for _, mat, _ in self.gq)} are not printed")
             self.gq = []
@@ -4593,7 +4918,7 @@ class NetChecker(Base):
         self.count["structure"] += 1
         if len(self.layers) != self.nlayers:
             self.fail(ln, "the title's count of layers differs from Given", len(self.layers), self.nlayers)
-        if not any(L.conv for L in self.layers):
+        if not any(L.trains for L in self.layers):
             self.fail(ln, "a network with nothing to train")
         self.cur = dict(self.P0)
         if self.objective == "grad":
@@ -4620,6 +4945,27 @@ class NetChecker(Base):
         if m.group(2) != L.kind:
             self.fail(ln, f"output sizes: layer {k} is a {L.kind}", L.kind, m.group(2))
         shape_text = "×".join(map(str, L.out_shape))
+        if L.pool:
+            self.pool_size(ln, L, m.group(3))
+            return
+        if L.kind == "flatten":
+            mm = re.fullmatch(r"N = (\d+)·(\d+)·(\d+) = (\d+)", m.group(3))
+            if not mm:
+                self.fail(ln, f"output sizes: a flatten's line is `N = C·H·W = N`: {m.group(3)!r}")
+                return
+            for got, want, what in zip(mm.groups()[:3], L.in_shape, ("C", "H", "W")):
+                self.count["operands"] += 1
+                if int(got) != want:
+                    self.fail(ln, f"N: the operand {what} differs from the map that reaches layer {k}", want, got)
+            self.judge(ln, "N", "·".join(mm.groups()[:3]), [False] * 3, "=", mm.group(4))
+            if int(mm.group(4)) != L.out_shape[0]:
+                self.fail(ln, f"N: not the length of layer {k}'s vector", L.out_shape[0], mm.group(4))
+            return
+        if L.kind == "dense":
+            want = f"{L.O}×{L.I} weight: {L.I} → {L.O}"
+            if m.group(3) != want:
+                self.fail(ln, f"output sizes: layer {k}, a dense layer", want, m.group(3))
+            return
         if not L.conv:
             if m.group(3) != f"the shape of its input, {shape_text}":
                 self.fail(ln, f"output sizes: layer {k} keeps the shape of its input",
@@ -4674,6 +5020,62 @@ class NetChecker(Base):
         if int(out) != L.out_shape[1 + axis]:
             self.fail(ln, f"{which}: not the output size of layer {L.k}", L.out_shape[1 + axis], out)
 
+    def pool_size(self, ln, L, text):
+        """`OH = (H − KH)/SH + 1 = OH, OW = …: C×OH×OW`, with `⌊ ⌋` and the span over the stride
+        where the floor matters, and the rows and columns no window covers said after it."""
+        mm = re.fullmatch(r"(OH = .*?), (OW = .*?): (\d+)×(\d+)×(\d+)(?: \((.*)\))?", text)
+        if not mm:
+            self.fail(ln, f"output-size line not understood: {text!r}")
+            return
+        for axis, side in enumerate((mm.group(1), mm.group(2))):
+            which = ("OH", "OW")[axis]
+            m = POOL_SIDE.fullmatch(side)
+            if not m or m.group(1) != which or bool(m.group(2)) != bool(m.group(6)) or \
+                    bool(m.group(2)) != (m.group(7) is not None):
+                self.fail(ln, f"{which}: not of the form {which} = (input − window)/stride + 1 = …: {side!r}")
+                continue
+            n, k, s_ = (int(m.group(g)) for g in (3, 4, 5))
+            want = (L.in_shape[1 + axis], (L.KH, L.KW)[axis], L.stride[axis])
+            for got, w, name in zip((n, k, s_), want, ("input", "window", "stride")):
+                self.count["operands"] += 1
+                if got != w:
+                    self.fail(ln, f"{which}: the {name} operand differs from Given", w, got)
+            floored = bool(m.group(2))
+            self.count["structure"] += 1
+            if s_ > 0 and floored != ((n - k) % s_ != 0):
+                self.fail(ln, f"{which}: ⌊ ⌋ is written exactly where the floor matters (the span is not a multiple of "
+                              f"the stride)", "no ⌊…⌋" if floored else "⌊…⌋", "⌊…⌋" if floored else "no ⌊…⌋")
+            out = m.group(9)
+            if floored:
+                self.count["operands"] += 2
+                if int(m.group(7)) != n - k:
+                    self.fail(ln, f"{which}: input − window", n - k, m.group(7))
+                if int(m.group(8)) != s_:
+                    self.fail(ln, f"{which}: the stride is quoted inconsistently", s_, m.group(8))
+                self.judge(ln, which, f"⌊{m.group(7)}/{m.group(8)}⌋ + 1", [False] * 2, "=", out)
+                self.judge(ln, which, f"⌊({n} − {k})/{s_}⌋ + 1", [False] * 3, "=", out)
+            else:
+                self.judge(ln, which, f"({n} − {k})/{s_} + 1", [False] * 3, "=", out)
+            self.count["structure"] += 1
+            if int(out) != L.out_shape[1 + axis]:
+                self.fail(ln, f"{which}: not the output size of layer {L.k}", L.out_shape[1 + axis], out)
+        got = tuple(int(g) for g in mm.groups()[2:5])
+        self.count["structure"] += 1
+        if got != L.out_shape:
+            self.fail(ln, f"output sizes: layer {L.k}'s output is C×OH×OW", shape_text(L.out_shape), shape_text(got))
+        rows, cols = L.uncovered()
+        parts = [f"the last {what}" if n == 1 else f"the last {n} {what}s"
+                 for n, what in ((rows, "row"), (cols, "column")) if n > 0]
+        want = None
+        if parts:
+            many = len(parts) > 1 or max(rows, cols) > 1
+            want = (f"{' and '.join(parts)} of its input {'are' if many else 'is'} in no window: the output size is "
+                    f"floored, so {'their' if many else 'its'} gradient is 0")
+        self.count["notes"] += 1
+        if want != mm.group(6):
+            self.fail(ln, "output sizes: the rows and columns of the input that no window covers (the floor), said "
+                          "exactly where there are some", want or "nothing", mm.group(6) or "nothing")
+
     def chain_line(self, ln, text):
         """`x 1×5×5 → conv 3×3, stride 2, padding 1 → 1×3×3 → relu → 1×3×3 → …`"""
         self.count["structure"] += 1
@@ -4687,6 +5089,11 @@ class NetChecker(Base):
                                        ("dilation", L.dilation, (1, 1))):
                     if v != plain:
                         label += f", {what} {pair_text(v)}"
+            elif L.pool:
+                label = f"{L.kind} {L.KH}×{L.KW}" + (f", stride {pair_text(L.stride)}"
+                                                     if L.stride != (L.KH, L.KW) else "")
+            elif L.kind == "dense":
+                label = f"dense {L.I}→{L.O}"
             want += f" → {label} → " + "×".join(map(str, L.out_shape))
         if text != want:
             self.fail(ln, "the chain of shapes does not follow from Given", want, text)
@@ -4706,14 +5113,16 @@ class NetChecker(Base):
         """The stages a step (`kind` 'step') or the last forward pass ('after') prints, in
         order; `first`: the first step written out, where the explanations said once are."""
         out = [self.forward_stage(L) for L in self.layers]
-        out.append(self.loss_stage())
+        out.append(self.loss_stage(first))
         if kind != "step":
             return out
         out.append(self.lossgrad_stage(first))
         for L in reversed(self.layers):
             gives = L.k > 0 or self.input_grad is not False
             optional = L.k == 0 and self.input_grad is None
-            if L.conv:
+            if not L.conv and (L.trains or L.pool or L.kind == "flatten"):
+                out += self.back_stages2(L, first, gives, optional)
+            elif L.conv:
                 out.append(self.wgrad_stage(L))
                 if L.bias:
                     out.append(self.bgrad_stage(L, first))
@@ -4731,12 +5140,15 @@ class NetChecker(Base):
         out = {}
         for idx in tensor.indices():
             terms = terms_of.get(idx, [])
-            out[tensor.name(idx)] = Expect("sum", terms=terms, named=named, empty=empty)
+            why = empty(idx) if callable(empty) else empty
+            out[tensor.name(idx)] = Expect("sum", terms=terms, named=named, empty=why)
         return out
 
     def forward_stage(self, L: NetLayer) -> Stage:
         ib, il, ish = self.junction(L.k)
         IN = self.tensor(ib, il, ish)
+        if L.pool or L.kind in ("flatten", "dense"):
+            return self.forward_stage2(L, IN)
         if not L.conv:
             Y = self.tensor("y", L.k, L.out_shape)
             x = IN.prefix
@@ -4756,10 +5168,215 @@ class NetChecker(Base):
         group = Group(Z, self.sums(Z, terms, True, EMPTY_REASONS["forward"]))
         return Stage("forward", header, [group], L, formula=(Z.prefix + "[", self.forward_formula))
 
-    def loss_stage(self) -> Stage:
+    # -- the stages of pools, flatten and dense layers, and of the softmax ------------------------
+
+    def pool_names(self, L: NetLayer, IN: NetTensor):
+        """The names a pool's formulas are written with: the output's index letters, the input's
+        entry in window (p,q) at offset (i,j), and where the window starts."""
+        C = L.in_shape[0]
+        rows = "p" if L.stride[0] == 1 else f"{L.stride[0]}p"
+        cols = "q" if L.stride[1] == 1 else f"{L.stride[1]}q"
+        letters = (lambda idx: idx if C == 1 else f"c,{idx}")
+        return letters, f"{IN.prefix}[{letters(f'{rows} + i, {cols} + j')}]", f"({rows}, {cols})"
+
+    def forward_stage2(self, L: NetLayer, IN: NetTensor) -> Stage:
+        """The forward pass of a pool (each window's maximum, or mean), a flatten (the map's
+        entries in row-major order, copied) or a dense layer (each output's sum)."""
+        if L.pool:
+            Y = self.tensor("y", L.k, L.out_shape)
+            letters, x_at, starts = self.pool_names(L, IN)
+            y_at = f"{Y.prefix}[{letters('p,q')}]"
+            n = L.KH * L.KW
+            header = f"Layer {L.k}, forward: {Y.prefix} = {L.kind}({IN.prefix}), {L.KH}×{L.KW} windows"
+            if L.kind == "max_pool":
+                expect = {Y.name(i): Expect("max", terms=[IN.name(w) for w in L.window(*i)], layer=L)
+                          for i in Y.indices()}
+                prose = (f"{y_at} = max {x_at}, over the window's entries (i,j), which starts at {starts}: its "
+                         f"largest entry",)
+                return Stage("forward", header, [Group(Y, expect, notes=("tie",))], L, prose=prose)
+            terms = {i: [[IN.name(w)] for w in L.window(*i)] for i in Y.indices()}
+            expect = self.sums(Y, terms, True, None)
+            for e in expect.values():
+                e.scale = Fraction(1, n)
+            prose = (f"{y_at} = (1/{n})·Σ_i Σ_j {x_at}, the mean of the window's {n} entries, which starts at "
+                     f"{starts}",)
+            return Stage("forward", header, [Group(Y, expect)], L, prose=prose)
+        if L.kind == "flatten":
+            V = self.tensor("v", L.k, L.out_shape)
+            C, H, W = L.in_shape
+            copy = {V.name((k,)): IN.name(full) for k, full in enumerate(IN.indices())}
+            header = (f"Layer {L.k}, forward: {V.prefix}[k] = {IN.prefix}[{'i,j' if C == 1 else 'c,i,j'}], "
+                      f"{self.index_map(L)}: the entries as they are, laid out in one row")
+            return Stage("forward", header, [Group(V, {}, copy=copy)], L)
+        Z, W, B = self.tensor("z", L.k, L.out_shape), self.weight("w", L), self.bias_t("b", L)
+        terms = {(o,): [[W.name((o, i)), IN.name((i,))] for i in range(L.I)] + ([[B.name((o,))]] if L.bias else [])
+                 for o in range(L.O)}
+        bias = f" + {B.prefix}" if L.bias else ""
+        header = f"Layer {L.k}, forward: {Z.prefix} = {W.prefix}·{IN.prefix}{bias}"
+        prose = (f"{Z.prefix}[o] = Σ_i {W.prefix}[o,i]·{IN.prefix}[i]{bias + '[o]' if L.bias else ''}, row o of the "
+                 f"weight against the input",)
+        return Stage("forward", header, [Group(Z, self.sums(Z, terms, True, None))], L, prose=prose)
+
+    def index_map(self, L: NetLayer) -> str:
+        """A flatten's index map in the map's own numbers: `k = c·9 + i·3 + j`."""
+        C, H, W = L.in_shape
+        if C == 1 and H == 1:
+            return "k = j"
+        if C == 1 and W == 1:
+            return "k = i"
+        if C == 1:
+            return f"k = i·{W} + j"
+        return f"k = c·{H * W} + i·{W} + j"
+
+    def softmax_stage(self, OUT: NetTensor, first: bool) -> Stage:
+        """`Loss: L = −Σ_k t[k]·log p[k], p = softmax(z)`: the largest logit m, every e[k] =
+        exp(z[k] − m) (with its matrix), S = Σ e, every p[k] = e[k]/S (with its matrix), then L."""
+        shape = OUT.full
+        E, P, T = self.tensor("e", None, shape), self.tensor("p", None, shape), self.tensor("t", 0, shape)
+        Mt, St, Lt = NetTensor("m", (), ()), NetTensor("S", (), ()), NetTensor("L", (), ())
+        groups = [Group(Mt, {"m": Expect("max", terms=OUT.names())}),
+                  Group(E, {E.name(i): Expect("exp", z=OUT.name(i)) for i in E.indices()}),
+                  Group(St, {"S": Expect("sum", terms=[[e] for e in E.names()], named=True, empty=None)}),
+                  Group(P, {P.name(i): Expect("ratio", z=E.name(i)) for i in P.indices()}),
+                  Group(Lt, {"L": Expect("ce", pairs=[(T.name(i), P.name(i)) for i in P.indices()])}, notes=("rose",))]
+        for g in (groups[0], groups[2], groups[4]):
+            g.mats = []
+        return Stage("loss", f"Loss: L = −Σ_k t[k]·log p[k], p = softmax({OUT.prefix})", groups,
+                     prose=(SHIFT_PROSE,) if first else ())
+
+    def back_stages2(self, L: NetLayer, first: bool, gives: bool, optional: bool, slip=None, only_dx=False) -> list:
+        """The backward pass of a dense layer (its weight gradient, its bias gradient, its ∂L/∂x),
+        a pool or a flatten (their ∂L/∂x), in the order printed; `slip` a learner's mistake in
+        ∂L/∂x ('untransposed': W for Wᵀ; 'spread': a max pool's gradient spread as an average
+        pool's)."""
+        ib, il, ish = self.junction(L.k)
+        IN, DX = self.tensor(ib, il, ish), self.tensor(GRAD_OF[ib], il, ish)
+        out = []
+        if L.kind == "dense":
+            D, W, B = self.tensor("δ", L.k, L.out_shape), self.weight("w", L), self.bias_t("b", L)
+            if not only_dx:
+                GW, GB = self.weight("∂L/∂w", L), self.bias_t("∂L/∂b", L)
+                terms = {(o, i): [[D.name((o,)), IN.name((i,))]] for o in range(L.O) for i in range(L.I)}
+                out.append(Stage("wgrad", f"Layer {L.k}, weight gradient: ∂L/∂{W.prefix} = {D.prefix}·{IN.prefix}ᵀ, the "
+                                          f"outer product of the output's gradient and the input",
+                                 [Group(GW, self.sums(GW, terms, True, None))], L,
+                                 prose=(f"∂L/∂{W.prefix}[o,i] = {D.prefix}[o]·{IN.prefix}[i]",)))
+                if L.bias:
+                    terms = {(o,): [[D.name((o,))]] for o in range(L.O)}
+                    out.append(Stage("bgrad", f"Layer {L.k}, bias gradient: ∂L/∂{B.prefix}[o] = {D.prefix}[o]",
+                                     [Group(GB, self.sums(GB, terms, True, None))], L))
+            if not gives:
+                return out
+            if slip == "untransposed":
+                terms = {(i,): [[W.name((i, o)), D.name((o,))] for o in range(L.O)] for i in range(L.I)}
+                header = (f"Layer {L.k}, input gradient, the mistake: {DX.prefix} = {W.prefix}·{D.prefix}, the weight as "
+                          f"it stands, in place of its transpose {W.prefix}ᵀ·{D.prefix} (the shapes allow it only "
+                          f"because the weight is square, {L.O}×{L.I}): each input gets the gradients through the "
+                          f"weights of another")
+                prose = (f"{DX.prefix}[i] = Σ_o {W.prefix}[i,o]·{D.prefix}[o]",)
+            else:
+                terms = {(i,): [[W.name((o, i)), D.name((o,))] for o in range(L.O)] for i in range(L.I)}
+                header = (f"Layer {L.k}, input gradient: {DX.prefix} = {W.prefix}ᵀ·{D.prefix}, every output's gradient "
+                          f"sent back through the weights that connect it to each input")
+                prose = (f"{DX.prefix}[i] = Σ_o {W.prefix}[o,i]·{D.prefix}[o]",)
+            st = Stage("dxgrad", header, [Group(DX, self.sums(DX, terms, True, None), notes=("zero",))], L,
+                       prose=prose, optional=optional)
+            st.slip = slip
+            out.append(st)
+            return out
+        if not gives:
+            return out
+        if L.kind == "flatten":
+            DV = self.tensor("∂L/∂v", L.k, L.out_shape)
+            C, H, W = L.in_shape
+            copy = {DX.name(full): DV.name((k,)) for k, full in enumerate(DX.indices())}
+            header = (f"Layer {L.k}, backward: {DX.prefix}[{'i,j' if C == 1 else 'c,i,j'}] = {DV.prefix}[k], "
+                      f"{self.index_map(L)}: the vector's gradient folded back into the {C}×{H}×{W} map")
+            return [Stage("back2", header, [Group(DX, {}, notes=("zero",), copy=copy)], L, optional=optional)]
+        DY = self.tensor("∂L/∂y", L.k, L.out_shape)
+        letters, _, _ = self.pool_names(L, IN)
+        dx_at, dy_at = f"{DX.prefix}[{letters('r,s')}]", f"{DY.prefix}[{letters('p,q')}]"
+        n = L.KH * L.KW
+        covered = lambda idx: bool(L.covering(idx[1], idx[2]))
+        if L.kind == "avg_pool" or slip == "spread":
+            terms = {(c, r, s): [[DY.name((c, p, q))] for p, q in L.covering(r, s)] for c, r, s in DX.indices()}
+            expect = self.sums(DX, terms, True, EMPTY_REASONS["floored"])
+            for e in expect.values():
+                e.scale = Fraction(1, n)
+            if slip == "spread":
+                header = (f"Layer {L.k}, backward: the mistake: {dx_at} = (1/{n})·Σ {dy_at} over every window covering "
+                          f"the entry, each window's gradient spread evenly over its {n} entries as an average pool's "
+                          f"is, in place of routing it to the window's maximum")
+                prose = ()
+            else:
+                header = f"Layer {L.k}, backward: {dx_at} = (1/{n})·Σ {dy_at} over the windows (p,q) that cover that entry"
+                prose = (f"(each entry moves its window's mean by 1/{n} of what it moves itself, so each window's "
+                         f"gradient is shared equally among its {n} entries; where windows overlap, the shares add up)",) \
+                    if first else ()
+            st = Stage("back2", header, [Group(DX, expect, notes=("zero",))], L, prose=prose, optional=optional)
+            st.slip = slip
+            return [st]
+        header = (f"Layer {L.k}, backward: {DX.prefix} = {DY.prefix} routed to each window's maximum, 0 to the window's "
+                  f"other entries")
+        prose = (f"{dx_at} = Σ {dy_at} over the windows (p,q) whose maximum is that entry: the max passes on only its "
+                 f"largest input, so only that entry moves the output",)
+        if first:
+            prose += ("(where windows overlap, an entry that is the maximum of several windows gets the sum of their "
+                      "gradients)",)
+        Y = self.tensor("y", L.k, L.out_shape)
+
+        def build(st):
+            # each window's gradient goes to the entry its forward pass picked (this section's, or
+            # in a mistake step 1's)
+            picks = self.base_picks() if self.ctx == "mistake" else self.picks
+            ties = (self.history[0].get("tied", {}) if self.history else {}) if self.ctx == "mistake" else self.tied
+            terms, optional = {}, {}
+            for c, r, s in DX.indices():
+                got, opt = [], []
+                for p, q in L.covering(r, s):
+                    pick = picks.get(Y.name((c, p, q)))
+                    if isinstance(pick, tuple) and IN.name((c, r, s)) in pick:
+                        opt.append((DY.name((c, p, q)), True))
+                    elif pick is not None and pick == IN.name((c, r, s)):
+                        got.append([DY.name((c, p, q))])
+                        opt.append((DY.name((c, p, q)), False))
+                terms[(c, r, s)] = got
+                if any(o for _, o in opt):
+                    optional[(c, r, s)] = opt
+            def reason(idx):
+                if not covered(idx):
+                    return EMPTY_REASONS["floored"]
+                # an entry that tied for a window's maximum (the first such window) but was not
+                # the first of the tie
+                c, r, s = idx
+                for p, q in L.covering(r, s):
+                    tied = ties.get(Y.name((c, p, q)))
+                    if tied and IN.name(idx) in tied:
+                        return f"tied for its window's maximum, but the first of the tie, {tied[0]}, takes the gradient"
+                return EMPTY_REASONS["unpicked"]
+            expect = self.sums(DX, terms, True, reason)
+            for idx, opt in optional.items():
+                expect[DX.name(idx)].optional = opt
+            g = Group(DX, expect, notes=("zero",))
+            # an entry whose terms are known only from its line may have a symbolic line
+            g.sym = [k for k in g.keys if expect[k].terms or expect[k].optional]
+            g.taken = {}  # an ambiguous window's gradient: the entries that took it
+            return [g]
+        st = Stage("back2", header, [Group(DX, self.sums(DX, {}, True, None), notes=("zero",))], L, prose=prose,
+                   optional=optional)
+        st.build = build
+        return [st]
+
+    def base_picks(self) -> dict:
+        """The entries step 1's max pools picked (what a mistake's backward pass routes by)."""
+        return self.history[0].get("picks", {}) if self.history else {}
+
+    def loss_stage(self, first: bool = False) -> Stage:
         ob, ol, osh = self.junction(len(self.layers))
         OUT = self.tensor(ob, ol, osh)
         Lt = NetTensor("L", (), ())
+        if self.loss == "softmax":
+            return self.softmax_stage(OUT, first)
         if self.objective == "grad":
             Gt = self.tensor("g", 0, osh)
             terms = [[Gt.name(i), OUT.name(i)] for i in OUT.indices()]
@@ -4774,10 +5391,20 @@ class NetChecker(Base):
         group.mats = []
         return Stage("loss", header, [group])
 
-    def lossgrad_stage(self, first: bool) -> Stage:
+    def lossgrad_stage(self, first: bool, flipped: bool = False) -> Stage:
         ob, ol, osh = self.junction(len(self.layers))
         OUT = self.tensor(ob, ol, osh)
         D = self.tensor(GRAD_OF[ob], ol, osh)
+        if self.loss == "softmax":
+            P, T = self.tensor("p", None, osh), self.tensor("t", 0, osh)
+            pairs = [(T.name(i), P.name(i)) if flipped else (P.name(i), T.name(i)) for i in D.indices()]
+            expect = {D.name(i): Expect("diff", y=a, t=b) for i, (a, b) in zip(D.indices(), pairs)}
+            written = f", written {D.prefix}" if ob == "z" else ""
+            if flipped:
+                return Stage("lossgrad", f"Gradient of the loss, the mistake: ∂L/∂{OUT.prefix} = t − p, in place of p − t",
+                             [Group(D, expect)])
+            return Stage("lossgrad", f"Gradient of the loss: ∂L/∂{OUT.prefix} = p − t{written}", [Group(D, expect)],
+                         prose=why_prose(OUT.prefix) if first else ())
         if self.objective == "grad":
             Gt = self.tensor("g", 0, osh)
             expect = {D.name(i): Expect("upstream", g=Gt.name(i)) for i in D.indices()}
@@ -5043,6 +5670,7 @@ class NetChecker(Base):
     def begin_section(self, ln, kind: str):
         """A step (`kind` 'step') or the last forward pass ('after') begins: its stages."""
         self.sv, self.new, self.noted, self.pending, self.sym_kinds = {}, {}, set(), {}, set()
+        self.picks, self.tied = {}, {}
         self.sec_nonfinite, self.sec_note = None, None
         self.stages = self.stages_for(kind, first=kind == "step" and not self.history)
         self.si, self.stage = 0, None
@@ -5088,6 +5716,8 @@ class NetChecker(Base):
         rec = self.history[-1]
         rec["L"] = self.sv.get("L")
         rec["sv"] = dict(self.sv)
+        rec["picks"] = dict(self.picks)
+        rec["tied"] = dict(self.tied)
         if self.has_lr:
             missing = [k for k in self.cur if k not in self.new]
             if missing:
@@ -5220,7 +5850,8 @@ class NetChecker(Base):
         found = None
         for k in range(self.si, len(self.stages)):
             st = self.stages[k]
-            if st.header == text or HEADER.match(st.header).group(1) == key:
+            if st.header == text or HEADER.match(st.header).group(1) == key or \
+                    (st.header_prefix and text.startswith(st.header)):
                 found = k
                 break
         if found is None:
@@ -5228,14 +5859,30 @@ class NetChecker(Base):
                       self.stages[self.si].header if self.si < len(self.stages) else "none", text)
             self.stage = None
             return
+        in_mistake = self.ctx == "mistake" and self.m_phase == "back"
+        missing = [st.header for st in self.stages[self.si:found] if not st.optional]
         for st in self.stages[self.si:found]:
             if st.optional:
                 self.input_grad = False
-            else:
+            elif not in_mistake:
                 self.fail(ln, f"the stage `{st.header}` is missing before this one")
+        if missing and in_mistake:
+            self.m_broken = True
+            self.fail(ln, f"mistake {self.m_k}: {len(missing)} stage(s) of the recipe's backward pass missing before this "
+                          f"one: " + "; ".join(f"`{h}`" for h in missing))
+        if self.m_broken and in_mistake:
+            # the values the rest of the recipe's backward pass (and its update) stand on are not
+            # printed: it is not checked; the forward pass after it takes the parameters as printed
+            self.note(ln, f"mistake {self.m_k}: a stage before this one is missing, so the rest of the recipe's "
+                          f"backward pass and its update are not checked")
+            self.stage, self.si = None, len(self.stages)
+            return
         st = self.stages[found]
-        if st.header != text:
-            self.fail(ln, "the stage's heading does not follow from Given", st.header, text)
+        if st.header != text and not (st.header_prefix and text.startswith(st.header)):
+            self.fail(ln, "the stage's heading does not follow from Given", st.header + ("…" if st.header_prefix else ""),
+                      text)
+        if st.build is not None and not st.built:
+            st.groups, st.built = st.build(st), True
         if st.optional:
             self.input_grad = True
         self.si = found + 1
@@ -5273,6 +5920,15 @@ class NetChecker(Base):
             self.fail(ln, f"the matrices of {g.tensor.prefix}{g.tensor.close} are not printed",
                       ", ".join(m[0] for m in g.mats[g.mat_pos:]), "none")
             g.mat_pos = len(g.mats)
+        taken = getattr(g, "taken", None)
+        if taken is not None:
+            windows = {name for e in g.expect.values() if e.optional for name, o in e.optional if o}
+            windows |= set(taken)
+            for w in sorted(windows):
+                self.count["structure"] += 1
+                if len(taken.get(w, [])) != 1:
+                    self.fail(ln, f"{w}: the window's gradient goes to exactly one of the entries it picked (those that "
+                                  f"print as its maximum), not to {len(taken.get(w, []))}", 1, len(taken.get(w, [])))
         for kind in g.notes - g.noted:
             want = self.note_wanted(kind, st, g)
             if want:
@@ -5288,6 +5944,10 @@ class NetChecker(Base):
                 self.fail(ln, f"{lhs}: a symbolic line after the numbers lines of {g.tensor.prefix}{g.tensor.close}")
                 return False
             want = g.sym[g.sym_pos] if g.sym_pos < len(g.sym) else None
+            while want is not None and want != lhs and g.expect[want].optional is not None and lhs in g.sym[g.sym_pos:]:
+                # an entry that may have taken no window's gradient: it has no symbolic line
+                g.sym_pos += 1
+                want = g.sym[g.sym_pos] if g.sym_pos < len(g.sym) else None
             if lhs != want:
                 self.fail(ln, f"{lhs}: a symbolic line out of order", want, lhs)
                 if lhs in g.sym[g.sym_pos:]:
@@ -5331,6 +5991,14 @@ class NetChecker(Base):
         exp = g.expect[lhs]
         self.indent(ln, raw, 4, lhs)
         self.count["structure"] += 1
+        if exp.optional is not None:
+            self.resolve_optional(g, exp, rhs)
+        src = self.passed_on(lhs, exp)
+        if src is not None and op == "=":
+            self.pass_line(ln, g, lhs, rhs, src)
+            return i + 1
+        if exp.kind in WORKED and op == "=":
+            return self.worked_line(i, ln, raw, g, lhs, rhs, exp)
         if (op == "←") != (exp.kind == "update"):
             self.fail(ln, f"{lhs}: {'an update is written with ←' if exp.kind == 'update' else 'not an update, so ='}")
         numbers = bool(NUMBERS_END.search(rhs)) or "   (" in rhs or bool(re.fullmatch(NUM, rhs))
@@ -5391,6 +6059,295 @@ class NetChecker(Base):
             self.update_net(ln, lhs, rhs, exp)
         return i + 1
 
+    PASS_LHS = ("∂L/∂b", "∂L/∂x", "∂L/∂y", "∂L/∂v", "δ", "S")
+    PASS_SRC = ("δ", "∂L/∂y", "e")
+
+    def passed_on(self, lhs, exp: Expect):
+        """The name a sum of one term passes on as it is (a gradient δ or ∂L/∂y taken over
+        unchanged: a bias gradient of one position, a max pool's entry that one window picked),
+        whose number is then said once: `∂L/∂b⁽²⁾ = δ⁽²⁾[0,0] = −0.75`; None for any other
+        equation."""
+        if exp.kind != "sum" or exp.scale != 1 or not exp.terms or len(exp.terms) != 1 or len(exp.terms[0]) != 1:
+            return None
+        src = exp.terms[0][0]
+        a, b = parse_name(lhs), parse_name(src)
+        if a is None or b is None or a[0] not in self.PASS_LHS or b[0] not in self.PASS_SRC:
+            return None
+        return src
+
+    def pass_line(self, ln, g: Group, lhs, rhs, src):
+        """`lhs = src = v` (or, in the symbolic form, `lhs = src` first): the value of src passed
+        on, its number a printing of src's value (quoted as a standalone number is: `=` for the
+        double's own decimal, `≈` for a rounding)."""
+        if rhs == src:
+            self.set_form(ln, "symbolic")
+            self.order_of(ln, g, lhs, "sym")
+            self.count["equations"] += 1
+            self.mark_symbolic(ln, lhs, [src])
+            return
+        self.order_of(ln, g, lhs, "num")
+        self.count["equations"] += 1
+        m = re.fullmatch(rf"(\S+) {SIGN} ({NUM})", rhs)
+        if not m or m.group(1) != src:
+            self.fail(ln, f"{lhs}: not `{src} = its value` (a sum of one term passes that value on as it is): "
+                          f"{rhs!r}")
+            return
+        if self.form == "symbolic":
+            self.numeric_done(ln, lhs)
+        sign, text = m.group(2), m.group(3)
+        rec = self.lookup(src)
+        self.quote(ln, f"{lhs} (the value of {src} passed on)", src, rec, "≈" if sign == "≈" else "", text)
+        if sign == "=":
+            rounded = False
+        elif rec is not None and text == rec.text and rec.rounded is not False:
+            rounded = rec.rounded
+        else:
+            rounded = True
+        if lhs in self.sv:
+            self.fail(ln, f"{lhs} printed twice in this section (first on line {self.sv[lhs].line})")
+        self.sv[lhs] = Val(text, rounded, ln, approx=sign == "≈")
+        self.saw_value(lhs, self.sv[lhs])
+
+    def resolve_optional(self, g: Group, exp: Expect, rhs: str):
+        """The terms of an entry that may or may not take an ambiguous window's gradient: the
+        required ones and the optional ones its line prints (each such window's gradient goes to
+        exactly one of the entries it may have picked: checked when the group ends)."""
+        terms = []
+        for name, optional in exp.optional:
+            if not optional or name in rhs:
+                terms.append([name])
+            if optional and name in rhs:
+                g.taken.setdefault(name, []).append(rhs)
+        exp.terms, exp.optional = terms, None
+
+    def worked_names(self, exp: Expect) -> str:
+        """The names line of a max, a softmax's e[k], p[k] and its loss: `max(a, b, c)`,
+        `exp(z[0] − m)`, `e[0]/S`, `−[t[0]·log(p[0]) + …]` (one term without the brackets)."""
+        if exp.kind == "max":
+            return f"max({', '.join(exp.terms)})"
+        if exp.kind == "exp":
+            return f"exp({exp.z} − m)"
+        if exp.kind == "ratio":
+            return f"{exp.z}/S"
+        body = " + ".join(f"{t}·log({p})" for t, p in exp.pairs)
+        return f"−[{body}]" if len(exp.pairs) > 1 else f"−{body}"
+
+    def worked_line(self, i, ln, raw, g: Group, lhs, rhs, exp: Expect) -> int:
+        """A max, e[k] = exp(z[k] − m), p[k] = e[k]/S or the cross-entropy: in the numeric form
+        its names line and under it `= numbers = result`, in the symbolic form the names line
+        and further down `lhs = numbers = result`."""
+        names = self.worked_names(exp)
+        numbers = bool(NUMBERS_END.search(rhs)) or "   (" in rhs
+        if not numbers:
+            self.count["equations"] += 1
+            if rhs != names:
+                self.fail(ln, f"{lhs}: the names line is not the formula of this entry", names, rhs)
+            nxt = self.lines[i + 1][1] if i + 1 < len(self.lines) else ""
+            if nxt.strip().startswith("= "):
+                self.set_form(ln, "numeric")
+                self.order_of(ln, g, lhs, "num")
+                ln2 = self.lines[i + 1][0]
+                want_lead = raw[: indent_of(raw)] + " " * len(lhs) + " = "
+                if not nxt.startswith(want_lead):
+                    self.fail(ln2, f"{lhs}: the `=` of the numbers line is not under the `=` of the names line")
+                self.worked_numbers(ln2, lhs, exp, nxt.strip()[2:])
+                return i + 2
+            self.set_form(ln, "symbolic")
+            self.order_of(ln, g, lhs, "sym")
+            self.mark_symbolic(ln, lhs)
+            return i + 1
+        self.order_of(ln, g, lhs, "num")
+        if self.form == "symbolic":
+            self.numeric_done(ln, lhs)
+        else:
+            self.fail(ln, f"{lhs}: a numbers line without the names of its operands above it")
+        self.worked_numbers(ln, lhs, exp, rhs)
+        return i + 1
+
+    def worked_numbers(self, ln, lhs, exp: Expect, text):
+        """`max(1, −2) = 1`, `exp(a − b) ≈ v`, `a/b ≈ v`, `−[t·log(p) + …] ≈ v`: each operand a
+        printing of the value of the name it stands for, the result what they give (a max and a
+        ratio exactly, exp and log in float with a margin of a few units in the last place, as
+        σ and tanh). A max notes a tie (`(a tie between a and b; the first, a, is taken)`) exactly
+        where the printed maximum is reached by more than one entry, and its pick is kept (for
+        the max pool's backward pass)."""
+        reason = None
+        m = re.fullmatch(r"(.*?)   \((a tie between .*)\)", text)
+        if m:
+            text, reason = m.group(1), m.group(2)
+        m = NET_RESULT.match(text)
+        if not m:
+            self.count["equations"] += 1
+            self.fail(ln, f"{lhs}: not of the form `numbers = result`: {text!r}")
+            return
+        body, sign, result = m.group(1), m.group(2), m.group(3)
+        if reason is not None and exp.kind != "max":
+            self.fail(ln, f"{lhs}: a note on a tie belongs to a max only")
+        if exp.kind == "max":
+            self.max_value(ln, lhs, exp, body, sign, result, reason)
+        elif exp.kind == "exp":
+            mm = re.fullmatch(rf"exp\(({NUM}) − ({FAC})\)", body)
+            if not mm:
+                self.count["equations"] += 1
+                self.fail(ln, f"{lhs}: not of the form exp(z − m): {body!r}")
+            else:
+                ok = [self.operand(ln, exp.z, mm.group(1), lhs, "lead"), self.operand(ln, "m", mm.group(2), lhs, "term")]
+                d = parse_value(mm.group(1)) - parse_value(mm.group(2).strip("()")) \
+                    if finite(parse_value(mm.group(1))) and finite(parse_value(mm.group(2).strip("()"))) else None
+                if d is None:
+                    a, b = to_float(parse_value(mm.group(1))), to_float(parse_value(mm.group(2).strip("()")))
+                    self.float_value(ln, lhs, "exp", math.exp(a - b) if not math.isnan(a - b) else math.nan,
+                                     None, sign, result)
+                else:
+                    df = to_float(d)
+                    f = math.exp(df) if df < 710 else math.inf
+                    exact = Fraction(1) if d == 0 else None
+                    self.float_value(ln, lhs, "exp", f, exact, sign, result, margin=abs(df) + 8)
+        elif exp.kind == "ratio":
+            mm = re.fullmatch(rf"({FAC})/({FAC})", body)
+            if not mm:
+                self.count["equations"] += 1
+                self.fail(ln, f"{lhs}: not of the form e/S: {body!r}")
+            else:
+                ok = [self.operand(ln, exp.z, mm.group(1), lhs, "factor"),
+                      self.operand(ln, "S", mm.group(2), lhs, "factor")]
+                self.judge(ln, lhs, f"{mm.group(1)}/{mm.group(2)}", ok, sign, result)
+                # a softmax's p is written `≈` however its operands come out: a quotient that they
+                # give exactly may be the double itself
+                if self.verdicts.get(ln) is True:
+                    self.verdicts[ln] = MAYBE
+        else:
+            self.ce_value(ln, lhs, exp, body, sign, result)
+        self.store(lhs, ln, result, sign)
+
+    def float_value(self, ln, lhs, what, f, exact, sign, result, margin=8, spread_r=Fraction(0)):
+        """A result computed in float (exp, log): within half a unit in its last digit and
+        `margin` units in the last place of f (and `spread_r`, what the operands' own printing
+        moves it) of f; `=` only where the value is known exactly (`exact`)."""
+        self.count["equations"] += 1
+        printed = parse_value(result)
+        self.number(ln, lhs, result, True if sign == "=" else None)
+        self.reasons.pop(ln, None) and self.fail(ln, f"{lhs}: an f64-rounding reason on {what}")
+        if not finite(printed) or not math.isfinite(f):
+            if not same(f if not math.isfinite(f) else Fraction(f), printed):
+                self.fail(ln, f"{lhs}: {what} of the printed operands is {show(f)}, not {result}", show(f), result)
+            # ∞ and NaN are exact; a finite result these operands do not give tells nothing
+            self.verdicts[ln] = False if not finite(printed) else MAYBE
+            return
+        if sign == "=":
+            if exact is None or exact != printed:
+                self.fail(ln, f"{lhs}: {what} of these operands is not {result} exactly (`≈` expected)",
+                          f"≈ {f:.12g}".replace("-", "−"), f"= {result}")
+            self.verdicts[ln] = False
+            return
+        tol = half_unit(printed, precision(result)) + Fraction(margin * 2.0 ** -52 * abs(f) + 1e-300) + spread_r
+        if abs(Fraction(f) - printed) > tol:
+            self.fail(ln, f"{lhs}: the printed operands do not give the rounded result to its {precision(result)} "
+                          f"significant digits ({what} evaluated in float)", f"{f:.17g}".replace("-", "−"), result)
+        self.verdicts[ln] = MAYBE if Fraction(f) == printed else True
+
+    def max_value(self, ln, lhs, exp: Expect, body, sign, result, reason):
+        self.count["equations"] += 1
+        if not (body.startswith("max(") and body.endswith(")")):
+            self.fail(ln, f"{lhs}: not of the form max(a, b, …): {body!r}")
+            return
+        texts = body[4:-1].split(", ")
+        if len(texts) != len(exp.terms):
+            self.fail(ln, f"{lhs}: the max has {len(texts)} operands, its window {len(exp.terms)}", len(exp.terms),
+                      len(texts))
+            return
+        vals, ok = [], []
+        for name, t in zip(exp.terms, texts):
+            ok.append(self.operand(ln, name, t, lhs, "lead"))
+            try:
+                vals.append(parse_value(t))
+            except ValueError:
+                return
+        # the largest, the first of equal ones; a NaN is taken (the last of them), as PyTorch does
+        nans = [k for k, v in enumerate(vals) if isinstance(v, float) and math.isnan(v)]
+        if nans:
+            pick = nans[-1]
+        else:
+            pick = max(range(len(vals)), key=lambda k: (vals[k], -k))
+        E = vals[pick]
+        self.count["equations"] -= 1
+        self.compare(ln, lhs, E, abs(E) if finite(E) else 0, sign, result, all(ok), 1)
+        # the entries that print as the maximum: one of them is the largest double; the printing
+        # tells which only where they are equal (a tie, noted) or there is one
+        same_k = [k for k, v in enumerate(vals) if same(v, E)] if not nans else [pick]
+        tied = []
+        if reason is not None:
+            mm = re.fullmatch(r"a tie between (.+); the first, (\S+), is taken", reason)
+            named = names_of(mm.group(1)) if mm else None
+            self.count["structure"] += 1
+            if not mm or named != [exp.terms[k] for k in same_k] or mm.group(2) != exp.terms[same_k[0]]:
+                self.fail(ln, f"{lhs}: the tie's note names the entries the printed maximum is reached by, the first "
+                              f"taken", f"a tie between {name_list([exp.terms[k] for k in same_k])}; the first, "
+                              f"{exp.terms[same_k[0]]}, is taken", reason)
+            if len(same_k) < 2:
+                self.fail(ln, f"{lhs}: a tie noted, but only {exp.terms[same_k[0]]} is printed as the maximum")
+            tied = [exp.terms[k] for k in same_k]
+        elif len(same_k) > 1 and all(ok[k] for k in same_k):
+            # printed exactly alike: the same double, a tie
+            self.count["structure"] += 1
+            self.fail(ln, f"{lhs}: {name_list([exp.terms[k] for k in same_k])} are equal (printed exactly), a tie, but "
+                          f"no note says which is taken", "(a tie between …; the first, …, is taken)", "nothing")
+        elif len(same_k) > 1 and lhs != "m":
+            # printed alike, rounded, and not a tie (a softmax's m is any of them: p is the same): the digits do not show which is the largest
+            self.count["structure"] += 1
+            self.fail(ln, f"{lhs}: {name_list([exp.terms[k] for k in same_k])} print alike as the maximum, and no tie is "
+                          f"noted: the printing does not show which of them is the largest (the one the backward pass "
+                          f"routes to); they need more digits", "digits that tell them apart", body)
+        if lhs != "m":
+            g = self.stage.group() if self.stage else None
+            if tied and g is not None:
+                g.ties.append((lhs, tied))
+            if tied:
+                self.tied[lhs] = tied
+            # which entry takes the window's gradient: the first of a tie; where entries print
+            # alike without a tie, the largest of them, which the printing does not tell (any)
+            self.picks[lhs] = exp.terms[same_k[0]] if (len(same_k) == 1 or tied) else \
+                tuple(exp.terms[k] for k in same_k)
+
+    def ce_value(self, ln, lhs, exp: Expect, body, sign, result):
+        """`−[t[0]·log(p[0]) + …] ≈ v`: t and p printings of their values, L = −Σ t·log p over
+        the terms whose t is not 0 (whatever log p is), in float."""
+        if len(exp.pairs) > 1:
+            mm = re.fullmatch(r"−\[(.*)\]", body)
+        else:
+            mm = re.fullmatch(r"−(.*)", body)
+        parts = mm.group(1).split(" + ") if mm else []
+        if not mm or len(parts) != len(exp.pairs):
+            self.count["equations"] += 1
+            self.fail(ln, f"{lhs}: not of the form −[t·log(p) + …] with a term per class: {body!r}")
+            return
+        total, size = 0.0, 0.0
+        nonfinite = None
+        for (tname, pname), part in zip(exp.pairs, parts):
+            m2 = re.fullmatch(rf"({FAC})·log\(({NUM})\)", part)
+            if not m2:
+                self.count["equations"] += 1
+                self.fail(ln, f"{lhs}: term {part!r} is not of the form t·log(p)")
+                return
+            self.operand(ln, tname, m2.group(1), lhs, "factor")
+            self.operand(ln, pname, m2.group(2), lhs, "lead")
+            t, pv = parse_value(m2.group(1).strip("()")), parse_value(m2.group(2))
+            if t == 0:
+                continue
+            tf, pf = to_float(t), to_float(pv)
+            if isinstance(pv, float) and math.isnan(pv) or pf < 0 or not math.isfinite(tf):
+                nonfinite = math.nan
+                continue
+            lg = math.log(pf) if pf > 0 else -math.inf
+            if math.isinf(lg) or math.isinf(pf):
+                nonfinite = (nonfinite or 0.0) + (-tf * lg)
+                continue
+            total += -tf * lg
+            size += abs(tf * lg)
+        f = nonfinite if nonfinite is not None else total
+        exact = Fraction(0) if nonfinite is None and size == 0 else None
+        self.float_value(ln, lhs, "the cross-entropy", f, exact, sign, result, margin=8 * len(parts) + 2)
+
     def expect_of(self, lhs):
         g = self.stage.group() if self.stage else None
         return g.expect.get(lhs) if g else None
@@ -5400,9 +6357,20 @@ class NetChecker(Base):
         factor its definition has, or none."""
         exp = self.expect_of(lhs)
         want = exp.scale if exp is not None else Fraction(1)
+        one = exp is not None and exp.terms is not None and len(exp.terms) == 1
+        if one and want != 1:
+            # one term: `(1/4)·a`
+            self.count["structure"] += 1
+            lead = scale_text(want) + "·"
+            if text.startswith(lead):
+                return text[len(lead):]
+            self.fail(ln, f"{lhs}: the factor in front of the sum differs from its definition", lead, text)
+            return text
         stext, scale, body = split_scale(text)
         self.count["structure"] += 1
-        if scale != want or (stext is not None and not (body != text and text.endswith("]"))):
+        form_ok = stext is None or (text[len(stext):].startswith("·") if one else
+                                    (body != text and text.endswith("]") and text[len(stext):].startswith("[")))
+        if scale != want or not form_ok:
             self.fail(ln, f"{lhs}: the factor in front of the sum differs from its definition",
                       scale_text(want) if want != 1 else "none", stext or "none")
         return body if stext is not None else text
@@ -5410,11 +6378,12 @@ class NetChecker(Base):
     def named_sum(self, i, ln, raw, lhs, names) -> int:
         return super().named_sum(i, ln, raw, lhs, self.unscale(ln, lhs, names))
 
-    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1)):
+    def sum_numbers(self, ln2, lhs, terms, body, sign, result, scale=Fraction(1), alone="lead"):
         exp = self.expect_of(lhs)
         if exp is not None and exp.scale != 1:
             body, scale = self.unscale(ln2, lhs, body), exp.scale
-        super().sum_numbers(ln2, lhs, terms, body, sign, result, scale)
+            alone = "factor"  # `(1/4)·(−0.5)`: a factor of the product with the scale
+        super().sum_numbers(ln2, lhs, terms, body, sign, result, scale, alone)
 
     def symbolic_net(self, ln, key, lhs, rhs, exp: Expect):
         """A line with names only: the formula of its entry."""
@@ -5536,6 +6505,9 @@ class NetChecker(Base):
         if (len(cells), len(cells[0])) != (rows_n, cols_n):
             self.fail(ln, f"matrix {label}: wrong shape", f"{rows_n}×{cols_n}", f"{len(cells)}×{len(cells[0])}")
             return j
+        if g.copy is not None:
+            self.copy_matrix(ln, label, sign, rows, cells, vals, name_of, g)
+            return j
         get = (lambda r, c: self.new.get(name_of(r, c))) if st.kind == "update" else \
             (lambda r, c: self.sv.get(name_of(r, c)))
         self.matrix_entries(label, rows, cells, vals, get, name_of)
@@ -5552,6 +6524,31 @@ class NetChecker(Base):
                       want_sign, sign)
         return j
 
+    def copy_matrix(self, ln, label, sign, rows, cells, vals, name_of, g: Group):
+        """A matrix of values copied, not computed (a flatten's vector, or its gradient folded
+        back): each entry a printing of the value it copies (`g.copy`), as printed or rounded to
+        6 digits; `≈` where an entry is shown rounded, `=` where every one is the double's own
+        decimal. The entries then stand for those values."""
+        get = lambda r, c: self.lookup(g.copy[name_of(r, c)])
+        self.matrix_entries(label, rows, cells, vals, get, lambda r, c: g.copy[name_of(r, c)])
+        recs = [(get(r, c), cells[r][c]) for r in range(len(cells)) for c in range(len(cells[r]))]
+        rounded = any(rec is not None and (rec.rounded is True or rec.text != cell) for rec, cell in recs)
+        exact = all(rec is not None and rec.rounded is False and rec.text == cell for rec, cell in recs)
+        self.count["structure"] += 1
+        if rounded and sign != "≈" or exact and sign != "=":
+            self.fail(ln, f"matrix {label}: sign should be `{'≈' if rounded else '='}` (the values it copies are "
+                          f"{'shown rounded' if rounded else 'all exact'})", "≈" if rounded else "=", sign)
+        for r in range(len(cells)):
+            for c in range(len(cells[r])):
+                name, rec = name_of(r, c), get(r, c)
+                if rec is None:
+                    continue
+                if name in self.sv:
+                    self.fail(rows[r][0], f"{name} printed twice in this section (first on line {self.sv[name].line})")
+                if sign == "=" and rec.rounded is MAYBE and rec.text == cells[r][c]:
+                    rec.rounded = False  # said to be exact here
+                self.sv[name] = rec
+
     # -- notes ------------------------------------------------------------------------------
 
     def note_wanted(self, kind, st: Stage, g: Group):
@@ -5564,6 +6561,9 @@ class NetChecker(Base):
             if vals and all(v is not None and same(v.value, Fraction(0)) for v in vals):
                 return f"{g.tensor.prefix} = 0 everywhere"
             return None
+        if kind == "tie":
+            left = g.ties[getattr(g, "ties_noted", 0):]
+            return f"{left[0][0]}'s window ties for the maximum" if left else None
         if kind == "rose":
             before, after = self.loss_before(), self.sv.get("L")
             if before is None or after is None or not finite(before.value):
@@ -5572,6 +6572,24 @@ class NetChecker(Base):
                                            and not agree_vals(before, after)):
                 return f"the loss rose from {before.marked()} to {after.marked()}"
         return None
+
+    def tie_note(self, ln, g: Group, m):
+        """`y[0,1]: a tie for the maximum, between a and b; the first in row-major order, a, takes
+        the whole gradient …`: one per output whose window tied, in order, naming the tie its
+        equation noted."""
+        done = getattr(g, "ties_noted", 0)
+        g.ties_noted = done + 1
+        self.count["operands"] += 1
+        if done >= len(g.ties):
+            self.fail(ln, f"note: a tie for the maximum of {m.group(1)}, but no window of "
+                          f"{g.tensor.prefix} ties {'there' if done == 0 else 'but those noted before'}")
+            return
+        out, tied = g.ties[done]
+        want = (out, name_list(tied), tied[0])
+        if (m.group(1), m.group(2), m.group(3)) != want:
+            self.fail(ln, "note: not the tie of the next window that tied", f"{want[0]}: … between {want[1]}; the "
+                                                                            f"first …, {want[2]}, …",
+                      f"{m.group(1)}: … between {m.group(2)}; the first …, {m.group(3)}, …")
 
     def loss_before(self):
         """The loss before this section's (the step before's, if it was written out)."""
@@ -5625,12 +6643,15 @@ class NetChecker(Base):
             if g is not None:
                 g.num_pos, g.mat_pos = len(g.keys), len(g.mats)
         kind = "dead" if DEAD_NOTE.fullmatch(s) else "zero" if ZERO_NOTE.fullmatch(s) else \
-            "rose" if RISE_NOTE.fullmatch(s) else None
+            "rose" if RISE_NOTE.fullmatch(s) else "tie" if TIE_NOTE.fullmatch(s) else None
         if kind is None:
             self.fail(ln, f"note not understood{', its numbers are unchecked' if re.search(r'[0-9]', s) else ''}: {s!r}")
             return
         if g is None or kind not in g.notes:
             self.fail(ln, f"a note of this kind does not belong here ({st.header if st else 'no stage'}): {s!r}")
+            return
+        if kind == "tie":
+            self.tie_note(ln, g, TIE_NOTE.fullmatch(s))
             return
         if kind in g.noted:
             self.fail(ln, "the same note twice")
@@ -6049,7 +7070,44 @@ class NetChecker(Base):
         DX = self.tensor("∂L/∂x", 0, self.in_shape)
         full = next(i for i in DX.indices() if DX.name(i) == entry)
         pairs = []  # (a, radius of a, b, radius of b) of each product
-        if L.conv:
+
+        def printed(name, table):
+            v = table.get(name)
+            if v is None or v.pending:
+                self.fail(ln, f"{what}: {name} is not printed in step {k}, so ∂L/∂x cannot be worked out")
+                return None
+            return v.value, radius(v.text, v.value, v.rounded)
+        if L.kind == "dense":
+            D, W = self.tensor("δ", 0, L.out_shape), self.weight("w", L)
+            for o in range(L.O):
+                d, w = printed(D.name((o,)), sv), printed(W.name((o, full[0])), params)
+                if d is None or w is None:
+                    return
+                pairs.append(d + w)
+        elif L.pool or L.kind == "flatten":
+            if L.kind == "flatten":
+                srcs = [(self.tensor("∂L/∂v", 0, L.out_shape).name((DX.indices().index(full),)), Fraction(1))]
+            else:
+                c, r, s_ = full
+                DY, Y = self.tensor("∂L/∂y", 0, L.out_shape), self.tensor("y", 0, L.out_shape)
+                X = self.tensor("x", 0, self.in_shape)
+                n = L.KH * L.KW
+                srcs = []
+                for p, q in L.covering(r, s_):
+                    if L.kind == "avg_pool":
+                        srcs.append((DY.name((c, p, q)), Fraction(1, n)))
+                    else:
+                        pick = rec.get("picks", {}).get(Y.name((c, p, q)))
+                        if isinstance(pick, tuple):
+                            pick = pick[0]
+                        if pick == X.name(full):
+                            srcs.append((DY.name((c, p, q)), Fraction(1)))
+            for name, f in srcs:
+                d = printed(name, sv)
+                if d is None:
+                    return
+                pairs.append(d + (f, Fraction(0)))
+        elif L.conv:
             D, W = self.tensor("δ", 0, L.out_shape), self.weight("w", L)
             for f, p, q, c, r, s, a, b, _, _ in L.reads():
                 if (c, r, s) != full:
@@ -6122,6 +7180,10 @@ class NetChecker(Base):
             self.fd_note_order(ln, cur, 0, order.get(m.group(1), -1))
             self.fd_nonfinite_note(ln, cur, m.group(1), m.group(2))
             return
+        m = NET_POOL_NOTE.fullmatch(s)
+        if m:
+            self.fd_pool_note(ln, cur, order, m)
+            return
         m = NET_KINK_NOTE.fullmatch(s)
         if not m:
             self.fail(ln, f"note not understood in the finite-difference check: {s!r}")
@@ -6161,6 +7223,44 @@ class NetChecker(Base):
             self.fail(ln, f"note: {zname} = {z_t} is not within reach of the kink: a move of {entry[len('∂L/∂'):]} by "
                           f"±h changes it by at most {show(reach)}", f"|{zname}| ≤ {show(reach)}", z_t)
 
+    def fd_pool_note(self, ln, cur, order, m):
+        """`entry: y⁽²⁾[0,1] ≈ v is within reach of a change of its max-pool window's maximum …`:
+        y a max pool's output, quoted truly, whose window's two largest printed entries lie
+        within twice what a move of the entry by ±h can change them by (the pick may change)."""
+        entry, yname, mark, y_t = m.groups()
+        self.fd_note_order(ln, cur, 1, order.get(entry, -1))
+        self.fd_flag(ln, cur, entry)
+        parsed = parse_name(yname)
+        rec = self.rec_of(cur["k"])
+        R = parsed[1] if parsed is not None and parsed[1] is not None else 0
+        self.count["structure"] += 1
+        if parsed is None or parsed[0] != "y" or R >= len(self.layers) or self.layers[R].kind != "max_pool":
+            self.fail(ln, f"note: {yname} is not the output of a max pool")
+            return
+        L = self.layers[R]
+        Y = self.tensor("y", R, L.out_shape)
+        full = next((i for i in Y.indices() if Y.name(i) == yname), None)
+        if full is None:
+            self.fail(ln, f"note: {yname} is not an entry of layer {R}'s output")
+            return
+        self.quote(ln, f"note: {yname} (step {cur['k']})", yname, rec["sv"].get(yname), "≈" if mark == "≈" else "", y_t)
+        ib, il, ish = self.junction(R)
+        IN = self.tensor(ib, il, ish)
+        src = self.X if ib == "x" else rec["sv"]
+        vals = [src.get(IN.name(w)) for w in L.window(*full)]
+        if any(v is None or v.pending or not finite(v.value) for v in vals) or len(vals) < 2:
+            return
+        reach = self.fd_reach(cur, entry, R)
+        if reach is None:
+            return
+        top = sorted(vals, key=lambda v: v.value, reverse=True)[:2]
+        gap = top[0].value - top[1].value - sum(radius(v.text, v.value, v.rounded) for v in top)
+        self.count["operands"] += 1
+        if gap > 2 * reach * Fraction(1001, 1000):
+            self.fail(ln, f"note: the two largest entries of {yname}'s window are {top[0].text} and {top[1].text}: a "
+                          f"move of {entry[len('∂L/∂'):]} by ±h changes each by at most {show(reach)}, too little to "
+                          f"change which is the maximum", f"a gap ≤ {show(2 * reach)}", show(gap))
+
     def fd_note_order(self, ln, cur, kind, pos):
         """The notes after a table: those on values that are not finite, then those on kinks,
         each in the order of the table."""
@@ -6176,7 +7276,7 @@ class NetChecker(Base):
         for L, P, GP in self.param_tensors():
             for idx in GP.indices():
                 if GP.name(idx) == entry:
-                    return ("w" if len(idx) == 4 else "b"), L.k, idx
+                    return ("w" if GP.prefix.startswith("∂L/∂w") else "b"), L.k, idx
         DX = self.tensor("∂L/∂x", 0, self.in_shape)
         for idx in DX.indices():
             if DX.name(idx) == entry:
@@ -6185,11 +7285,12 @@ class NetChecker(Base):
 
     def fd_reach(self, cur, entry, R):
         """How far a move of `entry`'s parameter (or input entry) by ±h can move the argument
-        of layer R's activation, at most: the layer it belongs to moves its output by h times
-        the largest |input| (a weight), h (a bias; an input entry, before layer 0), and each
-        layer from there on multiplies a change by at most its gain (a convolution:
-        max over filters of Σ|w|; relu 1, leaky_relu max(1, |α|), sigmoid ¼, tanh 1). None
-        where that cannot be told from the text."""
+        of layer R's activation (or pool), at most: the layer it belongs to moves its output by
+        h times the largest |input| (a weight), h (a bias; an input entry, before layer 0), and
+        each layer from there on multiplies a change by at most its gain (a convolution: max
+        over filters of Σ|w|; a dense layer: max over outputs of Σ|w|; relu 1, leaky_relu
+        max(1, |α|), sigmoid ¼, tanh 1; pools and flatten 1). None where that cannot be told
+        from the text."""
         moved = self.fd_moved(entry)
         h = cur["h"].value
         if moved is None or not finite(h):
@@ -6222,7 +7323,16 @@ class NetChecker(Base):
             start = l + 1
         for m in range(start, R):
             L = self.layers[m]
-            if L.conv:
+            if L.kind == "dense":
+                W = self.weight("w", L)
+                gains = []
+                for o in range(L.O):
+                    ws = [bound(params.get(W.name((o, i)))) for i in range(L.I)]
+                    if any(w is None for w in ws):
+                        return None
+                    gains.append(sum(ws, Fraction(0)))
+                change *= max(gains)
+            elif L.conv:
                 W = self.weight("w", L)
                 gains = []
                 for f in range(L.F):
@@ -6258,12 +7368,45 @@ class NetChecker(Base):
         for entry, row in cur["rows"].items():
             if row["diff"] == "not compared":
                 continue
+            picked = self.fd_pool_crossing(entry, h, rec)
+            if picked:
+                yname, ytext = picked
+                self.fail(row["line"], f"{entry}: a move of the input entry by ±h changes which entry is the maximum "
+                                       f"of {yname}'s window (its exactly printed entries lie within h of each other), "
+                                       f"but the central difference is compared and no note says so")
+                continue
             crossed = self.fd_crossing(entry, h, rec)
             if crossed:
                 zname, ztext, step = crossed
                 self.fail(row["line"], f"{entry}: {zname} = {ztext} is within reach of the kink (a move by ±h changes "
                                        f"it by ≈{fmt_sig(step, 6)}), but the central difference is compared and no "
                                        f"note says so")
+
+    def fd_pool_crossing(self, entry, h, rec):
+        """(name, printed value) of an output of a max pool taking the network's input whose
+        window's pick a move of an input entry by ±h certainly changes: the entry and another of
+        the window, all printed exactly, lie within h of each other with the moved one the
+        maximum or reaching it; None otherwise."""
+        moved = self.fd_moved(entry)
+        if moved is None or moved[0] != "x" or not self.layers or self.layers[0].kind != "max_pool":
+            return None
+        L = self.layers[0]
+        c, r, s_ = moved[2]
+        X, Y = self.tensor("x", 0, self.in_shape), self.tensor("y", 0, L.out_shape)
+        x = self.X.get(X.name((c, r, s_)))
+        if x is None or x.rounded is not False or not finite(x.value):
+            return None
+        for p, q in L.covering(r, s_):
+            vals = [self.X.get(X.name(w)) for w in L.window(c, p, q)]
+            if any(v is None or v.rounded is not False or not finite(v.value) for v in vals):
+                continue
+            top = max(v.value for v in vals)
+            others = [v.value for v in vals if v is not x]
+            near = [o for o in others if abs(o - x.value) < h * Fraction(999, 1000)]
+            if near and (x.value == top or max(near) == top):
+                y = rec["sv"].get(Y.name((c, p, q)))
+                return Y.name((c, p, q)), y.text if y else "?"
+        return None
 
     def fd_crossing(self, entry, h, rec):
         """(name, printed value, change) of an argument of the activation right after the entry's
@@ -6275,13 +7418,31 @@ class NetChecker(Base):
         sv, params = rec["sv"], rec["params"]
         kinked = lambda k: k < len(self.layers) and self.layers[k].act in ("relu", "leaky_relu")
         if kind == "x":
-            if not (kinked(0) or (self.layers[0].conv and kinked(1))):
+            if not (kinked(0) or (self.layers[0].trains and kinked(1))):
                 return None
         elif not kinked(l + 1):
             return None
         cands = []  # (name of the argument, |coefficient| at least)
-        if kind == "x" and not self.layers[0].conv:
+        if kind == "x" and not self.layers[0].trains:
             cands.append((self.tensor("x", 0, self.in_shape).name(idx), Fraction(1)))
+        elif kind == "x" and self.layers[0].kind == "dense":
+            L = self.layers[0]
+            Z, W = self.tensor("z", 0, L.out_shape), self.weight("w", L)
+            for o in range(L.O):
+                w = params.get(W.name((o, idx[0])))
+                if w is not None and not w.pending and finite(w.value):
+                    cands.append((Z.name((o,)), abs(w.value) - radius(w.text, w.value, w.rounded)))
+        elif kind != "x" and self.layers[l].kind == "dense":
+            L = self.layers[l]
+            ib, il, ish = self.junction(l)
+            IN, Z = self.tensor(ib, il, ish), self.tensor("z", l, L.out_shape)
+            if kind == "b":
+                cands.append((Z.name(idx), Fraction(1)))
+            else:
+                o, i = idx
+                x = self.X.get(IN.name((i,))) if ib == "x" else sv.get(IN.name((i,)))
+                if x is not None and finite(x.value):
+                    cands.append((Z.name((o,)), abs(x.value) - radius(x.text, x.value, x.rounded)))
         elif kind == "x":
             L = self.layers[0]
             Z, W = self.tensor("z", 0, L.out_shape), self.weight("w", L)
@@ -6323,6 +7484,20 @@ class NetChecker(Base):
         ib, il, ish = self.junction(L.k)
         IN, Z, W = self.tensor(ib, il, ish), self.tensor("z", L.k, L.out_shape), self.weight("w", L)
         total = Fraction(0)
+        if L.kind == "dense":
+            o = next(i for i in Z.indices() if Z.name(i) == zname)[0]
+            for i in range(L.I):
+                x = self.X.get(IN.name((i,))) if ib == "x" else sv.get(IN.name((i,)))
+                w = params.get(W.name((o, i)))
+                if x is None or w is None or w.pending or not (finite(x.value) and finite(w.value)):
+                    return None
+                total += abs(x.value * w.value)
+            if L.bias:
+                bv = params.get(self.bias_t("b", L).name((o,)))
+                if bv is None or bv.pending or not finite(bv.value):
+                    return None
+                total += abs(bv.value)
+            return 8 * EPS * total
         for f, p, q, c, r, s, a, b, _, _ in L.reads():
             if Z.name((f, p, q)) != zname:
                 continue
@@ -6358,12 +7533,29 @@ class NetChecker(Base):
         sum)."""
         out = set()
         for L in self.layers:
+            if recipe == "spread" and L.kind == "max_pool" and L.k > 0 and L.KH * L.KW > 1 or \
+                    recipe == "untransposed" and L.kind == "dense" and L.k > 0 and L.I == L.O > 1:
+                out.add(L.k)
             if not L.conv:
                 continue
             if recipe == "unrotated" and L.k > 0 or recipe == "unsummed" and L.k > 0 and L.F > 1 or \
                     recipe == "mean" and L.bias and L.out_shape[1] * L.out_shape[2] > 1:
                 out.add(L.k)
         return out
+
+    def recipe_made(self, recipe: str) -> bool:
+        """Whether a recipe is shown: it concerns some layer (t − p: the loss, a softmax's)."""
+        return self.loss == "softmax" if recipe == "flipped" else bool(self.recipe_layers(recipe))
+
+    def recipe_noted(self, recipe: str) -> bool:
+        """Whether a recipe that is not shown is noted as such: where the network has an op of
+        the kind it is about (a convolution, a max pool, a dense layer; t − p: never, as it is
+        shown exactly where the loss is a softmax's)."""
+        if recipe == "spread":
+            return any(L.kind == "max_pool" for L in self.layers)
+        if recipe == "untransposed":
+            return any(L.kind == "dense" for L in self.layers)
+        return recipe != "flipped" and any(L.conv for L in self.layers)
 
     def begin_mistakes(self, ln):
         self.count["structure"] += 1
@@ -6373,8 +7565,8 @@ class NetChecker(Base):
         if not self.history or "sv" not in self.history[0]:
             raise ValueError("mistakes without a step 1")
         self.mistakes_seen = True
-        self.made = [r for r in RECIPES if self.recipe_layers(r)]
-        self.absent = [r for r in RECIPES if not self.recipe_layers(r)]
+        self.made = [r for r in RECIPES if self.recipe_made(r)]
+        self.absent = [r for r in RECIPES if not self.recipe_made(r) and self.recipe_noted(r)]
         self.ctx = "mistakes_intro"
 
     def mistakes_intro_line(self, i, ln, raw, text) -> int:
@@ -6431,6 +7623,8 @@ class NetChecker(Base):
         self.ctx = "mistake"
         self.m_k, self.m_recipe, self.m_phase = k, recipe, "prose"
         self.m_note = None
+        self.m_broken = False
+        self.picks, self.tied = {}, {}
         self.base_sv = self.history[0]["sv"]
         self.sv, self.new, self.pending, self.sym_kinds, self.noted = {}, {}, {}, set(), set()
         self.cur = dict(self.history[0]["params"])
@@ -6443,15 +7637,28 @@ class NetChecker(Base):
         whole backward pass of every layer below it, where the wrong gradient flows (the layers
         it concerns there getting ∂L/∂x wrong too); then the update."""
         wrong = self.recipe_layers(recipe)
-        top, flows = max(wrong), recipe != "mean"
+        flows = recipe != "mean"
         out = []
+        if recipe == "flipped":
+            # the loss's gradient is the wrong one: every layer's whole backward pass follows
+            out.append(self.lossgrad_stage(False, flipped=True))
+            top = len(self.layers)
+        else:
+            top = max(wrong)
         for L in reversed(self.layers):
             l = L.k
             if l == top or (l in wrong and not flows):
-                out.append(self.bgrad_mean_stage(L) if recipe == "mean" else self.xgrad_stage(L, False, False, recipe))
+                if recipe == "mean":
+                    out.append(self.bgrad_mean_stage(L))
+                elif L.conv:
+                    out.append(self.xgrad_stage(L, False, False, recipe))
+                else:
+                    out += self.back_stages2(L, False, True, False, slip=recipe, only_dx=True)
             elif flows and l < top:
                 gives = l > 0 or bool(self.input_grad)
-                if L.conv:
+                if not L.conv and (L.trains or L.pool or L.kind == "flatten"):
+                    out += self.back_stages2(L, False, gives, False, slip=recipe if l in wrong else None)
+                elif L.conv:
                     out.append(self.wgrad_stage(L))
                     if L.bias:
                         out.append(self.bgrad_stage(L, False))
@@ -6487,6 +7694,12 @@ class NetChecker(Base):
         if self.m_phase == "prose":
             self.fail(ln, "a mistake begins with its recipe's explanation", RECIPE_TEXT[self.m_recipe], text)
             self.m_phase = "back"
+        if self.m_broken and self.m_phase == "back" and text != "A forward pass with these parameters:" and \
+                not (text.startswith("Note: ") and (MISTAKE_NONFINITE.fullmatch(text[6:]) or
+                                                    re.fullmatch(r".+ is not shown: .+\.", text[6:]))) and \
+                text != "The loss after step 1's update, by recipe":
+            self.reasons.pop(ln, None)
+            return i + 1  # not checked (see begin_stage)
         if text == "A forward pass with these parameters:":
             self.indent(ln, raw, 2, "the mistake's forward pass")
             self.mistake_forward(ln)
@@ -6514,6 +7727,10 @@ class NetChecker(Base):
         self.count["structure"] += 1
         if self.m_phase != "back" or not self.has_lr:
             self.fail(ln, "a mistake's forward pass comes once, after its update (and only with a learning rate)")
+        if self.m_broken:
+            # the parameters the unchecked update gave: known only from their first printing
+            self.stage, self.si, self.pending = None, len(self.stages), {}
+            self.new = {key: Val(None, MAYBE, ln) for key in self.cur}
         self.close_stage(ln)
         self.close_mistake_part(ln)
         for key in self.cur:
@@ -6526,8 +7743,9 @@ class NetChecker(Base):
         self.m_phase = "forward"
 
     def close_mistake_part(self, ln):
-        for st in self.stages[self.si:]:
-            self.fail(ln, f"mistake {self.m_k}: the stage `{st.header}` is missing")
+        missing = [st.header for st in self.stages[self.si:]]
+        if missing:
+            self.fail(ln, f"mistake {self.m_k}: {len(missing)} stage(s) missing: " + "; ".join(f"`{h}`" for h in missing))
         self.si = len(self.stages)
         self.flush_pending(ln)
 

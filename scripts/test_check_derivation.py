@@ -6,7 +6,7 @@ Usage:
 
 PATH is a derivation text or an insta snapshot, or a directory whose text snapshots (`*.snap`
 without `_latex`/`_markdown` in the name) and `*.txt` files are taken; the default is
-tests/snapshots. Every original must pass the checker. Then each corruption below is applied to
+tests/snapshots and scripts/checker_texts (networks of the new ops, from render_corpus). Every original must pass the checker. Then each corruption below is applied to
 the first text it applies to (a passing one, if any does) and the checker must fail on the
 corrupted text with a failure the original does not have, with a message naming the rule, at the
 line corrupted (next to it where a sum's continuation is corrupted, which is read with its first
@@ -72,6 +72,49 @@ and of a network's derivation (`Training a network of …`):
   net-mistake-heading  a wrong ∂L/∂x's heading with the orientations swapped
   net-mistake-formula  a wrong ∂L/∂x's general formula with the correct orientation's indices
   net-mistake-absent   the reason a recipe is not shown replaced by another recipe's
+  net-pass-value       the number of a sum of one term that passes a value on (`∂L/∂b = δ[0,0] = v`)
+  net-pass-name        the name such a line passes on (another entry's)
+
+and of networks of pools, flatten, dense layers and the softmax cross-entropy (in the texts of
+scripts/checker_texts, taken by default too):
+
+  net2-max-operand     an operand of a max pool's max(…)
+  net2-max-name        a window entry of a max pool's names line (the next entry's)
+  net2-max-result      a max pool's result replaced by the smallest operand
+  net2-tie-reason      the note of a tie on a max line left out
+  net2-tie-note        a tie note naming the second tied entry as the one taken
+  net2-avg-term        a term of an average pool's window left out
+  net2-avg-scale       an average pool's factor 1/n written 1/(n + 1)
+  net2-flatten-copy    two entries of a flatten's vector swapped (not row-major)
+  net2-flatten-back    an entry of a flatten's gradient folded back
+  net2-dense-term      a dense forward sum's weight entry transposed
+  net2-dense-dx        a dense ∂L/∂x with W in place of Wᵀ in its names
+  net2-dense-wgrad     an operand of a dense weight gradient
+  net2-softmax-m       the largest logit m replaced by the smallest
+  net2-softmax-exp     the last digit of an e[k] = exp(z[k] − m)
+  net2-softmax-ratio   the last digit of a p[k] = e[k]/S
+  net2-softmax-sum     an operand of S = Σ e
+  net2-ce-result       the last digit of the cross-entropy
+  net2-ce-target       a target entry of the cross-entropy taken as another class's
+  net2-p-minus-t       a δ = p − t line with t − p's numbers
+  net2-maxpool-route   a max pool's ∂L/∂x entry passing another window's gradient
+  net2-unpicked        an entry no window picked said to lie in no window
+  net2-pool-size       a pool's output size with the window's size wrong
+  net2-floor-note      the note on the rows and columns no window covers left out
+  net2-flatten-n       a flatten's N = C·H·W with a wrong product
+  net2-dense-size      a dense layer's size line with its weight's shape transposed
+  net2-chain           the chain of shapes without a pool's stride
+  net2-given-pool      overlapping windows described without `overlapping`
+  net2-given-dense     a dense layer described with one output too many
+  net2-onehot-note     Given's note on a one-hot target left out
+  net2-why             the explanation of p − t with t − p in it
+  net2-fd-pool-quote   the max-pool output a finite-difference note quotes
+  net2-fd-pool-missing a finite-difference note on a max-pool window's maximum left out
+  net2-spread-scale    the spread max-pool mistake's factor 1/n written 1/(n + 1)
+  net2-untransposed    the W-for-Wᵀ mistake written with Wᵀ's entry
+  net2-absent          the reason the W-for-Wᵀ recipe is not shown replaced by another's
+  net2-flipped         a line of the t − p mistake's loss gradient with p − t's numbers
+  net2-tied-reason     an entry that tied for a window's maximum said to be picked by no window
 
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
@@ -421,7 +464,8 @@ def c_summary_row(lines):
 def c_nonfinite_note(lines):
     """A not-finite value left out of the finite-difference note that lists them."""
     for i, l in enumerate(lines):
-        if "is not compared, as these are not finite numbers:" in l and "L(w + h) = " in l:
+        # (where L(w − h) is not listed either, nothing else explains the central difference)
+        if "is not compared, as these are not finite numbers:" in l and "L(w + h) = " in l and "L(w − h)" not in l:
             out = list(lines)
             out[i] = re.sub(rf"L\(w \+ h\) = {NUM}, ", "", l)
             return out, i
@@ -436,7 +480,7 @@ NET_SUM = re.compile(r"^(\s*)(\S+⁽?[⁰¹²³⁴⁵⁶⁷⁸⁹]*⁾?\[[\d,]+\
 def stage_of(lines, i):
     """The heading of the stage line i belongs to (`Layer 0, input gradient: …`)."""
     for k in range(i, -1, -1):
-        if re.match(r"^  (Layer \d+, |Loss: |Gradient of the loss: |Update: )", lines[k]):
+        if re.match(r"^  (Layer \d+, |Loss: |Gradient of the loss(?:, the mistake)?: |Update: )", lines[k]):
             return lines[k].strip()
     return ""
 
@@ -1025,7 +1069,7 @@ CORRUPTIONS = [
     ("net-upstream", c_net_upstream, "not the value of g"),
     ("net-chain", c_net_chain, "chain of shapes"),
     ("net-channels", c_net_channels, "channels"),
-    ("net-missing-entry", c_net_missing_entry, "no equation printed"),
+    ("net-missing-entry", c_net_missing_entry, "no equation printed|before every equation"),
     ("net-symbolic-order", c_net_symbolic_order, "out of order"),
     ("net-delta", c_net_delta, "not a printing of"),
     ("net-dx-number", c_net_dx_number, "not a printing of|do not give|not the exact value"),
@@ -1047,6 +1091,520 @@ CORRUPTIONS = [
 ]
 
 
+PASS_LINE = re.compile(rf"^(\s+(?:∂L/∂[bxyv]|δ)\S* = )(\S+)\[([\d,]+)\] ([=≈]) ({NUM})$")
+
+
+def c_net_pass_value(lines):
+    for i, l in enumerate(lines):
+        m = PASS_LINE.match(l)
+        if m and "∞" not in m.group(5) and m.group(5) != "NaN" and m.group(5) != "0":
+            out = list(lines)
+            out[i] = f"{m.group(1)}{m.group(2)}[{m.group(3)}] {m.group(4)} {bump_last_digit(m.group(5))}"
+            return out, i
+    return None
+
+
+def c_net_pass_name(lines):
+    for i, l in enumerate(lines):
+        m = PASS_LINE.match(l)
+        if m:
+            idx = m.group(3).split(",")
+            idx[-1] = str(int(idx[-1]) + 1)
+            out = list(lines)
+            out[i] = f"{m.group(1)}{m.group(2)}[{','.join(idx)}] {m.group(4)} {m.group(5)}"
+            return out, i
+    return None
+
+
+CORRUPTIONS += [
+    ("net-pass-value", c_net_pass_value, "not a printing of|exact value|not the shortest"),
+    ("net-pass-name", c_net_pass_name, "passes that value on"),
+]
+
+
+# -- networks of pools, flatten, dense layers and a softmax cross-entropy ------------------------
+
+def find(lines, pattern, stage="", section="", pred=None):
+    """(index, match) of the first line matching `pattern` in a stage whose heading starts with
+    `stage` and a section whose heading starts with `section` (and `pred(i, m)`), or None."""
+    rx = re.compile(pattern)
+    for i, l in enumerate(lines):
+        m = rx.match(l)
+        if m and stage_of(lines, i).startswith(stage) and section_of(lines, i).startswith(section) \
+                and (pred is None or pred(i, m)):
+            return i, m
+    return None
+
+
+def replace_line(lines, i, new):
+    out = list(lines)
+    out[i] = new
+    return out, i
+
+
+def bump_num(text: str):
+    """The number with its last digit changed (0 → 1, ∞ and NaN left as they are: None)."""
+    if text in ("0", "−0"):
+        return "1"
+    if "∞" in text or text == "NaN":
+        return None
+    return bump_last_digit(text)
+
+
+MAX_NUMS = rf"^(\s*(?:\S+ )?= )max\((.*)\) ([=≈]) ({NUM})(.*)$"
+
+
+def c_net2_max_operand(lines):
+    """An operand of a max pool's max(…) changed (its result kept)."""
+    f = find(lines, MAX_NUMS, "Layer", pred=lambda i, m: "max_pool(" in stage_of(lines, i))
+    if not f:
+        return None
+    i, m = f
+    ops = m.group(2).split(", ")
+    k = max(range(len(ops)), key=lambda k: 0 if "∞" in ops[k] or ops[k] == "NaN" else 1)
+    new = bump_num(ops[k])
+    if new is None:
+        return None
+    ops[k] = new
+    return replace_line(lines, i, f"{m.group(1)}max({', '.join(ops)}) {m.group(3)} {m.group(4)}{m.group(5)}")
+
+
+def c_net2_max_name(lines):
+    """A window entry of a max pool's names line replaced by the entry next to it."""
+    f = find(lines, r"^(\s*y\S*\[[\d,]+\] = )max\((.*)\)$", "Layer", pred=lambda i, m: "max_pool(" in stage_of(lines, i))
+    if not f:
+        return None
+    i, m = f
+    names = m.group(2).split(", ")
+    names[-1] = re.sub(r"(\d+)\]$", lambda d: f"{int(d.group(1)) + 1}]", names[-1])
+    return replace_line(lines, i, f"{m.group(1)}max({', '.join(names)})")
+
+
+def c_net2_max_result(lines):
+    """A max pool's result replaced by the smallest of its operands (a max that is not the max)."""
+    def ok(i, m):
+        vals = [cd.parse_value(t) for t in m.group(2).split(", ")]
+        return all(cd.finite(v) for v in vals) and len(set(vals)) > 1
+    f = find(lines, MAX_NUMS, "Layer", pred=lambda i, m: ok(i, m) and "max_pool(" in stage_of(lines, i))
+    if not f:
+        return None
+    i, m = f
+    ops = m.group(2).split(", ")
+    low = min(ops, key=cd.parse_value)
+    return replace_line(lines, i, f"{m.group(1)}max({m.group(2)}) = {low}")
+
+
+def c_net2_tie_reason(lines):
+    """The note of a tie on a max line left out."""
+    f = find(lines, rf"^(.*max\(.*\) [=≈] {NUM})   \(a tie between .*\)$", "Layer")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1))
+
+
+def c_net2_tie_note(lines):
+    """A max pool's tie note naming the second of the tied entries as the one taken."""
+    f = find(lines, r"^(\s*Note: \S+: a tie for the maximum, between )(.+)(; the first in row-major order, )(\S+)(, .*)$")
+    if not f:
+        return None
+    i, m = f
+    second = cd.names_of(m.group(2))[1]
+    return replace_line(lines, i, m.group(1) + m.group(2) + m.group(3) + second + m.group(5))
+
+
+def c_net2_avg_term(lines):
+    """A term of an average pool's window left out of its names line (and its number)."""
+    for s in sums(lines, "Layer"):
+        i, k, lhs, names, nums, sign, result = s
+        if "avg_pool" in stage_of(lines, i) and names[0].startswith("(1/") and len(names) > 2:
+            return sum_lines(lines, (i, k), lhs, names[:1] + names[2:], nums[:1] + nums[2:], sign, result), i
+    return None
+
+
+def c_net2_avg_scale(lines):
+    """An average pool's factor (1/n) written (1/(n+1)) on its names line."""
+    for s in sums(lines, "Layer"):
+        i, k, lhs, names, nums, sign, result = s
+        m = re.match(r"^\((\d+)/(\d+)\)(.*)$", names[0])
+        if m and "avg_pool" in stage_of(lines, i):
+            names = [f"({m.group(1)}/{int(m.group(2)) + 1}){m.group(3)}"] + names[1:]
+            return sum_lines(lines, (i, k), lhs, names, nums, sign, result), i
+    return None
+
+
+def c_net2_flatten_copy(lines):
+    """Two entries of a flatten's vector swapped (not the map's row-major order)."""
+    def ok(i, m):
+        return "laid out in one row" in stage_of(lines, i) and len(set(m.group(3).split())) > 1
+    f = find(lines, r"^(\s*v\S* )([=≈]) \[ (.*) \]$", "Layer", pred=ok)
+    if not f:
+        return None
+    i, m = f
+    cells = m.group(3).split()
+    a = next(k for k in range(1, len(cells)) if cells[k] != cells[0])
+    cells[0], cells[a] = cells[a], cells[0]
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)} [ {'  '.join(cells)} ]")
+
+
+def c_net2_flatten_back(lines):
+    """An entry of a flatten's gradient folded back changed."""
+    f = find(lines, rf"^(\s*\S+ [=≈] \[ )({NUM})(.*)$", "Layer", pred=lambda i, m: "folded back" in stage_of(lines, i)
+             and bump_num(m.group(2)) is not None)
+    if not f:
+        return None
+    i, m = f
+    new = bump_num(m.group(2))
+    return replace_line(lines, i, m.group(1) + new + m.group(3))
+
+
+def c_net2_dense_term(lines):
+    """A dense forward sum's weight entry transposed (w[o,i] → w[i,o]) in its names line."""
+    for s in sums(lines, "Layer"):
+        i, k, lhs, names, nums, sign, result = s
+        if re.match(r"z\S*\[\d+\]$", lhs) and "·" in names[0]:
+            for t, term in enumerate(names):
+                m = re.match(r"^(w\S*)\[(\d+),(\d+)\](·.*)$", term)
+                if m and m.group(2) != m.group(3):
+                    names = list(names)
+                    names[t] = f"{m.group(1)}[{m.group(3)},{m.group(2)}]{m.group(4)}"
+                    return sum_lines(lines, (i, k), lhs, names, nums, sign, result), i
+    return None
+
+
+def c_net2_dense_dx(lines):
+    """A dense layer's ∂L/∂x with W in place of Wᵀ in its names (w[o,i] → w[i,o])."""
+    for s in sums(lines, "Layer"):
+        i, k, lhs, names, nums, sign, result = s
+        if "input gradient:" in stage_of(lines, i) and "ᵀ·δ" in stage_of(lines, i):
+            for t, term in enumerate(names):
+                m = re.match(r"^(w\S*)\[(\d+),(\d+)\](·.*)$", term)
+                if m and m.group(2) != m.group(3):
+                    names = list(names)
+                    names[t] = f"{m.group(1)}[{m.group(3)},{m.group(2)}]{m.group(4)}"
+                    return sum_lines(lines, (i, k), lhs, names, nums, sign, result), i
+    return None
+
+
+def c_net2_dense_wgrad(lines):
+    """An operand of a dense weight gradient's product changed (its result kept)."""
+    for s in sums(lines, "Layer"):
+        i, k, lhs, names, nums, sign, result = s
+        if "weight gradient" in stage_of(lines, i) and len(nums) == 1:
+            new = bump_factor(nums[0])
+            if new:
+                return sum_lines(lines, (i, k), lhs, names, [new], sign, result), k - 1
+    return None
+
+
+def worked(lines, lhs_re, body_re):
+    """(index, match) of the numbers line (`= …` under the names) of a softmax's equation,
+    its result shown with 6 digits."""
+    return find(lines, rf"^(\s*(?:{lhs_re} )?= )({body_re}) ([=≈]) ({NUM})(.*)$", "Loss: L = −Σ",
+                pred=lambda i, m: cd.sig_digits(m.group(4)) >= 6 and "·10" not in m.group(4))
+
+
+def c_net2_softmax_m(lines):
+    """The softmax's largest logit m replaced by its smallest."""
+    def ok(i, m):
+        vals = [cd.parse_value(t) for t in m.group(2)[4:-1].split(", ")]
+        return all(cd.finite(v) for v in vals) and len(set(vals)) > 1 and lines[i - 1].strip().startswith("m =")
+    f = find(lines, rf"^(\s*= )(max\(.*\)) ([=≈]) ({NUM})(.*)$", "Loss: L = −Σ", pred=ok)
+    if not f:
+        return None
+    i, m = f
+    low = min(m.group(2)[4:-1].split(", "), key=cd.parse_value)
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)} = {low}")
+
+
+def c_net2_softmax_exp(lines):
+    """The result of an e[k] = exp(z[k] − m) changed in its last digit."""
+    f = worked(lines, r"e\[\d+\]", r"exp\(.*\)")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)} {m.group(3)} {bump_num(m.group(4))}{m.group(5)}")
+
+
+def c_net2_softmax_ratio(lines):
+    """The result of a p[k] = e[k]/S changed in its last digit."""
+    f = find(lines, rf"^(\s*(?:p\[\d+\] )?= )({cd.FAC}/{cd.FAC}) ([=≈]) ({NUM})$", "Loss: L = −Σ",
+             pred=lambda i, m: cd.sig_digits(m.group(4)) >= 6)
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)} {m.group(3)} {bump_num(m.group(4))}")
+
+
+def c_net2_softmax_sum(lines):
+    """An operand of S = e[0] + … changed (its result kept)."""
+    for s in sums(lines, "Loss: L = −Σ"):
+        i, k, lhs, names, nums, sign, result = s
+        if lhs == "S":
+            for t, n in enumerate(nums):
+                new = bump_num(n.strip("()"))
+                if new and new != "1":
+                    nums = list(nums)
+                    nums[t] = new
+                    return sum_lines(lines, (i, k), lhs, names, nums, sign, result), k - 1
+    return None
+
+
+def c_net2_ce_result(lines):
+    """The cross-entropy's result changed in its last digit."""
+    f = find(lines, rf"^(\s*(?:L )?= )(−.*log\(.*) ([=≈]) ({NUM})$", "Loss: L = −Σ",
+             pred=lambda i, m: cd.sig_digits(m.group(4)) >= 6 and "∞" not in m.group(4))
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)} {m.group(3)} {bump_num(m.group(4))}")
+
+
+def c_net2_ce_target(lines):
+    """A target entry of the cross-entropy's numbers taken as another class's."""
+    f = find(lines, rf"^(\s*(?:L )?= −\[)(.*)(\] [=≈] {NUM})$", "Loss: L = −Σ")
+    if not f:
+        return None
+    i, m = f
+    parts = m.group(2).split(" + ")
+    ts = [p.split("·log")[0] for p in parts]
+    k = next((k for k in range(1, len(ts)) if ts[k] != ts[0]), None)
+    if k is None:
+        return None
+    parts[0] = ts[k] + "·log" + parts[0].split("·log", 1)[1]
+    return replace_line(lines, i, m.group(1) + " + ".join(parts) + m.group(3))
+
+
+def c_net2_p_minus_t(lines):
+    """A δ = p − t line written with t − p's numbers."""
+    f = find(lines, rf"^(\s*\S+\[\d+\] = )({NUM}) − ({NUM}) ([=≈]) ({NUM})$", "Gradient of the loss: ∂L/∂",
+             pred=lambda i, m: "p − t" in stage_of(lines, i) and m.group(2) != m.group(3))
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(3)} − {m.group(2)} {m.group(4)} {m.group(5)}")
+
+
+def c_net2_maxpool_route(lines):
+    """A max pool's ∂L/∂x entry that one window picked passed another window's gradient."""
+    f = find(lines, rf"^(\s*\S+ = )(∂L/∂y\S*)\[([\d,]+)\] ([=≈]) ({NUM})$", "Layer",
+             pred=lambda i, m: "routed to each window's maximum" in stage_of(lines, i))
+    if not f:
+        return None
+    i, m = f
+    idx = m.group(3).split(",")
+    idx[-1] = str(1 - int(idx[-1])) if idx[-1] in "01" else "0"
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)}[{','.join(idx)}] {m.group(4)} {m.group(5)}")
+
+
+def c_net2_unpicked(lines):
+    """A max pool's entry no window picked said to lie in no window (the floor)."""
+    f = find(lines, r"^(\s*\S+ = 0   \()no window picked this entry as its maximum(\))$", "Layer")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + "no pooling window covers this entry: the output size is floored" +
+                        m.group(2))
+
+
+def c_net2_pool_size(lines):
+    """A pool's output size with the window's size quoted wrong."""
+    f = find(lines, r"^(\s*layer \d+ \((?:max|avg)_pool\): OH = ⌊?\(\d+ − )(\d+)(.*)$")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + str(int(m.group(2)) + 1) + m.group(3))
+
+
+def c_net2_floor_note(lines):
+    """The note on the rows and columns no pooling window covers left out."""
+    f = find(lines, r"^(\s*layer \d+ \((?:max|avg)_pool\): .*\d) \(.* in no window.*\)$")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1))
+
+
+def c_net2_flatten_n(lines):
+    """A flatten's N = C·H·W with a wrong product."""
+    f = find(lines, r"^(\s*layer \d+ \(flatten\): N = \S+ = )(\d+)$")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + str(int(m.group(2)) + 1))
+
+
+def c_net2_dense_size(lines):
+    """A dense layer's size line with its weight's shape transposed."""
+    f = find(lines, r"^(\s*layer \d+ \(dense\): )(\d+)×(\d+)( weight: .*)$", pred=lambda i, m: m.group(2) != m.group(3))
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(3)}×{m.group(2)}{m.group(4)}")
+
+
+def c_net2_chain(lines):
+    """The chain of shapes with a pool's stride left out where it differs from the window."""
+    f = find(lines, r"^(\s*x .*(?:max|avg)_pool \d+×\d+), stride [^→]+( → .*)$")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + m.group(2))
+
+
+def c_net2_given_pool(lines):
+    """A pool with overlapping windows described without `overlapping`."""
+    f = find(lines, r"^(\s*layer \d+: (?:max|avg)_pool, .*), overlapping(, .*)$")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + m.group(2))
+
+
+def c_net2_given_dense(lines):
+    """A dense layer described with one output too many."""
+    f = find(lines, r"^(\s*layer \d+: dense, \d+ inputs to )(\d+)( outputs, weight )(\d+)(×.*)$")
+    if not f:
+        return None
+    i, m = f
+    n = str(int(m.group(2)) + 1)
+    return replace_line(lines, i, m.group(1) + n + m.group(3) + n + m.group(5))
+
+
+def c_net2_onehot_note(lines):
+    """Given's note on the one-hot target a softmax never reaches left out."""
+    f = find(lines, r"^\s*Note: a softmax gives every class a probability")
+    if not f:
+        return None
+    i, _ = f
+    return lines[:i] + lines[i + 1:], i
+
+
+def c_net2_why(lines):
+    """The explanation of p − t with the sign of the result turned."""
+    f = find(lines, r"^(\s*weighted by t\[k\] and summed, with Σ_k t\[k\] = 1, that is )p\[j\] − t\[j\](.*)$")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + "t[j] − p[j]" + m.group(2))
+
+
+def c_net2_fd_pool_quote(lines):
+    """The max-pool output a finite-difference note quotes changed."""
+    f = find(lines, rf"^(\s*Note: \S+: \S+ [=≈] )({NUM})( is within reach of a change of its max-pool window's maximum.*)$",
+             pred=lambda i, m: bump_num(m.group(2)) is not None)
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + bump_num(m.group(2)) + m.group(3))
+
+
+def c_net2_fd_pool_missing(lines):
+    """A finite-difference note on a max-pool window's maximum left out (its row is then not
+    compared without a reason)."""
+    f = find(lines, r"^\s*Note: \S+: \S+ [=≈] \S+ is within reach of a change of its max-pool window's maximum")
+    if not f:
+        return None
+    i, _ = f
+    return lines[:i] + lines[i + 1:], i
+
+
+def c_net2_spread_scale(lines):
+    """The spread max-pool mistake's factor 1/n written 1/(n+1) on a names line."""
+    for s in sums(lines, "Layer"):
+        i, k, lhs, names, nums, sign, result = s
+        m = re.match(r"^\((\d+)/(\d+)\)(.*)$", names[0])
+        if m and "spread evenly" in stage_of(lines, i):
+            names = [f"({m.group(1)}/{int(m.group(2)) + 1}){m.group(3)}"] + names[1:]
+            return sum_lines(lines, (i, k), lhs, names, nums, sign, result), i
+    return None
+
+
+def c_net2_untransposed(lines):
+    """The W-for-Wᵀ mistake's ∂L/∂x with the correct (transposed) weight entry in its names."""
+    for s in sums(lines, "Layer"):
+        i, k, lhs, names, nums, sign, result = s
+        if "the weight as it stands" in stage_of(lines, i):
+            for t, term in enumerate(names):
+                m = re.match(r"^(w\S*)\[(\d+),(\d+)\](·.*)$", term)
+                if m and m.group(2) != m.group(3):
+                    names = list(names)
+                    names[t] = f"{m.group(1)}[{m.group(3)},{m.group(2)}]{m.group(4)}"
+                    return sum_lines(lines, (i, k), lhs, names, nums, sign, result), i
+    return None
+
+
+def c_net2_absent(lines):
+    """The reason the W-for-Wᵀ recipe is not shown replaced by the spread max pool's."""
+    f = find(lines, r"^(\s*Note: the dense input gradient with W in place of Wᵀ is not shown: ).*$")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + "no max pool after the first layer has a window of more than one entry.")
+
+
+def c_net2_flipped(lines):
+    """A line of the t − p mistake's loss gradient written with p − t's numbers."""
+    f = find(lines, rf"^(\s*\S+\[\d+\] = )({NUM}) − ({NUM}) ([=≈]) ({NUM})$", "Gradient of the loss, the mistake",
+             pred=lambda i, m: m.group(2) != m.group(3))
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(3)} − {m.group(2)} {m.group(4)} {m.group(5)}")
+
+
+def c_net2_tied_reason(lines):
+    """A max pool's entry that tied for a window's maximum (and lost it to the first) said to be
+    picked by no window."""
+    f = find(lines, r"^(\s*\S+ = 0   \()tied for its window's maximum, but the first of the tie, \S+, takes the "
+                    r"gradient(\))$", "Layer")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, m.group(1) + "no window picked this entry as its maximum" + m.group(2))
+
+
+CORRUPTIONS += [
+    ("net2-flipped", c_net2_flipped, "not a printing of"),
+    ("net2-tied-reason", c_net2_tied_reason, "an empty sum"),
+    ("net2-max-operand", c_net2_max_operand, "not a printing of|do not give|not the exact value"),
+    ("net2-max-name", c_net2_max_name, "names line is not the formula"),
+    ("net2-max-result", c_net2_max_result, "not the exact value|do not give|wrong result"),
+    ("net2-tie-reason", c_net2_tie_reason, "a tie, but no note"),
+    ("net2-tie-note", c_net2_tie_note, "not the tie"),
+    ("net2-avg-term", c_net2_avg_term, "terms differ from the definition"),
+    ("net2-avg-scale", c_net2_avg_scale, "factor in front of the sum differs"),
+    ("net2-flatten-copy", c_net2_flatten_copy, "is not the value its equation"),
+    ("net2-flatten-back", c_net2_flatten_back, "is not the value its equation"),
+    ("net2-dense-term", c_net2_dense_term, "terms differ from the definition"),
+    ("net2-dense-dx", c_net2_dense_dx, "terms differ from the definition"),
+    ("net2-dense-wgrad", c_net2_dense_wgrad, "not a printing of|do not give|not the exact value"),
+    ("net2-softmax-m", c_net2_softmax_m, "not the exact value|do not give|wrong result"),
+    ("net2-softmax-exp", c_net2_softmax_exp, "do not give the rounded result.*exp evaluated"),
+    ("net2-softmax-ratio", c_net2_softmax_ratio, "do not give|not the exact value"),
+    ("net2-softmax-sum", c_net2_softmax_sum, "not a printing of|do not give"),
+    ("net2-ce-result", c_net2_ce_result, "do not give the rounded result.*cross-entropy evaluated"),
+    ("net2-ce-target", c_net2_ce_target, "not a printing of"),
+    ("net2-p-minus-t", c_net2_p_minus_t, "not a printing of"),
+    ("net2-maxpool-route", c_net2_maxpool_route, "passes that value on|terms differ"),
+    ("net2-unpicked", c_net2_unpicked, "an empty sum"),
+    ("net2-pool-size", c_net2_pool_size, "operand differs from Given"),
+    ("net2-floor-note", c_net2_floor_note, "no window covers"),
+    ("net2-flatten-n", c_net2_flatten_n, "not the exact value|N:"),
+    ("net2-dense-size", c_net2_dense_size, "a dense layer"),
+    ("net2-chain", c_net2_chain, "chain of shapes"),
+    ("net2-given-pool", c_net2_given_pool, "overlapping"),
+    ("net2-given-dense", c_net2_given_dense, "dense layer|shape"),
+    ("net2-onehot-note", c_net2_onehot_note, "no note says so"),
+    ("net2-why", c_net2_why, "explains|explanation|not understood"),
+    ("net2-fd-pool-quote", c_net2_fd_pool_quote, "not a printing of"),
+    ("net2-fd-pool-missing", c_net2_fd_pool_missing, "no note says why"),
+    ("net2-spread-scale", c_net2_spread_scale, "factor in front of the sum differs"),
+    ("net2-untransposed", c_net2_untransposed, "terms differ from the definition"),
+    ("net2-absent", c_net2_absent, "why the recipe concerns no layer"),
+]
+
+
 def texts_of(paths):
     out = []
     for p in paths:
@@ -1065,11 +1623,12 @@ def texts_of(paths):
 # (a sum wrapped early is reported at its continuation), or anywhere (the title's count of
 # steps, which the result contradicts).
 AT_ANOTHER_LINE = {"early-wrap": "near", "f64-reason": "near", "plain-big": "near", "title": "anywhere",
-                   "summary-row": "anywhere", "net-fd-kink-missing": "anywhere"}
+                   "summary-row": "anywhere", "net-fd-kink-missing": "anywhere", "net2-onehot-note": "anywhere",
+                   "net2-fd-pool-missing": "anywhere", "net2-given-dense": "near"}
 
 
 def main(argv):
-    paths = argv or [os.path.join(os.path.dirname(HERE), "tests", "snapshots")]
+    paths = argv or [os.path.join(os.path.dirname(HERE), "tests", "snapshots"), os.path.join(HERE, "checker_texts")]
     files = texts_of(paths)
     if not files:
         print("no derivation texts found in", ", ".join(paths))
