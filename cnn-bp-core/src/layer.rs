@@ -108,7 +108,8 @@ impl Scale {
     }
 
     /// `value·num/den`, multiplying before dividing so that `2·(y − t)/n` rounds once per
-    /// operation in the order it is printed. A `den` of 0, possible only in a `Scale` built by
+    /// operation in the order it is printed (dividing first only where the product overflows
+    /// and the quotient need not). A `den` of 0, possible only in a `Scale` built by
     /// hand, divides by zero in `S`: for `f64` that gives ∞ or NaN, not a panic.
     #[inline]
     pub fn apply<S: Scalar>(self, value: S) -> S {
@@ -116,7 +117,15 @@ impl Scale {
             return value;
         }
         let scaled = if self.num == 1 { value } else { value * S::from_usize(self.num) };
-        if self.den == 1 { scaled } else { scaled / S::from_usize(self.den) }
+        if self.den == 1 {
+            scaled
+        } else if scaled.is_finite() || !value.is_finite() {
+            scaled / S::from_usize(self.den)
+        } else {
+            // The product overflowed where the quotient need not: `(2/8)·1.4·10³⁰⁸` is
+            // 3.6·10³⁰⁷, so divide first.
+            value / S::from_usize(self.den) * S::from_usize(self.num)
+        }
     }
 }
 

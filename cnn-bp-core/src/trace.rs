@@ -69,6 +69,8 @@ pub enum Name {
     Prob,
     /// `e`: a softmax's numerators, `exp(z − m)`.
     Exp,
+    /// `log p`: a softmax's log-probability, where `p` itself underflows.
+    LogProb,
 }
 
 /// The name of one quantity in a derivation: what it is, the layer it belongs to, and its
@@ -361,6 +363,22 @@ pub enum Expr<S> {
         /// The denominator.
         den: Operand<S>,
     },
+    /// `z − m − log(S)`: a softmax's log-probability, computed where the probability itself
+    /// underflows.
+    LogSoftmax {
+        /// The logit.
+        z: Operand<S>,
+        /// The largest logit.
+        shift: Operand<S>,
+        /// The denominator `S`.
+        sum: Operand<S>,
+    },
+    /// `−(t₀·l₀ + t₁·l₁ + …)` of log-probabilities `l`: the cross-entropy where some
+    /// probability underflows, over the terms whose `t` is not 0.
+    CrossEntropyOfLogs {
+        /// Each target entry with its log-probability.
+        terms: Vec<(Operand<S>, Operand<S>)>,
+    },
     /// `−(t₀·log p₀ + t₁·log p₁ + …)`: a cross-entropy, over the terms whose `t` is not 0.
     CrossEntropy {
         /// Each target entry with its probability.
@@ -396,6 +414,12 @@ impl<S> Expr<S> {
             Self::Ratio { num, den } => Self::Ratio { num: op(num), den: op(den) },
             Self::CrossEntropy { terms } => Self::CrossEntropy {
                 terms: terms.into_iter().map(|(t, p)| (op(t), op(p))).collect(),
+            },
+            Self::LogSoftmax { z, shift, sum } => {
+                Self::LogSoftmax { z: op(z), shift: op(shift), sum: op(sum) }
+            }
+            Self::CrossEntropyOfLogs { terms } => Self::CrossEntropyOfLogs {
+                terms: terms.into_iter().map(|(t, l)| (op(t), op(l))).collect(),
             },
         }
     }

@@ -16,7 +16,7 @@
 
 use crate::layer::Scale;
 use crate::render::NetDoc;
-use crate::render::doc::Rich;
+use crate::render::doc::{Rich, names};
 use crate::scalar::Scalar;
 use crate::trace::{Expr, Name, Operand, Recorder, Section, Sym, Term};
 
@@ -88,12 +88,30 @@ pub(crate) fn loss<S: Scalar, R: Recorder<S>>(
         );
     }
     if const { size_of::<R>() > 0 } {
-        let terms = (0..z.len())
-            .map(|k| {
-                (Operand::new(t_sym(k), t[k]), Operand::new(Sym::new(Name::Prob, 0, &[k]), p[k]))
-            })
-            .collect();
-        rec.equation(Sym::loss(), Expr::CrossEntropy { terms }, loss);
+        // Where a probability of a class the target wants underflows (to 0, or below the
+        // normal numbers), `log p` is written as it is computed, `z − m − log S`, which stays
+        // finite; `log` of the printed `p` would not be.
+        let underflows = (0..z.len()).any(|k| t[k] != S::ZERO && p[k].to_f64() < f64::MIN_POSITIVE);
+        if underflows {
+            let sum = Operand::new(partition(), sum);
+            let mut terms = Vec::new();
+            for k in (0..z.len()).filter(|&k| t[k] != S::ZERO) {
+                let lhs = Sym::new(Name::LogProb, 0, &[k]);
+                let z = Operand::new(z_sym(k), z[k]);
+                let value = z.value - m - log_sum;
+                rec.equation(lhs, Expr::LogSoftmax { z, shift: m_op, sum }, value);
+                terms.push((Operand::new(t_sym(k), t[k]), Operand::new(lhs, value)));
+            }
+            rec.equation(Sym::loss(), Expr::CrossEntropyOfLogs { terms }, loss);
+        } else {
+            let terms = (0..z.len())
+                .map(|k| {
+                    let p = Operand::new(Sym::new(Name::Prob, 0, &[k]), p[k]);
+                    (Operand::new(t_sym(k), t[k]), p)
+                })
+                .collect();
+            rec.equation(Sym::loss(), Expr::CrossEntropy { terms }, loss);
+        }
     }
     loss
 }
@@ -178,6 +196,22 @@ pub(crate) fn loss_doc<S: Scalar>(doc: &mut NetDoc<S>, section: &Section<S>, fir
     doc.entries(section, |s| s.name == Name::Exp);
     doc.equations(section, |s| s == partition());
     doc.entries(section, |s| s.name == Name::Prob);
+    let underflowed: Vec<Sym> =
+        section.select(|s| s.name == Name::LogProb).map(|eq| eq.lhs.renamed(Name::Prob)).collect();
+    if !underflowed.is_empty() {
+        let one = underflowed.len() == 1;
+        doc.note(
+            Rich::math(names(underflowed))
+                .t(if one { " underflows" } else { " underflow" })
+                .t(" below the smallest normal f64, where its log would be lost: ")
+                .t(if one { "its logarithm is" } else { "their logarithms are" })
+                .t(" computed as ")
+                .m("log p[k] = z[k] − m − log(S)")
+                .t(", which stays finite, and the loss from ")
+                .t(if one { "it." } else { "them." }),
+        );
+        doc.equations(section, |s| s.name == Name::LogProb);
+    }
     doc.equations(section, |s| s == Sym::loss());
 }
 

@@ -541,6 +541,20 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, ops: &mut Operands) -> Value {
             }
             return Value::Approximate(sum);
         }
+        Expr::LogSoftmax { z, shift, sum } => {
+            let (Some(z), Some(m), Some(s)) = (ops.get(z), ops.get(shift), ops.get(sum)) else {
+                return Value::NotFinite;
+            };
+            return Value::Approximate(z.sub(&m).to_f64() - s.to_f64().ln());
+        }
+        Expr::CrossEntropyOfLogs { terms } => {
+            let mut sum = Some(Decimal::ZERO);
+            for (t, l) in terms {
+                let term = ops.get(t).zip(ops.get(l)).map(|(t, l)| t.mul(&l));
+                sum = sum.zip(term).map(|(s, t)| s.sub(&t));
+            }
+            sum.map(|s| (s, 1))
+        }
     };
     match value {
         Some((numerator, denominator)) if ops.finite => Value::Exact(numerator, denominator),
@@ -586,7 +600,9 @@ fn ieee<S: Scalar>(expr: &Expr<S>) -> Option<f64> {
         | Expr::Slope { .. }
         | Expr::Exp { .. }
         | Expr::Ratio { .. }
-        | Expr::CrossEntropy { .. } => None,
+        | Expr::CrossEntropy { .. }
+        | Expr::LogSoftmax { .. }
+        | Expr::CrossEntropyOfLogs { .. } => None,
     }
 }
 
@@ -751,7 +767,9 @@ fn rounding_explains<S: Scalar>(eq: &Equation<S>, digits: usize) -> bool {
         | Expr::Max { .. }
         | Expr::Exp { .. }
         | Expr::Ratio { .. }
-        | Expr::CrossEntropy { .. } => (eq.value.to_f64().abs(), 1),
+        | Expr::CrossEntropy { .. }
+        | Expr::LogSoftmax { .. }
+        | Expr::CrossEntropyOfLogs { .. } => (eq.value.to_f64().abs(), 1),
     };
     let bound = 4.0 * f64::EPSILON * magnitude * (additions as f64 + 1.0) + f64::MIN_POSITIVE;
     (numerator.divided(denominator).to_f64() - eq.value.to_f64()).abs() <= bound

@@ -209,7 +209,12 @@ impl Range {
     fn scale(self, s: Scale) -> Self {
         #[allow(clippy::cast_precision_loss)]
         let (n, d) = (s.num as f64, s.den as f64);
-        Self { lo: self.lo * n / d, hi: self.hi * n / d, magnitude: self.magnitude * n / d }
+        // As `Scale::apply`: dividing first where the product alone would overflow.
+        let f = |x: f64| {
+            let product = x * n;
+            if product.is_finite() || !x.is_finite() { product / d } else { x / d * n }
+        };
+        Self { lo: f(self.lo), hi: f(self.hi), magnitude: f(self.magnitude) }
     }
 
     /// A non-decreasing function applied to both ends; NaN stays NaN, as in the activations.
@@ -292,6 +297,16 @@ fn evaluate<S: Scalar>(expr: &Expr<S>, digits: usize) -> Option<(Range, usize)> 
                 sum = sum.add(t.mul(operand(p).monotone(f64::ln)));
             }
             (sum.neg(), 8 * terms.len() + 2)
+        }
+        Expr::LogSoftmax { z, shift, sum } => {
+            let log_sum = operand(sum).monotone(f64::ln);
+            (operand(z).add(operand(shift).neg()).add(log_sum.neg()), 8)
+        }
+        Expr::CrossEntropyOfLogs { terms } => {
+            let sum = terms
+                .iter()
+                .fold(Range::exactly(0.0), |acc, (t, l)| acc.add(operand(t).mul(operand(l))));
+            (sum.neg(), 2 * terms.len() + 2)
         }
     })
 }

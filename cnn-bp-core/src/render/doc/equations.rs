@@ -71,7 +71,14 @@ pub(super) fn sum<S: Scalar>(scale: Scale, terms: &[Term<S>], style: Style) -> S
         if k > 0 {
             out.push_str(" + ");
         }
-        term(&mut out, t, style, alone);
+        match t {
+            // A single value after the factor `(1/4)·` is a factor itself: bracketed where
+            // negative or written with a power of ten.
+            Term::Single(a) if !scale.is_one() && terms.len() == 1 => {
+                operand(&mut out, a, style, Place::Factor);
+            }
+            _ => term(&mut out, t, style, alone),
+        }
     }
     if bracket {
         out.push(']');
@@ -90,7 +97,47 @@ pub(super) fn symbolic<S: Scalar>(eq: &Equation<S>) -> String {
         Expr::Exp { z, shift } => exp(z, shift, Style::Names),
         Expr::Ratio { num, den } => ratio(num, den, Style::Names),
         Expr::CrossEntropy { terms } => cross_entropy(terms, Style::Names),
+        Expr::LogSoftmax { z, shift, sum } => log_softmax(z, shift, sum, Style::Names),
+        Expr::CrossEntropyOfLogs { terms } => cross_entropy_of_logs(terms, Style::Names),
     }
+}
+
+/// `z − m − log(S)`.
+fn log_softmax<S: Scalar>(
+    z: &Operand<S>,
+    shift: &Operand<S>,
+    sum: &Operand<S>,
+    style: Style,
+) -> String {
+    let mut out = String::new();
+    operand(&mut out, z, style, Place::Alone);
+    out.push_str(" − ");
+    operand(&mut out, shift, style, Place::Signed);
+    out.push_str(" − log(");
+    operand(&mut out, sum, style, Place::Alone);
+    out.push(')');
+    out
+}
+
+/// `−[t[1]·log p[1] + …]` of log-probabilities.
+fn cross_entropy_of_logs<S: Scalar>(terms: &[(Operand<S>, Operand<S>)], style: Style) -> String {
+    let mut out = String::from("−");
+    let bracket = terms.len() > 1;
+    if bracket {
+        out.push('[');
+    }
+    for (k, (t, l)) in terms.iter().enumerate() {
+        if k > 0 {
+            out.push_str(" + ");
+        }
+        operand(&mut out, t, style, Place::Factor);
+        out.push('·');
+        operand(&mut out, l, style, Place::Factor);
+    }
+    if bracket {
+        out.push(']');
+    }
+    out
 }
 
 /// `max(a, b, …)`.
@@ -226,7 +273,12 @@ pub(crate) fn equation<S: Scalar>(eq: &Equation<S>, form: Form) -> Eq {
             }
             out.reason = f.slope_reason(*case, &quoted(z.sym, z.value));
         }
-        Expr::Max { .. } | Expr::Exp { .. } | Expr::Ratio { .. } | Expr::CrossEntropy { .. } => {
+        Expr::Max { .. }
+        | Expr::Exp { .. }
+        | Expr::Ratio { .. }
+        | Expr::CrossEntropy { .. }
+        | Expr::LogSoftmax { .. }
+        | Expr::CrossEntropyOfLogs { .. } => {
             worked(&eq.expr, form, numbers, &mut out);
         }
         Expr::Update { param, lr, grad } => {
@@ -279,6 +331,14 @@ fn worked<S: Scalar>(expr: &Expr<S>, form: Form, numbers: Style, out: &mut Eq) {
         Expr::CrossEntropy { terms } => {
             out.named = named(cross_entropy(terms, Style::Names));
             out.chain.push(cross_entropy(terms, numbers));
+        }
+        Expr::LogSoftmax { z, shift, sum } => {
+            out.named = named(log_softmax(z, shift, sum, Style::Names));
+            out.chain.push(log_softmax(z, shift, sum, numbers));
+        }
+        Expr::CrossEntropyOfLogs { terms } => {
+            out.named = named(cross_entropy_of_logs(terms, Style::Names));
+            out.chain.push(cross_entropy_of_logs(terms, numbers));
         }
         _ => {}
     }

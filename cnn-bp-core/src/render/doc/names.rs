@@ -38,6 +38,7 @@ pub(super) fn write_name(out: &mut String, sym: Sym) {
         Name::Shift => "m",
         Name::Partition => "S",
         Name::Prob => "p",
+        Name::LogProb => "log p",
     });
     if sym.shows_layer() {
         out.push('⁽');
