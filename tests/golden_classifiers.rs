@@ -25,58 +25,9 @@
 
 use cnn_bp_core::train;
 
-/// A named parameter or gradient as wanted: name, shape, row-major values.
-type Named<'a> = (&'a str, &'a [usize], &'a [f64]);
-/// A layer's output or input gradient as wanted: shape (`[C, H, W]` or `[N]`), row-major values.
-type Map<'a> = (&'a [usize], &'a [f64]);
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
-}
-
-/// The multi-index of row-major entry `flat` in `shape`, for messages.
-fn index(shape: &[usize], flat: usize) -> Vec<usize> {
-    let mut rest = flat;
-    let mut idx = vec![0; shape.len()];
-    for (slot, &n) in idx.iter_mut().zip(shape).rev() {
-        *slot = rest % n.max(1);
-        rest /= n.max(1);
-    }
-    idx
-}
-
-fn assert_scalar(what: &str, got: f64, want: f64) {
-    assert!(close(got, want), "{what}: got {got:?}, want {want:?}");
-}
-
-fn assert_values(what: &str, shape: &[usize], got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}: number of values");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            close(*g, *w),
-            "{what}{:?}: got {g:?}, want {w:?}\n  got:  {got:?}\n  want: {want:?}",
-            index(shape, k)
-        );
-    }
-}
-
-fn assert_named(what: &str, got: &[(String, Vec<usize>, Vec<f64>)], want: &[Named]) {
-    let got_names: Vec<&str> = got.iter().map(|(name, _, _)| name.as_str()).collect();
-    let want_names: Vec<&str> = want.iter().map(|(name, _, _)| *name).collect();
-    assert_eq!(got_names, want_names, "{what}: names");
-    for ((name, shape, values), (_, want_shape, want_values)) in got.iter().zip(want) {
-        assert_eq!(shape.as_slice(), *want_shape, "{what} {name}: shape");
-        assert_values(&format!("{what} {name}"), shape, values, want_values);
-    }
-}
-
-fn assert_maps(what: &str, got: &[(Vec<usize>, Vec<f64>)], want: &[Map]) {
-    assert_eq!(got.len(), want.len(), "{what}: number of maps");
-    for (k, ((shape, values), (want_shape, want_values))) in got.iter().zip(want).enumerate() {
-        assert_eq!(shape.as_slice(), *want_shape, "{what}[{k}]: shape");
-        assert_values(&format!("{what}[{k}]"), shape, values, want_values);
-    }
-}
+#[path = "common/golden.rs"]
+mod golden;
+use golden::{assert_maps, assert_named, assert_scalar};
 
 // 00. the classifier example as written (integer literals, bias: 0): conv, relu,
 //     overlapping 2×2 max pool, flatten, dense 4→3, softmax cross-entropy with a one-hot target,

@@ -1793,11 +1793,6 @@ PRELUDE = '''\
 #![allow(clippy::unreadable_literal, clippy::too_many_lines)]
 
 use cnn_bp_core::train;
-
-/// A named parameter or gradient as wanted: name, shape, row-major values.
-type Named<'a> = (&'a str, &'a [usize], &'a [f64]);
-/// A layer's output or input gradient as wanted: shape (`[C, H, W]` or `[N]`), row-major values.
-type Map<'a> = (&'a [usize], &'a [f64]);
 '''
 
 
@@ -1805,11 +1800,9 @@ def render(cases, results):
     import importlib.metadata as md
     head = PRELUDE.format(jax=jax.__version__, jaxlib=md.version("jaxlib"), n=len(cases),
                           seed=SEED)
-    # the assertion helpers, exactly as tests/golden_networks.rs has them
-    helpers = nw.PRELUDE.split("type Map<'a> = (&'a [usize], &'a [f64]);\n", 1)[1]
-    helpers = helpers.replace("{{", "{").replace("}}", "}")
+    # the assertion helpers: tests/common/golden.rs, as tests/golden_networks.rs has them
     body = [emit_case(i, s, r) for i, (s, r) in enumerate(zip(cases, results))]
-    return head + helpers + "\n" + "\n\n".join(body) + "\n"
+    return head + nw.SHARED + "\n" + "\n\n".join(body) + "\n"
 
 
 # ------------------------------------------------------------------- coverage
