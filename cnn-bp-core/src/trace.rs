@@ -131,6 +131,7 @@ impl Sym {
                 | Name::Partition
                 | Name::Prob
                 | Name::Exp
+                | Name::LogProb
         );
         Self { shows_layer: shown && layered, ..self }
     }

@@ -196,9 +196,17 @@ pub(crate) fn loss_doc<S: Scalar>(doc: &mut NetDoc<S>, section: &Section<S>, fir
     doc.entries(section, |s| s.name == Name::Exp);
     doc.equations(section, |s| s == partition());
     doc.entries(section, |s| s.name == Name::Prob);
-    let underflowed: Vec<Sym> =
-        section.select(|s| s.name == Name::LogProb).map(|eq| eq.lhs.renamed(Name::Prob)).collect();
-    if !underflowed.is_empty() {
+    // The classes whose probability underflowed: of those whose log is written out (every
+    // class the target wants), the ones printed below the smallest normal f64.
+    let logged = |p: Sym| {
+        section.select(|l| l.name == Name::LogProb).any(|l| l.lhs.indices().eq(p.indices()))
+    };
+    let underflowed: Vec<Sym> = section
+        .select(|s| s.name == Name::Prob)
+        .filter(|eq| logged(eq.lhs) && eq.value.to_f64() < f64::MIN_POSITIVE)
+        .map(|eq| eq.lhs)
+        .collect();
+    if section.select(|s| s.name == Name::LogProb).next().is_some() {
         let one = underflowed.len() == 1;
         doc.note(
             Rich::math(names(underflowed))
