@@ -175,7 +175,12 @@ dilation and orientation), never from the text it checks:
    S = Σ e, p[k] = e[k]/S (each with its matrix), L = −[Σ t·log p] over the terms whose t is
    not 0 (exp and log evaluated in float, a margin of a few units in the last place, as σ and
    tanh; a quotient exactly, `≈` allowed where it comes out exact), the prose on subtracting m
-   and on why p − t once, in step 1, and δ[k] = p[k] − t[k]; Given's target a probability
+   and on why p − t once, in step 1, and δ[k] = p[k] − t[k]; where a wanted class's printed p
+   is below the smallest normal f64, after p's matrix the note naming exactly those classes
+   (`p[2] underflows below the smallest normal f64, …`, singular or plural), then for every
+   class with t[k] ≠ 0 `log p[k] = z[k] − m − log(S)` from the logit and this stage's m and S
+   (in float, with the margin of exp), and L = −[t[k]·log p[k] + …] over those classes from
+   the printed logs exactly (by the arithmetic rule); Given's target a probability
    vector, with the note on a target no softmax reaches exactly when an entry is 0 (one-hot or
    soft); the finite-difference check's rows and reach over dense layers too (a dense layer's
    gain: max over outputs of Σ|w|), notes on a max-pool window's maximum (`… is within reach
@@ -764,6 +769,12 @@ FP_LINE = re.compile(rf"^f′\(z{IDX}\) (=|≈) (.*)$")
 DELTA_LINE = re.compile(rf"^δ{IDX} = ({FAC})·({FAC}) {SIGN} ({NUM})$")
 UPD_LINE = re.compile(rf"^(w{IDX}|b) ← ({NUM}) − ({FAC})·({FAC}) {SIGN} ({NUM})$")
 OUT_LINE = re.compile(rf"^(OH|OW) = (.*) = (\d+)$")
+# a softmax's probability of a class the target wants, below the smallest normal f64: its log is
+# written as computed, log p[k] = z[k] − m − log(S)
+UNDERFLOW_NOTE = re.compile(r"(.+) (underflows|underflow) below the smallest normal f64, where its log would be lost: "
+                            r"(its logarithm is|their logarithms are) computed as log p\[k\] = z\[k\] − m − log\(S\), "
+                            r"which stays finite, and the loss from (it|them)\.")
+F64_MIN_NORMAL = Fraction(2) ** -1022
 RISE_NOTE = re.compile(rf"the loss rose from {MNUM} to {MNUM} with step (\d+)'s update: the step overshot \(η may be too large\)\.")
 LOSS_TREND = re.compile(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)\)")
 
@@ -4241,7 +4252,7 @@ MISTAKE_NONFINITE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that
                                r"it|so this recipe's results cannot be compared)\.")
 
 
-WORKED = ("max", "exp", "ratio", "ce")
+WORKED = ("max", "exp", "ratio", "ce", "logp", "celog")
 
 
 def indent_of(raw: str) -> int:
@@ -5237,12 +5248,56 @@ class NetChecker(Base):
         groups = [Group(Mt, {"m": Expect("max", terms=OUT.names())}),
                   Group(E, {E.name(i): Expect("exp", z=OUT.name(i)) for i in E.indices()}),
                   Group(St, {"S": Expect("sum", terms=[[e] for e in E.names()], named=True, empty=None)}),
-                  Group(P, {P.name(i): Expect("ratio", z=E.name(i)) for i in P.indices()}),
+                  Group(P, {P.name(i): Expect("ratio", z=E.name(i)) for i in P.indices()}, notes=("underflow",)),
                   Group(Lt, {"L": Expect("ce", pairs=[(T.name(i), P.name(i)) for i in P.indices()])}, notes=("rose",))]
         for g in (groups[0], groups[2], groups[4]):
             g.mats = []
-        return Stage("loss", f"Loss: L = −Σ_k t[k]·log p[k], p = softmax({OUT.prefix})", groups,
-                     prose=(SHIFT_PROSE,) if first else ())
+        st = Stage("loss", f"Loss: L = −Σ_k t[k]·log p[k], p = softmax({OUT.prefix})", groups,
+                   prose=(SHIFT_PROSE,) if first else ())
+        st.softmax = (OUT, T, P)
+        return st
+
+    def wanted_logs(self, st: Stage) -> list:
+        """A softmax's classes the target wants (t[k] ≠ 0), each (k's full index, whether its
+        printed p is below the smallest normal f64, where its log is computed as
+        z[k] − m − log(S))."""
+        OUT, T, P = st.softmax
+        out = []
+        for i in P.indices():
+            t, p = self.lookup(T.name(i)), self.sv.get(P.name(i))
+            if t is None or (finite(t.value) and t.value == 0):
+                continue
+            out.append((i, p is not None and finite(p.value) and abs(p.value) < F64_MIN_NORMAL))
+        return out
+
+    def underflow_note(self, ln, st: Stage, g: Group, m):
+        """`p[1] and p[2] underflow below the smallest normal f64, …`: exactly the wanted classes
+        whose printed p is below the smallest normal f64, singular or plural; then every wanted
+        class's log p[k] = z[k] − m − log(S), and the loss from those."""
+        OUT, T, P = st.softmax
+        wanted = self.wanted_logs(st)
+        names = names_of(m.group(1))
+        self.count["operands"] += len(names)
+        # the name of a probability in the note and of its log: as p is printed, or (what the
+        # code prints in a network, with layer marks) p⁽⁰⁾
+        mark = "⁽⁰⁾" if self.marks and names and names[0].startswith("p⁽⁰⁾[") else ""
+        pname = lambda i: P.name(i).replace("p[", f"p{mark}[", 1)
+        want = [pname(i) for i, low in wanted if low]
+        if names != want:
+            self.fail(ln, "note: the classes named are not exactly those the target wants whose printed p is below "
+                          "the smallest normal f64", name_list(want) if want else "none", m.group(1))
+        one = len(names) == 1
+        if (m.group(2) == "underflows", m.group(3) == "its logarithm is", m.group(4) == "it") != (one, one, one):
+            self.fail(ln, "note: singular/plural mismatch")
+        LP = NetTensor(f"log p{mark}", P.full, P.keep)
+        keys = [LP.name(i) for i, _ in wanted]
+        lg = Group(LP, {LP.name(i): Expect("logp", z=OUT.name(i)) for i in P.indices()})
+        # only the classes the target wants, and no matrix
+        lg.expect = {k: lg.expect[k] for k in keys}
+        lg.keys, lg.sym, lg.mats = keys, list(keys), []
+        lt = st.groups[st.gi + 1]
+        lt.expect["L"] = Expect("celog", pairs=[(T.name(i), k) for k, (i, _) in zip(keys, wanted)])
+        st.groups.insert(st.gi + 1, lg)
 
     def back_stages2(self, L: NetLayer, first: bool, gives: bool, optional: bool, slip=None, only_dx=False) -> list:
         """The backward pass of a dense layer (its weight gradient, its bias gradient, its ∂L/∂x),
@@ -5833,8 +5888,8 @@ class NetChecker(Base):
         if m and g is not None and not g.tensor.dims and g.mats and g.num_pos == len(g.keys) \
                 and m.group(1) == g.mats[0][0]:
             return self.stage_matrix(i, ln, raw, m.group(1), m.group(2), m.group(3))
-        m = re.fullmatch(r"(\S+) (=|←) (.*)", text)
-        if m and (parse_name(m.group(1)) is not None):
+        m = re.fullmatch(r"(log p(?:⁽⁰⁾)?\[\d+(?:,\d+)*\]) (=) (.*)", text) or re.fullmatch(r"(\S+) (=|←) (.*)", text)
+        if m and (m.group(1).startswith("log p") or parse_name(m.group(1)) is not None):
             return self.net_equation(i, ln, raw, m.group(1), m.group(2), m.group(3))
         if re.search(r"\d", text):
             self.fail(ln, f"line not understood, its numbers are unchecked: {text!r}")
@@ -6129,6 +6184,11 @@ class NetChecker(Base):
             return f"exp({exp.z} − m)"
         if exp.kind == "ratio":
             return f"{exp.z}/S"
+        if exp.kind == "logp":
+            return f"{exp.z} − m − log(S)"
+        if exp.kind == "celog":
+            body = " + ".join(f"{t}·{lp}" for t, lp in exp.pairs)
+            return f"−[{body}]" if len(exp.pairs) > 1 else f"−{body}"
         body = " + ".join(f"{t}·log({p})" for t, p in exp.pairs)
         return f"−[{body}]" if len(exp.pairs) > 1 else f"−{body}"
 
@@ -6216,9 +6276,56 @@ class NetChecker(Base):
                 # give exactly may be the double itself
                 if self.verdicts.get(ln) is True:
                     self.verdicts[ln] = MAYBE
+        elif exp.kind == "logp":
+            self.logp_value(ln, lhs, exp, body, sign, result)
+        elif exp.kind == "celog":
+            self.celog_value(ln, lhs, exp, body, sign, result)
         else:
             self.ce_value(ln, lhs, exp, body, sign, result)
         self.store(lhs, ln, result, sign)
+
+    def logp_value(self, ln, lhs, exp: Expect, body, sign, result):
+        """`z − m − log(S) ≈ v`: z the logit, m and S as this stage printed them, v what they give
+        in float (log evaluated in float, with a margin of a few units in the last place)."""
+        mm = re.fullmatch(rf"({NUM}) − ({FAC}) − log\(({NUM})\)", body)
+        if not mm:
+            self.count["equations"] += 1
+            self.fail(ln, f"{lhs}: not of the form z − m − log(S): {body!r}")
+            return
+        self.operand(ln, exp.z, mm.group(1), lhs, "lead")
+        self.operand(ln, "m", mm.group(2), lhs, "term")
+        self.operand(ln, "S", mm.group(3), lhs, "lead")
+        z, mv, S = (parse_value(t.strip("()")) for t in mm.groups())
+        if finite(z) and finite(mv) and finite(S) and S > 0:
+            d = z - mv
+            f = to_float(d) - math.log(S)
+            exact = d if S == 1 else None
+        else:
+            zf, mf, Sf = to_float(z), to_float(mv), to_float(S)
+            f = zf - mf - (math.log(Sf) if Sf > 0 and not math.isnan(Sf) else (-math.inf if Sf == 0 else math.nan))
+            exact = None
+        self.float_value(ln, lhs, "z − m − log(S)", f, exact, sign, result)
+
+    def celog_value(self, ln, lhs, exp: Expect, body, sign, result):
+        """`−[t·l + …] ≈ v` over the classes the target wants: each t and log p a printing of its
+        value (in a product, a negative one or one with a power of ten in parentheses), L their
+        −Σ t·l exactly, by the arithmetic rule."""
+        mm = re.fullmatch(r"−\[(.*)\]", body) if len(exp.pairs) > 1 else re.fullmatch(r"−(.*)", body)
+        parts = mm.group(1).split(" + ") if mm else []
+        if not mm or len(parts) != len(exp.pairs):
+            self.count["equations"] += 1
+            self.fail(ln, f"{lhs}: not of the form −[t·log p + …] with a term per class the target wants: {body!r}")
+            return
+        ok = [True]
+        for (tname, lname), part in zip(exp.pairs, parts):
+            m2 = re.fullmatch(rf"({FAC})·({FAC})", part)
+            if not m2:
+                self.count["equations"] += 1
+                self.fail(ln, f"{lhs}: term {part!r} is not of the form t·log p")
+                return
+            ok.append(self.operand(ln, tname, m2.group(1), lhs, "factor"))
+            ok.append(self.operand(ln, lname, m2.group(2), lhs, "factor"))
+        self.judge(ln, lhs, f"0 − [{' + '.join(parts)}]", ok, sign, result)
 
     def float_value(self, ln, lhs, what, f, exact, sign, result, margin=8, spread_r=Fraction(0)):
         """A result computed in float (exp, log): within half a unit in its last digit and
@@ -6561,6 +6668,9 @@ class NetChecker(Base):
             if vals and all(v is not None and same(v.value, Fraction(0)) for v in vals):
                 return f"{g.tensor.prefix} = 0 everywhere"
             return None
+        if kind == "underflow":
+            low = [g.tensor.name(i) for i, lo in self.wanted_logs(st) if lo]
+            return f"{name_list(low)} {'is' if len(low) == 1 else 'are'} below the smallest normal f64" if low else None
         if kind == "tie":
             left = g.ties[getattr(g, "ties_noted", 0):]
             return f"{left[0][0]}'s window ties for the maximum" if left else None
@@ -6643,7 +6753,8 @@ class NetChecker(Base):
             if g is not None:
                 g.num_pos, g.mat_pos = len(g.keys), len(g.mats)
         kind = "dead" if DEAD_NOTE.fullmatch(s) else "zero" if ZERO_NOTE.fullmatch(s) else \
-            "rose" if RISE_NOTE.fullmatch(s) else "tie" if TIE_NOTE.fullmatch(s) else None
+            "rose" if RISE_NOTE.fullmatch(s) else "tie" if TIE_NOTE.fullmatch(s) else \
+            "underflow" if UNDERFLOW_NOTE.fullmatch(s) else None
         if kind is None:
             self.fail(ln, f"note not understood{', its numbers are unchecked' if re.search(r'[0-9]', s) else ''}: {s!r}")
             return
@@ -6655,8 +6766,11 @@ class NetChecker(Base):
             return
         if kind in g.noted:
             self.fail(ln, "the same note twice")
+            return
         g.noted.add(kind)
-        if kind == "dead":
+        if kind == "underflow":
+            self.underflow_note(ln, st, g, UNDERFLOW_NOTE.fullmatch(s))
+        elif kind == "dead":
             m = DEAD_NOTE.fullmatch(s)
             names = m.group(1).split(", ")
             dead = self.dead_entries(st)
