@@ -175,7 +175,12 @@ dilation and orientation), never from the text it checks:
    S = Σ e, p[k] = e[k]/S (each with its matrix), L = −[Σ t·log p] over the terms whose t is
    not 0 (exp and log evaluated in float, a margin of a few units in the last place, as σ and
    tanh; a quotient exactly, `≈` allowed where it comes out exact), the prose on subtracting m
-   and on why p − t once, in step 1, and δ[k] = p[k] − t[k]; Given's target a probability
+   and on why p − t once, in step 1, and δ[k] = p[k] − t[k]; where a wanted class's printed p
+   is below the smallest normal f64, after p's matrix the note naming exactly those classes
+   (`p[2] underflows below the smallest normal f64, …`, singular or plural), then for every
+   class with t[k] ≠ 0 `log p[k] = z[k] − m − log(S)` from the logit and this stage's m and S
+   (in float, with the margin of exp), and L = −[t[k]·log p[k] + …] over those classes from
+   the printed logs exactly (by the arithmetic rule); Given's target a probability
    vector, with the note on a target no softmax reaches exactly when an entry is 0 (one-hot or
    soft); the finite-difference check's rows and reach over dense layers too (a dense layer's
    gain: max over outputs of Σ|w|), notes on a max-pool window's maximum (`… is within reach

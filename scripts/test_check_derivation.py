@@ -115,6 +115,14 @@ scripts/checker_texts, taken by default too):
   net2-absent          the reason the W-for-Wᵀ recipe is not shown replaced by another's
   net2-flipped         a line of the t − p mistake's loss gradient with p − t's numbers
   net2-tied-reason     an entry that tied for a window's maximum said to be picked by no window
+  net2-logp-result     the last digit of a log p[k] = z[k] − m − log(S) (a probability that underflows)
+  net2-logp-operand    the logit of such a line changed in its last digit
+  net2-underflow-note  the note on probabilities that underflow naming another class
+  net2-underflow-none  that note left out
+  net2-celog-result    the last digit of the loss from those logs
+  net2-celog-parens    the parentheses around a negative log value in that loss dropped
+  net2-scale-parens    the parentheses around a single value with a power of ten after a sum's factor
+                       dropped (`(1/4)·(3.97742·10²³)` → `(1/4)·3.97742·10²³`)
 
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
@@ -411,7 +419,11 @@ def c_plain_big(lines):
             v = cd.parse_value(m.group(1))
             out = list(lines)
             out[i] = l[: m.start(1)] + str(int(v))
-            return out, i
+            # a wrapped sum is read, and its failure reported, from its first line
+            j = i
+            while j > 0 and lines[j].lstrip().startswith("+ "):
+                j -= 1
+            return out, j
     return None
 
 
@@ -1353,7 +1365,8 @@ def c_net2_softmax_sum(lines):
 def c_net2_ce_result(lines):
     """The cross-entropy's result changed in its last digit."""
     f = find(lines, rf"^(\s*(?:L )?= )(−.*log\(.*) ([=≈]) ({NUM})$", "Loss: L = −Σ",
-             pred=lambda i, m: cd.sig_digits(m.group(4)) >= 6 and "∞" not in m.group(4))
+             pred=lambda i, m: cd.sig_digits(m.group(4)) >= 6 and "∞" not in m.group(4)
+             and " − log(" not in m.group(2))
     if not f:
         return None
     i, m = f
@@ -1564,7 +1577,89 @@ def c_net2_tied_reason(lines):
     return replace_line(lines, i, m.group(1) + "no window picked this entry as its maximum" + m.group(2))
 
 
+LOGP_NUMS = rf"^(\s*(?:log p\S* )?= )({NUM})( − {cd.FAC} − log\({NUM}\)) ([=≈]) ({NUM})$"
+
+
+def c_net2_logp_result(lines):
+    """The result of a log p[k] = z[k] − m − log(S) changed in its last digit."""
+    f = find(lines, LOGP_NUMS, "Loss: L = −Σ", pred=lambda i, m: cd.sig_digits(m.group(5)) >= 6)
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{m.group(3)} {m.group(4)} {bump_num(m.group(5))}")
+
+
+def c_net2_logp_operand(lines):
+    """The logit of a log p[k] = z[k] − m − log(S) changed in its last digit (its result kept)."""
+    f = find(lines, LOGP_NUMS, "Loss: L = −Σ", pred=lambda i, m: cd.sig_digits(m.group(2)) >= 6)
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{bump_num(m.group(2))}{m.group(3)} {m.group(4)} {m.group(5)}")
+
+
+UNDERFLOW_ONE = r"^(\s*Note: p(?:⁽⁰⁾)?\[)(\d+)(\] underflows below the smallest normal f64.*)$"
+
+
+def c_net2_underflow_note(lines):
+    """The note on a probability that underflows naming another class."""
+    f = find(lines, UNDERFLOW_ONE, "Loss: L = −Σ")
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{1 if m.group(2) == '0' else 0}{m.group(3)}")
+
+
+def c_net2_underflow_none(lines):
+    """The note on probabilities that underflow left out."""
+    f = find(lines, r"^\s*Note: p\S* .*underflows? below the smallest normal f64", "Loss: L = −Σ")
+    if not f:
+        return None
+    i, _ = f
+    return lines[:i] + lines[i + 1:], i
+
+
+CELOG_NUMS = rf"^(\s*(?:L )?= )(−\[?{cd.FAC}·{cd.FAC}(?: \+ {cd.FAC}·{cd.FAC})*\]?) ([=≈]) ({NUM})$"
+
+
+def c_net2_celog_result(lines):
+    """The loss from the logs of probabilities that underflow changed in its last digit."""
+    f = find(lines, CELOG_NUMS, "Loss: L = −Σ", pred=lambda i, m: cd.sig_digits(m.group(4)) >= 6
+             and "∞" not in m.group(4))
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)} {m.group(3)} {bump_num(m.group(4))}")
+
+
+def c_net2_celog_parens(lines):
+    """The parentheses around a negative log value of that loss dropped."""
+    f = find(lines, CELOG_NUMS, "Loss: L = −Σ", pred=lambda i, m: "·(−" in m.group(2))
+    if not f:
+        return None
+    i, m = f
+    body = re.sub(rf"·\((−{NUM})\)", r"·\1", m.group(2), count=1)
+    return replace_line(lines, i, f"{m.group(1)}{body} {m.group(3)} {m.group(4)}")
+
+
+def c_net2_scale_parens(lines):
+    """The parentheses around a single value with a power of ten after a sum's factor dropped."""
+    f = find(lines, rf"^(.* = \(1/\d+\)·)\(({NUM})\)( [=≈] {NUM})$", "Layer",
+             pred=lambda i, m: "·10" in m.group(2) and not m.group(2).startswith("−"))
+    if not f:
+        return None
+    i, m = f
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{m.group(3)}")
+
+
 CORRUPTIONS += [
+    ("net2-logp-result", c_net2_logp_result, "do not give the rounded result.*z − m − log\\(S\\)"),
+    ("net2-logp-operand", c_net2_logp_operand, "not a printing of"),
+    ("net2-underflow-note", c_net2_underflow_note, "classes named are not exactly"),
+    ("net2-underflow-none", c_net2_underflow_none, "smallest normal f64, but no note says so"),
+    ("net2-celog-result", c_net2_celog_result, "do not give|not the exact value"),
+    ("net2-celog-parens", c_net2_celog_parens, "in parentheses"),
+    ("net2-scale-parens", c_net2_scale_parens, "in parentheses"),
     ("net2-flipped", c_net2_flipped, "not a printing of"),
     ("net2-tied-reason", c_net2_tied_reason, "an empty sum"),
     ("net2-max-operand", c_net2_max_operand, "not a printing of|do not give|not the exact value"),
@@ -1624,7 +1719,8 @@ def texts_of(paths):
 # steps, which the result contradicts).
 AT_ANOTHER_LINE = {"early-wrap": "near", "f64-reason": "near", "plain-big": "near", "title": "anywhere",
                    "summary-row": "anywhere", "net-fd-kink-missing": "anywhere", "net2-onehot-note": "anywhere",
-                   "net2-fd-pool-missing": "anywhere", "net2-given-dense": "near"}
+                   "net2-fd-pool-missing": "anywhere", "net2-given-dense": "near",
+                   "net2-underflow-none": "anywhere"}
 
 
 def main(argv):
