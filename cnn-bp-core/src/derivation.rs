@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::extras::{Extras, Sections};
 use crate::layer::{Layer, SpecError};
 use crate::render::{self, Form};
-use crate::scalar::{Float, Scalar};
+use crate::scalar::Scalar;
 use crate::step::{
     Buffers, Params, all_finite, backward_half, forward_half, input_grad, loss, matrix, step_into,
 };
@@ -98,7 +98,7 @@ pub(crate) trait Steps<
 pub(crate) struct StepFunctions;
 
 impl<
-    S: Float,
+    S: Scalar,
     const H: usize,
     const W: usize,
     const KH: usize,
@@ -145,7 +145,7 @@ impl<
 /// The [`Replay`] of an `H×W` input: the same step functions as the training run, without
 /// recording anything, so the values are the bits the run produced (and printed).
 fn replay<
-    S: Float,
+    S: Scalar,
     const H: usize,
     const W: usize,
     const KH: usize,
@@ -258,7 +258,7 @@ pub struct Step<const KH: usize, const KW: usize, const OH: usize, const OW: usi
     index: usize,
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float>
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar>
     Step<KH, KW, OH, OW, S>
 {
     /// The filter this step used (before its update).
@@ -369,7 +369,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     }
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> fmt::Debug
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> fmt::Debug
     for Step<KH, KW, OH, OW, S>
 {
     /// What the step keeps: its number (from 0), parameters and loss.
@@ -383,7 +383,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     }
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> PartialEq
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> PartialEq
     for Step<KH, KW, OH, OW, S>
 {
     /// Two steps are equal when all their numbers are: the parameters, the loss, `z`, `y`,
@@ -434,7 +434,7 @@ pub struct Derivation<const KH: usize, const KW: usize, const OH: usize, const O
     form: Form,
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float>
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar>
     Derivation<KH, KW, OH, OW, S>
 {
     /// The steps taken, in order. Fewer than asked for only if a value stopped being finite.
@@ -507,7 +507,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Copy
     }
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> fmt::Debug
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> fmt::Debug
     for Derivation<KH, KW, OH, OW, S>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -522,7 +522,7 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Floa
     }
 }
 
-impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Float> PartialEq
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> PartialEq
     for Derivation<KH, KW, OH, OW, S>
 {
     /// Equal when every step's numbers, the final parameters and loss, the recorded
@@ -653,7 +653,7 @@ pub fn train<
     target: &[[S; OW]; OH],
 ) -> Result<Derivation<KH, KW, OH, OW, S>, SpecError>
 where
-    S: Float,
+    S: Scalar,
 {
     settings_fit(layer, lr, steps, (H, W), (KH, KW), (OH, OW))?;
     Ok(run(layer, lr, steps, input, start, target, &(), &mut StepFunctions))
@@ -682,7 +682,7 @@ pub fn train_with<
     extras: Extras,
 ) -> Result<Derivation<KH, KW, OH, OW, S>, SpecError>
 where
-    S: Float,
+    S: Scalar,
 {
     settings_fit(layer, lr, steps, (H, W), (KH, KW), (OH, OW))?;
     Ok(run(layer, lr, steps, input, start, target, &extras, &mut StepFunctions))
@@ -705,6 +705,9 @@ fn settings_fit<S: Scalar>(
     }
     if steps > MAX_STEPS {
         return Err(SpecError::TooManySteps(steps));
+    }
+    if layer.activation.slope_from_output() && S::functions().is_none() {
+        return Err(SpecError::NeedsFloat);
     }
     layer.check(input, filter, output)
 }
@@ -740,7 +743,7 @@ pub(crate) fn run<
     stepper: &mut impl Steps<S, H, W, KH, KW, OH, OW>,
 ) -> Derivation<KH, KW, OH, OW, S>
 where
-    S: Float,
+    S: Scalar,
 {
     let mut trace = Trace::new(Given {
         input: Grid::from_array(input),

@@ -7,7 +7,7 @@
 
 use crate::Scale;
 use crate::layer::{Kernel, Layer};
-use crate::scalar::{Float, Scalar};
+use crate::scalar::Scalar;
 use crate::step::{
     Buffers, correlate_input, descend, forward_half, loss, matrix, matrix_mut, sum_all,
 };
@@ -118,7 +118,7 @@ impl<
 }
 
 impl<
-    S: Float,
+    S: Scalar,
     const H: usize,
     const W: usize,
     const KH: usize,
@@ -158,7 +158,7 @@ fn abs<S: Scalar>(v: S) -> S {
 
 /// The loss at other parameters, untraced; `scratch` holds the forward pass.
 fn loss_at<
-    S: Float,
+    S: Scalar,
     const H: usize,
     const W: usize,
     const KH: usize,
@@ -179,7 +179,7 @@ fn loss_at<
 /// Central differences for every parameter of one step, taken from `(filter, bias)` with the
 /// outcome `s`.
 fn check_gradient<
-    S: Float,
+    S: Scalar,
     const H: usize,
     const W: usize,
     const KH: usize,
@@ -278,7 +278,7 @@ fn recorded<S: Scalar>(
 /// `params` with the outcome `s`; `first` is its recorded section, from which `∂L/∂y` and
 /// `f′(z)` are read. Every matrix is on the heap, as in the training run.
 fn mistakes<
-    S: Float,
+    S: Scalar,
     const H: usize,
     const W: usize,
     const KH: usize,

@@ -401,7 +401,8 @@ pub enum SpecError {
         /// The sum of the entries.
         sum: f64,
     },
-    /// A softmax cross-entropy asked of a number type without `exp` and `log` (an exact one).
+    /// Sigmoid, tanh or a softmax cross-entropy asked of a number type without `exp`, `log`
+    /// and `tanh` (an exact one, whose values they would make irrational).
     NeedsFloat,
 }
 
@@ -454,7 +455,7 @@ impl fmt::Display for SpecError {
                 "a softmax cross-entropy target is a probability vector: every entry at least 0, summing to 1 (this one sums to {sum})"
             ),
             Self::NeedsFloat => f.write_str(
-                "a softmax cross-entropy needs exp and log, which this number type does not have",
+                "sigmoid, tanh and a softmax cross-entropy need exp, log and tanh, whose values are not rational: exact arithmetic has relu, leaky_relu and linear, and the squared losses",
             ),
             Self::StepsWithoutLr(steps) => write!(
                 f,

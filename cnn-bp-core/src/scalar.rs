@@ -81,18 +81,30 @@ pub trait Scalar:
         None
     }
 
-    /// `exp` and the natural `log`, where the type has them, for a softmax cross-entropy:
-    /// `None`, the default, for a type that cannot (an exact one). Not public API.
+    /// Whether every value is exact and written unrounded (an exact rational type): then
+    /// every printed equation holds as an identity of fractions, and says `=`. Not public API.
+    #[doc(hidden)]
+    const EXACT: bool = false;
+
+    /// `exp`, the natural `log` and `tanh`, where the type has them (sigmoid, tanh and a
+    /// softmax cross-entropy need them): `None`, the default, for a type that cannot have them
+    /// (an exact one). Not public API.
     #[doc(hidden)]
     #[must_use]
-    fn exp_ln() -> Option<ExpLn<Self>> {
+    fn functions() -> Option<Functions<Self>> {
         None
     }
 }
 
-/// `exp` and `log` of a type that has them (see [`Scalar::exp_ln`]). Not public API.
+/// `exp`, `log` and `tanh` of a type that has them (see [`Scalar::functions`]). Not public
+/// API.
 #[doc(hidden)]
-pub type ExpLn<S> = (fn(S) -> S, fn(S) -> S);
+#[derive(Clone, Copy)]
+pub struct Functions<S> {
+    pub exp: fn(S) -> S,
+    pub ln: fn(S) -> S,
+    pub tanh: fn(S) -> S,
+}
 
 /// A [`Scalar`] with the transcendental functions that sigmoid and tanh need.
 ///
@@ -143,8 +155,8 @@ impl Scalar for f64 {
         written.value.map(|value| (value, written.rounded))
     }
 
-    fn exp_ln() -> Option<ExpLn<Self>> {
-        Some((f64::exp, f64::ln))
+    fn functions() -> Option<Functions<Self>> {
+        Some(Functions { exp: f64::exp, ln: f64::ln, tanh: f64::tanh })
     }
 }
 

@@ -14,7 +14,7 @@ use crate::derivation::{Replay, Run, Steps};
 use crate::layer::{Layer, Loss, Scale};
 use crate::network::{Objective, Pass, untraced_loss_of, update};
 use crate::ops::{Activate, At, Chain, Conv, Elementwise, Op, Orientation, Stencil, Tensor};
-use crate::scalar::Float;
+use crate::scalar::Scalar;
 use crate::step::{Buffers, matrix};
 use crate::trace::{Expr, Name, Recorder, Sym, Term, Trace};
 
@@ -56,7 +56,7 @@ pub(crate) struct OpsSteps<S, N> {
     objective: Option<Objective<S>>,
 }
 
-impl<S: Float, N: Op<S>> OpsSteps<S, N> {
+impl<S: Scalar, N: Op<S>> OpsSteps<S, N> {
     pub(crate) fn new(net: N) -> Self {
         let pass = Pass::new(&net);
         Self { params: Vec::with_capacity(net.params_len()), net, pass, objective: None }
@@ -69,7 +69,7 @@ fn objective<S: Copy>(layer: &Layer, target: &[S]) -> Objective<S> {
 }
 
 /// The numbers of the pass just taken, in the single layer's buffers.
-fn fill<S: Float>(pass: &Pass<S>, outputs: usize, filter: usize, b: &mut Buffers<S>) {
+fn fill<S: Scalar>(pass: &Pass<S>, outputs: usize, filter: usize, b: &mut Buffers<S>) {
     let (zs, rest) = pass.workspace.split_at(outputs);
     let (z, y, delta, _, grad, ..) = b.parts_mut();
     z.copy_from_slice(zs);
@@ -80,7 +80,7 @@ fn fill<S: Float>(pass: &Pass<S>, outputs: usize, filter: usize, b: &mut Buffers
 }
 
 impl<
-    S: Float,
+    S: Scalar,
     A: Elementwise<S> + Send + Sync + 'static,
     G: Stencil + Send + Sync,
     K: Orientation + Send + Sync,
@@ -161,7 +161,7 @@ impl<
 }
 
 impl<
-    S: Float,
+    S: Scalar,
     A: Elementwise<S> + Send + Sync + 'static,
     G: Stencil,
     K: Orientation,
@@ -275,7 +275,7 @@ fn one<T>(m: &mut T) -> &mut [T; 1] {
 #[allow(clippy::too_many_arguments, clippy::inline_always)] // measured: BENCHMARKS.md, part 6
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn untraced_pass<
-    S: Float,
+    S: Scalar,
     A: Elementwise<S> + Send + Sync + 'static,
     G: Stencil,
     K: Orientation,
@@ -411,7 +411,7 @@ impl<S: Copy> Recorder<S> for SingleLayer<'_, S> {
 /// The shorthand's network for a layer's settings: its filter orientation and stride and
 /// padding are the types `K` and `G`, its activation `f`.
 pub(crate) fn net<
-    S: Float,
+    S: Scalar,
     A: Elementwise<S>,
     G: Stencil,
     K: Orientation,

@@ -22,7 +22,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::layer::{Layer, Scale};
-use crate::scalar::{Float, Scalar};
+use crate::scalar::Scalar;
 use crate::trace::{Expr, Operand, Recorder, Sym, Term};
 
 /// The trainable parameters: a `KH×KW` filter and an optional bias.
@@ -89,7 +89,7 @@ pub fn forward<
     rec: &mut R,
 ) -> Forward<OH, OW, S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     if const { size_of::<R>() == 0 } && is_dense(layer) {
@@ -120,7 +120,7 @@ pub(crate) fn forward_into<
     kernel: &mut [[S; KW]; KH],
     out: (&mut [[S; OW]; OH], &mut [[S; OW]; OH]),
 ) where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     if const { size_of::<R>() == 0 } && is_dense(layer) {
@@ -241,7 +241,7 @@ fn forward_in<
     rec: &mut R,
 ) -> Forward<OH, OW, S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let layer = &geometry::<DENSE>(layer);
@@ -272,7 +272,7 @@ fn forward_to<
     kernel: &mut [[S; KW]; KH],
     (z, y): (&mut [[S; OW]; OH], &mut [[S; OW]; OH]),
 ) where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let layer = &geometry::<DENSE>(layer);
@@ -288,7 +288,7 @@ pub fn loss<S, R, const OH: usize, const OW: usize>(
     rec: &mut R,
 ) -> S
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let mut acc = S::ZERO;
@@ -330,7 +330,7 @@ pub fn backward<
     rec: &mut R,
 ) -> Gradients<KH, KW, OH, OW, S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let mut grads =
@@ -369,7 +369,7 @@ pub(crate) fn backward_into<
     out: (&mut [[S; OW]; OH], &mut [[S; KW]; KH]),
 ) -> Option<S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     if const { size_of::<R>() == 0 } && is_dense(layer) {
@@ -405,7 +405,7 @@ fn backward_to<
     (delta, filter): (&mut [[S; OW]; OH], &mut [[S; KW]; KH]),
 ) -> Option<S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let layer = &geometry::<DENSE>(layer);
@@ -425,7 +425,7 @@ fn delta_into<S, R, const OH: usize, const OW: usize>(
     rec: &mut R,
     delta: &mut [[S; OW]; OH],
 ) where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let grad_scale = layer.loss.grad_scale(OH * OW);
@@ -479,7 +479,7 @@ pub(crate) fn correlate_input<
     rec: &mut R,
     out: &mut [[S; KW]; KH],
 ) where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
     N: Fn(usize, usize) -> Sym,
     L: Fn(usize, usize) -> Sym,
@@ -535,7 +535,7 @@ pub(crate) fn sum_all<S, R, N, const OH: usize, const OW: usize>(
     rec: &mut R,
 ) -> S
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
     N: Fn(usize, usize) -> Sym,
 {
@@ -559,7 +559,7 @@ pub fn update<S, R, const KH: usize, const KW: usize, const OH: usize, const OW:
     rec: &mut R,
 ) -> Params<KH, KW, S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let mut next = Params { filter: params.filter, bias: None };
@@ -589,7 +589,7 @@ pub(crate) fn descend<S, R, G, const KH: usize, const KW: usize>(
     next: &mut [[S; KW]; KH],
 ) -> Option<S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
     G: Fn(usize, usize) -> Sym,
 {
@@ -630,7 +630,7 @@ pub fn step<
     rec: &mut R,
 ) -> StepOutcome<KH, KW, OH, OW, S>
 where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let forward = forward(layer, input, params, rec);
@@ -832,7 +832,7 @@ pub(crate) fn step_into<
     rec: &mut R,
     b: &mut Buffers<S>,
 ) where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     forward_half::<S, R, H, W, KH, KW, OH, OW>(layer, input, params, rec, b);
@@ -868,7 +868,7 @@ pub(crate) fn forward_half<
     rec: &mut R,
     b: &mut Buffers<S>,
 ) where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let (z, y, .., kernel) = b.parts_mut();
@@ -895,7 +895,7 @@ pub(crate) fn backward_half<
     rec: &mut R,
     b: &mut Buffers<S>,
 ) where
-    S: Float,
+    S: Scalar,
     R: Recorder<S>,
 {
     let (z, y, delta, _, grad, ..) = b.parts_mut();

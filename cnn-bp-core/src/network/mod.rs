@@ -709,7 +709,7 @@ where
         return Err(SpecError::ObjectiveLen { expected: outputs, found: objective.len() });
     }
     if let Objective::SoftmaxCrossEntropy { target } = &objective {
-        if S::exp_ln().is_none() {
+        if S::functions().is_none() {
             return Err(SpecError::NeedsFloat);
         }
         let sum: f64 = target.iter().map(|t| t.to_f64()).sum();

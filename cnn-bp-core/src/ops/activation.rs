@@ -23,7 +23,7 @@ use crate::render::doc::{
     Rich, approx, delta_of, factor_at, name, names, num_at, quoted, signed_at, val,
 };
 use crate::render::{Decimal, LayerDoc, NetDoc, Range};
-use crate::scalar::{Float, Scalar};
+use crate::scalar::{Float, Functions, Scalar};
 use crate::trace::{Expr, Name, Operand, Recorder, Section, Sym, Term};
 
 /// A function applied to every entry of a tensor.
@@ -387,6 +387,11 @@ pub enum SlopeCase {
     Smooth,
 }
 
+/// `exp` and `tanh`, for sigmoid and tanh: a scalar without them never gets here.
+fn float<S: Scalar>() -> Functions<S> {
+    S::functions().expect("sigmoid and tanh need exp and tanh: exact specs are rejected first")
+}
+
 /// What it computes, and its settings.
 impl Activation {
     /// The spelling used in `train!`, without arguments (`leaky_relu`).
@@ -407,13 +412,17 @@ impl Activation {
     /// assert_eq!(Activation::default().apply(-2.0), 0.0);
     /// assert_eq!(Activation::LeakyRelu { slope: 0.5 }.apply(-2.0), -1.0);
     /// ```
+    ///
+    /// # Panics
+    /// For sigmoid and tanh in a scalar without `exp` and `tanh` (an exact one): the library
+    /// rejects that combination (`SpecError::NeedsFloat`) before anything runs.
     #[inline]
-    pub fn apply<S: Float>(self, z: S) -> S {
+    pub fn apply<S: Scalar>(self, z: S) -> S {
         match self {
             Self::Relu { grad_at_zero } => Relu { grad_at_zero }.apply(z),
             Self::Linear => Linear.apply(z),
-            Self::Sigmoid => Sigmoid.apply(z),
-            Self::Tanh => Tanh.apply(z),
+            Self::Sigmoid => S::ONE / (S::ONE + (float::<S>().exp)(-z)),
+            Self::Tanh => (float::<S>().tanh)(z),
             Self::LeakyRelu { slope } => LeakyRelu { slope }.apply(z),
         }
     }
@@ -430,12 +439,12 @@ impl Activation {
     /// assert_eq!(relu.slope(-2.0, 0.0), (0.0, SlopeCase::Negative));
     /// ```
     #[inline]
-    pub fn slope<S: Float>(self, z: S, y: S) -> (S, SlopeCase) {
+    pub fn slope<S: Scalar>(self, z: S, y: S) -> (S, SlopeCase) {
         match self {
             Self::Relu { grad_at_zero } => Relu { grad_at_zero }.slope(z, y),
             Self::Linear => Linear.slope(z, y),
-            Self::Sigmoid => Sigmoid.slope(z, y),
-            Self::Tanh => Tanh.slope(z, y),
+            Self::Sigmoid => (y * (S::ONE - y), SlopeCase::Smooth),
+            Self::Tanh => (S::ONE - y * y, SlopeCase::Smooth),
             Self::LeakyRelu { slope } => LeakyRelu { slope }.slope(z, y),
         }
     }

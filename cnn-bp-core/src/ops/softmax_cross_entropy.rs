@@ -17,7 +17,7 @@
 use crate::layer::Scale;
 use crate::render::NetDoc;
 use crate::render::doc::{Rich, names};
-use crate::scalar::Scalar;
+use crate::scalar::{Functions, Scalar};
 use crate::trace::{Expr, Name, Operand, Recorder, Section, Sym, Term};
 
 /// `m`, `e[k]`, `S`, `p[k]`: the names of the loss's intermediate values.
@@ -40,7 +40,7 @@ pub(crate) fn loss<S: Scalar, R: Recorder<S>>(
     (z_sym, t_sym): (&dyn Fn(usize) -> Sym, &dyn Fn(usize) -> Sym),
     rec: &mut R,
 ) -> S {
-    let (exp, ln) = S::exp_ln().expect("a softmax needs exp and log");
+    let Functions { exp, ln, .. } = S::functions().expect("a softmax needs exp and log");
     // m: the first largest logit (a NaN among them is taken, and makes everything NaN).
     let mut pick = 0;
     for k in 1..z.len() {

@@ -690,6 +690,12 @@ fn near(v: f64, r: &Decimal, result_digits: usize) -> Check {
 /// this is one evaluation; otherwise a scan up to the round-trip form and a binary search
 /// beyond keep it to a few.
 pub(crate) fn layout<S: Scalar>(eq: &Equation<S>) -> Layout {
+    if S::EXACT {
+        // Every value is written as the fraction it is, and computed exactly: the printed
+        // arithmetic gives the printed result (which `verify` checks, as fractions).
+        let digits = SIGNIFICANT_DIGITS;
+        return Layout { operands: digits, result: digits, exact: true, rounding_in_f64: false };
+    }
     let start = match &eq.expr {
         Expr::Update { param, .. } => resolving_digits(param.value, eq.value),
         // A window's maximum printed so that it differs from every entry it beat: the digits

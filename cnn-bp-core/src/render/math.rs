@@ -78,8 +78,25 @@ fn convert(chars: &[char], out: &mut String) {
     }
 }
 
-/// Digits, a decimal point and a power of ten (`1.5·10⁻⁹` is `1.5\times 10^{-9}`).
+/// Digits, a decimal point and a power of ten (`1.5·10⁻⁹` is `1.5\times 10^{-9}`); a fraction
+/// of whole numbers (`5/32`, `2/4`) is `\frac{5}{32}`.
 fn number(chars: &[char], mut k: usize, out: &mut String) -> usize {
+    let whole = |from: usize| chars[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let numerator = whole(k);
+    if chars.get(k + numerator) == Some(&'/') {
+        let denominator = whole(k + numerator + 1);
+        let end = k + numerator + 1 + denominator;
+        // Not `1/2.16823` (a decimal quotient) nor `1/1.5·10⁷`: those stay as written.
+        if denominator > 0 && !matches!(chars.get(end), Some('.' | '·')) {
+            let digits = |from: usize, n: usize| chars[from..from + n].iter().collect::<String>();
+            out.push_str("\\frac{");
+            out.push_str(&digits(k, numerator));
+            out.push_str("}{");
+            out.push_str(&digits(k + numerator + 1, denominator));
+            out.push('}');
+            return end;
+        }
+    }
     while k < chars.len() && (chars[k].is_ascii_digit() || chars[k] == '.') {
         out.push(chars[k]);
         k += 1;
@@ -333,8 +350,13 @@ mod tests {
         assert_eq!(latex("1 − y⁽¹⁾[0,0]²"), "1 - {y^{(1)}_{0,0}}^{2}");
         assert_eq!(latex("y = σ(z) = 1/(1 + e^(−z))"), "y = \\sigma (z) = 1/(1 + e^{-z})");
         assert_eq!(latex("½[(3 − 1)²]"), "\\tfrac{1}{2}[(3 - 1)^{2}]");
+        assert_eq!(
+            latex("(1/4)·(−5/32) = 3/2"),
+            "(\\frac{1}{4})\\cdot (-\\frac{5}{32}) = \\frac{3}{2}"
+        );
+        assert_eq!(latex("1/2.16823"), "1/2.16823");
         assert_eq!(latex("leaky_relu′(z[0,0])"), "\\operatorname{leaky\\_relu}'(z_{0,0})");
-        assert_eq!(latex("OH = ⌊3/2⌋ + 1"), "\\mathit{OH} = \\lfloor 3/2\\rfloor  + 1");
+        assert_eq!(latex("OH = ⌊3/2⌋ + 1"), "\\mathit{OH} = \\lfloor \\frac{3}{2}\\rfloor  + 1");
         assert_eq!(latex("max(0, ∞)"), "\\max (0, \\infty )");
         assert_eq!(latex("δ̃[0,1]·g_b ± h"), "\\tilde{\\delta}_{0,1}\\cdot g_b \\pm  h");
     }

@@ -7,6 +7,7 @@
 
 pub(crate) mod doc;
 mod exact;
+mod fractions;
 mod math;
 mod pages;
 mod text;

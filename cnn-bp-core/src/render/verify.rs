@@ -332,6 +332,9 @@ fn constant_slope<S: Scalar>(f: Activation, z: &Operand<S>, case: SlopeCase) -> 
 
 /// `None` when the equation follows; otherwise what was expected and what is printed.
 fn check<S: Scalar>(eq: &Equation<S>) -> Option<(String, String)> {
+    if S::EXACT {
+        return super::fractions::check(eq);
+    }
     let shown = doc::equation(eq, Form::Numeric);
     let (exact_claim, text) = shown.result?;
     let printed_text = format!("{} {text}", if exact_claim { '=' } else { '≈' });

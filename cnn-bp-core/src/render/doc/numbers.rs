@@ -44,8 +44,8 @@ pub(super) fn compared<S: Scalar>(a: S, b: S) -> (String, String) {
     (approx_at(a, digits), approx_at(b, digits))
 }
 
-/// A value inside a product or squared: in parentheses when negative or written with a power
-/// of ten (`2·(−1)`, `2·(1.5·10⁷)`, `(1.5·10⁻⁸)²`).
+/// A value inside a product or squared: in parentheses when negative, a fraction or written
+/// with a power of ten (`2·(−1)`, `2·(3/2)`, `2·(1.5·10⁷)`, `(1.5·10⁻⁸)²`).
 pub(crate) fn factor_at<S: Scalar>(value: S, digits: usize) -> String {
     let mut out = String::new();
     push_number(&mut out, value, digits, Place::Factor);
@@ -69,7 +69,8 @@ pub(super) fn push_number<S: Scalar>(out: &mut String, value: S, digits: usize, 
         Place::Signed => value < S::ZERO,
         // A power of ten is read off the digits written: a value just below one (999999.9312345678)
         // can round up to it.
-        Place::Factor => value < S::ZERO || out[start..].contains('·'),
+        // A fraction too: `2·(3/2)`, `(3/2)²`.
+        Place::Factor => value < S::ZERO || out[start..].contains(['·', '/']),
     };
     if bracket {
         out.insert(start, '(');
