@@ -8,7 +8,12 @@
 //! pools, flatten and dense layers: the classifier of conv, relu, max pool, flatten and dense
 //! with a softmax cross-entropy, average pooling into a dense layer, MLPs on a vector input,
 //! square dense weights, overlapping max-pool windows and a floor that drops rows, pools on two
-//! channels, small values (integers and halves often, so that windows tie and entries are 0).
+//! channels, small values (integers and halves often, so that windows tie and entries are 0);
+//! and half as many exact derivations (`qNNNN.*`, computed in `Rational` through the same
+//! runtime API): single layers of every geometry above and networks of convolutions, pools,
+//! flatten and dense layers, with relu, leaky relu or no activation and a squared loss or an
+//! upstream gradient, on integers, halves, quarters, tenths and thirds. Each set draws from a
+//! generator of its own, so the files of the sets before it are the same as without it.
 //!
 //! `cargo run --example render_corpus -- DIR [COUNT] [SEED]` (SEED: the networks', 10 by
 //! default)
@@ -23,7 +28,7 @@ use cnn_bp_core::ops::{
     Activate, AvgPool, Chain, Conv, Convolve, Correlate, Dense, Flatten, Geometry, LeakyRelu,
     MaxPool, Op, Relu, Sigmoid, Tanh, Tensor,
 };
-use cnn_bp_core::{Activation, Extras, Form, Kernel, Layer, Loss, Params, train_with};
+use cnn_bp_core::{Activation, Extras, Form, Kernel, Layer, Loss, Params, Rational, train_with};
 
 fn value(rng: &mut fastrand::Rng) -> f64 {
     let magnitude = match rng.usize(0..10) {
@@ -117,17 +122,17 @@ fn write_net<N: Op<f64> + Send + Sync + 'static>(
     files(dir, &format!("n{k:04}"), &d.to_latex(), &d.to_string(), &d.to_markdown());
 }
 
-type Map<const C: usize, const H: usize, const W: usize> = [[[f64; W]; H]; C];
+type Map<const C: usize, const H: usize, const W: usize, S = f64> = [[[S; W]; H]; C];
 type G<const S: usize, const P: usize, const D: usize> = Geometry<S, S, P, P, D, D>;
 
 /// conv 2×2 (with or without bias), relu, conv 1×1: the seed's network.
-type Seed = Chain<
-    Chain<Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>, Activate<Relu, Map<1, 2, 2>>>,
+type Seed<S = f64> = Chain<
+    Chain<Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>, Activate<Relu, Map<1, 2, 2, S>>>,
     Conv<1, 2, 2, 1, 1, 1, 2, 2, G<1, 0, 1>, Correlate>,
 >;
 /// Two filters of 3×3 with padding 1 on one channel, relu, one filter of 2×2 on two.
-type Channels = Chain<
-    Chain<Conv<1, 4, 4, 2, 3, 3, 4, 4, G<1, 1, 1>, Correlate>, Activate<Relu, Map<2, 4, 4>>>,
+type Channels<S = f64> = Chain<
+    Chain<Conv<1, 4, 4, 2, 3, 3, 4, 4, G<1, 1, 1>, Correlate>, Activate<Relu, Map<2, 4, 4, S>>>,
     Conv<2, 4, 4, 1, 2, 2, 3, 3, G<1, 0, 1>, Correlate>,
 >;
 /// Two channels in, three filters, stride 2, padding (0, 1), a true convolution, then tanh.
@@ -141,9 +146,9 @@ type Dilated = Chain<
     Conv<1, 2, 2, 2, 1, 1, 2, 2, G<1, 0, 1>, Convolve>,
 >;
 /// Four layers: three channels, leaky relu, stride 2 with padding 1, relu.
-type Four = Chain<
-    Chain<Conv<3, 3, 3, 2, 2, 2, 2, 2, G<1, 0, 1>, Convolve>, Activate<LeakyRelu, Map<2, 2, 2>>>,
-    Chain<Conv<2, 2, 2, 2, 2, 2, 2, 2, G<2, 1, 1>, Correlate>, Activate<Relu, Map<2, 2, 2>>>,
+type Four<S = f64> = Chain<
+    Chain<Conv<3, 3, 3, 2, 2, 2, 2, 2, G<1, 0, 1>, Convolve>, Activate<LeakyRelu, Map<2, 2, 2, S>>>,
+    Chain<Conv<2, 2, 2, 2, 2, 2, 2, 2, G<2, 1, 1>, Correlate>, Activate<Relu, Map<2, 2, 2, S>>>,
 >;
 /// One convolution: stride (2, 3), padding (1, 0), dilation (2, 1).
 type Lopsided = Conv<2, 5, 6, 2, 2, 2, 3, 2, Geometry<2, 3, 1, 0, 2, 1>, Correlate>;
@@ -167,8 +172,8 @@ type Three = Chain<
     Conv<2, 3, 3, 2, 2, 2, 2, 2, G<1, 0, 1>, Correlate>,
 >;
 /// An activation first, on the input itself (relu or leaky relu), then a convolution.
-type ActFirst<A> =
-    Chain<Activate<A, Map<1, 3, 3>>, Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>>;
+type ActFirst<A, S = f64> =
+    Chain<Activate<A, Map<1, 3, 3, S>>, Conv<1, 3, 3, 1, 2, 2, 2, 2, G<1, 0, 1>, Correlate>>;
 
 fn write_network(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
     let bias = rng.bool();
@@ -324,17 +329,17 @@ fn write_net2<N: Op<f64> + Send + Sync + 'static>(
 
 /// The issue's classifier: conv 3×3 on 5×5, relu, max pool 2×2 with stride 1, flatten,
 /// dense 4 → 3 (softmax cross-entropy).
-type Classifier = Chain<
-    Chain<Conv<1, 5, 5, 1, 3, 3, 3, 3, G<1, 0, 1>, Correlate>, Activate<Relu, Map<1, 3, 3>>>,
+type Classifier<S = f64> = Chain<
+    Chain<Conv<1, 5, 5, 1, 3, 3, 3, 3, G<1, 0, 1>, Correlate>, Activate<Relu, Map<1, 3, 3, S>>>,
     Chain<MaxPool<1, 3, 3, 2, 2, 1, 1, 2, 2>, Chain<Flatten<1, 2, 2, 4>, Dense<4, 3>>>,
 >;
 /// Average pooling 2×2 of the input itself, flatten, dense 4 → 2.
 type AvgDense = Chain<AvgPool<1, 4, 4, 2, 2, 2, 2, 2, 2>, Chain<Flatten<1, 2, 2, 4>, Dense<4, 2>>>;
 /// An MLP on a vector: dense 3 → 4, an activation, dense 4 → 2.
-type Mlp<A> = Chain<Chain<Dense<3, 4>, Activate<A, [f64; 4]>>, Dense<4, 2>>;
+type Mlp<A, S = f64> = Chain<Chain<Dense<3, 4>, Activate<A, [S; 4]>>, Dense<4, 2>>;
 /// Two square dense layers with an activation between (W for Wᵀ shows), then another.
-type Square<A, B> =
-    Chain<Chain<Dense<3, 3>, Activate<A, [f64; 3]>>, Chain<Dense<3, 3>, Activate<B, [f64; 3]>>>;
+type Square<A, B, S = f64> =
+    Chain<Chain<Dense<3, 3>, Activate<A, [S; 3]>>, Chain<Dense<3, 3>, Activate<B, [S; 3]>>>;
 /// A linear classifier on a 4-vector: one dense layer.
 type Linear4 = Dense<4, 3>;
 /// A conv, then a max pool 3×3 with stride 2 (overlapping windows) on 5×5; the map itself is
@@ -348,8 +353,8 @@ type Floor = Chain<
     Chain<Flatten<1, 2, 2, 4>, Dense<4, 4>>,
 >;
 /// Two filters, relu, a max pool 2×2 with stride 1 on both channels, flatten, dense 8 → 2.
-type TwoChannels = Chain<
-    Chain<Conv<1, 4, 4, 2, 2, 2, 3, 3, G<1, 0, 1>, Correlate>, Activate<Relu, Map<2, 3, 3>>>,
+type TwoChannels<S = f64> = Chain<
+    Chain<Conv<1, 4, 4, 2, 2, 2, 3, 3, G<1, 0, 1>, Correlate>, Activate<Relu, Map<2, 3, 3, S>>>,
     Chain<MaxPool<2, 3, 3, 2, 2, 1, 1, 2, 2>, Chain<Flatten<2, 2, 2, 8>, Dense<8, 2>>>,
 >;
 /// Two channels in, an average pool of 2×3 windows with stride (2, 1) (the last row dropped),
@@ -450,6 +455,182 @@ fn write_network2(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
     }
 }
 
+/// A small exact value: 0, an integer, or halves, quarters, tenths and thirds (a tenth is what
+/// `0.1` in an exact spec reads as; a third no decimal can write).
+fn fraction(rng: &mut fastrand::Rng) -> Rational {
+    let magnitude = match rng.usize(0..10) {
+        0 | 1 => Rational::ZERO,
+        2..=4 => Rational::integer(rng.i64(1..4)),
+        5 | 6 => Rational::new(rng.i64(1..6), 2),
+        7 => Rational::new(rng.i64(1..8), 4),
+        8 => Rational::new(rng.i64(1..20), 10),
+        _ => Rational::new(rng.i64(1..5), 3),
+    };
+    if rng.bool() { magnitude } else { -magnitude }
+}
+
+fn fractions(rng: &mut fastrand::Rng, n: usize) -> Vec<Rational> {
+    (0..n).map(|_| fraction(rng)).collect()
+}
+
+/// An exact learning rate: 1/2, 1/10, 1/4, 1 or 1/100.
+fn exact_lr(rng: &mut fastrand::Rng) -> Rational {
+    [
+        Rational::new(1, 2),
+        Rational::new(1, 10),
+        Rational::new(1, 4),
+        Rational::ONE,
+        Rational::new(1, 100),
+    ][rng.usize(0..5)]
+}
+
+/// The activations that stay rational: relu (either convention at 0), leaky relu, linear.
+fn exact_activation(rng: &mut fastrand::Rng) -> Activation {
+    match rng.usize(0..4) {
+        0 => Activation::Relu { grad_at_zero: 0.0 },
+        1 => Activation::Relu { grad_at_zero: 1.0 },
+        2 => Activation::LeakyRelu { slope: [0.1, 0.25, 0.5][rng.usize(0..3)] },
+        _ => Activation::Linear,
+    }
+}
+
+/// One random exact single-layer run (`qNNNN.*`): as [`write`], in fractions.
+fn write_exact<
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    rng: &mut fastrand::Rng,
+    layer: Layer,
+    dir: &Path,
+    k: usize,
+) {
+    let filter = std::array::from_fn(|_| std::array::from_fn(|_| fraction(rng)));
+    let start = Params::<KH, KW, Rational> { filter, bias: rng.bool().then(|| fraction(rng)) };
+    let x: [[Rational; W]; H] = std::array::from_fn(|_| std::array::from_fn(|_| fraction(rng)));
+    let t: [[Rational; OW]; OH] = std::array::from_fn(|_| std::array::from_fn(|_| fraction(rng)));
+    let extras = Extras::default().finite_differences(rng.bool()).mistakes(rng.bool());
+    let lr = exact_lr(rng);
+    let steps = rng.usize(1..4);
+    let form = if rng.bool() { Form::Symbolic } else { Form::Numeric };
+    let d =
+        train_with(&layer, lr, steps, &x, start, &t, extras).expect("a valid spec").with_form(form);
+    files(dir, &format!("q{k:04}"), &d.to_latex(), &d.to_string(), &d.to_markdown());
+}
+
+/// One random exact run of `net` (`qNNNN.*`): as [`write_net`], in fractions, with a squared
+/// loss or an upstream gradient.
+fn write_exact_net<N: Op<Rational> + Send + Sync + 'static>(
+    rng: &mut fastrand::Rng,
+    net: N,
+    dir: &Path,
+    k: usize,
+) {
+    let params = fractions(rng, net.params_len());
+    let xs = fractions(rng, <N::In as Tensor<Rational>>::LEN);
+    let outputs = <N::Out as Tensor<Rational>>::LEN;
+    let objective = if rng.usize(0..4) == 0 {
+        Objective::GradOutput(fractions(rng, outputs))
+    } else {
+        let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
+        Objective::Loss { loss, target: fractions(rng, outputs) }
+    };
+    let lr = if rng.usize(0..5) == 0 { None } else { Some(exact_lr(rng)) };
+    let steps = if lr.is_none() { 1 } else { rng.usize(1..4) };
+    let extras = Extras::default()
+        .input_grad(rng.bool())
+        .finite_differences(rng.usize(0..3) == 0)
+        .mistakes(rng.usize(0..3) == 0);
+    let form = if rng.bool() { Form::Symbolic } else { Form::Numeric };
+    let x = <N::In as Tensor<Rational>>::view(&xs);
+    let d = train_network_with(net, &params, x, objective, lr, steps, extras)
+        .expect("a valid network")
+        .with_form(form);
+    files(dir, &format!("q{k:04}"), &d.to_latex(), &d.to_string(), &d.to_markdown());
+}
+
+/// One exact derivation by `k`: single layers of every geometry above, and networks of
+/// convolutions, pools, flatten and dense layers with relu, leaky relu or no activation.
+fn write_exact_any(rng: &mut fastrand::Rng, dir: &Path, k: usize) {
+    let bias = rng.bool();
+    let relu = Relu { grad_at_zero: if rng.bool() { 0.0 } else { 1.0 } };
+    let leaky = LeakyRelu { slope: [0.1, 0.25, 0.5][rng.usize(0..3)] };
+    match k % 12 {
+        0..=2 => {
+            let activation = exact_activation(rng);
+            let loss = [Loss::HalfSse, Loss::Sse, Loss::Mse][rng.usize(0..3)];
+            let kernel = if rng.bool() { Kernel::Correlation } else { Kernel::Convolution };
+            let layer = |stride, padding| Layer { stride, padding, kernel, activation, loss };
+            match k % 3 {
+                0 => write_exact::<3, 3, 2, 2, 2, 2>(rng, layer((1, 1), (0, 0)), dir, k),
+                1 => write_exact::<4, 5, 3, 2, 2, 3>(rng, layer((2, 2), (1, 1)), dir, k),
+                _ => write_exact::<2, 3, 1, 2, 4, 1>(rng, layer((1, 2), (1, 0)), dir, k),
+            }
+        }
+        3 => {
+            let net: Seed<Rational> =
+                Chain(Chain(Conv::new(bias), Activate::new(relu)), Conv::new(bias));
+            write_exact_net(rng, net, dir, k);
+        }
+        4 => {
+            let net: Four<Rational> = Chain(
+                Chain(Conv::new(bias), Activate::new(leaky)),
+                Chain(Conv::new(!bias), Activate::new(relu)),
+            );
+            write_exact_net(rng, net, dir, k);
+        }
+        5 => write_exact_net(rng, Lopsided::new(bias), dir, k),
+        6 => {
+            let net: ActFirst<LeakyRelu, Rational> = Chain(Activate::new(leaky), Conv::new(bias));
+            write_exact_net(rng, net, dir, k);
+        }
+        7 => {
+            let net: Classifier<Rational> = Chain(
+                Chain(Conv::new(bias), Activate::new(relu)),
+                Chain(MaxPool::new(), Chain(Flatten, Dense::new(!bias))),
+            );
+            write_exact_net(rng, net, dir, k);
+        }
+        8 => {
+            let net: AvgDense = Chain(AvgPool::new(), Chain(Flatten, Dense::new(bias)));
+            write_exact_net(rng, net, dir, k);
+        }
+        9 => {
+            let net: Mlp<LeakyRelu, Rational> =
+                Chain(Chain(Dense::new(bias), Activate::new(leaky)), Dense::new(bias));
+            write_exact_net(rng, net, dir, k);
+        }
+        10 => {
+            let net: Square<Relu, LeakyRelu, Rational> = Chain(
+                Chain(Dense::new(bias), Activate::new(relu)),
+                Chain(Dense::new(!bias), Activate::new(leaky)),
+            );
+            write_exact_net(rng, net, dir, k);
+        }
+        _ => match rng.usize(0..3) {
+            0 => {
+                let net: Floor =
+                    Chain(Chain(Conv::new(bias), MaxPool::new()), Chain(Flatten, Dense::new(bias)));
+                write_exact_net(rng, net, dir, k);
+            }
+            1 => {
+                let net: AvgWide = Chain(AvgPool::new(), Chain(Flatten, Dense::new(bias)));
+                write_exact_net(rng, net, dir, k);
+            }
+            _ => {
+                let net: TwoChannels<Rational> = Chain(
+                    Chain(Conv::new(bias), Activate::new(relu)),
+                    Chain(MaxPool::new(), Chain(Flatten, Dense::new(bias))),
+                );
+                write_exact_net(rng, net, dir, k);
+            }
+        },
+    }
+}
+
 fn main() {
     let mut args = env::args().skip(1);
     let dir = PathBuf::from(args.next().expect("a directory to write into"));
@@ -487,9 +668,17 @@ fn main() {
     for k in 0..count {
         write_network2(&mut rng, &dir, k);
     }
+    // Exact derivations (`qNNNN.*`), half as many, from a generator of their own again, so
+    // that everything above stays what it was.
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x0e4a_c7ed);
+    for k in 0..count / 2 {
+        write_exact_any(&mut rng, &dir, k);
+    }
     println!(
-        "{count} single-layer and {} network derivations written to {} (LaTeX, Markdown, text)",
+        "{count} single-layer, {} network and {} exact derivations written to {} (LaTeX, \
+         Markdown, text)",
         2 * count,
+        count / 2,
         dir.display()
     );
 }
