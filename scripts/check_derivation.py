@@ -22,10 +22,10 @@ while its digits before the point are all significant: a plain integer's digits 
 (`216900` is 6 digits, `12344200` 8, and must be right to 8; to 6 it is `1.23442·10⁷`); no
 trailing zeros after the point, no leading zeros. Inside a product (and squared) a negative
 number or one with a power of ten is in parentheses, after `+`/`−` only a negative one, never
-the first operand of a difference or an update. Two printings of one value agree when they
-can be of one double: an exact printing stands for the double nearest to it, a rounded one
-for any double within half a unit in its p-th digit; two roundings to the same p are the same
-text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
+the first operand of a difference or an update (an exact derivation's fractions: rule 13). Two
+printings of one value agree when they can be of one double: an exact printing stands for the
+double nearest to it, a rounded one for any double within half a unit in its p-th digit; two
+roundings to the same p are the same text, otherwise |a − b| ≤ r(a) + r(b) (`agree()`).
 
 1. arithmetic: each equation line `lhs = … = rhs ≈ v` is re-evaluated from the printed
    operands of its last right-hand side in exact rational arithmetic (fractions.Fraction).
@@ -197,6 +197,22 @@ dilation and orientation), never from the text it checks:
    backward pass below), each recipe noted as not shown where the network has an op of its kind
    (a convolution, a max pool, a dense layer) but none it concerns; a recipe whose backward pass misses a stage is one failure, and the rest of that
    pass and its update are not checked (its forward pass is, from the parameters as printed).
+13. exact derivations (`arithmetic: exact`, a single layer's or a network's): read where a
+   fraction stands alone in a line (a matrix entry, a table cell, a result at the end of a line,
+   after `→`), which no decimal derivation prints; one that stays in integers throughout reads
+   as a decimal one, whose rules then hold for it too. Its numbers are integers and fractions
+   `a/b` (`31/10`, `−19/10`): in lowest terms, b > 1, no leading zeros, no decimal point (but
+   leaky_relu's α, quoted as Given wrote it: `0.25·(−263/48)`), no power of ten, ∞ or NaN; each
+   is the exact rational it is written as (fractions.Fraction), and a printing of a value is
+   that value, nothing rounded: provenance, matrices, tables and quotes ask for equality. As
+   a factor of a product a fraction is in parentheses, as a number with a power of ten is
+   (`(1/4)·(21/10)`, `1·(19/40)`, `+ 4/3`, `+ (−143/120)`); a factor in front of a sum or a
+   difference stays one (`(1/4)[…]`, `(2/12)·(23/5 − 1/2)`, `(1/4)·(3/2)` where the definition
+   has a factor and one term). Every line says `=`, never `≈` (each equation holds as an
+   identity of fractions, by the arithmetic rule), no f64-rounding reason; the finite-difference
+   check's h is 10⁻⁶·max(…) exactly (`h = 1/500000`) and each difference is exactly
+   |backpropagation − central difference|. Decimal texts (`1/2.168233` of a softmax's
+   quotient, `(1/4)·[…]`, `(2/9)·(…)`) are read as before: there a `/` is always a division.
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
@@ -228,10 +244,15 @@ from fractions import Fraction
 SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 # a power of ten: `·10⁷`, `·10⁻¹²`
 POW = r"·10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
-NUM = rf"(?:−?(?:\d+(?:\.\d+)?(?:{POW})?|∞)|NaN)"
+# a fraction of an exact derivation, as the checker reads it: `31/10` of the text with its slash
+# turned into U+2044 FRACTION SLASH (exact_lines()), so that it is one number, and no decimal
+# text, where a `/` is always an operation (`1/2.168233`, `(1/4)·[…]`), ever holds one
+FRAC_SLASH = "⁄"
+NUM = rf"(?:−?(?:\d+⁄\d+|\d+(?:\.\d+)?(?:{POW})?|∞)|NaN)"
 FAC = rf"(?:\({NUM}\)|{NUM})"  # an operand inside a product (its form is checked by form_error)
 NUM_RE = re.compile(NUM)
 NUM_PARTS = re.compile(r"(−?)(\d+)(?:\.(\d+))?(?:·10(⁻?)([⁰¹²³⁴⁵⁶⁷⁸⁹]+))?")
+FRAC_PARTS = re.compile(r"(−?)(\d+)⁄(\d+)")
 SIGN = r"(=|≈)"
 # a standalone number: `≈` in front when it is rounded (tables, notes, the result line)
 MNUM = rf"(≈?{NUM})"
@@ -244,6 +265,50 @@ SIGNIFICANT = 6
 EXACT_DIGITS = 10
 F64_OVERFLOW = Fraction(2) ** 1024 - Fraction(2) ** 970  # from here on, f64 rounds to ∞
 EPS = Fraction(1, 2 ** 52)
+
+# Whether the derivation being checked is exact (`arithmetic: exact`: fractions, `=` everywhere;
+# set_exact()). Its numbers are then the exact values themselves, not printings of doubles:
+# nothing is rounded, two printings agree only when equal, and no f64 error is allowed for.
+EXACT = False
+
+
+def set_exact(on: bool):
+    global EXACT, EPS
+    EXACT = on
+    EPS = Fraction(0) if on else Fraction(1, 2 ** 52)
+
+
+# A fraction standing alone in a line of an exact derivation (a matrix entry, a table cell, a
+# result at the end of a line, a quote after `→`): no decimal derivation prints one there.
+EXACT_SIGN = re.compile(r"(?:= |→ |\[ |  )−?\d+/\d+(?= \]|  | \(|$)")
+# A fraction as a value: digits on both sides of the slash, not the floor of an output size
+# (`⌊5/2⌋`), not a bracket divided (`(3 − 2)/1`) or dividing (`1/(n + 1)`), no decimal.
+FRAC_TEXT = re.compile(r"(?<![\d.⌊)/⁄])(\d+)/(\d+)(?![\d./⁄⌋(])")
+# After a factor in front of a sum or a difference, not a value: `(1/4)[…]`, `(1/4)·Σ…`,
+# `(2/12)·(z − t)`, `(1/4)·∂L/∂y[0]` (and the prose's `1/4 of what it moves itself`, see
+# exact_lines()); a factor in front of numbers, `(2/12)·(23/5 − 1/2)`, `(1/4)·(3/2)`, is read as a
+# fraction (split_scale() and unscale() take either).
+SCALE_AFTER = re.compile(r"\)(?:\[|·\(?(?![\d(−]))")
+
+
+def exact_lines(lines):
+    """The lines of an exact derivation with the slash of every fraction that is a value turned
+    into FRAC_SLASH (the same length: columns stay where they are)."""
+    def one(raw: str) -> str:
+        def sub(m):
+            if m.start() > 0 and raw[m.start() - 1] == "(" and SCALE_AFTER.match(raw, m.end()):
+                return m.group(0)
+            if raw.startswith(" of what", m.end()):
+                return m.group(0)
+            return f"{m.group(1)}{FRAC_SLASH}{m.group(2)}"
+        return FRAC_TEXT.sub(sub, raw)
+    return [(ln, one(raw)) for ln, raw in lines]
+
+
+def is_exact(lines) -> bool:
+    """Whether a derivation is exact: some fraction stands alone in one of its lines. (One that
+    comes out in integers throughout reads as a decimal one does, whose rules then hold too.)"""
+    return any(EXACT_SIGN.search(raw) for _, raw in lines)
 
 
 def parse_value(text: str):
@@ -258,6 +323,12 @@ def parse_value(text: str):
         return math.nan
     if t in ("∞", "−∞"):
         return math.inf if t == "∞" else -math.inf
+    f = FRAC_PARTS.fullmatch(t)
+    if f:
+        if int(f.group(3)) == 0:
+            raise ValueError(f"a fraction with denominator 0: {text!r}")
+        v = Fraction(int(f.group(2)), int(f.group(3)))
+        return -v if f.group(1) else v
     m = NUM_PARTS.fullmatch(t)
     if not m:
         raise ValueError(f"not a number: {text!r}")
@@ -320,8 +391,9 @@ def to_float(v) -> float:
 
 
 def as_double(v):
-    """The double nearest to an exact value (a Fraction), as a Fraction; ±∞ past the range."""
-    if not finite(v):
+    """The double nearest to an exact value (a Fraction), as a Fraction; ±∞ past the range (in
+    an exact derivation the value itself)."""
+    if not finite(v) or EXACT:
         return v
     f = to_float(v)
     return Fraction(f) if finite(f) else f
@@ -337,6 +409,8 @@ def notation_error(text: str, exact) -> str | None:
         t = t[1:]
     if t.startswith("(") and t.endswith(")"):
         t = t[1:-1]
+    if EXACT:
+        return exact_notation_error(t, exact)
     if t in ("∞", "−∞", "NaN"):
         return None
     m = NUM_PARTS.fullmatch(t)
@@ -367,6 +441,41 @@ def notation_error(text: str, exact) -> str | None:
     # a rounded value written plainly has all its digits before the point significant: its
     # precision counts them all (`12344200` reads as 8 significant digits, and the arithmetic is
     # checked to them; at 6 it would be `1.23442·10⁷`)
+    return None
+
+
+def exact_notation_error(t: str, exact) -> str | None:
+    """The printed form of a number of an exact derivation: an integer, or a fraction a/b in
+    lowest terms with b > 1 (`−5/32`); no decimal point (but where `exact` is "decimal": a
+    decimal quoted as Given wrote it, leaky_relu's α), no power of ten, no ∞ or NaN (an exact
+    value is always finite)."""
+    if t in ("∞", "−∞", "NaN"):
+        return "an exact value is always a finite number"
+    f = FRAC_PARTS.fullmatch(t)
+    if f:
+        a, b = f.group(2), f.group(3)
+        if (len(a) > 1 and a.startswith("0")) or b.startswith("0"):
+            return "a leading zero"
+        if int(a) == 0:
+            return "zero written other than `0`"
+        if int(b) == 1:
+            return "an integer written as a fraction"
+        if math.gcd(int(a), int(b)) != 1:
+            return f"the fraction is not in lowest terms ({show(Fraction(int(a), int(b)))})"
+        return None
+    m = NUM_PARTS.fullmatch(t)
+    if not m:
+        return "not a number"
+    if m.group(5):
+        return "an exact derivation writes no power of ten"
+    if m.group(3) is not None and exact != "decimal":
+        return "an exact derivation writes integers and fractions, not decimals"
+    if m.group(3) is not None and m.group(3).endswith("0"):
+        return "a trailing zero after the point"
+    if len(m.group(2)) > 1 and m.group(2).startswith("0"):
+        return "a leading zero"
+    if parse_value(t) == 0 and t != "0":
+        return "zero written other than `0`"
     return None
 
 
@@ -410,8 +519,17 @@ def fmt_sig(v: Fraction, p: int) -> str:
     return neg + ip + ("." + fp if fp else "")
 
 
+def frac_text(v: Fraction) -> str:
+    """A fraction as an exact derivation prints it: `−5/32`, `2`."""
+    t = str(abs(v.numerator)) + (f"/{v.denominator}" if v.denominator != 1 else "")
+    return ("−" if v < 0 else "") + t
+
+
 def show(v) -> str:
-    """A value for a message: exact when it is a short decimal, else 12 significant digits."""
+    """A value for a message: exact when it is a short decimal, else 12 significant digits (in
+    an exact derivation: the fraction)."""
+    if EXACT and isinstance(v, Fraction):
+        return frac_text(v)
     if isinstance(v, float):
         if math.isnan(v):
             return "NaN"
@@ -461,7 +579,7 @@ def is_shortest(v) -> bool:
     form an exact value is printed in): it reads back as that double, with no more digits than
     the shortest one (two decimals of that length may both read back: 1000000000000001.2 and
     …1.3 are both the double 1000000000000001.25)."""
-    if not finite(v):
+    if not finite(v) or EXACT:
         return True
     f = to_float(v)
     if not finite(f):
@@ -477,6 +595,8 @@ class Val:
     __slots__ = ("text", "value", "rounded", "line", "pending", "approx", "prints")
 
     def __init__(self, text: str, rounded, line: int, approx=None):
+        if EXACT:
+            rounded = False  # an exact derivation's values are what they are printed as
         self.text = text.strip("()≈") if text is not None else None
         self.value = parse_value(self.text) if text is not None else None
         self.rounded = rounded
@@ -489,7 +609,7 @@ class Val:
         """A placeholder takes the first printing of its value as its own."""
         self.text = text.strip("()≈")
         self.value = parse_value(self.text)
-        self.rounded = rounded
+        self.rounded = False if EXACT else rounded
         self.line = line
         self.pending = False
 
@@ -504,7 +624,7 @@ class Val:
 
 def radius(text: str, value, rounded) -> Fraction:
     """How far the double a printing stands for may lie from the printed decimal."""
-    if rounded is False or not finite(value):
+    if rounded is False or not finite(value) or EXACT:
         return Fraction(0)
     return half_unit(value, precision(text))
 
@@ -514,7 +634,10 @@ def agree(a_text: str, a_val, a_rounded, b_text: str, b_val, b_rounded) -> bool:
     nearest to it; a rounded one (p = max(6, digits shown) significant digits) for any double
     within half a unit in its p-th digit. Two roundings to the same precision of one double are
     the same text (and an exact one rounds to itself); otherwise the intervals must meet:
-    |a − b| ≤ r(a) + r(b)."""
+    |a − b| ≤ r(a) + r(b). In an exact derivation two printings are of one value when they are
+    equal."""
+    if EXACT:
+        return same(a_val, b_val)
     if not finite(a_val) or not finite(b_val):
         return same(a_val, b_val)
     a_exact, b_exact = a_rounded is False, b_rounded is False
@@ -796,15 +919,16 @@ def scale_text(s: Fraction) -> str:
 def parse_scale(text: str) -> Fraction:
     if text == "½":
         return Fraction(1, 2)
-    m = re.fullmatch(r"\((\d+)/(\d+)\)", text)
+    m = re.fullmatch(r"\((\d+)[/⁄](\d+)\)", text)
     if m:
         return Fraction(int(m.group(1)), int(m.group(2)))
     return Fraction(int(text))
 
 
 def split_scale(rhs: str):
-    """`(2/4)·(…)` → ((2/4) as text, 2/4, `(…)`); no prefix → (None, 1, rhs)."""
-    m = re.match(r"^(½|\(\d+/\d+\)|\d+)(?=\[|·\()", rhs)
+    """`(2/4)·(…)` → ((2/4) as text, 2/4, `(…)`); no prefix → (None, 1, rhs). (In an exact
+    derivation a factor in front of numbers was read as a fraction, `(2⁄4)`: it is the same.)"""
+    m = re.match(r"^(½|\(\d+[/⁄]\d+\)|\d+)(?=\[|·\()", rhs)
     if not m:
         return None, Fraction(1), rhs
     body = rhs[m.end():]
@@ -812,7 +936,7 @@ def split_scale(rhs: str):
         body = body[1:]
     elif body.startswith("[") and body.endswith("]"):
         body = body[1:-1]
-    return m.group(1), parse_scale(m.group(1)), body
+    return m.group(1).replace(FRAC_SLASH, "/"), parse_scale(m.group(1)), body
 
 
 def names_of(lst: str) -> list[str]:
@@ -848,14 +972,16 @@ def form_error(text: str, ctx: str) -> str | None:
     """The printed form of an operand: inside a product (and squared) a negative number or one
     with a power of ten is in parentheses (`2·(1.5·10⁷)`, `(−1)·3`); after `+`/`−` (and as
     the first term of a sum) only a negative one is (`0 − 1·10¹⁵⁰`, `+ (−0.5)`); the first
-    operand of a difference or an update, and a lone number, never are."""
+    operand of a difference or an update, and a lone number, never are. A fraction of an exact
+    derivation is as a number with a power of ten (`(1/4)·(21/10)`, `+ 4/3`)."""
     paren = text.startswith("(") and text.endswith(")")
     inner = text[1:-1] if paren else text
-    neg, sci = inner.startswith("−"), "·10" in inner
+    neg, sci = inner.startswith("−"), "·10" in inner or FRAC_SLASH in inner
     want = {"factor": neg or sci, "term": neg, "lead": False}[ctx]
     if paren == want:
         return None
-    what = {"factor": "inside a product a negative number or one with a power of ten is in parentheses, no other",
+    what = {"factor": "inside a product a negative number, a fraction or one with a power of ten is in parentheses, "
+                      "no other",
             "term": "after + or − only a negative number is in parentheses",
             "lead": "the first operand is not in parentheses"}[ctx]
     return f"operand {text!r} is not in the printed form ({what})"
@@ -905,6 +1031,18 @@ class Base:
         self.reasons: dict[int, tuple] = {}  # line → (mark, X) of an f64-rounding reason
         self.verdicts: dict[int, object] = {}  # line → roundedness of the result its arithmetic shows
         self.marked_at: dict[int, int] = {}  # id(Val) → line of the quote that said it is rounded
+
+    def exact_rules(self):
+        """What holds of every line of an exact derivation: it says `=`, never `≈` (each
+        equation is an identity of fractions, each quote the value itself), and no f64
+        rounding is ever called on."""
+        for ln, raw in self.lines:
+            self.count["structure"] += 1
+            if "≈" in raw:
+                self.fail(ln, "an exact derivation says `=` everywhere (every value is a fraction, every "
+                              "equation an identity): `≈` printed", "=", "≈")
+            if "f64 rounding" in raw:
+                self.fail(ln, "an exact derivation has no f64 rounding to explain")
 
     # lines that are not sums, however long (prose is never wrapped)
     UNWRAPPED: tuple[str, ...] = ("Note:", "L: ")
@@ -1139,7 +1277,8 @@ class Base:
         m = re.fullmatch(rf"leaky_relu\(({NUM})\), y = z where z > 0, ({NUM})·z elsewhere; f′ = 1 where z > 0, ({NUM}) elsewhere", s)
         if m:
             alpha = Val(m.group(1), MAYBE, ln)  # written without `=`/`≈`: either
-            self.number(ln, "leaky_relu's slope", m.group(1), None)
+            # (an exact derivation quotes it as Given's spec wrote it: a decimal may stand there)
+            self.number(ln, "leaky_relu's slope", m.group(1), "decimal" if EXACT else None)
             for k in (2, 3):
                 if m.group(k) != m.group(1):
                     self.fail(ln, "the leaky_relu slope is quoted inconsistently", m.group(1), m.group(k))
@@ -1208,13 +1347,14 @@ class Base:
                 if rec.text != cell:
                     # a value its equation printed with more digits than 6 is listed with 6
                     # (an exact one too, past the digits an exact value is written with)
-                    ok = (rec.rounded is not False or sig_digits(rec.text) > EXACT_DIGITS) \
+                    ok = not EXACT and (rec.rounded is not False or sig_digits(rec.text) > EXACT_DIGITS) \
                         and sig_digits(cell) <= SIGNIFICANT < sig_digits(rec.text) \
                         and agree(cell, vals[r][c], True, rec.text, rec.value, rec.rounded) \
                         and self.number(rows[r][0], f"matrix {label}", cell, False)
                     if not ok:
                         self.fail(rows[r][0], f"matrix {label}: entry {sym} is not the value its equation on line "
-                                              f"{rec.line} printed (as printed, or rounded to {SIGNIFICANT} digits)",
+                                              f"{rec.line} printed" + (" (an exact value, as printed)" if EXACT else
+                                                                       f" (as printed, or rounded to {SIGNIFICANT} digits)"),
                                   rec.text, cell)
         return any_rounded
 
@@ -1387,7 +1527,8 @@ class Base:
             if text != other.text and not agree(text, v, True, other.text, other.value, other.rounded):
                 where = "its value printed" if other is rec else "another printing of it"
                 self.fail(line, f"{what}: operand {sym} is not a printing of {where} on line {other.line} "
-                                f"(two printings of one value lie within half a unit of their last digits)",
+                                + ("(an exact value: the same number)" if EXACT else
+                                   "(two printings of one value lie within half a unit of their last digits)"),
                           other.text, text)
                 return rec.exact()
         if text != rec.text and len(prints) < 8:
@@ -6469,7 +6610,8 @@ class NetChecker(Base):
             # one term: `(1/4)·a`
             self.count["structure"] += 1
             lead = scale_text(want) + "·"
-            if text.startswith(lead):
+            # (in an exact derivation, read as a fraction in front of a number: `(1⁄4)·(3⁄2)`)
+            if text.startswith((lead, lead.replace("/", FRAC_SLASH))):
                 return text[len(lead):]
             self.fail(ln, f"{lhs}: the factor in front of the sum differs from its definition", lead, text)
             return text
@@ -8008,6 +8150,7 @@ def check_file(path: str, quiet: bool, pedantic: bool, allow_trailing: bool = Fa
 
     def report(kind, line, msg):
         nonlocal failures
+        msg = msg.replace(FRAC_SLASH, "/")  # an exact derivation's fractions as printed
         if kind == "fail":
             failures += 1
             print(f"{name}:{line}: {msg}")
@@ -8026,8 +8169,15 @@ def check_file(path: str, quiet: bool, pedantic: bool, allow_trailing: bool = Fa
     for n, s in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         kind = NetChecker if lines[s][1].startswith(NetChecker.TITLE) else Checker
-        c = kind(name, lines[s:end], report, pedantic, allow_trailing)
+        part = lines[s:end]
+        set_exact(is_exact(part))
+        if EXACT:
+            part = exact_lines(part)
+        c = kind(name, part, report, pedantic, allow_trailing)
+        if EXACT:
+            c.exact_rules()
         c.run()
+        set_exact(False)
         for k in totals:
             totals[k] += c.count[k]
     status = "OK" if failures == 0 else f"FAILED ({failures} failure{'s' if failures != 1 else ''})"

@@ -6,8 +6,9 @@ Usage:
 
 PATH is a derivation text or an insta snapshot, or a directory whose text snapshots (`*.snap`
 without `_latex`/`_markdown` in the name) and `*.txt` files are taken; the default is
-tests/snapshots and scripts/checker_texts (networks of the new ops, from render_corpus). Every original must pass the checker. Then each corruption below is applied to
-the first text it applies to (a passing one, if any does) and the checker must fail on the
+tests/snapshots and scripts/checker_texts (networks of the new ops and exact derivations, from
+render_corpus). Every original must pass the checker. Then each corruption below is applied to
+the first text it applies to (a passing one, if any does; a decimal one before an exact one) and the checker must fail on the
 corrupted text with a failure the original does not have, with a message naming the rule, at the
 line corrupted (next to it where a sum's continuation is corrupted, which is read with its first
 line; anywhere for a line left out and for the title's count, which a later line contradicts):
@@ -123,6 +124,21 @@ scripts/checker_texts, taken by default too):
   net2-celog-parens    the parentheses around a negative log value in that loss dropped
   net2-scale-parens    the parentheses around a single value with a power of ten after a sum's factor
                        dropped (`(1/4)·(3.97742·10²³)` → `(1/4)·3.97742·10²³`)
+
+and of exact derivations (fractions, `=` everywhere; only texts the checker reads as exact):
+
+  exact-numerator       the numerator of a fraction result changed (still in lowest terms)
+  exact-denominator     the denominator of a fraction result changed (still in lowest terms)
+  exact-minus           the minus sign of a negative fraction result dropped
+  exact-minus-operand   the minus sign of a negative fraction factor dropped (`·(−1/4)` → `·(1/4)`)
+  exact-unreduced       a fraction result not in lowest terms, its value kept (`16/3` → `32/6`)
+  exact-unreduced-wrong a fraction result not in lowest terms and of another value (`16/3` → `34/6`)
+  exact-approx          an equation said with `≈`
+  exact-decimal         a fraction result written as its decimal (`5/4` → `1.25`: the same value)
+  exact-parens          the parentheses around a fraction factor dropped (`3·(1/3)` → `3·1/3`)
+  exact-operand         the denominator of a fraction operand changed, its result kept
+  exact-matrix          a fraction entry of a computed matrix changed
+  exact-fd-difference   a difference of 0 in the finite-difference check written as h
 
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
@@ -1700,6 +1716,201 @@ CORRUPTIONS += [
 ]
 
 
+# -- exact derivations (fractions, `=` everywhere): only texts the checker reads as exact ------
+
+FRACTION = r"(−?)(\d+)/(\d+)"
+# an equation whose result is a fraction: `… = (16/3)·1 = 16/3`, a continuation `= … = 35/6`
+FRAC_RESULT = re.compile(rf"^(\s*(?:\S.*? )?= .*[·+−\]²].* = ){FRACTION}$")
+
+
+def exact_text(lines) -> bool:
+    return cd.is_exact(list(enumerate(lines)))
+
+
+def frac_results(lines):
+    """(index, match) of the equations of an exact text whose result is a fraction, in a step
+    (not a note or the result line)."""
+    if not exact_text(lines):
+        return
+    in_step = False
+    for i, l in enumerate(lines):
+        if re.match(r"^Step \d+", l):
+            in_step = True
+        m = FRAC_RESULT.match(l)
+        if in_step and m and not l.strip().startswith(("Note", "L: ")):
+            yield i, m
+
+
+def coprime_after(n: int, d: int) -> int:
+    """The first numerator after n (n + 1, n + 2, …) in lowest terms over d."""
+    k = n + 1
+    while cd.math.gcd(k, d) != 1:
+        k += 1
+    return k
+
+
+def c_exact_numerator(lines):
+    """The numerator of a fraction result changed (still in lowest terms: only the value tells)."""
+    for i, m in frac_results(lines):
+        n, d = int(m.group(3)), int(m.group(4))
+        return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{coprime_after(n, d)}/{d}")
+    return None
+
+
+def c_exact_denominator(lines):
+    """The denominator of a fraction result changed (still in lowest terms)."""
+    for i, m in frac_results(lines):
+        n, d = int(m.group(3)), int(m.group(4))
+        d2 = coprime_after(d, n)
+        return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{n}/{d2}")
+    return None
+
+
+def c_exact_minus(lines):
+    """The minus sign of a negative fraction result dropped."""
+    for i, m in frac_results(lines):
+        if m.group(2):
+            return replace_line(lines, i, f"{m.group(1)}{m.group(3)}/{m.group(4)}")
+    return None
+
+
+def c_exact_minus_operand(lines):
+    """The minus sign of a negative fraction factor dropped (`·(−1/4)` → `·(1/4)`), the result
+    kept."""
+    for i, m in frac_results(lines):
+        body = m.group(1)
+        f = re.search(r"·\(−(\d+/\d+)\)", body)
+        if f:
+            new = body[: f.start()] + f"·({f.group(1)})" + body[f.end():]
+            return replace_line(lines, i, f"{new}{m.group(2)}{m.group(3)}/{m.group(4)}")
+    return None
+
+
+def c_exact_unreduced(lines):
+    """A fraction result written not in lowest terms, its value kept (`16/3` → `32/6`)."""
+    for i, m in frac_results(lines):
+        n, d = int(m.group(3)), int(m.group(4))
+        return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{2 * n}/{2 * d}")
+    return None
+
+
+def c_exact_unreduced_wrong(lines):
+    """A fraction result written not in lowest terms and with another value (`16/3` → `34/6`)."""
+    for i, m in frac_results(lines):
+        n, d = int(m.group(3)), int(m.group(4))
+        return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{2 * n + 2}/{2 * d}")
+    return None
+
+
+def c_exact_approx(lines):
+    """An equation of an exact text said with `≈` (its value kept)."""
+    for i, m in frac_results(lines):
+        head = m.group(1)
+        return replace_line(lines, i, f"{head[:-2]}≈ {m.group(2)}{m.group(3)}/{m.group(4)}")
+    return None
+
+
+def c_exact_decimal(lines):
+    """A fraction result with a terminating decimal written as that decimal (`5/4` → `1.25`):
+    the same value, not the printed form of an exact value."""
+    for i, m in frac_results(lines):
+        d = int(m.group(4))
+        while d % 2 == 0:
+            d //= 2
+        while d % 5 == 0:
+            d //= 5
+        if d == 1:
+            v = cd.Fraction(int(m.group(3)), int(m.group(4)))
+            return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{cd.show(v)}")
+    return None
+
+
+def c_exact_parens(lines):
+    """The parentheses around a positive fraction factor of a product dropped (`3·(1/3)` →
+    `3·1/3`, which reads as (3·1)/3)."""
+    for i, m in frac_results(lines):
+        body = m.group(1)
+        f = re.search(r"(?<=\d)·\((\d+/\d+)\)", body)
+        if f:
+            new = body[: f.start()] + f"·{f.group(1)}" + body[f.end():]
+            return replace_line(lines, i, f"{new}{m.group(2)}{m.group(3)}/{m.group(4)}")
+    return None
+
+
+def c_exact_operand(lines):
+    """The denominator of a fraction operand of an equation changed (its result kept)."""
+    for i, m in frac_results(lines):
+        body = m.group(1)
+        f = re.search(r"(?<=·)\((−?)(\d+)/(\d+)\)", body)
+        if f:
+            n, d = int(f.group(2)), int(f.group(3))
+            new = body[: f.start()] + f"({f.group(1)}{n}/{coprime_after(d, n)})" + body[f.end():]
+            return replace_line(lines, i, f"{new}{m.group(2)}{m.group(3)}/{m.group(4)}")
+    return None
+
+
+def c_exact_matrix(lines):
+    """A fraction entry of a computed matrix changed in the last digit of its numerator (the
+    width kept)."""
+    if not exact_text(lines):
+        return None
+    in_step = False
+    for i, l in enumerate(lines):
+        if re.match(r"^Step \d+", l):
+            in_step = True
+        m = re.match(r"^(\s*(?:\S+ )?(?:= )?\[\s+)(−?)(\d+)/(\d+)( .*)$", l)
+        if in_step and m and "Given" not in section_of(lines, i):
+            d = int(m.group(4))
+            n = bump_last_digit(m.group(3))
+            if cd.math.gcd(int(n), d) != 1:
+                n = str(int(n) + 2) if len(str(int(n) + 2)) == len(n) else n
+            if cd.math.gcd(int(n), d) == 1 and n != m.group(3):
+                return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{n}/{d}{m.group(5)}")
+    return None
+
+
+def c_exact_fd_difference(lines):
+    """A difference of 0 in an exact finite-difference check written as h itself (the table
+    realigned)."""
+    if not exact_text(lines):
+        return None
+    h = None
+    for i, l in enumerate(lines):
+        mh = re.match(r"^\s*Step \d+, h = (\d+/\d+)$", l)
+        if mh:
+            h = mh.group(1)
+        cells = re.split(r"\s{2,}", l.strip())
+        if h and l.strip().startswith("∂L/∂") and len(cells) == 4 and cells[3] == "0":
+            a = i
+            while not lines[a - 1].strip().startswith("entry"):
+                a -= 1
+            b = i
+            while b + 1 < len(lines) and lines[b + 1].strip().startswith("∂L/∂"):
+                b += 1
+            rows = lines[a - 1: b + 1]
+            rows[i - a + 1] = "  ".join(cells[:3] + [h])
+            out = list(lines)
+            out[a - 1: b + 1] = realign(rows)
+            return out, i
+    return None
+
+
+CORRUPTIONS += [
+    ("exact-numerator", c_exact_numerator, "not the exact value"),
+    ("exact-denominator", c_exact_denominator, "not the exact value"),
+    ("exact-minus", c_exact_minus, "not the exact value"),
+    ("exact-minus-operand", c_exact_minus_operand, "not a printing of"),
+    ("exact-unreduced", c_exact_unreduced, "not in lowest terms"),
+    ("exact-unreduced-wrong", c_exact_unreduced_wrong, "not the exact value"),
+    ("exact-approx", c_exact_approx, "says `=` everywhere"),
+    ("exact-decimal", c_exact_decimal, "not decimals"),
+    ("exact-parens", c_exact_parens, "in parentheses"),
+    ("exact-operand", c_exact_operand, "not a printing of"),
+    ("exact-matrix", c_exact_matrix, "is not the value its equation"),
+    ("exact-fd-difference", c_exact_fd_difference, r"not \|backpropagation − central difference\|"),
+]
+
+
 def texts_of(paths):
     out = []
     for p in paths:
@@ -1739,7 +1950,11 @@ def main(argv):
             bad += 1
             print(f"FAIL original {f}: the checker fails on it ({len(fails)}): {fails[0]}")
     print(f"{len(files) - bad} of {len(files)} originals pass the checker")
-    order = [f for f in files if not originals[f][1]] + [f for f in files if originals[f][1]]
+    # the passing texts first, the decimal ones before the exact ones (so that a corruption of
+    # decimal texts applies to the text it applied to before there were exact ones)
+    exact = {f for f in files if cd.is_exact(list(enumerate(split_header(originals[f][0])[1].split("\n"))))}
+    order = [f for f in files if not originals[f][1] and f not in exact] + \
+        [f for f in files if not originals[f][1] and f in exact] + [f for f in files if originals[f][1]]
     for name, corrupt, phrase in CORRUPTIONS:
         done = False
         for f in order:
