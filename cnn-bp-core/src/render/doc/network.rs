@@ -11,7 +11,7 @@ use core::fmt::Write as _;
 use std::sync::Arc;
 
 use super::names::{name, scale_prefix, write_name};
-use super::numbers::{approx, compared, is_value, num};
+use super::numbers::{approx, compared, in_decimals, is_value, num};
 use super::single::loss_value;
 use super::{Block, Doc, Form, Rich};
 use crate::layer::Loss;
@@ -642,7 +642,12 @@ impl<S: Scalar> NetDoc<S> {
                 "unchanged"
             };
             let (b, a) = compared(before, after);
-            self.doc.para(1, Rich::math(format!("L: {b} → {a}")).t(format!(" ({trend})")));
+            let decimals = in_decimals(before, after);
+            let trend = match decimals {
+                Some(decimals) => Rich::text(format!(" ({trend}; in decimals ")).m(decimals).t(")"),
+                None => Rich::text(format!(" ({trend})")),
+            };
+            self.doc.para(1, Rich::math(format!("L: {b} → {a}")).r(trend));
         }
         self.doc.growth_note(view.sections.iter().chain([view.after]));
         if taken > 1 {
