@@ -131,6 +131,17 @@ impl Rational {
         format!("{value:e}").parse().ok()
     }
 
+    /// `mantissa·10^exponent`, exactly: a decimal literal of an exact spec.
+    pub(crate) fn from_decimal(mantissa: i128, exponent: i32) -> Self {
+        let power = num_traits::pow(BigInt::from(10), exponent.unsigned_abs() as usize);
+        let mantissa = BigInt::from(mantissa);
+        Self::from_big(if exponent >= 0 {
+            BigRational::from_integer(mantissa * power)
+        } else {
+            BigRational::new(mantissa, power)
+        })
+    }
+
     /// A value that is known to fit, or not: inline when it does.
     fn from_big(value: BigRational) -> Self {
         match (value.numer().to_i64(), value.denom().to_i64()) {
@@ -420,6 +431,10 @@ impl Scalar for Rational {
 
     fn is_finite(self) -> bool {
         true
+    }
+
+    fn fraction_digits(self) -> Option<usize> {
+        Some(self.digits())
     }
 
     /// The fraction in lowest terms with a real minus sign (`−5/32`): never rounded.

@@ -644,6 +644,7 @@ impl<S: Scalar> NetDoc<S> {
             let (b, a) = compared(before, after);
             self.doc.para(1, Rich::math(format!("L: {b} → {a}")).t(format!(" ({trend})")));
         }
+        self.doc.growth_note(view.sections.iter().chain([view.after]));
         if taken > 1 {
             self.summary(view);
         }

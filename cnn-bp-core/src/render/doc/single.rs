@@ -611,6 +611,7 @@ impl Doc {
                 self.rise_note(trace.steps.last().and_then(loss_value), Some(after), taken);
             }
         }
+        self.growth_note(trace.steps.iter().chain([&trace.after]));
         if taken > 1 {
             self.summary(trace);
         }
