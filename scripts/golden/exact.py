@@ -1099,7 +1099,7 @@ fn owned(values: &[&str]) -> Vec<String> {{
 }}
 
 fn rows<const R: usize, const C: usize>(m: &[[Rational; C]; R]) -> Vec<Vec<String>> {{
-    m.iter().map(|row| strs(row)).collect()
+    m.iter().map(strs).collect()
 }}
 
 fn assert_named(what: &str, got: &[(String, Vec<usize>, Vec<Rational>)], want: &[Named]) {{
