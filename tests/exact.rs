@@ -260,3 +260,35 @@ fn growing_fractions_are_noted() {
     assert!(!short.to_string().contains("the fractions grow"));
     d.verify().unwrap();
 }
+
+/// An exact run whose fractions outgrow [`cnn_bp_core::MAX_FRACTION_DIGITS`] stops after the
+/// step that made them so, and says why: two convolutions multiply their weights, so the
+/// digits of the parameters about triple with every step (6, 34, 111, 356, … for the loss).
+#[test]
+fn an_exact_run_stops_where_its_fractions_outgrow_reading() {
+    let d = train! {
+        input: [[0.1, -1, 0.3], [0, 1, 0.7], [0.2, -1, 1]],
+        layers: [conv { filter: [[1, -1], [1, 1]] }, relu, conv { filter: [[0.5, -0.5], [1, 0.25]] }],
+        target: [[1]],
+        lr: 0.1,
+        steps: 1000,
+        arithmetic: exact,
+    };
+    let taken = d.steps().len();
+    assert!((2..1000).contains(&taken), "{taken}");
+    let text = d.to_string();
+    assert!(text.contains(&format!(
+        "{taken} of 1000 steps of gradient descent (then the fractions had grown too large)"
+    )));
+    assert!(text.contains(&format!("training stopped after step {taken} of 1000")));
+    let digits = |r: &Rational| r.digits();
+    let largest = d.named_parameters().iter().flat_map(|(_, _, v)| v.iter().map(digits)).max();
+    assert!(largest > Some(cnn_bp_core::MAX_FRACTION_DIGITS));
+    let before: Vec<usize> = d.steps()[taken - 1]
+        .named_parameters()
+        .iter()
+        .flat_map(|(_, _, v)| v.iter().map(digits).collect::<Vec<_>>())
+        .collect();
+    assert!(before.iter().all(|&n| n <= cnn_bp_core::MAX_FRACTION_DIGITS));
+    d.verify().unwrap();
+}

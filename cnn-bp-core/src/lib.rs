@@ -55,7 +55,7 @@ pub use extras::Extras;
 pub use layer::{Kernel, Layer, Loss, Scale, SpecError, output_len};
 pub use number::SIGNIFICANT_DIGITS;
 pub use ops::{Activation, SlopeCase};
-pub use rational::{ParseRationalError, Rational};
+pub use rational::{MAX_FRACTION_DIGITS, ParseRationalError, Rational};
 pub use render::{Form, Mismatch, Verified, VerifyError};
 pub use scalar::{Float, Scalar};
 pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};

@@ -19,6 +19,22 @@ use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, ToPrimitive, Ze
 
 use crate::scalar::Scalar;
 
+/// The digits (numerator and denominator together) past which an exact training run stops
+/// after the step whose update made a parameter that large, and says so: fractions grow with
+/// every step (a product of layers multiplies their digits), and a few steps more would take
+/// hours to compute and pages to print.
+pub const MAX_FRACTION_DIGITS: usize = 1000;
+
+/// The most digits among `values`, when they are fractions (an exact scalar's) of more than
+/// [`MAX_FRACTION_DIGITS`].
+pub(crate) fn outgrown<S: Scalar>(values: impl IntoIterator<Item = S>) -> Option<usize> {
+    if !S::EXACT {
+        return None;
+    }
+    let most = values.into_iter().filter_map(Scalar::fraction_digits).max()?;
+    (most > MAX_FRACTION_DIGITS).then_some(most)
+}
+
 /// An exact rational number, in lowest terms: what every value of a derivation is with
 /// `arithmetic: exact`.
 ///

@@ -92,6 +92,9 @@ pub(crate) struct NetView<'a, S> {
     /// Whether training stopped after its last step taken, on a value it needs that is not
     /// a finite number.
     pub(crate) stopped: bool,
+    /// The digits of the largest parameter, where an exact run stopped because its fractions
+    /// grew past `MAX_FRACTION_DIGITS`.
+    pub(crate) grown: Option<usize>,
 }
 
 /// The document being written, and what layers need to know to write their part.
@@ -328,6 +331,10 @@ impl<S: Scalar> NetDoc<S> {
             Some(_) if taken == view.steps => {
                 format!("{taken} step{} of gradient descent", if taken == 1 { "" } else { "s" })
             }
+            Some(_) if view.grown.is_some() => format!(
+                "{taken} of {} steps of gradient descent (then the fractions had grown too large)",
+                view.steps
+            ),
             Some(_) => format!(
                 "{taken} of {} steps of gradient descent (then a value stopped being finite)",
                 view.steps
@@ -591,6 +598,9 @@ impl<S: Scalar> NetDoc<S> {
         self.doc.push(Block::Section(Rich::text(heading)));
         if view.lr.is_none() {
             return;
+        }
+        if let Some(digits) = view.grown {
+            self.doc.note(1, super::single::outgrown_note(taken, view.steps, digits));
         }
         // Where the loss first went up, if the steps written out do not show it.
         let rise = (1..taken).find(|&k| view.losses[k] > view.losses[k - 1]);

@@ -196,6 +196,10 @@ impl Doc {
                 "no step of gradient descent ({} asked for; a given value is not finite)",
                 g.steps
             ),
+            taken if trace.outgrown.is_some() => format!(
+                "{taken} of {} steps of gradient descent (then the fractions had grown too large)",
+                g.steps
+            ),
             taken => format!(
                 "{taken} of {} steps of gradient descent (then a value stopped being finite)",
                 g.steps
@@ -553,7 +557,9 @@ impl Doc {
             0 => "Result: no step taken".to_owned(),
             _ => format!("Result after {taken} step{plural}"),
         })));
-        if trace.stopped_early && taken > 0 {
+        if let Some(digits) = trace.outgrown {
+            self.note(1, outgrown_note(taken, g.steps, digits));
+        } else if trace.stopped_early && taken > 0 {
             self.note(
                 1,
                 Rich::text(format!(
@@ -742,4 +748,12 @@ pub(super) fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<NonFinite>
         let eq = section.equations.iter().find(|eq| !eq.value.is_finite())?;
         found(origin, eq.lhs, eq.value)
     })
+}
+
+/// Why an exact run stopped early: its parameters' fractions grew past reading.
+pub(super) fn outgrown_note(taken: usize, steps: usize, digits: usize) -> Rich {
+    Rich::text(format!(
+        "training stopped after step {taken} of {steps}: its update made a parameter a fraction of {digits} digits (numerator and denominator together), past the {} at which exact arithmetic stops. Every step adds digits, and where layers multiply their parameters it multiplies them, so the next steps would take far longer to compute than to read. Take fewer steps, or compute in f64 (remove `arithmetic: exact`).",
+        crate::rational::MAX_FRACTION_DIGITS
+    ))
 }
