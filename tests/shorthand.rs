@@ -84,7 +84,7 @@ fn both<
     let extras = Extras::default().finite_differences(rng.bool()).mistakes(rng.bool());
     let form = if rng.u8(0..4) == 0 { Form::Symbolic } else { Form::Numeric };
     let settings = Settings { lr, steps, loss, form };
-    let ops = Geometry::<SH, SW, PH, PW>.train::<H, W, KH, KW, OH, OW, A, K>(
+    let ops = Geometry::<SH, SW, PH, PW>.train::<H, W, KH, KW, OH, OW, f64, A, K>(
         settings,
         (f, K::default()),
         &extras,

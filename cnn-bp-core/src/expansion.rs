@@ -9,18 +9,59 @@ use crate::extras::Sections;
 use crate::layer::{Kernel, Layer, Loss, SpecError};
 use crate::network::NetDerivation;
 use crate::ops::{Elementwise, Orientation, Tensor};
+use crate::rational::Rational;
 use crate::render::Form;
+use crate::scalar::Scalar;
 use crate::step::Params;
 
 /// The network's parameters, flat, in the order its ops take them: each conv's weight
 /// row-major, then its bias.
-pub fn params(parts: &[&[f64]]) -> Vec<f64> {
+pub fn params<S: Copy>(parts: &[&[S]]) -> Vec<S> {
     parts.concat()
 }
 
 /// A tensor's entries, row-major: a target's or an upstream gradient's.
-pub fn flat<T: Tensor<f64>>(tensor: &T) -> Vec<f64> {
+pub fn flat<S: Scalar, T: Tensor<S>>(tensor: &T) -> Vec<S> {
     tensor.flat().to_vec()
+}
+
+/// The decimal literal `mantissa·10^exponent` of an exact spec, exactly (`0.1` is
+/// `decimal(1, -1)`, 1/10).
+pub fn decimal(mantissa: i128, exponent: i32) -> Rational {
+    Rational::from_decimal(mantissa, exponent)
+}
+
+/// A value of an exact spec that was given as an `f64` expression (a constant, a call), or
+/// an array of them: the exact value of each `f64`'s shortest decimal, the one it reads back
+/// as (`0.1_f64` is 1/10).
+pub trait Lift {
+    /// The same shape, of [`Rational`]s.
+    type Exact;
+    /// Converts every entry.
+    fn lift(self) -> Self::Exact;
+}
+
+impl Lift for f64 {
+    type Exact = Rational;
+    /// # Panics
+    /// For `∞` and `NaN`, which no rational number is; the message says so.
+    fn lift(self) -> Rational {
+        Rational::from_f64_decimal(self).unwrap_or_else(|| {
+            panic!("train!: with `arithmetic: exact` every value is a rational number, but an entry given as an expression is {self}")
+        })
+    }
+}
+
+impl<T: Lift, const N: usize> Lift for [T; N] {
+    type Exact = [T::Exact; N];
+    fn lift(self) -> Self::Exact {
+        self.map(Lift::lift)
+    }
+}
+
+/// [`Lift::lift`], as the generated code calls it.
+pub fn lift<T: Lift>(value: T) -> T::Exact {
+    value.lift()
 }
 
 /// The derivation of a spec that `train!` has checked: every shape, setting and value that
@@ -29,7 +70,7 @@ pub fn flat<T: Tensor<f64>>(tensor: &T) -> Vec<f64> {
 /// # Panics
 /// Only on a bug of cnn-bp (the macro let through a spec that the library rejects); the
 /// message says so and what the library found.
-pub fn trained(result: Result<NetDerivation, SpecError>) -> NetDerivation {
+pub fn trained<S>(result: Result<NetDerivation<S>, SpecError>) -> NetDerivation<S> {
     match result {
         Ok(derivation) => derivation,
         Err(error) => panic!(
@@ -44,9 +85,9 @@ pub struct Geometry<const SH: usize, const SW: usize, const PH: usize, const PW:
 /// The settings `train!` has already checked (the kernel orientation and the activation
 /// are types, given to [`Geometry::train`] as values of theirs).
 #[derive(Clone, Copy)]
-pub struct Settings {
+pub struct Settings<S = f64> {
     /// The learning rate, positive and finite.
-    pub lr: f64,
+    pub lr: S,
     /// At least 1.
     pub steps: usize,
     /// The loss.
@@ -65,18 +106,19 @@ impl<const SH: usize, const SW: usize, const PH: usize, const PW: usize> Geometr
         const KW: usize,
         const OH: usize,
         const OW: usize,
-        A: Elementwise<f64> + Send + Sync + 'static,
+        S: Scalar + Send + Sync,
+        A: Elementwise<S> + Send + Sync + 'static,
         K: Orientation + Send + Sync,
     >(
         self,
-        settings: Settings,
+        settings: Settings<S>,
         (f, _): (A, K),
-        sections: &impl Sections<f64, H, W, KH, KW, OH, OW>,
-        input: &[[f64; W]; H],
-        filter: &[[f64; KW]; KH],
-        bias: Option<f64>,
-        target: &[[f64; OW]; OH],
-    ) -> Derivation<KH, KW, OH, OW> {
+        sections: &impl Sections<S, H, W, KH, KW, OH, OW>,
+        input: &[[S; W]; H],
+        filter: &[[S; KW]; KH],
+        bias: Option<S>,
+        target: &[[S; OW]; OH],
+    ) -> Derivation<KH, KW, OH, OW, S> {
         // What `train!` could not check itself, because a matrix given as an expression
         // has a shape only its type knows (the macro passes the shapes it knows, so a
         // matrix whose type contradicts them is a type error at its own tokens instead).
@@ -108,7 +150,7 @@ impl<const SH: usize, const SW: usize, const PH: usize, const PW: usize> Geometr
         };
         // The layer as its shorthand network `[conv, activation]`, decided by the types.
         let net = crate::shorthand::net::<
-            f64,
+            S,
             A,
             crate::shorthand::Checked<SH, SW, PH, PW>,
             K,

@@ -55,7 +55,7 @@ pub use extras::Extras;
 pub use layer::{Kernel, Layer, Loss, Scale, SpecError, output_len};
 pub use number::SIGNIFICANT_DIGITS;
 pub use ops::{Activation, SlopeCase};
-pub use rational::{ParseRationalError, Rational};
+pub use rational::{MAX_FRACTION_DIGITS, ParseRationalError, Rational};
 pub use render::{Form, Mismatch, Verified, VerifyError};
 pub use scalar::{Float, Scalar};
 pub use step::{Forward, Gradients, Params, StepOutcome, backward, forward, loss, step, update};
@@ -228,6 +228,16 @@ pub mod __private {
     pub use core::option::Option::{None, Some};
     // The types the generated code writes, by a path no `type f64 = …;` of the user's shadows.
     pub use core::primitive::{f64, usize};
+
+    /// What an `arithmetic: exact` spec expands to: the same code as a float spec's, through
+    /// this path, whose `f64` is [`Rational`](crate::Rational).
+    pub mod exact {
+        pub use super::*;
+        pub use crate::expansion::{decimal, lift};
+        /// The scalar of the generated code's types, `[[f64; W]; H]`: exact here.
+        #[allow(non_camel_case_types)]
+        pub type f64 = crate::Rational;
+    }
 }
 
 /// The README's Rust examples, compiled and run as doc tests so that they stay true.

@@ -19,6 +19,22 @@ use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, ToPrimitive, Ze
 
 use crate::scalar::Scalar;
 
+/// The digits (numerator and denominator together) past which an exact training run stops
+/// after the step whose update made a parameter that large, and says so: fractions grow with
+/// every step (a product of layers multiplies their digits), and a few steps more would take
+/// hours to compute and pages to print.
+pub const MAX_FRACTION_DIGITS: usize = 1000;
+
+/// The most digits among `values`, when they are fractions (an exact scalar's) of more than
+/// [`MAX_FRACTION_DIGITS`].
+pub(crate) fn outgrown<S: Scalar>(values: impl IntoIterator<Item = S>) -> Option<usize> {
+    if !S::EXACT {
+        return None;
+    }
+    let most = values.into_iter().filter_map(Scalar::fraction_digits).max()?;
+    (most > MAX_FRACTION_DIGITS).then_some(most)
+}
+
 /// An exact rational number, in lowest terms: what every value of a derivation is with
 /// `arithmetic: exact`.
 ///
@@ -129,6 +145,17 @@ impl Rational {
         }
         // `{:e}` is the shortest round-trip decimal, as `1e-1` or `-2.5e3`.
         format!("{value:e}").parse().ok()
+    }
+
+    /// `mantissa·10^exponent`, exactly: a decimal literal of an exact spec.
+    pub(crate) fn from_decimal(mantissa: i128, exponent: i32) -> Self {
+        let power = num_traits::pow(BigInt::from(10), exponent.unsigned_abs() as usize);
+        let mantissa = BigInt::from(mantissa);
+        Self::from_big(if exponent >= 0 {
+            BigRational::from_integer(mantissa * power)
+        } else {
+            BigRational::new(mantissa, power)
+        })
     }
 
     /// A value that is known to fit, or not: inline when it does.
@@ -420,6 +447,10 @@ impl Scalar for Rational {
 
     fn is_finite(self) -> bool {
         true
+    }
+
+    fn fraction_digits(self) -> Option<usize> {
+        Some(self.digits())
     }
 
     /// The fraction in lowest terms with a real minus sign (`−5/32`): never rounded.

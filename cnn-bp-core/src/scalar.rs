@@ -86,6 +86,13 @@ pub trait Scalar:
     #[doc(hidden)]
     const EXACT: bool = false;
 
+    /// The decimal digits of a fraction's numerator and denominator together, for a type
+    /// whose values are fractions: how hard a value is to check by hand. Not public API.
+    #[doc(hidden)]
+    fn fraction_digits(self) -> Option<usize> {
+        None
+    }
+
     /// `exp`, the natural `log` and `tanh`, where the type has them (sigmoid, tanh and a
     /// softmax cross-entropy need them): `None`, the default, for a type that cannot have them
     /// (an exact one). Not public API.

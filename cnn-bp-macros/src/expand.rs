@@ -8,7 +8,7 @@ use syn::spanned::Spanned as _;
 use crate::ast;
 use crate::errors::Errors;
 use crate::valid::{self, Bound, Cell, Code, Kernel, Loss, Number, Setting, Spec};
-use crate::{expand_net, net};
+use crate::{arith, expand_net, net};
 
 /// `matrix![[…], …]` → `[[1f64, …], …]`.
 pub(crate) fn matrix(tokens: TokenStream) -> TokenStream {
@@ -51,18 +51,28 @@ pub(crate) fn train(tokens: TokenStream) -> TokenStream {
     // bare call's only tokens were taken for the library's path, those. (Through
     // `cnn_bp_core::train!`, an empty spec never gets here: its `()` arm reports it.)
     let whole = if spec.is_empty() { tokens } else { spec };
+    let exact = arith::read(&parsed, &mut errors);
+    if exact {
+        arith::check(&parsed, &mut errors);
+    }
+    let expand = |generate: &dyn Fn() -> TokenStream| arith::expanding(&krate, exact, generate);
     if net::is_network(&parsed) {
         let checked = net::spec(&parsed, &whole, &mut errors);
-        return errors.finish(|| checked.map(|n| expand_net::net(&krate, &n)).unwrap_or_default());
+        return errors.finish(|| {
+            checked.map(|n| expand(&|| expand_net::net(&krate, &n))).unwrap_or_default()
+        });
     }
     let checked = valid::spec(&parsed, &whole, &mut errors);
-    errors.finish(|| checked.map(|s| train_tokens(&krate, &s)).unwrap_or_default())
+    errors.finish(|| checked.map(|s| expand(&|| train_tokens(&krate, &s))).unwrap_or_default())
 }
 
+/// A number literal as an `f64` literal, or in an exact spec as the decimal it is.
 pub(crate) fn number_tokens(n: Number) -> TokenStream {
     let mut lit = Lit::f64_suffixed(n.value.abs());
     lit.set_span(n.span);
-    if n.value.is_sign_negative() { quote_spanned!(n.span=> -#lit) } else { quote!(#lit) }
+    let float =
+        if n.value.is_sign_negative() { quote_spanned!(n.span=> -#lit) } else { quote!(#lit) };
+    arith::literal(n, float)
 }
 
 /// `[inner]` with the brackets' span.
@@ -82,7 +92,7 @@ impl ToCode for Cell {
     fn code(&self) -> TokenStream {
         match self {
             Cell::Number(n) => number_tokens(*n),
-            Cell::Expr(expr) => expr.to_token_stream(),
+            Cell::Expr(expr) => arith::expression(expr.to_token_stream()),
         }
     }
 }
@@ -98,7 +108,7 @@ impl<T: ToCode> ToCode for Code<T> {
                 let item = item.code();
                 bracketed(*span, quote!(#item; #count))
             }
-            Code::Expr(expr) => quote_spanned!(expr.span()=> (#expr)),
+            Code::Expr(expr) => arith::expression(quote_spanned!(expr.span()=> (#expr))),
         }
     }
 }
@@ -185,14 +195,21 @@ pub(crate) fn setting<T>(
                 quote_spanned!(first=> ::core::assert! #args;)
             });
             // `let [value]: [T; 1] = [expr]`: a value of another type is an error at the
-            // value alone, with no label on a type the user did not write.
-            quote_spanned! {first=>
+            // value alone, with no label on a type the user did not write. (An exact spec's
+            // constants are `f64`s too, lifted to their decimals.)
+            let path = if arith::exact() && ty == "f64" {
+                quote!(::core::primitive)
+            } else {
+                private.clone()
+            };
+            let checked = quote_spanned! {first=>
                 const {
-                    let [#value]: [#private::#ty; 1] = [#expr];
+                    let [#value]: [#path::#ty; 1] = [#expr];
                     #(#checks)*
                     #value
                 }
-            }
+            };
+            if ty == "f64" { arith::expression(checked) } else { checked }
         }
     }
 }
@@ -201,7 +218,7 @@ pub(crate) fn setting<T>(
 fn checked_settings(private: &TokenStream, spec: &Spec) -> (TokenStream, TokenStream, TokenStream) {
     let value = Ident::new("value", Span::mixed_site());
     let max_steps = Lit::usize_unsuffixed(valid::MAX_STEPS);
-    let lr = setting(private, &spec.lr, "f64", |&lr| Lit::f64_suffixed(lr).into_token_stream(), &[(
+    let lr = setting(private, &spec.lr, "f64", |&lr| number_tokens(lr), &[(
         quote!(#value > 0.0 && #value.is_finite()),
         "train!: `lr` must be a finite number greater than 0: gradient descent steps against the gradient by a positive amount".to_owned(),
     )]);
@@ -241,7 +258,7 @@ fn checked_settings(private: &TokenStream, spec: &Spec) -> (TokenStream, TokenSt
 }
 
 fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
-    let private = quote!(#krate::__private);
+    let private = arith::private(krate);
     let (sh, sw) = spec.stride;
     let (ph, pw) = spec.padding;
     let names = ["input", "filter", "target"].map(|name| Ident::new(name, Span::mixed_site()));
@@ -287,7 +304,7 @@ fn train_tokens(krate: &TokenStream, spec: &Spec) -> TokenStream {
     quote! {
         {
             #(#bindings)*
-            #private::Geometry::<#sh, #sw, #ph, #pw>.train::<#(#dims),*, _, _>(
+            #private::Geometry::<#sh, #sw, #ph, #pw>.train::<#(#dims),*, _, _, _>(
                 #private::Settings {
                     lr: #lr,
                     steps: #steps,

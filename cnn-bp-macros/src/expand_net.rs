@@ -167,7 +167,7 @@ fn settings(private: &TokenStream, net: &Net) -> (TokenStream, TokenStream) {
     let lr = net.lr.as_ref().map_or_else(
         || quote!(#private::None),
         |lr| {
-            let lr = setting(private, lr, "f64", |&lr| Lit::f64_suffixed(lr).into_token_stream(), &[(
+            let lr = setting(private, lr, "f64", |&lr| crate::expand::number_tokens(lr), &[(
                 quote!(#value > 0.0 && #value.is_finite()),
                 "train!: `lr` must be a finite number greater than 0: gradient descent steps against the gradient by a positive amount".to_owned(),
             )]);
@@ -203,7 +203,7 @@ fn settings(private: &TokenStream, net: &Net) -> (TokenStream, TokenStream) {
 
 /// `train! { input, layers, … }` → the network's derivation.
 pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
-    let private = quote!(#krate::__private);
+    let private = crate::arith::private(krate);
     let input = Ident::new("input", Span::mixed_site());
     let input_type = tensor_type(&private, net.input_shape);
     let input_value = tensor_value(&net.input, net.input_shape);

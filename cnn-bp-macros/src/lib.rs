@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod activation;
+mod arith;
 mod ast;
 mod errors;
 mod expand;

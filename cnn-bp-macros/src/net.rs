@@ -34,6 +34,7 @@ pub(crate) const KEYS: &[&str] = &[
     "check",
     "mistakes",
     "input_grad",
+    "arithmetic",
 ];
 
 /// A network's losses.
@@ -126,7 +127,7 @@ pub(crate) struct Net {
     /// The output's shape, the objective's.
     pub output: Shape,
     pub relu_grad_at_zero: f64,
-    pub lr: Option<Setting<f64>>,
+    pub lr: Option<Setting<valid::Number>>,
     pub steps: Setting<usize>,
     /// `show: symbolic`.
     pub symbolic: bool,
@@ -1015,7 +1016,7 @@ fn wrong_output(key: &str, shape: Shape, out: Shape, walk: &Walk) -> String {
 /// The settings beside `layers`: `lr`, `steps`, `relu_grad_at_zero`, `show`, `check`,
 /// `mistakes`, `input_grad`.
 struct Options {
-    lr: Option<Setting<f64>>,
+    lr: Option<Setting<valid::Number>>,
     steps: Setting<usize>,
     relu_grad_at_zero: f64,
     symbolic: bool,

@@ -25,6 +25,22 @@ pub(crate) struct Number {
     pub span: Span,
     /// Written as an integer literal, `2` rather than `2.0`.
     pub integer: bool,
+    /// The decimal as written, `mantissa·10^exponent` (`-0.25` is `(-25, -2)`): what an
+    /// exact spec reads; `None` for more digits than an `i128` holds.
+    pub decimal: Option<(i128, i32)>,
+}
+
+/// `digits` (syn's base-10 digits of a literal: `12`, `0.25`, `1.5e-3`) as
+/// `mantissa·10^exponent`.
+fn decimal_of(digits: &str, negative: bool) -> Option<(i128, i32)> {
+    let (mantissa, exponent) = match digits.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().ok()?),
+        None => (digits, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let value: i128 = format!("{whole}{fraction}").parse().ok()?;
+    let exponent = exponent.checked_sub(i32::try_from(fraction.len()).ok()?)?;
+    Some((if negative { -value } else { value }, exponent))
 }
 
 /// One entry (cell) of a bracketed matrix: a number literal, which the macro reads as `f64`, or any
@@ -88,7 +104,7 @@ pub(crate) struct Spec {
     pub input: Bound,
     pub filter: Bound,
     pub target: Bound,
-    pub lr: Setting<f64>,
+    pub lr: Setting<Number>,
     pub bias: Option<Setting<Number>>,
     pub activation: Activation,
     pub relu_grad_at_zero: f64,
@@ -122,6 +138,7 @@ pub(crate) const KEYS: &[&str] = &[
     "show",
     "check",
     "mistakes",
+    "arithmetic",
 ];
 
 const REQUIRED: &[&str] = &["input", "filter", "target", "lr"];
@@ -216,7 +233,8 @@ pub(crate) fn literal_number(expr: &Expr) -> Option<Result<Number, syn::Error>> 
         )));
     }
     let value = if negative { -magnitude } else { magnitude };
-    Some(Ok(Number { value, span: expr.span(), integer }))
+    let decimal = decimal_of(digits, negative);
+    Some(Ok(Number { value, span: expr.span(), integer, decimal }))
 }
 
 /// A number literal, optionally negated: `2`, `-0.5`, `1e-3`, `1_000`, `0x10`, `2.0f64`.
@@ -534,10 +552,10 @@ pub(crate) fn setting<T>(
     }
 }
 
-pub(crate) fn learning_rate(value: &Expr, errors: &mut Errors) -> Option<Setting<f64>> {
+pub(crate) fn learning_rate(value: &Expr, errors: &mut Errors) -> Option<Setting<Number>> {
     setting(value, errors, |n, errors| {
         if n.value > 0.0 {
-            Some(n.value)
+            Some(n)
         } else {
             errors.at(value, format!("`lr` must be greater than 0, like `lr: 0.1`, not {}: gradient descent steps against the gradient by a positive amount", shown(value)));
             None

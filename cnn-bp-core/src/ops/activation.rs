@@ -602,7 +602,9 @@ impl Activation {
         if let Self::LeakyRelu { slope } = self
             && z < S::ZERO
         {
-            chain.push(format!("{}·{}", factor_at(slope, digits), factor_at(z, digits)));
+            // The slope as this scalar writes it: `0.1`, or `(1/10)` in an exact derivation.
+            let slope = factor_at(S::from_f64(slope), digits);
+            chain.push(format!("{slope}·{}", factor_at(z, digits)));
         }
     }
 

@@ -63,10 +63,11 @@ fn evaluate<S: Scalar>(expr: &Expr<S>) -> Option<Rational> {
                 core::cmp::Ordering::Less => SlopeCase::Negative,
                 core::cmp::Ordering::Equal => SlopeCase::AtZero,
             };
-            if branch != *case {
+            // A smooth piecewise-linear function (linear) has one slope everywhere.
+            if *case != SlopeCase::Smooth && branch != *case {
                 return None;
             }
-            Rational::from_f64_decimal(f.constant_slope(branch)?)?
+            Rational::from_f64_decimal(f.constant_slope(*case)?)?
         }
         Expr::Update { param, lr, grad } => operand(param)? - read(*lr)? * operand(grad)?,
         Expr::Max { of, .. } => {

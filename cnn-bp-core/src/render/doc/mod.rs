@@ -55,6 +55,12 @@ pub(crate) enum Piece {
 pub struct Rich(pub(crate) Vec<Piece>);
 
 impl Rich {
+    /// `other`'s pieces after this one's.
+    pub(crate) fn r(mut self, other: Rich) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
     pub(crate) fn t(mut self, text: impl Into<Cow<'static, str>>) -> Self {
         self.0.push(Piece::Text(text.into()));
         self
@@ -182,6 +188,10 @@ struct NonFinite {
     value: String,
 }
 
+/// The digits (numerator and denominator together) past which an exact derivation notes that
+/// its fractions have grown beyond what is useful to check by hand.
+const READABLE_DIGITS: usize = 30;
+
 struct Doc {
     blocks: Vec<Block>,
     form: Form,
@@ -241,6 +251,42 @@ impl Doc {
             self.push(Block::Equation { depth: 2, eq });
         }
         all_exact
+    }
+
+    /// In an exact derivation whose fractions have grown past [`READABLE_DIGITS`], a note
+    /// that says from which step on, and how large they grew: every value is still exact, but
+    /// no longer something to check by hand.
+    fn growth_note<'a, S: Scalar>(&mut self, sections: impl IntoIterator<Item = &'a Section<S>>) {
+        let digits = |s: &Section<S>| {
+            s.equations.iter().filter_map(|eq| eq.value.fraction_digits()).max().unwrap_or(0)
+        };
+        let place = |s: &Section<S>| {
+            s.step
+                .map_or_else(|| "the final forward pass".to_owned(), |k| format!("step {}", k + 1))
+        };
+        let mut first = None;
+        let mut largest = (0, String::new());
+        for section in sections {
+            let d = digits(section);
+            if d > READABLE_DIGITS && first.is_none() {
+                first = Some((place(section), d));
+            }
+            if d > largest.0 {
+                largest = (d, place(section));
+            }
+        }
+        let Some((at, d)) = first else { return };
+        let grown = if largest.0 > d {
+            format!(", and the largest, in {}, has {}", largest.1, largest.0)
+        } else {
+            String::new()
+        };
+        self.note(
+            1,
+            Rich::text(format!(
+                "the fractions grow with every step: {at} is the first with one of more than {READABLE_DIGITS} digits (numerator and denominator together: {d}){grown}. Every value is still exact, but past a few steps it is a check for a computer rather than for a pencil."
+            )),
+        );
     }
 
     /// The equations of the entries of one matrix, then the matrix of their values.
