@@ -59,9 +59,10 @@ roundings to the same p are the same text, otherwise |a − b| ≤ r(a) + r(b) (
    is a shortest round-trip decimal agreeing with every printing of the value; ∞ and NaN are
    exact. A rounded cell has more than 6 digits only where a neighbouring row would print alike
    at 6, and neighbouring rows printing alike are of one value. A run of more than 20 steps
-   writes out steps 1–5 and the last (`Steps 6 to N − 1` in between), its summary lists the
-   first and last ten steps and one in every ⌈N/20⌉ (steps 1, 1 + n, …), and a step after a
-   step not written out starts from parameters known only from their first printing there.
+   writes out steps 1–5 and the last (`Steps 6 to N − 1` in between); a run of more than 50
+   steps asked for lists in its summary the first and last ten steps and one in every ⌈N/20⌉
+   (steps 1, 1 + n, …; N asked for), a shorter one every step; a step after a step not
+   written out starts from parameters known only from their first printing there.
    The title says how many steps were taken (`N steps`, `K of N steps … (then a value stopped
    being finite)`, `no step … (N asked for; a given value is not finite)`), as the result
    heading does (`Result after K steps`, `Result: no step taken`);
@@ -202,7 +203,8 @@ dilation and orientation), never from the text it checks:
    after `→`), which no decimal derivation prints; one that stays in integers throughout reads
    as a decimal one, whose rules then hold for it too. Its numbers are integers and fractions
    `a/b` (`31/10`, `−19/10`): in lowest terms, b > 1, no leading zeros, no decimal point (but
-   leaky_relu's α, quoted as Given wrote it: `0.25·(−263/48)`), no power of ten, ∞ or NaN; each
+   leaky_relu's α in Given, quoted as the spec wrote it: `leaky_relu(0.25)`; its equations
+   write `(1/4)·(−263/48)`), no power of ten, ∞ or NaN; each
    is the exact rational it is written as (fractions.Fraction), and a printing of a value is
    that value, nothing rounded: provenance, matrices, tables and quotes ask for equality. As
    a factor of a product a fraction is in parentheses, as a number with a power of ten is
@@ -211,8 +213,25 @@ dilation and orientation), never from the text it checks:
    has a factor and one term). Every line says `=`, never `≈` (each equation holds as an
    identity of fractions, by the arithmetic rule), no f64-rounding reason; the finite-difference
    check's h is 10⁻⁶·max(…) exactly (`h = 1/500000`) and each difference is exactly
-   |backpropagation − central difference|. Decimal texts (`1/2.168233` of a softmax's
-   quotient, `(1/4)·[…]`, `(2/9)·(…)`) are read as before: there a `/` is always a division.
+   |backpropagation − central difference|, its introduction adds why (`In exact arithmetic this
+   is no approximation: …`) and, where every compared difference is 0, it concludes `Every
+   compared entry agrees exactly: the largest difference is 0.` in place of `Largest
+   difference`. `L: a → b` adds `; in decimals A → B` exactly where a or b is not an integer:
+   the doubles nearest to them as a decimal derivation quotes a value (bare: the double's
+   shortest decimal; `≈`: a rounding of it to its digits), showing the same trend where the
+   doubles differ. The fractions' growth: per section written out (each step, the final forward
+   pass), the most digits of a result (numerator and denominator together); past 30 in some
+   section, after `L: a → b` the note `the fractions grow with every step: S is the first with
+   one of more than 30 digits (numerator and denominator together: d), and the largest, in S′,
+   has D. …` naming the first such section and its digits, and the section with the most where
+   that has more; otherwise no such note. A run whose step K's update made a parameter one of
+   more than 1,000 digits stops there: its title `K of N steps of gradient descent (then the
+   fractions had grown too large)`, right under the result's heading the note `training stopped
+   after step K of N: its update made a parameter a fraction of D digits …, past the 1000 at
+   which exact arithmetic stops. …` with K the last step written out, D the most digits of its
+   updates' results, and the updates of the step before within 1,000. Decimal texts
+   (`1/2.168233` of a softmax's quotient, `(1/4)·[…]`, `(2/9)·(…)`) are read as before: there
+   a `/` is always a division.
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
@@ -237,6 +256,11 @@ import math
 import re
 import sys
 from fractions import Fraction
+
+# an exact derivation's fractions may have thousands of digits (an exact run stops past 1,000 in
+# a parameter, and its last forward pass has more): Python limits int ↔ str to 4,300 by default
+if hasattr(sys, "set_int_max_str_digits"):
+    sys.set_int_max_str_digits(0)
 
 # ---------------------------------------------------------------------------------------------
 # Numbers
@@ -899,7 +923,35 @@ UNDERFLOW_NOTE = re.compile(r"(.+) (underflows|underflow) below the smallest nor
                             r"which stays finite, and the loss from (it|them)\.")
 F64_MIN_NORMAL = Fraction(2) ** -1022
 RISE_NOTE = re.compile(rf"the loss rose from {MNUM} to {MNUM} with step (\d+)'s update: the step overshot \(η may be too large\)\.")
-LOSS_TREND = re.compile(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)\)")
+# (an exact derivation adds the losses in decimals, as a decimal one prints them, where one is not
+# an integer: `L: 2 → 3/2 (decreased; in decimals 2 → 1.5)`)
+LOSS_TREND = re.compile(rf"L: {MNUM} → {MNUM} \((decreased|increased|unchanged|not finite)"
+                        rf"(?:; in decimals {MNUM} → {MNUM})?\)")
+# An exact derivation notes fractions grown past reading (more than READABLE_DIGITS digits,
+# numerator and denominator together), and stops a run whose update made a parameter one of
+# more than MAX_FRACTION_DIGITS
+READABLE_DIGITS, MAX_FRACTION_DIGITS = 30, 1000
+GROWTH_NOTE = re.compile(r"Note: the fractions grow with every step: (step \d+|the final forward pass) is the first "
+                         r"with one of more than (\d+) digits \(numerator and denominator together: (\d+)\)(?:, and "
+                         r"the largest, in (step \d+|the final forward pass), has (\d+))?\. Every value is still exact, "
+                         r"but past a few steps it is a check for a computer rather than for a pencil\.")
+OUTGROWN_NOTE = re.compile(r"Note: training stopped after step (\d+) of (\d+): its update made a parameter a fraction "
+                           r"of (\d+) digits \(numerator and denominator together\), past the (\d+) at which exact "
+                           r"arithmetic stops\. Every step adds digits, and where layers multiply their parameters it "
+                           r"multiplies them, so the next steps would take far longer to compute than to read\. Take "
+                           r"fewer steps, or compute in f64 \(remove `arithmetic: exact`\)\.")
+OUTGROWN_TITLE = re.compile(r"(\d+) of (\d+) steps of gradient descent \(then the fractions had grown too large\)")
+# an equation's result at the end of its line (before the reason of a piecewise branch or a tie)
+LINE_RESULT = re.compile(rf" = ({NUM})(?:   \(.*\))?$")
+
+
+def digits_of(text: str) -> int:
+    """The digits of a printed exact value, numerator and denominator together (`−5/32`: 3)."""
+    return sum(len(part) for part in text.lstrip("−").split(FRAC_SLASH))
+
+
+# the part of a line of an exact derivation that is in decimals, where `≈` may stand
+IN_DECIMALS = re.compile(r"; in decimals [^()]*\)$")
 
 SIGN_PROSE = (
     'Sign: this is output minus target. The "error" e = t − y is its negative. Descent',
@@ -1038,11 +1090,122 @@ class Base:
         rounding is ever called on."""
         for ln, raw in self.lines:
             self.count["structure"] += 1
-            if "≈" in raw:
+            if "≈" in IN_DECIMALS.sub("", raw):
                 self.fail(ln, "an exact derivation says `=` everywhere (every value is a fraction, every "
                               "equation an identity): `≈` printed", "=", "≈")
             if "f64 rounding" in raw:
                 self.fail(ln, "an exact derivation has no f64 rounding to explain")
+        self.exact_growth()
+
+    def exact_growth(self):
+        """The notes on an exact derivation's fractions, from the results its equations print:
+        per section written out (each step, then the final forward pass) the most digits of one
+        (numerator and denominator together); a note where the first section past
+        READABLE_DIGITS is, naming it, its digits and the largest section's where that has more,
+        after `L: a → b`, and none where no section is past them; a run that stopped, as its title
+        says, because step K's update made a parameter one of more than MAX_FRACTION_DIGITS
+        digits: its note right under the result's heading, K the last step, the digits those of
+        step K's updates, those of the step before within MAX_FRACTION_DIGITS."""
+        sections, updates = [], {}
+        place, cur = None, 0
+        growth = outgrown = None
+        title = heading = trend = None
+        for idx, (ln, raw) in enumerate(self.lines):
+            text = raw.strip()
+            if raw and not raw.startswith(" "):
+                if place is not None:
+                    sections.append((place, cur))
+                place, cur = None, 0
+                m = re.fullmatch(r"Step (\d+)", raw)
+                if m:
+                    place = f"step {m.group(1)}"
+                    updates[int(m.group(1))] = []
+                if raw.startswith("Result"):
+                    heading = idx
+                if idx == 0:
+                    title = OUTGROWN_TITLE.search(raw)
+                continue
+            if text == "A last forward pass, with the final parameters:":
+                place, cur = "the final forward pass", 0
+                continue
+            if place == "the final forward pass" and (text.startswith("final ") or text.startswith("L: ")):
+                sections.append((place, cur))
+                place = None
+            if text.startswith("L: ") and heading is not None:
+                trend = idx
+            if GROWTH_NOTE.fullmatch(text):
+                growth = (idx, ln, GROWTH_NOTE.fullmatch(text))
+                continue
+            if OUTGROWN_NOTE.fullmatch(text):
+                outgrown = (idx, ln, OUTGROWN_NOTE.fullmatch(text))
+                continue
+            if place is None or text.startswith("Note:"):
+                continue
+            m = LINE_RESULT.search(raw)
+            if m:
+                cur = max(cur, digits_of(m.group(1)))
+                if " ← " in raw and place.startswith("step "):
+                    updates[int(place[5:])].append(digits_of(m.group(1)))
+        if place is not None:
+            sections.append((place, cur))
+        # the note on fractions grown past reading
+        self.count["structure"] += 1
+        first = next(((p, d) for p, d in sections if d > READABLE_DIGITS), None)
+        want = None
+        if first is not None:
+            big = max(d for _, d in sections)
+            big_at = next(p for p, d in sections if d == big)
+            grown = f", and the largest, in {big_at}, has {big}" if big > first[1] else ""
+            want = (f"Note: the fractions grow with every step: {first[0]} is the first with one of more than "
+                    f"{READABLE_DIGITS} digits (numerator and denominator together: {first[1]}){grown}. Every value is "
+                    f"still exact, but past a few steps it is a check for a computer rather than for a pencil.")
+        if growth is None and want is not None:
+            # (reported where it belongs: under `L: a → b` and the notes right after it)
+            at = trend + 1 if trend is not None else len(self.lines)
+            while at < len(self.lines) and self.lines[at][1].strip().startswith("Note:"):
+                at += 1
+            self.fail(self.lines[at][0] if at < len(self.lines) else self.lines[-1][0] + 1,
+                      f"{first[0]} has a fraction of more than {READABLE_DIGITS} digits ({first[1]}), but no note "
+                      f"says the fractions grow", want, "none")
+        elif growth is not None:
+            idx, ln, m = growth
+            if want is None:
+                self.fail(ln, f"a note that the fractions grow, but no result printed has more than {READABLE_DIGITS} "
+                              f"digits", "none", m.group(0))
+            elif m.group(0) != want:
+                self.fail(ln, "the note on the fractions' growth does not name the sections and digits the results "
+                              "show", want, m.group(0))
+            if trend is None or idx < trend:
+                self.fail(ln, "the note on the fractions' growth comes after `L: a → b`")
+        # a run stopped because its fractions outgrew MAX_FRACTION_DIGITS
+        self.count["structure"] += 1
+        if (title is None) != (outgrown is None):
+            where = outgrown[1] if outgrown else self.lines[0][0]
+            self.fail(where, "an exact run stopped because its fractions outgrew reading says so in its title and in "
+                             "a note under the result's heading, both or neither",
+                      "both", "the note only" if outgrown else "the title only")
+        if outgrown is not None:
+            idx, ln, m = outgrown
+            k, n, d, limit = (int(m.group(g)) for g in (1, 2, 3, 4))
+            last = max(updates, default=0)
+            if heading is None or idx != heading + 1:
+                self.fail(ln, "the note that training stopped comes right under the result's heading")
+            if limit != MAX_FRACTION_DIGITS:
+                self.fail(ln, "the note names another limit than exact arithmetic's", MAX_FRACTION_DIGITS, limit)
+            if title is not None and (int(title.group(1)), int(title.group(2))) != (k, n):
+                self.fail(ln, "the note's steps differ from the title's", f"{title.group(1)} of {title.group(2)}",
+                          f"{k} of {n}")
+            if k != last or not k < n:
+                self.fail(ln, "training stopped after the last step written out, before the steps asked for",
+                          f"{last} of more than {last}", f"{k} of {n}")
+            got = max(updates.get(k) or [0])
+            if got != d or d <= MAX_FRACTION_DIGITS:
+                self.fail(ln, f"the note's digits are not the most of step {k}'s updates (past {MAX_FRACTION_DIGITS})",
+                          got, d)
+            before = updates.get(k - 1)
+            if before and max(before) > MAX_FRACTION_DIGITS:
+                self.fail(ln, f"step {k - 1}'s update already made a parameter one of more than "
+                              f"{MAX_FRACTION_DIGITS} digits ({max(before)}): training stops there")
 
     # lines that are not sums, however long (prose is never wrapped)
     UNWRAPPED: tuple[str, ...] = ("Note:", "L: ")
@@ -1072,7 +1235,7 @@ class Base:
             "relu": rf"max\(0, ({NUM})\)",
             "sigmoid": rf"σ\(({NUM})\)",
             "tanh": rf"tanh\(({NUM})\)",
-            "leaky_relu": rf"leaky_relu\(({NUM})\)(?: = ({NUM})·({FAC}))?",
+            "leaky_relu": rf"leaky_relu\(({NUM})\)(?: = ({FAC})·({FAC}))?",
         }
         form = forms.get(act)
         mm = re.fullmatch(form, rhs) if form else None
@@ -1121,6 +1284,9 @@ class Base:
                 self.fail(ln, f"{key}: z ≥ 0, so leaky_relu(z) = z and no α·z", f"leaky_relu({z_text})", rhs)
             if a_text is not None:
                 self.count["operands"] += 1
+                if EXACT:
+                    # (Given writes α as the spec did; an equation writes it as the fraction it is)
+                    self.number(ln, f"{key}: α", a_text.strip("()"), True)
                 if alpha is None or not agree(a_text, parse_value(a_text), True, alpha.text,
                                                    alpha.value, alpha.rounded):
                     self.fail(ln, f"{key}: α differs from Given", alpha.text if alpha else None, a_text)
@@ -1861,6 +2027,57 @@ class Base:
                               f"(line {after.line}) are printed as different values",
                           "decreased or increased, with the digits to show it", trend)
         self.trend_line = ln
+        self.in_decimals(ln, m, a, b, trend)
+
+    def in_decimals(self, ln, m, a, b, trend):
+        """An exact derivation's `(…; in decimals A → B)` after `L: a → b`: there exactly when a
+        or b is not an integer; A and B the doubles nearest to a and b as a decimal derivation
+        quotes a value (bare: the double's shortest decimal; with `≈`: a rounding of it, never of
+        the shortest decimal itself, to its digits), and, where the doubles differ, showing the
+        same trend."""
+        da, db = m.group(4), m.group(5)
+        if not EXACT:
+            if da is not None:
+                self.fail(ln, "L: the losses in decimals belong to an exact derivation", "none", da)
+            return
+        self.count["structure"] += 1
+        want = finite(a) and finite(b) and not (a.denominator == 1 and b.denominator == 1)
+        if want != (da is not None):
+            self.fail(ln, "L: an exact derivation gives the losses in decimals exactly when one is not an integer",
+                      "`; in decimals …`" if want else "none", da or "none")
+        if da is None or not (finite(a) and finite(b)):
+            return
+        doubles = []
+        for which, exact_v, t in (("first", a, da), ("final", b, db)):
+            self.count["operands"] += 1
+            d = to_float(exact_v)
+            mark, dt = ("≈", t[1:]) if t.startswith("≈") else ("", t)
+            set_exact(False)  # read as a decimal derivation reads a standalone number
+            try:
+                err = notation_error(dt, not mark)
+                v = parse_value(dt)
+                if err:
+                    self.fail(ln, f"L: the {which} loss in decimals, {dt}, is not in the printed form of numbers ({err})")
+                elif not math.isfinite(d):
+                    self.fail(ln, f"L: the {which} loss is beyond f64's range; no decimal of a double prints it",
+                              "none", t)
+                elif not mark:
+                    if not (is_shortest(v) and as_double(v) == Fraction(d)):
+                        self.fail(ln, f"L: the {which} loss in decimals is not the shortest decimal of the double "
+                                      f"nearest to {show(exact_v)} (with `≈` where it is a rounding)",
+                                  repr(d).replace("-", "−"), t)
+                elif Fraction(repr(d)) == v:
+                    self.fail(ln, f"L: the {which} loss in decimals, {dt}, is the double's own decimal, so no `≈`",
+                              dt, t)
+                elif abs(v - Fraction(d)) > half_unit(v, precision(dt)):
+                    self.fail(ln, f"L: the {which} loss in decimals is not the double nearest to it, to its "
+                                  f"{precision(dt)} significant digits", f"≈{fmt_sig(Fraction(d), SIGNIFICANT)}", t)
+            finally:
+                set_exact(True)
+            doubles.append((d, dt))
+        (fa, ta), (fb, tb) = doubles
+        if math.isfinite(fa) and math.isfinite(fb) and fa != fb and trend != "not finite":
+            self.trend(ln, "L (in decimals)", ta, tb, trend)
 
     def summary_digits(self, rows, cells, values, header):
         """A summary cell has more digits than 6 only where it would otherwise print as its
@@ -2056,6 +2273,15 @@ class Base:
             self.fail(lnl, "`Largest difference` but nothing was compared")
             return
         top = max(compared, key=lambda c: c[0])
+        if entry is None or (EXACT and top[0] == 0):
+            # an exact check where every compared difference is 0 says so, without naming one
+            if not (EXACT and top[0] == 0 and entry is None):
+                self.fail(lnl, "an exact check says `Every compared entry agrees exactly …` exactly where every "
+                               "compared difference is 0" if EXACT else "`Every compared entry agrees exactly …` "
+                               "belongs to an exact derivation",
+                          EXACT_FD_ZERO if EXACT and top[0] == 0 else f"Largest difference: {top[3]['diff']}, at …",
+                          "Largest difference: …" if entry is not None else EXACT_FD_ZERO)
+            return
         # the rows that may hold the largest difference: those whose printing (within its
         # rounding) reaches the largest printed one's (`≈5·10⁴¹` may be above or below `5·10⁴¹`)
         rad = lambda row: radius(row["diff"].lstrip("≈"), row["d"], row["diff"].startswith("≈"))
@@ -2626,6 +2852,13 @@ class Checker(Base):
             self.title = ("stopped", k, n)
             self.nsteps = n
             return
+        m = OUTGROWN_TITLE.fullmatch(s)
+        if m and EXACT:
+            # (its note and its steps: exact_growth)
+            k, n = int(m.group(1)), int(m.group(2))
+            self.title = ("outgrown", k, n)
+            self.nsteps = n
+            return
         m = re.fullmatch(r"no step of gradient descent \((\d+) asked for; a given value is not finite\)", s)
         if m:
             self.title = ("none", int(m.group(1)))
@@ -2645,6 +2878,8 @@ class Checker(Base):
         kind = self.title[0] if self.title else None
         if kind == "all" and k != self.title[1]:
             self.fail(ln, "the title says every step was taken, but the result says otherwise", self.title[1], k)
+        if kind == "outgrown" and k != self.title[1]:
+            self.fail(ln, "the title's count of steps taken differs from the result", self.title[1], k)
         if kind == "stopped":
             if k != self.title[1]:
                 self.fail(ln, "the title's count of steps taken differs from the result", self.title[1], k)
@@ -3089,8 +3324,9 @@ class Checker(Base):
         return None
 
     def summary_rows(self, every):
-        """The steps the summary lists: all of them, or for a long run the first and last ten
-        and one in every ⌈steps/20⌉ (steps 1, 1 + n, 1 + 2n, …)."""
+        """The steps the summary lists: all of them, or for a run of more than SUMMARY_STEPS
+        steps asked for the first and last ten taken and one in every ⌈asked/20⌉ (steps 1,
+        1 + n, 1 + 2n, …)."""
         S = self.step
         if every is None:
             return list(range(1, S + 1))
@@ -3116,12 +3352,14 @@ class Checker(Base):
             self.fail(rows[0][0], "summary header", " ".join(header), " ".join(cells[0]))
         ncol = len(header)
         S = self.step
+        N = self.nsteps or S  # the steps asked for (a run can stop before them)
         self.count["structure"] += 1
-        long_run = S > 20
-        if long_run != (every is not None) or (every is not None and every != -(-S // 20)):
-            self.fail(ln, "summary heading: a run of more than 20 steps lists the first and last ten steps and "
-                          "one in every ⌈steps/20⌉, a shorter one every step",
-                      f"one step in every {-(-S // 20)}" if long_run else "every step",
+        n_every = -(-N // 20)
+        long_run = N > SUMMARY_STEPS and len(self.summary_rows(n_every)) < S
+        if long_run != (every is not None) or (every is not None and every != n_every):
+            self.fail(ln, f"summary heading: a run of more than {SUMMARY_STEPS} steps (asked for) lists the first and "
+                          f"last ten steps and one in every ⌈steps/20⌉, a shorter one every step",
+                      f"one step in every {n_every}" if long_run else "every step",
                       f"one step in every {every}" if every else "every step")
         steps = self.summary_rows(every)
         want_names = [str(k) for k in steps] + ["final"]
@@ -3211,8 +3449,13 @@ class Checker(Base):
             self.end_compared(ln)
 
     def fd_line(self, i, ln, raw, text):
-        if text == ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), "
-                    "with L computed by the same forward pass at the nudged parameter."):
+        intro = ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), "
+                 "with L computed by the same forward pass at the nudged parameter.")
+        if text in (intro, intro + EXACT_FD):
+            self.count["structure"] += 1
+            if (text != intro) != EXACT:
+                self.fail(ln, "the finite-difference check's introduction: an exact derivation (and only one) says "
+                              "why its central differences are exact", intro + (EXACT_FD if EXACT else ""), text)
             return i + 1
         m = re.fullmatch(rf"Step (\d+), h ([=≈]) ({NUM})", text)
         if m:
@@ -3264,6 +3507,12 @@ class Checker(Base):
             if self.fd_largest is not None or getattr(self, "fd_none", None):
                 self.fail(ln, "a second conclusion of the finite-difference check")
             self.fd_none = ln
+            return i + 1
+        if text == EXACT_FD_ZERO:
+            self.fd_end_step(ln)
+            if self.fd_largest is not None or getattr(self, "fd_none", None):
+                self.fail(ln, "a second conclusion of the finite-difference check")
+            self.fd_largest = (ln, "0", None, None)
             return i + 1
         self.fail(ln, f"line not understood in the finite-difference check: {text!r}")
         return i + 1
@@ -3686,6 +3935,9 @@ class Checker(Base):
     # -- notes ------------------------------------------------------------------------------
 
     def check_note(self, ln, s):
+        if EXACT and (GROWTH_NOTE.fullmatch("Note: " + s) or OUTGROWN_NOTE.fullmatch("Note: " + s)):
+            self.count["notes"] += 1
+            return  # checked with the lines they speak of (exact_growth)
         self.count["notes"] += 1
         m = re.fullmatch(r"(.+): (relu never outputs a negative number|sigmoid outputs only numbers strictly between 0 and 1|tanh outputs only numbers strictly between −1 and 1), so y can never reach this target and L can never reach 0\.", s)
         if m:
@@ -4344,9 +4596,16 @@ SKIP_PARA = ("Not written out: each of these {n} steps repeats the computation a
 BIAS_PROSE = "(a sum over the positions, not a mean: the bias is added at every one)"
 # a run longer than this many steps writes out its first HEAD_STEPS steps and its last
 FULL_STEPS, HEAD_STEPS = 20, 5
+# a run of at most this many steps (asked for) lists every step in its summary
+SUMMARY_STEPS = 50
 # the sections after a network's result
 NET_FD_INTRO = ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), with L computed by "
                 "the same forward pass at the nudged parameter or input entry.")
+# what an exact derivation adds to the introduction, and its conclusion where nothing differs
+EXACT_FD = (" In exact arithmetic this is no approximation: between kinks the loss is a quadratic function of each "
+            "parameter (every layer is piecewise linear in it, and the loss squares), whose central difference is its "
+            "derivative exactly, so every difference is 0 unless ±h crosses a kink.")
+EXACT_FD_ZERO = "Every compared entry agrees exactly: the largest difference is 0."
 NET_FD_NONFINITE = re.compile(r"(\S+) is not compared, as these are not finite numbers: (.+)\.")
 NET_KINK_NOTE = re.compile(rf"(\S+): (\S+) ([=≈]) ({NUM}) is within reach of (relu|leaky_relu)'s kink at 0 when the "
                            r"parameter or input entry moves by ±h, so the central difference straddles the kink and is "
@@ -4732,6 +4991,11 @@ class NetChecker(Base):
                 self.fail(ln, "title: the steps taken must be fewer than the ones asked for", f"< {asked}", k)
             self.title = ("stopped", k, asked)
             return
+        mm = OUTGROWN_TITLE.fullmatch(what)
+        if mm and EXACT:
+            # (its note and its steps: exact_growth)
+            self.title = ("outgrown", int(mm.group(1)), int(mm.group(2)))
+            return
         if what == "one pass of backpropagation, no update (no learning rate)":
             self.title = ("pass",)
             return
@@ -4743,7 +5007,7 @@ class NetChecker(Base):
             return None, None
         if self.title[0] == "all":
             return self.title[1], self.title[1]
-        if self.title[0] == "stopped":
+        if self.title[0] in ("stopped", "outgrown"):
             return self.title[2], self.title[1]
         return 1, 1
 
@@ -6965,6 +7229,11 @@ class NetChecker(Base):
                 self.fail(ln, "the last forward pass comes first in the result")
             self.after_state = "forward"
             return i + 1
+        if EXACT and (text.startswith("Note: ") and self.after_state in (None, "noted") and OUTGROWN_NOTE.fullmatch(text)
+                      or self.after_state == "trend" and GROWTH_NOTE.fullmatch(text)):
+            self.indent(ln, raw, 2, "a note of the result")
+            self.count["notes"] += 1
+            return i + 1  # checked with the lines they speak of (exact_growth)
         if text.startswith("Note: ") and self.after_state in (None, "noted"):
             self.indent(ln, raw, 2, "a note of the result")
             self.count["notes"] += 1
@@ -7189,7 +7458,11 @@ class NetChecker(Base):
         self.ctx = "fd"
 
     def fd_line(self, i, ln, raw, text) -> int:
-        if text == NET_FD_INTRO:
+        if text in (NET_FD_INTRO, NET_FD_INTRO + EXACT_FD):
+            if (text != NET_FD_INTRO) != EXACT:
+                self.fail(ln, "the finite-difference check's introduction: an exact derivation (and only one) says "
+                              "why its central differences are exact", NET_FD_INTRO + (EXACT_FD if EXACT else ""),
+                          text)
             self.indent(ln, raw, 2, "the finite-difference check's introduction")
             self.count["structure"] += 1
             if self.fd_intro or self.fd_steps:
@@ -7200,7 +7473,8 @@ class NetChecker(Base):
         if m:
             self.indent(ln, raw, 2, "a step of the finite-difference check")
             if not self.fd_intro:
-                self.fail(ln, "the finite-difference check begins with its introduction", NET_FD_INTRO, "none")
+                self.fail(ln, "the finite-difference check begins with its introduction",
+                          NET_FD_INTRO + (EXACT_FD if EXACT else ""), "none")
                 self.fd_intro = True
             self.fd_step(ln, int(m.group(1)), m.group(2), m.group(3))
             return i + 1
@@ -7211,13 +7485,15 @@ class NetChecker(Base):
             self.fd_note(ln, text[6:])
             return i + 1
         m = re.fullmatch(rf"Largest difference: {MNUM}, at (\S+) of step (\d+)\.", text)
-        if m or text == "No entry could be compared.":
+        if m or text in ("No entry could be compared.", EXACT_FD_ZERO):
             self.indent(ln, raw, 2, "the conclusion of the finite-difference check")
             self.fd_end_step(ln)
             self.count["structure"] += 1
             if self.fd_largest is not None or self.fd_none is not None:
                 self.fail(ln, "a second conclusion of the finite-difference check")
-            if m:
+            if text == EXACT_FD_ZERO:
+                self.fd_largest = (ln, "0", None, None)  # no entry named
+            elif m:
                 self.fd_largest = (ln, m.group(1), m.group(2), int(m.group(3)))
             else:
                 self.fd_none = ln

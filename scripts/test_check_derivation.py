@@ -139,6 +139,13 @@ and of exact derivations (fractions, `=` everywhere; only texts the checker read
   exact-operand         the denominator of a fraction operand changed, its result kept
   exact-matrix          a fraction entry of a computed matrix changed
   exact-fd-difference   a difference of 0 in the finite-difference check written as h
+  exact-growth-digits   the digits the note on growing fractions gives changed
+  exact-growth-missing  that note left out
+  exact-decimals        the final loss in decimals after `L: a → b` changed in its last digit
+  exact-decimals-missing the losses in decimals left out of `L: a → b (word; in decimals …)`
+  exact-fd-agrees       `Every compared entry agrees exactly …` replaced by `Largest difference: 0, at …`
+  exact-fd-intro        the finite-difference introduction without its sentence on exact arithmetic
+  exact-alpha-decimal   leaky_relu's α in an equation written as Given's decimal (`0.25·(−5/2)`)
 
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
@@ -1895,6 +1902,91 @@ def c_exact_fd_difference(lines):
     return None
 
 
+def c_exact_growth_digits(lines):
+    """The digits the note on growing fractions gives changed by one."""
+    if not exact_text(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(r"^(.*Note: the fractions grow .*together: )(\d+)(\).*)$", l)
+        if m:
+            return replace_line(lines, i, f"{m.group(1)}{int(m.group(2)) + 1}{m.group(3)}")
+    return None
+
+
+def c_exact_growth_missing(lines):
+    """The note on growing fractions left out."""
+    if not exact_text(lines):
+        return None
+    for i, l in enumerate(lines):
+        if l.strip().startswith("Note: the fractions grow with every step"):
+            return lines[:i] + lines[i + 1:], i
+    return None
+
+
+DECIMALS = re.compile(rf"^(\s*L: .*; in decimals ≈?{NUM} → )(≈?)({NUM})(\))$")
+
+
+def c_exact_decimals(lines):
+    """The final loss in decimals changed in its last digit."""
+    if not exact_text(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = DECIMALS.match(l)
+        if m and "·10" not in m.group(3):
+            return replace_line(lines, i, f"{m.group(1)}{m.group(2)}{bump_num(m.group(3))}{m.group(4)}")
+    return None
+
+
+def c_exact_decimals_missing(lines):
+    """The losses in decimals left out of `L: a → b (word; in decimals …)`."""
+    if not exact_text(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s*L: .* \((?:decreased|increased|unchanged))(; in decimals .*)\)$", l)
+        if m:
+            return replace_line(lines, i, m.group(1) + ")")
+    return None
+
+
+def c_exact_fd_agrees(lines):
+    """An exact check whose differences are all 0 concluding `Largest difference: 0, at …`
+    instead of saying that every compared entry agrees exactly."""
+    if not exact_text(lines):
+        return None
+    entry = None
+    for i, l in enumerate(lines):
+        cells = re.split(r"\s{2,}", l.strip())
+        if entry is None and l.strip().startswith("∂L/∂") and len(cells) == 4 and cells[3] == "0":
+            entry = cells[0]
+        if l.strip() == "Every compared entry agrees exactly: the largest difference is 0." and entry:
+            return replace_line(lines, i, l[: len(l) - len(l.lstrip())] + f"Largest difference: 0, at {entry} of step 1.")
+    return None
+
+
+def c_exact_fd_intro(lines):
+    """The finite-difference check's introduction without the sentence on exact arithmetic."""
+    if not exact_text(lines):
+        return None
+    for i, l in enumerate(lines):
+        if l.strip().startswith("Each gradient entry next to the central difference") and " In exact arithmetic" in l:
+            return replace_line(lines, i, l.split(" In exact arithmetic")[0])
+    return None
+
+
+def c_exact_alpha_decimal(lines):
+    """leaky_relu's α in an equation written as Given's decimal (`(1/4)·(−5/2)` → `0.25·(−5/2)`)."""
+    if not exact_text(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(r"^(.* = leaky_relu\(.*\) = )\((\d+)/(\d+)\)(·.*)$", l)
+        if m:
+            v = cd.Fraction(int(m.group(2)), int(m.group(3)))
+            dec = cd.show(v)
+            if "." in dec:
+                return replace_line(lines, i, f"{m.group(1)}{dec}{m.group(4)}")
+    return None
+
+
 CORRUPTIONS += [
     ("exact-numerator", c_exact_numerator, "not the exact value"),
     ("exact-denominator", c_exact_denominator, "not the exact value"),
@@ -1908,6 +2000,13 @@ CORRUPTIONS += [
     ("exact-operand", c_exact_operand, "not a printing of"),
     ("exact-matrix", c_exact_matrix, "is not the value its equation"),
     ("exact-fd-difference", c_exact_fd_difference, r"not \|backpropagation − central difference\|"),
+    ("exact-growth-digits", c_exact_growth_digits, "does not name the sections and digits"),
+    ("exact-growth-missing", c_exact_growth_missing, "no note says the fractions grow"),
+    ("exact-decimals", c_exact_decimals, "in decimals"),
+    ("exact-decimals-missing", c_exact_decimals_missing, "in decimals exactly when"),
+    ("exact-fd-agrees", c_exact_fd_agrees, "agrees exactly"),
+    ("exact-fd-intro", c_exact_fd_intro, "why its central differences are exact"),
+    ("exact-alpha-decimal", c_exact_alpha_decimal, "not decimals"),
 ]
 
 
