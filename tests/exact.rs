@@ -19,10 +19,14 @@ fn texts<'a>(values: impl IntoIterator<Item = &'a Rational>) -> Vec<String> {
 }
 
 /// The three formats of a derivation, after checking that it is exact throughout: no `≈` in
-/// the text, every equation an identity of fractions.
+/// the text but in the decimals given beside the loss, no equation without `=`.
 fn every_renderer(name: &str, text: &str, latex: &str, markdown: &str) {
-    assert!(!text.contains('≈'), "{name}: an exact derivation never rounds");
-    assert!(!latex.contains("\\approx"), "{name}");
+    for line in text.lines() {
+        let line = line.split("; in decimals ").next().unwrap_or_default();
+        assert!(!line.contains('≈'), "{name}: an exact derivation never rounds: {line}");
+    }
+    let rounded = latex.lines().filter(|l| l.contains("\\approx") && !l.contains("in decimals"));
+    assert_eq!(rounded.count(), 0, "{name}");
     insta::assert_snapshot!(name, text);
     insta::assert_snapshot!(format!("{name}_latex"), latex);
     insta::assert_snapshot!(format!("{name}_markdown"), markdown);
@@ -52,7 +56,7 @@ fn the_seed_question_exactly() {
     assert_eq!(d.loss_after().to_string(), "3/2");
     assert_eq!(f64::from(d.loss_after()), 1.5);
     let text = d.to_string();
-    assert!(text.contains("L: 2 → 3/2 (decreased)"), "{text}");
+    assert!(text.contains("L: 2 → 3/2 (decreased; in decimals 2 → 1.5)"), "{text}");
     d.verify().unwrap();
     every_renderer("the_seed_question_exactly", &text, &d.to_latex(), &d.to_markdown());
 }
@@ -85,7 +89,7 @@ fn a_quarter_step_size_over_three_steps() {
     assert_eq!(texts(d.filter().as_flattened()), ["17/32", "-5/16", "25/32", "5/16"]);
     assert_eq!(d.loss_after(), q(989, 2048));
     let text = d.to_string();
-    assert!(text.contains("L: 2 → 989/2048 (decreased)"), "{text}");
+    assert!(text.contains("L: 2 → 989/2048 (decreased; in decimals 2 → ≈0.48291)"), "{text}");
     d.verify().unwrap();
     every_renderer("a_quarter_step_size_over_three_steps", &text, &d.to_latex(), &d.to_markdown());
 }
@@ -122,7 +126,7 @@ fn two_convolutions_exactly() {
     assert_eq!(texts(&grads[1].2), ["9/4", "0", "0", "3/4"]);
     assert_eq!(texts(&s.layer_outputs()[1].1), ["3", "0", "0", "1"]);
     let text = d.to_string();
-    assert!(text.contains("Largest difference: 0"), "{text}");
+    assert!(text.contains("Every compared entry agrees exactly"), "{text}");
     d.verify().unwrap();
     every_renderer("two_convolutions_exactly", &text, &d.to_latex(), &d.to_markdown());
 }
@@ -254,5 +258,37 @@ fn growing_fractions_are_noted() {
         arithmetic: exact,
     };
     assert!(!short.to_string().contains("the fractions grow"));
+    d.verify().unwrap();
+}
+
+/// An exact run whose fractions outgrow [`cnn_bp_core::MAX_FRACTION_DIGITS`] stops after the
+/// step that made them so, and says why: two convolutions multiply their weights, so the
+/// digits of the parameters about triple with every step (6, 34, 111, 356, … for the loss).
+#[test]
+fn an_exact_run_stops_where_its_fractions_outgrow_reading() {
+    let d = train! {
+        input: [[0.1, -1, 0.3], [0, 1, 0.7], [0.2, -1, 1]],
+        layers: [conv { filter: [[1, -1], [1, 1]] }, relu, conv { filter: [[0.5, -0.5], [1, 0.25]] }],
+        target: [[1]],
+        lr: 0.1,
+        steps: 1000,
+        arithmetic: exact,
+    };
+    let taken = d.steps().len();
+    assert!((2..1000).contains(&taken), "{taken}");
+    let text = d.to_string();
+    assert!(text.contains(&format!(
+        "{taken} of 1000 steps of gradient descent (then the fractions had grown too large)"
+    )));
+    assert!(text.contains(&format!("training stopped after step {taken} of 1000")));
+    let digits = |r: &Rational| r.digits();
+    let largest = d.named_parameters().iter().flat_map(|(_, _, v)| v.iter().map(digits)).max();
+    assert!(largest > Some(cnn_bp_core::MAX_FRACTION_DIGITS));
+    let before: Vec<usize> = d.steps()[taken - 1]
+        .named_parameters()
+        .iter()
+        .flat_map(|(_, _, v)| v.iter().map(digits).collect::<Vec<_>>())
+        .collect();
+    assert!(before.iter().all(|&n| n <= cnn_bp_core::MAX_FRACTION_DIGITS));
     d.verify().unwrap();
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::extras::{Extras, Sections};
 use crate::layer::{Layer, SpecError};
+use crate::rational::outgrown;
 use crate::render::{self, Form};
 use crate::scalar::Scalar;
 use crate::step::{
@@ -771,13 +772,15 @@ where
         let k = trace.taken;
         let from = (matrix::<S, KH, KW>(&filter), bias);
         let written = trace.keeps(k) || k + 1 == steps;
+        // An exact run whose updated parameters have grown past reading stops too.
+        let grown = |b: &Buffers<S>| outgrown(b.next().iter().copied().chain(b.next_bias));
         if written {
             trace.begin_step();
             stepper.step(layer, input, from, target, lr, Some(&mut trace), &mut b);
             finite = b.all_finite();
         } else {
             stepper.step(layer, input, from, target, lr, None, &mut b);
-            finite = b.all_finite();
+            finite = b.all_finite() && grown(&b).is_none();
             if finite {
                 trace.skip_step();
             } else {
@@ -795,6 +798,10 @@ where
         trace.summarise(b.loss, &params[params.len() - stride..]);
         filter.copy_from_slice(b.next());
         bias = b.next_bias;
+        if let Some(digits) = grown(&b).filter(|_| b.all_finite()) {
+            trace.outgrown = Some(digits);
+            finite = false;
+        }
     }
     trace.stopped_early = trace.taken < steps;
     trace.end_steps();

@@ -4,8 +4,8 @@
 //! `2 → 3/2`, a run with `η = 0.25` gives `5/8`, `5/32`, `9/128`. [`Rational`] computes those
 //! exactly, through the same op code as `f64`, and writes them as fractions in lowest terms.
 //!
-//! The arithmetic is num-rational's: a value whose numerator and denominator fit an `i64`
-//! (what hand-sized examples have) is a `Ratio<i64>`, stored inline; an operation that would
+//! The arithmetic is num-rational's: a value whose numerator and denominator fit an `i128`
+//! (what hand-sized examples have) is a `Ratio<i128>`, stored inline; an operation that would
 //! overflow it is redone in arbitrary precision (`BigRational`), so no value ever overflows.
 
 use core::cmp::Ordering;
@@ -18,6 +18,22 @@ use num_rational::{BigRational, Ratio};
 use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, ToPrimitive, Zero};
 
 use crate::scalar::Scalar;
+
+/// The digits (numerator and denominator together) past which an exact training run stops
+/// after the step whose update made a parameter that large, and says so: fractions grow with
+/// every step (a product of layers multiplies their digits), and a few steps more would take
+/// hours to compute and pages to print.
+pub const MAX_FRACTION_DIGITS: usize = 1000;
+
+/// The most digits among `values`, when they are fractions (an exact scalar's) of more than
+/// [`MAX_FRACTION_DIGITS`].
+pub(crate) fn outgrown<S: Scalar>(values: impl IntoIterator<Item = S>) -> Option<usize> {
+    if !S::EXACT {
+        return None;
+    }
+    let most = values.into_iter().filter_map(Scalar::fraction_digits).max()?;
+    (most > MAX_FRACTION_DIGITS).then_some(most)
+}
 
 /// An exact rational number, in lowest terms: what every value of a derivation is with
 /// `arithmetic: exact`.
@@ -38,17 +54,17 @@ use crate::scalar::Scalar;
 /// ```
 ///
 /// It is `Copy`, as every [`Scalar`] is, so that the ops are the same loops for every scalar:
-/// a value that fits `i64`s is stored inline, and a larger one (grown over many steps) in
+/// a value whose numerator and denominator fit `i128`s is stored inline, and a larger one (grown over many steps) in
 /// arbitrary precision on the heap, where it stays for the rest of the program (a handful of
 /// bytes per such value; an exact derivation is hand-sized).
 #[derive(Clone, Copy)]
 pub struct Rational(Repr);
 
-/// Inline while numerator and denominator fit an `i64` (always, when they do: equal values
+/// Inline while numerator and denominator fit an `i128` (always, when they do: equal values
 /// have equal representations), else a number of arbitrary precision, never freed.
 #[derive(Clone, Copy)]
 enum Repr {
-    Small(Ratio<i64>),
+    Small(Ratio<i128>),
     Big(&'static BigRational),
 }
 
@@ -105,9 +121,10 @@ impl Rational {
     #[must_use]
     pub fn digits(self) -> usize {
         let count = |n: &BigInt| n.magnitude().to_string().len();
+        let small = |n: i128| n.unsigned_abs().checked_ilog10().map_or(1, |l| l as usize + 1);
         match self.0 {
-            Repr::Small(r) if r.is_integer() => count(&BigInt::from(*r.numer())),
-            Repr::Small(r) => count(&(*r.numer()).into()) + count(&(*r.denom()).into()),
+            Repr::Small(r) if r.is_integer() => small(*r.numer()),
+            Repr::Small(r) => small(*r.numer()) + small(*r.denom()),
             Repr::Big(r) if r.is_integer() => count(r.numer()),
             Repr::Big(r) => count(r.numer()) + count(r.denom()),
         }
@@ -144,11 +161,11 @@ impl Rational {
 
     /// A value that is known to fit, or not: inline when it does.
     fn from_big(value: BigRational) -> Self {
-        match (value.numer().to_i64(), value.denom().to_i64()) {
-            // (`i64::MIN` is kept out: its magnitude does not fit, which num-integer's `gcd`
+        match (value.numer().to_i128(), value.denom().to_i128()) {
+            // (`i128::MIN` is kept out: its magnitude does not fit, which num-integer's `gcd`
             // would overflow on.)
-            (Some(n), Some(d)) if n != i64::MIN => Self(Repr::Small(Ratio::new_raw(n, d))),
-            // A value beyond `i64`s lives for the rest of the program: that is what keeps
+            (Some(n), Some(d)) if n != i128::MIN => Self(Repr::Small(Ratio::new_raw(n, d))),
+            // A value beyond `i128`s lives for the rest of the program: that is what keeps
             // every scalar `Copy`.
             _ => Self(Repr::Big(Box::leak(Box::new(value)))),
         }
@@ -168,12 +185,12 @@ impl Rational {
     fn combine(
         self,
         other: Self,
-        small: impl FnOnce(&Ratio<i64>, &Ratio<i64>) -> Option<Ratio<i64>>,
+        small: impl FnOnce(&Ratio<i128>, &Ratio<i128>) -> Option<Ratio<i128>>,
         big: impl FnOnce(BigRational, BigRational) -> BigRational,
     ) -> Self {
         if let (Repr::Small(a), Repr::Small(b)) = (self.0, other.0)
             && let Some(r) = small(&a, &b)
-            && *r.numer() != i64::MIN
+            && *r.numer() != i128::MIN
         {
             return Self(Repr::Small(r));
         }
@@ -251,7 +268,7 @@ impl Neg for Rational {
     #[inline]
     fn neg(self) -> Self {
         match self.0 {
-            // Never `i64::MIN`, so its negation fits.
+            // Never `i128::MIN`, so its negation fits.
             Repr::Small(r) => Self(Repr::Small(Ratio::new_raw(-r.numer(), *r.denom()))),
             Repr::Big(r) => Self::from_big(-r.clone()),
         }
@@ -475,14 +492,17 @@ mod tests {
         assert_eq!(Rational::from_f64(1e300).digits(), 301);
     }
 
-    /// Past `i64`, the arithmetic goes on in arbitrary precision, and comes back inline when
+    /// Past `i128`, the arithmetic goes on in arbitrary precision, and comes back inline when
     /// the value fits again.
     #[test]
     fn no_overflow() {
-        let big = Rational::integer(i64::MAX) + Rational::ONE;
-        assert_eq!(big.to_string(), "9223372036854775808");
-        assert_eq!((big - Rational::ONE).to_string(), i64::MAX.to_string());
+        let max = r(&i128::MAX.to_string()); // 2¹²⁷ − 1
+        let big = max + Rational::ONE;
+        assert_eq!(big.to_string(), "170141183460469231731687303715884105728");
+        assert_eq!((big - Rational::ONE).to_string(), i128::MAX.to_string());
+        assert_eq!((-big).to_string(), "-170141183460469231731687303715884105728");
         assert_eq!((-Rational::integer(i64::MIN)).to_string(), "9223372036854775808");
+        assert_eq!((-(big * big)).to_string().len(), 78); // −2²⁵⁴
         let third = Rational::new(1, 3);
         let mut x = third;
         for _ in 0..80 {

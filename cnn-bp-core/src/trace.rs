@@ -700,8 +700,13 @@ pub struct Trace<S> {
     pub steps: Vec<Section<S>>,
     /// The forward pass and loss of the final parameters.
     pub after: Section<S>,
-    /// Whether training stopped before the steps asked for because a value was not finite.
+    /// Whether training stopped before the steps asked for because a value was not finite, or
+    /// (then `outgrown` says how far) an exact parameter grew past
+    /// [`MAX_FRACTION_DIGITS`](crate::MAX_FRACTION_DIGITS).
     pub stopped_early: bool,
+    /// The digits of the largest parameter, where an exact run stopped because its fractions
+    /// grew past [`MAX_FRACTION_DIGITS`](crate::MAX_FRACTION_DIGITS).
+    pub outgrown: Option<usize>,
     /// The number of steps taken (every one of them, recorded in full or not).
     pub taken: usize,
     /// The summary rows, in order of step (see [`SUMMARY_STEPS`]).
@@ -728,6 +733,7 @@ impl<S> Trace<S> {
             steps: Vec::new(),
             after: Section { step: None, equations: Vec::new() },
             stopped_early: false,
+            outgrown: None,
             taken: 0,
             summary: Vec::new(),
             first_rise: None,

@@ -36,6 +36,7 @@ use crate::derivation::MAX_STEPS;
 use crate::extras::Extras;
 use crate::layer::{Loss, Scale, SpecError};
 use crate::ops::{At, Named, Op, Tensor, gradient_of, softmax_cross_entropy};
+use crate::rational::outgrown;
 use crate::render::{self, Form, LayerDoc, Verified, VerifyError};
 use crate::scalar::Scalar;
 use crate::trace::{
@@ -535,6 +536,9 @@ pub struct NetDerivation<S = f64> {
     /// Whether training stopped after its last step taken because a value it needs (the loss,
     /// a gradient, the output or an updated parameter) is not a finite number.
     stopped: bool,
+    /// The digits of the largest parameter, where an exact run stopped because its fractions
+    /// grew past [`MAX_FRACTION_DIGITS`](crate::MAX_FRACTION_DIGITS).
+    grown: Option<usize>,
     form: Form,
 }
 
@@ -640,6 +644,7 @@ impl<S: Scalar> NetDerivation<S> {
             mistakes: &self.mistakes,
             skipped: &self.skipped,
             stopped: self.stopped,
+            grown: self.grown,
         }
     }
 }
@@ -760,6 +765,7 @@ where
         value.is_finite() && pass.grads.iter().chain(params).chain(&pass.y).all(|v| v.is_finite())
     };
     let mut stopped = false;
+    let mut grown = None;
     for k in 0..steps {
         kept.extend_from_slice(&params);
         let xv = <N::In as Tensor<S>>::view(&x);
@@ -769,7 +775,7 @@ where
             if let Some(lr) = lr {
                 update(&net, &mut params, &pass.grads, lr, &mut NoTrace);
             }
-            if finite(v, &pass, &params) {
+            if finite(v, &pass, &params) && outgrown(params.iter().copied()).is_none() {
                 value = Some(v);
             } else {
                 // The step that stops the run is written out: taken again, recorded, from
@@ -793,6 +799,10 @@ where
         losses.push(value);
         if !finite(value, &pass, &params) {
             stopped = true;
+            break;
+        }
+        if let Some(digits) = outgrown(params.iter().copied()) {
+            grown = Some(digits);
             break;
         }
     }
@@ -844,6 +854,7 @@ where
         mistakes,
         skipped,
         stopped,
+        grown,
         form: Form::default(),
     }
 }

@@ -649,10 +649,15 @@ fn check<S: Scalar>(eq: &Equation<S>, value: &Value, result_digits: usize) -> Ch
             }
         }
         (Value::Quotient(a, b), Some(r)) => {
-            if !result.rounded && r.mul(b).cmp(a).is_eq() {
-                return Check::Holds { exact: true };
+            // |a/b − r| ≤ half a unit of r, multiplied out by |b|: exactly, at any magnitude.
+            let off = a.sub(&r.mul(b)).abs();
+            let exact = off.is_zero() && !result.rounded;
+            let digits = result_digits.max(r.digits());
+            if !b.is_zero() && off.cmp(&r.half_unit(digits).mul(&b.abs())).is_le() {
+                Check::Holds { exact }
+            } else {
+                Check::Fails
             }
-            near(a.to_f64() / b.to_f64(), &r, result_digits)
         }
         (Value::Approximate(v), Some(r)) => near(*v, &r, result_digits),
         // A result that is not finite from finite operands is an overflow: not exact, and

@@ -163,6 +163,15 @@ pub(super) const NET_SEEDS: &[&str] = &[
      dense { weight: [[0.4, 0.45], [0.5, 0.55]], bias: [0.6, 0.6] }, sigmoid], target: [0.01, 0.99], lr: 0.5",
     "input: [1, 2, 3, 4], layers: [dense { weight: [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 1, 1]] }], \
      target: [0.25, 0.75, 0], loss: softmax_cross_entropy, lr: 0.1, steps: 3",
+    // Exact arithmetic (issue 12): a single layer with every rational setting, and a network
+    // of every rational op.
+    "input: [[0.1, -1, 0], [0, 1e-3, 0], [0, -1, 1]], filter: [[1, -0.25], [1, 1]], \
+     target: [[1, 0], [0, 1]], lr: 0.25, bias: 0.5, activation: leaky_relu(0.1), loss: mse, \
+     steps: 3, kernel: convolution, check: finite_differences, mistakes: true, arithmetic: exact",
+    "input: [[1, 2, 0, 1], [0, 1, 1, 3], [1, 0, 2, 1]], layers: [conv { filter: [[1, -1], [0.5, 1]], \
+     bias: 0.1, padding: 1 }, relu, avg_pool { size: 2 }, max_pool { size: (1, 2) }, flatten, \
+     dense { weight: [[1, 0], [-0.5, 1]], bias: [0, 0.25] }], target: [1, 0], loss: sse, lr: 0.1, \
+     steps: 2, input_grad: true, arithmetic: exact",
 ];
 
 /// Valid `matrix!` inputs (what is inside its brackets).
@@ -272,6 +281,9 @@ const IDENTS: &[&str] = &[
     "padding",
     "kernel",
     "relu_grad_at_zero",
+    "arithmetic",
+    "exact",
+    "float",
     "relu",
     "linear",
     "sigmoid",

@@ -11,7 +11,7 @@ use core::fmt::Write as _;
 use std::sync::Arc;
 
 use super::names::{name, scale_prefix, write_name};
-use super::numbers::{approx, compared, is_value, num};
+use super::numbers::{approx, compared, in_decimals, is_value, num};
 use super::single::loss_value;
 use super::{Block, Doc, Form, Rich};
 use crate::layer::Loss;
@@ -92,6 +92,9 @@ pub(crate) struct NetView<'a, S> {
     /// Whether training stopped after its last step taken, on a value it needs that is not
     /// a finite number.
     pub(crate) stopped: bool,
+    /// The digits of the largest parameter, where an exact run stopped because its fractions
+    /// grew past `MAX_FRACTION_DIGITS`.
+    pub(crate) grown: Option<usize>,
 }
 
 /// The document being written, and what layers need to know to write their part.
@@ -328,6 +331,10 @@ impl<S: Scalar> NetDoc<S> {
             Some(_) if taken == view.steps => {
                 format!("{taken} step{} of gradient descent", if taken == 1 { "" } else { "s" })
             }
+            Some(_) if view.grown.is_some() => format!(
+                "{taken} of {} steps of gradient descent (then the fractions had grown too large)",
+                view.steps
+            ),
             Some(_) => format!(
                 "{taken} of {} steps of gradient descent (then a value stopped being finite)",
                 view.steps
@@ -592,6 +599,9 @@ impl<S: Scalar> NetDoc<S> {
         if view.lr.is_none() {
             return;
         }
+        if let Some(digits) = view.grown {
+            self.doc.note(1, super::single::outgrown_note(taken, view.steps, digits));
+        }
         // Where the loss first went up, if the steps written out do not show it.
         let rise = (1..taken).find(|&k| view.losses[k] > view.losses[k - 1]);
         if let Some(k) = rise
@@ -642,7 +652,12 @@ impl<S: Scalar> NetDoc<S> {
                 "unchanged"
             };
             let (b, a) = compared(before, after);
-            self.doc.para(1, Rich::math(format!("L: {b} → {a}")).t(format!(" ({trend})")));
+            let decimals = in_decimals(before, after);
+            let trend = match decimals {
+                Some(decimals) => Rich::text(format!(" ({trend}; in decimals ")).m(decimals).t(")"),
+                None => Rich::text(format!(" ({trend})")),
+            };
+            self.doc.para(1, Rich::math(format!("L: {b} → {a}")).r(trend));
         }
         self.doc.growth_note(view.sections.iter().chain([view.after]));
         if taken > 1 {

@@ -44,6 +44,17 @@ pub(super) fn compared<S: Scalar>(a: S, b: S) -> (String, String) {
     (approx_at(a, digits), approx_at(b, digits))
 }
 
+/// For an exact derivation whose `a` or `b` is not a whole number, what they are in decimals
+/// (`2 → 1.5`, `≈0.00996101`): the size of a fraction is hard to see. `None` otherwise.
+pub(super) fn in_decimals<S: Scalar>(a: S, b: S) -> Option<String> {
+    let whole = |v: S| v.fraction_digits().is_some() && v.to_f64().fract() == 0.0;
+    if !S::EXACT || (whole(a) && whole(b)) {
+        return None;
+    }
+    let (a, b) = compared(a.to_f64(), b.to_f64());
+    Some(format!("{a} → {b}"))
+}
+
 /// A value inside a product or squared: in parentheses when negative, a fraction or written
 /// with a power of ten (`2·(−1)`, `2·(3/2)`, `2·(1.5·10⁷)`, `(1.5·10⁻⁸)²`).
 pub(crate) fn factor_at<S: Scalar>(value: S, digits: usize) -> String {

@@ -25,7 +25,12 @@ impl Doc {
                 .m("(L(w + h) − L(w − h))/(2h)")
                 .t(", with ")
                 .m("L")
-                .t(format!(" computed by the same forward pass at the nudged {moved}.")),
+                .t(format!(" computed by the same forward pass at the nudged {moved}."))
+                .t(if S::EXACT {
+                    " In exact arithmetic this is no approximation: between kinks the loss is a quadratic function of each parameter (every layer is piecewise linear in it, and the loss squares), whose central difference is its derivative exactly, so every difference is 0 unless ±h crosses a kink."
+                } else {
+                    ""
+                }),
         );
         let mut largest: Option<(S, Sym, usize)> = None;
         for check in checks {
@@ -37,6 +42,12 @@ impl Doc {
             }
         }
         match largest {
+            Some((d, ..)) if S::EXACT && d == S::ZERO => self.para(
+                1,
+                Rich::text("Every compared entry agrees exactly: the largest difference is ")
+                    .m("0")
+                    .t("."),
+            ),
             Some((d, sym, step)) => self.para(
                 1,
                 Rich::text("Largest difference: ")

@@ -8,7 +8,7 @@ use crate::scalar::Scalar;
 use crate::trace::{Expr, Grid, Name, Operand, Section, Sym, Term, Trace};
 
 use super::names::{name, scale_prefix};
-use super::numbers::{approx_at, compared, is_value, num, quoted, val};
+use super::numbers::{approx_at, compared, in_decimals, is_value, num, quoted, val};
 use super::{Block, Doc, NonFinite, Origin, Rich};
 
 pub(super) fn matrix<S: Scalar>(depth: usize, label: Rich, grid: &Grid<S>, approx: bool) -> Block {
@@ -194,6 +194,10 @@ impl Doc {
             taken if taken == g.steps => format!("{taken} step{plural} of gradient descent"),
             0 => format!(
                 "no step of gradient descent ({} asked for; a given value is not finite)",
+                g.steps
+            ),
+            taken if trace.outgrown.is_some() => format!(
+                "{taken} of {} steps of gradient descent (then the fractions had grown too large)",
                 g.steps
             ),
             taken => format!(
@@ -553,7 +557,9 @@ impl Doc {
             0 => "Result: no step taken".to_owned(),
             _ => format!("Result after {taken} step{plural}"),
         })));
-        if trace.stopped_early && taken > 0 {
+        if let Some(digits) = trace.outgrown {
+            self.note(1, outgrown_note(taken, g.steps, digits));
+        } else if trace.stopped_early && taken > 0 {
             self.note(
                 1,
                 Rich::text(format!(
@@ -603,10 +609,11 @@ impl Doc {
                 "unchanged"
             };
             let (shown_before, shown_after) = compared(before, after);
-            self.para(
-                1,
-                Rich::math(format!("L: {shown_before} → {shown_after}")).t(format!(" ({trend})")),
-            );
+            let trend = match in_decimals(before, after) {
+                Some(decimals) => Rich::text(format!(" ({trend}; in decimals ")).m(decimals).t(")"),
+                None => Rich::text(format!(" ({trend})")),
+            };
+            self.para(1, Rich::math(format!("L: {shown_before} → {shown_after}")).r(trend));
             if taken > 0 {
                 self.rise_note(trace.steps.last().and_then(loss_value), Some(after), taken);
             }
@@ -741,4 +748,12 @@ pub(super) fn first_non_finite<S: Scalar>(trace: &Trace<S>) -> Option<NonFinite>
         let eq = section.equations.iter().find(|eq| !eq.value.is_finite())?;
         found(origin, eq.lhs, eq.value)
     })
+}
+
+/// Why an exact run stopped early: its parameters' fractions grew past reading.
+pub(super) fn outgrown_note(taken: usize, steps: usize, digits: usize) -> Rich {
+    Rich::text(format!(
+        "training stopped after step {taken} of {steps}: its update made a parameter a fraction of {digits} digits (numerator and denominator together), past the {} at which exact arithmetic stops. Every step adds digits, and where layers multiply their parameters it multiplies them, so the next steps would take far longer to compute than to read. Take fewer steps, or compute in f64 (remove `arithmetic: exact`).",
+        crate::rational::MAX_FRACTION_DIGITS
+    ))
 }
