@@ -27,14 +27,18 @@
 //! parameters, the final parameters and loss), and whether all of them fit an `i64`.
 //!
 //! Measures, as in `numeric.rs`: the **paired ratio** exact/float (rounds of a batch of the
-//! exact run then a batch of the float run, the median of the rounds' ratios and its
-//! quartiles, with each side's median time per run), and criterion's medians
+//! exact run then a batch of the float run, each of about 1 ms, the median of the rounds'
+//! ratios and its quartiles, with each side's median time per run), and criterion's medians
 //! (`exact/<measure>/<scalar>/<case>`). Results go to `<target>/criterion/exact.csv`.
 //!
+//! At the end it prints the process's peak resident memory (every `Rational` beyond `i64`
+//! lives for the rest of the process, so `net_4`'s runs add up) and the share of its time
+//! spent waiting for a CPU (on a shared machine, what criterion's long samples count).
+//!
 //! `EXACT_CALLGRIND=<case>:<measure>:<scalar>:<runs>` runs one side `runs` times and nothing
-//! else, for `valgrind --tool=callgrind` (where the exact time goes); `EXACT_CASES=<case>,…`
-//! runs only those cases; `EXACT_PAIRED_ONLY=1` skips criterion, `EXACT_CHECK_ONLY=1` every
-//! timing.
+//! else, for `valgrind --tool=callgrind` (`scripts/exact_instructions.sh`; where the exact
+//! time goes); `EXACT_CASES=<case>,…` runs only those cases; `EXACT_PAIRED_ONLY=1` skips
+//! criterion, `EXACT_CHECK_ONLY=1` every timing.
 //!
 //! Run: `cargo bench --bench exact -- --warm-up-time 1 --measurement-time 3`.
 
@@ -45,7 +49,7 @@ use std::time::{Duration, Instant};
 use cnn_bp_core::network::{NetBuffers, NetDerivation, Objective, net_step, train_network};
 use cnn_bp_core::ops::{Activate, Chain, Conv, Correlate, Geometry, Relu};
 use cnn_bp_core::{Derivation, Layer, Loss, NoTrace, Params, Rational, Scalar, step, train};
-use criterion::{BenchmarkId, Criterion};
+use criterion::{BenchmarkId, Criterion, SamplingMode};
 
 #[allow(dead_code)] // shared with the other benchmarks, which use all of it
 mod common;
@@ -86,8 +90,8 @@ type Net<S> = Chain<
     Conv<2, 2, 2, 1, 1, 1, 2, 2, Plain, Correlate>,
 >;
 
-/// The network's run (`tests/network_snapshots.rs`, `two_channels_two_filters_with_bias`,
-/// with ten steps).
+/// The network's run: `tests/network_snapshots.rs`'s `two_channels_two_filters_with_bias`,
+/// with its own learning rate and number of steps.
 struct Network<S> {
     net: Net<S>,
     lr: S,
@@ -417,7 +421,7 @@ fn check_network(
 // Timing
 
 /// The paired ratio exact/float: rounds of a batch of the exact run then a batch of the float
-/// run, the batch sized so that the float one takes about 100 µs. The median of the rounds'
+/// run, each batch of about 1 ms (at least one run). The median of the rounds'
 /// ratios and its quartiles, and each side's median time per run.
 struct Paired {
     median: f64,
@@ -428,14 +432,19 @@ struct Paired {
 }
 
 fn paired(exact: &mut dyn FnMut(), float: &mut dyn FnMut()) -> Paired {
-    let start = Instant::now();
-    let mut calibrate = 0u32;
-    while start.elapsed() < Duration::from_millis(20) {
-        float();
-        calibrate += 1;
-    }
-    let batch = (calibrate / 200).max(1);
-    let time = |f: &mut dyn FnMut()| {
+    // Each side's batch: as many runs as take about 1 ms (at least one), so that a round
+    // costs about 2 ms however slow the exact side is.
+    let batch = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        let mut runs = 0u32;
+        while start.elapsed() < Duration::from_millis(10) {
+            f();
+            runs += 1;
+        }
+        (runs / 10).max(1)
+    };
+    let (exact_batch, float_batch) = (batch(exact), batch(float));
+    let time = |f: &mut dyn FnMut(), batch: u32| {
         let start = Instant::now();
         for _ in 0..batch {
             f();
@@ -445,8 +454,8 @@ fn paired(exact: &mut dyn FnMut(), float: &mut dyn FnMut()) -> Paired {
     let rounds = 51;
     let (mut ratios, mut exact_times, mut float_times) = (vec![], vec![], vec![]);
     for _ in 0..rounds {
-        let e = time(exact);
-        let f = time(float);
+        let e = time(exact, exact_batch);
+        let f = time(float, float_batch);
         ratios.push(e / f);
         exact_times.push(e);
         float_times.push(f);
@@ -475,7 +484,13 @@ struct Measure<'a> {
     float: Box<dyn FnMut() + 'a>,
 }
 
-fn run_case(c: &mut Criterion, case: &str, mut measures: Vec<Measure<'_>>, csv: &mut String) {
+fn run_case(
+    c: &mut Criterion,
+    case: &str,
+    slow: bool,
+    mut measures: Vec<Measure<'_>>,
+    csv: &mut String,
+) {
     if let Ok(only) = std::env::var("EXACT_CALLGRIND") {
         let parts: Vec<&str> = only.split(':').collect();
         let [name, measure, scalar, runs] = parts[..] else {
@@ -485,9 +500,7 @@ fn run_case(c: &mut Criterion, case: &str, mut measures: Vec<Measure<'_>>, csv: 
             let runs: u32 = runs.parse().expect("EXACT_CALLGRIND's runs");
             let m = measures.iter_mut().find(|m| m.name == measure).expect("a measure");
             let side = if scalar == "rational" { &mut m.exact } else { &mut m.float };
-            for _ in 0..runs {
-                side();
-            }
+            callgrind_runs(side, runs);
         }
         return;
     }
@@ -516,6 +529,10 @@ fn run_case(c: &mut Criterion, case: &str, mut measures: Vec<Measure<'_>>, csv: 
         return;
     }
     let mut group = c.benchmark_group("exact");
+    if slow {
+        // Milliseconds a run: equal-sized samples, fewer of them.
+        group.sampling_mode(SamplingMode::Flat).sample_size(20);
+    }
     for m in &mut measures {
         group.bench_function(BenchmarkId::new(format!("{}/rational", m.name), case), |b| {
             b.iter(&mut m.exact);
@@ -525,6 +542,15 @@ fn run_case(c: &mut Criterion, case: &str, mut measures: Vec<Measure<'_>>, csv: 
         });
     }
     group.finish();
+}
+
+/// `runs` runs of one side, in a function of its own whose inclusive instruction count
+/// `scripts/exact_instructions.sh` reads.
+#[inline(never)]
+fn callgrind_runs(side: &mut dyn FnMut(), runs: u32) {
+    for _ in 0..runs {
+        side();
+    }
 }
 
 /// Whether `EXACT_CASES` (a comma-separated list) leaves `name` out.
@@ -585,7 +611,7 @@ fn single_case(
             float: Box::new(|| drop(black_box(single_trace(&float).to_string()))),
         },
     ];
-    run_case(c, name, measures, csv);
+    run_case(c, name, false, measures, csv);
 }
 
 fn network_case(
@@ -622,10 +648,10 @@ fn network_case(
             float: Box::new(|| drop(black_box(net_trace(&float).to_string()))),
         },
     ];
-    run_case(c, name, measures, csv);
+    run_case(c, name, true, measures, csv);
 }
 
-/// `EXACT_GROWTH_STEPS=<n>`: the network (`net`'s, lr 1/50) for `n` steps, one step at a
+/// `EXACT_GROWTH_STEPS=<n>`: `net_4`'s network (lr 1/50) for `n` steps, one step at a
 /// time with `net_step`, each step timed once (exact) with its fractions' digits; the float
 /// run of `n` steps (the median of 101 runs); with `EXACT_GROWTH_TEXT=<m>`, the exact
 /// derivation of 1 to `m` steps, traced and rendered, once each, against the float one's
@@ -716,6 +742,15 @@ fn median_time(runs: usize, f: &mut dyn FnMut()) -> f64 {
     times[runs / 2]
 }
 
+/// This thread's time on a CPU and waiting for one (the run queue), in seconds, from
+/// `/proc/thread-self/schedstat`: on a machine shared with other jobs, what share of the wall
+/// time a long measurement (criterion's samples) spent descheduled.
+fn schedstat() -> (f64, f64) {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let mut ns = s.split_whitespace().map(|v| v.parse::<f64>().unwrap_or(0.0) * 1e-9);
+    (ns.next().unwrap_or(0.0), ns.next().unwrap_or(0.0))
+}
+
 /// The peak resident set of this process so far, in kB.
 fn vm_hwm_kb() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -733,13 +768,25 @@ fn main() {
         .sample_size(50)
         .configure_from_args();
     let mut csv = String::new();
+    let (cpu, wait) = schedstat();
     single_case(&mut c, "seed", (0.5, 1), &SEED, &mut csv);
     single_case(&mut c, "seed_10", (0.25, 10), &SEED_10, &mut csv);
     network_case(&mut c, "net_4", (NET_LR, 4), &NET_4, &mut csv);
-    if std::env::var_os("EXACT_CALLGRIND").is_some() {
+    if std::env::var_os("EXACT_CALLGRIND").is_some()
+        || std::env::var_os("EXACT_CHECK_ONLY").is_some()
+    {
         return;
     }
     c.final_summary();
+    // Every value beyond `i64` lives for the rest of the process (`Rational`'s design), so
+    // the runs of `net_4` add up.
+    println!("exact: peak resident {} kB", vm_hwm_kb());
+    let (cpu_end, wait_end) = schedstat();
+    let (cpu, wait) = (cpu_end - cpu, wait_end - wait);
+    println!(
+        "exact: {cpu:.1} s on a CPU, {wait:.1} s waiting for one ({:.0}% of the time)",
+        100.0 * wait / (cpu + wait)
+    );
     let dir = common::criterion_dir();
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(dir.join("exact.csv"), csv))
