@@ -144,12 +144,40 @@ impl Rational {
         if !value.is_finite() {
             return None;
         }
-        // `{:e}` is the shortest round-trip decimal, as `1e-1` or `-2.5e3`.
+        // The decimal with the fewest places that reads back as `value`: `m/10ᵏ` for the first
+        // `k` whose rounded `m` does, alone of its neighbours, where `m` and `10ᵏ` are exact
+        // doubles (so that the division is correctly rounded). A slope or a convention, converted at every entry,
+        // takes this way; anything else `{:e}`, the shortest round-trip decimal (`1e-1`).
+        // Below 2⁵⁰, with room below 2⁵³ for the product's own rounding to stay under ⅛.
+        const EXACT: f64 = 1_125_899_906_842_624.0;
+        let mut power = 1.0;
+        for k in 0..=17 {
+            let m = (value * power).round();
+            if m.abs() >= EXACT {
+                break;
+            }
+            if m / power == value {
+                // The only one of its places that does, else `{:e}` picks the nearest.
+                if (m - 1.0) / power == value || (m + 1.0) / power == value {
+                    break;
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                return Some(Self::from_decimal(m as i128, -k));
+            }
+            power *= 10.0;
+        }
         format!("{value:e}").parse().ok()
     }
 
     /// `mantissa·10^exponent`, exactly: a decimal literal of an exact spec.
     pub(crate) fn from_decimal(mantissa: i128, exponent: i32) -> Self {
+        if exponent <= 0
+            && let Some(power) = 10_i128.checked_pow(exponent.unsigned_abs())
+            && mantissa != i128::MIN
+        {
+            let r = Ratio::new(mantissa, power);
+            return Self(Repr::Small(r));
+        }
         let power = num_traits::pow(BigInt::from(10), exponent.unsigned_abs() as usize);
         let mantissa = BigInt::from(mantissa);
         Self::from_big(if exponent >= 0 {
@@ -213,6 +241,16 @@ impl Rational {
 
     /// Writes the fraction with `minus` for a negative sign.
     fn write(self, minus: &str, out: &mut impl fmt::Write) -> fmt::Result {
+        if let Repr::Small(r) = self.0 {
+            if *r.numer() < 0 {
+                out.write_str(minus)?;
+            }
+            write!(out, "{}", r.numer().unsigned_abs())?;
+            if *r.denom() != 1 {
+                write!(out, "/{}", r.denom())?;
+            }
+            return Ok(());
+        }
         let (numer, denom) = match self.0 {
             Repr::Small(r) => (BigInt::from(*r.numer()), BigInt::from(*r.denom())),
             Repr::Big(r) => (r.numer().clone(), r.denom().clone()),
@@ -490,6 +528,22 @@ mod tests {
         assert_eq!(Rational::from_f64(0.1), Rational::new(1, 10));
         assert_eq!(Rational::from_f64(-2.5e-7), Rational::new(-1, 4_000_000));
         assert_eq!(Rational::from_f64(1e300).digits(), 301);
+        // Every double's shortest decimal, by the fast way or by `{:e}`.
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let scale = [1.0, 1e-3, 1e6, 1e-12, 1e18][usize::try_from(rng % 5).unwrap()];
+            let v = ((rng >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale;
+            let v = if rng % 3 == 0 { (v * 100.0).round() / 100.0 } else { v };
+            let shortest: Rational = format!("{v:e}").parse().unwrap();
+            assert_eq!(Rational::from_f64(v), shortest, "{v:e}");
+        }
+        for v in [0.1, 0.2, 0.3, 0.25, -0.125, 0.01, 1e-7, 123.456, 0.1 + 0.2, 2.0_f64.powi(52)] {
+            let shortest: Rational = format!("{v:e}").parse().unwrap();
+            assert_eq!(Rational::from_f64(v), shortest, "{v:e}");
+        }
     }
 
     /// Past `i128`, the arithmetic goes on in arbitrary precision, and comes back inline when
