@@ -7,8 +7,9 @@ and the figures the benchmarks write beside them (`numeric_paired.csv`,
 numeric path against the hand-written step (criterion medians, their ratio, and the paired
 ratio), the derivation's time and memory per printed term, a long run through `train()` against
 the numeric path with its peak memory, the derivation of one LeNet-like network step
-(`derivation_lenet.csv`), and the NoTrace steps through the ops (a network's, and
-the single-layer shorthand's as `train!` takes them) against hand-written loops.
+(`derivation_lenet.csv`), the NoTrace steps through the ops (a network's, and
+the single-layer shorthand's as `train!` takes them) against hand-written loops, and exact
+(`Rational`) runs against float ones (`exact.csv`).
 
 Usage: cargo bench && python3 scripts/bench_report.py
 Needs only python3 (standard library).
@@ -158,6 +159,42 @@ def lenet_derivation():
               f"{int(r[key + '_lines']):,} |")
 
 
+EXACT_CASES = {
+    "seed": "seed question, lr 1/2, 1 step",
+    "seed_10": "seed spec, lr 1/4, 10 steps",
+    "net_4": "two-layer network, lr 1/50, 4 steps",
+}
+EXACT_MEASURES = {
+    "numeric": "steps alone (NoTrace)",
+    "trace": "train (traced)",
+    "total": "train + text",
+}
+
+
+def exact():
+    path = CRITERION / "exact.csv"
+    if not path.exists():
+        return
+    rows = list(csv.reader(path.open()))
+    print("\nExact (Rational) against float (f64), the same runs in one process (exact.rs)\n")
+    print("| case | measure | exact (paired median) | float (paired median) | **paired ratio** "
+          "exact/float (quartiles) | exact / float (criterion medians) | ratio |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for kind, case, measure, median, q1, q3, e, f in (r for r in rows if r[0] == "paired"):
+        ce = median_ns("exact", f"{measure}_rational", case)
+        cf = median_ns("exact", f"{measure}_f64", case)
+        ratio = f"{ce / cf:.2f}" if ce and cf else "–"
+        print(f"| {EXACT_CASES.get(case, case)} | {EXACT_MEASURES.get(measure, measure)} | "
+              f"{show(float(e) * 1e9)} | {show(float(f) * 1e9)} | "
+              f"**{float(median):.2f}** ({float(q1):.2f}–{float(q3):.2f}) | "
+              f"{show(ce)} / {show(cf)} | {ratio} |")
+    print("\n| case | exact values | largest numerator | largest denominator | all fit i64 |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for kind, case, values, numerator, denominator, fits in (r for r in rows if r[0] == "digits"):
+        print(f"| {EXACT_CASES.get(case, case)} | {values} | {numerator} digits | "
+              f"{denominator} digits | {'yes' if fits == 'true' else 'no'} |")
+
+
 def main():
     if not CRITERION.exists():
         sys.exit(f"no {CRITERION}: run `cargo bench` first")
@@ -166,6 +203,7 @@ def main():
     lenet_derivation()
     long_run()
     network()
+    exact()
 
 
 if __name__ == "__main__":

@@ -135,19 +135,11 @@ fn random_exact_networks_agree_with_float_and_their_exact_finite_differences() {
         let leaky = LeakyRelu { slope: 0.25 };
         compared += match k % 3 {
             0 => {
-                let net = |_: ()| -> (Net1<f64>, Net1<Rational>) {
-                    (
-                        Chain(
-                            Chain(Conv::new(bias), Activate::new(Relu::default())),
-                            Conv::new(bias),
-                        ),
-                        Chain(
-                            Chain(Conv::new(bias), Activate::new(Relu::default())),
-                            Conv::new(bias),
-                        ),
-                    )
-                };
-                both(&mut rng, net(()), loss, "conv, relu, true convolution")
+                let float: Net1<f64> =
+                    Chain(Chain(Conv::new(bias), Activate::new(Relu::default())), Conv::new(bias));
+                let exact: Net1<Rational> =
+                    Chain(Chain(Conv::new(bias), Activate::new(Relu::default())), Conv::new(bias));
+                both(&mut rng, (float, exact), loss, "conv, relu, true convolution")
             }
             1 => {
                 let float: Net2<f64> = Chain(

@@ -9,95 +9,127 @@
 //! W ← W − η·∂L/∂W, b ← b − η·∂L/∂b for each step. Every case was cross-checked
 //! against a pure-Python loop reference (exact fractions where the arithmetic is
 //! rational) before being written.
+//!
+//! The 41 rational cases (relu, linear, leaky_relu) also run with `arithmetic: exact`,
+//! from the decimals as written: each exact value, rounded to f64, must be within 1e-12
+//! relative (`|a − b| ≤ 1e-12·max(1, |a|, |b|)`) of JAX's and of the float run's.
 #![allow(clippy::unreadable_literal, clippy::too_many_lines)]
 
-use cnn_bp_core::train;
+use cnn_bp_core::{Derivation, train};
 
-mod common {
-    pub fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
-    }
-}
-
-fn assert_scalar(what: &str, got: f64, want: f64) {
-    assert!(common::close(got, want), "{what}: got {got:?}, want {want:?}");
-}
-
-fn assert_option(what: &str, got: Option<f64>, want: Option<f64>) {
-    match (got, want) {
-        (Some(g), Some(w)) => assert_scalar(what, g, w),
-        (None, None) => {}
-        _ => panic!("{what}: got {got:?}, want {want:?}"),
-    }
-}
-
-fn assert_matrix<const R: usize, const C: usize>(
-    what: &str,
-    got: [[f64; C]; R],
-    want: [[f64; C]; R],
-) {
-    for r in 0..R {
-        for c in 0..C {
-            assert!(
-                common::close(got[r][c], want[r][c]),
-                "{what}[{r}][{c}]: got {:?}, want {:?}\n  got:  {got:?}\n  want: {want:?}",
-                got[r][c],
-                want[r][c]
-            );
-        }
-    }
-}
+#[path = "common/golden.rs"]
+mod golden;
+use golden::{Figure, assert_exact_layer, assert_matrix, assert_option, assert_scalar};
 
 #[test]
 fn case_00_seed_question() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
+        assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
+        assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
+        assert_scalar("step 0 loss", s.loss(), 2.0);
+        assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 1.5);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
         filter: [[1.0, -1.0], [1.0, 1.0]],
         target: [[1.0, 0.0], [0.0, 1.0]],
         lr: 0.5,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
-    assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
-    assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
-    assert_scalar("step 0 loss", s.loss(), 2.0);
-    assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 1.5);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
+        filter: [[1.0, -1.0], [1.0, 1.0]],
+        target: [[1.0, 0.0], [0.0, 1.0]],
+        lr: 0.5,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_01_seed_with_bias() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
+        assert_matrix("step 0 output", s.output(), [[3.25, 0.25], [-1.75, 1.25]]);
+        assert_matrix("step 0 activated", s.activated(), [[3.25, 0.25], [0.0, 1.25]]);
+        assert_scalar("step 0 loss", s.loss(), 2.59375);
+        assert_matrix("step 0 delta", s.delta(), [[2.25, 0.25], [0.0, 0.25]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.25, -2.25], [0.0, 2.5]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(2.75));
+        assert_matrix("final filter", d.filter(), [[-0.125, 0.125], [1.0, -0.25]]);
+        assert_option("final bias", d.bias(), Some(-1.125));
+        assert_scalar("loss_after", d.loss_after(), 1.0);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
         filter: [[1.0, -1.0], [1.0, 1.0]],
         target: [[1.0, 0.0], [0.0, 1.0]],
         lr: 0.5,
         bias: 0.25,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
-    assert_matrix("step 0 output", s.output(), [[3.25, 0.25], [-1.75, 1.25]]);
-    assert_matrix("step 0 activated", s.activated(), [[3.25, 0.25], [0.0, 1.25]]);
-    assert_scalar("step 0 loss", s.loss(), 2.59375);
-    assert_matrix("step 0 delta", s.delta(), [[2.25, 0.25], [0.0, 0.25]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.25, -2.25], [0.0, 2.5]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(2.75));
-    assert_matrix("final filter", d.filter(), [[-0.125, 0.125], [1.0, -0.25]]);
-    assert_option("final bias", d.bias(), Some(-1.125));
-    assert_scalar("loss_after", d.loss_after(), 1.0);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
+        filter: [[1.0, -1.0], [1.0, 1.0]],
+        target: [[1.0, 0.0], [0.0, 1.0]],
+        lr: 0.5,
+        bias: 0.25,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_02_seed_convolution_3_steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
+        assert_matrix("step 0 output", s.output(), [[1.0, -2.0], [0.0, 3.0]]);
+        assert_matrix("step 0 activated", s.activated(), [[1.0, 0.0], [0.0, 3.0]]);
+        assert_scalar("step 0 loss", s.loss(), 2.0);
+        assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.0, 2.0]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[0.5, -0.5], [1.0, 0.5]]);
+        assert_matrix("step 1 output", s.output(), [[0.0, -1.0], [0.5, 1.5]]);
+        assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.5, 1.5]]);
+        assert_scalar("step 1 loss", s.loss(), 0.75);
+        assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.5, 0.5]]);
+        assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.0, -0.5], [0.5, 0.5]]);
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        let s = &steps[2];
+        assert_matrix("step 2 filter", s.filter(), [[0.5, -0.375], [0.875, 0.375]]);
+        assert_matrix("step 2 output", s.output(), [[0.0, -0.75], [0.375, 1.25]]);
+        assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.375, 1.25]]);
+        assert_scalar("step 2 loss", s.loss(), 0.6015625);
+        assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.375, 0.25]]);
+        assert_matrix("step 2 filter_grad", s.filter_grad(), [[-0.125, -0.25], [0.375, 0.25]]);
+        assert_option("step 2 bias_grad", s.bias_grad(), None);
+        assert_matrix("final filter", d.filter(), [[0.53125, -0.3125], [0.78125, 0.3125]]);
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 0.48291015625);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
         filter: [[1.0, -1.0], [1.0, 1.0]],
         target: [[1.0, 0.0], [0.0, 1.0]],
@@ -105,40 +137,39 @@ fn case_02_seed_convolution_3_steps() {
         steps: 3,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
-    assert_matrix("step 0 output", s.output(), [[1.0, -2.0], [0.0, 3.0]]);
-    assert_matrix("step 0 activated", s.activated(), [[1.0, 0.0], [0.0, 3.0]]);
-    assert_scalar("step 0 loss", s.loss(), 2.0);
-    assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.0, 2.0]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[0.5, -0.5], [1.0, 0.5]]);
-    assert_matrix("step 1 output", s.output(), [[0.0, -1.0], [0.5, 1.5]]);
-    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.5, 1.5]]);
-    assert_scalar("step 1 loss", s.loss(), 0.75);
-    assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.5, 0.5]]);
-    assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.0, -0.5], [0.5, 0.5]]);
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    let s = &steps[2];
-    assert_matrix("step 2 filter", s.filter(), [[0.5, -0.375], [0.875, 0.375]]);
-    assert_matrix("step 2 output", s.output(), [[0.0, -0.75], [0.375, 1.25]]);
-    assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.375, 1.25]]);
-    assert_scalar("step 2 loss", s.loss(), 0.6015625);
-    assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.375, 0.25]]);
-    assert_matrix("step 2 filter_grad", s.filter_grad(), [[-0.125, -0.25], [0.375, 0.25]]);
-    assert_option("step 2 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[0.53125, -0.3125], [0.78125, 0.3125]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 0.48291015625);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
+        filter: [[1.0, -1.0], [1.0, 1.0]],
+        target: [[1.0, 0.0], [0.0, 1.0]],
+        lr: 0.25,
+        steps: 3,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_03_seed_all_keys_explicit() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
+        assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
+        assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
+        assert_scalar("step 0 loss", s.loss(), 2.0);
+        assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 1.5);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
         filter: [[1.0, -1.0], [1.0, 1.0]],
         target: [[1.0, 0.0], [0.0, 1.0]],
@@ -150,24 +181,43 @@ fn case_03_seed_all_keys_explicit() {
         padding: 0,
         kernel: correlation,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
-    assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
-    assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
-    assert_scalar("step 0 loss", s.loss(), 2.0);
-    assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 1.5);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
+        filter: [[1.0, -1.0], [1.0, 1.0]],
+        target: [[1.0, 0.0], [0.0, 1.0]],
+        lr: 0.5,
+        activation: relu,
+        loss: half_sse,
+        steps: 1,
+        stride: 1,
+        padding: 0,
+        kernel: correlation,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_04_seed_explicit_unit_tuples() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
+        assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
+        assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
+        assert_scalar("step 0 loss", s.loss(), 2.0);
+        assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 1.5);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
         filter: [[1.0, -1.0], [1.0, 1.0]],
         target: [[1.0, 0.0], [0.0, 1.0]],
@@ -175,24 +225,59 @@ fn case_04_seed_explicit_unit_tuples() {
         stride: (1, 1),
         padding: (0, 0),
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
-    assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
-    assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
-    assert_scalar("step 0 loss", s.loss(), 2.0);
-    assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 1.5);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
+        filter: [[1.0, -1.0], [1.0, 1.0]],
+        target: [[1.0, 0.0], [0.0, 1.0]],
+        lr: 0.5,
+        stride: (1, 1),
+        padding: (0, 0),
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_05_floor_unused_rows_and_col() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 1, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, -0.5], [0.25, 0.75]]);
+        assert_matrix("step 0 output", s.output(), [[1.8125, 0.3125]]);
+        assert_matrix("step 0 activated", s.activated(), [[1.8125, 0.3125]]);
+        assert_scalar("step 0 loss", s.loss(), 2.0390625);
+        assert_matrix("step 0 delta", s.delta(), [[2.625, 1.125]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[3.0, -2.34375], [2.0625, 0.5625]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.7, -0.265625], [0.04374999999999998, 0.69375]],
+        );
+        assert_matrix("step 1 output", s.output(), [[1.1796875, 0.09453124999999987]]);
+        assert_matrix("step 1 activated", s.activated(), [[1.1796875, 0.09453124999999987]]);
+        assert_scalar("step 1 loss", s.loss(), 0.5806768798828124);
+        assert_matrix("step 1 delta", s.delta(), [[1.359375, 0.6890624999999997]]);
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[1.7132812499999996, -1.1871093750000001], [1.0148437500000003, 0.1582031250000004]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[0.528671875, -0.1469140625], [-0.057734375000000046, 0.6779296874999999]],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 0.16626132974624627);
+    }
+    let float = train! {
         input: [
             [0.5, -1.0, 1.5, 0.25, 2.0],
             [1.0, 0.75, -0.5, -1.25, -2.0],
@@ -207,35 +292,25 @@ fn case_05_floor_unused_rows_and_col() {
         steps: 2,
         stride: (3, 2),
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, -0.5], [0.25, 0.75]]);
-    assert_matrix("step 0 output", s.output(), [[1.8125, 0.3125]]);
-    assert_matrix("step 0 activated", s.activated(), [[1.8125, 0.3125]]);
-    assert_scalar("step 0 loss", s.loss(), 2.0390625);
-    assert_matrix("step 0 delta", s.delta(), [[2.625, 1.125]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[3.0, -2.34375], [2.0625, 0.5625]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[0.7, -0.265625], [0.04374999999999998, 0.69375]]);
-    assert_matrix("step 1 output", s.output(), [[1.1796875, 0.09453124999999987]]);
-    assert_matrix("step 1 activated", s.activated(), [[1.1796875, 0.09453124999999987]]);
-    assert_scalar("step 1 loss", s.loss(), 0.5806768798828124);
-    assert_matrix("step 1 delta", s.delta(), [[1.359375, 0.6890624999999997]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[1.7132812499999996, -1.1871093750000001], [1.0148437500000003, 0.1582031250000004]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.528671875, -0.1469140625], [-0.057734375000000046, 0.6779296874999999]],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 0.16626132974624627);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [0.5, -1.0, 1.5, 0.25, 2.0],
+            [1.0, 0.75, -0.5, -1.25, -2.0],
+            [-1.5, 2.0, 1.75, -0.75, 1.0],
+            [0.25, -0.25, 1.25, 1.5, -1.0],
+        ],
+        filter: [[1.0, -0.5], [0.25, 0.75]],
+        target: [[0.5, -0.25]],
+        lr: 0.1,
+        activation: linear,
+        loss: sse,
+        steps: 2,
+        stride: (3, 2),
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -341,7 +416,118 @@ fn case_06_floor_unused_padded_edges() {
 
 #[test]
 fn case_07_relu_exact_zeros_in_z() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 3, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, 1.0], [0.5, -0.5]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[3.0, -0.5, -0.75], [0.0, -1.0, 1.0], [1.125, -0.125, 0.5]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[3.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1.125, 0.0, 0.5]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 3.3515625);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[2.0, 0.0, 0.0], [0.0, 0.0, 0.75], [0.625, 0.0, -0.5]],
+        );
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0625, 2.9375], [1.375, -3.03125]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[0.484375, 0.265625], [0.15625, 0.2578125]]);
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [0.6484375, 0.0625, -0.22265625],
+                [0.42578125, -0.27734375, 0.08203125],
+                [0.310546875, 0.8515625, 0.6796875],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.6484375, 0.0625, 0.0],
+                [0.42578125, 0.0, 0.08203125],
+                [0.310546875, 0.8515625, 0.6796875],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 1.5319690704345703);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-0.3515625, -0.4375, 0.0],
+                [0.92578125, 0.0, -0.16796875],
+                [-0.189453125, 0.8515625, -0.3203125],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.3076171875, -0.4326171875], [-0.388671875, 2.32861328125]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [[0.407470703125, 0.373779296875], [0.25341796875, -0.3243408203125]],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [1.3590087890625, -0.2197265625, -0.38275146484375],
+                [-0.00177001953125, -0.44293212890625, 0.47576904296875],
+                [0.471710205078125, -0.3214111328125, 0.1993408203125],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [1.3590087890625, 0.0, 0.0],
+                [0.0, 0.0, 0.47576904296875],
+                [0.471710205078125, 0.0, 0.1993408203125],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 1.160857202950865);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [0.3590087890625, 0.0, 0.0],
+                [0.0, 0.0, 0.22576904296875],
+                [-0.028289794921875, 0.0, -0.8006591796875],
+            ],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[-0.0554656982421875, 0.8580780029296875], [-1.129425048828125, -1.2654800415039062]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [0.4213371276855469, 0.15925979614257812],
+                [0.5357742309570312, -0.007970809936523438],
+            ],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 1.214565510908983);
+    }
+    let float = train! {
         input: [
             [1.0, 1.0, -1.0, 0.5],
             [1.0, -1.0, 0.0, 0.5],
@@ -353,139 +539,87 @@ fn case_07_relu_exact_zeros_in_z() {
         lr: 0.25,
         steps: 3,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, 1.0], [0.5, -0.5]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[3.0, -0.5, -0.75], [0.0, -1.0, 1.0], [1.125, -0.125, 0.5]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[3.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1.125, 0.0, 0.5]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 3.3515625);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[2.0, 0.0, 0.0], [0.0, 0.0, 0.75], [0.625, 0.0, -0.5]],
-    );
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0625, 2.9375], [1.375, -3.03125]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[0.484375, 0.265625], [0.15625, 0.2578125]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [0.6484375, 0.0625, -0.22265625],
-            [0.42578125, -0.27734375, 0.08203125],
-            [0.310546875, 0.8515625, 0.6796875],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [1.0, 1.0, -1.0, 0.5],
+            [1.0, -1.0, 0.0, 0.5],
+            [0.5, 0.5, 0.5, -0.5],
+            [0.0, -0.25, 2.0, 1.0],
         ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.6484375, 0.0625, 0.0],
-            [0.42578125, 0.0, 0.08203125],
-            [0.310546875, 0.8515625, 0.6796875],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 1.5319690704345703);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-0.3515625, -0.4375, 0.0],
-            [0.92578125, 0.0, -0.16796875],
-            [-0.189453125, 0.8515625, -0.3203125],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.3076171875, -0.4326171875], [-0.388671875, 2.32861328125]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[0.407470703125, 0.373779296875], [0.25341796875, -0.3243408203125]],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [1.3590087890625, -0.2197265625, -0.38275146484375],
-            [-0.00177001953125, -0.44293212890625, 0.47576904296875],
-            [0.471710205078125, -0.3214111328125, 0.1993408203125],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [1.3590087890625, 0.0, 0.0],
-            [0.0, 0.0, 0.47576904296875],
-            [0.471710205078125, 0.0, 0.1993408203125],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 1.160857202950865);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [0.3590087890625, 0.0, 0.0],
-            [0.0, 0.0, 0.22576904296875],
-            [-0.028289794921875, 0.0, -0.8006591796875],
-        ],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[-0.0554656982421875, 0.8580780029296875], [-1.129425048828125, -1.2654800415039062]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.4213371276855469, 0.15925979614257812], [0.5357742309570312, -0.007970809936523438]],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 1.214565510908983);
+        filter: [[1.0, 1.0], [0.5, -0.5]],
+        target: [[1.0, 0.5, 0.0], [-0.5, 1.0, 0.25], [0.5, 0.0, 1.0]],
+        lr: 0.25,
+        steps: 3,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_08_seed_relu_zero_z_nonzero_target() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
+        assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
+        assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
+        assert_scalar("step 0 loss", s.loss(), 2.5);
+        assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 1.0);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
         filter: [[1.0, -1.0], [1.0, 1.0]],
         target: [[1.0, 1.0], [0.0, 1.0]],
         lr: 0.5,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, -1.0], [1.0, 1.0]]);
-    assert_matrix("step 0 output", s.output(), [[3.0, 0.0], [-2.0, 1.0]]);
-    assert_matrix("step 0 activated", s.activated(), [[3.0, 0.0], [0.0, 1.0]]);
-    assert_scalar("step 0 loss", s.loss(), 2.5);
-    assert_matrix("step 0 delta", s.delta(), [[2.0, 0.0], [0.0, 0.0]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[2.0, -2.0], [0.0, 2.0]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[0.0, 0.0], [1.0, 0.0]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 1.0);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
+        filter: [[1.0, -1.0], [1.0, 1.0]],
+        target: [[1.0, 1.0], [0.0, 1.0]],
+        lr: 0.5,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_09_relu_exact_zero_with_bias() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.0, 0.5], [-0.5, 0.25]]);
+        assert_matrix("step 0 output", s.output(), [[0.0, -1.125], [1.0, -0.75]]);
+        assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [1.0, 0.0]]);
+        assert_scalar("step 0 loss", s.loss(), 0.28125);
+        assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.5, 0.0]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[0.25, 0.0], [-0.5, 0.5]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(0.5));
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[0.875, 0.5], [-0.25, 0.0]]);
+        assert_matrix("step 1 output", s.output(), [[-0.25, -1.125], [0.1875, -1.0]]);
+        assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.1875, 0.0]]);
+        assert_scalar("step 1 loss", s.loss(), 0.205078125);
+        assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [-0.3125, 0.0]]);
+        assert_matrix("step 1 filter_grad", s.filter_grad(), [[-0.15625, 0.0], [0.3125, -0.3125]]);
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.3125));
+        assert_matrix("final filter", d.filter(), [[0.953125, 0.5], [-0.40625, 0.15625]]);
+        assert_option("final bias", d.bias(), Some(-0.34375));
+        assert_scalar("loss_after", d.loss_after(), 0.175323486328125);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
         filter: [[1.0, 0.5], [-0.5, 0.25]],
         target: [[0.5, 0.0], [0.5, -0.25]],
@@ -493,32 +627,75 @@ fn case_09_relu_exact_zero_with_bias() {
         bias: -0.25,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.0, 0.5], [-0.5, 0.25]]);
-    assert_matrix("step 0 output", s.output(), [[0.0, -1.125], [1.0, -0.75]]);
-    assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [1.0, 0.0]]);
-    assert_scalar("step 0 loss", s.loss(), 0.28125);
-    assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.5, 0.0]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[0.25, 0.0], [-0.5, 0.5]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(0.5));
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[0.875, 0.5], [-0.25, 0.0]]);
-    assert_matrix("step 1 output", s.output(), [[-0.25, -1.125], [0.1875, -1.0]]);
-    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.1875, 0.0]]);
-    assert_scalar("step 1 loss", s.loss(), 0.205078125);
-    assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [-0.3125, 0.0]]);
-    assert_matrix("step 1 filter_grad", s.filter_grad(), [[-0.15625, 0.0], [0.3125, -0.3125]]);
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.3125));
-    assert_matrix("final filter", d.filter(), [[0.953125, 0.5], [-0.40625, 0.15625]]);
-    assert_option("final bias", d.bias(), Some(-0.34375));
-    assert_scalar("loss_after", d.loss_after(), 0.175323486328125);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
+        filter: [[1.0, 0.5], [-0.5, 0.25]],
+        target: [[0.5, 0.0], [0.5, -0.25]],
+        lr: 0.5,
+        bias: -0.25,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_10_leaky_exact_zero_in_z() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[0.75, 0.5], [-0.5, 0.25]]);
+        assert_matrix("step 0 output", s.output(), [[0.0, -0.625], [1.125, -0.5]]);
+        assert_matrix("step 0 activated", s.activated(), [[0.0, -0.15625], [1.125, -0.125]]);
+        assert_scalar("step 0 loss", s.loss(), 0.6806640625);
+        assert_matrix("step 0 delta", s.delta(), [[-0.25, -0.078125], [1.25, 0.0625]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.453125, 0.1796875], [-1.3125, 1.3515625]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.63671875, 0.455078125], [-0.171875, -0.087890625]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [[0.095703125, -0.365234375], [0.40234375, -0.4873046875]],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [[0.095703125, -0.09130859375], [0.40234375, -0.121826171875]],
+        );
+        assert_scalar("step 1 loss", s.loss(), 0.1977584958076477);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [[-0.80859375, -0.045654296875], [-0.1953125, 0.0640869140625]],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[-0.860595703125, 0.75372314453125], [-0.1448974609375, -0.1083984375]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[0.85186767578125, 0.2666473388671875], [-0.135650634765625, -0.060791015625]],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 0.05797589643771062);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
         filter: [[0.75, 0.5], [-0.5, 0.25]],
         target: [[0.5, 0.0], [0.5, -0.25]],
@@ -527,60 +704,80 @@ fn case_10_leaky_exact_zero_in_z() {
         loss: sse,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[0.75, 0.5], [-0.5, 0.25]]);
-    assert_matrix("step 0 output", s.output(), [[0.0, -0.625], [1.125, -0.5]]);
-    assert_matrix("step 0 activated", s.activated(), [[0.0, -0.15625], [1.125, -0.125]]);
-    assert_scalar("step 0 loss", s.loss(), 0.6806640625);
-    assert_matrix("step 0 delta", s.delta(), [[-0.25, -0.078125], [1.25, 0.0625]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.453125, 0.1796875], [-1.3125, 1.3515625]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.63671875, 0.455078125], [-0.171875, -0.087890625]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[0.095703125, -0.365234375], [0.40234375, -0.4873046875]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.095703125, -0.09130859375], [0.40234375, -0.121826171875]],
-    );
-    assert_scalar("step 1 loss", s.loss(), 0.1977584958076477);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[-0.80859375, -0.045654296875], [-0.1953125, 0.0640869140625]],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[-0.860595703125, 0.75372314453125], [-0.1448974609375, -0.1083984375]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.85186767578125, 0.2666473388671875], [-0.135650634765625, -0.060791015625]],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 0.05797589643771062);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
+        filter: [[0.75, 0.5], [-0.5, 0.25]],
+        target: [[0.5, 0.0], [0.5, -0.25]],
+        lr: 0.25,
+        activation: leaky_relu(0.25),
+        loss: sse,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_11_leaky_0_1_exact_zero_first_step_conv() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[0.25, -0.5], [0.5, 0.75]]);
+        assert_matrix("step 0 output", s.output(), [[0.0, -0.625], [1.125, -0.5]]);
+        assert_matrix("step 0 activated", s.activated(), [[0.0, -0.0625], [1.125, -0.05]]);
+        assert_scalar("step 0 loss", s.loss(), 0.1711328125);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[-0.025, -0.003125], [0.3125, 0.010000000000000002]],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.32406250000000003, -0.315], [0.0184375, 0.134375]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.21759375, -0.4685], [0.49815625, 0.7365625]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [[0.0041562499999999725, -0.59628125], [1.054375, -0.49998437500000004]],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [[0.0041562499999999725, -0.059628125000000004], [1.054375, -0.049998437500000006]],
+        );
+        assert_scalar("step 1 loss", s.loss(), 0.14918720083312992);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [[-0.247921875, -0.0029814062500000005], [0.27718750000000003, 0.010000078125]],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.28867828125, -0.3911483593750001], [0.24143113281250003, -0.10634671874999999]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[0.188725921875, -0.42938516406250005], [0.47401313671875, 0.747197171875]],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 0.12031535106008362);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
         filter: [[0.25, -0.5], [0.5, 0.75]],
         target: [[0.5, 0.0], [0.5, -0.25]],
@@ -590,56 +787,65 @@ fn case_11_leaky_0_1_exact_zero_first_step_conv() {
         steps: 2,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[0.25, -0.5], [0.5, 0.75]]);
-    assert_matrix("step 0 output", s.output(), [[0.0, -0.625], [1.125, -0.5]]);
-    assert_matrix("step 0 activated", s.activated(), [[0.0, -0.0625], [1.125, -0.05]]);
-    assert_scalar("step 0 loss", s.loss(), 0.1711328125);
-    assert_matrix("step 0 delta", s.delta(), [[-0.025, -0.003125], [0.3125, 0.010000000000000002]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.32406250000000003, -0.315], [0.0184375, 0.134375]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[0.21759375, -0.4685], [0.49815625, 0.7365625]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[0.0041562499999999725, -0.59628125], [1.054375, -0.49998437500000004]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[0.0041562499999999725, -0.059628125000000004], [1.054375, -0.049998437500000006]],
-    );
-    assert_scalar("step 1 loss", s.loss(), 0.14918720083312992);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[-0.247921875, -0.0029814062500000005], [0.27718750000000003, 0.010000078125]],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.28867828125, -0.3911483593750001], [0.24143113281250003, -0.10634671874999999]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.188725921875, -0.42938516406250005], [0.47401313671875, 0.747197171875]],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 0.12031535106008362);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
+        filter: [[0.25, -0.5], [0.5, 0.75]],
+        target: [[0.5, 0.0], [0.5, -0.25]],
+        lr: 0.1,
+        activation: leaky_relu(0.1),
+        loss: mse,
+        steps: 2,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_12_one_by_one_linear_bias() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 1, 1, 1, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[-0.5]]);
+        assert_matrix("step 0 output", s.output(), [[-0.5]]);
+        assert_matrix("step 0 activated", s.activated(), [[-0.5]]);
+        assert_scalar("step 0 loss", s.loss(), 6.25);
+        assert_matrix("step 0 delta", s.delta(), [[-5.0]]);
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[-7.5]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(-5.0));
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[0.25]]);
+        assert_matrix("step 1 output", s.output(), [[1.125]]);
+        assert_matrix("step 1 activated", s.activated(), [[1.125]]);
+        assert_scalar("step 1 loss", s.loss(), 0.765625);
+        assert_matrix("step 1 delta", s.delta(), [[-1.75]]);
+        assert_matrix("step 1 filter_grad", s.filter_grad(), [[-2.625]]);
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(-1.75));
+        let s = &steps[2];
+        assert_matrix("step 2 filter", s.filter(), [[0.5125]]);
+        assert_matrix("step 2 output", s.output(), [[1.69375]]);
+        assert_matrix("step 2 activated", s.activated(), [[1.69375]]);
+        assert_scalar("step 2 loss", s.loss(), 0.09378906249999995);
+        assert_matrix("step 2 delta", s.delta(), [[-0.6124999999999998]]);
+        assert_matrix("step 2 filter_grad", s.filter_grad(), [[-0.9187499999999997]]);
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.6124999999999998));
+        let s = &steps[3];
+        assert_matrix("step 3 filter", s.filter(), [[0.6043749999999999]]);
+        assert_matrix("step 3 output", s.output(), [[1.8928124999999998]]);
+        assert_matrix("step 3 activated", s.activated(), [[1.8928124999999998]]);
+        assert_scalar("step 3 loss", s.loss(), 0.011489160156250046);
+        assert_matrix("step 3 delta", s.delta(), [[-0.21437500000000043]]);
+        assert_matrix("step 3 filter_grad", s.filter_grad(), [[-0.32156250000000064]]);
+        assert_option("step 3 bias_grad", s.bias_grad(), Some(-0.21437500000000043));
+        assert_matrix("final filter", d.filter(), [[0.63653125]]);
+        assert_option("final bias", d.bias(), Some(1.0076875));
+        assert_scalar("loss_after", d.loss_after(), 0.0014074221191406205);
+    }
+    let float = train! {
         input: [[1.5]],
         filter: [[-0.5]],
         target: [[2.0]],
@@ -649,43 +855,20 @@ fn case_12_one_by_one_linear_bias() {
         loss: sse,
         steps: 4,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[-0.5]]);
-    assert_matrix("step 0 output", s.output(), [[-0.5]]);
-    assert_matrix("step 0 activated", s.activated(), [[-0.5]]);
-    assert_scalar("step 0 loss", s.loss(), 6.25);
-    assert_matrix("step 0 delta", s.delta(), [[-5.0]]);
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[-7.5]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(-5.0));
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[0.25]]);
-    assert_matrix("step 1 output", s.output(), [[1.125]]);
-    assert_matrix("step 1 activated", s.activated(), [[1.125]]);
-    assert_scalar("step 1 loss", s.loss(), 0.765625);
-    assert_matrix("step 1 delta", s.delta(), [[-1.75]]);
-    assert_matrix("step 1 filter_grad", s.filter_grad(), [[-2.625]]);
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(-1.75));
-    let s = &steps[2];
-    assert_matrix("step 2 filter", s.filter(), [[0.5125]]);
-    assert_matrix("step 2 output", s.output(), [[1.69375]]);
-    assert_matrix("step 2 activated", s.activated(), [[1.69375]]);
-    assert_scalar("step 2 loss", s.loss(), 0.09378906249999995);
-    assert_matrix("step 2 delta", s.delta(), [[-0.6124999999999998]]);
-    assert_matrix("step 2 filter_grad", s.filter_grad(), [[-0.9187499999999997]]);
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.6124999999999998));
-    let s = &steps[3];
-    assert_matrix("step 3 filter", s.filter(), [[0.6043749999999999]]);
-    assert_matrix("step 3 output", s.output(), [[1.8928124999999998]]);
-    assert_matrix("step 3 activated", s.activated(), [[1.8928124999999998]]);
-    assert_scalar("step 3 loss", s.loss(), 0.011489160156250046);
-    assert_matrix("step 3 delta", s.delta(), [[-0.21437500000000043]]);
-    assert_matrix("step 3 filter_grad", s.filter_grad(), [[-0.32156250000000064]]);
-    assert_option("step 3 bias_grad", s.bias_grad(), Some(-0.21437500000000043));
-    assert_matrix("final filter", d.filter(), [[0.63653125]]);
-    assert_option("final bias", d.bias(), Some(1.0076875));
-    assert_scalar("loss_after", d.loss_after(), 0.0014074221191406205);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.5]],
+        filter: [[-0.5]],
+        target: [[2.0]],
+        lr: 0.1,
+        bias: 0.25,
+        activation: linear,
+        loss: sse,
+        steps: 4,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -792,7 +975,91 @@ fn case_13_filter_bigger_than_input_padded() {
 
 #[test]
 fn case_14_padding_only_outputs_relu() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 1, 5, 6, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[2.0]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 3.0, -1.5, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 3.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 0.16666666666666666);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.13333333333333333, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[0.2]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[1.9]]);
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 2.8499999999999996, -1.4249999999999998, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 2.8499999999999996, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 0.1474166666666666);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.12333333333333331, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.18499999999999997]]);
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        assert_matrix("final filter", d.filter(), [[1.8074999999999999]]);
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 0.13094588541666663);
+    }
+    let float = train! {
         input: [[1.5, -0.75]],
         filter: [[2.0]],
         target: [
@@ -807,87 +1074,25 @@ fn case_14_padding_only_outputs_relu() {
         steps: 2,
         padding: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[2.0]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.5, -0.75]],
+        filter: [[2.0]],
+        target: [
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 3.0, -1.5, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 3.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 0.16666666666666666);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.13333333333333333, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[0.2]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[1.9]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 2.8499999999999996, -1.4249999999999998, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 2.8499999999999996, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 0.1474166666666666);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.12333333333333331, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.18499999999999997]]);
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[1.8074999999999999]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 0.13094588541666663);
+        lr: 0.5,
+        loss: mse,
+        steps: 2,
+        padding: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -1043,7 +1248,75 @@ fn case_16_tanh_saturated() {
 
 #[test]
 fn case_17_asymmetric_filter_conv_vs_corr_stride_2x1() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 3, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]],
+        );
+        assert_matrix("step 0 output", s.output(), [[2.25, -0.5], [-0.5, -0.5]]);
+        assert_matrix("step 0 activated", s.activated(), [[2.25, -0.5], [-0.5, -0.5]]);
+        assert_scalar("step 0 loss", s.loss(), 2.78125);
+        assert_matrix("step 0 delta", s.delta(), [[1.75, 0.0], [-0.5, -1.5]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[2.625, 1.4375, -2.5], [-2.4375, 2.5625, 1.375], [1.4375, -2.5, -2.3125]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [0.86875, -0.07187500000000001, 0.125],
+                [0.12187500000000001, -0.12812500000000002, -0.06875],
+                [-0.07187500000000001, 0.125, -0.884375],
+            ],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [[1.52734375, -0.49765625], [-0.49765625, 0.09843750000000004]],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [[1.52734375, -0.49765625], [-0.49765625, 0.09843750000000004]],
+        );
+        assert_scalar("step 1 loss", s.loss(), 1.0579586791992188);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [[1.02734375, 0.002343749999999978], [-0.49765625, -0.9015624999999999]],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [1.7480468749999998, 0.6630859374999999, -1.5390625],
+                [-1.4466796874999999, 1.6556640625, 0.5707031249999999],
+                [0.6630859374999999, -1.5390625, -1.2619140625],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [0.78134765625, -0.10502929687500001, 0.201953125],
+                [0.194208984375, -0.21090820312500003, -0.09728515625],
+                [-0.10502929687500001, 0.201953125, -0.821279296875],
+            ],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 0.4385212454527616);
+    }
+    let float = train! {
         input: [
             [-1.25, -0.5, 0.25, 1.0],
             [0.5, 1.25, -0.75, 0.0],
@@ -1059,76 +1332,159 @@ fn case_17_asymmetric_filter_conv_vs_corr_stride_2x1() {
         stride: (2, 1),
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]],
-    );
-    assert_matrix("step 0 output", s.output(), [[2.25, -0.5], [-0.5, -0.5]]);
-    assert_matrix("step 0 activated", s.activated(), [[2.25, -0.5], [-0.5, -0.5]]);
-    assert_scalar("step 0 loss", s.loss(), 2.78125);
-    assert_matrix("step 0 delta", s.delta(), [[1.75, 0.0], [-0.5, -1.5]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.625, 1.4375, -2.5], [-2.4375, 2.5625, 1.375], [1.4375, -2.5, -2.3125]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [
-            [0.86875, -0.07187500000000001, 0.125],
-            [0.12187500000000001, -0.12812500000000002, -0.06875],
-            [-0.07187500000000001, 0.125, -0.884375],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-1.25, -0.5, 0.25, 1.0],
+            [0.5, 1.25, -0.75, 0.0],
+            [-0.5, 0.25, 1.0, -1.0],
+            [1.25, -0.75, 0.0, 0.75],
+            [0.25, 1.0, -1.0, -0.25],
         ],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[1.52734375, -0.49765625], [-0.49765625, 0.09843750000000004]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[1.52734375, -0.49765625], [-0.49765625, 0.09843750000000004]],
-    );
-    assert_scalar("step 1 loss", s.loss(), 1.0579586791992188);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[1.02734375, 0.002343749999999978], [-0.49765625, -0.9015624999999999]],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [1.7480468749999998, 0.6630859374999999, -1.5390625],
-            [-1.4466796874999999, 1.6556640625, 0.5707031249999999],
-            [0.6630859374999999, -1.5390625, -1.2619140625],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [0.78134765625, -0.10502929687500001, 0.201953125],
-            [0.194208984375, -0.21090820312500003, -0.09728515625],
-            [-0.10502929687500001, 0.201953125, -0.821279296875],
-        ],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 0.4385212454527616);
+        filter: [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]],
+        target: [[0.5, -0.5], [0.0, 1.0]],
+        lr: 0.05,
+        activation: linear,
+        steps: 2,
+        stride: (2, 1),
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_18_per_axis_padding_1x0_stride_1x3() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 2, 3, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[0.5, -1.0], [0.75, 0.25], [-0.5, 1.0]]);
+        assert_matrix("step 0 output", s.output(), [[-0.25, 0.875], [0.5, -2.5], [-1.25, 0.0625]]);
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[-0.05, 0.875], [0.5, -0.5], [-0.25, 0.0625]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 1.39703125);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[-0.020000000000000004, -0.25], [-1.0, -0.2], [-0.30000000000000004, 1.125]],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.26249999999999996, 0.07499999999999996], [0.81375, -2.04], [0.72, 0.435]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.645));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.47375, -1.0075], [0.668625, 0.454], [-0.572, 0.9565]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [-0.2567499999999999, 1.1388125],
+                [0.79203125, -2.4259375],
+                [-1.1876562499999999, -0.12490625],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [-0.051349999999999986, 1.1388125],
+                [0.79203125, -0.4851875],
+                [-0.23753124999999997, -0.02498125],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 1.0701588013671874);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-0.020539999999999996, 0.277625],
+                [-0.41593750000000007, -0.194075],
+                [-0.2950125, 0.1900075],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [0.15014312500000007, -0.20736562499999997],
+                [0.516170625, -0.14031250000000003],
+                [0.02244937500000005, 0.282654375],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.4579325000000001));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [0.4587356875, -0.9867634375000001],
+                [0.6170079375, 0.46803125],
+                [-0.5742449374999999, 0.9282345625],
+            ],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [-0.188115625, 1.1739509375000001],
+                [0.848839765625, -2.314524578125],
+                [-1.094859171875, -0.12434989062499996],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [-0.03762312500000001, 1.1739509375000001],
+                [0.848839765625, -0.462904915625],
+                [-0.218971834375, -0.024869978124999994],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 1.0114738418694784);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [-0.015049250000000004, 0.34790187500000025],
+                [-0.30232046875000007, -0.18516196625000003],
+                [-0.28758873375, 0.19005200875000003],
+            ],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [
+                [0.04281629781250003, -0.24969328218749998],
+                [0.5642316103125001, 0.010531323125000186],
+                [-0.0898443731250001, 0.24945514593750004],
+            ],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.25216653499999986));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [0.45445405771874997, -0.9617941092812501],
+                [0.56058477646875, 0.46697811768749997],
+                [-0.5652605001875, 0.90328904790625],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(0.1355099035));
+        assert_scalar("loss_after", d.loss_after(), 0.9608343413073105);
+    }
+    let float = train! {
         input: [
             [-1.0, -0.5, 0.0, 0.5, 1.0, -0.75, -0.25],
             [0.25, 0.75, -1.0, -0.5, 0.0, 0.5, 1.0],
@@ -1144,136 +1500,463 @@ fn case_18_per_axis_padding_1x0_stride_1x3() {
         stride: (1, 3),
         padding: (1, 0),
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[0.5, -1.0], [0.75, 0.25], [-0.5, 1.0]]);
-    assert_matrix("step 0 output", s.output(), [[-0.25, 0.875], [0.5, -2.5], [-1.25, 0.0625]]);
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[-0.05, 0.875], [0.5, -0.5], [-0.25, 0.0625]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 1.39703125);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-0.020000000000000004, -0.25], [-1.0, -0.2], [-0.30000000000000004, 1.125]],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.26249999999999996, 0.07499999999999996], [0.81375, -2.04], [0.72, 0.435]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(-0.645));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.47375, -1.0075], [0.668625, 0.454], [-0.572, 0.9565]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [-0.2567499999999999, 1.1388125],
-            [0.79203125, -2.4259375],
-            [-1.1876562499999999, -0.12490625],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-1.0, -0.5, 0.0, 0.5, 1.0, -0.75, -0.25],
+            [0.25, 0.75, -1.0, -0.5, 0.0, 0.5, 1.0],
+            [-0.75, -0.25, 0.25, 0.75, -1.0, -0.5, 0.0],
         ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [-0.051349999999999986, 1.1388125],
-            [0.79203125, -0.4851875],
-            [-0.23753124999999997, -0.02498125],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 1.0701588013671874);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-0.020539999999999996, 0.277625],
-            [-0.41593750000000007, -0.194075],
-            [-0.2950125, 0.1900075],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [0.15014312500000007, -0.20736562499999997],
-            [0.516170625, -0.14031250000000003],
-            [0.02244937500000005, 0.282654375],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.4579325000000001));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [
-            [0.4587356875, -0.9867634375000001],
-            [0.6170079375, 0.46803125],
-            [-0.5742449374999999, 0.9282345625],
-        ],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [-0.188115625, 1.1739509375000001],
-            [0.848839765625, -2.314524578125],
-            [-1.094859171875, -0.12434989062499996],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [-0.03762312500000001, 1.1739509375000001],
-            [0.848839765625, -0.462904915625],
-            [-0.218971834375, -0.024869978124999994],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 1.0114738418694784);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [-0.015049250000000004, 0.34790187500000025],
-            [-0.30232046875000007, -0.18516196625000003],
-            [-0.28758873375, 0.19005200875000003],
-        ],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [
-            [0.04281629781250003, -0.24969328218749998],
-            [0.5642316103125001, 0.010531323125000186],
-            [-0.0898443731250001, 0.24945514593750004],
-        ],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.25216653499999986));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [0.45445405771874997, -0.9617941092812501],
-            [0.56058477646875, 0.46697811768749997],
-            [-0.5652605001875, 0.90328904790625],
-        ],
-    );
-    assert_option("final bias", d.bias(), Some(0.1355099035));
-    assert_scalar("loss_after", d.loss_after(), 0.9608343413073105);
+        filter: [[0.5, -1.0], [0.75, 0.25], [-0.5, 1.0]],
+        target: [[0.0, 1.0], [1.0, 0.0], [0.5, -0.5]],
+        lr: 0.1,
+        bias: 0.0,
+        activation: leaky_relu(0.2),
+        loss: sse,
+        steps: 3,
+        stride: (1, 3),
+        padding: (1, 0),
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_19_relu_half_sse_corr_in4x4_k3x2_p2x1_bias_4steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 2, 6, 5, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [
+                [0.60402960686715, -0.9606655226359204],
+                [-0.3462682665175816, 0.32244070063290087],
+                [1.4483861985639184, -0.15167885868583708],
+            ],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [
+                    0.9230186777111914,
+                    3.26336565325044,
+                    0.35126149929516437,
+                    0.7736501420292841,
+                    -0.0733699290087213,
+                ],
+                [
+                    1.3754748628714948,
+                    2.5099571879980433,
+                    1.5619341715755615,
+                    -1.7075991091250735,
+                    2.266364672806981,
+                ],
+                [
+                    0.11646840223194554,
+                    3.4074256199298976,
+                    -1.1721998019484685,
+                    4.855400616161724,
+                    0.5181003902580498,
+                ],
+                [
+                    0.1552350323236048,
+                    0.12733178367700249,
+                    5.100712557284594,
+                    -3.7296133931842887,
+                    3.6506834642171806,
+                ],
+                [
+                    0.10080838845161799,
+                    3.100054829602798,
+                    -1.8140718469283152,
+                    3.120458517207976,
+                    0.6506508626735902,
+                ],
+                [
+                    1.8684654431353387,
+                    -0.04751693716412575,
+                    3.222541866586962,
+                    -1.337663578979725,
+                    2.0475410479295033,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [
+                    0.9230186777111914,
+                    3.26336565325044,
+                    0.35126149929516437,
+                    0.7736501420292841,
+                    0.0,
+                ],
+                [
+                    1.3754748628714948,
+                    2.5099571879980433,
+                    1.5619341715755615,
+                    0.0,
+                    2.266364672806981,
+                ],
+                [
+                    0.11646840223194554,
+                    3.4074256199298976,
+                    0.0,
+                    4.855400616161724,
+                    0.5181003902580498,
+                ],
+                [
+                    0.1552350323236048,
+                    0.12733178367700249,
+                    5.100712557284594,
+                    0.0,
+                    3.6506834642171806,
+                ],
+                [
+                    0.10080838845161799,
+                    3.100054829602798,
+                    0.0,
+                    3.120458517207976,
+                    0.6506508626735902,
+                ],
+                [1.8684654431353387, 0.0, 3.222541866586962, 0.0, 2.0475410479295033],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 81.04446817941412);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [
+                    0.5853947290000611,
+                    3.3572466564228565,
+                    1.1269710924425218,
+                    2.422220194838202,
+                    0.0,
+                ],
+                [
+                    0.8283964963333892,
+                    2.1203032268815836,
+                    1.9403239192695387,
+                    0.0,
+                    1.7117340663005507,
+                ],
+                [
+                    0.9525949936164249,
+                    2.8732683651671658,
+                    0.0,
+                    5.601282309770191,
+                    -0.5682701082169844,
+                ],
+                [
+                    1.8959065117950047,
+                    1.217620083652381,
+                    4.6772625815942055,
+                    0.0,
+                    3.5067810373663693,
+                ],
+                [
+                    -1.6422065527203895,
+                    4.728112969187601,
+                    0.0,
+                    1.874181684749161,
+                    0.4963098006197414,
+                ],
+                [2.8839393517502936, 0.0, 2.206175003787419, 0.0, 0.6879319977392924],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [
+                [16.20763931774728, -22.57093036516402],
+                [-15.387752887717593, 19.484376145889026],
+                [26.525834045255568, -15.960587987029882],
+            ],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(45.48348041134658));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [-0.20635235902021398, 0.16788099562228065],
+                [0.4231193778682981, -0.6517781066615504],
+                [0.12209449630113989, 0.6463505406656571],
+            ],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [
+                    -0.22760658207544882,
+                    -1.3390379146302518,
+                    -1.42662555606986,
+                    -1.7188216416581312,
+                    -1.2396001121618336,
+                ],
+                [
+                    -1.1388157262568008,
+                    0.035208030667927215,
+                    -2.3184447021234353,
+                    -0.5805680973677649,
+                    -1.420212673596176,
+                ],
+                [
+                    -1.2937789686246663,
+                    -1.4983649995985693,
+                    1.0279024980957963,
+                    -2.1125751423594887,
+                    -0.7123392091970167,
+                ],
+                [
+                    -1.9280646093487108,
+                    -0.029736958994529106,
+                    -3.9202389506642352,
+                    0.7368896850925843,
+                    -1.0477840278391883,
+                ],
+                [
+                    -0.5029647024917882,
+                    -2.2885701044189353,
+                    0.7627831702192858,
+                    -3.1593151452512127,
+                    -0.5118791943148141,
+                ],
+                [
+                    -1.2655087404313927,
+                    -0.853889088223325,
+                    -1.5780930266785325,
+                    -0.5341130618889681,
+                    -1.4488183844450147,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.035208030667927215, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 1.0279024980957963, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.7368896850925843, 0.0],
+                [0.0, 0.0, 0.7627831702192858, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 18.783480070622883);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, -0.35444593044853256, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 2.6025365657656585, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.8611862702244764, 0.0],
+                [0.0, 0.0, 1.0564961758125297, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [-4.107091024018805, 1.3122643105540648],
+                [1.787353385096386, -6.2157225879890925],
+                [-4.565010823227501, 5.452420326464846],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(4.165773081354132));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [-0.0009978078192737216, 0.1022677800945774],
+                [0.3337517086134788, -0.3409919772620958],
+                [0.350345037462515, 0.3737295243424148],
+            ],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [
+                    -0.8197194477594983,
+                    -1.0685070522641469,
+                    -1.6745913942885498,
+                    -1.7765308729493072,
+                    -1.6385623413071446,
+                ],
+                [
+                    -1.2960844205420678,
+                    -0.16639438970174525,
+                    -2.0803498184394176,
+                    -1.58681457511736,
+                    -1.4213867927309896,
+                ],
+                [
+                    -1.3780133273579738,
+                    -1.0329761212501545,
+                    -0.5040947102170927,
+                    -1.6452340497906783,
+                    -1.130316017065762,
+                ],
+                [
+                    -1.7660755487665774,
+                    -0.7130284649707263,
+                    -2.779920639471083,
+                    -0.8017501047101593,
+                    -0.798034302641523,
+                ],
+                [
+                    -1.0019943053013936,
+                    -1.9601272112710004,
+                    -0.35072815612025154,
+                    -2.422189114790669,
+                    -0.8426038394875421,
+                ],
+                [
+                    -1.4238089779890704,
+                    -1.2680721046491497,
+                    -1.5202553554813856,
+                    -1.1899647177910884,
+                    -1.3473995829042067,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 15.771662656583818);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix("step 2 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
+        let s = &steps[3];
+        assert_matrix(
+            "step 3 filter",
+            s.filter(),
+            [
+                [-0.0009978078192737216, 0.1022677800945774],
+                [0.3337517086134788, -0.3409919772620958],
+                [0.350345037462515, 0.3737295243424148],
+            ],
+        );
+        assert_matrix(
+            "step 3 output",
+            s.output(),
+            [
+                [
+                    -0.8197194477594983,
+                    -1.0685070522641469,
+                    -1.6745913942885498,
+                    -1.7765308729493072,
+                    -1.6385623413071446,
+                ],
+                [
+                    -1.2960844205420678,
+                    -0.16639438970174525,
+                    -2.0803498184394176,
+                    -1.58681457511736,
+                    -1.4213867927309896,
+                ],
+                [
+                    -1.3780133273579738,
+                    -1.0329761212501545,
+                    -0.5040947102170927,
+                    -1.6452340497906783,
+                    -1.130316017065762,
+                ],
+                [
+                    -1.7660755487665774,
+                    -0.7130284649707263,
+                    -2.779920639471083,
+                    -0.8017501047101593,
+                    -0.798034302641523,
+                ],
+                [
+                    -1.0019943053013936,
+                    -1.9601272112710004,
+                    -0.35072815612025154,
+                    -2.422189114790669,
+                    -0.8426038394875421,
+                ],
+                [
+                    -1.4238089779890704,
+                    -1.2680721046491497,
+                    -1.5202553554813856,
+                    -1.1899647177910884,
+                    -1.3473995829042067,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 3 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 3 loss", s.loss(), 15.771662656583818);
+        assert_matrix(
+            "step 3 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix("step 3 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_option("step 3 bias_grad", s.bias_grad(), Some(0.0));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [-0.0009978078192737216, 0.1022677800945774],
+                [0.3337517086134788, -0.3409919772620958],
+                [0.350345037462515, 0.3737295243424148],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(-1.3458947293760706));
+        assert_scalar("loss_after", d.loss_after(), 15.771662656583818);
+    }
+    let float = train! {
         input: [
             [1.407903971575136, -0.5775955028787445, -0.33804914674734743, -0.8353696517319382],
             [1.4178549816981314, 0.042587200895253474, -1.7977543137018541, 0.5803250039076566],
@@ -1334,380 +2017,182 @@ fn case_19_relu_half_sse_corr_in4x4_k3x2_p2x1_bias_4steps_floats() {
         steps: 4,
         padding: (2, 1),
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [1.407903971575136, -0.5775955028787445, -0.33804914674734743, -0.8353696517319382],
+            [1.4178549816981314, 0.042587200895253474, -1.7977543137018541, 0.5803250039076566],
+            [0.8224540527799102, -0.9992239437556951, 1.6017868205298313, 0.060114201950914214],
+            [-0.7618650619084963, 0.7535357640466005, -1.6975898182916769, 1.5081596867335296],
+        ],
+        filter: [
             [0.60402960686715, -0.9606655226359204],
             [-0.3462682665175816, 0.32244070063290087],
             [1.4483861985639184, -0.15167885868583708],
         ],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
+        target: [
             [
-                0.9230186777111914,
-                3.26336565325044,
-                0.35126149929516437,
-                0.7736501420292841,
-                -0.0733699290087213,
+                0.33762394871113033,
+                -0.09388100317241665,
+                -0.7757095931473574,
+                -1.6485700528089176,
+                -1.4507912926438302,
             ],
             [
-                1.3754748628714948,
-                2.5099571879980433,
-                1.5619341715755615,
-                -1.7075991091250735,
-                2.266364672806981,
+                0.5470783665381056,
+                0.3896539611164598,
+                -0.37838974769397726,
+                -1.782054501321476,
+                0.5546306065064304,
             ],
             [
-                0.11646840223194554,
-                3.4074256199298976,
-                -1.1721998019484685,
-                4.855400616161724,
-                0.5181003902580498,
+                -0.8361265913844793,
+                0.5341572547627318,
+                -1.5746340676698622,
+                -0.7458816936084673,
+                1.0863704984750342,
             ],
             [
-                0.1552350323236048,
-                0.12733178367700249,
-                5.100712557284594,
-                -3.7296133931842887,
-                3.6506834642171806,
+                -1.7406714794713998,
+                -1.0902882999753785,
+                0.42344997569038867,
+                -0.12429658513189201,
+                0.14390242685081134,
             ],
             [
-                0.10080838845161799,
-                3.100054829602798,
-                -1.8140718469283152,
-                3.120458517207976,
-                0.6506508626735902,
+                1.7430149411720075,
+                -1.6280581395848022,
+                -0.293713005593244,
+                1.2462768324588152,
+                0.1543410620538488,
             ],
             [
-                1.8684654431353387,
-                -0.04751693716412575,
-                3.222541866586962,
-                -1.337663578979725,
-                2.0475410479295033,
+                -1.015473908614955,
+                -0.8911850553840965,
+                1.016366862799543,
+                0.474444669062283,
+                1.359609050190211,
             ],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [0.9230186777111914, 3.26336565325044, 0.35126149929516437, 0.7736501420292841, 0.0],
-            [1.3754748628714948, 2.5099571879980433, 1.5619341715755615, 0.0, 2.266364672806981],
-            [0.11646840223194554, 3.4074256199298976, 0.0, 4.855400616161724, 0.5181003902580498],
-            [0.1552350323236048, 0.12733178367700249, 5.100712557284594, 0.0, 3.6506834642171806],
-            [0.10080838845161799, 3.100054829602798, 0.0, 3.120458517207976, 0.6506508626735902],
-            [1.8684654431353387, 0.0, 3.222541866586962, 0.0, 2.0475410479295033],
-        ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 81.04446817941412);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.5853947290000611, 3.3572466564228565, 1.1269710924425218, 2.422220194838202, 0.0],
-            [0.8283964963333892, 2.1203032268815836, 1.9403239192695387, 0.0, 1.7117340663005507],
-            [0.9525949936164249, 2.8732683651671658, 0.0, 5.601282309770191, -0.5682701082169844],
-            [1.8959065117950047, 1.217620083652381, 4.6772625815942055, 0.0, 3.5067810373663693],
-            [-1.6422065527203895, 4.728112969187601, 0.0, 1.874181684749161, 0.4963098006197414],
-            [2.8839393517502936, 0.0, 2.206175003787419, 0.0, 0.6879319977392924],
-        ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [
-            [16.20763931774728, -22.57093036516402],
-            [-15.387752887717593, 19.484376145889026],
-            [26.525834045255568, -15.960587987029882],
-        ],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(45.48348041134658));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [
-            [-0.20635235902021398, 0.16788099562228065],
-            [0.4231193778682981, -0.6517781066615504],
-            [0.12209449630113989, 0.6463505406656571],
-        ],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [
-                -0.22760658207544882,
-                -1.3390379146302518,
-                -1.42662555606986,
-                -1.7188216416581312,
-                -1.2396001121618336,
-            ],
-            [
-                -1.1388157262568008,
-                0.035208030667927215,
-                -2.3184447021234353,
-                -0.5805680973677649,
-                -1.420212673596176,
-            ],
-            [
-                -1.2937789686246663,
-                -1.4983649995985693,
-                1.0279024980957963,
-                -2.1125751423594887,
-                -0.7123392091970167,
-            ],
-            [
-                -1.9280646093487108,
-                -0.029736958994529106,
-                -3.9202389506642352,
-                0.7368896850925843,
-                -1.0477840278391883,
-            ],
-            [
-                -0.5029647024917882,
-                -2.2885701044189353,
-                0.7627831702192858,
-                -3.1593151452512127,
-                -0.5118791943148141,
-            ],
-            [
-                -1.2655087404313927,
-                -0.853889088223325,
-                -1.5780930266785325,
-                -0.5341130618889681,
-                -1.4488183844450147,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.035208030667927215, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 1.0279024980957963, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.7368896850925843, 0.0],
-            [0.0, 0.0, 0.7627831702192858, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 18.783480070622883);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, -0.35444593044853256, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 2.6025365657656585, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.8611862702244764, 0.0],
-            [0.0, 0.0, 1.0564961758125297, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [-4.107091024018805, 1.3122643105540648],
-            [1.787353385096386, -6.2157225879890925],
-            [-4.565010823227501, 5.452420326464846],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(4.165773081354132));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [
-            [-0.0009978078192737216, 0.1022677800945774],
-            [0.3337517086134788, -0.3409919772620958],
-            [0.350345037462515, 0.3737295243424148],
-        ],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [
-                -0.8197194477594983,
-                -1.0685070522641469,
-                -1.6745913942885498,
-                -1.7765308729493072,
-                -1.6385623413071446,
-            ],
-            [
-                -1.2960844205420678,
-                -0.16639438970174525,
-                -2.0803498184394176,
-                -1.58681457511736,
-                -1.4213867927309896,
-            ],
-            [
-                -1.3780133273579738,
-                -1.0329761212501545,
-                -0.5040947102170927,
-                -1.6452340497906783,
-                -1.130316017065762,
-            ],
-            [
-                -1.7660755487665774,
-                -0.7130284649707263,
-                -2.779920639471083,
-                -0.8017501047101593,
-                -0.798034302641523,
-            ],
-            [
-                -1.0019943053013936,
-                -1.9601272112710004,
-                -0.35072815612025154,
-                -2.422189114790669,
-                -0.8426038394875421,
-            ],
-            [
-                -1.4238089779890704,
-                -1.2680721046491497,
-                -1.5202553554813856,
-                -1.1899647177910884,
-                -1.3473995829042067,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 15.771662656583818);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix("step 2 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
-    let s = &steps[3];
-    assert_matrix(
-        "step 3 filter",
-        s.filter(),
-        [
-            [-0.0009978078192737216, 0.1022677800945774],
-            [0.3337517086134788, -0.3409919772620958],
-            [0.350345037462515, 0.3737295243424148],
-        ],
-    );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [
-            [
-                -0.8197194477594983,
-                -1.0685070522641469,
-                -1.6745913942885498,
-                -1.7765308729493072,
-                -1.6385623413071446,
-            ],
-            [
-                -1.2960844205420678,
-                -0.16639438970174525,
-                -2.0803498184394176,
-                -1.58681457511736,
-                -1.4213867927309896,
-            ],
-            [
-                -1.3780133273579738,
-                -1.0329761212501545,
-                -0.5040947102170927,
-                -1.6452340497906783,
-                -1.130316017065762,
-            ],
-            [
-                -1.7660755487665774,
-                -0.7130284649707263,
-                -2.779920639471083,
-                -0.8017501047101593,
-                -0.798034302641523,
-            ],
-            [
-                -1.0019943053013936,
-                -1.9601272112710004,
-                -0.35072815612025154,
-                -2.422189114790669,
-                -0.8426038394875421,
-            ],
-            [
-                -1.4238089779890704,
-                -1.2680721046491497,
-                -1.5202553554813856,
-                -1.1899647177910884,
-                -1.3473995829042067,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 3 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 3 loss", s.loss(), 15.771662656583818);
-    assert_matrix(
-        "step 3 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix("step 3 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_option("step 3 bias_grad", s.bias_grad(), Some(0.0));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [-0.0009978078192737216, 0.1022677800945774],
-            [0.3337517086134788, -0.3409919772620958],
-            [0.350345037462515, 0.3737295243424148],
-        ],
-    );
-    assert_option("final bias", d.bias(), Some(-1.3458947293760706));
-    assert_scalar("loss_after", d.loss_after(), 15.771662656583818);
+        lr: 0.05,
+        bias: 1.1365679452589652,
+        steps: 4,
+        padding: (2, 1),
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_20_linear_sse_conv_in3x5_k2x2_s1x3_p2_bias_2steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 6, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[-1.25, 0.75], [0.5, -1.75]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [-2.0, -2.0, -2.0],
+                [-2.0, 1.0625, -1.625],
+                [-2.0, -6.875, -3.8125],
+                [-2.0, -2.25, 0.5625],
+                [-2.0, 0.25, -2.875],
+                [-2.0, -2.0, -2.0],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [-2.0, -2.0, -2.0],
+                [-2.0, 1.0625, -1.625],
+                [-2.0, -6.875, -3.8125],
+                [-2.0, -2.25, 0.5625],
+                [-2.0, 0.25, -2.875],
+                [-2.0, -2.0, -2.0],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 115.58984375);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [-2.0, -7.0, -2.5],
+                [-5.5, 4.625, 0.25],
+                [-3.5, -11.25, -6.125],
+                [-1.5, -3.0, -0.875],
+                [-4.5, -3.5, -6.25],
+                [-3.5, -5.5, -7.0],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[-31.9375, 19.4375], [13.75, -8.53125]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(-68.625));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.34687500000000004, -0.22187500000000004], [-0.1875, -1.3234375]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
+                [1.4312500000000004, 0.5710937500000002, 1.3203125000000004],
+                [1.4312500000000004, 1.5316406250000003, 1.0468750000000004],
+                [1.4312500000000004, 2.3335937500000004, 2.9746093750000004],
+                [1.4312500000000004, 2.5671875, 0.7695312500000003],
+                [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
+                [1.4312500000000004, 0.5710937500000002, 1.3203125000000004],
+                [1.4312500000000004, 1.5316406250000003, 1.0468750000000004],
+                [1.4312500000000004, 2.3335937500000004, 2.9746093750000004],
+                [1.4312500000000004, 2.5671875, 0.7695312500000003],
+                [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 63.55287322998049);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [4.862500000000001, -0.1374999999999993, 4.362500000000001],
+                [1.3625000000000007, 3.6421875000000004, 6.140625000000001],
+                [3.3625000000000007, 5.563281250000001, 3.593750000000001],
+                [5.362500000000001, 6.167187500000001, 3.949218750000001],
+                [2.3625000000000007, 1.1343750000000004, 1.0390625000000007],
+                [3.3625000000000007, 1.3625000000000007, -0.1374999999999993],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[8.618554687500001, -5.664453125000001], [0.8003906249999986, -2.665625]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(57.3546875));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[-0.08405273437500005, 0.06134765625000005], [-0.22751953124999993, -1.19015625]],
+        );
+        assert_option("final bias", d.bias(), Some(-1.4364843749999996));
+        assert_scalar("loss_after", d.loss_after(), 48.34214550507662);
+    }
+    let float = train! {
         input: [
             [-0.5, 0.75, -2.0, 0.5, 0.5],
             [2.0, -0.5, 1.75, -1.5, -1.25],
@@ -1731,105 +2216,34 @@ fn case_20_linear_sse_conv_in3x5_k2x2_s1x3_p2_bias_2steps() {
         padding: 2,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[-1.25, 0.75], [0.5, -1.75]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [-2.0, -2.0, -2.0],
-            [-2.0, 1.0625, -1.625],
-            [-2.0, -6.875, -3.8125],
-            [-2.0, -2.25, 0.5625],
-            [-2.0, 0.25, -2.875],
-            [-2.0, -2.0, -2.0],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-0.5, 0.75, -2.0, 0.5, 0.5],
+            [2.0, -0.5, 1.75, -1.5, -1.25],
+            [-0.25, -1.0, 1.0, 0.25, 0.5],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [-2.0, -2.0, -2.0],
-            [-2.0, 1.0625, -1.625],
-            [-2.0, -6.875, -3.8125],
-            [-2.0, -2.25, 0.5625],
-            [-2.0, 0.25, -2.875],
-            [-2.0, -2.0, -2.0],
+        filter: [[-1.25, 0.75], [0.5, -1.75]],
+        target: [
+            [-1.0, 1.5, -0.75],
+            [0.75, -1.25, -1.75],
+            [-0.25, -1.25, -0.75],
+            [-1.25, -0.75, 1.0],
+            [0.25, 2.0, 0.25],
+            [-0.25, 0.75, 1.5],
         ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 115.58984375);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [-2.0, -7.0, -2.5],
-            [-5.5, 4.625, 0.25],
-            [-3.5, -11.25, -6.125],
-            [-1.5, -3.0, -0.875],
-            [-4.5, -3.5, -6.25],
-            [-3.5, -5.5, -7.0],
-        ],
-    );
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[-31.9375, 19.4375], [13.75, -8.53125]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(-68.625));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.34687500000000004, -0.22187500000000004], [-0.1875, -1.3234375]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
-            [1.4312500000000004, 0.5710937500000002, 1.3203125000000004],
-            [1.4312500000000004, 1.5316406250000003, 1.0468750000000004],
-            [1.4312500000000004, 2.3335937500000004, 2.9746093750000004],
-            [1.4312500000000004, 2.5671875, 0.7695312500000003],
-            [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
-            [1.4312500000000004, 0.5710937500000002, 1.3203125000000004],
-            [1.4312500000000004, 1.5316406250000003, 1.0468750000000004],
-            [1.4312500000000004, 2.3335937500000004, 2.9746093750000004],
-            [1.4312500000000004, 2.5671875, 0.7695312500000003],
-            [1.4312500000000004, 1.4312500000000004, 1.4312500000000004],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 63.55287322998049);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [4.862500000000001, -0.1374999999999993, 4.362500000000001],
-            [1.3625000000000007, 3.6421875000000004, 6.140625000000001],
-            [3.3625000000000007, 5.563281250000001, 3.593750000000001],
-            [5.362500000000001, 6.167187500000001, 3.949218750000001],
-            [2.3625000000000007, 1.1343750000000004, 1.0390625000000007],
-            [3.3625000000000007, 1.3625000000000007, -0.1374999999999993],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[8.618554687500001, -5.664453125000001], [0.8003906249999986, -2.665625]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(57.3546875));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[-0.08405273437500005, 0.06134765625000005], [-0.22751953124999993, -1.19015625]],
-    );
-    assert_option("final bias", d.bias(), Some(-1.4364843749999996));
-    assert_scalar("loss_after", d.loss_after(), 48.34214550507662);
+        lr: 0.05,
+        bias: -2.0,
+        activation: linear,
+        loss: sse,
+        steps: 2,
+        stride: (1, 3),
+        padding: 2,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -2146,7 +2560,191 @@ fn case_22_tanh_half_sse_conv_in2x2_k4x4_p2_bias_3steps() {
 
 #[test]
 fn case_23_leaky_sse_corr_in7x4_k3x4_s2_bias_3steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 4, 3, 1, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [
+                [0.3341471202477999, -1.390361630544549, 1.4047123577660163, -1.0429205522242322],
+                [
+                    -1.0505049380708482,
+                    -1.7510631203291673,
+                    1.6152084375856512,
+                    -0.04300333460457928,
+                ],
+                [1.1054490248609774, 0.0728386065550004, 1.263993475609145, -0.19067014569014473],
+            ],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[-2.177710009530976], [-5.718006579598676], [-0.0004836136193834273]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[-0.4355420019061952], [-1.1436013159197351], [-9.672272387668547e-05]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 1.5462690065626845);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[0.3827924204482501], [0.13488121400110345], [0.2875414092039409]],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [
+                [0.011347690773186658, 1.2738720990703518, 0.38611684294912185, 0.6739715734789532],
+                [
+                    -0.9093636014109441,
+                    -0.6309675406840082,
+                    -0.025365076064567567,
+                    0.6403945758530543,
+                ],
+                [-0.8549127916532171, 0.7518265774913887, -0.8945274970362769, 0.27134038623878043],
+            ],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(0.8052150436532944));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [0.33131019755450325, -1.708829655312137, 1.308183147028736, -1.2114134455939705],
+                [
+                    -0.8231640377181122,
+                    -1.5933212351581654,
+                    1.6215497066017932,
+                    -0.20310197856784284,
+                ],
+                [
+                    1.3191772227742817,
+                    -0.11511803781784677,
+                    1.4876253498682144,
+                    -0.25850524224983984,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [[-4.999924083304744], [-7.497152886997016], [-1.2169403249208548]],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [[-0.9999848166609487], [-1.4994305773994032], [-0.24338806498417098]],
+        );
+        assert_scalar("step 1 loss", s.loss(), 0.3805925910812733);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [[0.1570152945463487], [-0.007450490590763793], [0.19022487229982318]],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [
+                    0.026788698288967995,
+                    0.5166383401289671,
+                    0.18576472224008866,
+                    0.10289613026908426,
+                ],
+                [
+                    -0.3452016269119768,
+                    -0.4504855800095755,
+                    -0.11703180785337937,
+                    0.2700576107109311,
+                ],
+                [
+                    -0.2646643935244665,
+                    0.1924131914588488,
+                    -0.45067529198600703,
+                    0.08790499046320915,
+                ],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(0.33978967625540807));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [0.32461302298226125, -1.8379892403443787, 1.2617419664687137, -1.2371374781612414],
+                [-0.736863630990118, -1.4806998401557716, 1.6508076585651381, -0.27061638124557563],
+                [
+                    1.3853433211553983,
+                    -0.16322133568255898,
+                    1.6002941728647162,
+                    -0.28048148986564214,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [[-6.075194597528904], [-7.96569600811741], [-1.8654469750076175]],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [[-1.215038919505781], [-1.5931392016234822], [-0.3730893950015235]],
+        );
+        assert_scalar("step 2 loss", s.loss(), 0.16373946440293244);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [[0.07099365340841582], [-0.04493394028039539], [0.13834434029288217]],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [
+                [
+                    0.0210057604224853,
+                    0.23608673198237565,
+                    0.09998573060845398,
+                    -0.07215427975731224,
+                ],
+                [
+                    -0.14036785083613695,
+                    -0.3376595883219661,
+                    -0.12326422318002908,
+                    0.131760136391729,
+                ],
+                [
+                    -0.062396546285140464,
+                    0.008573548050636504,
+                    -0.26627194152721184,
+                    0.01953736708155724,
+                ],
+            ],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(0.16440405342090259));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [0.3193615828766399, -1.8970109233399726, 1.2367455338166002, -1.2190989082219135],
+                [
+                    -0.7017716682810837,
+                    -1.3962849430752802,
+                    1.6816237143601453,
+                    -0.30355641534350786,
+                ],
+                [1.4009424577266834, -0.1653647226952181, 1.666862158246519, -0.28536583163603146],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(0.17429413103849029));
+        assert_scalar("loss_after", d.loss_after(), 0.09294771058826279);
+    }
+    let float = train! {
         input: [
             [1.6425794068121862, 1.6446227653588523, 1.7151421773950517, 1.7591018201418653],
             [-1.5228197838821234, -0.8986179978960465, -0.729504239086809, 0.48197325962771176],
@@ -2169,137 +2767,139 @@ fn case_23_leaky_sse_corr_in7x4_k3x4_s2_bias_3steps_floats() {
         steps: 3,
         stride: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [1.6425794068121862, 1.6446227653588523, 1.7151421773950517, 1.7591018201418653],
+            [-1.5228197838821234, -0.8986179978960465, -0.729504239086809, 0.48197325962771176],
+            [-1.8342219575784573, 1.7360889731904319, -0.9863634380735187, 1.7966853033856567],
+            [-1.136329893483293, 1.2363529004786367, 1.7629629151686097, 1.1090209658190808],
+            [-1.2868309047299715, 1.4264282240669575, -0.4777909552419022, -0.8407080066691104],
+            [-0.6022443006482994, -1.5780132803047597, 0.055967727049881955, 1.0652822904168948],
+            [0.07227754023054356, -0.36562905324956674, -1.5737212469865036, -1.0538357383270531],
+        ],
+        filter: [
             [0.3341471202477999, -1.390361630544549, 1.4047123577660163, -1.0429205522242322],
             [-1.0505049380708482, -1.7510631203291673, 1.6152084375856512, -0.04300333460457928],
             [1.1054490248609774, 0.0728386065550004, 1.263993475609145, -0.19067014569014473],
         ],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-2.177710009530976], [-5.718006579598676], [-0.0004836136193834273]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[-0.4355420019061952], [-1.1436013159197351], [-9.672272387668547e-05]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 1.5462690065626845);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[0.3827924204482501], [0.13488121400110345], [0.2875414092039409]],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [
-            [0.011347690773186658, 1.2738720990703518, 0.38611684294912185, 0.6739715734789532],
-            [-0.9093636014109441, -0.6309675406840082, -0.025365076064567567, 0.6403945758530543],
-            [-0.8549127916532171, 0.7518265774913887, -0.8945274970362769, 0.27134038623878043],
-        ],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(0.8052150436532944));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [
-            [0.33131019755450325, -1.708829655312137, 1.308183147028736, -1.2114134455939705],
-            [-0.8231640377181122, -1.5933212351581654, 1.6215497066017932, -0.20310197856784284],
-            [1.3191772227742817, -0.11511803781784677, 1.4876253498682144, -0.25850524224983984],
-        ],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-4.999924083304744], [-7.497152886997016], [-1.2169403249208548]],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [[-0.9999848166609487], [-1.4994305773994032], [-0.24338806498417098]],
-    );
-    assert_scalar("step 1 loss", s.loss(), 0.3805925910812733);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [[0.1570152945463487], [-0.007450490590763793], [0.19022487229982318]],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [0.026788698288967995, 0.5166383401289671, 0.18576472224008866, 0.10289613026908426],
-            [-0.3452016269119768, -0.4504855800095755, -0.11703180785337937, 0.2700576107109311],
-            [-0.2646643935244665, 0.1924131914588488, -0.45067529198600703, 0.08790499046320915],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(0.33978967625540807));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [
-            [0.32461302298226125, -1.8379892403443787, 1.2617419664687137, -1.2371374781612414],
-            [-0.736863630990118, -1.4806998401557716, 1.6508076585651381, -0.27061638124557563],
-            [1.3853433211553983, -0.16322133568255898, 1.6002941728647162, -0.28048148986564214],
-        ],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[-6.075194597528904], [-7.96569600811741], [-1.8654469750076175]],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [[-1.215038919505781], [-1.5931392016234822], [-0.3730893950015235]],
-    );
-    assert_scalar("step 2 loss", s.loss(), 0.16373946440293244);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [[0.07099365340841582], [-0.04493394028039539], [0.13834434029288217]],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [
-            [0.0210057604224853, 0.23608673198237565, 0.09998573060845398, -0.07215427975731224],
-            [-0.14036785083613695, -0.3376595883219661, -0.12326422318002908, 0.131760136391729],
-            [
-                -0.062396546285140464,
-                0.008573548050636504,
-                -0.26627194152721184,
-                0.01953736708155724,
-            ],
-        ],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(0.16440405342090259));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [0.3193615828766399, -1.8970109233399726, 1.2367455338166002, -1.2190989082219135],
-            [-0.7017716682810837, -1.3962849430752802, 1.6816237143601453, -0.30355641534350786],
-            [1.4009424577266834, -0.1653647226952181, 1.666862158246519, -0.28536583163603146],
-        ],
-    );
-    assert_option("final bias", d.bias(), Some(0.17429413103849029));
-    assert_scalar("loss_after", d.loss_after(), 0.09294771058826279);
+        target: [[-1.3925230530268204], [-1.4808043509224937], [-0.7189502457337289]],
+        lr: 0.25,
+        bias: 0.5016463243708915,
+        activation: leaky_relu(0.2),
+        loss: sse,
+        steps: 3,
+        stride: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_24_relu_mse_conv_in3x1_k4x2_s2x1_p1_4steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<4, 2, 1, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [
+                [-1.1299377331125444, -1.285615453593203],
+                [1.5648763557190262, -0.4515631500230213],
+                [0.5175587162590842, 0.4323058889674085],
+                [-0.4608216902573017, -1.646503645366674],
+            ],
+        );
+        assert_matrix("step 0 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
+        assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0]]);
+        assert_scalar("step 0 loss", s.loss(), 1.4540489219337176);
+        assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [-1.1299377331125444, -1.285615453593203],
+                [1.5648763557190262, -0.4515631500230213],
+                [0.5175587162590842, 0.4323058889674085],
+                [-0.4608216902573017, -1.646503645366674],
+            ],
+        );
+        assert_matrix("step 1 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
+        assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0]]);
+        assert_scalar("step 1 loss", s.loss(), 1.4540489219337176);
+        assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0]]);
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [-1.1299377331125444, -1.285615453593203],
+                [1.5648763557190262, -0.4515631500230213],
+                [0.5175587162590842, 0.4323058889674085],
+                [-0.4608216902573017, -1.646503645366674],
+            ],
+        );
+        assert_matrix("step 2 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
+        assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0]]);
+        assert_scalar("step 2 loss", s.loss(), 1.4540489219337176);
+        assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0]]);
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), None);
+        let s = &steps[3];
+        assert_matrix(
+            "step 3 filter",
+            s.filter(),
+            [
+                [-1.1299377331125444, -1.285615453593203],
+                [1.5648763557190262, -0.4515631500230213],
+                [0.5175587162590842, 0.4323058889674085],
+                [-0.4608216902573017, -1.646503645366674],
+            ],
+        );
+        assert_matrix("step 3 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
+        assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0]]);
+        assert_scalar("step 3 loss", s.loss(), 1.4540489219337176);
+        assert_matrix("step 3 delta", s.delta(), [[0.0, 0.0]]);
+        assert_matrix(
+            "step 3 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        );
+        assert_option("step 3 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [-1.1299377331125444, -1.285615453593203],
+                [1.5648763557190262, -0.4515631500230213],
+                [0.5175587162590842, 0.4323058889674085],
+                [-0.4608216902573017, -1.646503645366674],
+            ],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 1.4540489219337176);
+    }
+    let float = train! {
         input: [[1.0549290328140337], [-1.0731866827862087], [1.3418169505488597]],
         filter: [
             [-1.1299377331125444, -1.285615453593203],
@@ -2315,109 +2915,123 @@ fn case_24_relu_mse_conv_in3x1_k4x2_s2x1_p1_4steps_floats() {
         padding: 1,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0549290328140337], [-1.0731866827862087], [1.3418169505488597]],
+        filter: [
             [-1.1299377331125444, -1.285615453593203],
             [1.5648763557190262, -0.4515631500230213],
             [0.5175587162590842, 0.4323058889674085],
             [-0.4608216902573017, -1.646503645366674],
         ],
-    );
-    assert_matrix("step 0 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
-    assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0]]);
-    assert_scalar("step 0 loss", s.loss(), 1.4540489219337176);
-    assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [
-            [-1.1299377331125444, -1.285615453593203],
-            [1.5648763557190262, -0.4515631500230213],
-            [0.5175587162590842, 0.4323058889674085],
-            [-0.4608216902573017, -1.646503645366674],
-        ],
-    );
-    assert_matrix("step 1 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
-    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0]]);
-    assert_scalar("step 1 loss", s.loss(), 1.4540489219337176);
-    assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [
-            [-1.1299377331125444, -1.285615453593203],
-            [1.5648763557190262, -0.4515631500230213],
-            [0.5175587162590842, 0.4323058889674085],
-            [-0.4608216902573017, -1.646503645366674],
-        ],
-    );
-    assert_matrix("step 2 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
-    assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0]]);
-    assert_scalar("step 2 loss", s.loss(), 1.4540489219337176);
-    assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), None);
-    let s = &steps[3];
-    assert_matrix(
-        "step 3 filter",
-        s.filter(),
-        [
-            [-1.1299377331125444, -1.285615453593203],
-            [1.5648763557190262, -0.4515631500230213],
-            [0.5175587162590842, 0.4323058889674085],
-            [-0.4608216902573017, -1.646503645366674],
-        ],
-    );
-    assert_matrix("step 3 output", s.output(), [[-2.64958635255217, -0.7843970151490242]]);
-    assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0]]);
-    assert_scalar("step 3 loss", s.loss(), 1.4540489219337176);
-    assert_matrix("step 3 delta", s.delta(), [[0.0, 0.0]]);
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
-    assert_option("step 3 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [-1.1299377331125444, -1.285615453593203],
-            [1.5648763557190262, -0.4515631500230213],
-            [0.5175587162590842, 0.4323058889674085],
-            [-0.4608216902573017, -1.646503645366674],
-        ],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 1.4540489219337176);
+        target: [[1.6201211630712478, -0.5322642772496593]],
+        lr: 0.1,
+        loss: mse,
+        steps: 4,
+        stride: (2, 1),
+        padding: 1,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_25_linear_half_sse_corr_in2x7_k1x1_s2_p2x0_bias_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 1, 3, 4, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[-0.25]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[1.0, 1.0, 1.0, 1.0], [1.3125, 1.0625, 0.875, 1.375], [1.0, 1.0, 1.0, 1.0]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[1.0, 1.0, 1.0, 1.0], [1.3125, 1.0625, 0.875, 1.375], [1.0, 1.0, 1.0, 1.0]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 14.73828125);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[0.0, -0.5, -1.0, 3.0], [2.5625, -0.4375, 0.625, 1.875], [-0.5, 1.5, 1.0, 2.25]],
+        );
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[-5.59375]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(10.375));
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[1.1484375]]);
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [-1.59375, -1.59375, -1.59375, -1.59375],
+                [-3.029296875, -1.880859375, -1.01953125, -3.31640625],
+                [-1.59375, -1.59375, -1.59375, -1.59375],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [-1.59375, -1.59375, -1.59375, -1.59375],
+                [-3.029296875, -1.880859375, -1.01953125, -3.31640625],
+                [-1.59375, -1.59375, -1.59375, -1.59375],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 33.47232437133789);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-2.59375, -3.09375, -3.59375, 0.40625],
+                [-1.779296875, -3.380859375, -1.26953125, -2.81640625],
+                [-3.09375, -1.09375, -1.59375, -0.34375],
+            ],
+        );
+        assert_matrix("step 1 filter_grad", s.filter_grad(), [[6.6591796875]]);
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(-24.24609375));
+        let s = &steps[2];
+        assert_matrix("step 2 filter", s.filter(), [[-0.516357421875]]);
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
+                [5.11322021484375, 4.59686279296875, 4.2095947265625, 5.2423095703125],
+                [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
+                [5.11322021484375, 4.59686279296875, 4.2095947265625, 5.2423095703125],
+                [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 126.81457785144448);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [3.4677734375, 2.9677734375, 2.4677734375, 6.4677734375],
+                [6.36322021484375, 3.09686279296875, 3.9595947265625, 5.7423095703125],
+                [2.9677734375, 4.9677734375, 4.4677734375, 5.7177734375],
+            ],
+        );
+        assert_matrix("step 2 filter_grad", s.filter_grad(), [[-15.361907958984375]]);
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(52.6541748046875));
+        assert_matrix("final filter", d.filter(), [[3.3241195678710938]]);
+        assert_option("final bias", d.bias(), Some(-8.695770263671875));
+        assert_scalar("loss_after", d.loss_after(), 571.1813620681969);
+    }
+    let float = train! {
         input: [
             [-1.25, 0.5, -0.25, 1.25, 0.5, -1.5, -1.5],
             [1.0, 0.5, -1.5, 0.25, 0.5, -1.75, 0.5],
@@ -2431,95 +3045,24 @@ fn case_25_linear_half_sse_corr_in2x7_k1x1_s2_p2x0_bias_3steps() {
         stride: 2,
         padding: (2, 0),
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[-0.25]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[1.0, 1.0, 1.0, 1.0], [1.3125, 1.0625, 0.875, 1.375], [1.0, 1.0, 1.0, 1.0]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[1.0, 1.0, 1.0, 1.0], [1.3125, 1.0625, 0.875, 1.375], [1.0, 1.0, 1.0, 1.0]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 14.73828125);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[0.0, -0.5, -1.0, 3.0], [2.5625, -0.4375, 0.625, 1.875], [-0.5, 1.5, 1.0, 2.25]],
-    );
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[-5.59375]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(10.375));
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[1.1484375]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [-1.59375, -1.59375, -1.59375, -1.59375],
-            [-3.029296875, -1.880859375, -1.01953125, -3.31640625],
-            [-1.59375, -1.59375, -1.59375, -1.59375],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-1.25, 0.5, -0.25, 1.25, 0.5, -1.5, -1.5],
+            [1.0, 0.5, -1.5, 0.25, 0.5, -1.75, 0.5],
         ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [-1.59375, -1.59375, -1.59375, -1.59375],
-            [-3.029296875, -1.880859375, -1.01953125, -3.31640625],
-            [-1.59375, -1.59375, -1.59375, -1.59375],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 33.47232437133789);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-2.59375, -3.09375, -3.59375, 0.40625],
-            [-1.779296875, -3.380859375, -1.26953125, -2.81640625],
-            [-3.09375, -1.09375, -1.59375, -0.34375],
-        ],
-    );
-    assert_matrix("step 1 filter_grad", s.filter_grad(), [[6.6591796875]]);
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(-24.24609375));
-    let s = &steps[2];
-    assert_matrix("step 2 filter", s.filter(), [[-0.516357421875]]);
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
-            [5.11322021484375, 4.59686279296875, 4.2095947265625, 5.2423095703125],
-            [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
-            [5.11322021484375, 4.59686279296875, 4.2095947265625, 5.2423095703125],
-            [4.4677734375, 4.4677734375, 4.4677734375, 4.4677734375],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 126.81457785144448);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [3.4677734375, 2.9677734375, 2.4677734375, 6.4677734375],
-            [6.36322021484375, 3.09686279296875, 3.9595947265625, 5.7423095703125],
-            [2.9677734375, 4.9677734375, 4.4677734375, 5.7177734375],
-        ],
-    );
-    assert_matrix("step 2 filter_grad", s.filter_grad(), [[-15.361907958984375]]);
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(52.6541748046875));
-    assert_matrix("final filter", d.filter(), [[3.3241195678710938]]);
-    assert_option("final bias", d.bias(), Some(-8.695770263671875));
-    assert_scalar("loss_after", d.loss_after(), 571.1813620681969);
+        filter: [[-0.25]],
+        target: [[1.0, 1.5, 2.0, -2.0], [-1.25, 1.5, 0.25, -0.5], [1.5, -0.5, 0.0, -1.25]],
+        lr: 0.25,
+        bias: 1.0,
+        activation: linear,
+        steps: 3,
+        stride: 2,
+        padding: (2, 0),
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -2899,7 +3442,299 @@ fn case_27_tanh_mse_corr_in3x6_k3x3_s3_p1x0_3steps() {
 
 #[test]
 fn case_28_leaky_half_sse_conv_in2x4_k1x1_p0x1_bias_4steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 1, 2, 6, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.6093314406806005]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [
+                    -0.7816647269083097,
+                    -3.0087404048475235,
+                    -3.7897493430608105,
+                    1.5788059739500713,
+                    0.8750844616637472,
+                    -0.7816647269083097,
+                ],
+                [
+                    -0.7816647269083097,
+                    0.17220275239939364,
+                    -3.4779764113873104,
+                    0.4688863759095965,
+                    -0.023976131273896195,
+                    -0.7816647269083097,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [
+                    -0.15633294538166195,
+                    -0.6017480809695047,
+                    -0.7579498686121622,
+                    1.5788059739500713,
+                    0.8750844616637472,
+                    -0.15633294538166195,
+                ],
+                [
+                    -0.15633294538166195,
+                    0.17220275239939364,
+                    -0.6955952822774621,
+                    0.4688863759095965,
+                    -0.004795226254779239,
+                    -0.15633294538166195,
+                ],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 12.9993432411799);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [
+                    -0.09855268690607831,
+                    -0.04206859749444736,
+                    -0.15151100797653616,
+                    2.9809766369234305,
+                    2.5170425296751633,
+                    -0.1309322103801232,
+                ],
+                [
+                    -0.35779744296606225,
+                    1.6485404796976233,
+                    -0.2042477883742967,
+                    0.44891056328939904,
+                    0.09677327497158479,
+                    -0.28918462360180885,
+                ],
+            ],
+        );
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[9.018638518293907]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(6.417949126857848));
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[1.1583995147659052]]);
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [
+                    -1.102562183251202,
+                    -2.7056150531937018,
+                    -3.267786618468964,
+                    0.5965086516149187,
+                    0.0899687072899289,
+                    -1.102562183251202,
+                ],
+                [
+                    -1.102562183251202,
+                    -0.41596674538805845,
+                    -3.043371930705834,
+                    -0.20241336736676963,
+                    -0.5571766403232796,
+                    -1.102562183251202,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [
+                    -0.22051243665024042,
+                    -0.5411230106387404,
+                    -0.6535573236937928,
+                    0.5965086516149187,
+                    0.0899687072899289,
+                    -0.22051243665024042,
+                ],
+                [
+                    -0.22051243665024042,
+                    -0.0831933490776117,
+                    -0.6086743861411668,
+                    -0.04048267347335393,
+                    -0.11143532806465593,
+                    -0.22051243665024042,
+                ],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 8.472318148062168);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [
+                    -0.111388585159794,
+                    -0.029943583428294486,
+                    -0.13063249899286228,
+                    1.998679314588278,
+                    1.7319267753013452,
+                    -0.1437681086338389,
+                ],
+                [
+                    -0.370633341219778,
+                    0.2786288756441236,
+                    -0.1868636091470376,
+                    -0.012091697218710272,
+                    0.07544525460960945,
+                    -0.3020205218555245,
+                ],
+            ],
+        );
+        assert_matrix("step 1 filter_grad", s.filter_grad(), [[5.504455163749194]]);
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(2.797338274487516));
+        let s = &steps[2];
+        assert_matrix("step 2 filter", s.filter(), [[0.8831767565784454]]);
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [
+                    -1.2424290969755778,
+                    -2.4646145487587585,
+                    -2.893220442780364,
+                    0.052961526040468776,
+                    -0.33323019745725413,
+                    -1.2424290969755778,
+                ],
+                [
+                    -1.2424290969755778,
+                    -0.7189610497569376,
+                    -2.7221241728486048,
+                    -0.5561455639482037,
+                    -0.8266210542855776,
+                    -1.2424290969755778,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [
+                    -0.24848581939511558,
+                    -0.49292290975175174,
+                    -0.5786440885560727,
+                    0.052961526040468776,
+                    -0.06664603949145083,
+                    -0.24848581939511558,
+                ],
+                [
+                    -0.24848581939511558,
+                    -0.14379220995138753,
+                    -0.544424834569721,
+                    -0.11122911278964075,
+                    -0.16532421085711554,
+                    -0.24848581939511558,
+                ],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 7.201189103984213);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [
+                    -0.11698326170876903,
+                    -0.020303563250896762,
+                    -0.11564985196531825,
+                    1.455132189013828,
+                    0.31506240570399313,
+                    -0.14936278518281393,
+                ],
+                [
+                    -0.376228017768753,
+                    0.26650910346936846,
+                    -0.17401369883274842,
+                    -0.02624098508196764,
+                    0.06466747805111753,
+                    -0.3076151984044996,
+                ],
+            ],
+        );
+        assert_matrix("step 2 filter_grad", s.filter_grad(), [[3.162474752431736]]);
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(0.8149738140425407));
+        let s = &steps[3];
+        assert_matrix("step 3 filter", s.filter(), [[0.7250530189568586]]);
+        assert_matrix(
+            "step 3 output",
+            s.output(),
+            [
+                [
+                    -1.2831777876777049,
+                    -2.2865434729043157,
+                    -2.6384118787339768,
+                    -0.21971356610456083,
+                    -0.5367616235092572,
+                    -1.2831777876777049,
+                ],
+                [
+                    -1.2831777876777049,
+                    -0.8534313239757756,
+                    -2.497948640631015,
+                    -0.719766280552427,
+                    -0.9418159091938154,
+                    -1.2831777876777049,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 3 activated",
+            s.activated(),
+            [
+                [
+                    -0.25663555753554096,
+                    -0.45730869458086315,
+                    -0.5276823757467953,
+                    -0.04394271322091217,
+                    -0.10735232470185144,
+                    -0.25663555753554096,
+                ],
+                [
+                    -0.25663555753554096,
+                    -0.17068626479515514,
+                    -0.499589728126203,
+                    -0.1439532561104854,
+                    -0.1883631818387631,
+                    -0.25663555753554096,
+                ],
+            ],
+        );
+        assert_scalar("step 3 loss", s.loss(), 6.933444343718412);
+        assert_matrix(
+            "step 3 delta",
+            s.delta(),
+            [
+                [
+                    -0.11861320933685411,
+                    -0.013180720216719045,
+                    -0.10545750940346277,
+                    0.27164558995048943,
+                    0.306921148661913,
+                    -0.150992732810899,
+                ],
+                [
+                    -0.3778579653968381,
+                    0.2611302925006149,
+                    -0.1650466775440448,
+                    -0.032785813746136566,
+                    0.06005968385478802,
+                    -0.3092451460325847,
+                ],
+            ],
+        );
+        assert_matrix("step 3 filter_grad", s.filter_grad(), [[1.3638517950517757]]);
+        assert_option("step 3 bias_grad", s.bias_grad(), Some(-0.37342305951973376));
+        assert_matrix("final filter", d.filter(), [[0.6568604292042698]]);
+        assert_option("final bias", d.bias(), Some(-1.2645066347017182));
+        assert_scalar("loss_after", d.loss_after(), 6.834753522390004);
+    }
+    let float = train! {
         input: [
             [-1.3838514687797088, -1.8691517111480498, 1.4667399400710877, 1.0294642524795283],
             [0.5927103983653637, -1.675423481031792, 0.7770624939068096, 0.4708095402112944],
@@ -2930,300 +3765,150 @@ fn case_28_leaky_half_sse_conv_in2x4_k1x1_p0x1_bias_4steps_floats() {
         padding: (0, 1),
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.6093314406806005]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-1.3838514687797088, -1.8691517111480498, 1.4667399400710877, 1.0294642524795283],
+            [0.5927103983653637, -1.675423481031792, 0.7770624939068096, 0.4708095402112944],
+        ],
+        filter: [[1.6093314406806005]],
+        target: [
             [
-                -0.7816647269083097,
-                -3.0087404048475235,
-                -3.7897493430608105,
-                1.5788059739500713,
-                0.8750844616637472,
-                -0.7816647269083097,
+                0.33643048914872953,
+                -0.39140509349726793,
+                -0.00039482872948148895,
+                -1.4021706629733592,
+                -1.6419580680114163,
+                0.498328106518954,
             ],
             [
-                -0.7816647269083097,
-                0.17220275239939364,
-                -3.4779764113873104,
-                0.4688863759095965,
-                -0.023976131273896195,
-                -0.7816647269083097,
+                1.6326542694486492,
+                -1.4763377272982297,
+                0.3256436595940211,
+                0.01997581262019743,
+                -0.4886616011127032,
+                1.2895901726273822,
             ],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [
-                -0.15633294538166195,
-                -0.6017480809695047,
-                -0.7579498686121622,
-                1.5788059739500713,
-                0.8750844616637472,
-                -0.15633294538166195,
-            ],
-            [
-                -0.15633294538166195,
-                0.17220275239939364,
-                -0.6955952822774621,
-                0.4688863759095965,
-                -0.004795226254779239,
-                -0.15633294538166195,
-            ],
-        ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 12.9993432411799);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [
-                -0.09855268690607831,
-                -0.04206859749444736,
-                -0.15151100797653616,
-                2.9809766369234305,
-                2.5170425296751633,
-                -0.1309322103801232,
-            ],
-            [
-                -0.35779744296606225,
-                1.6485404796976233,
-                -0.2042477883742967,
-                0.44891056328939904,
-                0.09677327497158479,
-                -0.28918462360180885,
-            ],
-        ],
-    );
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[9.018638518293907]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(6.417949126857848));
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[1.1583995147659052]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [
-                -1.102562183251202,
-                -2.7056150531937018,
-                -3.267786618468964,
-                0.5965086516149187,
-                0.0899687072899289,
-                -1.102562183251202,
-            ],
-            [
-                -1.102562183251202,
-                -0.41596674538805845,
-                -3.043371930705834,
-                -0.20241336736676963,
-                -0.5571766403232796,
-                -1.102562183251202,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [
-                -0.22051243665024042,
-                -0.5411230106387404,
-                -0.6535573236937928,
-                0.5965086516149187,
-                0.0899687072899289,
-                -0.22051243665024042,
-            ],
-            [
-                -0.22051243665024042,
-                -0.0831933490776117,
-                -0.6086743861411668,
-                -0.04048267347335393,
-                -0.11143532806465593,
-                -0.22051243665024042,
-            ],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 8.472318148062168);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [
-                -0.111388585159794,
-                -0.029943583428294486,
-                -0.13063249899286228,
-                1.998679314588278,
-                1.7319267753013452,
-                -0.1437681086338389,
-            ],
-            [
-                -0.370633341219778,
-                0.2786288756441236,
-                -0.1868636091470376,
-                -0.012091697218710272,
-                0.07544525460960945,
-                -0.3020205218555245,
-            ],
-        ],
-    );
-    assert_matrix("step 1 filter_grad", s.filter_grad(), [[5.504455163749194]]);
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(2.797338274487516));
-    let s = &steps[2];
-    assert_matrix("step 2 filter", s.filter(), [[0.8831767565784454]]);
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [
-                -1.2424290969755778,
-                -2.4646145487587585,
-                -2.893220442780364,
-                0.052961526040468776,
-                -0.33323019745725413,
-                -1.2424290969755778,
-            ],
-            [
-                -1.2424290969755778,
-                -0.7189610497569376,
-                -2.7221241728486048,
-                -0.5561455639482037,
-                -0.8266210542855776,
-                -1.2424290969755778,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [
-                -0.24848581939511558,
-                -0.49292290975175174,
-                -0.5786440885560727,
-                0.052961526040468776,
-                -0.06664603949145083,
-                -0.24848581939511558,
-            ],
-            [
-                -0.24848581939511558,
-                -0.14379220995138753,
-                -0.544424834569721,
-                -0.11122911278964075,
-                -0.16532421085711554,
-                -0.24848581939511558,
-            ],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 7.201189103984213);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [
-                -0.11698326170876903,
-                -0.020303563250896762,
-                -0.11564985196531825,
-                1.455132189013828,
-                0.31506240570399313,
-                -0.14936278518281393,
-            ],
-            [
-                -0.376228017768753,
-                0.26650910346936846,
-                -0.17401369883274842,
-                -0.02624098508196764,
-                0.06466747805111753,
-                -0.3076151984044996,
-            ],
-        ],
-    );
-    assert_matrix("step 2 filter_grad", s.filter_grad(), [[3.162474752431736]]);
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(0.8149738140425407));
-    let s = &steps[3];
-    assert_matrix("step 3 filter", s.filter(), [[0.7250530189568586]]);
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [
-            [
-                -1.2831777876777049,
-                -2.2865434729043157,
-                -2.6384118787339768,
-                -0.21971356610456083,
-                -0.5367616235092572,
-                -1.2831777876777049,
-            ],
-            [
-                -1.2831777876777049,
-                -0.8534313239757756,
-                -2.497948640631015,
-                -0.719766280552427,
-                -0.9418159091938154,
-                -1.2831777876777049,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 3 activated",
-        s.activated(),
-        [
-            [
-                -0.25663555753554096,
-                -0.45730869458086315,
-                -0.5276823757467953,
-                -0.04394271322091217,
-                -0.10735232470185144,
-                -0.25663555753554096,
-            ],
-            [
-                -0.25663555753554096,
-                -0.17068626479515514,
-                -0.499589728126203,
-                -0.1439532561104854,
-                -0.1883631818387631,
-                -0.25663555753554096,
-            ],
-        ],
-    );
-    assert_scalar("step 3 loss", s.loss(), 6.933444343718412);
-    assert_matrix(
-        "step 3 delta",
-        s.delta(),
-        [
-            [
-                -0.11861320933685411,
-                -0.013180720216719045,
-                -0.10545750940346277,
-                0.27164558995048943,
-                0.306921148661913,
-                -0.150992732810899,
-            ],
-            [
-                -0.3778579653968381,
-                0.2611302925006149,
-                -0.1650466775440448,
-                -0.032785813746136566,
-                0.06005968385478802,
-                -0.3092451460325847,
-            ],
-        ],
-    );
-    assert_matrix("step 3 filter_grad", s.filter_grad(), [[1.3638517950517757]]);
-    assert_option("step 3 bias_grad", s.bias_grad(), Some(-0.37342305951973376));
-    assert_matrix("final filter", d.filter(), [[0.6568604292042698]]);
-    assert_option("final bias", d.bias(), Some(-1.2645066347017182));
-    assert_scalar("loss_after", d.loss_after(), 6.834753522390004);
+        lr: 0.05,
+        bias: -0.7816647269083097,
+        activation: leaky_relu(0.2),
+        steps: 4,
+        padding: (0, 1),
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_29_relu_sse_corr_in2x7_k3x3_s2_p1_bias_4steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 3, 1, 4, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[1.75, -1.75, -1.0], [2.0, 0.75, -1.25], [-1.75, -1.5, 2.0]],
+        );
+        assert_matrix("step 0 output", s.output(), [[4.4375, 6.0625, -2.0625, 4.1875]]);
+        assert_matrix("step 0 activated", s.activated(), [[4.4375, 6.0625, 0.0, 4.1875]]);
+        assert_scalar("step 0 loss", s.loss(), 113.23046875);
+        assert_matrix("step 0 delta", s.delta(), [[8.875, 15.125, 0.0, 11.375]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0], [27.4375, 28.5, 30.0], [6.59375, -25.25, 39.125]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(35.375));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [1.75, -1.75, -1.0],
+                [-0.7437500000000004, -2.1, -4.25],
+                [-2.409375, 1.0250000000000004, -1.9125],
+            ],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [[-14.19375, -15.5015625, -12.676562500000001, -4.71953125]],
+        );
+        assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0, 0.0, 0.0]]);
+        assert_scalar("step 1 loss", s.loss(), 8.5);
+        assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0, 0.0, 0.0]]);
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(0.0));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [1.75, -1.75, -1.0],
+                [-0.7437500000000004, -2.1, -4.25],
+                [-2.409375, 1.0250000000000004, -1.9125],
+            ],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [[-14.19375, -15.5015625, -12.676562500000001, -4.71953125]],
+        );
+        assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0, 0.0, 0.0]]);
+        assert_scalar("step 2 loss", s.loss(), 8.5);
+        assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0, 0.0, 0.0]]);
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
+        let s = &steps[3];
+        assert_matrix(
+            "step 3 filter",
+            s.filter(),
+            [
+                [1.75, -1.75, -1.0],
+                [-0.7437500000000004, -2.1, -4.25],
+                [-2.409375, 1.0250000000000004, -1.9125],
+            ],
+        );
+        assert_matrix(
+            "step 3 output",
+            s.output(),
+            [[-14.19375, -15.5015625, -12.676562500000001, -4.71953125]],
+        );
+        assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0, 0.0, 0.0]]);
+        assert_scalar("step 3 loss", s.loss(), 8.5);
+        assert_matrix("step 3 delta", s.delta(), [[0.0, 0.0, 0.0, 0.0]]);
+        assert_matrix(
+            "step 3 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 3 bias_grad", s.bias_grad(), Some(0.0));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [1.75, -1.75, -1.0],
+                [-0.7437500000000004, -2.1, -4.25],
+                [-2.409375, 1.0250000000000004, -1.9125],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(-2.5375));
+        assert_scalar("loss_after", d.loss_after(), 8.5);
+    }
+    let float = train! {
         input: [[1.5, 1.25, -0.5, 1.25, 1.5, 0.75, 2.0], [-1.25, 1.0, -1.5, 2.0, 0.5, -0.75, 0.75]],
         filter: [[1.75, -1.75, -1.0], [2.0, 0.75, -1.25], [-1.75, -1.5, 2.0]],
         target: [[0.0, -1.5, -2.0, -1.5]],
@@ -3234,112 +3919,110 @@ fn case_29_relu_sse_corr_in2x7_k3x3_s2_p1_bias_4steps() {
         stride: 2,
         padding: 1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[1.75, -1.75, -1.0], [2.0, 0.75, -1.25], [-1.75, -1.5, 2.0]],
-    );
-    assert_matrix("step 0 output", s.output(), [[4.4375, 6.0625, -2.0625, 4.1875]]);
-    assert_matrix("step 0 activated", s.activated(), [[4.4375, 6.0625, 0.0, 4.1875]]);
-    assert_scalar("step 0 loss", s.loss(), 113.23046875);
-    assert_matrix("step 0 delta", s.delta(), [[8.875, 15.125, 0.0, 11.375]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0], [27.4375, 28.5, 30.0], [6.59375, -25.25, 39.125]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(35.375));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [
-            [1.75, -1.75, -1.0],
-            [-0.7437500000000004, -2.1, -4.25],
-            [-2.409375, 1.0250000000000004, -1.9125],
-        ],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-14.19375, -15.5015625, -12.676562500000001, -4.71953125]],
-    );
-    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0, 0.0, 0.0]]);
-    assert_scalar("step 1 loss", s.loss(), 8.5);
-    assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0, 0.0, 0.0]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(0.0));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [
-            [1.75, -1.75, -1.0],
-            [-0.7437500000000004, -2.1, -4.25],
-            [-2.409375, 1.0250000000000004, -1.9125],
-        ],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[-14.19375, -15.5015625, -12.676562500000001, -4.71953125]],
-    );
-    assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0, 0.0, 0.0]]);
-    assert_scalar("step 2 loss", s.loss(), 8.5);
-    assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0, 0.0, 0.0]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
-    let s = &steps[3];
-    assert_matrix(
-        "step 3 filter",
-        s.filter(),
-        [
-            [1.75, -1.75, -1.0],
-            [-0.7437500000000004, -2.1, -4.25],
-            [-2.409375, 1.0250000000000004, -1.9125],
-        ],
-    );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [[-14.19375, -15.5015625, -12.676562500000001, -4.71953125]],
-    );
-    assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0, 0.0, 0.0]]);
-    assert_scalar("step 3 loss", s.loss(), 8.5);
-    assert_matrix("step 3 delta", s.delta(), [[0.0, 0.0, 0.0, 0.0]]);
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 3 bias_grad", s.bias_grad(), Some(0.0));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [1.75, -1.75, -1.0],
-            [-0.7437500000000004, -2.1, -4.25],
-            [-2.409375, 1.0250000000000004, -1.9125],
-        ],
-    );
-    assert_option("final bias", d.bias(), Some(-2.5375));
-    assert_scalar("loss_after", d.loss_after(), 8.5);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.5, 1.25, -0.5, 1.25, 1.5, 0.75, 2.0], [-1.25, 1.0, -1.5, 2.0, 0.5, -0.75, 0.75]],
+        filter: [[1.75, -1.75, -1.0], [2.0, 0.75, -1.25], [-1.75, -1.5, 2.0]],
+        target: [[0.0, -1.5, -2.0, -1.5]],
+        lr: 0.1,
+        bias: 1.0,
+        loss: sse,
+        steps: 4,
+        stride: 2,
+        padding: 1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_30_linear_mse_conv_in2x3_k3x3_s2_p1_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 3, 1, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[-0.75, -1.0, -1.0], [0.5, -0.25, -1.0], [1.0, -1.75, 0.5]],
+        );
+        assert_matrix("step 0 output", s.output(), [[0.5, 1.6875]]);
+        assert_matrix("step 0 activated", s.activated(), [[0.5, 1.6875]]);
+        assert_scalar("step 0 loss", s.loss(), 5.205078125);
+        assert_matrix("step 0 delta", s.delta(), [[-0.5, 3.1875]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[-0.25, -2.1875, 1.59375], [0.625, -0.203125, -3.984375], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [-0.7375, -0.890625, -1.0796875],
+                [0.46875, -0.23984375, -0.80078125],
+                [1.0, -1.75, 0.5],
+            ],
+        );
+        assert_matrix("step 1 output", s.output(), [[0.3468750000000001, 1.2917968750000002]]);
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [[0.3468750000000001, 1.2917968750000002]],
+        );
+        assert_scalar("step 1 loss", s.loss(), 4.110351028442383);
+        assert_matrix("step 1 delta", s.delta(), [[-0.653125, 2.791796875]]);
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [-0.3265625, -1.4855468750000003, 1.3958984375],
+                [0.81640625, -0.6083007812499999, -3.48974609375],
+                [0.0, 0.0, 0.0],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [-0.721171875, -0.8163476562499999, -1.149482421875],
+                [0.4279296875, -0.20942871093749998, -0.6262939453125],
+                [1.0, -1.75, 0.5],
+            ],
+        );
+        assert_matrix("step 2 output", s.output(), [[0.3183398437499999, 0.97211669921875]]);
+        assert_matrix("step 2 activated", s.activated(), [[0.3183398437499999, 0.97211669921875]]);
+        assert_scalar("step 2 loss", s.loss(), 3.2880107715874916);
+        assert_matrix("step 2 delta", s.delta(), [[-0.6816601562500001, 2.47211669921875]]);
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [
+                [-0.34083007812500005, -1.10879638671875, 1.236058349609375],
+                [0.8520751953125001, -0.7452911376953126, -3.0901458740234378],
+                [0.0, 0.0, 0.0],
+            ],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [-0.70413037109375, -0.7609078369140625, -1.2112853393554688],
+                [0.38532592773437496, -0.17216415405273436, -0.47178665161132816],
+                [1.0, -1.75, 0.5],
+            ],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 2.6396306291274163);
+    }
+    let float = train! {
         input: [[2.0, -1.25, 0.25], [-2.0, 0.5, -1.0]],
         filter: [[-0.75, -1.0, -1.0], [0.5, -0.25, -1.0], [1.0, -1.75, 0.5]],
         target: [[1.0, -1.5]],
@@ -3351,79 +4034,22 @@ fn case_30_linear_mse_conv_in2x3_k3x3_s2_p1_3steps() {
         padding: 1,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[-0.75, -1.0, -1.0], [0.5, -0.25, -1.0], [1.0, -1.75, 0.5]],
-    );
-    assert_matrix("step 0 output", s.output(), [[0.5, 1.6875]]);
-    assert_matrix("step 0 activated", s.activated(), [[0.5, 1.6875]]);
-    assert_scalar("step 0 loss", s.loss(), 5.205078125);
-    assert_matrix("step 0 delta", s.delta(), [[-0.5, 3.1875]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[-0.25, -2.1875, 1.59375], [0.625, -0.203125, -3.984375], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[-0.7375, -0.890625, -1.0796875], [0.46875, -0.23984375, -0.80078125], [1.0, -1.75, 0.5]],
-    );
-    assert_matrix("step 1 output", s.output(), [[0.3468750000000001, 1.2917968750000002]]);
-    assert_matrix("step 1 activated", s.activated(), [[0.3468750000000001, 1.2917968750000002]]);
-    assert_scalar("step 1 loss", s.loss(), 4.110351028442383);
-    assert_matrix("step 1 delta", s.delta(), [[-0.653125, 2.791796875]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [-0.3265625, -1.4855468750000003, 1.3958984375],
-            [0.81640625, -0.6083007812499999, -3.48974609375],
-            [0.0, 0.0, 0.0],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [
-            [-0.721171875, -0.8163476562499999, -1.149482421875],
-            [0.4279296875, -0.20942871093749998, -0.6262939453125],
-            [1.0, -1.75, 0.5],
-        ],
-    );
-    assert_matrix("step 2 output", s.output(), [[0.3183398437499999, 0.97211669921875]]);
-    assert_matrix("step 2 activated", s.activated(), [[0.3183398437499999, 0.97211669921875]]);
-    assert_scalar("step 2 loss", s.loss(), 3.2880107715874916);
-    assert_matrix("step 2 delta", s.delta(), [[-0.6816601562500001, 2.47211669921875]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [
-            [-0.34083007812500005, -1.10879638671875, 1.236058349609375],
-            [0.8520751953125001, -0.7452911376953126, -3.0901458740234378],
-            [0.0, 0.0, 0.0],
-        ],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [-0.70413037109375, -0.7609078369140625, -1.2112853393554688],
-            [0.38532592773437496, -0.17216415405273436, -0.47178665161132816],
-            [1.0, -1.75, 0.5],
-        ],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 2.6396306291274163);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[2.0, -1.25, 0.25], [-2.0, 0.5, -1.0]],
+        filter: [[-0.75, -1.0, -1.0], [0.5, -0.25, -1.0], [1.0, -1.75, 0.5]],
+        target: [[1.0, -1.5]],
+        lr: 0.05,
+        activation: linear,
+        loss: mse,
+        steps: 3,
+        stride: 2,
+        padding: 1,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -3851,7 +4477,148 @@ fn case_32_tanh_sse_conv_in4x6_k3x1_s2x1_p2_2steps() {
 
 #[test]
 fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 1, 4, 4, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[-0.7537247581680107], [1.3953363052676786]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [0.0, 0.0, 0.0, 0.0],
+                [
+                    -1.4617680493096947,
+                    -2.0563552249185464,
+                    -1.8307925193886374,
+                    -0.47685239744490765,
+                ],
+                [0.789609476442536, 1.1107901648928442, 0.9889469970232616, 0.2575833916089853],
+                [0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0],
+                [
+                    -0.1461768049309695,
+                    -0.20563552249185466,
+                    -0.18307925193886376,
+                    -0.047685239744490765,
+                ],
+                [0.789609476442536, 1.1107901648928442, 0.9889469970232616, 0.2575833916089853],
+                [0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 0.9980637402470796);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [
+                    -0.02123089581939965,
+                    -0.007196689590690764,
+                    0.014490192526476847,
+                    -0.0058730345166522376,
+                ],
+                [
+                    -0.01938573998271997,
+                    0.003903841389716861,
+                    -0.008024406829571463,
+                    -0.01623683220737686,
+                ],
+                [
+                    0.1956411749694189,
+                    -0.04839905633389793,
+                    0.10171186458033649,
+                    -0.11783609271254206,
+                ],
+                [
+                    0.008168451384820757,
+                    0.008026873786809352,
+                    0.015784984889867345,
+                    0.0005284229509401828,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[-0.2268121761204281], [0.03063302150149175]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[-0.7423841493619893], [1.393804654192604]]);
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [0.0, 0.0, 0.0, 0.0],
+                [-1.460163476565631, -2.0540979779171664, -1.8287828710192988, -0.476328959844638],
+                [0.7777289430186013, 1.0940771186659377, 0.9740672137846295, 0.25370776931117756],
+                [0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0],
+                [
+                    -0.1460163476565631,
+                    -0.20540979779171664,
+                    -0.18287828710192988,
+                    -0.047632895984463804,
+                ],
+                [0.7777289430186013, 1.0940771186659377, 0.9740672137846295, 0.25370776931117756],
+                [0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 0.9954856968106247);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [
+                    -0.02123089581939965,
+                    -0.007196689590690764,
+                    0.014490192526476847,
+                    -0.0058730345166522376,
+                ],
+                [
+                    -0.01938373426678989,
+                    0.003906662948468587,
+                    -0.00802189476910979,
+                    -0.016236177910376525,
+                ],
+                [
+                    0.19415610829142704,
+                    -0.050488187112261246,
+                    0.09985189167550747,
+                    -0.11832054549976803,
+                ],
+                [
+                    0.008168451384820757,
+                    0.008026873786809352,
+                    0.015784984889867345,
+                    0.0005284229509401828,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[-0.21957158836539617], [0.030623242437414273]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        assert_matrix("final filter", d.filter(), [[-0.7314055699437194], [1.3922734920707331]]);
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 0.9930667078965733);
+    }
+    let float = train! {
         input: [
             [
                 -1.0476098441581594,
@@ -3877,134 +4644,255 @@ fn case_33_leaky_mse_corr_in1x7_k2x1_s1x2_p2x0_2steps_floats() {
         stride: (1, 2),
         padding: (2, 0),
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[-0.7537247581680107], [1.3953363052676786]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [0.0, 0.0, 0.0, 0.0],
-            [-1.4617680493096947, -2.0563552249185464, -1.8307925193886374, -0.47685239744490765],
-            [0.789609476442536, 1.1107901648928442, 0.9889469970232616, 0.2575833916089853],
-            [0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
             [
-                -0.1461768049309695,
-                -0.20563552249185466,
-                -0.18307925193886376,
-                -0.047685239744490765,
-            ],
-            [0.789609476442536, 1.1107901648928442, 0.9889469970232616, 0.2575833916089853],
-            [0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 0.9980637402470796);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [
-                -0.02123089581939965,
-                -0.007196689590690764,
-                0.014490192526476847,
-                -0.0058730345166522376,
-            ],
-            [
-                -0.01938573998271997,
-                0.003903841389716861,
-                -0.008024406829571463,
-                -0.01623683220737686,
-            ],
-            [0.1956411749694189, -0.04839905633389793, 0.10171186458033649, -0.11783609271254206],
-            [
-                0.008168451384820757,
-                0.008026873786809352,
-                0.015784984889867345,
-                0.0005284229509401828,
+                -1.0476098441581594,
+                -1.6871189101594695,
+                -1.4737344804656676,
+                -1.177203287786892,
+                -1.3120797563118103,
+                -0.1317321767184847,
+                -0.3417472874780745,
             ],
         ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[-0.2268121761204281], [0.03063302150149175]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[-0.7423841493619893], [1.393804654192604]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [0.0, 0.0, 0.0, 0.0],
-            [-1.460163476565631, -2.0540979779171664, -1.8287828710192988, -0.476328959844638],
-            [0.7777289430186013, 1.0940771186659377, 0.9740672137846295, 0.25370776931117756],
-            [0.0, 0.0, 0.0, 0.0],
+        filter: [[-0.7537247581680107], [1.3953363052676786]],
+        target: [
+            [1.6984716655519718, 0.5757351672552611, -1.1592154021181478, 0.46984276133217895],
+            [1.404682393686628, -0.5179428336692036, 0.4588732944268532, 1.251261336845658],
+            [-0.7755199233128152, 1.4979826155640277, 0.17525208038056972, 1.2002721333093218],
+            [-0.6534761107856606, -0.6421499029447482, -1.2627987911893874, -0.04227383607521462],
         ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0],
-            [
-                -0.1460163476565631,
-                -0.20540979779171664,
-                -0.18287828710192988,
-                -0.047632895984463804,
-            ],
-            [0.7777289430186013, 1.0940771186659377, 0.9740672137846295, 0.25370776931117756],
-            [0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 0.9954856968106247);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [
-                -0.02123089581939965,
-                -0.007196689590690764,
-                0.014490192526476847,
-                -0.0058730345166522376,
-            ],
-            [
-                -0.01938373426678989,
-                0.003906662948468587,
-                -0.00802189476910979,
-                -0.016236177910376525,
-            ],
-            [0.19415610829142704, -0.050488187112261246, 0.09985189167550747, -0.11832054549976803],
-            [
-                0.008168451384820757,
-                0.008026873786809352,
-                0.015784984889867345,
-                0.0005284229509401828,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[-0.21957158836539617], [0.030623242437414273]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[-0.7314055699437194], [1.3922734920707331]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 0.9930667078965733);
+        lr: 0.05,
+        activation: leaky_relu(0.1),
+        loss: mse,
+        steps: 2,
+        stride: (1, 2),
+        padding: (2, 0),
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 4, 5, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[0.17255977124895905, -1.3821508055124108], [-1.1041537844300109, 0.9026038377375447]],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [
+                    0.8700070389865964,
+                    -3.9217737521466973,
+                    1.539571999847166,
+                    0.6219770263985354,
+                    -1.0504921972739054,
+                ],
+                [
+                    -5.971762442595342,
+                    -0.002080528532085957,
+                    -2.5515167273206663,
+                    1.306120223129613,
+                    -2.0946175820300095,
+                ],
+                [
+                    -0.6673382694210255,
+                    -5.385925486154065,
+                    2.438449776405518,
+                    -0.4937531567838247,
+                    -1.6922358409398812,
+                ],
+                [
+                    -2.508481788751978,
+                    -0.6221133769670644,
+                    -2.435843154406226,
+                    -1.1107824445553696,
+                    -0.844392242862787,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [0.8700070389865964, 0.0, 1.539571999847166, 0.6219770263985354, 0.0],
+                [0.0, 0.0, 0.0, 1.306120223129613, 0.0],
+                [0.0, 0.0, 2.438449776405518, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 21.737075283609336);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [2.066344080864921, 0.0, 0.01237053686757994, -0.7063448865979753, 0.0],
+                [0.0, 0.0, 0.0, 0.6693684297916138, 0.0],
+                [0.0, 0.0, 3.4747141328196522, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[-1.579828031339845, -4.261574527706156], [-6.007116632658518, 4.452493855369091]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(5.516452293745791));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [0.5675167790839203, -0.31675717358587185],
+                [0.3976253737346187, -0.21051962610472796],
+            ],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [
+                    -1.0051604901498743,
+                    -2.3863613192575936,
+                    -3.8093762262628825,
+                    -2.683388460264135,
+                    -0.8946247360347079,
+                ],
+                [
+                    -1.8365015078003761,
+                    -1.8171768855136272,
+                    -4.455650640677977,
+                    -2.3511037223238826,
+                    -0.9382820596287715,
+                ],
+                [
+                    -1.649410809871523,
+                    -2.39271209159223,
+                    -4.0931249496639115,
+                    -2.4524626443638926,
+                    -2.3808796865876487,
+                ],
+                [
+                    -1.0557094033403827,
+                    -2.128822751706771,
+                    -3.3581511949903624,
+                    -2.427293280314198,
+                    -3.83576709319173,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 16.595453285803398);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(0.0));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [0.5675167790839203, -0.31675717358587185],
+                [0.3976253737346187, -0.21051962610472796],
+            ],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [
+                    -1.0051604901498743,
+                    -2.3863613192575936,
+                    -3.8093762262628825,
+                    -2.683388460264135,
+                    -0.8946247360347079,
+                ],
+                [
+                    -1.8365015078003761,
+                    -1.8171768855136272,
+                    -4.455650640677977,
+                    -2.3511037223238826,
+                    -0.9382820596287715,
+                ],
+                [
+                    -1.649410809871523,
+                    -2.39271209159223,
+                    -4.0931249496639115,
+                    -2.4524626443638926,
+                    -2.3808796865876487,
+                ],
+                [
+                    -1.0557094033403827,
+                    -2.128822751706771,
+                    -3.3581511949903624,
+                    -2.427293280314198,
+                    -3.83576709319173,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 16.595453285803398);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix("step 2 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [0.5675167790839203, -0.31675717358587185],
+                [0.3976253737346187, -0.21051962610472796],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(-2.3841978151602587));
+        assert_scalar("loss_after", d.loss_after(), 16.595453285803398);
+    }
+    let float = train! {
         input: [
             [
                 -0.8754840045785244,
@@ -4086,213 +4974,125 @@ fn case_34_relu_half_sse_conv_in5x6_k2x2_bias_3steps_floats() {
         steps: 3,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[0.17255977124895905, -1.3821508055124108], [-1.1041537844300109, 0.9026038377375447]],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [
             [
-                0.8700070389865964,
-                -3.9217737521466973,
-                1.539571999847166,
-                0.6219770263985354,
-                -1.0504921972739054,
+                -0.8754840045785244,
+                0.12970543869510065,
+                1.4896350013517345,
+                -0.760804675930101,
+                -0.23022977950596557,
+                1.8946854711539798,
             ],
             [
-                -5.971762442595342,
-                -0.002080528532085957,
-                -2.5515167273206663,
-                1.306120223129613,
-                -2.0946175820300095,
+                -1.9138753910728799,
+                0.9460915456353312,
+                -0.4713399915029721,
+                -1.6887008856958263,
+                -1.5906452668071553,
+                0.32401134439384904,
             ],
             [
-                -0.6673382694210255,
-                -5.385925486154065,
-                2.438449776405518,
-                -0.4937531567838247,
-                -1.6922358409398812,
+                1.6520095952983995,
+                0.5143175886612292,
+                1.96738199685334,
+                -1.5436133258005613,
+                -0.31519819027810003,
+                1.5548038779427467,
             ],
             [
-                -2.508481788751978,
-                -0.6221133769670644,
-                -2.435843154406226,
-                -1.1107824445553696,
-                -0.844392242862787,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [0.8700070389865964, 0.0, 1.539571999847166, 0.6219770263985354, 0.0],
-            [0.0, 0.0, 0.0, 1.306120223129613, 0.0],
-            [0.0, 0.0, 2.438449776405518, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 21.737075283609336);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [2.066344080864921, 0.0, 0.01237053686757994, -0.7063448865979753, 0.0],
-            [0.0, 0.0, 0.0, 0.6693684297916138, 0.0],
-            [0.0, 0.0, 3.4747141328196522, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[-1.579828031339845, -4.261574527706156], [-6.007116632658518, 4.452493855369091]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(5.516452293745791));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.5675167790839203, -0.31675717358587185], [0.3976253737346187, -0.21051962610472796]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [
-                -1.0051604901498743,
-                -2.3863613192575936,
-                -3.8093762262628825,
-                -2.683388460264135,
-                -0.8946247360347079,
+                0.6629629115410509,
+                1.917229626251769,
+                -0.13255131300313927,
+                -1.273903067635631,
+                -1.183071392888261,
+                -1.8607610191029647,
             ],
             [
-                -1.8365015078003761,
-                -1.8171768855136272,
-                -4.455650640677977,
-                -2.3511037223238826,
-                -0.9382820596287715,
-            ],
-            [
-                -1.649410809871523,
-                -2.39271209159223,
-                -4.0931249496639115,
-                -2.4524626443638926,
-                -2.3808796865876487,
-            ],
-            [
-                -1.0557094033403827,
-                -2.128822751706771,
-                -3.3581511949903624,
-                -2.427293280314198,
-                -3.83576709319173,
+                0.15511631199614762,
+                1.330093138724096,
+                1.996437599533016,
+                0.24151547056805578,
+                0.4152192650945854,
+                -1.4611366207967196,
             ],
         ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
+        filter: [
+            [0.17255977124895905, -1.3821508055124108],
+            [-1.1041537844300109, 0.9026038377375447],
         ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 16.595453285803398);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix("step 1 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(0.0));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[0.5675167790839203, -0.31675717358587185], [0.3976253737346187, -0.21051962610472796]],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
+        target: [
             [
-                -1.0051604901498743,
-                -2.3863613192575936,
-                -3.8093762262628825,
-                -2.683388460264135,
-                -0.8946247360347079,
+                -1.1963370418783246,
+                -1.4854416777576849,
+                1.527201462979586,
+                1.3283219129965107,
+                1.0447019757124045,
             ],
             [
-                -1.8365015078003761,
-                -1.8171768855136272,
-                -4.455650640677977,
-                -2.3511037223238826,
-                -0.9382820596287715,
+                0.056193074524858666,
+                -0.06352258986711767,
+                0.6572209260037809,
+                0.6367517933379991,
+                1.1097094717935025,
             ],
             [
-                -1.649410809871523,
-                -2.39271209159223,
-                -4.0931249496639115,
-                -2.4524626443638926,
-                -2.3808796865876487,
+                -1.5042032975098532,
+                -1.7659885676563478,
+                -1.0362643564141343,
+                -0.7325148619432733,
+                -1.9836604870076395,
             ],
             [
-                -1.0557094033403827,
-                -2.128822751706771,
-                -3.3581511949903624,
-                -2.427293280314198,
-                -3.83576709319173,
+                0.838085282800654,
+                0.6002686554434411,
+                1.7437377258244213,
+                1.82076440824205,
+                1.9858836634667352,
             ],
         ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 16.595453285803398);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix("step 2 filter_grad", s.filter_grad(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.5675167790839203, -0.31675717358587185], [0.3976253737346187, -0.21051962610472796]],
-    );
-    assert_option("final bias", d.bias(), Some(-2.3841978151602587));
-    assert_scalar("loss_after", d.loss_after(), 16.595453285803398);
+        lr: 0.25,
+        bias: -1.005084741723811,
+        steps: 3,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_35_linear_sse_corr_in1x2_k3x4_p1_bias_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 4, 1, 1, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.5, 0.75, 1.75], [0.5, 1.75, 1.5, 0.25]],
+        );
+        assert_matrix("step 0 output", s.output(), [[1.3125]]);
+        assert_matrix("step 0 activated", s.activated(), [[1.3125]]);
+        assert_scalar("step 0 loss", s.loss(), 6.56640625);
+        assert_matrix("step 0 delta", s.delta(), [[5.125]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0, 0.0], [0.0, 1.28125, -3.84375, 0.0], [0.0, 0.0, 0.0, 0.0]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(5.125));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.1796875, 1.7109375, 1.75], [0.5, 1.75, 1.5, 0.25]],
+        );
+        assert_option("final bias", d.bias(), Some(0.21875));
+        assert_scalar("loss_after", d.loss_after(), 0.2308502197265625);
+    }
+    let float = train! {
         input: [[0.25, -0.75]],
         filter: [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.5, 0.75, 1.75], [0.5, 1.75, 1.5, 0.25]],
         target: [[-1.25]],
@@ -4302,31 +5102,20 @@ fn case_35_linear_sse_corr_in1x2_k3x4_p1_bias_1step() {
         loss: sse,
         padding: 1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.5, 0.75, 1.75], [0.5, 1.75, 1.5, 0.25]],
-    );
-    assert_matrix("step 0 output", s.output(), [[1.3125]]);
-    assert_matrix("step 0 activated", s.activated(), [[1.3125]]);
-    assert_scalar("step 0 loss", s.loss(), 6.56640625);
-    assert_matrix("step 0 delta", s.delta(), [[5.125]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0, 0.0], [0.0, 1.28125, -3.84375, 0.0], [0.0, 0.0, 0.0, 0.0]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(5.125));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.1796875, 1.7109375, 1.75], [0.5, 1.75, 1.5, 0.25]],
-    );
-    assert_option("final bias", d.bias(), Some(0.21875));
-    assert_scalar("loss_after", d.loss_after(), 0.2308502197265625);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[0.25, -0.75]],
+        filter: [[-1.75, 1.25, -1.5, 1.5], [-1.75, 1.5, 0.75, 1.75], [0.5, 1.75, 1.5, 0.25]],
+        target: [[-1.25]],
+        lr: 0.25,
+        bias: 1.5,
+        activation: linear,
+        loss: sse,
+        padding: 1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -4729,7 +5518,150 @@ fn case_37_tanh_half_sse_corr_in5x5_k4x3_s3x1_p1x2_3steps() {
 
 #[test]
 fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<4, 1, 2, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [
+                [-1.224753751921431],
+                [-0.2657181138232212],
+                [0.8799079841255777],
+                [1.0463869767900187],
+            ],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [1.7182856196668852, 4.224696005842727, 1.7182856196668852],
+                [1.7182856196668852, -2.8343800038212117, 1.7182856196668852],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [1.7182856196668852, 4.224696005842727, 1.7182856196668852],
+                [1.7182856196668852, -0.028343800038212116, 1.7182856196668852],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 19.888656506833215);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [1.0089344547755026, 5.466113043911182, 0.052555333519216596],
+                [0.16006876545838455, -0.03654543706082143, 5.939209687497357],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [
+                [-10.66864306821033],
+                [-8.678389230474306],
+                [-1.7959009185228225],
+                [0.071162367063228],
+            ],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(12.590335848100821));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[4.109567782183733], [4.073476501413932], [1.777858443386989], [1.0108057932584047]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [-4.576882304383526, -19.65047682529086, -4.576882304383526],
+                [-4.576882304383526, -6.719938288111518, -4.576882304383526],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [-0.04576882304383526, -0.1965047682529086, -0.04576882304383526],
+                [-0.04576882304383526, -0.06719938288111518, -0.04576882304383526],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 15.227966030895454);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-0.025191744306459384, -0.03376288504280089, -0.034755535519022246],
+                [-0.03368040119963057, -0.037322548717679496, 0.024111008020759158],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [0.040350959687868025],
+                [0.050124097819756304],
+                [0.08181028862856728],
+                [0.07267558210242457],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.14060210676483342));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [[4.089392302339799], [4.048414452504054], [1.7369532990727055], [0.9744680022071924]],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [-4.506581251001109, -19.48716018762392, -4.506581251001109],
+                [-4.506581251001109, -6.517889269109068, -4.506581251001109],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [-0.04506581251001109, -0.19487160187623923, -0.04506581251001109],
+                [-0.04506581251001109, -0.06517889269109067, -0.04506581251001109],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 15.210032636845668);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [-0.0251776840957829, -0.0337302217152675, -0.03474147530834576],
+                [-0.03366634098895408, -0.03728213891387901, 0.02412506823143564],
+            ],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [
+                [0.040314850294867116],
+                [0.05007600492606842],
+                [0.08172303899286122],
+                [0.07259689492497429],
+            ],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.1404727927907936));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[4.069234877192365], [4.023376450041019], [1.6960917795762749], [0.9381695547447053]],
+        );
+        assert_option("final bias", d.bias(), Some(-4.4363448546057125));
+        assert_scalar("loss_after", d.loss_after(), 15.192134114694221);
+    }
+    let float = train! {
         input: [
             [
                 -0.6217823185039957,
@@ -4800,141 +5732,146 @@ fn case_38_leaky_sse_conv_in7x5_k4x1_s3_p1_bias_3steps_floats() {
         padding: 1,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[-1.224753751921431], [-0.2657181138232212], [0.8799079841255777], [1.0463869767900187]],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [1.7182856196668852, 4.224696005842727, 1.7182856196668852],
-            [1.7182856196668852, -2.8343800038212117, 1.7182856196668852],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                -0.6217823185039957,
+                1.2184989745699877,
+                -0.3411436257766818,
+                1.1166647797829814,
+                -0.771857542903776,
+            ],
+            [
+                -1.9623047461519434,
+                -1.890581659662912,
+                -1.587051320716887,
+                0.780838232990233,
+                0.1928410269265548,
+            ],
+            [
+                1.3451070531205804,
+                -0.6559805989178535,
+                -1.9472298811146982,
+                1.9930249200293324,
+                0.3066815434084966,
+            ],
+            [
+                -0.9091401908637438,
+                -0.5613022659372371,
+                -1.8833734035716536,
+                1.1697897615389432,
+                -0.13688065435735552,
+            ],
+            [
+                -1.1332262303500045,
+                -1.2191178768176298,
+                0.0926874931506112,
+                -1.3234592583537519,
+                -1.5499039653569415,
+            ],
+            [
+                1.0249942386789743,
+                1.8758412608544064,
+                0.6803699053941021,
+                0.0890855788941809,
+                0.618829706731205,
+            ],
+            [
+                -0.08354524252607742,
+                1.637292173713714,
+                1.7145708219244162,
+                0.06011222118274118,
+                -0.22466122968535318,
+            ],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [1.7182856196668852, 4.224696005842727, 1.7182856196668852],
-            [1.7182856196668852, -0.028343800038212116, 1.7182856196668852],
+        filter: [
+            [-1.224753751921431],
+            [-0.2657181138232212],
+            [0.8799079841255777],
+            [1.0463869767900187],
         ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 19.888656506833215);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [1.0089344547755026, 5.466113043911182, 0.052555333519216596],
-            [0.16006876545838455, -0.03654543706082143, 5.939209687497357],
+        target: [
+            [1.213818392279134, 1.4916394838871359, 1.692007952907277],
+            [1.638251236937693, 1.7989280530028595, -1.2513192240817932],
         ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[-10.66864306821033], [-8.678389230474306], [-1.7959009185228225], [0.071162367063228]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(12.590335848100821));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[4.109567782183733], [4.073476501413932], [1.777858443386989], [1.0108057932584047]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [-4.576882304383526, -19.65047682529086, -4.576882304383526],
-            [-4.576882304383526, -6.719938288111518, -4.576882304383526],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [-0.04576882304383526, -0.1965047682529086, -0.04576882304383526],
-            [-0.04576882304383526, -0.06719938288111518, -0.04576882304383526],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 15.227966030895454);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-0.025191744306459384, -0.03376288504280089, -0.034755535519022246],
-            [-0.03368040119963057, -0.037322548717679496, 0.024111008020759158],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [0.040350959687868025],
-            [0.050124097819756304],
-            [0.08181028862856728],
-            [0.07267558210242457],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(-0.14060210676483342));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[4.089392302339799], [4.048414452504054], [1.7369532990727055], [0.9744680022071924]],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [-4.506581251001109, -19.48716018762392, -4.506581251001109],
-            [-4.506581251001109, -6.517889269109068, -4.506581251001109],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [-0.04506581251001109, -0.19487160187623923, -0.04506581251001109],
-            [-0.04506581251001109, -0.06517889269109067, -0.04506581251001109],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 15.210032636845668);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [-0.0251776840957829, -0.0337302217152675, -0.03474147530834576],
-            [-0.03366634098895408, -0.03728213891387901, 0.02412506823143564],
-        ],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [
-            [0.040314850294867116],
-            [0.05007600492606842],
-            [0.08172303899286122],
-            [0.07259689492497429],
-        ],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(-0.1404727927907936));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[4.069234877192365], [4.023376450041019], [1.6960917795762749], [0.9381695547447053]],
-    );
-    assert_option("final bias", d.bias(), Some(-4.4363448546057125));
-    assert_scalar("loss_after", d.loss_after(), 15.192134114694221);
+        lr: 0.5,
+        bias: 1.7182856196668852,
+        activation: leaky_relu(0.01),
+        loss: sse,
+        steps: 3,
+        stride: 3,
+        padding: 1,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_39_relu_mse_corr_in7x1_k4x2_s3_p2_bias_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<4, 2, 3, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
+        );
+        assert_matrix("step 0 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
+        assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_scalar("step 0 loss", s.loss(), 0.8541666666666666);
+        assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(0.0));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
+        );
+        assert_matrix("step 1 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
+        assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_scalar("step 1 loss", s.loss(), 0.8541666666666666);
+        assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(0.0));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
+        );
+        assert_matrix("step 2 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
+        assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_scalar("step 2 loss", s.loss(), 0.8541666666666666);
+        assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
+        );
+        assert_option("final bias", d.bias(), Some(-1.5));
+        assert_scalar("loss_after", d.loss_after(), 0.8541666666666666);
+    }
+    let float = train! {
         input: [[-1.5], [-1.0], [-2.0], [-2.0], [1.0], [0.0], [-1.75]],
         filter: [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
         target: [[0.5, 0.75], [0.5, 1.25], [0.5, 1.5]],
@@ -4945,68 +5882,102 @@ fn case_39_relu_mse_corr_in7x1_k4x2_s3_p2_bias_3steps() {
         stride: 3,
         padding: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
-    );
-    assert_matrix("step 0 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
-    assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_scalar("step 0 loss", s.loss(), 0.8541666666666666);
-    assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(0.0));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
-    );
-    assert_matrix("step 1 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
-    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_scalar("step 1 loss", s.loss(), 0.8541666666666666);
-    assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(0.0));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
-    );
-    assert_matrix("step 2 output", s.output(), [[-1.5, -1.5], [-1.5, -1.5], [-1.5, -1.5]]);
-    assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_scalar("step 2 loss", s.loss(), 0.8541666666666666);
-    assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(0.0));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
-    );
-    assert_option("final bias", d.bias(), Some(-1.5));
-    assert_scalar("loss_after", d.loss_after(), 0.8541666666666666);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[-1.5], [-1.0], [-2.0], [-2.0], [1.0], [0.0], [-1.75]],
+        filter: [[0.5, 0.75], [-2.0, 1.5], [-1.75, 0.25], [-1.25, -1.5]],
+        target: [[0.5, 0.75], [0.5, 1.25], [0.5, 1.5]],
+        lr: 0.25,
+        bias: -1.5,
+        loss: mse,
+        steps: 3,
+        stride: 3,
+        padding: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_40_linear_half_sse_conv_in7x7_k2x2_s2_bias_2steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<2, 2, 3, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.5, 0.75], [-0.5, 1.75]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[-5.5625, -4.6875, -0.125], [-8.5625, -4.1875, -1.875], [-1.5, -1.0625, -2.625]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[-5.5625, -4.6875, -0.125], [-8.5625, -4.1875, -1.875], [-1.5, -1.0625, -2.625]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 102.798828125);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[-6.3125, -6.4375, 0.875], [-9.3125, -4.9375, -1.125], [-1.5, -0.8125, -2.875]],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[35.75, 20.421875], [-19.234375, 24.59375]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(-32.4375));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[-2.075, -1.2921875000000003], [1.4234375000000001, -0.7093750000000001]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [6.232031250000001, 4.6234375000000005, -4.983984375],
+                [8.432031250000001, 5.463671875, 0.7375],
+                [-0.7859374999999993, 0.47226562500000036, 5.165234375000001],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [6.232031250000001, 4.6234375000000005, -4.983984375],
+                [8.432031250000001, 5.463671875, 0.7375],
+                [-0.7859374999999993, 0.47226562500000036, 5.165234375000001],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 81.46264923095706);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [5.482031250000001, 2.8734375000000005, -3.9839843750000004],
+                [7.682031250000001, 4.713671875, 1.4875],
+                [-0.7859374999999993, 0.7222656250000004, 4.915234375000001],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[-36.8017578125, -24.806835937500008], [24.7201171875, -10.089843750000004]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(23.106250000000006));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[1.6051757812499998, 1.1884960937500009], [-1.04857421875, 0.2996093750000004]],
+        );
+        assert_option("final bias", d.bias(), Some(-0.8168750000000005));
+        assert_scalar("loss_after", d.loss_after(), 83.65122515810731);
+    }
+    let float = train! {
         input: [
             [-0.75, 0.5, -0.75, 1.0, -1.5, -1.75, 0.5],
             [-1.5, -0.75, 1.5, -1.5, 1.5, 1.5, 0.75],
@@ -5025,79 +5996,29 @@ fn case_40_linear_half_sse_conv_in7x7_k2x2_s2_bias_2steps() {
         stride: 2,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.5, 0.75], [-0.5, 1.75]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-5.5625, -4.6875, -0.125], [-8.5625, -4.1875, -1.875], [-1.5, -1.0625, -2.625]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[-5.5625, -4.6875, -0.125], [-8.5625, -4.1875, -1.875], [-1.5, -1.0625, -2.625]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 102.798828125);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-6.3125, -6.4375, 0.875], [-9.3125, -4.9375, -1.125], [-1.5, -0.8125, -2.875]],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[35.75, 20.421875], [-19.234375, 24.59375]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(-32.4375));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[-2.075, -1.2921875000000003], [1.4234375000000001, -0.7093750000000001]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [6.232031250000001, 4.6234375000000005, -4.983984375],
-            [8.432031250000001, 5.463671875, 0.7375],
-            [-0.7859374999999993, 0.47226562500000036, 5.165234375000001],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-0.75, 0.5, -0.75, 1.0, -1.5, -1.75, 0.5],
+            [-1.5, -0.75, 1.5, -1.5, 1.5, 1.5, 0.75],
+            [-1.75, 0.0, -0.25, 1.75, -0.25, -0.25, 2.0],
+            [-2.0, -1.5, 1.0, -1.25, 1.25, -0.5, 1.0],
+            [-1.0, -1.0, 1.0, -2.0, 0.75, 1.0, 2.0],
+            [-2.0, 2.0, 1.25, -2.0, -1.75, -0.25, 1.0],
+            [-1.0, -2.0, -1.0, -0.25, 1.5, -1.5, -0.5],
         ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [6.232031250000001, 4.6234375000000005, -4.983984375],
-            [8.432031250000001, 5.463671875, 0.7375],
-            [-0.7859374999999993, 0.47226562500000036, 5.165234375000001],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 81.46264923095706);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [5.482031250000001, 2.8734375000000005, -3.9839843750000004],
-            [7.682031250000001, 4.713671875, 1.4875],
-            [-0.7859374999999993, 0.7222656250000004, 4.915234375000001],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[-36.8017578125, -24.806835937500008], [24.7201171875, -10.089843750000004]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(23.106250000000006));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[1.6051757812499998, 1.1884960937500009], [-1.04857421875, 0.2996093750000004]],
-    );
-    assert_option("final bias", d.bias(), Some(-0.8168750000000005));
-    assert_scalar("loss_after", d.loss_after(), 83.65122515810731);
+        filter: [[1.5, 0.75], [-0.5, 1.75]],
+        target: [[0.75, 1.75, -1.0], [0.75, 0.75, -0.75], [0.0, -0.25, 0.25]],
+        lr: 0.1,
+        bias: -1.75,
+        activation: linear,
+        steps: 2,
+        stride: 2,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -5432,7 +6353,95 @@ fn case_42_tanh_mse_conv_in4x7_k4x2_s3_p2_4steps_floats() {
 
 #[test]
 fn case_43_leaky_half_sse_corr_in7x1_k3x2_s1x3_p1_bias_2steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 2, 7, 1, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[0.75, 1.25], [-1.0, 0.25], [0.25, 1.0]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[1.5], [2.4375], [2.0625], [0.875], [3.25], [0.375], [1.75]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[1.5], [2.4375], [2.0625], [0.875], [3.25], [0.375], [1.75]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 14.51953125);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[0.25], [0.6875], [2.3125], [1.875], [4.25], [-0.125], [1.25]],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.0, 8.171875], [0.0, 3.921875], [0.0, 10.59375]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(10.5));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.75, 1.16828125], [-1.0, 0.21078125], [0.25, 0.8940625]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [1.237109375],
+                [2.1926171875000002],
+                [1.8098828125000002],
+                [0.6657031250000001],
+                [2.8651562499999996],
+                [0.288359375],
+                [1.58125],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [1.237109375],
+                [2.1926171875000002],
+                [1.8098828125000002],
+                [0.6657031250000001],
+                [2.8651562499999996],
+                [0.288359375],
+                [1.58125],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 11.683543199157715);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-0.012890625000000044],
+                [0.44261718750000023],
+                [2.0598828125],
+                [1.665703125],
+                [3.8651562499999996],
+                [-0.21164062500000003],
+                [1.08125],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.0, 6.872685546875], [0.0, 2.8677636718749993], [0.0, 9.609804687499999]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(8.890078125));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[0.75, 1.09955439453125], [-1.0, 0.18210361328125002], [0.25, 0.797964453125]],
+        );
+        assert_option("final bias", d.bias(), Some(0.05609921875000001));
+        assert_scalar("loss_after", d.loss_after(), 9.56699895449443);
+    }
+    let float = train! {
         input: [[2.0], [0.75], [-0.5], [1.0], [1.0], [1.5], [-1.5]],
         filter: [[0.75, 1.25], [-1.0, 0.25], [0.25, 1.0]],
         target: [[1.25], [1.75], [-0.25], [-1.0], [-1.0], [0.5], [0.5]],
@@ -5443,96 +6452,136 @@ fn case_43_leaky_half_sse_corr_in7x1_k3x2_s1x3_p1_bias_2steps() {
         stride: (1, 3),
         padding: 1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[0.75, 1.25], [-1.0, 0.25], [0.25, 1.0]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[1.5], [2.4375], [2.0625], [0.875], [3.25], [0.375], [1.75]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[1.5], [2.4375], [2.0625], [0.875], [3.25], [0.375], [1.75]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 14.51953125);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[0.25], [0.6875], [2.3125], [1.875], [4.25], [-0.125], [1.25]],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.0, 8.171875], [0.0, 3.921875], [0.0, 10.59375]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(10.5));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.75, 1.16828125], [-1.0, 0.21078125], [0.25, 0.8940625]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [1.237109375],
-            [2.1926171875000002],
-            [1.8098828125000002],
-            [0.6657031250000001],
-            [2.8651562499999996],
-            [0.288359375],
-            [1.58125],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [1.237109375],
-            [2.1926171875000002],
-            [1.8098828125000002],
-            [0.6657031250000001],
-            [2.8651562499999996],
-            [0.288359375],
-            [1.58125],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 11.683543199157715);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-0.012890625000000044],
-            [0.44261718750000023],
-            [2.0598828125],
-            [1.665703125],
-            [3.8651562499999996],
-            [-0.21164062500000003],
-            [1.08125],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.0, 6.872685546875], [0.0, 2.8677636718749993], [0.0, 9.609804687499999]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(8.890078125));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.75, 1.09955439453125], [-1.0, 0.18210361328125002], [0.25, 0.797964453125]],
-    );
-    assert_option("final bias", d.bias(), Some(0.05609921875000001));
-    assert_scalar("loss_after", d.loss_after(), 9.56699895449443);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[2.0], [0.75], [-0.5], [1.0], [1.0], [1.5], [-1.5]],
+        filter: [[0.75, 1.25], [-1.0, 0.25], [0.25, 1.0]],
+        target: [[1.25], [1.75], [-0.25], [-1.0], [-1.0], [0.5], [0.5]],
+        lr: 0.01,
+        bias: 0.25,
+        activation: leaky_relu(0.01),
+        steps: 2,
+        stride: (1, 3),
+        padding: 1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_44_relu_sse_conv_in3x7_k1x3_s2x1_p2_2steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 3, 4, 9, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[0.25, -1.5, -0.75]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [-0.5, 2.75, 3.0625, 0.625, -1.5625, -1.25, -2.3125, 1.875, 1.3125],
+                [-0.5, 3.0, 1.125, 2.25, 1.3125, -1.375, 1.4375, -2.25, -1.5],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 2.75, 3.0625, 0.625, 0.0, 0.0, 0.0, 1.875, 1.3125],
+                [0.0, 3.0, 1.125, 2.25, 1.3125, 0.0, 1.4375, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 83.09375);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 2.5, 7.625, 3.75, 0.0, 0.0, 0.0, 3.25, 6.125],
+                [0.0, 3.5, -0.25, 1.0, 5.625, 0.0, 3.375, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[14.5, -29.25, -31.875]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.10500000000000001, -1.2075, -0.43124999999999997]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [
+                    -0.21000000000000002,
+                    2.31,
+                    2.09625,
+                    0.23437499999999997,
+                    -1.2628125000000001,
+                    -0.9299999999999999,
+                    -1.606875,
+                    1.681875,
+                    0.7546875,
+                ],
+                [
+                    -0.21000000000000002,
+                    2.415,
+                    0.705,
+                    1.81125,
+                    0.725625,
+                    -1.010625,
+                    1.0940625,
+                    -1.9837500000000001,
+                    -0.8624999999999999,
+                ],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 2.31, 2.09625, 0.23437499999999997, 0.0, 0.0, 0.0, 1.681875, 0.7546875],
+                [0.0, 2.415, 0.705, 1.81125, 0.725625, 0.0, 1.0940625, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 65.0772458984375);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 1.62, 5.6925, 2.96875, 0.0, 0.0, 0.0, 2.86375, 5.009375],
+                [0.0, 2.33, -1.09, 0.12250000000000005, 4.45125, 0.0, 2.688125, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[13.1215625, -20.73375, -22.737187499999997]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[-0.026215624999999992, -1.0001625, -0.203878125]],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 55.86068892081543);
+    }
+    let float = train! {
         input: [
             [-2.0, -1.0, 0.25, 1.0, 0.5, 1.0, -1.75],
             [1.0, -0.25, -2.0, -2.0, 1.0, 0.25, -1.5],
@@ -5552,114 +6601,87 @@ fn case_44_relu_sse_conv_in3x7_k1x3_s2x1_p2_2steps() {
         padding: 2,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[0.25, -1.5, -0.75]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [-0.5, 2.75, 3.0625, 0.625, -1.5625, -1.25, -2.3125, 1.875, 1.3125],
-            [-0.5, 3.0, 1.125, 2.25, 1.3125, -1.375, 1.4375, -2.25, -1.5],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-2.0, -1.0, 0.25, 1.0, 0.5, 1.0, -1.75],
+            [1.0, -0.25, -2.0, -2.0, 1.0, 0.25, -1.5],
+            [-2.0, 0.0, -1.5, 0.0, 0.75, -1.0, 2.0],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 2.75, 3.0625, 0.625, 0.0, 0.0, 0.0, 1.875, 1.3125],
-            [0.0, 3.0, 1.125, 2.25, 1.3125, 0.0, 1.4375, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        filter: [[0.25, -1.5, -0.75]],
+        target: [
+            [-1.0, 0.0, 1.0, 0.5, -0.5, -1.5, 1.0, 0.5, -1.25],
+            [-1.75, 1.5, -0.75, -1.25, -1.75, -1.25, 0.25, 0.25, -1.75],
+            [-1.5, 1.25, 1.25, 1.75, -1.5, -0.75, -0.25, 0.75, -1.0],
+            [0.25, -1.5, 1.75, 0.75, 1.25, -1.75, 1.75, 1.75, 1.0],
         ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 83.09375);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 2.5, 7.625, 3.75, 0.0, 0.0, 0.0, 3.25, 6.125],
-            [0.0, 3.5, -0.25, 1.0, 5.625, 0.0, 3.375, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[14.5, -29.25, -31.875]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.10500000000000001, -1.2075, -0.43124999999999997]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [
-                -0.21000000000000002,
-                2.31,
-                2.09625,
-                0.23437499999999997,
-                -1.2628125000000001,
-                -0.9299999999999999,
-                -1.606875,
-                1.681875,
-                0.7546875,
-            ],
-            [
-                -0.21000000000000002,
-                2.415,
-                0.705,
-                1.81125,
-                0.725625,
-                -1.010625,
-                1.0940625,
-                -1.9837500000000001,
-                -0.8624999999999999,
-            ],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 2.31, 2.09625, 0.23437499999999997, 0.0, 0.0, 0.0, 1.681875, 0.7546875],
-            [0.0, 2.415, 0.705, 1.81125, 0.725625, 0.0, 1.0940625, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 65.0772458984375);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 1.62, 5.6925, 2.96875, 0.0, 0.0, 0.0, 2.86375, 5.009375],
-            [0.0, 2.33, -1.09, 0.12250000000000005, 4.45125, 0.0, 2.688125, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[13.1215625, -20.73375, -22.737187499999997]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    assert_matrix("final filter", d.filter(), [[-0.026215624999999992, -1.0001625, -0.203878125]]);
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 55.86068892081543);
+        lr: 0.01,
+        loss: sse,
+        steps: 2,
+        stride: (2, 1),
+        padding: 2,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_45_linear_mse_corr_in4x4_k3x4_s2_p2_bias_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 4, 3, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[1.0, -2.0, -0.25, 0.25], [-1.0, -1.75, -1.0, 0.25], [-1.75, 1.75, 2.0, -0.25]],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[-2.25, 4.5, -2.875], [0.9375, -3.125, -4.0625], [-1.8125, -1.125, 3.1875]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[-2.25, 4.5, -2.875], [0.9375, -3.125, -4.0625], [-1.8125, -1.125, 3.1875]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 12.3125);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [-0.611111111111111, 1.0, -1.0833333333333333],
+                [0.4861111111111111, -0.9166666666666666, -0.5694444444444444],
+                [-0.8472222222222222, -0.4722222222222222, 0.7638888888888888],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [
+                [1.6944444444444444, -1.9375, -1.8090277777777777, 3.826388888888889],
+                [-2.326388888888889, 0.49305555555555547, 1.1944444444444444, -3.2743055555555554],
+                [-2.392361111111111, 5.350694444444444, -0.9097222222222222, -1.6111111111111112],
+            ],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(-2.25));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [0.8305555555555555, -1.80625, -0.06909722222222223, -0.13263888888888892],
+                [-0.7673611111111112, -1.7993055555555555, -1.1194444444444445, 0.5774305555555556],
+                [-1.5107638888888888, 1.2149305555555556, 2.0909722222222222, -0.08888888888888888],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(-0.024999999999999994));
+        assert_scalar("loss_after", d.loss_after(), 5.727944629810476);
+    }
+    let float = train! {
         input: [
             [-0.75, 2.0, -0.25, -1.75],
             [1.5, -0.5, -1.25, 1.25],
@@ -5675,55 +6697,26 @@ fn case_45_linear_mse_corr_in4x4_k3x4_s2_p2_bias_1step() {
         stride: 2,
         padding: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[1.0, -2.0, -0.25, 0.25], [-1.0, -1.75, -1.0, 0.25], [-1.75, 1.75, 2.0, -0.25]],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[-2.25, 4.5, -2.875], [0.9375, -3.125, -4.0625], [-1.8125, -1.125, 3.1875]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[-2.25, 4.5, -2.875], [0.9375, -3.125, -4.0625], [-1.8125, -1.125, 3.1875]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 12.3125);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [-0.611111111111111, 1.0, -1.0833333333333333],
-            [0.4861111111111111, -0.9166666666666666, -0.5694444444444444],
-            [-0.8472222222222222, -0.4722222222222222, 0.7638888888888888],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-0.75, 2.0, -0.25, -1.75],
+            [1.5, -0.5, -1.25, 1.25],
+            [1.0, -0.5, 1.75, -1.75],
+            [1.5, 1.25, -1.25, 1.75],
         ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [
-            [1.6944444444444444, -1.9375, -1.8090277777777777, 3.826388888888889],
-            [-2.326388888888889, 0.49305555555555547, 1.1944444444444444, -3.2743055555555554],
-            [-2.392361111111111, 5.350694444444444, -0.9097222222222222, -1.6111111111111112],
-        ],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(-2.25));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [0.8305555555555555, -1.80625, -0.06909722222222223, -0.13263888888888892],
-            [-0.7673611111111112, -1.7993055555555555, -1.1194444444444445, 0.5774305555555556],
-            [-1.5107638888888888, 1.2149305555555556, 2.0909722222222222, -0.08888888888888888],
-        ],
-    );
-    assert_option("final bias", d.bias(), Some(-0.024999999999999994));
-    assert_scalar("loss_after", d.loss_after(), 5.727944629810476);
+        filter: [[1.0, -2.0, -0.25, 0.25], [-1.0, -1.75, -1.0, 0.25], [-1.75, 1.75, 2.0, -0.25]],
+        target: [[0.5, 0.0, 2.0], [-1.25, 1.0, -1.5], [2.0, 1.0, -0.25]],
+        lr: 0.1,
+        bias: -0.25,
+        activation: linear,
+        loss: mse,
+        stride: 2,
+        padding: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -5860,7 +6853,149 @@ fn case_47_tanh_sse_corr_in1x3_k3x3_s2_p1_bias_1step() {
 
 #[test]
 fn case_48_leaky_mse_conv_in6x5_k3x3_p2x0_bias_2steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 3, 8, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [
+                [1.0820630407840173, 1.0402479298347598, 0.93492574107644],
+                [-1.8045082040199176, 1.885085818774105, -0.7922525501190445],
+                [1.782360770274487, -0.5986600658241299, 1.1482243247296355],
+            ],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [0.21098629932736918, -2.2792227679650767, -0.17504404020042008],
+                [-1.6126211096597003, 2.5482928897725916, -5.1466023889806625],
+                [2.372920246381235, -6.709254491541933, -0.33736805321700936],
+                [0.1661716995487696, -4.194646665577634, 1.9229234410607026],
+                [-3.222856835585661, -1.3782400205707062, 2.900754994537386],
+                [-9.118451957851288, 6.191914348809174, -6.065943321071455],
+                [4.074585296309399, -3.2087762313691632, 2.485180485698807],
+                [-1.4454222325288033, -1.2784835096618399, -0.7156206659033253],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [0.21098629932736918, -0.022792227679650768, -0.0017504404020042008],
+                [-0.016126211096597003, 2.5482928897725916, -0.051466023889806624],
+                [2.372920246381235, -0.06709254491541933, -0.0033736805321700936],
+                [0.1661716995487696, -0.041946466655776345, 1.9229234410607026],
+                [-0.03222856835585661, -0.013782400205707063, 2.900754994537386],
+                [-0.09118451957851288, 6.191914348809174, -0.06065943321071455],
+                [4.074585296309399, -0.032087762313691634, 2.485180485698807],
+                [-0.014454222325288034, -0.012784835096618399, -0.007156206659033253],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 5.476346671444131);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [0.02632401244745807, 0.00020228826082739813, -0.00041630396277408287],
+                [2.85422145019953e-05, 0.1930763714552381, 0.0013886469225972227],
+                [0.08395247571459999, -0.0013590223070176282, -0.0002823582677327752],
+                [0.12192802441272256, -0.0008939406540720597, 0.15833847037042031],
+                [0.00031791976627318873, 0.0013313735617593578, 0.2193922191454271],
+                [0.0009895396089772237, 0.5851249970365535, 0.001444243173734198],
+                [0.45598113881891067, -0.001470918222701823, 0.2608134506478488],
+                [-0.0012045479352816519, 0.0016108006724565988, -0.00033915842540512095],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [
+                [-0.6578573215572162, -0.25856321853699515, 0.3291245537711073],
+                [-0.9280951670329971, 1.124193259142411, -2.2614094061507695],
+                [1.4534141660425444, -1.173449959680621, 0.12164826867756327],
+            ],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(2.1062782644553213));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [1.1478487729397389, 1.0661042516884593, 0.9020132856993293],
+                [-1.711698687316618, 1.7726664928598639, -0.5661116095039675],
+                [1.6370193536702327, -0.4813150698560678, 1.1360594978618792],
+            ],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [-0.06540228097672862, -2.519801019613897, -0.35692817292509205],
+                [-1.4028586409200303, 1.8149531507689902, -5.036867842505117],
+                [1.9400735555713569, -6.264218844032309, -0.6938500701667671],
+                [-0.06433204884538168, -4.284723774959184, 1.0199921406464643],
+                [-3.1415821539161355, -1.7955203370151933, 2.3204220756478464],
+                [-8.824740383938865, 5.178647611949992, -5.639286258139114],
+                [3.1395061669151727, -3.2556673399628475, 2.192843475615412],
+                [-1.7179497020837817, -1.4369559321027956, -0.8908889365313695],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [-0.0006540228097672862, -0.02519801019613897, -0.0035692817292509206],
+                [-0.014028586409200303, 1.8149531507689902, -0.050368678425051175],
+                [1.9400735555713569, -0.0626421884403231, -0.006938500701667671],
+                [-0.0006433204884538168, -0.04284723774959184, 1.0199921406464643],
+                [-0.03141582153916136, -0.017955203370151933, 2.3204220756478464],
+                [-0.08824740383938866, 5.178647611949992, -0.05639286258139114],
+                [3.1395061669151727, -0.03255667339962848, 2.192843475615412],
+                [-0.017179497020837816, -0.014369559321027956, -0.008908889365313696],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 4.071066498115756);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [8.687318936030034e-05, 0.000200283442063658, -0.0004178196638801218],
+                [3.0290235074825887e-05, 0.13196472653827132, 0.0013895613771511856],
+                [0.04788191814711014, -0.0013553136766217147, -0.00028532895120735654],
+                [0.0010802677274295393, -0.0008946912966502394, 0.08309419533590047],
+                [0.0003185970552871015, 0.001327896225788987, 0.1710311425712988],
+                [0.0009919872054264941, 0.5006861022982884, 0.0014477986492586342],
+                [0.37805787803605845, -0.0014713089819401038, 0.2364520331408992],
+                [-0.0012068189975279434, 0.0016094800689362577, -0.0003406189943270213],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [-0.37259235793005874, -0.13221625938328135, 0.1760729328730135],
+                [-0.5833019277823251, 0.9575047977233226, -1.7094259966669816],
+                [1.2536015441472836, -1.1121276450606765, 0.005774744476345617],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(1.5516791306814492));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [1.1851080087327448, 1.0793258776267876, 0.8844059924120279],
+                [-1.6533684945383855, 1.6769160130875316, -0.3951690098372694],
+                [1.5116591992555044, -0.37010230535000016, 1.1354820234142446],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(-0.635795784134072));
+        assert_scalar("loss_after", d.loss_after(), 3.2115858133940383);
+    }
+    let float = train! {
         input: [
             [
                 1.520650786127173,
@@ -5928,150 +7063,171 @@ fn case_48_leaky_mse_conv_in6x5_k3x3_p2x0_bias_2steps_floats() {
         padding: (2, 0),
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                1.520650786127173,
+                -1.1094574226995255,
+                0.19721731541418652,
+                -1.08784542115851,
+                0.9631614496679304,
+            ],
+            [
+                1.5665742376446259,
+                1.7738633419580658,
+                -0.9245922795987997,
+                -1.0092761172607503,
+                0.9081548557167385,
+            ],
+            [
+                -0.9478114835120515,
+                -1.0036896914152647,
+                -1.8111747553848345,
+                0.9621743678522305,
+                0.7758142035013669,
+            ],
+            [
+                0.4390831342382788,
+                -0.34948034627031177,
+                -0.764111888282168,
+                0.7031361820039841,
+                -0.7708276652361516,
+            ],
+            [
+                0.1974685130717031,
+                -1.6375727298642784,
+                1.7646139694824186,
+                -0.5796993451809715,
+                0.06937308939676212,
+            ],
+            [
+                -1.5183722184928143,
+                -0.49691474001684766,
+                0.151779999258856,
+                -0.19471324474722262,
+                -0.4131964553075189,
+            ],
+        ],
+        filter: [
             [1.0820630407840173, 1.0402479298347598, 0.93492574107644],
             [-1.8045082040199176, 1.885085818774105, -0.7922525501190445],
             [1.782360770274487, -0.5986600658241299, 1.1482243247296355],
         ],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [0.21098629932736918, -2.2792227679650767, -0.17504404020042008],
-            [-1.6126211096597003, 2.5482928897725916, -5.1466023889806625],
-            [2.372920246381235, -6.709254491541933, -0.33736805321700936],
-            [0.1661716995487696, -4.194646665577634, 1.9229234410607026],
-            [-3.222856835585661, -1.3782400205707062, 2.900754994537386],
-            [-9.118451957851288, 6.191914348809174, -6.065943321071455],
-            [4.074585296309399, -3.2087762313691632, 2.485180485698807],
-            [-1.4454222325288033, -1.2784835096618399, -0.7156206659033253],
+        target: [
+            [-0.10490185004212771, -0.26553814067252857, 0.4978143149268952],
+            [-0.05037686849899137, 0.23137643230973426, -1.7178423310064739],
+            [1.3654905378060351, 1.5637342235057345, 0.3354562407471602],
+            [-1.2969645934039011, 1.0307823182306954, 0.02286179661565857],
+            [-0.4137322878836831, -1.6114306743169364, 0.2680483647922607],
+            [-1.2786320503511814, -0.829585615629469, -1.7937512416917523],
+            [-1.397188369517529, 1.733014104928496, -0.6445809220753786],
+            [1.4310033000126943, -1.9457456420445371, 0.3998339038271119],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [0.21098629932736918, -0.022792227679650768, -0.0017504404020042008],
-            [-0.016126211096597003, 2.5482928897725916, -0.051466023889806624],
-            [2.372920246381235, -0.06709254491541933, -0.0033736805321700936],
-            [0.1661716995487696, -0.041946466655776345, 1.9229234410607026],
-            [-0.03222856835585661, -0.013782400205707063, 2.900754994537386],
-            [-0.09118451957851288, 6.191914348809174, -0.06065943321071455],
-            [4.074585296309399, -0.032087762313691634, 2.485180485698807],
-            [-0.014454222325288034, -0.012784835096618399, -0.007156206659033253],
-        ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 5.476346671444131);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.02632401244745807, 0.00020228826082739813, -0.00041630396277408287],
-            [2.85422145019953e-05, 0.1930763714552381, 0.0013886469225972227],
-            [0.08395247571459999, -0.0013590223070176282, -0.0002823582677327752],
-            [0.12192802441272256, -0.0008939406540720597, 0.15833847037042031],
-            [0.00031791976627318873, 0.0013313735617593578, 0.2193922191454271],
-            [0.0009895396089772237, 0.5851249970365535, 0.001444243173734198],
-            [0.45598113881891067, -0.001470918222701823, 0.2608134506478488],
-            [-0.0012045479352816519, 0.0016108006724565988, -0.00033915842540512095],
-        ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [
-            [-0.6578573215572162, -0.25856321853699515, 0.3291245537711073],
-            [-0.9280951670329971, 1.124193259142411, -2.2614094061507695],
-            [1.4534141660425444, -1.173449959680621, 0.12164826867756327],
-        ],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(2.1062782644553213));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [
-            [1.1478487729397389, 1.0661042516884593, 0.9020132856993293],
-            [-1.711698687316618, 1.7726664928598639, -0.5661116095039675],
-            [1.6370193536702327, -0.4813150698560678, 1.1360594978618792],
-        ],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [-0.06540228097672862, -2.519801019613897, -0.35692817292509205],
-            [-1.4028586409200303, 1.8149531507689902, -5.036867842505117],
-            [1.9400735555713569, -6.264218844032309, -0.6938500701667671],
-            [-0.06433204884538168, -4.284723774959184, 1.0199921406464643],
-            [-3.1415821539161355, -1.7955203370151933, 2.3204220756478464],
-            [-8.824740383938865, 5.178647611949992, -5.639286258139114],
-            [3.1395061669151727, -3.2556673399628475, 2.192843475615412],
-            [-1.7179497020837817, -1.4369559321027956, -0.8908889365313695],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [-0.0006540228097672862, -0.02519801019613897, -0.0035692817292509206],
-            [-0.014028586409200303, 1.8149531507689902, -0.050368678425051175],
-            [1.9400735555713569, -0.0626421884403231, -0.006938500701667671],
-            [-0.0006433204884538168, -0.04284723774959184, 1.0199921406464643],
-            [-0.03141582153916136, -0.017955203370151933, 2.3204220756478464],
-            [-0.08824740383938866, 5.178647611949992, -0.05639286258139114],
-            [3.1395061669151727, -0.03255667339962848, 2.192843475615412],
-            [-0.017179497020837816, -0.014369559321027956, -0.008908889365313696],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 4.071066498115756);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [8.687318936030034e-05, 0.000200283442063658, -0.0004178196638801218],
-            [3.0290235074825887e-05, 0.13196472653827132, 0.0013895613771511856],
-            [0.04788191814711014, -0.0013553136766217147, -0.00028532895120735654],
-            [0.0010802677274295393, -0.0008946912966502394, 0.08309419533590047],
-            [0.0003185970552871015, 0.001327896225788987, 0.1710311425712988],
-            [0.0009919872054264941, 0.5006861022982884, 0.0014477986492586342],
-            [0.37805787803605845, -0.0014713089819401038, 0.2364520331408992],
-            [-0.0012068189975279434, 0.0016094800689362577, -0.0003406189943270213],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [-0.37259235793005874, -0.13221625938328135, 0.1760729328730135],
-            [-0.5833019277823251, 0.9575047977233226, -1.7094259966669816],
-            [1.2536015441472836, -1.1121276450606765, 0.005774744476345617],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(1.5516791306814492));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [1.1851080087327448, 1.0793258776267876, 0.8844059924120279],
-            [-1.6533684945383855, 1.6769160130875316, -0.3951690098372694],
-            [1.5116591992555044, -0.37010230535000016, 1.1354820234142446],
-        ],
-    );
-    assert_option("final bias", d.bias(), Some(-0.635795784134072));
-    assert_scalar("loss_after", d.loss_after(), 3.2115858133940383);
+        lr: 0.1,
+        bias: -0.27000004462039495,
+        activation: leaky_relu(0.01),
+        loss: mse,
+        steps: 2,
+        padding: (2, 0),
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_49_relu_half_sse_corr_in2x2_k3x3_p1_4steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 3, 2, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[0.0, 0.25, -1.75], [2.0, 0.5, 0.0], [1.75, 0.0, -0.75]],
+        );
+        assert_matrix("step 0 output", s.output(), [[-0.3125, -3.75], [0.4375, -0.5]]);
+        assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [0.4375, 0.0]]);
+        assert_scalar("step 0 loss", s.loss(), 7.470703125);
+        assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [2.4375, 0.0]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.0, -4.265625, -1.21875], [0.0, 0.0, -1.828125], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
+        );
+        assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_scalar("step 1 loss", s.loss(), 6.5);
+        assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
+        );
+        assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_scalar("step 2 loss", s.loss(), 6.5);
+        assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), None);
+        let s = &steps[3];
+        assert_matrix(
+            "step 3 filter",
+            s.filter(),
+            [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
+        );
+        assert_matrix(
+            "step 3 output",
+            s.output(),
+            [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
+        );
+        assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_scalar("step 3 loss", s.loss(), 6.5);
+        assert_matrix("step 3 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0]]);
+        assert_matrix(
+            "step 3 filter_grad",
+            s.filter_grad(),
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+        );
+        assert_option("step 3 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 6.5);
+    }
+    let float = train! {
         input: [[-1.75, -0.5], [0.0, -0.75]],
         filter: [[0.0, 0.25, -1.75], [2.0, 0.5, 0.0], [1.75, 0.0, -0.75]],
         target: [[-1.0, -2.0], [-2.0, 2.0]],
@@ -6079,96 +7235,157 @@ fn case_49_relu_half_sse_corr_in2x2_k3x3_p1_4steps() {
         steps: 4,
         padding: 1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[0.0, 0.25, -1.75], [2.0, 0.5, 0.0], [1.75, 0.0, -0.75]],
-    );
-    assert_matrix("step 0 output", s.output(), [[-0.3125, -3.75], [0.4375, -0.5]]);
-    assert_matrix("step 0 activated", s.activated(), [[0.0, 0.0], [0.4375, 0.0]]);
-    assert_scalar("step 0 loss", s.loss(), 7.470703125);
-    assert_matrix("step 0 delta", s.delta(), [[0.0, 0.0], [2.4375, 0.0]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.0, -4.265625, -1.21875], [0.0, 0.0, -1.828125], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
-    );
-    assert_matrix("step 1 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_scalar("step 1 loss", s.loss(), 6.5);
-    assert_matrix("step 1 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
-    );
-    assert_matrix("step 2 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_scalar("step 2 loss", s.loss(), 6.5);
-    assert_matrix("step 2 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), None);
-    let s = &steps[3];
-    assert_matrix(
-        "step 3 filter",
-        s.filter(),
-        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
-    );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [[-0.35820312499999996, -3.75], [-0.03476562500000005, -0.606640625]],
-    );
-    assert_matrix("step 3 activated", s.activated(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_scalar("step 3 loss", s.loss(), 6.5);
-    assert_matrix("step 3 delta", s.delta(), [[0.0, 0.0], [0.0, 0.0]]);
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
-    );
-    assert_option("step 3 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.0, 0.46328125, -1.6890625], [2.0, 0.5, 0.09140625000000001], [1.75, 0.0, -0.75]],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 6.5);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[-1.75, -0.5], [0.0, -0.75]],
+        filter: [[0.0, 0.25, -1.75], [2.0, 0.5, 0.0], [1.75, 0.0, -0.75]],
+        target: [[-1.0, -2.0], [-2.0, 2.0]],
+        lr: 0.05,
+        steps: 4,
+        padding: 1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_50_linear_sse_conv_in6x2_k3x1_s1x2_p2x0_bias_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 1, 8, 1, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[1.25], [-1.0], [0.0]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[0.125], [-0.0625], [-2.8125], [1.6875], [0.0], [0.0625], [-1.75], [-0.5]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[0.125], [-0.0625], [-2.8125], [1.6875], [0.0], [0.0625], [-1.75], [-0.5]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 25.25);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [[-0.75], [-0.625], [-5.625], [7.375], [-0.5], [1.125], [-2.5], [2.5]],
+        );
+        assert_matrix("step 0 filter_grad", s.filter_grad(), [[12.625], [-16.125], [4.8125]]);
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(1.0));
+        let s = &steps[1];
+        assert_matrix("step 1 filter", s.filter(), [[-1.90625], [3.03125], [-1.203125]]);
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [-1.703125],
+                [-0.6640625],
+                [3.3046875],
+                [-6.87109375],
+                [1.12109375],
+                [-1.00390625],
+                [1.8359375],
+                [-2.25390625],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [-1.703125],
+                [-0.6640625],
+                [3.3046875],
+                [-6.87109375],
+                [1.12109375],
+                [-1.00390625],
+                [1.8359375],
+                [-2.25390625],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 47.06103515625);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-4.40625],
+                [-1.828125],
+                [6.609375],
+                [-9.7421875],
+                [1.7421875],
+                [-1.0078125],
+                [4.671875],
+                [-1.0078125],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[-18.66015625], [22.359375], [-3.5234375]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(-4.96875));
+        let s = &steps[2];
+        assert_matrix("step 2 filter", s.filter(), [[2.7587890625], [-2.55859375], [-0.322265625]]);
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [1.87158203125],
+                [1.281982421875],
+                [-5.036376953125],
+                [5.517822265625],
+                [1.73486328125],
+                [1.140380859375],
+                [-3.0283203125],
+                [0.08935546875],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [1.87158203125],
+                [1.281982421875],
+                [-5.036376953125],
+                [5.517822265625],
+                [1.73486328125],
+                [1.140380859375],
+                [-3.0283203125],
+                [0.08935546875],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 99.50026988983154);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [2.7431640625],
+                [2.06396484375],
+                [-10.07275390625],
+                [15.03564453125],
+                [2.9697265625],
+                [3.28076171875],
+                [-5.056640625],
+                [3.6787109375],
+            ],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[33.85791015625], [-26.1298828125], [4.530517578125]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(14.642578125));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[-5.7056884765625], [3.973876953125], [-1.45489501953125]],
+        );
+        assert_option("final bias", d.bias(), Some(-3.16845703125));
+        assert_scalar("loss_after", d.loss_after(), 323.9347539022565);
+    }
+    let float = train! {
         input: [[0.5, 2.0], [0.75, -1.75], [-1.25, 0.5], [0.75, -1.5], [1.0, -0.25], [1.25, 0.75]],
         filter: [[1.25], [-1.0], [0.0]],
         target: [[0.5], [0.25], [0.0], [-2.0], [0.25], [-0.5], [-0.5], [-1.75]],
@@ -6181,137 +7398,23 @@ fn case_50_linear_sse_conv_in6x2_k3x1_s1x2_p2x0_bias_3steps() {
         padding: (2, 0),
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[1.25], [-1.0], [0.0]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[0.125], [-0.0625], [-2.8125], [1.6875], [0.0], [0.0625], [-1.75], [-0.5]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.125], [-0.0625], [-2.8125], [1.6875], [0.0], [0.0625], [-1.75], [-0.5]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 25.25);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [[-0.75], [-0.625], [-5.625], [7.375], [-0.5], [1.125], [-2.5], [2.5]],
-    );
-    assert_matrix("step 0 filter_grad", s.filter_grad(), [[12.625], [-16.125], [4.8125]]);
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(1.0));
-    let s = &steps[1];
-    assert_matrix("step 1 filter", s.filter(), [[-1.90625], [3.03125], [-1.203125]]);
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [-1.703125],
-            [-0.6640625],
-            [3.3046875],
-            [-6.87109375],
-            [1.12109375],
-            [-1.00390625],
-            [1.8359375],
-            [-2.25390625],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [-1.703125],
-            [-0.6640625],
-            [3.3046875],
-            [-6.87109375],
-            [1.12109375],
-            [-1.00390625],
-            [1.8359375],
-            [-2.25390625],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 47.06103515625);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-4.40625],
-            [-1.828125],
-            [6.609375],
-            [-9.7421875],
-            [1.7421875],
-            [-1.0078125],
-            [4.671875],
-            [-1.0078125],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[-18.66015625], [22.359375], [-3.5234375]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(-4.96875));
-    let s = &steps[2];
-    assert_matrix("step 2 filter", s.filter(), [[2.7587890625], [-2.55859375], [-0.322265625]]);
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [1.87158203125],
-            [1.281982421875],
-            [-5.036376953125],
-            [5.517822265625],
-            [1.73486328125],
-            [1.140380859375],
-            [-3.0283203125],
-            [0.08935546875],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [1.87158203125],
-            [1.281982421875],
-            [-5.036376953125],
-            [5.517822265625],
-            [1.73486328125],
-            [1.140380859375],
-            [-3.0283203125],
-            [0.08935546875],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 99.50026988983154);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [2.7431640625],
-            [2.06396484375],
-            [-10.07275390625],
-            [15.03564453125],
-            [2.9697265625],
-            [3.28076171875],
-            [-5.056640625],
-            [3.6787109375],
-        ],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[33.85791015625], [-26.1298828125], [4.530517578125]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(14.642578125));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[-5.7056884765625], [3.973876953125], [-1.45489501953125]],
-    );
-    assert_option("final bias", d.bias(), Some(-3.16845703125));
-    assert_scalar("loss_after", d.loss_after(), 323.9347539022565);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[0.5, 2.0], [0.75, -1.75], [-1.25, 0.5], [0.75, -1.5], [1.0, -0.25], [1.25, 0.75]],
+        filter: [[1.25], [-1.0], [0.0]],
+        target: [[0.5], [0.25], [0.0], [-2.0], [0.25], [-0.5], [-0.5], [-1.75]],
+        lr: 0.25,
+        bias: -0.5,
+        activation: linear,
+        loss: sse,
+        steps: 3,
+        stride: (1, 2),
+        padding: (2, 0),
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -6567,7 +7670,182 @@ fn case_52_tanh_half_sse_conv_in6x3_k1x1_bias_2steps_floats() {
 
 #[test]
 fn case_53_leaky_sse_corr_in3x2_k1x4_s2_p2_4steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 4, 4, 2, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix("step 0 filter", s.filter(), [[-0.75, -0.25, 1.5, -1.25]]);
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [[0.0, 0.0], [2.3125, -0.0625], [2.8125, -0.75], [0.0, 0.0]],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[0.0, 0.0], [2.3125, -0.0125], [2.8125, -0.15000000000000002], [0.0, 0.0]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 23.461718750000003);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [-0.5, 0.7000000000000001],
+                [3.625, -0.405],
+                [7.125, 0.44000000000000006],
+                [-0.1, 0.30000000000000004],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[0.34750000000000003, 0.17624999999999996, 10.71875, -9.875]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[-0.7847500000000001, -0.267625, 0.42812499999999987, -0.26249999999999996]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [0.0, 0.0],
+                [0.5421874999999998, -0.05784375000000003],
+                [0.7320312499999997, -0.78021875],
+                [0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.0, 0.0],
+                [0.5421874999999998, -0.011568750000000006],
+                [0.7320312499999997, -0.15604375],
+                [0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 9.668208024023436);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-0.5, 0.7000000000000001],
+                [0.08437499999999964, -0.4046275],
+                [2.9640624999999994, 0.4375825],
+                [-0.1, 0.30000000000000004],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.344664375, 0.17759749999999996, 3.747265624999999, -2.328515624999999]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [[-0.8192164375000001, -0.28538475, 0.05339843749999995, -0.029648437500000013]],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [0.0, 0.0],
+                [0.06375976562499999, -0.052877281250000005],
+                [0.08898437499999995, -0.8099819843750001],
+                [0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [0.0, 0.0],
+                [0.06375976562499999, -0.010575456250000002],
+                [0.08898437499999995, -0.16199639687500003],
+                [0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 8.349214916769574);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [-0.5, 0.7000000000000001],
+                [-0.8724804687500001, -0.40423018250000003],
+                [1.6779687499999998, 0.43520144125000004],
+                [-0.1, 0.30000000000000004],
+            ],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[0.34188671031250006, 0.17888664718750003, 1.6612207031249997, -0.16787597656249975]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), None);
+        let s = &steps[3];
+        assert_matrix(
+            "step 3 filter",
+            s.filter(),
+            [[-0.8534051085312501, -0.30327341471875, -0.11272363281250003, -0.012860839843750037]],
+        );
+        assert_matrix(
+            "step 3 output",
+            s.output(),
+            [
+                [0.0, 0.0],
+                [-0.04028576660156247, -0.047610785867187505],
+                [-0.13125891113281252, -0.839301324625],
+                [0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 3 activated",
+            s.activated(),
+            [
+                [0.0, 0.0],
+                [-0.008057153320312494, -0.009522157173437502],
+                [-0.026251782226562506, -0.167860264925],
+                [0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 3 loss", s.loss(), 8.222094945822468);
+        assert_matrix(
+            "step 3 delta",
+            s.delta(),
+            [
+                [-0.5, 0.7000000000000001],
+                [-0.20322286132812503, -0.403808862869375],
+                [0.289499287109375, 0.43285589403],
+                [-0.1, 0.30000000000000004],
+            ],
+        );
+        assert_matrix(
+            "step 3 filter_grad",
+            s.filter_grad(),
+            [[0.3391654361028126, 0.18011915806421874, 0.26026267822265625, 0.03690411132812504]],
+        );
+        assert_option("step 3 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[
+                -0.8873216521415314,
+                -0.3212853305251719,
+                -0.13874990063476567,
+                -0.016551250976562543,
+            ]],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 8.200510351447726);
+    }
+    let float = train! {
         input: [[0.5, -1.25], [0.5, 0.5], [1.25, -0.75]],
         filter: [[-0.75, -0.25, 1.5, -1.25]],
         target: [[1.25, -1.75], [0.5, 1.0], [-0.75, -1.25], [0.25, -0.75]],
@@ -6578,178 +7856,82 @@ fn case_53_leaky_sse_corr_in3x2_k1x4_s2_p2_4steps() {
         stride: 2,
         padding: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix("step 0 filter", s.filter(), [[-0.75, -0.25, 1.5, -1.25]]);
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [[0.0, 0.0], [2.3125, -0.0625], [2.8125, -0.75], [0.0, 0.0]],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[0.0, 0.0], [2.3125, -0.0125], [2.8125, -0.15000000000000002], [0.0, 0.0]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 23.461718750000003);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [-0.5, 0.7000000000000001],
-            [3.625, -0.405],
-            [7.125, 0.44000000000000006],
-            [-0.1, 0.30000000000000004],
-        ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[0.34750000000000003, 0.17624999999999996, 10.71875, -9.875]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[-0.7847500000000001, -0.267625, 0.42812499999999987, -0.26249999999999996]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [0.0, 0.0],
-            [0.5421874999999998, -0.05784375000000003],
-            [0.7320312499999997, -0.78021875],
-            [0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.0, 0.0],
-            [0.5421874999999998, -0.011568750000000006],
-            [0.7320312499999997, -0.15604375],
-            [0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 9.668208024023436);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-0.5, 0.7000000000000001],
-            [0.08437499999999964, -0.4046275],
-            [2.9640624999999994, 0.4375825],
-            [-0.1, 0.30000000000000004],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.344664375, 0.17759749999999996, 3.747265624999999, -2.328515624999999]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[-0.8192164375000001, -0.28538475, 0.05339843749999995, -0.029648437500000013]],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [0.0, 0.0],
-            [0.06375976562499999, -0.052877281250000005],
-            [0.08898437499999995, -0.8099819843750001],
-            [0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [0.0, 0.0],
-            [0.06375976562499999, -0.010575456250000002],
-            [0.08898437499999995, -0.16199639687500003],
-            [0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 8.349214916769574);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [-0.5, 0.7000000000000001],
-            [-0.8724804687500001, -0.40423018250000003],
-            [1.6779687499999998, 0.43520144125000004],
-            [-0.1, 0.30000000000000004],
-        ],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[0.34188671031250006, 0.17888664718750003, 1.6612207031249997, -0.16787597656249975]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), None);
-    let s = &steps[3];
-    assert_matrix(
-        "step 3 filter",
-        s.filter(),
-        [[-0.8534051085312501, -0.30327341471875, -0.11272363281250003, -0.012860839843750037]],
-    );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [
-            [0.0, 0.0],
-            [-0.04028576660156247, -0.047610785867187505],
-            [-0.13125891113281252, -0.839301324625],
-            [0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 3 activated",
-        s.activated(),
-        [
-            [0.0, 0.0],
-            [-0.008057153320312494, -0.009522157173437502],
-            [-0.026251782226562506, -0.167860264925],
-            [0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 3 loss", s.loss(), 8.222094945822468);
-    assert_matrix(
-        "step 3 delta",
-        s.delta(),
-        [
-            [-0.5, 0.7000000000000001],
-            [-0.20322286132812503, -0.403808862869375],
-            [0.289499287109375, 0.43285589403],
-            [-0.1, 0.30000000000000004],
-        ],
-    );
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[0.3391654361028126, 0.18011915806421874, 0.26026267822265625, 0.03690411132812504]],
-    );
-    assert_option("step 3 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[-0.8873216521415314, -0.3212853305251719, -0.13874990063476567, -0.016551250976562543]],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 8.200510351447726);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[0.5, -1.25], [0.5, 0.5], [1.25, -0.75]],
+        filter: [[-0.75, -0.25, 1.5, -1.25]],
+        target: [[1.25, -1.75], [0.5, 1.0], [-0.75, -1.25], [0.25, -0.75]],
+        lr: 0.1,
+        activation: leaky_relu(0.2),
+        loss: sse,
+        steps: 4,
+        stride: 2,
+        padding: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_54_relu_mse_conv_in6x7_k3x3_s3x2_p2_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 3, 3, 5, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[1.75, -0.25, 0.0], [1.75, 0.25, 0.25], [-2.0, 0.75, -1.5]],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [2.625, -0.625, 2.375, -2.6875, 0.0],
+                [-3.1875, 3.9375, -6.0, -9.0, -1.0625],
+                [-2.0625, -1.0, -0.75, -5.4375, -0.5],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [2.625, 0.0, 2.375, 0.0, 0.0],
+                [0.0, 3.9375, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 4.18359375);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [0.4166666666666667, 0.0, 0.45, 0.0, 0.0],
+                [0.0, 0.625, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[2.28125, -1.275, -0.7375], [0.3125, 1.09375, -0.15625], [-0.46875, -1.25, 0.3125]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [1.1796875, 0.06874999999999998, 0.184375],
+                [1.671875, -0.0234375, 0.2890625],
+                [-1.8828125, 1.0625, -1.578125],
+            ],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 2.2313217264811196);
+    }
+    let float = train! {
         input: [
             [1.5, 0.75, -0.25, -0.75, 1.25, -1.5, -1.75],
             [0.5, -2.0, -0.75, 1.25, 2.0, 1.25, 0.5],
@@ -6770,60 +7952,122 @@ fn case_54_relu_mse_conv_in6x7_k3x3_s3x2_p2_1step() {
         padding: 2,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[1.75, -0.25, 0.0], [1.75, 0.25, 0.25], [-2.0, 0.75, -1.5]],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [2.625, -0.625, 2.375, -2.6875, 0.0],
-            [-3.1875, 3.9375, -6.0, -9.0, -1.0625],
-            [-2.0625, -1.0, -0.75, -5.4375, -0.5],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [1.5, 0.75, -0.25, -0.75, 1.25, -1.5, -1.75],
+            [0.5, -2.0, -0.75, 1.25, 2.0, 1.25, 0.5],
+            [-0.25, 1.75, 0.5, -1.75, -1.0, -1.5, -1.25],
+            [-1.0, -1.5, 1.75, 1.0, -1.0, -1.5, -2.0],
+            [1.25, -0.75, -0.5, 1.5, 2.0, 1.25, 0.0],
+            [0.25, -2.0, 0.5, -0.25, 0.75, -0.25, -2.0],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [[2.625, 0.0, 2.375, 0.0, 0.0], [0.0, 3.9375, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]],
-    );
-    assert_scalar("step 0 loss", s.loss(), 4.18359375);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.4166666666666667, 0.0, 0.45, 0.0, 0.0],
-            [0.0, 0.625, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
+        filter: [[1.75, -0.25, 0.0], [1.75, 0.25, 0.25], [-2.0, 0.75, -1.5]],
+        target: [
+            [-0.5, 0.5, -1.0, 0.75, -1.5],
+            [2.0, -0.75, 0.75, -1.0, -1.25],
+            [2.0, -0.75, -0.5, -1.75, -1.25],
         ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.28125, -1.275, -0.7375], [0.3125, 1.09375, -0.15625], [-0.46875, -1.25, 0.3125]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [1.1796875, 0.06874999999999998, 0.184375],
-            [1.671875, -0.0234375, 0.2890625],
-            [-1.8828125, 1.0625, -1.578125],
-        ],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 2.2313217264811196);
+        lr: 0.25,
+        loss: mse,
+        stride: (3, 2),
+        padding: 2,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_55_linear_half_sse_corr_in3x3_k3x1_s2_p1_bias_2steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<3, 1, 2, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[-1.2086842263531463], [-1.9652941690496148], [-1.668480457290873]],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [1.6154285123321985, 1.855374091628287, 1.6154285123321985],
+                [1.6154285123321985, 2.6310078417934477, 1.6154285123321985],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [1.6154285123321985, 1.855374091628287, 1.6154285123321985],
+                [1.6154285123321985, 2.6310078417934477, 1.6154285123321985],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 14.539847642893776);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [0.012158350853906263, 1.742519210148867, 2.926858895776056],
+                [0.03571159396648094, 2.7170969039668464, 3.1769136537339118],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[2.360828496014644], [-4.354145546125858], [1.5140383841910154]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(10.611258608446068));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[-1.4447670759546107], [-1.529879614437029], [-1.8198842957099743]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [0.5543026514875917, 0.2883508135491828, 0.5543026514875917],
+                [0.5543026514875917, 0.9070772371064102, 0.5543026514875917],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.5543026514875917, 0.2883508135491828, 0.5543026514875917],
+                [0.5543026514875917, 0.9070772371064102, 0.5543026514875917],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 5.563251559052697);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [-1.0489675099907005, 0.17549593206976266, 1.8657330349314494],
+                [-1.0254142668781259, 0.9931662992798089, 2.115787792889305],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[0.8629413611262908], [-1.1948287863033582], [0.15248473352572092]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(3.0758012823014997));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[-1.5310612120672398], [-1.4103967358066931], [-1.8351327690625465]],
+        );
+        assert_option("final bias", d.bias(), Some(0.2467225232574417));
+        assert_scalar("loss_after", d.loss_after(), 4.805661681724505);
+    }
+    let float = train! {
         input: [
             [-0.9590652881365633, -0.8597457169761671, -0.3313821218985229],
             [0.05913012568303433, 0.8688790203131638, -0.96869431318598],
@@ -6841,89 +8085,28 @@ fn case_55_linear_half_sse_corr_in3x3_k3x1_s2_p1_bias_2steps_floats() {
         stride: 2,
         padding: 1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[-1.2086842263531463], [-1.9652941690496148], [-1.668480457290873]],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [1.6154285123321985, 1.855374091628287, 1.6154285123321985],
-            [1.6154285123321985, 2.6310078417934477, 1.6154285123321985],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-0.9590652881365633, -0.8597457169761671, -0.3313821218985229],
+            [0.05913012568303433, 0.8688790203131638, -0.96869431318598],
+            [-1.9098265920676418, -1.051130018322867, -1.3086719124495274],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [1.6154285123321985, 1.855374091628287, 1.6154285123321985],
-            [1.6154285123321985, 2.6310078417934477, 1.6154285123321985],
+        filter: [[-1.2086842263531463], [-1.9652941690496148], [-1.668480457290873]],
+        target: [
+            [1.6032701614782923, 0.11285488147942013, -1.3114303834438577],
+            [1.5797169183657176, -0.08608906217339873, -1.5614851414017132],
         ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 14.539847642893776);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.012158350853906263, 1.742519210148867, 2.926858895776056],
-            [0.03571159396648094, 2.7170969039668464, 3.1769136537339118],
-        ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[2.360828496014644], [-4.354145546125858], [1.5140383841910154]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(10.611258608446068));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[-1.4447670759546107], [-1.529879614437029], [-1.8198842957099743]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [0.5543026514875917, 0.2883508135491828, 0.5543026514875917],
-            [0.5543026514875917, 0.9070772371064102, 0.5543026514875917],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.5543026514875917, 0.2883508135491828, 0.5543026514875917],
-            [0.5543026514875917, 0.9070772371064102, 0.5543026514875917],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 5.563251559052697);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [-1.0489675099907005, 0.17549593206976266, 1.8657330349314494],
-            [-1.0254142668781259, 0.9931662992798089, 2.115787792889305],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[0.8629413611262908], [-1.1948287863033582], [0.15248473352572092]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(3.0758012823014997));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[-1.5310612120672398], [-1.4103967358066931], [-1.8351327690625465]],
-    );
-    assert_option("final bias", d.bias(), Some(0.2467225232574417));
-    assert_scalar("loss_after", d.loss_after(), 4.805661681724505);
+        lr: 0.1,
+        bias: 1.6154285123321985,
+        activation: linear,
+        steps: 2,
+        stride: 2,
+        padding: 1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
@@ -7088,7 +8271,99 @@ fn case_57_tanh_mse_corr_in7x1_k2x1_s1x3_p0x2_bias_2steps() {
 
 #[test]
 fn case_58_leaky_half_sse_conv_in3x5_k1x4_s2_bias_4steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 4, 2, 1, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[1.8297625188996318, -0.09541181758455242, -1.1648114968036007, 1.4022583609721475]],
+        );
+        assert_matrix("step 0 output", s.output(), [[2.527196634546069], [0.625314621653079]]);
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [[2.527196634546069], [0.625314621653079]],
+        );
+        assert_scalar("step 0 loss", s.loss(), 1.4003149802120614);
+        assert_matrix("step 0 delta", s.delta(), [[1.6720606539010876], [0.06959260089973707]]);
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[3.2018165105974123, 0.7500566879980162, -1.425757667011502, -3.178135311114895]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(1.7416532548008248));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[0.22885426360092564, -0.4704401615835605, -0.45193266329784976, 2.991326016529595]],
+        );
+        assert_matrix("step 1 output", s.output(), [[-5.37774953472056], [3.8885916963782217]]);
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [[-2.68887476736028], [3.8885916963782217]],
+        );
+        assert_scalar("step 1 loss", s.loss(), 11.834016228338353);
+        assert_matrix("step 1 delta", s.delta(), [[-1.7720053740026307], [3.3328696756248797]]);
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[-9.707855946102052, -1.2363889094277867, -2.8270323533193835, 7.710930599539973]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(1.560864301622249));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [[5.082782236651951, 0.14775429313033284, 0.961583513361842, -0.8641392832403914]],
+        );
+        assert_matrix("step 2 output", s.output(), [[10.194079140110409], [-12.684402025755597]]);
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [[10.194079140110409], [-6.342201012877799]],
+        );
+        assert_scalar("step 2 loss", s.loss(), 67.39860075681258);
+        assert_matrix("step 2 delta", s.delta(), [[9.338943159465428], [-3.4489615168155705]]);
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[24.996711887716483, 4.686644812947047, -3.076375664925693, -22.64312464782355]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(5.8899816426498575));
+        let s = &steps[3];
+        assert_matrix(
+            "step 3 filter",
+            s.filter(),
+            [[-7.41557370720629, -2.1955681133431906, 2.4997713458246884, 10.457423040671385]],
+        );
+        assert_matrix("step 3 output", s.output(), [[-42.06200519085206], [20.315981696066483]]);
+        assert_matrix(
+            "step 3 activated",
+            s.activated(),
+            [[-21.03100259542603], [20.315981696066483]],
+        );
+        assert_scalar("step 3 loss", s.loss(), 434.7354621033951);
+        assert_matrix("step 3 delta", s.delta(), [[-10.943069288035506], [19.76025967531314]]);
+        assert_matrix(
+            "step 3 filter_grad",
+            s.filter_grad(),
+            [[-58.42749886963676, -7.528827055450305, -16.411715264737225, 46.57120517232892]],
+        );
+        assert_option("step 3 bias_grad", s.bias_grad(), Some(8.817190387277634));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[21.79817572761209, 1.5688454143819621, 10.705628978193301, -12.828179545493077]],
+        );
+        assert_option("final bias", d.bias(), Some(-8.271075517802304));
+        assert_scalar("loss_after", d.loss_after(), 2126.2643972478236);
+    }
+    let float = train! {
         input: [
             [
                 -1.953788752220916,
@@ -7123,84 +8398,313 @@ fn case_58_leaky_half_sse_conv_in3x5_k1x4_s2_bias_4steps_floats() {
         stride: 2,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[1.8297625188996318, -0.09541181758455242, -1.1648114968036007, 1.4022583609721475]],
-    );
-    assert_matrix("step 0 output", s.output(), [[2.527196634546069], [0.625314621653079]]);
-    assert_matrix("step 0 activated", s.activated(), [[2.527196634546069], [0.625314621653079]]);
-    assert_scalar("step 0 loss", s.loss(), 1.4003149802120614);
-    assert_matrix("step 0 delta", s.delta(), [[1.6720606539010876], [0.06959260089973707]]);
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[3.2018165105974123, 0.7500566879980162, -1.425757667011502, -3.178135311114895]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(1.7416532548008248));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[0.22885426360092564, -0.4704401615835605, -0.45193266329784976, 2.991326016529595]],
-    );
-    assert_matrix("step 1 output", s.output(), [[-5.37774953472056], [3.8885916963782217]]);
-    assert_matrix("step 1 activated", s.activated(), [[-2.68887476736028], [3.8885916963782217]]);
-    assert_scalar("step 1 loss", s.loss(), 11.834016228338353);
-    assert_matrix("step 1 delta", s.delta(), [[-1.7720053740026307], [3.3328696756248797]]);
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[-9.707855946102052, -1.2363889094277867, -2.8270323533193835, 7.710930599539973]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(1.560864301622249));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[5.082782236651951, 0.14775429313033284, 0.961583513361842, -0.8641392832403914]],
-    );
-    assert_matrix("step 2 output", s.output(), [[10.194079140110409], [-12.684402025755597]]);
-    assert_matrix("step 2 activated", s.activated(), [[10.194079140110409], [-6.342201012877799]]);
-    assert_scalar("step 2 loss", s.loss(), 67.39860075681258);
-    assert_matrix("step 2 delta", s.delta(), [[9.338943159465428], [-3.4489615168155705]]);
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[24.996711887716483, 4.686644812947047, -3.076375664925693, -22.64312464782355]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(5.8899816426498575));
-    let s = &steps[3];
-    assert_matrix(
-        "step 3 filter",
-        s.filter(),
-        [[-7.41557370720629, -2.1955681133431906, 2.4997713458246884, 10.457423040671385]],
-    );
-    assert_matrix("step 3 output", s.output(), [[-42.06200519085206], [20.315981696066483]]);
-    assert_matrix("step 3 activated", s.activated(), [[-21.03100259542603], [20.315981696066483]]);
-    assert_scalar("step 3 loss", s.loss(), 434.7354621033951);
-    assert_matrix("step 3 delta", s.delta(), [[-10.943069288035506], [19.76025967531314]]);
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[-58.42749886963676, -7.528827055450305, -16.411715264737225, 46.57120517232892]],
-    );
-    assert_option("step 3 bias_grad", s.bias_grad(), Some(8.817190387277634));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[21.79817572761209, 1.5688454143819621, 10.705628978193301, -12.828179545493077]],
-    );
-    assert_option("final bias", d.bias(), Some(-8.271075517802304));
-    assert_scalar("loss_after", d.loss_after(), 2126.2643972478236);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                -1.953788752220916,
+                -0.799694700373204,
+                0.45397629511708537,
+                1.9920427145212227,
+                1.4529939213071588,
+            ],
+            [
+                1.3855942483068096,
+                0.5202770736033306,
+                -1.7593576592347326,
+                1.0958601734782878,
+                1.9709856231584042,
+            ],
+            [
+                1.2748192532136757,
+                -1.273405825310706,
+                -0.12960016947843078,
+                -1.8536415017695984,
+                -0.5684384443418855,
+            ],
+        ],
+        filter: [
+            [1.8297625188996318, -0.09541181758455242, -1.1648114968036007, 1.4022583609721475],
+        ],
+        target: [[0.8551359806449814], [0.555722020753342]],
+        lr: 0.5,
+        bias: 0.7337692753729792,
+        activation: leaky_relu(0.5),
+        steps: 4,
+        stride: 2,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<4, 4, 7, 5, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [
+                [2.0, 1.75, 1.5, 1.25],
+                [0.5, -1.25, 1.0, 1.25],
+                [1.0, -1.0, 0.5, -0.75],
+                [-1.0, 1.25, 1.0, 1.25],
+            ],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [-3.5625, -1.5625, 1.0, 2.4375, 0.8125],
+                [0.5, 2.9375, 0.6875, -3.4375, 7.25],
+                [-2.4375, 7.25, 2.3125, 5.6875, 1.375],
+                [-2.1875, -8.4375, 0.75, 0.4375, 5.75],
+                [-1.5, -7.0625, -4.3125, -6.0625, -1.625],
+                [2.6875, -0.5, 4.5625, -0.0625, -1.5],
+                [1.125, 0.6875, 3.3125, 1.3125, 4.9375],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 1.0, 2.4375, 0.8125],
+                [0.5, 2.9375, 0.6875, 0.0, 7.25],
+                [0.0, 7.25, 2.3125, 5.6875, 1.375],
+                [0.0, 0.0, 0.75, 0.4375, 5.75],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [2.6875, 0.0, 4.5625, 0.0, 0.0],
+                [1.125, 0.6875, 3.3125, 1.3125, 4.9375],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 287.30078125);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, -1.0, 8.375, 0.125],
+                [3.0, 9.375, -0.125, 0.0, 17.5],
+                [0.0, 10.5, 8.125, 8.375, 1.75],
+                [0.0, 0.0, 2.5, 3.375, 12.5],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [2.875, 0.0, 8.125, 0.0, 0.0],
+                [0.75, -1.125, 3.625, 5.625, 9.375],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [
+                [12.34375, 8.28125, 47.03125, 13.28125],
+                [-22.40625, -48.21875, -21.71875, 40.5],
+                [26.03125, -61.6875, -49.125, -22.71875],
+                [-50.1875, 63.90625, -30.21875, -16.25],
+            ],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), Some(113.625));
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [
+                [0.765625, 0.921875, -3.203125, -0.078125],
+                [2.740625, 3.5718750000000004, 3.171875, -2.8],
+                [-1.6031250000000004, 5.16875, 5.4125000000000005, 1.521875],
+                [4.018750000000001, -5.140625, 4.021875, 2.875],
+            ],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [
+                    -25.38671875,
+                    0.9562500000000007,
+                    8.716406249999999,
+                    -15.094531250000001,
+                    -3.1476562500000007,
+                ],
+                [-29.28203125, -45.1953125, 2.2226562500000018, 13.685937499999998, -23.07734375],
+                [-9.685937500000001, -41.61640625, -26.878125, -26.99296875, 13.392187500000002],
+                [
+                    8.96796875,
+                    -16.76796875,
+                    -23.603906249999994,
+                    -3.469531250000003,
+                    -32.829687500000006,
+                ],
+                [
+                    -3.6039062500000014,
+                    -9.670312500000001,
+                    -9.760937500000002,
+                    -20.870312499999997,
+                    3.599999999999998,
+                ],
+                [-11.56796875, -9.70234375, -32.272656250000004, -15.000000000000004, -13.08359375],
+                [-12.98359375, -10.821093750000001, -11.055468750000001, -29.95, -17.834375],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [0.0, 0.9562500000000007, 8.716406249999999, 0.0, 0.0],
+                [0.0, 0.0, 2.2226562500000018, 13.685937499999998, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 13.392187500000002],
+                [8.96796875, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 3.599999999999998],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 529.3582781982421);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [0.0, 0.9125000000000014, 14.432812499999997, 0.0, 0.0],
+                [0.0, 0.0, 2.9453125000000036, 26.871874999999996, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 25.784375000000004],
+                [17.9359375, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 5.699999999999996],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [
+                [41.593750000000014, 13.571093749999996, -35.871875, -26.903906250000002],
+                [55.875390625, 28.064453124999996, 21.57656250000001, -21.68359375],
+                [-106.42070312499999, 82.94257812499998, 26.5296875, -19.195703125],
+                [-40.89843749999998, -122.833203125, 72.01171874999999, -10.486328124999991],
+            ],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), Some(94.58281249999999));
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [
+                [-3.3937500000000016, -0.4352343749999996, 0.38406250000000064, 2.6122656250000005],
+                [-2.8469140625000002, 0.7654296875000006, 1.014218749999999, -0.6316406249999997],
+                [9.0389453125, -3.1255078124999978, 2.75953125, 3.4414453125000004],
+                [8.108593749999999, 7.142695312500001, -3.1792968749999995, 3.9236328124999993],
+            ],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [
+                    -18.586201171875,
+                    -12.886015625000002,
+                    -56.16277343749999,
+                    -19.202753906249992,
+                    2.5044531249999977,
+                ],
+                [
+                    -37.980595703125,
+                    -13.554833984375001,
+                    -21.918056640625004,
+                    -66.066083984375,
+                    -16.692109375,
+                ],
+                [
+                    -29.19166015625,
+                    -15.353437499999998,
+                    -13.656201171874999,
+                    -19.027783203125,
+                    -52.930292968749995,
+                ],
+                [
+                    -30.942656250000002,
+                    -9.576718749999998,
+                    10.33818359375,
+                    -44.13158203124999,
+                    4.383496093749997,
+                ],
+                [
+                    -21.129824218750002,
+                    -37.64537109375,
+                    -16.777373046875002,
+                    -17.395322265624994,
+                    -51.809355468749985,
+                ],
+                [
+                    -26.550400390625,
+                    -21.7248046875,
+                    -40.986708984375,
+                    -27.176181640625003,
+                    -22.214941406250006,
+                ],
+                [
+                    -19.365312499999998,
+                    -23.2976953125,
+                    -19.058291015625002,
+                    -16.609462890624997,
+                    -16.388525390625,
+                ],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 2.5044531249999977],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 10.33818359375, 0.0, 4.383496093749997],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 186.8928634773254);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [0.0, 0.0, 0.0, 0.0, 3.5089062499999955],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 21.6763671875, 0.0, 9.766992187499994],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [
+                [-31.143994140625004, -39.839794921875, 27.095458984375, -16.257275390624997],
+                [-6.254052734374991, -14.886718750000005, -37.933642578124996, 27.095458984375],
+                [33.04208007812498, -40.86872070312499, 21.6763671875, -32.514550781249994],
+                [29.575439453124996, 11.483212890624992, -16.257275390624997, 43.352734375],
+            ],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), Some(34.95226562499999));
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [
+                [-0.2793505859375012, 3.5487451171875, -2.3254833984374996, 4.2379931640625],
+                [-2.221508789062501, 2.254101562500001, 4.807583007812498, -3.3411865234375],
+                [5.734737304687501, 0.9613642578125017, 0.5918945312500004, 6.692900390625001],
+                [5.151049804687499, 5.994374023437501, -1.5535693359374996, -0.4116406250000004],
+            ],
+        );
+        assert_option("final bias", d.bias(), Some(-23.066007812499997));
+        assert_scalar("loss_after", d.loss_after(), 41.891999013248444);
+    }
+    let float = train! {
         input: [
             [-0.75, 0.75, 2.0, 0.25],
             [-2.0, -1.5, 1.25, -0.75],
@@ -7230,271 +8734,229 @@ fn case_59_relu_sse_corr_in6x4_k4x4_p2_bias_3steps() {
         steps: 3,
         padding: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [-0.75, 0.75, 2.0, 0.25],
+            [-2.0, -1.5, 1.25, -0.75],
+            [0.5, -1.25, -1.75, 1.25],
+            [0.75, -1.25, 1.0, -1.5],
+            [1.5, -0.25, -0.75, 2.0],
+            [-0.5, -1.25, -1.0, -1.75],
+        ],
+        filter: [
             [2.0, 1.75, 1.5, 1.25],
             [0.5, -1.25, 1.0, 1.25],
             [1.0, -1.0, 0.5, -0.75],
             [-1.0, 1.25, 1.0, 1.25],
         ],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [-3.5625, -1.5625, 1.0, 2.4375, 0.8125],
-            [0.5, 2.9375, 0.6875, -3.4375, 7.25],
-            [-2.4375, 7.25, 2.3125, 5.6875, 1.375],
-            [-2.1875, -8.4375, 0.75, 0.4375, 5.75],
-            [-1.5, -7.0625, -4.3125, -6.0625, -1.625],
-            [2.6875, -0.5, 4.5625, -0.0625, -1.5],
-            [1.125, 0.6875, 3.3125, 1.3125, 4.9375],
+        target: [
+            [1.25, 0.5, 1.5, -1.75, 0.75],
+            [-1.0, -1.75, 0.75, 0.25, -1.5],
+            [0.0, 2.0, -1.75, 1.5, 0.5],
+            [0.0, -1.5, -0.5, -1.25, -0.5],
+            [1.0, 0.75, 1.75, 0.0, 0.75],
+            [1.25, -0.75, 0.5, 0.5, 0.75],
+            [0.75, 1.25, 1.5, -1.5, 0.25],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 1.0, 2.4375, 0.8125],
-            [0.5, 2.9375, 0.6875, 0.0, 7.25],
-            [0.0, 7.25, 2.3125, 5.6875, 1.375],
-            [0.0, 0.0, 0.75, 0.4375, 5.75],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [2.6875, 0.0, 4.5625, 0.0, 0.0],
-            [1.125, 0.6875, 3.3125, 1.3125, 4.9375],
-        ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 287.30078125);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, -1.0, 8.375, 0.125],
-            [3.0, 9.375, -0.125, 0.0, 17.5],
-            [0.0, 10.5, 8.125, 8.375, 1.75],
-            [0.0, 0.0, 2.5, 3.375, 12.5],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [2.875, 0.0, 8.125, 0.0, 0.0],
-            [0.75, -1.125, 3.625, 5.625, 9.375],
-        ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [
-            [12.34375, 8.28125, 47.03125, 13.28125],
-            [-22.40625, -48.21875, -21.71875, 40.5],
-            [26.03125, -61.6875, -49.125, -22.71875],
-            [-50.1875, 63.90625, -30.21875, -16.25],
-        ],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), Some(113.625));
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [
-            [0.765625, 0.921875, -3.203125, -0.078125],
-            [2.740625, 3.5718750000000004, 3.171875, -2.8],
-            [-1.6031250000000004, 5.16875, 5.4125000000000005, 1.521875],
-            [4.018750000000001, -5.140625, 4.021875, 2.875],
-        ],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [
-                -25.38671875,
-                0.9562500000000007,
-                8.716406249999999,
-                -15.094531250000001,
-                -3.1476562500000007,
-            ],
-            [-29.28203125, -45.1953125, 2.2226562500000018, 13.685937499999998, -23.07734375],
-            [-9.685937500000001, -41.61640625, -26.878125, -26.99296875, 13.392187500000002],
-            [
-                8.96796875,
-                -16.76796875,
-                -23.603906249999994,
-                -3.469531250000003,
-                -32.829687500000006,
-            ],
-            [
-                -3.6039062500000014,
-                -9.670312500000001,
-                -9.760937500000002,
-                -20.870312499999997,
-                3.599999999999998,
-            ],
-            [-11.56796875, -9.70234375, -32.272656250000004, -15.000000000000004, -13.08359375],
-            [-12.98359375, -10.821093750000001, -11.055468750000001, -29.95, -17.834375],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [0.0, 0.9562500000000007, 8.716406249999999, 0.0, 0.0],
-            [0.0, 0.0, 2.2226562500000018, 13.685937499999998, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 13.392187500000002],
-            [8.96796875, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 3.599999999999998],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 529.3582781982421);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [0.0, 0.9125000000000014, 14.432812499999997, 0.0, 0.0],
-            [0.0, 0.0, 2.9453125000000036, 26.871874999999996, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 25.784375000000004],
-            [17.9359375, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 5.699999999999996],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [
-            [41.593750000000014, 13.571093749999996, -35.871875, -26.903906250000002],
-            [55.875390625, 28.064453124999996, 21.57656250000001, -21.68359375],
-            [-106.42070312499999, 82.94257812499998, 26.5296875, -19.195703125],
-            [-40.89843749999998, -122.833203125, 72.01171874999999, -10.486328124999991],
-        ],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), Some(94.58281249999999));
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [
-            [-3.3937500000000016, -0.4352343749999996, 0.38406250000000064, 2.6122656250000005],
-            [-2.8469140625000002, 0.7654296875000006, 1.014218749999999, -0.6316406249999997],
-            [9.0389453125, -3.1255078124999978, 2.75953125, 3.4414453125000004],
-            [8.108593749999999, 7.142695312500001, -3.1792968749999995, 3.9236328124999993],
-        ],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [
-                -18.586201171875,
-                -12.886015625000002,
-                -56.16277343749999,
-                -19.202753906249992,
-                2.5044531249999977,
-            ],
-            [
-                -37.980595703125,
-                -13.554833984375001,
-                -21.918056640625004,
-                -66.066083984375,
-                -16.692109375,
-            ],
-            [
-                -29.19166015625,
-                -15.353437499999998,
-                -13.656201171874999,
-                -19.027783203125,
-                -52.930292968749995,
-            ],
-            [
-                -30.942656250000002,
-                -9.576718749999998,
-                10.33818359375,
-                -44.13158203124999,
-                4.383496093749997,
-            ],
-            [
-                -21.129824218750002,
-                -37.64537109375,
-                -16.777373046875002,
-                -17.395322265624994,
-                -51.809355468749985,
-            ],
-            [
-                -26.550400390625,
-                -21.7248046875,
-                -40.986708984375,
-                -27.176181640625003,
-                -22.214941406250006,
-            ],
-            [
-                -19.365312499999998,
-                -23.2976953125,
-                -19.058291015625002,
-                -16.609462890624997,
-                -16.388525390625,
-            ],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 2.5044531249999977],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 10.33818359375, 0.0, 4.383496093749997],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 186.8928634773254);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [0.0, 0.0, 0.0, 0.0, 3.5089062499999955],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 21.6763671875, 0.0, 9.766992187499994],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-            [0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [
-            [-31.143994140625004, -39.839794921875, 27.095458984375, -16.257275390624997],
-            [-6.254052734374991, -14.886718750000005, -37.933642578124996, 27.095458984375],
-            [33.04208007812498, -40.86872070312499, 21.6763671875, -32.514550781249994],
-            [29.575439453124996, 11.483212890624992, -16.257275390624997, 43.352734375],
-        ],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), Some(34.95226562499999));
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [
-            [-0.2793505859375012, 3.5487451171875, -2.3254833984374996, 4.2379931640625],
-            [-2.221508789062501, 2.254101562500001, 4.807583007812498, -3.3411865234375],
-            [5.734737304687501, 0.9613642578125017, 0.5918945312500004, 6.692900390625001],
-            [5.151049804687499, 5.994374023437501, -1.5535693359374996, -0.4116406250000004],
-        ],
-    );
-    assert_option("final bias", d.bias(), Some(-23.066007812499997));
-    assert_scalar("loss_after", d.loss_after(), 41.891999013248444);
+        lr: 0.1,
+        bias: 1.25,
+        loss: sse,
+        steps: 3,
+        padding: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]
 fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &Derivation<1, 3, 4, 3, S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 4, "number of steps");
+        let s = &steps[0];
+        assert_matrix(
+            "step 0 filter",
+            s.filter(),
+            [[-0.11838563711698225, 1.6773609962252323, 1.5542799453660971]],
+        );
+        assert_matrix(
+            "step 0 output",
+            s.output(),
+            [
+                [-0.6527230443705904, 4.997916347200027, 4.613756118463335],
+                [-1.6145840716137456, 3.5533842092011527, 2.0948263608812554],
+                [-0.2066398562236548, -0.4535352747854798, -1.4752332885409354],
+                [3.059014596597334, 4.282939007400652, 0.9391141930002506],
+            ],
+        );
+        assert_matrix(
+            "step 0 activated",
+            s.activated(),
+            [
+                [-0.6527230443705904, 4.997916347200027, 4.613756118463335],
+                [-1.6145840716137456, 3.5533842092011527, 2.0948263608812554],
+                [-0.2066398562236548, -0.4535352747854798, -1.4752332885409354],
+                [3.059014596597334, 4.282939007400652, 0.9391141930002506],
+            ],
+        );
+        assert_scalar("step 0 loss", s.loss(), 7.098768024874016);
+        assert_matrix(
+            "step 0 delta",
+            s.delta(),
+            [
+                [0.10882951079000397, 0.6020735317595932, 0.6877833710434136],
+                [-0.07845857350286159, 0.5108221892370315, 0.20313119803647575],
+                [-0.3052957245342943, -0.19045889234429203, -0.47691753057955083],
+                [0.7829570647962674, 0.4755793979379652, -0.11995154534656255],
+            ],
+        );
+        assert_matrix(
+            "step 0 filter_grad",
+            s.filter_grad(),
+            [[1.0008349696392815, 4.131566951565229, 4.4003558091463]],
+        );
+        assert_option("step 0 bias_grad", s.bias_grad(), None);
+        let s = &steps[1];
+        assert_matrix(
+            "step 1 filter",
+            s.filter(),
+            [[-0.618803121936623, -0.38842247955738207, -0.6458979592070531]],
+        );
+        assert_matrix(
+            "step 1 output",
+            s.output(),
+            [
+                [-0.6601794184100007, -2.0880992623850387, -1.2998419844179603],
+                [-0.40696160122318886, -0.7564482405851946, -2.261475257413609],
+                [1.0792894752578022, -0.28399735513928676, -0.1804156516160263],
+                [-2.285961721482632, -0.5115497536664533, -1.6095719040436596],
+            ],
+        );
+        assert_matrix(
+            "step 1 activated",
+            s.activated(),
+            [
+                [-0.6601794184100007, -2.0880992623850387, -1.2998419844179603],
+                [-0.40696160122318886, -0.7564482405851946, -2.261475257413609],
+                [1.0792894752578022, -0.28399735513928676, -0.1804156516160263],
+                [-2.285961721482632, -0.5115497536664533, -1.6095719040436596],
+            ],
+        );
+        assert_scalar("step 1 loss", s.loss(), 3.8483853547819415);
+        assert_matrix(
+            "step 1 delta",
+            s.delta(),
+            [
+                [0.10758678178343557, -0.5789290698379177, -0.2978163127701355],
+                [0.12281183822889785, -0.20748321906069306, -0.5229190716793349],
+                [-0.0909741692873848, -0.16220257240325986, -0.261114591092066],
+                [-0.10787232155039361, -0.3235020622398857, -0.5447325615205476],
+            ],
+        );
+        assert_matrix(
+            "step 1 filter_grad",
+            s.filter_grad(),
+            [[-1.786521413629451, -1.5185796947031818, -3.720378670217307]],
+        );
+        assert_option("step 1 bias_grad", s.bias_grad(), None);
+        let s = &steps[2];
+        assert_matrix(
+            "step 2 filter",
+            s.filter(),
+            [[0.27445758487810246, 0.3708673677942088, 1.2142913759016005]],
+        );
+        assert_matrix(
+            "step 2 output",
+            s.output(),
+            [
+                [-0.9131801000903711, 2.4143796538269937, 2.5611237538166214],
+                [-0.9391096765752902, 1.0132274845908606, 2.599210641626295],
+                [-1.390088087998205, 0.7348635165898121, -0.8780055193043894],
+                [2.414816910582722, 1.2335928493123895, 2.211397092125495],
+            ],
+        );
+        assert_matrix(
+            "step 2 activated",
+            s.activated(),
+            [
+                [-0.9131801000903711, 2.4143796538269937, 2.5611237538166214],
+                [-0.9391096765752902, 1.0132274845908606, 2.599210641626295],
+                [-1.390088087998205, 0.7348635165898121, -0.8780055193043894],
+                [2.414816910582722, 1.2335928493123895, 2.211397092125495],
+            ],
+        );
+        assert_scalar("step 2 loss", s.loss(), 3.3163854791709504);
+        assert_matrix(
+            "step 2 delta",
+            s.delta(),
+            [
+                [0.06542000150337385, 0.1714840828640877, 0.3456779769356281],
+                [0.03412049233688097, 0.08746273513531613, 0.2871952448273157],
+                [-0.5025370964967193, 0.007607572884923271, -0.3773795690401265],
+                [0.6755907837938322, -0.032644961743411915, 0.09209560450764487],
+            ],
+        );
+        assert_matrix(
+            "step 2 filter_grad",
+            s.filter_grad(),
+            [[2.170399660538101, 0.5978661208188601, 3.339871899719187]],
+        );
+        assert_option("step 2 bias_grad", s.bias_grad(), None);
+        let s = &steps[3];
+        assert_matrix(
+            "step 3 filter",
+            s.filter(),
+            [[-0.810742245390948, 0.07193430738477874, -0.45564457395799307]],
+        );
+        assert_matrix(
+            "step 3 output",
+            s.output(),
+            [
+                [-0.7818964877377854, -1.1429978916603052, -0.41280752268889875],
+                [-0.8302964636561084, 0.17708840165672066, -2.419165425691916],
+                [1.471367082859121, -0.6514696394937537, -0.5355121458019568],
+                [-2.0614132949284616, 0.6677868956171799, -2.0000817298892914],
+            ],
+        );
+        assert_matrix(
+            "step 3 activated",
+            s.activated(),
+            [
+                [-0.7818964877377854, -1.1429978916603052, -0.41280752268889875],
+                [-0.8302964636561084, 0.17708840165672066, -2.419165425691916],
+                [1.471367082859121, -0.6514696394937537, -0.5355121458019568],
+                [-2.0614132949284616, 0.6677868956171799, -2.0000817298892914],
+            ],
+        );
+        assert_scalar("step 3 loss", s.loss(), 3.182638948740392);
+        assert_matrix(
+            "step 3 delta",
+            s.delta(),
+            [
+                [0.08730060356213812, -0.4214121747171287, -0.1499772358152919],
+                [0.052256027823411266, -0.051893778687040516, -0.5492007663923861],
+                [-0.025627901353831674, -0.22344795312900434, -0.32029734012305444],
+                [-0.07044758379136518, -0.12694595402594686, -0.6098175324948195],
+            ],
+        );
+        assert_matrix(
+            "step 3 filter_grad",
+            s.filter_grad(),
+            [[-2.3569920897202516, -0.27598674214004254, -3.11605328822133]],
+        );
+        assert_option("step 3 bias_grad", s.bias_grad(), None);
+        assert_matrix(
+            "final filter",
+            d.filter(),
+            [[0.36775379946917786, 0.2099276784548, 1.1023820701526719]],
+        );
+        assert_option("final bias", d.bias(), None);
+        assert_scalar("loss_after", d.loss_after(), 3.1167892794910976);
+    }
+    let float = train! {
         input: [
             [
                 -1.5541147732260026,
@@ -7538,187 +9000,54 @@ fn case_60_linear_mse_conv_in4x5_k1x3_4steps_floats() {
         steps: 4,
         kernel: convolution,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 4, "number of steps");
-    let s = &steps[0];
-    assert_matrix(
-        "step 0 filter",
-        s.filter(),
-        [[-0.11838563711698225, 1.6773609962252323, 1.5542799453660971]],
-    );
-    assert_matrix(
-        "step 0 output",
-        s.output(),
-        [
-            [-0.6527230443705904, 4.997916347200027, 4.613756118463335],
-            [-1.6145840716137456, 3.5533842092011527, 2.0948263608812554],
-            [-0.2066398562236548, -0.4535352747854798, -1.4752332885409354],
-            [3.059014596597334, 4.282939007400652, 0.9391141930002506],
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                -1.5541147732260026,
+                1.1880929433151253,
+                1.9432626132520978,
+                0.9145163497363868,
+                -0.501817248228285,
+            ],
+            [
+                -1.2817156545910886,
+                0.35040753119965595,
+                1.7755452836834311,
+                -0.25782185756089104,
+                1.9631413358077436,
+            ],
+            [
+                -1.172125791427634,
+                0.8868827796554539,
+                -1.0774041102196295,
+                0.2095166444458445,
+                1.28462149740963,
+            ],
+            [
+                1.3619076259070364,
+                0.6914967455386005,
+                1.8385742483201541,
+                -1.0491707757166182,
+                1.340591270434773,
+            ],
         ],
-    );
-    assert_matrix(
-        "step 0 activated",
-        s.activated(),
-        [
-            [-0.6527230443705904, 4.997916347200027, 4.613756118463335],
-            [-1.6145840716137456, 3.5533842092011527, 2.0948263608812554],
-            [-0.2066398562236548, -0.4535352747854798, -1.4752332885409354],
-            [3.059014596597334, 4.282939007400652, 0.9391141930002506],
+        filter: [[-0.11838563711698225, 1.6773609962252323, 1.5542799453660971]],
+        target: [
+            [-1.3057001091106142, 1.3854751566424675, 0.4870558922028527],
+            [-1.143832630596576, 0.4884510737789638, 0.8760391726624008],
+            [1.625134490982111, 0.6892180792802725, 1.3862718949363697],
+            [-1.6387277921802705, 1.429462619772861, 1.6588234650796259],
         ],
-    );
-    assert_scalar("step 0 loss", s.loss(), 7.098768024874016);
-    assert_matrix(
-        "step 0 delta",
-        s.delta(),
-        [
-            [0.10882951079000397, 0.6020735317595932, 0.6877833710434136],
-            [-0.07845857350286159, 0.5108221892370315, 0.20313119803647575],
-            [-0.3052957245342943, -0.19045889234429203, -0.47691753057955083],
-            [0.7829570647962674, 0.4755793979379652, -0.11995154534656255],
-        ],
-    );
-    assert_matrix(
-        "step 0 filter_grad",
-        s.filter_grad(),
-        [[1.0008349696392815, 4.131566951565229, 4.4003558091463]],
-    );
-    assert_option("step 0 bias_grad", s.bias_grad(), None);
-    let s = &steps[1];
-    assert_matrix(
-        "step 1 filter",
-        s.filter(),
-        [[-0.618803121936623, -0.38842247955738207, -0.6458979592070531]],
-    );
-    assert_matrix(
-        "step 1 output",
-        s.output(),
-        [
-            [-0.6601794184100007, -2.0880992623850387, -1.2998419844179603],
-            [-0.40696160122318886, -0.7564482405851946, -2.261475257413609],
-            [1.0792894752578022, -0.28399735513928676, -0.1804156516160263],
-            [-2.285961721482632, -0.5115497536664533, -1.6095719040436596],
-        ],
-    );
-    assert_matrix(
-        "step 1 activated",
-        s.activated(),
-        [
-            [-0.6601794184100007, -2.0880992623850387, -1.2998419844179603],
-            [-0.40696160122318886, -0.7564482405851946, -2.261475257413609],
-            [1.0792894752578022, -0.28399735513928676, -0.1804156516160263],
-            [-2.285961721482632, -0.5115497536664533, -1.6095719040436596],
-        ],
-    );
-    assert_scalar("step 1 loss", s.loss(), 3.8483853547819415);
-    assert_matrix(
-        "step 1 delta",
-        s.delta(),
-        [
-            [0.10758678178343557, -0.5789290698379177, -0.2978163127701355],
-            [0.12281183822889785, -0.20748321906069306, -0.5229190716793349],
-            [-0.0909741692873848, -0.16220257240325986, -0.261114591092066],
-            [-0.10787232155039361, -0.3235020622398857, -0.5447325615205476],
-        ],
-    );
-    assert_matrix(
-        "step 1 filter_grad",
-        s.filter_grad(),
-        [[-1.786521413629451, -1.5185796947031818, -3.720378670217307]],
-    );
-    assert_option("step 1 bias_grad", s.bias_grad(), None);
-    let s = &steps[2];
-    assert_matrix(
-        "step 2 filter",
-        s.filter(),
-        [[0.27445758487810246, 0.3708673677942088, 1.2142913759016005]],
-    );
-    assert_matrix(
-        "step 2 output",
-        s.output(),
-        [
-            [-0.9131801000903711, 2.4143796538269937, 2.5611237538166214],
-            [-0.9391096765752902, 1.0132274845908606, 2.599210641626295],
-            [-1.390088087998205, 0.7348635165898121, -0.8780055193043894],
-            [2.414816910582722, 1.2335928493123895, 2.211397092125495],
-        ],
-    );
-    assert_matrix(
-        "step 2 activated",
-        s.activated(),
-        [
-            [-0.9131801000903711, 2.4143796538269937, 2.5611237538166214],
-            [-0.9391096765752902, 1.0132274845908606, 2.599210641626295],
-            [-1.390088087998205, 0.7348635165898121, -0.8780055193043894],
-            [2.414816910582722, 1.2335928493123895, 2.211397092125495],
-        ],
-    );
-    assert_scalar("step 2 loss", s.loss(), 3.3163854791709504);
-    assert_matrix(
-        "step 2 delta",
-        s.delta(),
-        [
-            [0.06542000150337385, 0.1714840828640877, 0.3456779769356281],
-            [0.03412049233688097, 0.08746273513531613, 0.2871952448273157],
-            [-0.5025370964967193, 0.007607572884923271, -0.3773795690401265],
-            [0.6755907837938322, -0.032644961743411915, 0.09209560450764487],
-        ],
-    );
-    assert_matrix(
-        "step 2 filter_grad",
-        s.filter_grad(),
-        [[2.170399660538101, 0.5978661208188601, 3.339871899719187]],
-    );
-    assert_option("step 2 bias_grad", s.bias_grad(), None);
-    let s = &steps[3];
-    assert_matrix(
-        "step 3 filter",
-        s.filter(),
-        [[-0.810742245390948, 0.07193430738477874, -0.45564457395799307]],
-    );
-    assert_matrix(
-        "step 3 output",
-        s.output(),
-        [
-            [-0.7818964877377854, -1.1429978916603052, -0.41280752268889875],
-            [-0.8302964636561084, 0.17708840165672066, -2.419165425691916],
-            [1.471367082859121, -0.6514696394937537, -0.5355121458019568],
-            [-2.0614132949284616, 0.6677868956171799, -2.0000817298892914],
-        ],
-    );
-    assert_matrix(
-        "step 3 activated",
-        s.activated(),
-        [
-            [-0.7818964877377854, -1.1429978916603052, -0.41280752268889875],
-            [-0.8302964636561084, 0.17708840165672066, -2.419165425691916],
-            [1.471367082859121, -0.6514696394937537, -0.5355121458019568],
-            [-2.0614132949284616, 0.6677868956171799, -2.0000817298892914],
-        ],
-    );
-    assert_scalar("step 3 loss", s.loss(), 3.182638948740392);
-    assert_matrix(
-        "step 3 delta",
-        s.delta(),
-        [
-            [0.08730060356213812, -0.4214121747171287, -0.1499772358152919],
-            [0.052256027823411266, -0.051893778687040516, -0.5492007663923861],
-            [-0.025627901353831674, -0.22344795312900434, -0.32029734012305444],
-            [-0.07044758379136518, -0.12694595402594686, -0.6098175324948195],
-        ],
-    );
-    assert_matrix(
-        "step 3 filter_grad",
-        s.filter_grad(),
-        [[-2.3569920897202516, -0.27598674214004254, -3.11605328822133]],
-    );
-    assert_option("step 3 bias_grad", s.bias_grad(), None);
-    assert_matrix(
-        "final filter",
-        d.filter(),
-        [[0.36775379946917786, 0.2099276784548, 1.1023820701526719]],
-    );
-    assert_option("final bias", d.bias(), None);
-    assert_scalar("loss_after", d.loss_after(), 3.1167892794910976);
+        lr: 0.5,
+        activation: linear,
+        loss: mse,
+        steps: 4,
+        kernel: convolution,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_layer(&exact, &float);
 }
 
 #[test]

@@ -15,13 +15,18 @@
 //!
 //! relu′(0) = 0 and leaky_relu′(0) = α, as PyTorch; cases that reach an exact 0 there
 //! reach it in every f64 evaluation order. Values are compared to 1e-9, relative above 1.
+//!
+//! The 29 cases without sigmoid or tanh also run with `arithmetic: exact`, from the
+//! decimals as written: each exact value, rounded to f64, must be within 1e-12 relative
+//! (`|a − b| ≤ 1e-12·max(1, |a|, |b|)`) of JAX's and of the float run's.
 #![allow(clippy::unreadable_literal, clippy::too_many_lines)]
 
+use cnn_bp_core::network::NetDerivation;
 use cnn_bp_core::train;
 
 #[path = "common/golden.rs"]
 mod golden;
-use golden::{assert_maps, assert_named, assert_scalar};
+use golden::{Figure, assert_exact_net, assert_maps, assert_named, assert_scalar};
 
 // 00. the issue's grammar example as written: 2 channels, 2 filters with a bias each, relu, a
 //     1×1 conv summing the channels
@@ -29,7 +34,176 @@ use golden::{assert_maps, assert_named, assert_scalar};
 #[test]
 #[rustfmt::skip]
 fn net_00_issue_grammar_example() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 34.0);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                1.0, 0.0, // [0, 0]
+                0.0, 1.0,
+                1.0, 1.0, // [0, 1]
+                0.0, 0.0,
+                0.0, 1.0, // [1, 0]
+                1.0, 0.0,
+                0.0, 0.0, // [1, 1]
+                1.0, 1.0,
+            ]),
+            ("0.bias", &[2], &[0.5, -0.5]),
+            ("2.weight", &[1, 2, 1, 1], &[1.0, 1.0]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                6.0, 15.0, // [0, 0]
+                15.0, 6.0,
+                10.0, 6.0, // [0, 1]
+                6.0, 10.0,
+                6.0, 15.0, // [1, 0]
+                15.0, 6.0,
+                10.0, 6.0, // [1, 1]
+                6.0, 10.0,
+            ]),
+            ("0.bias", &[2], &[16.0, 16.0]),
+            ("2.weight", &[1, 2, 1, 1], &[36.0, 38.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 2], &[
+                3.5, 1.5, // [0]
+                1.5, 3.5,
+                0.5, 3.5, // [1]
+                3.5, 0.5,
+            ]),
+            // 1: relu
+            (&[2, 2, 2], &[
+                3.5, 1.5, // [0]
+                1.5, 3.5,
+                0.5, 3.5, // [1]
+                3.5, 0.5,
+            ]),
+            // 2: conv
+            (&[1, 2, 2], &[4.0, 5.0, 5.0, 4.0]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 3, 3], &[
+                3.0, 8.0, 5.0, // [0]
+                8.0, 16.0, 8.0,
+                5.0, 8.0, 3.0,
+                3.0, 8.0, 5.0, // [1]
+                8.0, 16.0, 8.0,
+                5.0, 8.0, 3.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 2, 2], &[
+                3.0, 5.0, // [0]
+                5.0, 3.0,
+                3.0, 5.0, // [1]
+                5.0, 3.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[2, 2, 2], &[
+                3.0, 5.0, // [0]
+                5.0, 3.0,
+                3.0, 5.0, // [1]
+                5.0, 3.0,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 1.0);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                0.3999999999999999, -1.5, // [0, 0]
+                -1.5, 0.3999999999999999,
+                0.0, 0.3999999999999999, // [0, 1]
+                -0.6000000000000001, -1.0,
+                -0.6000000000000001, -0.5, // [1, 0]
+                -0.5, -0.6000000000000001,
+                -1.0, -0.6000000000000001, // [1, 1]
+                0.3999999999999999, 0.0,
+            ]),
+            ("0.bias", &[2], &[-1.1, -2.1]),
+            ("2.weight", &[1, 2, 1, 1], &[-2.6, -2.8000000000000003]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                0.0, 0.0, // [0, 0]
+                0.0, 0.0,
+                0.0, 0.0, // [0, 1]
+                0.0, 0.0,
+                0.0, 0.0, // [1, 0]
+                0.0, 0.0,
+                0.0, 0.0, // [1, 1]
+                0.0, 0.0,
+            ]),
+            ("0.bias", &[2], &[0.0, 0.0]),
+            ("2.weight", &[1, 2, 1, 1], &[0.0, 0.0]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 2], &[
+                -0.5000000000000004, -6.6, // [0]
+                -6.6, -0.5000000000000004,
+                -3.5000000000000004, -4.6, // [1]
+                -4.6, -3.5000000000000004,
+            ]),
+            // 1: relu
+            (&[2, 2, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0, // [1]
+                0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 3, 3], &[
+                0.0, 0.0, 0.0, // [0]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, // [1]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 2, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0, // [1]
+                0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[2, 2, 2], &[
+                2.6, 0.0, // [0]
+                0.0, 2.6,
+                2.8000000000000003, 0.0, // [1]
+                0.0, 2.8000000000000003,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                0.3999999999999999, -1.5, // [0, 0]
+                -1.5, 0.3999999999999999,
+                0.0, 0.3999999999999999, // [0, 1]
+                -0.6000000000000001, -1.0,
+                -0.6000000000000001, -0.5, // [1, 0]
+                -0.5, -0.6000000000000001,
+                -1.0, -0.6000000000000001, // [1, 1]
+                0.3999999999999999, 0.0,
+            ]),
+            ("0.bias", &[2], &[-1.1, -2.1]),
+            ("2.weight", &[1, 2, 1, 1], &[-2.6, -2.8000000000000003]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 1.0);
+    }
+    let float = train! {
         input: [[[1, 0, 2], [0, 1, 0], [2, 0, 1]], [[0, 1, 0], [1, 0, 1], [0, 1, 0]]],
         layers: [
             conv {
@@ -51,172 +225,32 @@ fn net_00_issue_grammar_example() {
         lr: 0.1,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 34.0);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            1.0, 0.0, // [0, 0]
-            0.0, 1.0,
-            1.0, 1.0, // [0, 1]
-            0.0, 0.0,
-            0.0, 1.0, // [1, 0]
-            1.0, 0.0,
-            0.0, 0.0, // [1, 1]
-            1.0, 1.0,
-        ]),
-        ("0.bias", &[2], &[0.5, -0.5]),
-        ("2.weight", &[1, 2, 1, 1], &[1.0, 1.0]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            6.0, 15.0, // [0, 0]
-            15.0, 6.0,
-            10.0, 6.0, // [0, 1]
-            6.0, 10.0,
-            6.0, 15.0, // [1, 0]
-            15.0, 6.0,
-            10.0, 6.0, // [1, 1]
-            6.0, 10.0,
-        ]),
-        ("0.bias", &[2], &[16.0, 16.0]),
-        ("2.weight", &[1, 2, 1, 1], &[36.0, 38.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 2], &[
-            3.5, 1.5, // [0]
-            1.5, 3.5,
-            0.5, 3.5, // [1]
-            3.5, 0.5,
-        ]),
-        // 1: relu
-        (&[2, 2, 2], &[
-            3.5, 1.5, // [0]
-            1.5, 3.5,
-            0.5, 3.5, // [1]
-            3.5, 0.5,
-        ]),
-        // 2: conv
-        (&[1, 2, 2], &[4.0, 5.0, 5.0, 4.0]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 3, 3], &[
-            3.0, 8.0, 5.0, // [0]
-            8.0, 16.0, 8.0,
-            5.0, 8.0, 3.0,
-            3.0, 8.0, 5.0, // [1]
-            8.0, 16.0, 8.0,
-            5.0, 8.0, 3.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 2, 2], &[
-            3.0, 5.0, // [0]
-            5.0, 3.0,
-            3.0, 5.0, // [1]
-            5.0, 3.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[2, 2, 2], &[
-            3.0, 5.0, // [0]
-            5.0, 3.0,
-            3.0, 5.0, // [1]
-            5.0, 3.0,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 1.0);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            0.3999999999999999, -1.5, // [0, 0]
-            -1.5, 0.3999999999999999,
-            0.0, 0.3999999999999999, // [0, 1]
-            -0.6000000000000001, -1.0,
-            -0.6000000000000001, -0.5, // [1, 0]
-            -0.5, -0.6000000000000001,
-            -1.0, -0.6000000000000001, // [1, 1]
-            0.3999999999999999, 0.0,
-        ]),
-        ("0.bias", &[2], &[-1.1, -2.1]),
-        ("2.weight", &[1, 2, 1, 1], &[-2.6, -2.8000000000000003]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            0.0, 0.0, // [0, 0]
-            0.0, 0.0,
-            0.0, 0.0, // [0, 1]
-            0.0, 0.0,
-            0.0, 0.0, // [1, 0]
-            0.0, 0.0,
-            0.0, 0.0, // [1, 1]
-            0.0, 0.0,
-        ]),
-        ("0.bias", &[2], &[0.0, 0.0]),
-        ("2.weight", &[1, 2, 1, 1], &[0.0, 0.0]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 2], &[
-            -0.5000000000000004, -6.6, // [0]
-            -6.6, -0.5000000000000004,
-            -3.5000000000000004, -4.6, // [1]
-            -4.6, -3.5000000000000004,
-        ]),
-        // 1: relu
-        (&[2, 2, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0, // [1]
-            0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 3, 3], &[
-            0.0, 0.0, 0.0, // [0]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, // [1]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 2, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0, // [1]
-            0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[2, 2, 2], &[
-            2.6, 0.0, // [0]
-            0.0, 2.6,
-            2.8000000000000003, 0.0, // [1]
-            0.0, 2.8000000000000003,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            0.3999999999999999, -1.5, // [0, 0]
-            -1.5, 0.3999999999999999,
-            0.0, 0.3999999999999999, // [0, 1]
-            -0.6000000000000001, -1.0,
-            -0.6000000000000001, -0.5, // [1, 0]
-            -0.5, -0.6000000000000001,
-            -1.0, -0.6000000000000001, // [1, 1]
-            0.3999999999999999, 0.0,
-        ]),
-        ("0.bias", &[2], &[-1.1, -2.1]),
-        ("2.weight", &[1, 2, 1, 1], &[-2.6, -2.8000000000000003]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 1.0);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[[1, 0, 2], [0, 1, 0], [2, 0, 1]], [[0, 1, 0], [1, 0, 1], [0, 1, 0]]],
+        layers: [
+            conv {
+                filter: [
+                    [[[1, 0], [0, 1]], [[1, 1], [0, 0]]],
+                    [[[0, 1], [1, 0]], [[0, 0], [1, 1]]],
+                ],
+                bias: [0.5, -0.5],
+                stride: 1,
+                padding: 0,
+                dilation: 1,
+                kernel: correlation,
+            },
+            relu,
+            conv { filter: [[[[1]], [[1]]]] },
+        ],
+        target: [[1, 0], [0, 1]],
+        loss: half_sse,
+        lr: 0.1,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 01. hidden relu with z[0,0,0] = 0 exactly and ∂L/∂y ≠ 0 there: relu′(0) = 0
@@ -224,7 +258,85 @@ fn net_00_issue_grammar_example() {
 #[test]
 #[rustfmt::skip]
 fn net_01_relu_exact_zero_hidden() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 2.625);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
+            ("2.weight", &[1, 1, 1, 1], &[2.0]),
+            ("2.bias", &[1], &[0.5]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.0, -2.0, 4.0, 4.0]),
+            ("2.weight", &[1, 1, 1, 1], &[2.5]),
+            ("2.bias", &[1], &[2.5]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[0.0, -0.375, 0.0, 1.25]),
+            // 1: relu
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 1.25]),
+            // 2: conv
+            (&[1, 2, 2], &[0.5, 0.5, 0.5, 3.0]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.0, 0.0, 0.0,
+                0.0, 2.0, 4.0,
+                0.0, 4.0, 3.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 4.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[-1.0, 0.0, 2.0, 4.0]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 1.3419189453125);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 1.5, 0.0, -0.25]),
+            ("2.weight", &[1, 1, 1, 1], &[1.375]),
+            ("2.bias", &[1], &[-0.125]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.150390625, -0.0751953125, 0.0, 0.0751953125]),
+            ("2.weight", &[1, 1, 1, 1], &[-0.041015625]),
+            ("2.bias", &[1], &[-1.984375]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[-1.0, 0.375, 0.0, -1.0]),
+            // 1: relu
+            (&[1, 2, 2], &[0.0, 0.375, 0.0, 0.0]),
+            // 2: conv
+            (&[1, 2, 2], &[-0.125, 0.390625, -0.125, -0.125]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.0, -0.0751953125, -0.2255859375,
+                0.0, 0.0, 0.03759765625,
+                0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[0.0, -0.150390625, 0.0, 0.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[-1.546875, -0.150390625, 0.515625, -1.546875]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.46240234375, 1.518798828125, 0.0, -0.268798828125]),
+            ("2.weight", &[1, 1, 1, 1], &[1.38525390625]),
+            ("2.bias", &[1], &[0.37109375]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.8847591784809268);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
         layers: [
             conv { filter: [[0.5, 1.0], [1.0, 0.75]] },
@@ -236,81 +348,22 @@ fn net_01_relu_exact_zero_hidden() {
         lr: 0.25,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 2.625);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
-        ("2.weight", &[1, 1, 1, 1], &[2.0]),
-        ("2.bias", &[1], &[0.5]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.0, -2.0, 4.0, 4.0]),
-        ("2.weight", &[1, 1, 1, 1], &[2.5]),
-        ("2.bias", &[1], &[2.5]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[0.0, -0.375, 0.0, 1.25]),
-        // 1: relu
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 1.25]),
-        // 2: conv
-        (&[1, 2, 2], &[0.5, 0.5, 0.5, 3.0]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.0, 0.0, 0.0,
-            0.0, 2.0, 4.0,
-            0.0, 4.0, 3.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 4.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[-1.0, 0.0, 2.0, 4.0]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 1.3419189453125);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 1.5, 0.0, -0.25]),
-        ("2.weight", &[1, 1, 1, 1], &[1.375]),
-        ("2.bias", &[1], &[-0.125]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.150390625, -0.0751953125, 0.0, 0.0751953125]),
-        ("2.weight", &[1, 1, 1, 1], &[-0.041015625]),
-        ("2.bias", &[1], &[-1.984375]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[-1.0, 0.375, 0.0, -1.0]),
-        // 1: relu
-        (&[1, 2, 2], &[0.0, 0.375, 0.0, 0.0]),
-        // 2: conv
-        (&[1, 2, 2], &[-0.125, 0.390625, -0.125, -0.125]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.0, -0.0751953125, -0.2255859375,
-            0.0, 0.0, 0.03759765625,
-            0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[0.0, -0.150390625, 0.0, 0.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[-1.546875, -0.150390625, 0.515625, -1.546875]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.46240234375, 1.518798828125, 0.0, -0.268798828125]),
-        ("2.weight", &[1, 1, 1, 1], &[1.38525390625]),
-        ("2.bias", &[1], &[0.37109375]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.8847591784809268);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
+        layers: [
+            conv { filter: [[0.5, 1.0], [1.0, 0.75]] },
+            relu,
+            conv { filter: [[2.0]], bias: 0.5 },
+        ],
+        target: [[1.0, 0.5], [-0.5, 1.0]],
+        loss: half_sse,
+        lr: 0.25,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 02. hidden leaky_relu(0.25) with z[0,0,0] = 0 exactly: leaky_relu′(0) = α (PyTorch's)
@@ -318,7 +371,100 @@ fn net_01_relu_exact_zero_hidden() {
 #[test]
 #[rustfmt::skip]
 fn net_02_leaky_exact_zero_hidden() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 5.28515625);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
+            ("2.weight", &[1, 1, 1, 1], &[2.0]),
+            ("2.bias", &[1], &[0.5]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.1875, -3.59375, 6.75, 9.09375]),
+            ("2.weight", &[1, 1, 1, 1], &[5.03515625]),
+            ("2.bias", &[1], &[4.625]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[0.0, -0.375, 0.0, 1.25]),
+            // 1: leaky_relu(0.25)
+            (&[1, 2, 2], &[0.0, -0.09375, 0.0, 1.25]),
+            // 2: conv
+            (&[1, 2, 2], &[0.5, 0.3125, 0.5, 3.0]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                -0.25, -0.59375, -0.1875,
+                0.0, 4.4375, 7.859375,
+                1.0, 8.75, 6.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[-0.5, -0.1875, 1.0, 8.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[-2.0, -0.75, 4.0, 8.0]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 9.099652653288103);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.453125, 1.8984375, -0.6875, -1.5234375]),
+            ("2.weight", &[1, 1, 1, 1], &[0.7412109375]),
+            ("2.bias", &[1], &[-0.65625]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                -0.4545735977590084, 0.9861050799954683,
+                -1.099419959820807, -0.7646010392345488,
+            ]),
+            ("2.weight", &[1, 1, 1, 1], &[4.839045321568847]),
+            ("2.bias", &[1], &[-9.445436477661133]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[-1.7890625, 1.2578125, -0.609375, -3.16015625]),
+            // 1: leaky_relu(0.25)
+            (&[1, 2, 2], &[-0.447265625, 1.2578125, -0.15234375, -0.7900390625]),
+            // 2: conv
+            (&[1, 2, 2], &[
+                -0.9877681732177734, 0.27605438232421875,
+                -0.7691688537597656, -1.241835594177246,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                -0.3338071080070222, -1.5489659671366098, -0.6302468549693003,
+                0.46126426904811524, 0.7846677736379206, -1.071537578227435,
+                0.06858187133911997, 0.7231713073997525, 1.2657275280616886,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[
+                -0.7366777556017041, -0.3319818824529648,
+                -0.09975544922053814, -0.8308365312404931,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[
+                -2.9467110224068165, -0.3319818824529648,
+                -0.39902179688215256, -3.3233461249619722,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                0.5667683994397521, 1.651911230001133,
+                -0.41264501004479825, -1.3322872401913628,
+            ]),
+            ("2.weight", &[1, 1, 1, 1], &[-0.4685503928922117]),
+            ("2.bias", &[1], &[1.7051091194152832]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 7.537988503339559);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
         layers: [
             conv { filter: [[0.5, 1.0], [1.0, 0.75]] },
@@ -330,96 +476,22 @@ fn net_02_leaky_exact_zero_hidden() {
         lr: 0.25,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 5.28515625);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
-        ("2.weight", &[1, 1, 1, 1], &[2.0]),
-        ("2.bias", &[1], &[0.5]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.1875, -3.59375, 6.75, 9.09375]),
-        ("2.weight", &[1, 1, 1, 1], &[5.03515625]),
-        ("2.bias", &[1], &[4.625]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[0.0, -0.375, 0.0, 1.25]),
-        // 1: leaky_relu(0.25)
-        (&[1, 2, 2], &[0.0, -0.09375, 0.0, 1.25]),
-        // 2: conv
-        (&[1, 2, 2], &[0.5, 0.3125, 0.5, 3.0]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            -0.25, -0.59375, -0.1875,
-            0.0, 4.4375, 7.859375,
-            1.0, 8.75, 6.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[-0.5, -0.1875, 1.0, 8.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[-2.0, -0.75, 4.0, 8.0]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 9.099652653288103);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.453125, 1.8984375, -0.6875, -1.5234375]),
-        ("2.weight", &[1, 1, 1, 1], &[0.7412109375]),
-        ("2.bias", &[1], &[-0.65625]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            -0.4545735977590084, 0.9861050799954683,
-            -1.099419959820807, -0.7646010392345488,
-        ]),
-        ("2.weight", &[1, 1, 1, 1], &[4.839045321568847]),
-        ("2.bias", &[1], &[-9.445436477661133]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[-1.7890625, 1.2578125, -0.609375, -3.16015625]),
-        // 1: leaky_relu(0.25)
-        (&[1, 2, 2], &[-0.447265625, 1.2578125, -0.15234375, -0.7900390625]),
-        // 2: conv
-        (&[1, 2, 2], &[
-            -0.9877681732177734, 0.27605438232421875,
-            -0.7691688537597656, -1.241835594177246,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            -0.3338071080070222, -1.5489659671366098, -0.6302468549693003,
-            0.46126426904811524, 0.7846677736379206, -1.071537578227435,
-            0.06858187133911997, 0.7231713073997525, 1.2657275280616886,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[
-            -0.7366777556017041, -0.3319818824529648,
-            -0.09975544922053814, -0.8308365312404931,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[
-            -2.9467110224068165, -0.3319818824529648,
-            -0.39902179688215256, -3.3233461249619722,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            0.5667683994397521, 1.651911230001133,
-            -0.41264501004479825, -1.3322872401913628,
-        ]),
-        ("2.weight", &[1, 1, 1, 1], &[-0.4685503928922117]),
-        ("2.bias", &[1], &[1.7051091194152832]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 7.537988503339559);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
+        layers: [
+            conv { filter: [[0.5, 1.0], [1.0, 0.75]] },
+            leaky_relu(0.25),
+            conv { filter: [[2.0]], bias: 0.5 },
+        ],
+        target: [[1.0, 0.5], [-0.5, 1.0]],
+        loss: sse,
+        lr: 0.25,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 03. leaky_relu(0.1) as the last layer with an exact 0 at step 0, two filters; mse over C·H·W =
@@ -428,7 +500,122 @@ fn net_02_leaky_exact_zero_hidden() {
 #[test]
 #[rustfmt::skip]
 fn net_03_leaky_0_1_exact_zero_last_layer() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 0.8803515625000001);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 1, 2, 2], &[
+                0.5, 1.0, // [0, 0]
+                1.0, 0.75,
+                1.0, 0.5, // [1, 0]
+                -0.5, 0.25,
+            ]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 1, 2, 2], &[
+                -0.0240625, -0.20671875, // [0, 0]
+                0.45625, 0.41296875,
+                0.2584375, -0.059843749999999994, // [1, 0]
+                -0.3575, 0.36546875,
+            ]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 2], &[
+                0.0, -0.375, // [0]
+                0.0, 1.25,
+                0.25, -0.875, // [1]
+                1.25, -0.5,
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[2, 2, 2], &[
+                0.0, -0.037500000000000006, // [0]
+                0.0, 1.25,
+                0.25, -0.08750000000000001, // [1]
+                1.25, -0.05,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.05625, 0.009843749999999998, -0.00515625,
+                0.31875, 0.37703125, 0.4278125,
+                -0.2125, 0.5193749999999999, 0.3246875,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 2, 2], &[
+                -0.0125, -0.0009375000000000002, // [0]
+                -0.025, 0.4375,
+                0.0625, -0.0084375, // [1]
+                0.375, -0.013750000000000002,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.8058549017450715);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 1, 2, 2], &[
+                0.50240625, 1.020671875, // [0, 0]
+                0.954375, 0.708703125,
+                0.9741562500000001, 0.505984375, // [1, 0]
+                -0.46425, 0.213453125,
+            ]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 1, 2, 2], &[
+                -0.136045234375, -0.19442310546875, // [0, 0]
+                0.65550138671875, 0.16500138671874998,
+                0.2441791015625, -0.05629184570312501, // [1, 0]
+                -0.33794892578125, 0.34409570312500004,
+            ]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 2], &[
+                -0.041078124999999854, -0.3464218750000001, // [0]
+                0.0055312499999999876, 1.1527421875,
+                0.23604687500000002, -0.827890625, // [1]
+                1.16478125, -0.5037890625,
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[2, 2, 2], &[
+                -0.004107812499999986, -0.03464218750000001, // [0]
+                0.0055312499999999876, 1.1527421875,
+                0.23604687500000002, -0.08278906250000001, // [1]
+                1.16478125, -0.05037890625,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.05115496175170899, 0.008455966057739258, -0.005093609306640626,
+                0.18022378264160158, 0.12609141392944342, 0.41237514138214104,
+                -0.4014770771484375, 0.3000233835205078, 0.28988888583831784,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 2, 2], &[
+                -0.012602695312500002, -0.0008660546875000003, // [0]
+                -0.2486171875, 0.413185546875,
+                0.059011718750000004, -0.008319726562500001, // [1]
+                0.3536953125, -0.01375947265625,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 1, 2, 2], &[
+                0.5160107734375, 1.040114185546875, // [0, 0]
+                0.888824861328125, 0.6922029863281249,
+                0.94973833984375, 0.5116135595703125, // [1, 0]
+                -0.430455107421875, 0.1790435546875,
+            ]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.727269889042556);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
         layers: [
             conv { filter: [[[[0.5, 1.0], [1.0, 0.75]]], [[[1.0, 0.5], [-0.5, 0.25]]]] },
@@ -439,118 +626,21 @@ fn net_03_leaky_0_1_exact_zero_last_layer() {
         lr: 0.1,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 0.8803515625000001);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 1, 2, 2], &[
-            0.5, 1.0, // [0, 0]
-            1.0, 0.75,
-            1.0, 0.5, // [1, 0]
-            -0.5, 0.25,
-        ]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 1, 2, 2], &[
-            -0.0240625, -0.20671875, // [0, 0]
-            0.45625, 0.41296875,
-            0.2584375, -0.059843749999999994, // [1, 0]
-            -0.3575, 0.36546875,
-        ]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 2], &[
-            0.0, -0.375, // [0]
-            0.0, 1.25,
-            0.25, -0.875, // [1]
-            1.25, -0.5,
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[2, 2, 2], &[
-            0.0, -0.037500000000000006, // [0]
-            0.0, 1.25,
-            0.25, -0.08750000000000001, // [1]
-            1.25, -0.05,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.05625, 0.009843749999999998, -0.00515625,
-            0.31875, 0.37703125, 0.4278125,
-            -0.2125, 0.5193749999999999, 0.3246875,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 2, 2], &[
-            -0.0125, -0.0009375000000000002, // [0]
-            -0.025, 0.4375,
-            0.0625, -0.0084375, // [1]
-            0.375, -0.013750000000000002,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.8058549017450715);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 1, 2, 2], &[
-            0.50240625, 1.020671875, // [0, 0]
-            0.954375, 0.708703125,
-            0.9741562500000001, 0.505984375, // [1, 0]
-            -0.46425, 0.213453125,
-        ]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 1, 2, 2], &[
-            -0.136045234375, -0.19442310546875, // [0, 0]
-            0.65550138671875, 0.16500138671874998,
-            0.2441791015625, -0.05629184570312501, // [1, 0]
-            -0.33794892578125, 0.34409570312500004,
-        ]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 2], &[
-            -0.041078124999999854, -0.3464218750000001, // [0]
-            0.0055312499999999876, 1.1527421875,
-            0.23604687500000002, -0.827890625, // [1]
-            1.16478125, -0.5037890625,
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[2, 2, 2], &[
-            -0.004107812499999986, -0.03464218750000001, // [0]
-            0.0055312499999999876, 1.1527421875,
-            0.23604687500000002, -0.08278906250000001, // [1]
-            1.16478125, -0.05037890625,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.05115496175170899, 0.008455966057739258, -0.005093609306640626,
-            0.18022378264160158, 0.12609141392944342, 0.41237514138214104,
-            -0.4014770771484375, 0.3000233835205078, 0.28988888583831784,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 2, 2], &[
-            -0.012602695312500002, -0.0008660546875000003, // [0]
-            -0.2486171875, 0.413185546875,
-            0.059011718750000004, -0.008319726562500001, // [1]
-            0.3536953125, -0.01375947265625,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 1, 2, 2], &[
-            0.5160107734375, 1.040114185546875, // [0, 0]
-            0.888824861328125, 0.6922029863281249,
-            0.94973833984375, 0.5116135595703125, // [1, 0]
-            -0.430455107421875, 0.1790435546875,
-        ]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.727269889042556);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
+        layers: [
+            conv { filter: [[[[0.5, 1.0], [1.0, 0.75]]], [[[1.0, 0.5], [-0.5, 0.25]]]] },
+            leaky_relu(0.1),
+        ],
+        target: [[[0.5, 0.0], [1.0, -0.5]], [[0.0, 0.25], [-0.25, 0.5]]],
+        loss: mse,
+        lr: 0.1,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 04. relu last with an exact 0 under a nonzero upstream gradient; grad_output, no lr
@@ -558,7 +648,42 @@ fn net_03_leaky_0_1_exact_zero_last_layer() {
 #[test]
 #[rustfmt::skip]
 fn net_04_relu_exact_zero_last_layer_grad_output() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 2.5);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.0, -1.0, 2.0, 2.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[0.0, -0.375, 0.0, 1.25]),
+            // 1: relu
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 1.25]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.0, 0.0, 0.0,
+                0.0, 1.0, 2.0,
+                0.0, 2.0, 1.5,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 2.0]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 2.5);
+    }
+    let float = train! {
         input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
         layers: [
             conv { filter: [[0.5, 1.0], [1.0, 0.75]] },
@@ -566,38 +691,18 @@ fn net_04_relu_exact_zero_last_layer_grad_output() {
         ],
         grad_output: [[1.0, -1.0], [0.5, 2.0]],
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 2.5);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.0, -1.0, 2.0, 2.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[0.0, -0.375, 0.0, 1.25]),
-        // 1: relu
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 1.25]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.0, 0.0, 0.0,
-            0.0, 1.0, 2.0,
-            0.0, 2.0, 1.5,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 2.0]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 1.0, 1.0, 0.75]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 2.5);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, -1.0, 0.5], [0.5, 0.0, -0.5], [-1.0, 1.0, 1.0]],
+        layers: [
+            conv { filter: [[0.5, 1.0], [1.0, 0.75]] },
+            relu,
+        ],
+        grad_output: [[1.0, -1.0], [0.5, 2.0]],
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 05. one conv, upstream gradient given (out.backward(g)), no lr: ∂L/∂X as the full convolution
@@ -606,7 +711,43 @@ fn net_04_relu_exact_zero_last_layer_grad_output() {
 #[test]
 #[rustfmt::skip]
 fn net_05_upstream_gradient_dx_no_lr() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), -3.0);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[1.0, 0.0, -1.0, 2.0]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[3.0, 9.0, 2.0, -2.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 3, 3], &[
+                3.0, 7.0, -1.0,
+                -4.0, 2.0, 5.0,
+                1.0, 3.0, 2.0,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 4, 4], &[
+                1.0, 0.0, -1.0, 0.0,
+                1.0, 3.0, 1.0, -2.0,
+                -2.0, 2.0, 3.0, 0.0,
+                0.0, 1.0, -3.0, 2.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[1.0, 0.0, -1.0, 2.0]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), -3.0);
+    }
+    let float = train! {
         input: [
             [1.0, 2.0, 0.0, -1.0],
             [0.0, 1.0, 3.0, 1.0],
@@ -618,39 +759,22 @@ fn net_05_upstream_gradient_dx_no_lr() {
         ],
         grad_output: [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), -3.0);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[1.0, 0.0, -1.0, 2.0]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[3.0, 9.0, 2.0, -2.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 3, 3], &[
-            3.0, 7.0, -1.0,
-            -4.0, 2.0, 5.0,
-            1.0, 3.0, 2.0,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 4, 4], &[
-            1.0, 0.0, -1.0, 0.0,
-            1.0, 3.0, 1.0, -2.0,
-            -2.0, 2.0, 3.0, 0.0,
-            0.0, 1.0, -3.0, 2.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[1.0, 0.0, -1.0, 2.0]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), -3.0);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [1.0, 2.0, 0.0, -1.0],
+            [0.0, 1.0, 3.0, 1.0],
+            [2.0, -1.0, 0.0, 1.0],
+            [1.0, 0.0, 2.0, 2.0],
+        ],
+        layers: [
+            conv { filter: [[1.0, 0.0], [-1.0, 2.0]] },
+        ],
+        grad_output: [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0], [0.0, -1.0, 1.0]],
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 06. ∂L/∂X through stride 2 and padding 1 (δ dilated by the stride, border cropped), bias, no
@@ -659,7 +783,59 @@ fn net_05_upstream_gradient_dx_no_lr() {
 #[test]
 #[rustfmt::skip]
 fn net_06_dx_stride_2_padding_1_grad_output() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 5.375);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 3, 3], &[
+                1.0, -0.5, 0.25,
+                0.0, 0.5, -1.0,
+                0.75, 0.0, 0.5,
+            ]),
+            ("0.bias", &[1], &[0.25]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 3, 3], &[
+                -1.5, -0.8125, 4.75,
+                3.125, 2.25, -2.625,
+                0.375, 0.75, 1.25,
+            ]),
+            ("0.bias", &[1], &[2.5]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 3, 3], &[
+                1.625, 2.1875, 2.25,
+                -0.9375, 3.125, 3.75,
+                1.875, 2.25, 1.125,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 5, 5], &[
+                0.5, -1.0, -0.25, 0.5, 0.125,
+                0.0, 2.125, -1.0, -0.5625, 0.5,
+                0.0, 0.0, 1.0, -2.0, -0.5,
+                -0.25, 2.125, -0.25, 0.125, 0.125,
+                0.25, -0.5, 0.25, -0.5, -0.125,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 3, 3], &[
+                1.0, -0.5, 0.25,
+                0.0, 0.5, -1.0,
+                0.75, 0.0, 0.5,
+            ]),
+            ("0.bias", &[1], &[0.25]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 5.375);
+    }
+    let float = train! {
         input: [
             [0.5, -1.0, 1.5, 0.0, 1.0],
             [1.0, 0.25, -0.5, 2.0, -1.0],
@@ -677,55 +853,28 @@ fn net_06_dx_stride_2_padding_1_grad_output() {
         ],
         grad_output: [[1.0, -0.5, 0.25], [0.0, 2.0, -1.0], [0.5, 0.5, -0.25]],
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 5.375);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 3, 3], &[
-            1.0, -0.5, 0.25,
-            0.0, 0.5, -1.0,
-            0.75, 0.0, 0.5,
-        ]),
-        ("0.bias", &[1], &[0.25]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 3, 3], &[
-            -1.5, -0.8125, 4.75,
-            3.125, 2.25, -2.625,
-            0.375, 0.75, 1.25,
-        ]),
-        ("0.bias", &[1], &[2.5]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 3, 3], &[
-            1.625, 2.1875, 2.25,
-            -0.9375, 3.125, 3.75,
-            1.875, 2.25, 1.125,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 5, 5], &[
-            0.5, -1.0, -0.25, 0.5, 0.125,
-            0.0, 2.125, -1.0, -0.5625, 0.5,
-            0.0, 0.0, 1.0, -2.0, -0.5,
-            -0.25, 2.125, -0.25, 0.125, 0.125,
-            0.25, -0.5, 0.25, -0.5, -0.125,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 3, 3], &[
-            1.0, -0.5, 0.25,
-            0.0, 0.5, -1.0,
-            0.75, 0.0, 0.5,
-        ]),
-        ("0.bias", &[1], &[0.25]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 5.375);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [0.5, -1.0, 1.5, 0.0, 1.0],
+            [1.0, 0.25, -0.5, 2.0, -1.0],
+            [0.0, 1.0, 1.0, -0.5, 0.5],
+            [-1.5, 0.5, 0.0, 1.0, 0.25],
+            [1.0, -0.25, 0.5, -1.0, 0.0],
+        ],
+        layers: [
+            conv {
+                filter: [[1.0, -0.5, 0.25], [0.0, 0.5, -1.0], [0.75, 0.0, 0.5]],
+                bias: 0.25,
+                stride: 2,
+                padding: 1,
+            },
+        ],
+        grad_output: [[1.0, -0.5, 0.25], [0.0, 2.0, -1.0], [0.5, 0.5, -0.25]],
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 07. 3 input channels summed per filter, 2 filters with a bias each (∂L/∂b sums δ)
@@ -1159,7 +1308,181 @@ fn net_08_true_convolution_inside_chain() {
 #[test]
 #[rustfmt::skip]
 fn net_09_dilation_2_and_per_axis() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 3.9117578125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[1.0, -0.5, 0.25, 0.5]),
+            ("2.weight", &[1, 1, 2, 2], &[0.5, -1.0, 1.0, 0.5]),
+            ("2.bias", &[1], &[-0.25]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                3.5859375000000004, -2.3918749999999998,
+                -0.08156249999999998, 3.6865625000000004,
+            ]),
+            ("2.weight", &[1, 1, 2, 2], &[1.403203125, -2.64125, 2.31359375, 1.8966406250000003]),
+            ("2.bias", &[1], &[-0.037499999999999756]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 4, 4], &[
+                1.0, -0.875, 1.3125, 1.0,
+                0.75, -0.125, -0.375, 0.625,
+                -0.375, 0.75, -0.375, -0.5,
+                0.0, 1.0625, 0.0, 0.75,
+            ]),
+            // 1: leaky_relu(0.2)
+            (&[1, 4, 4], &[
+                1.0, -0.17500000000000002, 1.3125, 1.0,
+                0.75, -0.025, -0.07500000000000001, 0.625,
+                -0.07500000000000001, 0.75, -0.07500000000000001, -0.1,
+                0.0, 1.0625, 0.0, 0.75,
+            ]),
+            // 2: conv
+            (&[1, 5, 2], &[
+                1.40625, 0.07499999999999996,
+                -0.35, -1.0499999999999998,
+                0.08750000000000002, -0.18749999999999994,
+                -0.2125, 1.6625,
+                -0.25, -0.46875,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 6, 6], &[
+                0.490625, -0.06999999999999999, 0.709375, 0.7587499999999999, 0.23203125, 0.396875,
+                -0.028124999999999983, -0.176875, -0.09031249999999999, -0.2571875, -0.038125,
+                -0.08437499999999999,
+                -0.4425, 0.26687500000000003, 0.5918749999999999, -1.0234375, 0.9534374999999999,
+                1.4934375,
+                -0.03062500000000002, 0.9534375, 0.055000000000000035, 0.72828125,
+                -0.12031249999999999, -0.07499999999999996,
+                -0.048125, -0.19687500000000005, 0.045625, 0.5818750000000001, 0.10125,
+                -0.37625000000000003,
+                0.058750000000000004, -0.7765625, -0.181875, 1.0281250000000002, 0.12875, 1.05,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 4, 4], &[
+                0.98125, -0.13999999999999999, 0.928125, 1.5875,
+                -0.05624999999999997, -0.35375, -0.1525, -0.33749999999999997,
+                0.09625, 0.3937500000000001, 0.10125, -0.37625000000000003,
+                -0.11750000000000001, 1.553125, 0.12875, 1.05,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 4, 4], &[
+                0.98125, -0.7, 0.928125, 1.5875,
+                -0.05624999999999997, -1.7687499999999998, -0.7625, -0.33749999999999997,
+                0.48125, 0.3937500000000001, 0.50625, -1.88125,
+                -0.5875, 1.553125, 0.64375, 1.05,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.7777384965582554);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                0.10351562499999989, 0.09796874999999994,
+                0.270390625, -0.4216406250000001,
+            ]),
+            ("2.weight", &[1, 1, 2, 2], &[
+                0.14919921874999997, -0.33968750000000003,
+                0.4216015625, 0.025839843749999925,
+            ]),
+            ("2.bias", &[1], &[-0.24062500000000006]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                -0.10472394025934102, -0.032761604314253664,
+                -0.2334872054124126, 0.0001231561622007778,
+            ]),
+            ("2.weight", &[1, 1, 2, 2], &[
+                -0.5878218241175145, -0.21948182009537362,
+                -0.1275807868143716, -0.39858102347986074,
+            ]),
+            ("2.bias", &[1], &[-2.9980214313507085]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 4, 4], &[
+                0.11132812499999989, 0.1835546875000001, -0.20154296875000022, -0.21585937500000008,
+                -0.79, 0.2590429687499999, 0.5568359375, -0.13457031250000012,
+                0.15830078125, -0.08810546875000017, -0.06843749999999993, 0.5791796874999999,
+                0.47339843750000005, -0.45201171875, 0.07486328124999994, 0.08154296874999992,
+            ]),
+            // 1: leaky_relu(0.2)
+            (&[1, 4, 4], &[
+                0.11132812499999989, 0.1835546875000001, -0.040308593750000045,
+                -0.04317187500000002,
+                -0.15800000000000003, 0.2590429687499999, 0.5568359375, -0.026914062500000027,
+                0.15830078125, -0.017621093750000035, -0.013687499999999986, 0.5791796874999999,
+                0.47339843750000005, -0.09040234375, 0.07486328124999994, 0.08154296874999992,
+            ]),
+            // 2: conv
+            (&[1, 5, 2], &[
+                -0.19473045631408703, -0.16435361145019534,
+                -0.2625470985412599, -0.09005637252807625,
+                -0.3869625102233888, -0.18529678886413586,
+                -0.010837198028564504, -0.4760008653259278,
+                -0.19542444381713872, -0.2818120862579346,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 6, 6], &[
+                0.09557365035753879, 0.06633574519969529, -0.06784131789646805,
+                -0.059084090167144054, 0.004201448613104335, 0.0106094739096648,
+                0.007912099973318373, 0.1322748324303407, 0.013976508522147922,
+                -0.09600891471361483, -0.012216680606030497, 0.007171728103355312,
+                -0.04161894663540298, 0.00605174827740862, -0.010049689186300339,
+                -0.08964001406209045, 0.0019655022778430156, 0.04474022626734947,
+                0.0438361557936865, -0.013410783750184632, -0.13514395298288517,
+                -0.0403553305351012, 0.059120844392167575, 0.0023417444128714725,
+                0.004510469575220438, -0.004987408086146873, 0.004895207558753914,
+                0.009468976600819003, 0.00013668475948809994, 0.01557325737374526,
+                -0.010612539627130881, -0.004025125389445707, 0.011902019568898678,
+                -0.004399351316372636, 0.02442419695417104, -0.00015461300099543456,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 4, 4], &[
+                -0.22667087726079233, -0.1573276891895682, 0.015538440406742411,
+                0.039237580480701945,
+                -0.01876503236214103, -0.3137146294438318, -0.04518159831181461,
+                0.026523582699493786,
+                0.0460398808315962, -0.050908152713460934, 0.0013204263558095706,
+                0.15044354293127513,
+                -0.10832576333913506, -0.04108580939785094, 0.23594695925538842,
+                -0.001493619934144577,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 4, 4], &[
+                -0.22667087726079233, -0.1573276891895682, 0.07769220203371205, 0.1961879024035097,
+                -0.09382516181070515, -0.3137146294438318, -0.04518159831181461,
+                0.13261791349746893,
+                0.0460398808315962, -0.25454076356730465, 0.006602131779047853, 0.15044354293127513,
+                -0.10832576333913506, -0.20542904698925468, 0.23594695925538842,
+                -0.001493619934144577,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                0.12969661006483515, 0.10615915107856336,
+                0.32876242635310315, -0.4216714140405503,
+            ]),
+            ("2.weight", &[1, 1, 2, 2], &[
+                0.2961546747793786, -0.2848170449761566,
+                0.45349675920359295, 0.12548509961996512,
+            ]),
+            ("2.bias", &[1], &[0.508880357837677]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 1.4952251294406171);
+    }
+    let float = train! {
         input: [
             [0.5, -0.5, 1.0, 0.0, 0.25, -1.0],
             [1.0, 0.0, -1.0, 0.5, 0.5, 0.0],
@@ -1183,170 +1506,34 @@ fn net_09_dilation_2_and_per_axis() {
         lr: 0.25,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 3.9117578125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[1.0, -0.5, 0.25, 0.5]),
-        ("2.weight", &[1, 1, 2, 2], &[0.5, -1.0, 1.0, 0.5]),
-        ("2.bias", &[1], &[-0.25]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            3.5859375000000004, -2.3918749999999998,
-            -0.08156249999999998, 3.6865625000000004,
-        ]),
-        ("2.weight", &[1, 1, 2, 2], &[1.403203125, -2.64125, 2.31359375, 1.8966406250000003]),
-        ("2.bias", &[1], &[-0.037499999999999756]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 4, 4], &[
-            1.0, -0.875, 1.3125, 1.0,
-            0.75, -0.125, -0.375, 0.625,
-            -0.375, 0.75, -0.375, -0.5,
-            0.0, 1.0625, 0.0, 0.75,
-        ]),
-        // 1: leaky_relu(0.2)
-        (&[1, 4, 4], &[
-            1.0, -0.17500000000000002, 1.3125, 1.0,
-            0.75, -0.025, -0.07500000000000001, 0.625,
-            -0.07500000000000001, 0.75, -0.07500000000000001, -0.1,
-            0.0, 1.0625, 0.0, 0.75,
-        ]),
-        // 2: conv
-        (&[1, 5, 2], &[
-            1.40625, 0.07499999999999996,
-            -0.35, -1.0499999999999998,
-            0.08750000000000002, -0.18749999999999994,
-            -0.2125, 1.6625,
-            -0.25, -0.46875,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 6, 6], &[
-            0.490625, -0.06999999999999999, 0.709375, 0.7587499999999999, 0.23203125, 0.396875,
-            -0.028124999999999983, -0.176875, -0.09031249999999999, -0.2571875, -0.038125,
-            -0.08437499999999999,
-            -0.4425, 0.26687500000000003, 0.5918749999999999, -1.0234375, 0.9534374999999999,
-            1.4934375,
-            -0.03062500000000002, 0.9534375, 0.055000000000000035, 0.72828125, -0.12031249999999999,
-            -0.07499999999999996,
-            -0.048125, -0.19687500000000005, 0.045625, 0.5818750000000001, 0.10125,
-            -0.37625000000000003,
-            0.058750000000000004, -0.7765625, -0.181875, 1.0281250000000002, 0.12875, 1.05,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 4, 4], &[
-            0.98125, -0.13999999999999999, 0.928125, 1.5875,
-            -0.05624999999999997, -0.35375, -0.1525, -0.33749999999999997,
-            0.09625, 0.3937500000000001, 0.10125, -0.37625000000000003,
-            -0.11750000000000001, 1.553125, 0.12875, 1.05,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 4, 4], &[
-            0.98125, -0.7, 0.928125, 1.5875,
-            -0.05624999999999997, -1.7687499999999998, -0.7625, -0.33749999999999997,
-            0.48125, 0.3937500000000001, 0.50625, -1.88125,
-            -0.5875, 1.553125, 0.64375, 1.05,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.7777384965582554);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            0.10351562499999989, 0.09796874999999994,
-            0.270390625, -0.4216406250000001,
-        ]),
-        ("2.weight", &[1, 1, 2, 2], &[
-            0.14919921874999997, -0.33968750000000003,
-            0.4216015625, 0.025839843749999925,
-        ]),
-        ("2.bias", &[1], &[-0.24062500000000006]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            -0.10472394025934102, -0.032761604314253664,
-            -0.2334872054124126, 0.0001231561622007778,
-        ]),
-        ("2.weight", &[1, 1, 2, 2], &[
-            -0.5878218241175145, -0.21948182009537362,
-            -0.1275807868143716, -0.39858102347986074,
-        ]),
-        ("2.bias", &[1], &[-2.9980214313507085]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 4, 4], &[
-            0.11132812499999989, 0.1835546875000001, -0.20154296875000022, -0.21585937500000008,
-            -0.79, 0.2590429687499999, 0.5568359375, -0.13457031250000012,
-            0.15830078125, -0.08810546875000017, -0.06843749999999993, 0.5791796874999999,
-            0.47339843750000005, -0.45201171875, 0.07486328124999994, 0.08154296874999992,
-        ]),
-        // 1: leaky_relu(0.2)
-        (&[1, 4, 4], &[
-            0.11132812499999989, 0.1835546875000001, -0.040308593750000045, -0.04317187500000002,
-            -0.15800000000000003, 0.2590429687499999, 0.5568359375, -0.026914062500000027,
-            0.15830078125, -0.017621093750000035, -0.013687499999999986, 0.5791796874999999,
-            0.47339843750000005, -0.09040234375, 0.07486328124999994, 0.08154296874999992,
-        ]),
-        // 2: conv
-        (&[1, 5, 2], &[
-            -0.19473045631408703, -0.16435361145019534,
-            -0.2625470985412599, -0.09005637252807625,
-            -0.3869625102233888, -0.18529678886413586,
-            -0.010837198028564504, -0.4760008653259278,
-            -0.19542444381713872, -0.2818120862579346,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 6, 6], &[
-            0.09557365035753879, 0.06633574519969529, -0.06784131789646805, -0.059084090167144054,
-            0.004201448613104335, 0.0106094739096648,
-            0.007912099973318373, 0.1322748324303407, 0.013976508522147922, -0.09600891471361483,
-            -0.012216680606030497, 0.007171728103355312,
-            -0.04161894663540298, 0.00605174827740862, -0.010049689186300339, -0.08964001406209045,
-            0.0019655022778430156, 0.04474022626734947,
-            0.0438361557936865, -0.013410783750184632, -0.13514395298288517, -0.0403553305351012,
-            0.059120844392167575, 0.0023417444128714725,
-            0.004510469575220438, -0.004987408086146873, 0.004895207558753914, 0.009468976600819003,
-            0.00013668475948809994, 0.01557325737374526,
-            -0.010612539627130881, -0.004025125389445707, 0.011902019568898678,
-            -0.004399351316372636, 0.02442419695417104, -0.00015461300099543456,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 4, 4], &[
-            -0.22667087726079233, -0.1573276891895682, 0.015538440406742411, 0.039237580480701945,
-            -0.01876503236214103, -0.3137146294438318, -0.04518159831181461, 0.026523582699493786,
-            0.0460398808315962, -0.050908152713460934, 0.0013204263558095706, 0.15044354293127513,
-            -0.10832576333913506, -0.04108580939785094, 0.23594695925538842, -0.001493619934144577,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 4, 4], &[
-            -0.22667087726079233, -0.1573276891895682, 0.07769220203371205, 0.1961879024035097,
-            -0.09382516181070515, -0.3137146294438318, -0.04518159831181461, 0.13261791349746893,
-            0.0460398808315962, -0.25454076356730465, 0.006602131779047853, 0.15044354293127513,
-            -0.10832576333913506, -0.20542904698925468, 0.23594695925538842, -0.001493619934144577,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            0.12969661006483515, 0.10615915107856336,
-            0.32876242635310315, -0.4216714140405503,
-        ]),
-        ("2.weight", &[1, 1, 2, 2], &[
-            0.2961546747793786, -0.2848170449761566,
-            0.45349675920359295, 0.12548509961996512,
-        ]),
-        ("2.bias", &[1], &[0.508880357837677]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 1.4952251294406171);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [0.5, -0.5, 1.0, 0.0, 0.25, -1.0],
+            [1.0, 0.0, -1.0, 0.5, 0.5, 0.0],
+            [0.0, 0.25, 0.5, -0.5, 1.0, 1.0],
+            [-1.0, 1.0, 0.0, 0.25, 0.0, 0.5],
+            [0.5, 0.5, -0.25, 1.0, -1.0, 0.0],
+            [0.0, -1.0, 0.5, 0.0, 0.25, 0.5],
+        ],
+        layers: [
+            conv { filter: [[1.0, -0.5], [0.25, 0.5]], dilation: 2, kernel: convolution },
+            leaky_relu(0.2),
+            conv {
+                filter: [[0.5, -1.0], [1.0, 0.5]],
+                bias: -0.25,
+                padding: (1, 0),
+                dilation: (1, 2),
+            },
+        ],
+        target: [[0.25, 0.0], [0.0, 0.5], [-0.5, 0.25], [0.0, 0.0], [0.5, -0.25]],
+        loss: half_sse,
+        lr: 0.25,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 10. 2-D literals: the input (one channel), every filter (one filter on one channel), the
@@ -1726,7 +1913,116 @@ fn net_11_single_channel_written_3d_and_4d() {
 #[test]
 #[rustfmt::skip]
 fn net_12_dead_relu_in_the_middle() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 0.5);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
+            ("0.bias", &[1], &[0.25]),
+            ("2.weight", &[1, 1, 1, 1], &[-1.0]),
+            ("2.bias", &[1], &[-0.5]),
+            ("4.weight", &[1, 1, 1, 1], &[2.0]),
+            ("4.bias", &[1], &[0.5]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
+            ("0.bias", &[1], &[0.0]),
+            ("2.weight", &[1, 1, 1, 1], &[0.0]),
+            ("2.bias", &[1], &[0.0]),
+            ("4.weight", &[1, 1, 1, 1], &[0.0]),
+            ("4.bias", &[1], &[0.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
+            // 1: relu
+            (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
+            // 2: conv
+            (&[1, 2, 2], &[-2.25, -1.625, -1.625, -1.75]),
+            // 3: relu
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
+            // 4: conv
+            (&[1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
+            // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
+            (&[1, 2, 2], &[-1.0, 1.0, 1.0, -1.0]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.5);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
+            ("0.bias", &[1], &[0.25]),
+            ("2.weight", &[1, 1, 1, 1], &[-1.0]),
+            ("2.bias", &[1], &[-0.5]),
+            ("4.weight", &[1, 1, 1, 1], &[2.0]),
+            ("4.bias", &[1], &[0.5]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
+            ("0.bias", &[1], &[0.0]),
+            ("2.weight", &[1, 1, 1, 1], &[0.0]),
+            ("2.bias", &[1], &[0.0]),
+            ("4.weight", &[1, 1, 1, 1], &[0.0]),
+            ("4.bias", &[1], &[0.0]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
+            // 1: relu
+            (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
+            // 2: conv
+            (&[1, 2, 2], &[-2.25, -1.625, -1.625, -1.75]),
+            // 3: relu
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
+            // 4: conv
+            (&[1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
+            // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
+            (&[1, 2, 2], &[-1.0, 1.0, 1.0, -1.0]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
+            ("0.bias", &[1], &[0.25]),
+            ("2.weight", &[1, 1, 1, 1], &[-1.0]),
+            ("2.bias", &[1], &[-0.5]),
+            ("4.weight", &[1, 1, 1, 1], &[2.0]),
+            ("4.bias", &[1], &[0.5]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.5);
+    }
+    let float = train! {
         input: [[1.0, 0.5, 0.25], [0.5, 1.0, 0.0], [0.25, 0.0, 1.0]],
         layers: [
             conv { filter: [[0.5, 0.5], [0.5, 0.5]], bias: 0.25 },
@@ -1740,112 +2036,24 @@ fn net_12_dead_relu_in_the_middle() {
         lr: 0.5,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 0.5);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
-        ("0.bias", &[1], &[0.25]),
-        ("2.weight", &[1, 1, 1, 1], &[-1.0]),
-        ("2.bias", &[1], &[-0.5]),
-        ("4.weight", &[1, 1, 1, 1], &[2.0]),
-        ("4.bias", &[1], &[0.5]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
-        ("0.bias", &[1], &[0.0]),
-        ("2.weight", &[1, 1, 1, 1], &[0.0]),
-        ("2.bias", &[1], &[0.0]),
-        ("4.weight", &[1, 1, 1, 1], &[0.0]),
-        ("4.bias", &[1], &[0.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
-        // 1: relu
-        (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
-        // 2: conv
-        (&[1, 2, 2], &[-2.25, -1.625, -1.625, -1.75]),
-        // 3: relu
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
-        // 4: conv
-        (&[1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
-        // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
-        (&[1, 2, 2], &[-1.0, 1.0, 1.0, -1.0]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.5);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
-        ("0.bias", &[1], &[0.25]),
-        ("2.weight", &[1, 1, 1, 1], &[-1.0]),
-        ("2.bias", &[1], &[-0.5]),
-        ("4.weight", &[1, 1, 1, 1], &[2.0]),
-        ("4.bias", &[1], &[0.5]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
-        ("0.bias", &[1], &[0.0]),
-        ("2.weight", &[1, 1, 1, 1], &[0.0]),
-        ("2.bias", &[1], &[0.0]),
-        ("4.weight", &[1, 1, 1, 1], &[0.0]),
-        ("4.bias", &[1], &[0.0]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
-        // 1: relu
-        (&[1, 2, 2], &[1.75, 1.125, 1.125, 1.25]),
-        // 2: conv
-        (&[1, 2, 2], &[-2.25, -1.625, -1.625, -1.75]),
-        // 3: relu
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
-        // 4: conv
-        (&[1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[-0.0, -0.0, -0.0, -0.0]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[1, 2, 2], &[0.0, 0.0, 0.0, 0.0]),
-        // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
-        (&[1, 2, 2], &[-1.0, 1.0, 1.0, -1.0]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
-        ("0.bias", &[1], &[0.25]),
-        ("2.weight", &[1, 1, 1, 1], &[-1.0]),
-        ("2.bias", &[1], &[-0.5]),
-        ("4.weight", &[1, 1, 1, 1], &[2.0]),
-        ("4.bias", &[1], &[0.5]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.5);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.0, 0.5, 0.25], [0.5, 1.0, 0.0], [0.25, 0.0, 1.0]],
+        layers: [
+            conv { filter: [[0.5, 0.5], [0.5, 0.5]], bias: 0.25 },
+            relu,
+            conv { filter: [[-1.0]], bias: -0.5 },
+            relu,
+            conv { filter: [[2.0]], bias: 0.5 },
+        ],
+        target: [[1.0, 0.0], [0.0, 1.0]],
+        loss: half_sse,
+        lr: 0.5,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 13. layers: [conv] alone (no activation), 3 filters on 2 channels, mse, 3 steps
@@ -1853,7 +2061,166 @@ fn net_12_dead_relu_in_the_middle() {
 #[test]
 #[rustfmt::skip]
 fn net_13_single_conv_no_activation() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 0.2805989583333333);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 2, 1, 1], &[
+                0.5, // [0, 0]
+                0.25, // [0, 1]
+                -0.5, // [1, 0]
+                1.0, // [1, 1]
+                0.0, // [2, 0]
+                0.5, // [2, 1]
+            ]),
+            ("0.bias", &[3], &[0.0, 0.5, -0.25]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 2, 1, 1], &[
+                0.07291666666666666, // [0, 0]
+                0.24479166666666666, // [0, 1]
+                0.041666666666666664, // [1, 0]
+                0.1527777777777778, // [1, 1]
+                -0.13194444444444442, // [2, 0]
+                0.06597222222222221, // [2, 1]
+            ]),
+            ("0.bias", &[3], &[0.034722222222222224, 0.08333333333333333, -0.2638888888888889]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 2, 3], &[
+                0.5, 0.5, -0.25, // [0]
+                0.5, 0.25, 0.3125,
+                1.25, 0.0, -0.5, // [1]
+                0.0, 1.5, 0.5,
+                0.25, -0.25, -0.75, // [2]
+                -0.25, 0.25, -0.125,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 3, 3], &[
+                0.013888888888888888, 0.0, -0.04166666666666667, // [0]
+                0.0, 0.0, 0.0,
+                0.0, -0.013888888888888888, 0.017361111111111112,
+                0.05555555555555555, -0.013888888888888888, -0.13194444444444445, // [1]
+                0.0, 0.0, 0.0,
+                -0.041666666666666664, 0.04861111111111111, 0.043402777777777776,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.23684801551703724);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 2, 1, 1], &[
+                0.4817708333333333, // [0, 0]
+                0.18880208333333334, // [0, 1]
+                -0.5104166666666666, // [1, 0]
+                0.9618055555555556, // [1, 1]
+                0.032986111111111105, // [2, 0]
+                0.4835069444444444, // [2, 1]
+            ]),
+            ("0.bias", &[3], &[-0.008680555555555556, 0.4791666666666667, -0.1840277777777778]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 2, 1, 1], &[
+                0.060709635416666644, // [0, 0]
+                0.22149582851080246, // [0, 1]
+                0.029176311728395084, // [1, 0]
+                0.13616415895061731, // [1, 1]
+                -0.1019362461419753, // [2, 0]
+                0.07181351273148147, // [2, 1]
+            ]),
+            ("0.bias", &[3], &[0.01435908564814814, 0.060667438271604986, -0.21120273919753088]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 2, 3], &[
+                0.4210069444444444, 0.47309027777777773, -0.1974826388888889, // [0]
+                0.47309027777777773, 0.1801215277777778, 0.2794053819444444,
+                1.185763888888889, -0.031249999999999944, -0.4826388888888889, // [1]
+                -0.031249999999999944, 1.4409722222222223, 0.46440972222222227,
+                0.3159722222222222, -0.15104166666666669, -0.6675347222222222, // [2]
+                -0.15104166666666669, 0.29947916666666663, -0.04665798611111113,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 3, 3], &[
+                0.01315939737118483, -0.0002217861850565898, -0.03917607227634173, // [0]
+                0.0, 0.0, 0.0,
+                -0.0020543479134516513, -0.016101852856545786, 0.013380021878884811,
+                0.04565894358442645, -0.012018525551376025, -0.11256107283227237, // [1]
+                0.0, 0.0, 0.0,
+                -0.03888002246495627, 0.04013151527268734, 0.03661247535988137,
+            ]),
+        ]);
+
+        let s = &steps[2];
+        assert_scalar("step 2 loss", s.loss(), 0.2052317425652359);
+        assert_named("step 2 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 2, 1, 1], &[
+                0.46659342447916663, // [0, 0]
+                0.1334281262056327, // [0, 1]
+                -0.5177107445987654, // [1, 0]
+                0.9277645158179012, // [1, 1]
+                0.05847017264660493, // [2, 0]
+                0.46555356626157407, // [2, 1]
+            ]),
+            ("0.bias", &[3], &[-0.012270326967592591, 0.4639998070987654, -0.13122709297839508]),
+        ]);
+        assert_named("step 2 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 2, 1, 1], &[
+                0.0514516843526288, // [0, 0]
+                0.20110073534385986, // [0, 1]
+                0.019730598020618998, // [1, 0]
+                0.12196770813239453, // [1, 1]
+                -0.07850387426724323, // [2, 0]
+                0.07480753203968941, // [2, 1]
+            ]),
+            ("0.bias", &[3], &[-0.0007840589567794237, 0.04339691706318586, -0.170001120233732]),
+        ]);
+        assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 2, 3], &[
+                0.3544545114776234, 0.454323097511574, -0.1456984531732253, // [0]
+                0.454323097511574, 0.12115779923804013, 0.2543834168233989,
+                1.132908950617284, -0.0537109375, -0.4637647087191358, // [1]
+                -0.0537109375, 1.3917643229166665, 0.437085563753858,
+                0.36356155960648145, -0.07275692033179015, -0.5967806592399691, // [2]
+                -0.07275692033179015, 0.334326473283179, 0.014396384910300902,
+            ]),
+        ]);
+        assert_maps("step 2 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 3, 3], &[
+                0.013092806633597735, 0.0002488974890568949, -0.03659702891054241, // [0]
+                0.0, 0.0, 0.0,
+                -0.0029994454357544897, -0.01733068073174295, 0.010812569105492567,
+                0.03776219890436882, -0.009977547684932806, -0.09566291138077056, // [1]
+                0.0, 0.0, 0.0,
+                -0.0358416346994647, 0.033611221588321194, 0.03112154970887991,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[3, 2, 1, 1], &[
+                0.45373050339100945, // [0, 0]
+                0.08315294236966775, // [0, 1]
+                -0.5226433941039201, // [1, 0]
+                0.8972725887848025, // [1, 1]
+                0.07809614121341574, // [2, 0]
+                0.4468516832516517, // [2, 1]
+            ]),
+            ("0.bias", &[3], &[-0.012074312228397735, 0.45315057783296897, -0.08872681291996207]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.18163538046777755);
+    }
+    let float = train! {
         input: [
             [[0.5, 1.0, 0.0], [0.0, -0.5, 1.0], [1.0, 0.0, 0.5]],
             [[1.0, 0.0, -1.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.25]],
@@ -1874,162 +2241,31 @@ fn net_13_single_conv_no_activation() {
         lr: 0.25,
         steps: 3,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 0.2805989583333333);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 2, 1, 1], &[
-            0.5, // [0, 0]
-            0.25, // [0, 1]
-            -0.5, // [1, 0]
-            1.0, // [1, 1]
-            0.0, // [2, 0]
-            0.5, // [2, 1]
-        ]),
-        ("0.bias", &[3], &[0.0, 0.5, -0.25]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 2, 1, 1], &[
-            0.07291666666666666, // [0, 0]
-            0.24479166666666666, // [0, 1]
-            0.041666666666666664, // [1, 0]
-            0.1527777777777778, // [1, 1]
-            -0.13194444444444442, // [2, 0]
-            0.06597222222222221, // [2, 1]
-        ]),
-        ("0.bias", &[3], &[0.034722222222222224, 0.08333333333333333, -0.2638888888888889]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 2, 3], &[
-            0.5, 0.5, -0.25, // [0]
-            0.5, 0.25, 0.3125,
-            1.25, 0.0, -0.5, // [1]
-            0.0, 1.5, 0.5,
-            0.25, -0.25, -0.75, // [2]
-            -0.25, 0.25, -0.125,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 3, 3], &[
-            0.013888888888888888, 0.0, -0.04166666666666667, // [0]
-            0.0, 0.0, 0.0,
-            0.0, -0.013888888888888888, 0.017361111111111112,
-            0.05555555555555555, -0.013888888888888888, -0.13194444444444445, // [1]
-            0.0, 0.0, 0.0,
-            -0.041666666666666664, 0.04861111111111111, 0.043402777777777776,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.23684801551703724);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 2, 1, 1], &[
-            0.4817708333333333, // [0, 0]
-            0.18880208333333334, // [0, 1]
-            -0.5104166666666666, // [1, 0]
-            0.9618055555555556, // [1, 1]
-            0.032986111111111105, // [2, 0]
-            0.4835069444444444, // [2, 1]
-        ]),
-        ("0.bias", &[3], &[-0.008680555555555556, 0.4791666666666667, -0.1840277777777778]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 2, 1, 1], &[
-            0.060709635416666644, // [0, 0]
-            0.22149582851080246, // [0, 1]
-            0.029176311728395084, // [1, 0]
-            0.13616415895061731, // [1, 1]
-            -0.1019362461419753, // [2, 0]
-            0.07181351273148147, // [2, 1]
-        ]),
-        ("0.bias", &[3], &[0.01435908564814814, 0.060667438271604986, -0.21120273919753088]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 2, 3], &[
-            0.4210069444444444, 0.47309027777777773, -0.1974826388888889, // [0]
-            0.47309027777777773, 0.1801215277777778, 0.2794053819444444,
-            1.185763888888889, -0.031249999999999944, -0.4826388888888889, // [1]
-            -0.031249999999999944, 1.4409722222222223, 0.46440972222222227,
-            0.3159722222222222, -0.15104166666666669, -0.6675347222222222, // [2]
-            -0.15104166666666669, 0.29947916666666663, -0.04665798611111113,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 3, 3], &[
-            0.01315939737118483, -0.0002217861850565898, -0.03917607227634173, // [0]
-            0.0, 0.0, 0.0,
-            -0.0020543479134516513, -0.016101852856545786, 0.013380021878884811,
-            0.04565894358442645, -0.012018525551376025, -0.11256107283227237, // [1]
-            0.0, 0.0, 0.0,
-            -0.03888002246495627, 0.04013151527268734, 0.03661247535988137,
-        ]),
-    ]);
-
-    let s = &steps[2];
-    assert_scalar("step 2 loss", s.loss(), 0.2052317425652359);
-    assert_named("step 2 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 2, 1, 1], &[
-            0.46659342447916663, // [0, 0]
-            0.1334281262056327, // [0, 1]
-            -0.5177107445987654, // [1, 0]
-            0.9277645158179012, // [1, 1]
-            0.05847017264660493, // [2, 0]
-            0.46555356626157407, // [2, 1]
-        ]),
-        ("0.bias", &[3], &[-0.012270326967592591, 0.4639998070987654, -0.13122709297839508]),
-    ]);
-    assert_named("step 2 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 2, 1, 1], &[
-            0.0514516843526288, // [0, 0]
-            0.20110073534385986, // [0, 1]
-            0.019730598020618998, // [1, 0]
-            0.12196770813239453, // [1, 1]
-            -0.07850387426724323, // [2, 0]
-            0.07480753203968941, // [2, 1]
-        ]),
-        ("0.bias", &[3], &[-0.0007840589567794237, 0.04339691706318586, -0.170001120233732]),
-    ]);
-    assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 2, 3], &[
-            0.3544545114776234, 0.454323097511574, -0.1456984531732253, // [0]
-            0.454323097511574, 0.12115779923804013, 0.2543834168233989,
-            1.132908950617284, -0.0537109375, -0.4637647087191358, // [1]
-            -0.0537109375, 1.3917643229166665, 0.437085563753858,
-            0.36356155960648145, -0.07275692033179015, -0.5967806592399691, // [2]
-            -0.07275692033179015, 0.334326473283179, 0.014396384910300902,
-        ]),
-    ]);
-    assert_maps("step 2 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 3, 3], &[
-            0.013092806633597735, 0.0002488974890568949, -0.03659702891054241, // [0]
-            0.0, 0.0, 0.0,
-            -0.0029994454357544897, -0.01733068073174295, 0.010812569105492567,
-            0.03776219890436882, -0.009977547684932806, -0.09566291138077056, // [1]
-            0.0, 0.0, 0.0,
-            -0.0358416346994647, 0.033611221588321194, 0.03112154970887991,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[3, 2, 1, 1], &[
-            0.45373050339100945, // [0, 0]
-            0.08315294236966775, // [0, 1]
-            -0.5226433941039201, // [1, 0]
-            0.8972725887848025, // [1, 1]
-            0.07809614121341574, // [2, 0]
-            0.4468516832516517, // [2, 1]
-        ]),
-        ("0.bias", &[3], &[-0.012074312228397735, 0.45315057783296897, -0.08872681291996207]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.18163538046777755);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [[0.5, 1.0, 0.0], [0.0, -0.5, 1.0], [1.0, 0.0, 0.5]],
+            [[1.0, 0.0, -1.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.25]],
+        ],
+        layers: [
+            conv {
+                filter: [[[[0.5]], [[0.25]]], [[[-0.5]], [[1.0]]], [[[0.0]], [[0.5]]]],
+                bias: [0.0, 0.5, -0.25],
+                stride: (2, 1),
+            },
+        ],
+        target: [
+            [[0.0, 0.5, 1.0], [0.5, 0.0, -0.5]],
+            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+            [[0.0, 0.0, 0.0], [0.5, 0.5, 0.5]],
+        ],
+        loss: mse,
+        lr: 0.25,
+        steps: 3,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 14. sigmoid as the last layer on two filters, mse over both channels
@@ -2228,7 +2464,89 @@ fn net_14_sigmoid_last_mse_two_filters() {
 #[test]
 #[rustfmt::skip]
 fn net_15_explicit_defaults_and_unit_tuples() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 0.3203125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[1.0, 0.0, 0.5, -0.5]),
+            ("2.weight", &[1, 1, 1, 2], &[0.5, 1.0]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.3125, 0.5625, -0.25, -0.15625]),
+            ("2.weight", &[1, 1, 1, 2], &[0.28125, 0.125]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[1.5, 0.25, 0.75, -1.25]),
+            // 1: relu
+            (&[1, 2, 2], &[1.5, 0.25, 0.75, 0.0]),
+            // 2: conv
+            (&[1, 2, 1], &[1.0, 0.375]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.25, 0.5, 0.0,
+                -0.1875, 0.125, -0.25,
+                -0.15625, 0.15625, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[0.25, 0.5, -0.3125, 0.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[0.25, 0.5, -0.3125, -0.625]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.2268511769361794);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.921875, -0.140625, 0.5625, -0.4609375]),
+            ("2.weight", &[1, 1, 1, 2], &[0.4296875, 0.96875]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                -0.03666234016418457, 0.36298155784606934,
+                -0.10903644561767578, -0.12697255611419678,
+            ]),
+            ("2.weight", &[1, 1, 1, 2], &[-0.2627679109573364, 0.026073932647705078]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 2, 2], &[1.34375, 0.12890625, 0.83203125, -1.171875]),
+            // 1: relu
+            (&[1, 2, 2], &[1.34375, 0.12890625, 0.83203125, 0.0]),
+            // 2: conv
+            (&[1, 2, 1], &[0.7022705078125, 0.357513427734375]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 3, 3], &[
+                0.08012302219867706, 0.16841883957386017, -0.027555406093597412,
+                -0.20561197772622108, 0.10898223891854286, -0.09032049775123596,
+                -0.15528850257396698, 0.12725030072033405, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 2, 2], &[0.0869131088256836, 0.19594955444335938, -0.27606844902038574, 0.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 2, 2], &[
+                0.0869131088256836, 0.19594955444335938,
+                -0.27606844902038574, -0.6224088668823242,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                0.9310405850410461, -0.23137038946151733,
+                0.589759111404419, -0.4291943609714508,
+            ]),
+            ("2.weight", &[1, 1, 1, 2], &[0.4953794777393341, 0.9622315168380737]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.17014279237738852);
+    }
+    let float = train! {
         input: [[0.5, 1.0, 0.0], [1.0, -1.0, 0.5], [0.0, 0.5, 1.0]],
         layers: [
             conv {
@@ -2252,85 +2570,34 @@ fn net_15_explicit_defaults_and_unit_tuples() {
         lr: 0.25,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 0.3203125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[1.0, 0.0, 0.5, -0.5]),
-        ("2.weight", &[1, 1, 1, 2], &[0.5, 1.0]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.3125, 0.5625, -0.25, -0.15625]),
-        ("2.weight", &[1, 1, 1, 2], &[0.28125, 0.125]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[1.5, 0.25, 0.75, -1.25]),
-        // 1: relu
-        (&[1, 2, 2], &[1.5, 0.25, 0.75, 0.0]),
-        // 2: conv
-        (&[1, 2, 1], &[1.0, 0.375]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.25, 0.5, 0.0,
-            -0.1875, 0.125, -0.25,
-            -0.15625, 0.15625, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[0.25, 0.5, -0.3125, 0.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[0.25, 0.5, -0.3125, -0.625]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.2268511769361794);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.921875, -0.140625, 0.5625, -0.4609375]),
-        ("2.weight", &[1, 1, 1, 2], &[0.4296875, 0.96875]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            -0.03666234016418457, 0.36298155784606934,
-            -0.10903644561767578, -0.12697255611419678,
-        ]),
-        ("2.weight", &[1, 1, 1, 2], &[-0.2627679109573364, 0.026073932647705078]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 2, 2], &[1.34375, 0.12890625, 0.83203125, -1.171875]),
-        // 1: relu
-        (&[1, 2, 2], &[1.34375, 0.12890625, 0.83203125, 0.0]),
-        // 2: conv
-        (&[1, 2, 1], &[0.7022705078125, 0.357513427734375]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 3, 3], &[
-            0.08012302219867706, 0.16841883957386017, -0.027555406093597412,
-            -0.20561197772622108, 0.10898223891854286, -0.09032049775123596,
-            -0.15528850257396698, 0.12725030072033405, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 2, 2], &[0.0869131088256836, 0.19594955444335938, -0.27606844902038574, 0.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 2, 2], &[
-            0.0869131088256836, 0.19594955444335938,
-            -0.27606844902038574, -0.6224088668823242,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            0.9310405850410461, -0.23137038946151733,
-            0.589759111404419, -0.4291943609714508,
-        ]),
-        ("2.weight", &[1, 1, 1, 2], &[0.4953794777393341, 0.9622315168380737]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.17014279237738852);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[0.5, 1.0, 0.0], [1.0, -1.0, 0.5], [0.0, 0.5, 1.0]],
+        layers: [
+            conv {
+                filter: [[1.0, 0.0], [0.5, -0.5]],
+                stride: 1,
+                padding: 0,
+                dilation: 1,
+                kernel: correlation,
+            },
+            relu,
+            conv {
+                filter: [[0.5, 1.0]],
+                stride: (1, 1),
+                padding: (0, 0),
+                dilation: (1, 1),
+                kernel: correlation,
+            },
+        ],
+        target: [[0.5], [1.0]],
+        loss: half_sse,
+        lr: 0.25,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 16. an upstream gradient and lr: L = Σ g ⊙ y is minimised for 3 steps
@@ -2513,7 +2780,90 @@ fn net_16_grad_output_with_lr_3_steps() {
 #[test]
 #[rustfmt::skip]
 fn net_17_grad_output_two_channels() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 7.25);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                1.0, 0.0, // [0, 0]
+                0.0, 1.0,
+                0.0, 0.5, // [0, 1]
+                0.5, 0.0,
+                0.0, 1.0, // [1, 0]
+                -1.0, 0.0,
+                1.0, 1.0, // [1, 1]
+                0.0, 0.0,
+            ]),
+            ("0.bias", &[2], &[0.25, 0.5]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                2.0, 0.25, // [0, 0]
+                -1.0, 1.0,
+                -0.5, -1.25, // [0, 1]
+                1.5, 1.0,
+                -0.75, 2.25, // [1, 0]
+                1.5, -0.25,
+                2.25, 0.0, // [1, 1]
+                -0.5, 1.5,
+            ]),
+            ("0.bias", &[2], &[0.5, 2.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 2], &[
+                2.25, 0.25, // [0]
+                0.5, 3.0,
+                0.0, 2.0, // [1]
+                0.5, 0.5,
+            ]),
+            // 1: leaky_relu(0.01)
+            (&[2, 2, 2], &[
+                2.25, 0.25, // [0]
+                0.5, 3.0,
+                0.0, 2.0, // [1]
+                0.5, 0.5,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 3, 3], &[
+                1.0, 0.0, -2.0, // [0]
+                -1.0, 3.0, 0.5,
+                0.5, -1.5, 0.5,
+                0.0, 0.5, 0.0, // [1]
+                0.5, 1.5, 2.25,
+                0.0, 0.25, -0.5,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 2, 2], &[
+                1.0, 0.0, // [0]
+                -1.0, 0.5,
+                0.0, 2.0, // [1]
+                0.5, -0.5,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                1.0, 0.0, // [0, 0]
+                0.0, 1.0,
+                0.0, 0.5, // [0, 1]
+                0.5, 0.0,
+                0.0, 1.0, // [1, 0]
+                -1.0, 0.0,
+                1.0, 1.0, // [1, 1]
+                0.0, 0.0,
+            ]),
+            ("0.bias", &[2], &[0.25, 0.5]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 7.25);
+    }
+    let float = train! {
         input: [
             [[1.0, 0.0, 0.5], [0.5, 1.0, 0.0], [0.0, -0.5, 1.0]],
             [[0.0, 1.0, 0.0], [-1.0, 0.0, 1.0], [0.5, 0.5, 0.0]],
@@ -2531,86 +2881,28 @@ fn net_17_grad_output_two_channels() {
         ],
         grad_output: [[[1.0, 0.0], [-1.0, 0.5]], [[0.0, 2.0], [0.5, -0.5]]],
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 7.25);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            1.0, 0.0, // [0, 0]
-            0.0, 1.0,
-            0.0, 0.5, // [0, 1]
-            0.5, 0.0,
-            0.0, 1.0, // [1, 0]
-            -1.0, 0.0,
-            1.0, 1.0, // [1, 1]
-            0.0, 0.0,
-        ]),
-        ("0.bias", &[2], &[0.25, 0.5]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            2.0, 0.25, // [0, 0]
-            -1.0, 1.0,
-            -0.5, -1.25, // [0, 1]
-            1.5, 1.0,
-            -0.75, 2.25, // [1, 0]
-            1.5, -0.25,
-            2.25, 0.0, // [1, 1]
-            -0.5, 1.5,
-        ]),
-        ("0.bias", &[2], &[0.5, 2.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 2], &[
-            2.25, 0.25, // [0]
-            0.5, 3.0,
-            0.0, 2.0, // [1]
-            0.5, 0.5,
-        ]),
-        // 1: leaky_relu(0.01)
-        (&[2, 2, 2], &[
-            2.25, 0.25, // [0]
-            0.5, 3.0,
-            0.0, 2.0, // [1]
-            0.5, 0.5,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 3, 3], &[
-            1.0, 0.0, -2.0, // [0]
-            -1.0, 3.0, 0.5,
-            0.5, -1.5, 0.5,
-            0.0, 0.5, 0.0, // [1]
-            0.5, 1.5, 2.25,
-            0.0, 0.25, -0.5,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 2, 2], &[
-            1.0, 0.0, // [0]
-            -1.0, 0.5,
-            0.0, 2.0, // [1]
-            0.5, -0.5,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            1.0, 0.0, // [0, 0]
-            0.0, 1.0,
-            0.0, 0.5, // [0, 1]
-            0.5, 0.0,
-            0.0, 1.0, // [1, 0]
-            -1.0, 0.0,
-            1.0, 1.0, // [1, 1]
-            0.0, 0.0,
-        ]),
-        ("0.bias", &[2], &[0.25, 0.5]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 7.25);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [[1.0, 0.0, 0.5], [0.5, 1.0, 0.0], [0.0, -0.5, 1.0]],
+            [[0.0, 1.0, 0.0], [-1.0, 0.0, 1.0], [0.5, 0.5, 0.0]],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.5], [0.5, 0.0]]],
+                    [[[0.0, 1.0], [-1.0, 0.0]], [[1.0, 1.0], [0.0, 0.0]]],
+                ],
+                bias: [0.25, 0.5],
+                kernel: convolution,
+            },
+            leaky_relu(0.01),
+        ],
+        grad_output: [[[1.0, 0.0], [-1.0, 0.5]], [[0.0, 2.0], [0.5, -0.5]]],
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 18. stride (3, 2) leaves the last input row and column unused: their ∂L/∂X is 0
@@ -2618,7 +2910,93 @@ fn net_17_grad_output_two_channels() {
 #[test]
 #[rustfmt::skip]
 fn net_18_floor_leaves_rows_unused() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 0.9384765625);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[1.0, -0.5, 0.25, 0.75]),
+            ("2.weight", &[1, 1, 1, 2], &[0.5, 1.0]),
+            ("2.bias", &[1], &[0.25]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[3.390625, -0.484375, 0.0, -1.6953125]),
+            ("2.weight", &[1, 1, 1, 2], &[3.51171875, 0.60546875]),
+            ("2.bias", &[1], &[1.9375]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 1, 2], &[1.8125, 0.3125]),
+            // 1: relu
+            (&[1, 1, 2], &[1.8125, 0.3125]),
+            // 2: conv
+            (&[1, 1, 1], &[1.46875]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 4, 5], &[
+                0.96875, -0.484375, 1.9375, -0.96875, 0.0,
+                0.2421875, 0.7265625, 0.484375, 1.453125, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 1, 2], &[0.96875, 1.9375]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 1, 2], &[0.96875, 1.9375]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.05125415042058198);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[0.83046875, -0.47578125, 0.25, 0.834765625]),
+            ("2.weight", &[1, 1, 1, 2], &[0.3244140625, 0.9697265625]),
+            ("2.bias", &[1], &[0.153125]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                0.07344533076509836, -0.14689066153019673,
+                0.14689066153019673, 0.11016799614764755,
+            ]),
+            ("2.weight", &[1, 1, 1, 2], &[0.8001163517124954, 0.0]),
+            ("2.bias", &[1], &[0.45278759002685565]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 1, 2], &[1.76708984375, -0.04169921874999999]),
+            // 1: relu
+            (&[1, 1, 2], &[1.76708984375, 0.0]),
+            // 2: conv
+            (&[1, 1, 1], &[0.7263937950134278]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 4, 5], &[
+                0.12198810406765556, -0.06988782255616391, 0.0, 0.0, 0.0,
+                0.03672266538254918, 0.12261927487891812, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 1, 2], &[0.14689066153019673, 0.0]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 1, 2], &[0.14689066153019673, 0.439080153219402]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 2, 2], &[
+                0.8267964834617451, -0.46843671692349015,
+                0.24265546692349016, 0.8292572251926176,
+            ]),
+            ("2.weight", &[1, 1, 1, 2], &[0.2844082449143752, 0.9697265625]),
+            ("2.bias", &[1], &[0.13048562049865722]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.01617619283713021);
+    }
+    let float = train! {
         input: [
             [0.5, -1.0, 1.5, 0.25, 2.0],
             [1.0, 0.75, -0.5, -1.25, -2.0],
@@ -2635,89 +3013,27 @@ fn net_18_floor_leaves_rows_unused() {
         lr: 0.05,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 0.9384765625);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[1.0, -0.5, 0.25, 0.75]),
-        ("2.weight", &[1, 1, 1, 2], &[0.5, 1.0]),
-        ("2.bias", &[1], &[0.25]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[3.390625, -0.484375, 0.0, -1.6953125]),
-        ("2.weight", &[1, 1, 1, 2], &[3.51171875, 0.60546875]),
-        ("2.bias", &[1], &[1.9375]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 1, 2], &[1.8125, 0.3125]),
-        // 1: relu
-        (&[1, 1, 2], &[1.8125, 0.3125]),
-        // 2: conv
-        (&[1, 1, 1], &[1.46875]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 4, 5], &[
-            0.96875, -0.484375, 1.9375, -0.96875, 0.0,
-            0.2421875, 0.7265625, 0.484375, 1.453125, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 1, 2], &[0.96875, 1.9375]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 1, 2], &[0.96875, 1.9375]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.05125415042058198);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[0.83046875, -0.47578125, 0.25, 0.834765625]),
-        ("2.weight", &[1, 1, 1, 2], &[0.3244140625, 0.9697265625]),
-        ("2.bias", &[1], &[0.153125]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            0.07344533076509836, -0.14689066153019673,
-            0.14689066153019673, 0.11016799614764755,
-        ]),
-        ("2.weight", &[1, 1, 1, 2], &[0.8001163517124954, 0.0]),
-        ("2.bias", &[1], &[0.45278759002685565]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 1, 2], &[1.76708984375, -0.04169921874999999]),
-        // 1: relu
-        (&[1, 1, 2], &[1.76708984375, 0.0]),
-        // 2: conv
-        (&[1, 1, 1], &[0.7263937950134278]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 4, 5], &[
-            0.12198810406765556, -0.06988782255616391, 0.0, 0.0, 0.0,
-            0.03672266538254918, 0.12261927487891812, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 1, 2], &[0.14689066153019673, 0.0]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 1, 2], &[0.14689066153019673, 0.439080153219402]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 2, 2], &[
-            0.8267964834617451, -0.46843671692349015,
-            0.24265546692349016, 0.8292572251926176,
-        ]),
-        ("2.weight", &[1, 1, 1, 2], &[0.2844082449143752, 0.9697265625]),
-        ("2.bias", &[1], &[0.13048562049865722]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.01617619283713021);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [0.5, -1.0, 1.5, 0.25, 2.0],
+            [1.0, 0.75, -0.5, -1.25, -2.0],
+            [-1.5, 2.0, 1.75, -0.75, 1.0],
+            [0.25, -0.25, 1.25, 1.5, -1.0],
+        ],
+        layers: [
+            conv { filter: [[1.0, -0.5], [0.25, 0.75]], stride: (3, 2) },
+            relu,
+            conv { filter: [[0.5, 1.0]], bias: 0.25 },
+        ],
+        target: [[0.5]],
+        loss: sse,
+        lr: 0.05,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 19. 4 convs, one of each activation between/after them (8 layers)
@@ -3188,7 +3504,141 @@ fn net_20_lr_without_steps() {
 #[test]
 #[rustfmt::skip]
 fn net_21_padding_2_one_by_one_relu_structural_zeros() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 2.125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 1, 1], &[2.0]),
+            ("2.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
+            ("2.bias", &[1], &[0.25]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 1, 1], &[1.875]),
+            ("2.weight", &[1, 1, 2, 2], &[-0.75, 2.25, 2.25, 3.75]),
+            ("2.bias", &[1], &[5.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 5, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 3.0, -1.5, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 1: relu
+            (&[1, 5, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 3.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[1, 4, 5], &[
+                0.25, 0.25, 0.25, 0.25, 0.25,
+                0.25, 1.75, 1.75, 0.25, 0.25,
+                0.25, 1.75, 1.75, 0.25, 0.25,
+                0.25, 0.25, 0.25, 0.25, 0.25,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 1, 2], &[2.5, 0.0]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 5, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 1.25, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 5, 6], &[
+                0.125, 0.25, 0.25, 0.25, 0.25, 0.125,
+                0.25, 1.0, 1.25, 0.5, 0.25, 0.25,
+                0.25, 1.25, 1.25, -0.25, -0.25, 0.25,
+                0.25, 0.75, 0.5, -0.25, 0.0, 0.25,
+                0.125, 0.25, 0.25, 0.25, 0.25, 0.125,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.8213326263427735);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 1, 1, 1], &[1.90625]),
+            ("2.weight", &[1, 1, 2, 2], &[0.5375, 0.3875, 0.3875, 0.3125]),
+            ("2.bias", &[1], &[0.0]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 1, 1, 1], &[-0.06332519531249989]),
+            ("2.weight", &[1, 1, 2, 2], &[
+                -1.3241363525390626, 0.3088348388671879,
+                0.3088348388671879, 1.1253204345703125,
+            ]),
+            ("2.bias", &[1], &[-1.3535156249999998]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 5, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 2.859375, -1.4296875, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 1: relu
+            (&[1, 5, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 2.859375, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[1, 4, 5], &[
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.8935546875, 1.1080078125000001, 0.0, 0.0,
+                0.0, 1.1080078125000001, 1.5369140625, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 1, 2], &[-0.08047576904296862, 0.0]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 5, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, -0.04221679687499993, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 5, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.21153564453124998, 0.21055664062500007, -0.22689697265624995, -0.19375, 0.0,
+                0.0, 0.21055664062500007, -0.04221679687499993, -0.876943359375, -0.54375, 0.0,
+                0.0, 0.04185302734375005, -0.14569335937499997, -0.53221435546875, -0.3125, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 1, 1, 1], &[1.909416259765625]),
+            ("2.weight", &[1, 1, 2, 2], &[
+                0.6037068176269531, 0.3720582580566406,
+                0.3720582580566406, 0.25623397827148436,
+            ]),
+            ("2.bias", &[1], &[0.06767578125]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.6440160210060131);
+    }
+    let float = train! {
         input: [[1.5, -0.75]],
         layers: [
             conv { filter: [[2.0]], padding: 2 },
@@ -3205,137 +3655,27 @@ fn net_21_padding_2_one_by_one_relu_structural_zeros() {
         lr: 0.05,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 2.125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 1, 1], &[2.0]),
-        ("2.weight", &[1, 1, 2, 2], &[0.5, 0.5, 0.5, 0.5]),
-        ("2.bias", &[1], &[0.25]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 1, 1], &[1.875]),
-        ("2.weight", &[1, 1, 2, 2], &[-0.75, 2.25, 2.25, 3.75]),
-        ("2.bias", &[1], &[5.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 5, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 3.0, -1.5, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 1: relu
-        (&[1, 5, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 3.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[1, 4, 5], &[
-            0.25, 0.25, 0.25, 0.25, 0.25,
-            0.25, 1.75, 1.75, 0.25, 0.25,
-            0.25, 1.75, 1.75, 0.25, 0.25,
-            0.25, 0.25, 0.25, 0.25, 0.25,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 1, 2], &[2.5, 0.0]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 5, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 1.25, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 5, 6], &[
-            0.125, 0.25, 0.25, 0.25, 0.25, 0.125,
-            0.25, 1.0, 1.25, 0.5, 0.25, 0.25,
-            0.25, 1.25, 1.25, -0.25, -0.25, 0.25,
-            0.25, 0.75, 0.5, -0.25, 0.0, 0.25,
-            0.125, 0.25, 0.25, 0.25, 0.25, 0.125,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.8213326263427735);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 1, 1, 1], &[1.90625]),
-        ("2.weight", &[1, 1, 2, 2], &[0.5375, 0.3875, 0.3875, 0.3125]),
-        ("2.bias", &[1], &[0.0]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 1, 1, 1], &[-0.06332519531249989]),
-        ("2.weight", &[1, 1, 2, 2], &[
-            -1.3241363525390626, 0.3088348388671879,
-            0.3088348388671879, 1.1253204345703125,
-        ]),
-        ("2.bias", &[1], &[-1.3535156249999998]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 5, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 2.859375, -1.4296875, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 1: relu
-        (&[1, 5, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 2.859375, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[1, 4, 5], &[
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.8935546875, 1.1080078125000001, 0.0, 0.0,
-            0.0, 1.1080078125000001, 1.5369140625, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 1, 2], &[-0.08047576904296862, 0.0]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 5, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, -0.04221679687499993, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 5, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.21153564453124998, 0.21055664062500007, -0.22689697265624995, -0.19375, 0.0,
-            0.0, 0.21055664062500007, -0.04221679687499993, -0.876943359375, -0.54375, 0.0,
-            0.0, 0.04185302734375005, -0.14569335937499997, -0.53221435546875, -0.3125, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 1, 1, 1], &[1.909416259765625]),
-        ("2.weight", &[1, 1, 2, 2], &[
-            0.6037068176269531, 0.3720582580566406,
-            0.3720582580566406, 0.25623397827148436,
-        ]),
-        ("2.bias", &[1], &[0.06767578125]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.6440160210060131);
+    let exact = train! {
+        arithmetic: exact,
+        input: [[1.5, -0.75]],
+        layers: [
+            conv { filter: [[2.0]], padding: 2 },
+            relu,
+            conv { filter: [[0.5, 0.5], [0.5, 0.5]], bias: 0.25 },
+        ],
+        target: [
+            [0.0, 0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.5, 1.0, 0.5, 0.0],
+            [0.0, 1.0, 2.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0, 0.0],
+        ],
+        loss: half_sse,
+        lr: 0.05,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 22. random draw: 1 conv; half_sse, 2-D target; lr 0.5, steps absent; bias as a number;
@@ -3344,7 +3684,111 @@ fn net_21_padding_2_one_by_one_relu_structural_zeros() {
 #[test]
 #[rustfmt::skip]
 fn net_22_1conv_leaky_half_sse_conv_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 20.14453125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 3, 3, 3], &[
+                1.0, -0.25, -1.0, // [0, 0]
+                0.25, -0.75, -0.25,
+                0.25, -0.5, 1.0,
+                -0.5, -0.25, 0.5, // [0, 1]
+                -1.0, 0.25, -1.0,
+                0.0, 0.75, -0.5,
+                0.75, 0.5, 0.5, // [0, 2]
+                0.5, -1.0, 0.5,
+                -0.75, -0.25, -1.0,
+            ]),
+            ("0.bias", &[1], &[0.5]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 3, 3, 3], &[
+                3.734375, -1.921875, -7.828125, // [0, 0]
+                5.0625, 1.25, -5.234375,
+                2.25, 0.296875, -1.296875,
+                -7.265625, 0.671875, 2.859375, // [0, 1]
+                -7.796875, -1.859375, 4.203125,
+                -4.140625, -5.609375, 4.328125,
+                0.84375, -2.046875, -2.734375, // [0, 2]
+                0.234375, -4.390625, -4.484375,
+                -1.5, -6.453125, -3.921875,
+            ]),
+            ("0.bias", &[1], &[19.375]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 5, 3], &[
+                1.6875, 1.6875, 0.9375,
+                0.375, 2.8125, 0.5,
+                0.75, 1.9375, 0.4375,
+                0.625, 1.125, 1.25,
+                0.125, 1.75, 0.875,
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[1, 5, 3], &[
+                1.6875, 1.6875, 0.9375,
+                0.375, 2.8125, 0.5,
+                0.75, 1.9375, 0.4375,
+                0.625, 1.125, 1.25,
+                0.125, 1.75, 0.875,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 7, 5], &[
+                1.1875, 2.09375, -0.609375, 0.453125, 0.109375, // [0]
+                0.078125, 2.0625, -3.390625, 1.171875, 0.171875,
+                -0.28125, -2.03125, -2.90625, 3.546875, 0.734375,
+                0.25, -4.140625, -1.921875, 3.375, 0.859375,
+                -1.09375, -2.8125, -1.953125, 1.734375, 1.46875,
+                -0.90625, -2.25, -2.09375, 1.09375, 1.65625,
+                -0.125, -1.28125, -0.8125, 1.09375, 0.625,
+                -0.59375, -0.453125, 1.796875, 0.328125, 0.0, // [1]
+                -1.375, -4.015625, 1.78125, -2.390625, -0.4375,
+                -0.28125, -3.265625, 0.828125, -4.5, -0.46875,
+                -1.25, -0.78125, -1.8125, -3.296875, -1.0625,
+                -0.4375, -0.84375, -2.046875, -2.359375, -1.96875,
+                0.3125, -0.625, -0.53125, -2.28125, -1.375,
+                0.0625, 0.59375, -0.0625, -0.78125, -0.3125,
+                -1.1875, -2.984375, -2.0, -2.125, -0.328125, // [2]
+                0.21875, -3.75, -3.359375, -2.015625, 0.03125,
+                -0.21875, 0.53125, -3.40625, 1.640625, -0.25,
+                -0.1875, 0.59375, -1.96875, 1.796875, -0.46875,
+                0.8125, 0.5, 1.09375, 0.703125, 0.984375,
+                0.5, 1.75, 1.34375, 1.96875, 1.4375,
+                0.0625, 0.6875, 1.03125, 1.25, 0.46875,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 5, 3], &[
+                1.1875, 2.6875, 0.4375,
+                0.375, 3.8125, 0.25,
+                1.0, 2.6875, 0.9375,
+                0.875, 1.625, 1.5,
+                0.125, 1.25, 0.625,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 3, 3, 3], &[
+                -0.8671875, 0.7109375, 2.9140625, // [0, 0]
+                -2.28125, -1.375, 2.3671875,
+                -0.875, -0.6484375, 1.6484375,
+                3.1328125, -0.5859375, -0.9296875, // [0, 1]
+                2.8984375, 1.1796875, -3.1015625,
+                2.0703125, 3.5546875, -2.6640625,
+                0.328125, 1.5234375, 1.8671875, // [0, 2]
+                0.3828125, 1.1953125, 2.7421875,
+                0.0, 2.9765625, 0.9609375,
+            ]),
+            ("0.bias", &[1], &[-9.1875]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 21.731957817077635);
+    }
+    let float = train! {
         input: [
             [
                 [0.25, 0.25, -0.75, 0.75, -0.25],
@@ -3399,107 +3843,65 @@ fn net_22_1conv_leaky_half_sse_conv_1step() {
         loss: half_sse,
         lr: 0.5,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 20.14453125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 3, 3, 3], &[
-            1.0, -0.25, -1.0, // [0, 0]
-            0.25, -0.75, -0.25,
-            0.25, -0.5, 1.0,
-            -0.5, -0.25, 0.5, // [0, 1]
-            -1.0, 0.25, -1.0,
-            0.0, 0.75, -0.5,
-            0.75, 0.5, 0.5, // [0, 2]
-            0.5, -1.0, 0.5,
-            -0.75, -0.25, -1.0,
-        ]),
-        ("0.bias", &[1], &[0.5]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 3, 3, 3], &[
-            3.734375, -1.921875, -7.828125, // [0, 0]
-            5.0625, 1.25, -5.234375,
-            2.25, 0.296875, -1.296875,
-            -7.265625, 0.671875, 2.859375, // [0, 1]
-            -7.796875, -1.859375, 4.203125,
-            -4.140625, -5.609375, 4.328125,
-            0.84375, -2.046875, -2.734375, // [0, 2]
-            0.234375, -4.390625, -4.484375,
-            -1.5, -6.453125, -3.921875,
-        ]),
-        ("0.bias", &[1], &[19.375]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 5, 3], &[
-            1.6875, 1.6875, 0.9375,
-            0.375, 2.8125, 0.5,
-            0.75, 1.9375, 0.4375,
-            0.625, 1.125, 1.25,
-            0.125, 1.75, 0.875,
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[1, 5, 3], &[
-            1.6875, 1.6875, 0.9375,
-            0.375, 2.8125, 0.5,
-            0.75, 1.9375, 0.4375,
-            0.625, 1.125, 1.25,
-            0.125, 1.75, 0.875,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 7, 5], &[
-            1.1875, 2.09375, -0.609375, 0.453125, 0.109375, // [0]
-            0.078125, 2.0625, -3.390625, 1.171875, 0.171875,
-            -0.28125, -2.03125, -2.90625, 3.546875, 0.734375,
-            0.25, -4.140625, -1.921875, 3.375, 0.859375,
-            -1.09375, -2.8125, -1.953125, 1.734375, 1.46875,
-            -0.90625, -2.25, -2.09375, 1.09375, 1.65625,
-            -0.125, -1.28125, -0.8125, 1.09375, 0.625,
-            -0.59375, -0.453125, 1.796875, 0.328125, 0.0, // [1]
-            -1.375, -4.015625, 1.78125, -2.390625, -0.4375,
-            -0.28125, -3.265625, 0.828125, -4.5, -0.46875,
-            -1.25, -0.78125, -1.8125, -3.296875, -1.0625,
-            -0.4375, -0.84375, -2.046875, -2.359375, -1.96875,
-            0.3125, -0.625, -0.53125, -2.28125, -1.375,
-            0.0625, 0.59375, -0.0625, -0.78125, -0.3125,
-            -1.1875, -2.984375, -2.0, -2.125, -0.328125, // [2]
-            0.21875, -3.75, -3.359375, -2.015625, 0.03125,
-            -0.21875, 0.53125, -3.40625, 1.640625, -0.25,
-            -0.1875, 0.59375, -1.96875, 1.796875, -0.46875,
-            0.8125, 0.5, 1.09375, 0.703125, 0.984375,
-            0.5, 1.75, 1.34375, 1.96875, 1.4375,
-            0.0625, 0.6875, 1.03125, 1.25, 0.46875,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 5, 3], &[
-            1.1875, 2.6875, 0.4375,
-            0.375, 3.8125, 0.25,
-            1.0, 2.6875, 0.9375,
-            0.875, 1.625, 1.5,
-            0.125, 1.25, 0.625,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 3, 3, 3], &[
-            -0.8671875, 0.7109375, 2.9140625, // [0, 0]
-            -2.28125, -1.375, 2.3671875,
-            -0.875, -0.6484375, 1.6484375,
-            3.1328125, -0.5859375, -0.9296875, // [0, 1]
-            2.8984375, 1.1796875, -3.1015625,
-            2.0703125, 3.5546875, -2.6640625,
-            0.328125, 1.5234375, 1.8671875, // [0, 2]
-            0.3828125, 1.1953125, 2.7421875,
-            0.0, 2.9765625, 0.9609375,
-        ]),
-        ("0.bias", &[1], &[-9.1875]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 21.731957817077635);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [0.25, 0.25, -0.75, 0.75, -0.25],
+                [-0.75, 0.5, 0.5, -0.25, 0.25],
+                [-1.0, -0.5, 0.0, 0.5, -0.5],
+                [0.25, -1.0, -0.5, -0.25, 0.25],
+                [-1.0, 0.25, 1.0, 0.75, 0.75],
+                [1.0, -1.0, -1.0, 0.75, 0.25],
+                [-1.0, 0.75, -1.0, -0.5, 0.0],
+            ],
+            [
+                [1.0, -0.5, -0.25, 0.5, 1.0],
+                [0.25, 0.75, -0.75, -0.25, -0.75],
+                [0.75, -0.5, -0.75, -1.0, 0.75],
+                [0.75, 0.5, 0.5, -0.25, -0.25],
+                [-0.25, 0.25, 1.0, -1.0, 0.0],
+                [-0.5, -0.5, 0.75, -0.25, -1.0],
+                [-0.5, 0.5, -0.75, 0.25, -0.75],
+            ],
+            [
+                [-0.75, 0.75, -1.0, 0.0, -0.25],
+                [-0.75, 0.0, -0.75, 0.25, 0.5],
+                [-0.5, -0.5, -0.75, 0.5, 0.0],
+                [-0.75, -0.25, -0.5, 0.0, -0.75],
+                [-0.75, -0.25, 1.0, 0.0, -0.25],
+                [0.0, 0.0, 0.75, -0.5, -0.25],
+                [0.75, 0.5, -0.75, 0.5, 0.0],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [
+                        [[1.0, -0.25, -1.0], [0.25, -0.75, -0.25], [0.25, -0.5, 1.0]],
+                        [[-0.5, -0.25, 0.5], [-1.0, 0.25, -1.0], [0.0, 0.75, -0.5]],
+                        [[0.75, 0.5, 0.5], [0.5, -1.0, 0.5], [-0.75, -0.25, -1.0]],
+                    ],
+                ],
+                bias: 0.5,
+                dilation: 1,
+                kernel: convolution,
+            },
+            leaky_relu(0.1),
+        ],
+        target: [
+            [0.5, -1.0, 0.5],
+            [0.0, -1.0, 0.25],
+            [-0.25, -0.75, -0.5],
+            [-0.25, -0.5, -0.25],
+            [0.0, 0.5, 0.25],
+        ],
+        loss: half_sse,
+        lr: 0.5,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 23. random draw: 2 convs; sse; lr 0.05, steps: 2; bias as a list; stride as (rows, columns);
@@ -3509,7 +3911,331 @@ fn net_22_1conv_leaky_half_sse_conv_1step() {
 #[test]
 #[rustfmt::skip]
 fn net_23_2conv_leaky_leaky_sse_stride_dil_conv_2steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 19.80548095703125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                0.0, 0.0, -0.25, // [0, 0]
+                -0.5, -0.25, 0.25,
+                -0.25, 0.5, -0.5,
+                -0.75, -1.0, 1.0, // [0, 1]
+                0.0, 1.0, 0.25,
+                0.75, 0.75, -0.25,
+                -0.5, 0.5, 1.0, // [0, 2]
+                0.75, 0.75, -0.5,
+                0.5, 0.5, 0.75,
+                0.0, -0.5, -0.25, // [1, 0]
+                -1.0, 0.5, 0.0,
+                0.25, 1.0, 1.0,
+                -0.5, 0.5, 0.0, // [1, 1]
+                0.0, 0.75, -1.0,
+                -0.5, -0.25, -0.75,
+                -0.75, -0.5, 0.5, // [1, 2]
+                -0.25, -1.0, -0.5,
+                -0.75, 0.75, 0.25,
+                0.25, -1.0, -0.75, // [2, 0]
+                1.0, 0.25, -0.25,
+                0.75, 0.5, 1.0,
+                1.0, 0.25, 0.25, // [2, 1]
+                -0.5, -0.75, 0.0,
+                -0.25, 0.0, -0.25,
+                0.0, 0.5, -1.0, // [2, 2]
+                -0.75, 0.25, 1.0,
+                1.0, 0.0, 1.0,
+            ]),
+            ("0.bias", &[3], &[-0.25, 0.0, 0.75]),
+            ("2.weight", &[1, 3, 1, 1], &[0.75, 0.75, 1.0]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -1.88232421875, -0.47607421875, -0.74853515625, // [0, 0]
+                2.970703125, -0.0908203125, -1.17919921875,
+                2.8798828125, 0.4306640625, 1.8369140625,
+                2.970703125, 0.65771484375, -0.4306640625, // [0, 1]
+                -1.27001953125, 3.01611328125, 1.88232421875,
+                3.4921875, -2.8798828125, -1.3154296875,
+                -0.6123046875, -1.3154296875, -1.79150390625, // [0, 2]
+                3.53759765625, -4.716796875, 0.181640625,
+                1.1337890625, 2.92529296875, -0.04541015625,
+                -3.7646484375, -0.9521484375, -1.4970703125, // [1, 0]
+                5.94140625, -0.181640625, -2.3583984375,
+                5.759765625, 0.861328125, 3.673828125,
+                5.94140625, 1.3154296875, -0.861328125, // [1, 1]
+                -2.5400390625, 6.0322265625, 3.7646484375,
+                6.984375, -5.759765625, -2.630859375,
+                -1.224609375, -2.630859375, -3.5830078125, // [1, 2]
+                7.0751953125, -9.43359375, 0.36328125,
+                2.267578125, 5.8505859375, -0.0908203125,
+                -5.01953125, -1.26953125, -1.99609375, // [2, 0]
+                7.921875, -0.2421875, -3.14453125,
+                7.6796875, 1.1484375, 4.8984375,
+                7.921875, 1.75390625, -1.1484375, // [2, 1]
+                -3.38671875, 8.04296875, 5.01953125,
+                9.3125, -7.6796875, -3.5078125,
+                -1.6328125, -3.5078125, -4.77734375, // [2, 2]
+                9.43359375, -12.578125, 0.484375,
+                3.0234375, 7.80078125, -0.12109375,
+            ]),
+            ("0.bias", &[3], &[4.716796875, 9.43359375, 12.578125]),
+            ("2.weight", &[1, 3, 1, 1], &[-5.78271484375, 13.0009765625, 29.298828125]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 2, 2], &[
+                -1.25, 0.5, // [0]
+                -0.5625, 0.0,
+                0.3125, 3.125, // [1]
+                1.8125, 0.1875,
+                2.75, 4.625, // [2]
+                1.875, -0.875,
+            ]),
+            // 1: leaky_relu(0.5)
+            (&[3, 2, 2], &[
+                -0.625, 0.5, // [0]
+                -0.28125, 0.0,
+                0.3125, 3.125, // [1]
+                1.8125, 0.1875,
+                2.75, 4.625, // [2]
+                1.875, -0.4375,
+            ]),
+            // 2: conv
+            (&[1, 2, 1], &[2.515625, 3.0234375]),
+            // 3: leaky_relu(0.5)
+            (&[1, 2, 1], &[2.515625, 3.0234375]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 6, 4], &[
+                1.6328125, -8.98046875, -6.7353515625, 0.0, // [0]
+                0.408203125, 3.4697265625, -1.0205078125, 0.0,
+                7.0224609375, 1.07421875, 3.96923828125, 0.0,
+                0.3779296875, 3.21240234375, -0.94482421875, 0.0,
+                5.10205078125, 8.6923828125, 9.4482421875, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                2.2451171875, 1.6328125, 4.08203125, 0.0, // [1]
+                -3.265625, 1.224609375, -4.2861328125, 0.0,
+                -0.16650390625, 2.1240234375, -2.1396484375, 0.0,
+                -3.0234375, 1.1337890625, -3.96826171875, 0.0,
+                -2.07861328125, 0.56689453125, -5.47998046875, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                -4.8984375, 2.041015625, -1.6328125, 0.0, // [2]
+                -4.2861328125, -1.4287109375, 2.857421875, 0.0,
+                -0.453125, 6.7880859375, 8.0810546875, 0.0,
+                -3.96826171875, -1.32275390625, 2.6455078125, 0.0,
+                3.779296875, 4.53515625, 8.88134765625, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[3, 2, 2], &[
+                2.44921875, 0.0, // [0]
+                2.267578125, 0.0,
+                4.8984375, 0.0, // [1]
+                4.53515625, 0.0,
+                6.53125, 0.0, // [2]
+                6.046875, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[3, 2, 2], &[
+                4.8984375, 0.0, // [0]
+                4.53515625, 0.0,
+                4.8984375, 0.0, // [1]
+                4.53515625, 0.0,
+                6.53125, 0.0, // [2]
+                6.046875, 0.0,
+            ]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[1, 2, 1], &[6.53125, 6.046875]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.11439797067627079);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                0.0941162109375, 0.0238037109375, -0.2125732421875, // [0, 0]
+                -0.64853515625, -0.245458984375, 0.3089599609375,
+                -0.39399414062500004, 0.478466796875, -0.591845703125,
+                -0.89853515625, -1.0328857421875, 1.021533203125, // [0, 1]
+                0.0635009765625, 0.8491943359375, 0.1558837890625,
+                0.575390625, 0.893994140625, -0.18422851562499998,
+                -0.469384765625, 0.565771484375, 1.0895751953125, // [0, 2]
+                0.5731201171875, 0.98583984375, -0.50908203125,
+                0.443310546875, 0.3537353515625, 0.7522705078125,
+                0.188232421875, -0.452392578125, -0.175146484375, // [1, 0]
+                -1.2970703125, 0.50908203125, 0.117919921875,
+                -0.03798828125000003, 0.95693359375, 0.81630859375,
+                -0.7970703125, 0.434228515625, 0.04306640625, // [1, 1]
+                0.127001953125, 0.448388671875, -1.188232421875,
+                -0.84921875, 0.03798828125000003, -0.61845703125,
+                -0.68876953125, -0.36845703124999996, 0.679150390625, // [1, 2]
+                -0.603759765625, -0.5283203125, -0.5181640625,
+                -0.86337890625, 0.457470703125, 0.254541015625,
+                0.5009765625, -0.9365234375, -0.6501953125, // [2, 0]
+                0.60390625, 0.262109375, -0.0927734375,
+                0.36601562499999996, 0.442578125, 0.755078125,
+                0.60390625, 0.1623046875, 0.307421875, // [2, 1]
+                -0.3306640625, -1.1521484375, -0.2509765625,
+                -0.715625, 0.38398437500000004, -0.07460937499999998,
+                0.08164062500000001, 0.675390625, -0.7611328125, // [2, 2]
+                -1.2216796875, 0.87890625, 0.97578125,
+                0.848828125, -0.39003906250000003, 1.0060546875,
+            ]),
+            ("0.bias", &[3], &[-0.48583984375, -0.4716796875, 0.12109375]),
+            ("2.weight", &[1, 3, 1, 1], &[
+                1.0391357421875, // [0, 0]
+                0.09995117187499991, // [0, 1]
+                -0.46494140625000013, // [0, 2]
+            ]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -0.1004895465686696, 0.15367613791044055, -0.18323463826955422, // [0, 0]
+                -0.038407341162214136, -0.11230359205999825, 0.026593295670885482,
+                -0.15071093322221238, -0.2098279339404397, 0.04433775053867047,
+                -0.038407341162214136, 0.07093104620955595, 0.2098279339404397, // [0, 1]
+                -0.08571029638911278, 0.01774445486778499, 0.1004895465686696,
+                -0.13593168304265557, 0.15071093322221238, -0.1418620924191119,
+                -0.014779250179556823, -0.1418620924191119, 0.011814045491328657, // [0, 2]
+                -0.07977988701265644, 0.10637318268354193, 0.2246071841199965,
+                -0.08274509170088461, -0.09455913719221326, -0.056151796029999125,
+                -0.009665770825649813, 0.01478162038872596, -0.017624758806370655, // [1, 0]
+                -0.003694280354253801, -0.010802126398365539, 0.0025579247815380743,
+                -0.01449640675261934, -0.02018268358790873, 0.004264707626467043,
+                -0.003694280354253801, 0.006822632408005117, 0.02018268358790873, // [1, 1]
+                -0.008244201616827464, 0.0017067828449289684, 0.009665770825649813,
+                -0.013074837543796992, 0.01449640675261934, -0.013645264816010234,
+                -0.0014215692088223476, -0.013645264816010234, 0.0011363555727157268, // [1, 2]
+                -0.007673774344614223, 0.010231699126152297, 0.021604252796731078,
+                -0.007958987980720844, -0.00909534355343657, -0.0054010631991827695,
+                0.04496212496425873, -0.06875944765092758, 0.0819848330992973, // [2, 0]
+                0.01718462996248399, 0.050248093583408295, -0.011898661343334425,
+                0.06743272354589229, 0.09388349444263172, -0.01983807817255458,
+                0.01718462996248399, -0.031736739515889005, -0.09388349444263172, // [2, 1]
+                0.038349432240073866, -0.007939416829220156, -0.04496212496425873,
+                0.06082003082170742, -0.06743272354589229, 0.06347347903177801,
+                0.00661269272418486, 0.06347347903177801, -0.005285968619149565, // [2, 2]
+                0.03569598403000328, -0.0475946453733377, -0.10049618716681659,
+                0.03702270813503857, 0.04230867675418814, 0.025124046791704147,
+            ]),
+            ("0.bias", &[3], &[-0.10637318268354193, -0.010231699126152297, 0.0475946453733377]),
+            ("2.weight", &[1, 3, 1, 1], &[
+                0.12874138070220897, // [0, 0]
+                -0.050331546425412904, // [0, 1]
+                0.15190037208477225, // [0, 2]
+            ]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 2, 2], &[
+                -2.98543701171875, 0.44528808593750024, // [0]
+                -1.8748535156250004, -0.1984130859375004,
+                -3.1583740234375006, 3.0155761718750003, // [1]
+                -0.8122070312500005, -0.20932617187500002,
+                -1.8778320312499999, 4.4791015625, // [2]
+                -1.6246093750000001, -1.4041015625000006,
+            ]),
+            // 1: leaky_relu(0.5)
+            (&[3, 2, 2], &[
+                -1.492718505859375, 0.44528808593750024, // [0]
+                -0.9374267578125002, -0.0992065429687502,
+                -1.5791870117187503, 3.0155761718750003, // [1]
+                -0.40610351562500024, -0.10466308593750001,
+                -0.9389160156249999, 4.4791015625, // [2]
+                -0.8123046875000001, -0.7020507812500003,
+            ]),
+            // 2: conv
+            (&[1, 2, 1], &[-1.2724378122389315, -0.6370300883054735]),
+            // 3: leaky_relu(0.5)
+            (&[1, 2, 1], &[-0.6362189061194657, -0.31851504415273674]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 6, 4], &[
+                -0.006617006509576317, 0.023606541443879008, 0.0036355433411131262, 0.0, // [0]
+                -0.06168874003139627, -0.018549012622045835, 0.021389240493438086, 0.0,
+                -0.014665729283323554, -0.04406299536805765, -0.0604960049101317, 0.0,
+                0.17268942567433349, 0.0519254945861561, -0.05987633487962515, 0.0,
+                0.09290863845348514, -0.06164312241085408, 0.14086074746532887, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                -0.0736248517933084, -0.06288504771765402, 0.05250332102680111, 0.0, // [1]
+                0.013222474902117276, 0.08322669864496955, 0.009097287129658889, 0.0,
+                0.25421829155220194, 0.21894791138876368, -0.15941034614674943, 0.0,
+                -0.037014560447786775, -0.23298207715793598, -0.025466645757649477, 0.0,
+                -0.13469240742867702, -0.1201196679518119, 0.03480811276571376, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                -0.0338246112247197, 0.013486961878872362, 0.08840680438316882, 0.0, // [2]
+                0.0627623667333135, 0.03202797133798183, -0.058851993401600085, 0.0,
+                0.09353312203159926, -0.003925044596063237, -0.2281746496500547, 0.0,
+                -0.17569490087853368, -0.08965804736902017, 0.1647483306538519, 0.0,
+                0.003231532826395039, -0.09470234060557815, -0.054051423947152524, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[3, 2, 2], &[
+                0.05911700071822729, 0.0, // [0]
+                -0.16549018340176921, 0.0,
+                0.00568627683528939, 0.0, // [1]
+                -0.015917975961441688, 0.0,
+                -0.02645077089673944, 0.0, // [2]
+                0.07404541627007714, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[3, 2, 2], &[
+                0.11823400143645459, 0.0, // [0]
+                -0.33098036680353843, 0.0,
+                0.01137255367057878, 0.0, // [1]
+                -0.031835951922883375, 0.0,
+                -0.05290154179347888, 0.0, // [2]
+                0.1480908325401543, 0.0,
+            ]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[1, 2, 1], &[0.11378109388053426, -0.31851504415273674]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                0.09914068826593347, 0.016119904041977974, -0.2034115102740223, // [0, 0]
+                -0.6466147891918893, -0.23984380477200007, 0.3076302961539557,
+                -0.38645859396388943, 0.48895819357202197, -0.5940625906519335,
+                -0.8966147891918893, -1.0364322944979778, 1.011041806427978, // [0, 1]
+                0.06778649138195564, 0.8483071131941108, 0.15085931173406653,
+                0.5821872091521328, 0.8864585939638894, -0.1771354110040444,
+                -0.46864580311602216, 0.5728645889959556, 1.0889844930379335, // [0, 2]
+                0.5771091115381328, 0.9805211846158229, -0.5203123904559998,
+                0.4474478014600442, 0.35846330842211066, 0.755078097614,
+                0.1887157104162825, -0.4531316591444363, -0.17426524643468147, // [1, 0]
+                -1.2968855984822873, 0.5096221375699183, 0.1177920256359231,
+                -0.03726346091236907, 0.9579427279293954, 0.8160953583686766,
+                -0.7968855984822873, 0.4338873840045997, 0.042057272070604564, // [1, 1]
+                0.1274141632058414, 0.4483033327327535, -1.1887157104162824,
+                -0.8485650081228102, 0.03726346091236907, -0.6177747680091994,
+                -0.6886984527895589, -0.36777476800919945, 0.6790935728463643, // [1, 2]
+                -0.6033760769077693, -0.5288318974563077, -0.5192442751398366,
+                -0.862980956850964, 0.45792547030267183, 0.2548110687849591,
+                0.4987284562517871, -0.9330854651174536, -0.6542945541549648, // [2, 0]
+                0.6030470185018758, 0.25959697032082957, -0.09217850443283328,
+                0.3626439888227053, 0.4378839502778684, 0.7560700289086277,
+                0.6030470185018758, 0.16389152447579444, 0.3121160497221316, // [2, 1]
+                -0.3325815341120037, -1.151751466658539, -0.24872845625178705,
+                -0.7186660015410853, 0.3873560111772947, -0.07778304895158888,
+                0.08130999036379076, 0.6722169510484112, -0.7608685140690425, // [2, 2]
+                -1.2234644867015, 0.8812859822686668, 0.9808060593583409,
+                0.8469769895932481, -0.39215449633770944, 1.0047984851604148,
+            ]),
+            ("0.bias", &[3], &[-0.4805211846158229, -0.4711681025436924, 0.11871401773133311]),
+            ("2.weight", &[1, 3, 1, 1], &[
+                1.0326986731523895, // [0, 0]
+                0.10246774919627055, // [0, 1]
+                -0.47253642485423875, // [0, 2]
+            ]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.08971723112086576);
+    }
+    let float = train! {
         input: [
             [
                 [-1.0, 0.5, -1.0, -0.5],
@@ -3572,323 +4298,73 @@ fn net_23_2conv_leaky_leaky_sse_stride_dil_conv_2steps() {
         lr: 0.05,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 19.80548095703125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            0.0, 0.0, -0.25, // [0, 0]
-            -0.5, -0.25, 0.25,
-            -0.25, 0.5, -0.5,
-            -0.75, -1.0, 1.0, // [0, 1]
-            0.0, 1.0, 0.25,
-            0.75, 0.75, -0.25,
-            -0.5, 0.5, 1.0, // [0, 2]
-            0.75, 0.75, -0.5,
-            0.5, 0.5, 0.75,
-            0.0, -0.5, -0.25, // [1, 0]
-            -1.0, 0.5, 0.0,
-            0.25, 1.0, 1.0,
-            -0.5, 0.5, 0.0, // [1, 1]
-            0.0, 0.75, -1.0,
-            -0.5, -0.25, -0.75,
-            -0.75, -0.5, 0.5, // [1, 2]
-            -0.25, -1.0, -0.5,
-            -0.75, 0.75, 0.25,
-            0.25, -1.0, -0.75, // [2, 0]
-            1.0, 0.25, -0.25,
-            0.75, 0.5, 1.0,
-            1.0, 0.25, 0.25, // [2, 1]
-            -0.5, -0.75, 0.0,
-            -0.25, 0.0, -0.25,
-            0.0, 0.5, -1.0, // [2, 2]
-            -0.75, 0.25, 1.0,
-            1.0, 0.0, 1.0,
-        ]),
-        ("0.bias", &[3], &[-0.25, 0.0, 0.75]),
-        ("2.weight", &[1, 3, 1, 1], &[0.75, 0.75, 1.0]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -1.88232421875, -0.47607421875, -0.74853515625, // [0, 0]
-            2.970703125, -0.0908203125, -1.17919921875,
-            2.8798828125, 0.4306640625, 1.8369140625,
-            2.970703125, 0.65771484375, -0.4306640625, // [0, 1]
-            -1.27001953125, 3.01611328125, 1.88232421875,
-            3.4921875, -2.8798828125, -1.3154296875,
-            -0.6123046875, -1.3154296875, -1.79150390625, // [0, 2]
-            3.53759765625, -4.716796875, 0.181640625,
-            1.1337890625, 2.92529296875, -0.04541015625,
-            -3.7646484375, -0.9521484375, -1.4970703125, // [1, 0]
-            5.94140625, -0.181640625, -2.3583984375,
-            5.759765625, 0.861328125, 3.673828125,
-            5.94140625, 1.3154296875, -0.861328125, // [1, 1]
-            -2.5400390625, 6.0322265625, 3.7646484375,
-            6.984375, -5.759765625, -2.630859375,
-            -1.224609375, -2.630859375, -3.5830078125, // [1, 2]
-            7.0751953125, -9.43359375, 0.36328125,
-            2.267578125, 5.8505859375, -0.0908203125,
-            -5.01953125, -1.26953125, -1.99609375, // [2, 0]
-            7.921875, -0.2421875, -3.14453125,
-            7.6796875, 1.1484375, 4.8984375,
-            7.921875, 1.75390625, -1.1484375, // [2, 1]
-            -3.38671875, 8.04296875, 5.01953125,
-            9.3125, -7.6796875, -3.5078125,
-            -1.6328125, -3.5078125, -4.77734375, // [2, 2]
-            9.43359375, -12.578125, 0.484375,
-            3.0234375, 7.80078125, -0.12109375,
-        ]),
-        ("0.bias", &[3], &[4.716796875, 9.43359375, 12.578125]),
-        ("2.weight", &[1, 3, 1, 1], &[-5.78271484375, 13.0009765625, 29.298828125]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 2, 2], &[
-            -1.25, 0.5, // [0]
-            -0.5625, 0.0,
-            0.3125, 3.125, // [1]
-            1.8125, 0.1875,
-            2.75, 4.625, // [2]
-            1.875, -0.875,
-        ]),
-        // 1: leaky_relu(0.5)
-        (&[3, 2, 2], &[
-            -0.625, 0.5, // [0]
-            -0.28125, 0.0,
-            0.3125, 3.125, // [1]
-            1.8125, 0.1875,
-            2.75, 4.625, // [2]
-            1.875, -0.4375,
-        ]),
-        // 2: conv
-        (&[1, 2, 1], &[2.515625, 3.0234375]),
-        // 3: leaky_relu(0.5)
-        (&[1, 2, 1], &[2.515625, 3.0234375]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 6, 4], &[
-            1.6328125, -8.98046875, -6.7353515625, 0.0, // [0]
-            0.408203125, 3.4697265625, -1.0205078125, 0.0,
-            7.0224609375, 1.07421875, 3.96923828125, 0.0,
-            0.3779296875, 3.21240234375, -0.94482421875, 0.0,
-            5.10205078125, 8.6923828125, 9.4482421875, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            2.2451171875, 1.6328125, 4.08203125, 0.0, // [1]
-            -3.265625, 1.224609375, -4.2861328125, 0.0,
-            -0.16650390625, 2.1240234375, -2.1396484375, 0.0,
-            -3.0234375, 1.1337890625, -3.96826171875, 0.0,
-            -2.07861328125, 0.56689453125, -5.47998046875, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            -4.8984375, 2.041015625, -1.6328125, 0.0, // [2]
-            -4.2861328125, -1.4287109375, 2.857421875, 0.0,
-            -0.453125, 6.7880859375, 8.0810546875, 0.0,
-            -3.96826171875, -1.32275390625, 2.6455078125, 0.0,
-            3.779296875, 4.53515625, 8.88134765625, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[3, 2, 2], &[
-            2.44921875, 0.0, // [0]
-            2.267578125, 0.0,
-            4.8984375, 0.0, // [1]
-            4.53515625, 0.0,
-            6.53125, 0.0, // [2]
-            6.046875, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[3, 2, 2], &[
-            4.8984375, 0.0, // [0]
-            4.53515625, 0.0,
-            4.8984375, 0.0, // [1]
-            4.53515625, 0.0,
-            6.53125, 0.0, // [2]
-            6.046875, 0.0,
-        ]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[1, 2, 1], &[6.53125, 6.046875]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.11439797067627079);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            0.0941162109375, 0.0238037109375, -0.2125732421875, // [0, 0]
-            -0.64853515625, -0.245458984375, 0.3089599609375,
-            -0.39399414062500004, 0.478466796875, -0.591845703125,
-            -0.89853515625, -1.0328857421875, 1.021533203125, // [0, 1]
-            0.0635009765625, 0.8491943359375, 0.1558837890625,
-            0.575390625, 0.893994140625, -0.18422851562499998,
-            -0.469384765625, 0.565771484375, 1.0895751953125, // [0, 2]
-            0.5731201171875, 0.98583984375, -0.50908203125,
-            0.443310546875, 0.3537353515625, 0.7522705078125,
-            0.188232421875, -0.452392578125, -0.175146484375, // [1, 0]
-            -1.2970703125, 0.50908203125, 0.117919921875,
-            -0.03798828125000003, 0.95693359375, 0.81630859375,
-            -0.7970703125, 0.434228515625, 0.04306640625, // [1, 1]
-            0.127001953125, 0.448388671875, -1.188232421875,
-            -0.84921875, 0.03798828125000003, -0.61845703125,
-            -0.68876953125, -0.36845703124999996, 0.679150390625, // [1, 2]
-            -0.603759765625, -0.5283203125, -0.5181640625,
-            -0.86337890625, 0.457470703125, 0.254541015625,
-            0.5009765625, -0.9365234375, -0.6501953125, // [2, 0]
-            0.60390625, 0.262109375, -0.0927734375,
-            0.36601562499999996, 0.442578125, 0.755078125,
-            0.60390625, 0.1623046875, 0.307421875, // [2, 1]
-            -0.3306640625, -1.1521484375, -0.2509765625,
-            -0.715625, 0.38398437500000004, -0.07460937499999998,
-            0.08164062500000001, 0.675390625, -0.7611328125, // [2, 2]
-            -1.2216796875, 0.87890625, 0.97578125,
-            0.848828125, -0.39003906250000003, 1.0060546875,
-        ]),
-        ("0.bias", &[3], &[-0.48583984375, -0.4716796875, 0.12109375]),
-        ("2.weight", &[1, 3, 1, 1], &[1.0391357421875, 0.09995117187499991, -0.46494140625000013]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -0.1004895465686696, 0.15367613791044055, -0.18323463826955422, // [0, 0]
-            -0.038407341162214136, -0.11230359205999825, 0.026593295670885482,
-            -0.15071093322221238, -0.2098279339404397, 0.04433775053867047,
-            -0.038407341162214136, 0.07093104620955595, 0.2098279339404397, // [0, 1]
-            -0.08571029638911278, 0.01774445486778499, 0.1004895465686696,
-            -0.13593168304265557, 0.15071093322221238, -0.1418620924191119,
-            -0.014779250179556823, -0.1418620924191119, 0.011814045491328657, // [0, 2]
-            -0.07977988701265644, 0.10637318268354193, 0.2246071841199965,
-            -0.08274509170088461, -0.09455913719221326, -0.056151796029999125,
-            -0.009665770825649813, 0.01478162038872596, -0.017624758806370655, // [1, 0]
-            -0.003694280354253801, -0.010802126398365539, 0.0025579247815380743,
-            -0.01449640675261934, -0.02018268358790873, 0.004264707626467043,
-            -0.003694280354253801, 0.006822632408005117, 0.02018268358790873, // [1, 1]
-            -0.008244201616827464, 0.0017067828449289684, 0.009665770825649813,
-            -0.013074837543796992, 0.01449640675261934, -0.013645264816010234,
-            -0.0014215692088223476, -0.013645264816010234, 0.0011363555727157268, // [1, 2]
-            -0.007673774344614223, 0.010231699126152297, 0.021604252796731078,
-            -0.007958987980720844, -0.00909534355343657, -0.0054010631991827695,
-            0.04496212496425873, -0.06875944765092758, 0.0819848330992973, // [2, 0]
-            0.01718462996248399, 0.050248093583408295, -0.011898661343334425,
-            0.06743272354589229, 0.09388349444263172, -0.01983807817255458,
-            0.01718462996248399, -0.031736739515889005, -0.09388349444263172, // [2, 1]
-            0.038349432240073866, -0.007939416829220156, -0.04496212496425873,
-            0.06082003082170742, -0.06743272354589229, 0.06347347903177801,
-            0.00661269272418486, 0.06347347903177801, -0.005285968619149565, // [2, 2]
-            0.03569598403000328, -0.0475946453733377, -0.10049618716681659,
-            0.03702270813503857, 0.04230867675418814, 0.025124046791704147,
-        ]),
-        ("0.bias", &[3], &[-0.10637318268354193, -0.010231699126152297, 0.0475946453733377]),
-        ("2.weight", &[1, 3, 1, 1], &[
-            0.12874138070220897, // [0, 0]
-            -0.050331546425412904, // [0, 1]
-            0.15190037208477225, // [0, 2]
-        ]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 2, 2], &[
-            -2.98543701171875, 0.44528808593750024, // [0]
-            -1.8748535156250004, -0.1984130859375004,
-            -3.1583740234375006, 3.0155761718750003, // [1]
-            -0.8122070312500005, -0.20932617187500002,
-            -1.8778320312499999, 4.4791015625, // [2]
-            -1.6246093750000001, -1.4041015625000006,
-        ]),
-        // 1: leaky_relu(0.5)
-        (&[3, 2, 2], &[
-            -1.492718505859375, 0.44528808593750024, // [0]
-            -0.9374267578125002, -0.0992065429687502,
-            -1.5791870117187503, 3.0155761718750003, // [1]
-            -0.40610351562500024, -0.10466308593750001,
-            -0.9389160156249999, 4.4791015625, // [2]
-            -0.8123046875000001, -0.7020507812500003,
-        ]),
-        // 2: conv
-        (&[1, 2, 1], &[-1.2724378122389315, -0.6370300883054735]),
-        // 3: leaky_relu(0.5)
-        (&[1, 2, 1], &[-0.6362189061194657, -0.31851504415273674]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 6, 4], &[
-            -0.006617006509576317, 0.023606541443879008, 0.0036355433411131262, 0.0, // [0]
-            -0.06168874003139627, -0.018549012622045835, 0.021389240493438086, 0.0,
-            -0.014665729283323554, -0.04406299536805765, -0.0604960049101317, 0.0,
-            0.17268942567433349, 0.0519254945861561, -0.05987633487962515, 0.0,
-            0.09290863845348514, -0.06164312241085408, 0.14086074746532887, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            -0.0736248517933084, -0.06288504771765402, 0.05250332102680111, 0.0, // [1]
-            0.013222474902117276, 0.08322669864496955, 0.009097287129658889, 0.0,
-            0.25421829155220194, 0.21894791138876368, -0.15941034614674943, 0.0,
-            -0.037014560447786775, -0.23298207715793598, -0.025466645757649477, 0.0,
-            -0.13469240742867702, -0.1201196679518119, 0.03480811276571376, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            -0.0338246112247197, 0.013486961878872362, 0.08840680438316882, 0.0, // [2]
-            0.0627623667333135, 0.03202797133798183, -0.058851993401600085, 0.0,
-            0.09353312203159926, -0.003925044596063237, -0.2281746496500547, 0.0,
-            -0.17569490087853368, -0.08965804736902017, 0.1647483306538519, 0.0,
-            0.003231532826395039, -0.09470234060557815, -0.054051423947152524, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[3, 2, 2], &[
-            0.05911700071822729, 0.0, // [0]
-            -0.16549018340176921, 0.0,
-            0.00568627683528939, 0.0, // [1]
-            -0.015917975961441688, 0.0,
-            -0.02645077089673944, 0.0, // [2]
-            0.07404541627007714, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[3, 2, 2], &[
-            0.11823400143645459, 0.0, // [0]
-            -0.33098036680353843, 0.0,
-            0.01137255367057878, 0.0, // [1]
-            -0.031835951922883375, 0.0,
-            -0.05290154179347888, 0.0, // [2]
-            0.1480908325401543, 0.0,
-        ]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[1, 2, 1], &[0.11378109388053426, -0.31851504415273674]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            0.09914068826593347, 0.016119904041977974, -0.2034115102740223, // [0, 0]
-            -0.6466147891918893, -0.23984380477200007, 0.3076302961539557,
-            -0.38645859396388943, 0.48895819357202197, -0.5940625906519335,
-            -0.8966147891918893, -1.0364322944979778, 1.011041806427978, // [0, 1]
-            0.06778649138195564, 0.8483071131941108, 0.15085931173406653,
-            0.5821872091521328, 0.8864585939638894, -0.1771354110040444,
-            -0.46864580311602216, 0.5728645889959556, 1.0889844930379335, // [0, 2]
-            0.5771091115381328, 0.9805211846158229, -0.5203123904559998,
-            0.4474478014600442, 0.35846330842211066, 0.755078097614,
-            0.1887157104162825, -0.4531316591444363, -0.17426524643468147, // [1, 0]
-            -1.2968855984822873, 0.5096221375699183, 0.1177920256359231,
-            -0.03726346091236907, 0.9579427279293954, 0.8160953583686766,
-            -0.7968855984822873, 0.4338873840045997, 0.042057272070604564, // [1, 1]
-            0.1274141632058414, 0.4483033327327535, -1.1887157104162824,
-            -0.8485650081228102, 0.03726346091236907, -0.6177747680091994,
-            -0.6886984527895589, -0.36777476800919945, 0.6790935728463643, // [1, 2]
-            -0.6033760769077693, -0.5288318974563077, -0.5192442751398366,
-            -0.862980956850964, 0.45792547030267183, 0.2548110687849591,
-            0.4987284562517871, -0.9330854651174536, -0.6542945541549648, // [2, 0]
-            0.6030470185018758, 0.25959697032082957, -0.09217850443283328,
-            0.3626439888227053, 0.4378839502778684, 0.7560700289086277,
-            0.6030470185018758, 0.16389152447579444, 0.3121160497221316, // [2, 1]
-            -0.3325815341120037, -1.151751466658539, -0.24872845625178705,
-            -0.7186660015410853, 0.3873560111772947, -0.07778304895158888,
-            0.08130999036379076, 0.6722169510484112, -0.7608685140690425, // [2, 2]
-            -1.2234644867015, 0.8812859822686668, 0.9808060593583409,
-            0.8469769895932481, -0.39215449633770944, 1.0047984851604148,
-        ]),
-        ("0.bias", &[3], &[-0.4805211846158229, -0.4711681025436924, 0.11871401773133311]),
-        ("2.weight", &[1, 3, 1, 1], &[
-            1.0326986731523895, // [0, 0]
-            0.10246774919627055, // [0, 1]
-            -0.47253642485423875, // [0, 2]
-        ]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.08971723112086576);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [-1.0, 0.5, -1.0, -0.5],
+                [0.75, -0.5, -0.25, 0.5],
+                [0.25, -0.75, 0.75, 0.25],
+                [0.5, 0.5, -0.25, -0.25],
+                [1.0, 1.0, 0.0, -0.75],
+                [0.75, 0.25, 0.0, 0.25],
+            ],
+            [
+                [0.75, 0.5, 0.75, 0.5],
+                [-0.75, 1.0, 1.0, -0.25],
+                [0.5, -0.25, -1.0, -0.5],
+                [0.25, 0.25, -0.25, 0.25],
+                [1.0, -1.0, 0.5, -0.75],
+                [0.5, -0.75, 1.0, -0.75],
+            ],
+            [
+                [-0.25, -1.0, -0.5, -0.75],
+                [0.75, -1.0, 1.0, 0.25],
+                [0.0, 0.5, -0.25, 1.0],
+                [0.75, -1.0, -1.0, -1.0],
+                [0.5, 0.75, 0.25, 0.0],
+                [1.0, 0.0, 1.0, 0.75],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [
+                        [[0.0, 0.0, -0.25], [-0.5, -0.25, 0.25], [-0.25, 0.5, -0.5]],
+                        [[-0.75, -1.0, 1.0], [0.0, 1.0, 0.25], [0.75, 0.75, -0.25]],
+                        [[-0.5, 0.5, 1.0], [0.75, 0.75, -0.5], [0.5, 0.5, 0.75]],
+                    ],
+                    [
+                        [[0.0, -0.5, -0.25], [-1.0, 0.5, 0.0], [0.25, 1.0, 1.0]],
+                        [[-0.5, 0.5, 0.0], [0.0, 0.75, -1.0], [-0.5, -0.25, -0.75]],
+                        [[-0.75, -0.5, 0.5], [-0.25, -1.0, -0.5], [-0.75, 0.75, 0.25]],
+                    ],
+                    [
+                        [[0.25, -1.0, -0.75], [1.0, 0.25, -0.25], [0.75, 0.5, 1.0]],
+                        [[1.0, 0.25, 0.25], [-0.5, -0.75, 0.0], [-0.25, 0.0, -0.25]],
+                        [[0.0, 0.5, -1.0], [-0.75, 0.25, 1.0], [1.0, 0.0, 1.0]],
+                    ],
+                ],
+                bias: [-0.25, 0.0, 0.75],
+                stride: (2, 1),
+            },
+            leaky_relu(0.5),
+            conv {
+                filter: [[[[0.75]], [[0.75]], [[1.0]]]],
+                stride: (1, 2),
+                dilation: 2,
+                kernel: convolution,
+            },
+            leaky_relu(0.5),
+        ],
+        target: [[[-0.75], [0.0]]],
+        loss: sse,
+        lr: 0.05,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 24. random draw: 3 convs; mse; lr 0.05, steps: 2; bias as a list; defaults written out
@@ -5129,7 +5605,378 @@ fn net_27_2conv_relu_tanh_sse_stride_2steps_floats() {
 #[test]
 #[rustfmt::skip]
 fn net_28_3conv_leaky_relu_mse_stride_pad_conv_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 0.13978408813476562);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 3, 1, 1], &[0.25, 1.0, -1.0]),
+            ("2.weight", &[3, 1, 1, 1], &[0.25, -0.25, 0.5]),
+            ("2.bias", &[3], &[0.25, -0.5, 0.75]),
+            ("3.weight", &[2, 3, 1, 3], &[
+                0.5, 0.25, -0.25, // [0, 0]
+                -0.75, 0.75, 0.5, // [0, 1]
+                0.25, 0.0, -0.25, // [0, 2]
+                -0.75, 1.0, -0.5, // [1, 0]
+                0.5, 0.75, 1.0, // [1, 1]
+                -0.5, 1.0, 0.25, // [1, 2]
+            ]),
+            ("3.bias", &[2], &[0.5, -0.75]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 3, 1, 1], &[
+                0.0035852050781249997, // [0, 0]
+                0.0026074218749999995, // [0, 1]
+                -0.00521484375, // [0, 2]
+            ]),
+            ("2.weight", &[3, 1, 1, 1], &[0.013037109375, -0.010755615234375, 0.005540771484375]),
+            ("2.bias", &[3], &[-0.02089843749999999, -0.02089843749999999, 0.0]),
+            ("3.weight", &[2, 3, 1, 3], &[
+                -0.004908447265624996, -0.008493652343749998, -0.010449218749999996, // [0, 0]
+                0.015357666015624995, 0.018942871093749994, 0.02089843749999999, // [0, 1]
+                -0.020266113281249994, -0.027436523437499992, -0.03134765624999999, // [0, 2]
+                0.0, 0.0, 0.0, // [1, 0]
+                0.0, 0.0, 0.0, // [1, 1]
+                0.0, 0.0, 0.0, // [1, 2]
+            ]),
+            ("3.bias", &[2], &[-0.04179687499999998, 0.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 4, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, -0.0625, 0.1875, -1.6875, 0.5, 0.0,
+                0.0, -0.6875, -0.375, 0.4375, -1.0625, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 1: leaky_relu(0.2)
+            (&[1, 4, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, -0.0125, 0.1875, -0.3375, 0.5, 0.0,
+                0.0, -0.1375, -0.07500000000000001, 0.4375, -0.21250000000000002, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[3, 2, 3], &[
+                0.25, 0.25, 0.25, // [0]
+                0.25, 0.23125, 0.196875,
+                -0.5, -0.5, -0.5, // [1]
+                -0.5, -0.48125, -0.446875,
+                0.75, 0.75, 0.75, // [2]
+                0.75, 0.7125, 0.64375,
+            ]),
+            // 3: conv
+            (&[2, 2, 1], &[0.375, 0.29140625000000003, -1.375, -1.29765625]),
+            // 4: relu
+            (&[2, 2, 1], &[0.375, 0.29140625000000003, 0.0, 0.0]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 2, 4], &[
+                0.0, 0.0, 0.0, 0.0, // [0]
+                0.0, 0.00065185546875, 0.0, -0.0022814941406249997,
+                0.0, 0.0, 0.0, 0.0, // [1]
+                0.0, 0.002607421875, 0.0, -0.009125976562499999,
+                0.0, 0.0, 0.0, 0.0, // [2]
+                0.0, -0.002607421875, 0.0, 0.009125976562499999,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 4, 6], &[
+                -0.00390625, 0.0, -0.0015625, 0.0, 0.0054687500000000005, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.006518554687500001, 0.0, 0.002607421875, 0.0, -0.009125976562499999, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 4, 6], &[
+                -0.01953125, 0.0, -0.0078125, 0.0, 0.02734375, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0325927734375, 0.0, 0.013037109375, 0.0, -0.045629882812499994, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[3, 2, 3], &[
+                -0.015625, 0.015625, 0.03125, // [0]
+                0.026074218749999996, -0.026074218749999996, -0.05214843749999999,
+                0.03125, 0.046875, -0.046875, // [1]
+                -0.05214843749999999, -0.07822265625, 0.07822265625,
+                -0.015625, 0.0, 0.015625, // [2]
+                0.026074218749999996, 0.0, -0.026074218749999996,
+            ]),
+            // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
+            (&[2, 2, 1], &[0.0625, -0.10429687499999998, 0.0, 0.0]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.1394957778140034);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 3, 1, 1], &[0.24982073974609376, 0.99986962890625, -0.9997392578125]),
+            ("2.weight", &[3, 1, 1, 1], &[
+                0.24934814453125, // [0, 0]
+                -0.24946221923828124, // [1, 0]
+                0.49972296142578126, // [2, 0]
+            ]),
+            ("2.bias", &[3], &[0.251044921875, -0.498955078125, 0.75]),
+            ("3.weight", &[2, 3, 1, 3], &[
+                0.5002454223632813, 0.2504246826171875, -0.2494775390625, // [0, 0]
+                -0.7507678833007813, 0.7490528564453125, 0.498955078125, // [0, 1]
+                0.2510133056640625, 0.0013718261718749997, -0.2484326171875, // [0, 2]
+                -0.75, 1.0, -0.5, // [1, 0]
+                0.5, 0.75, 1.0, // [1, 1]
+                -0.5, 1.0, 0.25, // [1, 2]
+            ]),
+            ("3.bias", &[2], &[0.50208984375, -0.75]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 3, 1, 1], &[
+                0.0034397318999649833, // [0, 0]
+                0.002529739486123078, // [0, 1]
+                -0.005015296236869872, // [0, 2]
+            ]),
+            ("2.weight", &[3, 1, 1, 1], &[
+                0.012561459577580456, // [0, 0]
+                -0.010377040356025356, // [1, 0]
+                0.005366690424410289, // [2, 0]
+            ]),
+            ("2.bias", &[3], &[
+                -0.01706730648070734, -0.016932709953420833, -0.00013459652728649643,
+            ]),
+            ("3.weight", &[2, 3, 1, 3], &[
+                -0.0032281089077641533, -0.006670283093038535, -0.008548930916838728, // [0, 0]
+                0.011667856192744082, 0.01511160514414505, 0.016991112433735606, // [0, 1]
+                -0.014876491245172626, -0.021775012510860683, -0.025540043350574332, // [0, 2]
+                0.0, 0.0, 0.0, // [1, 0]
+                0.0, 0.0, 0.0, // [1, 1]
+                0.0, 0.0, 0.0, // [1, 2]
+            ]),
+            ("3.bias", &[2], &[-0.03405339113409911, 0.0]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 4, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, -0.06266703796386719, 0.1875448150634766, -1.6870396270751953,
+                0.49980444335937496, 0.0,
+                0.0, -0.6873492584228516, -0.37505703735351564, 0.43730036926269533,
+                -1.0622596282958985, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 1: leaky_relu(0.2)
+            (&[1, 4, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, -0.012533407592773438, 0.1875448150634766, -0.33740792541503906,
+                0.49980444335937496, 0.0,
+                0.0, -0.13746985168457032, -0.07501140747070313, 0.43730036926269533,
+                -0.2124519256591797, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[3, 2, 3], &[
+                0.251044921875, 0.251044921875, 0.251044921875, // [0]
+                0.251044921875, 0.23234096660350262, 0.19807042840979247,
+                -0.498955078125, -0.498955078125, -0.498955078125, // [1]
+                -0.498955078125, -0.4802425659491714, -0.4459563492686147,
+                0.75, 0.75, 0.75, // [2]
+                0.75, 0.7125150773180242, 0.6438328945489848,
+            ]),
+            // 3: conv
+            (&[2, 2, 1], &[
+                0.38277562966346745, // [0]
+                0.29911758806833433,
+                -1.3729101562500001, // [1]
+                -1.2957508628189958,
+            ]),
+            // 4: relu
+            (&[2, 2, 1], &[0.38277562966346745, 0.29911758806833433, 0.0, 0.0]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 2, 4], &[
+                0.0, 0.0, 0.0, 0.0, // [0]
+                0.0, 0.000620943626152461, 0.0, -0.0021953782188050327,
+                0.0, 0.0, 0.0, 0.0, // [1]
+                0.0, 0.0024852327059946204, 0.0, -0.00878666842143067,
+                0.0, 0.0, 0.0, 0.0, // [2]
+                0.0, -0.002484908661242448, 0.0, 0.008785522744494994,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 4, 6], &[
+                -0.004126994336307202, 0.0, -0.0016428584238472373, 0.0, 0.005808410696865797, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.006243921255783137, 0.0, 0.002485556750746793, 0.0, -0.008787814098366346, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 4, 6], &[
+                -0.02063497168153601, 0.0, -0.008214292119236187, 0.0, 0.02904205348432898, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.031219606278915686, 0.0, 0.012427783753733965, 0.0, -0.04393907049183173, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[3, 2, 3], &[
+                -0.016562268667957868, 0.01662514745888553, 0.033210200470275945, // [0]
+                0.02505782488482567, -0.025152957125681247, -0.050245253501055374,
+                0.033124537335915735, 0.04972798233287263, -0.04984183921818494, // [1]
+                -0.05011564976965134, -0.07523577223351904, 0.07540803159914612,
+                -0.01649289858800674, 9.10725418797636e-05, 0.01666422485672716, // [2]
+                0.02495287167156059, -0.00013778787507861686, -0.025212079134368653,
+            ]),
+            // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
+            (&[2, 2, 1], &[0.06638781483173373, -0.10044120596583284, 0.0, 0.0]),
+        ]);
+
+        let s = &steps[2];
+        assert_scalar("step 2 loss", s.loss(), 0.13930480467861378);
+        assert_named("step 2 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 3, 1, 1], &[
+                0.2496487531510955, // [0, 0]
+                0.9997431419319438, // [0, 1]
+                -0.9994884930006565, // [0, 2]
+            ]),
+            ("2.weight", &[3, 1, 1, 1], &[
+                0.248720071552371, // [0, 0]
+                -0.24894336722047997, // [1, 0]
+                0.4994546269045608, // [2, 0]
+            ]),
+            ("2.bias", &[3], &[0.25189828719903534, -0.49810844262732895, 0.7500067298263643]),
+            ("3.weight", &[2, 3, 1, 3], &[
+                0.5004068278086695, 0.2507581967718394, -0.24905009251665808, // [0, 0]
+                -0.7513512761104184, 0.7482972761881053, 0.49810552250331325, // [0, 1]
+                0.2517571302263211, 0.002460576797418034, -0.2471556150199713, // [0, 2]
+                -0.75, 1.0, -0.5, // [1, 0]
+                0.5, 0.75, 1.0, // [1, 1]
+                -0.5, 1.0, 0.25, // [1, 2]
+            ]),
+            ("3.bias", &[2], &[0.5037925133067049, -0.75]),
+        ]);
+        assert_named("step 2 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 3, 1, 1], &[
+                0.0033224366407297924, // [0, 0]
+                0.0024649145812994733, // [0, 1]
+                -0.004853462409962394, // [0, 2]
+            ]),
+            ("2.weight", &[3, 1, 1, 1], &[
+                0.012177876847152384, // [0, 0]
+                -0.010070449887523897, // [1, 0]
+                0.005223396074666983, // [2, 0]
+            ]),
+            ("2.bias", &[3], &[
+                -0.013985419937966731, -0.013788682614490913, -0.00019670062769750613,
+            ]),
+            ("3.weight", &[2, 3, 1, 3], &[
+                -0.0018734981576786541, -0.005199739613358388, -0.007016129382276711, // [0, 0]
+                0.00872657891493079, 0.012055806600485346, 0.013873827086074281, // [0, 1]
+                -0.010563041782462706, -0.017242465259916937, -0.020889956468350995, // [0, 2]
+                0.0, 0.0, 0.0, // [1, 0]
+                0.0, 0.0, 0.0, // [1, 1]
+                0.0, 0.0, 0.0, // [1, 2]
+            ]),
+            ("3.bias", &[2], &[-0.027853025363102107, 0.0]),
+        ]);
+        assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 4, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, -0.06282654508530794, 0.1875872594280339, -1.68659662882995,
+                0.49961692203468455, 0.0,
+                0.0, -0.6872041814627184, -0.375110856623246, 0.43710868811348574,
+                -1.0620280057540739, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 1: leaky_relu(0.2)
+            (&[1, 4, 6], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, -0.012565309017061588, 0.1875872594280339, -0.33731932576599005,
+                0.49961692203468455, 0.0,
+                0.0, -0.1374408362925437, -0.07502217132464921, 0.43710868811348574,
+                -0.21240560115081478, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[3, 2, 3], &[
+                0.25189828719903534, 0.25189828719903534, 0.25189828719903534, // [0]
+                0.25189828719903534, 0.23323876737915436, 0.1990687508826803,
+                -0.49810844262732895, -0.49810844262732895, -0.49810844262732895, // [1]
+                -0.49810844262732895, -0.47943217068157906, -0.4452314770603549,
+                0.7500067298263643, 0.7500067298263643, 0.7500067298263643, // [2]
+                0.7500067298263643, 0.7125365592378415, 0.6439197695511452,
+            ]),
+            // 3: conv
+            (&[2, 2, 1], &[
+                0.38898167826701785, // [0]
+                0.30531227100677794,
+                -1.3712135203414757, // [1]
+                -1.2942318916322042,
+            ]),
+            // 4: relu
+            (&[2, 2, 1], &[0.38898167826701785, 0.30531227100677794, 0.0, 0.0]),
+        ]);
+        assert_maps("step 2 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 2, 4], &[
+                0.0, 0.0, 0.0, 0.0, // [0]
+                0.0, 0.0005962979872674546, 0.0, -0.002125172684591918,
+                0.0, 0.0, 0.0, 0.0, // [1]
+                0.0, 0.0023879343108821906, 0.0, -0.00851046436252768,
+                0.0, 0.0, 0.0, 0.0, // [2]
+                0.0, -0.002387326069730293, 0.0, 0.008508296625072149,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 4, 6], &[
+                -0.004299910202359663, 0.0, -0.0017051120148418354, 0.0, 0.006076923879479837, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.006023382093313323, 0.0, 0.002388547828662921, 0.0, -0.008512650905593328, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 4, 6], &[
+                -0.021499551011798314, 0.0, -0.008525560074209177, 0.0, 0.03038461939739918, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                0.030116910466566612, 0.0, 0.011942739143314602, 0.0, -0.04256325452796664, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[3, 2, 3], &[
+                -0.0173066999152606, 0.01742539751328067, 0.034773690372561755, // [0]
+                0.024243498458810006, -0.024409771927972463, -0.0487115344393861,
+                0.03461377073579015, 0.05199980564363052, -0.052212030660945735, // [1]
+                -0.04848751648757616, -0.07284214865643804, 0.07313943681104836,
+                -0.01717505108429629, 0.00017098754640502116, 0.017494814237271138, // [2]
+                0.024059082698080648, -0.00023952205435136622, -0.02450701197080666,
+            ]),
+            // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
+            (&[2, 2, 1], &[0.06949083913350892, -0.09734386449661103, 0.0, 0.0]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 3, 1, 1], &[
+                0.249482631319059, // [0, 0]
+                0.9996198962028788, // [0, 1]
+                -0.9992458198801584, // [0, 2]
+            ]),
+            ("2.weight", &[3, 1, 1, 1], &[
+                0.24811117771001337, // [0, 0]
+                -0.24843984472610378, // [1, 0]
+                0.4991934571008274, // [2, 0]
+            ]),
+            ("2.bias", &[3], &[0.25259755819593366, -0.4974190084966044, 0.7500165648577491]),
+            ("3.weight", &[2, 3, 1, 3], &[
+                0.5005005027165534, 0.25101818375250734, -0.24869928604754424, // [0, 0]
+                -0.7517876050561649, 0.747694485858081, 0.49741183114900955, // [0, 1]
+                0.2522852823154443, 0.003322700060413881, -0.24611111719655374, // [0, 2]
+                -0.75, 1.0, -0.5, // [1, 0]
+                0.5, 0.75, 1.0, // [1, 1]
+                -0.5, 1.0, 0.25, // [1, 2]
+            ]),
+            ("3.bias", &[2], &[0.5051851645748601, -0.75]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.13917623375331573);
+    }
+    let float = train! {
         input: [
             [[0.75, -0.25, -0.75, 0.0], [0.25, 0.5, 0.75, -0.25]],
             [[-0.75, 0.5, -0.5, -0.5], [0.0, -0.75, 0.0, -0.5]],
@@ -5158,354 +6005,39 @@ fn net_28_3conv_leaky_relu_mse_stride_pad_conv_3steps() {
         lr: 0.05,
         steps: 3,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 0.13978408813476562);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 3, 1, 1], &[0.25, 1.0, -1.0]),
-        ("2.weight", &[3, 1, 1, 1], &[0.25, -0.25, 0.5]),
-        ("2.bias", &[3], &[0.25, -0.5, 0.75]),
-        ("3.weight", &[2, 3, 1, 3], &[
-            0.5, 0.25, -0.25, // [0, 0]
-            -0.75, 0.75, 0.5, // [0, 1]
-            0.25, 0.0, -0.25, // [0, 2]
-            -0.75, 1.0, -0.5, // [1, 0]
-            0.5, 0.75, 1.0, // [1, 1]
-            -0.5, 1.0, 0.25, // [1, 2]
-        ]),
-        ("3.bias", &[2], &[0.5, -0.75]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 3, 1, 1], &[
-            0.0035852050781249997, // [0, 0]
-            0.0026074218749999995, // [0, 1]
-            -0.00521484375, // [0, 2]
-        ]),
-        ("2.weight", &[3, 1, 1, 1], &[0.013037109375, -0.010755615234375, 0.005540771484375]),
-        ("2.bias", &[3], &[-0.02089843749999999, -0.02089843749999999, 0.0]),
-        ("3.weight", &[2, 3, 1, 3], &[
-            -0.004908447265624996, -0.008493652343749998, -0.010449218749999996, // [0, 0]
-            0.015357666015624995, 0.018942871093749994, 0.02089843749999999, // [0, 1]
-            -0.020266113281249994, -0.027436523437499992, -0.03134765624999999, // [0, 2]
-            0.0, 0.0, 0.0, // [1, 0]
-            0.0, 0.0, 0.0, // [1, 1]
-            0.0, 0.0, 0.0, // [1, 2]
-        ]),
-        ("3.bias", &[2], &[-0.04179687499999998, 0.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 4, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, -0.0625, 0.1875, -1.6875, 0.5, 0.0,
-            0.0, -0.6875, -0.375, 0.4375, -1.0625, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 1: leaky_relu(0.2)
-        (&[1, 4, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, -0.0125, 0.1875, -0.3375, 0.5, 0.0,
-            0.0, -0.1375, -0.07500000000000001, 0.4375, -0.21250000000000002, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[3, 2, 3], &[
-            0.25, 0.25, 0.25, // [0]
-            0.25, 0.23125, 0.196875,
-            -0.5, -0.5, -0.5, // [1]
-            -0.5, -0.48125, -0.446875,
-            0.75, 0.75, 0.75, // [2]
-            0.75, 0.7125, 0.64375,
-        ]),
-        // 3: conv
-        (&[2, 2, 1], &[0.375, 0.29140625000000003, -1.375, -1.29765625]),
-        // 4: relu
-        (&[2, 2, 1], &[0.375, 0.29140625000000003, 0.0, 0.0]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 2, 4], &[
-            0.0, 0.0, 0.0, 0.0, // [0]
-            0.0, 0.00065185546875, 0.0, -0.0022814941406249997,
-            0.0, 0.0, 0.0, 0.0, // [1]
-            0.0, 0.002607421875, 0.0, -0.009125976562499999,
-            0.0, 0.0, 0.0, 0.0, // [2]
-            0.0, -0.002607421875, 0.0, 0.009125976562499999,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 4, 6], &[
-            -0.00390625, 0.0, -0.0015625, 0.0, 0.0054687500000000005, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.006518554687500001, 0.0, 0.002607421875, 0.0, -0.009125976562499999, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 4, 6], &[
-            -0.01953125, 0.0, -0.0078125, 0.0, 0.02734375, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0325927734375, 0.0, 0.013037109375, 0.0, -0.045629882812499994, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[3, 2, 3], &[
-            -0.015625, 0.015625, 0.03125, // [0]
-            0.026074218749999996, -0.026074218749999996, -0.05214843749999999,
-            0.03125, 0.046875, -0.046875, // [1]
-            -0.05214843749999999, -0.07822265625, 0.07822265625,
-            -0.015625, 0.0, 0.015625, // [2]
-            0.026074218749999996, 0.0, -0.026074218749999996,
-        ]),
-        // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
-        (&[2, 2, 1], &[0.0625, -0.10429687499999998, 0.0, 0.0]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.1394957778140034);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 3, 1, 1], &[0.24982073974609376, 0.99986962890625, -0.9997392578125]),
-        ("2.weight", &[3, 1, 1, 1], &[0.24934814453125, -0.24946221923828124, 0.49972296142578126]),
-        ("2.bias", &[3], &[0.251044921875, -0.498955078125, 0.75]),
-        ("3.weight", &[2, 3, 1, 3], &[
-            0.5002454223632813, 0.2504246826171875, -0.2494775390625, // [0, 0]
-            -0.7507678833007813, 0.7490528564453125, 0.498955078125, // [0, 1]
-            0.2510133056640625, 0.0013718261718749997, -0.2484326171875, // [0, 2]
-            -0.75, 1.0, -0.5, // [1, 0]
-            0.5, 0.75, 1.0, // [1, 1]
-            -0.5, 1.0, 0.25, // [1, 2]
-        ]),
-        ("3.bias", &[2], &[0.50208984375, -0.75]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 3, 1, 1], &[
-            0.0034397318999649833, // [0, 0]
-            0.002529739486123078, // [0, 1]
-            -0.005015296236869872, // [0, 2]
-        ]),
-        ("2.weight", &[3, 1, 1, 1], &[
-            0.012561459577580456, // [0, 0]
-            -0.010377040356025356, // [1, 0]
-            0.005366690424410289, // [2, 0]
-        ]),
-        ("2.bias", &[3], &[-0.01706730648070734, -0.016932709953420833, -0.00013459652728649643]),
-        ("3.weight", &[2, 3, 1, 3], &[
-            -0.0032281089077641533, -0.006670283093038535, -0.008548930916838728, // [0, 0]
-            0.011667856192744082, 0.01511160514414505, 0.016991112433735606, // [0, 1]
-            -0.014876491245172626, -0.021775012510860683, -0.025540043350574332, // [0, 2]
-            0.0, 0.0, 0.0, // [1, 0]
-            0.0, 0.0, 0.0, // [1, 1]
-            0.0, 0.0, 0.0, // [1, 2]
-        ]),
-        ("3.bias", &[2], &[-0.03405339113409911, 0.0]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 4, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, -0.06266703796386719, 0.1875448150634766, -1.6870396270751953, 0.49980444335937496,
-            0.0,
-            0.0, -0.6873492584228516, -0.37505703735351564, 0.43730036926269533,
-            -1.0622596282958985, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 1: leaky_relu(0.2)
-        (&[1, 4, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, -0.012533407592773438, 0.1875448150634766, -0.33740792541503906,
-            0.49980444335937496, 0.0,
-            0.0, -0.13746985168457032, -0.07501140747070313, 0.43730036926269533,
-            -0.2124519256591797, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[3, 2, 3], &[
-            0.251044921875, 0.251044921875, 0.251044921875, // [0]
-            0.251044921875, 0.23234096660350262, 0.19807042840979247,
-            -0.498955078125, -0.498955078125, -0.498955078125, // [1]
-            -0.498955078125, -0.4802425659491714, -0.4459563492686147,
-            0.75, 0.75, 0.75, // [2]
-            0.75, 0.7125150773180242, 0.6438328945489848,
-        ]),
-        // 3: conv
-        (&[2, 2, 1], &[
-            0.38277562966346745, // [0]
-            0.29911758806833433,
-            -1.3729101562500001, // [1]
-            -1.2957508628189958,
-        ]),
-        // 4: relu
-        (&[2, 2, 1], &[0.38277562966346745, 0.29911758806833433, 0.0, 0.0]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 2, 4], &[
-            0.0, 0.0, 0.0, 0.0, // [0]
-            0.0, 0.000620943626152461, 0.0, -0.0021953782188050327,
-            0.0, 0.0, 0.0, 0.0, // [1]
-            0.0, 0.0024852327059946204, 0.0, -0.00878666842143067,
-            0.0, 0.0, 0.0, 0.0, // [2]
-            0.0, -0.002484908661242448, 0.0, 0.008785522744494994,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 4, 6], &[
-            -0.004126994336307202, 0.0, -0.0016428584238472373, 0.0, 0.005808410696865797, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.006243921255783137, 0.0, 0.002485556750746793, 0.0, -0.008787814098366346, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 4, 6], &[
-            -0.02063497168153601, 0.0, -0.008214292119236187, 0.0, 0.02904205348432898, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.031219606278915686, 0.0, 0.012427783753733965, 0.0, -0.04393907049183173, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[3, 2, 3], &[
-            -0.016562268667957868, 0.01662514745888553, 0.033210200470275945, // [0]
-            0.02505782488482567, -0.025152957125681247, -0.050245253501055374,
-            0.033124537335915735, 0.04972798233287263, -0.04984183921818494, // [1]
-            -0.05011564976965134, -0.07523577223351904, 0.07540803159914612,
-            -0.01649289858800674, 9.10725418797636e-05, 0.01666422485672716, // [2]
-            0.02495287167156059, -0.00013778787507861686, -0.025212079134368653,
-        ]),
-        // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
-        (&[2, 2, 1], &[0.06638781483173373, -0.10044120596583284, 0.0, 0.0]),
-    ]);
-
-    let s = &steps[2];
-    assert_scalar("step 2 loss", s.loss(), 0.13930480467861378);
-    assert_named("step 2 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 3, 1, 1], &[0.2496487531510955, 0.9997431419319438, -0.9994884930006565]),
-        ("2.weight", &[3, 1, 1, 1], &[0.248720071552371, -0.24894336722047997, 0.4994546269045608]),
-        ("2.bias", &[3], &[0.25189828719903534, -0.49810844262732895, 0.7500067298263643]),
-        ("3.weight", &[2, 3, 1, 3], &[
-            0.5004068278086695, 0.2507581967718394, -0.24905009251665808, // [0, 0]
-            -0.7513512761104184, 0.7482972761881053, 0.49810552250331325, // [0, 1]
-            0.2517571302263211, 0.002460576797418034, -0.2471556150199713, // [0, 2]
-            -0.75, 1.0, -0.5, // [1, 0]
-            0.5, 0.75, 1.0, // [1, 1]
-            -0.5, 1.0, 0.25, // [1, 2]
-        ]),
-        ("3.bias", &[2], &[0.5037925133067049, -0.75]),
-    ]);
-    assert_named("step 2 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 3, 1, 1], &[
-            0.0033224366407297924, // [0, 0]
-            0.0024649145812994733, // [0, 1]
-            -0.004853462409962394, // [0, 2]
-        ]),
-        ("2.weight", &[3, 1, 1, 1], &[
-            0.012177876847152384, // [0, 0]
-            -0.010070449887523897, // [1, 0]
-            0.005223396074666983, // [2, 0]
-        ]),
-        ("2.bias", &[3], &[-0.013985419937966731, -0.013788682614490913, -0.00019670062769750613]),
-        ("3.weight", &[2, 3, 1, 3], &[
-            -0.0018734981576786541, -0.005199739613358388, -0.007016129382276711, // [0, 0]
-            0.00872657891493079, 0.012055806600485346, 0.013873827086074281, // [0, 1]
-            -0.010563041782462706, -0.017242465259916937, -0.020889956468350995, // [0, 2]
-            0.0, 0.0, 0.0, // [1, 0]
-            0.0, 0.0, 0.0, // [1, 1]
-            0.0, 0.0, 0.0, // [1, 2]
-        ]),
-        ("3.bias", &[2], &[-0.027853025363102107, 0.0]),
-    ]);
-    assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 4, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, -0.06282654508530794, 0.1875872594280339, -1.68659662882995, 0.49961692203468455,
-            0.0,
-            0.0, -0.6872041814627184, -0.375110856623246, 0.43710868811348574, -1.0620280057540739,
-            0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 1: leaky_relu(0.2)
-        (&[1, 4, 6], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, -0.012565309017061588, 0.1875872594280339, -0.33731932576599005,
-            0.49961692203468455, 0.0,
-            0.0, -0.1374408362925437, -0.07502217132464921, 0.43710868811348574,
-            -0.21240560115081478, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[3, 2, 3], &[
-            0.25189828719903534, 0.25189828719903534, 0.25189828719903534, // [0]
-            0.25189828719903534, 0.23323876737915436, 0.1990687508826803,
-            -0.49810844262732895, -0.49810844262732895, -0.49810844262732895, // [1]
-            -0.49810844262732895, -0.47943217068157906, -0.4452314770603549,
-            0.7500067298263643, 0.7500067298263643, 0.7500067298263643, // [2]
-            0.7500067298263643, 0.7125365592378415, 0.6439197695511452,
-        ]),
-        // 3: conv
-        (&[2, 2, 1], &[
-            0.38898167826701785, // [0]
-            0.30531227100677794,
-            -1.3712135203414757, // [1]
-            -1.2942318916322042,
-        ]),
-        // 4: relu
-        (&[2, 2, 1], &[0.38898167826701785, 0.30531227100677794, 0.0, 0.0]),
-    ]);
-    assert_maps("step 2 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 2, 4], &[
-            0.0, 0.0, 0.0, 0.0, // [0]
-            0.0, 0.0005962979872674546, 0.0, -0.002125172684591918,
-            0.0, 0.0, 0.0, 0.0, // [1]
-            0.0, 0.0023879343108821906, 0.0, -0.00851046436252768,
-            0.0, 0.0, 0.0, 0.0, // [2]
-            0.0, -0.002387326069730293, 0.0, 0.008508296625072149,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 4, 6], &[
-            -0.004299910202359663, 0.0, -0.0017051120148418354, 0.0, 0.006076923879479837, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.006023382093313323, 0.0, 0.002388547828662921, 0.0, -0.008512650905593328, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 4, 6], &[
-            -0.021499551011798314, 0.0, -0.008525560074209177, 0.0, 0.03038461939739918, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.030116910466566612, 0.0, 0.011942739143314602, 0.0, -0.04256325452796664, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[3, 2, 3], &[
-            -0.0173066999152606, 0.01742539751328067, 0.034773690372561755, // [0]
-            0.024243498458810006, -0.024409771927972463, -0.0487115344393861,
-            0.03461377073579015, 0.05199980564363052, -0.052212030660945735, // [1]
-            -0.04848751648757616, -0.07284214865643804, 0.07313943681104836,
-            -0.01717505108429629, 0.00017098754640502116, 0.017494814237271138, // [2]
-            0.024059082698080648, -0.00023952205435136622, -0.02450701197080666,
-        ]),
-        // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
-        (&[2, 2, 1], &[0.06949083913350892, -0.09734386449661103, 0.0, 0.0]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 3, 1, 1], &[0.249482631319059, 0.9996198962028788, -0.9992458198801584]),
-        ("2.weight", &[3, 1, 1, 1], &[
-            0.24811117771001337, // [0, 0]
-            -0.24843984472610378, // [1, 0]
-            0.4991934571008274, // [2, 0]
-        ]),
-        ("2.bias", &[3], &[0.25259755819593366, -0.4974190084966044, 0.7500165648577491]),
-        ("3.weight", &[2, 3, 1, 3], &[
-            0.5005005027165534, 0.25101818375250734, -0.24869928604754424, // [0, 0]
-            -0.7517876050561649, 0.747694485858081, 0.49741183114900955, // [0, 1]
-            0.2522852823154443, 0.003322700060413881, -0.24611111719655374, // [0, 2]
-            -0.75, 1.0, -0.5, // [1, 0]
-            0.5, 0.75, 1.0, // [1, 1]
-            -0.5, 1.0, 0.25, // [1, 2]
-        ]),
-        ("3.bias", &[2], &[0.5051851645748601, -0.75]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.13917623375331573);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [[0.75, -0.25, -0.75, 0.0], [0.25, 0.5, 0.75, -0.25]],
+            [[-0.75, 0.5, -0.5, -0.5], [0.0, -0.75, 0.0, -0.5]],
+            [[-0.5, 0.25, 1.0, -1.0], [0.75, -0.25, -0.25, 0.5]],
+        ],
+        layers: [
+            conv { filter: [[[[0.25]], [[1.0]], [[-1.0]]]], padding: 1 },
+            leaky_relu(0.2),
+            conv {
+                filter: [[[[0.25]]], [[[-0.25]]], [[[0.5]]]],
+                bias: [0.25, -0.5, 0.75],
+                stride: 2,
+            },
+            conv {
+                filter: [
+                    [[[0.5, 0.25, -0.25]], [[-0.75, 0.75, 0.5]], [[0.25, 0.0, -0.25]]],
+                    [[[-0.75, 1.0, -0.5]], [[0.5, 0.75, 1.0]], [[-0.5, 1.0, 0.25]]],
+                ],
+                bias: [0.5, -0.75],
+                kernel: convolution,
+            },
+            relu,
+        ],
+        target: [[[0.25], [0.5]], [[0.5], [0.5]]],
+        loss: mse,
+        lr: 0.05,
+        steps: 3,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 29. random draw: 4 convs; grad_output (2-D); lr 0.1, steps: 2; 2-D input; a 2-D filter; bias
@@ -5910,7 +6442,92 @@ fn net_29_4conv_sigmoid_relu_tanh_leaky_grad_output_pad_conv_2steps() {
 #[test]
 #[rustfmt::skip]
 fn net_30_1conv_linear_half_sse_stride_no_lr() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 14.302734375);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 3, 2, 3], &[
+                -0.25, -0.5, 0.75, // [0, 0]
+                0.25, 0.0, 0.75,
+                0.0, -0.5, 0.75, // [0, 1]
+                -0.25, 0.25, -0.75,
+                -0.75, 0.5, 0.25, // [0, 2]
+                -0.5, 1.0, -0.5,
+                1.0, -0.75, 0.75, // [1, 0]
+                0.0, -0.25, 1.0,
+                -0.5, 0.25, 1.0, // [1, 1]
+                0.5, -0.75, -0.75,
+                -0.75, -0.25, -1.0, // [1, 2]
+                -0.75, -0.25, -0.75,
+            ]),
+            ("0.bias", &[2], &[0.25, -0.5]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 3, 2, 3], &[
+                2.25, -2.765625, 2.6875, // [0, 0]
+                -4.9375, 3.4375, 4.9375,
+                3.0, -0.234375, -2.09375, // [0, 1]
+                3.515625, -2.328125, -4.9375,
+                -2.765625, 1.1875, 4.34375, // [0, 2]
+                -0.90625, 2.921875, -5.6875,
+                0.890625, -2.78125, 3.3125, // [1, 0]
+                -4.203125, 3.609375, 4.203125,
+                1.1875, 1.59375, -1.953125, // [1, 1]
+                3.078125, -0.359375, -4.203125,
+                -2.78125, 2.71875, 2.84375, // [1, 2]
+                0.765625, 1.71875, -4.5,
+            ]),
+            ("0.bias", &[2], &[5.6875, 4.5]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 1], &[3.4375, 2.75, 2.3125, 2.1875]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 5, 3], &[
+                2.640625, -3.828125, 4.5, // [0]
+                0.671875, -0.828125, 5.328125,
+                0.4375, -2.390625, 3.140625,
+                0.75, -0.296875, 3.4375,
+                0.0, 0.0, 0.0,
+                -1.65625, -0.515625, 5.328125, // [1]
+                0.984375, -1.8125, -4.5,
+                -0.59375, -1.203125, 3.4375,
+                -0.15625, -0.140625, -3.140625,
+                0.0, 0.0, 0.0,
+                -4.5, 0.515625, -2.640625, // [2]
+                -3.828125, 1.859375, -3.828125,
+                -3.140625, 1.203125, -0.4375,
+                -2.390625, 2.703125, -2.390625,
+                0.0, 0.0, 0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 3, 2, 3], &[
+                -0.25, -0.5, 0.75, // [0, 0]
+                0.25, 0.0, 0.75,
+                0.0, -0.5, 0.75, // [0, 1]
+                -0.25, 0.25, -0.75,
+                -0.75, 0.5, 0.25, // [0, 2]
+                -0.5, 1.0, -0.5,
+                1.0, -0.75, 0.75, // [1, 0]
+                0.0, -0.25, 1.0,
+                -0.5, 0.25, 1.0, // [1, 1]
+                0.5, -0.75, -0.75,
+                -0.75, -0.25, -1.0, // [1, 2]
+                -0.75, -0.25, -0.75,
+            ]),
+            ("0.bias", &[2], &[0.25, -0.5]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 14.302734375);
+    }
+    let float = train! {
         input: [
             [
                 [0.0, -0.75, 1.0],
@@ -5956,88 +6573,56 @@ fn net_30_1conv_linear_half_sse_stride_no_lr() {
         target: [[[0.75], [-0.25]], [[-1.0], [1.0]]],
         loss: half_sse,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 14.302734375);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 3, 2, 3], &[
-            -0.25, -0.5, 0.75, // [0, 0]
-            0.25, 0.0, 0.75,
-            0.0, -0.5, 0.75, // [0, 1]
-            -0.25, 0.25, -0.75,
-            -0.75, 0.5, 0.25, // [0, 2]
-            -0.5, 1.0, -0.5,
-            1.0, -0.75, 0.75, // [1, 0]
-            0.0, -0.25, 1.0,
-            -0.5, 0.25, 1.0, // [1, 1]
-            0.5, -0.75, -0.75,
-            -0.75, -0.25, -1.0, // [1, 2]
-            -0.75, -0.25, -0.75,
-        ]),
-        ("0.bias", &[2], &[0.25, -0.5]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 3, 2, 3], &[
-            2.25, -2.765625, 2.6875, // [0, 0]
-            -4.9375, 3.4375, 4.9375,
-            3.0, -0.234375, -2.09375, // [0, 1]
-            3.515625, -2.328125, -4.9375,
-            -2.765625, 1.1875, 4.34375, // [0, 2]
-            -0.90625, 2.921875, -5.6875,
-            0.890625, -2.78125, 3.3125, // [1, 0]
-            -4.203125, 3.609375, 4.203125,
-            1.1875, 1.59375, -1.953125, // [1, 1]
-            3.078125, -0.359375, -4.203125,
-            -2.78125, 2.71875, 2.84375, // [1, 2]
-            0.765625, 1.71875, -4.5,
-        ]),
-        ("0.bias", &[2], &[5.6875, 4.5]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 1], &[3.4375, 2.75, 2.3125, 2.1875]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 5, 3], &[
-            2.640625, -3.828125, 4.5, // [0]
-            0.671875, -0.828125, 5.328125,
-            0.4375, -2.390625, 3.140625,
-            0.75, -0.296875, 3.4375,
-            0.0, 0.0, 0.0,
-            -1.65625, -0.515625, 5.328125, // [1]
-            0.984375, -1.8125, -4.5,
-            -0.59375, -1.203125, 3.4375,
-            -0.15625, -0.140625, -3.140625,
-            0.0, 0.0, 0.0,
-            -4.5, 0.515625, -2.640625, // [2]
-            -3.828125, 1.859375, -3.828125,
-            -3.140625, 1.203125, -0.4375,
-            -2.390625, 2.703125, -2.390625,
-            0.0, 0.0, 0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 3, 2, 3], &[
-            -0.25, -0.5, 0.75, // [0, 0]
-            0.25, 0.0, 0.75,
-            0.0, -0.5, 0.75, // [0, 1]
-            -0.25, 0.25, -0.75,
-            -0.75, 0.5, 0.25, // [0, 2]
-            -0.5, 1.0, -0.5,
-            1.0, -0.75, 0.75, // [1, 0]
-            0.0, -0.25, 1.0,
-            -0.5, 0.25, 1.0, // [1, 1]
-            0.5, -0.75, -0.75,
-            -0.75, -0.25, -1.0, // [1, 2]
-            -0.75, -0.25, -0.75,
-        ]),
-        ("0.bias", &[2], &[0.25, -0.5]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 14.302734375);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [0.0, -0.75, 1.0],
+                [-1.0, 1.0, 1.0],
+                [0.75, -0.25, 0.0],
+                [-0.75, 0.25, 0.75],
+                [-1.0, -0.5, 0.25],
+            ],
+            [
+                [0.0, 0.75, -0.5],
+                [0.75, 0.25, -1.0],
+                [1.0, -0.75, -0.25],
+                [0.5, -1.0, -0.75],
+                [-0.25, -0.25, -0.5],
+            ],
+            [
+                [-0.75, 1.0, 0.5],
+                [0.5, 0.25, -1.0],
+                [-0.25, -0.5, 1.0],
+                [-0.75, 0.75, -1.0],
+                [0.25, 0.5, 0.25],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [
+                        [[-0.25, -0.5, 0.75], [0.25, 0.0, 0.75]],
+                        [[0.0, -0.5, 0.75], [-0.25, 0.25, -0.75]],
+                        [[-0.75, 0.5, 0.25], [-0.5, 1.0, -0.5]],
+                    ],
+                    [
+                        [[1.0, -0.75, 0.75], [0.0, -0.25, 1.0]],
+                        [[-0.5, 0.25, 1.0], [0.5, -0.75, -0.75]],
+                        [[-0.75, -0.25, -1.0], [-0.75, -0.25, -0.75]],
+                    ],
+                ],
+                bias: [0.25, -0.5],
+                stride: (2, 1),
+                dilation: 1,
+            },
+        ],
+        target: [[[0.75], [-0.25]], [[-1.0], [1.0]]],
+        loss: half_sse,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 31. random draw: 2 convs; sse; lr 0.25, steps: 1; bias as a list; defaults written out
@@ -6046,7 +6631,110 @@ fn net_30_1conv_linear_half_sse_stride_no_lr() {
 #[test]
 #[rustfmt::skip]
 fn net_31_2conv_relu_sse_1step_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 20.639081649992843);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                -0.92, -0.547, // [0, 0]
+                -0.434, -0.398,
+                -0.017, 0.44, // [0, 1]
+                0.81, -0.056,
+                0.725, -0.187, // [1, 0]
+                0.165, -0.475,
+                -0.557, -0.801, // [1, 1]
+                -0.675, -0.538,
+            ]),
+            ("0.bias", &[2], &[0.343, -0.975]),
+            ("1.weight", &[2, 2, 1, 1], &[0.305, -0.374, 0.302, 0.571]),
+            ("1.bias", &[2], &[0.993, -0.512]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                -2.8634308995135602, -1.22445354309947, // [0, 0]
+                -2.06831489426086, -0.7857024983091402,
+                0.16932179769512995, 2.08167100681915, // [0, 1]
+                1.38763674088886, 1.1490667141639903,
+                3.5112234636658077, 1.5014610659645964, // [1, 0]
+                2.536228755585448, 0.963451588090552,
+                -0.20762738471468403, -2.55260641491922, // [1, 1]
+                -1.7015611183358477, -1.409019511794532,
+            ]),
+            ("0.bias", &[2], &[5.2698294609000005, -6.462020388120001]),
+            ("1.weight", &[2, 2, 1, 1], &[27.195859264653244, -33.67129506531136, 0.0, 0.0]),
+            ("1.bias", &[2], &[17.27812938, 0.0]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 2], &[
+                1.7343450000000002, 2.204521, // [0]
+                1.283542, 0.4026419999999999,
+                -0.8008290000000001, -2.8665920000000003, // [1]
+                -1.60251, -1.9531290000000001,
+            ]),
+            // 1: conv
+            (&[2, 2, 2], &[
+                1.8214852710000002, 2.737484313, // [0]
+                1.9838190500000001, 1.846276056,
+                -0.445501169, -1.48305869, // [1]
+                -1.039403526, -1.505638775,
+            ]),
+            // 2: relu
+            (&[2, 2, 2], &[
+                1.8214852710000002, 2.737484313, // [0]
+                1.9838190500000001, 1.846276056,
+                0.0, 0.0, // [1]
+                0.0, 0.0,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 3, 3], &[
+                -2.2858839965485003, -3.974005356003674, -0.6274050349535222, // [0]
+                -2.71733704446636, -3.12107274501286, 0.054933012902295845,
+                -0.672999202448, -0.42452119439096003, 0.17961298182111998,
+                0.8415740351080861, 3.112392705790766, 2.808673040774524, // [1]
+                2.7738055158963006, 6.14978421788284, 2.57709502287332,
+                1.73208523095, 2.2331829185732, 0.587851005486784,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 2, 2], &[
+                1.2636060153100002, 1.97486543093, // [0]
+                1.0576296205, 0.97372839416,
+                -1.5494709827080002, -2.421638266124, // [1]
+                -1.2968966494, -1.194014489888,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[2, 2, 2], &[
+                4.1429705420000005, 6.474968626, // [0]
+                3.4676381000000003, 3.192552112,
+                0.0, 0.0, // [1]
+                0.0, 0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 2, 2, 2], &[
+                -0.20414227512160998, -0.24088661422513252, // [0, 0]
+                0.083078723565215, -0.20157437542271497,
+                -0.05933044942378249, -0.08041775170478754, // [0, 1]
+                0.4630908147777851, -0.34326667854099757,
+                -0.15280586591645196, -0.5623652664911492, // [1, 0]
+                -0.46905718889636194, -0.715862897022638,
+                -0.505093153821329, -0.1628483962701951, // [1, 1]
+                -0.24960972041603813, -0.185745122051367,
+            ]),
+            ("0.bias", &[2], &[-0.9744573652250001, 0.6405050970300002]),
+            ("1.weight", &[2, 2, 1, 1], &[-6.493964816163311, 8.04382376632784, 0.302, 0.571]),
+            ("1.bias", &[2], &[-3.326532345, -0.512]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 443.24519727940736);
+    }
+    let float = train! {
         input: [
             [[0.218, -0.746, 0.195], [-0.796, -0.846, 0.234], [0.646, -0.077, -0.1]],
             [[-0.503, -0.498, 0.797], [0.936, 0.82, 0.277], [-0.495, -0.915, 0.548]],
@@ -6071,106 +6759,35 @@ fn net_31_2conv_relu_sse_1step_floats() {
         lr: 0.25,
         steps: 1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 20.639081649992843);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            -0.92, -0.547, // [0, 0]
-            -0.434, -0.398,
-            -0.017, 0.44, // [0, 1]
-            0.81, -0.056,
-            0.725, -0.187, // [1, 0]
-            0.165, -0.475,
-            -0.557, -0.801, // [1, 1]
-            -0.675, -0.538,
-        ]),
-        ("0.bias", &[2], &[0.343, -0.975]),
-        ("1.weight", &[2, 2, 1, 1], &[0.305, -0.374, 0.302, 0.571]),
-        ("1.bias", &[2], &[0.993, -0.512]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            -2.8634308995135602, -1.22445354309947, // [0, 0]
-            -2.06831489426086, -0.7857024983091402,
-            0.16932179769512995, 2.08167100681915, // [0, 1]
-            1.38763674088886, 1.1490667141639903,
-            3.5112234636658077, 1.5014610659645964, // [1, 0]
-            2.536228755585448, 0.963451588090552,
-            -0.20762738471468403, -2.55260641491922, // [1, 1]
-            -1.7015611183358477, -1.409019511794532,
-        ]),
-        ("0.bias", &[2], &[5.2698294609000005, -6.462020388120001]),
-        ("1.weight", &[2, 2, 1, 1], &[27.195859264653244, -33.67129506531136, 0.0, 0.0]),
-        ("1.bias", &[2], &[17.27812938, 0.0]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 2], &[
-            1.7343450000000002, 2.204521, // [0]
-            1.283542, 0.4026419999999999,
-            -0.8008290000000001, -2.8665920000000003, // [1]
-            -1.60251, -1.9531290000000001,
-        ]),
-        // 1: conv
-        (&[2, 2, 2], &[
-            1.8214852710000002, 2.737484313, // [0]
-            1.9838190500000001, 1.846276056,
-            -0.445501169, -1.48305869, // [1]
-            -1.039403526, -1.505638775,
-        ]),
-        // 2: relu
-        (&[2, 2, 2], &[
-            1.8214852710000002, 2.737484313, // [0]
-            1.9838190500000001, 1.846276056,
-            0.0, 0.0, // [1]
-            0.0, 0.0,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 3, 3], &[
-            -2.2858839965485003, -3.974005356003674, -0.6274050349535222, // [0]
-            -2.71733704446636, -3.12107274501286, 0.054933012902295845,
-            -0.672999202448, -0.42452119439096003, 0.17961298182111998,
-            0.8415740351080861, 3.112392705790766, 2.808673040774524, // [1]
-            2.7738055158963006, 6.14978421788284, 2.57709502287332,
-            1.73208523095, 2.2331829185732, 0.587851005486784,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 2, 2], &[
-            1.2636060153100002, 1.97486543093, // [0]
-            1.0576296205, 0.97372839416,
-            -1.5494709827080002, -2.421638266124, // [1]
-            -1.2968966494, -1.194014489888,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[2, 2, 2], &[
-            4.1429705420000005, 6.474968626, // [0]
-            3.4676381000000003, 3.192552112,
-            0.0, 0.0, // [1]
-            0.0, 0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 2, 2, 2], &[
-            -0.20414227512160998, -0.24088661422513252, // [0, 0]
-            0.083078723565215, -0.20157437542271497,
-            -0.05933044942378249, -0.08041775170478754, // [0, 1]
-            0.4630908147777851, -0.34326667854099757,
-            -0.15280586591645196, -0.5623652664911492, // [1, 0]
-            -0.46905718889636194, -0.715862897022638,
-            -0.505093153821329, -0.1628483962701951, // [1, 1]
-            -0.24960972041603813, -0.185745122051367,
-        ]),
-        ("0.bias", &[2], &[-0.9744573652250001, 0.6405050970300002]),
-        ("1.weight", &[2, 2, 1, 1], &[-6.493964816163311, 8.04382376632784, 0.302, 0.571]),
-        ("1.bias", &[2], &[-3.326532345, -0.512]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 443.24519727940736);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [[0.218, -0.746, 0.195], [-0.796, -0.846, 0.234], [0.646, -0.077, -0.1]],
+            [[-0.503, -0.498, 0.797], [0.936, 0.82, 0.277], [-0.495, -0.915, 0.548]],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [[[-0.92, -0.547], [-0.434, -0.398]], [[-0.017, 0.44], [0.81, -0.056]]],
+                    [[[0.725, -0.187], [0.165, -0.475]], [[-0.557, -0.801], [-0.675, -0.538]]],
+                ],
+                bias: [0.343, -0.975],
+            },
+            conv {
+                filter: [[[[0.305]], [[-0.374]]], [[[0.302]], [[0.571]]]],
+                bias: [0.993, -0.512],
+                dilation: 1,
+            },
+            relu,
+        ],
+        target: [[[-0.25, -0.5], [0.25, 0.25]], [[0.0, 0.5], [0.25, 0.0]]],
+        loss: sse,
+        lr: 0.25,
+        steps: 1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 32. random draw: 3 convs; mse; lr 0.1, steps: 1; bias as a number; bias as a list; dilation as
@@ -6571,7 +7188,112 @@ fn net_33_4conv_leaky_sigmoid_leaky_grad_output_stride_pad_conv_1step() {
 #[test]
 #[rustfmt::skip]
 fn net_34_1conv_leaky_half_sse_stride_conv_2steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 2.0158203125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 1, 1], &[-0.75, 0.5, 0.25, -1.0]),
+            ("0.bias", &[2], &[0.0, -0.25]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 1, 1], &[
+                -1.1975, // [0, 0]
+                0.020625000000000004, // [0, 1]
+                0.06093750000000001, // [1, 0]
+                -0.025468750000000005, // [1, 1]
+            ]),
+            ("0.bias", &[2], &[0.365, 0.0012499999999999942]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 1, 4], &[
+                -1.0, 0.8125, 0.125, 0.1875, // [0]
+                0.5, -0.9375, -0.5, -0.9375, // [1]
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[2, 1, 4], &[
+                -0.1, 0.8125, 0.125, 0.1875, // [0]
+                0.5, -0.09375, -0.05, -0.09375, // [1]
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 2, 7], &[
+                0.0075000000000000015, 0.0, -1.00546875, 0.0, 0.1175, 0.0, 0.60703125, // [0]
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                -0.005000000000000001, 0.0, 0.740625, 0.0, -0.1575, 0.0, -0.396875, // [1]
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 1, 4], &[
+                -0.010000000000000002, 1.3125, -0.125, -0.8125, // [0]
+                0.0, -0.084375, 0.095, -0.009375000000000001, // [1]
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 2.000189009335573);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 1, 1], &[-0.738025, 0.49979375, 0.249390625, -0.9997453125]),
+            ("0.bias", &[2], &[-0.00365, -0.2500125]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 1, 1], &[
+                -1.188067671875, // [0, 0]
+                0.012682078125000051, // [0, 1]
+                0.06018405761718746, // [1, 0]
+                -0.025090957031249975, // [1, 1]
+            ]),
+            ("0.bias", &[2], &[0.3478374062499998, 0.0005072734374999433]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 1, 4], &[
+                -0.9915718750000001, 0.799765625, 0.1212984375, 0.1866890625, // [0]
+                0.49925078124999994, -0.9369281250000001, -0.499948828125, // [1]
+                -0.9374738281249999,
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[2, 1, 4], &[
+                -0.09915718750000002, 0.799765625, 0.1212984375, 0.1866890625, // [0]
+                0.49925078124999994, -0.09369281250000001, -0.0499948828125, // [1]
+                -0.0937473828125,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 2, 7], &[
+                0.00713120019814452, 0.0, -0.9803004331723634, 0.0, 0.1186772076569214, 0.0, // [0]
+                0.5979058328092651,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                -0.004206786324658146, 0.0, 0.7339625292885253, 0.0, -0.15930055282865602, // [1]
+                0.0, -0.3971153727165466,
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 1, 4], &[
+                -0.009915718750000004, 1.299765625, -0.1287015625, -0.8133109375, // [0]
+                -0.000749218750000058, -0.08436928125000001, 0.09500051171875001, // [1]
+                -0.009374738281250001,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 2, 1, 1], &[
+                -0.72614432328125, // [0, 0]
+                0.49966692921875, // [0, 1]
+                0.24878878442382812, // [1, 0]
+                -0.9994944029296875, // [1, 1]
+            ]),
+            ("0.bias", &[2], &[-0.007128374062499998, -0.250017572734375]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 1.9849044253941155);
+    }
+    let float = train! {
         input: [
             [[1.0, -0.5, -0.75, 0.5, 0.0, 0.5, 0.25], [1.0, 0.0, -0.5, -1.0, 0.0, 0.0, -0.75]],
             [[-0.5, 0.25, 0.5, 0.0, 0.25, 1.0, 0.75], [-1.0, 0.0, -0.25, 0.75, -0.25, -1.0, -0.75]],
@@ -6591,106 +7313,30 @@ fn net_34_1conv_leaky_half_sse_stride_conv_2steps() {
         lr: 0.01,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 2.0158203125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 1, 1], &[-0.75, 0.5, 0.25, -1.0]),
-        ("0.bias", &[2], &[0.0, -0.25]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 1, 1], &[
-            -1.1975, // [0, 0]
-            0.020625000000000004, // [0, 1]
-            0.06093750000000001, // [1, 0]
-            -0.025468750000000005, // [1, 1]
-        ]),
-        ("0.bias", &[2], &[0.365, 0.0012499999999999942]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 1, 4], &[
-            -1.0, 0.8125, 0.125, 0.1875, // [0]
-            0.5, -0.9375, -0.5, -0.9375, // [1]
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[2, 1, 4], &[
-            -0.1, 0.8125, 0.125, 0.1875, // [0]
-            0.5, -0.09375, -0.05, -0.09375, // [1]
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 2, 7], &[
-            0.0075000000000000015, 0.0, -1.00546875, 0.0, 0.1175, 0.0, 0.60703125, // [0]
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            -0.005000000000000001, 0.0, 0.740625, 0.0, -0.1575, 0.0, -0.396875, // [1]
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 1, 4], &[
-            -0.010000000000000002, 1.3125, -0.125, -0.8125, // [0]
-            0.0, -0.084375, 0.095, -0.009375000000000001, // [1]
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 2.000189009335573);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 1, 1], &[-0.738025, 0.49979375, 0.249390625, -0.9997453125]),
-        ("0.bias", &[2], &[-0.00365, -0.2500125]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 1, 1], &[
-            -1.188067671875, // [0, 0]
-            0.012682078125000051, // [0, 1]
-            0.06018405761718746, // [1, 0]
-            -0.025090957031249975, // [1, 1]
-        ]),
-        ("0.bias", &[2], &[0.3478374062499998, 0.0005072734374999433]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 1, 4], &[
-            -0.9915718750000001, 0.799765625, 0.1212984375, 0.1866890625, // [0]
-            0.49925078124999994, -0.9369281250000001, -0.499948828125, -0.9374738281249999, // [1]
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[2, 1, 4], &[
-            -0.09915718750000002, 0.799765625, 0.1212984375, 0.1866890625, // [0]
-            0.49925078124999994, -0.09369281250000001, -0.0499948828125, -0.0937473828125, // [1]
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 2, 7], &[
-            0.00713120019814452, 0.0, -0.9803004331723634, 0.0, 0.1186772076569214, 0.0, // [0]
-            0.5979058328092651,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-            -0.004206786324658146, 0.0, 0.7339625292885253, 0.0, -0.15930055282865602, 0.0, // [1]
-            -0.3971153727165466,
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 1, 4], &[
-            -0.009915718750000004, 1.299765625, -0.1287015625, -0.8133109375, // [0]
-            -0.000749218750000058, -0.08436928125000001, 0.09500051171875001, // [1]
-            -0.009374738281250001,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 2, 1, 1], &[
-            -0.72614432328125, // [0, 0]
-            0.49966692921875, // [0, 1]
-            0.24878878442382812, // [1, 0]
-            -0.9994944029296875, // [1, 1]
-        ]),
-        ("0.bias", &[2], &[-0.007128374062499998, -0.250017572734375]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 1.9849044253941155);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [[1.0, -0.5, -0.75, 0.5, 0.0, 0.5, 0.25], [1.0, 0.0, -0.5, -1.0, 0.0, 0.0, -0.75]],
+            [[-0.5, 0.25, 0.5, 0.0, 0.25, 1.0, 0.75], [-1.0, 0.0, -0.25, 0.75, -0.25, -1.0, -0.75]],
+        ],
+        layers: [
+            conv {
+                filter: [[[[-0.75]], [[0.5]]], [[[0.25]], [[-1.0]]]],
+                bias: [0.0, -0.25],
+                stride: 2,
+                padding: 0,
+                kernel: convolution,
+            },
+            leaky_relu(0.1),
+        ],
+        target: [[[0.0, -0.5, 0.25, 1.0]], [[0.5, 0.75, -1.0, 0.0]]],
+        loss: half_sse,
+        lr: 0.01,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 35. random draw: 2 convs; sse, 2-D target; no lr; bias as a number; defaults written out
@@ -8754,7 +9400,150 @@ fn net_41_4conv_sigmoid_relu_leaky_grad_output_stride_dil_conv_2steps() {
 #[test]
 #[rustfmt::skip]
 fn net_42_1conv_relu_half_sse_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 10.1328125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 3, 3, 1], &[
+                0.75, // [0, 0]
+                1.0,
+                1.0,
+                -0.75, // [0, 1]
+                1.0,
+                -0.25,
+                0.0, // [0, 2]
+                0.75,
+                1.0,
+                -0.25, // [1, 0]
+                0.75,
+                0.75,
+                1.0, // [1, 1]
+                1.0,
+                1.0,
+                0.0, // [1, 2]
+                -1.0,
+                -0.25,
+            ]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 3, 3, 1], &[
+                0.6875, // [0, 0]
+                0.59375,
+                1.734375,
+                1.265625, // [0, 1]
+                0.984375,
+                -2.109375,
+                -0.4375, // [0, 2]
+                0.734375,
+                2.28125,
+                -1.28125, // [1, 0]
+                1.609375,
+                4.921875,
+                2.921875, // [1, 1]
+                3.53125,
+                -1.484375,
+                0.96875, // [1, 2]
+                -3.359375,
+                2.015625,
+            ]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 5, 2], &[
+                0.1875, 0.4375, // [0]
+                0.625, 2.125,
+                0.4375, 0.4375,
+                1.125, -0.4375,
+                0.25, 1.9375,
+                0.3125, 3.0, // [1]
+                0.1875, 1.9375,
+                -1.8125, -2.3125,
+                -1.4375, -2.3125,
+                -0.75, -0.375,
+            ]),
+            // 1: relu
+            (&[2, 5, 2], &[
+                0.1875, 0.4375, // [0]
+                0.625, 2.125,
+                0.4375, 0.4375,
+                1.125, 0.0,
+                0.25, 1.9375,
+                0.3125, 3.0, // [1]
+                0.1875, 1.9375,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 7, 2], &[
+                -0.1875, -0.359375, // [0]
+                -0.15625, 2.921875,
+                0.828125, 6.40625,
+                1.609375, 4.140625,
+                0.75, 1.640625,
+                0.625, 0.9375,
+                0.25, 0.9375,
+                0.046875, 2.421875, // [1]
+                -0.28125, 4.59375,
+                1.0625, 5.75,
+                0.4375, 3.03125,
+                0.140625, -0.9375,
+                0.15625, 0.9375,
+                -0.0625, -0.234375,
+                0.0, 0.0, // [2]
+                -0.046875, -2.421875,
+                -0.484375, -1.65625,
+                0.59375, 1.46875,
+                0.46875, 0.9375,
+                0.5625, 0.703125,
+                0.25, 0.9375,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 5, 2], &[
+                -0.3125, 0.4375, // [0]
+                0.625, 1.375,
+                0.1875, 0.9375,
+                0.375, 0.0,
+                0.25, 0.9375,
+                -0.1875, 2.75, // [1]
+                0.6875, 2.4375,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 3, 3, 1], &[
+                0.68125, // [0, 0]
+                0.940625,
+                0.8265625,
+                -0.8765625, // [0, 1]
+                0.9015625,
+                -0.0390625,
+                0.043750000000000004, // [0, 2]
+                0.6765625,
+                0.771875,
+                -0.12187499999999998, // [1, 0]
+                0.5890625,
+                0.2578125,
+                0.7078125, // [1, 1]
+                0.646875,
+                1.1484375,
+                -0.096875, // [1, 2]
+                -0.6640625,
+                -0.4515625,
+            ]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 4.104484024047852);
+    }
+    let float = train! {
         input: [
             [
                 [-1.0, -0.5],
@@ -8800,146 +9589,56 @@ fn net_42_1conv_relu_half_sse_1step() {
         loss: half_sse,
         lr: 0.1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 10.1328125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 3, 3, 1], &[
-            0.75, // [0, 0]
-            1.0,
-            1.0,
-            -0.75, // [0, 1]
-            1.0,
-            -0.25,
-            0.0, // [0, 2]
-            0.75,
-            1.0,
-            -0.25, // [1, 0]
-            0.75,
-            0.75,
-            1.0, // [1, 1]
-            1.0,
-            1.0,
-            0.0, // [1, 2]
-            -1.0,
-            -0.25,
-        ]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 3, 3, 1], &[
-            0.6875, // [0, 0]
-            0.59375,
-            1.734375,
-            1.265625, // [0, 1]
-            0.984375,
-            -2.109375,
-            -0.4375, // [0, 2]
-            0.734375,
-            2.28125,
-            -1.28125, // [1, 0]
-            1.609375,
-            4.921875,
-            2.921875, // [1, 1]
-            3.53125,
-            -1.484375,
-            0.96875, // [1, 2]
-            -3.359375,
-            2.015625,
-        ]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 5, 2], &[
-            0.1875, 0.4375, // [0]
-            0.625, 2.125,
-            0.4375, 0.4375,
-            1.125, -0.4375,
-            0.25, 1.9375,
-            0.3125, 3.0, // [1]
-            0.1875, 1.9375,
-            -1.8125, -2.3125,
-            -1.4375, -2.3125,
-            -0.75, -0.375,
-        ]),
-        // 1: relu
-        (&[2, 5, 2], &[
-            0.1875, 0.4375, // [0]
-            0.625, 2.125,
-            0.4375, 0.4375,
-            1.125, 0.0,
-            0.25, 1.9375,
-            0.3125, 3.0, // [1]
-            0.1875, 1.9375,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 7, 2], &[
-            -0.1875, -0.359375, // [0]
-            -0.15625, 2.921875,
-            0.828125, 6.40625,
-            1.609375, 4.140625,
-            0.75, 1.640625,
-            0.625, 0.9375,
-            0.25, 0.9375,
-            0.046875, 2.421875, // [1]
-            -0.28125, 4.59375,
-            1.0625, 5.75,
-            0.4375, 3.03125,
-            0.140625, -0.9375,
-            0.15625, 0.9375,
-            -0.0625, -0.234375,
-            0.0, 0.0, // [2]
-            -0.046875, -2.421875,
-            -0.484375, -1.65625,
-            0.59375, 1.46875,
-            0.46875, 0.9375,
-            0.5625, 0.703125,
-            0.25, 0.9375,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 5, 2], &[
-            -0.3125, 0.4375, // [0]
-            0.625, 1.375,
-            0.1875, 0.9375,
-            0.375, 0.0,
-            0.25, 0.9375,
-            -0.1875, 2.75, // [1]
-            0.6875, 2.4375,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 3, 3, 1], &[
-            0.68125, // [0, 0]
-            0.940625,
-            0.8265625,
-            -0.8765625, // [0, 1]
-            0.9015625,
-            -0.0390625,
-            0.043750000000000004, // [0, 2]
-            0.6765625,
-            0.771875,
-            -0.12187499999999998, // [1, 0]
-            0.5890625,
-            0.2578125,
-            0.7078125, // [1, 1]
-            0.646875,
-            1.1484375,
-            -0.096875, // [1, 2]
-            -0.6640625,
-            -0.4515625,
-        ]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 4.104484024047852);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [-1.0, -0.5],
+                [0.75, -0.25],
+                [0.0, 1.0],
+                [0.5, 0.75],
+                [-0.75, -0.5],
+                [-1.0, -0.75],
+                [0.0, 1.0],
+            ],
+            [
+                [-0.75, 0.0],
+                [0.5, 1.0],
+                [-0.5, 0.5],
+                [-0.75, -1.0],
+                [0.75, -1.0],
+                [0.75, 1.0],
+                [-0.5, 0.0],
+            ],
+            [
+                [-0.25, 1.0],
+                [0.0, -0.75],
+                [-1.0, -0.25],
+                [1.0, 0.75],
+                [0.5, 0.0],
+                [1.0, 0.75],
+                [0.75, -0.25],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [[[0.75], [1.0], [1.0]], [[-0.75], [1.0], [-0.25]], [[0.0], [0.75], [1.0]]],
+                    [[[-0.25], [0.75], [0.75]], [[1.0], [1.0], [1.0]], [[0.0], [-1.0], [-0.25]]],
+                ],
+            },
+            relu,
+        ],
+        target: [
+            [[0.5, 0.0], [0.0, 0.75], [0.25, -0.5], [0.75, -0.5], [0.0, 1.0]],
+            [[0.5, 0.25], [-0.5, -0.5], [0.25, 0.0], [0.25, 1.0], [-0.25, -0.5]],
+        ],
+        loss: half_sse,
+        lr: 0.1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 43. random draw: 2 convs; sse; lr 0.5, steps: 3; 2-D input; stride as (rows, columns); kernel
@@ -10045,7 +10744,102 @@ fn net_45_4conv_tanh_leaky_relu_grad_output_stride_pad_conv_no_lr() {
 #[test]
 #[rustfmt::skip]
 fn net_46_1conv_relu_half_sse_conv_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 11.76171875);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 3, 2, 3], &[
+                0.25, 0.25, 0.5, // [0, 0]
+                0.5, -0.75, -0.75,
+                -0.25, -0.5, -1.0, // [0, 1]
+                0.5, -0.25, -0.75,
+                0.25, 1.0, 0.75, // [0, 2]
+                -0.5, 0.25, 0.0,
+            ]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 3, 2, 3], &[
+                2.390625, 4.78125, -0.25, // [0, 0]
+                4.53125, -0.859375, -2.140625,
+                -0.625, -4.53125, -5.203125, // [0, 1]
+                1.5625, -1.578125, -3.6875,
+                0.96875, -1.015625, -1.765625, // [0, 2]
+                -0.0625, 1.734375, 2.28125,
+            ]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 6, 1], &[
+                2.375,
+                0.0,
+                1.25,
+                1.8125,
+                1.3125,
+                -1.75,
+            ]),
+            // 1: relu
+            (&[1, 6, 1], &[
+                2.375,
+                0.0,
+                1.25,
+                1.8125,
+                1.3125,
+                0.0,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 7, 3], &[
+                -2.53125, -2.53125, 1.6875, // [0]
+                1.6875, 0.84375, 0.84375,
+                -1.3125, -1.3125, 0.875,
+                -0.859375, -1.296875, 1.59375,
+                0.171875, -0.40625, 1.234375,
+                0.65625, 0.328125, 0.328125,
+                0.0, 0.0, 0.0,
+                -2.53125, -0.84375, 1.6875, // [1]
+                -3.375, -1.6875, -0.84375,
+                -1.3125, -0.4375, 0.875,
+                -3.484375, -1.453125, 0.71875,
+                -3.296875, -1.484375, 0.078125,
+                -1.3125, -0.65625, -0.328125,
+                0.0, 0.0, 0.0,
+                0.0, 0.84375, -1.6875, // [2]
+                2.53125, 3.375, 0.84375,
+                0.0, 0.4375, -0.875,
+                1.3125, 2.328125, -0.71875,
+                1.734375, 2.640625, -0.078125,
+                0.984375, 1.3125, 0.328125,
+                0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 6, 1], &[
+                3.375,
+                0.0,
+                1.75,
+                2.3125,
+                1.3125,
+                0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 3, 2, 3], &[
+                0.010937499999999989, -0.22812500000000002, 0.525, // [0, 0]
+                0.046875, -0.6640625, -0.5359375,
+                -0.1875, -0.046875, -0.47968749999999993, // [0, 1]
+                0.34375, -0.09218749999999998, -0.38125,
+                0.153125, 1.1015625, 0.9265625, // [0, 2]
+                -0.49375, 0.07656249999999998, -0.22812500000000002,
+            ]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 2.5686357879638666);
+    }
+    let float = train! {
         input: [
             [
                 [-1.0, -0.75, 0.75],
@@ -10092,98 +10886,57 @@ fn net_46_1conv_relu_half_sse_conv_1step() {
         loss: half_sse,
         lr: 0.1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 11.76171875);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 3, 2, 3], &[
-            0.25, 0.25, 0.5, // [0, 0]
-            0.5, -0.75, -0.75,
-            -0.25, -0.5, -1.0, // [0, 1]
-            0.5, -0.25, -0.75,
-            0.25, 1.0, 0.75, // [0, 2]
-            -0.5, 0.25, 0.0,
-        ]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 3, 2, 3], &[
-            2.390625, 4.78125, -0.25, // [0, 0]
-            4.53125, -0.859375, -2.140625,
-            -0.625, -4.53125, -5.203125, // [0, 1]
-            1.5625, -1.578125, -3.6875,
-            0.96875, -1.015625, -1.765625, // [0, 2]
-            -0.0625, 1.734375, 2.28125,
-        ]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 6, 1], &[
-            2.375,
-            0.0,
-            1.25,
-            1.8125,
-            1.3125,
-            -1.75,
-        ]),
-        // 1: relu
-        (&[1, 6, 1], &[
-            2.375,
-            0.0,
-            1.25,
-            1.8125,
-            1.3125,
-            0.0,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 7, 3], &[
-            -2.53125, -2.53125, 1.6875, // [0]
-            1.6875, 0.84375, 0.84375,
-            -1.3125, -1.3125, 0.875,
-            -0.859375, -1.296875, 1.59375,
-            0.171875, -0.40625, 1.234375,
-            0.65625, 0.328125, 0.328125,
-            0.0, 0.0, 0.0,
-            -2.53125, -0.84375, 1.6875, // [1]
-            -3.375, -1.6875, -0.84375,
-            -1.3125, -0.4375, 0.875,
-            -3.484375, -1.453125, 0.71875,
-            -3.296875, -1.484375, 0.078125,
-            -1.3125, -0.65625, -0.328125,
-            0.0, 0.0, 0.0,
-            0.0, 0.84375, -1.6875, // [2]
-            2.53125, 3.375, 0.84375,
-            0.0, 0.4375, -0.875,
-            1.3125, 2.328125, -0.71875,
-            1.734375, 2.640625, -0.078125,
-            0.984375, 1.3125, 0.328125,
-            0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 6, 1], &[
-            3.375,
-            0.0,
-            1.75,
-            2.3125,
-            1.3125,
-            0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 3, 2, 3], &[
-            0.010937499999999989, -0.22812500000000002, 0.525, // [0, 0]
-            0.046875, -0.6640625, -0.5359375,
-            -0.1875, -0.046875, -0.47968749999999993, // [0, 1]
-            0.34375, -0.09218749999999998, -0.38125,
-            0.153125, 1.1015625, 0.9265625, // [0, 2]
-            -0.49375, 0.07656249999999998, -0.22812500000000002,
-        ]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 2.5686357879638666);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [-1.0, -0.75, 0.75],
+                [-0.25, 0.75, 0.75],
+                [0.75, 0.25, 1.0],
+                [0.25, 0.25, 0.25],
+                [-0.5, 0.5, -0.25],
+                [1.0, 0.5, 0.0],
+                [0.25, -0.5, 0.75],
+            ],
+            [
+                [-0.75, 0.5, -1.0],
+                [-0.5, -1.0, -1.0],
+                [0.75, -0.5, 0.75],
+                [-0.5, -0.75, 1.0],
+                [-1.0, -0.5, 1.0],
+                [-0.25, 1.0, -1.0],
+                [0.0, 1.0, -1.0],
+            ],
+            [
+                [0.25, 0.25, -0.25],
+                [-0.75, -0.5, 0.5],
+                [-0.5, 0.75, -0.5],
+                [1.0, -0.75, 1.0],
+                [0.0, 1.0, -0.5],
+                [-0.75, -0.25, -1.0],
+                [-0.5, 0.0, -0.25],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [
+                        [[0.25, 0.25, 0.5], [0.5, -0.75, -0.75]],
+                        [[-0.25, -0.5, -1.0], [0.5, -0.25, -0.75]],
+                        [[0.25, 1.0, 0.75], [-0.5, 0.25, 0.0]],
+                    ],
+                ],
+                kernel: convolution,
+            },
+            relu,
+        ],
+        target: [[[-1.0], [1.0], [-0.5], [-0.5], [0.0], [1.0]]],
+        loss: half_sse,
+        lr: 0.1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 47. random draw: 2 convs; sse; lr 0.05, steps absent; bias as a list; kernel per conv:
@@ -10193,7 +10946,157 @@ fn net_46_1conv_relu_half_sse_conv_1step() {
 #[test]
 #[rustfmt::skip]
 fn net_47_2conv_relu_sse_dil_conv_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 34.473876953125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 1, 1, 1], &[-0.25, 0.5]),
+            ("0.bias", &[2], &[0.5, -1.0]),
+            ("2.weight", &[2, 2, 2, 2], &[
+                -0.75, -0.5, // [0, 0]
+                -1.0, 0.75,
+                -0.25, 0.25, // [0, 1]
+                -0.5, 0.0,
+                -0.25, 0.25, // [1, 0]
+                0.25, 0.75,
+                -0.75, 0.5, // [1, 1]
+                -1.0, -1.0,
+            ]),
+            ("2.bias", &[2], &[-0.5, 0.5]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 1, 1, 1], &[-17.041015625, 0.0]),
+            ("0.bias", &[2], &[53.921875, 0.0]),
+            ("2.weight", &[2, 2, 2, 2], &[
+                -11.556640625, -12.98046875, // [0, 0]
+                -14.6015625, -11.2421875,
+                0.0, 0.0, // [0, 1]
+                0.0, 0.0,
+                7.43359375, 9.5859375, // [1, 0]
+                10.427734375, 8.998046875,
+                0.0, 0.0, // [1, 1]
+                0.0, 0.0,
+            ]),
+            ("2.bias", &[2], &[-24.15625, 17.6875]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 7, 4], &[
+                0.625, 0.75, 0.6875, 0.375, // [0]
+                0.3125, 0.625, 0.5, 0.5625,
+                0.25, 0.5625, 0.75, 0.375,
+                0.25, 0.75, 0.75, 0.5625,
+                0.5625, 0.6875, 0.25, 0.25,
+                0.6875, 0.25, 0.5625, 0.3125,
+                0.25, 0.5, 0.5, 0.25,
+                -1.25, -1.5, -1.375, -0.75, // [1]
+                -0.625, -1.25, -1.0, -1.125,
+                -0.5, -1.125, -1.5, -0.75,
+                -0.5, -1.5, -1.5, -1.125,
+                -1.125, -1.375, -0.5, -0.5,
+                -1.375, -0.5, -1.125, -0.625,
+                -0.5, -1.0, -1.0, -0.5,
+            ]),
+            // 1: relu
+            (&[2, 7, 4], &[
+                0.625, 0.75, 0.6875, 0.375, // [0]
+                0.3125, 0.625, 0.5, 0.5625,
+                0.25, 0.5625, 0.75, 0.375,
+                0.25, 0.75, 0.75, 0.5625,
+                0.5625, 0.6875, 0.25, 0.25,
+                0.6875, 0.25, 0.5625, 0.3125,
+                0.25, 0.5, 0.5, 0.25,
+                0.0, 0.0, 0.0, 0.0, // [1]
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[2, 5, 2], &[
+                -1.40625, -0.875, // [0]
+                -1.453125, -1.390625,
+                -1.53125, -0.984375,
+                -1.828125, -0.859375,
+                -0.828125, -0.671875,
+                1.015625, 1.203125, // [1]
+                0.734375, 1.15625,
+                0.953125, 1.125,
+                0.90625, 1.1875,
+                0.921875, 1.140625,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 7, 4], &[
+                0.333984375, 0.533203125, -0.923828125, -0.994140625,
+                0.36328125, -0.287109375, -0.474609375, -0.65234375,
+                -0.48046875, -0.109375, -1.78515625, -1.435546875,
+                0.296875, -0.646484375, -1.94921875, -0.580078125,
+                -0.787109375, -0.875, -0.578125, -0.45703125,
+                -0.8828125, -0.30078125, -0.884765625, -0.080078125,
+                -0.041015625, -0.029296875, -0.0078125, 0.234375,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 7, 4], &[
+                -1.3359375, -2.1328125, 3.6953125, 3.9765625, // [0]
+                -1.453125, 1.1484375, 1.8984375, 2.609375,
+                1.921875, 0.4375, 7.140625, 5.7421875,
+                -1.1875, 2.5859375, 7.796875, 2.3203125,
+                3.1484375, 3.5, 2.3125, 1.828125,
+                3.53125, 1.203125, 3.5390625, 0.3203125,
+                0.1640625, 0.1171875, 0.03125, -0.9375,
+                0.0, 0.0, 0.0, 0.0, // [1]
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[2, 7, 4], &[
+                -1.3359375, -2.1328125, 3.6953125, 3.9765625, // [0]
+                -1.453125, 1.1484375, 1.8984375, 2.609375,
+                1.921875, 0.4375, 7.140625, 5.7421875,
+                -1.1875, 2.5859375, 7.796875, 2.3203125,
+                3.1484375, 3.5, 2.3125, 1.828125,
+                3.53125, 1.203125, 3.5390625, 0.3203125,
+                0.1640625, 0.1171875, 0.03125, -0.9375,
+                -1.53125, -0.90625, 0.125, 0.96875, // [1]
+                0.03125, -3.3125, 0.984375, -2.421875,
+                -3.96875, -1.234375, -2.1953125, 0.9921875,
+                -3.3046875, -1.1640625, 0.515625, -3.8046875,
+                0.59375, -2.1484375, -2.1796875, -1.9296875,
+                -0.0078125, 0.8828125, -0.6953125, -1.4765625,
+                0.1328125, 1.0546875, -0.21875, -1.5,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 1, 1, 1], &[0.60205078125, 0.5]),
+            ("0.bias", &[2], &[-2.19609375, -1.0]),
+            ("2.weight", &[2, 2, 2, 2], &[
+                -0.17216796874999996, 0.14902343750000002, // [0, 0]
+                -0.269921875, 1.312109375,
+                -0.25, 0.25, // [0, 1]
+                -0.5, 0.0,
+                -0.6216796875, -0.229296875, // [1, 0]
+                -0.27138671875, 0.30009765624999996,
+                -0.75, 0.5, // [1, 1]
+                -1.0, -1.0,
+            ]),
+            ("2.bias", &[2], &[0.7078125000000002, -0.384375]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 15.849145507812507);
+    }
+    let float = train! {
         input: [
             [
                 [-0.5, -1.0, -0.75, 0.5],
@@ -10225,153 +11128,42 @@ fn net_47_2conv_relu_sse_dil_conv_1step() {
         loss: sse,
         lr: 0.05,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 34.473876953125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 1, 1, 1], &[-0.25, 0.5]),
-        ("0.bias", &[2], &[0.5, -1.0]),
-        ("2.weight", &[2, 2, 2, 2], &[
-            -0.75, -0.5, // [0, 0]
-            -1.0, 0.75,
-            -0.25, 0.25, // [0, 1]
-            -0.5, 0.0,
-            -0.25, 0.25, // [1, 0]
-            0.25, 0.75,
-            -0.75, 0.5, // [1, 1]
-            -1.0, -1.0,
-        ]),
-        ("2.bias", &[2], &[-0.5, 0.5]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 1, 1, 1], &[-17.041015625, 0.0]),
-        ("0.bias", &[2], &[53.921875, 0.0]),
-        ("2.weight", &[2, 2, 2, 2], &[
-            -11.556640625, -12.98046875, // [0, 0]
-            -14.6015625, -11.2421875,
-            0.0, 0.0, // [0, 1]
-            0.0, 0.0,
-            7.43359375, 9.5859375, // [1, 0]
-            10.427734375, 8.998046875,
-            0.0, 0.0, // [1, 1]
-            0.0, 0.0,
-        ]),
-        ("2.bias", &[2], &[-24.15625, 17.6875]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 7, 4], &[
-            0.625, 0.75, 0.6875, 0.375, // [0]
-            0.3125, 0.625, 0.5, 0.5625,
-            0.25, 0.5625, 0.75, 0.375,
-            0.25, 0.75, 0.75, 0.5625,
-            0.5625, 0.6875, 0.25, 0.25,
-            0.6875, 0.25, 0.5625, 0.3125,
-            0.25, 0.5, 0.5, 0.25,
-            -1.25, -1.5, -1.375, -0.75, // [1]
-            -0.625, -1.25, -1.0, -1.125,
-            -0.5, -1.125, -1.5, -0.75,
-            -0.5, -1.5, -1.5, -1.125,
-            -1.125, -1.375, -0.5, -0.5,
-            -1.375, -0.5, -1.125, -0.625,
-            -0.5, -1.0, -1.0, -0.5,
-        ]),
-        // 1: relu
-        (&[2, 7, 4], &[
-            0.625, 0.75, 0.6875, 0.375, // [0]
-            0.3125, 0.625, 0.5, 0.5625,
-            0.25, 0.5625, 0.75, 0.375,
-            0.25, 0.75, 0.75, 0.5625,
-            0.5625, 0.6875, 0.25, 0.25,
-            0.6875, 0.25, 0.5625, 0.3125,
-            0.25, 0.5, 0.5, 0.25,
-            0.0, 0.0, 0.0, 0.0, // [1]
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[2, 5, 2], &[
-            -1.40625, -0.875, // [0]
-            -1.453125, -1.390625,
-            -1.53125, -0.984375,
-            -1.828125, -0.859375,
-            -0.828125, -0.671875,
-            1.015625, 1.203125, // [1]
-            0.734375, 1.15625,
-            0.953125, 1.125,
-            0.90625, 1.1875,
-            0.921875, 1.140625,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 7, 4], &[
-            0.333984375, 0.533203125, -0.923828125, -0.994140625,
-            0.36328125, -0.287109375, -0.474609375, -0.65234375,
-            -0.48046875, -0.109375, -1.78515625, -1.435546875,
-            0.296875, -0.646484375, -1.94921875, -0.580078125,
-            -0.787109375, -0.875, -0.578125, -0.45703125,
-            -0.8828125, -0.30078125, -0.884765625, -0.080078125,
-            -0.041015625, -0.029296875, -0.0078125, 0.234375,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 7, 4], &[
-            -1.3359375, -2.1328125, 3.6953125, 3.9765625, // [0]
-            -1.453125, 1.1484375, 1.8984375, 2.609375,
-            1.921875, 0.4375, 7.140625, 5.7421875,
-            -1.1875, 2.5859375, 7.796875, 2.3203125,
-            3.1484375, 3.5, 2.3125, 1.828125,
-            3.53125, 1.203125, 3.5390625, 0.3203125,
-            0.1640625, 0.1171875, 0.03125, -0.9375,
-            0.0, 0.0, 0.0, 0.0, // [1]
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[2, 7, 4], &[
-            -1.3359375, -2.1328125, 3.6953125, 3.9765625, // [0]
-            -1.453125, 1.1484375, 1.8984375, 2.609375,
-            1.921875, 0.4375, 7.140625, 5.7421875,
-            -1.1875, 2.5859375, 7.796875, 2.3203125,
-            3.1484375, 3.5, 2.3125, 1.828125,
-            3.53125, 1.203125, 3.5390625, 0.3203125,
-            0.1640625, 0.1171875, 0.03125, -0.9375,
-            -1.53125, -0.90625, 0.125, 0.96875, // [1]
-            0.03125, -3.3125, 0.984375, -2.421875,
-            -3.96875, -1.234375, -2.1953125, 0.9921875,
-            -3.3046875, -1.1640625, 0.515625, -3.8046875,
-            0.59375, -2.1484375, -2.1796875, -1.9296875,
-            -0.0078125, 0.8828125, -0.6953125, -1.4765625,
-            0.1328125, 1.0546875, -0.21875, -1.5,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 1, 1, 1], &[0.60205078125, 0.5]),
-        ("0.bias", &[2], &[-2.19609375, -1.0]),
-        ("2.weight", &[2, 2, 2, 2], &[
-            -0.17216796874999996, 0.14902343750000002, // [0, 0]
-            -0.269921875, 1.312109375,
-            -0.25, 0.25, // [0, 1]
-            -0.5, 0.0,
-            -0.6216796875, -0.229296875, // [1, 0]
-            -0.27138671875, 0.30009765624999996,
-            -0.75, 0.5, // [1, 1]
-            -1.0, -1.0,
-        ]),
-        ("2.bias", &[2], &[0.7078125000000002, -0.384375]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 15.849145507812507);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [-0.5, -1.0, -0.75, 0.5],
+                [0.75, -0.5, 0.0, -0.25],
+                [1.0, -0.25, -1.0, 0.5],
+                [1.0, -1.0, -1.0, -0.25],
+                [-0.25, -0.75, 1.0, 1.0],
+                [-0.75, 1.0, -0.25, 0.75],
+                [1.0, 0.0, 0.0, 1.0],
+            ],
+        ],
+        layers: [
+            conv { filter: [[[[-0.25]]], [[[0.5]]]], bias: [0.5, -1.0] },
+            relu,
+            conv {
+                filter: [
+                    [[[-0.75, -0.5], [-1.0, 0.75]], [[-0.25, 0.25], [-0.5, 0.0]]],
+                    [[[-0.25, 0.25], [0.25, 0.75]], [[-0.75, 0.5], [-1.0, -1.0]]],
+                ],
+                bias: [-0.5, 0.5],
+                dilation: 2,
+                kernel: convolution,
+            },
+        ],
+        target: [
+            [[0.25, 1.0], [-0.5, -0.5], [0.5, 0.5], [1.0, -0.25], [-0.75, -1.0]],
+            [[0.25, 0.75], [0.75, -0.5], [-1.0, 0.75], [-0.5, 0.0], [0.75, 0.25]],
+        ],
+        loss: sse,
+        lr: 0.05,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 48. random draw: 3 convs; mse; lr 0.01, steps: 2; 2-D input; stride as (rows, columns);
@@ -11850,7 +12642,201 @@ fn net_53_4conv_leaky_sigmoid_tanh_grad_output_stride_pad_conv_3steps() {
 #[test]
 #[rustfmt::skip]
 fn net_54_1conv_relu_half_sse_stride_pad_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 3.625);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 1, 1], &[0.25, 0.25, -0.5, 0.25]),
+            ("0.bias", &[2], &[0.0, 0.75]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 1, 1], &[1.5, 1.5, -0.25, -0.25]),
+            ("0.bias", &[2], &[1.5, 1.75]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 4, 1], &[
+                0.0, // [0]
+                0.0,
+                0.5,
+                0.0,
+                0.75, // [1]
+                0.75,
+                0.5,
+                0.75,
+            ]),
+            // 1: relu
+            (&[2, 4, 1], &[
+                0.0, // [0]
+                0.0,
+                0.5,
+                0.0,
+                0.75, // [1]
+                0.75,
+                0.5,
+                0.75,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 5, 2], &[
+                0.0, 0.0, // [0]
+                -0.125, 0.0,
+                0.0, 0.0,
+                0.5, 0.0,
+                0.0, 0.0,
+                0.0, 0.0, // [1]
+                0.0625, 0.0,
+                0.0, 0.0,
+                0.3125, 0.0,
+                0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 4, 1], &[
+                0.0, // [0]
+                0.0,
+                1.5,
+                0.0,
+                1.75, // [1]
+                0.25,
+                -0.25,
+                0.0,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 2.59375);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 1, 1], &[-0.5, -0.5, -0.375, 0.375]),
+            ("0.bias", &[2], &[-0.75, -0.125]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 1, 1], &[0.0, 0.0, 0.0, 0.0]),
+            ("0.bias", &[2], &[0.0, 0.0]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 4, 1], &[
+                -0.75, // [0]
+                -0.75,
+                -1.75,
+                -0.75,
+                -0.125, // [1]
+                -0.125,
+                -0.125,
+                -0.125,
+            ]),
+            // 1: relu
+            (&[2, 4, 1], &[
+                0.0, // [0]
+                0.0,
+                0.0,
+                0.0,
+                0.0, // [1]
+                0.0,
+                0.0,
+                0.0,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 5, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0, // [1]
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 4, 1], &[
+                0.0, // [0]
+                0.0,
+                0.0,
+                0.0,
+                0.0, // [1]
+                0.0,
+                0.0,
+                0.0,
+            ]),
+        ]);
+
+        let s = &steps[2];
+        assert_scalar("step 2 loss", s.loss(), 2.59375);
+        assert_named("step 2 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 2, 1, 1], &[-0.5, -0.5, -0.375, 0.375]),
+            ("0.bias", &[2], &[-0.75, -0.125]),
+        ]);
+        assert_named("step 2 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 2, 1, 1], &[0.0, 0.0, 0.0, 0.0]),
+            ("0.bias", &[2], &[0.0, 0.0]),
+        ]);
+        assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 4, 1], &[
+                -0.75, // [0]
+                -0.75,
+                -1.75,
+                -0.75,
+                -0.125, // [1]
+                -0.125,
+                -0.125,
+                -0.125,
+            ]),
+            // 1: relu
+            (&[2, 4, 1], &[
+                0.0, // [0]
+                0.0,
+                0.0,
+                0.0,
+                0.0, // [1]
+                0.0,
+                0.0,
+                0.0,
+            ]),
+        ]);
+        assert_maps("step 2 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[2, 5, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0, // [1]
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[2, 4, 1], &[
+                0.0, // [0]
+                0.0,
+                0.0,
+                0.0,
+                0.0, // [1]
+                0.0,
+                0.0,
+                0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 2, 1, 1], &[-0.5, -0.5, -0.375, 0.375]),
+            ("0.bias", &[2], &[-0.75, -0.125]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 2.59375);
+    }
+    let float = train! {
         input: [
             [[0.5, 1.0], [0.0, 0.5], [0.75, -0.25], [1.0, 0.25], [0.0, -0.25]],
             [[0.5, 1.0], [0.0, 0.75], [0.5, -0.75], [1.0, -0.25], [-0.5, -0.75]],
@@ -11870,197 +12856,30 @@ fn net_54_1conv_relu_half_sse_stride_pad_3steps() {
         lr: 0.5,
         steps: 3,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 3.625);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 1, 1], &[0.25, 0.25, -0.5, 0.25]),
-        ("0.bias", &[2], &[0.0, 0.75]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 1, 1], &[1.5, 1.5, -0.25, -0.25]),
-        ("0.bias", &[2], &[1.5, 1.75]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 4, 1], &[
-            0.0, // [0]
-            0.0,
-            0.5,
-            0.0,
-            0.75, // [1]
-            0.75,
-            0.5,
-            0.75,
-        ]),
-        // 1: relu
-        (&[2, 4, 1], &[
-            0.0, // [0]
-            0.0,
-            0.5,
-            0.0,
-            0.75, // [1]
-            0.75,
-            0.5,
-            0.75,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 5, 2], &[
-            0.0, 0.0, // [0]
-            -0.125, 0.0,
-            0.0, 0.0,
-            0.5, 0.0,
-            0.0, 0.0,
-            0.0, 0.0, // [1]
-            0.0625, 0.0,
-            0.0, 0.0,
-            0.3125, 0.0,
-            0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 4, 1], &[
-            0.0, // [0]
-            0.0,
-            1.5,
-            0.0,
-            1.75, // [1]
-            0.25,
-            -0.25,
-            0.0,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 2.59375);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 1, 1], &[-0.5, -0.5, -0.375, 0.375]),
-        ("0.bias", &[2], &[-0.75, -0.125]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 1, 1], &[0.0, 0.0, 0.0, 0.0]),
-        ("0.bias", &[2], &[0.0, 0.0]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 4, 1], &[
-            -0.75, // [0]
-            -0.75,
-            -1.75,
-            -0.75,
-            -0.125, // [1]
-            -0.125,
-            -0.125,
-            -0.125,
-        ]),
-        // 1: relu
-        (&[2, 4, 1], &[
-            0.0, // [0]
-            0.0,
-            0.0,
-            0.0,
-            0.0, // [1]
-            0.0,
-            0.0,
-            0.0,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 5, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0, // [1]
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 4, 1], &[
-            0.0, // [0]
-            0.0,
-            0.0,
-            0.0,
-            0.0, // [1]
-            0.0,
-            0.0,
-            0.0,
-        ]),
-    ]);
-
-    let s = &steps[2];
-    assert_scalar("step 2 loss", s.loss(), 2.59375);
-    assert_named("step 2 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 2, 1, 1], &[-0.5, -0.5, -0.375, 0.375]),
-        ("0.bias", &[2], &[-0.75, -0.125]),
-    ]);
-    assert_named("step 2 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 2, 1, 1], &[0.0, 0.0, 0.0, 0.0]),
-        ("0.bias", &[2], &[0.0, 0.0]),
-    ]);
-    assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 4, 1], &[
-            -0.75, // [0]
-            -0.75,
-            -1.75,
-            -0.75,
-            -0.125, // [1]
-            -0.125,
-            -0.125,
-            -0.125,
-        ]),
-        // 1: relu
-        (&[2, 4, 1], &[
-            0.0, // [0]
-            0.0,
-            0.0,
-            0.0,
-            0.0, // [1]
-            0.0,
-            0.0,
-            0.0,
-        ]),
-    ]);
-    assert_maps("step 2 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[2, 5, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0, // [1]
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[2, 4, 1], &[
-            0.0, // [0]
-            0.0,
-            0.0,
-            0.0,
-            0.0, // [1]
-            0.0,
-            0.0,
-            0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 2, 1, 1], &[-0.5, -0.5, -0.375, 0.375]),
-        ("0.bias", &[2], &[-0.75, -0.125]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 2.59375);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [[0.5, 1.0], [0.0, 0.5], [0.75, -0.25], [1.0, 0.25], [0.0, -0.25]],
+            [[0.5, 1.0], [0.0, 0.75], [0.5, -0.75], [1.0, -0.25], [-0.5, -0.75]],
+        ],
+        layers: [
+            conv {
+                filter: [[[[0.25]], [[0.25]]], [[[-0.5]], [[0.25]]]],
+                bias: [0.0, 0.75],
+                stride: (2, 2),
+                padding: (1, 0),
+                dilation: 1,
+            },
+            relu,
+        ],
+        target: [[[-1.0], [-0.75], [-1.0], [-0.5]], [[-1.0], [0.5], [0.75], [0.75]]],
+        loss: half_sse,
+        lr: 0.5,
+        steps: 3,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 55. random draw: 2 convs; sse; no lr; bias as a list; defaults written out (padding); kernel
@@ -13935,7 +14754,86 @@ fn net_61_4conv_sigmoid_relu_sigmoid_grad_output_stride_pad_dil_conv_1step() {
 #[test]
 #[rustfmt::skip]
 fn net_62_1conv_linear_half_sse_stride_conv_2steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 2.3245705755947665);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 1, 1, 3], &[
+                0.6723884154805995, 0.943641320849713, 0.06927225869533649, // [0, 0]
+                -0.41259746456269, -0.9418700374412914, 0.7590424350665645, // [1, 0]
+            ]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 1, 1, 3], &[
+                1.5137945109231583, 1.9669402845105555, -0.11015187037524149, // [0, 0]
+                -0.7657490058095828, -1.2959314861876434, 0.406131951554468, // [1, 0]
+            ]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 1], &[
+                1.1993140394087238, // [0]
+                1.088016403688611,
+                -1.5062720721623941, // [1]
+                -0.7121303108138622,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 4, 3], &[
+                -0.6980420762725854, 1.8435894683325447, 1.0534930683859671,
+                0.0, 0.0, 0.0,
+                -0.24077103330946695, 1.93378458985674, 1.2584376279727527,
+                0.0, 0.0, 0.0,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 1.551098078107369);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[2, 1, 1, 3], &[
+                0.5210089643882836, 0.7469472923986574, 0.08028744573286063, // [0, 0]
+                -0.3360225639817317, -0.812276888822527, 0.7184292399111177, // [1, 0]
+            ]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[2, 1, 1, 3], &[
+                1.2374429418144683, 1.5536703134890586, -0.026944027857114788, // [0, 0]
+                -0.597015182699751, -1.0323201133818758, 0.34219561868508586, // [1, 0]
+            ]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[2, 2, 1], &[
+                0.9312826506225248, // [0]
+                0.8595488811566103,
+                -1.3229042899577574, // [1]
+                -0.5854183589048356,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 4, 3], &[
+                -0.5365000597133543, 1.1773083676862732, 0.6314687776797185,
+                0.0, 0.0, 0.0,
+                -0.1318196496232028, 1.2879639366887319, 0.8210452915724027,
+                0.0, 0.0, 0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[2, 1, 1, 3], &[
+                0.39726467020683676, 0.5915802610497516, 0.08298184851857211, // [0, 0]
+                -0.2763210457117566, -0.7090448774843394, 0.6842096780426091, // [1, 0]
+            ]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 1.057493853662366);
+    }
+    let float = train! {
         input: [
             [
                 [-0.5124257536368482, 0.9911219697982427, 0.44549738986671783],
@@ -13959,82 +14857,34 @@ fn net_62_1conv_linear_half_sse_stride_conv_2steps_floats() {
         lr: 0.1,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 2.3245705755947665);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 1, 1, 3], &[
-            0.6723884154805995, 0.943641320849713, 0.06927225869533649, // [0, 0]
-            -0.41259746456269, -0.9418700374412914, 0.7590424350665645, // [1, 0]
-        ]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 1, 1, 3], &[
-            1.5137945109231583, 1.9669402845105555, -0.11015187037524149, // [0, 0]
-            -0.7657490058095828, -1.2959314861876434, 0.406131951554468, // [1, 0]
-        ]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 1], &[
-            1.1993140394087238, // [0]
-            1.088016403688611,
-            -1.5062720721623941, // [1]
-            -0.7121303108138622,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 4, 3], &[
-            -0.6980420762725854, 1.8435894683325447, 1.0534930683859671,
-            0.0, 0.0, 0.0,
-            -0.24077103330946695, 1.93378458985674, 1.2584376279727527,
-            0.0, 0.0, 0.0,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 1.551098078107369);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[2, 1, 1, 3], &[
-            0.5210089643882836, 0.7469472923986574, 0.08028744573286063, // [0, 0]
-            -0.3360225639817317, -0.812276888822527, 0.7184292399111177, // [1, 0]
-        ]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[2, 1, 1, 3], &[
-            1.2374429418144683, 1.5536703134890586, -0.026944027857114788, // [0, 0]
-            -0.597015182699751, -1.0323201133818758, 0.34219561868508586, // [1, 0]
-        ]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[2, 2, 1], &[
-            0.9312826506225248, // [0]
-            0.8595488811566103,
-            -1.3229042899577574, // [1]
-            -0.5854183589048356,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 4, 3], &[
-            -0.5365000597133543, 1.1773083676862732, 0.6314687776797185,
-            0.0, 0.0, 0.0,
-            -0.1318196496232028, 1.2879639366887319, 0.8210452915724027,
-            0.0, 0.0, 0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[2, 1, 1, 3], &[
-            0.39726467020683676, 0.5915802610497516, 0.08298184851857211, // [0, 0]
-            -0.2763210457117566, -0.7090448774843394, 0.6842096780426091, // [1, 0]
-        ]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 1.057493853662366);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [-0.5124257536368482, 0.9911219697982427, 0.44549738986671783],
+                [-0.9827276243035292, 0.5591463126066385, 0.5296196532949389],
+                [0.2369629752140785, 0.646123227336542, 0.6869435238004304],
+                [0.4490205101412992, -0.025714375825571123, 0.2813333809844074],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [[[0.6723884154805995, 0.943641320849713, 0.06927225869533649]]],
+                    [[[-0.41259746456269, -0.9418700374412914, 0.7590424350665645]]],
+                ],
+                stride: 2,
+                kernel: convolution,
+            },
+        ],
+        target: [[[0.25], [-0.5]], [[-0.5], [-0.25]]],
+        loss: half_sse,
+        lr: 0.1,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 63. random draw: 2 convs; sse, 2-D target; lr 0.05, steps: 3; bias as a number; padding as
@@ -14044,7 +14894,414 @@ fn net_62_1conv_linear_half_sse_stride_conv_2steps_floats() {
 #[test]
 #[rustfmt::skip]
 fn net_63_2conv_leaky_sse_stride_conv_3steps() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 3, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 1.6608789062499998);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -0.25, -1.0, 0.0, // [0, 0]
+                0.0, 0.5, 0.75,
+                0.25, -0.75, 0.75,
+                -0.25, -0.5, -1.0, // [0, 1]
+                1.0, 0.0, -1.0,
+                0.0, 0.5, 0.0,
+                0.0, 0.25, 1.0, // [0, 2]
+                0.75, -0.5, 1.0,
+                -1.0, 0.75, 1.0,
+                0.75, -0.25, -1.0, // [1, 0]
+                -1.0, -0.25, -1.0,
+                0.5, -0.75, 0.5,
+                -0.25, 0.75, -0.5, // [1, 1]
+                1.0, 0.75, 0.25,
+                -1.0, -1.0, 1.0,
+                -0.5, 1.0, -0.25, // [1, 2]
+                -0.25, -0.25, -1.0,
+                -0.25, 0.5, -0.75,
+                0.25, 0.0, 0.0, // [2, 0]
+                -0.25, 0.0, -0.5,
+                0.5, 0.5, 0.75,
+                -0.5, -0.25, -0.25, // [2, 1]
+                1.0, -1.0, 1.0,
+                0.0, -0.25, -0.5,
+                -1.0, 1.0, -0.25, // [2, 2]
+                -1.0, 0.5, 0.75,
+                -1.0, -0.75, 1.0,
+            ]),
+            ("2.weight", &[1, 3, 1, 1], &[-0.5, -0.5, 0.0]),
+            ("2.bias", &[1], &[1.0]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -0.030703124999999998, -0.164609375, 0.066953125, // [0, 0]
+                0.103203125, 0.17015625, 0.41578125,
+                0.1590625, -0.103203125, -0.287421875,
+                -0.5134375, -0.354375, 0.421328125, // [0, 1]
+                0.030703124999999998, 0.17015625, -0.09765625,
+                0.298515625, 0.385078125, 0.41578125,
+                0.092109375, 0.07250000000000001, -0.29296875, // [0, 2]
+                0.287421875, 0.066953125, -0.323671875,
+                -0.41578125, 0.385078125, 0.5134375,
+                -0.30703125, 0.2875, -0.297265625, // [1, 0]
+                -0.9015624999999999, -1.198828125, 1.257421875,
+                0.623828125, 0.9015624999999999, -0.9406249999999999,
+                -1.2671875, -0.643359375, 0.34609375, // [1, 1]
+                0.30703125, -1.198828125, -0.009765625,
+                -0.8820312499999999, 0.9503906249999999, 1.257421875,
+                0.9210937499999999, -1.20859375, -0.029296875, // [1, 2]
+                0.9406249999999999, -0.297265625, -0.336328125,
+                -1.257421875, 0.9503906249999999, 1.2671875,
+                0.0, 0.0, 0.0, // [2, 0]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, // [2, 1]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, // [2, 2]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+            ]),
+            ("2.weight", &[1, 3, 1, 1], &[-2.9550390625, 4.574023437499999, 1.4744140625]),
+            ("2.bias", &[1], &[1.6749999999999998]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 1, 3], &[
+                -2.6875, 0.875, 2.9375, // [0]
+                1.8125, -3.625, -1.5625, // [1]
+                0.5625, -3.875, -1.1875, // [2]
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[3, 1, 3], &[
+                -0.26875, 0.875, 2.9375, // [0]
+                1.8125, -0.36250000000000004, -0.15625, // [1]
+                0.5625, -0.3875, -0.11875000000000001, // [2]
+            ]),
+            // 2: conv
+            (&[1, 1, 2], &[0.22812500000000002, -0.390625]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 3, 5], &[
+                -0.7061718749999999, 1.013203125, -0.332265625, -0.322265625, 0.1171875, // [0]
+                1.136015625, 0.24562499999999998, 1.48203125, 0.185546875, -0.0390625,
+                1.228125, 0.42984374999999997, -0.929453125, -0.400390625, -0.068359375,
+                -1.228125, 1.1667187499999998, 1.2671875, 0.15625, -0.0390625, // [1]
+                -0.18421875, -0.9210937499999999, -1.731796875, 0.029296875, 0.4296875,
+                0.736875, -0.8596874999999999, -0.07242187500000002, -0.166015625, -0.107421875,
+                0.7982812499999999, -0.7061718749999999, 0.791171875, 0.3125, -0.400390625, // [2]
+                1.1053125, 0.3684375, 0.5664843749999999, -0.205078125, 0.283203125,
+                0.18421875, -1.258828125, 0.994921875, 0.13671875, -0.01953125,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[3, 1, 3], &[
+                -0.12281249999999999, 0.0, 0.390625, // [0]
+                -1.228125, 0.0, 0.0390625, // [1]
+                0.0, 0.0, 0.0, // [2]
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[3, 1, 3], &[
+                -1.228125, 0.0, 0.390625, // [0]
+                -1.228125, 0.0, 0.390625, // [1]
+                0.0, 0.0, 0.0, // [2]
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 0.012641662790624033);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -0.24846484375, -0.99176953125, -0.0033476562500000004, // [0, 0]
+                -0.005160156250000001, 0.4914921875, 0.7292109375,
+                0.242046875, -0.74483984375, 0.76437109375,
+                -0.224328125, -0.48228125, -1.0210664062500001, // [0, 1]
+                0.99846484375, -0.008507812500000001, -0.9951171875,
+                -0.01492578125, 0.48074609375, -0.0207890625,
+                -0.00460546875, 0.246375, 1.0146484375, // [0, 2]
+                0.73562890625, -0.50334765625, 1.01618359375,
+                -0.9792109375, 0.73074609375, 0.974328125,
+                0.7653515625, -0.264375, -0.98513671875, // [1, 0]
+                -0.954921875, -0.19005859375, -1.06287109375,
+                0.46880859375, -0.795078125, 0.54703125,
+                -0.186640625, 0.78216796875, -0.5173046875, // [1, 1]
+                0.9846484375, 0.80994140625, 0.25048828125,
+                -0.9558984375, -1.04751953125, 0.93712890625,
+                -0.5460546875, 1.0604296875, -0.24853515625, // [1, 2]
+                -0.29703124999999997, -0.23513671875, -0.98318359375,
+                -0.18712890625, 0.45248046875000003, -0.813359375,
+                0.25, 0.0, 0.0, // [2, 0]
+                -0.25, 0.0, -0.5,
+                0.5, 0.5, 0.75,
+                -0.5, -0.25, -0.25, // [2, 1]
+                1.0, -1.0, 1.0,
+                0.0, -0.25, -0.5,
+                -1.0, 1.0, -0.25, // [2, 2]
+                -1.0, 0.5, 0.75,
+                -1.0, -0.75, 1.0,
+            ]),
+            ("2.weight", &[1, 3, 1, 1], &[-0.352248046875, -0.7287011718749999, -0.073720703125]),
+            ("2.bias", &[1], &[0.91625]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -0.0006603360715039732, 0.037998566126627734, -0.019329451099065854, // [0, 0]
+                -0.03931923826963568, -0.05864868936870153, -0.05336600079666975,
+                -0.017348442884553932, 0.03931923826963568, 0.03535722184061184,
+                0.07203511582423162, 0.054686672939677695, -0.07401612403874355, // [0, 1]
+                0.0006603360715039732, -0.05864868936870153, 0.01866911502756188,
+                -0.07665746832475943, -0.05402633686817372, -0.05336600079666975,
+                0.0019810082145119198, -0.039979574341139655, 0.056007345082685636, // [0, 2]
+                -0.03535722184061184, -0.019329451099065854, 0.05534700901118167,
+                0.05336600079666975, -0.05402633686817372, -0.07203511582423162,
+                -0.013660477990018067, 0.02138469739685052, -0.017522587693434295, // [1, 0]
+                -0.048705653376886655, -0.06622824107032095, 0.04305558284982358,
+                0.023458846276619906, 0.048705653376886655, -0.03325721456322175,
+                -0.03919347314640736, -0.015734626869787452, -0.0017879608236468416, // [1, 1]
+                0.013660477990018067, -0.06622824107032095, 0.003862109703416227,
+                -0.05642987278371911, 0.02939510485980552, 0.04305558284982358,
+                0.0409814339700542, -0.06236613136690472, 0.011586329110248681, // [1, 2]
+                0.03325721456322175, -0.017522587693434295, -0.0020741488797693854,
+                -0.04305558284982358, 0.02939510485980552, 0.03919347314640736,
+                -0.0013819931699251718, 0.002163431306353939, -0.0017727122381395555, // [2, 0]
+                -0.004927417646204283, -0.006700129884343839, 0.004355815475057536,
+                0.00237326727163596, 0.004927417646204283, -0.003364541373346748,
+                -0.0039650964068431525, -0.0015918291352071926, -0.0001808831029323629, // [2, 1]
+                0.0013819931699251718, -0.006700129884343839, 0.00039071906821438367,
+                -0.00570885578263305, 0.0029738223051323644, 0.004355815475057536,
+                0.004145979509775515, -0.0063094108161294545, 0.001172157204643151, // [2, 2]
+                0.003364541373346748, -0.0017727122381395555, -0.00020983596528202078,
+                -0.004355815475057536, 0.0029738223051323644, 0.0039650964068431525,
+            ]),
+            ("2.weight", &[1, 3, 1, 1], &[
+                0.552288735072682, // [0, 0]
+                0.1603617917285406, // [0, 1]
+                0.017004301440095817, // [0, 2]
+            ]),
+            ("2.bias", &[1], &[0.28698499215889073]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 1, 3], &[
+                -2.5402880859375, 0.8540722656249998, 2.694991210937499, // [0]
+                2.6441162109375003, -3.6650878906249997, -1.788125, // [1]
+                0.5625, -3.875, -1.1875, // [2]
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[3, 1, 3], &[
+                -0.25402880859375004, 0.8540722656249998, 2.694991210937499, // [0]
+                2.6441162109375003, -0.3665087890625, -0.1788125, // [1]
+                0.5625, -0.3875, -0.11875000000000001, // [2]
+            ]),
+            // 2: conv
+            (&[1, 1, 2], &[-0.9625073253145218, 0.10599982139396713]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 3, 5], &[
+                -0.03605578013255607, 0.04264798103306502, -0.0957233768671713, // [0]
+                0.06712328051003702, -0.026099002818043497,
+                0.05891519792637765, 0.009086964865868064, 0.016320625650511983,
+                -0.033766788177783974, 0.015528113428347822,
+                0.05383859616727946, 0.017065560258855954, -0.027077169230119085,
+                0.07814601885031218, 0.006340269140657289,
+                -0.04838761777925497, 0.05735064722519282, 0.04012825555588427, // [1]
+                -0.01932715604023023, 0.015881743031926545,
+                -0.01658668419367368, -0.038706302271495574, 0.006910964475051988,
+                -0.010314120663467588, -0.09133597748832843,
+                0.03234549827862409, -0.04008328929256079, 0.09818680838775673,
+                0.024322501588516753, 0.02041677469005456,
+                0.03634200265527539, -0.022508570446569214, -0.043417631980736365, // [2]
+                -0.06038749115186071, 0.07757773224506552,
+                0.046892961131604786, 0.01141384800038286, -0.0420532203339176, 0.04043927824956625,
+                -0.048782617309294195,
+                0.012282393444014897, -0.0641226395023898, -0.03616254487827887,
+                -0.03634327227605732, 0.010342488805014562,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[3, 1, 3], &[
+                -0.0026413442860158927, 0.0, -0.07467646011024752, // [0]
+                -0.054641911960072266, 0.0, -0.015448438813664908, // [1]
+                -0.005527972679700687, 0.0, -0.0015628762728575347, // [2]
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[3, 1, 3], &[
+                -0.026413442860158926, 0.0, -0.07467646011024752, // [0]
+                -0.054641911960072266, 0.0, -0.15448438813664908, // [1]
+                -0.005527972679700687, 0.0, -0.015628762728575347, // [2]
+            ]),
+        ]);
+
+        let s = &steps[2];
+        assert_scalar("step 2 loss", s.loss(), 0.0002814330464233639);
+        assert_named("step 2 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -0.2484318269464248, -0.9936694595563313, -0.0023811836950467075, // [0, 0]
+                -0.0031941943365182165, 0.49442462196843506, 0.7318792375398335,
+                0.2429142971442277, -0.7468058056634818, 0.7626032326579694,
+                -0.22792988079121157, -0.4850155836469839, -1.0173656000480629, // [0, 1]
+                0.9984318269464248, -0.005575378031564925, -0.996050643251378,
+                -0.011092907833762029, 0.4834474105934087, -0.018120762460166515,
+                -0.004704519160725596, 0.248373978717057, 1.0118480702458656, // [0, 2]
+                0.7373967673420306, -0.5023811836950467, 1.013416243299441,
+                -0.9818792375398335, 0.7334474105934087, 0.9779298807912116,
+                0.766034586399501, -0.26544423486984253, -0.9842605893653282, // [1, 0]
+                -0.9524865923311557, -0.18674718169648397, -1.0650238728924912,
+                0.46763565143616903, -0.7975134076688443, 0.5486941107281611,
+                -0.18468095134267964, 0.7829547000934894, -0.5172152894588177, // [1, 1]
+                0.983965413600499, 0.813252818303516, 0.2502951757648292,
+                -0.9530769438608141, -1.0489892864929904, 0.9349761271075088,
+                -0.5481037591985026, 1.0635479940683454, -0.24911447270551243, // [1, 2]
+                -0.29869411072816104, -0.2342605893653283, -0.9830798863060115,
+                -0.18497612710750883, 0.4510107135070098, -0.8153190486573204,
+                0.2500690996584963, -0.00010817156531769696, 8.863561190697777e-05, // [2, 0]
+                -0.24975362911768978, 0.00033500649421719196, -0.5002177907737528,
+                0.4998813366364182, 0.4997536291176898, 0.7501682270686674,
+                -0.49980174517965786, -0.24992040854323963, -0.24999095584485337, // [2, 1]
+                0.9999309003415038, -0.9996649935057829, 0.9999804640465892,
+                0.0002854427891316525, -0.2501486911152566, -0.5002177907737528,
+                -1.0002072989754889, 1.0003154705408064, -0.25005860786023215, // [2, 2]
+                -1.0001682270686674, 0.500088635611907, 0.7500104917982641,
+                -0.9997822092262472, -0.7501486911152566, 0.9998017451796578,
+            ]),
+            ("2.weight", &[1, 3, 1, 1], &[
+                -0.3798624836286341, // [0, 0]
+                -0.736719261461427, // [0, 1]
+                -0.07457091819700479, // [0, 2]
+            ]),
+            ("2.bias", &[1], &[0.9019007503920555]),
+        ]);
+        assert_named("step 2 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                0.00031410438507060344, 0.0007558947188558587, -0.00022089516689262763, // [0, 0]
+                -0.00012768594871465175, -0.00034858111560727943, -0.002861416196172107,
+                -0.001163208322104438, 0.00012768594871465175, 0.0020123122591382725,
+                0.0033964157481353383, 0.0022332074260309, -0.0024541025929235277, // [0, 1]
+                -0.00031410438507060344, -0.00034858111560727943, 0.0005349995519632311,
+                -0.0011976850526411139, -0.0025473118111015037, -0.002861416196172107,
+                -0.0009423131552118104, 0.00018641843635595163, 0.001604998655889693, // [0, 2]
+                -0.0020123122591382725, -0.00022089516689262763, 0.0019191030409602967,
+                0.002861416196172107, -0.0025473118111015037, -0.0033964157481353383,
+                0.006091855883752957, -0.005884336325075047, 0.005988096104414002, // [1, 0]
+                0.018068048092580963, 0.024056144196994964, -0.024678702873028695,
+                -0.01228747154684487, -0.018068048092580963, 0.018483087209936782,
+                0.02478246265236765, 0.01249499110552278, -0.006506895001108778, // [1, 1]
+                -0.006091855883752957, 0.024056144196994964, 0.00010375977933895528,
+                0.01786052853390305, -0.01858684698927574, -0.024678702873028695,
+                -0.018275567651258873, 0.02415990397633392, 0.0003112793380168658, // [1, 2]
+                -0.018483087209936782, 0.005988096104414002, 0.006403135221769823,
+                0.024678702873028695, -0.01858684698927574, -0.02478246265236765,
+                0.0006166192612829751, -0.0005956140767520977, 0.0006061166690175363, // [2, 0]
+                0.0018288525993180478, 0.002434969268335584, -0.0024979848219282164,
+                -0.0012437411148313888, -0.0018288525993180478, 0.0018708629683798028,
+                0.0025084874141936553, 0.0012647462993622663, -0.00065862963034473, // [2, 1]
+                -0.0006166192612829751, 0.002434969268335584, 1.050259226543871e-05,
+                0.0018078474147871706, -0.0018813655606452415, -0.0024979848219282164,
+                -0.0018498577838489253, 0.002445471860601023, 3.1507776796316136e-05, // [2, 2]
+                -0.0018708629683798028, 0.0006061166690175363, 0.0006481270380792912,
+                0.0024979848219282164, -0.0018813655606452415, -0.0025084874141936553,
+            ]),
+            ("2.weight", &[1, 3, 1, 1], &[
+                0.023856536535932085, // [0, 0]
+                -0.08959287012544369, // [0, 1]
+                -0.019388310013095628, // [0, 2]
+            ]),
+            ("2.bias", &[1], &[-0.027441976094596976]),
+        ]);
+        assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 1, 3], &[
+                -2.5508817214510926, 0.8572568187458856, 2.7370259749778314, // [0]
+                2.678270097857161, -3.666119581175655, -1.788388767093115, // [1]
+                0.5659552552614816, -3.875104373309303, -1.187526684594888, // [2]
+            ]),
+            // 1: leaky_relu(0.1)
+            (&[3, 1, 3], &[
+                -0.25508817214510926, 0.8572568187458856, 2.7370259749778314, // [0]
+                2.678270097857161, -0.36661195811756553, -0.1788388767093115, // [1]
+                0.5659552552614816, -0.3875104373309303, -0.1187526684594888, // [2]
+            ]),
+            // 2: conv
+            (&[1, 1, 2], &[-1.016537794523435, 0.0028168064761365796]),
+        ]);
+        assert_maps("step 2 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 3, 5], &[
+                0.016178682577119484, -0.019139016038497474, 0.011042009689753841, // [0]
+                0.001908167512133135, -0.0007349234480058612,
+                -0.026266117572766423, -0.0039285176171514335, -0.024932848396232235,
+                -0.0009805744932172749, 0.0004126470068638064,
+                -0.023986667793144255, -0.007716922636912922, 0.019384543449812348,
+                0.002236625147923685, 0.0002032038506681023,
+                0.021526416342045426, -0.02557074042569646, -0.02356552177175125, // [1]
+                -0.0005886961658452013, 0.0004192910248793867,
+                0.007314021917592467, 0.01734422010258729, 0.029683110603880247,
+                -0.000283604137584879, -0.002587033923257676,
+                -0.014498036955888992, 0.017852783748519955, -0.0036169962416278986,
+                0.0007234749007278582, 0.0005854162112197292,
+                -0.016172548265235037, 0.010061260739325943, -0.010003362733051297, // [2]
+                -0.001725249209311287, 0.0022199933567808093,
+                -0.020831966353052823, -0.005106070389460641, -0.010611020197953654,
+                0.0011513132328622253, -0.0014120405841694917,
+                -0.00541573801778345, 0.028695240990664676, -0.01788023137688066,
+                -0.0010149575121510847, 0.0002795712407781378,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[3, 1, 3], &[
+                0.0012564175402824138, 0.0, -0.0021399982078529243, // [0]
+                0.02436742353501183, 0.0, -0.0004150391173558211, // [1]
+                0.0024664770451319003, 0.0, -4.201036906175484e-05, // [2]
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[3, 1, 3], &[
+                0.012564175402824137, 0.0, -0.0021399982078529243, // [0]
+                0.02436742353501183, 0.0, -0.004150391173558211, // [1]
+                0.0024664770451319003, 0.0, -0.0004201036906175484, // [2]
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[3, 3, 3, 3], &[
+                -0.24844753216567833, -0.9937072542922741, -0.002370138936702076, // [0, 0]
+                -0.003187810039082484, 0.4944420510242154, 0.7320223083496421,
+                0.24297245756033292, -0.7468121899609175, 0.7625026170450124,
+                -0.22809970157861834, -0.48512724401828544, -1.0172428949184167, // [0, 1]
+                0.9984475321656784, -0.005557948975784561, -0.9960773932289761,
+                -0.011033023581129973, 0.4835747761839638, -0.01797769165035791,
+                -0.004657403502965006, 0.2483646577952392, 1.011767820313071, // [0, 2]
+                0.7374973829549876, -0.502370138936702, 1.0133202881473928,
+                -0.9820223083496421, 0.7335747761839637, 0.9780997015786184,
+                0.7657299936053134, -0.2651500180535888, -0.984559994170549, // [1, 0]
+                -0.9533899947357848, -0.18794998890633371, -1.0637899377488398,
+                0.46825002501351126, -0.7966100052642152, 0.5477699563676642,
+                -0.18592007447529801, 0.7823299505382133, -0.5168899447087623, // [1, 1]
+                0.9842700063946866, 0.8120500110936663, 0.25028998777586225,
+                -0.9539699702875093, -1.0480599441435265, 0.9362100622511602,
+                -0.5471899808159397, 1.0623399988695288, -0.24913003667241326, // [1, 2]
+                -0.2977699563676642, -0.23455999417054899, -0.9834000430671,
+                -0.18621006225116027, 0.45194005585647357, -0.814079925524702,
+                0.2500382686954321, -7.839086148009207e-05, 5.8329778456100955e-05, // [2, 0]
+                -0.2498450717476557, 0.00021325803080041275, -0.5000928915326565,
+                0.4999435236921598, 0.4998450717476557, 0.7500746839202483,
+                -0.49992716955036753, -0.24998364585820773, -0.24995802436333614, // [2, 1]
+                0.9999617313045679, -0.9997867419691996, 0.999979938916976,
+                0.00019505041839229395, -0.25005462283722435, -0.5000928915326565,
+                -1.0001148060862963, 1.0001931969477764, -0.250060183249072, // [2, 2]
+                -1.0000746839202483, 0.5000583297784561, 0.7499780854463601,
+                -0.9999071084673435, -0.7500546228372243, 0.9999271695503675,
+            ]),
+            ("2.weight", &[1, 3, 1, 1], &[
+                -0.38105531045543073, // [0, 0]
+                -0.7322396179551548, // [0, 1]
+                -0.07360150269635, // [0, 2]
+            ]),
+            ("2.bias", &[1], &[0.9032728491967854]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 9.856709551311575e-05);
+    }
+    let float = train! {
         input: [
             [
                 [0.75, -0.75, -0.5, -0.5, 0.25],
@@ -14097,406 +15354,63 @@ fn net_63_2conv_leaky_sse_stride_conv_3steps() {
         lr: 0.05,
         steps: 3,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 3, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 1.6608789062499998);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -0.25, -1.0, 0.0, // [0, 0]
-            0.0, 0.5, 0.75,
-            0.25, -0.75, 0.75,
-            -0.25, -0.5, -1.0, // [0, 1]
-            1.0, 0.0, -1.0,
-            0.0, 0.5, 0.0,
-            0.0, 0.25, 1.0, // [0, 2]
-            0.75, -0.5, 1.0,
-            -1.0, 0.75, 1.0,
-            0.75, -0.25, -1.0, // [1, 0]
-            -1.0, -0.25, -1.0,
-            0.5, -0.75, 0.5,
-            -0.25, 0.75, -0.5, // [1, 1]
-            1.0, 0.75, 0.25,
-            -1.0, -1.0, 1.0,
-            -0.5, 1.0, -0.25, // [1, 2]
-            -0.25, -0.25, -1.0,
-            -0.25, 0.5, -0.75,
-            0.25, 0.0, 0.0, // [2, 0]
-            -0.25, 0.0, -0.5,
-            0.5, 0.5, 0.75,
-            -0.5, -0.25, -0.25, // [2, 1]
-            1.0, -1.0, 1.0,
-            0.0, -0.25, -0.5,
-            -1.0, 1.0, -0.25, // [2, 2]
-            -1.0, 0.5, 0.75,
-            -1.0, -0.75, 1.0,
-        ]),
-        ("2.weight", &[1, 3, 1, 1], &[-0.5, -0.5, 0.0]),
-        ("2.bias", &[1], &[1.0]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -0.030703124999999998, -0.164609375, 0.066953125, // [0, 0]
-            0.103203125, 0.17015625, 0.41578125,
-            0.1590625, -0.103203125, -0.287421875,
-            -0.5134375, -0.354375, 0.421328125, // [0, 1]
-            0.030703124999999998, 0.17015625, -0.09765625,
-            0.298515625, 0.385078125, 0.41578125,
-            0.092109375, 0.07250000000000001, -0.29296875, // [0, 2]
-            0.287421875, 0.066953125, -0.323671875,
-            -0.41578125, 0.385078125, 0.5134375,
-            -0.30703125, 0.2875, -0.297265625, // [1, 0]
-            -0.9015624999999999, -1.198828125, 1.257421875,
-            0.623828125, 0.9015624999999999, -0.9406249999999999,
-            -1.2671875, -0.643359375, 0.34609375, // [1, 1]
-            0.30703125, -1.198828125, -0.009765625,
-            -0.8820312499999999, 0.9503906249999999, 1.257421875,
-            0.9210937499999999, -1.20859375, -0.029296875, // [1, 2]
-            0.9406249999999999, -0.297265625, -0.336328125,
-            -1.257421875, 0.9503906249999999, 1.2671875,
-            0.0, 0.0, 0.0, // [2, 0]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, // [2, 1]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, // [2, 2]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-        ]),
-        ("2.weight", &[1, 3, 1, 1], &[-2.9550390625, 4.574023437499999, 1.4744140625]),
-        ("2.bias", &[1], &[1.6749999999999998]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 1, 3], &[
-            -2.6875, 0.875, 2.9375, // [0]
-            1.8125, -3.625, -1.5625, // [1]
-            0.5625, -3.875, -1.1875, // [2]
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[3, 1, 3], &[
-            -0.26875, 0.875, 2.9375, // [0]
-            1.8125, -0.36250000000000004, -0.15625, // [1]
-            0.5625, -0.3875, -0.11875000000000001, // [2]
-        ]),
-        // 2: conv
-        (&[1, 1, 2], &[0.22812500000000002, -0.390625]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 3, 5], &[
-            -0.7061718749999999, 1.013203125, -0.332265625, -0.322265625, 0.1171875, // [0]
-            1.136015625, 0.24562499999999998, 1.48203125, 0.185546875, -0.0390625,
-            1.228125, 0.42984374999999997, -0.929453125, -0.400390625, -0.068359375,
-            -1.228125, 1.1667187499999998, 1.2671875, 0.15625, -0.0390625, // [1]
-            -0.18421875, -0.9210937499999999, -1.731796875, 0.029296875, 0.4296875,
-            0.736875, -0.8596874999999999, -0.07242187500000002, -0.166015625, -0.107421875,
-            0.7982812499999999, -0.7061718749999999, 0.791171875, 0.3125, -0.400390625, // [2]
-            1.1053125, 0.3684375, 0.5664843749999999, -0.205078125, 0.283203125,
-            0.18421875, -1.258828125, 0.994921875, 0.13671875, -0.01953125,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[3, 1, 3], &[
-            -0.12281249999999999, 0.0, 0.390625, // [0]
-            -1.228125, 0.0, 0.0390625, // [1]
-            0.0, 0.0, 0.0, // [2]
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[3, 1, 3], &[
-            -1.228125, 0.0, 0.390625, // [0]
-            -1.228125, 0.0, 0.390625, // [1]
-            0.0, 0.0, 0.0, // [2]
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 0.012641662790624033);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -0.24846484375, -0.99176953125, -0.0033476562500000004, // [0, 0]
-            -0.005160156250000001, 0.4914921875, 0.7292109375,
-            0.242046875, -0.74483984375, 0.76437109375,
-            -0.224328125, -0.48228125, -1.0210664062500001, // [0, 1]
-            0.99846484375, -0.008507812500000001, -0.9951171875,
-            -0.01492578125, 0.48074609375, -0.0207890625,
-            -0.00460546875, 0.246375, 1.0146484375, // [0, 2]
-            0.73562890625, -0.50334765625, 1.01618359375,
-            -0.9792109375, 0.73074609375, 0.974328125,
-            0.7653515625, -0.264375, -0.98513671875, // [1, 0]
-            -0.954921875, -0.19005859375, -1.06287109375,
-            0.46880859375, -0.795078125, 0.54703125,
-            -0.186640625, 0.78216796875, -0.5173046875, // [1, 1]
-            0.9846484375, 0.80994140625, 0.25048828125,
-            -0.9558984375, -1.04751953125, 0.93712890625,
-            -0.5460546875, 1.0604296875, -0.24853515625, // [1, 2]
-            -0.29703124999999997, -0.23513671875, -0.98318359375,
-            -0.18712890625, 0.45248046875000003, -0.813359375,
-            0.25, 0.0, 0.0, // [2, 0]
-            -0.25, 0.0, -0.5,
-            0.5, 0.5, 0.75,
-            -0.5, -0.25, -0.25, // [2, 1]
-            1.0, -1.0, 1.0,
-            0.0, -0.25, -0.5,
-            -1.0, 1.0, -0.25, // [2, 2]
-            -1.0, 0.5, 0.75,
-            -1.0, -0.75, 1.0,
-        ]),
-        ("2.weight", &[1, 3, 1, 1], &[-0.352248046875, -0.7287011718749999, -0.073720703125]),
-        ("2.bias", &[1], &[0.91625]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -0.0006603360715039732, 0.037998566126627734, -0.019329451099065854, // [0, 0]
-            -0.03931923826963568, -0.05864868936870153, -0.05336600079666975,
-            -0.017348442884553932, 0.03931923826963568, 0.03535722184061184,
-            0.07203511582423162, 0.054686672939677695, -0.07401612403874355, // [0, 1]
-            0.0006603360715039732, -0.05864868936870153, 0.01866911502756188,
-            -0.07665746832475943, -0.05402633686817372, -0.05336600079666975,
-            0.0019810082145119198, -0.039979574341139655, 0.056007345082685636, // [0, 2]
-            -0.03535722184061184, -0.019329451099065854, 0.05534700901118167,
-            0.05336600079666975, -0.05402633686817372, -0.07203511582423162,
-            -0.013660477990018067, 0.02138469739685052, -0.017522587693434295, // [1, 0]
-            -0.048705653376886655, -0.06622824107032095, 0.04305558284982358,
-            0.023458846276619906, 0.048705653376886655, -0.03325721456322175,
-            -0.03919347314640736, -0.015734626869787452, -0.0017879608236468416, // [1, 1]
-            0.013660477990018067, -0.06622824107032095, 0.003862109703416227,
-            -0.05642987278371911, 0.02939510485980552, 0.04305558284982358,
-            0.0409814339700542, -0.06236613136690472, 0.011586329110248681, // [1, 2]
-            0.03325721456322175, -0.017522587693434295, -0.0020741488797693854,
-            -0.04305558284982358, 0.02939510485980552, 0.03919347314640736,
-            -0.0013819931699251718, 0.002163431306353939, -0.0017727122381395555, // [2, 0]
-            -0.004927417646204283, -0.006700129884343839, 0.004355815475057536,
-            0.00237326727163596, 0.004927417646204283, -0.003364541373346748,
-            -0.0039650964068431525, -0.0015918291352071926, -0.0001808831029323629, // [2, 1]
-            0.0013819931699251718, -0.006700129884343839, 0.00039071906821438367,
-            -0.00570885578263305, 0.0029738223051323644, 0.004355815475057536,
-            0.004145979509775515, -0.0063094108161294545, 0.001172157204643151, // [2, 2]
-            0.003364541373346748, -0.0017727122381395555, -0.00020983596528202078,
-            -0.004355815475057536, 0.0029738223051323644, 0.0039650964068431525,
-        ]),
-        ("2.weight", &[1, 3, 1, 1], &[0.552288735072682, 0.1603617917285406, 0.017004301440095817]),
-        ("2.bias", &[1], &[0.28698499215889073]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 1, 3], &[
-            -2.5402880859375, 0.8540722656249998, 2.694991210937499, // [0]
-            2.6441162109375003, -3.6650878906249997, -1.788125, // [1]
-            0.5625, -3.875, -1.1875, // [2]
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[3, 1, 3], &[
-            -0.25402880859375004, 0.8540722656249998, 2.694991210937499, // [0]
-            2.6441162109375003, -0.3665087890625, -0.1788125, // [1]
-            0.5625, -0.3875, -0.11875000000000001, // [2]
-        ]),
-        // 2: conv
-        (&[1, 1, 2], &[-0.9625073253145218, 0.10599982139396713]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 3, 5], &[
-            -0.03605578013255607, 0.04264798103306502, -0.0957233768671713, // [0]
-            0.06712328051003702, -0.026099002818043497,
-            0.05891519792637765, 0.009086964865868064, 0.016320625650511983, -0.033766788177783974,
-            0.015528113428347822,
-            0.05383859616727946, 0.017065560258855954, -0.027077169230119085, 0.07814601885031218,
-            0.006340269140657289,
-            -0.04838761777925497, 0.05735064722519282, 0.04012825555588427, // [1]
-            -0.01932715604023023, 0.015881743031926545,
-            -0.01658668419367368, -0.038706302271495574, 0.006910964475051988,
-            -0.010314120663467588, -0.09133597748832843,
-            0.03234549827862409, -0.04008328929256079, 0.09818680838775673, 0.024322501588516753,
-            0.02041677469005456,
-            0.03634200265527539, -0.022508570446569214, -0.043417631980736365, // [2]
-            -0.06038749115186071, 0.07757773224506552,
-            0.046892961131604786, 0.01141384800038286, -0.0420532203339176, 0.04043927824956625,
-            -0.048782617309294195,
-            0.012282393444014897, -0.0641226395023898, -0.03616254487827887, -0.03634327227605732,
-            0.010342488805014562,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[3, 1, 3], &[
-            -0.0026413442860158927, 0.0, -0.07467646011024752, // [0]
-            -0.054641911960072266, 0.0, -0.015448438813664908, // [1]
-            -0.005527972679700687, 0.0, -0.0015628762728575347, // [2]
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[3, 1, 3], &[
-            -0.026413442860158926, 0.0, -0.07467646011024752, // [0]
-            -0.054641911960072266, 0.0, -0.15448438813664908, // [1]
-            -0.005527972679700687, 0.0, -0.015628762728575347, // [2]
-        ]),
-    ]);
-
-    let s = &steps[2];
-    assert_scalar("step 2 loss", s.loss(), 0.0002814330464233639);
-    assert_named("step 2 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -0.2484318269464248, -0.9936694595563313, -0.0023811836950467075, // [0, 0]
-            -0.0031941943365182165, 0.49442462196843506, 0.7318792375398335,
-            0.2429142971442277, -0.7468058056634818, 0.7626032326579694,
-            -0.22792988079121157, -0.4850155836469839, -1.0173656000480629, // [0, 1]
-            0.9984318269464248, -0.005575378031564925, -0.996050643251378,
-            -0.011092907833762029, 0.4834474105934087, -0.018120762460166515,
-            -0.004704519160725596, 0.248373978717057, 1.0118480702458656, // [0, 2]
-            0.7373967673420306, -0.5023811836950467, 1.013416243299441,
-            -0.9818792375398335, 0.7334474105934087, 0.9779298807912116,
-            0.766034586399501, -0.26544423486984253, -0.9842605893653282, // [1, 0]
-            -0.9524865923311557, -0.18674718169648397, -1.0650238728924912,
-            0.46763565143616903, -0.7975134076688443, 0.5486941107281611,
-            -0.18468095134267964, 0.7829547000934894, -0.5172152894588177, // [1, 1]
-            0.983965413600499, 0.813252818303516, 0.2502951757648292,
-            -0.9530769438608141, -1.0489892864929904, 0.9349761271075088,
-            -0.5481037591985026, 1.0635479940683454, -0.24911447270551243, // [1, 2]
-            -0.29869411072816104, -0.2342605893653283, -0.9830798863060115,
-            -0.18497612710750883, 0.4510107135070098, -0.8153190486573204,
-            0.2500690996584963, -0.00010817156531769696, 8.863561190697777e-05, // [2, 0]
-            -0.24975362911768978, 0.00033500649421719196, -0.5002177907737528,
-            0.4998813366364182, 0.4997536291176898, 0.7501682270686674,
-            -0.49980174517965786, -0.24992040854323963, -0.24999095584485337, // [2, 1]
-            0.9999309003415038, -0.9996649935057829, 0.9999804640465892,
-            0.0002854427891316525, -0.2501486911152566, -0.5002177907737528,
-            -1.0002072989754889, 1.0003154705408064, -0.25005860786023215, // [2, 2]
-            -1.0001682270686674, 0.500088635611907, 0.7500104917982641,
-            -0.9997822092262472, -0.7501486911152566, 0.9998017451796578,
-        ]),
-        ("2.weight", &[1, 3, 1, 1], &[
-            -0.3798624836286341, // [0, 0]
-            -0.736719261461427, // [0, 1]
-            -0.07457091819700479, // [0, 2]
-        ]),
-        ("2.bias", &[1], &[0.9019007503920555]),
-    ]);
-    assert_named("step 2 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            0.00031410438507060344, 0.0007558947188558587, -0.00022089516689262763, // [0, 0]
-            -0.00012768594871465175, -0.00034858111560727943, -0.002861416196172107,
-            -0.001163208322104438, 0.00012768594871465175, 0.0020123122591382725,
-            0.0033964157481353383, 0.0022332074260309, -0.0024541025929235277, // [0, 1]
-            -0.00031410438507060344, -0.00034858111560727943, 0.0005349995519632311,
-            -0.0011976850526411139, -0.0025473118111015037, -0.002861416196172107,
-            -0.0009423131552118104, 0.00018641843635595163, 0.001604998655889693, // [0, 2]
-            -0.0020123122591382725, -0.00022089516689262763, 0.0019191030409602967,
-            0.002861416196172107, -0.0025473118111015037, -0.0033964157481353383,
-            0.006091855883752957, -0.005884336325075047, 0.005988096104414002, // [1, 0]
-            0.018068048092580963, 0.024056144196994964, -0.024678702873028695,
-            -0.01228747154684487, -0.018068048092580963, 0.018483087209936782,
-            0.02478246265236765, 0.01249499110552278, -0.006506895001108778, // [1, 1]
-            -0.006091855883752957, 0.024056144196994964, 0.00010375977933895528,
-            0.01786052853390305, -0.01858684698927574, -0.024678702873028695,
-            -0.018275567651258873, 0.02415990397633392, 0.0003112793380168658, // [1, 2]
-            -0.018483087209936782, 0.005988096104414002, 0.006403135221769823,
-            0.024678702873028695, -0.01858684698927574, -0.02478246265236765,
-            0.0006166192612829751, -0.0005956140767520977, 0.0006061166690175363, // [2, 0]
-            0.0018288525993180478, 0.002434969268335584, -0.0024979848219282164,
-            -0.0012437411148313888, -0.0018288525993180478, 0.0018708629683798028,
-            0.0025084874141936553, 0.0012647462993622663, -0.00065862963034473, // [2, 1]
-            -0.0006166192612829751, 0.002434969268335584, 1.050259226543871e-05,
-            0.0018078474147871706, -0.0018813655606452415, -0.0024979848219282164,
-            -0.0018498577838489253, 0.002445471860601023, 3.1507776796316136e-05, // [2, 2]
-            -0.0018708629683798028, 0.0006061166690175363, 0.0006481270380792912,
-            0.0024979848219282164, -0.0018813655606452415, -0.0025084874141936553,
-        ]),
-        ("2.weight", &[1, 3, 1, 1], &[
-            0.023856536535932085, // [0, 0]
-            -0.08959287012544369, // [0, 1]
-            -0.019388310013095628, // [0, 2]
-        ]),
-        ("2.bias", &[1], &[-0.027441976094596976]),
-    ]);
-    assert_maps("step 2 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 1, 3], &[
-            -2.5508817214510926, 0.8572568187458856, 2.7370259749778314, // [0]
-            2.678270097857161, -3.666119581175655, -1.788388767093115, // [1]
-            0.5659552552614816, -3.875104373309303, -1.187526684594888, // [2]
-        ]),
-        // 1: leaky_relu(0.1)
-        (&[3, 1, 3], &[
-            -0.25508817214510926, 0.8572568187458856, 2.7370259749778314, // [0]
-            2.678270097857161, -0.36661195811756553, -0.1788388767093115, // [1]
-            0.5659552552614816, -0.3875104373309303, -0.1187526684594888, // [2]
-        ]),
-        // 2: conv
-        (&[1, 1, 2], &[-1.016537794523435, 0.0028168064761365796]),
-    ]);
-    assert_maps("step 2 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 3, 5], &[
-            0.016178682577119484, -0.019139016038497474, 0.011042009689753841, // [0]
-            0.001908167512133135, -0.0007349234480058612,
-            -0.026266117572766423, -0.0039285176171514335, -0.024932848396232235,
-            -0.0009805744932172749, 0.0004126470068638064,
-            -0.023986667793144255, -0.007716922636912922, 0.019384543449812348,
-            0.002236625147923685, 0.0002032038506681023,
-            0.021526416342045426, -0.02557074042569646, -0.02356552177175125, // [1]
-            -0.0005886961658452013, 0.0004192910248793867,
-            0.007314021917592467, 0.01734422010258729, 0.029683110603880247, -0.000283604137584879,
-            -0.002587033923257676,
-            -0.014498036955888992, 0.017852783748519955, -0.0036169962416278986,
-            0.0007234749007278582, 0.0005854162112197292,
-            -0.016172548265235037, 0.010061260739325943, -0.010003362733051297, // [2]
-            -0.001725249209311287, 0.0022199933567808093,
-            -0.020831966353052823, -0.005106070389460641, -0.010611020197953654,
-            0.0011513132328622253, -0.0014120405841694917,
-            -0.00541573801778345, 0.028695240990664676, -0.01788023137688066,
-            -0.0010149575121510847, 0.0002795712407781378,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[3, 1, 3], &[
-            0.0012564175402824138, 0.0, -0.0021399982078529243, // [0]
-            0.02436742353501183, 0.0, -0.0004150391173558211, // [1]
-            0.0024664770451319003, 0.0, -4.201036906175484e-05, // [2]
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[3, 1, 3], &[
-            0.012564175402824137, 0.0, -0.0021399982078529243, // [0]
-            0.02436742353501183, 0.0, -0.004150391173558211, // [1]
-            0.0024664770451319003, 0.0, -0.0004201036906175484, // [2]
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[3, 3, 3, 3], &[
-            -0.24844753216567833, -0.9937072542922741, -0.002370138936702076, // [0, 0]
-            -0.003187810039082484, 0.4944420510242154, 0.7320223083496421,
-            0.24297245756033292, -0.7468121899609175, 0.7625026170450124,
-            -0.22809970157861834, -0.48512724401828544, -1.0172428949184167, // [0, 1]
-            0.9984475321656784, -0.005557948975784561, -0.9960773932289761,
-            -0.011033023581129973, 0.4835747761839638, -0.01797769165035791,
-            -0.004657403502965006, 0.2483646577952392, 1.011767820313071, // [0, 2]
-            0.7374973829549876, -0.502370138936702, 1.0133202881473928,
-            -0.9820223083496421, 0.7335747761839637, 0.9780997015786184,
-            0.7657299936053134, -0.2651500180535888, -0.984559994170549, // [1, 0]
-            -0.9533899947357848, -0.18794998890633371, -1.0637899377488398,
-            0.46825002501351126, -0.7966100052642152, 0.5477699563676642,
-            -0.18592007447529801, 0.7823299505382133, -0.5168899447087623, // [1, 1]
-            0.9842700063946866, 0.8120500110936663, 0.25028998777586225,
-            -0.9539699702875093, -1.0480599441435265, 0.9362100622511602,
-            -0.5471899808159397, 1.0623399988695288, -0.24913003667241326, // [1, 2]
-            -0.2977699563676642, -0.23455999417054899, -0.9834000430671,
-            -0.18621006225116027, 0.45194005585647357, -0.814079925524702,
-            0.2500382686954321, -7.839086148009207e-05, 5.8329778456100955e-05, // [2, 0]
-            -0.2498450717476557, 0.00021325803080041275, -0.5000928915326565,
-            0.4999435236921598, 0.4998450717476557, 0.7500746839202483,
-            -0.49992716955036753, -0.24998364585820773, -0.24995802436333614, // [2, 1]
-            0.9999617313045679, -0.9997867419691996, 0.999979938916976,
-            0.00019505041839229395, -0.25005462283722435, -0.5000928915326565,
-            -1.0001148060862963, 1.0001931969477764, -0.250060183249072, // [2, 2]
-            -1.0000746839202483, 0.5000583297784561, 0.7499780854463601,
-            -0.9999071084673435, -0.7500546228372243, 0.9999271695503675,
-        ]),
-        ("2.weight", &[1, 3, 1, 1], &[
-            -0.38105531045543073, // [0, 0]
-            -0.7322396179551548, // [0, 1]
-            -0.07360150269635, // [0, 2]
-        ]),
-        ("2.bias", &[1], &[0.9032728491967854]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 9.856709551311575e-05);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [0.75, -0.75, -0.5, -0.5, 0.25],
+                [-1.0, 1.0, 0.75, 0.75, 0.5],
+                [0.25, -0.25, 0.25, -0.5, 0.0],
+            ],
+            [
+                [-1.0, -0.75, 0.75, 0.75, 1.0],
+                [0.0, 1.0, -0.25, 0.75, 0.0],
+                [-0.25, 0.5, 1.0, -0.75, -1.0],
+            ],
+            [
+                [-1.0, -0.75, 1.0, 0.75, -0.75],
+                [0.25, 0.25, -0.75, 0.25, 0.5],
+                [0.0, 1.0, -0.75, 0.5, 0.0],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [
+                        [[-0.25, -1.0, 0.0], [0.0, 0.5, 0.75], [0.25, -0.75, 0.75]],
+                        [[-0.25, -0.5, -1.0], [1.0, 0.0, -1.0], [0.0, 0.5, 0.0]],
+                        [[0.0, 0.25, 1.0], [0.75, -0.5, 1.0], [-1.0, 0.75, 1.0]],
+                    ],
+                    [
+                        [[0.75, -0.25, -1.0], [-1.0, -0.25, -1.0], [0.5, -0.75, 0.5]],
+                        [[-0.25, 0.75, -0.5], [1.0, 0.75, 0.25], [-1.0, -1.0, 1.0]],
+                        [[-0.5, 1.0, -0.25], [-0.25, -0.25, -1.0], [-0.25, 0.5, -0.75]],
+                    ],
+                    [
+                        [[0.25, 0.0, 0.0], [-0.25, 0.0, -0.5], [0.5, 0.5, 0.75]],
+                        [[-0.5, -0.25, -0.25], [1.0, -1.0, 1.0], [0.0, -0.25, -0.5]],
+                        [[-1.0, 1.0, -0.25], [-1.0, 0.5, 0.75], [-1.0, -0.75, 1.0]],
+                    ],
+                ],
+                kernel: convolution,
+            },
+            leaky_relu(0.1),
+            conv {
+                filter: [[[[-0.5]], [[-0.5]], [[0.0]]]],
+                bias: 1.0,
+                stride: 2,
+                padding: (0, 0),
+                dilation: 1,
+            },
+        ],
+        target: [[-1.0, 0.0]],
+        loss: sse,
+        lr: 0.05,
+        steps: 3,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 64. random draw: 3 convs; mse; lr 0.1, steps: 2; bias as a number; bias as a list; defaults
@@ -15164,7 +16078,341 @@ fn net_66_1conv_sigmoid_half_sse_pad_conv_1step_floats() {
 #[test]
 #[rustfmt::skip]
 fn net_67_2conv_relu_sse_stride_pad_2steps_floats() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 2, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 24.487938210120078);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 1, 3, 2], &[
+                0.69, 0.447, // [0, 0]
+                0.125, -0.13,
+                -0.054, 0.76,
+                0.16, -0.173, // [1, 0]
+                -0.257, -0.763,
+                -0.638, -0.259,
+                0.008, -0.482, // [2, 0]
+                -0.329, -0.829,
+                -0.658, -0.447,
+            ]),
+            ("0.bias", &[3], &[-0.733, 0.589, 0.497]),
+            ("2.weight", &[2, 3, 3, 3], &[
+                -0.491, -0.466, 0.702, // [0, 0]
+                -0.668, -0.086, 0.479,
+                0.319, 0.578, 0.825,
+                0.604, 0.906, 0.577, // [0, 1]
+                -0.371, -0.674, -0.737,
+                0.616, 0.961, 0.54,
+                -0.6, 0.155, 0.382, // [0, 2]
+                -0.037, -0.151, 0.026,
+                0.555, 0.231, 0.937,
+                -0.82, -0.383, 0.917, // [1, 0]
+                0.699, 0.233, 0.331,
+                -0.501, -0.686, -0.464,
+                0.661, 0.189, -0.496, // [1, 1]
+                0.086, -0.186, 0.271,
+                0.261, -0.674, -0.887,
+                -0.987, 0.365, -0.936, // [1, 2]
+                -0.288, -0.651, -0.705,
+                0.56, -0.735, -0.193,
+            ]),
+            ("2.bias", &[2], &[-0.449, 0.175]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 1, 3, 2], &[
+                0.0, 0.0, // [0, 0]
+                0.0, 0.0,
+                0.0, 0.0,
+                -11.807075604258374, 0.8420203097943867, // [1, 0]
+                -13.623561947537972, -12.644861881302871,
+                9.568661001177222, 4.263927689474425,
+                -4.617436978111311, -7.897384369310909, // [2, 0]
+                -3.235378493669167, -16.29292041910969,
+                6.459571691452007, -2.807392597780189,
+            ]),
+            ("0.bias", &[3], &[0.0, 25.02361268306, 31.451598295064002]),
+            ("2.weight", &[2, 3, 3, 3], &[
+                0.0, 0.0, 0.0, // [0, 0]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                0.6105733467691258, -0.0008521176430280215, 2.02625174500809, // [0, 1]
+                2.485027852379536, 0.500628351802793, 1.109557060181897,
+                2.25837034699263, 3.999741395417879, 0.2746691903084579,
+                0.22090228653796593, 0.612163606418242, 2.51261759569194, // [0, 2]
+                1.836096903481282, -1.0665642472935568, 1.0857972934780011,
+                2.6083839031958616, 3.9946776922287053, 0.06346235465635196,
+                0.0, 0.0, 0.0, // [1, 0]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                -0.0534323064083824, -0.34697391769732777, -7.219144634831887, // [1, 1]
+                3.862756254018267, -12.858368387048838, -2.9451970746075493,
+                3.4222457230049437, -10.272359345762213, -0.65238983863446,
+                -0.46256392800782997, 2.4255344921235937, -7.711416087966264, // [1, 2]
+                2.3879154076734657, -11.240658442507234, -2.308566545618256,
+                4.825189751951635, -10.82958731228568, -0.126038318181632,
+            ]),
+            ("2.bias", &[2], &[3.305367095999998, -9.73956755]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 3, 2], &[
+                -0.0206329999999999, -1.372338, // [0]
+                -0.14347700000000008, -0.21907700000000008,
+                -1.1050119999999999, -0.381209,
+                0.1444519999999999, 0.977549, // [1]
+                1.104623, 0.17318099999999992,
+                1.23336, 0.054486000000000034,
+                -0.1428020000000001, 1.095613, // [2]
+                0.734899, 0.07755200000000001,
+                1.394081, -0.26712100000000005,
+            ]),
+            // 1: relu
+            (&[3, 3, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0,
+                0.1444519999999999, 0.977549, // [1]
+                1.104623, 0.17318099999999992,
+                1.23336, 0.054486000000000034,
+                0.0, 1.095613, // [2]
+                0.734899, 0.07755200000000001,
+                1.394081, 0.0,
+            ]),
+            // 2: conv
+            (&[2, 3, 2], &[
+                0.15916001299999966, -0.054239115000000226, // [0]
+                1.220053866, 1.714113436,
+                -0.28669896900000014, -0.599705683,
+                -1.812605208, -0.18151997600000003, // [1]
+                -3.9039411369999995, 1.721655682,
+                -0.6286605510000001, -0.06471258499999996,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 6, 5], &[
+                -1.1967182191270567, -3.5529027283811057, -5.5575036754171645, -14.782373127570903,
+                0.0,
+                -3.2932996105724497, -1.767673239932274, -12.248171011949633, -9.545920512881656,
+                0.0,
+                -0.09003990579440938, 0.016838149066195712, -1.4768454969247176,
+                -3.4717679745744365, 0.0,
+                1.9545666122910295, -7.889947895496808, -1.6017330488055952, -3.3734378384613994,
+                0.0,
+                -6.716536627477034, -18.207379224843837, -1.7410003738820938, -5.168806557478746,
+                0.0,
+                -14.811783522468685, -8.122870280693535, -4.322016492360995, -1.7545490149239777,
+                0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[3, 3, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0,
+                4.656491125008002, 6.747517039289999, // [1]
+                -2.1115192749340013, -2.1618279168800005,
+                11.118631189634, 6.774320520941999,
+                0.0, 11.621251660546001, // [2]
+                1.9231013965119992, 6.177614807181999,
+                11.729630430824, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[3, 3, 2], &[
+                -4.798797022773998, -7.700942928436, // [0]
+                5.0906920804119995, -1.9120700139840008,
+                3.248189892424, 0.9945122061499994,
+                4.656491125008002, 6.747517039289999, // [1]
+                -2.1115192749340013, -2.1618279168800005,
+                11.118631189634, 6.774320520941999,
+                -6.174129913442, 11.621251660546001, // [2]
+                1.9231013965119992, 6.177614807181999,
+                11.729630430824, 3.3867587111160002,
+            ]),
+        ]);
+
+        let s = &steps[1];
+        assert_scalar("step 1 loss", s.loss(), 74.62144548149814);
+        assert_named("step 1 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[3, 1, 3, 2], &[
+                0.69, 0.447, // [0, 0]
+                0.125, -0.13,
+                -0.054, 0.76,
+                3.1117689010645937, -0.38350507744859663, // [1, 0]
+                3.148890486884493, 2.398215470325718,
+                -3.0301652502943055, -1.3249819223686061,
+                1.1623592445278277, 1.4923460923277272, // [2, 0]
+                0.4798446234172918, 3.244230104777423,
+                -2.2728929228630017, 0.25484814944504725,
+            ]),
+            ("0.bias", &[3], &[-0.733, -5.666903170765, -7.365899573766001]),
+            ("2.weight", &[2, 3, 3, 3], &[
+                -0.491, -0.466, 0.702, // [0, 0]
+                -0.668, -0.086, 0.479,
+                0.319, 0.578, 0.825,
+                0.4513566633077185, 0.906213029410757, 0.07043706374797742, // [0, 1]
+                -0.992256963094884, -0.7991570879506983, -1.0143892650454742,
+                0.051407413251842504, -0.03893534885446981, 0.47133270242288555,
+                -0.6552255716344915, 0.001959098395439507, -0.24615439892298496, // [0, 2]
+                -0.49602422587032047, 0.11564106182338921, -0.2454493233695003,
+                -0.09709597579896534, -0.7676694230571763, 0.9211344113359121,
+                -0.82, -0.383, 0.917, // [1, 0]
+                0.699, 0.233, 0.331,
+                -0.501, -0.686, -0.464,
+                0.6743580766020957, 0.27574347942433197, 1.3087861587079717, // [1, 1]
+                -0.8796890635045668, 3.0285920967622095, 1.0072992686518873,
+                -0.5945614307512359, 1.8940898364405534, -0.723902540341385,
+                -0.8713590179980425, -0.24138362303089844, 0.991854021991566, // [1, 2]
+                -0.8849788519183663, 2.1591646106268083, -0.127858363595436,
+                -0.6462974379879087, 1.9723968280714201, -0.161490420454592,
+            ]),
+            ("2.bias", &[2], &[-1.2753417739999995, 2.6098918875]),
+        ]);
+        assert_named("step 1 named_grads", &s.named_grads(), &[
+            ("0.weight", &[3, 1, 3, 2], &[
+                0.0, 0.0, // [0, 0]
+                0.0, 0.0,
+                0.0, 0.0,
+                17.307348307311898, 36.754852588108605, // [1, 0]
+                46.19945394935676, -14.748466165101807,
+                -38.476282392868114, -14.097114347084691,
+                0.0, 0.0, // [2, 0]
+                0.0, 0.0,
+                0.0, 0.0,
+            ]),
+            ("0.bias", &[3], &[0.0, 46.52512985836532, 0.0]),
+            ("2.weight", &[2, 3, 3, 3], &[
+                0.0, 0.0, 0.0, // [0, 0]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                -0.29267981312772434, -1.4839369004956786, 0.0, // [0, 1]
+                -2.2934449536808383, -1.5185031466618708, 0.0,
+                -1.1558222424627336, -0.963476426011642, 0.0,
+                0.0, 0.0, 0.0, // [0, 2]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, // [1, 0]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+                2.4668404445057255, 1.6042671114731613, 0.0, // [1, 1]
+                2.4967983515804466, 4.163290361376273, 0.0,
+                1.4640368837760167, 4.141274312729073, 0.0,
+                0.0, 0.0, 0.0, // [1, 2]
+                0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0,
+            ]),
+            ("2.bias", &[2], &[-16.693226788778137, 35.38062456327037]),
+        ]);
+        assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[3, 3, 2], &[
+                -0.0206329999999999, -1.372338, // [0]
+                -0.14347700000000008, -0.21907700000000008,
+                -1.1050119999999999, -0.381209,
+                -5.994915568096365, -8.156090247649988, // [1]
+                0.46173598310076436, -0.2960190583489286,
+                -13.552326348761214, -7.7899605050333385,
+                -8.480151730973784, -11.808234931729132, // [2]
+                -4.504020296097964, -5.695014861714447,
+                -11.727576274889234, -5.50227476336817,
+            ]),
+            // 1: relu
+            (&[3, 3, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0, // [1]
+                0.46173598310076436, 0.0,
+                0.0, 0.0,
+                0.0, 0.0, // [2]
+                0.0, 0.0,
+                0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[2, 3, 2], &[
+                -1.2933196255806894, -1.2516051215034927, // [0]
+                -1.644341357656859, -1.7335025183431947,
+                -0.8569106099663018, -1.0669341613385295,
+                3.4844613202100447, 2.335361480758281, // [1]
+                4.008301836709704, 2.203707792939728,
+                2.737212574055619, 2.9212672769618093,
+            ]),
+        ]);
+        assert_maps("step 1 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[1, 6, 5], &[
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                144.77545221125297, -17.842623529638406, 0.0, 0.0, 0.0,
+                146.50253881207223, 111.57728618524469, 0.0, 0.0, 0.0,
+                -140.9788317622486, -61.644955998185914, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[3, 3, 2], &[
+                0.0, 0.0, // [0]
+                0.0, 0.0,
+                0.0, 0.0,
+                0.0, 0.0, // [1]
+                46.52512985836532, 0.0,
+                0.0, 0.0,
+                0.0, 0.0, // [2]
+                0.0, 0.0,
+                0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[3, 3, 2], &[
+                2.2415753742549254, 9.126422203684102, // [0]
+                -4.167089592299476, -7.229584630849881,
+                -7.136053167480602, -12.567345761226928,
+                29.436004351048975, 31.313394222503543, // [1]
+                46.52512985836532, 36.61132316273475,
+                22.756077347933516, 25.805086905969826,
+                13.919514403242651, 14.359737256706088, // [2]
+                29.16737197084583, 18.506935587043806,
+                20.013009081542332, 21.799879569136557,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[3, 1, 3, 2], &[
+                0.69, 0.447, // [0, 0]
+                0.125, -0.13,
+                -0.054, 0.76,
+                -1.2150681757633808, -9.572218224475748, // [1, 0]
+                -8.400973000454696, 6.085332011601169,
+                6.588905347922723, 2.1992966644025667,
+                1.1623592445278277, 1.4923460923277272, // [2, 0]
+                0.4798446234172918, 3.244230104777423,
+                -2.2728929228630017, 0.25484814944504725,
+            ]),
+            ("0.bias", &[3], &[-0.733, -17.29818563535633, -7.365899573766001]),
+            ("2.weight", &[2, 3, 3, 3], &[
+                -0.491, -0.466, 0.702, // [0, 0]
+                -0.668, -0.086, 0.479,
+                0.319, 0.578, 0.825,
+                0.5245266165896496, 1.2771972545346766, 0.07043706374797742, // [0, 1]
+                -0.4188957246746744, -0.4195313012852306, -1.0143892650454742,
+                0.3403629738675259, 0.20193375764844068, 0.47133270242288555,
+                -0.6552255716344915, 0.001959098395439507, -0.24615439892298496, // [0, 2]
+                -0.49602422587032047, 0.11564106182338921, -0.2454493233695003,
+                -0.09709597579896534, -0.7676694230571763, 0.9211344113359121,
+                -0.82, -0.383, 0.917, // [1, 0]
+                0.699, 0.233, 0.331,
+                -0.501, -0.686, -0.464,
+                0.05764796547566431, -0.12532329844395834, 1.3087861587079717, // [1, 1]
+                -1.5038886513996785, 1.9877695064181413, 1.0072992686518873,
+                -0.9605706516952401, 0.8587712582582852, -0.723902540341385,
+                -0.8713590179980425, -0.24138362303089844, 0.991854021991566, // [1, 2]
+                -0.8849788519183663, 2.1591646106268083, -0.127858363595436,
+                -0.6462974379879087, 1.9723968280714201, -0.161490420454592,
+            ]),
+            ("2.bias", &[2], &[2.897964923194535, -6.2352642533175935]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 285.63736110540214);
+    }
+    let float = train! {
         input: [
             [
                 [0.785, -0.261, 0.112, -0.816, 0.805],
@@ -15212,332 +16460,58 @@ fn net_67_2conv_relu_sse_stride_pad_2steps_floats() {
         lr: 0.25,
         steps: 2,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 2, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 24.487938210120078);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 1, 3, 2], &[
-            0.69, 0.447, // [0, 0]
-            0.125, -0.13,
-            -0.054, 0.76,
-            0.16, -0.173, // [1, 0]
-            -0.257, -0.763,
-            -0.638, -0.259,
-            0.008, -0.482, // [2, 0]
-            -0.329, -0.829,
-            -0.658, -0.447,
-        ]),
-        ("0.bias", &[3], &[-0.733, 0.589, 0.497]),
-        ("2.weight", &[2, 3, 3, 3], &[
-            -0.491, -0.466, 0.702, // [0, 0]
-            -0.668, -0.086, 0.479,
-            0.319, 0.578, 0.825,
-            0.604, 0.906, 0.577, // [0, 1]
-            -0.371, -0.674, -0.737,
-            0.616, 0.961, 0.54,
-            -0.6, 0.155, 0.382, // [0, 2]
-            -0.037, -0.151, 0.026,
-            0.555, 0.231, 0.937,
-            -0.82, -0.383, 0.917, // [1, 0]
-            0.699, 0.233, 0.331,
-            -0.501, -0.686, -0.464,
-            0.661, 0.189, -0.496, // [1, 1]
-            0.086, -0.186, 0.271,
-            0.261, -0.674, -0.887,
-            -0.987, 0.365, -0.936, // [1, 2]
-            -0.288, -0.651, -0.705,
-            0.56, -0.735, -0.193,
-        ]),
-        ("2.bias", &[2], &[-0.449, 0.175]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 1, 3, 2], &[
-            0.0, 0.0, // [0, 0]
-            0.0, 0.0,
-            0.0, 0.0,
-            -11.807075604258374, 0.8420203097943867, // [1, 0]
-            -13.623561947537972, -12.644861881302871,
-            9.568661001177222, 4.263927689474425,
-            -4.617436978111311, -7.897384369310909, // [2, 0]
-            -3.235378493669167, -16.29292041910969,
-            6.459571691452007, -2.807392597780189,
-        ]),
-        ("0.bias", &[3], &[0.0, 25.02361268306, 31.451598295064002]),
-        ("2.weight", &[2, 3, 3, 3], &[
-            0.0, 0.0, 0.0, // [0, 0]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            0.6105733467691258, -0.0008521176430280215, 2.02625174500809, // [0, 1]
-            2.485027852379536, 0.500628351802793, 1.109557060181897,
-            2.25837034699263, 3.999741395417879, 0.2746691903084579,
-            0.22090228653796593, 0.612163606418242, 2.51261759569194, // [0, 2]
-            1.836096903481282, -1.0665642472935568, 1.0857972934780011,
-            2.6083839031958616, 3.9946776922287053, 0.06346235465635196,
-            0.0, 0.0, 0.0, // [1, 0]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            -0.0534323064083824, -0.34697391769732777, -7.219144634831887, // [1, 1]
-            3.862756254018267, -12.858368387048838, -2.9451970746075493,
-            3.4222457230049437, -10.272359345762213, -0.65238983863446,
-            -0.46256392800782997, 2.4255344921235937, -7.711416087966264, // [1, 2]
-            2.3879154076734657, -11.240658442507234, -2.308566545618256,
-            4.825189751951635, -10.82958731228568, -0.126038318181632,
-        ]),
-        ("2.bias", &[2], &[3.305367095999998, -9.73956755]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 3, 2], &[
-            -0.0206329999999999, -1.372338, // [0]
-            -0.14347700000000008, -0.21907700000000008,
-            -1.1050119999999999, -0.381209,
-            0.1444519999999999, 0.977549, // [1]
-            1.104623, 0.17318099999999992,
-            1.23336, 0.054486000000000034,
-            -0.1428020000000001, 1.095613, // [2]
-            0.734899, 0.07755200000000001,
-            1.394081, -0.26712100000000005,
-        ]),
-        // 1: relu
-        (&[3, 3, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0,
-            0.1444519999999999, 0.977549, // [1]
-            1.104623, 0.17318099999999992,
-            1.23336, 0.054486000000000034,
-            0.0, 1.095613, // [2]
-            0.734899, 0.07755200000000001,
-            1.394081, 0.0,
-        ]),
-        // 2: conv
-        (&[2, 3, 2], &[
-            0.15916001299999966, -0.054239115000000226, // [0]
-            1.220053866, 1.714113436,
-            -0.28669896900000014, -0.599705683,
-            -1.812605208, -0.18151997600000003, // [1]
-            -3.9039411369999995, 1.721655682,
-            -0.6286605510000001, -0.06471258499999996,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 6, 5], &[
-            -1.1967182191270567, -3.5529027283811057, -5.5575036754171645, -14.782373127570903, 0.0,
-            -3.2932996105724497, -1.767673239932274, -12.248171011949633, -9.545920512881656, 0.0,
-            -0.09003990579440938, 0.016838149066195712, -1.4768454969247176, -3.4717679745744365,
-            0.0,
-            1.9545666122910295, -7.889947895496808, -1.6017330488055952, -3.3734378384613994, 0.0,
-            -6.716536627477034, -18.207379224843837, -1.7410003738820938, -5.168806557478746, 0.0,
-            -14.811783522468685, -8.122870280693535, -4.322016492360995, -1.7545490149239777, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[3, 3, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0,
-            4.656491125008002, 6.747517039289999, // [1]
-            -2.1115192749340013, -2.1618279168800005,
-            11.118631189634, 6.774320520941999,
-            0.0, 11.621251660546001, // [2]
-            1.9231013965119992, 6.177614807181999,
-            11.729630430824, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[3, 3, 2], &[
-            -4.798797022773998, -7.700942928436, // [0]
-            5.0906920804119995, -1.9120700139840008,
-            3.248189892424, 0.9945122061499994,
-            4.656491125008002, 6.747517039289999, // [1]
-            -2.1115192749340013, -2.1618279168800005,
-            11.118631189634, 6.774320520941999,
-            -6.174129913442, 11.621251660546001, // [2]
-            1.9231013965119992, 6.177614807181999,
-            11.729630430824, 3.3867587111160002,
-        ]),
-    ]);
-
-    let s = &steps[1];
-    assert_scalar("step 1 loss", s.loss(), 74.62144548149814);
-    assert_named("step 1 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[3, 1, 3, 2], &[
-            0.69, 0.447, // [0, 0]
-            0.125, -0.13,
-            -0.054, 0.76,
-            3.1117689010645937, -0.38350507744859663, // [1, 0]
-            3.148890486884493, 2.398215470325718,
-            -3.0301652502943055, -1.3249819223686061,
-            1.1623592445278277, 1.4923460923277272, // [2, 0]
-            0.4798446234172918, 3.244230104777423,
-            -2.2728929228630017, 0.25484814944504725,
-        ]),
-        ("0.bias", &[3], &[-0.733, -5.666903170765, -7.365899573766001]),
-        ("2.weight", &[2, 3, 3, 3], &[
-            -0.491, -0.466, 0.702, // [0, 0]
-            -0.668, -0.086, 0.479,
-            0.319, 0.578, 0.825,
-            0.4513566633077185, 0.906213029410757, 0.07043706374797742, // [0, 1]
-            -0.992256963094884, -0.7991570879506983, -1.0143892650454742,
-            0.051407413251842504, -0.03893534885446981, 0.47133270242288555,
-            -0.6552255716344915, 0.001959098395439507, -0.24615439892298496, // [0, 2]
-            -0.49602422587032047, 0.11564106182338921, -0.2454493233695003,
-            -0.09709597579896534, -0.7676694230571763, 0.9211344113359121,
-            -0.82, -0.383, 0.917, // [1, 0]
-            0.699, 0.233, 0.331,
-            -0.501, -0.686, -0.464,
-            0.6743580766020957, 0.27574347942433197, 1.3087861587079717, // [1, 1]
-            -0.8796890635045668, 3.0285920967622095, 1.0072992686518873,
-            -0.5945614307512359, 1.8940898364405534, -0.723902540341385,
-            -0.8713590179980425, -0.24138362303089844, 0.991854021991566, // [1, 2]
-            -0.8849788519183663, 2.1591646106268083, -0.127858363595436,
-            -0.6462974379879087, 1.9723968280714201, -0.161490420454592,
-        ]),
-        ("2.bias", &[2], &[-1.2753417739999995, 2.6098918875]),
-    ]);
-    assert_named("step 1 named_grads", &s.named_grads(), &[
-        ("0.weight", &[3, 1, 3, 2], &[
-            0.0, 0.0, // [0, 0]
-            0.0, 0.0,
-            0.0, 0.0,
-            17.307348307311898, 36.754852588108605, // [1, 0]
-            46.19945394935676, -14.748466165101807,
-            -38.476282392868114, -14.097114347084691,
-            0.0, 0.0, // [2, 0]
-            0.0, 0.0,
-            0.0, 0.0,
-        ]),
-        ("0.bias", &[3], &[0.0, 46.52512985836532, 0.0]),
-        ("2.weight", &[2, 3, 3, 3], &[
-            0.0, 0.0, 0.0, // [0, 0]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            -0.29267981312772434, -1.4839369004956786, 0.0, // [0, 1]
-            -2.2934449536808383, -1.5185031466618708, 0.0,
-            -1.1558222424627336, -0.963476426011642, 0.0,
-            0.0, 0.0, 0.0, // [0, 2]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, // [1, 0]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-            2.4668404445057255, 1.6042671114731613, 0.0, // [1, 1]
-            2.4967983515804466, 4.163290361376273, 0.0,
-            1.4640368837760167, 4.141274312729073, 0.0,
-            0.0, 0.0, 0.0, // [1, 2]
-            0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0,
-        ]),
-        ("2.bias", &[2], &[-16.693226788778137, 35.38062456327037]),
-    ]);
-    assert_maps("step 1 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[3, 3, 2], &[
-            -0.0206329999999999, -1.372338, // [0]
-            -0.14347700000000008, -0.21907700000000008,
-            -1.1050119999999999, -0.381209,
-            -5.994915568096365, -8.156090247649988, // [1]
-            0.46173598310076436, -0.2960190583489286,
-            -13.552326348761214, -7.7899605050333385,
-            -8.480151730973784, -11.808234931729132, // [2]
-            -4.504020296097964, -5.695014861714447,
-            -11.727576274889234, -5.50227476336817,
-        ]),
-        // 1: relu
-        (&[3, 3, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0, // [1]
-            0.46173598310076436, 0.0,
-            0.0, 0.0,
-            0.0, 0.0, // [2]
-            0.0, 0.0,
-            0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[2, 3, 2], &[
-            -1.2933196255806894, -1.2516051215034927, // [0]
-            -1.644341357656859, -1.7335025183431947,
-            -0.8569106099663018, -1.0669341613385295,
-            3.4844613202100447, 2.335361480758281, // [1]
-            4.008301836709704, 2.203707792939728,
-            2.737212574055619, 2.9212672769618093,
-        ]),
-    ]);
-    assert_maps("step 1 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[1, 6, 5], &[
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            144.77545221125297, -17.842623529638406, 0.0, 0.0, 0.0,
-            146.50253881207223, 111.57728618524469, 0.0, 0.0, 0.0,
-            -140.9788317622486, -61.644955998185914, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[3, 3, 2], &[
-            0.0, 0.0, // [0]
-            0.0, 0.0,
-            0.0, 0.0,
-            0.0, 0.0, // [1]
-            46.52512985836532, 0.0,
-            0.0, 0.0,
-            0.0, 0.0, // [2]
-            0.0, 0.0,
-            0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[3, 3, 2], &[
-            2.2415753742549254, 9.126422203684102, // [0]
-            -4.167089592299476, -7.229584630849881,
-            -7.136053167480602, -12.567345761226928,
-            29.436004351048975, 31.313394222503543, // [1]
-            46.52512985836532, 36.61132316273475,
-            22.756077347933516, 25.805086905969826,
-            13.919514403242651, 14.359737256706088, // [2]
-            29.16737197084583, 18.506935587043806,
-            20.013009081542332, 21.799879569136557,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[3, 1, 3, 2], &[
-            0.69, 0.447, // [0, 0]
-            0.125, -0.13,
-            -0.054, 0.76,
-            -1.2150681757633808, -9.572218224475748, // [1, 0]
-            -8.400973000454696, 6.085332011601169,
-            6.588905347922723, 2.1992966644025667,
-            1.1623592445278277, 1.4923460923277272, // [2, 0]
-            0.4798446234172918, 3.244230104777423,
-            -2.2728929228630017, 0.25484814944504725,
-        ]),
-        ("0.bias", &[3], &[-0.733, -17.29818563535633, -7.365899573766001]),
-        ("2.weight", &[2, 3, 3, 3], &[
-            -0.491, -0.466, 0.702, // [0, 0]
-            -0.668, -0.086, 0.479,
-            0.319, 0.578, 0.825,
-            0.5245266165896496, 1.2771972545346766, 0.07043706374797742, // [0, 1]
-            -0.4188957246746744, -0.4195313012852306, -1.0143892650454742,
-            0.3403629738675259, 0.20193375764844068, 0.47133270242288555,
-            -0.6552255716344915, 0.001959098395439507, -0.24615439892298496, // [0, 2]
-            -0.49602422587032047, 0.11564106182338921, -0.2454493233695003,
-            -0.09709597579896534, -0.7676694230571763, 0.9211344113359121,
-            -0.82, -0.383, 0.917, // [1, 0]
-            0.699, 0.233, 0.331,
-            -0.501, -0.686, -0.464,
-            0.05764796547566431, -0.12532329844395834, 1.3087861587079717, // [1, 1]
-            -1.5038886513996785, 1.9877695064181413, 1.0072992686518873,
-            -0.9605706516952401, 0.8587712582582852, -0.723902540341385,
-            -0.8713590179980425, -0.24138362303089844, 0.991854021991566, // [1, 2]
-            -0.8849788519183663, 2.1591646106268083, -0.127858363595436,
-            -0.6462974379879087, 1.9723968280714201, -0.161490420454592,
-        ]),
-        ("2.bias", &[2], &[2.897964923194535, -6.2352642533175935]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 285.63736110540214);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [0.785, -0.261, 0.112, -0.816, 0.805],
+                [0.372, 0.79, 0.707, -0.949, -0.578],
+                [0.993, -0.317, 0.69, 0.521, 0.19],
+                [-0.827, -0.303, -0.044, 0.565, 0.5],
+                [-0.913, -0.803, -0.634, 0.511, 0.321],
+                [0.009, 0.453, 0.166, 0.374, -0.734],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [[[0.69, 0.447], [0.125, -0.13], [-0.054, 0.76]]],
+                    [[[0.16, -0.173], [-0.257, -0.763], [-0.638, -0.259]]],
+                    [[[0.008, -0.482], [-0.329, -0.829], [-0.658, -0.447]]],
+                ],
+                bias: [-0.733, 0.589, 0.497],
+                stride: 2,
+                padding: (1, 0),
+            },
+            relu,
+            conv {
+                filter: [
+                    [
+                        [[-0.491, -0.466, 0.702], [-0.668, -0.086, 0.479], [0.319, 0.578, 0.825]],
+                        [[0.604, 0.906, 0.577], [-0.371, -0.674, -0.737], [0.616, 0.961, 0.54]],
+                        [[-0.6, 0.155, 0.382], [-0.037, -0.151, 0.026], [0.555, 0.231, 0.937]],
+                    ],
+                    [
+                        [[-0.82, -0.383, 0.917], [0.699, 0.233, 0.331], [-0.501, -0.686, -0.464]],
+                        [[0.661, 0.189, -0.496], [0.086, -0.186, 0.271], [0.261, -0.674, -0.887]],
+                        [[-0.987, 0.365, -0.936], [-0.288, -0.651, -0.705], [0.56, -0.735, -0.193]],
+                    ],
+                ],
+                bias: [-0.449, 0.175],
+                padding: 1,
+            },
+        ],
+        target: [
+            [[-0.25, 0.0], [0.0, 0.75], [0.75, -0.75]],
+            [[-1.0, 0.75], [-0.5, -0.5], [1.0, 0.25]],
+        ],
+        loss: sse,
+        lr: 0.25,
+        steps: 2,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 68. random draw: 3 convs; mse; lr 0.1, steps absent; stride as (rows, columns); padding as
@@ -15547,7 +16521,147 @@ fn net_67_2conv_relu_sse_stride_pad_2steps_floats() {
 #[test]
 #[rustfmt::skip]
 fn net_68_3conv_leaky_relu_mse_stride_pad_dil_1step() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 0.4205970764160156);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 3, 1, 2], &[
+                0.75, 1.0, // [0, 0]
+                0.75, -1.0, // [0, 1]
+                -1.0, 0.75, // [0, 2]
+            ]),
+            ("2.weight", &[1, 1, 1, 1], &[-0.25]),
+            ("3.weight", &[2, 1, 3, 1], &[
+                0.0, // [0, 0]
+                1.0,
+                -0.5,
+                -0.75, // [1, 0]
+                -0.5,
+                -1.0,
+            ]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 3, 1, 2], &[
+                0.01152801513671875, 0.02184295654296875, // [0, 0]
+                -0.0277557373046875, -0.00428009033203125, // [0, 1]
+                0.02309417724609375, -0.01660919189453125, // [0, 2]
+            ]),
+            ("2.weight", &[1, 1, 1, 1], &[0.086395263671875]),
+            ("3.weight", &[2, 1, 3, 1], &[
+                0.0, // [0, 0]
+                -0.016143798828125,
+                -0.00238800048828125,
+                0.0, // [1, 0]
+                0.0417938232421875,
+                -0.014247894287109375,
+            ]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 6, 4], &[
+                0.0, 0.0, 0.0, 0.0,
+                -2.375, -0.125, -1.4375, 0.0625,
+                0.6875, -2.5, -0.75, -0.125,
+                -1.5625, 0.6875, -0.125, 1.5,
+                -0.9375, -0.125, -0.5, -2.625,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 1: leaky_relu(0.25)
+            (&[1, 6, 4], &[
+                0.0, 0.0, 0.0, 0.0,
+                -0.59375, -0.03125, -0.359375, 0.0625,
+                0.6875, -0.625, -0.1875, -0.03125,
+                -0.390625, 0.6875, -0.03125, 1.5,
+                -0.234375, -0.03125, -0.125, -0.65625,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // 2: conv
+            (&[1, 3, 4], &[
+                0.0, 0.0, 0.0, 0.0,
+                -0.171875, 0.15625, 0.046875, 0.0078125,
+                0.05859375, 0.0078125, 0.03125, 0.1640625,
+            ]),
+            // 3: conv
+            (&[2, 1, 4], &[
+                -0.201171875, 0.15234375, 0.03125, -0.07421875, // [0]
+                0.02734375, -0.0859375, -0.0546875, -0.16796875, // [1]
+            ]),
+            // 4: relu
+            (&[2, 1, 4], &[
+                0.0, 0.15234375, 0.03125, 0.0, // [0]
+                0.02734375, 0.0, 0.0, 0.0, // [1]
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 4, 5], &[
+                0.0, 0.0, 0.0, 0.0, 0.0, // [0]
+                -0.022796630859375, -0.0263214111328125, 0.00799560546875, 0.00341796875, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                -0.0113983154296875, -0.01723480224609375, -0.003997802734375, -0.001708984375, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, // [1]
+                -0.022796630859375, 0.0344696044921875, -0.00286865234375, -0.00341796875, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                -0.0113983154296875, 0.01316070556640625, 0.001434326171875, 0.001708984375, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0, // [2]
+                0.0303955078125, -0.028228759765625, 0.0006561279296875, 0.0025634765625, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.0,
+                0.01519775390625, -0.0086822509765625, -0.00032806396484375, -0.00128173828125, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 6, 4], &[
+                -0.0113983154296875, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                -0.0303955078125, 0.00543212890625, 0.00341796875, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                -0.01519775390625, -0.002716064453125, -0.001708984375, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
+            (&[1, 6, 4], &[
+                -0.04559326171875, 0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                -0.0303955078125, 0.021728515625, 0.013671875, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+                -0.060791015625, -0.0108642578125, -0.0068359375, 0.0,
+                0.0, 0.0, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
+            (&[1, 3, 4], &[
+                0.182373046875, 0.0, 0.0, 0.0,
+                0.12158203125, -0.0869140625, -0.0546875, 0.0,
+                0.2431640625, 0.04345703125, 0.02734375, 0.0,
+            ]),
+            // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
+            (&[2, 1, 4], &[
+                0.0, -0.0869140625, -0.0546875, 0.0, // [0]
+                -0.2431640625, 0.0, 0.0, 0.0, // [1]
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 3, 1, 2], &[
+                0.7488471984863281, 0.9978157043457031, // [0, 0]
+                0.7527755737304688, -0.9995719909667968, // [0, 1]
+                -1.0023094177246095, 0.7516609191894531, // [0, 2]
+            ]),
+            ("2.weight", &[1, 1, 1, 1], &[-0.2586395263671875]),
+            ("3.weight", &[2, 1, 3, 1], &[
+                0.0, // [0, 0]
+                1.0016143798828125,
+                -0.49976119995117185,
+                -0.75, // [1, 0]
+                -0.5041793823242188,
+                -0.9985752105712891,
+            ]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 0.41939650744787516);
+    }
+    let float = train! {
         input: [
             [
                 [-0.5, 0.0, 0.25, -0.5, 0.75],
@@ -15584,143 +16698,47 @@ fn net_68_3conv_leaky_relu_mse_stride_pad_dil_1step() {
         loss: mse,
         lr: 0.1,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 0.4205970764160156);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 3, 1, 2], &[
-            0.75, 1.0, // [0, 0]
-            0.75, -1.0, // [0, 1]
-            -1.0, 0.75, // [0, 2]
-        ]),
-        ("2.weight", &[1, 1, 1, 1], &[-0.25]),
-        ("3.weight", &[2, 1, 3, 1], &[
-            0.0, // [0, 0]
-            1.0,
-            -0.5,
-            -0.75, // [1, 0]
-            -0.5,
-            -1.0,
-        ]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 3, 1, 2], &[
-            0.01152801513671875, 0.02184295654296875, // [0, 0]
-            -0.0277557373046875, -0.00428009033203125, // [0, 1]
-            0.02309417724609375, -0.01660919189453125, // [0, 2]
-        ]),
-        ("2.weight", &[1, 1, 1, 1], &[0.086395263671875]),
-        ("3.weight", &[2, 1, 3, 1], &[
-            0.0, // [0, 0]
-            -0.016143798828125,
-            -0.00238800048828125,
-            0.0, // [1, 0]
-            0.0417938232421875,
-            -0.014247894287109375,
-        ]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 6, 4], &[
-            0.0, 0.0, 0.0, 0.0,
-            -2.375, -0.125, -1.4375, 0.0625,
-            0.6875, -2.5, -0.75, -0.125,
-            -1.5625, 0.6875, -0.125, 1.5,
-            -0.9375, -0.125, -0.5, -2.625,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 1: leaky_relu(0.25)
-        (&[1, 6, 4], &[
-            0.0, 0.0, 0.0, 0.0,
-            -0.59375, -0.03125, -0.359375, 0.0625,
-            0.6875, -0.625, -0.1875, -0.03125,
-            -0.390625, 0.6875, -0.03125, 1.5,
-            -0.234375, -0.03125, -0.125, -0.65625,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // 2: conv
-        (&[1, 3, 4], &[
-            0.0, 0.0, 0.0, 0.0,
-            -0.171875, 0.15625, 0.046875, 0.0078125,
-            0.05859375, 0.0078125, 0.03125, 0.1640625,
-        ]),
-        // 3: conv
-        (&[2, 1, 4], &[
-            -0.201171875, 0.15234375, 0.03125, -0.07421875, // [0]
-            0.02734375, -0.0859375, -0.0546875, -0.16796875, // [1]
-        ]),
-        // 4: relu
-        (&[2, 1, 4], &[
-            0.0, 0.15234375, 0.03125, 0.0, // [0]
-            0.02734375, 0.0, 0.0, 0.0, // [1]
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 4, 5], &[
-            0.0, 0.0, 0.0, 0.0, 0.0, // [0]
-            -0.022796630859375, -0.0263214111328125, 0.00799560546875, 0.00341796875, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            -0.0113983154296875, -0.01723480224609375, -0.003997802734375, -0.001708984375, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, // [1]
-            -0.022796630859375, 0.0344696044921875, -0.00286865234375, -0.00341796875, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            -0.0113983154296875, 0.01316070556640625, 0.001434326171875, 0.001708984375, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0, // [2]
-            0.0303955078125, -0.028228759765625, 0.0006561279296875, 0.0025634765625, 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,
-            0.01519775390625, -0.0086822509765625, -0.00032806396484375, -0.00128173828125, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 6, 4], &[
-            -0.0113983154296875, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            -0.0303955078125, 0.00543212890625, 0.00341796875, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            -0.01519775390625, -0.002716064453125, -0.001708984375, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 2) = ∂L/∂(output of layer 1)
-        (&[1, 6, 4], &[
-            -0.04559326171875, 0.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            -0.0303955078125, 0.021728515625, 0.013671875, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-            -0.060791015625, -0.0108642578125, -0.0068359375, 0.0,
-            0.0, 0.0, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 3) = ∂L/∂(output of layer 2)
-        (&[1, 3, 4], &[
-            0.182373046875, 0.0, 0.0, 0.0,
-            0.12158203125, -0.0869140625, -0.0546875, 0.0,
-            0.2431640625, 0.04345703125, 0.02734375, 0.0,
-        ]),
-        // ∂L/∂(input of layer 4) = ∂L/∂(output of layer 3)
-        (&[2, 1, 4], &[
-            0.0, -0.0869140625, -0.0546875, 0.0, // [0]
-            -0.2431640625, 0.0, 0.0, 0.0, // [1]
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 3, 1, 2], &[
-            0.7488471984863281, 0.9978157043457031, // [0, 0]
-            0.7527755737304688, -0.9995719909667968, // [0, 1]
-            -1.0023094177246095, 0.7516609191894531, // [0, 2]
-        ]),
-        ("2.weight", &[1, 1, 1, 1], &[-0.2586395263671875]),
-        ("3.weight", &[2, 1, 3, 1], &[
-            0.0, // [0, 0]
-            1.0016143798828125,
-            -0.49976119995117185,
-            -0.75, // [1, 0]
-            -0.5041793823242188,
-            -0.9985752105712891,
-        ]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 0.41939650744787516);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [-0.5, 0.0, 0.25, -0.5, 0.75],
+                [-0.25, -0.5, -1.0, -0.5, 0.25],
+                [-1.0, 0.0, -1.0, 1.0, 0.25],
+                [-0.5, -0.75, -0.25, -1.0, -1.0],
+            ],
+            [
+                [-0.75, 1.0, 0.75, 1.0, 0.75],
+                [0.5, 0.25, 0.5, 0.0, 0.25],
+                [0.25, 0.75, -0.5, 0.5, 0.25],
+                [1.0, 0.0, 0.25, -0.75, 0.5],
+            ],
+            [
+                [1.0, 0.75, 0.5, -0.25, -0.75],
+                [-0.5, 1.0, 0.25, 0.5, 1.0],
+                [-0.5, -1.0, -0.5, 0.0, 0.5],
+                [0.0, -0.75, 0.25, 0.0, 0.25],
+            ],
+        ],
+        layers: [
+            conv { filter: [[[[0.75, 1.0]], [[0.75, -1.0]], [[-1.0, 0.75]]]], padding: (1, 0) },
+            leaky_relu(0.25),
+            conv { filter: [[[[-0.25]]]], stride: (2, 1), kernel: correlation },
+            conv {
+                filter: [[[[0.0], [1.0], [-0.5]]], [[[-0.75], [-0.5], [-1.0]]]],
+                stride: (2, 1),
+                padding: 0,
+                dilation: (1, 2),
+            },
+            relu,
+        ],
+        target: [[[-0.25, 0.5, 0.25, 0.75]], [[1.0, -0.75, 1.0, 0.25]]],
+        loss: mse,
+        lr: 0.1,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 69. random draw: 4 convs; grad_output; lr 0.1, steps: 2; bias as a list; stride as (rows,
@@ -16191,7 +17209,105 @@ fn net_69_4conv_sigmoid_relu_tanh_leaky_grad_output_stride_pad_dil_conv_2steps()
 #[test]
 #[rustfmt::skip]
 fn net_70_1conv_relu_half_sse_conv_no_lr() {
-    let d = train! {
+    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12
+    fn check<S: Figure>(d: &NetDerivation<S>) {
+        let steps = d.steps();
+        assert_eq!(steps.len(), 1, "number of steps");
+
+        let s = &steps[0];
+        assert_scalar("step 0 loss", s.loss(), 11.486328125);
+        assert_named("step 0 named_parameters", &s.named_parameters(), &[
+            ("0.weight", &[1, 3, 3, 1], &[
+                -1.0, // [0, 0]
+                0.0,
+                -0.5,
+                0.75, // [0, 1]
+                -0.5,
+                0.5,
+                1.0, // [0, 2]
+                -0.5,
+                0.75,
+            ]),
+            ("0.bias", &[1], &[-0.25]),
+        ]);
+        assert_named("step 0 named_grads", &s.named_grads(), &[
+            ("0.weight", &[1, 3, 3, 1], &[
+                -2.953125, // [0, 0]
+                -1.03125,
+                -0.09375,
+                3.484375, // [0, 1]
+                -4.328125,
+                1.359375,
+                6.34375, // [0, 2]
+                -5.03125,
+                1.8125,
+            ]),
+            ("0.bias", &[1], &[8.6875]),
+        ]);
+        assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
+            // 0: conv
+            (&[1, 4, 6], &[
+                -0.3125, -1.75, 0.625, -1.4375, -0.1875, -0.8125,
+                2.375, 2.0625, -0.1875, 1.9375, -0.625, -0.875,
+                -2.125, 0.375, 0.5, -2.3125, -1.9375, 0.9375,
+                -0.1875, 0.0625, -2.5, 1.3125, -1.3125, -2.0625,
+            ]),
+            // 1: relu
+            (&[1, 4, 6], &[
+                0.0, 0.0, 0.625, 0.0, 0.0, 0.0,
+                2.375, 2.0625, 0.0, 1.9375, 0.0, 0.0,
+                0.0, 0.375, 0.5, 0.0, 0.0, 0.9375,
+                0.0, 0.0625, 0.0, 1.3125, 0.0, 0.0,
+            ]),
+        ]);
+        assert_maps("step 0 input_grads", &s.input_grads(), &[
+            // ∂L/∂X (the network's input)
+            (&[3, 6, 6], &[
+                0.0, 0.0, 0.0625, 0.0, 0.0, 0.0, // [0]
+                -1.4375, -1.28125, 0.0, -0.71875, 0.0, 0.0,
+                0.0, -0.0625, -0.625, 0.0, 0.0, -0.09375,
+                -2.875, -2.34375, 0.0, -1.71875, 0.0, 0.0,
+                0.0, -0.125, -1.5, 0.0, 0.0, -0.1875,
+                0.0, 0.4375, 0.0, -0.5625, 0.0, 0.0,
+                0.0, 0.0, -0.0625, 0.0, 0.0, 0.0, // [1]
+                1.4375, 1.28125, 0.0625, 0.71875, 0.0, 0.0,
+                -1.4375, -1.21875, 0.65625, -0.71875, 0.0, 0.09375,
+                2.15625, 1.640625, -0.75, 1.359375, 0.0, -0.09375,
+                0.0, 0.3125, 1.125, -0.28125, 0.0, 0.140625,
+                0.0, -0.328125, 0.0, 0.421875, 0.0, 0.0,
+                0.0, 0.0, -0.09375, 0.0, 0.0, 0.0, // [2]
+                2.15625, 1.921875, 0.0625, 1.078125, 0.0, 0.0,
+                -1.4375, -1.1875, 1.0, -0.71875, 0.0, 0.140625,
+                2.875, 2.171875, -0.75, 1.859375, 0.0, -0.09375,
+                0.0, 0.34375, 1.5, -0.28125, 0.0, 0.1875,
+                0.0, -0.4375, 0.0, 0.5625, 0.0, 0.0,
+            ]),
+            // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
+            (&[1, 4, 6], &[
+                0.0, 0.0, -0.125, 0.0, 0.0, 0.0,
+                2.875, 2.5625, 0.0, 1.4375, 0.0, 0.0,
+                0.0, 0.125, 1.5, 0.0, 0.0, 0.1875,
+                0.0, -0.4375, 0.0, 0.5625, 0.0, 0.0,
+            ]),
+        ]);
+
+        assert_named("final named_parameters", &d.named_parameters(), &[
+            ("0.weight", &[1, 3, 3, 1], &[
+                -1.0, // [0, 0]
+                0.0,
+                -0.5,
+                0.75, // [0, 1]
+                -0.5,
+                0.5,
+                1.0, // [0, 2]
+                -0.5,
+                0.75,
+            ]),
+            ("0.bias", &[1], &[-0.25]),
+        ]);
+        assert_scalar("loss_after", d.loss_after(), 11.486328125);
+    }
+    let float = train! {
         input: [
             [
                 [0.75, 0.0, -0.75, -0.25, 0.5, 0.25],
@@ -16240,101 +17356,59 @@ fn net_70_1conv_relu_half_sse_conv_no_lr() {
         ],
         loss: half_sse,
     };
-    let steps = d.steps();
-    assert_eq!(steps.len(), 1, "number of steps");
-
-    let s = &steps[0];
-    assert_scalar("step 0 loss", s.loss(), 11.486328125);
-    assert_named("step 0 named_parameters", &s.named_parameters(), &[
-        ("0.weight", &[1, 3, 3, 1], &[
-            -1.0, // [0, 0]
-            0.0,
-            -0.5,
-            0.75, // [0, 1]
-            -0.5,
-            0.5,
-            1.0, // [0, 2]
-            -0.5,
-            0.75,
-        ]),
-        ("0.bias", &[1], &[-0.25]),
-    ]);
-    assert_named("step 0 named_grads", &s.named_grads(), &[
-        ("0.weight", &[1, 3, 3, 1], &[
-            -2.953125, // [0, 0]
-            -1.03125,
-            -0.09375,
-            3.484375, // [0, 1]
-            -4.328125,
-            1.359375,
-            6.34375, // [0, 2]
-            -5.03125,
-            1.8125,
-        ]),
-        ("0.bias", &[1], &[8.6875]),
-    ]);
-    assert_maps("step 0 layer_outputs", &s.layer_outputs(), &[
-        // 0: conv
-        (&[1, 4, 6], &[
-            -0.3125, -1.75, 0.625, -1.4375, -0.1875, -0.8125,
-            2.375, 2.0625, -0.1875, 1.9375, -0.625, -0.875,
-            -2.125, 0.375, 0.5, -2.3125, -1.9375, 0.9375,
-            -0.1875, 0.0625, -2.5, 1.3125, -1.3125, -2.0625,
-        ]),
-        // 1: relu
-        (&[1, 4, 6], &[
-            0.0, 0.0, 0.625, 0.0, 0.0, 0.0,
-            2.375, 2.0625, 0.0, 1.9375, 0.0, 0.0,
-            0.0, 0.375, 0.5, 0.0, 0.0, 0.9375,
-            0.0, 0.0625, 0.0, 1.3125, 0.0, 0.0,
-        ]),
-    ]);
-    assert_maps("step 0 input_grads", &s.input_grads(), &[
-        // ∂L/∂X (the network's input)
-        (&[3, 6, 6], &[
-            0.0, 0.0, 0.0625, 0.0, 0.0, 0.0, // [0]
-            -1.4375, -1.28125, 0.0, -0.71875, 0.0, 0.0,
-            0.0, -0.0625, -0.625, 0.0, 0.0, -0.09375,
-            -2.875, -2.34375, 0.0, -1.71875, 0.0, 0.0,
-            0.0, -0.125, -1.5, 0.0, 0.0, -0.1875,
-            0.0, 0.4375, 0.0, -0.5625, 0.0, 0.0,
-            0.0, 0.0, -0.0625, 0.0, 0.0, 0.0, // [1]
-            1.4375, 1.28125, 0.0625, 0.71875, 0.0, 0.0,
-            -1.4375, -1.21875, 0.65625, -0.71875, 0.0, 0.09375,
-            2.15625, 1.640625, -0.75, 1.359375, 0.0, -0.09375,
-            0.0, 0.3125, 1.125, -0.28125, 0.0, 0.140625,
-            0.0, -0.328125, 0.0, 0.421875, 0.0, 0.0,
-            0.0, 0.0, -0.09375, 0.0, 0.0, 0.0, // [2]
-            2.15625, 1.921875, 0.0625, 1.078125, 0.0, 0.0,
-            -1.4375, -1.1875, 1.0, -0.71875, 0.0, 0.140625,
-            2.875, 2.171875, -0.75, 1.859375, 0.0, -0.09375,
-            0.0, 0.34375, 1.5, -0.28125, 0.0, 0.1875,
-            0.0, -0.4375, 0.0, 0.5625, 0.0, 0.0,
-        ]),
-        // ∂L/∂(input of layer 1) = ∂L/∂(output of layer 0)
-        (&[1, 4, 6], &[
-            0.0, 0.0, -0.125, 0.0, 0.0, 0.0,
-            2.875, 2.5625, 0.0, 1.4375, 0.0, 0.0,
-            0.0, 0.125, 1.5, 0.0, 0.0, 0.1875,
-            0.0, -0.4375, 0.0, 0.5625, 0.0, 0.0,
-        ]),
-    ]);
-
-    assert_named("final named_parameters", &d.named_parameters(), &[
-        ("0.weight", &[1, 3, 3, 1], &[
-            -1.0, // [0, 0]
-            0.0,
-            -0.5,
-            0.75, // [0, 1]
-            -0.5,
-            0.5,
-            1.0, // [0, 2]
-            -0.5,
-            0.75,
-        ]),
-        ("0.bias", &[1], &[-0.25]),
-    ]);
-    assert_scalar("loss_after", d.loss_after(), 11.486328125);
+    let exact = train! {
+        arithmetic: exact,
+        input: [
+            [
+                [0.75, 0.0, -0.75, -0.25, 0.5, 0.25],
+                [0.0, 0.0, -0.5, -0.5, 0.25, 0.25],
+                [-0.75, 0.25, 0.5, 0.75, -0.25, 0.5],
+                [-0.75, -0.5, -0.75, -1.0, -0.25, 0.5],
+                [-0.5, -1.0, 1.0, 0.0, 0.5, -0.75],
+                [0.5, -0.75, 0.0, 0.75, 0.5, 1.0],
+            ],
+            [
+                [0.0, -0.25, -0.5, 0.25, -0.75, 1.0],
+                [-0.5, 0.0, -1.0, 0.75, 0.0, 0.5],
+                [-0.75, 0.0, 1.0, -0.5, 1.0, 1.0],
+                [1.0, -0.25, -0.75, -0.25, 0.25, -0.75],
+                [-0.5, 0.0, 1.0, -0.5, -0.25, 0.5],
+                [-1.0, 0.0, -0.5, 0.25, -0.75, 0.75],
+            ],
+            [
+                [0.5, 0.5, 1.0, 0.75, 0.75, -0.75],
+                [0.0, 1.0, 0.5, 0.5, -0.25, -0.75],
+                [-0.5, -1.0, -0.5, -0.25, -1.0, -0.75],
+                [0.75, 0.75, 0.0, 0.0, -0.5, 1.0],
+                [-0.75, 0.75, 0.75, -1.0, -1.0, 0.5],
+                [-0.75, -0.75, -1.0, 1.0, -0.5, -1.0],
+            ],
+        ],
+        layers: [
+            conv {
+                filter: [
+                    [[[-1.0], [0.0], [-0.5]], [[0.75], [-0.5], [0.5]], [[1.0], [-0.5], [0.75]]],
+                ],
+                bias: -0.25,
+                padding: 0,
+                dilation: 1,
+                kernel: convolution,
+            },
+            relu,
+        ],
+        target: [
+            [
+                [0.75, 0.0, 0.75, -0.25, 0.5, 0.0],
+                [-0.5, -0.5, 0.5, 0.5, 0.75, 0.75],
+                [-0.25, 0.25, -1.0, -0.25, 0.25, 0.75],
+                [-0.5, 0.5, 0.25, 0.75, 0.5, 0.5],
+            ],
+        ],
+        loss: half_sse,
+    };
+    check(&float);
+    check(&exact);
+    assert_exact_net(&exact, &float);
 }
 
 // 71. random draw: 2 convs; sse, 2-D target; lr 0.25, steps: 2; a 2-D filter; bias as a number

@@ -103,7 +103,8 @@ pub use cnn_bp_macros::matrix;
 ///     lr: 0.1,                                             // absent: one pass, no update
 ///     steps: 2,
 ///     // or, instead of `target` and `loss`, an upstream gradient: `grad_output: [[1, 0], [0, 1]]`;
-///     // optional: relu_grad_at_zero, show, check, mistakes, and `input_grad: true` (∂L/∂X)
+///     // optional: relu_grad_at_zero, show, check, mistakes, `input_grad: true` (∂L/∂X),
+///     // and `arithmetic: exact` (fractions; see `Rational`)
 /// };
 /// let s = &d.steps()[0];
 /// assert_eq!(s.loss(), 34.0);
@@ -133,6 +134,7 @@ pub use cnn_bp_macros::matrix;
 ///     show: numeric,                   // or symbolic: each stage's formulas with symbols first
 ///     check: none,                     // or finite_differences: ∂L/∂W against central differences
 ///     mistakes: false,                 // or true: the learner's wrong recipes on step 1
+///     arithmetic: float,               // or exact: every value a `Rational`, printed as a fraction
 /// };
 /// assert_eq!(d.loss_after(), 1.5);
 /// assert_eq!(d.bias(), None);          // `bias: 0.0` adds a trained bias term
@@ -191,6 +193,32 @@ pub use cnn_bp_macros::matrix;
 ///
 /// The value is a [`Derivation`]: `Display` prints the whole derivation, and its accessors give
 /// the numbers of every [`Step`].
+///
+/// With `arithmetic: exact` every value is a [`Rational`], computed exactly and printed as a
+/// fraction in lowest terms; literals are the decimals they are written as:
+///
+/// ```
+/// let d = cnn_bp_core::train! {
+///     input: [[0.1, 0.2, 0.3]],
+///     filter: [[1, 1]],
+///     target: [[0.2, 0.6]],
+///     activation: linear,
+///     lr: 0.1,
+///     arithmetic: exact,
+/// };
+/// let s = &d.steps()[0];
+/// assert_eq!(s.output()[0].map(|z| z.to_string()), ["3/10", "1/2"]); // 0.1 + 0.2 is 3/10
+/// assert_eq!(s.loss().to_string(), "1/100");
+/// assert!(d.to_string().contains("= (1/10)·1 + (1/5)·1 = 3/10"));
+/// ```
+///
+/// ```compile_fail
+/// // "`sigmoid` cannot be computed with `arithmetic: exact`: σ(z) = 1/(1 + e^(−z)) is irrational …"
+/// let d = cnn_bp_core::train! {
+///     input: [[1, 2]], filter: [[1]], target: [[1, 2]], lr: 0.5,
+///     activation: sigmoid, arithmetic: exact,
+/// };
+/// ```
 ///
 /// The macro names this library through `$crate`, so it keeps working when the dependency is
 /// renamed or re-exported by another crate.

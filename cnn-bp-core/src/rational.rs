@@ -4,8 +4,8 @@
 //! `2 → 3/2`, a run with `η = 0.25` gives `5/8`, `5/32`, `9/128`. [`Rational`] computes those
 //! exactly, through the same op code as `f64`, and writes them as fractions in lowest terms.
 //!
-//! The arithmetic is num-rational's: a value whose numerator and denominator fit an `i64`
-//! (what hand-sized examples have) is a `Ratio<i64>`, stored inline; an operation that would
+//! The arithmetic is num-rational's: a value whose numerator and denominator fit an `i128`
+//! (what hand-sized examples have) is a `Ratio<i128>`, stored inline; an operation that would
 //! overflow it is redone in arbitrary precision (`BigRational`), so no value ever overflows.
 
 use core::cmp::Ordering;
@@ -54,17 +54,17 @@ pub(crate) fn outgrown<S: Scalar>(values: impl IntoIterator<Item = S>) -> Option
 /// ```
 ///
 /// It is `Copy`, as every [`Scalar`] is, so that the ops are the same loops for every scalar:
-/// a value that fits `i64`s is stored inline, and a larger one (grown over many steps) in
+/// a value whose numerator and denominator fit `i128`s is stored inline, and a larger one (grown over many steps) in
 /// arbitrary precision on the heap, where it stays for the rest of the program (a handful of
 /// bytes per such value; an exact derivation is hand-sized).
 #[derive(Clone, Copy)]
 pub struct Rational(Repr);
 
-/// Inline while numerator and denominator fit an `i64` (always, when they do: equal values
+/// Inline while numerator and denominator fit an `i128` (always, when they do: equal values
 /// have equal representations), else a number of arbitrary precision, never freed.
 #[derive(Clone, Copy)]
 enum Repr {
-    Small(Ratio<i64>),
+    Small(Ratio<i128>),
     Big(&'static BigRational),
 }
 
@@ -121,9 +121,10 @@ impl Rational {
     #[must_use]
     pub fn digits(self) -> usize {
         let count = |n: &BigInt| n.magnitude().to_string().len();
+        let small = |n: i128| n.unsigned_abs().checked_ilog10().map_or(1, |l| l as usize + 1);
         match self.0 {
-            Repr::Small(r) if r.is_integer() => count(&BigInt::from(*r.numer())),
-            Repr::Small(r) => count(&(*r.numer()).into()) + count(&(*r.denom()).into()),
+            Repr::Small(r) if r.is_integer() => small(*r.numer()),
+            Repr::Small(r) => small(*r.numer()) + small(*r.denom()),
             Repr::Big(r) if r.is_integer() => count(r.numer()),
             Repr::Big(r) => count(r.numer()) + count(r.denom()),
         }
@@ -143,12 +144,40 @@ impl Rational {
         if !value.is_finite() {
             return None;
         }
-        // `{:e}` is the shortest round-trip decimal, as `1e-1` or `-2.5e3`.
+        // The decimal with the fewest places that reads back as `value`: `m/10ᵏ` for the first
+        // `k` whose rounded `m` does, alone of its neighbours, where `m` and `10ᵏ` are exact
+        // doubles (so that the division is correctly rounded). A slope or a convention, converted at every entry,
+        // takes this way; anything else `{:e}`, the shortest round-trip decimal (`1e-1`).
+        // Below 2⁵⁰, with room below 2⁵³ for the product's own rounding to stay under ⅛.
+        const EXACT: f64 = 1_125_899_906_842_624.0;
+        let mut power = 1.0;
+        for k in 0..=17 {
+            let m = (value * power).round();
+            if m.abs() >= EXACT {
+                break;
+            }
+            if m / power == value {
+                // The only one of its places that does, else `{:e}` picks the nearest.
+                if (m - 1.0) / power == value || (m + 1.0) / power == value {
+                    break;
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                return Some(Self::from_decimal(m as i128, -k));
+            }
+            power *= 10.0;
+        }
         format!("{value:e}").parse().ok()
     }
 
     /// `mantissa·10^exponent`, exactly: a decimal literal of an exact spec.
     pub(crate) fn from_decimal(mantissa: i128, exponent: i32) -> Self {
+        if exponent <= 0
+            && let Some(power) = 10_i128.checked_pow(exponent.unsigned_abs())
+            && mantissa != i128::MIN
+        {
+            let r = Ratio::new(mantissa, power);
+            return Self(Repr::Small(r));
+        }
         let power = num_traits::pow(BigInt::from(10), exponent.unsigned_abs() as usize);
         let mantissa = BigInt::from(mantissa);
         Self::from_big(if exponent >= 0 {
@@ -160,11 +189,11 @@ impl Rational {
 
     /// A value that is known to fit, or not: inline when it does.
     fn from_big(value: BigRational) -> Self {
-        match (value.numer().to_i64(), value.denom().to_i64()) {
-            // (`i64::MIN` is kept out: its magnitude does not fit, which num-integer's `gcd`
+        match (value.numer().to_i128(), value.denom().to_i128()) {
+            // (`i128::MIN` is kept out: its magnitude does not fit, which num-integer's `gcd`
             // would overflow on.)
-            (Some(n), Some(d)) if n != i64::MIN => Self(Repr::Small(Ratio::new_raw(n, d))),
-            // A value beyond `i64`s lives for the rest of the program: that is what keeps
+            (Some(n), Some(d)) if n != i128::MIN => Self(Repr::Small(Ratio::new_raw(n, d))),
+            // A value beyond `i128`s lives for the rest of the program: that is what keeps
             // every scalar `Copy`.
             _ => Self(Repr::Big(Box::leak(Box::new(value)))),
         }
@@ -184,12 +213,12 @@ impl Rational {
     fn combine(
         self,
         other: Self,
-        small: impl FnOnce(&Ratio<i64>, &Ratio<i64>) -> Option<Ratio<i64>>,
+        small: impl FnOnce(&Ratio<i128>, &Ratio<i128>) -> Option<Ratio<i128>>,
         big: impl FnOnce(BigRational, BigRational) -> BigRational,
     ) -> Self {
         if let (Repr::Small(a), Repr::Small(b)) = (self.0, other.0)
             && let Some(r) = small(&a, &b)
-            && *r.numer() != i64::MIN
+            && *r.numer() != i128::MIN
         {
             return Self(Repr::Small(r));
         }
@@ -212,6 +241,16 @@ impl Rational {
 
     /// Writes the fraction with `minus` for a negative sign.
     fn write(self, minus: &str, out: &mut impl fmt::Write) -> fmt::Result {
+        if let Repr::Small(r) = self.0 {
+            if *r.numer() < 0 {
+                out.write_str(minus)?;
+            }
+            write!(out, "{}", r.numer().unsigned_abs())?;
+            if *r.denom() != 1 {
+                write!(out, "/{}", r.denom())?;
+            }
+            return Ok(());
+        }
         let (numer, denom) = match self.0 {
             Repr::Small(r) => (BigInt::from(*r.numer()), BigInt::from(*r.denom())),
             Repr::Big(r) => (r.numer().clone(), r.denom().clone()),
@@ -267,7 +306,7 @@ impl Neg for Rational {
     #[inline]
     fn neg(self) -> Self {
         match self.0 {
-            // Never `i64::MIN`, so its negation fits.
+            // Never `i128::MIN`, so its negation fits.
             Repr::Small(r) => Self(Repr::Small(Ratio::new_raw(-r.numer(), *r.denom()))),
             Repr::Big(r) => Self::from_big(-r.clone()),
         }
@@ -489,16 +528,35 @@ mod tests {
         assert_eq!(Rational::from_f64(0.1), Rational::new(1, 10));
         assert_eq!(Rational::from_f64(-2.5e-7), Rational::new(-1, 4_000_000));
         assert_eq!(Rational::from_f64(1e300).digits(), 301);
+        // Every double's shortest decimal, by the fast way or by `{:e}`.
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let scale = [1.0, 1e-3, 1e6, 1e-12, 1e18][usize::try_from(rng % 5).unwrap()];
+            let v = ((rng >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale;
+            let v = if rng % 3 == 0 { (v * 100.0).round() / 100.0 } else { v };
+            let shortest: Rational = format!("{v:e}").parse().unwrap();
+            assert_eq!(Rational::from_f64(v), shortest, "{v:e}");
+        }
+        for v in [0.1, 0.2, 0.3, 0.25, -0.125, 0.01, 1e-7, 123.456, 0.1 + 0.2, 2.0_f64.powi(52)] {
+            let shortest: Rational = format!("{v:e}").parse().unwrap();
+            assert_eq!(Rational::from_f64(v), shortest, "{v:e}");
+        }
     }
 
-    /// Past `i64`, the arithmetic goes on in arbitrary precision, and comes back inline when
+    /// Past `i128`, the arithmetic goes on in arbitrary precision, and comes back inline when
     /// the value fits again.
     #[test]
     fn no_overflow() {
-        let big = Rational::integer(i64::MAX) + Rational::ONE;
-        assert_eq!(big.to_string(), "9223372036854775808");
-        assert_eq!((big - Rational::ONE).to_string(), i64::MAX.to_string());
+        let max = r(&i128::MAX.to_string()); // 2¹²⁷ − 1
+        let big = max + Rational::ONE;
+        assert_eq!(big.to_string(), "170141183460469231731687303715884105728");
+        assert_eq!((big - Rational::ONE).to_string(), i128::MAX.to_string());
+        assert_eq!((-big).to_string(), "-170141183460469231731687303715884105728");
         assert_eq!((-Rational::integer(i64::MIN)).to_string(), "9223372036854775808");
+        assert_eq!((-(big * big)).to_string().len(), 78); // −2²⁵⁴
         let third = Rational::new(1, 3);
         let mut x = third;
         for _ in 0..80 {

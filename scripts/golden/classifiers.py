@@ -12,8 +12,13 @@ Options: --out PATH (default tests/golden_classifiers.rs), --no-rustfmt, --table
 stand-in crate that answers with the reference's numbers, under the workspace's
 clippy lints, and run it: it must pass, and fail on corrupted numbers).
 
+Each case without sigmoid, tanh or softmax cross-entropy also runs with
+`arithmetic: exact` in its test, checked to 1e-12 against the same values and
+against the float run (tests/common/golden.rs; see scripts/golden/README.md).
+
 networks.py (tests/golden_networks.rs) is untouched: this script only imports
-its helpers (spec model for conv/activations, literal layout, assertions).
+its helpers (spec model for conv/activations, literal layout, assertions, the
+exact run's checks and the mock check).
 
 The loop reference
 ------------------
@@ -850,9 +855,11 @@ def check_case(spec, jx):
                 n_visible += 1
     if spec["ties"] and not n_visible:
         return "no tie meets a nonzero upstream gradient", None, None
+    exact_ref = ref_train(nw.as_written(spec), exact=True)[0] if rational else None
     return None, ref, dict(rational=rational, exact_all=exact_all, bit=n_bit, total=len(wj),
                            zeros=n_zero, ties=n_ties, visible_ties=n_visible, worst=worst,
-                           inexact=rnet.ex.first_inexact)
+                           inexact=rnet.ex.first_inexact, exact_ref=exact_ref,
+                           exact_gap=nw.exact_gap(spec, jx, exact_ref) if rational else None)
 
 
 def pattern(spec, rnet, outs, X):
@@ -1729,8 +1736,37 @@ def layer_label(l, k):
     return f"{k}: {layer_text(l)}"
 
 
-def emit_case(idx, spec, res):
+def check_lines(spec, res, ind):
+    """The assertions on a run `d` against JAX's values, at indentation ind."""
     layers = spec["layers"]
+    pad = " " * ind
+    L = [f"{pad}let steps = d.steps();",
+         f'{pad}assert_eq!(steps.len(), {len(res["steps"])}, "number of steps");']
+    out_labels = [layer_label(l, k) for k, l in enumerate(layers)]
+    in_labels = ["∂L/∂X (the network's input)"] + [
+        f"∂L/∂(input of layer {k}) = ∂L/∂(output of layer {k - 1})"
+        for k in range(1, len(layers))]
+    for k, s in enumerate(res["steps"]):
+        L.append("")
+        L.append(f"{pad}let s = &steps[{k}];")
+        L.append(f'{pad}assert_scalar("step {k} loss", s.loss(), {lit(s["loss"])});')
+        L += nw.named_block(None, f"step {k} named_parameters", "s.named_parameters()",
+                            s["params"], ind)
+        L += nw.named_block(None, f"step {k} named_grads", "s.named_grads()", s["grads"], ind)
+        L += nw.maps_block(f"step {k} layer_outputs", "s.layer_outputs()", s["outputs"],
+                           out_labels, ind)
+        L += nw.maps_block(f"step {k} input_grads", "s.input_grads()", s["input_grads"],
+                           in_labels, ind)
+    L.append("")
+    L += nw.named_block(None, "final named_parameters", "d.named_parameters()", res["params"],
+                        ind)
+    L.append(f'{pad}assert_scalar("loss_after", d.loss_after(), {lit(res["loss_after"])});')
+    return L
+
+
+def emit_case(idx, spec, res):
+    """As networks.py's: a rational case (no sigmoid, tanh or softmax cross-entropy) also runs
+    with `arithmetic: exact` and is checked in both arithmetics."""
     L = textwrap.wrap(f"{idx:02d}. {spec['note']}", 97, initial_indent="// ",
                       subsequent_indent="//     ", break_on_hyphens=False)
     L += textwrap.wrap(chain_text(spec), 97, initial_indent="//     ",
@@ -1738,31 +1774,8 @@ def emit_case(idx, spec, res):
     for line in spec.get("comment", []):
         L += textwrap.wrap(line, 97, initial_indent="//     ", subsequent_indent="//         ",
                            break_on_hyphens=False) or ["//"]
-    L += ["#[test]", "#[rustfmt::skip]", f"fn cls_{idx:02d}_{spec['name']}() {{",
-          "    let d = train! {"]
-    L += spec_body(spec)
-    L.append("    };")
-    L.append("    let steps = d.steps();")
-    L.append(f'    assert_eq!(steps.len(), {len(res["steps"])}, "number of steps");')
-    out_labels = [layer_label(l, k) for k, l in enumerate(layers)]
-    in_labels = ["∂L/∂X (the network's input)"] + [
-        f"∂L/∂(input of layer {k}) = ∂L/∂(output of layer {k - 1})"
-        for k in range(1, len(layers))]
-    for k, s in enumerate(res["steps"]):
-        L.append("")
-        L.append(f"    let s = &steps[{k}];")
-        L.append(f'    assert_scalar("step {k} loss", s.loss(), {lit(s["loss"])});')
-        L += nw.named_block(None, f"step {k} named_parameters", "s.named_parameters()",
-                            s["params"])
-        L += nw.named_block(None, f"step {k} named_grads", "s.named_grads()", s["grads"])
-        L += nw.maps_block(f"step {k} layer_outputs", "s.layer_outputs()", s["outputs"],
-                           out_labels)
-        L += nw.maps_block(f"step {k} input_grads", "s.input_grads()", s["input_grads"],
-                           in_labels)
-    L.append("")
-    L += nw.named_block(None, "final named_parameters", "d.named_parameters()", res["params"])
-    L.append(f'    assert_scalar("loss_after", d.loss_after(), {lit(res["loss_after"])});')
-    L.append("}")
+    L += nw.test_lines(f"cls_{idx:02d}_{spec['name']}", spec_body(spec),
+                       lambda ind: check_lines(spec, res, ind), is_rational(spec))
     return "\n".join(L)
 
 
@@ -1790,8 +1803,13 @@ PRELUDE = '''\
 //! in every f64 evaluation. Elsewhere each window's maximum beats the rest by ≥ 1e-6, and relu
 //! inputs are ≥ 1e-7 from 0 or exactly 0 in every f64 evaluation. Values are compared to 1e-9,
 //! relative above 1.
+//!
+//! The {n_exact} cases without sigmoid, tanh or softmax cross-entropy also run with
+//! `arithmetic: exact`, from the decimals as written: each exact value, rounded to f64, must be
+//! within 1e-12 relative (`|a − b| ≤ 1e-12·max(1, |a|, |b|)`) of JAX's and of the float run's.
 #![allow(clippy::unreadable_literal, clippy::too_many_lines)]
 
+use cnn_bp_core::network::NetDerivation;
 use cnn_bp_core::train;
 '''
 
@@ -1799,7 +1817,7 @@ use cnn_bp_core::train;
 def render(cases, results):
     import importlib.metadata as md
     head = PRELUDE.format(jax=jax.__version__, jaxlib=md.version("jaxlib"), n=len(cases),
-                          seed=SEED)
+                          seed=SEED, n_exact=sum(map(is_rational, cases)))
     # the assertion helpers: tests/common/golden.rs, as tests/golden_networks.rs has them
     body = [emit_case(i, s, r) for i, (s, r) in enumerate(zip(cases, results))]
     return head + nw.SHARED + "\n" + "\n\n".join(body) + "\n"
@@ -1901,40 +1919,12 @@ def coverage(cases, stats):
 # ------------------------------------------------------------------ mock check
 
 
-def mock_check(out_path, cases, refs, work):
+def mock_check(out_path, cases, refs, stats, work):
     """networks.py's mock check for this file: a stand-in `cnn_bp_core` whose
-    `train!` returns the reference's numbers for the spec it is given, under the
-    workspace's lints; every test must pass, then fail with one number, name,
-    shape or the step count corrupted."""
-    import json
-    test = os.path.splitext(os.path.basename(out_path))[0]
-    os.makedirs(os.path.join(work, "core", "src"), exist_ok=True)
-    os.makedirs(os.path.join(work, "tests"), exist_ok=True)
-    os.makedirs(os.path.join(work, "src"), exist_ok=True)
-    import tomllib
-    with open(os.path.join(ROOT, "Cargo.toml"), "rb") as f:
-        ws_lints = tomllib.load(f)["workspace"]["lints"]  # the workspace's own lints
-
-    def toml_value(v):
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
-        return json.dumps(v)
-    lints = "".join(f"[lints.{tool}]\n" + "".join(f"{k} = {toml_value(v)}\n"
-                                                   for k, v in table.items()) + "\n"
-                    for tool, table in ws_lints.items())
-    with open(os.path.join(work, "Cargo.toml"), "w") as f:
-        f.write('[package]\nname = "golden-mock"\nversion = "0.0.0"\nedition = "2024"\n'
-                'publish = false\n\n[dependencies]\ncnn-bp-core = { path = "core" }\n'
-                '\n[workspace]\nexclude = ["core"]\n\n' + lints)
-    with open(os.path.join(work, "core", "Cargo.toml"), "w") as f:
-        f.write('[package]\nname = "cnn-bp-core"\nversion = "0.0.0"\nedition = "2024"\n'
-                'publish = false\n')
-    with open(os.path.join(work, "src", "lib.rs"), "w") as f:
-        f.write("//! mock\n")
-    table = [dict(key="".join("".join(spec_body(s)).split()), res=nw.to_float(r))
-             for s, r in zip(cases, refs)]
-    with open(os.path.join(work, "core", "table.json"), "w") as f:
-        json.dump(table, f)
+    `train!` returns the reference's numbers for the spec it is given (the exact
+    run's for `arithmetic: exact`), under the workspace's lints; every test must
+    pass, then fail with one number, name, shape or the step count corrupted
+    (in the exact run: every test that has one)."""
     lib = nw.MOCK_LIB.replace("issue 10's API", "issue 10/11's API")
     # corruptions that also bite on vector shapes and on any first name
     lib = lib.replace('d.steps[0].params[0].0 = "1.weight".into(); "name"',
@@ -1944,30 +1934,10 @@ def mock_check(out_path, cases, refs, work):
                       'let n = d.steps[0].outputs.len() - 1; d.steps[0].outputs[n].0.push(1); '
                       '"shape"')
     assert "push('x')" in lib and "outputs[n].0.push(1)" in lib
-    with open(os.path.join(work, "core", "src", "lib.rs"), "w") as f:
-        f.write(lib)
-    shutil.copy(out_path, os.path.join(work, "tests", f"{test}.rs"))
-    env = dict(os.environ, GOLDEN_TABLE=os.path.join(work, "core", "table.json"))
-    r = subprocess.run(["cargo", "clippy", "--offline", "--all-targets", "--quiet", "--",
-                        "-D", "warnings"], cwd=work, env=env)
-    assert r.returncode == 0, "clippy on the generated file failed"
-    r = subprocess.run(["cargo", "test", "--offline", "--quiet", "--test", test], cwd=work,
-                       env=env, capture_output=True, text=True)
-    tail = [l for l in r.stdout.splitlines() if l.startswith("test result")]
-    print("  mock check, true values:", tail[-1] if tail else r.stdout[-2000:] + r.stderr[-2000:])
-    assert r.returncode == 0
-    r = subprocess.run(["cargo", "test", "--offline", "--quiet", "--test", test, "--",
-                        "--test-threads=8"], cwd=work, env=dict(env, GOLDEN_CORRUPT="1"),
-                       capture_output=True, text=True)
-    tail = [l for l in r.stdout.splitlines() if l.startswith("test result")]
-    print("  mock check, corrupted values:", tail[-1] if tail else "?")
-    assert f"0 passed; {len(cases)} failed" in (tail[-1] if tail else ""), r.stdout[-3000:]
-    kinds = {}
-    for line in r.stdout.splitlines():
-        if "CORRUPTED" in line:
-            k = line.split("CORRUPTED")[1].split()[0]
-            kinds[k] = kinds.get(k, 0) + 1
-    print("  corruptions (each made its test fail):", dict(sorted(kinds.items())))
+    nw.mock_crate(work, lib)
+    table = nw.mock_table(spec_body, cases, refs, stats)
+    nw.run_mock(out_path, work, table, len(cases),
+                sum(st["exact_ref"] is not None for st in stats))
 
 
 # ----------------------------------------------------------------------- main
@@ -2044,13 +2014,14 @@ def main():
           f"{n_skip} skipped (±h changes a relu sign or a window's maximum)")
     print("  Mazur's published example:\n" + mazur)
     print(f"  CS231n scores: {scores}")
+    print(nw.exact_summary(cases, stats))
     print(f"  {len(rejected)} draws rejected:")
     for n, why in rejected:
         print(f"    {n}: {why}")
     if args.table:
         print(coverage(cases, stats))
     if args.mock_check:
-        mock_check(args.out, cases, results, args.mock_check)
+        mock_check(args.out, cases, results, stats, args.mock_check)
 
 
 if __name__ == "__main__":

@@ -77,13 +77,34 @@ def functions(text):
         yield m.group(1), text[start:i - 1]
 
 
+ASSERTIONS = ("assert_scalar", "assert_matrix", "assert_option", "assert_named", "assert_maps")
+EXACT_KEY = "arithmetic: exact,"
+
+
 def macro_body(body):
-    m = re.search(r"train! \{", body)
-    start, level, i = m.end(), 1, m.end()
-    while level:
-        level += {"{": 1, "}": -1}.get(body[i], 0)
-        i += 1
-    return body[start:i - 1], body[i:]
+    """The spec of a test's `train!` and the rest of the test (its assertions). A test whose
+    arithmetic is rational has its assertions in a `fn check` before two `train!` calls, the
+    float spec and the same spec with `arithmetic: exact,` first: both are cut out, and they
+    must be the same spec."""
+    specs, rest, pos = [], [], 0
+    for m in re.finditer(r"train! \{", body):
+        if m.start() < pos:
+            continue
+        start, level, i = m.end(), 1, m.end()
+        while level:
+            level += {"{": 1, "}": -1}.get(body[i], 0)
+            i += 1
+        rest.append(body[pos:m.start()])
+        specs.append(body[start:i - 1])
+        pos = i
+    rest.append(body[pos:])
+    if len(specs) == 2:
+        exact_spec = specs[1].strip()
+        assert exact_spec.startswith(EXACT_KEY), exact_spec[:80]
+        assert exact_spec[len(EXACT_KEY):].strip() == specs[0].strip(), "float and exact specs differ"
+    else:
+        assert len(specs) == 1, len(specs)
+    return specs[0], "".join(rest)
 
 
 def num(v):
@@ -174,7 +195,7 @@ def check_file(path, chk):
                 if want != len(res["steps"]):
                     chk.fail(where, f"{len(res['steps'])} steps, want {want}")
                 continue
-            if kind != "ident" or not tok.startswith("assert_") or p.peek()[1] != "(":
+            if kind != "ident" or tok not in ASSERTIONS or p.peek()[1] != "(":
                 continue
             p.take("(")
             what = p.value()

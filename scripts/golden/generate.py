@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Generate tests/golden_jax.rs: golden values for cnn-bp's conv-layer training
 step, computed independently with JAX in float64 and cross-checked against the
-pure-Python reference in pyref.py before anything is written.
+pure-Python reference in pyref.py before anything is written. Each rational case
+(relu, linear, leaky_relu) also runs with `arithmetic: exact` in its test, checked to
+1e-12 against the same values and against the float run (tests/common/golden.rs).
 
 Usage (from the repository root):  python3 scripts/golden/generate.py
 Options: --out PATH (default tests/golden_jax.rs), --no-rustfmt.
@@ -30,6 +32,7 @@ LRS = [0.01, 0.05, 0.1, 0.25, 0.5]
 ALPHAS = [0.01, 0.1, 0.2, 0.25, 0.5]
 MAX_ABS = 1e4  # reject cases whose numbers grow past this (keeps tolerances meaningful)
 KINK_GAP = 1e-7  # relu/leaky: |z| must be 0 exactly (see kink_safe) or at least this
+EXACT_REL = 1e-12  # an exact run's values rounded to f64 against JAX's and the float run's
 
 
 # --------------------------------------------------------------------------- JAX
@@ -205,6 +208,48 @@ def kink_safe(spec, ex, jx):
     return None
 
 
+def exact_close(a, b, rel=EXACT_REL):
+    """The exact run's tolerance in the generated tests: |a − b| ≤ rel·max(1, |a|, |b|)."""
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+def rel_gap(a, b):
+    """|a − b| / max(1, |a|, |b|): what exact_close bounds."""
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def as_written(spec):
+    """The spec's numbers as an `arithmetic: exact` run reads them: the decimals as
+    written in the generated file (lit), exactly, not their f64 roundings."""
+    def dec(v):
+        return Fraction(lit(v))
+    w = dict(spec)
+    for key in ("input", "filter", "target"):
+        w[key] = [[dec(v) for v in row] for row in spec[key]]
+    w["lr"] = dec(spec["lr"])
+    w["bias"] = None if spec["bias"] is None else dec(spec["bias"])
+    if spec["activation"][0] == "leaky_relu":
+        w["activation"] = ("leaky_relu", dec(spec["activation"][1]))
+    return w
+
+
+def check_exact_run(spec, jx):
+    """A rational case also runs with `arithmetic: exact` in the generated test, from the
+    decimals as written. Its values (the loop reference in Fractions from those decimals,
+    rounded to f64) must be within EXACT_REL of JAX's, as the test asserts; returns the
+    largest relative gap. Raises where a case would fail."""
+    ref = pyref.train(as_written(spec), exact=True)
+    worst = 0.0
+    for (lj, vj), (lr_, vr) in zip(walk(jx), walk(ref), strict=True):
+        assert lj == lr_, (lj, lr_)
+        fr = float(vr)
+        assert exact_close(vj, fr), (
+            f"{spec['name']}: {lj}: exact run from the written decimals {fr!r} vs JAX {vj!r}: "
+            f"relative gap {rel_gap(vj, fr):.3e} > {EXACT_REL}")
+        worst = max(worst, rel_gap(vj, fr))
+    return worst
+
+
 def check_case(spec, jx):
     """Raises AssertionError on disagreement with the pure-Python reference;
     returns (problem or None, stats)."""
@@ -226,11 +271,14 @@ def check_case(spec, jx):
         else:
             assert close(vj, fr), f"{spec['name']}: {lj}: JAX {vj!r} vs reference {fr!r}"
         n_bit += vj == fr
+    exact_gap = None
     if rational:
         why = kink_safe(spec, ref, jx)
         if why:
             return why, None
-    return None, dict(rational=rational, exact_all=exact_all, bit=n_bit, total=len(pairs))
+        exact_gap = check_exact_run(spec, jx)
+    return None, dict(rational=rational, exact_all=exact_all, bit=n_bit, total=len(pairs),
+                      exact_gap=exact_gap)
 
 
 # ----------------------------------------------------------------------- cases
@@ -477,9 +525,9 @@ def pair(key, p, spec):
     return str(p[0])
 
 
-def emit_case(idx, spec, res):
-    ind = " " * 8
-    L = ["#[test]", f"fn case_{idx:02d}_{spec['name']}() {{", "    let d = train! {"]
+def spec_lines(spec, ind):
+    """The lines inside train! { … }."""
+    L = []
     L += macro_matrix("input", spec["input"], ind)
     L += macro_matrix("filter", spec["filter"], ind)
     L += macro_matrix("target", spec["target"], ind)
@@ -501,22 +549,57 @@ def emit_case(idx, spec, res):
         L.append(f"{ind}padding: {pair('padding', spec['padding'], spec)},")
     if spec["kernel"] != "correlation" or "kernel" in ex:
         L.append(f"{ind}kernel: {spec['kernel']},")
-    L.append("    };")
-    L.append("    let steps = d.steps();")
-    L.append(f"    assert_eq!(steps.len(), {spec['steps']}, \"number of steps\");")
+    return L
+
+
+def check_lines(spec, res, ind):
+    """The assertions on a run `d`, against JAX's values."""
+    L = ["let steps = d.steps();",
+         f"assert_eq!(steps.len(), {spec['steps']}, \"number of steps\");"]
     for k, s in enumerate(res["steps"]):
-        L.append(f"    let s = &steps[{k}];")
-        L.append(f"    assert_matrix(\"step {k} filter\", s.filter(), {mat(s['filter'])});")
-        L.append(f"    assert_matrix(\"step {k} output\", s.output(), {mat(s['output'])});")
-        L.append(f"    assert_matrix(\"step {k} activated\", s.activated(), {mat(s['activated'])});")
-        L.append(f"    assert_scalar(\"step {k} loss\", s.loss(), {lit(s['loss'])});")
-        L.append(f"    assert_matrix(\"step {k} delta\", s.delta(), {mat(s['delta'])});")
-        L.append(f"    assert_matrix(\"step {k} filter_grad\", s.filter_grad(), "
+        L.append(f"let s = &steps[{k}];")
+        L.append(f"assert_matrix(\"step {k} filter\", s.filter(), {mat(s['filter'])});")
+        L.append(f"assert_matrix(\"step {k} output\", s.output(), {mat(s['output'])});")
+        L.append(f"assert_matrix(\"step {k} activated\", s.activated(), {mat(s['activated'])});")
+        L.append(f"assert_scalar(\"step {k} loss\", s.loss(), {lit(s['loss'])});")
+        L.append(f"assert_matrix(\"step {k} delta\", s.delta(), {mat(s['delta'])});")
+        L.append(f"assert_matrix(\"step {k} filter_grad\", s.filter_grad(), "
                  f"{mat(s['filter_grad'])});")
-        L.append(f"    assert_option(\"step {k} bias_grad\", s.bias_grad(), {opt(s['bias_grad'])});")
-    L.append(f"    assert_matrix(\"final filter\", d.filter(), {mat(res['filter'])});")
-    L.append(f"    assert_option(\"final bias\", d.bias(), {opt(res['bias'])});")
-    L.append(f"    assert_scalar(\"loss_after\", d.loss_after(), {lit(res['loss_after'])});")
+        L.append(f"assert_option(\"step {k} bias_grad\", s.bias_grad(), {opt(s['bias_grad'])});")
+    L.append(f"assert_matrix(\"final filter\", d.filter(), {mat(res['filter'])});")
+    L.append(f"assert_option(\"final bias\", d.bias(), {opt(res['bias'])});")
+    L.append(f"assert_scalar(\"loss_after\", d.loss_after(), {lit(res['loss_after'])});")
+    return [ind + line for line in L]
+
+
+def emit_case(idx, spec, res):
+    """A float case: train! and the checks. A rational one (relu, linear, leaky_relu) also
+    runs the same spec with `arithmetic: exact`: the same checks take both runs (the exact
+    one to 1e-12), then the exact run is held against the float run figure by figure."""
+    L = ["#[test]", f"fn case_{idx:02d}_{spec['name']}() {{"]
+    if not pyref.is_rational_case(spec):
+        L.append("    let d = train! {")
+        L += spec_lines(spec, " " * 8)
+        L.append("    };")
+        L += check_lines(spec, res, " " * 4)
+        L.append("}")
+        return "\n".join(L)
+    KH, KW = len(spec["filter"]), len(spec["filter"][0])
+    OH, OW = pyref.out_dims(spec)
+    L.append("    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12")
+    L.append(f"    fn check<S: Figure>(d: &Derivation<{KH}, {KW}, {OH}, {OW}, S>) {{")
+    L += check_lines(spec, res, " " * 8)
+    L.append("    }")
+    L.append("    let float = train! {")
+    L += spec_lines(spec, " " * 8)
+    L.append("    };")
+    L.append("    let exact = train! {")
+    L.append("        arithmetic: exact,")
+    L += spec_lines(spec, " " * 8)
+    L.append("    };")
+    L.append("    check(&float);")
+    L.append("    check(&exact);")
+    L.append("    assert_exact_layer(&exact, &float);")
     L.append("}")
     return "\n".join(L)
 
@@ -533,54 +616,24 @@ PRELUDE = '''\
 //! W ← W − η·∂L/∂W, b ← b − η·∂L/∂b for each step. Every case was cross-checked
 //! against a pure-Python loop reference (exact fractions where the arithmetic is
 //! rational) before being written.
+//!
+//! The {n_exact} rational cases (relu, linear, leaky_relu) also run with `arithmetic: exact`,
+//! from the decimals as written: each exact value, rounded to f64, must be within 1e-12
+//! relative (`|a − b| ≤ 1e-12·max(1, |a|, |b|)`) of JAX's and of the float run's.
 #![allow(clippy::unreadable_literal, clippy::too_many_lines)]
 
-use cnn_bp_core::train;
+use cnn_bp_core::{{Derivation, train}};
 
-mod common {{
-    pub fn close(a: f64, b: f64) -> bool {{
-        (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
-    }}
-}}
-
-fn assert_scalar(what: &str, got: f64, want: f64) {{
-    assert!(
-        common::close(got, want),
-        "{{what}}: got {{got:?}}, want {{want:?}}"
-    );
-}}
-
-fn assert_option(what: &str, got: Option<f64>, want: Option<f64>) {{
-    match (got, want) {{
-        (Some(g), Some(w)) => assert_scalar(what, g, w),
-        (None, None) => {{}}
-        _ => panic!("{{what}}: got {{got:?}}, want {{want:?}}"),
-    }}
-}}
-
-fn assert_matrix<const R: usize, const C: usize>(
-    what: &str,
-    got: [[f64; C]; R],
-    want: [[f64; C]; R],
-) {{
-    for r in 0..R {{
-        for c in 0..C {{
-            assert!(
-                common::close(got[r][c], want[r][c]),
-                "{{what}}[{{r}}][{{c}}]: got {{:?}}, want {{:?}}\\n  got:  {{got:?}}\\n  want: {{want:?}}",
-                got[r][c],
-                want[r][c]
-            );
-        }}
-    }}
-}}
+#[path = "common/golden.rs"]
+mod golden;
+use golden::{{Figure, assert_exact_layer, assert_matrix, assert_option, assert_scalar}};
 '''
 
 
 def render(cases, results):
     import importlib.metadata as md
     head = PRELUDE.format(jax=jax.__version__, jaxlib=md.version("jaxlib"), n=len(cases),
-                          seed=SEED)
+                          seed=SEED, n_exact=sum(map(pyref.is_rational_case, cases)))
     body = [emit_case(i, s, r) for i, (s, r) in enumerate(zip(cases, results))]
     return head + "\n" + "\n\n".join(body) + "\n"
 
@@ -630,7 +683,7 @@ def main():
     if not args.no_rustfmt:
         rf = shutil.which("rustfmt")
         if rf:
-            subprocess.run([rf, "--edition", "2021", args.out], check=True)
+            subprocess.run([rf, "--edition", "2024", "--config-path", root, args.out], check=True)
         else:
             print("warning: rustfmt not found; output left unformatted", file=sys.stderr)
     n_exact = sum(st["exact_all"] for st in stats)
@@ -640,6 +693,10 @@ def main():
     print(f"wrote {args.out}: {len(cases)} cases (JAX {jax.__version__})")
     print(f"  cross-check vs pure Python: {n_rat} rational cases (Fraction), {n_exact} of them "
           f"bit-exact end to end; {bit}/{tot} numbers bit-identical overall")
+    gaps = [st["exact_gap"] for st in stats if st["exact_gap"] is not None]
+    print(f"  arithmetic: exact: {len(gaps)} of {len(cases)} cases also run exactly, from the "
+          f"decimals as written; the exact values rounded to f64 are within "
+          f"{max(gaps):.2e} of JAX's (relative, the test allows {EXACT_REL})")
     print(f"  {len(rejected)} random draws rejected:")
     for n, why in rejected:
         print(f"    {n}: {why}")

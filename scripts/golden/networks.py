@@ -11,7 +11,11 @@ Options: --out PATH (default tests/golden_networks.rs), --no-rustfmt, --table
 stand-in crate with the issue's API, under the workspace's clippy lints, and
 run it: it must pass with the reference's values and fail on corrupted ones).
 
-The single-layer cases stay in generate.py (tests/golden_jax.rs), untouched.
+Each case without sigmoid or tanh also runs with `arithmetic: exact` in its test,
+checked to 1e-12 against the same values and against the float run
+(tests/common/golden.rs; see scripts/golden/README.md).
+
+The single-layer cases stay in generate.py (tests/golden_jax.rs).
 """
 
 import argparse
@@ -36,6 +40,7 @@ from generate import approx_std_const, lit  # noqa: E402  (the same float litera
 SEED = 20240610
 MAX_ABS = 1e4  # reject cases whose numbers grow past this
 KINK_GAP = 1e-7  # relu/leaky: a pre-activation is exactly 0 (and provably so in f64) or this far
+EXACT_REL = 1e-12  # an exact run's values rounded to f64 against JAX's and the float run's
 LRS = [0.01, 0.05, 0.1, 0.25, 0.5]
 ALPHAS = [0.01, 0.1, 0.2, 0.25, 0.5]
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -289,6 +294,63 @@ def close(a, b, rel=1e-12):
     return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
 
 
+def exact_close(a, b, rel=EXACT_REL):
+    """The exact run's tolerance in the generated tests: |a − b| ≤ rel·max(1, |a|, |b|)."""
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+def rel_gap(a, b):
+    """|a − b| / max(1, |a|, |b|): what exact_close bounds."""
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def decimal(v):
+    """A number as an `arithmetic: exact` spec reads it: the decimal written for it (num_lit
+    writes an integer or lit's shortest round-trip decimal, the same value), exactly."""
+    return Fraction(lit(v))
+
+
+def as_written(spec):
+    """The spec's numbers as the exact run reads them: the decimals written in the generated
+    file, exactly, not their f64 roundings. Convs, leaky slopes and (classifiers.py) dense
+    layers carry numbers; other layers are copied."""
+    def tensor(t):
+        return [tensor(x) for x in t] if isinstance(t, list) else decimal(t)
+    w = dict(spec)
+    for key in ("input", "target", "grad_output"):
+        if spec.get(key) is not None:
+            w[key] = tensor(spec[key])
+    if spec["lr"] is not None:
+        w["lr"] = decimal(spec["lr"])
+    layers = []
+    for l in spec["layers"]:
+        l = dict(l)
+        for key in ("filter", "weight", "bias"):
+            if l.get(key) is not None:
+                l[key] = tensor(l[key])
+        if l["op"] == "leaky_relu":
+            l["alpha"] = decimal(l["alpha"])
+        layers.append(l)
+    w["layers"] = layers
+    return w
+
+
+def exact_gap(spec, jx, ref):
+    """A rational case also runs with `arithmetic: exact` in the generated test, from the
+    decimals as written. `ref` is the loop reference's result in Fractions from those
+    decimals: rounded to f64, every value must be within EXACT_REL of JAX's, as the test
+    asserts. Returns the largest relative gap; raises where a case would fail."""
+    worst = 0.0
+    for (lj, kj, vj), (lr_, kr, vr) in zip(walk(jx), walk(ref), strict=True):
+        assert lj == lr_ and kj == kr, (spec["name"], lj, lr_, kj, kr)
+        fr = float(vr)
+        assert exact_close(vj, fr), (
+            f"{spec['name']}: {lj}: exact run from the written decimals {fr!r} vs JAX {vj!r}: "
+            f"relative gap {rel_gap(vj, fr):.3e} > {EXACT_REL}")
+        worst = max(worst, rel_gap(vj, fr))
+    return worst
+
+
 def check_case(spec, jx):
     """Raises AssertionError where JAX and the loop reference disagree; returns
     (reason to reject the draw or None, stats)."""
@@ -339,8 +401,11 @@ def check_case(spec, jx):
                 got = s["input_grads"][k][1][flat_i]
                 assert (got == want) if rational else close(float(got), float(want)), \
                     (spec["name"], where, idx, got, want)
+    exact_ref = netref.train(as_written(spec), exact=True)[0] if rational else None
     return None, ref, dict(rational=rational, exact_all=exact_all, bit=n_bit, total=len(wj),
-                           zeros=n_zero, visible=visible, inexact=rnet.ex.first_inexact)
+                           zeros=n_zero, visible=visible, inexact=rnet.ex.first_inexact,
+                           exact_ref=exact_ref,
+                           exact_gap=exact_gap(spec, jx, exact_ref) if rational else None)
 
 
 def pattern(spec, net, outs, X):
@@ -953,33 +1018,35 @@ def shape_lit(shape):
     return "&[" + ", ".join(str(n) for n in shape) + "]"
 
 
-def named_block(call, what, got, entries):
-    L = [f'    assert_named("{what}", &{got}, &[']
+def named_block(call, what, got, entries, ind=4):
+    pad = " " * ind
+    L = [f'{pad}assert_named("{what}", &{got}, &[']
     for name, shape, vals in entries:
-        one = (f'        ("{name}", {shape_lit(shape)}, &['
+        one = (f'{pad}    ("{name}", {shape_lit(shape)}, &['
                + ", ".join(lit(v) for v in vals) + "]),")
         if len(vals) <= 4 and len(one) <= 100:
             L.append(one)
         else:
-            L.append(f'        ("{name}", {shape_lit(shape)}, &[')
-            L += values_lines(shape, vals, 12)
-            L.append("        ]),")
-    L.append("    ]);")
+            L.append(f'{pad}    ("{name}", {shape_lit(shape)}, &[')
+            L += values_lines(shape, vals, ind + 8)
+            L.append(f"{pad}    ]),")
+    L.append(f"{pad}]);")
     return L
 
 
-def maps_block(what, got, entries, labels):
-    L = [f'    assert_maps("{what}", &{got}, &[']
+def maps_block(what, got, entries, labels, ind=4):
+    pad = " " * ind
+    L = [f'{pad}assert_maps("{what}", &{got}, &[']
     for (shape, vals), label in zip(entries, labels):
-        L.append(f"        // {label}")
-        one = f"        ({shape_lit(shape)}, &[" + ", ".join(lit(v) for v in vals) + "]),"
+        L.append(f"{pad}    // {label}")
+        one = f"{pad}    ({shape_lit(shape)}, &[" + ", ".join(lit(v) for v in vals) + "]),"
         if len(vals) <= 4 and len(one) <= 100:
             L.append(one)
         else:
-            L.append(f"        ({shape_lit(shape)}, &[")
-            L += values_lines(shape, vals, 12)
-            L.append("        ]),")
-    L.append("    ]);")
+            L.append(f"{pad}    ({shape_lit(shape)}, &[")
+            L += values_lines(shape, vals, ind + 8)
+            L.append(f"{pad}    ]),")
+    L.append(f"{pad}]);")
     return L
 
 
@@ -991,35 +1058,60 @@ def layer_label(l, k):
     return f"{k}: {l['op']}"
 
 
-def emit_case(idx, spec, res):
+def check_lines(spec, res, ind):
+    """The assertions on a run `d` against JAX's values, at indentation ind."""
     layers = spec["layers"]
-    import textwrap
-    L = textwrap.wrap(f"{idx:02d}. {spec['note']}", 97, initial_indent="// ",
-                      subsequent_indent="//     ", break_on_hyphens=False)
-    L += textwrap.wrap(chain_text(spec), 97, initial_indent="//     ",
-                       subsequent_indent="//         ", break_on_hyphens=False)
-    L += ["#[test]", "#[rustfmt::skip]", f"fn net_{idx:02d}_{spec['name']}() {{",
-          "    let d = train! {"]
-    L += spec_body(spec)
-    L.append("    };")
-    L.append("    let steps = d.steps();")
-    L.append(f'    assert_eq!(steps.len(), {len(res["steps"])}, "number of steps");')
+    pad = " " * ind
+    L = [f"{pad}let steps = d.steps();",
+         f'{pad}assert_eq!(steps.len(), {len(res["steps"])}, "number of steps");']
     out_labels = [layer_label(l, k) for k, l in enumerate(layers)]
     in_labels = ["∂L/∂X (the network's input)"] + [
         f"∂L/∂(input of layer {k}) = ∂L/∂(output of layer {k - 1})"
         for k in range(1, len(layers))]
     for k, s in enumerate(res["steps"]):
         L.append("")
-        L.append(f"    let s = &steps[{k}];")
-        L.append(f'    assert_scalar("step {k} loss", s.loss(), {lit(s["loss"])});')
-        L += named_block(None, f"step {k} named_parameters", "s.named_parameters()", s["params"])
-        L += named_block(None, f"step {k} named_grads", "s.named_grads()", s["grads"])
-        L += maps_block(f"step {k} layer_outputs", "s.layer_outputs()", s["outputs"], out_labels)
-        L += maps_block(f"step {k} input_grads", "s.input_grads()", s["input_grads"], in_labels)
+        L.append(f"{pad}let s = &steps[{k}];")
+        L.append(f'{pad}assert_scalar("step {k} loss", s.loss(), {lit(s["loss"])});')
+        L += named_block(None, f"step {k} named_parameters", "s.named_parameters()", s["params"],
+                         ind)
+        L += named_block(None, f"step {k} named_grads", "s.named_grads()", s["grads"], ind)
+        L += maps_block(f"step {k} layer_outputs", "s.layer_outputs()", s["outputs"], out_labels,
+                        ind)
+        L += maps_block(f"step {k} input_grads", "s.input_grads()", s["input_grads"], in_labels,
+                        ind)
     L.append("")
-    L += named_block(None, "final named_parameters", "d.named_parameters()", res["params"])
-    L.append(f'    assert_scalar("loss_after", d.loss_after(), {lit(res["loss_after"])});')
-    L.append("}")
+    L += named_block(None, "final named_parameters", "d.named_parameters()", res["params"], ind)
+    L.append(f'{pad}assert_scalar("loss_after", d.loss_after(), {lit(res["loss_after"])});')
+    return L
+
+
+def test_lines(name, spec_lines, checks, rational):
+    """A test: the spec run in f64 and checked; for a rational spec (no sigmoid, tanh or
+    softmax cross-entropy) the same spec also runs with `arithmetic: exact`, the same checks
+    take both runs (written once, generic over the number type: the exact run's values
+    to 1e-12), and the exact run is held against the float run figure by figure.
+    `arithmetic: exact` comes first: the mock check's stand-in train! keys on it there."""
+    L = ["#[test]", "#[rustfmt::skip]", f"fn {name}() {{"]
+    if not rational:
+        return L + ["    let d = train! {"] + spec_lines + ["    };"] + checks(4) + ["}"]
+    L.append("    // JAX's values, against the float run to 1e-9 and the exact run to 1e-12")
+    L.append("    fn check<S: Figure>(d: &NetDerivation<S>) {")
+    L += checks(8)
+    L.append("    }")
+    L += ["    let float = train! {"] + spec_lines + ["    };"]
+    L += ["    let exact = train! {", "        arithmetic: exact,"] + spec_lines + ["    };"]
+    L += ["    check(&float);", "    check(&exact);", "    assert_exact_net(&exact, &float);", "}"]
+    return L
+
+
+def emit_case(idx, spec, res):
+    import textwrap
+    L = textwrap.wrap(f"{idx:02d}. {spec['note']}", 97, initial_indent="// ",
+                      subsequent_indent="//     ", break_on_hyphens=False)
+    L += textwrap.wrap(chain_text(spec), 97, initial_indent="//     ",
+                       subsequent_indent="//         ", break_on_hyphens=False)
+    L += test_lines(f"net_{idx:02d}_{spec['name']}", spec_body(spec),
+                    lambda ind: check_lines(spec, res, ind), netref.is_rational(spec))
     return "\n".join(L)
 
 
@@ -1041,8 +1133,13 @@ PRELUDE = '''\
 //!
 //! relu′(0) = 0 and leaky_relu′(0) = α, as PyTorch; cases that reach an exact 0 there
 //! reach it in every f64 evaluation order. Values are compared to 1e-9, relative above 1.
+//!
+//! The {n_exact} cases without sigmoid or tanh also run with `arithmetic: exact`, from the
+//! decimals as written: each exact value, rounded to f64, must be within 1e-12 relative
+//! (`|a − b| ≤ 1e-12·max(1, |a|, |b|)`) of JAX's and of the float run's.
 #![allow(clippy::unreadable_literal, clippy::too_many_lines)]
 
+use cnn_bp_core::network::NetDerivation;
 use cnn_bp_core::train;
 '''
 
@@ -1050,14 +1147,14 @@ use cnn_bp_core::train;
 SHARED = '''
 #[path = "common/golden.rs"]
 mod golden;
-use golden::{assert_maps, assert_named, assert_scalar};
+use golden::{Figure, assert_exact_net, assert_maps, assert_named, assert_scalar};
 '''
 
 
 def render(cases, results):
     import importlib.metadata as md
     head = PRELUDE.format(jax=jax.__version__, jaxlib=md.version("jaxlib"), n=len(cases),
-                          seed=SEED)
+                          seed=SEED, n_exact=sum(map(netref.is_rational, cases)))
     body = [emit_case(i, s, r) for i, (s, r) in enumerate(zip(cases, results))]
     return head + SHARED + "\n" + "\n\n".join(body) + "\n"
 
@@ -1160,71 +1257,98 @@ def coverage(cases, stats):
 # ------------------------------------------------------------------ mock check
 
 
-def mock_check(out_path, cases, refs, results, work):
+def mock_check(out_path, cases, refs, stats, work):
     """Compile the generated file against a stand-in `cnn_bp_core` whose
     `train!` returns the pure-Python reference's numbers for the spec it is
-    given (looked up by the spec's tokens), under the workspace's lints
-    (clippy pedantic, -D warnings); run it (every test must pass); then run it
-    with one number (or a name or shape) per case corrupted (every test must
-    fail)."""
-    import json
-    os.makedirs(os.path.join(work, "core", "src"), exist_ok=True)
-    os.makedirs(os.path.join(work, "tests"), exist_ok=True)
-    lints = """
-[lints.rust]
-unsafe_code = "forbid"
-missing_docs = "warn"
+    given (looked up by the spec's tokens; with `arithmetic: exact`, the
+    reference's in fractions from the decimals as written), under the
+    workspace's lints (clippy pedantic, -D warnings); run it (every test must
+    pass); then run it with one number (or a name or shape) per case corrupted:
+    in the float run (every test must fail), in the exact run, and in the float
+    run by only 1e-11 (every test with an exact run must fail, the others pass)."""
+    mock_crate(work, MOCK_LIB)
+    table = mock_table(spec_body, cases, refs, stats)
+    run_mock(out_path, work, table, len(cases), sum(st["exact_ref"] is not None for st in stats))
 
-[lints.clippy]
-pedantic = { level = "warn", priority = -1 }
-module_name_repetitions = "allow"
-must_use_candidate = "allow"
-cast_precision_loss = "allow"
-many_single_char_names = "allow"
-similar_names = "allow"
-float_cmp = "allow"
-doc_markdown = "allow"
-"""
+
+def mock_crate(work, lib):
+    """The stand-in crate in work (a package with the workspace's own lints, its tests/ and
+    the stand-in cnn_bp_core in core/)."""
+    import json
+    import tomllib
+    os.makedirs(os.path.join(work, "core", "src"), exist_ok=True)
+    os.makedirs(os.path.join(work, "tests", "common"), exist_ok=True)
+    os.makedirs(os.path.join(work, "src"), exist_ok=True)
+    with open(os.path.join(ROOT, "Cargo.toml"), "rb") as f:
+        ws_lints = tomllib.load(f)["workspace"]["lints"]  # the workspace's own lints
+
+    def toml_value(v):
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+        return json.dumps(v)
+    lints = "".join(f"[lints.{tool}]\n" + "".join(f"{k} = {toml_value(v)}\n"
+                                                   for k, v in table.items()) + "\n"
+                    for tool, table in ws_lints.items())
     with open(os.path.join(work, "Cargo.toml"), "w") as f:
         f.write('[package]\nname = "golden-mock"\nversion = "0.0.0"\nedition = "2024"\n'
                 'publish = false\n\n[dependencies]\ncnn-bp-core = { path = "core" }\n'
-                '\n[workspace]\nexclude = ["core"]\n' + lints)
+                '\n[workspace]\nexclude = ["core"]\n\n' + lints)
     with open(os.path.join(work, "core", "Cargo.toml"), "w") as f:
         f.write('[package]\nname = "cnn-bp-core"\nversion = "0.0.0"\nedition = "2024"\n'
                 'publish = false\n')
-    os.makedirs(os.path.join(work, "src"), exist_ok=True)
     with open(os.path.join(work, "src", "lib.rs"), "w") as f:
         f.write("//! mock\n")
+    with open(os.path.join(work, "core", "src", "lib.rs"), "w") as f:
+        f.write(lib)
+    # the assertion helpers the generated files name
+    shutil.copy(os.path.join(ROOT, "tests", "common", "golden.rs"),
+                os.path.join(work, "tests", "common", "golden.rs"))
+
+
+def mock_table(body, cases, refs, stats):
+    """What the stand-in train! returns, keyed by the spec's tokens: the float run's numbers
+    and, for a case with an exact run, the exact run's."""
     table = []
-    for spec, ref in zip(cases, refs):
-        key = "".join("".join(spec_body(spec)).split())
-        table.append(dict(key=key, res=to_float(ref)))
+    for spec, ref, st in zip(cases, refs, stats):
+        entry = dict(key="".join("".join(body(spec)).split()), res=to_float(ref))
+        if st["exact_ref"] is not None:
+            entry["exact"] = to_float(st["exact_ref"])
+        table.append(entry)
+    return table
+
+
+def run_mock(out_path, work, table, n_cases, n_exact):
+    import json
+    test = os.path.splitext(os.path.basename(out_path))[0]
     with open(os.path.join(work, "core", "table.json"), "w") as f:
         json.dump(table, f)
-    with open(os.path.join(work, "core", "src", "lib.rs"), "w") as f:
-        f.write(MOCK_LIB)
-    shutil.copy(out_path, os.path.join(work, "tests", "golden_networks.rs"))
+    shutil.copy(out_path, os.path.join(work, "tests", f"{test}.rs"))
     env = dict(os.environ, GOLDEN_TABLE=os.path.join(work, "core", "table.json"))
     r = subprocess.run(["cargo", "clippy", "--offline", "--all-targets", "--quiet", "--",
                         "-D", "warnings"], cwd=work, env=env)
     assert r.returncode == 0, "clippy on the generated file failed"
-    r = subprocess.run(["cargo", "test", "--offline", "--quiet", "--test", "golden_networks"],
-                       cwd=work, env=env, capture_output=True, text=True)
-    tail = [l for l in r.stdout.splitlines() if l.startswith("test result")]
-    print("  mock check, true values:", tail[-1] if tail else r.stdout[-2000:] + r.stderr[-2000:])
+
+    def run(corrupt):
+        e = dict(env, GOLDEN_CORRUPT=corrupt) if corrupt else env
+        r = subprocess.run(["cargo", "test", "--offline", "--quiet", "--test", test, "--",
+                            "--test-threads=8"], cwd=work, env=e, capture_output=True,
+                           text=True)
+        tail = [l for l in r.stdout.splitlines() if l.startswith("test result")]
+        kinds = {}
+        for line in r.stdout.splitlines():
+            if "CORRUPTED" in line:
+                k = line.split("CORRUPTED")[1].split()[0]
+                kinds[k] = kinds.get(k, 0) + 1
+        return r, (tail[-1] if tail else r.stdout[-2000:] + r.stderr[-2000:]), kinds
+    r, tail, _ = run(None)
+    print("  mock check, true values:", tail)
     assert r.returncode == 0
-    r = subprocess.run(["cargo", "test", "--offline", "--quiet", "--test", "golden_networks",
-                        "--", "--test-threads=8"], cwd=work,
-                       env=dict(env, GOLDEN_CORRUPT="1"), capture_output=True, text=True)
-    tail = [l for l in r.stdout.splitlines() if l.startswith("test result")]
-    print("  mock check, corrupted values:", tail[-1] if tail else "?")
-    assert f"0 passed; {len(cases)} failed" in (tail[-1] if tail else ""), r.stdout[-3000:]
-    kinds = {}
-    for line in r.stdout.splitlines():
-        if "CORRUPTED" in line:
-            kinds[line.split("CORRUPTED")[1].split()[0]] = kinds.get(
-                line.split("CORRUPTED")[1].split()[0], 0) + 1
-    print("  corruptions (each made its test fail):", dict(sorted(kinds.items())))
+    for corrupt, failing in (("float", n_cases), ("exact", n_exact), ("float-1e-11", n_exact)):
+        r, tail, kinds = run(corrupt)
+        print(f"  mock check, {corrupt} corrupted:", tail)
+        assert f"{n_cases - failing} passed; {failing} failed" in tail, r.stdout[-3000:]
+        print("    corruptions (each made its test fail, where it has the run):",
+              dict(sorted(kinds.items())))
 
 
 def to_float(res):
@@ -1240,44 +1364,101 @@ def to_float(res):
 
 
 MOCK_LIB = r'''//! A stand-in for cnn_bp_core with issue 10's API: `train!` returns the
-//! pure-Python reference's numbers for the spec it is given.
+//! pure-Python reference's numbers for the spec it is given; with `arithmetic: exact` first,
+//! the exact run's (the reference in fractions from the decimals as written, rounded to f64)
+//! in a stand-in `Rational`.
 #![allow(missing_docs, clippy::missing_panics_doc, clippy::must_use_candidate)]
+
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The exact scalar's stand-in: the exact run's values, rounded to f64.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Rational(f64);
+
+impl fmt::Display for Rational {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { write!(f, "{}", self.0) }
+}
+
+impl From<Rational> for f64 {
+    fn from(r: Rational) -> f64 { r.0 }
+}
+
+pub trait Scalar: Copy + fmt::Debug + 'static {
+    fn of(v: f64) -> Self;
+}
+impl Scalar for f64 { fn of(v: f64) -> Self { v } }
+impl Scalar for Rational { fn of(v: f64) -> Self { Rational(v) } }
 
 type NamedT = (String, Vec<usize>, Vec<f64>);
 type MapT = (Vec<usize>, Vec<f64>);
 
-#[derive(Clone, Debug)]
-pub struct Step {
-    loss: f64,
-    params: Vec<NamedT>,
-    grads: Vec<NamedT>,
-    outputs: Vec<MapT>,
-    input_grads: Vec<MapT>,
+fn named_as<S: Scalar>(n: &[NamedT]) -> Vec<(String, Vec<usize>, Vec<S>)> {
+    n.iter().map(|(name, shape, v)| (name.clone(), shape.clone(), v.iter().map(|&x| S::of(x)).collect())).collect()
+}
+fn maps_as<S: Scalar>(m: &[MapT]) -> Vec<(Vec<usize>, Vec<S>)> {
+    m.iter().map(|(shape, v)| (shape.clone(), v.iter().map(|&x| S::of(x)).collect())).collect()
 }
 
-impl Step {
-    pub fn loss(&self) -> f64 { self.loss }
-    pub fn named_parameters(&self) -> Vec<NamedT> { self.params.clone() }
-    pub fn named_grads(&self) -> Vec<NamedT> { self.grads.clone() }
-    pub fn layer_outputs(&self) -> Vec<MapT> { self.outputs.clone() }
-    pub fn input_grads(&self) -> Vec<MapT> { self.input_grads.clone() }
+pub mod network {
+    use super::{MapT, NamedT, PhantomData, Scalar, maps_as, named_as};
+
+    #[derive(Clone, Debug)]
+    pub struct NetStep<S = f64> {
+        pub(crate) loss: f64,
+        pub(crate) params: Vec<NamedT>,
+        pub(crate) grads: Vec<NamedT>,
+        pub(crate) outputs: Vec<MapT>,
+        pub(crate) input_grads: Vec<MapT>,
+        pub(crate) scalar: PhantomData<S>,
+    }
+
+    impl<S: Scalar> NetStep<S> {
+        pub fn loss(&self) -> S { S::of(self.loss) }
+        pub fn named_parameters(&self) -> Vec<(String, Vec<usize>, Vec<S>)> { named_as(&self.params) }
+        pub fn named_grads(&self) -> Vec<(String, Vec<usize>, Vec<S>)> { named_as(&self.grads) }
+        pub fn layer_outputs(&self) -> Vec<(Vec<usize>, Vec<S>)> { maps_as(&self.outputs) }
+        pub fn input_grads(&self) -> Vec<(Vec<usize>, Vec<S>)> { maps_as(&self.input_grads) }
+    }
+
+    pub struct NetDerivation<S = f64> {
+        pub(crate) steps: Vec<NetStep<S>>,
+        pub(crate) params: Vec<NamedT>,
+        pub(crate) loss_after: f64,
+    }
+
+    impl<S: Scalar> NetDerivation<S> {
+        pub fn steps(&self) -> &[NetStep<S>] { &self.steps }
+        pub fn named_parameters(&self) -> Vec<(String, Vec<usize>, Vec<S>)> { named_as(&self.params) }
+        pub fn loss_after(&self) -> S { S::of(self.loss_after) }
+    }
 }
 
-pub struct Derivation {
-    steps: Vec<Step>,
-    params: Vec<NamedT>,
-    loss_after: f64,
+/// The single-layer types tests/common/golden.rs names: not mocked (no network test uses them).
+pub struct Derivation<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64>(PhantomData<S>);
+pub struct Step<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S = f64>(PhantomData<S>);
+
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> Derivation<KH, KW, OH, OW, S> {
+    pub fn steps(&self) -> &[Step<KH, KW, OH, OW, S>] { unimplemented!() }
+    pub fn filter(&self) -> [[S; KW]; KH] { unimplemented!() }
+    pub fn bias(&self) -> Option<S> { unimplemented!() }
+    pub fn loss_after(&self) -> S { unimplemented!() }
 }
 
-impl Derivation {
-    pub fn steps(&self) -> &[Step] { &self.steps }
-    pub fn named_parameters(&self) -> Vec<NamedT> { self.params.clone() }
-    pub fn loss_after(&self) -> f64 { self.loss_after }
+impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scalar> Step<KH, KW, OH, OW, S> {
+    pub fn filter(&self) -> [[S; KW]; KH] { unimplemented!() }
+    pub fn output(&self) -> [[S; OW]; OH] { unimplemented!() }
+    pub fn activated(&self) -> [[S; OW]; OH] { unimplemented!() }
+    pub fn loss(&self) -> S { unimplemented!() }
+    pub fn delta(&self) -> [[S; OW]; OH] { unimplemented!() }
+    pub fn filter_grad(&self) -> [[S; KW]; KH] { unimplemented!() }
+    pub fn bias_grad(&self) -> Option<S> { unimplemented!() }
 }
 
 #[macro_export]
 macro_rules! train {
-    ($($t:tt)*) => { $crate::lookup(stringify!($($t)*)) };
+    (arithmetic: exact, $($t:tt)*) => { $crate::lookup::<$crate::Rational>(stringify!($($t)*), true) };
+    ($($t:tt)*) => { $crate::lookup::<f64>(stringify!($($t)*), false) };
 }
 
 // A tiny JSON reader: the table is generated, so it only needs what is in it.
@@ -1320,25 +1501,37 @@ fn maps(j: &J) -> Vec<MapT> {
     arr(j).iter().map(|e| { let a = arr(e); (arr(&a[0]).iter().map(|x| num(x) as usize).collect(), arr(&a[1]).iter().map(num).collect()) }).collect()
 }
 
-pub fn lookup(spec: &str) -> Derivation {
+/// GOLDEN_CORRUPT: `float` bumps one number of every float run by 2e-9 relative (or changes
+/// a name, a shape, the step count): every test must fail. `exact` does that to every exact
+/// run, by 2e-12: every test with an exact run must fail, the others pass. `float-1e-11`
+/// bumps one number of every float run by 1e-11, within the float checks' 1e-9 but not within
+/// the exact run's 1e-12 of it: again every test with an exact run must fail.
+pub fn lookup<S: Scalar>(spec: &str, exact: bool) -> network::NetDerivation<S> {
     let key: String = spec.chars().filter(|c| !c.is_whitespace()).collect();
     let text = std::fs::read_to_string(std::env::var("GOLDEN_TABLE").unwrap()).unwrap();
     let table = P { s: text.as_bytes(), i: 0 }.v();
     let (idx, entry) = arr(&table).iter().enumerate().find(|(_, e)| { let J::S(k) = get(e, "key") else { panic!() }; *k == key })
         .unwrap_or_else(|| panic!("spec not in the table: {key}"));
-    let res = get(entry, "res");
-    let mut d = Derivation {
-        steps: arr(get(res, "steps")).iter().map(|s| Step {
+    let res = get(entry, if exact { "exact" } else { "res" });
+    let mut d = network::NetDerivation {
+        steps: arr(get(res, "steps")).iter().map(|s| network::NetStep {
             loss: num(get(s, "loss")), params: named(get(s, "params")), grads: named(get(s, "grads")),
-            outputs: maps(get(s, "outputs")), input_grads: maps(get(s, "input_grads")),
+            outputs: maps(get(s, "outputs")), input_grads: maps(get(s, "input_grads")), scalar: PhantomData,
         }).collect(),
         params: named(get(res, "params")),
         loss_after: num(get(res, "loss_after")),
     };
-    if std::env::var("GOLDEN_CORRUPT").is_ok() {
+    let mode = std::env::var("GOLDEN_CORRUPT").unwrap_or_default();
+    let (mine, size, kinds) = match mode.as_str() {
+        "" => (false, 0.0, 10),
+        "exact" => (exact, 2e-12, 10),
+        "float-1e-11" => (!exact, 1e-11, 7),
+        _ => (!exact, 2e-9, 10),
+    };
+    if mine {
         let last = d.steps.len() - 1;
-        let bump = |x: &mut f64| *x += 2e-9 * (1.0 + x.abs());
-        let what = match idx % 10 {
+        let bump = |x: &mut f64| *x += size * (1.0 + x.abs());
+        let what = match idx % kinds {
             0 => { bump(&mut d.steps[last].loss); "loss" }
             1 => { let p = &mut d.steps[0].params[0].2; let n = p.len() - 1; bump(&mut p[n]); "named_parameters" }
             2 => { let g = &mut d.steps[last].grads; let n = g.len() - 1; let v = &mut g[n].2; bump(&mut v[0]); "named_grads" }
@@ -1358,6 +1551,13 @@ pub fn lookup(spec: &str) -> Derivation {
 
 
 # ----------------------------------------------------------------------- main
+
+
+def exact_summary(cases, stats):
+    gaps = [st["exact_gap"] for st in stats if st["exact_gap"] is not None]
+    return (f"  arithmetic: exact: {len(gaps)} of {len(cases)} cases also run exactly, from the "
+            f"decimals as written; the exact values rounded to f64 are within "
+            f"{max(gaps):.2e} of JAX's (relative, the test allows {EXACT_REL})")
 
 
 def main():
@@ -1417,13 +1617,14 @@ def main():
     print(f"  finite differences: {n_fd_cases} cases, first and last step, {n_fd} gradient "
           f"entries (parameters and ∂L/∂X) agree (exact in Fraction for rational cases; "
           f"max relative error {worst:.2e} in float ones), {n_skip} skipped at a kink")
+    print(exact_summary(cases, stats))
     print(f"  {len(rejected)} random draws rejected:")
     for n, why in rejected:
         print(f"    {n}: {why}")
     if args.table:
         print(coverage(cases, stats))
     if args.mock_check:
-        mock_check(args.out, cases, refs, results, args.mock_check)
+        mock_check(args.out, cases, refs, stats, args.mock_check)
 
 
 if __name__ == "__main__":

@@ -759,11 +759,6 @@ where
     let keeps = |k: usize| steps <= FULL_STEPS || k < HEAD_STEPS || k + 1 == steps;
     let layers = N::LAYERS > 1;
     let input_grad = extras.input_grad || matches!(objective, Objective::GradOutput(_));
-    // Whether training can go on after a step: its loss, gradients, output and updated
-    // parameters are finite numbers.
-    let finite = |value: S, pass: &Pass<S>, params: &[S]| {
-        value.is_finite() && pass.grads.iter().chain(params).chain(&pass.y).all(|v| v.is_finite())
-    };
     let mut stopped = false;
     let mut grown = None;
     for k in 0..steps {
@@ -857,6 +852,12 @@ where
         grown,
         form: Form::default(),
     }
+}
+
+/// Whether training can go on after a step: its loss, gradients, output and updated parameters
+/// are finite numbers.
+fn finite<S: Scalar>(value: S, pass: &Pass<S>, params: &[S]) -> bool {
+    value.is_finite() && pass.grads.iter().chain(params).chain(&pass.y).all(|v| v.is_finite())
 }
 
 /// One pass at `params`, its every junction kept.
