@@ -207,22 +207,33 @@ impl Rational {
         }
     }
 
-    /// `op` inline when both operands are and it does not overflow, else `big` in arbitrary
-    /// precision.
+    /// `op` inline when both operands are and it does not overflow (in `i64`s where both fit
+    /// them, the common case and twice as fast as `i128`s), else in arbitrary precision.
     #[inline]
-    fn combine(
-        self,
-        other: Self,
-        small: impl FnOnce(&Ratio<i128>, &Ratio<i128>) -> Option<Ratio<i128>>,
-        big: impl FnOnce(BigRational, BigRational) -> BigRational,
-    ) -> Self {
-        if let (Repr::Small(a), Repr::Small(b)) = (self.0, other.0)
-            && let Some(r) = small(&a, &b)
-            && *r.numer() != i128::MIN
-        {
-            return Self(Repr::Small(r));
+    fn combine(self, other: Self, op: Op) -> Self {
+        if let (Repr::Small(a), Repr::Small(b)) = (self.0, other.0) {
+            let narrow = |r: Ratio<i128>| {
+                let (n, d) = (i64::try_from(*r.numer()).ok()?, i64::try_from(*r.denom()).ok()?);
+                (n != i64::MIN).then(|| Ratio::new_raw(n, d))
+            };
+            if let (Some(a), Some(b)) = (narrow(a), narrow(b))
+                && let Some(r) = op.checked_64(&a, &b)
+            {
+                return Self(Repr::Small(Ratio::new_raw((*r.numer()).into(), (*r.denom()).into())));
+            }
+            if let Some(r) = op.checked_128(&a, &b)
+                && *r.numer() != i128::MIN
+            {
+                return Self(Repr::Small(r));
+            }
         }
-        Self::from_big(big(self.big(), other.big()))
+        let (a, b) = (self.big(), other.big());
+        Self::from_big(match op {
+            Op::Add => a + b,
+            Op::Sub => a - b,
+            Op::Mul => a * b,
+            Op::Div => a / b,
+        })
     }
 
     fn is_zero(self) -> bool {
@@ -266,11 +277,40 @@ impl Rational {
     }
 }
 
+/// An arithmetic operation, done in the narrowest integers that hold it.
+#[derive(Clone, Copy)]
+enum Op {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// `a op b` in the integers of `$t`, or `None` where it would overflow.
+macro_rules! checked {
+    ($name:ident, $t:ty) => {
+        #[inline]
+        fn $name(self, a: &Ratio<$t>, b: &Ratio<$t>) -> Option<Ratio<$t>> {
+            match self {
+                Self::Add => a.checked_add(b),
+                Self::Sub => a.checked_sub(b),
+                Self::Mul => a.checked_mul(b),
+                Self::Div => a.checked_div(b),
+            }
+        }
+    };
+}
+
+impl Op {
+    checked!(checked_64, i64);
+    checked!(checked_128, i128);
+}
+
 impl Add for Rational {
     type Output = Self;
     #[inline]
     fn add(self, other: Self) -> Self {
-        self.combine(other, CheckedAdd::checked_add, |a, b| a + b)
+        self.combine(other, Op::Add)
     }
 }
 
@@ -278,7 +318,7 @@ impl Sub for Rational {
     type Output = Self;
     #[inline]
     fn sub(self, other: Self) -> Self {
-        self.combine(other, CheckedSub::checked_sub, |a, b| a - b)
+        self.combine(other, Op::Sub)
     }
 }
 
@@ -286,7 +326,7 @@ impl Mul for Rational {
     type Output = Self;
     #[inline]
     fn mul(self, other: Self) -> Self {
-        self.combine(other, CheckedMul::checked_mul, |a, b| a * b)
+        self.combine(other, Op::Mul)
     }
 }
 
@@ -297,7 +337,7 @@ impl Div for Rational {
     #[inline]
     fn div(self, other: Self) -> Self {
         assert!(!other.is_zero(), "Rational: division by zero");
-        self.combine(other, CheckedDiv::checked_div, |a, b| a / b)
+        self.combine(other, Op::Div)
     }
 }
 
