@@ -141,6 +141,8 @@ impl Rational {
     /// ```
     #[must_use]
     pub fn from_f64_decimal(value: f64) -> Option<Self> {
+        // Below 2⁵⁰, with room below 2⁵³ for the product's own rounding to stay under ⅛.
+        const EXACT: f64 = 1_125_899_906_842_624.0;
         if !value.is_finite() {
             return None;
         }
@@ -148,8 +150,6 @@ impl Rational {
         // `k` whose rounded `m` does, alone of its neighbours, where `m` and `10ᵏ` are exact
         // doubles (so that the division is correctly rounded). A slope or a convention, converted at every entry,
         // takes this way; anything else `{:e}`, the shortest round-trip decimal (`1e-1`).
-        // Below 2⁵⁰, with room below 2⁵³ for the product's own rounding to stay under ⅛.
-        const EXACT: f64 = 1_125_899_906_842_624.0;
         let mut power = 1.0;
         for k in 0..=17 {
             let m = (value * power).round();
@@ -576,7 +576,7 @@ mod tests {
             rng ^= rng << 17;
             let scale = [1.0, 1e-3, 1e6, 1e-12, 1e18][usize::try_from(rng % 5).unwrap()];
             let v = ((rng >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale;
-            let v = if rng % 3 == 0 { (v * 100.0).round() / 100.0 } else { v };
+            let v = if rng.is_multiple_of(3) { (v * 100.0).round() / 100.0 } else { v };
             let shortest: Rational = format!("{v:e}").parse().unwrap();
             assert_eq!(Rational::from_f64(v), shortest, "{v:e}");
         }
