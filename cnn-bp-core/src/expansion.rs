@@ -59,7 +59,7 @@ impl<T: Lift, const N: usize> Lift for [T; N] {
     }
 }
 
-/// [`Lift::lift`], as the generated code calls it.
+/// `Lift::lift`, as the generated code calls it.
 pub fn lift<T: Lift>(value: T) -> T::Exact {
     value.lift()
 }

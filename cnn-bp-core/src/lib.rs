@@ -261,7 +261,7 @@ pub mod __private {
     /// this path, whose `f64` is [`Rational`](crate::Rational).
     pub mod exact {
         pub use super::*;
-        pub use crate::expansion::{decimal, lift};
+        pub use crate::expansion::{Lift, decimal, lift};
         /// The scalar of the generated code's types, `[[f64; W]; H]`: exact here.
         #[allow(non_camel_case_types)]
         pub type f64 = crate::Rational;
