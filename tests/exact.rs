@@ -292,3 +292,37 @@ fn an_exact_run_stops_where_its_fractions_outgrow_reading() {
     assert!(before.iter().all(|&n| n <= cnn_bp_core::MAX_FRACTION_DIGITS));
     d.verify().unwrap();
 }
+
+fn zeros<const R: usize, const C: usize>() -> [[f64; C]; R] {
+    [[0.0; C]; R]
+}
+
+/// Whole matrices given as `f64` expressions, a constant and a generic call whose shape the
+/// spec decides, are lifted to their decimals, and the generated code warns of nothing.
+///
+/// By hand, against a zero target: `z = [[3, 0], [−2, 1]]`, `L = ½(9 + 1) = 5`,
+/// `∂L/∂W = [[4, −3], [−1, 4]]`, `W = [[−1, 1/2], [3/2, −1]]`, whose output
+/// `[[−5/2, 5/2], [3/2, −7/2]]` gives `y = [[0, 5/2], [3/2, 0]]` and `L = ½(25/4 + 9/4) = 17/4`.
+#[test]
+#[deny(unused_parens)]
+fn matrices_given_as_expressions() {
+    const X: [[f64; 3]; 3] = cnn_bp_core::matrix![[1, -1, 0], [0, 1, 0], [0, -1, 1]];
+    let seed = train! {
+        input: X,
+        filter: [[1, -1], [1, 1]],
+        target: [[1, 0], [0, 1]],
+        lr: 0.5,
+        arithmetic: exact,
+    };
+    assert_eq!(seed.loss_after(), q(3, 2));
+    let d = train! {
+        input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+        filter: [[1, -1], [1, 1]],
+        target: zeros(),
+        lr: 0.5,
+        arithmetic: exact,
+    };
+    assert_eq!(d.steps()[0].loss(), Rational::integer(5));
+    assert_eq!(texts(d.filter().as_flattened()), ["-1", "1/2", "3/2", "-1"]);
+    assert_eq!(d.loss_after(), q(17, 4));
+}

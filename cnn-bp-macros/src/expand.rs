@@ -108,7 +108,9 @@ impl<T: ToCode> ToCode for Code<T> {
                 let item = item.code();
                 bracketed(*span, quote!(#item; #count))
             }
-            Code::Expr(expr) => arith::expression(quote_spanned!(expr.span()=> (#expr))),
+            // In parentheses, or as the argument of an exact spec's `lift`.
+            Code::Expr(expr) if arith::exact() => arith::expression(expr.to_token_stream()),
+            Code::Expr(expr) => quote_spanned!(expr.span()=> (#expr)),
         }
     }
 }
