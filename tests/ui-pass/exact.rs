@@ -1,11 +1,13 @@
-// An exact spec of every op that stays rational compiles, and runs, exactly.
+// An exact spec of every op that stays rational compiles, without a warning, and runs, exactly.
+#![deny(warnings)]
 
 fn main() {
     const LR: f64 = 0.25;
+    const HALF: f64 = 0.5;
     let d = cnn_bp_core::train! {
         input: [[1, -1, 0, 2], [0, 1, 0, 1], [0, -1, 1, 0], [1, 0, 2, 1]],
         layers: [
-            conv { filter: [[1, -1], [1, 1]], bias: 0.5, stride: 1, padding: 1, kernel: convolution },
+            conv { filter: [[1, -1], [HALF, 1]], bias: HALF, stride: 1, padding: 1, kernel: convolution },
             leaky_relu(0.1),
             avg_pool { size: 2, stride: 1 },
             relu,
