@@ -101,6 +101,7 @@ fn irrational(name: &str) -> Option<String> {
 /// The errors of an exact spec beyond its grammar: sigmoid, tanh and a softmax cross-entropy,
 /// at their tokens, and a leaky ReLU slope with more digits than its `f64` setting keeps.
 pub(crate) fn check(parsed: &ast::Spec, errors: &mut Errors) {
+    long_literals(parsed, errors);
     for entry in &parsed.entries {
         let value = &entry.value;
         let name = bare_name(value).or_else(|| called(value).map(|(name, _)| name));
@@ -128,6 +129,38 @@ pub(crate) fn check(parsed: &ast::Spec, errors: &mut Errors) {
                 && let [slope] = args.as_slice()
             {
                 slope_digits(slope, errors);
+            }
+        }
+    }
+}
+
+/// Every number literal of the spec, its layers' settings included, with more digits than an
+/// exact spec reads: an error at the literal.
+fn long_literals(spec: &ast::Spec, errors: &mut Errors) {
+    fn walk(expr: &Expr, errors: &mut Errors) {
+        if let Some(Ok(n)) = literal_number(expr) {
+            if n.decimal.is_none() {
+                errors.at(expr, "with `arithmetic: exact` a number literal is read as the decimal it is written as, and this one has more than 38 significant digits: write it with fewer");
+            }
+            return;
+        }
+        match crate::valid::ungroup(expr) {
+            Expr::Array(a) => a.elems.iter().for_each(|e| walk(e, errors)),
+            Expr::Tuple(t) => t.elems.iter().for_each(|e| walk(e, errors)),
+            Expr::Repeat(r) => walk(&r.expr, errors),
+            Expr::Call(c) => c.args.iter().for_each(|e| walk(e, errors)),
+            _ => {}
+        }
+    }
+    for entry in &spec.entries {
+        walk(&entry.value, errors);
+    }
+    for layers in &spec.layers {
+        for op in &layers.ops {
+            match &op.body {
+                ast::Body::Settings(_, settings) => long_literals(settings, errors),
+                ast::Body::Args(_, args) => args.iter().for_each(|e| walk(e, errors)),
+                ast::Body::Bare | ast::Body::Malformed => {}
             }
         }
     }

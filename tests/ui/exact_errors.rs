@@ -35,4 +35,12 @@ fn main() {
         lr: 0.5,
         arithmetic: rational,
     };
+    // A literal of more digits than an exact spec reads.
+    let _ = cnn_bp_core::train! {
+        input: [[1, 2], [3, 1234567890123456789012345678901234567890]],
+        filter: [[1]],
+        target: [[0, 1], [1, 0]],
+        lr: 0.5,
+        arithmetic: exact,
+    };
 }
