@@ -15,7 +15,7 @@ use core::str::FromStr;
 
 use num_bigint::BigInt;
 use num_rational::{BigRational, Ratio};
-use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, ToPrimitive, Zero};
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Signed, ToPrimitive, Zero};
 
 use crate::scalar::Scalar;
 
@@ -185,6 +185,23 @@ impl Rational {
         } else {
             BigRational::new(mantissa, power)
         })
+    }
+
+    /// The exact value of a finite double (its binary fraction, not its shortest decimal); 0
+    /// for `∞` and `NaN`.
+    pub(crate) fn from_f64_exact(value: f64) -> Self {
+        BigRational::from_float(value).map_or(Self::ZERO, Self::from_big)
+    }
+
+    /// Whether `|self|` is at most the largest finite double.
+    pub(crate) fn abs_le_f64_max(self) -> bool {
+        match self.0 {
+            Repr::Small(_) => true,
+            Repr::Big(r) => {
+                let max = BigRational::from_float(f64::MAX).unwrap_or_default();
+                r.abs() <= max
+            }
+        }
     }
 
     /// A value that is known to fit, or not: inline when it does.
