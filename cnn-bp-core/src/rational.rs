@@ -54,9 +54,10 @@ pub(crate) fn outgrown<S: Scalar>(values: impl IntoIterator<Item = S>) -> Option
 /// ```
 ///
 /// It is `Copy`, as every [`Scalar`] is, so that the ops are the same loops for every scalar:
-/// a value whose numerator and denominator fit `i128`s is stored inline, and a larger one (grown over many steps) in
-/// arbitrary precision on the heap, where it stays for the rest of the program (a handful of
-/// bytes per such value; an exact derivation is hand-sized).
+/// a value whose numerator and denominator fit `i128`s is stored inline, and a larger one
+/// (grown over many steps) in arbitrary precision on the heap, where it stays for the rest of
+/// the program, one copy of each distinct value (a handful of bytes each; an exact
+/// derivation is hand-sized, and a long-lived process that derives many large ones grows).
 #[derive(Clone, Copy)]
 pub struct Rational(Repr);
 
@@ -66,6 +67,34 @@ pub struct Rational(Repr);
 enum Repr {
     Small(Ratio<i128>),
     Big(&'static BigRational),
+}
+
+/// The one copy of `value` kept for the rest of the program: a finite-difference check and
+/// `verify` compute or read the same large values again and again (every layer the nudged
+/// parameter does not reach, every printed operand), and each is kept once.
+fn interned(value: BigRational) -> &'static BigRational {
+    use core::hash::{Hash, Hasher};
+    use std::collections::HashMap;
+    use std::collections::hash_map::DefaultHasher;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    /// By the hash of the numerator's and denominator's digits (the ratio's own `Hash` divides
+    /// its way through a continued fraction, which costs more than keeping copies saves).
+    type Kept = HashMap<u64, Vec<&'static BigRational>>;
+    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+    let mut hasher = DefaultHasher::new();
+    value.numer().hash(&mut hasher);
+    value.denom().hash(&mut hasher);
+    let bucket = hasher.finish();
+    let mut kept = KEPT.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+    let same = kept.entry(bucket).or_default();
+    if let Some(&found) =
+        same.iter().find(|r| r.numer() == value.numer() && r.denom() == value.denom())
+    {
+        return found;
+    }
+    let leaked: &'static BigRational = Box::leak(Box::new(value));
+    same.push(leaked);
+    leaked
 }
 
 impl Rational {
@@ -212,7 +241,7 @@ impl Rational {
             (Some(n), Some(d)) if n != i128::MIN => Self(Repr::Small(Ratio::new_raw(n, d))),
             // A value beyond `i128`s lives for the rest of the program: that is what keeps
             // every scalar `Copy`.
-            _ => Self(Repr::Big(Box::leak(Box::new(value)))),
+            _ => Self(Repr::Big(interned(value))),
         }
     }
 
@@ -398,7 +427,10 @@ impl core::hash::Hash for Rational {
         // Equal values have equal representations (inline exactly when they fit).
         match self.0 {
             Repr::Small(r) => r.hash(state),
-            Repr::Big(r) => r.hash(state),
+            Repr::Big(r) => {
+                r.numer().hash(state);
+                r.denom().hash(state);
+            }
         }
     }
 }
