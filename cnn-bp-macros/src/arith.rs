@@ -16,7 +16,7 @@ use syn::Expr;
 
 use crate::ast;
 use crate::errors::Errors;
-use crate::valid::{Number, bare_name, choice, literal_number};
+use crate::valid::{Number, bare_name, choice, decimal_of, literal_number};
 
 /// The values of `arithmetic`.
 const ARITHMETICS: &[&str] = &["float", "exact"];
@@ -189,14 +189,9 @@ fn slope_digits(slope: &Expr, errors: &mut Errors) {
     }
 }
 
-/// The shortest decimal of `value` as `(mantissa, exponent)`.
+/// The shortest decimal of `value` as `(mantissa, exponent)`, read as a literal's digits are.
 fn shortest(value: f64) -> Option<(i128, i32)> {
-    let text = format!("{value:e}");
-    let (mantissa, exponent) = text.split_once('e')?;
-    let exponent: i32 = exponent.parse().ok()?;
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits: i128 = format!("{whole}{fraction}").parse().ok()?;
-    Some((digits, exponent - i32::try_from(fraction.len()).ok()?))
+    decimal_of(&format!("{:e}", value.abs()), value < 0.0)
 }
 
 /// The same decimal without trailing zeros in its mantissa.

@@ -32,7 +32,7 @@ pub(crate) struct Number {
 
 /// `digits` (syn's base-10 digits of a literal: `12`, `0.25`, `1.5e-3`) as
 /// `mantissa·10^exponent`.
-fn decimal_of(digits: &str, negative: bool) -> Option<(i128, i32)> {
+pub(crate) fn decimal_of(digits: &str, negative: bool) -> Option<(i128, i32)> {
     let (mantissa, exponent) = match digits.split_once(['e', 'E']) {
         Some((m, e)) => (m, e.parse::<i32>().ok()?),
         None => (digits, 0),

@@ -55,12 +55,6 @@ pub(crate) enum Piece {
 pub struct Rich(pub(crate) Vec<Piece>);
 
 impl Rich {
-    /// `other`'s pieces after this one's.
-    pub(crate) fn r(mut self, other: Rich) -> Self {
-        self.0.extend(other.0);
-        self
-    }
-
     pub(crate) fn t(mut self, text: impl Into<Cow<'static, str>>) -> Self {
         self.0.push(Piece::Text(text.into()));
         self

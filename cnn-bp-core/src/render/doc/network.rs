@@ -11,7 +11,7 @@ use core::fmt::Write as _;
 use std::sync::Arc;
 
 use super::names::{name, scale_prefix, write_name};
-use super::numbers::{approx, compared, in_decimals, is_value, num};
+use super::numbers::{approx, compared, is_value, loss_change, num};
 use super::single::loss_value;
 use super::{Block, Doc, Form, Rich};
 use crate::layer::Loss;
@@ -642,22 +642,7 @@ impl<S: Scalar> NetDoc<S> {
         }
         let before = view.sections.first().and_then(loss_value);
         if let (Some(before), Some(after)) = (before, loss_value(view.after)) {
-            let trend = if !(before.is_finite() && after.is_finite()) {
-                "not finite"
-            } else if after < before {
-                "decreased"
-            } else if after > before {
-                "increased"
-            } else {
-                "unchanged"
-            };
-            let (b, a) = compared(before, after);
-            let decimals = in_decimals(before, after);
-            let trend = match decimals {
-                Some(decimals) => Rich::text(format!(" ({trend}; in decimals ")).m(decimals).t(")"),
-                None => Rich::text(format!(" ({trend})")),
-            };
-            self.doc.para(1, Rich::math(format!("L: {b} → {a}")).r(trend));
+            self.doc.para(1, loss_change(before, after));
         }
         self.doc.growth_note(view.sections.iter().chain([view.after]));
         if taken > 1 {

@@ -6,6 +6,7 @@ use crate::render::exact;
 use crate::scalar::Scalar;
 use crate::trace::Sym;
 
+use super::Rich;
 use super::names::name;
 
 /// A value as printed, and whether printing rounded it.
@@ -44,9 +45,30 @@ pub(super) fn compared<S: Scalar>(a: S, b: S) -> (String, String) {
     (approx_at(a, digits), approx_at(b, digits))
 }
 
+/// `L: 2 → 1.5 (decreased)`: the loss before training and after it, and which way it went;
+/// in an exact derivation with fractions, their decimals too
+/// (`L: 2 → 3/2 (decreased; in decimals 2 → 1.5)`).
+pub(super) fn loss_change<S: Scalar>(before: S, after: S) -> Rich {
+    let trend = if !(before.is_finite() && after.is_finite()) {
+        "not finite"
+    } else if after < before {
+        "decreased"
+    } else if after > before {
+        "increased"
+    } else {
+        "unchanged"
+    };
+    let (b, a) = compared(before, after);
+    let line = Rich::math(format!("L: {b} → {a}"));
+    match in_decimals(before, after) {
+        Some(decimals) => line.t(format!(" ({trend}; in decimals ")).m(decimals).t(")"),
+        None => line.t(format!(" ({trend})")),
+    }
+}
+
 /// For an exact derivation whose `a` or `b` is not a whole number, what they are in decimals
 /// (`2 → 1.5`, `≈0.00996101`): the size of a fraction is hard to see. `None` otherwise.
-pub(super) fn in_decimals<S: Scalar>(a: S, b: S) -> Option<String> {
+fn in_decimals<S: Scalar>(a: S, b: S) -> Option<String> {
     // Read off the text: an f64 holds no fraction of 28 digits (4542562745876484331238637854/729
     // is a whole number to it).
     let whole = |v: S| !num(v).0.contains('/');

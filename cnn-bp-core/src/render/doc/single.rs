@@ -8,7 +8,7 @@ use crate::scalar::Scalar;
 use crate::trace::{Expr, Grid, Name, Operand, Section, Sym, Term, Trace};
 
 use super::names::{name, scale_prefix};
-use super::numbers::{approx_at, compared, in_decimals, is_value, num, quoted, val};
+use super::numbers::{approx_at, compared, is_value, loss_change, num, quoted, val};
 use super::{Block, Doc, NonFinite, Origin, Rich};
 
 pub(super) fn matrix<S: Scalar>(depth: usize, label: Rich, grid: &Grid<S>, approx: bool) -> Block {
@@ -599,21 +599,7 @@ impl Doc {
         }
         let before = trace.steps.first().and_then(loss_value);
         if let (Some(before), Some(after)) = (before, loss_value(&trace.after)) {
-            let trend = if !(before.is_finite() && after.is_finite()) {
-                "not finite"
-            } else if after < before {
-                "decreased"
-            } else if after > before {
-                "increased"
-            } else {
-                "unchanged"
-            };
-            let (shown_before, shown_after) = compared(before, after);
-            let trend = match in_decimals(before, after) {
-                Some(decimals) => Rich::text(format!(" ({trend}; in decimals ")).m(decimals).t(")"),
-                None => Rich::text(format!(" ({trend})")),
-            };
-            self.para(1, Rich::math(format!("L: {shown_before} → {shown_after}")).r(trend));
+            self.para(1, loss_change(before, after));
             if taken > 0 {
                 self.rise_note(trace.steps.last().and_then(loss_value), Some(after), taken);
             }
