@@ -404,6 +404,12 @@ pub enum SpecError {
     /// Sigmoid, tanh or a softmax cross-entropy asked of a number type without `exp`, `log`
     /// and `tanh` (an exact one, whose values they would make irrational).
     NeedsFloat,
+    /// A batch without examples.
+    EmptyBatch,
+    /// A batch whose examples are not all trained against the same kind of objective (the
+    /// same loss, or all upstream gradients): the entry of the first that differs from the
+    /// first example's, counted from 0.
+    MixedObjectives(usize),
 }
 
 impl fmt::Display for SpecError {
@@ -456,6 +462,12 @@ impl fmt::Display for SpecError {
             ),
             Self::NeedsFloat => f.write_str(
                 "sigmoid, tanh and a softmax cross-entropy need exp, log and tanh, whose values are not rational: exact arithmetic has relu, leaky_relu and linear, and the squared losses",
+            ),
+            Self::EmptyBatch => f.write_str("a batch needs at least one example"),
+            Self::MixedObjectives(n) => write!(
+                f,
+                "every example of a batch has the same kind of objective (one loss, or an upstream gradient each), but example {} differs from example 1",
+                n + 1
             ),
             Self::StepsWithoutLr(steps) => write!(
                 f,

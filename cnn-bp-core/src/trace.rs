@@ -94,6 +94,9 @@ pub struct Sym {
     /// Whether its name shows its layer (`z⁽⁰⁾[f,p,q]`): in a network of more than one layer,
     /// not in a single layer's derivation.
     shows_layer: bool,
+    /// The example of a batch it belongs to, counted from 1; 0 for none (a quantity of the
+    /// batch, or of a run on one input).
+    example: u16,
     at: [u32; 4],
 }
 
@@ -112,7 +115,7 @@ impl Sym {
             at[k] = index[k] as u32;
             k += 1;
         }
-        Self { name, layer: layer as u16, rank: k as u8, shows_layer: false, at }
+        Self { name, layer: layer as u16, rank: k as u8, shows_layer: false, example: 0, at }
     }
 
     /// The same symbol, its name showing its layer when `shown` (and the quantity has one: a
@@ -139,6 +142,29 @@ impl Sym {
     /// Whether its name shows its layer.
     pub const fn shows_layer(self) -> bool {
         self.shows_layer
+    }
+
+    /// The same quantity of example `n` (from 0) of a batch: `L₁`, `∂L₁/∂w[0,0]` for the
+    /// first example's loss and gradient.
+    ///
+    /// ```
+    /// use cnn_bp_core::{Name, Sym};
+    /// let g = Sym::new(Name::GradW, 0, &[0, 1]).of_example(1);
+    /// assert_eq!((g.example(), g.name), (Some(1), Name::GradW));
+    /// assert_eq!(Sym::loss().example(), None);
+    /// ```
+    #[allow(clippy::cast_possible_truncation)] // batches of at most a few hundred examples
+    #[must_use]
+    pub const fn of_example(self, n: usize) -> Self {
+        Self { example: n as u16 + 1, ..self }
+    }
+
+    /// The example of a batch it belongs to (from 0), if any.
+    pub const fn example(self) -> Option<usize> {
+        match self.example {
+            0 => None,
+            n => Some(n as usize - 1),
+        }
     }
 
     /// The same quantity of another layer.

@@ -7,7 +7,8 @@
 //! The branches are those the backward pass records (`Expr::Slope`'s case), so an op with a
 //! branch of its own (a pooling's argmax) is covered by recording it.
 
-use super::{Objective, Pass};
+use super::Pass;
+use super::batch::{Examples, batch_loss};
 use crate::ops::SlopeCase;
 use crate::ops::{Op, Tensor};
 use crate::scalar::Scalar;
@@ -65,18 +66,36 @@ fn abs<S: Scalar>(v: S) -> S {
 }
 
 /// Central differences for every parameter and every input entry of the step taken from
-/// `params`: `step` is its index, `layers` whether names show their layer.
+/// `params`: `step` is its index, `layers` whether names show their layer. Of a batch, the
+/// batch loss's, for every parameter (each input entry's gradient is its own example's).
 pub(super) fn check<S: Scalar, N: Op<S>>(
     net: &N,
     params: &[S],
-    x: &[S],
-    objective: &Objective<S>,
+    batch: &Examples<S>,
     (step, layers): (usize, bool),
 ) -> GradientCheck<S> {
     let mut pass = Pass::new(net);
     let mut base = Branches::default();
-    pass.run(net, params, <N::In as Tensor<S>>::view(x), objective, true, &mut base);
-    let (grads, dx) = (pass.grads.clone(), pass.dx.clone());
+    let mut losses = Vec::with_capacity(batch.examples.len());
+    // The loss at the parameters and the first example's input `x`, the branches taken.
+    let mut loss_at = |pass: &mut Pass<S>, params: &[S], x: &[S], branches: &mut Branches<S>| {
+        losses.clear();
+        for (n, (input, objective)) in batch.examples.iter().enumerate() {
+            let input = if n == 0 { x } else { input };
+            let xv = <N::In as Tensor<S>>::view(input);
+            losses.push(pass.run(net, params, xv, objective, true, branches));
+        }
+        match batch.reduction {
+            Some(reduction) => batch_loss(reduction, &losses, &mut super::NoTrace),
+            None => losses[0],
+        }
+    };
+    let x = &batch.examples[0].0;
+    // Backpropagation's gradients, by the run's own code.
+    let mut fresh = Examples::new(net, batch.examples.clone(), batch.reduction);
+    fresh.run(net, params, true, None, &mut super::NoTrace);
+    let (grads, dx) = (fresh.grads().to_vec(), fresh.pass.dx.clone());
+    let _ = loss_at(&mut pass, params, x, &mut base);
     let largest = |v: &[S]| v.iter().fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
     let h = S::from_f64(RELATIVE_H) * {
         let (p, i) = (largest(params), largest(x));
@@ -85,10 +104,9 @@ pub(super) fn check<S: Scalar, N: Op<S>>(
     let two_h = S::from_usize(2) * h;
     let mut entries = Vec::with_capacity(params.len() + x.len());
     // The loss, and the branches taken, at moved parameters and input.
-    let at = |pass: &mut Pass<S>, params: &[S], x: &[S]| {
+    let mut at = |pass: &mut Pass<S>, params: &[S], x: &[S]| {
         let mut branches = Branches::default();
-        let loss =
-            pass.run(net, params, <N::In as Tensor<S>>::view(x), objective, true, &mut branches);
+        let loss = loss_at(pass, params, x, &mut branches);
         (loss, branches)
     };
     let entry =
@@ -114,8 +132,9 @@ pub(super) fn check<S: Scalar, N: Op<S>>(
             down,
         ));
     }
+    let inputs = if batch.reduction.is_some() { 0 } else { x.len() };
     let mut probe = x.to_vec();
-    for k in 0..x.len() {
+    for k in 0..inputs {
         probe[k] = x[k] + h;
         let up = at(&mut pass, params, &probe);
         probe[k] = x[k] - h;

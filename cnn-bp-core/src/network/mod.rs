@@ -27,10 +27,14 @@
 use core::fmt;
 use std::sync::Arc;
 
+mod batch;
 mod check;
 mod mistakes;
 
+pub use batch::{FULL_EXAMPLES, HEAD_EXAMPLES, Reduction};
 pub use mistakes::NetMistake;
+
+use batch::Examples;
 
 use crate::derivation::MAX_STEPS;
 use crate::extras::Extras;
@@ -263,11 +267,15 @@ struct Run<S> {
     params_len: usize,
     /// The starting parameters of every step, then the final ones.
     params: Vec<S>,
+    /// Every step's loss: the batch's.
     losses: Vec<S>,
-    /// The input, flat, and its shape.
-    input: Vec<S>,
+    /// Every step's examples' losses, a step's one after another.
+    example_losses: Vec<S>,
+    /// The examples, each an input (flat) and its objective, and the inputs' shape.
+    examples: Vec<(Vec<S>, Objective<S>)>,
     input_shape: Vec<usize>,
-    objective: Objective<S>,
+    /// How the batch's loss is made of the examples'; `None` for a run on one input.
+    reduction: Option<Reduction>,
     lr: Option<S>,
     /// The steps asked for.
     steps: usize,
@@ -281,8 +289,35 @@ impl<S: Copy> Run<S> {
         &self.params[k * self.params_len..(k + 1) * self.params_len]
     }
 
-    fn replay(&self, k: usize) -> Replayed<S> {
-        (self.replay)(self.params(k), &self.input, &self.objective)
+    /// Step `k` computed again for example `n`.
+    fn replay(&self, k: usize, n: usize) -> Replayed<S> {
+        let (x, objective) = &self.examples[n];
+        (self.replay)(self.params(k), x, objective)
+    }
+}
+
+impl<S: Scalar> Run<S> {
+    /// `∂L/∂` every parameter at step `k`'s parameters: the batch's, computed again from the
+    /// examples' by the same code as the run's.
+    fn grads(&self, k: usize) -> Vec<S> {
+        let Some(reduction) = self.reduction else {
+            return self.replay(k, 0).grads;
+        };
+        let grads: Vec<S> =
+            (0..self.examples.len()).flat_map(|n| self.replay(k, n).grads).collect();
+        let mut out = vec![S::ZERO; self.params_len];
+        batch::batch_grads(reduction, &grads, &mut out, |_| Sym::loss(), &mut NoTrace);
+        out
+    }
+
+    /// `values`, named as the parameters are.
+    fn named_as_params(&self, k: usize, values: Vec<S>) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        let mut named = (self.named)(self.params(k));
+        let slots = named.iter_mut().flat_map(|(_, _, values)| values.iter_mut());
+        for (slot, value) in slots.zip(values) {
+            *slot = value;
+        }
+        named
     }
 }
 
@@ -296,9 +331,32 @@ pub struct NetStep<S = f64> {
 }
 
 impl<S: Scalar> NetStep<S> {
-    /// The loss at the step's parameters, before its update.
+    /// The loss at the step's parameters, before its update: of a batch, the batch's loss
+    /// (the mean or the sum of its examples').
     pub fn loss(&self) -> S {
         self.run.losses[self.index]
+    }
+
+    /// One view per example of the batch, in order, each with its own loss and gradients at
+    /// the step's parameters (a batch's: [`train_batch`]); a run on one input has one, with
+    /// the step's numbers.
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     layers: [conv { filter: [[1, -1], [1, 1]] }, relu],
+    ///     target: [[1, 0], [0, 1]],
+    ///     loss: half_sse,
+    ///     lr: 0.5,
+    /// };
+    /// let s = &d.steps()[0];
+    /// let [only] = s.examples().try_into().unwrap();
+    /// assert_eq!((only.loss(), only.named_grads()), (s.loss(), s.named_grads()));
+    /// ```
+    pub fn examples(&self) -> Vec<NetExample<S>> {
+        (0..self.run.examples.len())
+            .map(|example| NetExample { run: Arc::clone(&self.run), step: self.index, example })
+            .collect()
     }
 
     /// The parameters the step started from, named as PyTorch's `nn.Sequential` names them by
@@ -310,26 +368,23 @@ impl<S: Scalar> NetStep<S> {
     }
 
     /// `∂L/∂` each of [`named_parameters`](Self::named_parameters): the same names, shapes and
-    /// order.
+    /// order. Of a batch, the batch loss's gradient.
     pub fn named_grads(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
-        let replayed = self.run.replay(self.index);
-        let mut named = self.named_parameters();
-        let slots = named.iter_mut().flat_map(|(_, _, values)| values.iter_mut());
-        for (slot, grad) in slots.zip(replayed.grads) {
-            *slot = grad;
-        }
-        named
+        self.run.named_as_params(self.index, self.run.grads(self.index))
     }
 
     /// Every layer's output, in order, with its shape (`[C, H, W]` for a map, one channel
-    /// included).
+    /// included). Of a batch, the first example's (each example's is
+    /// [`NetExample::layer_outputs`]).
     pub fn layer_outputs(&self) -> Vec<(Vec<usize>, Vec<S>)> {
-        self.run.replay(self.index).outputs
+        self.run.replay(self.index, 0).outputs
     }
 
-    /// `∂L/∂` each layer's input, in order: entry 0 is `∂L/∂x` of the network's input.
+    /// `∂L/∂` each layer's input, in order: entry 0 is `∂L/∂x` of the network's input. Of a
+    /// batch, the first example's, of its own loss (each example's is
+    /// [`NetExample::input_grads`]).
     pub fn input_grads(&self) -> Vec<(Vec<usize>, Vec<S>)> {
-        self.run.replay(self.index).input_grads
+        self.run.replay(self.index, 0).input_grads
     }
 
     /// Layer `layer`'s output as an array `[C][H][W]`: `None` if there is no such layer or
@@ -507,6 +562,53 @@ fn bias<S: Copy, const F: usize>(
     (shape == [F]).then(|| core::array::from_fn(|f| values[f]))
 }
 
+/// One example of a batch at one step: its own loss `L_n` and the gradients of that loss,
+/// computed again from the step's parameters by the same code as the run.
+#[derive(Clone)]
+pub struct NetExample<S = f64> {
+    run: Arc<Run<S>>,
+    step: usize,
+    example: usize,
+}
+
+impl<S: Scalar> NetExample<S> {
+    /// Which example it is, from 0.
+    pub const fn index(&self) -> usize {
+        self.example
+    }
+
+    /// Its loss `L_n` at the step's parameters.
+    pub fn loss(&self) -> S {
+        self.run.example_losses[self.step * self.run.examples.len() + self.example]
+    }
+
+    /// `∂L_n/∂` each parameter, named as [`NetStep::named_parameters`] names them.
+    pub fn named_grads(&self) -> Vec<(String, Vec<usize>, Vec<S>)> {
+        let grads = self.run.replay(self.step, self.example).grads;
+        self.run.named_as_params(self.step, grads)
+    }
+
+    /// Every layer's output for this example's input, as [`NetStep::layer_outputs`].
+    pub fn layer_outputs(&self) -> Vec<(Vec<usize>, Vec<S>)> {
+        self.run.replay(self.step, self.example).outputs
+    }
+
+    /// `∂L_n/∂` each layer's input, as [`NetStep::input_grads`].
+    pub fn input_grads(&self) -> Vec<(Vec<usize>, Vec<S>)> {
+        self.run.replay(self.step, self.example).input_grads
+    }
+}
+
+impl<S: Scalar> fmt::Debug for NetExample<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NetExample")
+            .field("step", &self.step)
+            .field("example", &self.example)
+            .field("loss", &self.loss())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<S: Scalar> fmt::Debug for NetStep<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NetStep")
@@ -524,9 +626,16 @@ pub struct NetDerivation<S = f64> {
     run: Arc<Run<S>>,
     steps: Vec<NetStep<S>>,
     loss_after: S,
-    /// The recorded steps, then the final forward pass.
+    /// The recorded steps, then the final forward pass: of a batch, the batch's equations
+    /// (its loss, its gradient and the update).
     sections: Vec<Section<S>>,
     after: Section<S>,
+    /// Of a batch, the passes of the examples written out, each in a section of its own: of
+    /// every recorded step, then of the final forward pass.
+    example_sections: Vec<Vec<Section<S>>>,
+    after_examples: Vec<Section<S>>,
+    /// Every example's loss at the final parameters.
+    final_losses: Vec<S>,
     /// The finite-difference check of each step written out, if asked for.
     checks: Vec<GradientCheck<S>>,
     /// The learner's mistakes applied to the first step, if asked for, and the recipes that
@@ -574,6 +683,18 @@ impl<S: Scalar> NetDerivation<S> {
         &self.after
     }
 
+    /// Of a batch, the equations of each example written out, for every step written out,
+    /// in the order of [`sections`](Self::sections) (which then hold the batch's equations);
+    /// of a run on one input, none.
+    pub fn example_sections(&self) -> &[Vec<Section<S>>] {
+        &self.example_sections
+    }
+
+    /// How the batch's loss is made of its examples', or `None` for a run on one input.
+    pub fn reduction(&self) -> Option<Reduction> {
+        self.run.reduction
+    }
+
     /// The finite-difference check of every step written out
     /// ([`Extras::finite_differences`]): each parameter's and each input entry's gradient
     /// next to its central difference, in [`Op::params_len`] order, then the input's.
@@ -612,11 +733,18 @@ impl<S: Scalar> NetDerivation<S> {
     /// # Errors
     /// A [`VerifyError`] listing every equation whose printed result does not follow.
     pub fn verify(&self) -> Result<Verified, VerifyError> {
-        let mut places: Vec<(String, &Section<S>)> = self
-            .sections
-            .iter()
-            .map(|s| (format!("step {}", s.step.unwrap_or_default() + 1), s))
-            .collect();
+        let mut places: Vec<(String, &Section<S>)> = Vec::new();
+        for (k, s) in self.sections.iter().enumerate() {
+            let step = s.step.unwrap_or_default() + 1;
+            for (n, example) in self.example_sections.get(k).into_iter().flatten().enumerate() {
+                places.push((format!("step {step}, example {}", n + 1), example));
+            }
+            let batch = if self.example_sections.is_empty() { "" } else { ", the batch" };
+            places.push((format!("step {step}{batch}"), s));
+        }
+        for (n, example) in self.after_examples.iter().enumerate() {
+            places.push((format!("the final forward pass, example {}", n + 1), example));
+        }
         places.push(("the final forward pass".to_owned(), &self.after));
         for (k, m) in self.mistakes.iter().enumerate() {
             places.push((format!("mistake {}", k + 1), &m.pass));
@@ -630,11 +758,17 @@ impl<S: Scalar> NetDerivation<S> {
         let run = &*self.run;
         render::NetView {
             layers: &run.layers,
-            input: &run.input,
+            input: &run.examples[0].0,
             input_shape: &run.input_shape,
             start: run.params(0),
             last: run.params(self.steps.len()),
-            objective: &run.objective,
+            objective: &run.examples[0].1,
+            examples: &run.examples,
+            reduction: run.reduction,
+            example_losses: &run.example_losses,
+            example_sections: &self.example_sections,
+            after_examples: &self.after_examples,
+            final_losses: &self.final_losses,
             lr: run.lr,
             steps: run.steps,
             losses: &run.losses,
@@ -706,21 +840,95 @@ where
     S: Scalar + Send + Sync,
     N: Op<S> + Send + Sync + 'static,
 {
-    if start.len() != net.params_len() {
-        return Err(SpecError::ParamsLen { expected: net.params_len(), found: start.len() });
+    let examples = vec![(input.flat().to_vec(), objective)];
+    checked(&net, start, &examples, lr, steps)?;
+    Ok(run(net, start, examples, None, lr, steps, extras))
+}
+
+/// Trains `net` from `start` on a batch of examples, each an input and its objective, for
+/// `steps` steps of gradient descent with learning rate `lr`: at every step, every
+/// example's forward and backward pass at the same parameters, the batch's loss
+/// `L = (1/N)·Σ_n L_n` (or `Σ_n L_n`, as `reduction` says) and its gradient, the same mean
+/// or sum of the examples' gradients, then one update `p ← p − η·∂L/∂p`. Without `lr`, one
+/// pass's gradients and no update.
+///
+/// ```
+/// use cnn_bp_core::network::{Objective, Reduction, train_batch};
+/// use cnn_bp_core::ops::{Activate, Chain, Conv, Correlate, Geometry, Relu};
+/// use cnn_bp_core::{Extras, Loss};
+///
+/// type Net = Chain<Conv<1, 3, 3, 1, 2, 2, 2, 2, Geometry<1, 1, 0, 0, 1, 1>, Correlate>,
+///                  Activate<Relu, [[[f64; 2]; 2]; 1]>>;
+/// let net: Net = Chain(Conv::new(false), Activate::new(Relu::default()));
+/// let target = |t: [f64; 4]| Objective::Loss { loss: Loss::HalfSse, target: t.to_vec() };
+/// let x1 = [[[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 1.0]]];
+/// let x2 = [[[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]];
+/// let examples = [(&x1, target([1.0, 0.0, 0.0, 1.0])), (&x2, target([1.0, 1.0, 0.0, 0.0]))];
+/// let d = train_batch(net, &[1.0, -1.0, 1.0, 1.0], &examples, Reduction::Mean, Some(0.5), 1,
+///                     Extras::default())?;
+///
+/// let s = &d.steps()[0];
+/// assert_eq!(s.loss(), 2.5); // (2 + 3)/2
+/// // z₁ = [[3, 0], [−2, 1]] and z₂ = [[2, 0], [0, 2]]: L₁ = ½·(2² + 0 + 0 + 0) = 2 and
+/// // L₂ = ½·(1² + 1² + 0 + 2²) = 3. δ₁ = [[2, 0], [0, 0]] and δ₂ = [[1, 0], [0, 2]] (the
+/// // ReLU is off at z = 0): ∂L₁/∂w = [[2, −2], [0, 2]], ∂L₂/∂w = [[3, 0], [0, 3]], and
+/// // the batch's gradient is their mean.
+/// assert_eq!(s.examples()[0].loss(), 2.0);
+/// assert_eq!(s.examples()[1].loss(), 3.0);
+/// assert_eq!(s.named_grads()[0].2, [2.5, -1.0, 0.0, 2.5]);
+/// assert_eq!(s.examples()[1].named_grads()[0].2, [3.0, 0.0, 0.0, 3.0]);
+/// # Ok::<(), cnn_bp_core::SpecError>(())
+/// ```
+///
+/// # Errors
+/// As [`train_network`], for every example; [`SpecError::EmptyBatch`] without examples, and
+/// [`SpecError::MixedObjectives`] when they are not all trained against the same loss (or
+/// all against upstream gradients).
+pub fn train_batch<S, N>(
+    net: N,
+    start: &[S],
+    examples: &[(&N::In, Objective<S>)],
+    reduction: Reduction,
+    lr: Option<S>,
+    steps: usize,
+    extras: Extras,
+) -> Result<NetDerivation<S>, SpecError>
+where
+    S: Scalar + Send + Sync,
+    N: Op<S> + Send + Sync + 'static,
+{
+    let examples: Vec<(Vec<S>, Objective<S>)> =
+        examples.iter().map(|(x, objective)| (x.flat().to_vec(), objective.clone())).collect();
+    checked(&net, start, &examples, lr, steps)?;
+    Ok(run(net, start, examples, Some(reduction), lr, steps, extras))
+}
+
+/// The checks of [`train_network`] and [`train_batch`].
+fn checked<S: Scalar, N: Op<S>>(
+    net: &N,
+    start: &[S],
+    examples: &[(Vec<S>, Objective<S>)],
+    lr: Option<S>,
+    steps: usize,
+) -> Result<(), SpecError> {
+    let params = net.params_len();
+    if start.len() != params {
+        return Err(SpecError::ParamsLen { expected: params, found: start.len() });
     }
-    let outputs = <N::Out as Tensor<S>>::LEN;
-    if objective.len() != outputs {
-        return Err(SpecError::ObjectiveLen { expected: outputs, found: objective.len() });
-    }
-    if let Objective::SoftmaxCrossEntropy { target } = &objective {
-        if S::functions().is_none() {
-            return Err(SpecError::NeedsFloat);
+    let Some((_, first)) = examples.first() else {
+        return Err(SpecError::EmptyBatch);
+    };
+    let kind = |o: &Objective<S>| match o {
+        Objective::Loss { loss, .. } => Some(*loss),
+        _ => None,
+    };
+    for (n, (_, objective)) in examples.iter().enumerate() {
+        if core::mem::discriminant(objective) != core::mem::discriminant(first)
+            || kind(objective) != kind(first)
+        {
+            return Err(SpecError::MixedObjectives(n));
         }
-        let sum: f64 = target.iter().map(|t| t.to_f64()).sum();
-        if !target.iter().all(|&t| t.is_finite() && t >= S::ZERO) || (sum - 1.0).abs() > 1e-9 {
-            return Err(SpecError::NotProbabilities { sum });
-        }
+        check_objective::<S, N>(objective)?;
     }
     if let Some(lr) = lr
         && !(lr.is_finite() && lr > S::ZERO)
@@ -733,15 +941,34 @@ where
         n if n > 1 && lr.is_none() => return Err(SpecError::StepsWithoutLr(n)),
         _ => {}
     }
-    Ok(run(net, start, input, objective, lr, steps, extras))
+    Ok(())
 }
 
-/// [`train_network_with`] without the checks.
+/// An objective's size, and a softmax cross-entropy's target.
+fn check_objective<S: Scalar, N: Op<S>>(objective: &Objective<S>) -> Result<(), SpecError> {
+    let outputs = <N::Out as Tensor<S>>::LEN;
+    if objective.len() != outputs {
+        return Err(SpecError::ObjectiveLen { expected: outputs, found: objective.len() });
+    }
+    if let Objective::SoftmaxCrossEntropy { target } = objective {
+        if S::functions().is_none() {
+            return Err(SpecError::NeedsFloat);
+        }
+        let sum: f64 = target.iter().map(|t| t.to_f64()).sum();
+        if !target.iter().all(|&t| t.is_finite() && t >= S::ZERO) || (sum - 1.0).abs() > 1e-9 {
+            return Err(SpecError::NotProbabilities { sum });
+        }
+    }
+    Ok(())
+}
+
+/// [`train_network_with`] and [`train_batch`] without the checks: `reduction` is `None` for
+/// a run on one input.
 fn run<S, N>(
     net: N,
     start: &[S],
-    input: &N::In,
-    objective: Objective<S>,
+    examples: Vec<(Vec<S>, Objective<S>)>,
+    reduction: Option<Reduction>,
     lr: Option<S>,
     steps: usize,
     extras: Extras,
@@ -750,27 +977,25 @@ where
     S: Scalar + Send + Sync,
     N: Op<S> + Send + Sync + 'static,
 {
-    let x: Vec<S> = input.flat().to_vec();
-    let mut pass = Pass::new(&net);
+    let input_grad = extras.input_grad || matches!(examples[0].1, Objective::GradOutput(_));
+    let mut batch = Examples::new(&net, examples, reduction);
     let mut params = start.to_vec();
-    let (mut kept, mut losses) = (Vec::new(), Vec::new());
-    let mut sections = Vec::new();
+    let (mut kept, mut losses, mut example_losses) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut sections, mut example_sections) = (Vec::new(), Vec::new());
     let mut checks = Vec::new();
     let keeps = |k: usize| steps <= FULL_STEPS || k < HEAD_STEPS || k + 1 == steps;
     let layers = N::LAYERS > 1;
-    let input_grad = extras.input_grad || matches!(objective, Objective::GradOutput(_));
     let mut stopped = false;
     let mut grown = None;
     for k in 0..steps {
         kept.extend_from_slice(&params);
-        let xv = <N::In as Tensor<S>>::view(&x);
         let mut value = None;
         if !keeps(k) {
-            let v = pass.run(&net, &params, xv, &objective, false, &mut NoTrace);
+            let (v, _) = batch.run(&net, &params, false, None, &mut NoTrace);
             if let Some(lr) = lr {
-                update(&net, &mut params, &pass.grads, lr, &mut NoTrace);
+                update(&net, &mut params, batch.grads(), lr, &mut NoTrace);
             }
-            if finite(v, &pass, &params) && outgrown(params.iter().copied()).is_none() {
+            if batch.finite(v, &params) && outgrown(params.iter().copied()).is_none() {
                 value = Some(v);
             } else {
                 // The step that stops the run is written out: taken again, recorded, from
@@ -781,18 +1006,22 @@ where
         }
         let value = value.unwrap_or_else(|| {
             if extras.finite_differences {
-                checks.push(check::check(&net, &params, &x, &objective, (k, layers)));
+                checks.push(check::check(&net, &params, &batch, (k, layers)));
             }
             let mut rec = Collector::showing_layers(layers);
-            let value = pass.run(&net, &params, xv, &objective, input_grad, &mut rec);
+            let (value, shown) = batch.run(&net, &params, input_grad, Some((k, layers)), &mut rec);
             if let Some(lr) = lr {
-                update(&net, &mut params, &pass.grads, lr, &mut rec);
+                update(&net, &mut params, batch.grads(), lr, &mut rec);
             }
             sections.push(Section { step: Some(k), equations: rec.equations });
+            if reduction.is_some() {
+                example_sections.push(shown);
+            }
             value
         });
         losses.push(value);
-        if !finite(value, &pass, &params) {
+        example_losses.extend_from_slice(&batch.losses);
+        if !batch.finite(value, &params) {
             stopped = true;
             break;
         }
@@ -803,13 +1032,14 @@ where
     }
     kept.extend_from_slice(&params);
     let mut rec = Collector::showing_layers(layers);
-    let xv = <N::In as Tensor<S>>::view(&x);
-    let loss_after = pass.loss(&net, &params, xv, &objective, &mut rec);
+    let (loss_after, after_examples) = batch.loss(&net, &params, Some(layers), &mut rec);
     let after = Section { step: None, equations: rec.equations };
+    let final_losses = batch.losses.clone();
     let taken = losses.len();
-    let (mistakes, skipped) = if extras.mistakes {
+    let (mistakes, skipped) = if extras.mistakes && reduction.is_none() {
         let settings = (lr, input_grad, layers);
-        mistakes::mistakes(&net, start, &x, &objective, settings)
+        let (x, objective) = &batch.examples[0];
+        mistakes::mistakes(&net, start, x, objective, settings)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -829,9 +1059,10 @@ where
         params_len: start.len(),
         params: kept,
         losses,
-        input: x,
+        example_losses,
+        examples: batch.examples,
         input_shape: <N::In as Tensor<S>>::shape(),
-        objective,
+        reduction,
         lr,
         steps,
         layers: docs,
@@ -845,6 +1076,9 @@ where
         loss_after,
         sections,
         after,
+        example_sections,
+        after_examples,
+        final_losses,
         checks,
         mistakes,
         skipped,
@@ -852,12 +1086,6 @@ where
         grown,
         form: Form::default(),
     }
-}
-
-/// Whether training can go on after a step: its loss, gradients, output and updated parameters
-/// are finite numbers.
-fn finite<S: Scalar>(value: S, pass: &Pass<S>, params: &[S]) -> bool {
-    value.is_finite() && pass.grads.iter().chain(params).chain(&pass.y).all(|v| v.is_finite())
 }
 
 /// One pass at `params`, its every junction kept.

@@ -59,6 +59,16 @@ fn convert(chars: &[char], out: &mut String) {
             '\\' => out.push_str("\\backslash "),
             '~' => out.push_str("\\sim "),
             c if c.is_ascii() => out.push(c),
+            // An example's number, `L₂`: a subscript.
+            '₀'..='₉' => {
+                out.push_str("_{");
+                out.push(char::from_digit(u32::from(c) - 0x2080, 10).unwrap_or('?'));
+                while let Some(&d @ '₀'..='₉') = chars.get(k) {
+                    out.push(char::from_digit(u32::from(d) - 0x2080, 10).unwrap_or('?'));
+                    k += 1;
+                }
+                out.push('}');
+            }
             'δ' if chars.get(k) == Some(&'\u{303}') => {
                 out.push_str("\\tilde{\\delta}");
                 k = subscript(chars, k + 1, out);
@@ -342,6 +352,8 @@ mod tests {
         assert_eq!(latex("2·1.23442·10⁷"), "2\\cdot 1.23442\\times 10^{7}");
         assert_eq!(latex("1 − 0.5²"), "1 - 0.5^{2}");
         assert_eq!(latex("z⁽¹²⁾[0,1,2]"), "z^{(12)}_{0,1,2}");
+        assert_eq!(latex("L = ½·(L₁ + L₁₂)"), "L = \\tfrac{1}{2}\\cdot (L_{1} + L_{12})");
+        assert_eq!(latex("∂L₂/∂b⁽³⁾[1]"), "\\partial L_{2}/\\partial b^{(3)}_{1}");
         assert_eq!(
             latex("∂L/∂y⁽¹⁾[0,0]·f′(z⁽⁰⁾[0,0])"),
             "\\partial L/\\partial y^{(1)}_{0,0}\\cdot f'(z^{(0)}_{0,0})"

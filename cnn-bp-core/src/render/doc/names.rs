@@ -10,6 +10,20 @@ pub(crate) fn name(sym: Sym) -> String {
 }
 
 pub(super) fn write_name(out: &mut String, sym: Sym) {
+    // An example's loss and its gradients: `L₂`, `∂L₂/∂w`.
+    if let Some(n) = sym.example()
+        && matches!(sym.name, Name::Loss | Name::GradW | Name::GradB)
+    {
+        let gradient = sym.name != Name::Loss;
+        out.push_str(if gradient { "∂L" } else { "L" });
+        push_subscript(out, n + 1);
+        out.push_str(match sym.name {
+            Name::GradW => "/∂w",
+            Name::GradB => "/∂b",
+            _ => "",
+        });
+        return write_marks(out, sym);
+    }
     out.push_str(match sym.name {
         Name::X => "x",
         Name::W => "w",
@@ -40,6 +54,11 @@ pub(super) fn write_name(out: &mut String, sym: Sym) {
         Name::Prob => "p",
         Name::LogProb => "log p",
     });
+    write_marks(out, sym);
+}
+
+/// A name's layer mark and indices.
+fn write_marks(out: &mut String, sym: Sym) {
     if sym.shows_layer() {
         out.push('⁽');
         crate::number::push_superscript(i32::from(sym.layer), out);
@@ -55,6 +74,14 @@ pub(super) fn write_name(out: &mut String, sym: Sym) {
     if matches!(sym.name, Name::Slope | Name::SlopeY | Name::SlopeX | Name::SlopeV) {
         out.push(')');
     }
+}
+
+/// Appends a whole number as subscript digits: `₁₂`.
+fn push_subscript(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_subscript(out, n / 10);
+    }
+    out.push(char::from_u32(0x2080 + u32::try_from(n % 10).unwrap_or(0)).unwrap_or('?'));
 }
 
 /// Appends a whole number: names are written very often, and `fmt` is slow at it.

@@ -15,7 +15,7 @@ use super::numbers::{approx, compared, is_value, loss_change, num};
 use super::single::loss_value;
 use super::{Block, Doc, Form, Rich};
 use crate::layer::Loss;
-use crate::network::{NetMistake, Objective};
+use crate::network::{NetMistake, Objective, Reduction};
 use crate::ops::{At, gradient_of, softmax_cross_entropy};
 use crate::scalar::Scalar;
 use crate::trace::{Expr, GradientCheck, Name, NetRecipe, Section, Sym};
@@ -84,6 +84,17 @@ pub(crate) struct NetView<'a, S> {
     /// The steps written out, then the last forward pass.
     pub(crate) sections: &'a [Section<S>],
     pub(crate) after: &'a Section<S>,
+    /// Every example (its input, flat, and its objective), and how the batch's loss is made
+    /// of theirs: `None` for a run on one input, which is written as such.
+    pub(crate) examples: &'a [(Vec<S>, Objective<S>)],
+    pub(crate) reduction: Option<Reduction>,
+    /// Every step's examples' losses, a step's one after another, and the final ones.
+    pub(crate) example_losses: &'a [S],
+    pub(crate) final_losses: &'a [S],
+    /// Of a batch, the examples written out of every step written out, and of the final
+    /// forward pass.
+    pub(crate) example_sections: &'a [Vec<Section<S>>],
+    pub(crate) after_examples: &'a [Section<S>],
     /// The finite-difference checks, if asked for.
     pub(crate) checks: &'a [GradientCheck<S>],
     /// The learner's mistakes, if asked for, and the recipes that concern no layer.
@@ -308,12 +319,18 @@ pub(crate) fn document<S: Scalar>(view: &NetView<S>, form: Form) -> Vec<Block> {
         if k > next {
             doc.skipped(next, k);
         }
-        doc.step(view, &at, k, section, n == 0);
+        match view.example_sections.get(n) {
+            Some(examples) if view.reduction.is_some() => {
+                doc.batch_step(view, &at, (k, n == 0), examples, section);
+            }
+            _ => doc.step(view, &at, k, section, n == 0),
+        }
         next = k + 1;
     }
     doc.result(view, &at);
     if !view.checks.is_empty() {
-        doc.doc.checks_of(view.checks, "parameter or input entry");
+        let moved = if view.reduction.is_some() { "parameter" } else { "parameter or input entry" };
+        doc.doc.checks_of(view.checks, moved);
     }
     if !view.mistakes.is_empty() || !view.skipped.is_empty() {
         doc.mistakes(view, &at);
@@ -340,7 +357,16 @@ impl<S: Scalar> NetDoc<S> {
                 view.steps
             ),
         };
-        self.doc.push(Block::Title(Rich::text(format!("Training a network of {layers}: {what}"))));
+        let on = match view.reduction {
+            Some(reduction) => format!(
+                " on a batch of {} (the batch loss the {} of theirs)",
+                count(view.examples.len(), "example"),
+                reduction.name()
+            ),
+            None => String::new(),
+        };
+        self.doc
+            .push(Block::Title(Rich::text(format!("Training a network of {layers}{on}: {what}"))));
     }
 
     /// The network's output, as written in the loss: `z⁽²⁾`.
@@ -352,10 +378,14 @@ impl<S: Scalar> NetDoc<S> {
     fn given_section(&mut self, view: &NetView<S>, at: &[At]) {
         self.doc.push(Block::Section(Rich::text("Given")));
         let input = view.input_shape;
-        self.doc.para(1, Rich::math("x").t(" (input, ").m(shape_text(input)).t(")"));
-        let entries: Vec<(Sym, S)> =
-            view.input.iter().enumerate().map(|(k, &v)| (input_sym(input, k), v)).collect();
-        self.given(&entries);
+        if view.reduction.is_some() {
+            self.examples_given(view);
+        } else {
+            self.doc.para(1, Rich::math("x").t(" (input, ").m(shape_text(input)).t(")"));
+            let entries: Vec<(Sym, S)> =
+                view.input.iter().enumerate().map(|(k, &v)| (input_sym(input, k), v)).collect();
+            self.given(&entries);
+        }
         let mut offset = 0;
         for (layer, (l, &place)) in view.layers.iter().zip(at).enumerate() {
             self.doc.para(1, Rich::text(format!("layer {layer}: ")).and(l.describe()));
@@ -373,9 +403,11 @@ impl<S: Scalar> NetDoc<S> {
         let shape = shape_text(&out.output_shape());
         match view.objective {
             Objective::Loss { loss, target } => {
-                self.doc.para(1, Rich::math("t").t(" (target, ").m(shape.clone()).t(")"));
-                let entries = objective_entries(&out.output_shape(), target, Name::T);
-                self.given(&entries);
+                if view.reduction.is_none() {
+                    self.doc.para(1, Rich::math("t").t(" (target, ").m(shape.clone()).t(")"));
+                    let entries = objective_entries(&out.output_shape(), target, Name::T);
+                    self.given(&entries);
+                }
                 self.lr_line(view);
                 let n = target.len();
                 self.doc.para(
@@ -389,9 +421,11 @@ impl<S: Scalar> NetDoc<S> {
                 );
             }
             Objective::SoftmaxCrossEntropy { target } => {
-                self.doc.para(1, Rich::math("t").t(" (target probabilities, ").m(shape).t(")"));
-                let entries = objective_entries(&out.output_shape(), target, Name::T);
-                self.given(&entries);
+                if view.reduction.is_none() {
+                    self.doc.para(1, Rich::math("t").t(" (target probabilities, ").m(shape).t(")"));
+                    let entries = objective_entries(&out.output_shape(), target, Name::T);
+                    self.given(&entries);
+                }
                 self.lr_line(view);
                 let (line, note) = softmax_cross_entropy::given(&y, target);
                 self.doc.para(1, line);
@@ -400,12 +434,14 @@ impl<S: Scalar> NetDoc<S> {
                 }
             }
             Objective::GradOutput(g) => {
-                self.doc.para(
-                    1,
-                    Rich::math("g").t(" (upstream gradient of the output, ").m(shape).t(")"),
-                );
-                let entries = objective_entries(&out.output_shape(), g, Name::Upstream);
-                self.given(&entries);
+                if view.reduction.is_none() {
+                    self.doc.para(
+                        1,
+                        Rich::math("g").t(" (upstream gradient of the output, ").m(shape).t(")"),
+                    );
+                    let entries = objective_entries(&out.output_shape(), g, Name::Upstream);
+                    self.given(&entries);
+                }
                 self.lr_line(view);
                 self.doc.para(
                     1,
@@ -420,6 +456,43 @@ impl<S: Scalar> NetDoc<S> {
             }
             #[allow(unreachable_patterns)]
             _ => {}
+        }
+        if let Some(reduction) = view.reduction {
+            self.doc.para(1, batch_line(reduction, view.examples.len()));
+        }
+    }
+
+    /// Every example of a batch: its input, then its target or upstream gradient.
+    fn examples_given(&mut self, view: &NetView<S>) {
+        let input = view.input_shape;
+        let out = Self::output(view).2.output_shape();
+        for (n, (x, objective)) in view.examples.iter().enumerate() {
+            self.doc.para(
+                1,
+                Rich::text(format!("example {}: ", n + 1))
+                    .m("x")
+                    .t(" (input, ")
+                    .m(shape_text(input))
+                    .t(")"),
+            );
+            let entries: Vec<(Sym, S)> =
+                x.iter().enumerate().map(|(k, &v)| (input_sym(input, k), v)).collect();
+            self.given(&entries);
+            let (label, what, values) = match objective {
+                Objective::Loss { target, .. } => ("t", "target", target),
+                Objective::SoftmaxCrossEntropy { target } => ("t", "target probabilities", target),
+                Objective::GradOutput(g) => ("g", "upstream gradient of the output", g),
+            };
+            self.doc.para(
+                1,
+                Rich::text(format!("example {}: ", n + 1))
+                    .m(label)
+                    .t(format!(" ({what}, "))
+                    .m(shape_text(&out))
+                    .t(")"),
+            );
+            let name_of = if label == "g" { Name::Upstream } else { Name::T };
+            self.given(&objective_entries(&out, values, name_of));
         }
     }
 
@@ -481,10 +554,117 @@ impl<S: Scalar> NetDoc<S> {
 
     fn step(&mut self, view: &NetView<S>, at: &[At], k: usize, section: &Section<S>, first: bool) {
         self.doc.push(Block::Section(Rich::text(format!("Step {}", k + 1))));
+        self.pass(view, at, k, section, first);
+        if view.lr.is_some() {
+            self.update_stage(view, at, section);
+        }
+        self.stop_note(view, k, section);
+    }
+
+    /// The note on a step's first value that is not a finite number.
+    fn stop_note(&mut self, view: &NetView<S>, k: usize, section: &Section<S>) {
+        let tail = if view.stopped && k + 1 == view.losses.len() {
+            "everything computed from it is meaningless, so training stops after this step"
+        } else {
+            "the loss, the gradients, the output and the updated parameters are finite numbers, so training is not affected"
+        };
+        self.not_finite_note(section, tail);
+    }
+
+    /// A step of a batch: every example's pass written out, each under a heading of its own,
+    /// then the batch's loss and gradient, then the update.
+    fn batch_step(
+        &mut self,
+        view: &NetView<S>,
+        at: &[At],
+        (k, first): (usize, bool),
+        examples: &[Section<S>],
+        batch: &Section<S>,
+    ) {
+        let Some(reduction) = view.reduction else { return };
+        let n = view.examples.len();
+        self.doc.push(Block::Section(Rich::text(format!("Step {}", k + 1))));
+        let then = if view.lr.is_some() { ", then one update" } else { "" };
+        self.doc.para(
+            1,
+            Rich::text(format!(
+                "Every example's forward and backward pass at the same parameters, then the batch's loss and gradient{then}."
+            )),
+        );
+        if first {
+            self.doc.para(
+                1,
+                Rich::text("In an example's pass, ")
+                    .m("L")
+                    .t(" is that example's loss ")
+                    .m("L_n")
+                    .t(" and ")
+                    .m("∂L/∂")
+                    .t(" is ")
+                    .m("∂L_n/∂")
+                    .t(": each example is backpropagated on its own, as if it were alone."),
+            );
+        }
+        for (m, section) in examples.iter().enumerate() {
+            self.doc.push(Block::Section(Rich::text(format!(
+                "Step {}, example {} of {n}",
+                k + 1,
+                m + 1
+            ))));
+            self.pass(view, at, k, section, first && m == 0);
+            self.stop_note(view, k, section);
+        }
+        if examples.len() < n {
+            self.doc.para(
+                1,
+                Rich::text(format!(
+                    "Examples {} to {n} are computed the same way and not written out; their losses and gradients enter the batch's equations below.",
+                    examples.len() + 1
+                )),
+            );
+        }
+        self.doc.push(Block::Section(Rich::text(format!("Step {}, the batch", k + 1))));
+        self.batch_loss_stage(reduction, n, batch);
+        if k > 0 && view.lr.is_some() {
+            self.doc.rise_note(view.losses.get(k - 1).copied(), loss_value(batch), k);
+        }
+        self.stage(Rich::text("Batch gradient: ").m(batch_grad_formula(reduction, n)));
+        if first {
+            self.doc.push(Block::Para { depth: 2, lines: where_one_over_n(reduction, n) });
+        }
+        for (l, &place) in view.layers.iter().zip(at) {
+            if l.params_len() == 0 {
+                continue;
+            }
+            for which in [Name::GradW, Name::GradB] {
+                self.entries(batch, |s: Sym| {
+                    s.name == which && usize::from(s.layer) == place.layer && s.example().is_none()
+                });
+            }
+        }
+        if view.lr.is_some() {
+            self.update_stage(view, at, batch);
+        }
+        self.stop_note(view, k, batch);
+    }
+
+    /// The batch's loss, `L = (1/N)·(L₁ + … + L_N)`, with its numbers.
+    fn batch_loss_stage(&mut self, reduction: Reduction, n: usize, batch: &Section<S>) {
+        self.stage(Rich::text("Batch loss: ").m(batch_loss_formula(reduction, n)));
+        self.doc.equations(batch, |s| s == Sym::loss());
+    }
+
+    /// An example's (or a run's) forward pass, loss, gradient of the loss and backward pass.
+    fn pass(&mut self, view: &NetView<S>, at: &[At], k: usize, section: &Section<S>, first: bool) {
         for (l, &place) in view.layers.iter().zip(at) {
             l.forward(self, place, section);
         }
-        self.loss_stage(view, section, k);
+        if view.reduction.is_some() {
+            // An example's loss: the batch's is compared with the step before's.
+            self.loss_equations(view, section, first);
+        } else {
+            self.loss_stage(view, section, k);
+        }
         let (out_name, out_layer, _) = Self::output(view);
         let y = self.tensor(out_name, out_layer);
         let dy = self.tensor(gradient_of(out_name), out_layer);
@@ -523,15 +703,6 @@ impl<S: Scalar> NetDoc<S> {
         for (l, &place) in view.layers.iter().zip(at).rev() {
             l.backward(self, place, section, first);
         }
-        if view.lr.is_some() {
-            self.update_stage(view, at, section);
-        }
-        let tail = if view.stopped && k + 1 == view.losses.len() {
-            "everything computed from it is meaningless, so training stops after this step"
-        } else {
-            "the loss, the gradients, the output and the updated parameters are finite numbers, so training is not affected"
-        };
-        self.not_finite_note(section, tail);
     }
 
     /// The loss of step `k` (from 0; the number of steps taken for the final forward pass),
@@ -619,11 +790,37 @@ impl<S: Scalar> NetDoc<S> {
                     .t(" may be too large)."),
             );
         }
-        self.doc.para(1, Rich::text("A last forward pass, with the final parameters:"));
-        for (l, &place) in view.layers.iter().zip(at) {
-            l.forward(self, place, view.after);
+        if let Some(reduction) = view.reduction {
+            let n = view.examples.len();
+            self.doc.para(
+                1,
+                Rich::text("A last forward pass of every example, with the final parameters:"),
+            );
+            for (m, section) in view.after_examples.iter().enumerate() {
+                self.doc.para(1, Rich::text(format!("example {} of {n}:", m + 1)));
+                for (l, &place) in view.layers.iter().zip(at) {
+                    l.forward(self, place, section);
+                }
+                self.loss_equations(view, section, false);
+            }
+            if view.after_examples.len() < n {
+                self.doc.para(
+                    1,
+                    Rich::text(format!(
+                        "Examples {} to {n}: computed the same way, not written out.",
+                        view.after_examples.len() + 1
+                    )),
+                );
+            }
+            self.batch_loss_stage(reduction, n, view.after);
+            self.doc.rise_note(view.losses.last().copied(), loss_value(view.after), taken);
+        } else {
+            self.doc.para(1, Rich::text("A last forward pass, with the final parameters:"));
+            for (l, &place) in view.layers.iter().zip(at) {
+                l.forward(self, place, view.after);
+            }
+            self.loss_stage(view, view.after, taken);
         }
-        self.loss_stage(view, view.after, taken);
         self.not_finite_note(
             view.after,
             "everything computed from it is meaningless, so the final loss is meaningless",
@@ -645,7 +842,7 @@ impl<S: Scalar> NetDoc<S> {
             self.doc.para(1, loss_change(before, after));
         }
         self.doc.growth_note(view.sections.iter().chain([view.after]));
-        if taken > 1 {
+        if taken > 1 || view.reduction.is_some() {
             self.summary(view);
         }
     }
@@ -655,24 +852,49 @@ impl<S: Scalar> NetDoc<S> {
         let n = view.losses.len();
         let sampled =
             |k: usize| n <= 50 || k < 10 || k + 10 >= n || k.is_multiple_of(n.div_ceil(20));
+        // Of a batch, every example's loss too, of the first `SUMMARY_EXAMPLES`.
+        let examples = if view.reduction.is_some() { view.examples.len() } else { 0 };
+        let columns = examples.min(SUMMARY_EXAMPLES);
+        let of_examples = |losses: &[S]| -> Vec<Rich> {
+            losses.iter().take(columns).map(|&l| Rich::math(approx(l))).collect()
+        };
         let mut rows: Vec<Vec<Rich>> = view
             .losses
             .iter()
             .enumerate()
             .filter(|&(k, _)| sampled(k))
-            .map(|(k, &l)| vec![Rich::math((k + 1).to_string()), Rich::math(approx(l))])
+            .map(|(k, &l)| {
+                let mut row = vec![Rich::math((k + 1).to_string()), Rich::math(approx(l))];
+                if examples > 0 {
+                    row.extend(of_examples(&view.example_losses[k * examples..][..examples]));
+                }
+                row
+            })
             .collect();
         if let Some(after) = loss_value(view.after) {
-            rows.push(vec![Rich::text("final"), Rich::math(approx(after))]);
+            let mut row = vec![Rich::text("final"), Rich::math(approx(after))];
+            if examples > 0 {
+                row.extend(of_examples(view.final_losses));
+            }
+            rows.push(row);
         }
         let mut caption = Rich::text("Summary: the loss at the parameters each step started from");
+        if examples > 0 {
+            caption = caption.t(", the batch's and each example's");
+            if columns < examples {
+                caption = caption.t(format!(" (of the first {columns})"));
+            }
+        }
         if rows.len() <= n {
             caption = caption.t(format!(
                 " (the first and last ten steps, and one step in every {})",
                 n.div_ceil(20)
             ));
         }
-        let header = vec![Rich::text("step"), Rich::math("L")];
+        let mut header = vec![Rich::text("step"), Rich::math("L")];
+        header.extend(
+            (0..columns).map(|m| Rich::math(super::names::name(Sym::loss().of_example(m)))),
+        );
         self.doc.push(Block::Table { depth: 1, caption, header, rows });
     }
 }
@@ -873,5 +1095,69 @@ fn not_concerned(recipe: NetRecipe) -> &'static str {
         NetRecipe::UntransposedWeight => {
             "no dense layer after the first has a square weight, where W and Wᵀ have the same shape"
         }
+    }
+}
+
+/// The examples' losses a summary table gives, at most.
+const SUMMARY_EXAMPLES: usize = 8;
+
+/// `3 examples`, `1 example`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+/// `L = (1/3)·Σ_n L_n`, or `L = L₁` of a batch of one.
+fn batch_loss_formula(reduction: Reduction, n: usize) -> String {
+    let prefix = scale_of(reduction, n);
+    format!("L = {prefix}Σ_n L_n, n = 1 … {n}")
+}
+
+/// `∂L/∂p = (1/3)·Σ_n ∂L_n/∂p`.
+fn batch_grad_formula(reduction: Reduction, n: usize) -> String {
+    format!("∂L/∂p = {}Σ_n ∂L_n/∂p, for every parameter p", scale_of(reduction, n))
+}
+
+/// `(1/3)·`, `½·`, or nothing.
+fn scale_of(reduction: Reduction, n: usize) -> String {
+    let scale = reduction.scale(n);
+    if scale.is_one() { String::new() } else { format!("{}·", scale_prefix(scale)) }
+}
+
+/// Given: the batch and its reduction.
+fn batch_line(reduction: Reduction, n: usize) -> Rich {
+    let line = Rich::text(format!("batch: {}, reduction ", count(n, "example")))
+        .c(reduction.name())
+        .t(": the batch's loss is ")
+        .m(batch_loss_formula(reduction, n));
+    match reduction {
+        Reduction::Mean => line.t(", the mean of the examples' losses (PyTorch's default)"),
+        Reduction::Sum => line.t(", the sum of the examples' losses"),
+    }
+}
+
+/// Where the `1/N` of a mean enters, said once.
+fn where_one_over_n(reduction: Reduction, n: usize) -> Vec<Rich> {
+    match reduction {
+        Reduction::Mean => vec![
+            Rich::text(format!(
+                "The 1/N (here 1/{n}) is the batch loss's: the gradient of a mean is the mean of"
+            ))
+            .t(" the gradients, so it enters here, once, for every parameter."),
+            Rich::text(
+                "Not again in the update (η stays η), and not inside an example: there a bias's",
+            )
+            .t(" gradient is the sum of its δ over every position, never their mean."),
+            Rich::text(format!(
+                "Summing the examples' gradients without the 1/N would step {n} times as far."
+            )),
+        ],
+        Reduction::Sum => vec![
+            Rich::text(
+                "With the sum there is no 1/N: the batch's gradient is the sum of the examples',",
+            )
+            .t(format!(
+                " {n} times their mean, so the same η steps {n} times as far as with the mean."
+            )),
+        ],
     }
 }
