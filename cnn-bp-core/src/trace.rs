@@ -941,6 +941,10 @@ pub enum NetRecipe {
     /// A dense layer's `∂L/∂x` is computed with its weight `W` where its transpose `Wᵀ`
     /// belongs (possible only for a square weight).
     UntransposedWeight,
+    /// A batch's gradient is the sum of its examples' gradients while its loss is their mean:
+    /// `η` is in effect `N` times larger. A mistake of batches, made by no op (not in
+    /// [`NetRecipe::ALL`], which are the ops').
+    SummedBatchGradient,
 }
 
 impl NetRecipe {

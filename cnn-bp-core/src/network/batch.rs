@@ -115,6 +115,8 @@ pub(crate) struct Examples<S> {
     grads: Vec<S>,
     /// The batch's gradient.
     batch: Vec<S>,
+    /// The learner's mistake of summing the examples' gradients while the loss is their mean.
+    pub(crate) summed: bool,
 }
 
 impl<S: Scalar> Examples<S> {
@@ -131,6 +133,7 @@ impl<S: Scalar> Examples<S> {
             losses: vec![S::ZERO; n],
             grads: vec![S::ZERO; if reduction.is_some() { n * p } else { 0 }],
             batch: vec![S::ZERO; if reduction.is_some() { p } else { 0 }],
+            summed: false,
         }
     }
 
@@ -176,7 +179,8 @@ impl<S: Scalar> Examples<S> {
             self.grads[n * p..(n + 1) * p].copy_from_slice(&self.pass.grads);
         }
         let value = batch_loss(reduction, &self.losses, rec);
-        batch_grads(reduction, &self.grads, &mut self.batch, |k| net.param_sym(0, k), rec);
+        let of_grads = if self.summed { Reduction::Sum } else { reduction };
+        batch_grads(of_grads, &self.grads, &mut self.batch, |k| net.param_sym(0, k), rec);
         (value, sections)
     }
 

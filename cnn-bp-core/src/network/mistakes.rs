@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::batch::{Examples, Reduction};
 use super::{Objective, Pass, update};
 use crate::ops::{At, Op, Tensor};
 use crate::render::LayerDoc;
@@ -24,6 +25,9 @@ pub struct NetMistake<S> {
     pub loss_after: S,
     /// How its layers are written: the ops that make the mistake say so.
     pub(crate) layers: Vec<Arc<dyn LayerDoc<S>>>,
+    /// Of a batch, the passes of the examples written out (`pass` then holds the batch's
+    /// gradient and the update, `after` the batch's loss).
+    pub(crate) examples: Vec<Section<S>>,
 }
 
 impl<S: core::fmt::Debug> core::fmt::Debug for NetMistake<S> {
@@ -89,7 +93,55 @@ pub(super) fn mistakes<S: Scalar, N: Op<S>>(
             after: Section { step: None, equations: after.equations },
             loss_after,
             layers: docs,
+            examples: Vec::new(),
         });
+    }
+    (made, skipped)
+}
+
+/// The mistakes of a batch, on its first step: the examples' gradients summed while the loss
+/// is their mean (a batch of more than one, with the mean), and each example's bias gradient
+/// averaged over positions (a network with a conv); and the recipes that concern nothing.
+pub(super) fn batch_mistakes<S: Scalar, N: Op<S>>(
+    net: &N,
+    start: &[S],
+    batch: &Examples<S>,
+    (lr, input_grad, layers): (Option<S>, bool, bool),
+) -> (Vec<NetMistake<S>>, Vec<NetRecipe>) {
+    let (mut made, mut skipped) = (Vec::new(), Vec::new());
+    let Some(reduction) = batch.reduction else { return (made, skipped) };
+    let examples = || batch.examples.clone();
+    let make = |recipe: NetRecipe, wrong: &N, summed: bool| {
+        let mut wrong_batch = Examples::new(wrong, examples(), Some(reduction));
+        wrong_batch.summed = summed;
+        let mut rec = Collector::showing_layers(layers);
+        let mut params = start.to_vec();
+        let (_, shown) = wrong_batch.run(wrong, &params, input_grad, Some((0, layers)), &mut rec);
+        if let Some(lr) = lr {
+            update(wrong, &mut params, wrong_batch.grads(), lr, &mut rec);
+        }
+        let mut after = Collector::showing_layers(layers);
+        let mut right = Examples::new(net, examples(), Some(reduction));
+        let (loss_after, _) = right.loss(net, &params, None, &mut after);
+        let mut docs = Vec::with_capacity(N::LAYERS);
+        wrong.describe(&mut docs);
+        NetMistake {
+            recipe,
+            pass: Section { step: Some(0), equations: rec.equations },
+            after: Section { step: None, equations: after.equations },
+            loss_after,
+            layers: docs,
+            examples: shown,
+        }
+    };
+    if reduction == Reduction::Mean && batch.examples.len() > 1 {
+        made.push(make(NetRecipe::SummedBatchGradient, net, true));
+    } else {
+        skipped.push(NetRecipe::SummedBatchGradient);
+    }
+    match net.slipped(crate::ops::At::FIRST, NetRecipe::MeanBias) {
+        Some(wrong) => made.push(make(NetRecipe::MeanBias, &wrong, false)),
+        None => skipped.push(NetRecipe::MeanBias),
     }
     (made, skipped)
 }

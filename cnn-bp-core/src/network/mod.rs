@@ -747,6 +747,9 @@ impl<S: Scalar> NetDerivation<S> {
         }
         places.push(("the final forward pass".to_owned(), &self.after));
         for (k, m) in self.mistakes.iter().enumerate() {
+            for (n, example) in m.examples.iter().enumerate() {
+                places.push((format!("mistake {}, example {}", k + 1, n + 1), example));
+            }
             places.push((format!("mistake {}", k + 1), &m.pass));
             places.push((format!("mistake {}, the forward pass after", k + 1), &m.after));
         }
@@ -1036,8 +1039,10 @@ where
     let after = Section { step: None, equations: rec.equations };
     let final_losses = batch.losses.clone();
     let taken = losses.len();
-    let (mistakes, skipped) = if extras.mistakes && reduction.is_none() {
-        let settings = (lr, input_grad, layers);
+    let settings = (lr, input_grad, layers);
+    let (mistakes, skipped) = if extras.mistakes && reduction.is_some() {
+        mistakes::batch_mistakes(&net, start, &batch, settings)
+    } else if extras.mistakes {
         let (x, objective) = &batch.examples[0];
         mistakes::mistakes(&net, start, x, objective, settings)
     } else {

@@ -981,6 +981,9 @@ impl<S: Scalar> NetDoc<S> {
         self.doc
             .push(Block::Section(Rich::text(format!("Mistake {k}: {}", recipe_title(m.recipe)))));
         self.doc.para(1, recipe_text(m.recipe));
+        if let Some(reduction) = view.reduction {
+            return self.batch_mistake(view, at, reduction, m);
+        }
         // The layers that make the mistake write their backward pass with it; a wrong `∂L/∂x`
         // flows on through every layer before the last of them.
         let wrong = |l: usize| m.layers[l].slip().is_some();
@@ -1024,6 +1027,59 @@ impl<S: Scalar> NetDoc<S> {
     }
 }
 
+impl<S: Scalar> NetDoc<S> {
+    /// A mistake of a batch: the stage the first example gets wrong (each example makes it),
+    /// the batch's gradient made of the examples' gradients, the update and the batch's loss.
+    fn batch_mistake(
+        &mut self,
+        view: &NetView<S>,
+        at: &[At],
+        reduction: Reduction,
+        m: &NetMistake<S>,
+    ) {
+        let n = view.examples.len();
+        if let Some(first) = m.examples.first()
+            && m.recipe != NetRecipe::SummedBatchGradient
+        {
+            self.doc.para(1, Rich::text("Example 1's pass, the stage it gets wrong (every example makes the same mistake):"));
+            for (layer, &place) in m.layers.iter().zip(at).rev() {
+                if layer.slip().is_some() {
+                    layer.mistake(self, place, first);
+                }
+            }
+        }
+        let written = if m.recipe == NetRecipe::SummedBatchGradient {
+            Rich::text("Batch gradient, the mistake: ")
+                .m(batch_grad_formula(Reduction::Sum, n))
+                .t(", where the mean's ")
+                .m(batch_grad_formula(reduction, n))
+                .t(" belongs")
+        } else {
+            Rich::text("Batch gradient: ").m(batch_grad_formula(reduction, n))
+        };
+        self.stage(written);
+        for (l, &place) in view.layers.iter().zip(at) {
+            if l.params_len() == 0 {
+                continue;
+            }
+            for which in [Name::GradW, Name::GradB] {
+                self.entries(&m.pass, |s: Sym| {
+                    s.name == which && usize::from(s.layer) == place.layer && s.example().is_none()
+                });
+            }
+        }
+        if view.lr.is_some() {
+            self.update_stage(view, at, &m.pass);
+            self.doc.para(1, Rich::text("The batch's loss with these parameters:"));
+            self.batch_loss_stage(reduction, n, &m.after);
+        }
+        self.not_finite_note(
+            &m.pass,
+            "everything computed from it is meaningless, so this recipe's results cannot be compared",
+        );
+    }
+}
+
 /// A recipe's name, in its section's heading and in the table.
 fn recipe_title(recipe: NetRecipe) -> &'static str {
     match recipe {
@@ -1033,6 +1089,7 @@ fn recipe_title(recipe: NetRecipe) -> &'static str {
         NetRecipe::SpreadMaxPool => "the max-pool gradient spread over the window",
         NetRecipe::FlippedSoftmaxGradient => "the softmax cross-entropy gradient taken as t − p",
         NetRecipe::UntransposedWeight => "the dense input gradient with W in place of Wᵀ",
+        NetRecipe::SummedBatchGradient => "the batch gradient summed while the loss is the mean",
     }
 }
 
@@ -1075,6 +1132,9 @@ fn recipe_text(recipe: NetRecipe) -> Rich {
             .t(" of ")
             .m("W")
             .t(", the weights it feeds; a square weight lets the wrong product through without a shape error."),
+        NetRecipe::SummedBatchGradient => Rich::text("The examples' gradients are added up where the batch's loss is their mean, so the 1/N of the mean is lost: every parameter moves N times as far as the mean's gradient takes it, as if ")
+            .m("η")
+            .t(" were N times larger. Each example's own gradient is right."),
     }
 }
 
@@ -1094,6 +1154,9 @@ fn not_concerned(recipe: NetRecipe) -> &'static str {
         NetRecipe::FlippedSoftmaxGradient => "the loss is not a softmax cross-entropy",
         NetRecipe::UntransposedWeight => {
             "no dense layer after the first has a square weight, where W and Wᵀ have the same shape"
+        }
+        NetRecipe::SummedBatchGradient => {
+            "the batch loss is a sum (or the batch has one example), where the sum of the gradients is right"
         }
     }
 }
