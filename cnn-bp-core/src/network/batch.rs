@@ -2,7 +2,7 @@
 //! batch's loss and gradient made of theirs, `L = (1/N)·(L₁ + … + L_N)` (or the sum) and
 //! `∂L/∂p = (1/N)·(∂L₁/∂p + … + ∂L_N/∂p)` for every parameter, recorded; one update follows.
 //!
-//! A run on one input is a batch of one without the batch's equations: [`Examples::run`]
+//! A run on one input is a batch of one without the batch's equations: [`Batch::run`]
 //! then records that one pass as a run on one input always has.
 
 use super::{Objective, Pass};
@@ -105,7 +105,7 @@ pub(crate) fn batch_grads<S: Scalar, R: Recorder<S>>(
 
 /// The examples a network is trained on (one input and its objective each, the input flat),
 /// and the buffers of their passes.
-pub(crate) struct Examples<S> {
+pub(crate) struct Batch<S> {
     pub(crate) examples: Vec<(Vec<S>, Objective<S>)>,
     /// `None` for a run on one input, written as such.
     pub(crate) reduction: Option<Reduction>,
@@ -114,12 +114,12 @@ pub(crate) struct Examples<S> {
     pub(crate) losses: Vec<S>,
     grads: Vec<S>,
     /// The batch's gradient.
-    batch: Vec<S>,
+    gradient: Vec<S>,
     /// The learner's mistake of summing the examples' gradients while the loss is their mean.
     pub(crate) summed: bool,
 }
 
-impl<S: Scalar> Examples<S> {
+impl<S: Scalar> Batch<S> {
     pub(crate) fn new<N: Op<S>>(
         net: &N,
         examples: Vec<(Vec<S>, Objective<S>)>,
@@ -132,14 +132,14 @@ impl<S: Scalar> Examples<S> {
             pass: Pass::new(net),
             losses: vec![S::ZERO; n],
             grads: vec![S::ZERO; if reduction.is_some() { n * p } else { 0 }],
-            batch: vec![S::ZERO; if reduction.is_some() { p } else { 0 }],
+            gradient: vec![S::ZERO; if reduction.is_some() { p } else { 0 }],
             summed: false,
         }
     }
 
     /// The gradient the update takes: the batch's, or the one input's.
     pub(crate) fn grads(&self) -> &[S] {
-        if self.reduction.is_some() { &self.batch } else { &self.pass.grads }
+        if self.reduction.is_some() { &self.gradient } else { &self.pass.grads }
     }
 
     /// Every example's forward pass, loss and backward pass at `params`, then the batch's loss
@@ -180,7 +180,7 @@ impl<S: Scalar> Examples<S> {
         }
         let value = batch_loss(reduction, &self.losses, rec);
         let of_grads = if self.summed { Reduction::Sum } else { reduction };
-        batch_grads(of_grads, &self.grads, &mut self.batch, |k| net.param_sym(0, k), rec);
+        batch_grads(of_grads, &self.grads, &mut self.gradient, |k| net.param_sym(0, k), rec);
         (value, sections)
     }
 

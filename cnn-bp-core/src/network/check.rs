@@ -8,7 +8,7 @@
 //! branch of its own (a pooling's argmax) is covered by recording it.
 
 use super::Pass;
-use super::batch::{Examples, batch_loss};
+use super::batch::{Batch, batch_loss};
 use crate::ops::SlopeCase;
 use crate::ops::{Op, Tensor};
 use crate::scalar::Scalar;
@@ -71,7 +71,7 @@ fn abs<S: Scalar>(v: S) -> S {
 pub(super) fn check<S: Scalar, N: Op<S>>(
     net: &N,
     params: &[S],
-    batch: &Examples<S>,
+    batch: &Batch<S>,
     (step, layers): (usize, bool),
 ) -> GradientCheck<S> {
     let mut pass = Pass::new(net);
@@ -92,7 +92,7 @@ pub(super) fn check<S: Scalar, N: Op<S>>(
     };
     let x = &batch.examples[0].0;
     // Backpropagation's gradients, by the run's own code.
-    let mut fresh = Examples::new(net, batch.examples.clone(), batch.reduction);
+    let mut fresh = Batch::new(net, batch.examples.clone(), batch.reduction);
     fresh.run(net, params, true, None, &mut super::NoTrace);
     let (grads, dx) = (fresh.grads().to_vec(), fresh.pass.dx.clone());
     let _ = loss_at(&mut pass, params, x, &mut base);
@@ -133,7 +133,7 @@ pub(super) fn check<S: Scalar, N: Op<S>>(
         ));
     }
     let inputs = if batch.reduction.is_some() { 0 } else { x.len() };
-    let mut probe = x.to_vec();
+    let mut probe = x.clone();
     for k in 0..inputs {
         probe[k] = x[k] + h;
         let up = at(&mut pass, params, &probe);

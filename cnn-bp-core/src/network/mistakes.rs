@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::batch::{Examples, Reduction};
+use super::batch::{Batch, Reduction};
 use super::{Objective, Pass, update};
 use crate::ops::{At, Op, Tensor};
 use crate::render::LayerDoc;
@@ -105,14 +105,14 @@ pub(super) fn mistakes<S: Scalar, N: Op<S>>(
 pub(super) fn batch_mistakes<S: Scalar, N: Op<S>>(
     net: &N,
     start: &[S],
-    batch: &Examples<S>,
+    batch: &Batch<S>,
     (lr, input_grad, layers): (Option<S>, bool, bool),
 ) -> (Vec<NetMistake<S>>, Vec<NetRecipe>) {
     let (mut made, mut skipped) = (Vec::new(), Vec::new());
     let Some(reduction) = batch.reduction else { return (made, skipped) };
     let examples = || batch.examples.clone();
     let make = |recipe: NetRecipe, wrong: &N, summed: bool| {
-        let mut wrong_batch = Examples::new(wrong, examples(), Some(reduction));
+        let mut wrong_batch = Batch::new(wrong, examples(), Some(reduction));
         wrong_batch.summed = summed;
         let mut rec = Collector::showing_layers(layers);
         let mut params = start.to_vec();
@@ -121,7 +121,7 @@ pub(super) fn batch_mistakes<S: Scalar, N: Op<S>>(
             update(wrong, &mut params, wrong_batch.grads(), lr, &mut rec);
         }
         let mut after = Collector::showing_layers(layers);
-        let mut right = Examples::new(net, examples(), Some(reduction));
+        let mut right = Batch::new(net, examples(), Some(reduction));
         let (loss_after, _) = right.loss(net, &params, None, &mut after);
         let mut docs = Vec::with_capacity(N::LAYERS);
         wrong.describe(&mut docs);

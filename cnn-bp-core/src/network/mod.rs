@@ -34,7 +34,7 @@ mod mistakes;
 pub use batch::{FULL_EXAMPLES, HEAD_EXAMPLES, Reduction};
 pub use mistakes::NetMistake;
 
-use batch::Examples;
+use batch::Batch;
 
 use crate::derivation::MAX_STEPS;
 use crate::extras::Extras;
@@ -967,6 +967,8 @@ fn check_objective<S: Scalar, N: Op<S>>(objective: &Objective<S>) -> Result<(), 
 
 /// [`train_network_with`] and [`train_batch`] without the checks: `reduction` is `None` for
 /// a run on one input.
+// One loop over the steps, then the run it leaves: apart, they would pass a dozen locals.
+#[allow(clippy::too_many_lines)]
 fn run<S, N>(
     net: N,
     start: &[S],
@@ -981,7 +983,7 @@ where
     N: Op<S> + Send + Sync + 'static,
 {
     let input_grad = extras.input_grad || matches!(examples[0].1, Objective::GradOutput(_));
-    let mut batch = Examples::new(&net, examples, reduction);
+    let mut batch = Batch::new(&net, examples, reduction);
     let mut params = start.to_vec();
     let (mut kept, mut losses, mut example_losses) = (Vec::new(), Vec::new(), Vec::new());
     let (mut sections, mut example_sections) = (Vec::new(), Vec::new());

@@ -628,7 +628,12 @@ impl<S: Scalar> NetDoc<S> {
         if k > 0 && view.lr.is_some() {
             self.doc.rise_note(view.losses.get(k - 1).copied(), loss_value(batch), k);
         }
-        self.stage(Rich::text("Batch gradient: ").m(batch_grad_formula(reduction, n)));
+        self.stage(
+            Rich::text("Batch gradient: ")
+                .m(batch_grad_formula(reduction, n))
+                .t(", for every parameter ")
+                .m("p"),
+        );
         if first {
             self.doc.push(Block::Para { depth: 2, lines: where_one_over_n(reduction, n) });
         }
@@ -1177,7 +1182,7 @@ fn batch_loss_formula(reduction: Reduction, n: usize) -> String {
 
 /// `∂L/∂p = (1/3)·Σ_n ∂L_n/∂p`.
 fn batch_grad_formula(reduction: Reduction, n: usize) -> String {
-    format!("∂L/∂p = {}Σ_n ∂L_n/∂p, for every parameter p", scale_of(reduction, n))
+    format!("∂L/∂p = {}Σ_n ∂L_n/∂p", scale_of(reduction, n))
 }
 
 /// `(1/3)·`, `½·`, or nothing.
