@@ -276,3 +276,42 @@ fn the_derivations_own_check_of_a_batch_agrees() {
         checked += 1;
     }
 }
+
+#[test]
+fn a_batch_in_exact_arithmetic() {
+    use cnn_bp_core::Rational;
+    type Exact = Chain<
+        Conv<1, 3, 3, 1, 2, 2, 2, 2, Geometry<1, 1, 0, 0, 1, 1>, Correlate>,
+        Activate<Relu, [[[Rational; 2]; 2]; 1]>,
+    >;
+    let r = |v: &[i32]| -> Vec<Rational> { v.iter().map(|&v| Rational::from(v)).collect() };
+    let grid = |v: [i32; 9]| -> [[[Rational; 3]; 3]; 1] {
+        let v = r(&v);
+        [core::array::from_fn(|i| core::array::from_fn(|j| v[3 * i + j]))]
+    };
+    let (x1, x2) = (grid([1, -1, 0, 0, 1, 0, 0, -1, 1]), grid([1, 0, 1, 0, 1, 0, 1, 0, 1]));
+    let loss = |t: &[i32]| Objective::Loss { loss: Loss::HalfSse, target: r(t) };
+    let examples = [(&x1, loss(&[1, 0, 0, 1])), (&x2, loss(&[1, 1, 0, 0]))];
+    let net: Exact = Chain(Conv::new(false), Activate::new(Relu::default()));
+    let lr: Rational = "1/3".parse().expect("a fraction");
+    let d = train_batch(
+        net,
+        &r(&[1, -1, 1, 1]),
+        &examples,
+        Reduction::Mean,
+        Some(lr),
+        2,
+        Extras::default(),
+    );
+    let d = d.expect("valid");
+    let s = &d.steps()[0];
+    assert_eq!(s.loss().to_string(), "5/2");
+    let grads: Vec<String> = s.named_grads()[0].2.iter().map(ToString::to_string).collect();
+    assert_eq!(grads, ["5/2", "-1", "0", "5/2"]);
+    // w ← w − (1/3)·∂L/∂w = [[1/6, −2/3], [1, 1/6]].
+    let w: Vec<String> =
+        d.steps()[1].named_parameters()[0].2.iter().map(ToString::to_string).collect();
+    assert_eq!(w, ["1/6", "-2/3", "1", "1/6"]);
+    assert!(d.verify().is_ok());
+    assert!(d.to_string().contains("L = ½[2 + 3] = 5/2"), "{d}");
+}
