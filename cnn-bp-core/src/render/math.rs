@@ -60,11 +60,11 @@ fn convert(chars: &[char], out: &mut String) {
             '~' => out.push_str("\\sim "),
             c if c.is_ascii() => out.push(c),
             // An example's number, `L₂`: a subscript.
-            '₀'..='₉' => {
+            '₀'..='₉' | 'ₙ' => {
                 out.push_str("_{");
-                out.push(char::from_digit(u32::from(c) - 0x2080, 10).unwrap_or('?'));
-                while let Some(&d @ '₀'..='₉') = chars.get(k) {
-                    out.push(char::from_digit(u32::from(d) - 0x2080, 10).unwrap_or('?'));
+                out.push(subscript_char(c));
+                while let Some(&d @ ('₀'..='₉' | 'ₙ')) = chars.get(k) {
+                    out.push(subscript_char(d));
                     k += 1;
                 }
                 out.push('}');
@@ -86,6 +86,11 @@ fn convert(chars: &[char], out: &mut String) {
             }
         }
     }
+}
+
+/// The character a subscript character stands for: `₂` is `2`, `ₙ` is `n`.
+fn subscript_char(c: char) -> char {
+    if c == 'ₙ' { 'n' } else { char::from_digit(u32::from(c) - 0x2080, 10).unwrap_or('?') }
 }
 
 /// Digits, a decimal point and a power of ten (`1.5·10⁻⁹` is `1.5\times 10^{-9}`); a fraction
@@ -354,6 +359,7 @@ mod tests {
         assert_eq!(latex("z⁽¹²⁾[0,1,2]"), "z^{(12)}_{0,1,2}");
         assert_eq!(latex("L = ½·(L₁ + L₁₂)"), "L = \\tfrac{1}{2}\\cdot (L_{1} + L_{12})");
         assert_eq!(latex("∂L₂/∂b⁽³⁾[1]"), "\\partial L_{2}/\\partial b^{(3)}_{1}");
+        assert_eq!(latex("L = Σₙ Lₙ"), "L = \\sum _{n} L_{n}");
         assert_eq!(
             latex("∂L/∂y⁽¹⁾[0,0]·f′(z⁽⁰⁾[0,0])"),
             "\\partial L/\\partial y^{(1)}_{0,0}\\cdot f'(z^{(0)}_{0,0})"

@@ -597,11 +597,11 @@ impl<S: Scalar> NetDoc<S> {
                 Rich::text("In an example's pass, ")
                     .m("L")
                     .t(" is that example's loss ")
-                    .m("L_n")
+                    .m("Lₙ")
                     .t(" and ")
                     .m("∂L/∂")
                     .t(" is ")
-                    .m("∂L_n/∂")
+                    .m("∂Lₙ/∂")
                     .t(": each example is backpropagated on its own, as if it were alone."),
             );
         }
@@ -655,7 +655,11 @@ impl<S: Scalar> NetDoc<S> {
 
     /// The batch's loss, `L = (1/N)·(L₁ + … + L_N)`, with its numbers.
     fn batch_loss_stage(&mut self, reduction: Reduction, n: usize, batch: &Section<S>) {
-        self.stage(Rich::text("Batch loss: ").m(batch_loss_formula(reduction, n)));
+        self.stage(
+            Rich::text("Batch loss: ")
+                .m(batch_loss_formula(reduction, n))
+                .t(format!(", over the {}", count(n, "example"))),
+        );
         self.doc.equations(batch, |s| s == Sym::loss());
     }
 
@@ -1174,15 +1178,15 @@ fn count(n: usize, what: &str) -> String {
     if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
-/// `L = (1/3)·Σ_n L_n`, or `L = L₁` of a batch of one.
+/// `L = (1/3)·Σₙ Lₙ` of a batch of `n`.
 fn batch_loss_formula(reduction: Reduction, n: usize) -> String {
     let prefix = scale_of(reduction, n);
-    format!("L = {prefix}Σ_n L_n, n = 1 … {n}")
+    format!("L = {prefix}Σₙ Lₙ")
 }
 
-/// `∂L/∂p = (1/3)·Σ_n ∂L_n/∂p`.
+/// `∂L/∂p = (1/3)·Σₙ ∂Lₙ/∂p`.
 fn batch_grad_formula(reduction: Reduction, n: usize) -> String {
-    format!("∂L/∂p = {}Σ_n ∂L_n/∂p", scale_of(reduction, n))
+    format!("∂L/∂p = {}Σₙ ∂Lₙ/∂p", scale_of(reduction, n))
 }
 
 /// `(1/3)·`, `½·`, or nothing.
@@ -1196,7 +1200,9 @@ fn batch_line(reduction: Reduction, n: usize) -> Rich {
     let line = Rich::text(format!("batch: {}, reduction ", count(n, "example")))
         .c(reduction.name())
         .t(": the batch's loss is ")
-        .m(batch_loss_formula(reduction, n));
+        .m(batch_loss_formula(reduction, n))
+        .t(", over the examples n = 1 to ")
+        .m(n.to_string());
     match reduction {
         Reduction::Mean => line.t(", the mean of the examples' losses (PyTorch's default)"),
         Reduction::Sum => line.t(", the sum of the examples' losses"),
