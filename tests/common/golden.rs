@@ -1,6 +1,7 @@
 //! What the generated golden-case tests (`tests/golden_jax.rs`, `tests/golden_networks.rs`,
-//! `tests/golden_classifiers.rs`) assert with. Written here once; the generators
-//! (`scripts/golden/generate.py`, `networks.py`, `classifiers.py`) name it.
+//! `tests/golden_classifiers.rs`, `tests/golden_batches.rs`) assert with. Written here once;
+//! the generators (`scripts/golden/generate.py`, `networks.py`, `classifiers.py`,
+//! `batches.py`) name it (the batches' exact-run check is in `golden_batch.rs`).
 //!
 //! A case runs in f64 (`arithmetic: float`, the default) and, when all its arithmetic is
 //! rational, once more with `arithmetic: exact`. The same checks take either run, generic over
@@ -133,7 +134,7 @@ pub fn assert_matrix<S: Figure, const R: usize, const C: usize>(
 
 /// An exact value against the float run's, to 1e-12 relative; the fraction itself is in the
 /// message where it is short.
-fn agree(what: &str, exact: Rational, float: f64) {
+pub fn agree(what: &str, exact: Rational, float: f64) {
     let rounded = f64::from(exact);
     if !exact_close(rounded, float) {
         let text = exact.to_string();
@@ -142,14 +143,14 @@ fn agree(what: &str, exact: Rational, float: f64) {
     }
 }
 
-fn agree_values(what: &str, shape: &[usize], exact: &[Rational], float: &[f64]) {
+pub fn agree_values(what: &str, shape: &[usize], exact: &[Rational], float: &[f64]) {
     assert_eq!(exact.len(), float.len(), "exact vs float run: {what}: number of values");
     for (k, (&e, &f)) in exact.iter().zip(float).enumerate() {
         agree(&format!("{what}{:?}", index(shape, k)), e, f);
     }
 }
 
-fn agree_named(
+pub fn agree_named(
     what: &str,
     exact: &[(String, Vec<usize>, Vec<Rational>)],
     float: &[(String, Vec<usize>, Vec<f64>)],
@@ -163,7 +164,11 @@ fn agree_named(
     }
 }
 
-fn agree_maps(what: &str, exact: &[(Vec<usize>, Vec<Rational>)], float: &[(Vec<usize>, Vec<f64>)]) {
+pub fn agree_maps(
+    what: &str,
+    exact: &[(Vec<usize>, Vec<Rational>)],
+    float: &[(Vec<usize>, Vec<f64>)],
+) {
     fn shapes<T>(maps: &[(Vec<usize>, Vec<T>)]) -> Vec<&[usize]> {
         maps.iter().map(|(shape, _)| shape.as_slice()).collect()
     }
