@@ -4640,6 +4640,10 @@ RECIPE_TEXT = {
                     "should collect the gradients through column i of W, the weights it feeds; a square weight lets the "
                     "wrong product through without a shape error.",
 }
+RECIPE_TITLE["summed"] = "the batch gradient summed while the loss is the mean"
+RECIPE_TEXT["summed"] = ("The examples' gradients are added up where the batch's loss is their mean, so the 1/N of "
+                         "the mean is lost: every parameter moves N times as far as the mean's gradient takes it, as "
+                         "if η were N times larger. Each example's own gradient is right.")
 RECIPE_ABSENT = {
     "unrotated": "no convolution after the first passes a gradient back to a layer before it",
     "mean": "no convolution has a bias (or its output is a single entry, where mean and sum agree)",
@@ -4647,6 +4651,7 @@ RECIPE_ABSENT = {
     "spread": "no max pool after the first layer has a window of more than one entry",
     "flipped": "the loss is not a softmax cross-entropy",
     "untransposed": "no dense layer after the first has a square weight, where W and Wᵀ have the same shape",
+    "summed": "the batch loss is a sum (or the batch has one example), where the sum of the gradients is right",
 }
 MISTAKE_NONFINITE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
                                r"computed from it is meaningless, (?:(so )?so is everything this recipe computes from "
@@ -8491,12 +8496,14 @@ class BatchChecker(NetChecker):
 
     def pending_examples(self, where, ln):
         """The values of the examples not written out: known only from their first printing, in
-        the batch's equations."""
+        the batch's equations (after a mistake's update, every example's loss)."""
         vals = self.values_of(where)
-        for n in range(self.full + 1, self.N + 1):
+        mistaken = isinstance(where, tuple) and where[-1] == "after"
+        after = where == "after" or mistaken
+        for n in range(1 if mistaken else self.full + 1, self.N + 1):
             d = vals.setdefault(n, {})
             d.setdefault("L", Val(None, MAYBE, ln))
-            if where != "after":
+            if not after:
                 for _, _, GP in self.param_tensors():
                     for name in GP.names():
                         d.setdefault(name, Val(None, MAYBE, ln))
@@ -9099,6 +9106,114 @@ class BatchChecker(NetChecker):
         finally:
             if self.exs:
                 self.use_example(1)
+
+    # -- the mistakes of a batch ----------------------------------------------------------------
+
+    BATCH_RECIPES = ("summed", "mean")
+    BATCH_EXAMPLE_SLIP = "Example 1's pass, the stage it gets wrong (every example makes the same mistake):"
+    BATCH_AFTER_MISTAKE = "The batch's loss with these parameters:"
+
+    def recipe_made(self, recipe: str) -> bool:
+        if recipe == "summed":
+            return self.reduction == "mean" and self.N > 1
+        return super().recipe_made(recipe)
+
+    def recipe_noted(self, recipe: str) -> bool:
+        return True if recipe == "summed" else super().recipe_noted(recipe)
+
+    def begin_mistakes(self, ln):
+        super().begin_mistakes(ln)
+        self.made = [r for r in self.BATCH_RECIPES if self.recipe_made(r)]
+        self.absent = [r for r in self.BATCH_RECIPES if not self.recipe_made(r) and self.recipe_noted(r)]
+
+    def begin_net_mistake(self, ln, k, title):
+        super().begin_net_mistake(ln, k, title)
+        ex1 = self.history[0].get("ex", {}).get(1)
+        if self.m_recipe == "mean" and ex1 is not None:
+            # the stage example 1 gets wrong, from its own values of step 1
+            self.base_sv = ex1["sv"]
+            self.use_example(1)
+        self.m_slip_seen = False
+        self.values_of(("mistake", k))  # the examples' gradients: step 1's, but what the recipe changes
+        self.exvals[("mistake", k)] = {n: dict(d) for n, d in self.values_of(1).items()}
+
+    def mistake_stages(self, recipe: str) -> list:
+        """A batch's recipe: the batch's gradient summed (no 1/N), from step 1's examples'
+        gradients; or example 1's bias gradients as the mean over positions (every layer it
+        concerns), then the batch's gradient of the examples' wrong ones (the other examples'
+        first printed there); then the update from step 1's parameters."""
+        out = []
+        if recipe == "summed":
+            mean = f"{scale_text(self.bscale)}·" if self.bscale != 1 else ""
+            out.append(Stage("bgrad", f"Batch gradient, the mistake: ∂L/∂p = Σₙ ∂Lₙ/∂p, where the mean's ∂L/∂p = "
+                                      f"{mean}Σₙ ∂Lₙ/∂p belongs", self.bgrad_groups(Fraction(1))))
+        else:
+            wrong = self.recipe_layers(recipe)
+            out += [self.bgrad_mean_stage(L) for L in reversed(self.layers) if L.k in wrong]
+            out.append(Stage("bgrad", f"Batch gradient: ∂L/∂p = {self.scale_prefix()}Σₙ ∂Lₙ/∂p",
+                             self.bgrad_groups(self.bscale)))
+        if self.has_lr:
+            out.append(self.update_stage())
+        return out
+
+    def net_mistake_line(self, i, ln, raw, text) -> int:
+        if text == self.BATCH_EXAMPLE_SLIP:
+            self.indent(ln, raw, 2, "the example a recipe's stage is shown of")
+            self.count["structure"] += 1
+            if self.m_recipe != "mean" or self.m_slip_seen or self.si:
+                self.fail(ln, "the line on example 1's pass belongs before the bias gradient averaged")
+            self.m_slip_seen = True
+            return i + 1
+        if self.m_phase == "back" and text.startswith("Batch gradient") and self.m_recipe == "mean":
+            self.count["structure"] += 1
+            if not self.m_slip_seen:
+                self.fail(ln, "the bias gradient averaged says whose pass it shows", self.BATCH_EXAMPLE_SLIP,
+                          "nothing")
+            self.close_stage(ln)
+            # example 1's wrong bias gradients (just printed), the other examples' first printed here
+            vals = self.values_of(("mistake", self.m_k))
+            wrong = self.recipe_layers("mean")
+            for _, _, GP in self.param_tensors():
+                if not (GP.prefix.startswith("∂L/∂b") and any(GP.prefix == self.bias_t("∂L/∂b", L).prefix
+                                                              for L in self.layers if L.k in wrong)):
+                    continue
+                for name in GP.names():
+                    for n in range(1, self.N + 1):
+                        vals.setdefault(n, {})[name] = (self.sv.get(name) if n == 1 else None) or Val(None, MAYBE, ln)
+            self.m_ex_sv = self.sv
+            self.sv = {}
+        if text == self.BATCH_AFTER_MISTAKE:
+            self.indent(ln, raw, 2, "the batch's loss after a mistake")
+            self.mistake_forward(ln)
+            self.stages = [self.batch_loss_stage()]
+            self.pending_examples(("mistake", self.m_k, "after"), ln)
+            return i + 1
+        if text == "A forward pass with these parameters:":
+            self.count["structure"] += 1
+            self.fail(ln, "a batch's mistake gives the batch's loss with its parameters", self.BATCH_AFTER_MISTAKE,
+                      text)
+        return super().net_mistake_line(i, ln, raw, text)
+
+    def bvals_step(self):
+        if self.ctx == "mistake":
+            return ("mistake", self.m_k, "after") if self.m_phase == "forward" else ("mistake", self.m_k)
+        return self.step
+
+    def summed(self, lhs, terms):
+        """The batch gradient summed where the loss is the mean: each entry N times the mean's
+        (step 1's batch gradient), so the update moves each parameter N times as far."""
+        if self.ctx != "mistake" or self.m_recipe != "summed" or self.stage is None or self.stage.kind != "bgrad":
+            return
+        mine, right = self.sv.get(lhs), self.history[0].get("sv", {}).get(lhs)
+        if mine is None or right is None or not (finite(mine.value) and finite(right.value)):
+            return
+        self.count["operands"] += 1
+        n = self.N
+        slack = radius(mine.text, mine.value, mine.rounded) + n * radius(right.text, right.value, right.rounded) \
+            + 4 * EPS * abs(mine.value)
+        if abs(mine.value - n * right.value) > slack:
+            self.fail(mine.line, f"{lhs}: the summed gradient is not {n} times the mean's (step 1's batch gradient, line "
+                                 f"{right.line}): η in effect {n} times larger", show(n * right.value), mine.text)
 
 
 # ---------------------------------------------------------------------------------------------
