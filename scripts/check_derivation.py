@@ -232,6 +232,39 @@ dilation and orientation), never from the text it checks:
    updates' results, and the updates of the step before within 1,000. Decimal texts
    (`1/2.168233` of a softmax's quotient, `(1/4)·[…]`, `(2/9)·(…)`) are read as before: there
    a `/` is always a division.
+14. batches (`Training a network of … on a batch of N examples (the batch loss the mean|sum of
+   theirs): …`): Given lists every example's input and target (or upstream gradient), in order,
+   all of one kind and shape, then the layers, η and the loss, then `batch: N examples, reduction
+   mean|sum: the batch's loss is L = (1/N)·Σₙ Lₙ …` (`½·` for two; no factor for a sum), its N,
+   reduction and factor those of the title; each step is `Step k` (what it does, and in step 1
+   that L and ∂L/∂ of an example's pass are Lₙ and ∂Lₙ/∂), then `Step k, example n of N` for the
+   examples written out (all of at most 4; of more, the first 3, then `Examples 4 to N are
+   computed the same way and not written out; …` right after the third), each read as a step of
+   the network (rules 9–12) on that example's input and target, from the parameters the step
+   started from, without an update (the explanations said once, in step 1's first example);
+   then `Step k, the batch`: `L = ½[L₁ + L₂] = v` (its symbolic line in the symbolic form) and
+   every parameter's `∂L/∂p[…] = ½[∂L₁/∂p[…] + ∂L₂/∂p[…]]` with its numbers and matrix, each
+   Lₙ and ∂Lₙ/∂p[…] a printing of the value example n's section printed (provenance; an example
+   not written out is known from its first printing there), the terms exactly the N examples'
+   of the same entry, the factor 1/N of a mean and none of a sum (rule 1's arithmetic), the
+   prose on where 1/N enters (or that a sum has none) in step 1, a rise of the batch's loss
+   noted as a run's is; the update uses the batch gradient (rule 2). The result: every example
+   written out with its last forward pass (`example n of N:`; `Examples 4 to N: computed the same
+   way, not written out.`), then the batch's loss of their losses, the final parameters, `L: a
+   → b` of the batch's loss, and always the summary `…, the batch's and each example's` (` (of the
+   first 8)` beyond 8 examples): per row the batch's L and each example's Lₙ, each quoting what
+   that step (or the last forward pass) printed. Its finite-difference check moves the
+   parameters only (no ∂L/∂x rows; h = 10⁻⁶·max(1, the parameters and example 1's input, as the
+   code takes it)); a kink note's argument is some example's, quoted truly, within reach, and a
+   compared row crossing a kink in any example written out needs one. Its mistakes: `the batch
+   gradient summed while the loss is the mean` (a mean of more than one example: each entry Σₙ
+   ∂Lₙ/∂p of step 1's gradients, N times step 1's batch gradient, so η acts N times larger) and
+   `the bias gradient averaged` (example 1's pass, the bias gradient of every convolution it
+   concerns as (1/n)·Σ δ of step 1's δ, then the batch's gradient of the examples' wrong ones,
+   the other examples' first printed there), each with its update from step 1's parameters and
+   `The batch's loss with these parameters:` (the examples' losses first printed there); the
+   recipes not shown noted (`… is not shown: the batch loss is a sum (or the batch has one
+   example), …`), and the table of the loss each recipe gives.
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
