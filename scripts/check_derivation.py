@@ -924,6 +924,20 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def outside_brackets(text: str) -> str:
+    """`text` without what its square brackets hold: a sum's `+` stands between terms, an index's
+    (`y[c,2p + i, 2q + j]`, in a definition line) inside brackets."""
+    out, depth = [], 0
+    for c in text:
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(c)
+    return "".join(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # Line forms
 
@@ -1650,7 +1664,7 @@ class Base:
                 j += 1
             if len(group) > 1:
                 self.check_wrap(group)
-            elif len(raw) > WIDTH and " + " in raw and "=" in raw and "Σ" not in raw \
+            elif len(raw) > WIDTH and " + " in outside_brackets(raw) and "=" in raw and "Σ" not in raw \
                     and not raw.lstrip().startswith(self.UNWRAPPED):
                 self.count["structure"] += 1
                 self.fail(ln, f"a sum line of {len(raw)} characters: longer sums continue on the next line "
