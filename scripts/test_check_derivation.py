@@ -1706,7 +1706,7 @@ CORRUPTIONS += [
     ("net2-max-operand", c_net2_max_operand, "not a printing of|do not give|not the exact value"),
     ("net2-max-name", c_net2_max_name, "names line is not the formula"),
     ("net2-max-result", c_net2_max_result, "not the exact value|do not give|wrong result"),
-    ("net2-tie-reason", c_net2_tie_reason, "a tie, but no note"),
+    ("net2-tie-reason", c_net2_tie_reason, "a tie, but no note|print alike as the maximum, and no tie is noted"),
     ("net2-tie-note", c_net2_tie_note, "not the tie"),
     ("net2-avg-term", c_net2_avg_term, "terms differ from the definition"),
     ("net2-avg-scale", c_net2_avg_scale, "factor in front of the sum differs"),
