@@ -9,7 +9,7 @@
 //! (`tests/golden_batches.rs`), and the key numbers of each case by hand or in exact
 //! fractions, written out below.
 
-use cnn_bp_core::network::NetDerivation;
+use cnn_bp_core::network::{NetDerivation, NetExample};
 use cnn_bp_core::train;
 
 /// The text (`name.snap`), LaTeX (`name_latex.snap`) and Markdown (`name_markdown.snap`)
@@ -103,7 +103,7 @@ fn three_examples_summed() {
     };
     let [s0, s1] = d.steps() else { panic!("two steps") };
     assert_close("step 1 L", &[s0.loss()], &[35.0 / 8.0]);
-    let losses: Vec<f64> = s0.examples().iter().map(|e| e.loss()).collect();
+    let losses: Vec<f64> = s0.examples().iter().map(NetExample::loss).collect();
     assert_close("step 1 Lₙ", &losses, &[11.0 / 8.0, 5.0 / 4.0, 7.0 / 4.0]);
     assert_close("step 1 ∂L/∂w", &values(&s0.named_grads())[0], &[10.0, 2.0]);
     assert_close("step 1 ∂L/∂b", &values(&s0.named_grads())[1], &[5.5]);
@@ -111,7 +111,7 @@ fn three_examples_summed() {
     assert_close("step 2 w", &values(&s1.named_parameters())[0], &[0.5, -1.1]);
     assert_close("step 2 b", &values(&s1.named_parameters())[1], &[9.0 / 40.0]);
     assert_close("step 2 L", &[s1.loss()], &[877.0 / 800.0]);
-    let losses: Vec<f64> = s1.examples().iter().map(|e| e.loss()).collect();
+    let losses: Vec<f64> = s1.examples().iter().map(NetExample::loss).collect();
     assert_close("step 2 Lₙ", &losses, &[101.0 / 1600.0, 81.0 / 3200.0, 129.0 / 128.0]);
     assert_close("step 2 ∂L/∂w", &values(&s1.named_grads())[0], &[7.0 / 8.0, 1.0 / 8.0]);
     assert_close("step 2 ∂L/∂b", &values(&s1.named_grads())[1], &[0.3]);
@@ -163,13 +163,17 @@ fn a_classifiers_batch() {
     let (p1, p2) = (p([0.75, 4.375]), p([-2.25, 4.375]));
     let (d1, d2) = ([p1[0] - 1.0, p1[1]], [p2[0], p2[1] - 1.0]);
     let dense = [
-        (d1[0] * 3.25 + d2[0] * 1.25) / 2.0,
-        (d1[0] * 2.5 + d2[0] * 3.5) / 2.0,
-        (d1[1] * 3.25 + d2[1] * 1.25) / 2.0,
-        (d1[1] * 2.5 + d2[1] * 3.5) / 2.0,
+        f64::midpoint(d1[0] * 3.25, d2[0] * 1.25),
+        f64::midpoint(d1[0] * 2.5, d2[0] * 3.5),
+        f64::midpoint(d1[1] * 3.25, d2[1] * 1.25),
+        f64::midpoint(d1[1] * 2.5, d2[1] * 3.5),
     ];
     let grads = values(&s.named_grads());
     assert_close("∂L/∂w⁽⁴⁾", &grads[2], &dense);
-    assert_close("∂L/∂b⁽⁴⁾", &grads[3], &[(d1[0] + d2[0]) / 2.0, (d1[1] + d2[1]) / 2.0]);
+    assert_close(
+        "∂L/∂b⁽⁴⁾",
+        &grads[3],
+        &[f64::midpoint(d1[0], d2[0]), f64::midpoint(d1[1], d2[1])],
+    );
     every_renderer("classifier_batch", &d);
 }
