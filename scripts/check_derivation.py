@@ -4342,6 +4342,10 @@ SOFTMAX_NOTE = ("a softmax gives every class a probability strictly between 0 an
 SOFTMAX_ONE_HOT = ("for this one-hot target L only approaches 0 as the right logit pulls ahead of the others, and the "
                    "gradient never vanishes.")
 SOFTMAX_SOFT = "L only approaches its least value as some logits run off to −∞, and the gradient never vanishes."
+BATCH_ONE_HOT = ("for a one-hot target an example's L only approaches 0 as its right logit pulls ahead of the "
+                 "others, and its gradient never vanishes.")
+BATCH_SOFT = ("an example's L only approaches its least value as some logits run off to −∞, and its gradient "
+              "never vanishes.")
 SHIFT_PROSE = ("(the largest logit m is subtracted first: that divides the numerator and the denominator by exp(m), "
                "leaving p unchanged, and keeps every exp at most 1)")
 
@@ -8676,24 +8680,21 @@ class BatchChecker(NetChecker):
                 self.probability_vector(ln)
 
     def softmax_note(self, ln, s):
-        """Given's note on targets a softmax never reaches: there exactly when every example's
-        target has an entry 0; one-hot where they all are (soft where none is)."""
+        """Given's note on targets a softmax never reaches: there exactly when some example's
+        target has an entry 0; the one-hot wording when every such target is one-hot, else the
+        soft one, both said of an example's L."""
         self.count["notes"] += 1
         zeros = [sum(1 for v in ex["T"].values() if v.value == 0) for ex in self.exs]
-        hot = [z + 1 == len(ex["T"]) for z, ex in zip(zeros, self.exs)]
+        hot = [z + 1 == len(ex["T"]) for z, ex in zip(zeros, self.exs) if z > 0]
         if self.softmax_noted is not None:
             self.fail(ln, "the note on the softmax's target twice")
         self.softmax_noted = ln
         if not any(zeros):
             self.fail(ln, "a note that the target is never reached, but no entry of any t is 0", "no note", s)
             return
-        wants = set()
-        if all(hot) or any(hot):
-            wants.add(SOFTMAX_NOTE + SOFTMAX_ONE_HOT)
-        if not all(hot):
-            wants.add(SOFTMAX_NOTE + SOFTMAX_SOFT)
-        if s not in wants:
-            self.fail(ln, "the note on a target the softmax never reaches exactly", " or ".join(sorted(wants)), s)
+        want = SOFTMAX_NOTE + (BATCH_ONE_HOT if all(hot) else BATCH_SOFT)
+        if s != want:
+            self.fail(ln, "the note on a target the softmax never reaches exactly", want, s)
 
     def end_given(self, ln):
         if self.exs:
