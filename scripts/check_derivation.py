@@ -232,6 +232,39 @@ dilation and orientation), never from the text it checks:
    updates' results, and the updates of the step before within 1,000. Decimal texts
    (`1/2.168233` of a softmax's quotient, `(1/4)·[…]`, `(2/9)·(…)`) are read as before: there
    a `/` is always a division.
+14. batches (`Training a network of … on a batch of N examples (the batch loss the mean|sum of
+   theirs): …`): Given lists every example's input and target (or upstream gradient), in order,
+   all of one kind and shape, then the layers, η and the loss, then `batch: N examples, reduction
+   mean|sum: the batch's loss is L = (1/N)·Σₙ Lₙ …` (`½·` for two; no factor for a sum), its N,
+   reduction and factor those of the title; each step is `Step k` (what it does, and in step 1
+   that L and ∂L/∂ of an example's pass are Lₙ and ∂Lₙ/∂), then `Step k, example n of N` for the
+   examples written out (all of at most 4; of more, the first 3, then `Examples 4 to N are
+   computed the same way and not written out; …` right after the third), each read as a step of
+   the network (rules 9–12) on that example's input and target, from the parameters the step
+   started from, without an update (the explanations said once, in step 1's first example);
+   then `Step k, the batch`: `L = ½[L₁ + L₂] = v` (its symbolic line in the symbolic form) and
+   every parameter's `∂L/∂p[…] = ½[∂L₁/∂p[…] + ∂L₂/∂p[…]]` with its numbers and matrix, each
+   Lₙ and ∂Lₙ/∂p[…] a printing of the value example n's section printed (provenance; an example
+   not written out is known from its first printing there), the terms exactly the N examples'
+   of the same entry, the factor 1/N of a mean and none of a sum (rule 1's arithmetic), the
+   prose on where 1/N enters (or that a sum has none) in step 1, a rise of the batch's loss
+   noted as a run's is; the update uses the batch gradient (rule 2). The result: every example
+   written out with its last forward pass (`example n of N:`; `Examples 4 to N: computed the same
+   way, not written out.`), then the batch's loss of their losses, the final parameters, `L: a
+   → b` of the batch's loss, and always the summary `…, the batch's and each example's` (` (of the
+   first 8)` beyond 8 examples): per row the batch's L and each example's Lₙ, each quoting what
+   that step (or the last forward pass) printed. Its finite-difference check moves the
+   parameters only (no ∂L/∂x rows; h = 10⁻⁶·max(1, the parameters and example 1's input, as the
+   code takes it)); a kink note's argument is some example's, quoted truly, within reach, and a
+   compared row crossing a kink in any example written out needs one. Its mistakes: `the batch
+   gradient summed while the loss is the mean` (a mean of more than one example: each entry Σₙ
+   ∂Lₙ/∂p of step 1's gradients, N times step 1's batch gradient, so η acts N times larger) and
+   `the bias gradient averaged` (example 1's pass, the bias gradient of every convolution it
+   concerns as (1/n)·Σ δ of step 1's δ, then the batch's gradient of the examples' wrong ones,
+   the other examples' first printed there), each with its update from step 1's parameters and
+   `The batch's loss with these parameters:` (the examples' losses first printed there); the
+   recipes not shown noted (`… is not shown: the batch loss is a sum (or the batch has one
+   example), …`), and the table of the loss each recipe gives.
 
 Nothing is skipped: a line the checker does not recognise, in any section, is a failure, even
 without digits (only the known headings and explanatory paragraphs pass as prose), and so is a
@@ -889,6 +922,20 @@ def sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+def outside_brackets(text: str) -> str:
+    """`text` without what its square brackets hold: a sum's `+` stands between terms, an index's
+    (`y[c,2p + i, 2q + j]`, in a definition line) inside brackets."""
+    out, depth = [], 0
+    for c in text:
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(c)
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1617,7 +1664,7 @@ class Base:
                 j += 1
             if len(group) > 1:
                 self.check_wrap(group)
-            elif len(raw) > WIDTH and " + " in raw and "=" in raw and "Σ" not in raw \
+            elif len(raw) > WIDTH and " + " in outside_brackets(raw) and "=" in raw and "Σ" not in raw \
                     and not raw.lstrip().startswith(self.UNWRAPPED):
                 self.count["structure"] += 1
                 self.fail(ln, f"a sum line of {len(raw)} characters: longer sums continue on the next line "
@@ -4295,6 +4342,10 @@ SOFTMAX_NOTE = ("a softmax gives every class a probability strictly between 0 an
 SOFTMAX_ONE_HOT = ("for this one-hot target L only approaches 0 as the right logit pulls ahead of the others, and the "
                    "gradient never vanishes.")
 SOFTMAX_SOFT = "L only approaches its least value as some logits run off to −∞, and the gradient never vanishes."
+BATCH_ONE_HOT = ("for a one-hot target an example's L only approaches 0 as its right logit pulls ahead of the "
+                 "others, and its gradient never vanishes.")
+BATCH_SOFT = ("an example's L only approaches its least value as some logits run off to −∞, and its gradient "
+              "never vanishes.")
 SHIFT_PROSE = ("(the largest logit m is subtracted first: that divides the numerator and the denominator by exp(m), "
                "leaving p unchanged, and keeps every exp at most 1)")
 
@@ -4576,7 +4627,8 @@ class Stage:
 # The checker of a network's derivation
 
 HEADER = re.compile(r"(Layer \d+, (?:forward|filter gradient|weight gradient|bias gradient|input gradient|backward)"
-                    r"(?:, the mistake)?|Loss|Gradient of the loss(?:, the mistake)?|Update): ")
+                    r"(?:, the mistake)?|Loss|Gradient of the loss(?:, the mistake)?|Update"
+                    r"|Batch loss|Batch gradient(?:, the mistake)?): ")
 NUMBERS_END = re.compile(rf"(?:^| )[=≈] {NUM}$")
 NET_RESULT = re.compile(rf"^(.*) {SIGN} ({NUM})$")
 NONFINITE_NOTE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
@@ -4639,6 +4691,10 @@ RECIPE_TEXT = {
                     "should collect the gradients through column i of W, the weights it feeds; a square weight lets the "
                     "wrong product through without a shape error.",
 }
+RECIPE_TITLE["summed"] = "the batch gradient summed while the loss is the mean"
+RECIPE_TEXT["summed"] = ("The examples' gradients are added up where the batch's loss is their mean, so the 1/N of "
+                         "the mean is lost: every parameter moves N times as far as the mean's gradient takes it, as "
+                         "if η were N times larger. Each example's own gradient is right.")
 RECIPE_ABSENT = {
     "unrotated": "no convolution after the first passes a gradient back to a layer before it",
     "mean": "no convolution has a bias (or its output is a single entry, where mean and sum agree)",
@@ -4646,6 +4702,7 @@ RECIPE_ABSENT = {
     "spread": "no max pool after the first layer has a window of more than one entry",
     "flipped": "the loss is not a softmax cross-entropy",
     "untransposed": "no dense layer after the first has a square weight, where W and Wᵀ have the same shape",
+    "summed": "the batch loss is a sum (or the batch has one example), where the sum of the gradients is right",
 }
 MISTAKE_NONFINITE = re.compile(rf"(\S+) ([=≈]) ({NUM}) is the first value that is not a finite number; everything "
                                r"computed from it is meaningless, (?:(so )?so is everything this recipe computes from "
@@ -8398,6 +8455,816 @@ class NetChecker(Base):
 
 
 # ---------------------------------------------------------------------------------------------
+# The checker of a batch's derivation (rule 14)
+
+SUB = "₀₁₂₃₄₅₆₇₈₉"
+
+
+def sub(n: int) -> str:
+    return "".join(SUB[int(c)] for c in str(n))
+
+
+def unsub(s: str) -> int:
+    return int("".join(str(SUB.index(c)) for c in s))
+
+
+BATCH_TITLE = re.compile(r"Training a network of (one layer|\d+ layers) on a batch of (\d+) (examples?) \(the batch loss "
+                         r"the (mean|sum) of theirs\): (.*)")
+BATCH_LINE = re.compile(r"batch: (\d+) (examples?), reduction (mean|sum): the batch's loss is L = (?:(½|\(\d+/\d+\))·)?"
+                        r"Σₙ Lₙ, over the examples n = 1 to (\d+), (the mean of the examples' losses \(PyTorch's "
+                        r"default\)|the sum of the examples' losses)")
+# an example's value quoted in the batch's equations: `L₂`, `∂L₂/∂w⁽⁰⁾[0,1]`
+BATCH_REF = re.compile(r"(∂?)L([₀-₉]+)(/∂.+)?")
+BATCH_STEP_INTRO = ("Every example's forward and backward pass at the same parameters, then the batch's loss and "
+                    "gradient{then}.")
+BATCH_STEP_FIRST = ("In an example's pass, L is that example's loss Lₙ and ∂L/∂ is ∂Lₙ/∂: each example is "
+                    "backpropagated on its own, as if it were alone.")
+BATCH_REST = ("Examples {a} to {n} are computed the same way and not written out; their losses and gradients enter "
+              "the batch's equations below.")
+BATCH_REST_AFTER = "Examples {a} to {n}: computed the same way, not written out."
+BATCH_AFTER = "A last forward pass of every example, with the final parameters:"
+# a batch of at most FULL_EXAMPLES examples is written out in full, a larger one its first HEAD_EXAMPLES;
+# its summary gives the losses of the first SUMMARY_EXAMPLES
+FULL_EXAMPLES, HEAD_EXAMPLES, SUMMARY_EXAMPLES = 4, 3, 8
+
+
+def where_one_over_n(reduction: str, n: int) -> list[str]:
+    lines = where_one_over_n_text(reduction, n)
+    # (an exact derivation's lines are read with the slash of their fractions as FRAC_SLASH)
+    return [t for _, t in exact_lines([(0, t) for t in lines])] if EXACT else lines
+
+
+def where_one_over_n_text(reduction: str, n: int) -> list[str]:
+    if reduction == "mean":
+        return [f"The 1/N (here 1/{n}) is the batch loss's: the gradient of a mean is the mean of the gradients, so it "
+                f"enters here, once, for every parameter.",
+                "Not again in the update (η stays η), and not inside an example: there a bias's gradient is the sum "
+                "of its δ over every position, never their mean.",
+                f"Summing the examples' gradients without the 1/N would step {n} times as far."]
+    return [f"With the sum there is no 1/N: the batch's gradient is the sum of the examples', {n} times their mean, so "
+            f"the same η steps {n} times as far as with the mean."]
+
+
+class BatchChecker(NetChecker):
+    """The derivation of a network trained on a batch (`Training a network of … on a batch of N
+    examples (the batch loss the mean|sum of theirs): …`): Given with every example's input and
+    target, the layers and the batch's reduction; per step every example's forward and backward
+    pass, each read as a step of a network without its update (rules 9–12), then the batch's
+    loss, gradient and update (rule 14); the result with every example's last forward pass."""
+
+    def __init__(self, fname: str, lines: list[tuple[int, str]], report, pedantic: bool,
+                 allow_trailing: bool = False):
+        super().__init__(fname, lines, report, pedantic, allow_trailing)
+        self.N = None
+        self.reduction = None
+        self.bscale = Fraction(1)
+        self.exs: list[dict] = []  # per example: its X, T, G (Given)
+        self.batch_seen = False
+        self.bpart = None  # the part of the step being read: an example's number, or 'batch'
+        self.ex_done = 0  # the examples of this step (or of the result) written out so far
+        self.rest_seen = False  # the line on the examples not written out
+        self.exvals: dict = {}  # step (or 'after') → example → its values (sv)
+        self.ex_cur = None  # the example whose Given values the section uses
+        self.intro_seen = 0
+
+    # -- the examples -------------------------------------------------------------------------
+
+    @property
+    def full(self) -> int:
+        """The examples written out in full."""
+        return self.N if self.N <= FULL_EXAMPLES else HEAD_EXAMPLES
+
+    def use_example(self, n: int):
+        self.ex_cur = n
+        ex = self.exs[n - 1]
+        self.X, self.T, self.G = ex["X"], ex["T"], ex["G"]
+
+    def scale_prefix(self) -> str:
+        return "" if self.bscale == 1 else scale_text(self.bscale) + "·"
+
+    def values_of(self, where):
+        return self.exvals.setdefault(where, {})
+
+    def pending_examples(self, where, ln):
+        """The values of the examples not written out: known only from their first printing, in
+        the batch's equations (after a mistake's update, every example's loss)."""
+        vals = self.values_of(where)
+        mistaken = isinstance(where, tuple) and where[-1] == "after"
+        after = where == "after" or mistaken
+        for n in range(1 if mistaken else self.full + 1, self.N + 1):
+            d = vals.setdefault(n, {})
+            d.setdefault("L", Val(None, MAYBE, ln))
+            if not after:
+                for _, _, GP in self.param_tensors():
+                    for name in GP.names():
+                        d.setdefault(name, Val(None, MAYBE, ln))
+
+    def lookup(self, sym: str) -> Val | None:
+        m = BATCH_REF.fullmatch(sym)
+        if m and (m.group(1) == "") == (m.group(3) is None):
+            n = unsub(m.group(2))
+            name = "L" if m.group(3) is None else "∂L" + m.group(3)
+            where = "after" if self.ctx == "after" else self.bvals_step()
+            d = self.values_of(where).get(n)
+            if d is None and self.ctx == "mistake":
+                d = self.values_of(1).get(n)
+            return d.get(name) if d is not None else None
+        return super().lookup(sym)
+
+    def bvals_step(self):
+        if self.ctx == "mistake":
+            return ("mistake", self.m_k)
+        return self.step
+
+    # -- the title and Given ------------------------------------------------------------------
+
+    def title_line(self, ln, raw, text):
+        m = BATCH_TITLE.fullmatch(text)
+        if not m:
+            self.count["structure"] += 1
+            self.fail(ln, f"title not understood: {text!r}")
+            return
+        self.N, self.reduction = int(m.group(2)), m.group(4)
+        self.count["structure"] += 1
+        if (m.group(3) == "example") != (self.N == 1) or self.N == 0:
+            self.fail(ln, "title: singular/plural mismatch", f"{self.N} example{'s' if self.N != 1 else ''}",
+                      f"{m.group(2)} {m.group(3)}")
+        self.bscale = Fraction(1, self.N) if self.reduction == "mean" and self.N else Fraction(1)
+        super().title_line(ln, raw, f"Training a network of {m.group(1)}: {m.group(5)}")
+
+    def given_line(self, i, ln, raw, text) -> int:
+        m = re.fullmatch(r"example (\d+): (.*)", text)
+        if m:
+            return self.given_example(i, ln, raw, int(m.group(1)), m.group(2))
+        if text.startswith("layer ") and self.gstate == "ex":
+            if self.gq:
+                self.fail(ln, "Given: the matrices of an example are not all printed")
+                self.gq = []
+            self.gstate = "layers"
+            self.in_shape = self.exs[0]["shape"] if self.exs else None
+        if self.gstate == "layers" and (text.startswith("η (learning rate)") or text.startswith("no learning rate")):
+            self.gstate = "lr"
+            if len(self.exs) != self.N:
+                self.fail(ln, "Given: every example's input and target, before the layers", self.N, len(self.exs))
+        m = BATCH_LINE.fullmatch(text.replace(FRAC_SLASH, "/"))
+        if text.startswith("batch: "):
+            self.indent(ln, raw, 2, "a line of Given")
+            self.count["structure"] += 1
+            self.count["equations"] += 1
+            if self.gstate != "sizes" or self.batch_seen:
+                self.fail(ln, "the batch is given once, after the loss")
+            self.batch_seen = True
+            if not m:
+                self.fail(ln, f"the batch's line not understood: {text!r}")
+                return i + 1
+            n = int(m.group(1))
+            want_scale = self.scale_prefix()[:-1] if self.bscale != 1 else None
+            if n != self.N or int(m.group(5)) != self.N or (m.group(2) == "example") != (n == 1):
+                self.fail(ln, "the batch's line: not the title's count of examples", self.N, f"{n}, n = 1 to {m.group(5)}")
+            if m.group(3) != self.reduction:
+                self.fail(ln, "the batch's line: not the title's reduction", self.reduction, m.group(3))
+            if m.group(4) != want_scale:
+                self.fail(ln, "the batch's loss: its factor is 1/N of a mean, none of a sum",
+                          want_scale or "none", m.group(4) or "none")
+            if m.group(6).startswith("the mean") != (m.group(3) == "mean"):
+                self.fail(ln, "the batch's line: its words are not its reduction's", m.group(3), m.group(6))
+            return i + 1
+        return super().given_line(i, ln, raw, text)
+
+    def given_example(self, i, ln, raw, n, rest) -> int:
+        self.indent(ln, raw, 2, "a line of Given")
+        self.count["structure"] += 1
+        if self.gq:
+            self.fail(ln, f"Given: the matrices of {self.gq[0][0].prefix} are not all printed")
+            self.gq = []
+        if self.gstate not in ("x", "ex"):
+            self.fail(ln, "the examples are given first, before the layers")
+        m = re.fullmatch(r"x \(input, (\d+)×(\d+)×(\d+)\)", rest) or re.fullmatch(r"x \(input, (\d+)\)", rest)
+        if m:
+            if n != len(self.exs) + 1:
+                self.fail(ln, "the examples are given in order, each its input then its target", len(self.exs) + 1, n)
+            shape = tuple(int(g) for g in m.groups())
+            if self.exs and shape != self.exs[0]["shape"]:
+                self.fail(ln, "every example's input has the same shape", self.exs[0]["shape"], shape)
+            ex = {"X": {}, "T": {}, "G": {}, "shape": shape, "line": ln}
+            self.exs.append(ex)
+            self.expect_matrices(self.tensor("x", 0, shape), ex["X"])
+            self.gstate = "ex"
+            return i + 1
+        m = re.fullmatch(r"(t \(target|t \(target probabilities|g \(upstream gradient of the output), "
+                         r"(\d+)×(\d+)×(\d+)\)", rest) or \
+            re.fullmatch(r"(t \(target|t \(target probabilities|g \(upstream gradient of the output), (\d+)\)", rest)
+        if m:
+            if n != len(self.exs) or "tshape" in (self.exs[-1] if self.exs else {"tshape": 0}):
+                self.fail(ln, "an example's target comes right after its input", len(self.exs), n)
+                return i + 1
+            objective = "loss" if rest.startswith("t") else "grad"
+            probabilities = m.group(1).endswith("probabilities")
+            if self.objective is not None and (objective, probabilities) != (self.objective, self.probabilities):
+                self.fail(ln, "every example of a batch has the same kind of objective")
+            self.objective, self.probabilities = objective, probabilities
+            shape = tuple(int(g) for g in m.groups()[1:])
+            ex = self.exs[-1]
+            ex["tshape"] = shape
+            self.expect_matrices(self.tensor(rest[0], 0, shape), ex["T"] if objective == "loss" else ex["G"])
+            return i + 1
+        self.fail(ln, f"line not understood in Given: example {n}: {rest!r}")
+        return i + 1
+
+    def given_loss(self, ln, s):
+        self.T = self.exs[0]["T"] if self.exs else {}
+        super().given_loss(ln, s)
+        if self.loss == "softmax":
+            for ex in self.exs[1:]:
+                self.T = ex["T"]
+                self.probability_vector(ln)
+
+    def softmax_note(self, ln, s):
+        """Given's note on targets a softmax never reaches: there exactly when some example's
+        target has an entry 0; the one-hot wording when every such target is one-hot, else the
+        soft one, both said of an example's L."""
+        self.count["notes"] += 1
+        zeros = [sum(1 for v in ex["T"].values() if v.value == 0) for ex in self.exs]
+        hot = [z + 1 == len(ex["T"]) for z, ex in zip(zeros, self.exs) if z > 0]
+        if self.softmax_noted is not None:
+            self.fail(ln, "the note on the softmax's target twice")
+        self.softmax_noted = ln
+        if not any(zeros):
+            self.fail(ln, "a note that the target is never reached, but no entry of any t is 0", "no note", s)
+            return
+        want = SOFTMAX_NOTE + (BATCH_ONE_HOT if all(hot) else BATCH_SOFT)
+        if s != want:
+            self.fail(ln, "the note on a target the softmax never reaches exactly", want, s)
+
+    def end_given(self, ln):
+        if self.exs:
+            self.use_example(1)
+        if self.loss == "softmax" and self.softmax_noted is None and \
+                any(v.value == 0 for ex in self.exs for v in ex["T"].values()):
+            self.count["notes"] += 1
+            self.fail(ln, "an entry of a softmax's target is 0, which no softmax reaches, but no note says so")
+        self.softmax_noted = self.softmax_noted or True  # (checked above)
+        super().end_given(ln)
+        self.count["structure"] += 1
+        if not self.batch_seen:
+            self.fail(ln, "Given has no line on the batch and its reduction")
+        out = self.junction(len(self.layers))[2] if self.layers else None
+        for n, ex in enumerate(self.exs, 1):
+            if ex.get("tshape") is None:
+                self.fail(ex["line"], f"example {n} has no target (or upstream gradient)")
+            elif ex["tshape"] != out:
+                self.fail(ex["line"], f"example {n}: the shape of its target is not the network's output's",
+                          "×".join(map(str, out)) if out else None, "×".join(map(str, ex["tshape"])))
+        if len(self.exs) != self.N:
+            self.fail(ln, "Given: not the title's count of examples", self.N, len(self.exs))
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def dispatch(self, i, ln, raw, text) -> int:
+        if self.ctx == "bintro" and text:
+            self.indent(ln, raw, 2, "the step's introduction")
+            self.count["structure"] += 1
+            then = ", then one update" if self.has_lr else ""
+            want = [BATCH_STEP_INTRO.format(then=then)] + ([BATCH_STEP_FIRST] if len(self.history) == 1 else [])
+            k = self.intro_seen
+            if k >= len(want) or text != want[k]:
+                self.fail(ln, "the introduction of a batch's step", want[k] if k < len(want) else "nothing", text)
+            self.intro_seen += 1
+            return i + 1
+        if self.ctx == "bintro":
+            self.count["structure"] += 1
+            then = ", then one update" if self.has_lr else ""
+            want = 1 + (len(self.history) == 1)
+            if self.intro_seen < want:
+                self.fail(ln, "the introduction of a batch's step is incomplete",
+                          BATCH_STEP_FIRST if self.intro_seen else BATCH_STEP_INTRO.format(then=then), "nothing")
+            self.ctx = "bbetween"
+            return i + 1
+        return super().dispatch(i, ln, raw, text)
+
+    def end_section(self, ln):
+        if self.ctx == "step" and self.bpart not in (None, "batch"):
+            self.close_example(ln)
+            return
+        super().end_section(ln)
+
+    def heading(self, i, ln, raw, text) -> int:
+        m = re.fullmatch(r"Step (\d+), example (\d+) of (\d+)", text)
+        if m:
+            self.count["structure"] += 1
+            self.begin_example(ln, int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return i + 1
+        m = re.fullmatch(r"Step (\d+), the batch", text)
+        if m:
+            self.count["structure"] += 1
+            self.begin_batch(ln, int(m.group(1)))
+            return i + 1
+        m = re.fullmatch(r"Step (\d+)", text)
+        if m and self.ctx in ("bbetween", "step"):
+            self.fail(ln, f"step {self.step}: the batch's part is missing before the next step")
+            self.bpart = "batch"
+            if self.ctx == "step":
+                self.close_step(ln)
+            self.ctx = "between"
+        out = super().heading(i, ln, raw, text)
+        if m and self.ctx == "step":
+            self.ctx, self.bpart, self.ex_done, self.rest_seen, self.intro_seen = "bintro", None, 0, False, 0
+        return out
+
+    def section_init(self, stages):
+        self.sv, self.new, self.noted, self.pending, self.sym_kinds = {}, {}, set(), {}, set()
+        self.picks, self.tied = {}, {}
+        self.sec_nonfinite, self.sec_note = None, None
+        self.stages = stages
+        self.si, self.stage = 0, None
+
+    def example_stages(self, kind: str, first: bool) -> list:
+        """An example's stages: a network's step without the update (`kind` 'step'), or its last
+        forward pass ('after'); the loss that rose is noted at the batch's loss, not here."""
+        has_lr = self.has_lr
+        self.has_lr = False
+        try:
+            stages = self.stages_for(kind, first)
+        finally:
+            self.has_lr = has_lr
+        for st in stages:
+            for g in st.groups:
+                g.notes.discard("rose")
+        return stages
+
+    def begin_example(self, ln, k, n, N):
+        if self.ctx != "bbetween" or k != self.step:
+            self.fail(ln, f"`Step {k}, example {n} of {N}` out of place (after its step's heading)")
+        if n != self.ex_done + 1:
+            self.fail(ln, "the examples are written out in order", self.ex_done + 1, n)
+        if N != self.N:
+            self.fail(ln, "an example's heading: not the batch's count of examples", self.N, N)
+        if n > self.full:
+            self.fail(ln, f"a batch of {self.N} examples writes out its first {self.full} in full, not {n}",
+                      self.full, n)
+        self.ex_done = n
+        self.ctx, self.bpart = "step", n
+        if 1 <= n <= len(self.exs):
+            self.use_example(n)
+        self.section_init(self.example_stages("step", first=len(self.history) == 1 and n == 1))
+
+    def close_example(self, ln):
+        self.close_stage(ln)
+        self.close_section(ln, "example")
+        self.values_of(self.step)[self.bpart] = dict(self.sv)
+        rec = self.history[-1]
+        rec.setdefault("ex", {})[self.bpart] = {"sv": dict(self.sv), "picks": dict(self.picks),
+                                                "tied": dict(self.tied)}
+        if self.sec_nonfinite and not rec.get("nonfinite"):
+            rec["ex_nonfinite"] = self.sec_nonfinite
+        self.ctx = "bbetween"
+
+    def rest_line(self, ln, raw, text, after: bool) -> bool:
+        """`Examples a to N are computed the same way …`: after the last example written out,
+        exactly where some are not."""
+        fmt = BATCH_REST_AFTER if after else BATCH_REST
+        m = re.fullmatch(r"Examples (\d+) to (\d+)(?: are computed the same way and not written out; .*|: computed the "
+                         r"same way, not written out\.)", text)
+        if not m:
+            return False
+        self.indent(ln, raw, 2, "the examples not written out")
+        self.count["structure"] += 1
+        want = fmt.format(a=self.full + 1, n=self.N)
+        if self.N <= FULL_EXAMPLES:
+            self.fail(ln, f"a batch of {self.N} examples is written out in full", "no such line", text)
+        elif text != want:
+            self.fail(ln, "the examples not written out: the ones after the first written out", want, text)
+        elif self.ex_done != self.full:
+            self.fail(ln, f"the examples not written out: said after example {self.full}", self.full, self.ex_done)
+        if self.rest_seen:
+            self.fail(ln, "the examples not written out: said twice")
+        self.rest_seen = True
+        return True
+
+    def begin_batch(self, ln, k):
+        if self.ctx == "step" and self.bpart not in (None, "batch"):
+            self.close_example(ln)
+        if self.ctx != "bbetween" or k != self.step:
+            self.fail(ln, f"`Step {k}, the batch` out of place (after its step's examples)")
+        if self.ex_done != self.full:
+            self.fail(ln, f"the batch's part before every example is written out ({self.full} of {self.N})",
+                      self.full, self.ex_done)
+        if self.N > FULL_EXAMPLES and not self.rest_seen:
+            self.fail(ln, "no line says which examples are not written out",
+                      BATCH_REST.format(a=self.full + 1, n=self.N), "nothing")
+        self.ctx, self.bpart = "step", "batch"
+        self.pending_examples(self.step, ln)
+        self.section_init(self.batch_stages(first=len(self.history) == 1))
+
+    def batch_loss_stage(self) -> Stage:
+        Lt = NetTensor("L", (), ())
+        e = Expect("sum", terms=[[f"L{sub(n)}"] for n in range(1, self.N + 1)], named=False, empty=None)
+        e.scale = self.bscale
+        group = Group(Lt, {"L": e}, notes=("rose",))
+        group.mats = []
+        return Stage("bloss", f"Batch loss: L = {self.scale_prefix()}Σₙ Lₙ, over the {plural(self.N, 'example', 'examples')}",
+                     [group])
+
+    def bgrad_groups(self, scale, grads=None) -> list:
+        groups = []
+        for _, _, GP in self.param_tensors():
+            expect = {}
+            for name in GP.names():
+                e = Expect("sum", terms=[[f"∂L{sub(n)}{name[2:]}"] for n in range(1, self.N + 1)], named=True,
+                           empty=None)
+                e.scale = scale
+                expect[name] = e
+            groups.append(Group(GP, expect))
+        return groups
+
+    def batch_stages(self, first: bool) -> list:
+        grad = Stage("bgrad", f"Batch gradient: ∂L/∂p = {self.scale_prefix()}Σₙ ∂Lₙ/∂p, for every parameter p",
+                     self.bgrad_groups(self.bscale), prose=where_one_over_n(self.reduction, self.N) if first else ())
+        out = [self.batch_loss_stage(), grad]
+        if self.has_lr:
+            out.append(self.update_stage())
+        return out
+
+    def section_line(self, i, ln, raw, text) -> int:
+        if self.ctx == "step" and self.bpart not in (None, "batch") and text.startswith("Examples "):
+            if self.rest_line(ln, raw, text, after=False):
+                self.close_stage(ln)
+                return i + 1
+        if self.ctx == "after" and self.after_state == "forward":
+            m = re.fullmatch(r"example (\d+) of (\d+):", text)
+            if m:
+                self.after_example(ln, raw, int(m.group(1)), int(m.group(2)))
+                return i + 1
+            if text.startswith("Examples ") and self.rest_line(ln, raw, text, after=True):
+                self.close_after_example(ln)
+                return i + 1
+            if text.startswith("Batch loss: "):
+                self.close_after_example(ln)
+                self.after_batch(ln)
+        if self.ctx == "after" and self.after_state == "forward" and text == "final parameters:" \
+                and self.bpart != "batch":
+            self.count["structure"] += 1
+            self.fail(ln, "the result's batch loss is missing before the final parameters")
+            self.close_after_example(ln)
+        return super().section_line(i, ln, raw, text)
+
+    # -- the result -----------------------------------------------------------------------------
+
+    def begin_result(self, ln, m):
+        super().begin_result(ln, m)
+        self.ex_done, self.rest_seen, self.bpart = 0, False, None
+
+    def result_line(self, i, ln, raw, text) -> int:
+        if text == BATCH_AFTER:
+            self.indent(ln, raw, 2, "the last forward pass")
+            self.count["structure"] += 1
+            if self.after_state not in (None, "noted"):
+                self.fail(ln, "the last forward pass comes first in the result")
+            self.after_state = "forward"
+            self.stages = []
+            return i + 1
+        if text == "A last forward pass, with the final parameters:":
+            self.count["structure"] += 1
+            self.fail(ln, "a batch's last forward pass is of every example", BATCH_AFTER, text)
+        m = re.fullmatch(r"Summary: the loss at the parameters each step started from, the batch's and each "
+                         r"example's( \(of the first (\d+)\))?(?: \(the first and last ten steps, and one step in "
+                         r"every (\d+)\))?", text)
+        if m:
+            self.indent(ln, raw, 2, "the summary")
+            if self.after_state != "trend":
+                self.fail(ln, "the summary comes last, after `L: a → b`")
+            self.after_state = "summary"
+            cols = min(self.N, SUMMARY_EXAMPLES)
+            self.count["structure"] += 1
+            if (m.group(1) is not None) != (cols < self.N) or (m.group(2) and int(m.group(2)) != cols):
+                self.fail(ln, f"the summary of a batch of {self.N} examples gives the losses of "
+                              f"{'the first ' + str(cols) if cols < self.N else 'every example'}",
+                          f" (of the first {cols})" if cols < self.N else "no count", m.group(1) or "no count")
+            return self.summary(i, ln, int(m.group(3)) if m.group(3) else None, cols)
+        if text.startswith("Summary: the loss at the parameters each step started from"):
+            self.count["structure"] += 1
+            self.fail(ln, "a batch's summary gives the batch's loss and each example's", "…, the batch's and each "
+                                                                                        "example's", text)
+        return super().result_line(i, ln, raw, text)
+
+    def after_example(self, ln, raw, n, N):
+        self.indent(ln, raw, 2, "an example's last forward pass")
+        self.count["structure"] += 1
+        self.close_after_example(ln)
+        if n != self.ex_done + 1 or N != self.N or n > self.full:
+            self.fail(ln, "the examples' last forward passes: in order, the ones written out",
+                      f"example {self.ex_done + 1} of {self.N}", f"example {n} of {N}")
+        self.ex_done, self.bpart = n, n
+        if 1 <= n <= len(self.exs):
+            self.use_example(n)
+        self.section_init(self.example_stages("after", first=False))
+
+    def close_after_example(self, ln):
+        if self.bpart in (None, "batch"):
+            return
+        self.close_stage(ln)
+        self.close_section(ln, "after")
+        self.values_of("after")[self.bpart] = dict(self.sv)
+        self.bpart = "done"
+
+    def after_batch(self, ln):
+        self.count["structure"] += 1
+        if self.ex_done != self.full:
+            self.fail(ln, f"the batch's loss before every example's last forward pass ({self.full} of {self.N})",
+                      self.full, self.ex_done)
+        if self.N > FULL_EXAMPLES and not self.rest_seen:
+            self.fail(ln, "no line says which examples' last forward passes are not written out",
+                      BATCH_REST_AFTER.format(a=self.full + 1, n=self.N), "nothing")
+        self.bpart = "batch"
+        self.pending_examples("after", ln)
+        self.section_init([self.batch_loss_stage()])
+
+    def summary(self, i, ln, every, cols=None) -> int:
+        if cols is None:
+            return super().summary(i, ln, every)
+        j = i + 1
+        rows = []
+        while j < len(self.lines) and self.lines[j][1].strip():
+            rows.append(self.lines[j])
+            j += 1
+        self.count["matrices"] += 1
+        self.summary_seen = True
+        if not rows:
+            self.fail(ln, "summary table is empty")
+            return j
+        cells = [r[1].split() for r in rows]
+        header = ["step", "L"] + [f"L{sub(n)}" for n in range(1, cols + 1)]
+        if cells[0] != header:
+            self.fail(rows[0][0], "summary header: the step, the batch's L and each example's",
+                      "  ".join(header), "  ".join(cells[0]))
+        n = self.result_k or 0
+        every_want = -(-n // 20) if n else 1
+        if every is None:
+            steps = list(range(1, n + 1))
+        else:
+            if every != every_want:
+                self.fail(ln, "summary heading: one step in every ⌈steps/20⌉", every_want, every)
+            steps = [k + 1 for k in range(n) if k < 10 or k + 10 >= n or k % every_want == 0]
+        want_names = [str(k) for k in steps] + ["final"]
+        got_names = [c[0] if c else "" for c in cells[1:]]
+        self.count["structure"] += 1
+        if got_names != want_names:
+            self.fail(ln, "summary: the rows are not the steps its heading says", ", ".join(want_names),
+                      ", ".join(got_names))
+        values = []
+        for (lnr, raw), got in zip(rows[1:], cells[1:]):
+            if len(got) != len(header):
+                self.fail(lnr, f"summary row {got[0] if got else '?'}: wrong number of columns", len(header), len(got))
+            row = []
+            name = got[0] if got else "?"
+            for c, g in enumerate(got[1:len(header)]):
+                mark, t = ("≈", g[1:]) if g.startswith("≈") else ("", g)
+                try:
+                    v = parse_value(t)
+                except ValueError:
+                    self.fail(lnr, f"summary row {name}: not a number", "a number", g)
+                    row.append(None)
+                    continue
+                if c == 0:
+                    what, sym = "L", "L"
+                    rec = self.after_L if name == "final" else (self.rec_of(int(name)) or {}).get("L") \
+                        if name.isdigit() else None
+                else:
+                    what, sym = header[c + 1], "L"
+                    where = "after" if name == "final" else int(name) if name.isdigit() else None
+                    rec = (self.values_of(where).get(c) or {}).get("L") if where is not None else None
+                    if rec is None and where is not None and (where == "after" or self.rec_of(where)):
+                        self.fail(lnr, f"summary row {name}, {what}: that example's loss was not printed")
+                if rec is not None:
+                    self.quote(lnr, f"summary row {name}, {what}", sym, rec, mark, t)
+                else:
+                    self.count["operands"] += 1
+                    self.number(lnr, f"summary row {name}, {what}", t, mark == "")
+                row.append((t, v, mark == "≈", rec))
+            values.append(row)
+        self.summary_digits(rows, cells, values, header)
+        self.check_aligned(rows, cells, "summary table")
+        return j
+
+    def end_result(self, ln):
+        self.count["structure"] += 1
+        if self.after_state in (None, "noted", "forward"):
+            self.fail(ln, "the result ends before its final parameters")
+        if self.fq:
+            self.fail(ln, f"final parameters not printed: {', '.join(mat[0] for _, mat in self.fq)}")
+        if not self.trend_seen and self.history and self.history[0].get("L") is not None:
+            self.fail(ln, "no `L: first → final` line")
+        if not self.summary_seen:
+            self.fail(ln, "a batch's result ends with its summary (the batch's loss and each example's)")
+        self.ended = True
+
+    # -- the finite-difference check of a batch -------------------------------------------------
+
+    BATCH_FD_INTRO = ("Each gradient entry next to the central difference (L(w + h) − L(w − h))/(2h), with L computed "
+                      "by the same forward pass at the nudged parameter.")
+    BATCH_KINK_TAIL = "when the parameter moves by ±h, so the central difference straddles the kink and is not compared."
+    NET_KINK_TAIL = ("when the parameter or input entry moves by ±h, so the central difference straddles the kink and "
+                     "is not compared.")
+
+    def fd_line(self, i, ln, raw, text) -> int:
+        # a batch's check moves only the parameters (each input is its own example's): its
+        # sentences say so; read as a network's, whose rows are the parameters alone here
+        if text.startswith(self.BATCH_FD_INTRO):
+            text = NET_FD_INTRO + text[len(self.BATCH_FD_INTRO):]
+        elif text.startswith(NET_FD_INTRO):
+            self.fail(ln, "a batch's finite-difference check moves the parameters only, and says so",
+                      self.BATCH_FD_INTRO, text)
+        if text.startswith("Note: ") and text.endswith(self.BATCH_KINK_TAIL):
+            text = text[: -len(self.BATCH_KINK_TAIL)] + self.NET_KINK_TAIL
+        elif text.startswith("Note: ") and text.endswith(self.NET_KINK_TAIL):
+            self.fail(ln, "a batch's finite-difference note: the parameter moves, no input entry",
+                      self.BATCH_KINK_TAIL, text)
+        if re.fullmatch(rf"Step (\d+), h ([=≈]) ({NUM})", text) and self.exs:
+            # h: 10⁻⁶·max(1, the parameters and the first example's input), as the code takes it
+            self.use_example(1)
+        return super().fd_line(i, ln, raw, text)
+
+    def fd_entries(self) -> list[str]:
+        """Every parameter's gradient, layer by layer; no input entry (each is its own example's)."""
+        out = []
+        for _, _, GP in self.param_tensors():
+            out += GP.names()
+        return out
+
+    def each_example(self, k, fn, quiet_all=False):
+        """`fn` read against each example of step k written out, in turn, its values (z, y, x)
+        that example's: the first against which it holds (no failure) is taken; if none, the
+        failures against example 1 are reported. (A note quotes an activation's argument
+        without saying whose: any example's will do.) Returns fn's result and the example."""
+        rec = self.rec_of(k)
+        exs = sorted((rec or {}).get("ex", {}).items())
+        if not exs:
+            return fn(), None
+        saved_sv, saved_fail = rec.get("sv"), self.fail
+        first = None
+        try:
+            for n, e in exs:
+                fails = []
+                rec["sv"] = e["sv"]
+                self.use_example(n)
+                self.fail = lambda line, msg, expected=None, printed=None, fails=fails: \
+                    fails.append((line, msg, expected, printed))
+                out = fn()
+                if not fails:
+                    return out, n
+                if first is None:
+                    first = (fails, out)
+        finally:
+            rec["sv"], self.fail = saved_sv, saved_fail
+            if self.exs:
+                self.use_example(1)
+        for f in first[0]:
+            self.fail(*f)
+        return first[1], None
+
+    def fd_note(self, ln, s):
+        cur = self.fd_cur
+        if cur is None or not cur["table"] or NET_FD_NONFINITE.fullmatch(s):
+            return super().fd_note(ln, s)
+        count, notes, flagged = dict(self.count), list(cur["notes"]), dict(cur["flagged"])
+
+        def one():
+            self.count.update(count)
+            cur["notes"][:] = notes
+            cur["flagged"].clear()
+            cur["flagged"].update(flagged)
+            return super(BatchChecker, self).fd_note(ln, s)
+        self.each_example(cur["k"], one)
+
+    def fd_crossing(self, entry, h, rec):
+        return self.any_example(super().fd_crossing, entry, h, rec)
+
+    def fd_pool_crossing(self, entry, h, rec):
+        return self.any_example(super().fd_pool_crossing, entry, h, rec)
+
+    def any_example(self, fn, entry, h, rec):
+        """fn's finding (a kink a compared row crosses) for the first example that has one."""
+        try:
+            for n, e in sorted(rec.get("ex", {}).items()):
+                self.use_example(n)
+                out = fn(entry, h, {"sv": e["sv"], "params": rec["params"]})
+                if out:
+                    return out
+            return None
+        finally:
+            if self.exs:
+                self.use_example(1)
+
+    # -- the mistakes of a batch ----------------------------------------------------------------
+
+    BATCH_RECIPES = ("summed", "mean")
+    BATCH_EXAMPLE_SLIP = "Example 1's pass, the stage it gets wrong (every example makes the same mistake):"
+    BATCH_AFTER_MISTAKE = "The batch's loss with these parameters:"
+
+    def recipe_made(self, recipe: str) -> bool:
+        if recipe == "summed":
+            return self.reduction == "mean" and self.N > 1
+        return super().recipe_made(recipe)
+
+    def recipe_noted(self, recipe: str) -> bool:
+        return True if recipe == "summed" else super().recipe_noted(recipe)
+
+    def begin_mistakes(self, ln):
+        super().begin_mistakes(ln)
+        self.made = [r for r in self.BATCH_RECIPES if self.recipe_made(r)]
+        self.absent = [r for r in self.BATCH_RECIPES if not self.recipe_made(r) and self.recipe_noted(r)]
+
+    def begin_net_mistake(self, ln, k, title):
+        super().begin_net_mistake(ln, k, title)
+        ex1 = self.history[0].get("ex", {}).get(1)
+        if self.m_recipe == "mean" and ex1 is not None:
+            # the stage example 1 gets wrong, from its own values of step 1
+            self.base_sv = ex1["sv"]
+            self.use_example(1)
+        self.m_slip_seen = False
+        self.values_of(("mistake", k))  # the examples' gradients: step 1's, but what the recipe changes
+        self.exvals[("mistake", k)] = {n: dict(d) for n, d in self.values_of(1).items()}
+
+    def mistake_stages(self, recipe: str) -> list:
+        """A batch's recipe: the batch's gradient summed (no 1/N), from step 1's examples'
+        gradients; or example 1's bias gradients as the mean over positions (every layer it
+        concerns), then the batch's gradient of the examples' wrong ones (the other examples'
+        first printed there); then the update from step 1's parameters."""
+        out = []
+        if recipe == "summed":
+            mean = f"{scale_text(self.bscale)}·" if self.bscale != 1 else ""
+            out.append(Stage("bgrad", f"Batch gradient, the mistake: ∂L/∂p = Σₙ ∂Lₙ/∂p, where the mean's ∂L/∂p = "
+                                      f"{mean}Σₙ ∂Lₙ/∂p belongs", self.bgrad_groups(Fraction(1))))
+        else:
+            wrong = self.recipe_layers(recipe)
+            out += [self.bgrad_mean_stage(L) for L in reversed(self.layers) if L.k in wrong]
+            out.append(Stage("bgrad", f"Batch gradient: ∂L/∂p = {self.scale_prefix()}Σₙ ∂Lₙ/∂p",
+                             self.bgrad_groups(self.bscale)))
+        if self.has_lr:
+            out.append(self.update_stage())
+        return out
+
+    def net_mistake_line(self, i, ln, raw, text) -> int:
+        if text == self.BATCH_EXAMPLE_SLIP:
+            self.indent(ln, raw, 2, "the example a recipe's stage is shown of")
+            self.count["structure"] += 1
+            if self.m_recipe != "mean" or self.m_slip_seen or self.si:
+                self.fail(ln, "the line on example 1's pass belongs before the bias gradient averaged")
+            self.m_slip_seen = True
+            return i + 1
+        if self.m_phase == "back" and text.startswith("Batch gradient") and self.m_recipe == "mean":
+            self.count["structure"] += 1
+            if not self.m_slip_seen:
+                self.fail(ln, "the bias gradient averaged says whose pass it shows", self.BATCH_EXAMPLE_SLIP,
+                          "nothing")
+            self.close_stage(ln)
+            # example 1's wrong bias gradients (just printed), the other examples' first printed here
+            vals = self.values_of(("mistake", self.m_k))
+            wrong = self.recipe_layers("mean")
+            for _, _, GP in self.param_tensors():
+                if not (GP.prefix.startswith("∂L/∂b") and any(GP.prefix == self.bias_t("∂L/∂b", L).prefix
+                                                              for L in self.layers if L.k in wrong)):
+                    continue
+                for name in GP.names():
+                    for n in range(1, self.N + 1):
+                        vals.setdefault(n, {})[name] = (self.sv.get(name) if n == 1 else None) or Val(None, MAYBE, ln)
+            self.m_ex_sv = self.sv
+            self.sv = {}
+        if text == self.BATCH_AFTER_MISTAKE:
+            self.indent(ln, raw, 2, "the batch's loss after a mistake")
+            self.mistake_forward(ln)
+            self.stages = [self.batch_loss_stage()]
+            self.pending_examples(("mistake", self.m_k, "after"), ln)
+            return i + 1
+        if text == "A forward pass with these parameters:":
+            self.count["structure"] += 1
+            self.fail(ln, "a batch's mistake gives the batch's loss with its parameters", self.BATCH_AFTER_MISTAKE,
+                      text)
+        return super().net_mistake_line(i, ln, raw, text)
+
+    def bvals_step(self):
+        if self.ctx == "mistake":
+            return ("mistake", self.m_k, "after") if self.m_phase == "forward" else ("mistake", self.m_k)
+        return self.step
+
+    def summed(self, lhs, terms):
+        """The batch gradient summed where the loss is the mean: each entry N times the mean's
+        (step 1's batch gradient), so the update moves each parameter N times as far."""
+        if self.ctx != "mistake" or self.m_recipe != "summed" or self.stage is None or self.stage.kind != "bgrad":
+            return
+        mine, right = self.sv.get(lhs), self.history[0].get("sv", {}).get(lhs)
+        if mine is None or right is None or not (finite(mine.value) and finite(right.value)):
+            return
+        self.count["operands"] += 1
+        n = self.N
+        slack = radius(mine.text, mine.value, mine.rounded) + n * radius(right.text, right.value, right.rounded) \
+            + 4 * EPS * abs(mine.value)
+        if abs(mine.value - n * right.value) > slack:
+            self.fail(mine.line, f"{lhs}: the summed gradient is not {n} times the mean's (step 1's batch gradient, line "
+                                 f"{right.line}): η in effect {n} times larger", show(n * right.value), mine.text)
+
+
+# ---------------------------------------------------------------------------------------------
 # Files
 
 
@@ -8444,7 +9311,8 @@ def check_file(path: str, quiet: bool, pedantic: bool, allow_trailing: bool = Fa
     totals = {"equations": 0, "operands": 0, "matrices": 0, "structure": 0, "notes": 0}
     for n, s in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        kind = NetChecker if lines[s][1].startswith(NetChecker.TITLE) else Checker
+        kind = (BatchChecker if " on a batch of " in lines[s][1] else NetChecker) \
+            if lines[s][1].startswith(NetChecker.TITLE) else Checker
         part = lines[s:end]
         set_exact(is_exact(part))
         if EXACT:

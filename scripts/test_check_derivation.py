@@ -147,6 +147,24 @@ and of exact derivations (fractions, `=` everywhere; only texts the checker read
   exact-fd-intro        the finite-difference introduction without its sentence on exact arithmetic
   exact-alpha-decimal   leaky_relu's α in an equation written as Given's decimal (`0.25·(−5/2)`)
 
+and of batches (rule 14; the `batch_*.txt` texts of scripts/checker_texts):
+
+  batch-loss-quote       two examples' losses swapped in the batch's loss (the sum the same)
+  batch-after-loss-quote the same in the result's batch loss
+  batch-factor           a mean of two written with the factor of three (`½[…]` → `(1/3)[…]`)
+  batch-sum-for-mean     a mean's batch loss written as the sum (no factor, the sum's result)
+  batch-reduction        Given's batch line saying `sum` where the title says mean
+  batch-count            Given's batch line with one example more than the title
+  batch-heading-count    an example's heading with another count (`example 2 of 4` of 3)
+  batch-grad-entry       an entry of the batch gradient off in its last digit
+  batch-grad-name        a batch gradient's names line quoting another entry of an example's gradient
+  batch-grad-operand     an example's gradient quoted as another example's value (its result kept)
+  batch-update-example   the update using example 1's gradient in place of the batch's (worked out)
+  batch-summary-example  a summary row's loss of an example changed in its last digit
+  batch-rest             the examples not written out said to start one later
+  batch-rest-missing     the result's line on the examples not written out left out
+  batch-summed-factor    the summed-gradient mistake written with the mean's factor, its result halved
+
 Exit status 0 if every original passes and every applicable corruption is caught, 1 otherwise.
 A corruption that applies to none of the texts is reported as skipped.
 """
@@ -1688,7 +1706,7 @@ CORRUPTIONS += [
     ("net2-max-operand", c_net2_max_operand, "not a printing of|do not give|not the exact value"),
     ("net2-max-name", c_net2_max_name, "names line is not the formula"),
     ("net2-max-result", c_net2_max_result, "not the exact value|do not give|wrong result"),
-    ("net2-tie-reason", c_net2_tie_reason, "a tie, but no note"),
+    ("net2-tie-reason", c_net2_tie_reason, "a tie, but no note|print alike as the maximum, and no tie is noted"),
     ("net2-tie-note", c_net2_tie_note, "not the tie"),
     ("net2-avg-term", c_net2_avg_term, "terms differ from the definition"),
     ("net2-avg-scale", c_net2_avg_scale, "factor in front of the sum differs"),
@@ -2010,6 +2028,295 @@ CORRUPTIONS += [
 ]
 
 
+# -- the corruptions of a batch's derivation (rule 14) ------------------------------------------
+
+def is_batch(lines) -> bool:
+    return any(" on a batch of " in l for l in lines[:1])
+
+
+BATCH_LOSS_NUMS = re.compile(rf"^(\s+L = )((?:½|\(\d+/\d+\))\[)?(.*?)(\]?) (=|≈) ({NUM})$")
+
+
+def batch_loss_line(lines, after_result=False):
+    """The index of the numbers line of a batch's loss (the first, or the result's)."""
+    seen_result = False
+    for i, l in enumerate(lines):
+        if l.startswith("Result"):
+            seen_result = True
+        if l.strip().startswith("Batch loss: ") and seen_result == after_result and i + 1 < len(lines):
+            j = i + 1
+            if not BATCH_LOSS_NUMS.match(lines[j]) or "L₁" in lines[j]:
+                j += 1  # the symbolic form's names line first
+            if BATCH_LOSS_NUMS.match(lines[j]):
+                return j
+    return None
+
+
+def c_batch_loss_quote(lines):
+    """Two examples' losses swapped in the batch's loss: the sum is the same, but each operand
+    is another example's."""
+    if not is_batch(lines):
+        return None
+    i = batch_loss_line(lines)
+    if i is None:
+        return None
+    m = BATCH_LOSS_NUMS.match(lines[i])
+    terms = m.group(3).split(" + ")
+    if len(terms) < 2 or terms[0] == terms[1]:
+        return None
+    terms[0], terms[1] = terms[1], terms[0]
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2) or ''}{' + '.join(terms)}{m.group(4)} {m.group(5)} "
+                                  f"{m.group(6)}")
+
+
+def c_batch_after_loss_quote(lines):
+    """The same in the result's batch loss (the examples' losses after the update)."""
+    if not is_batch(lines):
+        return None
+    i = batch_loss_line(lines, after_result=True)
+    if i is None:
+        return None
+    m = BATCH_LOSS_NUMS.match(lines[i])
+    terms = m.group(3).split(" + ")
+    if len(terms) < 2 or terms[0] == terms[1]:
+        return None
+    terms[0], terms[1] = terms[1], terms[0]
+    return replace_line(lines, i, f"{m.group(1)}{m.group(2) or ''}{' + '.join(terms)}{m.group(4)} {m.group(5)} "
+                                  f"{m.group(6)}")
+
+
+def c_batch_factor(lines):
+    """The batch loss of a mean of two with the factor of three: `½[…]` → `(1/3)[…]`."""
+    if not is_batch(lines):
+        return None
+    i = batch_loss_line(lines)
+    if i is None or "½[" not in lines[i]:
+        return None
+    return replace_line(lines, i, lines[i].replace("½[", "(1/3)[", 1))
+
+
+def c_batch_sum_for_mean(lines):
+    """A mean's batch loss written as the sum (its factor dropped, its result the sum's)."""
+    if not is_batch(lines):
+        return None
+    i = batch_loss_line(lines)
+    if i is None:
+        return None
+    m = BATCH_LOSS_NUMS.match(lines[i])
+    if not m.group(2):
+        return None
+    terms = m.group(3).split(" + ")
+    try:
+        total = sum((cd.parse_value(t.strip("()")) for t in terms), cd.Fraction(0))
+    except ValueError:
+        return None
+    return replace_line(lines, i, f"{m.group(1)}{' + '.join(terms)} ≈ {cd.fmt_sig(total, 6)}")
+
+
+def c_batch_reduction(lines):
+    """Given's batch line saying `sum` where the title (and every factor) says mean."""
+    if not is_batch(lines):
+        return None
+    for i, l in enumerate(lines):
+        if l.strip().startswith("batch: ") and "reduction mean" in l:
+            return replace_line(lines, i, l.replace("reduction mean", "reduction sum"))
+    return None
+
+
+def c_batch_count(lines):
+    """Given's batch line with one example more than the title."""
+    if not is_batch(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s+batch: )(\d+)( examples, .* n = 1 to )(\d+)(,.*)$", l)
+        if m:
+            n = int(m.group(2)) + 1
+            return replace_line(lines, i, f"{m.group(1)}{n}{m.group(3)}{n}{m.group(5)}")
+    return None
+
+
+def c_batch_heading_count(lines):
+    """An example's heading with another count of examples (`example 2 of 3` in a batch of 2)."""
+    if not is_batch(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(r"^Step (\d+), example (\d+) of (\d+)$", l)
+        if m and m.group(2) != "1":
+            return replace_line(lines, i, f"Step {m.group(1)}, example {m.group(2)} of {int(m.group(3)) + 1}")
+    return None
+
+
+def batch_grad_line(lines, mistake=False):
+    """(index of the names line, index of the numbers line) of the first entry of a batch's
+    gradient (in a step, or in the summed mistake)."""
+    inside = False
+    for i, l in enumerate(lines):
+        t = l.strip()
+        if t.startswith("Batch gradient"):
+            inside = mistake == ("the mistake" in t)
+            continue
+        if inside and re.match(r"^∂L/∂\S+ = (?:½|\(\d+/\d+\))?\[?∂L₁/", t) and i + 1 < len(lines) and \
+                lines[i + 1].strip().startswith("= "):
+            return i, i + 1
+    return None
+
+
+def c_batch_grad_entry(lines):
+    """An entry of the batch gradient off: its result changed in its last digit."""
+    if not is_batch(lines):
+        return None
+    found = batch_grad_line(lines)
+    if found is None:
+        return None
+    _, j = found
+    m = re.match(rf"^(.* [=≈] )({NUM})$", lines[j])
+    if not m or "∞" in m.group(2):
+        return None
+    return replace_line(lines, j, m.group(1) + bump_last_digit(m.group(2)))
+
+
+def c_batch_grad_name(lines):
+    """A batch gradient's names line quoting another entry of an example's gradient."""
+    if not is_batch(lines):
+        return None
+    found = batch_grad_line(lines)
+    if found is None:
+        return None
+    i, _ = found
+    m = re.search(r"∂L₂/∂(\S+?)\[(\d+)", lines[i])
+    if not m:
+        return None
+    k = int(m.group(2))
+    new = lines[i][: m.start(2)] + str(k + 1) + lines[i][m.end(2):]
+    return replace_line(lines, i, new)
+
+
+def c_batch_grad_operand(lines):
+    """An example's gradient quoted in the batch gradient as the value another example printed
+    (its result kept: the arithmetic and the provenance no longer agree)."""
+    if not is_batch(lines):
+        return None
+    found = batch_grad_line(lines)
+    if found is None:
+        return None
+    _, j = found
+    m = re.match(rf"^(\s+= (?:½|\(\d+/\d+\))?\[?)(.*?)(\]? [=≈] {NUM})$", lines[j])
+    if not m:
+        return None
+    terms = m.group(2).split(" + ")
+    if len(terms) < 2 or terms[0] == terms[1]:
+        return None
+    terms[0] = terms[1] if not terms[1].startswith("(") else terms[1][1:-1]
+    return replace_line(lines, j, m.group(1) + " + ".join(terms) + m.group(3))
+
+
+def c_batch_update_example(lines):
+    """The update using example 1's gradient in place of the batch's, its result worked out
+    from it (the arithmetic holds; the gradient is not the batch's)."""
+    if not is_batch(lines):
+        return None
+    found = batch_grad_line(lines)
+    if found is None:
+        return None
+    _, j = found
+    ex1 = re.match(rf"^\s+= (?:½|\(\d+/\d+\))?\[?\(?({NUM})", lines[j])
+    name = lines[found[0]].strip().split(" = ")[0]  # ∂L/∂w⁽⁰⁾[0,0]
+    pname = name[len("∂L/∂"):]
+    for i in range(j, len(lines)):
+        m = re.match(rf"^(\s+{re.escape(pname)} ← )({NUM}) − ({NUM})·(\(?{NUM}\)?) (=|≈) ({NUM})$", lines[i])
+        if m and ex1:
+            g = ex1.group(1)
+            if g == m.group(4).strip("()"):
+                return None
+            v = cd.parse_value(m.group(2)) - cd.parse_value(m.group(3)) * cd.parse_value(g)
+            gt = f"({g})" if g.startswith("−") else g
+            return replace_line(lines, i, f"{m.group(1)}{m.group(2)} − {m.group(3)}·{gt} ≈ {cd.fmt_sig(v, 6)}")
+    return None
+
+
+def c_batch_summary_example(lines):
+    """A summary row's loss of an example changed in its last digit."""
+    if not is_batch(lines):
+        return None
+    for i, l in enumerate(lines):
+        if l.strip().startswith("Summary: the loss at the parameters each step started from, the batch's"):
+            rows = []
+            j = i + 1
+            while j < len(lines) and lines[j].strip():
+                rows.append(lines[j])
+                j += 1
+            if len(rows) < 2:
+                return None
+            cells = rows[1].split()
+            if len(cells) < 3 or "∞" in cells[2] or "NaN" in cells[2]:
+                return None
+            mark = "≈" if cells[2].startswith("≈") else ""
+            cells[2] = mark + bump_last_digit(cells[2].lstrip("≈"))
+            rows[1] = "  ".join(cells)
+            out = list(lines)
+            out[i + 1:j] = realign(rows, r"\s+")
+            return out, i + 2
+    return None
+
+
+def c_batch_rest(lines):
+    """The examples not written out said to start one later."""
+    if not is_batch(lines):
+        return None
+    for i, l in enumerate(lines):
+        m = re.match(r"^(\s+Examples )(\d+)( to \d+ are computed the same way.*)$", l)
+        if m:
+            return replace_line(lines, i, f"{m.group(1)}{int(m.group(2)) + 1}{m.group(3)}")
+    return None
+
+
+def c_batch_rest_missing(lines):
+    """The result's line on the examples whose last forward pass is not written out left out."""
+    if not is_batch(lines):
+        return None
+    for i, l in enumerate(lines):
+        if re.match(r"^\s+Examples \d+ to \d+: computed the same way, not written out\.$", l):
+            return lines[:i] + lines[i + 1:], i
+    return None
+
+
+def c_batch_summed_factor(lines):
+    """The mistake of the summed gradient written with the mean's factor, its result halved (the
+    arithmetic holds): it is then no longer N times the mean's gradient."""
+    if not is_batch(lines):
+        return None
+    found = batch_grad_line(lines, mistake=True)
+    if found is None:
+        return None
+    i, j = found
+    m = re.match(rf"^(\s+= )(.*) (=|≈) ({NUM})$", lines[j])
+    if not m or "[" in m.group(2):
+        return None
+    v = cd.parse_value(m.group(4)) / 2
+    names = lines[i].split(" = ", 1)
+    return (lines[:i] + [f"{names[0]} = ½[{names[1]}]", f"{m.group(1)}½[{m.group(2)}] ≈ {cd.fmt_sig(v, 6)}"]
+            + lines[j + 1:]), i
+
+
+CORRUPTIONS += [
+    ("batch-loss-quote", c_batch_loss_quote, "operand L₁ is not a printing"),
+    ("batch-after-loss-quote", c_batch_after_loss_quote, "operand L₁ is not a printing"),
+    ("batch-factor", c_batch_factor, "factor in front of the sum differs"),
+    ("batch-sum-for-mean", c_batch_sum_for_mean, "factor in front of the sum differs"),
+    ("batch-reduction", c_batch_reduction, "not the title's reduction"),
+    ("batch-count", c_batch_count, "not the title's count of examples"),
+    ("batch-heading-count", c_batch_heading_count, "not the batch's count of examples"),
+    ("batch-grad-entry", c_batch_grad_entry, "not the exact value|do not give"),
+    ("batch-grad-name", c_batch_grad_name, "terms differ from the definition"),
+    ("batch-grad-operand", c_batch_grad_operand, "operand ∂L₁/\\S+ is not a printing"),
+    ("batch-update-example", c_batch_update_example, "operand ∂L/∂\\S+ is not a printing"),
+    ("batch-summary-example", c_batch_summary_example, "summary row 1, L₁"),
+    ("batch-rest", c_batch_rest, "examples not written out"),
+    ("batch-rest-missing", c_batch_rest_missing, "not written out"),
+    ("batch-summed-factor", c_batch_summed_factor, "times the mean's|factor in front of the sum differs"),
+]
+
+
 def texts_of(paths):
     out = []
     for p in paths:
@@ -2030,7 +2337,8 @@ def texts_of(paths):
 AT_ANOTHER_LINE = {"early-wrap": "near", "f64-reason": "near", "plain-big": "near", "title": "anywhere",
                    "summary-row": "anywhere", "net-fd-kink-missing": "anywhere", "net2-onehot-note": "anywhere",
                    "net2-fd-pool-missing": "anywhere", "net2-given-dense": "near",
-                   "net2-underflow-none": "anywhere"}
+                   "net2-underflow-none": "anywhere", "batch-rest-missing": "anywhere",
+                   "batch-summary-example": "near"}
 
 
 def main(argv):

@@ -220,6 +220,35 @@ pub use cnn_bp_macros::matrix;
 /// };
 /// ```
 ///
+/// With `examples` in place of `input` and `target`, it trains on a mini-batch: every
+/// example's passes at the same parameters, the batch's loss the mean of theirs (or, with
+/// `reduction: sum`, the sum), one update per step; the value is a
+/// [`NetDerivation`](network::NetDerivation), whose steps give each example's own numbers:
+///
+/// ```
+/// let d = cnn_bp_core::train! {
+///     examples: [
+///         { input: [[1, 2], [3, 4]], target: [[1]] },
+///         { input: [[0, 1], [1, 0]], target: [[0]] },
+///     ],
+///     filter: [[1, 0], [0, 1]],   // a single layer's keys, or `layers: [...]`
+///     activation: linear,
+///     lr: 0.1,
+/// };
+/// let s = &d.steps()[0];
+/// // z₁ = 1 + 4 = 5 and z₂ = 0: L₁ = ½·4² = 8, L₂ = 0, L = (8 + 0)/2.
+/// assert_eq!((s.examples()[0].loss(), s.examples()[1].loss(), s.loss()), (8.0, 0.0, 4.0));
+/// assert_eq!(s.named_grads()[0].2, [2.0, 4.0, 6.0, 8.0]); // ½·(4·x₁ + 0·x₂)
+/// ```
+///
+/// ```compile_fail
+/// // "example 2's input is 1×2×3, but example 1's is 1×2×2: every example of a batch has the same shapes …"
+/// let d = cnn_bp_core::train! {
+///     examples: [{ input: [[1, 2], [3, 4]], target: [[1]] }, { input: [[0, 1, 2], [1, 0, 2]], target: [[0]] }],
+///     filter: [[1, 0], [0, 1]],
+/// };
+/// ```
+///
 /// The macro names this library through `$crate`, so it keeps working when the dependency is
 /// renamed or re-exported by another crate.
 #[macro_export]

@@ -155,6 +155,9 @@ fn long_literals(spec: &ast::Spec, errors: &mut Errors) {
     for entry in &spec.entries {
         walk(&entry.value, errors);
     }
+    for example in spec.examples.iter().flat_map(|e| &e.items) {
+        long_literals(&example.spec, errors);
+    }
     for layers in &spec.layers {
         for op in &layers.ops {
             match &op.body {

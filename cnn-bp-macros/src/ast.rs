@@ -46,6 +46,7 @@ pub(crate) fn crate_path(tokens: TokenStream) -> (TokenStream, TokenStream) {
 }
 
 /// `key: value` of a `train!` spec.
+#[derive(Clone)]
 pub(crate) struct Entry {
     pub key: Ident,
     pub value: Expr,
@@ -59,7 +60,26 @@ pub(crate) struct Spec {
     pub entries: Vec<Entry>,
     /// `layers: [ … ]`, every time it is given.
     pub layers: Vec<Layers>,
+    /// `examples: [{ … }, …]`, every time it is given.
+    pub examples: Vec<Examples>,
     pub malformed: Vec<String>,
+}
+
+/// `examples: [{ input: …, target: … }, …]`: each example's entries read on its own, as a
+/// conv's settings are.
+pub(crate) struct Examples {
+    pub key: Ident,
+    /// The brackets, with everything in them.
+    pub group: Group,
+    pub items: Vec<Example>,
+}
+
+/// One example of `examples`: its place in the list (from 1, counting those that could not
+/// be read), its braces and its entries.
+pub(crate) struct Example {
+    pub number: usize,
+    pub group: Group,
+    pub spec: Spec,
 }
 
 /// `layers: [op, op, …]`: the ops as written, each read on its own, so that an error in
@@ -109,11 +129,12 @@ pub(crate) fn spec(tokens: TokenStream, errors: &mut Errors) -> Spec {
     spec
 }
 
-/// Which keys a list of entries has: a spec's, or a conv's settings.
+/// Which keys a list of entries has: a spec's, a conv's settings, or an example's.
 #[derive(Clone, Copy)]
 enum Keys {
     Spec,
     Conv,
+    Example,
 }
 
 /// The entries of `input` into `spec`, every error recorded and skipped past.
@@ -130,6 +151,9 @@ fn entries(input: ParseStream, errors: &mut Errors, spec: &mut Spec, keys: Keys)
         match value(input, &key, errors) {
             Ok(Value::Expr(value)) => spec.entries.push(Entry { key, value }),
             Ok(Value::Layers(group, ops)) => spec.layers.push(Layers { key, group, ops }),
+            Ok(Value::Examples(group, items)) => {
+                spec.examples.push(Examples { key, group, items });
+            }
             Err(error) => {
                 spec.malformed.push(key.to_string());
                 errors.push(error);
@@ -144,6 +168,7 @@ fn entries(input: ParseStream, errors: &mut Errors, spec: &mut Spec, keys: Keys)
             let example = match keys {
                 Keys::Spec => "`lr: 0.5, steps: 2`",
                 Keys::Conv => "`stride: 2, padding: 1`",
+                Keys::Example => "`input: [[1, 0], [0, 1]], target: [[1]]`",
             };
             errors.push(syn::Error::new(
                 error.span(),
@@ -179,12 +204,17 @@ fn in_group<T>(
     in_group.parse2(TokenTree::Group(group.clone()).into())
 }
 
-/// The ops of `layers: [ … ]`: the bracket's tokens split at their commas, each part an op
-/// name and what follows it, read on its own.
-fn layers(group: &Group, errors: &mut Errors) -> Vec<Layer> {
-    let mut ops = Vec::new();
+/// Reads each part of a bracketed list with `each`, in order, split at its top-level commas:
+/// an empty part between two commas is reported, with what the list holds (`what`: "layer",
+/// "example").
+fn parts(
+    group: &Group,
+    what: &str,
+    errors: &mut Errors,
+    mut each: impl FnMut(Vec<TokenTree>, &mut Errors),
+) {
     let mut part: Vec<TokenTree> = Vec::new();
-    let mut trees = group.stream().into_iter().peekable();
+    let mut trees = group.stream().into_iter();
     loop {
         let tree = trees.next();
         let end = match &tree {
@@ -199,26 +229,77 @@ fn layers(group: &Group, errors: &mut Errors) -> Vec<Layer> {
         match (part.is_empty(), &tree) {
             // `[relu, , tanh]`, or `[,]`.
             (true, Some(comma)) => {
-                errors.at(comma, "an empty layer between commas: remove this comma");
+                errors.at(comma, format!("an empty {what} between commas: remove this comma"));
             }
             (true, None) => {}
-            (false, _) => ops.extend(layer(std::mem::take(&mut part), errors)),
+            (false, _) => each(std::mem::take(&mut part), errors),
         }
         if tree.is_none() {
             break;
         }
     }
-    ops
 }
 
-/// One op of `layers`, from its tokens; `None` when there is no name to read (reported).
-fn layer(mut part: Vec<TokenTree>, errors: &mut Errors) -> Option<Layer> {
-    // An op substituted by a `macro_rules!` (`$op:expr`) comes in an invisible group.
+/// The tokens of a part substituted by a `macro_rules!` (`$op:expr`), which come in an
+/// invisible group, without it.
+fn unwrapped(mut part: Vec<TokenTree>) -> Vec<TokenTree> {
     while let [TokenTree::Group(group)] = part.as_slice()
         && group.delimiter() == Delimiter::None
     {
         part = group.stream().into_iter().collect();
     }
+    part
+}
+
+/// The ops of `layers: [ … ]`: the bracket's tokens split at their commas, each part an op
+/// name and what follows it, read on its own.
+fn layers(group: &Group, errors: &mut Errors) -> Vec<Layer> {
+    let mut ops = Vec::new();
+    parts(group, "layer", errors, |part, errors| ops.extend(layer(part, errors)));
+    ops
+}
+
+/// The examples of `examples: [{ … }, …]`: each part a brace group of entries, read on its
+/// own; a part that is not is reported.
+fn examples(group: &Group, errors: &mut Errors) -> Vec<Example> {
+    let mut items = Vec::new();
+    let mut index = 0;
+    parts(group, "example", errors, |part, errors| {
+        index += 1;
+        let part = unwrapped(part);
+        let [TokenTree::Group(braces)] = part.as_slice() else {
+            let tokens: TokenStream = part.into_iter().collect();
+            errors.at(
+                &tokens,
+                "an example is its entries in braces, like `{ input: [[1, 0], [0, 1]], target: [[1]] }`, or with `grad_output` instead of `target`",
+            );
+            return;
+        };
+        if braces.delimiter() != Delimiter::Brace {
+            errors.at(
+                braces,
+                "an example is written in braces, `{ input: …, target: … }`, not in brackets or parentheses",
+            );
+            return;
+        }
+        let mut spec = Spec::default();
+        let parsed = in_group(braces, |input| {
+            entries(input, errors, &mut spec, Keys::Example);
+            Ok(())
+        });
+        if let Err(error) = parsed
+            && errors.is_empty()
+        {
+            errors.push(error);
+        }
+        items.push(Example { number: index, group: braces.clone(), spec });
+    });
+    items
+}
+
+/// One op of `layers`, from its tokens; `None` when there is no name to read (reported).
+pub(crate) fn layer(part: Vec<TokenTree>, errors: &mut Errors) -> Option<Layer> {
+    let part = unwrapped(part);
     let tokens: TokenStream = part.iter().cloned().collect();
     let Some(TokenTree::Ident(name)) = part.first() else {
         errors.at(
@@ -296,6 +377,7 @@ fn key(input: ParseStream, errors: &mut Errors, keys: Keys) -> syn::Result<Ident
     let message = match keys {
         Keys::Spec => "expected a key such as `input`, `filter`, `target` or `lr`",
         Keys::Conv => "expected a conv's key such as `filter`, `bias`, `stride` or `padding`",
+        Keys::Example => "expected an example's key: `input`, `target` or `grad_output`",
     };
     if input.peek(LitStr) {
         let string: LitStr = input.parse()?;
@@ -321,10 +403,12 @@ fn key(input: ParseStream, errors: &mut Errors, keys: Keys) -> syn::Result<Ident
     Ok(key)
 }
 
-/// A parsed value: an expression, or the ops of `layers: [ … ]`.
+/// A parsed value: an expression, the ops of `layers: [ … ]`, or the examples of
+/// `examples: [ … ]`.
 enum Value {
     Expr(Expr),
     Layers(Group, Vec<Layer>),
+    Examples(Group, Vec<Example>),
 }
 
 /// `: value` after `key`. The value is parsed in a fork, which only an expression that
@@ -347,6 +431,13 @@ fn value(input: ParseStream, key: &Ident, errors: &mut Errors) -> syn::Result<Va
         };
         let ops = layers(&group, errors);
         return Ok(Value::Layers(group, ops));
+    }
+    if key == "examples" && input.peek(syn::token::Bracket) {
+        let TokenTree::Group(group) = input.parse::<TokenTree>()? else {
+            unreachable!("a bracket starts a group")
+        };
+        let items = examples(&group, errors);
+        return Ok(Value::Examples(group, items));
     }
     // A bracketed matrix gets the hint that `matrix!` gives.
     let bracketed = ["input", "filter", "target", "grad_output"].iter().any(|k| key == k)

@@ -7,7 +7,7 @@ use quote::{ToTokens as _, quote};
 
 use crate::activation::Activation;
 use crate::expand::{ToCode, bracketed, setting};
-use crate::net::{Conv, Layer, Map, Net, Objective, Shape};
+use crate::net::{Conv, Layer, Map, Net, Objective, Reduction, Shape};
 use crate::net_ops::{Dense, Pool, Pooling, Target};
 use crate::tensor::{Literal, Nested};
 use crate::valid::{self, Kernel, Loss};
@@ -201,32 +201,16 @@ fn settings(private: &TokenStream, net: &Net) -> (TokenStream, TokenStream) {
     (lr, steps)
 }
 
-/// `train! { input, layers, … }` → the network's derivation.
-pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
-    let private = crate::arith::private(krate);
-    let input = Ident::new("input", Span::mixed_site());
-    let input_type = tensor_type(&private, net.input_shape);
-    let input_value = tensor_value(&net.input, net.input_shape);
-    let mut lets = vec![quote!(let #input: &#input_type = #input_value;)];
-    let mut params = Vec::new();
-    let mut ops = Vec::new();
-    for (k, layer) in net.layers.iter().enumerate() {
-        ops.push(match layer {
-            Layer::Conv(c) => conv(&private, k, c, &mut lets, &mut params),
-            Layer::Act(act, shape) => activation(&private, *act, *shape, net.relu_grad_at_zero),
-            Layer::Pool(p) => pool(&private, p),
-            Layer::Flatten(map) => flatten(&private, *map),
-            Layer::Dense(d) => dense(&private, k, d, &mut lets, &mut params),
-        });
-    }
-    let mut ops = ops.into_iter();
-    let first = ops.next().expect("a network has a layer");
-    let chain = ops.fold(first, |chain, op| quote!(#private::ops::Chain(#chain, #op)));
-
-    let output_type = tensor_type(&private, net.output);
-    let objective_name = Ident::new("objective", Span::mixed_site());
-    let flat = quote!(#private::flat(#objective_name));
-    let (objective, value) = match &net.objective {
+/// The `Objective` of one example (its value bound to `name`, of the output's type), and the
+/// value's code.
+fn objective(
+    private: &TokenStream,
+    net: &Net,
+    objective: &Objective,
+    name: &Ident,
+) -> (TokenStream, TokenStream) {
+    let flat = quote!(#private::flat(#name));
+    match objective {
         Objective::Loss(loss, target) => {
             let loss = match loss {
                 Loss::HalfSse => quote!(HalfSse),
@@ -252,8 +236,39 @@ pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
             };
             (quote!(#private::network::Objective::SoftmaxCrossEntropy { target: #flat }), value)
         }
-    };
-    lets.push(quote!(let #objective_name: &#output_type = #value;));
+    }
+}
+
+/// `train! { input, layers, … }` → the network's derivation; with `examples`, a batch's.
+pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
+    let private = crate::arith::private(krate);
+    let input_type = tensor_type(&private, net.input_shape);
+    let output_type = tensor_type(&private, net.output);
+    let mut lets = Vec::new();
+    let mut examples = Vec::new();
+    for (k, example) in net.examples.iter().enumerate() {
+        let input = Ident::new(&format!("input_{k}"), Span::mixed_site());
+        let input_value = tensor_value(&example.input, net.input_shape);
+        lets.push(quote!(let #input: &#input_type = #input_value;));
+        let name = Ident::new(&format!("objective_{k}"), Span::mixed_site());
+        let (objective, value) = objective(&private, net, &example.objective, &name);
+        lets.push(quote!(let #name: &#output_type = #value;));
+        examples.push((input, objective));
+    }
+    let mut params = Vec::new();
+    let mut ops = Vec::new();
+    for (k, layer) in net.layers.iter().enumerate() {
+        ops.push(match layer {
+            Layer::Conv(c) => conv(&private, k, c, &mut lets, &mut params),
+            Layer::Act(act, shape) => activation(&private, *act, *shape, net.relu_grad_at_zero),
+            Layer::Pool(p) => pool(&private, p),
+            Layer::Flatten(map) => flatten(&private, *map),
+            Layer::Dense(d) => dense(&private, k, d, &mut lets, &mut params),
+        });
+    }
+    let mut ops = ops.into_iter();
+    let first = ops.next().expect("a network has a layer");
+    let chain = ops.fold(first, |chain, op| quote!(#private::ops::Chain(#chain, #op)));
 
     let (lr, steps) = settings(&private, net);
     let mut extras = quote!(#private::Extras::default());
@@ -267,18 +282,32 @@ pub(crate) fn net(krate: &TokenStream, net: &Net) -> TokenStream {
         }
     }
     let form = net.symbolic.then(|| quote!(.with_form(#private::Form::Symbolic)));
+    let params = quote!(&#private::params(&[#(#params),*]));
+    let call = match (net.reduction, examples.as_slice()) {
+        (None, [(input, objective)]) => quote! {
+            #private::network::train_network_with(#chain, #params, #input, #objective, #lr, #steps, #extras)
+        },
+        (reduction, _) => {
+            let reduction =
+                if reduction == Some(Reduction::Sum) { quote!(Sum) } else { quote!(Mean) };
+            let examples = examples.iter().map(|(input, objective)| quote!((#input, #objective)));
+            quote! {
+                #private::network::train_batch(
+                    #chain,
+                    #params,
+                    &[#(#examples),*],
+                    #private::network::Reduction::#reduction,
+                    #lr,
+                    #steps,
+                    #extras,
+                )
+            }
+        }
+    };
     quote! {
         {
             #(#lets)*
-            #private::trained(#private::network::train_network_with(
-                #chain,
-                &#private::params(&[#(#params),*]),
-                #input,
-                #objective,
-                #lr,
-                #steps,
-                #extras,
-            ))#form
+            #private::trained(#call)#form
         }
     }
 }

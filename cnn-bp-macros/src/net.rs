@@ -7,6 +7,8 @@
 //! it are checked too; after a filter that does not fit, the sizes are unknown and nothing
 //! after it is reported for them.
 
+mod batch;
+
 use core::fmt::Write as _;
 
 use proc_macro2::{Span, TokenStream};
@@ -35,7 +37,18 @@ pub(crate) const KEYS: &[&str] = &[
     "mistakes",
     "input_grad",
     "arithmetic",
+    "examples",
+    "reduction",
 ];
+
+/// An example's keys, in `examples: [{ … }, …]`.
+const EXAMPLE_KEYS: &[&str] = &["input", "target", "grad_output"];
+
+/// The most examples a batch has: every example's passes are recorded and printed.
+pub(crate) const MAX_EXAMPLES: usize = 256;
+
+/// The values of `reduction`.
+const REDUCTIONS: &[&str] = &["mean", "sum"];
 
 /// A network's losses.
 const NET_LOSSES: &[&str] = &["half_sse", "sse", "mse", "softmax_cross_entropy"];
@@ -117,13 +130,28 @@ pub(crate) enum Objective {
     SoftmaxCrossEntropy(net_ops::Target),
 }
 
+/// One input and what it is trained against: the spec's own, or an example's of a batch.
+pub(crate) struct Example {
+    /// `[C][H][W]`, or `[H][W]` for one channel, or `[N]`.
+    pub input: Literal,
+    pub objective: Objective,
+}
+
+/// How a batch's examples' losses make its loss: `reduction: mean | sum`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reduction {
+    Mean,
+    Sum,
+}
+
 /// A network spec that passed every check the macro can make.
 pub(crate) struct Net {
-    /// `[C][H][W]`, or `[H][W]` for one channel.
-    pub input: Literal,
+    /// The spec's one input, or a batch's examples, all of `input_shape`.
+    pub examples: Vec<Example>,
+    /// `None` for a spec with one input (and no `examples`).
+    pub reduction: Option<Reduction>,
     pub input_shape: Shape,
     pub layers: Vec<Layer>,
-    pub objective: Objective,
     /// The output's shape, the objective's.
     pub output: Shape,
     pub relu_grad_at_zero: f64,
@@ -134,11 +162,26 @@ pub(crate) struct Net {
     pub sections: Sections,
 }
 
-/// Whether a parsed spec is a network's: it has `layers`.
+/// Whether a parsed spec has `key` (`layers`, `examples`), read or not.
+fn has(parsed: &ast::Spec, key: &str) -> bool {
+    parsed.entries.iter().any(|e| e.key == key) || parsed.malformed.iter().any(|k| k == key)
+}
+
+/// Whether a parsed spec is a network's: it has `layers`, or is a batch (`examples`), which
+/// trains a single layer as a network of one conv and its activation.
 pub(crate) fn is_network(parsed: &ast::Spec) -> bool {
     !parsed.layers.is_empty()
-        || parsed.entries.iter().any(|e| e.key == "layers")
-        || parsed.malformed.iter().any(|k| k == "layers")
+        || !parsed.examples.is_empty()
+        || batch_without_layers(parsed)
+        || has(parsed, "layers")
+}
+
+/// Whether a spec has `examples` and no `layers`: its layer is written with the single-layer
+/// keys (`filter`, `bias`, `activation`, …) beside them.
+fn batch_without_layers(parsed: &ast::Spec) -> bool {
+    (!parsed.examples.is_empty() || has(parsed, "examples"))
+        && parsed.layers.is_empty()
+        && !has(parsed, "layers")
 }
 
 /// `3×5×5`.
@@ -205,6 +248,8 @@ pub(crate) struct Given<'a> {
     keys: &'static [&'static str],
     values: Vec<Option<&'a ast::Entry>>,
     pub(crate) meant: Vec<&'static str>,
+    /// A batch's single layer, written with the single-layer keys beside `examples`.
+    layer: Vec<&'a ast::Entry>,
 }
 
 impl<'a> Given<'a> {
@@ -221,7 +266,9 @@ impl<'a> Given<'a> {
 /// Sorts a network spec's entries by key, reporting duplicates, the single-layer keys that
 /// belong inside a layer, and unknown keys.
 fn top_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
-    let mut given = Given { keys: KEYS, values: vec![None; KEYS.len()], meant: Vec::new() };
+    let mut given =
+        Given { keys: KEYS, values: vec![None; KEYS.len()], meant: Vec::new(), layer: Vec::new() };
+    let single = batch_without_layers(spec);
     for entry in &spec.entries {
         let key = entry.key.to_string();
         match KEYS.iter().position(|k| *k == key) {
@@ -229,6 +276,13 @@ fn top_keys<'a>(spec: &'a ast::Spec, errors: &mut Errors) -> Given<'a> {
                 errors.at(&entry.key, format!("`{key}` is given twice; keep one"));
             }
             Some(index) => given.values[index] = Some(entry),
+            None if single && LAYER_KEYS.contains(&key.as_str()) => {
+                if given.layer.iter().any(|e| e.key == key) {
+                    errors.at(&entry.key, format!("`{key}` is given twice; keep one"));
+                } else {
+                    given.layer.push(entry);
+                }
+            }
             None if key == "activation" => errors.at(
                 &entry.key,
                 "in a network an activation is a layer of its own: write it in `layers` after its conv, like `layers: [conv { filter: … }, relu]`, and remove `activation`",
@@ -263,7 +317,8 @@ pub(crate) fn op_keys<'a>(
     keys: &'static [&'static str],
     errors: &mut Errors,
 ) -> Given<'a> {
-    let mut given = Given { keys, values: vec![None; keys.len()], meant: Vec::new() };
+    let mut given =
+        Given { keys, values: vec![None; keys.len()], meant: Vec::new(), layer: Vec::new() };
     for entry in &spec.entries {
         let key = entry.key.to_string();
         match keys.iter().position(|k| *k == key) {
@@ -921,11 +976,54 @@ fn layers_entry<'a>(parsed: &'a ast::Spec, errors: &mut Errors) -> (Option<&'a a
     (group, true)
 }
 
-/// `target` (with `loss`) or `grad_output`, checked against the network's output.
-fn objective(given: &Given, walk: &Walk, errors: &mut Errors) -> Option<Objective> {
-    let target = given.get("target");
-    let grad = given.get("grad_output");
-    let loss = given.get("loss");
+/// What `loss` says a target is trained against: a squared loss, or a softmax cross-entropy.
+#[derive(Clone, Copy)]
+enum LossKind {
+    Squared(Loss),
+    Softmax,
+}
+
+/// The spec's `loss` (`half_sse` without one); `None` when it is not a loss (reported).
+fn loss_kind(loss: Option<&ast::Entry>, errors: &mut Errors) -> Option<LossKind> {
+    let Some(e) = loss else {
+        return Some(LossKind::Squared(Loss::HalfSse));
+    };
+    if valid::bare_name(&e.value).as_deref() == Some("softmax_cross_entropy") {
+        return Some(LossKind::Softmax);
+    }
+    valid::choice(&e.value, "loss", NET_LOSSES, errors).map(|name| {
+        LossKind::Squared(match name {
+            "sse" => Loss::Sse,
+            "mse" => Loss::Mse,
+            _ => Loss::HalfSse,
+        })
+    })
+}
+
+/// Which example of a batch a message is about (numbered from 1), or the spec's one input.
+#[derive(Clone, Copy)]
+struct Owner(Option<usize>);
+
+impl Owner {
+    /// `the target`, `example 2's target`.
+    fn the(self, what: &str) -> String {
+        match self.0 {
+            None => format!("the {what}"),
+            Some(n) => format!("example {n}'s {what}"),
+        }
+    }
+}
+
+/// `target` (against `loss`, read once as `kind`; `None` when it was wrong) or
+/// `grad_output`, checked against the network's output. `loss` is the spec's `loss` entry,
+/// whose errors only the first objective reports (`report_loss`).
+fn objective(
+    (target, grad): (Option<&ast::Entry>, Option<&ast::Entry>),
+    (loss, kind, report_loss): (Option<&ast::Entry>, Option<LossKind>, bool),
+    owner: Owner,
+    walk: &Walk,
+    errors: &mut Errors,
+) -> Option<Objective> {
     if let Some(g) = grad {
         if target.is_some() {
             errors.at(
@@ -933,7 +1031,9 @@ fn objective(given: &Given, walk: &Walk, errors: &mut Errors) -> Option<Objectiv
                 "`grad_output` replaces `target` and `loss`: the derivation starts from that upstream gradient of the last layer's output; keep `grad_output` or `target`, not both",
             );
         }
-        if let Some(l) = loss {
+        if let Some(l) = loss
+            && report_loss
+        {
             errors.at(
                 &l.key,
                 "`loss` goes with `target`; with `grad_output` the loss is Σ g ⊙ y, whose gradient the upstream gradient is: remove `loss`",
@@ -954,30 +1054,23 @@ fn objective(given: &Given, walk: &Walk, errors: &mut Errors) -> Option<Objectiv
         if let Some(out) = output
             && shape != out
         {
-            errors.at(&entry.value, wrong_output(&key, shape, out, walk));
+            errors.at(&entry.value, wrong_output(&key, owner, shape, out, walk));
             return None;
         }
         Some(literal)
     };
     match (target, grad) {
-        (Some(t), None) => {
-            let softmax = loss.is_some_and(|e| {
-                valid::bare_name(&e.value).as_deref() == Some("softmax_cross_entropy")
-            });
-            if softmax {
-                let loss = loss.expect("a loss was given");
-                return net_ops::softmax_target(t, &loss.value, output, walk, errors)
-                    .map(Objective::SoftmaxCrossEntropy);
+        (Some(t), None) if kind.is_some() => match kind.expect("a loss") {
+            LossKind::Softmax => {
+                let loss = loss.filter(|_| report_loss).map(|l| &l.value);
+                net_ops::softmax_target(t, loss, &owner.the("target"), output, walk, errors)
+                    .map(Objective::SoftmaxCrossEntropy)
             }
-            let loss = loss.map_or(Some(Loss::HalfSse), |e| {
-                valid::choice(&e.value, "loss", NET_LOSSES, errors).map(|name| match name {
-                    "sse" => Loss::Sse,
-                    "mse" => Loss::Mse,
-                    _ => Loss::HalfSse,
-                })
-            });
-            let target = read(t, errors);
-            Some(Objective::Loss(loss?, target?))
+            LossKind::Squared(loss) => read(t, errors).map(|t| Objective::Loss(loss, t)),
+        },
+        (Some(t), None) => {
+            let _ = read(t, errors);
+            None
         }
         (None, Some(g)) => read(g, errors).map(Objective::GradOutput),
         (Some(t), Some(g)) => {
@@ -989,10 +1082,14 @@ fn objective(given: &Given, walk: &Walk, errors: &mut Errors) -> Option<Objectiv
 }
 
 /// "the target is 1×3×3, but the network's output is 1×2×2: X 1×5×5 → … (the arithmetic)".
-fn wrong_output(key: &str, shape: Shape, out: Shape, walk: &Walk) -> String {
+fn wrong_output(key: &str, owner: Owner, shape: Shape, out: Shape, walk: &Walk) -> String {
     let sizes =
         if walk.sizes.is_empty() { String::new() } else { format!(" ({})", walk.sizes.join("; ")) };
-    let name = if key == "target" { "the target" } else { "the upstream gradient `grad_output`" };
+    let name = if key == "target" {
+        owner.the("target")
+    } else {
+        owner.the("upstream gradient `grad_output`")
+    };
     let two_d = match out {
         Shape::Map([1, h, w]) => format!(", or 2-D with {} of {w}", count_of(h, "row")),
         _ => String::new(),
@@ -1016,6 +1113,8 @@ fn wrong_output(key: &str, shape: Shape, out: Shape, walk: &Walk) -> String {
 /// The settings beside `layers`: `lr`, `steps`, `relu_grad_at_zero`, `show`, `check`,
 /// `mistakes`, `input_grad`.
 struct Options {
+    /// A batch's, `mean` by default; `None` without `examples`.
+    reduction: Option<Reduction>,
     lr: Option<Setting<valid::Number>>,
     steps: Setting<usize>,
     relu_grad_at_zero: f64,
@@ -1034,8 +1133,21 @@ pub(crate) struct Sections {
     pub input_grad: bool,
 }
 
-/// `relu`: whether `layers` has a relu, and whether the layers could be read at all.
-fn options(given: &Given, relu: (bool, bool), errors: &mut Errors) -> Option<Options> {
+/// `relu`: whether `layers` has a relu, and whether the layers could be read at all; `batch`:
+/// whether the spec has `examples`.
+fn options(given: &Given, relu: (bool, bool), batch: bool, errors: &mut Errors) -> Option<Options> {
+    let reduction = match given.get("reduction") {
+        None => Some(batch.then_some(Reduction::Mean)),
+        Some(e) if !batch => {
+            errors.at(
+                &e.key,
+                "`reduction` says how a batch's losses make one, and this spec has one input: give the inputs as `examples: [{ input: …, target: … }, …]`, or remove `reduction`",
+            );
+            None
+        }
+        Some(e) => valid::choice(&e.value, "reduction", REDUCTIONS, errors)
+            .map(|r| Some(if r == "sum" { Reduction::Sum } else { Reduction::Mean })),
+    };
     let lr = given.value("lr").map(|v| valid::learning_rate(v, errors));
     let steps = given.get("steps").map_or(Some(Setting::Literal(1)), |e| {
         let steps = valid::steps(&e.value, errors)?;
@@ -1076,6 +1188,7 @@ fn options(given: &Given, relu: (bool, bool), errors: &mut Errors) -> Option<Opt
     let mistakes = flag("mistakes", errors);
     let input_grad = flag("input_grad", errors);
     Some(Options {
+        reduction: reduction?,
         lr: lr.map_or(Some(None), |lr| lr.map(Some))?,
         steps: steps?,
         relu_grad_at_zero: relu_grad_at_zero?,
@@ -1126,11 +1239,22 @@ pub(crate) fn spec(parsed: &ast::Spec, whole: &TokenStream, errors: &mut Errors)
     let given = top_keys(parsed, errors);
     let reported =
         |key: &str| given.meant.contains(&key) || parsed.malformed.iter().any(|m| m == key);
-    let input = given
-        .value("input")
-        .and_then(|v| tensor_literal(v, "input", "a network takes", (None, true), errors));
-    let (group, ok_layers) = layers_entry(parsed, errors);
-    let input_shape = input.as_ref().map(|(_, s)| *s);
+    let batch = batch::entry(parsed, &given, errors);
+    let (inputs, input_shape) = match &batch {
+        None => {
+            let input = given
+                .value("input")
+                .and_then(|v| tensor_literal(v, "input", "a network takes", (None, true), errors));
+            let shape = input.as_ref().map(|(_, s)| *s);
+            (vec![input.map(|(l, _)| l)], shape)
+        }
+        Some(batch) => batch::inputs(batch, errors),
+    };
+    let single = batch.is_some().then(|| batch::single_layer(parsed, &given, errors)).flatten();
+    let (group, ok_layers) = match &single {
+        Some(layers) => (Some(layers), true),
+        None => layers_entry(parsed, errors),
+    };
     let input_text = format!("X {}", input_shape.map_or_else(|| "?×?×?".to_owned(), Shape::text));
     let (checked, walk, has_relu) = match group {
         Some(group) => layers(group, input_shape, input_text, errors),
@@ -1140,22 +1264,42 @@ pub(crate) fn spec(parsed: &ast::Spec, whole: &TokenStream, errors: &mut Errors)
             false,
         ),
     };
-    let objective = objective(&given, &walk, errors);
-    let options = options(&given, (has_relu, ok_layers), errors);
+    let loss = given.get("loss");
+    let kind = loss_kind(loss, errors);
+    let objectives = match &batch {
+        None => vec![objective(
+            (given.get("target"), given.get("grad_output")),
+            (loss, kind, true),
+            Owner(None),
+            &walk,
+            errors,
+        )],
+        Some(batch) => batch::objectives(batch, (loss, kind), &walk, errors),
+    };
+    let options = options(&given, (has_relu, ok_layers), batch.is_some(), errors);
     let output = known(walk.shape);
-    missing(&given, &reported, output, whole, errors);
+    if batch.is_none() {
+        missing(&given, &reported, output, whole, errors);
+    }
 
     let layers: Vec<Layer> = checked.into_iter().collect::<Option<_>>()?;
     if !ok_layers {
         return None;
     }
-    let (input, input_shape) = input?;
+    let examples = inputs
+        .into_iter()
+        .zip(objectives)
+        .map(|(input, objective)| Some(Example { input: input?, objective: objective? }))
+        .collect::<Option<Vec<_>>>()?;
     let options = options?;
+    if examples.is_empty() {
+        return None;
+    }
     Some(Net {
-        input,
-        input_shape,
+        examples,
+        reduction: options.reduction,
+        input_shape: input_shape?,
         layers,
-        objective: objective?,
         output: output?,
         relu_grad_at_zero: options.relu_grad_at_zero,
         lr: options.lr,

@@ -465,9 +465,12 @@ fn bias(
 
 /// The target of `loss: softmax_cross_entropy`: a probability vector of the output's length,
 /// or a class index.
+/// `loss` is the `loss` entry's value when the errors about it are this target's to report
+/// (a batch reports them once); `name` names the target in messages (`example 2's target`).
 pub(crate) fn softmax_target(
     target: &ast::Entry,
-    loss: &Expr,
+    loss: Option<&Expr>,
+    name: &str,
     output: Option<Shape>,
     walk: &Walk,
     errors: &mut Errors,
@@ -475,6 +478,7 @@ pub(crate) fn softmax_target(
     let classes = match output {
         Some(Shape::Vector(n)) => Some(n),
         Some(Shape::Map(m)) => {
+            let loss = loss?;
             errors.at(
                 loss,
                 format!(
@@ -539,7 +543,7 @@ pub(crate) fn softmax_target(
         errors.at(
             value,
             format!(
-                "the target has {}, but the network's output has {} ({}): a softmax_cross_entropy target has one probability per class",
+                "{name} has {}, but the network's output has {} ({}): a softmax_cross_entropy target has one probability per class",
                 entries(n),
                 entries(len),
                 walk.chain

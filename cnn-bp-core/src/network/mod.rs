@@ -337,21 +337,26 @@ impl<S: Scalar> NetStep<S> {
         self.run.losses[self.index]
     }
 
-    /// One view per example of the batch, in order, each with its own loss and gradients at
-    /// the step's parameters (a batch's: [`train_batch`]); a run on one input has one, with
-    /// the step's numbers.
+    /// One view per example of the batch (`train! { examples: […], … }`, or
+    /// [`train_batch`]), in order, each with its own loss and gradients at the step's
+    /// parameters; a run on one input has one, with the step's numbers.
     ///
     /// ```
     /// let d = cnn_bp_core::train! {
-    ///     input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     examples: [
+    ///         { input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]], target: [[1, 0], [0, 1]] },
+    ///         { input: [[1, 0, 1], [0, 1, 0], [1, 0, 1]], target: [[1, 1], [0, 0]] },
+    ///     ],
     ///     layers: [conv { filter: [[1, -1], [1, 1]] }, relu],
-    ///     target: [[1, 0], [0, 1]],
-    ///     loss: half_sse,
+    ///     reduction: sum,
     ///     lr: 0.5,
     /// };
     /// let s = &d.steps()[0];
-    /// let [only] = s.examples().try_into().unwrap();
-    /// assert_eq!((only.loss(), only.named_grads()), (s.loss(), s.named_grads()));
+    /// let [first, second] = s.examples().try_into().unwrap();
+    /// assert_eq!((first.loss(), second.loss(), s.loss()), (2.0, 3.0, 5.0));
+    /// assert_eq!(second.layer_outputs()[1].1, [2.0, 0.0, 0.0, 2.0]); // y₂ after the ReLU
+    /// assert_eq!(first.named_grads()[0].2, [2.0, -2.0, 0.0, 2.0]);   // ∂L₁/∂w
+    /// assert_eq!(s.named_grads()[0].2, [5.0, -2.0, 0.0, 5.0]);       // their sum
     /// ```
     pub fn examples(&self) -> Vec<NetExample<S>> {
         (0..self.run.examples.len())

@@ -154,8 +154,9 @@ pub(crate) fn grad_formula(z: &str) -> String {
     format!("∂L/∂{z} = p − t")
 }
 
-/// The loss's line in Given, and a note when the target cannot be reached.
-pub(crate) fn given<S: Scalar>(z: &str, target: &[S]) -> (Rich, Option<Rich>) {
+/// The loss's line in Given, and a note when a target cannot be reached: `targets` are the
+/// run's one target, or a batch's (`batch`), every one of them.
+pub(crate) fn given<S: Scalar>(z: &str, targets: &[&[S]], batch: bool) -> (Rich, Option<Rich>) {
     let line = Rich::text("loss: ")
         .c("softmax_cross_entropy")
         .t(", ")
@@ -164,14 +165,16 @@ pub(crate) fn given<S: Scalar>(z: &str, target: &[S]) -> (Rich, Option<Rich>) {
         .m("L = −Σ_k t[k]·log p[k]")
         .t(", so ")
         .m(grad_formula(z));
-    let zeros = target.iter().filter(|&&t| t == S::ZERO).count();
-    let note = (zeros > 0).then(|| {
-        let one_hot = zeros + 1 == target.len();
+    let zeros = |target: &[S]| target.iter().filter(|&&t| t == S::ZERO).count();
+    let unreachable: Vec<&[S]> = targets.iter().copied().filter(|t| zeros(t) > 0).collect();
+    let note = (!unreachable.is_empty()).then(|| {
+        let one_hot = unreachable.iter().all(|t| zeros(t) + 1 == t.len());
         Rich::text("a softmax gives every class a probability strictly between 0 and 1, so a target with a 0 in it is never reached exactly: ")
-            .t(if one_hot {
-                "for this one-hot target L only approaches 0 as the right logit pulls ahead of the others, and the gradient never vanishes."
-            } else {
-                "L only approaches its least value as some logits run off to −∞, and the gradient never vanishes."
+            .t(match (one_hot, batch) {
+                (true, false) => "for this one-hot target L only approaches 0 as the right logit pulls ahead of the others, and the gradient never vanishes.",
+                (true, true) => "for a one-hot target an example's L only approaches 0 as its right logit pulls ahead of the others, and its gradient never vanishes.",
+                (false, true) => "an example's L only approaches its least value as some logits run off to −∞, and its gradient never vanishes.",
+                (false, false) => "L only approaches its least value as some logits run off to −∞, and the gradient never vanishes.",
             })
     });
     (line, note)

@@ -52,6 +52,17 @@ fn convert(chars: &[char], out: &mut String) {
             }
             '{' => out.push_str("\\{"),
             '}' => out.push_str("\\}"),
+            // The index of a sum, `Σ_i`, `Σ_k t[k]`: a subscript.
+            '_' if k >= 2
+                && chars[k - 2] == 'Σ'
+                && chars.get(k).is_some_and(char::is_ascii_alphanumeric) =>
+            {
+                let end = k + chars[k..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+                out.push_str("_{");
+                out.extend(&chars[k..end]);
+                out.push('}');
+                k = end;
+            }
             '%' | '&' | '#' | '$' | '_' => {
                 out.push('\\');
                 out.push(c);
@@ -374,6 +385,8 @@ mod tests {
         );
         assert_eq!(latex("1/2.16823"), "1/2.16823");
         assert_eq!(latex("leaky_relu′(z[0,0])"), "\\operatorname{leaky\\_relu}'(z_{0,0})");
+        assert_eq!(latex("Σ_i Σ_j x[i]"), "\\sum _{i} \\sum _{j} x_{i}");
+        assert_eq!(latex("−Σ_k t[k]"), "-\\sum _{k} t_{k}");
         assert_eq!(latex("OH = ⌊3/2⌋ + 1"), "\\mathit{OH} = \\lfloor \\frac{3}{2}\\rfloor  + 1");
         assert_eq!(latex("max(0, ∞)"), "\\max (0, \\infty )");
         assert_eq!(latex("δ̃[0,1]·g_b ± h"), "\\tilde{\\delta}_{0,1}\\cdot g_b \\pm  h");

@@ -172,6 +172,14 @@ pub(super) const NET_SEEDS: &[&str] = &[
      bias: 0.1, padding: 1 }, relu, avg_pool { size: 2 }, max_pool { size: (1, 2) }, flatten, \
      dense { weight: [[1, 0], [-0.5, 1]], bias: [0, 0.25] }], target: [1, 0], loss: sse, lr: 0.1, \
      steps: 2, input_grad: true, arithmetic: exact",
+    // Mini-batches (issue 13): the issue's pair with a reduction; three examples summed with
+    // upstream gradients; a classifier's batch of class indices; a single layer's keys beside
+    // `examples`; an exact batch.
+    "examples: [{ input: [[1, -1, 0], [0, 1, 0], [0, -1, 1]], target: [[1, 0], [0, 1]] },      { input: [[1, 0, 1], [0, 1, 0], [1, 0, 1]], target: [[1, 1], [0, 0]] }],      layers: [conv { filter: [[1, -1], [1, 1]] }, relu], loss: half_sse, reduction: mean, lr: 0.5, steps: 1",
+    "examples: [{ grad_output: [[1, 0]], input: [[1, 2, 3]] }, { input: [[0, 1, 0]], grad_output: [[0, 1]] },      { input: [[-1, 0, 1]], grad_output: [[1, 1]] },], reduction: sum,      layers: [conv { filter: [[1, -1]], bias: 0.5 }, tanh], lr: 0.1, steps: 2, check: finite_differences",
+    "examples: [{ input: [1, 2], target: 1 }, { input: [0, 1], target: 0 }, { input: [1, 1], target: [0.5, 0.5] }],      layers: [dense { weight: [[1, 0], [0, 1]], bias: [0, 0] }], loss: softmax_cross_entropy, lr: 0.5, mistakes: true",
+    "examples: [{ input: [[1, 2], [3, 4]], target: [[1]] }, { input: [[0, 1], [1, 0]], target: [[0]] }],      filter: [[1, 0], [0, 1]], bias: 0.5, activation: leaky_relu(0.1), stride: 1, padding: 0,      kernel: convolution, loss: mse, lr: 0.1",
+    "examples: [{ input: [[0.5, 1], [1, 0]], target: [[1]] }], filter: [[1, -1], [0.25, 1]],      activation: linear, reduction: sum, lr: 0.25, arithmetic: exact, input_grad: true",
 ];
 
 /// Valid `matrix!` inputs (what is inside its brackets).

@@ -427,7 +427,19 @@ impl<S: Scalar> NetDoc<S> {
                     self.given(&entries);
                 }
                 self.lr_line(view);
-                let (line, note) = softmax_cross_entropy::given(&y, target);
+                let targets: Vec<&[S]> = match view.reduction {
+                    None => vec![target],
+                    Some(_) => view
+                        .examples
+                        .iter()
+                        .filter_map(|(_, o)| match o {
+                            Objective::SoftmaxCrossEntropy { target } => Some(target.as_slice()),
+                            _ => None,
+                        })
+                        .collect(),
+                };
+                let (line, note) =
+                    softmax_cross_entropy::given(&y, &targets, view.reduction.is_some());
                 self.doc.para(1, line);
                 if let Some(note) = note {
                     self.doc.note(1, note);
