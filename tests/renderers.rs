@@ -38,7 +38,8 @@ fn names() -> Vec<String> {
 }
 
 /// The runs of digits, in order, with the notation's spellings made alike: `½` is `1/2`,
-/// `²` a `2`, and the text's `·10⁻⁹` and LaTeX's `\times 10^{-9}` the `e−9` of an exponent.
+/// `²` a `2`, the text's `·10⁻⁹` and LaTeX's `\times 10^{-9}` the `e−9` of an exponent, and an
+/// example's number, the text's `L₂` and LaTeX's `L_{2}`, a `2`.
 fn numbers(text: &str) -> Vec<String> {
     const SUPERSCRIPTS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
     let mut plain = String::with_capacity(text.len());
@@ -66,7 +67,10 @@ fn numbers(text: &str) -> Vec<String> {
                 continue;
             }
         }
-        plain.push(c);
+        match c {
+            '₀'..='₉' => plain.push(char::from_digit(u32::from(c) - 0x2080, 10).unwrap_or('?')),
+            c => plain.push(c),
+        }
     }
     // A layer mark is no number: the text's `⁽⁰⁾` has no digits, LaTeX's `^{(0)}` does.
     let plain = without_layer_marks(&plain);
