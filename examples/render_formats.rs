@@ -1,6 +1,6 @@
-//! The seed question's derivation in LaTeX and Markdown.
+//! The seed question's derivation in LaTeX, Markdown or HTML.
 //!
-//! `cargo run --example render_formats -- latex` (or `markdown`, `symbolic`).
+//! `cargo run --example render_formats -- latex` (or `markdown`, `html`, `symbolic`).
 
 use cnn_bp_core::{Form, train};
 
@@ -15,6 +15,7 @@ fn main() {
     };
     match std::env::args().nth(1).as_deref() {
         Some("markdown") => print!("{}", d.to_markdown()),
+        Some("html") => print!("{}", d.to_html()),
         Some("symbolic") => print!("{}", d.with_form(Form::Symbolic)),
         _ => print!("{}", d.to_latex()),
     }

@@ -577,6 +577,43 @@ impl<const KH: usize, const KW: usize, const OH: usize, const OW: usize, S: Scal
         render::markdown(&self.trace, self.form)
     }
 
+    /// The derivation as one self-contained HTML5 page (no network access, no external
+    /// files): every equation of the text in the same order, as MathML Core; every matrix a
+    /// grid coloured by value with its numbers printed; the layer as a row of boxes at the
+    /// top; for several steps the loss per step as an SVG chart; hovering over (or focusing)
+    /// an entry or an equation highlights the entries its equation used.
+    ///
+    /// ```
+    /// let d = cnn_bp_core::train! {
+    ///     input:  [[1, -1, 0], [0, 1, 0], [0, -1, 1]],
+    ///     filter: [[1, -1], [1, 1]],
+    ///     target: [[1, 0], [0, 1]],
+    ///     lr: 0.5,
+    /// };
+    /// let page = d.to_html();
+    /// assert!(page.starts_with("<!DOCTYPE html>"));
+    /// assert!(page.contains("<math display=\"block\">"));
+    /// assert!(!page.contains("http"));
+    /// ```
+    pub fn to_html(&self) -> String {
+        let g = &self.trace.given;
+        let ((h, w), (kh, kw)) = (g.input.shape(), g.filter.shape());
+        let mut layers = vec![
+            ("x".to_owned(), format!("{h}×{w}")),
+            (format!("conv {kh}×{kw}"), format!("{OH}×{OW}")),
+        ];
+        if g.layer.activation != crate::Activation::Linear {
+            layers.push((g.layer.activation.name().to_owned(), format!("{OH}×{OW}")));
+        }
+        let losses = self
+            .steps
+            .iter()
+            .map(|s| s.loss().to_f64())
+            .chain(core::iter::once(self.loss_after.to_f64()))
+            .collect();
+        render::html(&self.trace, self.form, &render::Figure { layers, losses })
+    }
+
     /// Re-evaluates every printed equation from its printed operands, at the printed
     /// precision, and reports each one whose printed result does not follow.
     ///

@@ -732,6 +732,20 @@ impl<S: Scalar> NetDerivation<S> {
         render::net_markdown(&self.view(), self.form)
     }
 
+    /// The derivation as one self-contained HTML5 page, as
+    /// [`Derivation::to_html`](crate::Derivation::to_html): the layers as a row of boxes
+    /// with their output shapes, every equation as MathML Core, every matrix a coloured grid,
+    /// the loss per step as a chart.
+    pub fn to_html(&self) -> String {
+        let losses = self
+            .steps()
+            .iter()
+            .map(|s| s.loss().to_f64())
+            .chain(core::iter::once(self.loss_after.to_f64()))
+            .collect();
+        render::net_html(&self.view(), self.form, losses)
+    }
+
     /// Re-evaluates every printed equation from its printed operands, at the printed
     /// precision, as [`Derivation::verify`](crate::Derivation::verify) does.
     ///

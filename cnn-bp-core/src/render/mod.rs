@@ -8,6 +8,7 @@
 pub(crate) mod doc;
 mod exact;
 mod fractions;
+mod html;
 mod math;
 mod pages;
 mod text;
@@ -38,6 +39,13 @@ pub(crate) fn markdown<S: Scalar>(trace: &Trace<S>, form: Form) -> String {
     pages::page(&doc::document(trace, form), pages::Dialect::Markdown)
 }
 
+/// The derivation as a self-contained HTML page.
+pub(crate) fn html<S: Scalar>(trace: &Trace<S>, form: Form, figure: &html::Figure) -> String {
+    html::page(&doc::document(trace, form), figure)
+}
+
+pub(crate) use html::Figure;
+
 /// Every printed equation, re-evaluated from its printed operands.
 pub(crate) fn verify<S: Scalar>(trace: &Trace<S>) -> Result<Verified, VerifyError> {
     verify::verify(trace)
@@ -56,6 +64,14 @@ pub(crate) fn net_latex<S: Scalar>(view: &NetView<S>, form: Form) -> String {
 /// A network's derivation in Markdown.
 pub(crate) fn net_markdown<S: Scalar>(view: &NetView<S>, form: Form) -> String {
     pages::page(&doc::network::document(view, form), pages::Dialect::Markdown)
+}
+
+/// A network's derivation as a self-contained HTML page, its layers read from the document's
+/// chain of shapes.
+pub(crate) fn net_html<S: Scalar>(view: &NetView<S>, form: Form, losses: Vec<f64>) -> String {
+    let blocks = doc::network::document(view, form);
+    let figure = html::Figure { layers: html::chain(&blocks), losses };
+    html::page(&blocks, &figure)
 }
 
 /// Every equation of the sections, each with its place, re-evaluated.
