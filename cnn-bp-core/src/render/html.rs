@@ -478,6 +478,7 @@ h2 { font-size: 1.2rem; margin: 2rem 0 0.5rem; padding-top: 0.5rem; border-top: 
 h3 { font-size: 1rem; margin: 1.2rem 0 0.3rem; }
 math { font-family: "STIX Two Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math; }
 .eq, .formula { overflow-x: auto; margin: 0.15rem 0; padding: 0.1rem 0.4rem; border-radius: 4px; }
+.eq math, .formula math { display: inline math; math-style: normal; }
 .eq:focus, .eq.active { background: var(--mark); outline: 2px solid #7a5c00; }
 .note { border-left: 4px solid #7a5c00; padding: 0.2rem 0.6rem; background: #faf7ee; }
 .matrix { display: inline-flex; align-items: center; gap: 0.5rem; margin: 0.4rem 1.5rem 0.4rem 0; vertical-align: middle; }
