@@ -5,19 +5,24 @@
 #
 #   scripts/browser/install-chromium.sh
 #
-# Chromium is taken from $CHROMIUM if that names an executable, else from /usr/bin/chromium
-# (Debian's package). The fonts are installed with it:
-#   fonts-dejavu-core   the default sans/serif/mono faces, wide coverage of ∂ Σ η ∇ ⊙ × …
-#   fonts-texgyre-math  OpenType MATH fonts (TeX Gyre Termes/Pagella/… Math): MathML Core lays
-#                       out fractions, scripts and stretchy operators from a font's MATH table
+# Chromium is $CHROMIUM if set (then it must be an executable, and is not installed), else
+# /usr/bin/chromium, Debian's package, installed when missing. The fonts are installed with it:
+#   fonts-dejavu-core   the default sans/serif/mono faces, wide coverage of ∂ Σ η ∇ ⊙ × …, and
+#                       DejaVu Math TeX Gyre, an OpenType MATH font
+#   fonts-texgyre-math  more OpenType MATH fonts (TeX Gyre Termes/Pagella/… Math), in TeX's look
+# MathML Core lays out fractions, scripts and stretchy operators from the MATH table of the
+# math's first font; Chromium's bare `math` family resolves to DejaVu Sans here, which has none,
+# so a page names a math font itself (scripts/browser/README.md).
 set -euo pipefail
 
-chromium=${CHROMIUM:-/usr/bin/chromium}
-packages=(chromium fonts-dejavu-core fonts-texgyre-math)
-
 missing=()
-if [[ -n ${CHROMIUM:-} && -x $CHROMIUM ]]; then
-    : # an explicitly chosen Chromium: only the fonts are checked
+if [[ -n ${CHROMIUM:-} ]]; then
+    # An explicitly chosen Chromium (check.mjs uses it too): only the fonts are installed.
+    if ! [[ -x $CHROMIUM ]]; then
+        echo "install-chromium.sh: CHROMIUM=$CHROMIUM is not an executable; unset it to use" \
+            "Debian's /usr/bin/chromium" >&2
+        exit 1
+    fi
 elif ! [[ -x /usr/bin/chromium ]]; then
     missing+=(chromium)
 fi
@@ -51,7 +56,7 @@ if ! "${sudo[@]}" apt-get update -qq > "$log" 2>&1 \
     echo "install-chromium.sh: apt-get could not install ${missing[*]}" >&2
     exit 1
 fi
-if ! [[ -x $chromium ]]; then
-    echo "install-chromium.sh: installed, but $chromium is not an executable" >&2
+if [[ -z ${CHROMIUM:-} ]] && ! [[ -x /usr/bin/chromium ]]; then
+    echo "install-chromium.sh: apt-get installed chromium, but /usr/bin/chromium is not there" >&2
     exit 1
 fi
