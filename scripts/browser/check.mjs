@@ -214,6 +214,34 @@ async function visit(browser, url, { javaScriptEnabled, screenshots }) {
       const topStats = inkStats(result.top);
       if (isBlank(topStats)) reasons.push(blankReason('top', topStats));
     }
+    if (javaScriptEnabled) {
+      // A cnn-bp page's script: focusing an equation that names entries (and then an entry
+      // it defines) must highlight the entries it used. Pages without such equations (the
+      // self-test's fixtures) are not asked.
+      const highlight = await page.evaluate(() => {
+        const eq = Array.from(document.querySelectorAll('.eq[data-uses]'))
+          .find((e) => e.dataset.uses.trim() && document.querySelector('td[data-name]'));
+        if (!eq) return null;
+        eq.focus();
+        const used = document.querySelectorAll('td.used').length;
+        const active = eq.classList.contains('active');
+        const cell = Array.from(document.querySelectorAll('td[data-name]'))
+          .find((td) => td.dataset.name === eq.dataset.defines || td.dataset.alt === eq.dataset.defines);
+        let fromCell = null;
+        if (cell) {
+          document.body.focus();
+          cell.focus();
+          fromCell = document.querySelectorAll('td.used').length;
+        }
+        return { used, active, fromCell, defines: eq.dataset.defines };
+      });
+      if (highlight && !(highlight.used > 0 && highlight.active)) {
+        reasons.push(`focusing the equation of ${highlight.defines} highlighted ${highlight.used} entries`);
+      }
+      if (highlight && highlight.fromCell === 0) {
+        reasons.push(`focusing the entry ${highlight.defines} highlighted no entries`);
+      }
+    }
   } catch (e) {
     // Playwright's messages go on with a call log, in colour: the first line says it.
     reasons.push(`could not check: ${short(String(e.message ?? e).split('\n')[0], 200)}`);

@@ -476,7 +476,7 @@ main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.4rem; margin: 0.5rem 0 1rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 0.5rem; padding-top: 0.5rem; border-top: 1px solid var(--rule); }
 h3 { font-size: 1rem; margin: 1.2rem 0 0.3rem; }
-math { font-family: "STIX Two Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math; }
+math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "TeX Gyre Termes Math", "DejaVu Math TeX Gyre", math; }
 .eq, .formula { overflow-x: auto; margin: 0.15rem 0; padding: 0.1rem 0.4rem; border-radius: 4px; }
 .eq math, .formula math { display: inline math; math-style: normal; }
 .eq:focus, .eq.active { background: var(--mark); outline: 2px solid #7a5c00; }
