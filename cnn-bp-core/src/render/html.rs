@@ -128,7 +128,10 @@ impl Page<'_> {
     /// entries it uses, for the script to highlight.
     fn flush(&mut self) {
         for eq in core::mem::take(&mut self.equations) {
-            let uses = eq.named.as_deref().map(entries).unwrap_or_default().join(" ");
+            // The names its right-hand side gives, or, without them, the entries its chain
+            // quotes (a pool's `∂L/∂y⁽¹⁾[0,1] = ∂L/∂y⁽²⁾[0,0]`, routed from its window).
+            let uses = eq.named.as_deref().map_or_else(|| entries(&eq.chain.join(" ")), entries);
+            let uses = uses.join(" ");
             let latex =
                 format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", math::equation_rows(eq));
             let _ = writeln!(
