@@ -131,12 +131,14 @@ impl Page<'_> {
             // The names its right-hand side gives, or, without them, the entries its chain
             // quotes (a pool's `∂L/∂y⁽¹⁾[0,1] = ∂L/∂y⁽²⁾[0,0]`, routed from its window).
             let uses = eq.named.as_deref().map_or_else(|| entries(&eq.chain.join(" ")), entries);
+            let picks = picked(eq, &uses)
+                .map_or_else(String::new, |p| format!(" data-picks=\"{}\"", escape(p)));
             let uses = uses.join(" ");
             let latex =
                 format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", math::equation_rows(eq));
             let _ = writeln!(
                 self.body,
-                "<div class=\"eq\" tabindex=\"0\" data-defines=\"{}\" data-uses=\"{}\">{}</div>",
+                "<div class=\"eq\" tabindex=\"0\" data-defines=\"{}\" data-uses=\"{}\"{picks}>{}</div>",
                 escape(&eq.lhs),
                 escape(&uses),
                 self.mathml(&latex, MathDisplay::Block)
@@ -256,6 +258,18 @@ impl Page<'_> {
         }
         self.body.push_str("</tbody></table>\n");
     }
+}
+
+/// Of a maximum, `max(y[0,0], y[0,1], …) = max(3.25, 2.25, …)`, the entry it picked: the
+/// first of the largest printed values, as the backward pass routes the gradient.
+fn picked<'a>(eq: &Eq, uses: &'a [String]) -> Option<&'a String> {
+    let args = eq.chain.first()?.strip_prefix("max(")?.strip_suffix(')')?;
+    let values: Vec<f64> = args.split(", ").map(value).collect::<Option<_>>()?;
+    if values.len() != uses.len() || !eq.named.as_deref()?.starts_with("max(") {
+        return None;
+    }
+    let largest = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    uses.get(values.iter().position(|&v| v == largest)?)
 }
 
 /// The entries a right-hand side names, `x[0,1]`, `w⁽⁰⁾[1,0]`, `∂L/∂y⁽¹⁾[0,0]`, in order.
@@ -490,6 +504,7 @@ math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "TeX G
 .grid td.nonfinite { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #ddd 4px, #ddd 8px); }
 .grid td:focus, .grid td.used { outline: 3px solid #000; outline-offset: -3px; font-weight: 700; }
 .grid td.defined { outline: 3px dashed #000; outline-offset: -3px; }
+.grid td.picked { outline: 4px double #000; outline-offset: -4px; text-decoration: underline; }
 .summary { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
 .summary caption { text-align: left; color: var(--muted); padding-bottom: 0.3rem; }
 .summary th, .summary td { border-bottom: 1px solid var(--rule); padding: 0.2rem 0.7rem; text-align: right; }
@@ -510,7 +525,7 @@ math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "TeX G
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
   .eq, .formula { overflow: visible; }
-  .eq:focus, .eq.active, .grid td.used, .grid td.defined { outline: none; background: inherit; }
+  .eq:focus, .eq.active, .grid td.used, .grid td.defined, .grid td.picked { outline: none; background: inherit; }
   h2 { break-before: auto; break-after: avoid; }
   h3 { break-after: avoid; }
   .eq, .matrix, .summary, .chart { break-inside: avoid; }
@@ -523,8 +538,8 @@ const SCRIPT: &str = r#"
   "use strict";
   function scope(el) { return el.closest("section") || document; }
   function clear() {
-    document.querySelectorAll(".used, .defined, .active").forEach(function (e) {
-      e.classList.remove("used", "defined", "active");
+    document.querySelectorAll(".used, .defined, .picked, .active").forEach(function (e) {
+      e.classList.remove("used", "defined", "picked", "active");
     });
   }
   function mark(eq, root) {
@@ -536,6 +551,7 @@ const SCRIPT: &str = r#"
       r.querySelectorAll("td[data-name]").forEach(function (td) {
         if (uses.indexOf(td.dataset.name) >= 0 || uses.indexOf(td.dataset.alt) >= 0) { td.classList.add("used"); }
         if (td.dataset.name === eq.dataset.defines || td.dataset.alt === eq.dataset.defines) { td.classList.add("defined"); }
+        if (eq.dataset.picks && td.dataset.name === eq.dataset.picks) { td.classList.add("picked"); }
       });
     });
   }
@@ -561,7 +577,7 @@ const SCRIPT: &str = r#"
 
 #[cfg(test)]
 mod tests {
-    use super::{entries, shade, value};
+    use super::{Eq, entries, picked, shade, value};
 
     #[test]
     fn the_entries_an_equation_names() {
@@ -575,6 +591,26 @@ mod tests {
             entries("½[∂L₁/∂w⁽⁰⁾[0,0] + ∂L₂/∂w⁽⁰⁾[0,0]]"),
             ["∂L₁/∂w⁽⁰⁾[0,0]", "∂L₂/∂w⁽⁰⁾[0,0]"]
         );
+    }
+
+    #[test]
+    fn a_maximum_picks_the_first_of_its_largest_entries() {
+        let eq = |named: &str, chain: &str| Eq {
+            lhs: "y⁽²⁾[0,0]".to_owned(),
+            assign: false,
+            named: Some(named.to_owned()),
+            chain: vec![chain.to_owned()],
+            result: None,
+            reason: None,
+            digits: 6,
+            result_digits: 6,
+        };
+        let window = "max(y⁽¹⁾[0,0], y⁽¹⁾[0,1], y⁽¹⁾[1,0], y⁽¹⁾[1,1])";
+        let max = eq(window, "max(1.5, −2, 3.25, 3.25)");
+        let uses = entries(window);
+        assert_eq!(picked(&max, &uses).map(String::as_str), Some("y⁽¹⁾[1,0]"));
+        let relu = eq("max(0, z[0,0])", "max(0, 3)");
+        assert_eq!(picked(&relu, &entries("max(0, z[0,0])")), None);
     }
 
     #[test]
