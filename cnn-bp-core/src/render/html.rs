@@ -147,27 +147,14 @@ impl Page<'_> {
     }
 
     fn para(&mut self, lines: &[Rich]) {
-        if lines.iter().all(|l| math::only_math(l).is_some()) {
-            let rows: Vec<String> = lines
-                .iter()
-                .filter_map(|l| math::only_math(l))
-                .map(|notation| match notation.split_once(" = ") {
-                    Some((lhs, rhs)) if lines.len() > 1 => {
-                        format!("{} &= {}", math::latex(lhs), math::latex(rhs))
-                    }
-                    _ => math::latex(notation),
-                })
-                .collect();
-            let latex = if rows.len() > 1 {
-                format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rows.join(" \\\\\n"))
+        if let Some((rows, aligned)) = math::display_lines(lines) {
+            let latex = if aligned {
+                format!("\\begin{{aligned}}\n{rows}\n\\end{{aligned}}")
             } else {
-                rows.join("")
+                rows
             };
-            let _ = writeln!(
-                self.body,
-                "<div class=\"formula\">{}</div>",
-                self.mathml(&latex, MathDisplay::Block)
-            );
+            let formula = self.mathml(&latex, MathDisplay::Block);
+            let _ = writeln!(self.body, "<div class=\"formula\">{formula}</div>");
         } else {
             let words: Vec<String> = lines.iter().map(|l| self.prose(l)).collect();
             let _ = writeln!(self.body, "<p>{}</p>", words.join(" "));

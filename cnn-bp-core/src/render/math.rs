@@ -282,6 +282,20 @@ pub(crate) fn rich_in_math(rich: &Rich) -> String {
         .collect()
 }
 
+/// Lines that are formulas and nothing else as one display: several as rows of an `aligned`
+/// block, aligned at their first ` = ` (`true`), one as it is; `None` when a line has words.
+pub(crate) fn display_lines(lines: &[Rich]) -> Option<(String, bool)> {
+    let formulas: Vec<&str> = lines.iter().map(only_math).collect::<Option<_>>()?;
+    let rows: Vec<String> = formulas
+        .iter()
+        .map(|notation| match notation.split_once(" = ") {
+            Some((lhs, rhs)) if formulas.len() > 1 => format!("{} &= {}", latex(lhs), latex(rhs)),
+            _ => latex(notation),
+        })
+        .collect();
+    Some((rows.join(" \\\\\n"), rows.len() > 1))
+}
+
 /// Whether a line is a formula and nothing else.
 pub(crate) fn only_math(rich: &Rich) -> Option<&str> {
     match rich.0.as_slice() {

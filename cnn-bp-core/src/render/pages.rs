@@ -29,24 +29,13 @@ pub(crate) fn page(blocks: &[Block], dialect: Dialect) -> String {
             Block::Title(text) => out.heading(1, text),
             Block::Section(text) => out.heading(2, text),
             Block::Stage(text) => out.heading(3, text),
-            Block::Para { lines, .. } => {
-                if lines.iter().all(|l| math::only_math(l).is_some()) {
-                    let rows: Vec<String> = lines
-                        .iter()
-                        .filter_map(|l| math::only_math(l))
-                        .map(|notation| match notation.split_once(" = ") {
-                            Some((lhs, rhs)) if lines.len() > 1 => {
-                                format!("{} &= {}", math::latex(lhs), math::latex(rhs))
-                            }
-                            _ => math::latex(notation),
-                        })
-                        .collect();
-                    out.display(&rows.join(" \\\\\n"), rows.len() > 1);
-                } else {
+            Block::Para { lines, .. } => match math::display_lines(lines) {
+                Some((rows, aligned)) => out.display(&rows, aligned),
+                None => {
                     let words: Vec<String> = lines.iter().map(|l| out.prose(l)).collect();
                     out.paragraph(&words.join(" "));
                 }
-            }
+            },
             Block::Note { text, .. } => {
                 let words = out.prose(text);
                 match dialect {
