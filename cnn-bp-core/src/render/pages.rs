@@ -29,13 +29,14 @@ pub(crate) fn page(blocks: &[Block], dialect: Dialect) -> String {
             Block::Title(text) => out.heading(1, text),
             Block::Section(text) => out.heading(2, text),
             Block::Stage(text) => out.heading(3, text),
-            Block::Para { lines, .. } => match math::display_lines(lines) {
-                Some((rows, aligned)) => out.display(&rows, aligned),
-                None => {
+            Block::Para { lines, .. } => {
+                if let Some((rows, aligned)) = math::display_lines(lines) {
+                    out.display(&rows, aligned);
+                } else {
                     let words: Vec<String> = lines.iter().map(|l| out.prose(l)).collect();
                     out.paragraph(&words.join(" "));
                 }
-            },
+            }
             Block::Note { text, .. } => {
                 let words = out.prose(text);
                 match dialect {
