@@ -47,17 +47,12 @@ pub(crate) fn chain(blocks: &[Block]) -> Vec<(String, String)> {
 pub(crate) fn page(blocks: &[Block], figure: &Figure) -> String {
     let converter = LatexToMathML::new(MathCoreConfig::default())
         .unwrap_or_else(|_| unreachable!("the default configuration is valid"));
-    let mut page = Page { converter, body: String::new(), open: false, equations: Vec::new() };
+    let mut page = Page { converter, body: String::new(), open: false };
     let title = blocks.iter().find_map(|b| match b {
         Block::Title(text) => Some(plain(text)),
         _ => None,
     });
     for block in blocks {
-        if let Block::Equation { eq, .. } = block {
-            page.equations.push(eq);
-            continue;
-        }
-        page.flush();
         match block {
             Block::Title(text) => {
                 let _ = write!(page.body, "<header><h1>{}</h1>", page.prose(text));
@@ -83,10 +78,9 @@ pub(crate) fn page(blocks: &[Block], figure: &Figure) -> String {
             }
             Block::Matrix { label, cells, approx, .. } => page.matrix(label, cells, *approx),
             Block::Table { caption, header, rows, .. } => page.table(caption, header, rows),
-            Block::Equation { .. } => {}
+            Block::Equation { eq, .. } => page.equation(eq),
         }
     }
-    page.flush();
     page.close();
     let title = escape(&title.unwrap_or_else(|| "cnn-bp derivation".to_owned()));
     format!(
@@ -98,16 +92,14 @@ pub(crate) fn page(blocks: &[Block], figure: &Figure) -> String {
     )
 }
 
-struct Page<'a> {
+struct Page {
     converter: LatexToMathML,
     body: String,
     /// Whether a `<section>` is open.
     open: bool,
-    /// The run of equations being collected.
-    equations: Vec<&'a Eq>,
 }
 
-impl Page<'_> {
+impl Page {
     fn close(&mut self) {
         if self.open {
             self.body.push_str("</section>\n");
@@ -124,26 +116,23 @@ impl Page<'_> {
         }
     }
 
-    /// Each equation of the run as a block of its own, with the entry it defines and the
-    /// entries it uses, for the script to highlight.
-    fn flush(&mut self) {
-        for eq in core::mem::take(&mut self.equations) {
-            // The names its right-hand side gives, or, without them, the entries its chain
-            // quotes (a pool's `∂L/∂y⁽¹⁾[0,1] = ∂L/∂y⁽²⁾[0,0]`, routed from its window).
-            let uses = eq.named.as_deref().map_or_else(|| entries(&eq.chain.join(" ")), entries);
-            let picks = picked(eq, &uses)
-                .map_or_else(String::new, |p| format!(" data-picks=\"{}\"", escape(p)));
-            let uses = uses.join(" ");
-            let latex =
-                format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", math::equation_rows(eq));
-            let _ = writeln!(
-                self.body,
-                "<div class=\"eq\" tabindex=\"0\" data-defines=\"{}\" data-uses=\"{}\"{picks}>{}</div>",
-                escape(&eq.lhs),
-                escape(&uses),
-                self.mathml(&latex, MathDisplay::Block)
-            );
-        }
+    /// An equation as a block of its own (not one `aligned` block per run, as LaTeX has it),
+    /// with the entry it defines and the entries it uses, for the script to highlight.
+    fn equation(&mut self, eq: &Eq) {
+        // The names its right-hand side gives, or, without them, the entries its chain
+        // quotes (a pool's `∂L/∂y⁽¹⁾[0,1] = ∂L/∂y⁽²⁾[0,0]`, routed from its window).
+        let uses = eq.named.as_deref().map_or_else(|| entries(&eq.chain.join(" ")), entries);
+        let picks = picked(eq, &uses)
+            .map_or_else(String::new, |p| format!(" data-picks=\"{}\"", escape(p)));
+        let uses = uses.join(" ");
+        let latex = format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", math::equation_rows(eq));
+        let _ = writeln!(
+            self.body,
+            "<div class=\"eq\" tabindex=\"0\" data-defines=\"{}\" data-uses=\"{}\"{picks}>{}</div>",
+            escape(&eq.lhs),
+            escape(&uses),
+            self.mathml(&latex, MathDisplay::Block)
+        );
     }
 
     fn para(&mut self, lines: &[Rich]) {
