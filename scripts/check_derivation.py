@@ -254,8 +254,8 @@ dilation and orientation), never from the text it checks:
    → b` of the batch's loss, and always the summary `…, the batch's and each example's` (` (of the
    first 8)` beyond 8 examples): per row the batch's L and each example's Lₙ, each quoting what
    that step (or the last forward pass) printed. Its finite-difference check moves the
-   parameters only (no ∂L/∂x rows; h = 10⁻⁶·max(1, the parameters and example 1's input, as the
-   code takes it)); a kink note's argument is some example's, quoted truly, within reach, and a
+   parameters only (no ∂L/∂x rows; h = 10⁻⁶·max(1, the parameters and every example's
+   input)); a kink note's argument is some example's, quoted truly, within reach, and a
    compared row crossing a kink in any example written out needs one. Its mistakes: `the batch
    gradient summed while the loss is the mean` (a mean of more than one example: each entry Σₙ
    ∂Lₙ/∂p of step 1's gradients, N times step 1's batch gradient, so η acts N times larger) and
@@ -7577,7 +7577,7 @@ class NetChecker(Base):
         if not (finite(h.value) and h.value > 0):
             self.fail(ln, "h must be a positive number", "> 0", h_text)
         else:
-            vals = list(r["params"].values()) + list(self.X.values())
+            vals = list(r["params"].values()) + self.fd_inputs()
             if all(not v.pending and finite(v.value) for v in vals):
                 big = max([Fraction(1)] + [abs(v.value) for v in vals])
                 rb = max([Fraction(0)] + [radius(v.text, v.value, v.rounded) for v in vals if abs(v.value) == big])
@@ -7589,6 +7589,10 @@ class NetChecker(Base):
                                   "input)", show(want_h), h.text)
         self.fd_cur = {"k": k, "h": h, "line": ln, "rows": {}, "flagged": {}, "table": False, "notes": []}
         self.fd_steps[k] = self.fd_cur
+
+    def fd_inputs(self) -> list:
+        """The input entries h is scaled by, with the parameters: the network's input."""
+        return list(self.X.values())
 
     def fd_entries(self) -> list[str]:
         """Every parameter's gradient, layer by layer (a weight's entries, then its bias's), then
@@ -9080,9 +9084,12 @@ class BatchChecker(NetChecker):
             self.fail(ln, "a batch's finite-difference note: the parameter moves, no input entry",
                       self.BATCH_KINK_TAIL, text)
         if re.fullmatch(rf"Step (\d+), h ([=≈]) ({NUM})", text) and self.exs:
-            # h: 10⁻⁶·max(1, the parameters and the first example's input), as the code takes it
             self.use_example(1)
         return super().fd_line(i, ln, raw, text)
+
+    def fd_inputs(self) -> list:
+        """h: 10⁻⁶·max(1, the parameters and every example's input)."""
+        return [v for ex in self.exs for v in ex["X"].values()]
 
     def fd_entries(self) -> list[str]:
         """Every parameter's gradient, layer by layer; no input entry (each is its own example's)."""

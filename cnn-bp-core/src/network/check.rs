@@ -97,10 +97,14 @@ pub(super) fn check<S: Scalar, N: Op<S>>(
     let (grads, dx) = (fresh.grads().to_vec(), fresh.pass.dx.clone());
     let _ = loss_at(&mut pass, params, x, &mut base);
     let largest = |v: &[S]| v.iter().fold(S::ONE, |m, &v| if abs(v) > m { abs(v) } else { m });
-    let h = S::from_f64(RELATIVE_H) * {
-        let (p, i) = (largest(params), largest(x));
-        if p > i { p } else { i }
-    };
+    // Scaled by the parameters and the inputs: of a batch, every example's, so that a batch of
+    // one takes its input's run's h, and no example's entries count more than another's.
+    let h = S::from_f64(RELATIVE_H)
+        * batch
+            .examples
+            .iter()
+            .map(|(x, _)| largest(x))
+            .fold(largest(params), |m, i| if i > m { i } else { m });
     let two_h = S::from_usize(2) * h;
     let mut entries = Vec::with_capacity(params.len() + x.len());
     // The loss, and the branches taken, at moved parameters and input.
