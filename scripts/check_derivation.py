@@ -7405,7 +7405,10 @@ class NetChecker(Base):
         self.trend(ln, "note: the loss first rose", ta, tb, "increased")
         self.first_rose = (ln, k, ta, tb)
 
-    def summary(self, i, ln, every) -> int:
+    def summary_table(self, i, ln, every, header, what="summary header"):
+        """The summary table's rows from line i on, its header checked against `header` and its
+        row names against the steps its heading (`every`) lists, then "final": `(j, rows,
+        cells, names)`, j the line after it; `(j, None, None, None)` for an empty table."""
         j = i + 1
         rows = []
         while j < len(self.lines) and self.lines[j][1].strip():
@@ -7415,11 +7418,10 @@ class NetChecker(Base):
         self.summary_seen = True
         if not rows:
             self.fail(ln, "summary table is empty")
-            return j
+            return j, None, None, None
         cells = [r[1].split() for r in rows]
-        header = ["step", "L"]
         if cells[0] != header:
-            self.fail(rows[0][0], "summary header", "  ".join(header), "  ".join(cells[0]))
+            self.fail(rows[0][0], what, "  ".join(header), "  ".join(cells[0]))
         n = self.result_k or 0
         every_want = -(-n // 20) if n else 1
         if every is None:
@@ -7438,6 +7440,13 @@ class NetChecker(Base):
             extra = [x for x in got_names if x not in want_names]
             self.fail(ln, f"summary: the rows are not the steps its heading says (missing {', '.join(missing) or 'none'}; "
                           f"unexpected {', '.join(extra) or 'none'})", ", ".join(want_names), ", ".join(got_names))
+        return j, rows, cells, got_names
+
+    def summary(self, i, ln, every) -> int:
+        header = ["step", "L"]
+        j, rows, cells, got_names = self.summary_table(i, ln, every, header)
+        if rows is None:
+            return j
         values = []
         for (lnr, raw), got in zip(rows[1:], cells[1:]):
             if len(got) != 2:
@@ -8986,35 +8995,11 @@ class BatchChecker(NetChecker):
     def summary(self, i, ln, every, cols=None) -> int:
         if cols is None:
             return super().summary(i, ln, every)
-        j = i + 1
-        rows = []
-        while j < len(self.lines) and self.lines[j][1].strip():
-            rows.append(self.lines[j])
-            j += 1
-        self.count["matrices"] += 1
-        self.summary_seen = True
-        if not rows:
-            self.fail(ln, "summary table is empty")
-            return j
-        cells = [r[1].split() for r in rows]
         header = ["step", "L"] + [f"L{sub(n)}" for n in range(1, cols + 1)]
-        if cells[0] != header:
-            self.fail(rows[0][0], "summary header: the step, the batch's L and each example's",
-                      "  ".join(header), "  ".join(cells[0]))
-        n = self.result_k or 0
-        every_want = -(-n // 20) if n else 1
-        if every is None:
-            steps = list(range(1, n + 1))
-        else:
-            if every != every_want:
-                self.fail(ln, "summary heading: one step in every ⌈steps/20⌉", every_want, every)
-            steps = [k + 1 for k in range(n) if k < 10 or k + 10 >= n or k % every_want == 0]
-        want_names = [str(k) for k in steps] + ["final"]
-        got_names = [c[0] if c else "" for c in cells[1:]]
-        self.count["structure"] += 1
-        if got_names != want_names:
-            self.fail(ln, "summary: the rows are not the steps its heading says", ", ".join(want_names),
-                      ", ".join(got_names))
+        j, rows, cells, _ = self.summary_table(
+            i, ln, every, header, "summary header: the step, the batch's L and each example's")
+        if rows is None:
+            return j
         values = []
         for (lnr, raw), got in zip(rows[1:], cells[1:]):
             if len(got) != len(header):
