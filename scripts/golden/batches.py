@@ -250,16 +250,7 @@ def jax_train_batch(b):
     suffix = [[jax.grad(lambda h, p, k=k, n=n: loss_fns[n](run_from(p, h, k)[-1]))
                for k in range(len(layers))] for n in range(N)]
 
-    params = []
-    for l in layers:
-        p = {}
-        if l["op"] == "conv":
-            p["weight"] = jnp.asarray(l["filter"], dtype=jnp.float64)
-        elif l["op"] == "dense":
-            p["weight"] = jnp.asarray(l["weight"], dtype=jnp.float64)
-        if l["op"] in ("conv", "dense") and l["bias"] is not None:
-            p["bias"] = jnp.asarray(l["bias"], dtype=jnp.float64)
-        params.append(p)
+    params = cl.jax_params(layers)
 
     @jax.jit
     def one_pass(params, xs):

@@ -674,6 +674,22 @@ def jax_layer(l):
     raise ValueError(op)
 
 
+def jax_params(layers):
+    """Each layer's starting parameters as JAX arrays: a conv's filter or a dense layer's weight
+    as "weight", its bias (if any) as "bias"; {} for a layer without parameters."""
+    params = []
+    for l in layers:
+        p = {}
+        if l["op"] == "conv":
+            p["weight"] = jnp.asarray(l["filter"], dtype=jnp.float64)
+        elif l["op"] == "dense":
+            p["weight"] = jnp.asarray(l["weight"], dtype=jnp.float64)
+        if l["op"] in ("conv", "dense") and l["bias"] is not None:
+            p["bias"] = jnp.asarray(l["bias"], dtype=jnp.float64)
+        params.append(p)
+    return params
+
+
 def jax_loss_fn(spec):
     if spec["grad_output"] is not None:
         G = jnp.asarray(spec["grad_output"], dtype=jnp.float64)
@@ -710,16 +726,7 @@ def jax_train(spec):
     suffix_grads = [jax.grad(lambda h, params, k=k: loss_of_y(run_from(params, h, k)[-1]))
                     for k in range(len(layers))]
 
-    params = []
-    for l in layers:
-        p = {}
-        if l["op"] == "conv":
-            p["weight"] = jnp.asarray(l["filter"], dtype=jnp.float64)
-        elif l["op"] == "dense":
-            p["weight"] = jnp.asarray(l["weight"], dtype=jnp.float64)
-        if l["op"] in ("conv", "dense") and l["bias"] is not None:
-            p["bias"] = jnp.asarray(l["bias"], dtype=jnp.float64)
-        params.append(p)
+    params = jax_params(layers)
 
     @jax.jit
     def one_pass(params, x):
